@@ -1,0 +1,186 @@
+//! The command line: clap definitions only. `main.rs` parses, `commands` runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Output: JSON Lines on stdout when piped (one record per line, each with `type` and
+`schemaVersion`), a table on a terminal; logs and progress go to stderr.
+
+Exit codes:
+  0  every item is fine
+  1  the run finished, but some items failed (or differ, with `status --fail-on-drift`)
+  2  usage or configuration error: nothing ran
+  3  authentication or permission failure
+  4  throttling or transient failures outlasted the retries
+
+Secrets are read only from the environment or files, never from the command line:
+PHOTOSYNC_CLIENT_SECRET(_FILE), PHOTOSYNC_CERTIFICATE_PASSWORD, PHOTOSYNC_ACCESS_TOKEN(_FILE),
+PHOTOSYNC_LDAP_PASSWORD(_FILE). See `docs/` for every variable.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "photosync",
+    version,
+    about = "See which store holds which user photo (AD, Entra/Graph, SharePoint), and sync them.",
+    long_about = "PhotoSync reads every store that shows a user's photo in Microsoft 365 (on-prem AD \
+thumbnailPhoto, Microsoft Graph, the legacy SharePoint profile store, a folder), compares the \
+pictures perceptually (every service re-encodes, so bytes never match), says in plain words \
+what is in sync and what to do, and pushes a correctly sized photo to each target.",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log detail on stderr: -v info, -vv debug.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report, per user, which store holds which picture and what to do. Never writes.
+    Status(StatusArgs),
+    /// Push the authoritative photo to each target, skipping users already in sync.
+    Sync(SyncArgs),
+    /// Work with single photo files.
+    #[command(subcommand)]
+    Photo(PhotoCommand),
+    /// Check the configured credential: which one, whether tokens come, which roles they carry.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Print the JSON Schema of every input and output record.
+    Schema,
+}
+
+/// Where user records come from (at most one; default: JSON Lines on stdin).
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// JSON Lines file of user records (`-` for stdin).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["csv", "ad_filter"])]
+    pub input: Option<PathBuf>,
+
+    /// CSV of user records (columns: UserPrincipalName, ObjectGUID, SamAccountName, Mail,
+    /// PhotoPath...; header names case-insensitive; `,` or `;`).
+    #[arg(long, value_name = "FILE", conflicts_with = "ad_filter")]
+    pub csv: Option<PathBuf>,
+
+    /// Read users from AD with this LDAP filter (e.g. "(department=Sales)").
+    #[arg(long, value_name = "LDAP_FILTER")]
+    pub ad_filter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Table,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  photosync status --csv users.csv --stores graph,folder:./photos
+  Get-ADUser ... | ConvertTo-Json -Compress | photosync status --stores ad,graph
+  photosync status --ad-filter '(department=Sales)' --stores ad,graph,sharepoint --fail-on-drift")]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Stores to read, comma-separated: ad, graph, sharepoint, folder:DIR[:RULE].
+    /// RULE is a naming rule such as {samAccountName}.jpg (default {userPrincipalName}.*).
+    #[arg(long, value_delimiter = ',', default_value = "ad,graph")]
+    pub stores: Vec<String>,
+
+    /// Output format (default: table on a terminal, json when piped).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Exit 1 when any user is not in sync (for scheduled checks).
+    #[arg(long)]
+    pub fail_on_drift: bool,
+
+    /// Parallel users in flight.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  photosync sync --source ad --targets graph --dry-run
+  photosync sync --source input --csv photos.csv --targets graph
+  photosync sync --source folder:./photos:{samAccountName}.jpg --input users.jsonl --targets graph,ad")]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The authoritative photo: ad (thumbnailPhoto), input (thumbnailPhoto/PhotoPath in the
+    /// records), or folder:DIR[:RULE].
+    #[arg(long)]
+    pub source: String,
+
+    /// Targets to write, comma-separated: graph, ad, sharepoint, folder:DIR[:RULE].
+    /// ad and sharepoint are written only when named here.
+    #[arg(long, value_delimiter = ',', default_value = "graph")]
+    pub targets: Vec<String>,
+
+    /// Plan only: report `would-update` and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Parallel users in flight.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+
+    /// State file remembering what was written, to skip unchanged users quickly on re-runs.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// Write even when the target already holds the same picture.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Output format (default: table on a terminal, json when piped).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    Ad,
+    Graph,
+    Sharepoint,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Print format, size, SHA-256 and perceptual hash of an image as JSON.
+    Inspect { file: PathBuf },
+    /// Write the rendition a target would receive.
+    Prepare {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        target: Target,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// AD rendition size in pixels.
+        #[arg(long, default_value_t = 96)]
+        ad_size: u32,
+        /// AD rendition byte budget (at most 102400, the attribute's limit; 10240 is what
+        /// Exchange Online accepts from Entra Connect).
+        #[arg(long, default_value_t = 10_240)]
+        ad_max_bytes: usize,
+    },
+    /// Say whether two images show the same picture (perceptual distance).
+    Compare { a: PathBuf, b: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Get a token for each resource and report what it allows.
+    Test,
+}

@@ -1,0 +1,385 @@
+//! The JSON contract: every record photosync reads or writes, in one place.
+//!
+//! The PowerShell module and any script parse these records, so they change only on purpose:
+//! every output line carries `type` and `schemaVersion`, `photosync schema` prints the JSON
+//! Schema generated from these types, and a test snapshots it (`docs/schema.json`).
+//! Consumers ignore unknown `type`s and fields.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any incompatible change of an output record.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One user to look at or sync, as read from JSON Lines, CSV, LDAP or a folder scan.
+/// Field names accept both camelCase and the PowerShell / Get-ADUser spelling.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRecord {
+    #[serde(
+        default,
+        alias = "UserPrincipalName",
+        alias = "upn",
+        alias = "UPN",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_principal_name: Option<String>,
+    /// `Get-ADUser`'s ObjectGUID form: `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+    #[serde(
+        default,
+        alias = "ObjectGUID",
+        alias = "objectGUID",
+        alias = "ObjectGuid",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub object_guid: Option<String>,
+    #[serde(
+        default,
+        alias = "SamAccountName",
+        alias = "sAMAccountName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sam_account_name: Option<String>,
+    #[serde(
+        default,
+        alias = "Mail",
+        alias = "EmailAddress",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mail: Option<String>,
+    #[serde(
+        default,
+        alias = "EmployeeID",
+        alias = "EmployeeId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub employee_id: Option<String>,
+    #[serde(
+        default,
+        alias = "DistinguishedName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub distinguished_name: Option<String>,
+    /// The authoritative photo inline, base64 (what `ConvertTo-Json` writes for a byte[]).
+    /// Never echoed back in output.
+    #[serde(default, alias = "ThumbnailPhoto", skip_serializing)]
+    pub thumbnail_photo: Option<PhotoBytes>,
+    /// The authoritative photo as a file path.
+    #[serde(
+        default,
+        alias = "PhotoPath",
+        alias = "FullName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub photo_path: Option<String>,
+}
+
+/// Photo bytes in input: a base64 string, or an array of byte values (Windows PowerShell 5.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PhotoBytes {
+    Base64(String),
+    Bytes(Vec<u8>),
+}
+
+/// The identity keys of a user, echoed on every output record so results can be joined
+/// back to the input and piped again.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct UserKeys {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_guid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sam_account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<String>,
+}
+
+impl From<&UserRecord> for UserKeys {
+    fn from(r: &UserRecord) -> Self {
+        UserKeys {
+            user_principal_name: r.user_principal_name.clone(),
+            object_guid: r.object_guid.clone(),
+            sam_account_name: r.sam_account_name.clone(),
+            mail: r.mail.clone(),
+            employee_id: r.employee_id.clone(),
+        }
+    }
+}
+
+/// Every line photosync writes on stdout.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum OutputRecord {
+    Status(StatusRecord),
+    Result(ResultRecord),
+    Error(ErrorRecord),
+    Progress(ProgressRecord),
+    Summary(SummaryRecord),
+}
+
+/// Per store: what it holds for this user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreState {
+    Present,
+    Absent,
+    Error,
+    NotApplicable,
+}
+
+/// Per user: the one-word answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every store with a photo holds the reference picture.
+    InSync,
+    /// At least one store holds a different picture.
+    Differs,
+    /// The source has a photo; a cloud store has none.
+    MissingInCloud,
+    /// A store has a photo but the source (reference) has none.
+    MissingInSource,
+    /// No store has a photo.
+    NoPhoto,
+    /// A store could not be read, so no verdict can be given.
+    Error,
+}
+
+/// What happened to one user x target in a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Updated,
+    Skipped,
+    WouldUpdate,
+    Failed,
+}
+
+/// Fingerprints and shape of one stored photo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoInfo {
+    /// `jpeg`, `png`, `gif`, `webp`, `bmp`.
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    /// SHA-256 of the stored bytes, lowercase hex: equal only for byte-identical files.
+    pub sha256: String,
+    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded.
+    pub phash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusRecord {
+    pub schema_version: u32,
+    pub user: UserKeys,
+    pub verdict: Verdict,
+    /// Which store's photo the others were compared with (`input`, `ad`, `graph`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub stores: Vec<StoreStatus>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreStatus {
+    /// `input`, `ad`, `graph`, `sharepoint`, `folder`.
+    pub store: String,
+    pub state: StoreState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoInfo>,
+    /// Whether this store's picture is the reference picture (perceptual comparison).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches_reference: Option<bool>,
+    /// Perceptual distance to the reference (0 = identical, see docs/photos.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance: Option<u32>,
+    /// Store-specific facts worth showing (e.g. SharePoint `PictureURL`, Graph ETag).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A diagnosis in plain words with the next step. `code` is stable; text may improve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Stable finding codes (documented in docs/findings.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingCode {
+    /// The source has a photo; this store has none.
+    MissingInStore,
+    /// This store holds a different picture from the reference.
+    DiffersFromReference,
+    /// The user could not be found in this store.
+    UserNotFound,
+    /// The store could not be read for this user.
+    StoreUnreadable,
+    /// The AD photo is over 10 KB, which Exchange Online ignores when Entra Connect syncs it.
+    AdPhotoTooLargeForExchange,
+    /// Tenant policy (`photoUpdateSettings`) blocks photo changes from the cloud side.
+    CloudWritesBlocked,
+    /// The user has no Exchange Online mailbox.
+    NoCloudMailbox,
+    /// SharePoint shows a placeholder instead of a picture.
+    SharepointPlaceholder,
+    /// SharePoint's legacy profile picture is older than the reference.
+    SharepointStale,
+    /// A folder file matches no user in the input.
+    UnmatchedFile,
+    /// The photo is small enough that services will upscale it.
+    PhotoTooSmall,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultRecord {
+    pub schema_version: u32,
+    pub user: UserKeys,
+    /// `graph`, `ad`, `sharepoint`, `folder`.
+    pub target: String,
+    pub action: Action,
+    /// Why this action: `already-in-sync`, `dry-run`, `no-source-photo`, ...
+    pub reason: String,
+    /// After a write: whether reading back gave the same picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// The rendition written (or that would be written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorInfo>,
+}
+
+/// The error part of a record: stable code, message, what to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorInfo {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// A per-item problem that did not stop the run (a bad input line, an unreadable photo).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorRecord {
+    pub schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserKeys>,
+    /// 1-based line (JSON Lines) or row (CSV, header = 1) of the input, when it came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    #[serde(flatten)]
+    pub error: ErrorInfo,
+}
+
+/// Stable error codes (documented in docs/errors.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// Usage or configuration error.
+    Config,
+    /// A capability this build does not have yet.
+    NotAvailable,
+    /// An input line is not valid JSON or not a user record.
+    BadInputLine,
+    /// A CSV row could not be used.
+    BadCsvRow,
+    /// A record names no usable identity (UPN, objectGUID, sAMAccountName, mail).
+    NoIdentity,
+    /// The same user appears twice in one input; the later record is ignored.
+    DuplicateUser,
+    /// The image could not be decoded (corrupt, truncated).
+    PhotoUnreadable,
+    /// The image format is not supported (HEIC, TIFF, ...).
+    PhotoUnsupportedFormat,
+    /// The image exceeds the byte, pixel or memory limits.
+    PhotoTooLarge,
+    /// A photo file could not be read from disk.
+    PhotoFileUnreadable,
+    /// The user does not exist in the store.
+    UserNotFound,
+    /// Credentials missing, wrong or expired.
+    AuthFailed,
+    /// The credential lacks a needed permission.
+    PermissionDenied,
+    /// Tenant policy blocks the write.
+    BlockedByPolicy,
+    /// Throttling outlasted the retries.
+    Throttled,
+    /// Network or service failure outlasted the retries.
+    Transient,
+    /// The store rejected the request.
+    StoreRejected,
+    /// A written photo did not read back as the same picture.
+    VerifyFailed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressRecord {
+    pub schema_version: u32,
+    pub done: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Short words for the current phase (`reading`, `syncing`).
+    pub phase: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryRecord {
+    pub schema_version: u32,
+    /// `status` or `sync`.
+    pub command: String,
+    pub users: u64,
+    /// Verdict counts (status) or action counts (sync), plus `errors`.
+    pub counts: BTreeMap<String, u64>,
+    pub duration_ms: u64,
+    pub exit_code: i32,
+}
+
+/// The JSON Schema of every record type: `photosync schema` prints this.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "PhotoSync records",
+        "schemaVersion": SCHEMA_VERSION,
+        "input": schemars::schema_for!(UserRecord),
+        "output": schemars::schema_for!(OutputRecord),
+    })
+}

@@ -1,0 +1,1 @@
+//! A Microsoft 365 tenant emulator (built under its own issue).

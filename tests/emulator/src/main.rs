@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("photosync-emulator: not built yet");
+    std::process::exit(2);
+}
