@@ -1,9 +1,11 @@
 //! PhotoSync core: read user photos from every store, compare them perceptually, and sync.
 //! `main.rs` is a thin shell over these modules (see DESIGN.md §1).
 
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod http;
 pub mod output;
 pub mod photo;
 pub mod schema;

@@ -339,6 +339,11 @@ pub enum ErrorCode {
     PermissionDenied,
     /// Tenant policy blocks the write.
     BlockedByPolicy,
+    /// The configured credential cannot be used for this store (e.g. a client secret for
+    /// SharePoint).
+    CredentialNotSupported,
+    /// The user has no Exchange Online mailbox, so the photo service cannot serve them.
+    NoMailbox,
     /// Throttling outlasted the retries.
     Throttled,
     /// Network or service failure outlasted the retries.

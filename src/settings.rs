@@ -23,6 +23,22 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (ENV_CERTIFICATE_PASSWORD, "PFX password (secret)"),
     (
+        ENV_CERTIFICATE_ALGORITHM,
+        "client assertion signature: ps256 (default, x5t#S256) or rs256 (x5t)",
+    ),
+    (
+        ENV_IDENTITY_ENDPOINT,
+        "managed identity endpoint, set by Azure Automation / App Service",
+    ),
+    (
+        ENV_IDENTITY_HEADER,
+        "managed identity header value, set with IDENTITY_ENDPOINT (secret)",
+    ),
+    (
+        ENV_IMDS_URL,
+        "Azure VM metadata service base URL (default http://169.254.169.254)",
+    ),
+    (
         ENV_ACCESS_TOKEN,
         "a ready access token, e.g. from Get-AzAccessToken (secret)",
     ),
@@ -64,6 +80,11 @@ pub const ENV_CLIENT_SECRET: &str = "PHOTOSYNC_CLIENT_SECRET";
 pub const ENV_CLIENT_SECRET_FILE: &str = "PHOTOSYNC_CLIENT_SECRET_FILE";
 pub const ENV_CERTIFICATE_PATH: &str = "PHOTOSYNC_CERTIFICATE_PATH";
 pub const ENV_CERTIFICATE_PASSWORD: &str = "PHOTOSYNC_CERTIFICATE_PASSWORD";
+pub const ENV_CERTIFICATE_ALGORITHM: &str = "PHOTOSYNC_CERTIFICATE_ALGORITHM";
+/// Set by the Azure sandbox itself, hence no PHOTOSYNC_ prefix.
+pub const ENV_IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
+pub const ENV_IDENTITY_HEADER: &str = "IDENTITY_HEADER";
+pub const ENV_IMDS_URL: &str = "PHOTOSYNC_IMDS_URL";
 pub const ENV_ACCESS_TOKEN: &str = "PHOTOSYNC_ACCESS_TOKEN";
 pub const ENV_ACCESS_TOKEN_FILE: &str = "PHOTOSYNC_ACCESS_TOKEN_FILE";
 pub const ENV_AUTH: &str = "PHOTOSYNC_AUTH";
@@ -112,6 +133,13 @@ pub struct Settings {
     pub client_secret: Option<Secret>,
     pub certificate_path: Option<PathBuf>,
     pub certificate_password: Option<Secret>,
+    /// `ps256` (default) or `rs256`.
+    pub certificate_algorithm: Option<String>,
+    /// Azure Automation / App Service managed identity endpoint and its header value.
+    pub identity_endpoint: Option<String>,
+    pub identity_header: Option<Secret>,
+    /// Azure VM metadata service base URL (default `http://169.254.169.254`).
+    pub imds_url: Option<String>,
     pub access_token: Option<Secret>,
     pub auth: Option<String>,
     pub graph_url: String,

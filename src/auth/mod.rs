@@ -1,0 +1,655 @@
+//! Token providers: turn the configured credential into access tokens for Microsoft Graph and
+//! SharePoint, cache them per resource, and refresh them before expiry and after a 401.
+//!
+//! Credentials (DESIGN §6): a client secret (Graph only — SharePoint refuses app-only tokens
+//! minted with a secret), a certificate (JWT client assertion), a managed identity (Azure
+//! Automation's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER`, or the Azure VM IMDS endpoint), or a
+//! ready token from the environment or a file. Secrets come only from `Settings` (env or
+//! files); nothing here logs a secret, a token or an assertion.
+
+pub mod certificate;
+pub mod token;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use reqwest::header::HeaderName;
+
+use crate::error::{Error, ErrorClass, Result};
+use crate::http::{BearerSource, HttpClient, Request, Response};
+use crate::schema::ErrorCode;
+use crate::settings::{Secret, Settings};
+pub use certificate::{AssertionAlgorithm, Certificate};
+pub use token::{AccessToken, TokenCache, TokenClaims};
+
+/// Default Azure Instance Metadata Service base URL.
+pub const DEFAULT_IMDS_URL: &str = "http://169.254.169.254";
+
+/// Which service a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Graph,
+    SharePoint,
+}
+
+impl Resource {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Graph => "graph",
+            Resource::SharePoint => "sharepoint",
+        }
+    }
+}
+
+/// The kind of credential, as reported by `auth test` and in errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialKind {
+    Secret,
+    Certificate,
+    ManagedIdentity,
+    Token,
+}
+
+impl CredentialKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CredentialKind::Secret => "secret",
+            CredentialKind::Certificate => "certificate",
+            CredentialKind::ManagedIdentity => "managed-identity",
+            CredentialKind::Token => "token",
+        }
+    }
+}
+
+/// Where a managed identity's tokens come from.
+#[derive(Debug, Clone)]
+pub enum ManagedIdentityEndpoint {
+    /// Azure Automation / App Service: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`.
+    IdentityEndpoint { url: String, header: Secret },
+    /// Azure VM Instance Metadata Service.
+    Imds { base_url: String },
+}
+
+#[derive(Debug)]
+enum Credential {
+    Secret {
+        tenant: String,
+        client_id: String,
+        secret: Secret,
+    },
+    Certificate {
+        tenant: String,
+        client_id: String,
+        cert: Certificate,
+    },
+    ManagedIdentity {
+        endpoint: ManagedIdentityEndpoint,
+        /// User-assigned identity's client id; `None` = system-assigned.
+        client_id: Option<String>,
+    },
+    Token {
+        token: Secret,
+    },
+}
+
+/// The configured credential plus one token cache per resource.
+pub struct Authenticator {
+    credential: Credential,
+    http: Arc<HttpClient>,
+    login_url: String,
+    graph_resource: String,
+    sharepoint_resource: Option<String>,
+    graph: TokenCache,
+    sharepoint: TokenCache,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("kind", &self.kind())
+            .finish_non_exhaustive()
+    }
+}
+
+fn required(value: &Option<String>, what: &str, env: &str) -> Result<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| Error::config(format!("{what} is not set")).with_hint(format!("set {env}")))
+}
+
+/// The resource (audience) of Graph tokens for a Graph base URL: the URL's origin for
+/// Microsoft's clouds over https; the global Graph otherwise (a local emulator stands in for
+/// graph.microsoft.com and expects its audience).
+pub fn graph_resource(graph_url: &str) -> String {
+    match reqwest::Url::parse(graph_url) {
+        Ok(u) if u.scheme() == "https" && !is_loopback(&u) => {
+            format!("https://{}", u.host_str().unwrap_or("graph.microsoft.com"))
+        }
+        _ => "https://graph.microsoft.com".to_string(),
+    }
+}
+
+/// The resource of SharePoint tokens: the tenant's SharePoint origin.
+pub fn sharepoint_resource(sharepoint_url: &str) -> Result<String> {
+    let u = reqwest::Url::parse(sharepoint_url).map_err(|_| {
+        Error::config(format!(
+            "PHOTOSYNC_SHAREPOINT_URL `{sharepoint_url}` is not a URL"
+        ))
+        .with_hint("use e.g. https://contoso-admin.sharepoint.com")
+    })?;
+    let host = u.host_str().unwrap_or_default();
+    Ok(match u.port() {
+        Some(p) => format!("{}://{host}:{p}", u.scheme()),
+        None => format!("{}://{host}", u.scheme()),
+    })
+}
+
+fn is_loopback(u: &reqwest::Url) -> bool {
+    matches!(
+        u.host_str(),
+        Some("localhost" | "127.0.0.1" | "[::1]" | "::1")
+    )
+}
+
+impl Authenticator {
+    /// Choose the credential from settings: `PHOTOSYNC_AUTH` if given, else the first
+    /// configured of token, certificate, secret, Automation managed identity.
+    pub fn from_settings(settings: &Settings, http: Arc<HttpClient>) -> Result<Arc<Self>> {
+        let credential = credential_from_settings(settings)?;
+        let sharepoint_resource = match settings.sharepoint_url.as_deref() {
+            Some(u) if !u.trim().is_empty() => Some(sharepoint_resource(u)?),
+            _ => None,
+        };
+        Ok(Arc::new(Authenticator {
+            credential,
+            http,
+            login_url: settings.login_url.trim_end_matches('/').to_string(),
+            graph_resource: graph_resource(&settings.graph_url),
+            sharepoint_resource,
+            graph: TokenCache::new(),
+            sharepoint: TokenCache::new(),
+        }))
+    }
+
+    pub fn kind(&self) -> CredentialKind {
+        match &self.credential {
+            Credential::Secret { .. } => CredentialKind::Secret,
+            Credential::Certificate { .. } => CredentialKind::Certificate,
+            Credential::ManagedIdentity { .. } => CredentialKind::ManagedIdentity,
+            Credential::Token { .. } => CredentialKind::Token,
+        }
+    }
+
+    /// Non-secret facts about the credential (for `auth test`).
+    pub fn describe(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("kind".into(), self.kind().name().into());
+        match &self.credential {
+            Credential::Secret {
+                tenant, client_id, ..
+            } => {
+                m.insert("tenantId".into(), tenant.as_str().into());
+                m.insert("clientId".into(), client_id.as_str().into());
+            }
+            Credential::Certificate {
+                tenant,
+                client_id,
+                cert,
+            } => {
+                m.insert("tenantId".into(), tenant.as_str().into());
+                m.insert("clientId".into(), client_id.as_str().into());
+                m.insert("thumbprint".into(), cert.thumbprint.as_str().into());
+                m.insert("algorithm".into(), cert.algorithm.name().into());
+            }
+            Credential::ManagedIdentity {
+                endpoint,
+                client_id,
+            } => {
+                let source = match endpoint {
+                    ManagedIdentityEndpoint::IdentityEndpoint { .. } => "identity-endpoint",
+                    ManagedIdentityEndpoint::Imds { .. } => "imds",
+                };
+                m.insert("source".into(), source.into());
+                m.insert(
+                    "identity".into(),
+                    if client_id.is_some() {
+                        "user-assigned"
+                    } else {
+                        "system-assigned"
+                    }
+                    .into(),
+                );
+                if let Some(c) = client_id {
+                    m.insert("clientId".into(), c.as_str().into());
+                }
+            }
+            Credential::Token { .. } => {
+                m.insert("source".into(), "PHOTOSYNC_ACCESS_TOKEN".into());
+            }
+        }
+        m
+    }
+
+    /// The resource identifier tokens for `resource` are requested for.
+    pub fn resource_id(&self, resource: Resource) -> Option<&str> {
+        match resource {
+            Resource::Graph => Some(&self.graph_resource),
+            Resource::SharePoint => self.sharepoint_resource.as_deref(),
+        }
+    }
+
+    /// Fail early when the credential cannot work for SharePoint.
+    pub fn check_sharepoint_supported(&self) -> Result<()> {
+        if let Credential::Secret { .. } = self.credential {
+            return Err(Error::new(
+                ErrorCode::CredentialNotSupported,
+                ErrorClass::Config,
+                "SharePoint does not accept app-only tokens obtained with a client secret",
+            )
+            .with_hint("use a certificate (PHOTOSYNC_CERTIFICATE_PATH) or a managed identity (PHOTOSYNC_AUTH=managed-identity) for the sharepoint store"));
+        }
+        if self.sharepoint_resource.is_none() {
+            return Err(Error::config("the SharePoint URL is not set").with_hint(
+                "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A bearer source for requests to `resource`.
+    pub fn source(self: &Arc<Self>, resource: Resource) -> TokenSource {
+        TokenSource {
+            auth: Arc::clone(self),
+            resource,
+        }
+    }
+
+    /// A valid token for `resource`, from the cache or freshly obtained.
+    pub async fn token(&self, resource: Resource) -> Result<AccessToken> {
+        let cache = match resource {
+            Resource::Graph => &self.graph,
+            Resource::SharePoint => &self.sharepoint,
+        };
+        cache.get_or_fetch(|| self.fetch(resource)).await
+    }
+
+    async fn invalidate(&self, resource: Resource, used: &Secret) -> bool {
+        let cache = match resource {
+            Resource::Graph => &self.graph,
+            Resource::SharePoint => &self.sharepoint,
+        };
+        cache.invalidate(used).await;
+        !matches!(self.credential, Credential::Token { .. })
+    }
+
+    async fn fetch(&self, resource: Resource) -> Result<AccessToken> {
+        let resource_id = self.resource_id(resource).ok_or_else(|| {
+            Error::config("the SharePoint URL is not set").with_hint("set PHOTOSYNC_SHAREPOINT_URL")
+        })?;
+        let scope = format!("{resource_id}/.default");
+        let what = format!("the token endpoint ({} token)", resource.name());
+        tracing::debug!(
+            resource = resource.name(),
+            kind = self.kind().name(),
+            "requesting a token"
+        );
+        match &self.credential {
+            Credential::Token { token } => ready_token(token, resource, resource_id),
+            Credential::Secret {
+                tenant,
+                client_id,
+                secret,
+            } => {
+                let req = Request::new(reqwest::Method::POST, self.token_url(tenant))
+                    .form(&[
+                        ("client_id", client_id),
+                        ("scope", &scope),
+                        ("client_secret", secret.expose()),
+                        ("grant_type", "client_credentials"),
+                    ])
+                    .idempotent(true);
+                let resp = self.http.send(&req, None).await?;
+                token_answer(&resp, &what, &[secret.expose()])
+            }
+            Credential::Certificate {
+                tenant,
+                client_id,
+                cert,
+            } => {
+                let url = self.token_url(tenant);
+                let assertion = cert.assertion(&url, client_id)?;
+                let req = Request::new(reqwest::Method::POST, url)
+                    .form(&[
+                        ("client_id", client_id),
+                        ("scope", &scope),
+                        (
+                            "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        ),
+                        ("client_assertion", &assertion),
+                        ("grant_type", "client_credentials"),
+                    ])
+                    .idempotent(true);
+                let resp = self.http.send(&req, None).await?;
+                token_answer(&resp, &what, &[&assertion])
+            }
+            Credential::ManagedIdentity {
+                endpoint,
+                client_id,
+            } => {
+                let mut query = vec![("resource", resource_id.to_string())];
+                if let Some(c) = client_id {
+                    query.push(("client_id", c.clone()));
+                }
+                let (base, api_version) = match endpoint {
+                    ManagedIdentityEndpoint::IdentityEndpoint { url, .. } => {
+                        (url.clone(), "2019-08-01")
+                    }
+                    ManagedIdentityEndpoint::Imds { base_url } => (
+                        format!(
+                            "{}/metadata/identity/oauth2/token",
+                            base_url.trim_end_matches('/')
+                        ),
+                        "2018-02-01",
+                    ),
+                };
+                query.push(("api-version", api_version.to_string()));
+                let qs: Vec<String> = query
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", crate::http::percent_encode(v)))
+                    .collect();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let mut req = Request::get(format!("{base}{sep}{}", qs.join("&")))
+                    .header(HeaderName::from_static("metadata"), "true");
+                let mut secrets = Vec::new();
+                if let ManagedIdentityEndpoint::IdentityEndpoint { header, .. } = endpoint {
+                    req = req.header(
+                        HeaderName::from_static("x-identity-header"),
+                        header.expose(),
+                    );
+                    secrets.push(header.expose());
+                }
+                let resp = self.http.send(&req, None).await?;
+                token_answer(&resp, "the managed identity endpoint", &secrets)
+            }
+        }
+    }
+
+    fn token_url(&self, tenant: &str) -> String {
+        format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.login_url,
+            crate::http::percent_encode(tenant)
+        )
+    }
+}
+
+/// Serve the ready-made token, but not to a service it was not issued for.
+fn ready_token(token: &Secret, resource: Resource, resource_id: &str) -> Result<AccessToken> {
+    let claims = TokenClaims::read(token);
+    if resource == Resource::SharePoint {
+        let for_sharepoint = claims.as_ref().is_some_and(|c| {
+            c.aud
+                .iter()
+                .any(|a| a.contains("sharepoint") || a == resource_id)
+        });
+        if !for_sharepoint {
+            return Err(Error::new(
+                ErrorCode::CredentialNotSupported,
+                ErrorClass::Config,
+                "the ready access token is not a SharePoint token",
+            )
+            .with_hint("a ready token serves one resource; use a certificate or managed identity to reach both Graph and SharePoint"));
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let lifetime = claims
+        .and_then(|c| c.exp)
+        .map(|exp| std::time::Duration::from_secs(exp.saturating_sub(now)))
+        .unwrap_or(std::time::Duration::from_secs(3600));
+    Ok(AccessToken::new(token.clone(), lifetime))
+}
+
+/// Turn a token endpoint's answer into a token or an explained error. `secrets` are scrubbed
+/// from any text the service echoed back.
+fn token_answer(resp: &Response, what: &str, secrets: &[&str]) -> Result<AccessToken> {
+    if resp.is_success() {
+        return token::parse_token_body(&resp.body, what);
+    }
+    let (code, message) = match resp.service_error() {
+        Some(e) => (e.code, e.message),
+        None => (format!("HTTP {}", resp.status), String::new()),
+    };
+    let mut text = format!("{what} refused the credential ({code}");
+    if !message.is_empty() {
+        text.push_str(": ");
+        text.push_str(&message);
+    }
+    text.push(')');
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(s, "***");
+    }
+    Err(Error::new(ErrorCode::AuthFailed, ErrorClass::Auth, text).with_hint(hint_for(&message)))
+}
+
+fn hint_for(message: &str) -> String {
+    let tips: &[(&str, &str)] = &[
+        (
+            "AADSTS7000215",
+            "the client secret is wrong: use the secret's Value, not its Secret ID",
+        ),
+        (
+            "AADSTS7000222",
+            "the client secret has expired: create a new one in the app registration",
+        ),
+        (
+            "AADSTS700016",
+            "the application was not found in this tenant: check PHOTOSYNC_CLIENT_ID and PHOTOSYNC_TENANT_ID",
+        ),
+        (
+            "AADSTS90002",
+            "the tenant was not found: check PHOTOSYNC_TENANT_ID",
+        ),
+        (
+            "AADSTS700027",
+            "the certificate is not registered on the app (or the assertion is invalid): upload the certificate's public part to the app registration",
+        ),
+        (
+            "AADSTS500011",
+            "the resource was not found in the tenant: check PHOTOSYNC_SHAREPOINT_URL",
+        ),
+    ];
+    tips.iter()
+        .find(|(code, _)| message.contains(code))
+        .map(|(_, tip)| tip.to_string())
+        .unwrap_or_else(|| {
+            "check the tenant id, client id and credential; `photosync auth test` shows what works"
+                .to_string()
+        })
+}
+
+fn credential_from_settings(s: &Settings) -> Result<Credential> {
+    use crate::settings::{ENV_AUTH, ENV_CLIENT_ID, ENV_TENANT_ID};
+    let kind = match s.auth.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
+        Some(a) if !a.is_empty() => match a.as_str() {
+            "secret" | "client-secret" => CredentialKind::Secret,
+            "certificate" | "cert" => CredentialKind::Certificate,
+            "managed-identity" | "managedidentity" | "msi" => CredentialKind::ManagedIdentity,
+            "token" => CredentialKind::Token,
+            other => {
+                return Err(Error::config(format!(
+                    "{ENV_AUTH}=`{other}` is not a credential kind"
+                ))
+                .with_hint("use secret, certificate, managed-identity or token"));
+            }
+        },
+        _ => {
+            if s.access_token.is_some() {
+                CredentialKind::Token
+            } else if s.certificate_path.is_some() {
+                CredentialKind::Certificate
+            } else if s.client_secret.is_some() {
+                CredentialKind::Secret
+            } else if s.identity_endpoint.is_some() {
+                CredentialKind::ManagedIdentity
+            } else {
+                return Err(Error::new(
+                    ErrorCode::AuthFailed,
+                    ErrorClass::Config,
+                    "no credential is configured for Microsoft 365",
+                )
+                .with_hint("set PHOTOSYNC_CERTIFICATE_PATH, PHOTOSYNC_CLIENT_SECRET, PHOTOSYNC_ACCESS_TOKEN, or PHOTOSYNC_AUTH=managed-identity (see docs/auth.md)"));
+            }
+        }
+    };
+    Ok(match kind {
+        CredentialKind::Token => Credential::Token {
+            token: s.access_token.clone().ok_or_else(|| {
+                Error::config("PHOTOSYNC_AUTH=token but no access token is set")
+                    .with_hint("set PHOTOSYNC_ACCESS_TOKEN or PHOTOSYNC_ACCESS_TOKEN_FILE")
+            })?,
+        },
+        CredentialKind::Secret => Credential::Secret {
+            tenant: required(&s.tenant_id, "the tenant id", ENV_TENANT_ID)?,
+            client_id: required(&s.client_id, "the client id", ENV_CLIENT_ID)?,
+            secret: s.client_secret.clone().ok_or_else(|| {
+                Error::config("PHOTOSYNC_AUTH=secret but no client secret is set")
+                    .with_hint("set PHOTOSYNC_CLIENT_SECRET or PHOTOSYNC_CLIENT_SECRET_FILE")
+            })?,
+        },
+        CredentialKind::Certificate => {
+            let path = s.certificate_path.as_ref().ok_or_else(|| {
+                Error::config("PHOTOSYNC_AUTH=certificate but no certificate is set")
+                    .with_hint("set PHOTOSYNC_CERTIFICATE_PATH to a PEM or PFX file")
+            })?;
+            let algorithm =
+                AssertionAlgorithm::parse(s.certificate_algorithm.as_deref().unwrap_or(""))?;
+            Credential::Certificate {
+                tenant: required(&s.tenant_id, "the tenant id", ENV_TENANT_ID)?,
+                client_id: required(&s.client_id, "the client id", ENV_CLIENT_ID)?,
+                cert: Certificate::load(path, s.certificate_password.as_ref(), algorithm)?,
+            }
+        }
+        CredentialKind::ManagedIdentity => {
+            let endpoint = match (&s.identity_endpoint, &s.identity_header) {
+                (Some(url), Some(header)) => ManagedIdentityEndpoint::IdentityEndpoint {
+                    url: url.clone(),
+                    header: header.clone(),
+                },
+                (Some(_), None) => {
+                    return Err(Error::config("IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not")
+                        .with_hint("run inside Azure Automation (which sets both), or unset IDENTITY_ENDPOINT to use the VM metadata service"));
+                }
+                _ => ManagedIdentityEndpoint::Imds {
+                    base_url: s
+                        .imds_url
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_IMDS_URL.to_string()),
+                },
+            };
+            Credential::ManagedIdentity {
+                endpoint,
+                client_id: s.client_id.clone().filter(|c| !c.trim().is_empty()),
+            }
+        }
+    })
+}
+
+/// A bearer source for one resource, handed to the HTTP client.
+#[derive(Clone)]
+pub struct TokenSource {
+    auth: Arc<Authenticator>,
+    resource: Resource,
+}
+
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("resource", &self.resource)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl BearerSource for TokenSource {
+    async fn bearer(&self) -> Result<Secret> {
+        Ok(self.auth.token(self.resource).await?.value)
+    }
+
+    async fn rejected(&self, used: &Secret) -> bool {
+        self.auth.invalidate(self.resource, used).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_resource_follows_national_clouds_but_not_emulators() {
+        assert_eq!(
+            graph_resource("https://graph.microsoft.com"),
+            "https://graph.microsoft.com"
+        );
+        assert_eq!(
+            graph_resource("https://graph.microsoft.us/"),
+            "https://graph.microsoft.us"
+        );
+        assert_eq!(
+            graph_resource("http://127.0.0.1:8080"),
+            "https://graph.microsoft.com"
+        );
+    }
+
+    #[test]
+    fn credential_choice_follows_settings() {
+        let mut s = Settings {
+            graph_url: "https://graph.microsoft.com".into(),
+            login_url: "https://login.microsoftonline.com".into(),
+            ..Settings::default()
+        };
+        assert!(credential_from_settings(&s).is_err());
+        s.client_secret = Some(Secret::new("s3cr3t-value"));
+        let err = credential_from_settings(&s).expect_err("tenant missing");
+        assert_eq!(err.class, ErrorClass::Config);
+        s.tenant_id = Some("t".into());
+        s.client_id = Some("c".into());
+        assert!(matches!(
+            credential_from_settings(&s),
+            Ok(Credential::Secret { .. })
+        ));
+        s.auth = Some("managed-identity".into());
+        assert!(matches!(
+            credential_from_settings(&s),
+            Ok(Credential::ManagedIdentity {
+                endpoint: ManagedIdentityEndpoint::Imds { .. },
+                ..
+            })
+        ));
+        s.auth = Some("bogus".into());
+        assert!(credential_from_settings(&s).is_err());
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_from_service_messages() {
+        let resp = Response {
+            status: 401,
+            headers: Default::default(),
+            body: bytes::Bytes::from_static(
+                br#"{"error":"invalid_client","error_description":"AADSTS7000215: bad secret s3cr3t-value"}"#,
+            ),
+        };
+        let err =
+            token_answer(&resp, "the token endpoint", &["s3cr3t-value"]).expect_err("refused");
+        assert!(!err.message.contains("s3cr3t-value"), "{}", err.message);
+        assert!(err.hint.as_deref().unwrap_or_default().contains("Value"));
+        assert_eq!(err.class, ErrorClass::Auth);
+    }
+}

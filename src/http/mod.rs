@@ -1,0 +1,659 @@
+//! The one HTTP client every cloud store and token provider shares.
+//!
+//! Everything that makes a bulk run polite and robust lives here, once: connection reuse (one
+//! `reqwest` pool), a bound on requests in flight, per-host pacing that adapts to 429/503
+//! (`throttle`), `Retry-After`, exponential backoff with jitter (`retry`), token refresh on
+//! 401, timeouts and the `User-Agent`. Stores send a `Request` and get back the final
+//! `Response` (any status they must interpret, like 404) or an `Error` whose class says what
+//! happened (throttled, transient, auth). Bodies and headers are never logged: they may carry
+//! secrets or tokens.
+//!
+//! Writes are sent with `idempotent = false`: they are retried only when the service surely
+//! did not act on them (429/503, or the connection could not be opened), so a write is never
+//! repeated blindly; the store decides what to do after an ambiguous failure.
+
+pub mod retry;
+pub mod throttle;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, ErrorClass, Result};
+use crate::schema::ErrorCode;
+use crate::settings::Secret;
+pub use retry::RetryPolicy;
+use retry::{StatusClass, classify, parse_retry_after};
+use throttle::HostGates;
+
+/// `User-Agent` on every request: services attribute traffic (and throttling) by it.
+pub const USER_AGENT: &str = concat!("photosync/", env!("CARGO_PKG_VERSION"));
+
+/// Largest response body accepted (photos are at most 4 MB; base64 in `$batch` adds a third).
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Where a request gets its bearer token, and what to do when the service rejects it.
+#[async_trait]
+pub trait BearerSource: Send + Sync {
+    /// A currently valid token (cached, or freshly obtained).
+    async fn bearer(&self) -> Result<Secret>;
+    /// The service answered 401 to `used`: drop it from the cache. Returns whether a
+    /// different token can be obtained (false for a fixed, ready-made token).
+    async fn rejected(&self, used: &Secret) -> bool;
+}
+
+/// Tuning for the shared client.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpOptions {
+    /// Requests in flight across all hosts.
+    pub max_in_flight: usize,
+    pub connect_timeout: Duration,
+    /// Whole request, including reading the body.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            max_in_flight: 64,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// One request. Bodies are `Bytes`, so retries resend without copying.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(HeaderName, String)>,
+    pub body: Option<Bytes>,
+    /// Safe to send again after an ambiguous failure (GET, token requests).
+    pub idempotent: bool,
+}
+
+impl Request {
+    pub fn new(method: reqwest::Method, url: impl Into<String>) -> Self {
+        let idempotent = matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    pub fn get(url: impl Into<String>) -> Self {
+        Self::new(reqwest::Method::GET, url)
+    }
+
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        self.headers
+            .push((reqwest::header::CONTENT_TYPE, content_type.to_string()));
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn json_body(self, value: &serde_json::Value) -> Self {
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        self.body("application/json", bytes)
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`), e.g. a token request.
+    pub fn form(self, fields: &[(&str, &str)]) -> Self {
+        let mut out = String::new();
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(&form_encode(k));
+            out.push('=');
+            out.push_str(&form_encode(v));
+        }
+        self.body("application/x-www-form-urlencoded", out)
+    }
+
+    /// Mark whether repeating the request is harmless.
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.idempotent = yes;
+        self
+    }
+}
+
+/// The final answer to a request.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(
+                ErrorCode::StoreRejected,
+                ErrorClass::Failed,
+                format!("unexpected response ({}): {e}", self.status),
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The service's error `code` and `message` (Graph `{"error":{…}}`, SharePoint
+    /// `{"odata.error":{…}}`, identity platform `{"error":"…","error_description":"…"}`).
+    pub fn service_error(&self) -> Option<ServiceError> {
+        let v: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
+        let err = v.get("error").or_else(|| v.get("odata.error"))?;
+        if let Some(code) = err.as_str() {
+            return Some(ServiceError {
+                code: code.to_string(),
+                message: v
+                    .get("error_description")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            });
+        }
+        let code = err.get("code")?.as_str()?.to_string();
+        let message = match err.get("message") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(m) => m
+                .get("value")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            None => String::new(),
+        };
+        Some(ServiceError { code, message })
+    }
+}
+
+/// A service's error code and message, as it sent them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Counters for the run summary and the benchmark.
+#[derive(Debug, Default)]
+pub struct HttpStats {
+    pub requests: AtomicU64,
+    pub throttled: AtomicU64,
+    pub server_errors: AtomicU64,
+    pub network_errors: AtomicU64,
+    pub retries: AtomicU64,
+    pub token_refreshes: AtomicU64,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpStatsSnapshot {
+    pub requests: u64,
+    pub throttled: u64,
+    pub server_errors: u64,
+    pub network_errors: u64,
+    pub retries: u64,
+    pub token_refreshes: u64,
+}
+
+impl HttpStats {
+    pub fn snapshot(&self) -> HttpStatsSnapshot {
+        HttpStatsSnapshot {
+            requests: self.requests.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            server_errors: self.server_errors.load(Ordering::Relaxed),
+            network_errors: self.network_errors.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            token_refreshes: self.token_refreshes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The shared client. Cheap to share behind an `Arc`.
+pub struct HttpClient {
+    client: reqwest::Client,
+    gates: HostGates,
+    in_flight: Semaphore,
+    options: HttpOptions,
+    stats: HttpStats,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One attempt's outcome, before the retry decision.
+enum Attempt {
+    Answer(Response),
+    /// The connection could not be opened: the service never saw the request.
+    NotSent(String),
+    /// Failed after sending (timeout, reset): the service may have acted on it.
+    Ambiguous(String),
+}
+
+impl HttpClient {
+    pub fn new(options: HttpOptions) -> Result<Arc<Self>> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .pool_max_idle_per_host(options.max_in_flight)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::config(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Arc::new(HttpClient {
+            client,
+            gates: HostGates::new(),
+            in_flight: Semaphore::new(options.max_in_flight.max(1)),
+            options,
+            stats: HttpStats::default(),
+        }))
+    }
+
+    pub fn stats(&self) -> HttpStatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// Current pacing rate for a host (`None` = unpaced).
+    pub fn host_rate(&self, url: &str) -> Option<f64> {
+        self.gates.rate(&host_key(url))
+    }
+
+    /// Send with retries; see the module doc for what comes back.
+    pub async fn send(&self, req: &Request, auth: Option<&dyn BearerSource>) -> Result<Response> {
+        let host = host_key(&req.url);
+        let policy = self.options.retry;
+        let mut refreshed = false;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let token = match auth {
+                Some(a) => Some(a.bearer().await?),
+                None => None,
+            };
+            self.gates.acquire(&host).await;
+            let outcome = {
+                let _permit = self.in_flight.acquire().await.map_err(|_| {
+                    Error::new(
+                        ErrorCode::Transient,
+                        ErrorClass::Transient,
+                        "HTTP client closed",
+                    )
+                })?;
+                self.attempt(req, token.as_ref()).await
+            };
+            let last = attempt >= policy.max_attempts;
+            let (retry_after, reason) = match outcome {
+                Attempt::Answer(resp) => match classify(resp.status) {
+                    StatusClass::Success => {
+                        self.gates.succeeded(&host);
+                        return Ok(resp);
+                    }
+                    StatusClass::Final => {
+                        self.gates.succeeded(&host);
+                        return Ok(resp);
+                    }
+                    StatusClass::Unauthorized => {
+                        let (Some(a), Some(t)) = (auth, token.as_ref()) else {
+                            return Ok(resp);
+                        };
+                        if !refreshed && a.rejected(t).await {
+                            refreshed = true;
+                            self.stats.token_refreshes.fetch_add(1, Ordering::Relaxed);
+                            tracing::debug!(url = %req.url, "401: refreshing the token and retrying");
+                            attempt -= 1;
+                            continue;
+                        }
+                        return Err(unauthorized(&resp));
+                    }
+                    StatusClass::Throttled => {
+                        self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                        let after = resp.header("retry-after").and_then(parse_retry_after);
+                        self.gates
+                            .throttled(&host, after.map(|a| a.min(policy.max_retry_after)));
+                        if last {
+                            return Err(throttled_out(&resp, attempt));
+                        }
+                        (after, format!("{} throttled", resp.status))
+                    }
+                    StatusClass::ServerTrouble => {
+                        self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+                        if last || !req.idempotent {
+                            return Err(server_trouble(&resp, attempt, req.idempotent));
+                        }
+                        let after = resp.header("retry-after").and_then(parse_retry_after);
+                        (after, format!("server error {}", resp.status))
+                    }
+                },
+                Attempt::NotSent(why) => {
+                    self.stats.network_errors.fetch_add(1, Ordering::Relaxed);
+                    if last {
+                        return Err(network_out(&why, attempt));
+                    }
+                    (None, format!("connection failed: {why}"))
+                }
+                Attempt::Ambiguous(why) => {
+                    self.stats.network_errors.fetch_add(1, Ordering::Relaxed);
+                    if last || !req.idempotent {
+                        return Err(network_out(&why, attempt));
+                    }
+                    (None, format!("connection lost: {why}"))
+                }
+            };
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            let delay = policy.delay(attempt, retry_after);
+            tracing::debug!(method = %req.method, url = %req.url, attempt, ?delay, %reason, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Send and decode a JSON success body; non-success statuses become errors.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        req: &Request,
+        auth: Option<&dyn BearerSource>,
+    ) -> Result<T> {
+        let resp = self.send(req, auth).await?;
+        if !resp.is_success() {
+            return Err(unexpected_status(&resp));
+        }
+        resp.json()
+    }
+
+    async fn attempt(&self, req: &Request, token: Option<&Secret>) -> Attempt {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let mut builder = self.client.request(req.method.clone(), &req.url);
+        for (name, value) in &req.headers {
+            match HeaderValue::from_str(value) {
+                Ok(v) => builder = builder.header(name.clone(), v),
+                Err(_) => return Attempt::NotSent(format!("invalid value for header {name}")),
+            }
+        }
+        if let Some(t) = token {
+            let mut v = match HeaderValue::from_str(&format!("Bearer {}", t.expose())) {
+                Ok(v) => v,
+                Err(_) => return Attempt::NotSent("the access token is not a valid header".into()),
+            };
+            v.set_sensitive(true);
+            builder = builder.header(reqwest::header::AUTHORIZATION, v);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let mut resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return describe_send_error(&e),
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > MAX_BODY_BYTES)
+        {
+            return Attempt::Answer(Response {
+                status: 502,
+                headers,
+                body: Bytes::new(),
+            });
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Attempt::Ambiguous("response body too large".into());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Attempt::Ambiguous(short_error(&e)),
+            }
+        }
+        tracing::trace!(method = %req.method, url = %req.url, status, "response");
+        Attempt::Answer(Response {
+            status,
+            headers,
+            body: Bytes::from(body),
+        })
+    }
+}
+
+fn describe_send_error(e: &reqwest::Error) -> Attempt {
+    if e.is_connect() {
+        Attempt::NotSent(short_error(e))
+    } else {
+        Attempt::Ambiguous(short_error(e))
+    }
+}
+
+/// What went wrong, in one line, without the URL (`reqwest` would repeat it).
+fn short_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "error reading the response"
+    } else {
+        "request failed"
+    };
+    let mut parts = vec![kind.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+/// `scheme://host:port`: the unit that gets paced.
+pub fn host_key(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}:{}",
+            u.scheme(),
+            u.host_str().unwrap_or_default(),
+            u.port_or_known_default().unwrap_or(0)
+        ),
+        Err(_) => url.to_string(),
+    }
+}
+
+fn with_service_code(resp: &Response) -> String {
+    match resp.service_error() {
+        Some(e) if !e.message.is_empty() => format!("{}: {}", e.code, e.message),
+        Some(e) => e.code,
+        None => format!("HTTP {}", resp.status),
+    }
+}
+
+fn unauthorized(resp: &Response) -> Error {
+    Error::new(
+        ErrorCode::AuthFailed,
+        ErrorClass::Auth,
+        format!(
+            "the service rejected the access token ({})",
+            with_service_code(resp)
+        ),
+    )
+    .with_hint("check the tenant, the app registration and the credential; `photosync auth test` shows what the token carries")
+}
+
+fn throttled_out(resp: &Response, attempts: u32) -> Error {
+    Error::new(
+        ErrorCode::Throttled,
+        ErrorClass::Throttled,
+        format!(
+            "still throttled after {attempts} attempts ({})",
+            with_service_code(resp)
+        ),
+    )
+    .with_hint("run again later, or lower --concurrency")
+}
+
+fn server_trouble(resp: &Response, attempts: u32, idempotent: bool) -> Error {
+    let what = if idempotent {
+        format!("the service kept failing after {attempts} attempts")
+    } else {
+        "the service failed while handling a write".to_string()
+    };
+    Error::new(
+        ErrorCode::Transient,
+        ErrorClass::Transient,
+        format!("{what} ({})", with_service_code(resp)),
+    )
+    .with_hint("run again; users already done are skipped")
+}
+
+fn network_out(why: &str, attempts: u32) -> Error {
+    Error::new(
+        ErrorCode::Transient,
+        ErrorClass::Transient,
+        format!("network failure after {attempts} attempt(s): {why}"),
+    )
+    .with_hint("check connectivity to the service and run again; users already done are skipped")
+}
+
+/// A non-success status the caller had no specific meaning for.
+pub fn unexpected_status(resp: &Response) -> Error {
+    let class = match resp.status {
+        403 => ErrorClass::Permission,
+        404 => ErrorClass::NotFound,
+        _ => ErrorClass::Failed,
+    };
+    let code = match resp.status {
+        403 => ErrorCode::PermissionDenied,
+        404 => ErrorCode::UserNotFound,
+        _ => ErrorCode::StoreRejected,
+    };
+    Error::new(
+        code,
+        class,
+        format!("the service answered {}", with_service_code(resp)),
+    )
+}
+
+/// `application/x-www-form-urlencoded` encoding of one key or value.
+pub fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Percent-encode for a URL query value or path segment (RFC 3986 unreserved kept).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_escape_what_urls_and_forms_need() {
+        assert_eq!(form_encode("a b&c=d"), "a+b%26c%3Dd");
+        assert_eq!(
+            percent_encode("o'neil#EXT#@x.com"),
+            "o%27neil%23EXT%23%40x.com"
+        );
+        assert_eq!(percent_encode("$x"), "%24x");
+    }
+
+    #[test]
+    fn host_key_includes_scheme_and_port() {
+        assert_eq!(
+            host_key("http://127.0.0.1:8080/v1.0/users"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            host_key("https://graph.microsoft.com/v1.0"),
+            "https://graph.microsoft.com:443"
+        );
+    }
+
+    #[test]
+    fn service_errors_are_read_from_every_envelope() {
+        let graph = Response {
+            status: 404,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(br#"{"error":{"code":"ImageNotFound","message":"x"}}"#),
+        };
+        assert_eq!(
+            graph.service_error().map(|e| e.code),
+            Some("ImageNotFound".into())
+        );
+        let sp = Response {
+            status: 403,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(
+                br#"{"odata.error":{"code":"-2147024891, System.UnauthorizedAccessException","message":{"lang":"en-US","value":"Access denied."}}}"#,
+            ),
+        };
+        let e = sp.service_error().expect("sp error");
+        assert_eq!(e.message, "Access denied.");
+        let aad = Response {
+            status: 401,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(
+                br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret.\r\nTrace ID: 1"}"#,
+            ),
+        };
+        let e = aad.service_error().expect("aad error");
+        assert_eq!(e.code, "invalid_client");
+        assert_eq!(e.message, "AADSTS7000215: Invalid client secret.");
+    }
+}
