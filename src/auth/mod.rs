@@ -349,13 +349,9 @@ impl Authenticator {
                     ManagedIdentityEndpoint::IdentityEndpoint { url, .. } => {
                         (url.clone(), "2019-08-01")
                     }
-                    ManagedIdentityEndpoint::Imds { base_url } => (
-                        format!(
-                            "{}/metadata/identity/oauth2/token",
-                            base_url.trim_end_matches('/')
-                        ),
-                        "2018-02-01",
-                    ),
+                    ManagedIdentityEndpoint::Imds { base_url } => {
+                        (imds_token_url(base_url), "2018-02-01")
+                    }
                 };
                 query.push(("api-version", api_version.to_string()));
                 let qs: Vec<String> = query
@@ -385,6 +381,16 @@ impl Authenticator {
             self.login_url,
             crate::http::percent_encode(tenant)
         )
+    }
+}
+
+/// The IMDS token URL: `base_url` may be the service root or the full token URL.
+fn imds_token_url(base_url: &str) -> String {
+    let base = base_url.trim_end_matches('/');
+    if base.ends_with("/oauth2/token") {
+        base.to_string()
+    } else {
+        format!("{base}/metadata/identity/oauth2/token")
     }
 }
 

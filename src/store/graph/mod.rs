@@ -1,0 +1,335 @@
+//! The Microsoft Graph store: the one cloud write path, behind Entra ID, Exchange Online,
+//! Outlook, Teams and modern SharePoint.
+//!
+//! Users are resolved once to their object id (see `resolve`), then photos are read with
+//! `GET /users/{id}/photo/$value` and written with `PUT` of the `graph` rendition. Once the
+//! user is known to exist, any 404 on the photo means "no photo" — Graph has used at least
+//! four error codes for it. A mailbox-less user, a missing permission and the tenant's
+//! `photoUpdateSettings` each become their own explained error. A write that failed
+//! ambiguously (connection lost after sending) is checked by reading the photo back before it
+//! is repeated, so no user is written twice.
+
+pub mod errors;
+pub mod resolve;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+
+use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
+use crate::auth::{Authenticator, Resource, TokenSource};
+use crate::error::{Error, ErrorClass, Result};
+use crate::http::{HttpClient, Request, Response};
+use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
+
+/// Attempts at a photo write when the connection is lost mid-request.
+const WRITE_ATTEMPTS: u32 = 3;
+
+/// The tenant's photo update policy, as far as we could read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoPolicy {
+    /// `source = onPremises`: cloud photo updates are disabled for everyone.
+    OnPremises,
+    /// Cloud updates allowed (`cloud`, or the default empty policy).
+    Cloud,
+    /// Not readable (no `PeopleSettings.Read.All`, or the beta endpoint failed).
+    Unknown,
+}
+
+pub struct GraphStore {
+    http: Arc<HttpClient>,
+    token: TokenSource,
+    /// `{graph_url}/v1.0`
+    v1: String,
+    /// `{graph_url}/beta`
+    beta: String,
+    policy: OnceCell<PhotoPolicy>,
+    limits: DecodeLimits,
+}
+
+impl std::fmt::Debug for GraphStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphStore")
+            .field("v1", &self.v1)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct UserList {
+    #[serde(default)]
+    value: Vec<GraphUser>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphUser {
+    id: String,
+    #[serde(default)]
+    user_principal_name: Option<String>,
+    #[serde(default)]
+    user_type: Option<String>,
+}
+
+impl GraphStore {
+    pub fn new(http: Arc<HttpClient>, auth: &Arc<Authenticator>, graph_url: &str) -> Self {
+        let root = graph_url.trim_end_matches('/');
+        GraphStore {
+            http,
+            token: auth.source(Resource::Graph),
+            v1: format!("{root}/v1.0"),
+            beta: format!("{root}/beta"),
+            policy: OnceCell::new(),
+            limits: DecodeLimits::default(),
+        }
+    }
+
+    async fn get(&self, url: String) -> Result<Response> {
+        self.http.send(&Request::get(url), Some(&self.token)).await
+    }
+
+    fn photo_url(&self, id: &str) -> String {
+        format!(
+            "{}/users/{}/photo/$value",
+            self.v1,
+            crate::http::percent_encode(id)
+        )
+    }
+
+    /// The tenant's photo policy, read once per run.
+    pub async fn photo_policy(&self) -> PhotoPolicy {
+        self.policy
+            .get_or_init(|| async {
+                let url = format!("{}/admin/people/photoUpdateSettings", self.beta);
+                match self.get(url).await {
+                    Ok(resp) if resp.is_success() => {
+                        let source = resp.json::<serde_json::Value>().ok().and_then(|v| {
+                            v.get("source").and_then(|s| s.as_str()).map(str::to_string)
+                        });
+                        if source
+                            .as_deref()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("onPremises"))
+                        {
+                            PhotoPolicy::OnPremises
+                        } else {
+                            PhotoPolicy::Cloud
+                        }
+                    }
+                    Ok(resp) => {
+                        tracing::info!(
+                            status = resp.status,
+                            "cannot read photoUpdateSettings (PeopleSettings.Read.All missing?)"
+                        );
+                        PhotoPolicy::Unknown
+                    }
+                    Err(e) => {
+                        tracing::info!(error = %e, "cannot read photoUpdateSettings");
+                        PhotoPolicy::Unknown
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+
+    async fn find(&self, filter: &str) -> Result<Option<GraphUser>> {
+        let url = format!(
+            "{}/users?$filter={}&$select={}",
+            self.v1,
+            crate::http::percent_encode(filter),
+            resolve::SELECT
+        );
+        let resp = self.get(url).await?;
+        match resp.status {
+            200 => Ok(resp.json::<UserList>()?.value.into_iter().next()),
+            403 => Err(errors::permission_denied(&resp, "User.Read.All")),
+            _ => Err(errors::rejected(&resp, "look up the user")),
+        }
+    }
+
+    async fn read_bytes(&self, id: &str) -> Result<ReadOutcome> {
+        let resp = self.get(self.photo_url(id)).await?;
+        match resp.status {
+            200 => Ok(ReadOutcome::Photo(resp)),
+            403 => Err(errors::permission_denied(&resp, "ProfilePhoto.Read.All")),
+            _ if errors::is_no_mailbox(&resp) => Ok(ReadOutcome::NoMailbox(resp)),
+            // The user exists (we resolved it): any 404 here means "no photo".
+            404 => Ok(ReadOutcome::NoPhoto),
+            _ => Err(errors::rejected(&resp, "read the photo")),
+        }
+    }
+
+    async fn put_photo(&self, id: &str, bytes: &[u8]) -> Result<Response> {
+        let req = Request::new(reqwest::Method::PUT, self.photo_url(id))
+            .body("image/jpeg", bytes.to_vec())
+            .idempotent(false);
+        self.http.send(&req, Some(&self.token)).await
+    }
+
+    fn policy_finding(&self) -> Finding {
+        Finding {
+            code: FindingCode::CloudWritesBlocked,
+            severity: Severity::Warning,
+            store: Some("graph".into()),
+            message: "The tenant's photo policy (photoUpdateSettings source = onPremises) disables photo changes through Microsoft 365 for admins and users; cloud photos change only when on-premises AD changes.".into(),
+            hint: "Update thumbnailPhoto in AD and let Entra Connect sync it, or set photoUpdateSettings source to cloud (PeopleSettings.ReadWrite.All; changes take up to 24 hours).".into(),
+        }
+    }
+}
+
+enum ReadOutcome {
+    Photo(Response),
+    NoPhoto,
+    NoMailbox(Response),
+}
+
+fn no_mailbox_finding(resp: &Response) -> Finding {
+    let e = errors::no_mailbox(resp);
+    Finding {
+        code: FindingCode::NoCloudMailbox,
+        severity: Severity::Warning,
+        store: Some("graph".into()),
+        message: e.message,
+        hint: e.hint.unwrap_or_default(),
+    }
+}
+
+#[async_trait]
+impl PhotoStore for GraphStore {
+    fn name(&self) -> &str {
+        "graph"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            can_write: true,
+            can_delete: true,
+            rendition: RenditionKind::Graph,
+        }
+    }
+
+    async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
+        let lookups = resolve::lookups(user)?;
+        if lookups.is_empty() {
+            return Err(Error::input(
+                ErrorCode::NoIdentity,
+                "the record has no objectGuid, userPrincipalName or mail to find the user in Entra ID",
+            )
+            .with_hint("add ObjectGUID or UserPrincipalName to the input"));
+        }
+        for lookup in &lookups {
+            if let Some(found) = self.find(&lookup.filter).await? {
+                let mut details = BTreeMap::new();
+                details.insert("graphId".into(), found.id.clone().into());
+                details.insert("matchedBy".into(), lookup.matched_by.into());
+                if let Some(upn) = found.user_principal_name {
+                    details.insert("userPrincipalName".into(), upn.into());
+                }
+                if found.user_type.as_deref() == Some("Guest") {
+                    details.insert("userType".into(), "Guest".into());
+                }
+                return Ok(Some(StoreUser {
+                    key: found.id,
+                    details,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
+        let mut read = PhotoRead {
+            details: user.details.clone(),
+            ..PhotoRead::default()
+        };
+        if self.photo_policy().await == PhotoPolicy::OnPremises {
+            read.findings.push(self.policy_finding());
+        }
+        match self.read_bytes(&user.key).await? {
+            ReadOutcome::NoPhoto => {}
+            ReadOutcome::NoMailbox(resp) => read.findings.push(no_mailbox_finding(&resp)),
+            ReadOutcome::Photo(resp) => {
+                if let Some(etag) = resp.header("etag") {
+                    read.details.insert("etag".into(), etag.into());
+                }
+                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
+                    Error::new(
+                        ErrorCode::PhotoUnreadable,
+                        ErrorClass::Failed,
+                        format!("the photo stored in Graph cannot be decoded: {}", e.message),
+                    )
+                    .with_hint("sync a new photo to replace it")
+                })?;
+                read.photo = Some(StoredPhoto {
+                    bytes: resp.body.to_vec(),
+                    info,
+                });
+            }
+        }
+        Ok(read)
+    }
+
+    async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
+        let rendition = photo::render_graph(photo)?;
+        let mut last_err = None;
+        for attempt in 1..=WRITE_ATTEMPTS {
+            match self.put_photo(&user.key, &rendition.bytes).await {
+                Ok(resp) if resp.is_success() => return Ok(()),
+                Ok(resp) => return Err(write_refused(&resp)),
+                Err(e) if e.class == ErrorClass::Transient => {
+                    // The service may have stored it before the connection broke: look first.
+                    tracing::debug!(user = %user.key, attempt, error = %e, "photo write interrupted; checking what Graph holds");
+                    if self.holds(&user.key, photo).await {
+                        return Ok(());
+                    }
+                    last_err = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| {
+            Error::new(
+                ErrorCode::Transient,
+                ErrorClass::Transient,
+                "photo write failed",
+            )
+        }))
+    }
+
+    async fn delete_photo(&self, user: &StoreUser) -> Result<()> {
+        let req = Request::new(reqwest::Method::DELETE, self.photo_url(&user.key)).idempotent(true);
+        let resp = self.http.send(&req, Some(&self.token)).await?;
+        match resp.status {
+            200..=299 | 404 => Ok(()),
+            _ => Err(write_refused(&resp)),
+        }
+    }
+}
+
+impl GraphStore {
+    /// Whether Graph already holds this picture for the user (after an interrupted write).
+    async fn holds(&self, id: &str, photo: &SourcePhoto) -> bool {
+        let Ok(ReadOutcome::Photo(resp)) = self.read_bytes(id).await else {
+            return false;
+        };
+        photo::inspect(&resp.body, &self.limits)
+            .ok()
+            .and_then(|stored| photo::same_picture(&stored, &photo.info))
+            .is_some_and(|(same, _)| same)
+    }
+}
+
+fn write_refused(resp: &Response) -> Error {
+    match resp.status {
+        403 if errors::is_blocked_by_policy(resp) => errors::blocked_by_policy(resp),
+        403 => errors::permission_denied(resp, "ProfilePhoto.ReadWrite.All"),
+        413 => errors::too_large(resp),
+        _ if errors::is_no_mailbox(resp) => errors::no_mailbox(resp),
+        404 => errors::user_gone(resp),
+        _ => errors::rejected(resp, "store the photo"),
+    }
+}
