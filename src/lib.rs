@@ -4,8 +4,10 @@
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod http;
+pub mod input;
 pub mod output;
 pub mod photo;
 pub mod schema;

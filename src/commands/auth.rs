@@ -1,0 +1,254 @@
+//! `photosync auth test`: which credential is configured, whether a token comes for each
+//! resource, and whether the roles it carries cover what each command needs. Prints one JSON
+//! document; never prints a token or secret (only the claims that say what a token allows).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::auth::{Authenticator, Resource, TokenClaims};
+use crate::error::{Error, ErrorClass, Result};
+use crate::settings::Settings;
+use crate::store::cloud;
+
+/// A need is met when the token carries any one of the roles listed.
+struct Need {
+    what: &'static str,
+    any_of: &'static [&'static str],
+}
+
+const GRAPH_READ_USERS: Need = Need {
+    what: "find users",
+    any_of: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "User.ReadBasic.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ],
+};
+const GRAPH_READ_PHOTOS: Need = Need {
+    what: "read photos",
+    any_of: &[
+        "ProfilePhoto.Read.All",
+        "ProfilePhoto.ReadWrite.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+    ],
+};
+const GRAPH_WRITE_PHOTOS: Need = Need {
+    what: "write photos",
+    any_of: &["ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"],
+};
+const GRAPH_READ_POLICY: Need = Need {
+    what: "read photoUpdateSettings (optional: explains blocked writes)",
+    any_of: &["PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All"],
+};
+const SP_READ: Need = Need {
+    what: "read user profiles and pictures",
+    any_of: &[
+        "Sites.Read.All",
+        "Sites.ReadWrite.All",
+        "Sites.Manage.All",
+        "Sites.FullControl.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+    ],
+};
+const SP_WRITE: Need = Need {
+    what: "upload pictures and set profile properties",
+    any_of: &[
+        "Sites.FullControl.All",
+        "Sites.Manage.All",
+        "Sites.ReadWrite.All",
+        "User.ReadWrite.All",
+    ],
+};
+
+struct Command {
+    command: &'static str,
+    resource: Resource,
+    needs: &'static [&'static Need],
+}
+
+const COMMANDS: &[Command] = &[
+    Command {
+        command: "status --stores graph",
+        resource: Resource::Graph,
+        needs: &[&GRAPH_READ_USERS, &GRAPH_READ_PHOTOS],
+    },
+    Command {
+        command: "sync --targets graph",
+        resource: Resource::Graph,
+        needs: &[&GRAPH_READ_USERS, &GRAPH_READ_PHOTOS, &GRAPH_WRITE_PHOTOS],
+    },
+    Command {
+        command: "status/sync: photo policy check",
+        resource: Resource::Graph,
+        needs: &[&GRAPH_READ_POLICY],
+    },
+    Command {
+        command: "status --stores sharepoint",
+        resource: Resource::SharePoint,
+        needs: &[&SP_READ],
+    },
+    Command {
+        command: "sync --targets sharepoint",
+        resource: Resource::SharePoint,
+        needs: &[&SP_READ, &SP_WRITE],
+    },
+];
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenReport {
+    resource: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audience_requested: Option<String>,
+    obtained: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    audience: Vec<String>,
+    roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<crate::schema::ErrorInfo>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NeedReport {
+    need: &'static str,
+    any_of: &'static [&'static str],
+    met: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CommandReport {
+    command: &'static str,
+    resource: &'static str,
+    /// `ok`, `missing-roles`, `no-token`, `not-configured`.
+    verdict: &'static str,
+    needs: Vec<NeedReport>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    credential: serde_json::Map<String, serde_json::Value>,
+    tokens: Vec<TokenReport>,
+    commands: Vec<CommandReport>,
+}
+
+fn info(e: &Error) -> crate::schema::ErrorInfo {
+    crate::schema::ErrorInfo {
+        code: e.code,
+        message: e.message.clone(),
+        hint: e.hint.clone(),
+    }
+}
+
+async fn token_report(
+    auth: &Arc<Authenticator>,
+    resource: Resource,
+) -> (TokenReport, Option<Error>) {
+    let mut report = TokenReport {
+        resource: resource.name(),
+        audience_requested: auth.resource_id(resource).map(str::to_string),
+        obtained: false,
+        expires_in_seconds: None,
+        audience: Vec::new(),
+        roles: Vec::new(),
+        error: None,
+    };
+    if resource == Resource::SharePoint
+        && let Err(e) = auth.check_sharepoint_supported()
+    {
+        report.error = Some(info(&e));
+        return (report, Some(e));
+    }
+    match auth.token(resource).await {
+        Ok(token) => {
+            report.obtained = true;
+            report.expires_in_seconds = Some(
+                token
+                    .expires_at
+                    .saturating_duration_since(std::time::Instant::now())
+                    .as_secs(),
+            );
+            if let Some(claims) = TokenClaims::read(&token.value) {
+                report.audience = claims.aud.clone();
+                report.roles = claims.permissions();
+            }
+            (report, None)
+        }
+        Err(e) => {
+            report.error = Some(info(&e));
+            (report, Some(e))
+        }
+    }
+}
+
+pub async fn run(settings: &Settings) -> Result<i32> {
+    let ctx = cloud::context(settings)?;
+    let auth = &ctx.auth;
+    let mut tokens = Vec::new();
+    let mut failure: Option<Error> = None;
+    let (graph, e) = token_report(auth, Resource::Graph).await;
+    failure = failure.or(e);
+    tokens.push(graph);
+    if settings
+        .sharepoint_url
+        .as_deref()
+        .is_some_and(|u| !u.trim().is_empty())
+    {
+        let (sp, e) = token_report(auth, Resource::SharePoint).await;
+        failure = failure.or(e);
+        tokens.push(sp);
+    }
+    let commands = COMMANDS
+        .iter()
+        .map(|c| {
+            let token = tokens.iter().find(|t| t.resource == c.resource.name());
+            let needs: Vec<NeedReport> = c
+                .needs
+                .iter()
+                .map(|n| NeedReport {
+                    need: n.what,
+                    any_of: n.any_of,
+                    met: token.is_some_and(|t| {
+                        t.roles
+                            .iter()
+                            .any(|r| n.any_of.iter().any(|a| a.eq_ignore_ascii_case(r)))
+                    }),
+                })
+                .collect();
+            let verdict = match token {
+                None => "not-configured",
+                Some(t) if !t.obtained => "no-token",
+                Some(_) if needs.iter().all(|n| n.met) => "ok",
+                Some(_) => "missing-roles",
+            };
+            CommandReport {
+                command: c.command,
+                resource: c.resource.name(),
+                verdict,
+                needs,
+            }
+        })
+        .collect();
+    let report = Report {
+        credential: auth.describe(),
+        tokens,
+        commands,
+    };
+    crate::output::write_json_pretty(&report).ok();
+    Ok(match failure {
+        None => 0,
+        Some(e) => {
+            tracing::error!("{}", e.message);
+            if e.class == ErrorClass::Config { 2 } else { 3 }
+        }
+    })
+}
