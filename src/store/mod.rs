@@ -19,6 +19,7 @@ pub mod conformance;
 pub mod folder;
 pub mod graph;
 pub mod memory;
+pub mod sharepoint;
 
 /// Why a store is opened: to be read (status, sync source) or written (sync target).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,13 +53,35 @@ pub async fn open_as(
         ("ad", None) => Err(Error::not_available("the `ad` store")),
         ("graph", None) => {
             let ctx = cloud::context(settings)?;
+            // Fail before the first user when the credential does not work at all.
+            ctx.auth.token(crate::auth::Resource::Graph).await?;
             Ok(Box::new(graph::GraphStore::new(
                 ctx.http.clone(),
                 &ctx.auth,
                 &settings.graph_url,
             )))
         }
-        ("sharepoint", None) => Err(Error::not_available("the `sharepoint` store")),
+        ("sharepoint", None) => {
+            let url = settings
+                .sharepoint_url
+                .as_deref()
+                .filter(|u| !u.trim().is_empty())
+                .ok_or_else(|| {
+                    Error::config("the sharepoint store needs the SharePoint URL").with_hint(
+                        "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
+                    )
+                })?;
+            let ctx = cloud::context(settings)?;
+            Ok(Box::new(
+                sharepoint::SharePointStore::open(
+                    ctx.http.clone(),
+                    &ctx.auth,
+                    url,
+                    role == StoreRole::Target,
+                )
+                .await?,
+            ))
+        }
         ("folder", Some(rest)) => Ok(Box::new(folder::FolderStore::open_spec(rest, role)?)),
         ("folder", None) => Err(Error::config("the folder store needs a directory")
             .with_hint("write folder:DIR or folder:DIR:{samAccountName}.jpg")),

@@ -1,0 +1,393 @@
+//! The legacy SharePoint Online user-profile store (UPA): `PictureURL`,
+//! `SPS-PicturePlaceholderState` and the picture file in the My Site host's
+//! `User Photos/Profile Pictures` library.
+//!
+//! Modern SharePoint shows the Graph photo, so this store is mostly read, to explain why a
+//! classic page still shows a placeholder or an old picture. Writing (three renditions, then
+//! `PictureURL` and the placeholder state, as PnP's ProfilePictureUploader does) happens only
+//! when `sharepoint` is named as a sync target. SharePoint refuses app-only tokens minted
+//! with a client secret, so opening this store with one fails before any request.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use reqwest::header::ACCEPT;
+use serde_json::Value;
+
+use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
+use crate::auth::{Authenticator, Resource, TokenSource};
+use crate::error::{Error, ErrorClass, Result};
+use crate::http::{HttpClient, Request, Response, percent_encode};
+use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
+
+pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
+const NOMETADATA: &str = "application/json;odata=nometadata";
+const PLACEHOLDER_STATE: &str = "SPS-PicturePlaceholderState";
+const PICTURE_URL: &str = "PictureURL";
+
+pub struct SharePointStore {
+    http: Arc<HttpClient>,
+    token: TokenSource,
+    /// Where `_api/SP.UserProfiles.PeopleManager` is called (the admin site).
+    admin_url: String,
+    /// The My Site host, which holds the `User Photos` library.
+    my_site_url: String,
+    writable: bool,
+    limits: DecodeLimits,
+}
+
+impl std::fmt::Debug for SharePointStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharePointStore")
+            .field("admin_url", &self.admin_url)
+            .field("writable", &self.writable)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `https://contoso-admin.sharepoint.com` → `https://contoso-my.sharepoint.com`; any other
+/// URL (a single-host emulator, a custom domain) is used for both.
+pub fn my_site_url(admin_url: &str) -> String {
+    let base = admin_url.trim_end_matches('/');
+    if base.contains("-admin.sharepoint.") {
+        base.replacen("-admin.sharepoint.", "-my.sharepoint.", 1)
+    } else {
+        base.to_string()
+    }
+}
+
+/// The claims-encoded account name SharePoint keys profiles by.
+pub fn account_name(upn: &str) -> String {
+    format!("i:0#.f|membership|{upn}")
+}
+
+/// PnP's file prefix: the UPN with `@` and `.` replaced by `_`.
+pub fn file_prefix(upn: &str) -> String {
+    upn.to_lowercase().replace(['@', '.'], "_")
+}
+
+/// An OData string literal, percent-encoded for use inside a URL path or query.
+fn literal(value: &str) -> String {
+    percent_encode(&format!("'{}'", value.replace('\'', "''")))
+}
+
+/// Path segments encoded, `/` kept.
+fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(percent_encode)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+impl SharePointStore {
+    /// Open the store; fails early when the credential cannot reach SharePoint.
+    pub async fn open(
+        http: Arc<HttpClient>,
+        auth: &Arc<Authenticator>,
+        sharepoint_url: &str,
+        writable: bool,
+    ) -> Result<Self> {
+        auth.check_sharepoint_supported()?;
+        auth.token(Resource::SharePoint).await?;
+        let admin_url = sharepoint_url.trim_end_matches('/').to_string();
+        Ok(SharePointStore {
+            http,
+            token: auth.source(Resource::SharePoint),
+            my_site_url: my_site_url(&admin_url),
+            admin_url,
+            writable,
+            limits: DecodeLimits::default(),
+        })
+    }
+
+    async fn send(&self, req: Request) -> Result<Response> {
+        self.http
+            .send(&req.header(ACCEPT, NOMETADATA), Some(&self.token))
+            .await
+    }
+
+    async fn set_property(&self, account: &str, name: &str, value: &str) -> Result<()> {
+        let url = format!(
+            "{}/_api/SP.UserProfiles.PeopleManager/SetSingleValueProfileProperty",
+            self.admin_url
+        );
+        let body = serde_json::json!({
+            "accountName": account,
+            "propertyName": name,
+            "propertyValue": value,
+        });
+        let req = Request::new(reqwest::Method::POST, url)
+            .json_body(&body)
+            .idempotent(true);
+        let resp = self.send(req).await?;
+        if resp.is_success() {
+            Ok(())
+        } else {
+            Err(refused(&resp, &format!("set {name}")))
+        }
+    }
+
+    async fn upload(&self, name: &str, bytes: Vec<u8>) -> Result<()> {
+        let url = format!(
+            "{}/_api/web/GetFolderByServerRelativeUrl({})/Files/add(url={},overwrite=true)",
+            self.my_site_url,
+            literal(PROFILE_PICTURES),
+            literal(name)
+        );
+        // Overwriting the same file is harmless, so a lost answer may be retried.
+        let req = Request::new(reqwest::Method::POST, url)
+            .body("image/jpeg", bytes)
+            .idempotent(true);
+        let resp = self.send(req).await?;
+        if resp.is_success() {
+            Ok(())
+        } else {
+            Err(refused(&resp, &format!("upload {name}")))
+        }
+    }
+}
+
+fn refused(resp: &Response, what: &str) -> Error {
+    let detail = match resp.service_error() {
+        Some(e) => format!("{} {}: {}", resp.status, e.code, e.message),
+        None => format!("HTTP {}", resp.status),
+    };
+    match resp.status {
+        401 | 403 => Error::new(
+            ErrorCode::PermissionDenied,
+            ErrorClass::Permission,
+            format!("SharePoint refused to {what} ({detail})"),
+        )
+        .with_hint("grant the app Sites.FullControl.All (SharePoint) and use a certificate or managed identity; `photosync auth test` shows the roles"),
+        _ => Error::new(
+            ErrorCode::StoreRejected,
+            ErrorClass::Failed,
+            format!("SharePoint refused to {what} ({detail})"),
+        ),
+    }
+}
+
+/// `UserProfileProperties` as a map, from either OData shape.
+fn profile_properties(v: &Value) -> BTreeMap<String, String> {
+    let props = v.get("d").unwrap_or(v).get("UserProfileProperties");
+    let items = match props {
+        Some(Value::Array(a)) => a.clone(),
+        Some(o) => o
+            .get("results")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    items
+        .iter()
+        .filter_map(|kv| {
+            Some((
+                kv.get("Key")?.as_str()?.to_string(),
+                kv.get("Value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn placeholder_finding(reason: &str) -> Finding {
+    Finding {
+        code: FindingCode::SharepointPlaceholder,
+        severity: Severity::Warning,
+        store: Some("sharepoint".into()),
+        message: format!("Classic SharePoint pages show a placeholder for this user: {reason}."),
+        hint: "SharePoint copies the Exchange/Graph photo when the user next opens their own profile (allow 24–72 hours after a Graph update); to set it now, run `photosync sync --targets sharepoint`.".into(),
+    }
+}
+
+#[async_trait]
+impl PhotoStore for SharePointStore {
+    fn name(&self) -> &str {
+        "sharepoint"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            can_write: self.writable,
+            can_delete: false,
+            rendition: RenditionKind::SharePoint,
+        }
+    }
+
+    async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
+        let Some(upn) = user
+            .user_principal_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            return Err(Error::input(
+                ErrorCode::NoIdentity,
+                "SharePoint user profiles are found by userPrincipalName, which this record lacks",
+            )
+            .with_hint("add UserPrincipalName to the input"));
+        };
+        let account = account_name(upn);
+        let url = format!(
+            "{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)?@v={}",
+            self.admin_url,
+            literal(&account)
+        );
+        let resp = self.send(Request::get(url)).await?;
+        if !resp.is_success() {
+            return Err(refused(&resp, "read the user profile"));
+        }
+        let body: Value = resp.json()?;
+        let entity = body.get("d").unwrap_or(&body);
+        if entity.get("AccountName").is_none_or(Value::is_null) {
+            return Ok(None);
+        }
+        let props = profile_properties(&body);
+        let mut details = BTreeMap::new();
+        details.insert("accountName".into(), account.clone().into());
+        for key in [
+            PICTURE_URL,
+            PLACEHOLDER_STATE,
+            "SPS-PictureExchangeSyncState",
+            "SPS-PictureTimestamp",
+        ] {
+            if let Some(v) = props.get(key) {
+                details.insert(key.to_string(), v.clone().into());
+            }
+        }
+        details.insert("userPrincipalName".into(), upn.into());
+        Ok(Some(StoreUser {
+            key: account,
+            details,
+        }))
+    }
+
+    async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
+        let text = |k: &str| {
+            user.details
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut read = PhotoRead {
+            details: user.details.clone(),
+            ..PhotoRead::default()
+        };
+        read.details.remove("userPrincipalName");
+        let picture_url = text(PICTURE_URL);
+        let placeholder = text(PLACEHOLDER_STATE);
+        if picture_url.is_empty() {
+            read.findings
+                .push(placeholder_finding("its PictureURL is empty"));
+            return Ok(read);
+        }
+        if !placeholder.is_empty() && placeholder != "0" {
+            read.findings.push(placeholder_finding(&format!(
+                "{PLACEHOLDER_STATE} is {placeholder} (0 shows the picture)"
+            )));
+        }
+        // PictureURL often carries a `?t=` cache buster; the file itself is what counts.
+        let file_url = picture_url
+            .split('?')
+            .next()
+            .unwrap_or(&picture_url)
+            .to_string();
+        let resp = self.send(Request::get(file_url)).await?;
+        match resp.status {
+            200 => {
+                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
+                    Error::new(
+                        ErrorCode::PhotoUnreadable,
+                        ErrorClass::Failed,
+                        format!("the SharePoint picture cannot be decoded: {}", e.message),
+                    )
+                })?;
+                read.photo = Some(StoredPhoto {
+                    bytes: resp.body.to_vec(),
+                    info,
+                });
+            }
+            404 => read.findings.push(placeholder_finding(
+                "its PictureURL points at a file that does not exist",
+            )),
+            _ => return Err(refused(&resp, "read the profile picture")),
+        }
+        Ok(read)
+    }
+
+    async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
+        if !self.writable {
+            return Err(Error::config(
+                "the sharepoint store is written only when named in --targets",
+            ));
+        }
+        let upn = user
+            .details
+            .get("userPrincipalName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| user.key.rsplit('|').next().unwrap_or(&user.key).to_string());
+        let prefix = file_prefix(&upn);
+        let renditions = photo::render_sharepoint(photo)?;
+        for (rendition, size) in renditions.into_iter().zip(["S", "M", "L"]) {
+            self.upload(&format!("{prefix}_{size}Thumb.jpg"), rendition.bytes)
+                .await?;
+        }
+        let picture_url = format!(
+            "{}{}/{}",
+            self.my_site_url,
+            encode_path(PROFILE_PICTURES),
+            percent_encode(&format!("{prefix}_MThumb.jpg"))
+        );
+        self.set_property(&user.key, PICTURE_URL, &picture_url)
+            .await?;
+        self.set_property(&user.key, PLACEHOLDER_STATE, "0").await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_pnp_conventions() {
+        assert_eq!(
+            my_site_url("https://contoso-admin.sharepoint.com/"),
+            "https://contoso-my.sharepoint.com"
+        );
+        assert_eq!(
+            my_site_url("http://127.0.0.1:9000"),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(file_prefix("Ann.Lee@Contoso.com"), "ann_lee_contoso_com");
+        assert_eq!(
+            literal("i:0#.f|membership|o'neil@x"),
+            "%27i%3A0%23.f%7Cmembership%7Co%27%27neil%40x%27"
+        );
+    }
+
+    #[test]
+    fn profile_properties_are_read_from_both_odata_shapes() {
+        let plain = serde_json::json!({"AccountName":"a","UserProfileProperties":[{"Key":"PictureURL","Value":"u"}]});
+        assert_eq!(
+            profile_properties(&plain)
+                .get("PictureURL")
+                .map(String::as_str),
+            Some("u")
+        );
+        let verbose = serde_json::json!({"d":{"AccountName":"a","UserProfileProperties":{"results":[{"Key":"SPS-PicturePlaceholderState","Value":"1"}]}}});
+        assert_eq!(
+            profile_properties(&verbose)
+                .get(PLACEHOLDER_STATE)
+                .map(String::as_str),
+            Some("1")
+        );
+    }
+}
