@@ -1,1 +1,252 @@
-//! A Microsoft 365 tenant emulator (built under its own issue).
+//! `photosync-emulator`: a local Microsoft 365 tenant (Entra token endpoints, Graph users and
+//! profile photos, `$batch`, SharePoint user profiles and the My Site photo library) that
+//! behaves like the documented service, including its throttling and failure modes, so
+//! PhotoSync's cloud code can be tested and benchmarked without a tenant.
+//!
+//! ```no_run
+//! use photosync_emulator::{Emulator, Options, Seed};
+//! let emu = Emulator::start(Seed::example()?, Options::default())?;
+//! println!("{}", emu.graph_url());
+//! # anyhow::Ok(())
+//! ```
+
+mod admin;
+mod batch;
+mod directory;
+mod graph;
+mod identity;
+mod options;
+mod photo;
+mod respond;
+mod seed;
+mod server;
+mod sharepoint;
+mod state;
+mod throttle;
+mod tls;
+mod token;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::Serialize;
+use tokio::sync::watch;
+
+pub use admin::Admin;
+pub use options::{Faults, MailboxMode, NoPhotoVariant, Options, ThrottleLimits, TlsOptions};
+pub use photo::{MAX_UPLOAD_BYTES, SIZE_LADDER};
+pub use seed::{
+    GeneratedPhoto, Mailbox, PhotoUpdateSettings, Seed, SeedApp, SeedPhoto, SeedTenant, SeedUser,
+};
+pub use sharepoint::PROFILE_PICTURES;
+pub use state::{Counters, LogEntry, User};
+pub use token::CredentialKind;
+
+/// Entry point: `Emulator::start(seed, options)`.
+pub struct Emulator;
+
+/// The URLs a client needs, as printed by the binary.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub base_url: String,
+    pub graph_url: String,
+    pub login_url: String,
+    pub sharepoint_url: String,
+    pub managed_identity_endpoint: String,
+    pub managed_identity_header: String,
+    pub imds_url: String,
+    pub admin_url: String,
+    pub tenant_id: String,
+    pub tenant_domain: String,
+    /// HTTPS base (same routes) when TLS is on.
+    pub https_base_url: Option<String>,
+    /// PEM file of the test CA that signed the HTTPS certificate.
+    pub ca_cert_path: Option<PathBuf>,
+}
+
+/// A running emulator on its own thread and Tokio runtime; dropping it shuts it down.
+pub struct RunningEmulator {
+    state: Arc<State>,
+    endpoints: Endpoints,
+    shutdown: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _tls_tempdir: Option<PathBuf>,
+}
+
+use state::State;
+
+impl Emulator {
+    pub fn start(seed: Seed, options: Options) -> anyhow::Result<RunningEmulator> {
+        let state = Arc::new(State::new(&seed, &options)?);
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (ready_tx, ready_rx) =
+            std::sync::mpsc::channel::<anyhow::Result<(String, Option<String>, Option<PathBuf>)>>();
+        let thread_state = state.clone();
+        let tls_opts = options.tls.clone();
+        let listen = options.listen;
+        let thread = std::thread::Builder::new()
+            .name("photosync-emulator".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.into()));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let setup = async {
+                        let plain = tokio::net::TcpListener::bind(listen)
+                            .await
+                            .with_context(|| format!("cannot listen on {listen}"))?;
+                        let base = format!("http://{}", plain.local_addr()?);
+                        let tls = match tls_opts {
+                            None => None,
+                            Some(t) => {
+                                let dir = t.dir.clone().unwrap_or_else(|| {
+                                    std::env::temp_dir().join(format!(
+                                        "photosync-emulator-tls-{}",
+                                        uuid::Uuid::new_v4().simple()
+                                    ))
+                                });
+                                let material = tls::generate(&dir)?;
+                                let l = tokio::net::TcpListener::bind(std::net::SocketAddr::new(
+                                    listen.ip(),
+                                    0,
+                                ))
+                                .await?;
+                                let https = format!("https://{}", l.local_addr()?);
+                                Some((l, https, material))
+                            }
+                        };
+                        anyhow::Ok((plain, base, tls))
+                    };
+                    let (plain, base, tls) = match setup.await {
+                        Ok(x) => x,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = thread_state.urls.set(state::Urls {
+                        base: base.clone(),
+                        https_base: tls.as_ref().map(|t| t.1.clone()),
+                    });
+                    let mut tasks = Vec::new();
+                    tasks.push(tokio::spawn(server::serve(
+                        plain,
+                        server::router(thread_state.clone(), base.clone()),
+                        None,
+                        shutdown_rx.clone(),
+                    )));
+                    let (https, ca) = match tls {
+                        Some((l, https, material)) => {
+                            tasks.push(tokio::spawn(server::serve(
+                                l,
+                                server::router(thread_state.clone(), https.clone()),
+                                Some(tokio_rustls::TlsAcceptor::from(material.config)),
+                                shutdown_rx.clone(),
+                            )));
+                            (Some(https), Some(material.ca_path))
+                        }
+                        None => (None, None),
+                    };
+                    let _ = ready_tx.send(Ok((base, https, ca)));
+                    for t in tasks {
+                        let _ = t.await;
+                    }
+                });
+                rt.shutdown_timeout(std::time::Duration::from_millis(200));
+            })
+            .context("cannot spawn the emulator thread")?;
+        let (base, https, ca) = ready_rx
+            .recv()
+            .context("emulator thread ended before it was ready")??;
+        let endpoints = Endpoints {
+            graph_url: base.clone(),
+            login_url: base.clone(),
+            sharepoint_url: base.clone(),
+            managed_identity_endpoint: format!("{base}/msi/token"),
+            managed_identity_header: options.identity_header.clone(),
+            imds_url: format!("{base}/metadata/identity/oauth2/token"),
+            admin_url: format!("{base}/_emulator"),
+            tenant_id: seed.tenant.id.clone(),
+            tenant_domain: seed.tenant.domain.clone(),
+            https_base_url: https,
+            ca_cert_path: ca.clone(),
+            base_url: base,
+        };
+        Ok(RunningEmulator {
+            state,
+            endpoints,
+            shutdown: shutdown_tx,
+            thread: Some(thread),
+            _tls_tempdir: ca.and_then(|p| p.parent().map(PathBuf::from)),
+        })
+    }
+}
+
+impl RunningEmulator {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.endpoints.base_url.clone()
+    }
+    /// Graph root; clients append `/v1.0` or `/beta`.
+    pub fn graph_url(&self) -> String {
+        self.endpoints.graph_url.clone()
+    }
+    /// Authority host: `{login_url}/{tenant}/oauth2/v2.0/token`.
+    pub fn login_url(&self) -> String {
+        self.endpoints.login_url.clone()
+    }
+    /// SharePoint (tenant, admin and My Site host all share it); clients append `/_api/...`.
+    pub fn sharepoint_url(&self) -> String {
+        self.endpoints.sharepoint_url.clone()
+    }
+    /// Full URL for `IDENTITY_ENDPOINT` (Azure Automation / App Service style).
+    pub fn managed_identity_endpoint(&self) -> String {
+        self.endpoints.managed_identity_endpoint.clone()
+    }
+    /// Value for `IDENTITY_HEADER` (sent back as `X-IDENTITY-HEADER`).
+    pub fn managed_identity_header(&self) -> String {
+        self.endpoints.managed_identity_header.clone()
+    }
+    /// Full IMDS token URL (`.../metadata/identity/oauth2/token`).
+    pub fn imds_url(&self) -> String {
+        self.endpoints.imds_url.clone()
+    }
+    /// HTTPS base URL when started with TLS.
+    pub fn https_base_url(&self) -> Option<String> {
+        self.endpoints.https_base_url.clone()
+    }
+    /// The test CA certificate (PEM) when started with TLS.
+    pub fn ca_cert_path(&self) -> Option<PathBuf> {
+        self.endpoints.ca_cert_path.clone()
+    }
+    pub fn tenant_id(&self) -> String {
+        self.endpoints.tenant_id.clone()
+    }
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+    pub fn admin(&self) -> Admin {
+        Admin {
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Per-run knobs: latency, injected faults, throttling limits, token and digest lifetimes, TLS.
+//! `Faults` can also be replaced while the emulator runs (admin API), so tests can turn
+//! throttling or errors on for one phase only.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Which of the "no photo" answers seen over the years the photo service gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum NoPhotoVariant {
+    /// 404 `ErrorItemNotFound` "The photo wasn't found." (2018)
+    ErrorItemNotFound,
+    /// 404 `GetUserPhoto` "The photo wasn't found." (2018 variant)
+    GetUserPhoto,
+    /// 404 `ImageNotFound` ImageNotFoundException (≈2021–2023)
+    ImageNotFound,
+    /// 404 `ErrorEntityNotFound` ImageNotFoundException (2024 →, default)
+    #[default]
+    ErrorEntityNotFound,
+    /// Historic: metadata 200 with a 1x1 image/gif entry, `$value` 404.
+    LegacyOneByOneGif,
+}
+
+/// How photo calls treat users without an Exchange Online mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum MailboxMode {
+    /// Photos live in Entra ID: mailbox-less and on-prem users work, served as one `Default` size.
+    #[default]
+    Modern,
+    /// Historic: no mailbox → 404 `ErrorNonExistentMailbox`; on-prem → 400 `MailboxNotHostedInExchangeOnline`.
+    Legacy,
+}
+
+/// The throttling model's budgets (Graph "identity and access" + Outlook per-mailbox limits).
+/// `None` disables that limit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ThrottleLimits {
+    /// Resource units per app+tenant per `resource_unit_window`. Default derives from the tenant
+    /// size as Microsoft documents (S <50 users: 3,500; M ≤500: 5,000; L: 8,000 per 10 s).
+    pub resource_units: Option<u32>,
+    pub resource_unit_window_ms: u64,
+    /// Writes per app+tenant per `write_window` (documented 3,000 / 150 s).
+    pub writes: Option<u32>,
+    pub write_window_ms: u64,
+    /// Concurrent requests per app+mailbox on photo routes (documented 4).
+    pub concurrent_per_mailbox: Option<u32>,
+    /// Whether the limits are enforced at all.
+    pub enabled: bool,
+}
+
+impl Default for ThrottleLimits {
+    fn default() -> Self {
+        ThrottleLimits {
+            resource_units: None,
+            resource_unit_window_ms: 10_000,
+            writes: Some(3_000),
+            write_window_ms: 150_000,
+            concurrent_per_mailbox: Some(4),
+            enabled: true,
+        }
+    }
+}
+
+/// Faults and behaviour switches that may change while the emulator runs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Faults {
+    /// Added to every emulated API response.
+    pub latency_ms: u64,
+    /// Probability (0..1) of answering 503 instead of serving the request.
+    pub error_503_rate: f64,
+    /// Probability (0..1) of answering 504.
+    pub error_504_rate: f64,
+    /// Probability (0..1) of dropping the connection without a complete response.
+    pub drop_connection_rate: f64,
+    /// Seed of the deterministic RNG driving the random faults.
+    pub rng_seed: u64,
+    /// Retry-After (seconds) sent with injected 503/504.
+    pub retry_after_secs: u64,
+    pub throttle: ThrottleLimits,
+    pub no_photo: NoPhotoVariant,
+    pub mailbox_mode: MailboxMode,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            latency_ms: 0,
+            error_503_rate: 0.0,
+            error_504_rate: 0.0,
+            drop_connection_rate: 0.0,
+            rng_seed: 42,
+            retry_after_secs: 1,
+            throttle: ThrottleLimits::default(),
+            no_photo: NoPhotoVariant::default(),
+            mailbox_mode: MailboxMode::default(),
+        }
+    }
+}
+
+/// HTTPS listener settings.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// Where the generated test CA (`ca.crt`) and server files are written. A temporary
+    /// directory under the system temp dir when `None`.
+    pub dir: Option<PathBuf>,
+}
+
+/// Everything fixed at start.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address for the plain HTTP listener (port 0 = pick a free one).
+    pub listen: std::net::SocketAddr,
+    pub faults: Faults,
+    /// Lifetime of issued access tokens.
+    pub token_lifetime: Duration,
+    /// Lifetime of SharePoint form digests (`FormDigestTimeoutSeconds`).
+    pub digest_lifetime: Duration,
+    /// Value the managed-identity endpoint expects in `X-IDENTITY-HEADER`.
+    pub identity_header: String,
+    /// Also serve everything over HTTPS with a generated test CA.
+    pub tls: Option<TlsOptions>,
+    /// Request-log entries kept (oldest dropped first).
+    pub request_log_capacity: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            faults: Faults::default(),
+            token_lifetime: Duration::from_secs(3599),
+            digest_lifetime: Duration::from_secs(1800),
+            identity_header: "emulator-identity-header".to_string(),
+            tls: None,
+            request_log_capacity: 100_000,
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! The tenant as it is while the emulator runs: directory, photos, apps, policy, SharePoint
+//! profiles/files/digests, faults, request log and counters. Every lock here is a short
+//! synchronous critical section — none is ever held across an `.await`.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use serde::Serialize;
+
+use crate::options::{Faults, Options};
+use crate::photo::{self, PhotoError, PhotoSet};
+use crate::seed::{Mailbox, PhotoUpdateSettings, Seed, SeedTenant};
+use crate::throttle::Throttle;
+use crate::token::{RegisteredCert, TokenSigner};
+
+/// Locks that were poisoned by a panicking request are still usable: the data is plain state.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+pub(crate) fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A directory user (immutable after seeding).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub mail: Option<String>,
+    pub on_premises_immutable_id: Option<String>,
+    pub on_premises_sam_account_name: Option<String>,
+    pub mailbox: Mailbox,
+    pub guest: bool,
+}
+
+/// An app registration as the token endpoint sees it.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub client_id: String,
+    pub object_id: String,
+    pub secret: Option<String>,
+    pub certs: Vec<RegisteredCert>,
+    pub graph_roles: Vec<String>,
+    pub share_point_roles: Vec<String>,
+    pub managed_identity: bool,
+}
+
+#[derive(Default)]
+pub struct Directory {
+    pub users: Vec<User>,
+    by_id: HashMap<String, usize>,
+    by_upn: HashMap<String, usize>,
+}
+
+impl Directory {
+    pub fn find(&self, key: &str) -> Option<&User> {
+        let k = key.to_lowercase();
+        self.by_id
+            .get(&k)
+            .or_else(|| self.by_upn.get(&k))
+            .and_then(|i| self.users.get(*i))
+    }
+}
+
+/// A file in the My Site `User Photos/Profile Pictures` library.
+#[derive(Debug, Clone)]
+pub struct SpFile {
+    pub name: String,
+    pub bytes: Bytes,
+    pub etag: String,
+    pub modified: u64,
+}
+
+#[derive(Default)]
+pub struct SharePointState {
+    /// Lower-cased account name (`i:0#.f|membership|upn`) → property → value.
+    pub profiles: HashMap<String, BTreeMap<String, String>>,
+    /// Lower-cased file name → file.
+    pub files: HashMap<String, SpFile>,
+    /// Digest value → expiry.
+    pub digests: HashMap<String, Instant>,
+}
+
+/// One handled request, for tests and the admin API.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub route: String,
+    pub status: u16,
+    pub app_id: Option<String>,
+    pub at_unix_ms: u128,
+}
+
+/// Aggregates tests assert on.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub requests_per_route: BTreeMap<String, u64>,
+    pub throttled_429: u64,
+    pub injected_5xx: u64,
+    pub dropped_connections: u64,
+    /// Photo writes (PUT/PATCH/DELETE, Graph and SharePoint) per user id / file.
+    pub writes_per_user: BTreeMap<String, u64>,
+    pub tokens_issued: u64,
+}
+
+#[derive(Default, Clone)]
+pub struct Urls {
+    pub base: String,
+    pub https_base: Option<String>,
+}
+
+pub struct State {
+    pub tenant: SeedTenant,
+    pub directory: RwLock<Directory>,
+    pub photos: RwLock<HashMap<String, Arc<PhotoSet>>>,
+    pub apps: Vec<App>,
+    pub policy: RwLock<PhotoUpdateSettings>,
+    pub sharepoint: Mutex<SharePointState>,
+    pub faults: RwLock<Faults>,
+    pub token_lifetime: RwLock<Duration>,
+    pub digest_lifetime: RwLock<Duration>,
+    pub identity_header: String,
+    pub signer: TokenSigner,
+    pub log: Mutex<VecDeque<LogEntry>>,
+    pub log_capacity: usize,
+    pub counters: Mutex<Counters>,
+    pub throttle: Throttle,
+    rng: Mutex<u64>,
+    pub urls: OnceLock<Urls>,
+}
+
+impl State {
+    pub fn new(seed: &Seed, options: &Options) -> anyhow::Result<State> {
+        seed.validate()?;
+        let mut dir = Directory::default();
+        let mut photos = HashMap::new();
+        for (n, su) in seed.users.iter().enumerate() {
+            let id = su
+                .id
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let user = User {
+                id: id.clone(),
+                user_principal_name: su.user_principal_name.clone(),
+                display_name: su.display_name.clone().unwrap_or_else(|| {
+                    su.user_principal_name
+                        .split('@')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                }),
+                mail: su.mail.clone(),
+                on_premises_immutable_id: su.on_premises_immutable_id.clone(),
+                on_premises_sam_account_name: su.on_premises_sam_account_name.clone(),
+                mailbox: su.mailbox,
+                guest: su.guest,
+            };
+            if let Some(p) = &su.photo {
+                let bytes = seed.photo_bytes(p).map_err(|e| {
+                    e.context(format!("photo of seed user {}", su.user_principal_name))
+                })?;
+                let set = photo::store(&bytes, user.mailbox == Mailbox::ExchangeOnline, new_etag())
+                    .map_err(|e| {
+                        anyhow::anyhow!("photo of seed user {}: {e}", su.user_principal_name)
+                    })?;
+                photos.insert(id.to_lowercase(), Arc::new(set));
+            }
+            dir.by_id.insert(id.to_lowercase(), n);
+            dir.by_upn.insert(su.user_principal_name.to_lowercase(), n);
+            dir.users.push(user);
+        }
+        let mut apps = Vec::new();
+        for sa in &seed.apps {
+            let certs = match seed.certificate_pem(sa)? {
+                Some(pem) => vec![
+                    RegisteredCert::from_pem(&pem)
+                        .map_err(|e| e.context(format!("certificate of app {}", sa.client_id)))?,
+                ],
+                None => Vec::new(),
+            };
+            apps.push(App {
+                client_id: sa.client_id.clone(),
+                object_id: uuid::Uuid::new_v4().to_string(),
+                secret: sa.secret.clone().filter(|s| !s.is_empty()),
+                certs,
+                graph_roles: sa.graph_roles.clone(),
+                share_point_roles: sa.share_point_roles.clone(),
+                managed_identity: sa.managed_identity,
+            });
+        }
+        let user_count = dir.users.len();
+        Ok(State {
+            tenant: seed.tenant.clone(),
+            directory: RwLock::new(dir),
+            photos: RwLock::new(photos),
+            apps,
+            policy: RwLock::new(seed.photo_update_settings.clone()),
+            sharepoint: Mutex::new(SharePointState::default()),
+            faults: RwLock::new(options.faults.clone()),
+            token_lifetime: RwLock::new(options.token_lifetime),
+            digest_lifetime: RwLock::new(options.digest_lifetime),
+            identity_header: options.identity_header.clone(),
+            signer: TokenSigner::new(),
+            log: Mutex::new(VecDeque::new()),
+            log_capacity: options.request_log_capacity,
+            counters: Mutex::new(Counters::default()),
+            throttle: Throttle::new(user_count),
+            rng: Mutex::new(options.faults.rng_seed),
+            urls: OnceLock::new(),
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        self.urls.get().map(|u| u.base.clone()).unwrap_or_default()
+    }
+
+    pub fn faults(&self) -> Faults {
+        read(&self.faults).clone()
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *lock(&self.rng) = faults.rng_seed;
+        *write(&self.faults) = faults;
+    }
+
+    /// Deterministic uniform value in [0, 1) (SplitMix64 over the seeded state).
+    pub fn random_unit(&self) -> f64 {
+        let mut s = lock(&self.rng);
+        *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn find_user(&self, key: &str) -> Option<User> {
+        read(&self.directory).find(key).cloned()
+    }
+
+    pub fn app(&self, client_id: &str) -> Option<&App> {
+        self.apps
+            .iter()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    pub fn photo(&self, user_id: &str) -> Option<Arc<PhotoSet>> {
+        read(&self.photos).get(&user_id.to_lowercase()).cloned()
+    }
+
+    /// Re-encodes and stores a photo; the expensive part runs before the lock is taken.
+    pub fn set_photo(&self, user: &User, bytes: &[u8]) -> Result<Arc<PhotoSet>, PhotoError> {
+        let set = Arc::new(photo::store(
+            bytes,
+            user.mailbox == Mailbox::ExchangeOnline,
+            new_etag(),
+        )?);
+        write(&self.photos).insert(user.id.to_lowercase(), set.clone());
+        self.count_write(&user.id);
+        Ok(set)
+    }
+
+    pub fn delete_photo(&self, user: &User) -> bool {
+        let removed = write(&self.photos)
+            .remove(&user.id.to_lowercase())
+            .is_some();
+        self.count_write(&user.id);
+        removed
+    }
+
+    pub fn count_write(&self, key: &str) {
+        *lock(&self.counters)
+            .writes_per_user
+            .entry(key.to_lowercase())
+            .or_default() += 1;
+    }
+
+    pub fn record(&self, entry: LogEntry) {
+        {
+            let mut c = lock(&self.counters);
+            *c.requests_per_route.entry(entry.route.clone()).or_default() += 1;
+        }
+        let mut log = lock(&self.log);
+        if log.len() >= self.log_capacity.max(1) {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+}
+
+/// A fresh quoted ETag value in the service's style (`"BA09D118"`-like, 8 hex digits).
+pub fn new_etag() -> String {
+    let id = uuid::Uuid::new_v4();
+    let b = id.as_bytes();
+    format!("\"{:02X}{:02X}{:02X}{:02X}\"", b[0], b[1], b[2], b[3])
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` for a Unix time (UTC), without pulling in a date crate.
+pub fn iso_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
