@@ -35,6 +35,9 @@ use throttle::HostGates;
 /// `User-Agent` on every request: services attribute traffic (and throttling) by it.
 pub const USER_AGENT: &str = concat!("photosync/", env!("CARGO_PKG_VERSION"));
 
+/// Fresh tokens tried for one request after 401s (each must differ from the rejected one).
+const MAX_TOKEN_REFRESHES: u32 = 3;
+
 /// Largest response body accepted (photos are at most 4 MB; base64 in `$batch` adds a third).
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
@@ -299,15 +302,16 @@ impl HttpClient {
     pub async fn send(&self, req: &Request, auth: Option<&dyn BearerSource>) -> Result<Response> {
         let host = host_key(&req.url);
         let policy = self.options.retry;
-        let mut refreshed = false;
+        let mut refreshes = 0;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            self.gates.acquire(&host).await;
+            // Taken after any pacing wait, so a short-lived token is still fresh when sent.
             let token = match auth {
                 Some(a) => Some(a.bearer().await?),
                 None => None,
             };
-            self.gates.acquire(&host).await;
             let outcome = {
                 let _permit = self.in_flight.acquire().await.map_err(|_| {
                     Error::new(
@@ -333,8 +337,8 @@ impl HttpClient {
                         let (Some(a), Some(t)) = (auth, token.as_ref()) else {
                             return Ok(resp);
                         };
-                        if !refreshed && a.rejected(t).await {
-                            refreshed = true;
+                        if refreshes < MAX_TOKEN_REFRESHES && a.rejected(t).await {
+                            refreshes += 1;
                             self.stats.token_refreshes.fetch_add(1, Ordering::Relaxed);
                             tracing::debug!(url = %req.url, "401: refreshing the token and retrying");
                             attempt -= 1;
@@ -345,8 +349,11 @@ impl HttpClient {
                     StatusClass::Throttled => {
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                         let after = resp.header("retry-after").and_then(parse_retry_after);
+                        // A 429 is the service throttling this app: the whole host waits.
+                        // A 503 may be one overloaded node: only this request waits.
+                        let host_pause = if resp.status == 429 { after } else { None };
                         self.gates
-                            .throttled(&host, after.map(|a| a.min(policy.max_retry_after)));
+                            .throttled(&host, host_pause.map(|a| a.min(policy.max_retry_after)));
                         if last {
                             return Err(throttled_out(&resp, attempt));
                         }

@@ -3,7 +3,7 @@
 //! Microsoft 365 throttles per app and tenant: once one request gets a 429 or 503, the rest of
 //! the run should slow down too, not hammer on and earn longer penalties. Each host gets a
 //! gate with a request rate. A throttle response pauses the host for its `Retry-After` and
-//! halves the rate (taken from what was actually achieved, so the cut bites); every success
+//! cuts the rate (taken from what was actually achieved, so the cut bites); every success
 //! raises it a little again, until pacing switches off. Pacing is by slot: each request
 //! reserves the next free instant, so a burst is spread evenly instead of released at once.
 
@@ -12,11 +12,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Lowest rate the gate slows to (requests per second).
-const MIN_RATE: f64 = 2.0;
+const MIN_RATE: f64 = 10.0;
 /// Above this rate pacing is switched off (the service's own limits are far higher).
 const UNPACED_RATE: f64 = 5_000.0;
-/// Multiplicative increase per successful response once slowed down.
-const RECOVERY_STEP: f64 = 1.02;
+/// Multiplicative increase per successful response once slowed down: from the floor back to
+/// full speed takes a few hundred successes, i.e. seconds, not minutes.
+const RECOVERY_STEP: f64 = 1.05;
+/// Share of the achieved rate kept after a throttle response.
+const CUT: f64 = 0.7;
 /// Window over which the achieved rate is measured.
 const RATE_WINDOW: Duration = Duration::from_secs(2);
 
@@ -132,7 +135,7 @@ impl HostGates {
             .or_insert_with(|| HostState::new(now));
         let base = state.rate.unwrap_or_else(|| state.achieved_rate(now));
         let base = if base <= 0.0 { 50.0 } else { base };
-        state.rate = Some((base * 0.5).max(MIN_RATE));
+        state.rate = Some((base * CUT).max(MIN_RATE));
         if let Some(pause) = retry_after {
             let until = now + pause;
             if state.paused_until.is_none_or(|p| p < until) {

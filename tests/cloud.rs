@@ -1,0 +1,14 @@
+//! End-to-end tests of the cloud side (auth, the shared HTTP client, the Graph and SharePoint
+//! stores) against the project's Microsoft 365 emulator, started by each test. The real
+//! `photosync` binary runs with a clean environment; nothing is mocked.
+
+#[path = "core/support.rs"]
+mod core_support;
+
+#[path = "cloud/support.rs"]
+mod support;
+
+#[path = "cloud/auth.rs"]
+mod auth;
+#[path = "cloud/graph.rs"]
+mod graph;

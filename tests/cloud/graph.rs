@@ -1,0 +1,341 @@
+//! Status and sync against Graph in the emulator: bulk sync through throttling, server errors,
+//! dropped connections and token expiry; idempotent re-runs; dry-run; identity traps; users
+//! missing in the cloud; policy-blocked writes.
+
+use std::time::Duration;
+
+use photosync_emulator::{Faults, PhotoUpdateSettings, SeedUser, ThrottleLimits};
+
+use super::support::*;
+
+const USERS: usize = 300;
+
+fn input_for(users: impl Iterator<Item = usize>, person: impl Fn(usize) -> u64) -> String {
+    users
+        .map(|i| {
+            record(
+                Some(&upn(i)),
+                Some(&guid_of(i)),
+                Some(&jpeg(person(i), 240)),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn graph_id(emu: &photosync_emulator::RunningEmulator, i: usize) -> String {
+    emu.admin()
+        .user(&upn(i))
+        .expect("seeded user")
+        .id
+        .to_lowercase()
+}
+
+#[test]
+fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
+    // A third of the users already hold their picture, a third hold an old one, a third none.
+    let seed = tenant_with_users(USERS, |i| match i % 3 {
+        0 => Some(1000 + i as u64),
+        1 => Some(5000 + i as u64),
+        _ => None,
+    });
+    let faults = Faults {
+        error_503_rate: 0.04,
+        error_504_rate: 0.02,
+        drop_connection_rate: 0.03,
+        retry_after_secs: 1,
+        rng_seed: 7,
+        throttle: ThrottleLimits {
+            resource_units: Some(40),
+            resource_unit_window_ms: 1_000,
+            ..ThrottleLimits::default()
+        },
+        ..Faults::default()
+    };
+    let emu = start(seed, faults);
+    // Tokens expire every few seconds, so the run must refresh them mid-flight.
+    emu.admin().set_token_lifetime(Duration::from_secs(4));
+    let creds = secret_creds_graph_only(&emu);
+    let input = input_for(0..USERS, |i| 1000 + i as u64);
+
+    let run = photosync(
+        &creds,
+        &[
+            "-v",
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--concurrency",
+            "32",
+            "--format",
+            "json",
+        ],
+        &input,
+    );
+    assert_eq!(
+        run.code,
+        0,
+        "sync failed:\n{}\n{}",
+        run.stdout,
+        run.stderr
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let summary = run.summary();
+    assert_eq!(summary["users"], USERS as u64, "{summary}");
+    assert_eq!(
+        summary["counts"]["updated"],
+        (USERS - USERS / 3) as u64,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["counts"]["skipped"],
+        (USERS / 3) as u64,
+        "{summary}"
+    );
+
+    let counters = emu.admin().counters();
+    assert!(
+        counters.throttled_429 > 0,
+        "no 429 was injected: {counters:?}"
+    );
+    assert!(
+        counters.injected_5xx > 0,
+        "no 5xx was injected: {counters:?}"
+    );
+    assert!(
+        counters.dropped_connections > 0,
+        "no connection was dropped: {counters:?}"
+    );
+    assert!(
+        counters.tokens_issued > 1,
+        "the token was never refreshed: {counters:?}"
+    );
+    for i in 0..USERS {
+        let expected = jpeg(1000 + i as u64, 240);
+        assert!(
+            holds_picture(&emu, &upn(i), &expected),
+            "user {i} does not hold its picture"
+        );
+        let writes = counters
+            .writes_per_user
+            .get(&graph_id(&emu, i))
+            .copied()
+            .unwrap_or(0);
+        let want = if i % 3 == 0 { 0 } else { 1 };
+        assert_eq!(writes, want, "user {i} written {writes} times");
+    }
+
+    // Re-running (faults off) finds everyone in sync and writes nothing.
+    emu.admin().set_faults(Faults::default());
+    emu.admin().reset_counters();
+    let again = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--concurrency",
+            "32",
+            "--format",
+            "json",
+        ],
+        &input,
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        again.summary()["counts"]["skipped"],
+        USERS as u64,
+        "{}",
+        again.summary()
+    );
+    assert!(emu.admin().counters().writes_per_user.is_empty());
+
+    // A dry run with new pictures plans every user and writes nothing.
+    let changed = input_for(0..50, |i| 9000 + i as u64);
+    let dry = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+        &changed,
+    );
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert_eq!(
+        dry.summary()["counts"]["would-update"],
+        50,
+        "{}",
+        dry.summary()
+    );
+    assert!(emu.admin().counters().writes_per_user.is_empty());
+    assert!(holds_picture(&emu, &upn(0), &jpeg(1000, 240)));
+}
+
+#[test]
+fn guest_dollar_and_apostrophe_upns_and_guid_matching_work() {
+    let guest = "ann_fabrikam.com#EXT#@contoso.test";
+    let dollar = "$svc-photo@contoso.test";
+    let apostrophe = "o'neil@contoso.test";
+    let seed = apps(photosync_emulator::Seed::new())
+        .user(SeedUser::new(guest).guest(true))
+        .user(SeedUser::new(dollar))
+        .user(SeedUser::new(apostrophe).photo_bytes(&jpeg(3, 200)))
+        // Renamed in the cloud: only the objectGUID still matches.
+        .user(SeedUser::new("renamed@contoso.test").immutable_id(&immutable_id_of(42)));
+    let emu = start(seed, Faults::default());
+    let creds = secret_creds_graph_only(&emu);
+    let input = [
+        record(Some(guest), None, Some(&jpeg(1, 200))),
+        record(Some(dollar), None, Some(&jpeg(2, 200))),
+        record(Some(apostrophe), None, Some(&jpeg(3, 200))),
+        record(
+            Some("old-name@contoso.test"),
+            Some(&guid_of(42)),
+            Some(&jpeg(4, 200)),
+        ),
+        record(Some("ghost@contoso.test"), None, Some(&jpeg(5, 200))),
+    ]
+    .join("\n");
+
+    let status = photosync(
+        &creds,
+        &["status", "--stores", "graph", "--format", "json"],
+        &input,
+    );
+    let by_upn = |upn: &str| {
+        status
+            .of_type("status")
+            .into_iter()
+            .find(|r| r["user"]["userPrincipalName"] == upn)
+            .unwrap_or_else(|| panic!("no status for {upn}:\n{}", status.stdout))
+    };
+    assert_eq!(store_entry(&by_upn(guest), "graph")["state"], "absent");
+    assert_eq!(by_upn(guest)["verdict"], "missing-in-cloud");
+    assert_eq!(
+        by_upn(apostrophe)["verdict"],
+        "in-sync",
+        "{}",
+        by_upn(apostrophe)
+    );
+    let moved = by_upn("old-name@contoso.test");
+    assert_eq!(
+        store_entry(&moved, "graph")["details"]["matchedBy"],
+        "objectGuid",
+        "{moved}"
+    );
+    let ghost = by_upn("ghost@contoso.test");
+    assert_eq!(store_entry(&ghost, "graph")["state"], "absent");
+    assert!(
+        ghost["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "user-not-found"),
+        "{ghost}"
+    );
+
+    let sync = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ],
+        &input,
+    );
+    assert_eq!(
+        sync.code, 1,
+        "the ghost fails, the rest succeed:\n{}\n{}",
+        sync.stdout, sync.stderr
+    );
+    assert!(holds_picture(&emu, guest, &jpeg(1, 200)));
+    assert!(holds_picture(&emu, dollar, &jpeg(2, 200)));
+    assert!(holds_picture(&emu, apostrophe, &jpeg(3, 200)));
+    assert!(holds_picture(&emu, "renamed@contoso.test", &jpeg(4, 200)));
+    let results = sync.of_type("result");
+    let ghost = results
+        .iter()
+        .find(|r| r["user"]["userPrincipalName"] == "ghost@contoso.test")
+        .expect("ghost result");
+    assert_eq!(ghost["action"], "failed");
+    assert_eq!(ghost["error"]["code"], "user-not-found", "{ghost}");
+    let apostrophe_result = results
+        .iter()
+        .find(|r| r["user"]["userPrincipalName"] == apostrophe)
+        .expect("result");
+    assert_eq!(
+        apostrophe_result["action"], "skipped",
+        "{apostrophe_result}"
+    );
+}
+
+#[test]
+fn policy_blocked_writes_are_explained() {
+    let seed = tenant_with_users(2, |_| None).photo_update_settings(PhotoUpdateSettings {
+        source: Some("onPremises".into()),
+        allowed_roles: Vec::new(),
+    });
+    let emu = start(seed, Faults::default());
+    let creds = secret_creds_graph_only(&emu);
+    let input = input_for(0..2, |i| i as u64);
+
+    let status = photosync(
+        &creds,
+        &["status", "--stores", "graph", "--format", "json"],
+        &input,
+    );
+    let first = &status.of_type("status")[0];
+    assert!(
+        first["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "cloud-writes-blocked"),
+        "{first}"
+    );
+
+    let sync = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ],
+        &input,
+    );
+    assert_eq!(sync.code, 3, "{}\n{}", sync.stdout, sync.stderr);
+    for r in sync.of_type("result") {
+        assert_eq!(r["action"], "failed", "{r}");
+        assert_eq!(r["error"]["code"], "blocked-by-policy", "{r}");
+        assert!(
+            r["error"]["hint"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("AD"),
+            "{r}"
+        );
+    }
+    assert!(emu.admin().counters().writes_per_user.is_empty());
+}

@@ -1,0 +1,319 @@
+//! Shared helpers for the cloud end-to-end tests: a tenant in the project's emulator (started
+//! by each test, never mocked), credentials for it, and running the real `photosync` binary
+//! against it with a clean environment.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use image::ImageFormat;
+use photosync_emulator::{Emulator, Faults, Options, RunningEmulator, Seed, SeedApp, SeedUser};
+use serde_json::Value;
+
+use super::core_support::{encode, portrait};
+
+pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
+/// A client secret with characters that need form encoding; asserted never to leak.
+pub const SECRET: &str = "Xq8~s3cr3t.V4lue_with+special&chars=";
+pub const SECRET_APP: &str = "aaaaaaaa-0000-0000-0000-00000000000a";
+pub const CERT_APP: &str = "cccccccc-0000-0000-0000-00000000000c";
+pub const MI_APP: &str = "eeeeeeee-0000-0000-0000-00000000000e";
+pub const READONLY_APP: &str = "bbbbbbbb-0000-0000-0000-00000000000b";
+pub const READONLY_SECRET: &str = "read-only-secret-value";
+
+pub const GRAPH_RW: &[&str] = &[
+    "User.Read.All",
+    "ProfilePhoto.ReadWrite.All",
+    "PeopleSettings.Read.All",
+];
+pub const SP_RW: &[&str] = &["Sites.FullControl.All", "User.ReadWrite.All"];
+
+/// The emulator's committed TEST-ONLY certificate and key (public test material).
+pub fn test_cert_pem() -> String {
+    std::fs::read_to_string(Seed::example_test_only_cert_path()).expect("emulator test cert")
+}
+
+pub fn test_key_pem() -> String {
+    std::fs::read_to_string(Seed::example_test_only_key_path()).expect("emulator test key")
+}
+
+/// Apps for every credential kind, with roles for Graph and SharePoint.
+pub fn apps(seed: Seed) -> Seed {
+    seed.app(SeedApp::with_secret(SECRET_APP, SECRET).graph_roles(GRAPH_RW))
+        .app(
+            SeedApp::with_certificate(CERT_APP, &test_cert_pem())
+                .graph_roles(GRAPH_RW)
+                .share_point_roles(SP_RW),
+        )
+        .app(
+            SeedApp::managed_identity(MI_APP)
+                .graph_roles(GRAPH_RW)
+                .share_point_roles(SP_RW),
+        )
+        .app(SeedApp::with_secret(READONLY_APP, READONLY_SECRET).graph_roles(&["User.Read.All"]))
+}
+
+/// A seed with `n` users `user{i}@contoso.test`; each given an objectGUID-derived
+/// immutable id. `photo(i)` decides who already has which cloud photo.
+pub fn tenant_with_users(n: usize, photo: impl Fn(usize) -> Option<u64>) -> Seed {
+    let mut seed = apps(Seed::new());
+    for i in 0..n {
+        let mut u = SeedUser::new(&upn(i)).immutable_id(&immutable_id_of(i));
+        if let Some(person) = photo(i) {
+            u = u.photo_bytes(&jpeg(person, 300));
+        }
+        seed = seed.user(u);
+    }
+    seed
+}
+
+pub fn upn(i: usize) -> String {
+    format!("user{i}@contoso.test")
+}
+
+/// The AD objectGUID of test user `i`.
+pub fn guid_of(i: usize) -> String {
+    format!("{:08x}-1234-4abc-8def-{:012x}", i + 1, i * 7919)
+}
+
+/// Entra Connect's immutable id for `guid_of(i)` (base64 of the GUID's little-endian bytes).
+pub fn immutable_id_of(i: usize) -> String {
+    use base64::Engine;
+    let u = uuid::Uuid::parse_str(&guid_of(i)).expect("guid");
+    base64::engine::general_purpose::STANDARD.encode(u.to_bytes_le())
+}
+
+/// A JPEG portrait unique to `person`.
+pub fn jpeg(person: u64, side: u32) -> Vec<u8> {
+    encode(&portrait(person, side, side), ImageFormat::Jpeg)
+}
+
+pub fn start(seed: Seed, faults: Faults) -> RunningEmulator {
+    Emulator::start(
+        seed,
+        Options {
+            faults,
+            ..Options::default()
+        },
+    )
+    .expect("emulator starts")
+}
+
+/// One input record as JSON Lines, with an inline photo when given.
+pub fn record(upn: Option<&str>, guid: Option<&str>, photo: Option<&[u8]>) -> String {
+    use base64::Engine;
+    let mut v = serde_json::Map::new();
+    if let Some(u) = upn {
+        v.insert("userPrincipalName".into(), u.into());
+    }
+    if let Some(g) = guid {
+        v.insert("objectGuid".into(), g.into());
+    }
+    if let Some(p) = photo {
+        v.insert(
+            "thumbnailPhoto".into(),
+            base64::engine::general_purpose::STANDARD.encode(p).into(),
+        );
+    }
+    Value::Object(v).to_string()
+}
+
+/// Credential environment for one kind, against `emu`.
+pub struct Creds {
+    pub env: Vec<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn base_env(emu: &RunningEmulator) -> Vec<(String, String)> {
+    vec![
+        ("PHOTOSYNC_GRAPH_URL".into(), emu.graph_url()),
+        ("PHOTOSYNC_LOGIN_URL".into(), emu.login_url()),
+        ("PHOTOSYNC_SHAREPOINT_URL".into(), emu.sharepoint_url()),
+        ("PHOTOSYNC_TENANT_ID".into(), emu.tenant_id()),
+    ]
+}
+
+pub fn secret_creds(emu: &RunningEmulator) -> Creds {
+    let mut env = base_env(emu);
+    env.push(("PHOTOSYNC_CLIENT_ID".into(), SECRET_APP.into()));
+    env.push(("PHOTOSYNC_CLIENT_SECRET".into(), SECRET.into()));
+    Creds { env, _dir: None }
+}
+
+/// Graph only: no SharePoint URL (a secret cannot reach SharePoint).
+pub fn secret_creds_graph_only(emu: &RunningEmulator) -> Creds {
+    let mut c = secret_creds(emu);
+    c.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
+    c
+}
+
+pub fn pem_creds(emu: &RunningEmulator, algorithm: &str) -> Creds {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("app.pem");
+    std::fs::write(&path, format!("{}\n{}", test_cert_pem(), test_key_pem())).expect("pem");
+    let mut env = base_env(emu);
+    env.push(("PHOTOSYNC_CLIENT_ID".into(), CERT_APP.into()));
+    env.push(("PHOTOSYNC_CERTIFICATE_PATH".into(), path_str(&path)));
+    env.push(("PHOTOSYNC_CERTIFICATE_ALGORITHM".into(), algorithm.into()));
+    Creds {
+        env,
+        _dir: Some(dir),
+    }
+}
+
+/// A PFX built in the test from the emulator's test certificate and key.
+pub fn pfx_creds(emu: &RunningEmulator, password: &str) -> Creds {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("app.pfx");
+    let cert_der = pem::parse(test_cert_pem())
+        .expect("cert pem")
+        .into_contents();
+    let key_der = pem::parse(test_key_pem()).expect("key pem").into_contents();
+    let chain = p12_keystore::PrivateKeyChain::new(
+        b"photosync-test".to_vec(),
+        p12_keystore::PrivateKey::from_der(&key_der).expect("pkcs8 key"),
+        [p12_keystore::Certificate::from_der(&cert_der).expect("cert der")],
+    );
+    let mut store = p12_keystore::KeyStore::new();
+    store.add_entry("app", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+    let bytes = store.writer(password).write().expect("pfx");
+    std::fs::write(&path, bytes).expect("write pfx");
+    let mut env = base_env(emu);
+    env.push(("PHOTOSYNC_CLIENT_ID".into(), CERT_APP.into()));
+    env.push(("PHOTOSYNC_CERTIFICATE_PATH".into(), path_str(&path)));
+    env.push(("PHOTOSYNC_CERTIFICATE_PASSWORD".into(), password.into()));
+    Creds {
+        env,
+        _dir: Some(dir),
+    }
+}
+
+pub fn automation_mi_creds(emu: &RunningEmulator) -> Creds {
+    let mut env = base_env(emu);
+    env.push(("IDENTITY_ENDPOINT".into(), emu.managed_identity_endpoint()));
+    env.push(("IDENTITY_HEADER".into(), emu.managed_identity_header()));
+    Creds { env, _dir: None }
+}
+
+pub fn imds_creds(emu: &RunningEmulator) -> Creds {
+    let mut env = base_env(emu);
+    env.push(("PHOTOSYNC_AUTH".into(), "managed-identity".into()));
+    env.push(("PHOTOSYNC_IMDS_URL".into(), emu.imds_url()));
+    Creds { env, _dir: None }
+}
+
+pub fn token_creds(emu: &RunningEmulator, token: &str) -> Creds {
+    let mut env = base_env(emu);
+    env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
+    env.push(("PHOTOSYNC_ACCESS_TOKEN".into(), token.into()));
+    Creds { env, _dir: None }
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Every stdout line parsed as JSON (panics on a non-JSON line: stdout is data only).
+    pub fn records(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    pub fn of_type(&self, ty: &str) -> Vec<Value> {
+        self.records()
+            .into_iter()
+            .filter(|r| r["type"] == ty)
+            .collect()
+    }
+
+    pub fn summary(&self) -> Value {
+        self.of_type("summary").pop().unwrap_or_else(|| {
+            panic!(
+                "no summary; stdout:\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The whole stdout as one JSON document (`auth test`).
+    pub fn document(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Panic if `needle` appears anywhere in stdout or stderr.
+    pub fn assert_never_shows(&self, needle: &str) {
+        assert!(
+            !self.stdout.contains(needle) && !self.stderr.contains(needle),
+            "a secret leaked into the output:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+    }
+}
+
+/// Run `photosync ARGS` with only `creds` in the environment and `stdin` piped in.
+pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
+    cmd.env_clear()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &creds.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("photosync runs");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        // A closed pipe here just means the command did not read stdin.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().expect("photosync finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The graph store's entry of a status record.
+pub fn store_entry<'a>(status: &'a Value, store: &str) -> &'a Value {
+    status["stores"]
+        .as_array()
+        .and_then(|s| s.iter().find(|e| e["store"] == store))
+        .unwrap_or_else(|| panic!("no {store} entry in {status}"))
+}
+
+/// Whether the emulator holds the same picture as `expected` for `user`.
+pub fn holds_picture(emu: &RunningEmulator, user: &str, expected: &[u8]) -> bool {
+    let Some(stored) = emu.admin().photo_of(user) else {
+        return false;
+    };
+    let limits = photosync::photo::DecodeLimits::default();
+    let a = photosync::photo::inspect(&stored, &limits).expect("stored photo decodes");
+    let b = photosync::photo::inspect(expected, &limits).expect("expected photo decodes");
+    photosync::photo::same_picture(&a, &b).is_some_and(|(same, _)| same)
+}
+
+pub fn temp_path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
