@@ -12,3 +12,5 @@ mod support;
 mod auth;
 #[path = "cloud/graph.rs"]
 mod graph;
+#[path = "cloud/sharepoint.rs"]
+mod sharepoint;

@@ -8,8 +8,8 @@
 //! when `sharepoint` is named as a sync target. SharePoint refuses app-only tokens minted
 //! with a client secret, so opening this store with one fails before any request.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use reqwest::header::ACCEPT;
@@ -36,6 +36,9 @@ pub struct SharePointStore {
     my_site_url: String,
     writable: bool,
     limits: DecodeLimits,
+    /// Profile properties read by `resolve`, handed to the next `read_photo` of that account
+    /// (saves a request); later reads (the engine's verify) fetch them fresh.
+    just_resolved: Mutex<HashMap<String, BTreeMap<String, Value>>>,
 }
 
 impl std::fmt::Debug for SharePointStore {
@@ -99,6 +102,7 @@ impl SharePointStore {
             admin_url,
             writable,
             limits: DecodeLimits::default(),
+            just_resolved: Mutex::new(HashMap::new()),
         })
     }
 
@@ -106,6 +110,38 @@ impl SharePointStore {
         self.http
             .send(&req.header(ACCEPT, NOMETADATA), Some(&self.token))
             .await
+    }
+
+    /// The photo-related profile properties of `account`; `None` when it has no profile.
+    async fn profile(&self, account: &str) -> Result<Option<BTreeMap<String, Value>>> {
+        let url = format!(
+            "{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)?@v={}",
+            self.admin_url,
+            literal(account)
+        );
+        let resp = self.send(Request::get(url)).await?;
+        if !resp.is_success() {
+            return Err(refused(&resp, "read the user profile"));
+        }
+        let body: Value = resp.json()?;
+        let entity = body.get("d").unwrap_or(&body);
+        if entity.get("AccountName").is_none_or(Value::is_null) {
+            return Ok(None);
+        }
+        let props = profile_properties(&body);
+        let mut details = BTreeMap::new();
+        details.insert("accountName".into(), account.into());
+        for key in [
+            PICTURE_URL,
+            PLACEHOLDER_STATE,
+            "SPS-PictureExchangeSyncState",
+            "SPS-PictureTimestamp",
+        ] {
+            if let Some(v) = props.get(key) {
+                details.insert(key.to_string(), v.clone().into());
+            }
+        }
+        Ok(Some(details))
     }
 
     async fn set_property(&self, account: &str, name: &str, value: &str) -> Result<()> {
@@ -233,33 +269,13 @@ impl PhotoStore for SharePointStore {
             .with_hint("add UserPrincipalName to the input"));
         };
         let account = account_name(upn);
-        let url = format!(
-            "{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)?@v={}",
-            self.admin_url,
-            literal(&account)
-        );
-        let resp = self.send(Request::get(url)).await?;
-        if !resp.is_success() {
-            return Err(refused(&resp, "read the user profile"));
-        }
-        let body: Value = resp.json()?;
-        let entity = body.get("d").unwrap_or(&body);
-        if entity.get("AccountName").is_none_or(Value::is_null) {
+        let Some(mut details) = self.profile(&account).await? else {
             return Ok(None);
-        }
-        let props = profile_properties(&body);
-        let mut details = BTreeMap::new();
-        details.insert("accountName".into(), account.clone().into());
-        for key in [
-            PICTURE_URL,
-            PLACEHOLDER_STATE,
-            "SPS-PictureExchangeSyncState",
-            "SPS-PictureTimestamp",
-        ] {
-            if let Some(v) = props.get(key) {
-                details.insert(key.to_string(), v.clone().into());
-            }
-        }
+        };
+        self.just_resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(account.clone(), details.clone());
         details.insert("userPrincipalName".into(), upn.into());
         Ok(Some(StoreUser {
             key: account,
@@ -268,18 +284,32 @@ impl PhotoStore for SharePointStore {
     }
 
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
+        let cached = self
+            .just_resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&user.key);
+        let details = match cached {
+            Some(d) => d,
+            None => self.profile(&user.key).await?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::UserNotFound,
+                    ErrorClass::NotFound,
+                    "the user's SharePoint profile is gone",
+                )
+            })?,
+        };
         let text = |k: &str| {
-            user.details
+            details
                 .get(k)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string()
         };
         let mut read = PhotoRead {
-            details: user.details.clone(),
+            details: details.clone(),
             ..PhotoRead::default()
         };
-        read.details.remove("userPrincipalName");
         let picture_url = text(PICTURE_URL);
         let placeholder = text(PLACEHOLDER_STATE);
         if picture_url.is_empty() {
