@@ -18,7 +18,7 @@ use super::{
     Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreRole, StoreUser, StoredPhoto,
 };
 use crate::error::{Error, ErrorClass, Result};
-use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::photo::{self, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 
 /// The rule used when the spec names none.
@@ -309,19 +309,7 @@ impl PhotoStore for FolderStore {
             )
             .with_hint("check the file's permissions")
         })?;
-        let info = tokio::task::spawn_blocking({
-            let bytes = bytes.clone();
-            move || photo::inspect(&bytes, &DecodeLimits::default())
-        })
-        .await
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::PhotoUnreadable,
-                ErrorClass::Failed,
-                e.to_string(),
-            )
-        })?
-        .map_err(|e| Error {
+        let stored = StoredPhoto::fingerprint(bytes).await.map_err(|e| Error {
             message: format!("{}: {}", path.display(), e.message),
             ..e
         })?;
@@ -332,7 +320,7 @@ impl PhotoStore for FolderStore {
             details.insert("otherFiles".to_string(), json!(others));
         }
         Ok(PhotoRead {
-            photo: Some(StoredPhoto { bytes, info }),
+            photo: Some(stored),
             details,
             findings: Vec::new(),
         })
