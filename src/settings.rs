@@ -54,12 +54,12 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (ENV_LDAP_BASE_DN, "search base, e.g. DC=example,DC=com"),
     (
-        ENV_LOG,
-        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
-    ),
-    (
         ENV_LDAP_CA_FILE,
         "PEM CA bundle to verify the directory's certificate",
+    ),
+    (
+        ENV_LOG,
+        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
     ),
 ];
 
@@ -303,12 +303,27 @@ impl Settings {
     }
 }
 
-/// The `--help` paragraph listing every environment variable.
+/// The `--help` paragraph listing every environment variable, pre-wrapped with a hanging
+/// indent so clap (which wraps at 100 columns) leaves the table aligned.
 pub fn env_help() -> String {
+    const NAME: usize = 32;
+    const WIDTH: usize = 98;
     let mut text =
         String::from("Environment (flags win over these, these over the config file):\n");
     for (name, meaning) in ENV_VARS {
-        text.push_str(&format!("  {name:<32} {meaning}\n"));
+        let mut line = format!("  {name:<NAME$} ");
+        let indent = line.len();
+        for word in meaning.split_whitespace() {
+            if line.len() + word.len() > WIDTH && line.len() > indent {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = " ".repeat(indent);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
     }
     text
 }

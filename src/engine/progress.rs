@@ -70,7 +70,7 @@ impl Progress {
         match self.mode {
             ProgressMode::Auto if self.terminal && self.last.is_some() => {
                 self.show(sink);
-                eprintln!();
+                writeln!(std::io::stderr()).ok();
             }
             ProgressMode::Json => self.show(sink),
             _ => {}
