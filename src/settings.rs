@@ -15,6 +15,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         ENV_CONFIG,
         "path of a `KEY=VALUE` config file using these names (lowest precedence)",
     ),
+    (
+        ENV_LOG,
+        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
+    ),
     (ENV_TENANT_ID, "Entra tenant id or domain"),
     (ENV_CLIENT_ID, "application (client) id"),
     (ENV_CLIENT_SECRET, "client secret (Graph only; secret)"),
@@ -57,13 +61,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         ENV_LDAP_CA_FILE,
         "PEM CA bundle to verify the directory's certificate",
     ),
-    (
-        ENV_LOG,
-        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
-    ),
 ];
 
 pub const ENV_CONFIG: &str = "PHOTOSYNC_CONFIG";
+pub const ENV_LOG: &str = "PHOTOSYNC_LOG";
 pub const ENV_TENANT_ID: &str = "PHOTOSYNC_TENANT_ID";
 pub const ENV_CLIENT_ID: &str = "PHOTOSYNC_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "PHOTOSYNC_CLIENT_SECRET";
@@ -82,7 +83,6 @@ pub const ENV_LDAP_PASSWORD: &str = "PHOTOSYNC_LDAP_PASSWORD";
 pub const ENV_LDAP_PASSWORD_FILE: &str = "PHOTOSYNC_LDAP_PASSWORD_FILE";
 pub const ENV_LDAP_BASE_DN: &str = "PHOTOSYNC_LDAP_BASE_DN";
 pub const ENV_LDAP_CA_FILE: &str = "PHOTOSYNC_LDAP_CA_FILE";
-pub const ENV_LOG: &str = "PHOTOSYNC_LOG";
 
 /// A secret string: never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
