@@ -225,3 +225,20 @@ fn csv_reader_yields_every_row_of_a_100k_user_file_without_false_duplicates() {
     assert_eq!(users(&first).len(), 3);
     assert_eq!(stream.count(), rows - 3);
 }
+
+#[test]
+fn windows_powershell_export_csv_type_line_and_quotes() {
+    let events = csv(concat!(
+        "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n",
+        "\"SamAccountName\";\"UserPrincipalName\";\"PhotoPath\"\r\n",
+        "\"ann\";\"ann@contoso.com\";\"C:\\HR\\ann.jpg\"\r\n",
+        "\"\";\"\";\"\"\r\n",
+    ));
+    let found = users(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    assert_eq!(
+        found[0].0, 3,
+        "rows count the file's lines: #TYPE 1, header 2"
+    );
+    assert_eq!(found[0].1.photo_path.as_deref(), Some("C:\\HR\\ann.jpg"));
+}
