@@ -193,7 +193,10 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
     let results = of_type(&lines, "result");
     assert_eq!(results.len(), 1, "{lines:#?}");
     assert_eq!(results[0]["action"], "would-update");
-    assert!(!out_dir.join("ann.jpg").exists());
+    assert!(
+        !out_dir.exists(),
+        "a dry run must not even create the target folder"
+    );
     assert_eq!(out.status.code(), Some(0));
 
     let out = photosync(
