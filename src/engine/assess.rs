@@ -249,6 +249,19 @@ fn missing_finding(store: &str, reference: &str, source: Option<&str>) -> Findin
 }
 
 fn differs_finding(store: &str, reference: &str, distance: u32) -> Finding {
+    if store == "sharepoint" {
+        // The legacy profile keeps its own copy, refreshed from Exchange/Graph only when the
+        // user views their own profile: a stale copy is common and has its own explanation.
+        return finding(
+            FindingCode::SharepointStale,
+            Severity::Warning,
+            store,
+            format!(
+                "classic SharePoint pages still show an older picture than {reference} (distance {distance})"
+            ),
+            "SharePoint refreshes it from Exchange/Graph when the user next opens their own profile (allow 24-72 hours); to replace it now, run `photosync sync --targets sharepoint`".to_string(),
+        );
+    }
     finding(
         FindingCode::DiffersFromReference,
         Severity::Warning,

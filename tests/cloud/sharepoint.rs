@@ -132,6 +132,22 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
         assert_eq!(sp["state"], "present", "{status}");
         assert_eq!(sp["matchesReference"], true, "{status}");
     }
+    // A new HR photo: SharePoint's copy is now stale, and says so.
+    let newer = record(Some(&upn(0)), None, Some(&jpeg(555, 240)));
+    let stale = photosync(
+        &creds,
+        &["status", "--stores", "graph,sharepoint", "--format", "json"],
+        &newer,
+    );
+    let status = &stale.of_type("status")[0];
+    assert!(
+        status["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "sharepoint-stale"),
+        "{status}"
+    );
     // sharepoint is written only as an explicit target: a graph sync leaves it alone.
     admin.reset_counters();
     let graph_only = photosync(
