@@ -339,3 +339,93 @@ fn policy_blocked_writes_are_explained() {
     }
     assert!(emu.admin().counters().writes_per_user.is_empty());
 }
+
+#[test]
+fn mailbox_less_users_and_missing_permissions_are_explained() {
+    use photosync_emulator::{Mailbox, MailboxMode};
+    let seed = tenant_with_users(1, |_| None)
+        .user(SeedUser::new("nomailbox@contoso.test").mailbox(Mailbox::None))
+        .user(SeedUser::new("onprem@contoso.test").mailbox(Mailbox::OnPremises));
+    let emu = start(
+        seed,
+        Faults {
+            mailbox_mode: MailboxMode::Legacy,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let input = [
+        record(Some("nomailbox@contoso.test"), None, Some(&jpeg(1, 200))),
+        record(Some("onprem@contoso.test"), None, Some(&jpeg(2, 200))),
+    ]
+    .join("\n");
+    let status = photosync(
+        &creds,
+        &["status", "--stores", "graph", "--format", "json"],
+        &input,
+    );
+    let no_mailbox = status
+        .of_type("status")
+        .into_iter()
+        .find(|r| r["user"]["userPrincipalName"] == "nomailbox@contoso.test")
+        .expect("status");
+    assert!(
+        no_mailbox["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "no-cloud-mailbox"),
+        "{no_mailbox}"
+    );
+    let sync = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ],
+        &input,
+    );
+    let results = sync.of_type("result");
+    assert_eq!(results.len(), 2, "{}", sync.stdout);
+    for r in &results {
+        assert_eq!(r["error"]["code"], "no-mailbox", "{r}");
+    }
+
+    // An app without a write role: the write is refused with the role to grant.
+    let mut readonly = secret_creds_graph_only(&emu);
+    for (k, v) in readonly.env.iter_mut() {
+        match k.as_str() {
+            "PHOTOSYNC_CLIENT_ID" => *v = READONLY_APP.into(),
+            "PHOTOSYNC_CLIENT_SECRET" => *v = READONLY_SECRET.into(),
+            _ => {}
+        }
+    }
+    let denied = photosync(
+        &readonly,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ],
+        &record(Some(&upn(0)), None, Some(&jpeg(3, 200))),
+    );
+    assert_eq!(denied.code, 3, "{}\n{}", denied.stdout, denied.stderr);
+    let r = &denied.of_type("result")[0];
+    assert_eq!(r["error"]["code"], "permission-denied", "{r}");
+    assert!(
+        r["error"]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ProfilePhoto"),
+        "{r}"
+    );
+}
