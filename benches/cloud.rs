@@ -6,7 +6,8 @@
 //! Run: `cargo bench --bench cloud` (release build). Knobs (environment):
 //! `BENCH_STATUS_USERS` (10000), `BENCH_SYNC_USERS` (2000), `BENCH_SEQUENTIAL_USERS` (300:
 //! the sequential loop is timed over the first N of the same users; at ~150 ms per user the
-//! full 10,000 would take ~25 minutes), `BENCH_LATENCY_MS` (50), `BENCH_CONCURRENCY` (64).
+//! full 10,000 would take ~25 minutes), `BENCH_LATENCY_MS` (50), `BENCH_CONCURRENCY` (128), `BENCH_THROTTLED_RU_PER_10S` (3000:
+//! the directory budget of the extra throttled status run).
 
 use std::io::{Cursor, Write};
 use std::process::{Command, Stdio};
@@ -136,8 +137,9 @@ fn run_photosync(emu: &RunningEmulator, args: &[&str], input: String, ok_type: &
     }
 }
 
-/// The way common scripts work: one user at a time, one call after the other.
-async fn sequential(emu: &RunningEmulator, users: usize, write: bool) -> (f64, u64) {
+/// The way common scripts work: one user at a time, one call after the other. `users` are
+/// the indexes to visit.
+async fn sequential(emu: &RunningEmulator, users: &[usize], write: bool) -> (f64, u64) {
     let token = emu
         .admin()
         .issue_token(
@@ -150,7 +152,7 @@ async fn sequential(emu: &RunningEmulator, users: usize, write: bool) -> (f64, u
     let base = format!("{}/v1.0", emu.graph_url());
     emu.admin().reset_counters();
     let started = Instant::now();
-    for i in 0..users {
+    for &i in users {
         let user: serde_json::Value = client
             .get(format!("{base}/users/{}", upn(i)))
             .bearer_auth(&token)
@@ -222,7 +224,8 @@ fn main() {
     let sync_users = env_num("BENCH_SYNC_USERS", 2_000).min(status_users);
     let seq_users = env_num("BENCH_SEQUENTIAL_USERS", 300).min(sync_users);
     let latency = env_num("BENCH_LATENCY_MS", 50) as u64;
-    let concurrency = env_num("BENCH_CONCURRENCY", 64).to_string();
+    let concurrency = env_num("BENCH_CONCURRENCY", 128).to_string();
+    let throttled_ru = env_num("BENCH_THROTTLED_RU_PER_10S", 3000) as u32;
 
     let mut seed = Seed::new().app(SeedApp::with_secret(CLIENT, SECRET).graph_roles(&[
         "User.Read.All",
@@ -274,14 +277,51 @@ fn main() {
     );
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let (seq_status_s, seq_status_req) = rt.block_on(sequential(&emu, seq_users, false));
+    // Spread over all users, so the sample has the same mix of users with and without photos.
+    let sample: Vec<usize> = (0..seq_users)
+        .map(|k| k * status_users / seq_users)
+        .collect();
+    let (seq_status_s, seq_status_req) = rt.block_on(sequential(&emu, &sample, false));
+    let seq_status_rate = seq_users as f64 / seq_status_s;
     report(
         "status (read users and photos)",
         &status,
-        seq_users as f64 / seq_status_s,
+        seq_status_rate,
         seq_users,
         seq_status_req,
     );
+
+    // The same status with the tenant's directory budget cut, so throttling must be handled.
+    let mut faults = emu.admin().faults();
+    faults.throttle.resource_units = Some(throttled_ru);
+    faults.throttle.resource_unit_window_ms = 10_000;
+    emu.admin().set_faults(faults);
+    emu.admin().reset_throttling();
+    let status_input: String = (0..status_users)
+        .map(|i| format!("{{\"userPrincipalName\":\"{}\"}}\n", upn(i)))
+        .collect();
+    let args = [
+        "-v",
+        "status",
+        "--stores",
+        "graph",
+        "--format",
+        "json",
+        "--concurrency",
+        &concurrency,
+    ];
+    let throttled = run_photosync(&emu, &args, status_input, "status");
+    report(
+        &format!("status under throttling ({throttled_ru} resource units per 10 s)"),
+        &throttled,
+        seq_status_rate,
+        seq_users,
+        seq_status_req,
+    );
+    let mut faults = emu.admin().faults();
+    faults.throttle.resource_units = None;
+    emu.admin().set_faults(faults);
+    emu.admin().reset_throttling();
 
     let b64 = base64::engine::general_purpose::STANDARD;
     let sync_input: String = (0..sync_users)
@@ -312,7 +352,8 @@ fn main() {
     );
     // The sequential writer goes over users already written by the run above (with other
     // pictures), so it does the same work: find the user, upload.
-    let (seq_sync_s, seq_sync_req) = rt.block_on(sequential(&emu, seq_users, true));
+    let first: Vec<usize> = (0..seq_users).collect();
+    let (seq_sync_s, seq_sync_req) = rt.block_on(sequential(&emu, &first, true));
     report(
         "sync (write the graph rendition, verify)",
         &sync,
