@@ -506,9 +506,7 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
             } else if s.identity_endpoint.is_some() {
                 CredentialKind::ManagedIdentity
             } else {
-                return Err(Error::new(
-                    ErrorCode::AuthFailed,
-                    ErrorClass::Config,
+                return Err(Error::config(
                     "no credential is configured for Microsoft 365",
                 )
                 .with_hint("set PHOTOSYNC_CERTIFICATE_PATH, PHOTOSYNC_CLIENT_SECRET, PHOTOSYNC_ACCESS_TOKEN, or PHOTOSYNC_AUTH=managed-identity (see docs/auth.md)"));

@@ -127,15 +127,15 @@ fn csv_status_with_table_format_is_readable_text() {
 }
 
 #[test]
-fn unavailable_store_is_exit_2_with_message_on_stderr() {
+fn unconfigured_cloud_store_is_exit_2_with_message_on_stderr() {
     let out = photosync(&["status", "--stores", "graph"], b"", &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not available"), "{stderr}");
+    assert!(stderr.contains("no credential"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0]["code"], "not-available");
+    assert_eq!(lines[0]["code"], "config");
 }
 
 #[test]
