@@ -298,6 +298,26 @@ impl HttpClient {
         self.gates.rate(&host_key(url))
     }
 
+    /// A sub-request inside a batch was throttled or failed: count it and slow the host down
+    /// as if the request itself had been answered so.
+    pub fn note_retryable(&self, url: &str, status: u16, retry_after: Option<Duration>) {
+        let host = host_key(url);
+        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+        match classify(status) {
+            StatusClass::Throttled => {
+                self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                let pause = if status == 429 { retry_after } else { None };
+                self.gates.throttled(
+                    &host,
+                    pause.map(|a| a.min(self.options.retry.max_retry_after)),
+                );
+            }
+            _ => {
+                self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Send with retries; see the module doc for what comes back.
     pub async fn send(&self, req: &Request, auth: Option<&dyn BearerSource>) -> Result<Response> {
         let host = host_key(&req.url);

@@ -46,7 +46,7 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
         retry_after_secs: 1,
         rng_seed: 7,
         throttle: ThrottleLimits {
-            resource_units: Some(150),
+            resource_units: Some(60),
             resource_unit_window_ms: 1_000,
             ..ThrottleLimits::default()
         },

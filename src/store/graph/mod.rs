@@ -9,6 +9,7 @@
 //! ambiguously (connection lost after sending) is checked by reading the photo back before it
 //! is repeated, so no user is written twice.
 
+pub mod batch;
 pub mod errors;
 pub mod resolve;
 
@@ -49,6 +50,8 @@ pub struct GraphStore {
     beta: String,
     policy: OnceCell<PhotoPolicy>,
     limits: DecodeLimits,
+    /// Reads go through `$batch` (many users per HTTP request).
+    batcher: batch::Batcher,
 }
 
 impl std::fmt::Debug for GraphStore {
@@ -78,10 +81,13 @@ struct GraphUser {
 impl GraphStore {
     pub fn new(http: Arc<HttpClient>, auth: &Arc<Authenticator>, graph_url: &str) -> Self {
         let root = graph_url.trim_end_matches('/');
+        let v1 = format!("{root}/v1.0");
+        let token = auth.source(Resource::Graph);
         GraphStore {
+            batcher: batch::Batcher::start(Arc::clone(&http), token.clone(), &v1),
             http,
-            token: auth.source(Resource::Graph),
-            v1: format!("{root}/v1.0"),
+            token,
+            v1,
             beta: format!("{root}/beta"),
             policy: OnceCell::new(),
             limits: DecodeLimits::default(),
@@ -92,14 +98,24 @@ impl GraphStore {
         self.http.send(&Request::get(url), Some(&self.token)).await
     }
 
-    fn photo_url(&self, id: &str) -> String {
-        format!(
-            "{}/users/{}/photo/$value",
-            self.v1,
-            crate::http::percent_encode(id)
-        )
+    /// GET a path under `/v1.0`, batched with other users' reads when the service allows.
+    async fn read(&self, path: String) -> Result<Response> {
+        if self.batcher.active() {
+            match self.batcher.get(path.clone()).await {
+                Err(e) if e.code == ErrorCode::NotAvailable => {}
+                other => return other,
+            }
+        }
+        self.get(format!("{}{path}", self.v1)).await
     }
 
+    fn photo_path(id: &str) -> String {
+        format!("/users/{}/photo/$value", crate::http::percent_encode(id))
+    }
+
+    fn photo_url(&self, id: &str) -> String {
+        format!("{}{}", self.v1, Self::photo_path(id))
+    }
     /// The tenant's photo policy, read once per run.
     pub async fn photo_policy(&self) -> PhotoPolicy {
         self.policy
@@ -137,13 +153,12 @@ impl GraphStore {
     }
 
     async fn find(&self, filter: &str) -> Result<Option<GraphUser>> {
-        let url = format!(
-            "{}/users?$filter={}&$select={}",
-            self.v1,
+        let path = format!(
+            "/users?$filter={}&$select={}",
             crate::http::percent_encode(filter),
             resolve::SELECT
         );
-        let resp = self.get(url).await?;
+        let resp = self.read(path).await?;
         match resp.status {
             200 => Ok(resp.json::<UserList>()?.value.into_iter().next()),
             403 => Err(errors::permission_denied(&resp, "User.Read.All")),
@@ -152,7 +167,7 @@ impl GraphStore {
     }
 
     async fn read_bytes(&self, id: &str) -> Result<ReadOutcome> {
-        let resp = self.get(self.photo_url(id)).await?;
+        let resp = self.read(Self::photo_path(id)).await?;
         match resp.status {
             200 => Ok(ReadOutcome::Photo(resp)),
             403 => Err(errors::permission_denied(&resp, "ProfilePhoto.Read.All")),
