@@ -7,7 +7,8 @@
 //! four error codes for it. A mailbox-less user, a missing permission and the tenant's
 //! `photoUpdateSettings` each become their own explained error. A write that failed
 //! ambiguously (connection lost after sending) is checked by reading the photo back before it
-//! is repeated, so no user is written twice.
+//! is repeated, so no user is written twice. Reads (lookups and photo bytes) of all users in
+//! flight are gathered into `$batch` requests (`batch`); writes are sent one by one.
 
 pub mod batch;
 pub mod errors;
