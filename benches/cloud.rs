@@ -49,15 +49,35 @@ fn photo(i: usize) -> Vec<u8> {
 struct Measured {
     seconds: f64,
     users: usize,
+    /// HTTP requests the emulator received (a `$batch` counts once).
     requests: u64,
+    /// API calls inside those requests (each batched sub-request counts).
+    api_calls: u64,
     throttled: u64,
     peak_rss_kb: u64,
     ok_users: usize,
     exit_code: i32,
 }
 
+/// (HTTP requests, API calls): batch sub-requests are logged as `batch:<route>`.
+fn request_counts(counters: &photosync_emulator::Counters) -> (u64, u64) {
+    let mut http = 0;
+    let mut calls = 0;
+    for (route, n) in &counters.requests_per_route {
+        if route.starts_with("batch:") {
+            calls += n;
+        } else {
+            http += n;
+            if route != "graph.batch" {
+                calls += n;
+            }
+        }
+    }
+    (http, calls)
+}
+
 fn total_requests(emu: &RunningEmulator) -> u64 {
-    emu.admin().counters().requests_per_route.values().sum()
+    request_counts(&emu.admin().counters()).0
 }
 
 /// Run photosync with `args`, feeding `input`, sampling the child's VmHWM until it exits.
@@ -129,7 +149,8 @@ fn run_photosync(emu: &RunningEmulator, args: &[&str], input: String, ok_type: &
     Measured {
         seconds,
         users,
-        requests: counters.requests_per_route.values().sum(),
+        requests: request_counts(&counters).0,
+        api_calls: request_counts(&counters).1,
         throttled: counters.throttled_429,
         peak_rss_kb: peak,
         ok_users,
@@ -205,9 +226,11 @@ fn report(name: &str, m: &Measured, seq_rate: f64, seq_users: usize, seq_request
     );
     println!("time: {:.1} s, {:.0} users/s", m.seconds, rate);
     println!(
-        "requests: {} ({:.2} per user), 429s received: {}",
+        "HTTP requests: {} ({:.2} per user), API calls in them: {} ({:.2} per user), 429s received: {}",
         m.requests,
         m.requests as f64 / m.users.max(1) as f64,
+        m.api_calls,
+        m.api_calls as f64 / m.users.max(1) as f64,
         m.throttled
     );
     println!("peak RSS: {:.1} MB", m.peak_rss_kb as f64 / 1024.0);
