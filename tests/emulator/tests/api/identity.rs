@@ -70,7 +70,9 @@ async fn secret_rejections_use_documented_codes() {
         f.extend_from_slice(extra);
         f
     };
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str, u64)> = vec![
+    // (form, expected status, expected `error`, expected AADSTS code)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
         (
             base(&[("client_id", SECRET_APP), ("client_secret", "wrong")]),
             401,
