@@ -317,7 +317,9 @@ fn admit(
         })
 }
 
-fn decorate(mut resp: Response, admitted: &crate::throttle::Admitted) -> Response {
+/// Adds the throttling headers and keeps the mailbox concurrency slot alive for as long as the
+/// response exists (the server holds it through any injected latency).
+fn decorate(mut resp: Response, admitted: crate::throttle::Admitted) -> Response {
     set_header(
         &mut resp,
         "x-ms-resource-unit",
@@ -329,6 +331,9 @@ fn decorate(mut resp: Response, admitted: &crate::throttle::Admitted) -> Respons
             "x-ms-throttle-limit-percentage",
             &format!("{p:.1}"),
         );
+    }
+    if let Some(guard) = admitted.guard {
+        resp.extensions_mut().insert(std::sync::Arc::new(guard));
     }
     resp
 }
@@ -350,7 +355,7 @@ fn list_users(
         Ok(body) => json(200, body),
         Err((status, code, msg)) => graph_error(status, code, &msg),
     };
-    decorate(resp, &admitted)
+    decorate(resp, admitted)
 }
 
 fn get_user(
@@ -389,7 +394,7 @@ fn get_user(
         );
         json(200, Value::Object(body))
     })();
-    decorate(resp, &admitted)
+    decorate(resp, admitted)
 }
 
 /// Resolves the user and applies the legacy mailbox rules shared by all photo routes.
@@ -498,7 +503,7 @@ async fn photo_read(
             }
         }
     };
-    decorate(resp, &admitted)
+    decorate(resp, admitted)
 }
 
 async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: &str) -> Response {
@@ -531,7 +536,7 @@ async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: &str) -> Re
             200,
             json!({"@odata.context": format!("{base}/v1.0/$metadata#users('{}')/photos", user.id), "value": value}),
         ),
-        &admitted,
+        admitted,
     )
 }
 
@@ -591,7 +596,7 @@ async fn photo_write(
         ),
         Err(_) => graph_error(500, "InternalServerError", "Photo processing failed."),
     };
-    decorate(resp, &admitted)
+    decorate(resp, admitted)
 }
 
 async fn photo_delete(state: &Arc<State>, claims: &AccessClaims, key: &str) -> Response {
@@ -614,7 +619,7 @@ async fn photo_delete(state: &Arc<State>, claims: &AccessClaims, key: &str) -> R
     } else {
         no_photo(state.faults().no_photo, true)
     };
-    decorate(resp, &admitted)
+    decorate(resp, admitted)
 }
 
 fn photo_update_settings(state: &State, claims: &AccessClaims, req: &GraphRequest<'_>) -> Response {

@@ -212,9 +212,15 @@ fn token_inner(
             400,
             "invalid_scope",
             if resources.is_empty() { 70011 } else { 700022 },
-            format!(
-                "AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
-            ),
+            if resources.is_empty() {
+                format!(
+                    "AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
+                )
+            } else {
+                format!(
+                    "AADSTS700022: The provided value for the input parameter scope is not valid because it contains more than one resource. The scope {scope} is not valid."
+                )
+            },
         ));
     }
     let requested = &resources[0];

@@ -58,9 +58,6 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
     let emulated = !path.starts_with("/_emulator");
     if emulated {
         let faults = state.faults();
-        if faults.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
-        }
         let roll = if faults.error_503_rate > 0.0
             || faults.error_504_rate > 0.0
             || faults.drop_connection_rate > 0.0
@@ -90,6 +87,9 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
             injected = Some(label(r, "fault.504"));
         }
         if let Some(r) = injected {
+            if faults.latency_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+            }
             if r.status().is_server_error() {
                 lock(&state.counters).injected_5xx += 1;
             }
@@ -99,6 +99,12 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
     }
     let resp = dispatch(&ctx, req).await;
     if emulated {
+        // Latency after processing, while the response (and any per-mailbox concurrency slot
+        // it holds) is alive — so concurrency limits are observable with added latency.
+        let latency = state.faults().latency_ms;
+        if latency > 0 {
+            tokio::time::sleep(Duration::from_millis(latency)).await;
+        }
         record(&state, &method, &path, query, &resp);
     }
     resp

@@ -25,7 +25,7 @@ pub struct Throttled {
 pub struct Admitted {
     pub resource_units: u32,
     pub limit_percentage: Option<f64>,
-    pub _guard: Option<ConcurrencyGuard>,
+    pub guard: Option<ConcurrencyGuard>,
 }
 
 struct Bucket {
@@ -113,7 +113,7 @@ impl Throttle {
             return Ok(Admitted {
                 resource_units: cost,
                 limit_percentage: None,
-                _guard: None,
+                guard: None,
             });
         }
         let key = format!("{app}/{tenant}");
@@ -196,7 +196,7 @@ impl Throttle {
         Ok(Admitted {
             resource_units: cost,
             limit_percentage: percentage,
-            _guard: guard,
+            guard,
         })
     }
 

@@ -1,0 +1,259 @@
+//! Throttling model and injected faults.
+
+use std::time::{Duration, Instant};
+
+use photosync_emulator::{Faults, Options, ThrottleLimits};
+
+use crate::common::*;
+
+fn tight(ru: u32, window_ms: u64) -> Faults {
+    Faults {
+        throttle: ThrottleLimits {
+            resource_units: Some(ru),
+            resource_unit_window_ms: window_ms,
+            ..ThrottleLimits::default()
+        },
+        ..Faults::default()
+    }
+}
+
+/// Fetches `n` photos; honouring Retry-After (sleeps) or not (retries at once). Returns
+/// (completed, 429s seen), giving up after `deadline`.
+async fn fetch_all(
+    emu: &photosync_emulator::RunningEmulator,
+    token: &str,
+    n: usize,
+    honour: bool,
+    deadline: Duration,
+) -> (usize, usize) {
+    let started = Instant::now();
+    let url = format!(
+        "{}/v1.0/users/alice@contoso.test/photo/$value",
+        emu.graph_url()
+    );
+    let (mut done, mut throttled) = (0, 0);
+    while done < n && started.elapsed() < deadline {
+        let r = client().get(&url).bearer_auth(token).send().await.unwrap();
+        match r.status().as_u16() {
+            200 => done += 1,
+            429 => {
+                throttled += 1;
+                let headers = r.headers();
+                assert!(headers.contains_key("x-ms-throttle-scope"));
+                assert_eq!(
+                    headers["x-ms-throttle-information"],
+                    "ResourceUnitLimitExceeded"
+                );
+                let ra: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+                if honour {
+                    tokio::time::sleep(Duration::from_secs(ra)).await;
+                } else {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    (done, throttled)
+}
+
+#[tokio::test]
+async fn honouring_retry_after_completes_and_ignoring_it_gets_more_429s() {
+    // 10 RU per second: 20 requests need ~2 s when paced.
+    let emu = start_with(Options {
+        faults: tight(10, 1_000),
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let (done, honoured_429s) = fetch_all(&emu, &token, 20, true, Duration::from_secs(20)).await;
+    assert_eq!(done, 20, "a client honouring Retry-After completes");
+    emu.admin().reset_throttling();
+    let (_, ignored_429s) = fetch_all(&emu, &token, 20, false, Duration::from_secs(3)).await;
+    assert!(
+        ignored_429s > honoured_429s * 3,
+        "ignoring Retry-After must earn more 429s (honoured {honoured_429s}, ignored {ignored_429s})"
+    );
+    assert!(emu.admin().counters().throttled_429 as usize >= ignored_429s);
+}
+
+#[tokio::test]
+async fn write_budget_is_separate_from_reads() {
+    let emu = start_with(Options {
+        faults: Faults {
+            throttle: ThrottleLimits {
+                writes: Some(2),
+                write_window_ms: 60_000,
+                ..ThrottleLimits::default()
+            },
+            ..Faults::default()
+        },
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let url = format!(
+        "{}/v1.0/users/bruno@contoso.test/photo/$value",
+        emu.graph_url()
+    );
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let r = client()
+            .put(&url)
+            .bearer_auth(&token)
+            .body(jpeg(64, 64, i))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            assert_eq!(
+                r.headers()["x-ms-throttle-information"],
+                "WriteLimitExceeded"
+            );
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+    let read = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(
+        read.status(),
+        200,
+        "reads are not blocked by the write budget"
+    );
+}
+
+#[tokio::test]
+async fn four_concurrent_requests_per_app_and_mailbox() {
+    let emu = start_with(Options {
+        faults: Faults {
+            latency_ms: 300,
+            ..Faults::default()
+        },
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let url = format!(
+        "{}/v1.0/users/alice@contoso.test/photo/$value",
+        emu.graph_url()
+    );
+    let other = format!(
+        "{}/v1.0/users/chen@contoso.test/photo/$value",
+        emu.graph_url()
+    );
+    let mut handles = Vec::new();
+    for i in 0..7 {
+        let u = if i < 6 { url.clone() } else { other.clone() };
+        let t = token.clone();
+        handles.push(tokio::spawn(async move {
+            client()
+                .get(u)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    let ok = statuses[..6].iter().filter(|s| **s == 200).count();
+    let throttled = statuses[..6].iter().filter(|s| **s == 429).count();
+    assert_eq!((ok, throttled), (4, 2), "{statuses:?}");
+    assert_eq!(statuses[6], 200, "another mailbox is unaffected");
+}
+
+#[tokio::test]
+async fn injected_5xx_are_deterministic_for_a_seed() {
+    let run = |seed: u64| async move {
+        let emu = start_with(Options {
+            faults: Faults {
+                error_503_rate: 0.3,
+                error_504_rate: 0.2,
+                rng_seed: seed,
+                ..Faults::default()
+            },
+            ..Options::default()
+        });
+        let token = graph_token_retrying(&emu).await;
+        let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
+        let mut out = Vec::new();
+        for _ in 0..30 {
+            let r = client().get(&url).bearer_auth(&token).send().await.unwrap();
+            if r.status().is_server_error() {
+                assert!(r.headers().contains_key("retry-after"));
+            }
+            out.push(r.status().as_u16());
+        }
+        out
+    };
+    let a = run(7).await;
+    let b = run(7).await;
+    assert_eq!(a, b, "same seed, same fault sequence");
+    assert!(
+        a.contains(&503) && a.contains(&504) && a.contains(&200),
+        "{a:?}"
+    );
+}
+
+/// Token requests are also subject to injected faults; retry them.
+async fn graph_token_retrying(emu: &photosync_emulator::RunningEmulator) -> String {
+    for _ in 0..50 {
+        let (s, body) = token_request(
+            emu,
+            &[
+                ("client_id", SECRET_APP),
+                ("client_secret", SECRET),
+                ("grant_type", "client_credentials"),
+                ("scope", GRAPH_SCOPE),
+            ],
+        )
+        .await;
+        if s == 200 {
+            return body["access_token"].as_str().unwrap().to_string();
+        }
+    }
+    panic!("no token after 50 attempts");
+}
+
+#[tokio::test]
+async fn dropped_connections_fail_at_transport_level() {
+    let emu = start_with(Options {
+        faults: Faults {
+            drop_connection_rate: 1.0,
+            ..Faults::default()
+        },
+        ..Options::default()
+    });
+    let r = client()
+        .get(format!("{}/v1.0/users/alice@contoso.test", emu.graph_url()))
+        .send()
+        .await;
+    assert!(r.is_err(), "expected a transport error, got {r:?}");
+    assert_eq!(emu.admin().counters().dropped_connections, 1);
+    emu.admin().set_faults(Faults::default());
+    let r = client()
+        .get(format!("{}/v1.0/users/alice@contoso.test", emu.graph_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "faults off again at run time");
+}
+
+#[tokio::test]
+async fn latency_is_added() {
+    let emu = start_with(Options {
+        faults: Faults {
+            latency_ms: 250,
+            ..Faults::default()
+        },
+        ..Options::default()
+    });
+    let started = Instant::now();
+    let _ = client()
+        .get(format!("{}/v1.0/users/alice@contoso.test", emu.graph_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}

@@ -1,0 +1,519 @@
+//! Graph users and profile-photo endpoints: success and error paths.
+
+use photosync_emulator::{Faults, MailboxMode, NoPhotoVariant, PhotoUpdateSettings};
+use serde_json::Value;
+
+use crate::common::*;
+
+struct Graph {
+    emu: photosync_emulator::RunningEmulator,
+    token: String,
+}
+
+impl Graph {
+    async fn new() -> Graph {
+        let emu = start();
+        let token = graph_token(&emu).await;
+        Graph { emu, token }
+    }
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1.0{path}", self.emu.graph_url())
+    }
+    async fn get(&self, path: &str) -> reqwest::Response {
+        client()
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+    async fn json(&self, path: &str) -> (u16, Value) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+    async fn put(&self, path: &str, body: Vec<u8>, ct: &str) -> reqwest::Response {
+        client()
+            .put(self.url(path))
+            .bearer_auth(&self.token)
+            .header("Content-Type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn get_user_by_id_upn_guest_key_form_and_apostrophe() {
+    let g = Graph::new().await;
+    let (s, alice) = g.json("/users/alice@contoso.test").await;
+    assert_eq!(s, 200);
+    let id = alice["id"].as_str().unwrap().to_string();
+    assert!(
+        alice.get("onPremisesImmutableId").is_none(),
+        "not in the v1.0 default set"
+    );
+    let (s, by_id) = g.json(&format!("/users/{id}")).await;
+    assert_eq!(
+        (s, by_id["userPrincipalName"].as_str()),
+        (200, Some("alice@contoso.test"))
+    );
+    let (s, _) = g.json("/users/alice%40contoso.test").await;
+    assert_eq!(s, 200, "percent-encoded @");
+    let (s, guest) = g
+        .json("/users/bob_fabrikam.test%23EXT%23@contoso.test")
+        .await;
+    assert_eq!(
+        (s, guest["mail"].as_str()),
+        (200, Some("bob@fabrikam.test"))
+    );
+    // Unencoded '#' is a fragment: the request reaches /users/bob_fabrikam.test → not found.
+    let (s, body) = g.json("/users/bob_fabrikam.test").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (404, Some("Request_ResourceNotFound"))
+    );
+    let (s, _) = g.json("/users/o'neil@contoso.test").await;
+    assert_eq!(s, 200, "raw apostrophe in a plain segment");
+    let (s, _) = g.json("/users/o%27neil@contoso.test").await;
+    assert_eq!(s, 200);
+    let (s, _) = g.json("/users/o''neil@contoso.test").await;
+    assert_eq!(s, 404, "doubled quote in a plain segment is literal");
+    let (s, _) = g.json("/users('o''neil@contoso.test')").await;
+    assert_eq!(s, 200, "key form un-doubles");
+    let (s, body) = g.json("/users/$adele@contoso.test").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (400, Some("BadRequest"))
+    );
+    let (s, _) = g.json("/users('$adele@contoso.test')").await;
+    assert_eq!(s, 200);
+    let (s, sel) = g
+        .json("/users/alice@contoso.test?$select=id,onPremisesImmutableId,onPremisesSamAccountName")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(sel["onPremisesSamAccountName"], "alice");
+    assert!(sel.get("displayName").is_none());
+    let (s, _) = g.json("/users/alice@contoso.test?$select=nosuchprop").await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn list_users_filter_select_top_and_paging() {
+    let g = Graph::new().await;
+    let (s, page) = g
+        .json("/users?$filter=userPrincipalName%20eq%20'o''neil@contoso.test'")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(page["value"].as_array().unwrap().len(), 1);
+    let (_, page) = g
+        .json("/users?$filter=mail%20eq%20'BOB@fabrikam.test'")
+        .await;
+    assert_eq!(
+        page["value"][0]["userPrincipalName"],
+        "bob_fabrikam.test#EXT#@contoso.test"
+    );
+    let (_, page) = g.json("/users?$filter=onPremisesImmutableId%20eq%20'b25wcmVtMQ=='&$select=id,userPrincipalName").await;
+    assert_eq!(
+        page["value"][0]["userPrincipalName"],
+        "onprem.one@contoso.test"
+    );
+    let (s, _) = g.json("/users?$filter=startswith(mail,'a')").await;
+    assert_eq!(s, 400);
+    // Paging: collect everything 7 at a time through nextLink.
+    let mut url = g.url("/users?$top=7&$select=id");
+    let mut seen = 0;
+    let mut pages = 0;
+    loop {
+        let body: Value = client()
+            .get(&url)
+            .bearer_auth(&g.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen += body["value"].as_array().unwrap().len();
+        pages += 1;
+        match body["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+        assert!(pages < 20, "paging must terminate");
+    }
+    assert_eq!(seen, g.emu.admin().users().len());
+    assert_eq!(pages, seen.div_ceil(7));
+    let (s, _) = g.json("/users?$top=0").await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn photo_metadata_value_sizes_and_ladder() {
+    let g = Graph::new().await;
+    // fatima has a 648x648 seed photo → full ladder.
+    let (s, meta) = g.json("/users/chen@contoso.test/photo").await;
+    assert_eq!(s, 200);
+    assert_eq!(meta["id"], "648X648");
+    assert_eq!(meta["@odata.mediaContentType"], "image/jpeg");
+    let etag = meta["@odata.mediaEtag"].as_str().unwrap().to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'));
+    let r = g.get("/users/chen@contoso.test/photo/$value").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let bytes = r.bytes().await.unwrap();
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (648, 648));
+    let (s, list) = g.json("/users/chen@contoso.test/photos").await;
+    assert_eq!(s, 200);
+    assert_eq!(list["value"].as_array().unwrap().len(), 9);
+    let (s, m48) = g.json("/users/chen@contoso.test/photos/48x48").await;
+    assert_eq!((s, m48["width"].as_u64()), (200, Some(48)));
+    let small = g.get("/users/chen@contoso.test/photos/96x96/$value").await;
+    assert_eq!(small.status(), 200);
+    let img = image::load_from_memory(&small.bytes().await.unwrap()).unwrap();
+    assert_eq!(img.width(), 96);
+    // alice: 96x96 → 48, 64, 96 only; larger sizes are 404.
+    let (s, _) = g.json("/users/alice@contoso.test/photos/240x240").await;
+    assert_eq!(s, 404);
+    let (s, _) = g
+        .json("/users/alice@contoso.test/photos/240x240/$value")
+        .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn upload_is_reencoded_gets_new_etag_and_can_be_deleted() {
+    let g = Graph::new().await;
+    let upload = png(300, 300);
+    let r = g
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            upload.clone(),
+            "image/png",
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let stored = g.emu.admin().photo_of("bruno@contoso.test").unwrap();
+    assert_ne!(stored, upload, "stored bytes are re-encoded");
+    assert_eq!(&stored[..2], &[0xFF, 0xD8], "stored as JPEG");
+    let (_, m1) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_eq!(m1["id"], "240X240", "never upsized beyond the upload");
+    let r = g
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(120, 120, 10),
+            "application/octet-stream",
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, m2) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_ne!(m1["@odata.mediaEtag"], m2["@odata.mediaEtag"]);
+    let patch = client()
+        .patch(g.url("/users/bruno@contoso.test/photo/$value"))
+        .bearer_auth(&g.token)
+        .header("Content-Type", "image/jpeg")
+        .body(jpeg(64, 64, 99))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    assert_eq!(
+        g.emu
+            .admin()
+            .counters()
+            .writes_per_user
+            .values()
+            .sum::<u64>(),
+        3
+    );
+    let del = client()
+        .delete(g.url("/users/bruno@contoso.test/photo/$value"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(del.status().is_success());
+    let (s, body) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (404, Some("ErrorEntityNotFound"))
+    );
+    let again = client()
+        .delete(g.url("/users/bruno@contoso.test/photo/$value"))
+        .bearer_auth(&g.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+}
+
+#[tokio::test]
+async fn upload_limits_and_bad_bodies() {
+    let g = Graph::new().await;
+    let big = vec![0u8; 4 * 1024 * 1024 + 1];
+    let r = g
+        .put("/users/bruno@contoso.test/photo/$value", big, "image/jpeg")
+        .await;
+    assert_eq!(r.status(), 413);
+    let r = g
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            b"not an image".to_vec(),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = g
+        .put(
+            "/users/nobody@contoso.test/photo/$value",
+            jpeg(64, 64, 1),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert!(g.emu.admin().photo_of("bruno@contoso.test").is_none());
+}
+
+#[tokio::test]
+async fn no_photo_variants_are_selectable() {
+    let g = Graph::new().await;
+    for (variant, code) in [
+        (NoPhotoVariant::ErrorItemNotFound, "ErrorItemNotFound"),
+        (NoPhotoVariant::GetUserPhoto, "GetUserPhoto"),
+        (NoPhotoVariant::ImageNotFound, "ImageNotFound"),
+        (NoPhotoVariant::ErrorEntityNotFound, "ErrorEntityNotFound"),
+    ] {
+        g.emu.admin().set_faults(Faults {
+            no_photo: variant,
+            ..Faults::default()
+        });
+        for path in [
+            "/users/bruno@contoso.test/photo",
+            "/users/bruno@contoso.test/photo/$value",
+        ] {
+            let (s, body) = g.json(path).await;
+            assert_eq!(
+                (s, body["error"]["code"].as_str()),
+                (404, Some(code)),
+                "{variant:?} {path}"
+            );
+        }
+    }
+    g.emu.admin().set_faults(Faults {
+        no_photo: NoPhotoVariant::LegacyOneByOneGif,
+        ..Faults::default()
+    });
+    let (s, body) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_eq!(
+        (
+            s,
+            body["id"].as_str(),
+            body["@odata.mediaContentType"].as_str()
+        ),
+        (200, Some("1x1"), Some("image/gif"))
+    );
+    let (s, _) = g.json("/users/bruno@contoso.test/photo/$value").await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn user_not_found_differs_from_photo_not_found() {
+    let g = Graph::new().await;
+    let (s, body) = g.json("/users/ghost@contoso.test/photo").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (404, Some("Request_ResourceNotFound"))
+    );
+    let (s, body) = g.json("/users/ghost@contoso.test").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (404, Some("Request_ResourceNotFound"))
+    );
+}
+
+#[tokio::test]
+async fn permissions_come_from_token_roles() {
+    let g = Graph::new().await;
+    let ro = secret_token(&g.emu, READONLY_APP, READONLY_SECRET, GRAPH_SCOPE).await;
+    let none = secret_token(&g.emu, NOROLES_APP, NOROLES_SECRET, GRAPH_SCOPE).await;
+    let get = |t: &str, p: &str| client().get(g.url(p)).bearer_auth(t.to_string()).send();
+    assert_eq!(
+        get(&ro, "/users/alice@contoso.test/photo/$value")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let put = client()
+        .put(g.url("/users/alice@contoso.test/photo/$value"))
+        .bearer_auth(&ro)
+        .body(jpeg(64, 64, 3))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403);
+    let body: Value = put.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ErrorAccessDenied");
+    let r = get(&none, "/users/alice@contoso.test").await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
+    assert_eq!(
+        get(&none, "/users/alice@contoso.test/photo")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(get(&none, "/users").await.unwrap().status(), 403);
+}
+
+#[tokio::test]
+async fn mailbox_modes() {
+    let g = Graph::new().await;
+    // Modern: Entra-stored photos for mailbox-less users, one "Default" rendition of any size.
+    let (s, meta) = g.json("/users/nomail.two@contoso.test/photo").await;
+    assert_eq!(
+        (
+            s,
+            meta["id"].as_str(),
+            meta["width"].as_u64(),
+            meta["height"].as_u64()
+        ),
+        (200, Some("Default"), Some(300), Some(200))
+    );
+    let r = g
+        .put(
+            "/users/nomail.one@contoso.test/photo/$value",
+            jpeg(100, 80, 5),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    g.emu.admin().set_faults(Faults {
+        mailbox_mode: MailboxMode::Legacy,
+        ..Faults::default()
+    });
+    let (s, body) = g.json("/users/nomail.two@contoso.test/photo").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (404, Some("ErrorNonExistentMailbox"))
+    );
+    let (s, body) = g.json("/users/onprem.two@contoso.test/photo/$value").await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (400, Some("MailboxNotHostedInExchangeOnline"))
+    );
+    let (s, _) = g.json("/users/alice@contoso.test/photo").await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn photo_update_settings_block_cloud_writes() {
+    let emu = start();
+    let cert = cert_token(&emu, GRAPH_SCOPE).await;
+    let url = format!("{}/beta/admin/people/photoUpdateSettings", emu.graph_url());
+    let get: Value = client()
+        .get(&url)
+        .bearer_auth(&cert)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(get["source"].is_null());
+    assert_eq!(get["allowedRoles"], serde_json::json!([]));
+    let patch = client()
+        .patch(&url)
+        .bearer_auth(&cert)
+        .json(&serde_json::json!({"source": "onPremises", "allowedRoles": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    assert_eq!(
+        emu.admin().photo_update_settings().source.as_deref(),
+        Some("onPremises")
+    );
+    let put = client()
+        .put(format!(
+            "{}/v1.0/users/alice@contoso.test/photo/$value",
+            emu.graph_url()
+        ))
+        .bearer_auth(&cert)
+        .body(jpeg(64, 64, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403);
+    let body: Value = put.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "PhotoUpdateDisabledByPolicy");
+    // Reads still work; the secret app has only PeopleSettings.Read.All → PATCH denied.
+    let secret = graph_token(&emu).await;
+    assert_eq!(
+        client()
+            .get(&url)
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let denied = client()
+        .patch(&url)
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"source": "cloud"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 403);
+    emu.admin().set_photo_update_settings(PhotoUpdateSettings {
+        source: Some("cloud".into()),
+        allowed_roles: vec![],
+    });
+    let put = client()
+        .put(format!(
+            "{}/v1.0/users/alice@contoso.test/photo/$value",
+            emu.graph_url()
+        ))
+        .bearer_auth(&cert)
+        .body(jpeg(64, 64, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let v1 = client()
+        .get(url.replace("/beta/", "/v1.0/"))
+        .bearer_auth(&cert)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1.status(), 400, "photoUpdateSettings is beta-only");
+}
+
+#[tokio::test]
+async fn request_log_and_counters_record_calls() {
+    let g = Graph::new().await;
+    g.get("/users/alice@contoso.test/photo/$value").await;
+    g.get("/users/alice@contoso.test/photo/$value").await;
+    let c = g.emu.admin().counters();
+    assert_eq!(c.requests_per_route.get("graph.photo.value.get"), Some(&2));
+    let log = g.emu.admin().request_log();
+    let last = log.last().unwrap();
+    assert_eq!(last.status, 200);
+    assert_eq!(last.app_id.as_deref(), Some(SECRET_APP));
+    // The HTTP admin API exposes the same.
+    let counters: Value = client()
+        .get(format!("{}/_emulator/counters", g.emu.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counters["requestsPerRoute"]["graph.photo.value.get"], 2);
+}

@@ -1,0 +1,408 @@
+//! Token endpoint (secret and certificate assertion), discovery, managed identity, IMDS, and
+//! token expiry as Graph sees it.
+
+use std::time::Duration;
+
+use photosync_emulator::Options;
+
+use crate::common::*;
+
+fn code_of(body: &serde_json::Value) -> u64 {
+    body["error_codes"][0].as_u64().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn secret_token_carries_roles_and_credential_kind() {
+    let emu = start();
+    let (status, body) = token_request(
+        &emu,
+        &[
+            ("client_id", SECRET_APP),
+            ("client_secret", SECRET),
+            ("grant_type", "client_credentials"),
+            ("scope", GRAPH_SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(
+        body["expires_in"].is_number(),
+        "v2 expires_in must be a number"
+    );
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["aud"], "https://graph.microsoft.com");
+    assert_eq!(c["appid"], SECRET_APP);
+    assert_eq!(c["tid"], TENANT);
+    assert_eq!(c["appidacr"], "1");
+    assert_eq!(c["xms_emu_cred"], "secret");
+    assert!(
+        c["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "ProfilePhoto.ReadWrite.All")
+    );
+    assert!(c["exp"].as_u64().unwrap() > now());
+}
+
+#[tokio::test]
+async fn basic_auth_and_tenant_domain_are_accepted() {
+    let emu = start();
+    let resp = client()
+        .post(format!(
+            "{}/contoso.test/oauth2/v2.0/token",
+            emu.login_url()
+        ))
+        .basic_auth(SECRET_APP, Some(SECRET))
+        .form(&[("grant_type", "client_credentials"), ("scope", GRAPH_SCOPE)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn secret_rejections_use_documented_codes() {
+    let emu = start();
+    let base = |extra: &[(&'static str, &'static str)]| {
+        let mut f = vec![("grant_type", "client_credentials"), ("scope", GRAPH_SCOPE)];
+        f.extend_from_slice(extra);
+        f
+    };
+    // (form, expected status, expected `error`, expected AADSTS code)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
+        (
+            base(&[("client_id", SECRET_APP), ("client_secret", "wrong")]),
+            401,
+            "invalid_client",
+            7000215,
+        ),
+        (
+            base(&[
+                ("client_id", "ffffffff-0000-0000-0000-000000000000"),
+                ("client_secret", "x"),
+            ]),
+            400,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            base(&[("client_id", SECRET_APP)]),
+            400,
+            "invalid_client",
+            7000218,
+        ),
+        (
+            base(&[("client_secret", SECRET)]),
+            400,
+            "invalid_request",
+            900144,
+        ),
+        (
+            vec![
+                ("client_id", SECRET_APP),
+                ("client_secret", SECRET),
+                ("grant_type", "password"),
+                ("scope", GRAPH_SCOPE),
+            ],
+            400,
+            "unsupported_grant_type",
+            70003,
+        ),
+        (
+            vec![
+                ("client_id", SECRET_APP),
+                ("client_secret", SECRET),
+                ("grant_type", "client_credentials"),
+                ("scope", "User.Read"),
+            ],
+            400,
+            "invalid_scope",
+            1002012,
+        ),
+        (
+            vec![
+                ("client_id", SECRET_APP),
+                ("client_secret", SECRET),
+                ("grant_type", "client_credentials"),
+                (
+                    "scope",
+                    "https://graph.microsoft.com/.default https://contoso.sharepoint.com/.default",
+                ),
+            ],
+            400,
+            "invalid_scope",
+            700022,
+        ),
+        (
+            vec![
+                ("client_id", SECRET_APP),
+                ("client_secret", SECRET),
+                ("grant_type", "client_credentials"),
+                ("scope", "https://vault.azure.net/.default"),
+            ],
+            400,
+            "invalid_resource",
+            500011,
+        ),
+    ];
+    for (form, status, error, code) in cases {
+        let (s, body) = token_request(&emu, &form).await;
+        assert_eq!(
+            (s, body["error"].as_str().unwrap()),
+            (status, error),
+            "case {form:?}: {body}"
+        );
+        assert_eq!(code_of(&body), code, "case {form:?}");
+        let desc = body["error_description"].as_str().unwrap();
+        assert!(desc.starts_with(&format!("AADSTS{code}")), "{desc}");
+        assert!(desc.contains("Trace ID:") && body["correlation_id"].is_string());
+    }
+    let (s, body) = token_request(&emu, &[("client_id", SECRET_APP)]).await;
+    assert_eq!(s, 400, "{body}");
+    let resp = client()
+        .post(format!(
+            "{}/nosuch.tenant/oauth2/v2.0/token",
+            emu.login_url()
+        ))
+        .form(&[
+            ("client_id", SECRET_APP),
+            ("client_secret", SECRET),
+            ("grant_type", "client_credentials"),
+            ("scope", GRAPH_SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(code_of(&body), 90002);
+}
+
+async fn assertion_result(
+    emu: &photosync_emulator::RunningEmulator,
+    a: &Assertion,
+) -> (u16, serde_json::Value) {
+    let jwt = a.sign();
+    token_request(
+        emu,
+        &[
+            ("client_id", CERT_APP),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &jwt),
+            ("grant_type", "client_credentials"),
+            ("scope", GRAPH_SCOPE),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn certificate_assertions_ps256_and_rs256_are_accepted() {
+    let emu = start();
+    let (s, body) = assertion_result(&emu, &Assertion::valid(&emu)).await;
+    assert_eq!(s, 200, "{body}");
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["appidacr"], "2");
+    assert_eq!(c["xms_emu_cred"], "certificate");
+    let mut rs = Assertion::valid(&emu);
+    rs.alg = "RS256";
+    rs.sha256_thumbprint = false;
+    rs.aud = format!("https://login.microsoftonline.com/{TENANT}/oauth2/v2.0/token");
+    let (s, body) = assertion_result(&emu, &rs).await;
+    assert_eq!(s, 200, "{body}");
+}
+
+#[tokio::test]
+async fn certificate_assertion_rejections() {
+    let emu = start();
+    let n = now();
+    let mut cases: Vec<(&str, Assertion, u64)> = Vec::new();
+    let mut a = Assertion::valid(&emu);
+    a.key = Some(aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap());
+    cases.push(("signed with another key", a, 700027));
+    let mut a = Assertion::valid(&emu);
+    a.thumbprint_of = b"some other certificate".to_vec();
+    cases.push(("unregistered thumbprint", a, 700027));
+    let mut a = Assertion::valid(&emu);
+    a.aud = "https://example.test/token".into();
+    cases.push(("wrong audience", a, 50027));
+    let mut a = Assertion::valid(&emu);
+    a.iss = SECRET_APP.into();
+    cases.push(("iss is another app", a, 700021));
+    let mut a = Assertion::valid(&emu);
+    a.sub = "someone".into();
+    cases.push(("sub mismatch", a, 700021));
+    let mut a = Assertion::valid(&emu);
+    a.nbf = n - 7200;
+    a.exp = n - 3600;
+    cases.push(("expired", a, 700024));
+    let mut a = Assertion::valid(&emu);
+    a.nbf = n + 3600;
+    a.exp = n + 4000;
+    cases.push(("not yet valid", a, 700024));
+    for (name, a, code) in cases {
+        let (s, body) = assertion_result(&emu, &a).await;
+        assert!(s == 400 || s == 401, "{name}: status {s} {body}");
+        assert_eq!(body["error"], "invalid_client", "{name}: {body}");
+        assert_eq!(code_of(&body), code, "{name}: {body}");
+    }
+    // A malformed assertion and a wrong assertion type.
+    let (s, body) = token_request(
+        &emu,
+        &[
+            ("client_id", CERT_APP),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", "not.a.jwt"),
+            ("grant_type", "client_credentials"),
+            ("scope", GRAPH_SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!((s, code_of(&body)), (400, 50027), "{body}");
+}
+
+#[tokio::test]
+async fn openid_configuration_points_at_the_emulator() {
+    let emu = start();
+    let body: serde_json::Value = client()
+        .get(format!(
+            "{}/{TENANT}/v2.0/.well-known/openid-configuration",
+            emu.login_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["token_endpoint"], token_url(&emu));
+    assert!(body["issuer"].as_str().unwrap().contains(TENANT));
+    assert!(body["authorization_endpoint"].is_string());
+}
+
+#[tokio::test]
+async fn managed_identity_endpoint_requires_identity_header() {
+    let emu = start();
+    let url = emu.managed_identity_endpoint();
+    let ok = client()
+        .get(&url)
+        .query(&[
+            ("resource", "https://graph.microsoft.com/"),
+            ("api-version", "2019-08-01"),
+        ])
+        .header("X-IDENTITY-HEADER", emu.managed_identity_header())
+        .header("Metadata", "True")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert!(body["expires_on"].is_string());
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["appid"], MI_APP);
+    assert_eq!(c["xms_emu_cred"], "managedIdentity");
+    // POST with form data works too.
+    let post = client()
+        .post(&url)
+        .header("X-IDENTITY-HEADER", emu.managed_identity_header())
+        .form(&[("resource", "https://graph.microsoft.com/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 200);
+    let bad = client()
+        .get(&url)
+        .query(&[("resource", "https://graph.microsoft.com/")])
+        .header("X-IDENTITY-HEADER", "wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    let no_resource = client()
+        .get(&url)
+        .header("X-IDENTITY-HEADER", emu.managed_identity_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_resource.status(), 400);
+}
+
+#[tokio::test]
+async fn imds_requires_lowercase_metadata_true_and_returns_strings() {
+    let emu = start();
+    let q = [
+        ("api-version", "2018-02-01"),
+        ("resource", "https://graph.microsoft.com/"),
+    ];
+    let ok = client()
+        .get(emu.imds_url())
+        .query(&q)
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert!(
+        body["expires_in"].is_string()
+            && body["expires_on"].is_string()
+            && body["not_before"].is_string()
+    );
+    let missing = client().get(emu.imds_url()).query(&q).send().await.unwrap();
+    assert_eq!(missing.status(), 400);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request_102");
+    let wrong_case = client()
+        .get(emu.imds_url())
+        .query(&q)
+        .header("Metadata", "True")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_case.status(), 400);
+}
+
+#[tokio::test]
+async fn expired_token_gets_invalid_authentication_token() {
+    let emu = start_with(Options {
+        token_lifetime: Duration::from_secs(1),
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
+    let first = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let later = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(later.status(), 401);
+    let body: serde_json::Value = later.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    // Missing and forged tokens too.
+    let none = client().get(&url).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let forged = client().get(&url).bearer_auth(forged).send().await.unwrap();
+    assert_eq!(forged.status(), 401);
+}
+
+#[tokio::test]
+async fn sharepoint_token_is_not_accepted_by_graph() {
+    let emu = start();
+    let sp = cert_token(&emu, &format!("{}/.default", emu.sharepoint_url())).await;
+    let resp = client()
+        .get(format!("{}/v1.0/users/alice@contoso.test", emu.graph_url()))
+        .bearer_auth(sp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}

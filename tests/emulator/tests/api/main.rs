@@ -1,0 +1,9 @@
+//! Black-box tests of the emulator over real loopback HTTP: identity, Graph photos, `$batch`,
+//! throttling/faults and SharePoint. One test binary with modules keeps link time down.
+
+mod batch;
+mod common;
+mod faults;
+mod graph;
+mod identity;
+mod sharepoint;
