@@ -1,0 +1,11 @@
+//! The photo pipeline end to end: every input format, every hostile file, every rendition,
+//! the perceptual-match corpus, and the `photosync photo` commands through the real binary.
+
+#[path = "photo/corpus.rs"]
+mod corpus;
+#[path = "photo/decoding.rs"]
+mod decoding;
+#[path = "photo/fixtures.rs"]
+mod fixtures;
+#[path = "photo/matching.rs"]
+mod matching;
