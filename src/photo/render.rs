@@ -111,9 +111,10 @@ fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>> {
     };
     let mut out = Vec::with_capacity((w * h) as usize / 4 + 1024);
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
-    // Smaller files for the same quality (libjpeg's optimize_coding, ImageMagick's default);
-    // averaged chroma avoids colour fringes on thin edges.
-    encoder.set_optimized_huffman_tables(true);
+    // Standard Huffman tables on purpose: with jpeg-encoder 0.7.1's optimised tables,
+    // zune-jpeg 0.5 (the `image` crate's decoder) misdecodes the last block rows, although
+    // libjpeg reads them fine (tests/photo/rendering.rs catches it). Averaged chroma avoids
+    // colour fringes on thin edges.
     encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
     encoder
         .encode(image.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)

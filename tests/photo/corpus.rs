@@ -62,14 +62,14 @@ impl Person {
             head_y: rng.range(0.28, 0.44),
             head_rx: rng.range(0.11, 0.20),
             head_ry: rng.range(0.15, 0.25),
-            hair_len: if rng.next_u64() % 5 == 0 {
+            hair_len: if rng.next_u64().is_multiple_of(5) {
                 0.0
             } else {
                 rng.range(0.2, 1.3)
             },
             shoulder_width: rng.range(0.30, 0.48),
             shoulder_top: rng.range(0.66, 0.78),
-            glasses: rng.next_u64() % 3 == 0,
+            glasses: rng.next_u64().is_multiple_of(3),
             noise: rng.range(0.0, 10.0),
             seed: rng.next_u64(),
         }
