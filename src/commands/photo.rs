@@ -1,21 +1,54 @@
-//! `photosync photo inspect|prepare|compare`: the photo pipeline on single files.
+//! `photosync photo inspect|prepare|compare`: the photo pipeline on single files, so an admin
+//! can see exactly what a target would receive and why two pictures count as the same.
+//!
+//! Output is one JSON document: pretty on a terminal, a single line when piped (like the
+//! JSON Lines of the other commands). Field names are camelCase and stable (docs/photos.md).
 
-use std::path::Path;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::{PhotoCommand, Target};
 use crate::error::{Error, Result};
-use crate::output::write_json_pretty;
-use crate::photo::{self, AdRenditionOptions, DecodeLimits};
-use crate::schema::ErrorCode;
+use crate::output::{write_json_line, write_json_pretty};
+use crate::photo::{self, AdRenditionOptions, DecodeLimits, Rendition};
+use crate::schema::{ErrorCode, PhotoInfo};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PrepareReport {
+    target: &'static str,
+    source: PhotoInfo,
+    renditions: Vec<WrittenRendition>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WrittenRendition {
+    path: PathBuf,
+    size_px: u32,
+    quality: u8,
+    photo: PhotoInfo,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CompareReport {
+    same: bool,
+    distance: u32,
+    threshold: u32,
+    identical_bytes: bool,
+    a: PhotoInfo,
+    b: PhotoInfo,
+}
 
 pub fn run(cmd: PhotoCommand) -> Result<i32> {
     let limits = DecodeLimits::default();
     match cmd {
         PhotoCommand::Inspect { file } => {
-            let info = photo::inspect(&read_file(&file)?, &limits)?;
-            write_json_pretty(&info).ok();
+            let info = photo::inspect(&read_photo_file(&file, &limits)?, &limits)?;
+            emit(&info);
         }
         PhotoCommand::Prepare {
             file,
@@ -24,66 +57,119 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
             ad_size,
             ad_max_bytes,
         } => {
-            if ad_max_bytes > photo::AD_ATTRIBUTE_MAX_BYTES {
-                return Err(Error::config(format!(
-                    "--ad-max-bytes {ad_max_bytes} is over AD's thumbnailPhoto limit of {} bytes",
-                    photo::AD_ATTRIBUTE_MAX_BYTES
-                )));
-            }
-            let src = photo::load(&read_file(&file)?, &limits)?;
-            let renditions = match target {
-                Target::Ad => vec![photo::render_ad(
-                    &src,
-                    &AdRenditionOptions {
-                        size_px: ad_size,
-                        max_bytes: ad_max_bytes,
-                    },
-                )?],
-                Target::Graph => vec![photo::render_graph(&src)?],
-                Target::Sharepoint => photo::render_sharepoint(&src)?,
-            };
-            let mut written = Vec::new();
-            for r in &renditions {
-                let path = if renditions.len() == 1 {
-                    out.clone()
-                } else {
-                    suffixed(&out, r.size_px)
-                };
-                std::fs::write(&path, &r.bytes)
-                    .map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))?;
-                let info = photo::inspect(&r.bytes, &limits)?;
-                written.push(json!({ "path": path, "photo": info }));
-            }
-            write_json_pretty(&json!({ "source": src.info, "renditions": written })).ok();
+            let report = prepare(&file, target, &out, ad_size, ad_max_bytes, &limits)?;
+            emit(&report);
         }
         PhotoCommand::Compare { a, b } => {
-            let pa = photo::inspect(&read_file(&a)?, &limits)?;
-            let pb = photo::inspect(&read_file(&b)?, &limits)?;
+            let pa = photo::inspect(&read_photo_file(&a, &limits)?, &limits)?;
+            let pb = photo::inspect(&read_photo_file(&b, &limits)?, &limits)?;
+            // Both hashes come from `inspect`, so they always parse.
             let (same, distance) = photo::same_picture(&pa, &pb).unwrap_or((false, 64));
-            write_json_pretty(&json!({
-                "distance": distance,
-                "same": same,
-                "threshold": photo::SAME_PICTURE_MAX_DISTANCE,
-                "a": pa,
-                "b": pb,
-            }))
-            .ok();
+            emit(&CompareReport {
+                same,
+                distance,
+                threshold: photo::SAME_PICTURE_MAX_DISTANCE,
+                identical_bytes: pa.sha256 == pb.sha256,
+                a: pa,
+                b: pb,
+            });
         }
     }
     Ok(0)
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+fn prepare(
+    file: &Path,
+    target: Target,
+    out: &Path,
+    ad_size: u32,
+    ad_max_bytes: usize,
+    limits: &DecodeLimits,
+) -> Result<PrepareReport> {
+    let src = photo::load(&read_photo_file(file, limits)?, limits)?;
+    let (name, renditions): (&'static str, Vec<Rendition>) = match target {
+        Target::Ad => {
+            let opts = AdRenditionOptions {
+                size_px: ad_size,
+                max_bytes: ad_max_bytes,
+            };
+            ("ad", vec![photo::render_ad(&src, &opts)?])
+        }
+        Target::Graph => ("graph", vec![photo::render_graph(&src)?]),
+        Target::Sharepoint => ("sharepoint", photo::render_sharepoint(&src)?),
+    };
+    let mut written = Vec::new();
+    for r in renditions {
+        let path = if target == Target::Sharepoint {
+            suffixed(out, r.size_px)
+        } else {
+            out.to_path_buf()
+        };
+        std::fs::write(&path, &r.bytes).map_err(|e| {
+            Error::config(format!("cannot write {}: {e}", path.display()))
+                .with_hint("check that the output folder exists and is writable")
+        })?;
+        written.push(WrittenRendition {
+            photo: photo::inspect(&r.bytes, limits)?,
+            path,
+            size_px: r.size_px,
+            quality: r.quality,
+        });
+    }
+    Ok(PrepareReport {
+        target: name,
+        source: src.info,
+        renditions: written,
+    })
+}
+
+fn emit<T: Serialize>(value: &T) {
+    // A closed stdout (`| head`) is not an error worth reporting for a single document.
+    if std::io::stdout().is_terminal() {
+        write_json_pretty(value).ok();
+    } else {
+        write_json_line(value).ok();
+    }
+}
+
+/// Read a photo file, refusing one over the byte limit before reading it into memory.
+fn read_photo_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>> {
+    let cannot_read = |e: std::io::Error| {
         Error::input(
             ErrorCode::PhotoFileUnreadable,
             format!("cannot read {}: {e}", path.display()),
         )
-    })
+        .with_hint("check the path and that you may read the file")
+    };
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let len = file.metadata().map_err(cannot_read)?.len();
+    let too_large = |len: u64| {
+        Error::input(
+            ErrorCode::PhotoTooLarge,
+            format!(
+                "{} is {len} bytes, over the {} byte limit for photos",
+                path.display(),
+                limits.max_bytes
+            ),
+        )
+        .with_hint("resize the photo (a few hundred pixels square is plenty) and save it as JPEG")
+    };
+    if len > limits.max_bytes as u64 {
+        return Err(too_large(len));
+    }
+    // The file may grow between stat and read: never read more than the limit allows.
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limits.max_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() > limits.max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// `out.jpg` -> `out-48.jpg` for multi-rendition targets.
-fn suffixed(out: &Path, size: u32) -> std::path::PathBuf {
+fn suffixed(out: &Path, size: u32) -> PathBuf {
     let stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("photo");
     let ext = out.extension().and_then(|s| s.to_str()).unwrap_or("jpg");
     out.with_file_name(format!("{stem}-{size}.{ext}"))

@@ -1,0 +1,127 @@
+//! Making the JPEG a target receives: Lanczos3 downscaling (the kernel widens with the scale
+//! factor, so fine patterns blur instead of aliasing) and a quality search that makes the file
+//! fit a byte budget without ever cutting bytes off.
+//!
+//! Outputs are encoded from pixels only, so no EXIF, ICC, XMP or comment from the source can
+//! reach a target.
+
+use fast_image_resize::images::ImageRef;
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::{DynamicImage, RgbImage};
+
+use super::{AD_ATTRIBUTE_MAX_BYTES, AdRenditionOptions, GRAPH_MAX_PX, Rendition};
+use crate::error::{Error, ErrorClass, Result};
+use crate::schema::ErrorCode;
+
+/// The quality every rendition starts at (visually lossless for faces at these sizes).
+pub const JPEG_MAX_QUALITY: u8 = 90;
+/// Below this, faces turn blocky: we refuse rather than send such a picture.
+pub const JPEG_MIN_QUALITY: u8 = 30;
+/// AD rendition bounds: smaller is useless, larger is what Graph is for.
+pub const AD_MIN_SIZE_PX: u32 = 32;
+pub const AD_MAX_SIZE_PX: u32 = GRAPH_MAX_PX;
+
+pub(super) fn check_ad_options(opts: &AdRenditionOptions) -> Result<()> {
+    if !(AD_MIN_SIZE_PX..=AD_MAX_SIZE_PX).contains(&opts.size_px) {
+        return Err(Error::config(format!(
+            "AD photo size {} px is outside {AD_MIN_SIZE_PX}..={AD_MAX_SIZE_PX}",
+            opts.size_px
+        ))
+        .with_hint("96 is what Outlook and Exchange expect"));
+    }
+    if opts.max_bytes == 0 || opts.max_bytes > AD_ATTRIBUTE_MAX_BYTES {
+        return Err(Error::config(format!(
+            "AD byte budget {} is outside 1..={AD_ATTRIBUTE_MAX_BYTES} (the attribute's limit)",
+            opts.max_bytes
+        ))
+        .with_hint("10240 is what Exchange Online accepts from Entra Connect"));
+    }
+    Ok(())
+}
+
+/// Resize the square to `side` and encode it within `max_bytes`.
+pub(super) fn render(square: &DynamicImage, side: u32, max_bytes: usize) -> Result<Rendition> {
+    let rgb = match square {
+        DynamicImage::ImageRgb8(rgb) => resize_square(rgb, side)?,
+        other => resize_square(&other.to_rgb8(), side)?,
+    };
+    let (bytes, quality) = encode_jpeg_within(&rgb, max_bytes)?;
+    Ok(Rendition {
+        size_px: side,
+        bytes,
+        quality,
+    })
+}
+
+/// Lanczos3 resize to `side`x`side` (a copy when the size already matches).
+pub fn resize_square(src: &RgbImage, side: u32) -> Result<RgbImage> {
+    if src.width() == side && src.height() == side {
+        return Ok(src.clone());
+    }
+    let view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3)
+        .map_err(|e| internal(format!("cannot view image for resizing: {e}")))?;
+    let mut dst = fast_image_resize::images::Image::new(side, side, PixelType::U8x3);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    Resizer::new()
+        .resize(&view, &mut dst, &options)
+        .map_err(|e| internal(format!("cannot resize image: {e}")))?;
+    RgbImage::from_raw(side, side, dst.into_vec())
+        .ok_or_else(|| internal("resized buffer has the wrong size".into()))
+}
+
+/// Encode at `JPEG_MAX_QUALITY`; if that is over `max_bytes`, binary-search the highest
+/// quality that fits (size grows with quality). Returns the bytes and the quality used.
+pub fn encode_jpeg_within(image: &RgbImage, max_bytes: usize) -> Result<(Vec<u8>, u8)> {
+    let best = encode_jpeg(image, JPEG_MAX_QUALITY)?;
+    if best.len() <= max_bytes {
+        return Ok((best, JPEG_MAX_QUALITY));
+    }
+    let lowest = encode_jpeg(image, JPEG_MIN_QUALITY)?;
+    if lowest.len() > max_bytes {
+        return Err(Error::input(
+            ErrorCode::PhotoTooLarge,
+            format!(
+                "a {}x{} JPEG needs {} bytes even at quality {JPEG_MIN_QUALITY}, over the \
+                 {max_bytes} byte budget",
+                image.width(),
+                image.height(),
+                lowest.len()
+            ),
+        )
+        .with_hint("use a smaller size or a larger byte budget"));
+    }
+    // Invariant: `fits` fits, `too_big` does not.
+    let (mut fits, mut fits_bytes, mut too_big) = (JPEG_MIN_QUALITY, lowest, JPEG_MAX_QUALITY);
+    while too_big - fits > 1 {
+        let mid = fits + (too_big - fits) / 2;
+        let bytes = encode_jpeg(image, mid)?;
+        if bytes.len() <= max_bytes {
+            (fits, fits_bytes) = (mid, bytes);
+        } else {
+            too_big = mid;
+        }
+    }
+    Ok((fits_bytes, fits))
+}
+
+fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>> {
+    let (w, h) = (image.width(), image.height());
+    let (Ok(w16), Ok(h16)) = (u16::try_from(w), u16::try_from(h)) else {
+        return Err(internal(format!("{w}x{h} is too large for JPEG")));
+    };
+    let mut out = Vec::with_capacity((w * h) as usize / 4 + 1024);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    // Standard Huffman tables on purpose: with jpeg-encoder 0.7.1's optimised tables,
+    // zune-jpeg 0.5 (the `image` crate's decoder) misdecodes the last block rows, although
+    // libjpeg reads them fine (tests/photo/rendering.rs catches it). Averaged chroma avoids
+    // colour fringes on thin edges.
+    encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+    encoder
+        .encode(image.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| internal(format!("cannot encode JPEG: {e}")))?;
+    Ok(out)
+}
+
+fn internal(message: String) -> Error {
+    Error::new(ErrorCode::PhotoUnreadable, ErrorClass::Failed, message)
+}
