@@ -55,6 +55,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         ENV_LDAP_CA_FILE,
         "PEM CA bundle to verify the directory's certificate",
     ),
+    (
+        ENV_LDAP_ALLOW_PLAINTEXT,
+        "1 = allow a simple bind over plain ldap:// without StartTLS (insecure; password sent in clear)",
+    ),
+    (
+        ENV_LDAP_PHOTO_ATTRIBUTE,
+        "AD photo attribute: thumbnailPhoto (default) or jpegPhoto",
+    ),
 ];
 
 pub const ENV_CONFIG: &str = "PHOTOSYNC_CONFIG";
@@ -76,6 +84,8 @@ pub const ENV_LDAP_PASSWORD: &str = "PHOTOSYNC_LDAP_PASSWORD";
 pub const ENV_LDAP_PASSWORD_FILE: &str = "PHOTOSYNC_LDAP_PASSWORD_FILE";
 pub const ENV_LDAP_BASE_DN: &str = "PHOTOSYNC_LDAP_BASE_DN";
 pub const ENV_LDAP_CA_FILE: &str = "PHOTOSYNC_LDAP_CA_FILE";
+pub const ENV_LDAP_ALLOW_PLAINTEXT: &str = "PHOTOSYNC_LDAP_ALLOW_PLAINTEXT";
+pub const ENV_LDAP_PHOTO_ATTRIBUTE: &str = "PHOTOSYNC_LDAP_PHOTO_ATTRIBUTE";
 
 /// A secret string: never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -122,6 +132,10 @@ pub struct Settings {
     pub ldap_password: Option<Secret>,
     pub ldap_base_dn: Option<String>,
     pub ldap_ca_file: Option<PathBuf>,
+    /// Explicit opt-in to a simple bind over an unencrypted connection.
+    pub ldap_allow_plaintext: bool,
+    /// `thumbnailPhoto` (default) or `jpegPhoto`.
+    pub ldap_photo_attribute: Option<String>,
 }
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";

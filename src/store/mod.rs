@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::photo::SourcePhoto;
 use crate::schema::{Finding, PhotoInfo, UserRecord};
 
+pub mod ad;
 pub mod memory;
 
 /// What a store can do; the engine plans from this alone.
