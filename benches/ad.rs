@@ -108,7 +108,7 @@ fn ldapsearch(slapd: &support::Slapd) -> (usize, Duration) {
 
 async fn read_all(store: &AdStore, fingerprint: bool) -> (usize, Duration) {
     let start = Instant::now();
-    let mut users = store.users(Some(FILTER), true).expect("filter");
+    let mut users = store.users(Some(FILTER), true).await.expect("filter");
     let mut count = 0;
     while let Some(user) = users.next().await {
         let user = user.expect("user");

@@ -148,7 +148,7 @@ async fn plaintext_simple_bind_is_opt_in_and_ad_refuses_it_anyway() {
 async fn default_filter_lists_enabled_users_with_their_keys() {
     let samba = support::samba();
     let store = admin().await;
-    let mut stream = store.user_records(None).expect("default filter");
+    let mut stream = store.user_records(None).await.expect("default filter");
     let mut records = Vec::new();
     while let Some(user) = stream.next().await {
         records.push(user.expect("user").to_record());
@@ -181,6 +181,7 @@ async fn default_filter_lists_enabled_users_with_their_keys() {
     // A caller's filter narrows to users too.
     let mut only = store
         .user_records(Some("(sAMAccountName=jorsted)"))
+        .await
         .expect("filter");
     let first = only.next().await.expect("one").expect("ok");
     assert_eq!(
@@ -188,7 +189,7 @@ async fn default_filter_lists_enabled_users_with_their_keys() {
         Some("jürgen.ørsted@example.test")
     );
     assert!(only.next().await.is_none());
-    let Err(bad) = store.user_records(Some("(sAMAccountName=jorsted")) else {
+    let Err(bad) = store.user_records(Some("(sAMAccountName=jorsted")).await else {
         panic!("an unbalanced filter was accepted");
     };
     assert_eq!(bad.class, ErrorClass::Config);

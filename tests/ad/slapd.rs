@@ -51,6 +51,7 @@ async fn paged_search_reads_more_users_than_the_server_limit() {
     let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
     let mut users = store
         .users(Some("(objectClass=user)"), true)
+        .await
         .expect("filter ok");
     let (mut count, mut photos) = (0usize, 0usize);
     let mut seen = std::collections::HashSet::new();

@@ -31,6 +31,9 @@ use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, UserRecord};
 use crate::settings::{ENV_LDAP_PHOTO_ATTRIBUTE, Settings};
 
+/// Resolved users kept for the `read_photo` that usually follows.
+const PREFETCH_LIMIT: usize = 1024;
+
 /// Which attribute holds the photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhotoAttribute {
@@ -98,7 +101,10 @@ impl AdOptions {
 }
 
 pub struct AdStore {
-    ldap: Ldap,
+    connection: AdConnection,
+    /// One multiplexed connection; replaced when the DC has closed it (AD drops idle
+    /// connections after MaxConnIdleTime, 15 minutes by default).
+    ldap: tokio::sync::Mutex<Ldap>,
     base_dn: String,
     options: AdOptions,
     /// Users fetched (with photo) by `resolve`, taken by the `read_photo` that follows, so a
@@ -129,7 +135,8 @@ impl AdStore {
             None => search::discover_base_dn(ldap.clone(), options.timeout).await?,
         };
         Ok(AdStore {
-            ldap,
+            connection: connection.clone(),
+            ldap: tokio::sync::Mutex::new(ldap),
             base_dn,
             options,
             prefetched: Mutex::new(HashMap::new()),
@@ -144,10 +151,16 @@ impl AdStore {
         self.options.photo_attribute
     }
 
-    fn handle(&self) -> Ldap {
-        let mut ldap = self.ldap.clone();
+    /// A handle for one operation, reconnecting first if the connection was closed.
+    async fn handle(&self) -> Result<Ldap> {
+        let mut current = self.ldap.lock().await;
+        if current.is_closed() {
+            tracing::info!("the directory closed the connection; reconnecting");
+            *current = self.connection.open().await?;
+        }
+        let mut ldap = current.clone();
         ldap.with_timeout(self.options.timeout);
-        ldap
+        Ok(ldap)
     }
 
     fn attributes(&self, with_photo: bool) -> Vec<String> {
@@ -170,10 +183,10 @@ impl AdStore {
 
     /// Every user matching `--ad-filter` (default: enabled user accounts), paged, streamed
     /// with bounded buffering so memory stays flat however large the directory is.
-    pub fn users(&self, user_filter: Option<&str>, with_photos: bool) -> Result<UserStream> {
+    pub async fn users(&self, user_filter: Option<&str>, with_photos: bool) -> Result<UserStream> {
         let filter = filter::user_filter(user_filter)?;
         Ok(search::paged_users(
-            self.handle(),
+            self.handle().await?,
             self.base_dn.clone(),
             filter,
             self.attributes(with_photos),
@@ -183,8 +196,8 @@ impl AdStore {
     }
 
     /// The `--ad-filter` input source: one record per user, identity keys only.
-    pub fn user_records(&self, user_filter: Option<&str>) -> Result<UserStream> {
-        self.users(user_filter, false)
+    pub async fn user_records(&self, user_filter: Option<&str>) -> Result<UserStream> {
+        self.users(user_filter, false).await
     }
 
     /// Find one user by the first identity key of the record that the directory knows.
@@ -222,7 +235,7 @@ impl AdStore {
         for (attribute, assertion) in lookups {
             let query = format!("(&(objectClass=user){assertion})");
             let mut found = search::entries(
-                self.handle(),
+                self.handle().await?,
                 &self.base_dn,
                 Scope::Subtree,
                 &query,
@@ -250,8 +263,15 @@ impl AdStore {
     }
 
     async fn read_dn(&self, dn: &str, attrs: &[String]) -> Result<Option<AdUser>> {
-        let mut found =
-            search::entries(self.handle(), dn, Scope::Base, "(objectClass=*)", attrs, 1).await?;
+        let mut found = search::entries(
+            self.handle().await?,
+            dn,
+            Scope::Base,
+            "(objectClass=*)",
+            attrs,
+            1,
+        )
+        .await?;
         Ok(found
             .pop()
             .map(|entry| AdUser::from_entry(&entry, self.options.photo_attribute.name())))
@@ -263,6 +283,7 @@ impl AdStore {
         let attribute = self.options.photo_attribute.name().as_bytes();
         let result = self
             .handle()
+            .await?
             .modify(dn, vec![Mod::Replace(attribute, [bytes].into())])
             .await
             .map_err(|e| connection::transport_error(&self.what("writing", dn), &e))?;
@@ -310,6 +331,10 @@ impl PhotoStore for AdStore {
         details.insert("matchedBy".to_string(), matched_by.into());
         let key = found.dn.clone();
         if let Ok(mut cache) = self.prefetched.lock() {
+            // Bounded: callers that resolve without reading must not grow it without end.
+            if cache.len() >= PREFETCH_LIMIT {
+                cache.clear();
+            }
             cache.insert(key.clone(), found);
         }
         Ok(Some(StoreUser { key, details }))
@@ -386,6 +411,7 @@ impl PhotoStore for AdStore {
         let attribute = self.options.photo_attribute.name().as_bytes();
         let result = self
             .handle()
+            .await?
             .modify(&user.key, vec![Mod::Delete(attribute, Default::default())])
             .await
             .map_err(|e| connection::transport_error(&self.what("deleting", &user.key), &e))?;
