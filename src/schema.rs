@@ -124,6 +124,17 @@ pub enum OutputRecord {
     Error(ErrorRecord),
     Progress(ProgressRecord),
     Summary(SummaryRecord),
+    Finding(FindingRecord),
+}
+
+/// A finding about a store as a whole rather than one user (e.g. a folder file that matches
+/// no user), written after the per-user records and before the summary.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingRecord {
+    pub schema_version: u32,
+    #[serde(flatten)]
+    pub finding: Finding,
 }
 
 /// Per store: what it holds for this user.
@@ -233,7 +244,7 @@ pub struct Finding {
     pub hint: String,
 }
 
-/// Stable finding codes (documented in docs/findings.md).
+/// Stable finding codes (documented in docs/cli.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingCode {
@@ -307,7 +318,7 @@ pub struct ErrorRecord {
     pub error: ErrorInfo,
 }
 
-/// Stable error codes (documented in docs/errors.md).
+/// Stable error codes (documented in docs/cli.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {

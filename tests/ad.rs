@@ -5,6 +5,8 @@
 #[path = "ad/support.rs"]
 mod support;
 
+#[path = "ad/cli.rs"]
+mod cli;
 #[path = "ad/samba.rs"]
 mod samba;
 #[path = "ad/slapd.rs"]

@@ -77,6 +77,22 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             disabled: false,
         },
         SeedUser {
+            cn: "Conformance User",
+            sam: "conform",
+            upn: "conform@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Sync Target",
+            sam: "sync.target",
+            upn: "sync.target@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+        },
+        SeedUser {
             cn: "Writable User",
             sam: "writable",
             upn: "writable@example.test",
