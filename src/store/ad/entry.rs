@@ -59,6 +59,13 @@ impl RawEntry {
             .map(Vec::as_slice)
     }
 
+    /// Remove and return an attribute's first value.
+    pub fn take_first(&mut self, attribute: &str) -> Option<Vec<u8>> {
+        self.attrs
+            .remove(&attribute.to_ascii_lowercase())
+            .and_then(|values| values.into_iter().next())
+    }
+
     /// A text attribute (directory strings are UTF-8 by RFC 4517).
     pub fn text(&self, attribute: &str) -> Option<String> {
         self.first(attribute)
@@ -95,9 +102,10 @@ pub struct AdUser {
 }
 
 impl AdUser {
-    pub fn from_entry(entry: &RawEntry, photo_attribute: &str) -> Self {
+    /// Consumes the entry so photo bytes are moved, not copied.
+    pub fn from_entry(mut entry: RawEntry, photo_attribute: &str) -> Self {
+        let photo = entry.take_first(photo_attribute).filter(|v| !v.is_empty());
         AdUser {
-            dn: entry.dn.clone(),
             user_principal_name: entry.text("userPrincipalName"),
             sam_account_name: entry.text("sAMAccountName"),
             mail: entry.text("mail"),
@@ -105,10 +113,8 @@ impl AdUser {
             when_changed: entry
                 .text("whenChanged")
                 .or_else(|| entry.text("modifyTimestamp")),
-            photo: entry
-                .first(photo_attribute)
-                .filter(|v| !v.is_empty())
-                .map(<[u8]>::to_vec),
+            photo,
+            dn: entry.dn,
         }
     }
 
@@ -190,7 +196,7 @@ mod tests {
             &[("objectGUID", &raw), ("thumbnailPhoto", b"\xff\xd8\xff")],
         ))
         .expect("well-formed");
-        let user = AdUser::from_entry(&parsed, "thumbnailPhoto");
+        let user = AdUser::from_entry(parsed, "thumbnailPhoto");
         assert_eq!(user.object_guid.expect("guid").as_bytes(), &raw);
         assert_eq!(user.photo.as_deref(), Some(&b"\xff\xd8\xff"[..]));
     }

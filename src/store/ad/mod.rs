@@ -247,7 +247,7 @@ impl AdStore {
                 0 => continue,
                 1 => {
                     let entry = found.remove(0);
-                    let user = AdUser::from_entry(&entry, self.options.photo_attribute.name());
+                    let user = AdUser::from_entry(entry, self.options.photo_attribute.name());
                     return Ok(Some((user, attribute)));
                 }
                 _ => {
@@ -274,7 +274,7 @@ impl AdStore {
         .await?;
         Ok(found
             .pop()
-            .map(|entry| AdUser::from_entry(&entry, self.options.photo_attribute.name())))
+            .map(|entry| AdUser::from_entry(entry, self.options.photo_attribute.name())))
     }
 
     /// Replace the photo attribute with exactly these bytes (the rendition is chosen by the

@@ -69,7 +69,7 @@ async fn run_paged(
             .await
             .map_err(|e| transport_error(&what, &e))?;
         let Some(entry) = next else { break };
-        let user = RawEntry::parse(entry).map(|raw| AdUser::from_entry(&raw, photo_attribute));
+        let user = RawEntry::parse(entry).map(|raw| AdUser::from_entry(raw, photo_attribute));
         if tx.send(user).await.is_err() {
             // Consumer gone: stop paging instead of reading the rest of the directory.
             let handle = stream.ldap_handle();
