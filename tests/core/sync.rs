@@ -154,6 +154,11 @@ async fn dry_run_writes_nothing_and_says_would_update() {
     for name in ["bob", "carol"] {
         let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
         assert_eq!(r.action, Action::WouldUpdate);
+        let preview = r
+            .photo
+            .as_ref()
+            .expect("dry run shows the rendition it would write");
+        assert_eq!((preview.format.as_str(), preview.width), ("jpeg", 300));
     }
     assert_eq!(summary.counts.get("would-update"), Some(&2));
 }
