@@ -180,3 +180,54 @@ async fn a_ca_file_that_is_not_pem_is_a_config_error() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn an_unreachable_directory_is_a_transient_error() {
+    // Port 1 on loopback: nothing listens there.
+    let conn = connection("ldaps://127.0.0.1:1", SLAPD_READER_DN, "x", None);
+    let err = open(&conn, Some(SLAPD_SUFFIX))
+        .await
+        .expect_err("nothing listens");
+    assert_eq!(err.class, ErrorClass::Transient);
+    assert!(
+        err.message.contains("cannot reach the directory"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_guid_falls_back_to_the_other_keys() {
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        SLAPD_READER_DN,
+        SLAPD_READER_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    let record = photosync::schema::UserRecord {
+        object_guid: Some("not-a-guid".into()),
+        user_principal_name: Some("user00010@example.test".into()),
+        ..Default::default()
+    };
+    let found = store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found by UPN");
+    assert_eq!(found.details["matchedBy"], "userPrincipalName");
+    let only_guid = photosync::schema::UserRecord {
+        object_guid: Some("not-a-guid".into()),
+        ..Default::default()
+    };
+    let err = store
+        .resolve(&only_guid)
+        .await
+        .expect_err("bad guid reported");
+    assert!(
+        err.message.contains("is not an objectGUID"),
+        "{}",
+        err.message
+    );
+}

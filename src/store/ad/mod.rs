@@ -209,12 +209,16 @@ impl AdStore {
             return Ok(Some((found, "distinguishedName")));
         }
         let mut lookups: Vec<(&'static str, String)> = Vec::new();
+        // A malformed objectGUID does not hide the user if another key finds them.
+        let mut bad_guid = None;
         if let Some(text) = user.object_guid.as_deref().filter(|g| !g.trim().is_empty()) {
-            let guid = ObjectGuid::parse(text)?;
-            lookups.push((
-                "objectGUID",
-                format!("(objectGUID={})", guid.filter_value()),
-            ));
+            match ObjectGuid::parse(text) {
+                Ok(guid) => lookups.push((
+                    "objectGUID",
+                    format!("(objectGUID={})", guid.filter_value()),
+                )),
+                Err(e) => bad_guid = Some(e),
+            }
         }
         for (attribute, value) in [
             ("userPrincipalName", &user.user_principal_name),
@@ -224,6 +228,11 @@ impl AdStore {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 lookups.push((attribute, filter::equals(attribute, value.trim())));
             }
+        }
+        if lookups.is_empty()
+            && let Some(e) = bad_guid.take()
+        {
+            return Err(e);
         }
         if lookups.is_empty() && user.distinguished_name.is_none() {
             return Err(Error::input(
@@ -259,7 +268,10 @@ impl AdStore {
                 }
             }
         }
-        Ok(None)
+        match bad_guid {
+            Some(e) => Err(e),
+            None => Ok(None),
+        }
     }
 
     async fn read_dn(&self, dn: &str, attrs: &[String]) -> Result<Option<AdUser>> {
