@@ -231,3 +231,67 @@ async fn a_malformed_guid_falls_back_to_the_other_keys() {
         err.message
     );
 }
+
+#[tokio::test]
+async fn jpeg_photo_is_used_when_asked_for() {
+    use photosync::store::ad::{AdOptions, AdStore, PhotoAttribute};
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        support::SLAPD_ADMIN_DN,
+        support::SLAPD_ADMIN_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let options = AdOptions {
+        base_dn: Some(SLAPD_SUFFIX.to_string()),
+        photo_attribute: PhotoAttribute::JpegPhoto,
+        ..AdOptions::default()
+    };
+    let jpeg_store = AdStore::connect(&conn, options).await.expect("open");
+    // user 5 has no thumbnailPhoto (only every third user has one).
+    let record = photosync::schema::UserRecord {
+        sam_account_name: Some(support::slapd_uid(5)),
+        ..Default::default()
+    };
+    let user = jpeg_store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert!(
+        jpeg_store
+            .read_photo(&user)
+            .await
+            .expect("read")
+            .photo
+            .is_none()
+    );
+    let source = photosync::photo::load(
+        &support::jpeg(300, 5, 90),
+        &photosync::photo::DecodeLimits::default(),
+    )
+    .expect("source");
+    jpeg_store
+        .write_photo(&user, &source)
+        .await
+        .expect("write jpegPhoto");
+    let read = jpeg_store.read_photo(&user).await.expect("read");
+    assert_eq!(read.details["photoAttribute"], "jpegPhoto");
+    assert!(read.photo.is_some(), "jpegPhoto written and read back");
+
+    // thumbnailPhoto was left alone.
+    let thumb_store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    let user = thumb_store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert!(
+        thumb_store
+            .read_photo(&user)
+            .await
+            .expect("read")
+            .photo
+            .is_none()
+    );
+}
