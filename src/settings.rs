@@ -78,6 +78,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         ENV_LDAP_CA_FILE,
         "PEM CA bundle to verify the directory's certificate",
     ),
+    (
+        ENV_LDAP_ALLOW_PLAINTEXT,
+        "1 = allow a simple bind over plain ldap:// without StartTLS (insecure; password sent in clear)",
+    ),
+    (
+        ENV_LDAP_PHOTO_ATTRIBUTE,
+        "AD photo attribute: thumbnailPhoto (default) or jpegPhoto",
+    ),
 ];
 
 pub const ENV_CONFIG: &str = "PHOTOSYNC_CONFIG";
@@ -107,6 +115,8 @@ pub const ENV_LDAP_PASSWORD: &str = "PHOTOSYNC_LDAP_PASSWORD";
 pub const ENV_LDAP_PASSWORD_FILE: &str = "PHOTOSYNC_LDAP_PASSWORD_FILE";
 pub const ENV_LDAP_BASE_DN: &str = "PHOTOSYNC_LDAP_BASE_DN";
 pub const ENV_LDAP_CA_FILE: &str = "PHOTOSYNC_LDAP_CA_FILE";
+pub const ENV_LDAP_ALLOW_PLAINTEXT: &str = "PHOTOSYNC_LDAP_ALLOW_PLAINTEXT";
+pub const ENV_LDAP_PHOTO_ATTRIBUTE: &str = "PHOTOSYNC_LDAP_PHOTO_ATTRIBUTE";
 
 /// A secret string: never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -162,6 +172,10 @@ pub struct Settings {
     pub ldap_password: Option<Secret>,
     pub ldap_base_dn: Option<String>,
     pub ldap_ca_file: Option<PathBuf>,
+    /// Explicit opt-in to a simple bind over an unencrypted connection.
+    pub ldap_allow_plaintext: bool,
+    /// `thumbnailPhoto` (default) or `jpegPhoto`.
+    pub ldap_photo_attribute: Option<String>,
 }
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
@@ -338,7 +352,28 @@ impl Settings {
             ldap_password: layers.secret(ENV_LDAP_PASSWORD, Some(ENV_LDAP_PASSWORD_FILE))?,
             ldap_base_dn: text(&flags.ldap_base_dn, ENV_LDAP_BASE_DN),
             ldap_ca_file: path(&flags.ldap_ca_file, ENV_LDAP_CA_FILE),
+            ldap_allow_plaintext: switch(
+                layers.get(ENV_LDAP_ALLOW_PLAINTEXT),
+                ENV_LDAP_ALLOW_PLAINTEXT,
+            )?,
+            ldap_photo_attribute: layers.get(ENV_LDAP_PHOTO_ATTRIBUTE),
         })
+    }
+}
+
+/// An on/off setting: `1`/`true`/`yes` or `0`/`false`/`no` (unset = off).
+fn switch(value: Option<String>, key: &str) -> Result<bool> {
+    match value
+        .as_deref()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => Err(
+            Error::config(format!("{key}={other} is neither on nor off"))
+                .with_hint(format!("set {key}=1 to enable it, or unset it")),
+        ),
     }
 }
 
@@ -439,5 +474,20 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn plaintext_ldap_needs_an_explicit_switch() {
+        let resolve = |pairs: &[(&str, &str)]| {
+            let env = env_of(pairs);
+            Settings::resolve_with(&SettingFlags::default(), &env)
+        };
+        assert!(!resolve(&[]).expect("resolve").ldap_allow_plaintext);
+        let on = resolve(&[(ENV_LDAP_ALLOW_PLAINTEXT, "1")]).expect("resolve");
+        assert!(on.ldap_allow_plaintext);
+        let off = resolve(&[(ENV_LDAP_ALLOW_PLAINTEXT, "no")]).expect("resolve");
+        assert!(!off.ldap_allow_plaintext);
+        let err = resolve(&[(ENV_LDAP_ALLOW_PLAINTEXT, "maybe")]).expect_err("ambiguous");
+        assert!(err.message.contains(ENV_LDAP_ALLOW_PLAINTEXT));
     }
 }

@@ -15,7 +15,7 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
     for spec in args.stores.iter().filter(|s| !s.trim().is_empty()) {
         stores.push(store::open(spec, settings).await?);
     }
-    let input = crate::input::open(&args.input)?;
+    let input = crate::input::open_with_settings(&args.input, settings).await?;
     let opts = StatusOptions {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,

@@ -27,7 +27,7 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         Some(path) => Some(SyncState::open(path)?),
         None => None,
     };
-    let input = crate::input::open(&args.input)?;
+    let input = crate::input::open_with_settings(&args.input, settings).await?;
     let opts = SyncOptions {
         concurrency: args.concurrency,
         dry_run: args.dry_run,

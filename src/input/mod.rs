@@ -9,6 +9,7 @@
 //! Relative `PhotoPath`s are resolved against the input file's directory (the current
 //! directory for stdin), so a CSV and its photos can move together.
 
+mod ad;
 mod csv;
 mod dedupe;
 mod jsonl;
@@ -71,6 +72,21 @@ pub fn open(args: &InputArgs) -> Result<InputStream> {
         }
     };
     Ok(Box::new(Deduplicate::new(raw)))
+}
+
+/// Open the input, including `--ad-filter` (users read from AD, which needs the settings
+/// and a running async runtime), deduplicated.
+pub async fn open_with_settings(
+    args: &InputArgs,
+    settings: &crate::settings::Settings,
+) -> Result<InputStream> {
+    match &args.ad_filter {
+        Some(filter) => {
+            let users = ad::AdInput::open(settings, filter).await?;
+            Ok(Box::new(Deduplicate::new(users)))
+        }
+        None => open(args),
+    }
 }
 
 /// Read JSON Lines from any reader (tests, other front ends), deduplicated.

@@ -14,6 +14,7 @@ use crate::photo::SourcePhoto;
 use crate::schema::{Finding, PhotoInfo, UserRecord};
 use crate::settings::Settings;
 
+pub mod ad;
 pub mod cloud;
 pub mod conformance;
 pub mod folder;
@@ -50,7 +51,7 @@ pub async fn open_as(
         None => (spec, None),
     };
     match (kind.to_ascii_lowercase().as_str(), rest) {
-        ("ad", None) => Err(Error::not_available("the `ad` store")),
+        ("ad", None) => Ok(Box::new(ad::AdStore::open(settings).await?)),
         ("graph", None) => {
             let ctx = cloud::context(settings)?;
             // Fail before the first user when the credential does not work at all.

@@ -1,0 +1,441 @@
+//! The `ad` store: user photos in on-prem Active Directory (`thumbnailPhoto`) over LDAP.
+//!
+//! Admins usually treat AD as the source of truth, and Entra Connect copies `thumbnailPhoto`
+//! to the cloud, so this store reads it directly (paged, so it works against DCs that cap
+//! unpaged results), finds single users by objectGUID, UPN, sAMAccountName or mail, and —
+//! only when the engine was told to target `ad` — replaces the photo with a rendition that
+//! fits the attribute. Connections are always encrypted unless explicitly allowed otherwise.
+
+mod connection;
+mod entry;
+pub mod filter;
+pub mod guid;
+mod search;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ldap3::{Ldap, Mod, Scope};
+
+pub use connection::{AdConnection, Transport, tls_config};
+pub use entry::{AdUser, RawEntry};
+pub use filter::DEFAULT_USER_FILTER;
+pub use guid::ObjectGuid;
+pub use search::UserStream;
+
+use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
+use crate::error::{Error, ErrorClass, Result};
+use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
+use crate::schema::{ErrorCode, UserRecord};
+use crate::settings::{ENV_LDAP_PHOTO_ATTRIBUTE, Settings};
+
+/// Resolved users kept for the `read_photo` that usually follows.
+const PREFETCH_LIMIT: usize = 1024;
+
+/// Which attribute holds the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoAttribute {
+    /// What Exchange, Outlook and Entra Connect use (single-valued, ≤ 100 KB).
+    ThumbnailPhoto,
+    /// The inetOrgPerson attribute some directories fill instead (multi-valued; first used).
+    JpegPhoto,
+}
+
+impl PhotoAttribute {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "" | "thumbnailphoto" => Ok(PhotoAttribute::ThumbnailPhoto),
+            "jpegphoto" => Ok(PhotoAttribute::JpegPhoto),
+            other => Err(Error::config(format!(
+                "`{other}` is not a photo attribute photosync can use"
+            ))
+            .with_hint(format!(
+                "set {ENV_LDAP_PHOTO_ATTRIBUTE} to thumbnailPhoto or jpegPhoto"
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PhotoAttribute::ThumbnailPhoto => "thumbnailPhoto",
+            PhotoAttribute::JpegPhoto => "jpegPhoto",
+        }
+    }
+}
+
+/// Tunables with sensible defaults; tests and benchmarks adjust them.
+#[derive(Debug, Clone)]
+pub struct AdOptions {
+    pub base_dn: Option<String>,
+    pub photo_attribute: PhotoAttribute,
+    /// Entries per page: below AD's default MaxPageSize (1000).
+    pub page_size: i32,
+    pub rendition: AdRenditionOptions,
+    pub timeout: Duration,
+}
+
+impl Default for AdOptions {
+    fn default() -> Self {
+        AdOptions {
+            base_dn: None,
+            photo_attribute: PhotoAttribute::ThumbnailPhoto,
+            page_size: 500,
+            rendition: AdRenditionOptions::default(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl AdOptions {
+    pub fn from_settings(settings: &Settings) -> Result<Self> {
+        Ok(AdOptions {
+            base_dn: settings.ldap_base_dn.clone(),
+            photo_attribute: PhotoAttribute::parse(
+                settings.ldap_photo_attribute.as_deref().unwrap_or(""),
+            )?,
+            ..AdOptions::default()
+        })
+    }
+}
+
+pub struct AdStore {
+    connection: AdConnection,
+    /// One multiplexed connection; replaced when the DC has closed it (AD drops idle
+    /// connections after MaxConnIdleTime, 15 minutes by default).
+    ldap: tokio::sync::Mutex<Ldap>,
+    base_dn: String,
+    options: AdOptions,
+    /// Users fetched (with photo) by `resolve`, taken by the `read_photo` that follows, so a
+    /// status run costs one directory round trip per user.
+    prefetched: Mutex<HashMap<String, AdUser>>,
+}
+
+impl std::fmt::Debug for AdStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdStore")
+            .field("base_dn", &self.base_dn)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdStore {
+    /// Open the store from resolved settings (the `ad` arm of the store registry).
+    pub async fn open(settings: &Settings) -> Result<Self> {
+        let connection = AdConnection::from_settings(settings)?;
+        Self::connect(&connection, AdOptions::from_settings(settings)?).await
+    }
+
+    pub async fn connect(connection: &AdConnection, options: AdOptions) -> Result<Self> {
+        let ldap = connection.open().await?;
+        let base_dn = match options.base_dn.clone().filter(|b| !b.trim().is_empty()) {
+            Some(base) => base,
+            None => search::discover_base_dn(ldap.clone(), options.timeout).await?,
+        };
+        Ok(AdStore {
+            connection: connection.clone(),
+            ldap: tokio::sync::Mutex::new(ldap),
+            base_dn,
+            options,
+            prefetched: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn base_dn(&self) -> &str {
+        &self.base_dn
+    }
+
+    pub fn photo_attribute(&self) -> PhotoAttribute {
+        self.options.photo_attribute
+    }
+
+    /// A handle for one operation, reconnecting first if the connection was closed.
+    async fn handle(&self) -> Result<Ldap> {
+        let mut current = self.ldap.lock().await;
+        if current.is_closed() {
+            tracing::info!("the directory closed the connection; reconnecting");
+            *current = self.connection.open().await?;
+        }
+        let mut ldap = current.clone();
+        ldap.with_timeout(self.options.timeout);
+        Ok(ldap)
+    }
+
+    fn attributes(&self, with_photo: bool) -> Vec<String> {
+        let mut attrs: Vec<String> = [
+            "userPrincipalName",
+            "sAMAccountName",
+            "objectGUID",
+            "mail",
+            "whenChanged",
+            "modifyTimestamp",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if with_photo {
+            attrs.push(self.options.photo_attribute.name().to_string());
+        }
+        attrs
+    }
+
+    /// Every user matching `--ad-filter` (default: enabled user accounts), paged, streamed
+    /// with bounded buffering so memory stays flat however large the directory is.
+    pub async fn users(&self, user_filter: Option<&str>, with_photos: bool) -> Result<UserStream> {
+        let filter = filter::user_filter(user_filter)?;
+        Ok(search::paged_users(
+            self.handle().await?,
+            self.base_dn.clone(),
+            filter,
+            self.attributes(with_photos),
+            self.options.page_size,
+            self.options.photo_attribute.name(),
+        ))
+    }
+
+    /// The `--ad-filter` input source: one record per user, identity keys only.
+    pub async fn user_records(&self, user_filter: Option<&str>) -> Result<UserStream> {
+        self.users(user_filter, false).await
+    }
+
+    /// Find one user by the first identity key of the record that the directory knows.
+    pub async fn find(&self, user: &UserRecord) -> Result<Option<(AdUser, &'static str)>> {
+        let attrs = self.attributes(true);
+        if let Some(dn) = user.distinguished_name.as_deref().filter(|d| !d.is_empty())
+            && let Some(found) = self.read_dn(dn, &attrs).await?
+        {
+            return Ok(Some((found, "distinguishedName")));
+        }
+        let mut lookups: Vec<(&'static str, String)> = Vec::new();
+        // A malformed objectGUID does not hide the user if another key finds them.
+        let mut bad_guid = None;
+        if let Some(text) = user.object_guid.as_deref().filter(|g| !g.trim().is_empty()) {
+            match ObjectGuid::parse(text) {
+                Ok(guid) => lookups.push((
+                    "objectGUID",
+                    format!("(objectGUID={})", guid.filter_value()),
+                )),
+                Err(e) => bad_guid = Some(e),
+            }
+        }
+        for (attribute, value) in [
+            ("userPrincipalName", &user.user_principal_name),
+            ("sAMAccountName", &user.sam_account_name),
+            ("mail", &user.mail),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                lookups.push((attribute, filter::equals(attribute, value.trim())));
+            }
+        }
+        if lookups.is_empty()
+            && let Some(e) = bad_guid.take()
+        {
+            return Err(e);
+        }
+        if lookups.is_empty() && user.distinguished_name.is_none() {
+            return Err(Error::input(
+                ErrorCode::NoIdentity,
+                "the record names no objectGUID, userPrincipalName, sAMAccountName or mail",
+            )
+            .with_hint("give each record at least one of these keys"));
+        }
+        for (attribute, assertion) in lookups {
+            let query = format!("(&(objectClass=user){assertion})");
+            let mut found = search::entries(
+                self.handle().await?,
+                &self.base_dn,
+                Scope::Subtree,
+                &query,
+                &attrs,
+                2,
+            )
+            .await?;
+            match found.len() {
+                0 => continue,
+                1 => {
+                    let entry = found.remove(0);
+                    let user = AdUser::from_entry(entry, self.options.photo_attribute.name());
+                    return Ok(Some((user, attribute)));
+                }
+                _ => {
+                    return Err(Error::input(
+                        ErrorCode::UserNotFound,
+                        format!("more than one AD user has this {attribute}"),
+                    )
+                    .with_hint("identify the user by objectGUID or userPrincipalName instead"));
+                }
+            }
+        }
+        match bad_guid {
+            Some(e) => Err(e),
+            None => Ok(None),
+        }
+    }
+
+    async fn read_dn(&self, dn: &str, attrs: &[String]) -> Result<Option<AdUser>> {
+        let mut found = search::entries(
+            self.handle().await?,
+            dn,
+            Scope::Base,
+            "(objectClass=*)",
+            attrs,
+            1,
+        )
+        .await?;
+        Ok(found
+            .pop()
+            .map(|entry| AdUser::from_entry(entry, self.options.photo_attribute.name())))
+    }
+
+    /// Replace the photo attribute with exactly these bytes (the rendition is chosen by the
+    /// caller). Directory refusals become per-user errors.
+    pub async fn replace_photo(&self, dn: &str, bytes: &[u8]) -> Result<()> {
+        let attribute = self.options.photo_attribute.name().as_bytes();
+        let result = self
+            .handle()
+            .await?
+            .modify(dn, vec![Mod::Replace(attribute, [bytes].into())])
+            .await
+            .map_err(|e| connection::transport_error(&self.what("writing", dn), &e))?;
+        self.forget(dn);
+        if result.rc != 0 {
+            return Err(connection::operation_error(
+                &self.what("writing", dn),
+                result.rc,
+                &result.text,
+            ));
+        }
+        Ok(())
+    }
+
+    fn what(&self, verb: &str, dn: &str) -> String {
+        format!("{verb} {} of {dn}", self.options.photo_attribute.name())
+    }
+
+    fn forget(&self, dn: &str) {
+        if let Ok(mut cache) = self.prefetched.lock() {
+            cache.remove(dn);
+        }
+    }
+}
+
+#[async_trait]
+impl PhotoStore for AdStore {
+    fn name(&self) -> &str {
+        "ad"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            can_write: true,
+            can_delete: true,
+            rendition: RenditionKind::Ad,
+        }
+    }
+
+    async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
+        let Some((found, matched_by)) = self.find(user).await? else {
+            return Ok(None);
+        };
+        let mut details = found.details();
+        details.insert("matchedBy".to_string(), matched_by.into());
+        let key = found.dn.clone();
+        if let Ok(mut cache) = self.prefetched.lock() {
+            // Bounded: callers that resolve without reading must not grow it without end.
+            if cache.len() >= PREFETCH_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key.clone(), found);
+        }
+        Ok(Some(StoreUser { key, details }))
+    }
+
+    async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
+        let cached = self
+            .prefetched
+            .lock()
+            .ok()
+            .and_then(|mut cache| cache.remove(&user.key));
+        let found = match cached {
+            Some(found) => found,
+            None => self
+                .read_dn(&user.key, &self.attributes(true))
+                .await?
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::UserNotFound,
+                        ErrorClass::NotFound,
+                        format!("{} no longer exists in AD", user.key),
+                    )
+                })?,
+        };
+        let mut details: BTreeMap<String, serde_json::Value> = found.details();
+        details.insert(
+            "photoAttribute".to_string(),
+            self.options.photo_attribute.name().into(),
+        );
+        let photo = match found.photo {
+            None => None,
+            Some(bytes) => {
+                let info = photo::inspect(&bytes, &DecodeLimits::default()).map_err(|e| {
+                    Error::new(
+                        e.code,
+                        ErrorClass::Failed,
+                        format!(
+                            "{} of {} is not a usable image: {}",
+                            self.options.photo_attribute.name(),
+                            found.dn,
+                            e.message
+                        ),
+                    )
+                    .with_hint(
+                        "replace it with `photosync sync --targets ad` from a good source photo",
+                    )
+                })?;
+                Some(StoredPhoto { bytes, info })
+            }
+        };
+        Ok(PhotoRead {
+            photo,
+            details,
+            findings: Vec::new(),
+        })
+    }
+
+    async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
+        let rendition = photo::render_ad(photo, &self.options.rendition)?;
+        if rendition.bytes.len() > photo::AD_ATTRIBUTE_MAX_BYTES {
+            return Err(Error::input(
+                ErrorCode::PhotoTooLarge,
+                format!(
+                    "the AD rendition is {} bytes, over the attribute's {} byte limit",
+                    rendition.bytes.len(),
+                    photo::AD_ATTRIBUTE_MAX_BYTES
+                ),
+            ));
+        }
+        self.replace_photo(&user.key, &rendition.bytes).await
+    }
+
+    async fn delete_photo(&self, user: &StoreUser) -> Result<()> {
+        let attribute = self.options.photo_attribute.name().as_bytes();
+        let result = self
+            .handle()
+            .await?
+            .modify(&user.key, vec![Mod::Delete(attribute, Default::default())])
+            .await
+            .map_err(|e| connection::transport_error(&self.what("deleting", &user.key), &e))?;
+        self.forget(&user.key);
+        // 16 noSuchAttribute: there was no photo to delete, which is what was wanted.
+        if result.rc != 0 && result.rc != 16 {
+            return Err(connection::operation_error(
+                &self.what("deleting", &user.key),
+                result.rc,
+                &result.text,
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! `photosync` end to end against the Samba DC: `status --ad-filter` next to a folder store,
+//! `sync --source ad`, `sync --targets ad`, setup errors; and the store conformance suite.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use photosync::photo::{self, DecodeLimits};
+use photosync::schema::UserRecord;
+use photosync::store::PhotoStore;
+use photosync::store::conformance::{self, Fixture};
+use serde_json::Value;
+
+use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD};
+use crate::{connection, open};
+
+fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
+    let samba = support::samba();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
+        .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
+        .env("PHOTOSYNC_LDAP_PASSWORD", password)
+        .env("PHOTOSYNC_LDAP_CA_FILE", &samba.certs.ca)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run photosync");
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("photosync output")
+}
+
+fn records(out: &Output, kind: &str) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == kind)
+        .collect()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn by_sam<'a>(records: &'a [Value], sam: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r["user"]["samAccountName"] == sam)
+        .unwrap_or_else(|| panic!("no record for {sam} in {records:?}"))
+}
+
+fn store_of<'a>(record: &'a Value, store: &str) -> &'a Value {
+    record["stores"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["store"] == store))
+        .unwrap_or_else(|| panic!("no {store} store in {record}"))
+}
+
+#[test]
+fn status_with_ad_filter_compares_ad_with_a_folder() {
+    let samba = support::samba();
+    let dir = support::scratch_dir("cli-status");
+    // photo.user: the same picture, re-encoded larger; anna: a different picture.
+    std::fs::write(dir.join("photo.user.jpg"), support::jpeg(300, 1, 90)).expect("write");
+    std::fs::write(dir.join("anna.jpg"), support::jpeg(300, 99, 90)).expect("write");
+    let folder = format!("folder:{}:{{samAccountName}}.jpg", dir.display());
+    let filter = "(|(sAMAccountName=photo.user)(sAMAccountName=anna)(sAMAccountName=no.photo)(sAMAccountName=old.account))";
+    let out = photosync(
+        &[
+            "status",
+            "--ad-filter",
+            filter,
+            "--stores",
+            &format!("ad,{folder}"),
+            "--format",
+            "json",
+        ],
+        SAMBA_ADMIN_PASSWORD,
+        None,
+    );
+    let status = records(&out, "status");
+    assert_eq!(
+        status.len(),
+        3,
+        "disabled account excluded by default; {}",
+        describe(&out)
+    );
+    let photo_user = by_sam(&status, "photo.user");
+    assert_eq!(photo_user["verdict"], "in-sync", "{photo_user}");
+    let ad = store_of(photo_user, "ad");
+    assert_eq!(ad["state"], "present");
+    assert_eq!(ad["details"]["dn"], samba.user("photo.user").dn());
+    assert!(ad["details"]["onPremisesImmutableId"].is_string());
+    assert_eq!(by_sam(&status, "anna")["verdict"], "differs");
+    assert_eq!(by_sam(&status, "no.photo")["verdict"], "no-photo");
+    assert_eq!(
+        store_of(by_sam(&status, "no.photo"), "ad")["state"],
+        "absent"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"summary\""));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn sync_from_ad_to_a_folder_and_from_a_folder_to_ad() {
+    let samba = support::samba();
+    let out_dir = support::scratch_dir("cli-sync-out");
+    let folder = format!("folder:{}:{{samAccountName}}.jpg", out_dir.display());
+    let out = photosync(
+        &[
+            "sync",
+            "--source",
+            "ad",
+            "--ad-filter",
+            "(sAMAccountName=photo.user)",
+            "--targets",
+            &folder,
+            "--format",
+            "json",
+        ],
+        SAMBA_ADMIN_PASSWORD,
+        None,
+    );
+    let results = records(&out, "result");
+    assert_eq!(results.len(), 1, "{}", describe(&out));
+    assert_eq!(results[0]["action"], "updated", "{}", describe(&out));
+    let written = std::fs::read(out_dir.join("photo.user.jpg")).expect("exported photo");
+    let written = photo::inspect(&written, &DecodeLimits::default()).expect("jpeg");
+    let seeded = photo::inspect(
+        samba.user("photo.user").photo.as_deref().expect("seeded"),
+        &DecodeLimits::default(),
+    )
+    .expect("jpeg");
+    assert!(photo::same_picture(&written, &seeded).expect("hashes").0);
+
+    // Folder → AD, only because `ad` is named as a target; records piped in by UPN.
+    let src_dir = support::scratch_dir("cli-sync-src");
+    let source_photo = support::jpeg(800, 55, 95);
+    std::fs::write(src_dir.join("sync.target@example.test.jpg"), &source_photo).expect("write");
+    let source = format!("folder:{}", src_dir.display());
+    let out = photosync(
+        &[
+            "sync",
+            "--source",
+            &source,
+            "--targets",
+            "ad",
+            "--format",
+            "json",
+        ],
+        SAMBA_ADMIN_PASSWORD,
+        Some("{\"UserPrincipalName\":\"sync.target@example.test\"}\n"),
+    );
+    let results = records(&out, "result");
+    assert_eq!(results.len(), 1, "{}", describe(&out));
+    assert_eq!(results[0]["action"], "updated", "{}", describe(&out));
+    assert!(
+        results[0]["photo"]["bytes"]
+            .as_u64()
+            .is_some_and(|b| b <= 10_240),
+        "{}",
+        results[0]
+    );
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let conn = connection(
+            &samba.ldaps_url(),
+            SAMBA_ADMIN,
+            SAMBA_ADMIN_PASSWORD,
+            Some(&samba.certs.ca),
+        );
+        let store = open(&conn, None).await.expect("open");
+        let record = UserRecord {
+            sam_account_name: Some("sync.target".into()),
+            ..Default::default()
+        };
+        let user = store
+            .resolve(&record)
+            .await
+            .expect("lookup")
+            .expect("found");
+        let stored = store
+            .read_photo(&user)
+            .await
+            .expect("read")
+            .photo
+            .expect("written");
+        assert_eq!((stored.info.width, stored.info.height), (96, 96));
+        let source = photo::inspect(&source_photo, &DecodeLimits::default()).expect("source");
+        assert!(
+            photo::same_picture(&stored.info, &source)
+                .expect("hashes")
+                .0
+        );
+    });
+    let _ = std::fs::remove_dir_all(out_dir);
+    let _ = std::fs::remove_dir_all(src_dir);
+}
+
+#[test]
+fn a_rejected_bind_exits_3_with_a_hint_and_no_password() {
+    let out = photosync(
+        &[
+            "status",
+            "--ad-filter",
+            "(sAMAccountName=anna)",
+            "--stores",
+            "ad",
+        ],
+        "Not-The-Password",
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid credentials"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    let all = format!("{stderr}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!all.contains("Not-The-Password"));
+}
+
+#[test]
+fn a_malformed_ad_filter_is_a_usage_error() {
+    let out = photosync(
+        &[
+            "status",
+            "--ad-filter",
+            "(department=Sales",
+            "--stores",
+            "ad",
+        ],
+        SAMBA_ADMIN_PASSWORD,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid LDAP filter"));
+}
+
+#[tokio::test]
+async fn the_ad_store_passes_the_conformance_suite() {
+    let samba = support::samba();
+    let conn = connection(
+        &samba.ldaps_url(),
+        SAMBA_ADMIN,
+        SAMBA_ADMIN_PASSWORD,
+        Some(&samba.certs.ca),
+    );
+    let store = open(&conn, None).await.expect("open");
+    let upn = |u: &str| UserRecord {
+        user_principal_name: Some(u.to_string()),
+        ..Default::default()
+    };
+    let fixture = Fixture {
+        with_photo: upn("photo.user@example.test"),
+        expected_photo: samba.user("photo.user").photo.clone().expect("seeded"),
+        without_photo: Some(upn("no.photo@example.test")),
+        unknown: Some(upn("nobody@example.test")),
+        writable: Some(upn("conform@example.test")),
+        new_photo: support::jpeg(400, 31, 90),
+    };
+    conformance::check(&store as &dyn PhotoStore, &fixture)
+        .await
+        .expect_conformant();
+}

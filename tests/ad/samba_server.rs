@@ -1,0 +1,267 @@
+//! A throw-away Samba 4 AD domain controller: a real AD implementation (schema limits on
+//! thumbnailPhoto, strong-auth rules, objectGUIDs it generates itself), provisioned on
+//! loopback with DNS off and a test CA whose certificate names 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::*;
+
+/// A seeded Samba AD user: what the tests look for.
+#[derive(Debug, Clone)]
+pub struct SeedUser {
+    pub cn: &'static str,
+    pub sam: &'static str,
+    pub upn: &'static str,
+    pub mail: Option<&'static str>,
+    pub photo: Option<Vec<u8>>,
+    pub disabled: bool,
+}
+
+impl SeedUser {
+    pub fn dn(&self) -> String {
+        format!("CN={},CN=Users,{SAMBA_BASE}", self.cn)
+    }
+}
+
+pub fn samba_seed_users() -> Vec<SeedUser> {
+    vec![
+        SeedUser {
+            cn: "Photo User",
+            sam: "photo.user",
+            upn: "photo.user@example.test",
+            mail: Some("photo.user@example.test"),
+            photo: Some(jpeg(96, 1, 85)),
+            disabled: false,
+        },
+        SeedUser {
+            cn: "No Photo",
+            sam: "no.photo",
+            upn: "no.photo@example.test",
+            mail: Some("no.photo@example.test"),
+            photo: None,
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Jürgen Ørsted",
+            sam: "jorsted",
+            upn: "jürgen.ørsted@example.test",
+            mail: Some("jurgen.orsted@example.test"),
+            photo: Some(jpeg(120, 2, 85)),
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Anna Berg",
+            sam: "anna",
+            upn: "anna@corp.example.test",
+            mail: Some("anna.berg@example.test"),
+            photo: Some(jpeg(96, 3, 85)),
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Old Account",
+            sam: "old.account",
+            upn: "old.account@example.test",
+            mail: None,
+            photo: Some(jpeg(96, 4, 85)),
+            disabled: true,
+        },
+        SeedUser {
+            cn: "Paren (Contractor)",
+            sam: "paren(1)",
+            upn: "paren@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Conformance User",
+            sam: "conform",
+            upn: "conform@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Sync Target",
+            sam: "sync.target",
+            upn: "sync.target@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+        },
+        SeedUser {
+            cn: "Writable User",
+            sam: "writable",
+            upn: "writable@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+        },
+    ]
+}
+
+pub struct Samba {
+    pub dir: PathBuf,
+    pub certs: Certs,
+    pub users: Vec<SeedUser>,
+}
+
+impl Samba {
+    pub fn ldaps_url(&self) -> String {
+        "ldaps://127.0.0.1:636".to_string()
+    }
+    pub fn ldap_url(&self) -> String {
+        "ldap://127.0.0.1:389".to_string()
+    }
+    pub fn sam_ldb(&self) -> PathBuf {
+        self.dir.join("private/sam.ldb")
+    }
+    pub fn user(&self, sam: &str) -> &SeedUser {
+        self.users
+            .iter()
+            .find(|u| u.sam == sam)
+            .unwrap_or_else(|| panic!("no seeded user {sam}"))
+    }
+
+    /// Samba's own rendering of an attribute (`ldbsearch` prints objectGUID as a string).
+    pub fn ldbsearch(&self, filter: &str, attr: &str) -> Option<String> {
+        let out = run(
+            Command::new(require("ldbsearch"))
+                .arg("-H")
+                .arg(self.sam_ldb())
+                .arg(filter)
+                .arg(attr),
+            "ldbsearch",
+        );
+        let prefix = format!("{attr}: ");
+        out.lines()
+            .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+    }
+
+    fn start() -> Samba {
+        let samba = require("samba");
+        require("samba-tool");
+        require("ldbadd");
+        require("ldapsearch");
+        let dir = scratch_dir("samba");
+        let certs = make_certs(&dir.join("tls"));
+        let d = dir.display().to_string();
+        let tls = |f: &Path| f.display().to_string();
+        let provision = Command::new(require("samba-tool"))
+            .args([
+                "domain",
+                "provision",
+                "--realm=EXAMPLE.TEST",
+                "--domain=EXAMPLE",
+            ])
+            .args(["--server-role=dc", "--dns-backend=NONE", "--host-name=dc1"])
+            .args([
+                "--host-ip=127.0.0.1",
+                &format!("--adminpass={SAMBA_ADMIN_PASSWORD}"),
+            ])
+            .arg(format!("--targetdir={d}"))
+            .args([
+                "--option=interfaces=lo",
+                "--option=bind interfaces only=yes",
+            ])
+            .args(["--option=server services=-dns", "--option=dns forwarder="])
+            .arg(format!("--option=log file={d}/log.%m"))
+            .arg("--option=tls enabled=yes")
+            .arg(format!("--option=tls keyfile={}", tls(&certs.server_key)))
+            .arg(format!("--option=tls certfile={}", tls(&certs.server_crt)))
+            .arg(format!("--option=tls cafile={}", tls(&certs.ca)))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run samba-tool: {e}; {SETUP_HINT}"));
+        assert!(
+            provision.status.success(),
+            "samba-tool domain provision failed (it needs root):\n{}\n{}",
+            String::from_utf8_lossy(&provision.stdout),
+            String::from_utf8_lossy(&provision.stderr)
+        );
+        let smb_conf = dir.join("etc/smb.conf");
+        // jdoe has a password: binds as a normal (non-admin) user.
+        run(
+            Command::new(require("samba-tool"))
+                .args(["user", "add", "jdoe", SAMBA_USER_PASSWORD])
+                .args([
+                    "--given-name=John",
+                    "--surname=Doe",
+                    "--mail-address=jdoe@example.test",
+                ])
+                .arg("-s")
+                .arg(&smb_conf),
+            "samba-tool user add",
+        );
+        let users = samba_seed_users();
+        let mut ldif = String::new();
+        for u in &users {
+            ldif.push_str(&ldif_value("dn", u.dn().as_bytes()));
+            ldif.push_str("objectClass: user\n");
+            ldif.push_str(&ldif_value("sAMAccountName", u.sam.as_bytes()));
+            ldif.push_str(&ldif_value("userPrincipalName", u.upn.as_bytes()));
+            ldif.push_str(&ldif_value("displayName", u.cn.as_bytes()));
+            if let Some(mail) = u.mail {
+                ldif.push_str(&ldif_value("mail", mail.as_bytes()));
+            }
+            // 0x220 normal account, no password required; | 0x2 disabled.
+            let uac = if u.disabled { 546 } else { 544 };
+            ldif.push_str(&format!("userAccountControl: {uac}\n"));
+            if let Some(photo) = &u.photo {
+                ldif.push_str(&ldif_value("thumbnailPhoto", photo));
+            }
+            ldif.push('\n');
+        }
+        let ldif_path = dir.join("seed.ldif");
+        std::fs::write(&ldif_path, ldif).expect("seed ldif");
+        run(
+            Command::new(require("ldbadd"))
+                .arg("-H")
+                .arg(dir.join("private/sam.ldb"))
+                .arg(&ldif_path),
+            "ldbadd (seed users)",
+        );
+        let log = dir.join("samba.out");
+        let lock = std::env::temp_dir().join("photosync-samba.lock");
+        spawn_watched(
+            &dir,
+            Some(&lock),
+            &[
+                &samba.display().to_string(),
+                "-i",
+                "-s",
+                &smb_conf.display().to_string(),
+            ],
+            &log,
+        );
+        let ca = certs.ca.display().to_string();
+        wait_until("samba", Duration::from_secs(120), &log, || {
+            Command::new("ldapsearch")
+                .env("LDAPTLS_CACERT", &ca)
+                .args([
+                    "-x",
+                    "-H",
+                    "ldaps://127.0.0.1",
+                    "-D",
+                    SAMBA_ADMIN,
+                    "-w",
+                    SAMBA_ADMIN_PASSWORD,
+                ])
+                .args(["-b", "", "-s", "base"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        });
+        Samba { dir, certs, users }
+    }
+}
+
+/// The shared Samba AD DC of the test binary.
+pub fn samba() -> &'static Samba {
+    static SAMBA: OnceLock<Samba> = OnceLock::new();
+    SAMBA.get_or_init(Samba::start)
+}

@@ -1,0 +1,297 @@
+//! Against slapd: paging past the server's size limit, binary GUID lookups, transport rules.
+
+use futures::StreamExt;
+use ldap3::{LdapConnAsync, LdapConnSettings, Scope};
+use photosync::error::ErrorClass;
+use photosync::store::PhotoStore;
+use photosync::store::ad::ObjectGuid;
+
+use crate::support::{
+    self, SLAPD_READER_DN, SLAPD_READER_PASSWORD, SLAPD_SIZE_LIMIT, SLAPD_SUFFIX,
+};
+use crate::{connection, open};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paged_search_reads_more_users_than_the_server_limit() {
+    let slapd = support::slapd();
+    assert!(slapd.users > SLAPD_SIZE_LIMIT);
+    let conn = connection(
+        &slapd.ldaps_url(),
+        SLAPD_READER_DN,
+        SLAPD_READER_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+
+    // The limit is real: an unpaged search as the same user is refused.
+    let tls = photosync::store::ad::tls_config(Some(&slapd.certs.ca)).expect("tls");
+    let settings = LdapConnSettings::new().set_config(std::sync::Arc::new(tls));
+    let (c, mut raw) = LdapConnAsync::with_settings(settings, &slapd.ldaps_url())
+        .await
+        .expect("connect");
+    ldap3::drive!(c);
+    raw.simple_bind(SLAPD_READER_DN, SLAPD_READER_PASSWORD)
+        .await
+        .expect("bind")
+        .success()
+        .expect("bind ok");
+    let unpaged = raw
+        .search(
+            SLAPD_SUFFIX,
+            Scope::Subtree,
+            "(objectClass=user)",
+            vec!["uid"],
+        )
+        .await
+        .expect("search");
+    assert_eq!(
+        unpaged.1.rc, 4,
+        "slapd should refuse unpaged searches over its limit"
+    );
+
+    let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    let mut users = store
+        .users(Some("(objectClass=user)"), true)
+        .await
+        .expect("filter ok");
+    let (mut count, mut photos) = (0usize, 0usize);
+    let mut seen = std::collections::HashSet::new();
+    while let Some(user) = users.next().await {
+        let user = user.expect("user");
+        assert!(seen.insert(user.dn.clone()), "duplicate {}", user.dn);
+        count += 1;
+        photos += user.photo.is_some() as usize;
+    }
+    assert_eq!(count, slapd.users);
+    assert_eq!(photos, slapd.users.div_ceil(3));
+}
+
+#[tokio::test]
+async fn objectguid_lookup_escapes_binary_bytes_including_nul() {
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        SLAPD_READER_DN,
+        SLAPD_READER_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    // Index 0's GUID ends in eight NUL bytes; index 41 has bytes ≥ 0x80.
+    for i in [0usize, 41, 999] {
+        let guid = ObjectGuid::from_bytes(&support::slapd_guid(i)).expect("16 bytes");
+        let record = photosync::schema::UserRecord {
+            object_guid: Some(guid.to_string().to_uppercase()),
+            ..Default::default()
+        };
+        let found = store
+            .resolve(&record)
+            .await
+            .expect("lookup")
+            .expect("found");
+        assert_eq!(
+            found.key,
+            format!("uid={},ou=people,{SLAPD_SUFFIX}", support::slapd_uid(i))
+        );
+        assert_eq!(found.details["matchedBy"], "objectGUID");
+        assert_eq!(found.details["onPremisesImmutableId"], guid.immutable_id());
+    }
+}
+
+#[tokio::test]
+async fn starttls_is_used_for_ldap_urls_and_plaintext_is_refused() {
+    let slapd = support::slapd();
+    // slapd demands TLS for simple binds (`security simple_bind=128`): StartTLS satisfies it.
+    let conn = connection(
+        &slapd.ldap_url(),
+        SLAPD_READER_DN,
+        SLAPD_READER_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let store = open(&conn, Some(SLAPD_SUFFIX))
+        .await
+        .expect("StartTLS bind");
+    let record = photosync::schema::UserRecord {
+        sam_account_name: Some("user00003".into()),
+        ..Default::default()
+    };
+    let user = store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found");
+    let read = store.read_photo(&user).await.expect("read");
+    assert!(read.photo.is_some(), "user 3 has a photo");
+
+    // Opting into plaintext sends the bind in clear; this server refuses it, clearly.
+    let mut plain = connection(
+        &slapd.ldap_url(),
+        SLAPD_READER_DN,
+        SLAPD_READER_PASSWORD,
+        None,
+    );
+    plain.allow_plaintext = true;
+    let err = open(&plain, Some(SLAPD_SUFFIX)).await.expect_err("refused");
+    assert_eq!(err.class, ErrorClass::Auth);
+    assert!(
+        err.message.contains("encrypted connection"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn wrong_ca_fails_ldaps_and_starttls_with_a_clear_message() {
+    let slapd = support::slapd();
+    for url in [slapd.ldaps_url(), slapd.ldap_url()] {
+        let conn = connection(
+            &url,
+            SLAPD_READER_DN,
+            SLAPD_READER_PASSWORD,
+            Some(&slapd.certs.wrong_ca),
+        );
+        let err = open(&conn, Some(SLAPD_SUFFIX))
+            .await
+            .expect_err("must fail");
+        assert_eq!(err.class, ErrorClass::Config, "{url}: {}", err.message);
+        assert!(
+            err.message.contains("could not be verified"),
+            "{url}: {}",
+            err.message
+        );
+        assert!(
+            err.hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("PHOTOSYNC_LDAP_CA_FILE")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_ca_file_that_is_not_pem_is_a_config_error() {
+    let dir = support::scratch_dir("bad-ca");
+    let bad = dir.join("bad.pem");
+    std::fs::write(&bad, "not a certificate").expect("write");
+    let err = photosync::store::ad::tls_config(Some(&bad)).expect_err("rejected");
+    assert_eq!(err.class, ErrorClass::Config);
+    assert!(
+        err.message.contains("no PEM certificate"),
+        "{}",
+        err.message
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_unreachable_directory_is_a_transient_error() {
+    // Port 1 on loopback: nothing listens there.
+    let conn = connection("ldaps://127.0.0.1:1", SLAPD_READER_DN, "x", None);
+    let err = open(&conn, Some(SLAPD_SUFFIX))
+        .await
+        .expect_err("nothing listens");
+    assert_eq!(err.class, ErrorClass::Transient);
+    assert!(
+        err.message.contains("cannot reach the directory"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_guid_falls_back_to_the_other_keys() {
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        SLAPD_READER_DN,
+        SLAPD_READER_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    let record = photosync::schema::UserRecord {
+        object_guid: Some("not-a-guid".into()),
+        user_principal_name: Some("user00010@example.test".into()),
+        ..Default::default()
+    };
+    let found = store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found by UPN");
+    assert_eq!(found.details["matchedBy"], "userPrincipalName");
+    let only_guid = photosync::schema::UserRecord {
+        object_guid: Some("not-a-guid".into()),
+        ..Default::default()
+    };
+    let err = store
+        .resolve(&only_guid)
+        .await
+        .expect_err("bad guid reported");
+    assert!(
+        err.message.contains("is not an objectGUID"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn jpeg_photo_is_used_when_asked_for() {
+    use photosync::store::ad::{AdOptions, AdStore, PhotoAttribute};
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        support::SLAPD_ADMIN_DN,
+        support::SLAPD_ADMIN_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let options = AdOptions {
+        base_dn: Some(SLAPD_SUFFIX.to_string()),
+        photo_attribute: PhotoAttribute::JpegPhoto,
+        ..AdOptions::default()
+    };
+    let jpeg_store = AdStore::connect(&conn, options).await.expect("open");
+    // user 5 has no thumbnailPhoto (only every third user has one).
+    let record = photosync::schema::UserRecord {
+        sam_account_name: Some(support::slapd_uid(5)),
+        ..Default::default()
+    };
+    let user = jpeg_store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert!(
+        jpeg_store
+            .read_photo(&user)
+            .await
+            .expect("read")
+            .photo
+            .is_none()
+    );
+    let source = photosync::photo::load(
+        &support::jpeg(300, 5, 90),
+        &photosync::photo::DecodeLimits::default(),
+    )
+    .expect("source");
+    jpeg_store
+        .write_photo(&user, &source)
+        .await
+        .expect("write jpegPhoto");
+    let read = jpeg_store.read_photo(&user).await.expect("read");
+    assert_eq!(read.details["photoAttribute"], "jpegPhoto");
+    assert!(read.photo.is_some(), "jpegPhoto written and read back");
+
+    // thumbnailPhoto was left alone.
+    let thumb_store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    let user = thumb_store
+        .resolve(&record)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert!(
+        thumb_store
+            .read_photo(&user)
+            .await
+            .expect("read")
+            .photo
+            .is_none()
+    );
+}

@@ -1,0 +1,254 @@
+//! Throw-away directory servers for the AD tests and benchmark, started by the tests.
+//!
+//! Each server runs under a watchdog (`sh`) that kills it and removes its directory as soon
+//! as the test process is gone — even after a panic or a kill — so nothing outlives a run.
+//! Servers are provisioned once per test binary (`OnceLock`) under `target/tmp/`.
+//! A missing server binary fails loudly: these tests never skip.
+
+#![allow(dead_code)] // shared with benches/ad.rs, which uses only part of it
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+pub const SLAPD_SUFFIX: &str = "dc=example,dc=test";
+pub const SLAPD_READER_DN: &str = "cn=reader,dc=example,dc=test";
+pub const SLAPD_READER_PASSWORD: &str = "reader-pass";
+pub const SLAPD_ADMIN_DN: &str = "cn=admin,dc=example,dc=test";
+pub const SLAPD_ADMIN_PASSWORD: &str = "secret";
+/// slapd refuses unpaged searches over this many entries (like AD's MaxPageSize).
+pub const SLAPD_SIZE_LIMIT: usize = 500;
+
+pub const SAMBA_BASE: &str = "DC=example,DC=test";
+pub const SAMBA_ADMIN: &str = "Administrator@example.test";
+pub const SAMBA_ADMIN_PASSWORD: &str = "Passw0rd!Test";
+pub const SAMBA_USER: &str = "jdoe@example.test";
+pub const SAMBA_USER_PASSWORD: &str = "Passw0rd!User";
+
+mod samba_server;
+mod slapd_server;
+
+#[allow(unused_imports)] // the benchmark uses only slapd
+pub use samba_server::*;
+pub use slapd_server::*;
+
+pub(crate) const SETUP_HINT: &str =
+    "run scripts/setup.d/ad.sh (or scripts/test) to install Samba and slapd";
+
+/// Fail (never skip) when a server tool is missing.
+pub fn require(tool: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+        let path = Path::new(dir).join(tool);
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!("`{tool}` is not installed: {SETUP_HINT}");
+}
+
+pub(crate) fn run(cmd: &mut Command, what: &str) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}; {SETUP_HINT}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A test CA, a server certificate for 127.0.0.1 / localhost / dc1.example.test signed by it,
+/// and an unrelated CA for "wrong CA" tests.
+#[derive(Debug, Clone)]
+pub struct Certs {
+    pub ca: PathBuf,
+    pub server_crt: PathBuf,
+    pub server_key: PathBuf,
+    pub wrong_ca: PathBuf,
+}
+
+pub fn make_certs(dir: &Path) -> Certs {
+    require("openssl");
+    std::fs::create_dir_all(dir).expect("cert dir");
+    let p = |name: &str| dir.join(name);
+    for (key, crt, cn) in [
+        ("ca.key", "ca.crt", "PhotoSync Test CA"),
+        ("wrong.key", "wrong-ca.crt", "Unrelated CA"),
+    ] {
+        run(
+            Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .arg("-keyout")
+                .arg(p(key))
+                .arg("-out")
+                .arg(p(crt))
+                .args(["-subj", &format!("/CN={cn}")])
+                .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+                .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
+            "openssl (CA)",
+        );
+    }
+    run(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=dc1.example.test",
+            ])
+            .arg("-keyout")
+            .arg(p("server.key"))
+            .arg("-out")
+            .arg(p("server.csr")),
+        "openssl (server key)",
+    );
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=DNS:localhost,DNS:dc1.example.test,IP:127.0.0.1\n\
+         extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("ext.cnf");
+    run(
+        Command::new("openssl")
+            .args(["x509", "-req", "-days", "2", "-CAcreateserial"])
+            .arg("-in")
+            .arg(p("server.csr"))
+            .arg("-CA")
+            .arg(p("ca.crt"))
+            .arg("-CAkey")
+            .arg(p("ca.key"))
+            .arg("-out")
+            .arg(p("server.crt"))
+            .arg("-extfile")
+            .arg(p("ext.cnf")),
+        "openssl (server cert)",
+    );
+    Certs {
+        ca: p("ca.crt"),
+        server_crt: p("server.crt"),
+        server_key: p("server.key"),
+        wrong_ca: p("wrong-ca.crt"),
+    }
+}
+
+const WATCHDOG: &str = r#"#!/bin/sh
+# watchdog PARENT_PID REMOVE_DIR CMD...: run CMD in its own process group; when the parent
+# (the test process) is gone or CMD exits, stop the whole group and remove REMOVE_DIR.
+parent=$1; remove=$2; shift 2
+setsid "$@" &
+child=$!
+while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 0.2; done
+kill -s TERM -- "-$child" 2>/dev/null
+i=0
+while kill -0 "$child" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+kill -s KILL -- "-$child" 2>/dev/null
+rm -rf "$remove"
+"#;
+
+/// Start `cmd` under the watchdog; `lock` serialises servers that need fixed ports.
+pub(crate) fn spawn_watched(dir: &Path, lock: Option<&Path>, cmd: &[&str], log: &Path) {
+    let script = dir.join("watchdog.sh");
+    std::fs::write(&script, WATCHDOG).expect("watchdog script");
+    let mut command = match lock {
+        Some(lock) => {
+            let mut c = Command::new(require("flock"));
+            c.args(["-w", "300"]).arg(lock).arg("sh");
+            c
+        }
+        None => Command::new("sh"),
+    };
+    let log = std::fs::File::create(log).expect("server log");
+    let mut child = command
+        .arg(&script)
+        .arg(std::process::id().to_string())
+        .arg(dir)
+        .args(cmd)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .expect("start watchdog");
+    // Reap the watchdog if it ends while the tests still run (the server died).
+    std::thread::spawn(move || child.wait());
+}
+
+pub(crate) fn wait_until(
+    what: &str,
+    timeout: Duration,
+    log: &Path,
+    mut ready: impl FnMut() -> bool,
+) {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if ready() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(log).unwrap_or_default();
+    panic!("{what} did not become ready within {timeout:?}; log:\n{log}");
+}
+
+/// A small JPEG whose picture depends on `seed`: a smooth random colour field, so different
+/// seeds are different pictures to a perceptual hash, and the same seed is the same picture
+/// at any size.
+pub fn jpeg(side: u32, seed: u32, quality: u8) -> Vec<u8> {
+    const GRID: usize = 4;
+    let mut state = u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5151_AAAA;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as u8
+    };
+    let cells: Vec<[u8; 3]> = (0..GRID * GRID).map(|_| [next(), next(), next()]).collect();
+    let img = image::RgbImage::from_fn(side, side, |x, y| {
+        let scale = (GRID - 1) as f64 / f64::from(side.max(2) - 1);
+        let (fx, fy) = (f64::from(x) * scale, f64::from(y) * scale);
+        let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(GRID - 1), (y0 + 1).min(GRID - 1));
+        let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
+        let mut px = [0u8; 3];
+        for (c, out) in px.iter_mut().enumerate() {
+            let v = |gx: usize, gy: usize| f64::from(cells[gy * GRID + gx][c]);
+            let top = v(x0, y0) * (1.0 - tx) + v(x1, y0) * tx;
+            let bottom = v(x0, y1) * (1.0 - tx) + v(x1, y1) * tx;
+            *out = (top * (1.0 - ty) + bottom * ty) as u8;
+        }
+        image::Rgb(px)
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&img)
+        .expect("encode test jpeg");
+    out
+}
+
+pub(crate) fn ldif_value(attr: &str, value: &[u8]) -> String {
+    format!("{attr}:: {}\n", STANDARD.encode(value))
+}
