@@ -1,0 +1,1 @@
+//! Contract tests: the real photosync binary, fed exactly the JSON Lines the module sends.
