@@ -195,10 +195,13 @@ function Invoke-PhotoSyncCore {
         }
     }
 
+    $showProgress = Test-PhotoSyncProgressWanted
+    # `json` puts progress records on stdout, in order with the results; `none` keeps stderr quiet.
+    $progressMode = if ($showProgress) { 'json' } else { 'none' }
     $utf8 = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
     $startInfo = New-Object -TypeName System.Diagnostics.ProcessStartInfo
     $startInfo.FileName = $binary
-    $startInfo.Arguments = ConvertTo-PhotoSyncArgumentString -ArgumentList $ArgumentList
+    $startInfo.Arguments = ConvertTo-PhotoSyncArgumentString -ArgumentList ($ArgumentList + @('--progress', $progressMode))
     $startInfo.UseShellExecute = $false
     $startInfo.CreateNoWindow = $true
     $startInfo.RedirectStandardInput = $true
@@ -212,7 +215,6 @@ function Invoke-PhotoSyncCore {
         $startInfo.EnvironmentVariables[$name] = $childEnvironment.Variables[$name]
     }
 
-    $showProgress = Test-PhotoSyncProgressWanted
     $process = $null
     $setupErrorRecord = $null
     $summary = $null
@@ -302,6 +304,13 @@ function Invoke-PhotoSyncCore {
                             Write-Progress -Id 1 -Activity $Activity -Status "$phase $done"
                         }
                     }
+                }
+                'finding' {
+                    # About a store as a whole (e.g. a folder file that matches no user), not one user.
+                    $store = Get-PhotoSyncField -Object $record -Name 'store'
+                    $where = if ($store) { " ($store)" } else { '' }
+                    Write-Warning ("PhotoSync {0}{1}: {2} Hint: {3}" -f (Get-PhotoSyncField -Object $record -Name 'code'), $where,
+                        (Get-PhotoSyncField -Object $record -Name 'message'), (Get-PhotoSyncField -Object $record -Name 'hint'))
                 }
                 'summary' {
                     $summary = $record
