@@ -160,3 +160,53 @@ fn module_schema_version_matches_the_binary() {
         serde_json::from_slice(&output.stdout).expect("photosync schema prints JSON");
     assert_eq!(schema["schemaVersion"], serde_json::json!(SCHEMA_VERSION));
 }
+
+/// The output reference in docs/powershell.md names every value a script may compare with.
+#[test]
+fn docs_name_every_verdict_state_action_and_error_code() {
+    use photosync::schema::{Action, StoreState, Verdict};
+    let docs = read(
+        &crate::common::repo_root()
+            .join("docs")
+            .join("powershell.md"),
+    );
+    let mut values: Vec<String> = Vec::new();
+    let words = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
+    for verdict in [
+        Verdict::InSync,
+        Verdict::Differs,
+        Verdict::MissingInCloud,
+        Verdict::MissingInSource,
+        Verdict::NoPhoto,
+        Verdict::Error,
+    ] {
+        values.push(words(serde_json::json!(verdict)));
+    }
+    for state in [
+        StoreState::Present,
+        StoreState::Absent,
+        StoreState::Error,
+        StoreState::NotApplicable,
+    ] {
+        values.push(words(serde_json::json!(state)));
+    }
+    for action in [
+        Action::Updated,
+        Action::Skipped,
+        Action::WouldUpdate,
+        Action::Failed,
+    ] {
+        values.push(words(serde_json::json!(action)));
+    }
+    let mut codes = BTreeSet::new();
+    collect_error_codes(&json_schema(), &mut codes);
+    values.extend(codes);
+    let missing: Vec<_> = values
+        .iter()
+        .filter(|v| !docs.contains(&format!("`{v}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/powershell.md does not name {missing:?}"
+    );
+}
