@@ -17,7 +17,7 @@ Exit codes:
 
 Secrets are read only from the environment or files, never from the command line:
 PHOTOSYNC_CLIENT_SECRET(_FILE), PHOTOSYNC_CERTIFICATE_PASSWORD, PHOTOSYNC_ACCESS_TOKEN(_FILE),
-PHOTOSYNC_LDAP_PASSWORD(_FILE). See `docs/` for every variable.";
+PHOTOSYNC_LDAP_PASSWORD(_FILE). See docs/cli.md.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,11 +28,14 @@ PHOTOSYNC_LDAP_PASSWORD(_FILE). See `docs/` for every variable.";
 thumbnailPhoto, Microsoft Graph, the legacy SharePoint profile store, a folder), compares the \
 pictures perceptually (every service re-encodes, so bytes never match), says in plain words \
 what is in sync and what to do, and pushes a correctly sized photo to each target.",
-    after_help = AFTER_HELP
+    after_help = after_help()
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     /// Log detail on stderr: -v info, -vv debug.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -41,6 +44,81 @@ pub struct Cli {
     /// Only errors on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+}
+
+fn after_help() -> String {
+    format!("{AFTER_HELP}\n\n{}", crate::settings::env_help())
+}
+
+/// Non-secret connection settings; each overrides its PHOTOSYNC_* variable.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Connection (override PHOTOSYNC_* variables)")]
+pub struct ConnectionArgs {
+    /// Config file of PHOTOSYNC_*=VALUE lines (lowest precedence) [env: PHOTOSYNC_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Entra tenant id or domain [env: PHOTOSYNC_TENANT_ID].
+    #[arg(long, global = true, value_name = "TENANT")]
+    pub tenant_id: Option<String>,
+    /// Application (client) id [env: PHOTOSYNC_CLIENT_ID].
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Certificate file, PEM or PFX [env: PHOTOSYNC_CERTIFICATE_PATH].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub certificate_path: Option<PathBuf>,
+    /// secret | certificate | managed-identity | token [env: PHOTOSYNC_AUTH].
+    #[arg(long, global = true, value_name = "KIND")]
+    pub auth: Option<String>,
+    /// Microsoft Graph base URL [env: PHOTOSYNC_GRAPH_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Identity platform base URL [env: PHOTOSYNC_LOGIN_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// SharePoint base URL [env: PHOTOSYNC_SHAREPOINT_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub sharepoint_url: Option<String>,
+    /// LDAP URL, ldaps:// or ldap:// (StartTLS) [env: PHOTOSYNC_LDAP_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub ldap_url: Option<String>,
+    /// Bind DN or UPN [env: PHOTOSYNC_LDAP_BIND_DN].
+    #[arg(long, global = true, value_name = "DN")]
+    pub ldap_bind_dn: Option<String>,
+    /// Search base [env: PHOTOSYNC_LDAP_BASE_DN].
+    #[arg(long, global = true, value_name = "DN")]
+    pub ldap_base_dn: Option<String>,
+    /// PEM CA bundle for the directory [env: PHOTOSYNC_LDAP_CA_FILE].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ldap_ca_file: Option<PathBuf>,
+}
+
+impl ConnectionArgs {
+    pub fn to_flags(&self) -> crate::settings::SettingFlags {
+        crate::settings::SettingFlags {
+            config: self.config.clone(),
+            tenant_id: self.tenant_id.clone(),
+            client_id: self.client_id.clone(),
+            certificate_path: self.certificate_path.clone(),
+            auth: self.auth.clone(),
+            graph_url: self.graph_url.clone(),
+            login_url: self.login_url.clone(),
+            sharepoint_url: self.sharepoint_url.clone(),
+            ldap_url: self.ldap_url.clone(),
+            ldap_bind_dn: self.ldap_bind_dn.clone(),
+            ldap_base_dn: self.ldap_base_dn.clone(),
+            ldap_ca_file: self.ldap_ca_file.clone(),
+        }
+    }
+}
+
+/// Where progress goes: `auto` (a live line on a terminal's stderr, periodic log lines
+/// otherwise), `none`, or `json` (`progress` records on stdout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProgressMode {
+    #[default]
+    Auto,
+    None,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +185,10 @@ pub struct StatusArgs {
     /// Parallel users in flight.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+
+    /// Progress reporting: auto, none, json.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +229,10 @@ pub struct SyncArgs {
     /// Output format (default: table on a terminal, json when piped).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Progress reporting: auto, none, json.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,7 +3,9 @@
 
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
+pub mod input;
 pub mod output;
 pub mod photo;
 pub mod schema;

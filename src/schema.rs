@@ -124,6 +124,17 @@ pub enum OutputRecord {
     Error(ErrorRecord),
     Progress(ProgressRecord),
     Summary(SummaryRecord),
+    Finding(FindingRecord),
+}
+
+/// A finding about a store as a whole rather than one user (e.g. a folder file that matches
+/// no user), written after the per-user records and before the summary.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingRecord {
+    pub schema_version: u32,
+    #[serde(flatten)]
+    pub finding: Finding,
 }
 
 /// Per store: what it holds for this user.

@@ -7,11 +7,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::error::{Error, Result};
+
 /// Every environment variable photosync reads, with what it means (printed by `--help`).
 pub const ENV_VARS: &[(&str, &str)] = &[
     (
         ENV_CONFIG,
-        "path of a TOML-free `KEY=VALUE` config file (lowest precedence)",
+        "path of a `KEY=VALUE` config file using these names (lowest precedence)",
     ),
     (ENV_TENANT_ID, "Entra tenant id or domain"),
     (ENV_CLIENT_ID, "application (client) id"),
@@ -126,3 +128,256 @@ pub struct Settings {
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
 pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
+
+/// Non-secret connection settings given as flags; each overrides its environment variable.
+/// Secrets have no flags on purpose (argv is visible to every process on the machine).
+#[derive(Debug, Clone, Default)]
+pub struct SettingFlags {
+    pub config: Option<PathBuf>,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub certificate_path: Option<PathBuf>,
+    pub auth: Option<String>,
+    pub graph_url: Option<String>,
+    pub login_url: Option<String>,
+    pub sharepoint_url: Option<String>,
+    pub ldap_url: Option<String>,
+    pub ldap_bind_dn: Option<String>,
+    pub ldap_base_dn: Option<String>,
+    pub ldap_ca_file: Option<PathBuf>,
+}
+
+/// `KEY=VALUE` pairs from the optional config file: the lowest layer.
+#[derive(Debug, Default)]
+struct ConfigFile {
+    values: std::collections::HashMap<String, String>,
+}
+
+impl ConfigFile {
+    fn load(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::config(format!("cannot read config file {}: {e}", path.display()))
+                .with_hint(format!("fix or unset {ENV_CONFIG}"))
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    fn parse(text: &str, origin: &str) -> Result<Self> {
+        let mut values = std::collections::HashMap::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let line_no = index + 1;
+            let Some((key, value)) = line.split_once('=') else {
+                return Err(
+                    Error::config(format!("{origin} line {line_no}: expected KEY=VALUE"))
+                        .with_hint("use lines such as PHOTOSYNC_TENANT_ID=contoso.onmicrosoft.com"),
+                );
+            };
+            let key = key.trim().trim_start_matches("export ").trim();
+            if !ENV_VARS.iter().any(|(name, _)| *name == key) || key == ENV_CONFIG {
+                return Err(Error::config(format!(
+                    "{origin} line {line_no}: unknown setting `{key}`"
+                ))
+                .with_hint("run `photosync --help` for the list of PHOTOSYNC_* settings"));
+            }
+            values.insert(key.to_string(), unquote(value.trim()).to_string());
+        }
+        Ok(ConfigFile { values })
+    }
+}
+
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    value
+}
+
+/// Where values come from, lowest precedence last. The environment is passed in (not read
+/// from the process) so tests can resolve settings without touching global state.
+struct Layers<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    file: ConfigFile,
+}
+
+impl Layers<'_> {
+    fn get(&self, key: &str) -> Option<String> {
+        (self.env)(key)
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.file.values.get(key).cloned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A secret from `KEY`, else from the file named by `KEY_FILE` (trailing newline dropped).
+    fn secret(&self, key: &str, file_key: Option<&str>) -> Result<Option<Secret>> {
+        if let Some(value) = self.get(key) {
+            return Ok(Some(Secret::new(value)));
+        }
+        let Some(path) = file_key.and_then(|k| self.get(k)) else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::config(format!(
+                "cannot read {} (named by {}): {e}",
+                path,
+                file_key.unwrap_or(key)
+            ))
+            .with_hint("check the path and the file's permissions")
+        })?;
+        let value = text.trim_end_matches(['\r', '\n']);
+        if value.is_empty() {
+            return Err(Error::config(format!(
+                "{path} (named by {}) is empty",
+                file_key.unwrap_or(key)
+            ))
+            .with_hint("put the secret in the file, or unset the variable"));
+        }
+        Ok(Some(Secret::new(value)))
+    }
+}
+
+impl Settings {
+    /// Resolve settings from the process environment: flags > environment > config file.
+    pub fn resolve(flags: &SettingFlags) -> Result<Settings> {
+        Self::resolve_with(flags, &|key| std::env::var(key).ok())
+    }
+
+    /// Resolve with an explicit environment lookup (tests pass a map).
+    pub fn resolve_with(
+        flags: &SettingFlags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings> {
+        let config_path = flags
+            .config
+            .clone()
+            .or_else(|| env(ENV_CONFIG).filter(|v| !v.is_empty()).map(PathBuf::from));
+        let file = match config_path {
+            Some(path) => ConfigFile::load(&path)?,
+            None => ConfigFile::default(),
+        };
+        let layers = Layers { env, file };
+        let text = |flag: &Option<String>, key: &str| flag.clone().or_else(|| layers.get(key));
+        let path = |flag: &Option<PathBuf>, key: &str| {
+            flag.clone().or_else(|| layers.get(key).map(PathBuf::from))
+        };
+        let auth = text(&flags.auth, ENV_AUTH);
+        if let Some(kind) = &auth
+            && !["secret", "certificate", "managed-identity", "token"].contains(&kind.as_str())
+        {
+            return Err(Error::config(format!("unknown auth kind `{kind}`"))
+                .with_hint("use one of: secret, certificate, managed-identity, token"));
+        }
+        Ok(Settings {
+            tenant_id: text(&flags.tenant_id, ENV_TENANT_ID),
+            client_id: text(&flags.client_id, ENV_CLIENT_ID),
+            client_secret: layers.secret(ENV_CLIENT_SECRET, Some(ENV_CLIENT_SECRET_FILE))?,
+            certificate_path: path(&flags.certificate_path, ENV_CERTIFICATE_PATH),
+            certificate_password: layers.secret(ENV_CERTIFICATE_PASSWORD, None)?,
+            access_token: layers.secret(ENV_ACCESS_TOKEN, Some(ENV_ACCESS_TOKEN_FILE))?,
+            auth,
+            graph_url: text(&flags.graph_url, ENV_GRAPH_URL)
+                .unwrap_or_else(|| DEFAULT_GRAPH_URL.to_string()),
+            login_url: text(&flags.login_url, ENV_LOGIN_URL)
+                .unwrap_or_else(|| DEFAULT_LOGIN_URL.to_string()),
+            sharepoint_url: text(&flags.sharepoint_url, ENV_SHAREPOINT_URL),
+            ldap_url: text(&flags.ldap_url, ENV_LDAP_URL),
+            ldap_bind_dn: text(&flags.ldap_bind_dn, ENV_LDAP_BIND_DN),
+            ldap_password: layers.secret(ENV_LDAP_PASSWORD, Some(ENV_LDAP_PASSWORD_FILE))?,
+            ldap_base_dn: text(&flags.ldap_base_dn, ENV_LDAP_BASE_DN),
+            ldap_ca_file: path(&flags.ldap_ca_file, ENV_LDAP_CA_FILE),
+        })
+    }
+}
+
+/// The `--help` paragraph listing every environment variable.
+pub fn env_help() -> String {
+    let mut text =
+        String::from("Environment (flags win over these, these over the config file):\n");
+    for (name, meaning) in ENV_VARS {
+        text.push_str(&format!("  {name:<32} {meaning}\n"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn flags_beat_environment_which_beats_config_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("photosync.conf");
+        std::fs::write(
+            &config,
+            "# comment\nPHOTOSYNC_TENANT_ID=from-file\nPHOTOSYNC_CLIENT_ID=\"file-client\"\nPHOTOSYNC_LDAP_URL=ldap://file\n",
+        )
+        .expect("write config");
+        let env = env_of(&[
+            (ENV_CONFIG, config.to_str().expect("utf-8 path")),
+            (ENV_TENANT_ID, "from-env"),
+            (ENV_LDAP_URL, "ldap://env"),
+        ]);
+        let flags = SettingFlags {
+            ldap_url: Some("ldap://flag".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve_with(&flags, &env).expect("resolve");
+        assert_eq!(s.tenant_id.as_deref(), Some("from-env"));
+        assert_eq!(s.client_id.as_deref(), Some("file-client"));
+        assert_eq!(s.ldap_url.as_deref(), Some("ldap://flag"));
+        assert_eq!(s.graph_url, DEFAULT_GRAPH_URL);
+    }
+
+    #[test]
+    fn secret_files_are_read_and_redacted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "s3cr3t-value\n").expect("write secret");
+        let env = env_of(&[(ENV_CLIENT_SECRET_FILE, secret.to_str().expect("utf-8"))]);
+        let s = Settings::resolve_with(&SettingFlags::default(), &env).expect("resolve");
+        assert_eq!(
+            s.client_secret.as_ref().map(Secret::expose),
+            Some("s3cr3t-value")
+        );
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn unknown_config_key_is_a_config_error() {
+        let err = ConfigFile::parse("PHOTOSYNC_TENANTID=x\n", "test.conf").expect_err("typo");
+        assert_eq!(err.class, crate::error::ErrorClass::Config);
+        assert!(
+            err.message.contains("PHOTOSYNC_TENANTID"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn missing_secret_file_names_the_variable() {
+        let env = env_of(&[(ENV_LDAP_PASSWORD_FILE, "/nonexistent/photosync-secret")]);
+        let err = Settings::resolve_with(&SettingFlags::default(), &env).expect_err("missing");
+        assert!(
+            err.message.contains(ENV_LDAP_PASSWORD_FILE),
+            "{}",
+            err.message
+        );
+    }
+}

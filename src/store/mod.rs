@@ -3,17 +3,61 @@
 //! The engine asks a store to resolve a user, read the photo, and (if the store declares it
 //! can) write one; it never special-cases a backend beyond `Capabilities`. Backends:
 //! `memory` (tests), `folder`, and later `ad`, `graph`, `sharepoint`. Every backend passes the
-//! conformance suite in `tests/`.
+//! conformance suite in `conformance`. `open` turns a `--stores`/`--targets` spec into a store.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::photo::SourcePhoto;
 use crate::schema::{Finding, PhotoInfo, UserRecord};
+use crate::settings::Settings;
 
+pub mod conformance;
+pub mod folder;
 pub mod memory;
+
+/// Why a store is opened: to be read (status, sync source) or written (sync target).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreRole {
+    Read,
+    Target,
+}
+
+/// Open a store to read from a spec: `ad`, `graph`, `sharepoint`, `folder:DIR[:RULE]`.
+pub async fn open(spec: &str, settings: &Settings) -> Result<Box<dyn PhotoStore>> {
+    open_as(spec, settings, StoreRole::Read).await
+}
+
+/// Open a store as a sync target (folders are created and become writable).
+pub async fn open_target(spec: &str, settings: &Settings) -> Result<Box<dyn PhotoStore>> {
+    open_as(spec, settings, StoreRole::Target).await
+}
+
+/// The store registry: the one place that maps a spec's kind to a backend.
+pub async fn open_as(
+    spec: &str,
+    settings: &Settings,
+    role: StoreRole,
+) -> Result<Box<dyn PhotoStore>> {
+    let _ = settings;
+    let spec = spec.trim();
+    let (kind, rest) = match spec.split_once(':') {
+        Some((kind, rest)) => (kind, Some(rest)),
+        None => (spec, None),
+    };
+    match (kind.to_ascii_lowercase().as_str(), rest) {
+        ("ad", None) => Err(Error::not_available("the `ad` store")),
+        ("graph", None) => Err(Error::not_available("the `graph` store")),
+        ("sharepoint", None) => Err(Error::not_available("the `sharepoint` store")),
+        ("folder", Some(rest)) => Ok(Box::new(folder::FolderStore::open_spec(rest, role)?)),
+        ("folder", None) => Err(Error::config("the folder store needs a directory")
+            .with_hint("write folder:DIR or folder:DIR:{samAccountName}.jpg")),
+        _ => Err(Error::config(format!("unknown store `{spec}`"))
+            .with_hint("stores are: ad, graph, sharepoint, folder:DIR[:RULE]")),
+    }
+}
 
 /// What a store can do; the engine plans from this alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +118,12 @@ pub trait PhotoStore: Send + Sync {
 
     /// Replace the user's photo with this store's rendition of `photo`.
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()>;
+
+    /// Findings about the store as a whole, asked once after every user was processed
+    /// (e.g. a folder's files that matched no user).
+    async fn final_findings(&self) -> Vec<Finding> {
+        Vec::new()
+    }
 
     /// Remove the user's photo. Only called when the user asked for deletes explicitly.
     async fn delete_photo(&self, _user: &StoreUser) -> Result<()> {

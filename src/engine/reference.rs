@@ -1,0 +1,97 @@
+//! The photo a user record carries itself (`thumbnailPhoto` inline or `photoPath`): the
+//! reference for `status` and the source for `sync --source input`.
+
+use base64::Engine as _;
+
+use crate::error::{Error, ErrorClass, Result};
+use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::schema::{ErrorCode, PhotoBytes, PhotoInfo, UserRecord};
+
+/// Whether the record names a photo at all.
+pub fn has_input_photo(record: &UserRecord) -> bool {
+    record.thumbnail_photo.is_some() || record.photo_path.is_some()
+}
+
+/// The record's photo bytes; `Ok(None)` when it names none. The inline photo wins over a path.
+pub async fn input_photo_bytes(record: &UserRecord) -> Result<Option<Vec<u8>>> {
+    if let Some(inline) = &record.thumbnail_photo {
+        return decode_inline(inline).map(Some);
+    }
+    let Some(path) = &record.photo_path else {
+        return Ok(None);
+    };
+    let limit = DecodeLimits::default().max_bytes as u64;
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| file_error(path, e))?;
+    if meta.len() > limit {
+        return Err(Error::input(
+            ErrorCode::PhotoTooLarge,
+            format!(
+                "{path} is {} bytes, over the {limit} byte limit",
+                meta.len()
+            ),
+        )
+        .with_hint("use a smaller photo; services keep at most 648x648 anyway"));
+    }
+    tokio::fs::read(path)
+        .await
+        .map(Some)
+        .map_err(|e| file_error(path, e))
+}
+
+fn file_error(path: &str, e: std::io::Error) -> Error {
+    Error::input(
+        ErrorCode::PhotoFileUnreadable,
+        format!("cannot read photo file {path}: {e}"),
+    )
+    .with_hint("check PhotoPath (relative paths are relative to the input file's folder)")
+}
+
+fn decode_inline(inline: &PhotoBytes) -> Result<Vec<u8>> {
+    match inline {
+        PhotoBytes::Bytes(bytes) => Ok(bytes.clone()),
+        PhotoBytes::Base64(text) => {
+            // Accept data URLs and line-wrapped base64 as people paste them.
+            let text = text.split_once("base64,").map_or(text.as_str(), |(_, b)| b);
+            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact.as_bytes())
+                .map_err(|e| {
+                    Error::input(
+                        ErrorCode::PhotoUnreadable,
+                        format!("thumbnailPhoto is not valid base64: {e}"),
+                    )
+                    .with_hint(
+                        "give the photo bytes base64-encoded, as ConvertTo-Json writes a byte[]",
+                    )
+                })
+        }
+    }
+}
+
+/// Decode and fingerprint on a blocking thread: image work must not stall the async workers.
+pub async fn load_photo(bytes: Vec<u8>) -> Result<SourcePhoto> {
+    tokio::task::spawn_blocking(move || photo::load(&bytes, &DecodeLimits::default()))
+        .await
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::PhotoUnreadable,
+                ErrorClass::Failed,
+                format!("decoding the photo stopped: {e}"),
+            )
+        })?
+}
+
+/// The record's own photo, decoded: `Ok(None)` when it names none.
+pub async fn input_photo(record: &UserRecord) -> Result<Option<SourcePhoto>> {
+    match input_photo_bytes(record).await? {
+        Some(bytes) => load_photo(bytes).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Just the fingerprint of the record's photo.
+pub async fn input_photo_info(record: &UserRecord) -> Result<Option<PhotoInfo>> {
+    Ok(input_photo(record).await?.map(|p| p.info))
+}

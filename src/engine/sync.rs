@@ -1,0 +1,373 @@
+//! `sync`: per user and target, skip when the target already shows the source picture,
+//! otherwise write the target's rendition and verify it by reading back. Every change goes
+//! through `apply_write`, the one chokepoint where `--dry-run` stops. Nothing is deleted.
+
+use futures::StreamExt;
+use futures::future::join_all;
+
+use super::progress::Progress;
+use super::reference;
+use super::sink::RecordSink;
+use super::state::{SyncState, user_key};
+use super::status::error_info;
+use super::{Tally, input_channel};
+use crate::cli::ProgressMode;
+use crate::error::{Error, ErrorClass, Result};
+use crate::input::{InputEvent, InputStream, InputUser};
+use crate::photo::{self, SourcePhoto};
+use crate::schema::{
+    Action, ErrorCode, ErrorRecord, OutputRecord, PhotoInfo, ResultRecord, SCHEMA_VERSION,
+    SummaryRecord, UserKeys, UserRecord,
+};
+use crate::store::{PhotoStore, StoreUser};
+
+/// Where the authoritative photo comes from.
+pub enum SyncSource {
+    /// The record's own `thumbnailPhoto` / `photoPath`.
+    Input,
+    /// A store (`ad`, a folder).
+    Store(Box<dyn PhotoStore>),
+}
+
+impl SyncSource {
+    fn name(&self) -> &str {
+        match self {
+            SyncSource::Input => "input",
+            SyncSource::Store(store) => store.name(),
+        }
+    }
+}
+
+pub struct SyncOptions {
+    pub concurrency: usize,
+    pub dry_run: bool,
+    pub force: bool,
+    pub progress: ProgressMode,
+    pub state: Option<SyncState>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            concurrency: 16,
+            dry_run: false,
+            force: false,
+            progress: ProgressMode::None,
+            state: None,
+        }
+    }
+}
+
+struct UserOutcome {
+    records: Vec<OutputRecord>,
+    errors: Vec<ErrorClass>,
+    actions: Vec<Action>,
+    is_user: bool,
+}
+
+/// Run `sync` over the input; writes records to `sink` and returns the summary (also written).
+pub async fn run_sync(
+    input: InputStream,
+    source: &SyncSource,
+    targets: &[Box<dyn PhotoStore>],
+    opts: &SyncOptions,
+    sink: &mut dyn RecordSink,
+) -> SummaryRecord {
+    let started = std::time::Instant::now();
+    let mut tally = Tally::default();
+    let mut progress = Progress::new(opts.progress, "sync");
+    let mut outcomes = input_channel(input)
+        .map(|event| async move {
+            match event {
+                InputEvent::Error(record) => UserOutcome {
+                    records: vec![OutputRecord::Error(record)],
+                    errors: vec![ErrorClass::Input],
+                    actions: Vec::new(),
+                    is_user: false,
+                },
+                InputEvent::User(user) => sync_user(user, source, targets, opts).await,
+            }
+        })
+        .buffer_unordered(opts.concurrency.max(1));
+    let mut stopped = false;
+    while let Some(outcome) = outcomes.next().await {
+        if outcome.is_user {
+            tally.users += 1;
+        }
+        for action in &outcome.actions {
+            tally.count(action_name(*action));
+        }
+        for class in outcome.errors {
+            tally.error(class);
+        }
+        if outcome.records.iter().any(|r| sink.emit(r).is_err()) {
+            stopped = true;
+            break;
+        }
+        progress.tick(sink);
+    }
+    drop(outcomes);
+    progress.finish(sink);
+    let summary = SummaryRecord {
+        schema_version: SCHEMA_VERSION,
+        command: "sync".to_string(),
+        users: tally.users,
+        counts: tally.counts.clone(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        exit_code: if stopped { 0 } else { tally.exit_code(false) },
+    };
+    if !stopped {
+        sink.emit(&OutputRecord::Summary(summary.clone())).ok();
+    }
+    summary
+}
+
+pub fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Updated => "updated",
+        Action::Skipped => "skipped",
+        Action::WouldUpdate => "would-update",
+        Action::Failed => "failed",
+    }
+}
+
+/// The authoritative photo for this user, `Ok(None)` when the source has none.
+async fn source_photo(source: &SyncSource, record: &UserRecord) -> Result<Option<SourcePhoto>> {
+    match source {
+        SyncSource::Input => reference::input_photo(record).await,
+        SyncSource::Store(store) => {
+            let Some(found) = store.resolve(record).await? else {
+                return Err(Error::new(
+                    ErrorCode::UserNotFound,
+                    ErrorClass::NotFound,
+                    format!("the user was not found in the source ({})", store.name()),
+                )
+                .with_hint("check the identity keys, or the source's naming rule"));
+            };
+            match store.read_photo(&found).await?.photo {
+                Some(stored) => reference::load_photo(stored.bytes).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+async fn sync_user(
+    user: InputUser,
+    source: &SyncSource,
+    targets: &[Box<dyn PhotoStore>],
+    opts: &SyncOptions,
+) -> UserOutcome {
+    let keys = UserKeys::from(&user.record);
+    let result = |target: &str, action: Action, reason: &str| ResultRecord {
+        schema_version: SCHEMA_VERSION,
+        user: keys.clone(),
+        target: target.to_string(),
+        action,
+        reason: reason.to_string(),
+        verified: None,
+        photo: None,
+        error: None,
+    };
+    let mut outcome = UserOutcome {
+        records: Vec::new(),
+        errors: Vec::new(),
+        actions: Vec::new(),
+        is_user: true,
+    };
+    let src = match source_photo(source, &user.record).await {
+        Ok(Some(src)) => src,
+        Ok(None) => {
+            for target in targets {
+                outcome.actions.push(Action::Skipped);
+                outcome.records.push(OutputRecord::Result(result(
+                    target.name(),
+                    Action::Skipped,
+                    "no-source-photo",
+                )));
+            }
+            return outcome;
+        }
+        Err(e) => {
+            outcome.errors.push(e.class);
+            outcome.records.push(OutputRecord::Error(ErrorRecord {
+                schema_version: SCHEMA_VERSION,
+                user: Some(keys.clone()),
+                line: Some(user.line),
+                store: Some(source.name().to_string()),
+                error: error_info(&e),
+            }));
+            for target in targets {
+                outcome.actions.push(Action::Failed);
+                let mut failed = result(target.name(), Action::Failed, "source-unreadable");
+                failed.error = Some(error_info(&e));
+                outcome.records.push(OutputRecord::Result(failed));
+            }
+            return outcome;
+        }
+    };
+    let state_user = user_key(&user.record);
+    let results = join_all(targets.iter().map(|target| {
+        sync_target(
+            target.as_ref(),
+            &user.record,
+            state_user.as_deref(),
+            &src,
+            opts,
+        )
+    }))
+    .await;
+    for (mut record, error) in results {
+        record.user = keys.clone();
+        outcome.actions.push(record.action);
+        if let Some(class) = error {
+            outcome.errors.push(class);
+        }
+        outcome.records.push(OutputRecord::Result(record));
+    }
+    outcome
+}
+
+/// One user x one target. Returns the result and the error class when it failed.
+async fn sync_target(
+    target: &dyn PhotoStore,
+    record: &UserRecord,
+    state_user: Option<&str>,
+    src: &SourcePhoto,
+    opts: &SyncOptions,
+) -> (ResultRecord, Option<ErrorClass>) {
+    let name = target.name();
+    let done = |action: Action, reason: &str, verified: Option<bool>, photo: Option<PhotoInfo>| {
+        (
+            ResultRecord {
+                schema_version: SCHEMA_VERSION,
+                user: UserKeys::default(),
+                target: name.to_string(),
+                action,
+                reason: reason.to_string(),
+                verified,
+                photo,
+                error: None,
+            },
+            None,
+        )
+    };
+    let failed = |reason: &str, e: Error| {
+        let class = e.class;
+        (
+            ResultRecord {
+                schema_version: SCHEMA_VERSION,
+                user: UserKeys::default(),
+                target: name.to_string(),
+                action: Action::Failed,
+                reason: reason.to_string(),
+                verified: None,
+                photo: None,
+                error: Some(error_info(&e)),
+            },
+            Some(class),
+        )
+    };
+    let state = opts.state.as_ref().zip(state_user);
+    if !opts.force
+        && let Some((state, user)) = state
+        && state.contains(user, name, &src.info.sha256)
+    {
+        return done(Action::Skipped, "unchanged-since-last-run", None, None);
+    }
+    if !target.capabilities().can_write {
+        return failed(
+            "target-read-only",
+            Error::config(format!("the {name} store cannot be written"))
+                .with_hint("pick a target that accepts writes"),
+        );
+    }
+    let found = match target.resolve(record).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return failed(
+                "user-not-found",
+                Error::new(
+                    ErrorCode::UserNotFound,
+                    ErrorClass::NotFound,
+                    format!("the user was not found in {name}"),
+                )
+                .with_hint("check the identity keys; cloud matching works best with ObjectGUID"),
+            );
+        }
+        Err(e) => return failed("target-unreadable", e),
+    };
+    let current = match target.read_photo(&found).await {
+        Ok(read) => read.photo,
+        // Without knowing what is there, writing could clobber a newer photo: stop here.
+        Err(e) => return failed("target-unreadable", e),
+    };
+    let same = current
+        .as_ref()
+        .and_then(|p| photo::same_picture(&p.info, &src.info))
+        .is_some_and(|(same, _)| same);
+    let reason = match (&current, same, opts.force) {
+        (Some(_), true, false) => {
+            if let Some((state, user)) = state
+                && !opts.dry_run
+            {
+                state.record(user, name, &src.info.sha256).ok();
+            }
+            return done(Action::Skipped, "already-in-sync", None, None);
+        }
+        (Some(_), true, true) => "forced",
+        (Some(_), false, _) => "differs",
+        (None, _, _) => "missing-in-target",
+    };
+    match apply_write(target, &found, src, opts.dry_run).await {
+        Ok(Applied::WouldWrite) => done(Action::WouldUpdate, reason, None, None),
+        Ok(Applied::Written(info)) => {
+            if let Some((state, user)) = state {
+                state.record(user, name, &src.info.sha256).ok();
+            }
+            done(Action::Updated, reason, Some(true), Some(info))
+        }
+        Err(e) => failed(reason, e),
+    }
+}
+
+enum Applied {
+    WouldWrite,
+    Written(PhotoInfo),
+}
+
+/// The one place sync changes a store. `--dry-run` stops here; otherwise write, then read
+/// back and require the same picture.
+async fn apply_write(
+    target: &dyn PhotoStore,
+    user: &StoreUser,
+    src: &SourcePhoto,
+    dry_run: bool,
+) -> Result<Applied> {
+    if dry_run {
+        tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
+        return Ok(Applied::WouldWrite);
+    }
+    target.write_photo(user, src).await?;
+    let read_back = target.read_photo(user).await?.photo;
+    let Some(stored) = read_back else {
+        return Err(verify_failed(target.name(), "no photo"));
+    };
+    match photo::same_picture(&stored.info, &src.info) {
+        Some((true, _)) => Ok(Applied::Written(stored.info)),
+        Some((false, distance)) => Err(verify_failed(
+            target.name(),
+            &format!("a different picture (distance {distance})"),
+        )),
+        None => Err(verify_failed(target.name(), "an unreadable fingerprint")),
+    }
+}
+
+fn verify_failed(target: &str, what: &str) -> Error {
+    Error::new(
+        ErrorCode::VerifyFailed,
+        ErrorClass::Failed,
+        format!("{target} accepted the photo but reading it back gave {what}"),
+    )
+    .with_hint("the service may still be processing it: run status again in a few minutes")
+}

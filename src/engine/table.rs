@@ -1,0 +1,191 @@
+//! `--format table`: the same records as the JSON output, as aligned text for people.
+//! Rows stream like the JSON does; colour only when asked for (a terminal without NO_COLOR),
+//! and the text says everything without it.
+
+use std::io::{self, Write};
+
+use super::sink::RecordSink;
+use super::status::verdict_name;
+use super::sync::action_name;
+use crate::schema::{OutputRecord, StoreState, StoreStatus, UserKeys, Verdict};
+
+const USER_WIDTH: usize = 32;
+const WORD_WIDTH: usize = 18;
+
+pub struct TableSink<W: Write + Send> {
+    out: W,
+    color: bool,
+    header: Option<&'static str>,
+}
+
+impl<W: Write + Send> TableSink<W> {
+    pub fn new(out: W, color: bool) -> Self {
+        TableSink {
+            out,
+            color,
+            header: None,
+        }
+    }
+
+    fn header(&mut self, kind: &'static str, columns: &str) -> io::Result<()> {
+        if self.header != Some(kind) {
+            self.header = Some(kind);
+            writeln!(self.out, "{columns}")?;
+        }
+        Ok(())
+    }
+
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Colour a padded word so alignment survives the escape codes.
+fn padded(word: &str) -> String {
+    format!("{word:<WORD_WIDTH$}")
+}
+
+pub fn user_label(user: &UserKeys) -> String {
+    let label = user
+        .user_principal_name
+        .clone()
+        .or_else(|| user.sam_account_name.clone())
+        .or_else(|| user.mail.clone())
+        .or_else(|| user.object_guid.clone())
+        .or_else(|| user.employee_id.clone())
+        .unwrap_or_else(|| "-".to_string());
+    truncate(&label, USER_WIDTH)
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('~');
+    out
+}
+
+fn store_cell(status: &StoreStatus, reference: Option<&str>) -> String {
+    let word = match (status.state, status.matches_reference) {
+        (StoreState::Present, _) if reference == Some(status.store.as_str()) => "reference",
+        (StoreState::Present, Some(true)) => "same",
+        (StoreState::Present, Some(false)) => "DIFFERENT",
+        (StoreState::Present, None) => "present",
+        (StoreState::Absent, _) => {
+            if status.details.get("userFound") == Some(&serde_json::Value::Bool(false)) {
+                "no-user"
+            } else {
+                "absent"
+            }
+        }
+        (StoreState::Error, _) => "ERROR",
+        (StoreState::NotApplicable, _) => "n/a",
+    };
+    format!("{}={word}", status.store)
+}
+
+impl<W: Write + Send> RecordSink for TableSink<W> {
+    fn emit(&mut self, record: &OutputRecord) -> io::Result<()> {
+        match record {
+            OutputRecord::Status(s) => {
+                self.header(
+                    "status",
+                    &format!(
+                        "{:<USER_WIDTH$} {:<WORD_WIDTH$} {:<40} FINDING",
+                        "USER", "VERDICT", "STORES"
+                    ),
+                )?;
+                let color = match s.verdict {
+                    Verdict::InSync | Verdict::NoPhoto => "32",
+                    Verdict::Error => "31",
+                    _ => "33",
+                };
+                let verdict = self.paint(&padded(verdict_name(s.verdict)), color);
+                let stores: Vec<String> = s
+                    .stores
+                    .iter()
+                    .map(|st| store_cell(st, s.reference.as_deref()))
+                    .collect();
+                let finding = match s.findings.as_slice() {
+                    [] => String::new(),
+                    [one] => one.message.clone(),
+                    [first, rest @ ..] => format!("{} (+{} more)", first.message, rest.len()),
+                };
+                writeln!(
+                    self.out,
+                    "{:<USER_WIDTH$} {verdict} {:<40} {}",
+                    user_label(&s.user),
+                    stores.join(" "),
+                    truncate(&finding, 100)
+                )?;
+            }
+            OutputRecord::Result(r) => {
+                self.header(
+                    "result",
+                    &format!(
+                        "{:<USER_WIDTH$} {:<12} {:<WORD_WIDTH$} REASON",
+                        "USER", "TARGET", "ACTION"
+                    ),
+                )?;
+                let color = match r.action {
+                    crate::schema::Action::Failed => "31",
+                    crate::schema::Action::Updated => "32",
+                    _ => "33",
+                };
+                let action = self.paint(&padded(action_name(r.action)), color);
+                let mut reason = r.reason.clone();
+                if let Some(e) = &r.error {
+                    reason.push_str(": ");
+                    reason.push_str(&e.message);
+                }
+                writeln!(
+                    self.out,
+                    "{:<USER_WIDTH$} {:<12} {action} {}",
+                    user_label(&r.user),
+                    truncate(&r.target, 12),
+                    reason
+                )?;
+            }
+            OutputRecord::Error(e) => {
+                let label = self.paint("error", "31");
+                let mut line = format!("{label}: {}", e.error.message);
+                if let Some(user) = &e.user {
+                    line.push_str(&format!(" [{}]", user_label(user)));
+                }
+                writeln!(self.out, "{line}")?;
+                if let Some(hint) = &e.error.hint {
+                    writeln!(self.out, "  hint: {hint}")?;
+                }
+            }
+            OutputRecord::Finding(f) => {
+                writeln!(self.out, "note: {}", f.finding.message)?;
+                writeln!(self.out, "  hint: {}", f.finding.hint)?;
+            }
+            OutputRecord::Summary(s) => {
+                let counts: Vec<String> =
+                    s.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                writeln!(
+                    self.out,
+                    "\n{} users: {} (exit code {}, {} ms)",
+                    s.users,
+                    if counts.is_empty() {
+                        "nothing to report".to_string()
+                    } else {
+                        counts.join(", ")
+                    },
+                    s.exit_code,
+                    s.duration_ms
+                )?;
+            }
+            OutputRecord::Progress(p) => {
+                writeln!(self.out, "progress: {} {} done", p.phase, p.done)?;
+            }
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,95 @@
+//! Field-name normalisation shared by the readers: PowerShell, Get-ADUser, Excel and our own
+//! camelCase spellings of the same user properties all map to one `UserRecord`.
+
+use serde_json::{Map, Value};
+
+use crate::schema::UserRecord;
+
+/// The `UserRecord` field a column or JSON property means, case-insensitively.
+pub(crate) fn canonical_field(name: &str) -> Option<&'static str> {
+    let lower = name.trim().to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "userprincipalname" | "upn" => "userPrincipalName",
+        "objectguid" | "guid" => "objectGuid",
+        "samaccountname" | "sam" => "samAccountName",
+        "mail" | "email" | "emailaddress" => "mail",
+        "employeeid" | "employeenumber" => "employeeId",
+        "distinguishedname" | "dn" => "distinguishedName",
+        "thumbnailphoto" => "thumbnailPhoto",
+        "photopath" | "fullname" | "path" => "photoPath",
+        _ => return None,
+    })
+}
+
+/// Rewrite a JSON object's properties to the canonical names and shapes, dropping unknown
+/// ones: ObjectGUID as `{"Guid": "..."}` (Windows PowerShell) becomes its string, numbers
+/// become strings, byte arrays wrapped as `{"value": [...]}` are unwrapped, empty values drop.
+pub fn normalize_json_record(object: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (key, value) in object {
+        let Some(field) = canonical_field(&key) else {
+            continue;
+        };
+        if out.contains_key(field) {
+            continue;
+        }
+        let value = match field {
+            "thumbnailPhoto" => photo_value(value),
+            "objectGuid" => guid_value(value),
+            _ => text_value(value),
+        };
+        if let Some(value) = value {
+            out.insert(field.to_string(), value);
+        }
+    }
+    out
+}
+
+fn text_value(value: Value) -> Option<Value> {
+    match value {
+        Value::String(s) => {
+            let t = s.trim();
+            (!t.is_empty()).then(|| Value::String(t.to_string()))
+        }
+        Value::Number(n) => Some(Value::String(n.to_string())),
+        Value::Null => None,
+        // Leave other shapes for serde to reject with a clear type error.
+        other => Some(other),
+    }
+}
+
+fn guid_value(value: Value) -> Option<Value> {
+    match value {
+        Value::Object(map) => map
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("guid") || k.eq_ignore_ascii_case("value"))
+            .and_then(|(_, v)| text_value(v)),
+        other => text_value(other),
+    }
+}
+
+fn photo_value(value: Value) -> Option<Value> {
+    match value {
+        Value::Object(map) => map
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+            .and_then(|(_, v)| photo_value(v)),
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::Array(a) if a.is_empty() => None,
+        Value::Null => None,
+        other => Some(other),
+    }
+}
+
+/// Whether a record names a user any store could look up.
+pub fn has_identity(record: &UserRecord) -> bool {
+    [
+        &record.user_principal_name,
+        &record.object_guid,
+        &record.sam_account_name,
+        &record.mail,
+        &record.employee_id,
+    ]
+    .iter()
+    .any(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+}

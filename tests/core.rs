@@ -1,0 +1,23 @@
+//! The core integration tests: input readers, the folder and memory stores (with the
+//! conformance suite), the status and sync engine, the CLI binary, and the schema snapshot.
+//! One test binary (ripgrep's habit) with a module per concern.
+
+#[path = "core/support.rs"]
+mod support;
+
+#[path = "core/cli.rs"]
+mod cli;
+#[path = "core/conformance.rs"]
+mod conformance;
+#[path = "core/examples.rs"]
+mod examples;
+#[path = "core/folder.rs"]
+mod folder;
+#[path = "core/input.rs"]
+mod input;
+#[path = "core/schema.rs"]
+mod schema;
+#[path = "core/status.rs"]
+mod status;
+#[path = "core/sync.rs"]
+mod sync;

@@ -1,0 +1,227 @@
+//! The `photosync` binary end to end: stdout is JSON Lines, messages go to stderr, exit
+//! codes follow DESIGN §5, secrets never show up.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::support::{jpeg, png};
+
+fn photosync(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run photosync");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("photosync output")
+}
+
+/// Every stdout line parses as JSON with `type` and `schemaVersion`.
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            assert!(v["type"].is_string(), "no type: {line}");
+            assert_eq!(v["schemaVersion"], 1, "no schemaVersion: {line}");
+            v
+        })
+        .collect()
+}
+
+fn of_type<'a>(lines: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    lines.iter().filter(|v| v["type"] == kind).collect()
+}
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("photos")).expect("mkdir");
+    std::fs::write(dir.path().join("ann.png"), png(1, 300)).expect("write");
+    std::fs::write(dir.path().join("photos/ann.jpg"), jpeg(1, 96)).expect("write");
+    std::fs::write(dir.path().join("photos/bob.jpg"), jpeg(2, 96)).expect("write");
+    dir
+}
+
+#[test]
+fn status_from_stdin_writes_json_lines_and_exits_0() {
+    let dir = setup();
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    let stdin = format!(
+        "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\nnot json\n{{\"SamAccountName\":\"carol\"}}\n",
+        dir.path().join("ann.png").display()
+    );
+    let out = photosync(&["status", "--stores", &stores], stdin.as_bytes(), &[]);
+    let lines = json_lines(&out);
+    let statuses = of_type(&lines, "status");
+    assert_eq!(statuses.len(), 2, "{lines:#?}");
+    let ann = statuses
+        .iter()
+        .find(|s| s["user"]["samAccountName"] == "ann")
+        .expect("ann's status");
+    assert_eq!(ann["verdict"], "in-sync");
+    let errors = of_type(&lines, "error");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["code"], "bad-input-line");
+    assert_eq!(errors[0]["line"], 2);
+    assert_eq!(of_type(&lines, "finding").len(), 1, "bob.jpg is unmatched");
+    let summary = of_type(&lines, "summary");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(lines.last(), Some(summary[0]), "summary is last");
+    assert_eq!(out.status.code(), Some(1), "the bad line makes it exit 1");
+}
+
+#[test]
+fn csv_status_with_table_format_is_readable_text() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("users.csv"),
+        "SamAccountName;PhotoPath\nann;ann.png\nbob;ann.png\n",
+    )
+    .expect("write");
+    let csv = dir.path().join("users.csv");
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    let out = photosync(
+        &[
+            "status",
+            "--csv",
+            csv.to_str().expect("utf-8"),
+            "--stores",
+            &stores,
+            "--format",
+            "table",
+            "--fail-on-drift",
+        ],
+        b"",
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("USER"), "{text}");
+    assert!(
+        text.contains("in-sync") && text.contains("differs"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "NO_COLOR means no escape codes: {text}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--fail-on-drift with bob differing"
+    );
+}
+
+#[test]
+fn unavailable_store_is_exit_2_with_message_on_stderr() {
+    let out = photosync(&["status", "--stores", "graph"], b"", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not available"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["code"], "not-available");
+}
+
+#[test]
+fn bad_config_file_is_exit_2_and_secrets_never_leak() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("photosync.conf");
+    std::fs::write(
+        &conf,
+        "PHOTOSYNC_CLIENT_SECRET=hunter2-secret\nPHOTOSYNC_TENNANT=x\n",
+    )
+    .expect("write");
+    let out = photosync(
+        &["status", "--stores", "folder:/tmp", "-vv"],
+        b"",
+        &[("PHOTOSYNC_CONFIG", conf.to_str().expect("utf-8"))],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("PHOTOSYNC_TENNANT"), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
+}
+
+#[test]
+fn sync_dry_run_writes_nothing_and_reports_would_update() {
+    let dir = setup();
+    let out_dir = dir.path().join("export");
+    let targets = format!("folder:{}:{{samAccountName}}.jpg", out_dir.display());
+    let stdin = format!(
+        "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n",
+        dir.path().join("ann.png").display()
+    );
+    let out = photosync(
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            &targets,
+            "--dry-run",
+        ],
+        stdin.as_bytes(),
+        &[],
+    );
+    let lines = json_lines(&out);
+    let results = of_type(&lines, "result");
+    assert_eq!(results.len(), 1, "{lines:#?}");
+    assert_eq!(results[0]["action"], "would-update");
+    assert!(!out_dir.join("ann.jpg").exists());
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = photosync(
+        &["sync", "--source", "input", "--targets", &targets],
+        stdin.as_bytes(),
+        &[],
+    );
+    let lines = json_lines(&out);
+    assert_eq!(of_type(&lines, "result")[0]["action"], "updated");
+    assert!(out_dir.join("ann.jpg").exists());
+}
+
+#[test]
+fn help_lists_environment_variables_and_exit_codes() {
+    let out = photosync(&["--help"], b"", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (name, _) in photosync::settings::ENV_VARS {
+        assert!(text.contains(name), "--help lacks {name}");
+    }
+    assert!(text.contains("Exit codes"), "{text}");
+}
+
+#[test]
+fn progress_json_goes_to_stdout_as_records() {
+    let dir = setup();
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    let out = photosync(
+        &["status", "--stores", &stores, "--progress", "json"],
+        b"{\"sam\":\"ann\"}\n",
+        &[],
+    );
+    let lines = json_lines(&out);
+    assert!(!of_type(&lines, "progress").is_empty(), "{lines:#?}");
+}

@@ -1,0 +1,227 @@
+//! Input readers: every malformed line or row becomes a clear error record with its line
+//! number, and the records after it are still read.
+
+use std::io::Cursor;
+
+use base64::Engine as _;
+use photosync::input::{self, InputEvent};
+use photosync::schema::{ErrorCode, PhotoBytes};
+
+use crate::support::{collect_input, raw_jsonl};
+
+fn users(events: &[InputEvent]) -> Vec<(u64, &photosync::schema::UserRecord)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InputEvent::User(u) => Some((u.line, &u.record)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn errors(events: &[InputEvent]) -> Vec<(Option<u64>, ErrorCode, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InputEvent::Error(r) => Some((r.line, r.error.code, r.error.message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn csv(text: &str) -> Vec<InputEvent> {
+    collect_input(input::from_csv(Cursor::new(text.as_bytes().to_vec()), None).expect("csv header"))
+}
+
+#[test]
+fn bad_json_line_is_reported_with_its_line_and_the_run_goes_on() {
+    let events = collect_input(raw_jsonl(
+        "{\"userPrincipalName\":\"a@contoso.com\"}\n{not json\n[1,2]\n\n{\"upn\":\"b@contoso.com\"}\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert_eq!((errs[0].0, errs[0].1), (Some(2), ErrorCode::BadInputLine));
+    assert!(errs[0].2.contains("not valid JSON"), "{}", errs[0].2);
+    assert_eq!((errs[1].0, errs[1].1), (Some(3), ErrorCode::BadInputLine));
+    let found = users(&events);
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[1].0, 5, "blank lines still count for line numbers");
+    assert_eq!(
+        found[1].1.user_principal_name.as_deref(),
+        Some("b@contoso.com")
+    );
+}
+
+#[test]
+fn record_without_identity_is_a_no_identity_error() {
+    let events = collect_input(raw_jsonl(
+        "{\"PhotoPath\":\"x.jpg\",\"Department\":\"Sales\"}\n{\"mail\":\"c@contoso.com\"}\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1);
+    assert_eq!((errs[0].0, errs[0].1), (Some(1), ErrorCode::NoIdentity));
+    assert_eq!(users(&events).len(), 1);
+}
+
+#[test]
+fn get_aduser_shapes_are_understood() {
+    // Windows PowerShell 5.1: ObjectGUID as an object, thumbnailPhoto as a byte array,
+    // property names in PascalCase and odd casing, extra properties.
+    let line = r#"{"DistinguishedName":"CN=Ann,DC=contoso,DC=com","Enabled":true,"ObjectGUID":{"Guid":"0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d"},"SAMACCOUNTNAME":"ann","UserPrincipalName":"ann@contoso.com","thumbnailPhoto":[255,216,255,224],"EmployeeID":4711}"#;
+    let events = collect_input(raw_jsonl(&format!("{line}\n")));
+    let found = users(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    let user = found[0].1;
+    assert_eq!(
+        user.object_guid.as_deref(),
+        Some("0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d")
+    );
+    assert_eq!(user.sam_account_name.as_deref(), Some("ann"));
+    assert_eq!(user.employee_id.as_deref(), Some("4711"));
+    assert_eq!(
+        user.thumbnail_photo,
+        Some(PhotoBytes::Bytes(vec![255, 216, 255, 224]))
+    );
+}
+
+#[test]
+fn powershell_7_base64_photo_and_string_guid() {
+    let b64 = base64::engine::general_purpose::STANDARD.encode([1u8, 2, 3]);
+    let line = format!(
+        "{{\"ObjectGUID\":\"0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d\",\"thumbnailPhoto\":\"{b64}\",\"mail\":null}}\n"
+    );
+    let events = collect_input(raw_jsonl(&line));
+    let found = users(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    assert_eq!(found[0].1.thumbnail_photo, Some(PhotoBytes::Base64(b64)));
+    assert_eq!(found[0].1.mail, None);
+}
+
+#[test]
+fn wrong_field_type_is_a_bad_line_not_a_crash() {
+    let events = collect_input(raw_jsonl(
+        "{\"upn\":\"a@contoso.com\",\"thumbnailPhoto\":12}\n{\"upn\":\"b@contoso.com\"}\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{events:?}");
+    assert_eq!((errs[0].0, errs[0].1), (Some(1), ErrorCode::BadInputLine));
+    assert_eq!(users(&events).len(), 1);
+}
+
+#[test]
+fn utf16_input_is_refused_with_a_hint() {
+    let bytes = b"\xff\xfe{\0\"\0".to_vec();
+    let events = collect_input(input::from_json_lines(Cursor::new(bytes)));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].2.contains("UTF-16"), "{}", errs[0].2);
+}
+
+#[test]
+fn duplicate_users_are_reported_once_and_not_processed_twice() {
+    let events = collect_input(raw_jsonl(concat!(
+        "{\"upn\":\"Ann@Contoso.com\",\"sam\":\"ann\"}\n",
+        "{\"userPrincipalName\":\"ann@contoso.com\"}\n",
+        "{\"SamAccountName\":\"ANN\"}\n",
+        "{\"ObjectGUID\":\"{0B6F0F5E-8F7C-4A2B-9C1D-2E3F4A5B6C7D}\"}\n",
+        "{\"ObjectGUID\":\"0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d\"}\n",
+    )));
+    let errs = errors(&events);
+    assert_eq!(
+        errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        vec![
+            (Some(2), ErrorCode::DuplicateUser),
+            (Some(3), ErrorCode::DuplicateUser),
+            (Some(5), ErrorCode::DuplicateUser),
+        ]
+    );
+    assert!(errs[0].2.contains("line 1"), "{}", errs[0].2);
+    assert_eq!(users(&events).len(), 2);
+}
+
+#[test]
+fn csv_with_bom_semicolons_and_odd_header_case() {
+    let events = csv(
+        "\u{feff}userprincipalname;SAMAccountName;Department;PHOTOPATH\r\nann@contoso.com;ann;Sales;photos/ann.jpg\r\nbob@contoso.com;bob;IT;\r\n",
+    );
+    let found = users(&events);
+    assert_eq!(found.len(), 2, "{events:?}");
+    assert_eq!(found[0].0, 2, "header is row 1");
+    assert_eq!(
+        found[0].1.user_principal_name.as_deref(),
+        Some("ann@contoso.com")
+    );
+    assert_eq!(found[0].1.photo_path.as_deref(), Some("photos/ann.jpg"));
+    assert_eq!(found[1].1.photo_path, None, "empty cells are absent values");
+}
+
+#[test]
+fn csv_row_without_identity_is_an_error_with_its_row_number() {
+    let events = csv(concat!(
+        "UserPrincipalName,Mail,PhotoPath\n",
+        "ann@contoso.com,,a.jpg\n",
+        ",,orphan.jpg\n",
+        "bob@contoso.com,,b.jpg\n",
+    ));
+    let errs = errors(&events);
+    assert!(
+        errs.iter()
+            .any(|e| e.0 == Some(3) && e.1 == ErrorCode::NoIdentity),
+        "{errs:?}"
+    );
+    assert_eq!(users(&events).len(), 2, "{events:?}");
+    assert_eq!(users(&events)[1].0, 4);
+}
+
+#[test]
+fn csv_that_is_not_utf8_is_a_bad_row_with_a_hint() {
+    let mut bytes = b"UserPrincipalName,Mail\nann@contoso.com,a@x\n".to_vec();
+    bytes.extend_from_slice(b"j\xf6rg@contoso.com,j@x\ncarl@contoso.com,c@x\n");
+    let events = collect_input(input::from_csv(Cursor::new(bytes), None).expect("header"));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{events:?}");
+    assert_eq!((errs[0].0, errs[0].1), (Some(3), ErrorCode::BadCsvRow));
+    assert_eq!(users(&events).len(), 2);
+}
+
+#[test]
+fn csv_without_identity_columns_is_a_config_error() {
+    let err = match input::from_csv(Cursor::new(b"Name,Photo\nAnn,a.jpg\n".to_vec()), None) {
+        Ok(_) => panic!("expected a config error"),
+        Err(e) => e,
+    };
+    assert_eq!(err.class, photosync::error::ErrorClass::Config);
+    assert!(err.hint.is_some());
+}
+
+#[test]
+fn csv_photo_paths_are_relative_to_the_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("users.csv");
+    std::fs::write(&path, "UPN,PhotoPath\nann@contoso.com,pics/ann.jpg\n").expect("write");
+    let args = photosync::cli::InputArgs {
+        csv: Some(path),
+        ..Default::default()
+    };
+    let events: Vec<_> = input::open(&args).expect("open").collect();
+    let found = users(&events);
+    assert_eq!(
+        found[0].1.photo_path.as_deref(),
+        Some(dir.path().join("pics/ann.jpg").to_str().expect("utf-8"))
+    );
+}
+
+#[test]
+fn csv_reader_yields_every_row_of_a_100k_user_file_without_false_duplicates() {
+    // The reader is an iterator: rows come one at a time (the engine pulls them through a
+    // bounded channel), and 100k distinct users are all distinct to the deduplicator.
+    let rows = 100_000;
+    let mut text = String::from("UserPrincipalName,SamAccountName\n");
+    for i in 0..rows {
+        text.push_str(&format!("user{i}@contoso.com,user{i}\n"));
+    }
+    let mut stream = input::from_csv(Cursor::new(text.into_bytes()), None).expect("header");
+    let first: Vec<_> = stream.by_ref().take(3).collect();
+    assert_eq!(users(&first).len(), 3);
+    assert_eq!(stream.count(), rows - 3);
+}

@@ -1,0 +1,175 @@
+//! Shared test helpers: photos generated in code (no network, no fixtures to rot), users,
+//! and running the engine into a vector of records.
+
+#![allow(dead_code)]
+
+use std::io::Cursor;
+
+use image::{ImageFormat, Rgb, RgbImage};
+use photosync::engine::{self, CollectSink, StatusOptions, SyncOptions, SyncSource};
+use photosync::input;
+use photosync::schema::{OutputRecord, ResultRecord, StatusRecord, SummaryRecord, UserRecord};
+use photosync::store::PhotoStore;
+
+/// A tiny deterministic generator, so "person 3" is the same picture in every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u8 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as u8
+    }
+}
+
+/// A portrait-like picture unique to `person`: a smooth random background and a head.
+pub fn portrait(person: u64, width: u32, height: u32) -> RgbImage {
+    let mut rng = Lcg(person.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5151);
+    const GRID: usize = 5;
+    let cells: Vec<[u8; 3]> = (0..GRID * GRID)
+        .map(|_| [rng.next(), rng.next(), rng.next()])
+        .collect();
+    let head = [rng.next(), rng.next() / 2 + 100, rng.next() / 2 + 60];
+    let (hx, hy) = (0.35 + f64::from(rng.next()) / 850.0, 0.4);
+    RgbImage::from_fn(width, height, |x, y| {
+        let fx = f64::from(x) / f64::from(width) * (GRID - 1) as f64;
+        let fy = f64::from(y) / f64::from(height) * (GRID - 1) as f64;
+        let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(GRID - 1), (y0 + 1).min(GRID - 1));
+        let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
+        let mut px = [0u8; 3];
+        for (c, out) in px.iter_mut().enumerate() {
+            let v = |gx: usize, gy: usize| f64::from(cells[gy * GRID + gx][c]);
+            let top = v(x0, y0) * (1.0 - tx) + v(x1, y0) * tx;
+            let bottom = v(x0, y1) * (1.0 - tx) + v(x1, y1) * tx;
+            *out = (top * (1.0 - ty) + bottom * ty) as u8;
+        }
+        let (nx, ny) = (
+            f64::from(x) / f64::from(width) - hx,
+            f64::from(y) / f64::from(height) - hy,
+        );
+        if nx * nx / 0.03 + ny * ny / 0.05 < 1.0 {
+            px = head;
+        }
+        Rgb(px)
+    })
+}
+
+pub fn encode(image: &RgbImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, format).expect("encode test image");
+    out.into_inner()
+}
+
+pub fn jpeg(person: u64, size: u32) -> Vec<u8> {
+    encode(&portrait(person, size, size), ImageFormat::Jpeg)
+}
+
+pub fn png(person: u64, size: u32) -> Vec<u8> {
+    encode(&portrait(person, size, size), ImageFormat::Png)
+}
+
+pub fn upn(name: &str) -> UserRecord {
+    UserRecord {
+        user_principal_name: Some(format!("{name}@contoso.com")),
+        ..Default::default()
+    }
+}
+
+pub fn with_sam(name: &str) -> UserRecord {
+    UserRecord {
+        sam_account_name: Some(name.to_string()),
+        user_principal_name: Some(format!("{name}@contoso.com")),
+        ..Default::default()
+    }
+}
+
+/// Users as a JSON Lines input stream.
+pub fn jsonl(users: &[UserRecord]) -> input::InputStream {
+    let text: String = users
+        .iter()
+        .map(|u| {
+            let mut v = serde_json::to_value(u).expect("user json");
+            if let Some(photo) = &u.thumbnail_photo {
+                v["thumbnailPhoto"] = serde_json::to_value(photo).expect("photo json");
+            }
+            format!("{v}\n")
+        })
+        .collect();
+    input::from_json_lines(Cursor::new(text.into_bytes()))
+}
+
+pub fn raw_jsonl(text: &str) -> input::InputStream {
+    input::from_json_lines(Cursor::new(text.as_bytes().to_vec()))
+}
+
+pub fn collect_input(stream: input::InputStream) -> Vec<input::InputEvent> {
+    stream.collect()
+}
+
+pub async fn status(
+    input: input::InputStream,
+    stores: &[Box<dyn PhotoStore>],
+) -> (Vec<OutputRecord>, SummaryRecord) {
+    let mut sink = CollectSink::default();
+    let summary = engine::run_status(input, stores, &StatusOptions::default(), &mut sink).await;
+    (sink.records, summary)
+}
+
+pub async fn sync(
+    input: input::InputStream,
+    source: &SyncSource,
+    targets: &[Box<dyn PhotoStore>],
+    opts: &SyncOptions,
+) -> (Vec<OutputRecord>, SummaryRecord) {
+    let mut sink = CollectSink::default();
+    let summary = engine::run_sync(input, source, targets, opts, &mut sink).await;
+    (sink.records, summary)
+}
+
+pub fn statuses(records: &[OutputRecord]) -> Vec<&StatusRecord> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            OutputRecord::Status(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn results(records: &[OutputRecord]) -> Vec<&ResultRecord> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            OutputRecord::Result(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn errors(records: &[OutputRecord]) -> Vec<&photosync::schema::ErrorRecord> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            OutputRecord::Error(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The status record of the user with this UPN.
+pub fn status_of<'a>(records: &'a [OutputRecord], upn: &str) -> &'a StatusRecord {
+    statuses(records)
+        .into_iter()
+        .find(|s| s.user.user_principal_name.as_deref() == Some(upn))
+        .unwrap_or_else(|| panic!("no status record for {upn} in {records:#?}"))
+}
+
+pub fn result_of<'a>(records: &'a [OutputRecord], upn: &str, target: &str) -> &'a ResultRecord {
+    results(records)
+        .into_iter()
+        .find(|r| r.user.user_principal_name.as_deref() == Some(upn) && r.target == target)
+        .unwrap_or_else(|| panic!("no {target} result for {upn} in {records:#?}"))
+}

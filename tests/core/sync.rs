@@ -1,0 +1,296 @@
+//! `sync` through the engine: skip when in sync, dry-run writes nothing, re-runs write
+//! nothing, verification, state file, failures per user.
+
+use photosync::engine::{SyncOptions, SyncSource, SyncState};
+use photosync::schema::{Action, PhotoBytes, UserRecord};
+use photosync::store::folder::{FolderStore, NamingRule};
+use photosync::store::memory::MemoryStore;
+use photosync::store::{PhotoStore, StoreRole};
+
+use crate::support::{jpeg, jsonl, png, result_of, sync, upn, with_sam};
+
+fn with_photo(name: &str, person: u64) -> UserRecord {
+    UserRecord {
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(person, 300))),
+        ..upn(name)
+    }
+}
+
+/// A memory target shared with the test so it can look inside after the run.
+fn target(users: &[(&str, Option<Vec<u8>>)]) -> std::sync::Arc<MemoryStore> {
+    let store = MemoryStore::new();
+    for (upn, photo) in users {
+        store.add_user(upn, photo.clone());
+    }
+    std::sync::Arc::new(store)
+}
+
+struct Shared(std::sync::Arc<MemoryStore>);
+
+#[async_trait::async_trait]
+impl PhotoStore for Shared {
+    fn name(&self) -> &str {
+        "graph"
+    }
+    fn capabilities(&self) -> photosync::store::Capabilities {
+        self.0.capabilities()
+    }
+    async fn resolve(
+        &self,
+        user: &UserRecord,
+    ) -> photosync::error::Result<Option<photosync::store::StoreUser>> {
+        self.0.resolve(user).await
+    }
+    async fn read_photo(
+        &self,
+        user: &photosync::store::StoreUser,
+    ) -> photosync::error::Result<photosync::store::PhotoRead> {
+        self.0.read_photo(user).await
+    }
+    async fn write_photo(
+        &self,
+        user: &photosync::store::StoreUser,
+        photo: &photosync::photo::SourcePhoto,
+    ) -> photosync::error::Result<()> {
+        self.0.write_photo(user, photo).await
+    }
+}
+
+fn users() -> Vec<UserRecord> {
+    vec![
+        with_photo("ann", 1),   // target has the same picture (smaller re-encode)
+        with_photo("bob", 2),   // target has a different picture
+        with_photo("carol", 3), // target has none
+        upn("dave"),            // no source photo
+        with_photo("erin", 5),  // not in the target
+    ]
+}
+
+fn graph() -> std::sync::Arc<MemoryStore> {
+    target(&[
+        ("ann@contoso.com", Some(jpeg(1, 96))),
+        ("bob@contoso.com", Some(jpeg(8, 96))),
+        ("carol@contoso.com", None),
+        ("dave@contoso.com", None),
+    ])
+}
+
+#[tokio::test]
+async fn sync_skips_in_sync_writes_the_rest_and_verifies() {
+    let store = graph();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let (records, summary) = sync(
+        jsonl(&users()),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "graph");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Skipped, "already-in-sync")
+    );
+    let bob = result_of(&records, "bob@contoso.com", "graph");
+    assert_eq!(
+        (bob.action, bob.reason.as_str()),
+        (Action::Updated, "differs")
+    );
+    assert_eq!(bob.verified, Some(true));
+    assert!(bob.photo.as_ref().is_some_and(|p| p.width <= 648));
+    let carol = result_of(&records, "carol@contoso.com", "graph");
+    assert_eq!(
+        (carol.action, carol.reason.as_str()),
+        (Action::Updated, "missing-in-target")
+    );
+    let dave = result_of(&records, "dave@contoso.com", "graph");
+    assert_eq!(
+        (dave.action, dave.reason.as_str()),
+        (Action::Skipped, "no-source-photo")
+    );
+    let erin = result_of(&records, "erin@contoso.com", "graph");
+    assert_eq!(erin.action, Action::Failed);
+    assert_eq!(
+        erin.error.as_ref().map(|e| e.code),
+        Some(photosync::schema::ErrorCode::UserNotFound)
+    );
+    assert_eq!(store.writes(), 2);
+    assert_eq!(summary.counts.get("updated"), Some(&2));
+    assert_eq!(summary.exit_code, 1, "erin failed");
+
+    // A re-run writes nothing: everything is now the same picture.
+    let (records, _) = sync(
+        jsonl(&users()),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    assert_eq!(store.writes(), 2, "re-run must not write again");
+    for name in ["ann", "bob", "carol"] {
+        let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
+        assert_eq!(
+            (r.action, r.reason.as_str()),
+            (Action::Skipped, "already-in-sync")
+        );
+    }
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing_and_says_would_update() {
+    let store = graph();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let opts = SyncOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let (records, summary) = sync(jsonl(&users()), &SyncSource::Input, &targets, &opts).await;
+    assert_eq!(store.writes(), 0);
+    assert_eq!(
+        store.photo_of("bob@contoso.com"),
+        Some(jpeg(8, 96)),
+        "dry-run left bob's photo alone"
+    );
+    for name in ["bob", "carol"] {
+        let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
+        assert_eq!(r.action, Action::WouldUpdate);
+    }
+    assert_eq!(summary.counts.get("would-update"), Some(&2));
+}
+
+#[tokio::test]
+async fn force_rewrites_the_same_picture() {
+    let store = graph();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let opts = SyncOptions {
+        force: true,
+        ..Default::default()
+    };
+    let (records, _) = sync(
+        jsonl(&[with_photo("ann", 1)]),
+        &SyncSource::Input,
+        &targets,
+        &opts,
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "graph");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Updated, "forced")
+    );
+    assert_eq!(store.writes(), 1);
+}
+
+#[tokio::test]
+async fn state_file_skips_unchanged_users_without_reading_the_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state_path = dir.path().join("state.jsonl");
+    let store = graph();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let opts = SyncOptions {
+        state: Some(SyncState::open(&state_path).expect("state")),
+        ..Default::default()
+    };
+    sync(jsonl(&users()), &SyncSource::Input, &targets, &opts).await;
+    assert_eq!(store.writes(), 2);
+    drop(opts);
+    // Someone replaces bob's cloud photo; the state file still says bob's source is done,
+    // so a state-based re-run skips him without looking (that is the point of --state).
+    store.add_user("bob@contoso.com", Some(jpeg(8, 96)));
+    let opts = SyncOptions {
+        state: Some(SyncState::open(&state_path).expect("state")),
+        ..Default::default()
+    };
+    let (records, _) = sync(jsonl(&users()), &SyncSource::Input, &targets, &opts).await;
+    for name in ["ann", "bob", "carol"] {
+        let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
+        assert_eq!(
+            (r.action, r.reason.as_str()),
+            (Action::Skipped, "unchanged-since-last-run"),
+            "{name}"
+        );
+    }
+    assert_eq!(store.writes(), 2);
+    // A changed source photo is not in the state: it is written.
+    let (records, _) = sync(
+        jsonl(&[with_photo("bob", 6)]),
+        &SyncSource::Input,
+        &targets,
+        &opts,
+    )
+    .await;
+    assert_eq!(
+        result_of(&records, "bob@contoso.com", "graph").action,
+        Action::Updated
+    );
+}
+
+#[tokio::test]
+async fn folder_source_to_folder_target_exports_and_reports_missing_sources() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src_dir = dir.path().join("hr");
+    std::fs::create_dir_all(&src_dir).expect("mkdir");
+    std::fs::write(src_dir.join("ANN.png"), png(1, 500)).expect("write");
+    let source = SyncSource::Store(Box::new(
+        FolderStore::open(
+            src_dir,
+            NamingRule::parse("{samAccountName}.*").expect("rule"),
+            StoreRole::Read,
+        )
+        .expect("open"),
+    ));
+    let out = dir.path().join("export");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(
+        FolderStore::open(
+            out.clone(),
+            NamingRule::parse("{userPrincipalName}.jpg").expect("rule"),
+            StoreRole::Target,
+        )
+        .expect("open"),
+    )];
+    let (records, _) = sync(
+        jsonl(&[with_sam("ann"), with_sam("bob")]),
+        &source,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "folder");
+    assert_eq!(ann.action, Action::Updated);
+    let written = std::fs::read(out.join("ann@contoso.com.jpg")).expect("exported");
+    let info = photosync::photo::inspect(&written, &Default::default()).expect("jpeg");
+    assert_eq!((info.format.as_str(), info.width), ("jpeg", 500));
+    let bob = result_of(&records, "bob@contoso.com", "folder");
+    assert_eq!(
+        (bob.action, bob.reason.as_str()),
+        (Action::Skipped, "no-source-photo")
+    );
+}
+
+#[tokio::test]
+async fn corrupt_source_photo_fails_that_user_only() {
+    let store = graph();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let broken = UserRecord {
+        thumbnail_photo: Some(PhotoBytes::Base64("not base64 at all!".into())),
+        ..upn("bob")
+    };
+    let (records, summary) = sync(
+        jsonl(&[broken, with_photo("carol", 3)]),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let bob = result_of(&records, "bob@contoso.com", "graph");
+    assert_eq!(
+        (bob.action, bob.reason.as_str()),
+        (Action::Failed, "source-unreadable")
+    );
+    assert_eq!(crate::support::errors(&records).len(), 1);
+    assert_eq!(
+        result_of(&records, "carol@contoso.com", "graph").action,
+        Action::Updated
+    );
+    assert_eq!(summary.exit_code, 1);
+}
