@@ -216,6 +216,8 @@ function Invoke-PhotoSyncCore {
     }
 
     $process = $null
+    # Users an ErrorRecord was already written for (lookup keys), so a failure is reported once.
+    $reportedKeys = @{}
     $setupErrorRecord = $null
     $summary = $null
     try {
@@ -269,7 +271,20 @@ function Invoke-PhotoSyncCore {
                     ConvertTo-PhotoSyncUserPhotoStatus -Record $record
                 }
                 'result' {
-                    ConvertTo-PhotoSyncSyncResult -Record $record
+                    $result = ConvertTo-PhotoSyncSyncResult -Record $record
+                    $result
+                    if ($result.Action -eq 'failed' -and $result.Error) {
+                        # The core usually reports the cause as an `error` record first; a failure it
+                        # did not (a write rejected by the store) still becomes exactly one ErrorRecord.
+                        $keys = Get-PhotoSyncUserKeyList -User (Get-PhotoSyncField -Object $record -Name 'user')
+                        $alreadyReported = @($keys | Where-Object { $reportedKeys.ContainsKey($_) }).Count -gt 0
+                        if (-not $alreadyReported) {
+                            $item = Find-PhotoSyncInputItem -Record $record -Items $Items -ItemsByKey $itemsByKey
+                            $Cmdlet.WriteError((New-PhotoSyncErrorRecord -Code $result.Error.Code -Message ([string]$result.Error.Message) `
+                                        -Hint $result.Error.Hint -TargetObject $(if ($item) { $item.Target } else { $null }) -UserLabel $result.User))
+                            foreach ($key in $keys) { $reportedKeys[$key] = $true }
+                        }
+                    }
                 }
                 'error' {
                     $user = Get-PhotoSyncField -Object $record -Name 'user'
@@ -285,6 +300,7 @@ function Invoke-PhotoSyncCore {
                         -TargetObject $target -UserLabel (Get-PhotoSyncUserLabel -User $user)
                     if ($isAboutOneItem) {
                         $Cmdlet.WriteError($errorRecord)
+                        foreach ($key in Get-PhotoSyncUserKeyList -User $user) { $reportedKeys[$key] = $true }
                     }
                     else {
                         # Not about one user: a setup failure, decided by the exit code below.
@@ -309,8 +325,9 @@ function Invoke-PhotoSyncCore {
                     # About a store as a whole (e.g. a folder file that matches no user), not one user.
                     $store = Get-PhotoSyncField -Object $record -Name 'store'
                     $where = if ($store) { " ($store)" } else { '' }
-                    Write-Warning ("PhotoSync {0}{1}: {2} Hint: {3}" -f (Get-PhotoSyncField -Object $record -Name 'code'), $where,
-                        (Get-PhotoSyncField -Object $record -Name 'message'), (Get-PhotoSyncField -Object $record -Name 'hint'))
+                    $text = "PhotoSync {0}{1}: {2} Hint: {3}" -f (Get-PhotoSyncField -Object $record -Name 'code'), $where,
+                        (Get-PhotoSyncField -Object $record -Name 'message'), (Get-PhotoSyncField -Object $record -Name 'hint')
+                    if ((Get-PhotoSyncField -Object $record -Name 'severity') -eq 'info') { Write-Verbose $text } else { Write-Warning $text }
                 }
                 'summary' {
                     $summary = $record
