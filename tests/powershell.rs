@@ -13,6 +13,8 @@ mod common;
 mod contract;
 #[path = "powershell/contract_static.rs"]
 mod contract_static;
+#[path = "powershell/contract_support.rs"]
+mod contract_support;
 #[path = "powershell/manifest.rs"]
 mod manifest;
 #[path = "powershell/packaging.rs"]
