@@ -244,7 +244,7 @@ pub struct Finding {
     pub hint: String,
 }
 
-/// Stable finding codes (documented in docs/findings.md).
+/// Stable finding codes (documented in docs/cli.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingCode {
@@ -318,7 +318,7 @@ pub struct ErrorRecord {
     pub error: ErrorInfo,
 }
 
-/// Stable error codes (documented in docs/errors.md).
+/// Stable error codes (documented in docs/cli.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {

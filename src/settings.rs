@@ -54,6 +54,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (ENV_LDAP_BASE_DN, "search base, e.g. DC=example,DC=com"),
     (
+        ENV_LOG,
+        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
+    ),
+    (
         ENV_LDAP_CA_FILE,
         "PEM CA bundle to verify the directory's certificate",
     ),
@@ -78,6 +82,7 @@ pub const ENV_LDAP_PASSWORD: &str = "PHOTOSYNC_LDAP_PASSWORD";
 pub const ENV_LDAP_PASSWORD_FILE: &str = "PHOTOSYNC_LDAP_PASSWORD_FILE";
 pub const ENV_LDAP_BASE_DN: &str = "PHOTOSYNC_LDAP_BASE_DN";
 pub const ENV_LDAP_CA_FILE: &str = "PHOTOSYNC_LDAP_CA_FILE";
+pub const ENV_LOG: &str = "PHOTOSYNC_LOG";
 
 /// A secret string: never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -177,7 +182,8 @@ impl ConfigFile {
                 );
             };
             let key = key.trim().trim_start_matches("export ").trim();
-            if !ENV_VARS.iter().any(|(name, _)| *name == key) || key == ENV_CONFIG {
+            if !ENV_VARS.iter().any(|(name, _)| *name == key) || key == ENV_CONFIG || key == ENV_LOG
+            {
                 return Err(Error::config(format!(
                     "{origin} line {line_no}: unknown setting `{key}`"
                 ))

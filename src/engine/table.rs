@@ -189,3 +189,39 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
         self.out.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{SCHEMA_VERSION, StatusRecord};
+
+    fn render(color: bool) -> String {
+        let mut sink = TableSink::new(Vec::new(), color);
+        let record = OutputRecord::Status(StatusRecord {
+            schema_version: SCHEMA_VERSION,
+            user: UserKeys {
+                user_principal_name: Some("ann@contoso.com".into()),
+                ..Default::default()
+            },
+            verdict: Verdict::Differs,
+            reference: Some("ad".into()),
+            stores: Vec::new(),
+            findings: Vec::new(),
+        });
+        sink.emit(&record).expect("render");
+        String::from_utf8(sink.out).expect("utf-8")
+    }
+
+    #[test]
+    fn colour_only_when_asked_and_text_is_the_same() {
+        let plain = render(false);
+        let coloured = render(true);
+        assert!(!plain.contains('\x1b'));
+        assert!(coloured.contains("\x1b[33m"));
+        assert_eq!(
+            coloured.replace("\x1b[33m", "").replace("\x1b[0m", ""),
+            plain
+        );
+        assert!(plain.contains("ann@contoso.com") && plain.contains("differs"));
+    }
+}

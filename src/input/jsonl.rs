@@ -55,10 +55,13 @@ impl<R: BufRead> JsonLinesReader<R> {
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                return bad(
-                    format!("line {line} is not valid JSON: {e}"),
-                    "give one JSON object per line (PowerShell: `ConvertTo-Json -Compress`)",
-                );
+                let hint = if text.starts_with('[') || text == "{" {
+                    "this looks like multi-line JSON: send one object per line \
+                     (`ForEach-Object { $_ | ConvertTo-Json -Compress }`)"
+                } else {
+                    "give one JSON object per line (PowerShell: `ConvertTo-Json -Compress`)"
+                };
+                return bad(format!("line {line} is not valid JSON: {e}"), hint);
             }
         };
         let serde_json::Value::Object(object) = value else {

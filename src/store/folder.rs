@@ -162,8 +162,8 @@ pub struct FolderStore {
     writable: bool,
     /// Lower-case stem -> files with that stem.
     index: Mutex<HashMap<String, Vec<IndexedFile>>>,
-    /// Lower-case stems some user claimed.
-    claimed: Mutex<HashSet<String>>,
+    /// Hashes of the lower-case stems some user claimed (8 bytes per user, not the string).
+    claimed: Mutex<HashSet<u64>>,
 }
 
 impl FolderStore {
@@ -261,6 +261,12 @@ impl FolderStore {
     }
 }
 
+fn stem_hash(lower_stem: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(lower_stem, &mut h);
+    std::hash::Hasher::finish(&h)
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic elsewhere cannot leave these maps half-updated in a way that matters here.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -284,7 +290,7 @@ impl PhotoStore for FolderStore {
         let Some(stem) = self.rule.stem_for(user) else {
             return Ok(None);
         };
-        lock(&self.claimed).insert(stem.to_lowercase());
+        lock(&self.claimed).insert(stem_hash(&stem.to_lowercase()));
         let mut details = BTreeMap::new();
         details.insert("rule".to_string(), json!(self.rule.to_string()));
         Ok(Some(StoreUser { key: stem, details }))
@@ -374,7 +380,7 @@ impl PhotoStore for FolderStore {
         let index = lock(&self.index);
         let mut names: Vec<&str> = index
             .iter()
-            .filter(|(stem, _)| !claimed.contains(*stem))
+            .filter(|(stem, _)| !claimed.contains(&stem_hash(stem)))
             .flat_map(|(_, files)| files.iter().map(|f| f.name.as_str()))
             .collect();
         names.sort_unstable();

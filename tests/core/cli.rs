@@ -179,9 +179,15 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
             "--targets",
             &targets,
             "--dry-run",
+            "-v",
         ],
         stdin.as_bytes(),
         &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped write because --dry-run"),
+        "the dry-run chokepoint logs on stderr: {stderr}"
     );
     let lines = json_lines(&out);
     let results = of_type(&lines, "result");
