@@ -156,9 +156,25 @@ fn module_schema_version_matches_the_binary() {
         .output()
         .expect("photosync runs");
     assert!(output.status.success(), "photosync schema: {output:?}");
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
     let schema: serde_json::Value =
-        serde_json::from_slice(&output.stdout).expect("photosync schema prints JSON");
+        serde_json::from_str(&text).expect("photosync schema prints JSON");
     assert_eq!(schema["schemaVersion"], serde_json::json!(SCHEMA_VERSION));
+    // Assert-PhotoSyncSchemaVersion takes the first `"schemaVersion": <digits>` in the text.
+    assert_eq!(first_numeric_schema_version(&text), Some(SCHEMA_VERSION));
+}
+
+/// What the module's regex `"schemaVersion"\s*:\s*(\d+)` finds first.
+fn first_numeric_schema_version(text: &str) -> Option<u32> {
+    text.match_indices("\"schemaVersion\"")
+        .find_map(|(at, key)| {
+            let rest = text[at + key.len()..]
+                .trim_start()
+                .strip_prefix(':')?
+                .trim_start();
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
 }
 
 /// The output reference in docs/powershell.md names every value a script may compare with.

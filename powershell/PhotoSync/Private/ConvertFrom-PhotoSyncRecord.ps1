@@ -241,8 +241,9 @@ function New-PhotoSyncErrorRecord {
         }
     }
     $category = Get-PhotoSyncErrorCategory -Code $Code
-    $errorRecord = New-Object -TypeName System.Management.Automation.ErrorRecord -ArgumentList $exception, "PhotoSync.$Code", $category, $TargetObject
-    $details = New-Object -TypeName System.Management.Automation.ErrorDetails -ArgumentList $text
+    # ::new rather than New-Object: New-Object would unroll a collection given as TargetObject.
+    $errorRecord = [System.Management.Automation.ErrorRecord]::new($exception, "PhotoSync.$Code", $category, $TargetObject)
+    $details = [System.Management.Automation.ErrorDetails]::new($text)
     if ($Hint) { $details.RecommendedAction = $Hint }
     $errorRecord.ErrorDetails = $details
     return $errorRecord

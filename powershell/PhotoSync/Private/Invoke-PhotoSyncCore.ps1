@@ -94,7 +94,9 @@ function Assert-PhotoSyncSchemaVersion {
     $version = $null
     try {
         $text = (& $Binary 'schema' 2>$null) -join "`n"
-        $version = Get-PhotoSyncField -Object (ConvertFrom-Json -InputObject $text) -Name 'schemaVersion'
+        # Only the top-level number is needed; a regex avoids parsing the whole JSON Schema (whose
+        # keys ConvertFrom-Json on some versions handles differently).
+        if ($text -match '"schemaVersion"\s*:\s*(\d+)') { $version = [int]$Matches[1] }
     }
     catch {
         $Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'binary-unusable' `
@@ -374,7 +376,8 @@ function Invoke-PhotoSyncCore {
             $process.Dispose()
         }
         foreach ($file in $childEnvironment.TemporaryFiles) {
-            Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+            # -WhatIf:$false: under Sync-UserPhoto -WhatIf the temporary key must still be deleted.
+            Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue -WhatIf:$false -Confirm:$false
         }
     }
 }
