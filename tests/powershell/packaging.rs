@@ -18,6 +18,12 @@ const RIDS: [&str; 5] = [
 ];
 
 fn package(args: &[&str]) -> Output {
+    let python = Command::new("python3").arg("--version").output();
+    assert!(
+        python.is_ok_and(|o| o.status.success()),
+        "python3 is missing (scripts/package-module writes the zip with it): run scripts/test, \
+         which installs it through scripts/setup.d/powershell.sh"
+    );
     Command::new("bash")
         .arg(repo_root().join("scripts").join("package-module"))
         .args(args)
