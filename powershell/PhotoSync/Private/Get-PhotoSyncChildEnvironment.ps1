@@ -17,8 +17,9 @@ function Get-PhotoSyncConnectionSetting {
     [CmdletBinding()]
     [OutputType([hashtable])]
     param(
+        # $PSBoundParameters of the calling cmdlet (a Dictionary, not a Hashtable) or a hashtable.
         [Parameter(Mandatory)]
-        [hashtable]$Bound
+        [System.Collections.IDictionary]$Bound
     )
 
     $merged = @{}

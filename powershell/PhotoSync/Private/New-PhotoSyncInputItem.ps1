@@ -124,11 +124,16 @@ function New-PhotoSyncInputItem {
     foreach ($name in 'objectGuid', 'userPrincipalName', 'samAccountName', 'mail', 'employeeId') {
         if ($record.Contains($name)) { $lookupKeys += ($name + ':' + ([string]$record[$name]).ToLowerInvariant()) }
     }
+    # The name shown in -Confirm prompts: the same order as Get-PhotoSyncUserLabel.
+    $label = $null
+    foreach ($name in 'userPrincipalName', 'mail', 'samAccountName', 'objectGuid', 'employeeId') {
+        if (-not $label -and $record.Contains($name)) { $label = [string]$record[$name] }
+    }
     return [pscustomobject]@{
         Json       = ConvertTo-Json -InputObject $record -Compress -Depth 4
         LookupKeys = $lookupKeys
         Target     = $Target
-        Label      = Get-PhotoSyncUserLabel -User ([pscustomobject]$record)
+        Label      = $label
     }
 }
 

@@ -150,7 +150,7 @@ function Get-PhotoSyncStatus {
             if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
         }
         # $_ is the whole pipeline object (an ADUser, a CSV row); it becomes the TargetObject of its errors.
-        $target = if ($null -ne $_) { $_ } else { [pscustomobject]$bound }
+        $target = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }
         $items.Add((New-PhotoSyncInputItem -Bound $bound -BasePath $basePath -Target $target))
     }
 

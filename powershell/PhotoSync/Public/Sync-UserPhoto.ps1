@@ -170,7 +170,7 @@ function Sync-UserPhoto {
             foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ThumbnailPhoto', 'PhotoPath') {
                 if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
             }
-            $inputObject = if ($null -ne $_) { $_ } else { [pscustomobject]$bound }
+            $inputObject = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }
             $candidates += New-PhotoSyncInputItem -Bound $bound -BasePath $basePath -Target $inputObject
         }
 
