@@ -265,6 +265,21 @@ Describe 'Against the real photosync binary (folder stores)' {
 Describe 'Binary and schema checks' {
     AfterEach { $env:PHOTOSYNC_BINARY = $script:Binary }
 
+    It 'picks one of the shipped platform folders for this machine' {
+        InModuleScope PhotoSync { Get-PhotoSyncRuntimeId } |
+            Should -BeIn @('win-x64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64')
+    }
+
+    It 'skips Write-Progress inside Azure Automation jobs' {
+        $env:AUTOMATION_ASSET_ACCOUNTID = '00000000-0000-0000-0000-000000000000'
+        try {
+            InModuleScope PhotoSync { Test-PhotoSyncProgressWanted } | Should -BeFalse
+        }
+        finally {
+            Remove-Item Env:AUTOMATION_ASSET_ACCOUNTID
+        }
+    }
+
     It 'names the platform when no binary is found' {
         $env:PHOTOSYNC_BINARY = Join-Path $TestDrive 'nope/photosync'
         { 'ann.lee' | Get-PhotoSyncStatus -ErrorAction Stop } | Should -Throw -ErrorId 'PhotoSync.binary-missing*'
