@@ -271,12 +271,15 @@ Describe 'Binary and schema checks' {
     }
 
     It 'skips Write-Progress inside Azure Automation jobs' {
-        $env:AUTOMATION_ASSET_ACCOUNTID = '00000000-0000-0000-0000-000000000000'
+        Remove-Item Env:PHOTOSYNC_NO_PROGRESS
         try {
+            InModuleScope PhotoSync { Test-PhotoSyncProgressWanted } | Should -BeTrue
+            $env:AUTOMATION_ASSET_ACCOUNTID = '00000000-0000-0000-0000-000000000000'
             InModuleScope PhotoSync { Test-PhotoSyncProgressWanted } | Should -BeFalse
         }
         finally {
-            Remove-Item Env:AUTOMATION_ASSET_ACCOUNTID
+            Remove-Item Env:AUTOMATION_ASSET_ACCOUNTID -ErrorAction SilentlyContinue
+            $env:PHOTOSYNC_NO_PROGRESS = '1'
         }
     }
 
