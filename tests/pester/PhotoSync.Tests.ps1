@@ -218,7 +218,8 @@ Describe 'Against the real photosync binary (folder stores)' {
         $status = $script:Rows | Get-PhotoSyncStatus -Store "folder:$($script:Target)"
         $status.Count | Should -Be 2
         $status | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'PhotoSync.UserPhotoStatus' }
-        $status[0].UserPrincipalName | Should -Be 'ann.lee@contoso.com'
+        # Records arrive as users finish, in any order.
+        ($status.UserPrincipalName | Sort-Object) | Should -Be @('ann.lee@contoso.com', 'bob.smith@contoso.com')
         $status | ForEach-Object {
             $_.Verdict | Should -BeIn @('in-sync', 'differs', 'missing-in-cloud', 'missing-in-source', 'no-photo', 'error')
         }
