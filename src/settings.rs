@@ -15,6 +15,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         ENV_CONFIG,
         "path of a `KEY=VALUE` config file using these names (lowest precedence)",
     ),
+    (
+        ENV_LOG,
+        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
+    ),
+    (ENV_NO_COLOR, "set to anything: no colour in the table"),
     (ENV_TENANT_ID, "Entra tenant id or domain"),
     (ENV_CLIENT_ID, "application (client) id"),
     (ENV_CLIENT_SECRET, "client secret (Graph only; secret)"),
@@ -54,16 +59,15 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     (ENV_LDAP_BASE_DN, "search base, e.g. DC=example,DC=com"),
     (
-        ENV_LOG,
-        "log filter for stderr, e.g. `debug` (overrides -v/-q; not read from the config file)",
-    ),
-    (
         ENV_LDAP_CA_FILE,
         "PEM CA bundle to verify the directory's certificate",
     ),
 ];
 
 pub const ENV_CONFIG: &str = "PHOTOSYNC_CONFIG";
+pub const ENV_LOG: &str = "PHOTOSYNC_LOG";
+/// The cross-tool convention, hence no PHOTOSYNC_ prefix.
+pub const ENV_NO_COLOR: &str = "NO_COLOR";
 pub const ENV_TENANT_ID: &str = "PHOTOSYNC_TENANT_ID";
 pub const ENV_CLIENT_ID: &str = "PHOTOSYNC_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "PHOTOSYNC_CLIENT_SECRET";
@@ -82,7 +86,6 @@ pub const ENV_LDAP_PASSWORD: &str = "PHOTOSYNC_LDAP_PASSWORD";
 pub const ENV_LDAP_PASSWORD_FILE: &str = "PHOTOSYNC_LDAP_PASSWORD_FILE";
 pub const ENV_LDAP_BASE_DN: &str = "PHOTOSYNC_LDAP_BASE_DN";
 pub const ENV_LDAP_CA_FILE: &str = "PHOTOSYNC_LDAP_CA_FILE";
-pub const ENV_LOG: &str = "PHOTOSYNC_LOG";
 
 /// A secret string: never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -114,6 +117,8 @@ impl fmt::Display for Secret {
 /// Connection settings for the cloud and the directory, resolved once.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
+    /// `NO_COLOR` is set (https://no-color.org): never colour the table.
+    pub no_color: bool,
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
@@ -182,7 +187,8 @@ impl ConfigFile {
                 );
             };
             let key = key.trim().trim_start_matches("export ").trim();
-            if !ENV_VARS.iter().any(|(name, _)| *name == key) || key == ENV_CONFIG || key == ENV_LOG
+            if !ENV_VARS.iter().any(|(name, _)| *name == key)
+                || [ENV_CONFIG, ENV_LOG, ENV_NO_COLOR].contains(&key)
             {
                 return Err(Error::config(format!(
                     "{origin} line {line_no}: unknown setting `{key}`"
@@ -282,6 +288,7 @@ impl Settings {
                 .with_hint("use one of: secret, certificate, managed-identity, token"));
         }
         Ok(Settings {
+            no_color: env(ENV_NO_COLOR).is_some_and(|v| !v.is_empty()),
             tenant_id: text(&flags.tenant_id, ENV_TENANT_ID),
             client_id: text(&flags.client_id, ENV_CLIENT_ID),
             client_secret: layers.secret(ENV_CLIENT_SECRET, Some(ENV_CLIENT_SECRET_FILE))?,
@@ -303,12 +310,27 @@ impl Settings {
     }
 }
 
-/// The `--help` paragraph listing every environment variable.
+/// The `--help` paragraph listing every environment variable, pre-wrapped with a hanging
+/// indent so clap (which wraps at 100 columns) leaves the table aligned.
 pub fn env_help() -> String {
+    const NAME: usize = 32;
+    const WIDTH: usize = 98;
     let mut text =
         String::from("Environment (flags win over these, these over the config file):\n");
     for (name, meaning) in ENV_VARS {
-        text.push_str(&format!("  {name:<32} {meaning}\n"));
+        let mut line = format!("  {name:<NAME$} ");
+        let indent = line.len();
+        for word in meaning.split_whitespace() {
+            if line.len() + word.len() > WIDTH && line.len() > indent {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = " ".repeat(indent);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
     }
     text
 }

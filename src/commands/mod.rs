@@ -33,7 +33,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
 }
 
 /// JSON Lines when piped, a table on a terminal, unless `--format` says otherwise.
-pub fn sink_for(format: Option<Format>) -> Box<dyn RecordSink> {
+pub fn sink_for(format: Option<Format>, settings: &Settings) -> Box<dyn RecordSink> {
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
     match format.unwrap_or(if terminal {
@@ -42,9 +42,6 @@ pub fn sink_for(format: Option<Format>) -> Box<dyn RecordSink> {
         Format::Json
     }) {
         Format::Json => Box::new(JsonLinesSink::new(stdout)),
-        Format::Table => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            Box::new(TableSink::new(stdout, terminal && !no_color))
-        }
+        Format::Table => Box::new(TableSink::new(stdout, terminal && !settings.no_color)),
     }
 }

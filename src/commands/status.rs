@@ -21,7 +21,7 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
     };
-    let mut sink = super::sink_for(args.format);
+    let mut sink = super::sink_for(args.format, settings);
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
 }

@@ -35,7 +35,7 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         progress: args.progress,
         state,
     };
-    let mut sink = super::sink_for(args.format);
+    let mut sink = super::sink_for(args.format, settings);
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
 }

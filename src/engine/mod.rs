@@ -7,6 +7,7 @@
 //! memory stays flat in the number of users. One bad user never stops the run: its problem
 //! becomes a record and counts towards the exit code (see `Tally`).
 
+mod assess;
 mod progress;
 mod reference;
 pub mod sink;
@@ -22,6 +23,7 @@ use futures::SinkExt;
 use crate::error::ErrorClass;
 use crate::input::{InputEvent, InputStream};
 
+pub use assess::{Assessment, Observation, Observed, assess};
 pub use progress::Progress;
 pub use sink::{CollectSink, JsonLinesSink, RecordSink};
 pub use state::SyncState;

@@ -1,5 +1,6 @@
-//! Progress: a live count on stderr when it is a terminal, `progress` records with
-//! `--progress json`, silence otherwise (logs stay clean in runbooks and CI).
+//! Progress: a live count on stderr when it is a terminal (and stdout is not: then the rows
+//! are the progress), `progress` records with `--progress json`, silence otherwise (logs stay
+//! clean in runbooks and CI).
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -23,7 +24,9 @@ impl Progress {
     pub fn new(mode: ProgressMode, phase: &'static str) -> Self {
         Progress {
             mode,
-            terminal: std::io::stderr().is_terminal(),
+            // When stdout is the same terminal, the rows themselves show progress, and a
+            // live `\r` line would garble them.
+            terminal: std::io::stderr().is_terminal() && !std::io::stdout().is_terminal(),
             phase,
             done: 0,
             last: None,
@@ -70,7 +73,7 @@ impl Progress {
         match self.mode {
             ProgressMode::Auto if self.terminal && self.last.is_some() => {
                 self.show(sink);
-                eprintln!();
+                writeln!(std::io::stderr()).ok();
             }
             ProgressMode::Json => self.show(sink),
             _ => {}

@@ -14,12 +14,12 @@ use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result};
 use crate::input::{InputEvent, InputStream, InputUser};
-use crate::photo::{self, SourcePhoto};
+use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{
     Action, ErrorCode, ErrorRecord, OutputRecord, PhotoInfo, ResultRecord, SCHEMA_VERSION,
     SummaryRecord, UserKeys, UserRecord,
 };
-use crate::store::{PhotoStore, StoreUser};
+use crate::store::{PhotoStore, RenditionKind, StoreUser};
 
 /// Where the authoritative photo comes from.
 pub enum SyncSource {
@@ -320,7 +320,7 @@ async fn sync_target(
         (None, _, _) => "missing-in-target",
     };
     match apply_write(target, &found, src, opts.dry_run).await {
-        Ok(Applied::WouldWrite) => done(Action::WouldUpdate, reason, None, None),
+        Ok(Applied::WouldWrite(preview)) => done(Action::WouldUpdate, reason, None, preview),
         Ok(Applied::Written(info)) => {
             if let Some((state, user)) = state {
                 state.record(user, name, &src.info.sha256).ok();
@@ -332,7 +332,8 @@ async fn sync_target(
 }
 
 enum Applied {
-    WouldWrite,
+    /// Dry run: what the target's rendition would be, when it can be told without the store.
+    WouldWrite(Option<PhotoInfo>),
     Written(PhotoInfo),
 }
 
@@ -346,7 +347,10 @@ async fn apply_write(
 ) -> Result<Applied> {
     if dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
-        return Ok(Applied::WouldWrite);
+        return Ok(Applied::WouldWrite(preview(
+            target.capabilities().rendition,
+            src,
+        )));
     }
     target.write_photo(user, src).await?;
     let read_back = target.read_photo(user).await?.photo;
@@ -361,6 +365,21 @@ async fn apply_write(
         )),
         None => Err(verify_failed(target.name(), "an unreadable fingerprint")),
     }
+}
+
+/// The rendition a store of this kind would receive, fingerprinted (for dry-run output).
+fn preview(kind: RenditionKind, src: &SourcePhoto) -> Option<PhotoInfo> {
+    let bytes = match kind {
+        RenditionKind::Ad => {
+            photo::render_ad(src, &AdRenditionOptions::default())
+                .ok()?
+                .bytes
+        }
+        RenditionKind::Graph => photo::render_graph(src).ok()?.bytes,
+        RenditionKind::SharePoint => photo::render_sharepoint(src).ok()?.pop()?.bytes,
+        RenditionKind::Original => return None,
+    };
+    photo::inspect(&bytes, &DecodeLimits::default()).ok()
 }
 
 fn verify_failed(target: &str, what: &str) -> Error {

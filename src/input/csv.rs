@@ -18,7 +18,7 @@ pub struct CsvReader {
     rows: csv::ByteRecordsIntoIter<Source>,
     /// Canonical field per column (None = ignored column).
     columns: Vec<Option<&'static str>>,
-    /// Row number of the next record (header = 1).
+    /// Row number of the last record read (header = 1, or 2 below a `#TYPE` line).
     row: u64,
     base_dir: Option<PathBuf>,
 }
@@ -33,6 +33,17 @@ impl CsvReader {
         })?;
         if let Some(rest) = header.strip_prefix(b"\xef\xbb\xbf") {
             header = rest.to_vec();
+        }
+        // Windows PowerShell's Export-Csv writes `#TYPE System.Management...` above the
+        // header unless told -NoTypeInformation.
+        let mut header_row = 1;
+        if header.starts_with(b"#TYPE") {
+            header.clear();
+            reader.read_until(b'\n', &mut header).map_err(|e| {
+                Error::config(format!("cannot read the CSV header: {e}"))
+                    .with_hint("check the file given to --csv")
+            })?;
+            header_row = 2;
         }
         let delimiter = detect_delimiter(&header);
         let source: Source = Box::new(Cursor::new(header).chain(reader));
@@ -67,7 +78,7 @@ impl CsvReader {
         Ok(CsvReader {
             rows: csv.into_byte_records(),
             columns,
-            row: 1,
+            row: header_row,
             base_dir,
         })
     }

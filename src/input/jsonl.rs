@@ -1,6 +1,11 @@
 //! JSON Lines: one user object per line, as `ConvertTo-Json -Compress` writes them.
+//!
+//! Also accepted, because it is what `Get-ADUser ... | ConvertTo-Json` gives without
+//! `-Compress`: one JSON document (an array of user objects, or pretty-printed objects) when
+//! the input's first line opens one. That form is read whole (up to 256 MB) and its items are
+//! numbered by position instead of line.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use super::record::normalize_json_record;
@@ -10,11 +15,16 @@ use crate::schema::{ErrorCode, UserRecord};
 /// Longest line accepted: room for a 10 MB photo in base64, not for an unbounded stream.
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Largest whole-document input (JSON array form).
+const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
 pub struct JsonLinesReader<R> {
     reader: R,
     line: u64,
     base_dir: Option<PathBuf>,
     done: bool,
+    /// Items of a whole-document input, parsed up front.
+    document: std::collections::VecDeque<InputEvent>,
 }
 
 impl<R: BufRead> JsonLinesReader<R> {
@@ -24,6 +34,7 @@ impl<R: BufRead> JsonLinesReader<R> {
             line: 0,
             base_dir,
             done: false,
+            document: Default::default(),
         }
     }
 
@@ -64,19 +75,86 @@ impl<R: BufRead> JsonLinesReader<R> {
                 return bad(format!("line {line} is not valid JSON: {e}"), hint);
             }
         };
+        Some(self.value_event(value, line, "line"))
+    }
+
+    /// Turn one parsed JSON value into a user or an error; `unit` names what `line` counts.
+    fn value_event(&self, value: serde_json::Value, line: u64, unit: &str) -> InputEvent {
+        let bad = |message: String, hint: &str| {
+            error_event(line, None, ErrorCode::BadInputLine, message, hint)
+        };
         let serde_json::Value::Object(object) = value else {
             return bad(
-                format!("line {line} is JSON but not an object"),
+                format!("{unit} {line} is JSON but not an object"),
                 "give one user object per line, not arrays or plain values",
             );
         };
         let normalized = serde_json::Value::Object(normalize_json_record(object));
         match serde_json::from_value::<UserRecord>(normalized) {
-            Ok(record) => Some(checked_user(record, line, self.base_dir.as_deref())),
+            Ok(record) => checked_user(record, line, self.base_dir.as_deref()),
             Err(e) => bad(
-                format!("line {line} is not a user record: {e}"),
+                format!("{unit} {line} is not a user record: {e}"),
                 "identity fields are strings; thumbnailPhoto is base64 or an array of bytes",
             ),
+        }
+    }
+
+    /// Read the rest of the input as one JSON document and queue its items.
+    fn read_document(&mut self, first_line: Vec<u8>) {
+        self.done = true;
+        let mut doc = first_line;
+        if let Some(rest) = doc.strip_prefix(b"\xef\xbb\xbf") {
+            doc = rest.to_vec();
+        }
+        let limited = Read::take(&mut self.reader, MAX_DOCUMENT_BYTES).read_to_end(&mut doc);
+        if let Err(e) = limited {
+            self.document.push_back(error_event(
+                1,
+                None,
+                ErrorCode::BadInputLine,
+                format!("reading the JSON document failed: {e}"),
+                "check the input file or pipe",
+            ));
+            return;
+        }
+        if doc.len() as u64 >= MAX_DOCUMENT_BYTES {
+            self.document.push_back(error_event(
+                1,
+                None,
+                ErrorCode::BadInputLine,
+                format!("the JSON document is larger than {MAX_DOCUMENT_BYTES} bytes"),
+                "send one object per line (`ForEach-Object { $_ | ConvertTo-Json -Compress }`)",
+            ));
+            return;
+        }
+        let mut item = 0u64;
+        let values = serde_json::Deserializer::from_slice(&doc).into_iter::<serde_json::Value>();
+        for value in values {
+            match value {
+                Ok(serde_json::Value::Array(items)) => {
+                    for v in items {
+                        item += 1;
+                        let event = self.value_event(v, item, "item");
+                        self.document.push_back(event);
+                    }
+                }
+                Ok(v) => {
+                    item += 1;
+                    let event = self.value_event(v, item, "item");
+                    self.document.push_back(event);
+                }
+                Err(e) => {
+                    // No way to resynchronise inside a broken document: report where it broke.
+                    self.document.push_back(error_event(
+                        e.line() as u64,
+                        None,
+                        ErrorCode::BadInputLine,
+                        format!("the JSON document is broken at line {}: {e}", e.line()),
+                        "fix the JSON there (or send one object per line, so one bad line costs one user)",
+                    ));
+                    return;
+                }
+            }
         }
     }
 }
@@ -85,11 +163,14 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
     type Item = InputEvent;
 
     fn next(&mut self) -> Option<InputEvent> {
+        if let Some(event) = self.document.pop_front() {
+            return Some(event);
+        }
         let mut buf = Vec::new();
         while !self.done {
             buf.clear();
-            let read = std::io::Read::take(&mut self.reader, MAX_LINE_BYTES as u64 + 1)
-                .read_until(b'\n', &mut buf);
+            let read =
+                Read::take(&mut self.reader, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut buf);
             self.line += 1;
             let line = self.line;
             match read {
@@ -126,6 +207,10 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                             "write it as UTF-8 (Windows PowerShell: `Out-File -Encoding utf8`, or pipe directly)",
                         ));
                     }
+                    if line == 1 && opens_document(&buf) {
+                        self.read_document(std::mem::take(&mut buf));
+                        return self.document.pop_front();
+                    }
                     if let Some(event) = self.parse(&buf) {
                         return Some(event);
                     }
@@ -151,4 +236,14 @@ fn skip_line<R: BufRead>(reader: &mut R) {
             return;
         }
     }
+}
+
+/// Whether the first line starts a multi-line JSON document rather than a JSON line.
+fn opens_document(first_line: &[u8]) -> bool {
+    let line = first_line
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(first_line);
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim();
+    text.starts_with('[') || text == "{"
 }

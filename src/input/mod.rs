@@ -58,6 +58,12 @@ pub fn open(args: &InputArgs) -> Result<InputStream> {
                     base_dir(path),
                 ))
             }
+            None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+                // Waiting silently on a terminal looks like a hang: say what is expected.
+                return Err(Error::config("no users given").with_hint(
+                    "pipe JSON Lines into photosync, or use --csv FILE or --input FILE (--input - reads the terminal)",
+                ));
+            }
             _ => Box::new(jsonl::JsonLinesReader::new(
                 std::io::BufReader::new(std::io::stdin()),
                 None,

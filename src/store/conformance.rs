@@ -4,7 +4,7 @@
 //!
 //! How to call it from a test:
 //!
-//! ```ignore
+//! ```text
 //! use photosync::store::conformance::{self, Fixture};
 //! let fixture = Fixture {
 //!     with_photo: user("alice@contoso.com"),      // known, holds `expected_photo`

@@ -18,7 +18,7 @@ use super::{
     Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreRole, StoreUser, StoredPhoto,
 };
 use crate::error::{Error, ErrorClass, Result};
-use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::photo::{self, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 
 /// The rule used when the spec names none.
@@ -167,7 +167,8 @@ pub struct FolderStore {
 }
 
 impl FolderStore {
-    /// Open `DIR[:RULE]`. A target folder is created when missing; a folder to read must exist.
+    /// Open `DIR[:RULE]`. A missing target folder is created at the first write; a folder to
+    /// read must exist.
     pub fn open_spec(rest: &str, role: StoreRole) -> Result<Self> {
         let (dir, rule) = parse_spec(rest)?;
         Self::open(dir, rule, role)
@@ -175,17 +176,21 @@ impl FolderStore {
 
     pub fn open(dir: PathBuf, rule: NamingRule, role: StoreRole) -> Result<Self> {
         let writable = role == StoreRole::Target;
+        let mut index: HashMap<String, Vec<IndexedFile>> = HashMap::new();
+        // A missing target folder is created at the first write, so a dry run leaves no trace.
         if writable && !dir.exists() {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                Error::config(format!("cannot create folder {}: {e}", dir.display()))
-                    .with_hint("check the path and permissions")
-            })?;
+            return Ok(FolderStore {
+                dir,
+                rule,
+                writable,
+                index: Mutex::new(index),
+                claimed: Mutex::new(HashSet::new()),
+            });
         }
         let entries = std::fs::read_dir(&dir).map_err(|e| {
             Error::config(format!("cannot list folder {}: {e}", dir.display()))
                 .with_hint("check the DIR in folder:DIR[:RULE]")
         })?;
-        let mut index: HashMap<String, Vec<IndexedFile>> = HashMap::new();
         for entry in entries.flatten() {
             if !entry.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
@@ -309,19 +314,7 @@ impl PhotoStore for FolderStore {
             )
             .with_hint("check the file's permissions")
         })?;
-        let info = tokio::task::spawn_blocking({
-            let bytes = bytes.clone();
-            move || photo::inspect(&bytes, &DecodeLimits::default())
-        })
-        .await
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::PhotoUnreadable,
-                ErrorClass::Failed,
-                e.to_string(),
-            )
-        })?
-        .map_err(|e| Error {
+        let stored = StoredPhoto::fingerprint(bytes).await.map_err(|e| Error {
             message: format!("{}: {}", path.display(), e.message),
             ..e
         })?;
@@ -332,7 +325,7 @@ impl PhotoStore for FolderStore {
             details.insert("otherFiles".to_string(), json!(others));
         }
         Ok(PhotoRead {
-            photo: Some(StoredPhoto { bytes, info }),
+            photo: Some(stored),
             details,
             findings: Vec::new(),
         })
@@ -364,6 +357,9 @@ impl PhotoStore for FolderStore {
             )
             .with_hint("check free space and permissions on the folder")
         };
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(io_error)?;
         tokio::fs::write(&partial, &bytes).await.map_err(io_error)?;
         tokio::fs::rename(&partial, &path).await.map_err(io_error)?;
         if existing.is_none() {

@@ -193,7 +193,10 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
     let results = of_type(&lines, "result");
     assert_eq!(results.len(), 1, "{lines:#?}");
     assert_eq!(results[0]["action"], "would-update");
-    assert!(!out_dir.join("ann.jpg").exists());
+    assert!(
+        !out_dir.exists(),
+        "a dry run must not even create the target folder"
+    );
     assert_eq!(out.status.code(), Some(0));
 
     let out = photosync(
@@ -230,4 +233,31 @@ fn progress_json_goes_to_stdout_as_records() {
     );
     let lines = json_lines(&out);
     assert!(!of_type(&lines, "progress").is_empty(), "{lines:#?}");
+}
+
+#[test]
+fn windows_powershell_get_aduser_json_with_byte_array_photo() {
+    // What `Get-ADUser -Properties thumbnailPhoto | ConvertTo-Json -Compress` gives on
+    // Windows PowerShell 5.1: ObjectGUID as {"Guid": ...}, thumbnailPhoto as byte values.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let guid = "0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d";
+    std::fs::write(
+        dir.path().join(format!("{}.JPG", guid.to_uppercase())),
+        jpeg(4, 200),
+    )
+    .expect("write");
+    let photo: Vec<String> = jpeg(4, 96).iter().map(|b| b.to_string()).collect();
+    let stdin = format!(
+        "{{\"DistinguishedName\":\"CN=Ann,DC=contoso,DC=com\",\"ObjectGUID\":{{\"Guid\":\"{guid}\"}},\"SamAccountName\":\"ann\",\"thumbnailPhoto\":[{}],\"Enabled\":true}}\n",
+        photo.join(",")
+    );
+    let stores = format!("folder:{}:{{objectGuid}}.jpg", dir.path().display());
+    let out = photosync(&["status", "--stores", &stores], stdin.as_bytes(), &[]);
+    let lines = json_lines(&out);
+    let statuses = of_type(&lines, "status");
+    assert_eq!(statuses.len(), 1, "{lines:#?}");
+    assert_eq!(statuses[0]["verdict"], "in-sync", "{lines:#?}");
+    assert_eq!(statuses[0]["user"]["objectGuid"], guid);
+    assert_eq!(statuses[0]["reference"], "input");
+    assert_eq!(out.status.code(), Some(0));
 }

@@ -225,3 +225,47 @@ fn csv_reader_yields_every_row_of_a_100k_user_file_without_false_duplicates() {
     assert_eq!(users(&first).len(), 3);
     assert_eq!(stream.count(), rows - 3);
 }
+
+#[test]
+fn windows_powershell_export_csv_type_line_and_quotes() {
+    let events = csv(concat!(
+        "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n",
+        "\"SamAccountName\";\"UserPrincipalName\";\"PhotoPath\"\r\n",
+        "\"ann\";\"ann@contoso.com\";\"C:\\HR\\ann.jpg\"\r\n",
+        "\"\";\"\";\"\"\r\n",
+    ));
+    let found = users(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    assert_eq!(
+        found[0].0, 3,
+        "rows count the file's lines: #TYPE 1, header 2"
+    );
+    assert_eq!(found[0].1.photo_path.as_deref(), Some("C:\\HR\\ann.jpg"));
+}
+
+#[test]
+fn convertto_json_array_without_compress_is_read_as_one_document() {
+    // `Get-ADUser -Filter * | ConvertTo-Json` (no -Compress): one pretty-printed array.
+    let doc = "\u{feff}[\r\n    {\r\n        \"UserPrincipalName\":  \"ann@contoso.com\",\r\n        \"ObjectGUID\":  \"0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d\"\r\n    },\r\n    {\r\n        \"Name\":  \"no identity\"\r\n    },\r\n    {\r\n        \"UserPrincipalName\":  \"bob@contoso.com\"\r\n    }\r\n]\r\n";
+    let events = collect_input(raw_jsonl(doc));
+    let found = users(&events);
+    assert_eq!(found.len(), 2, "{events:?}");
+    assert_eq!(found[1].0, 3, "items are numbered by position");
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1);
+    assert_eq!((errs[0].0, errs[0].1), (Some(2), ErrorCode::NoIdentity));
+}
+
+#[test]
+fn pretty_printed_single_object_and_broken_document() {
+    let events = collect_input(raw_jsonl("{\n  \"upn\": \"ann@contoso.com\"\n}\n"));
+    assert_eq!(users(&events).len(), 1, "{events:?}");
+
+    let events = collect_input(raw_jsonl(
+        "[\n {\"upn\": \"ann@contoso.com\"},\n {\"upn\": \"bob@contoso.com\",,}\n]\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{events:?}");
+    assert_eq!(errs[0].0, Some(3), "the line where the document broke");
+    assert!(errs[0].2.contains("broken"), "{}", errs[0].2);
+}

@@ -154,6 +154,11 @@ async fn dry_run_writes_nothing_and_says_would_update() {
     for name in ["bob", "carol"] {
         let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
         assert_eq!(r.action, Action::WouldUpdate);
+        let preview = r
+            .photo
+            .as_ref()
+            .expect("dry run shows the rendition it would write");
+        assert_eq!((preview.format.as_str(), preview.width), ("jpeg", 300));
     }
     assert_eq!(summary.counts.get("would-update"), Some(&2));
 }
@@ -291,6 +296,59 @@ async fn corrupt_source_photo_fails_that_user_only() {
     assert_eq!(
         result_of(&records, "carol@contoso.com", "graph").action,
         Action::Updated
+    );
+    assert_eq!(summary.exit_code, 1);
+}
+
+/// Accepts writes but keeps a different picture (a service that silently swapped it).
+struct SwappingStore(std::sync::Arc<MemoryStore>);
+
+#[async_trait::async_trait]
+impl PhotoStore for SwappingStore {
+    fn name(&self) -> &str {
+        "graph"
+    }
+    fn capabilities(&self) -> photosync::store::Capabilities {
+        self.0.capabilities()
+    }
+    async fn resolve(
+        &self,
+        user: &UserRecord,
+    ) -> photosync::error::Result<Option<photosync::store::StoreUser>> {
+        self.0.resolve(user).await
+    }
+    async fn read_photo(
+        &self,
+        user: &photosync::store::StoreUser,
+    ) -> photosync::error::Result<photosync::store::PhotoRead> {
+        self.0.read_photo(user).await
+    }
+    async fn write_photo(
+        &self,
+        user: &photosync::store::StoreUser,
+        _photo: &photosync::photo::SourcePhoto,
+    ) -> photosync::error::Result<()> {
+        self.0.add_user(&user.key, Some(jpeg(99, 96)));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn write_that_reads_back_as_another_picture_fails_verification() {
+    let store = graph();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(SwappingStore(store.clone()))];
+    let (records, summary) = sync(
+        jsonl(&[with_photo("carol", 3)]),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let carol = result_of(&records, "carol@contoso.com", "graph");
+    assert_eq!(carol.action, Action::Failed);
+    assert_eq!(
+        carol.error.as_ref().map(|e| e.code),
+        Some(photosync::schema::ErrorCode::VerifyFailed)
     );
     assert_eq!(summary.exit_code, 1);
 }
