@@ -40,6 +40,11 @@ function Sync-UserPhoto {
     Where to write: graph (the default), ad, sharepoint, folder:DIR[:RULE]. ad and sharepoint are
     written only when named here.
 
+    .PARAMETER LdapFilter
+    Read the users from AD with this LDAP filter instead of the pipeline (needs -LdapServer or
+    PHOTOSYNC_LDAP_URL); use it with -Source ad, since such users carry no photo of their own.
+    -Confirm then asks once for the whole filter.
+
     .PARAMETER State
     A state file remembering what was written, so re-runs skip unchanged users quickly.
 
