@@ -1,0 +1,177 @@
+//! How the contract tests run photosync the way the module does: the JSON Lines that
+//! ConvertTo-PhotoSyncInputRecord produces and the arguments the cmdlets build.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::common::repo_root;
+
+pub struct Run {
+    pub code: i32,
+    pub records: Vec<Value>,
+    pub stderr: String,
+}
+
+/// Runs photosync the way Invoke-PhotoSyncCore does: stdin JSON Lines, no PHOTOSYNC_*
+/// settings inherited from the test's environment, working directory = the caller's location.
+pub fn run(cwd: &Path, args: &[&str], lines: &[String]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_photosync"));
+    command
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PHOTOSYNC_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command.spawn().expect("photosync starts");
+    let mut payload = String::new();
+    for line in lines {
+        payload.push_str(line);
+        payload.push('\n');
+    }
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Written from a thread, as the module writes asynchronously: output may fill the pipe first.
+    let writer = std::thread::spawn(move || {
+        stdin.write_all(payload.as_bytes()).ok();
+    });
+    let output = child.wait_with_output().expect("photosync finishes");
+    writer.join().expect("writer thread");
+    let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
+    let records = stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    Run {
+        code: output.status.code().expect("exit code, not a signal"),
+        records,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn of_type<'a>(run: &'a Run, kind: &str) -> Vec<&'a Value> {
+    run.records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+pub fn hr_photo(name: &str) -> PathBuf {
+    repo_root().join("examples").join("hr").join(name)
+}
+
+pub fn photo_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(hr_photo(name)).expect("examples/hr photo")
+}
+
+/// What ConvertTo-PhotoSyncInputRecord + `ConvertTo-Json -Compress` produce: the bound
+/// properties only, in this order, camelCase, photo bytes as base64, absent keys left out.
+#[derive(Default)]
+pub struct ModuleRecord<'a> {
+    pub upn: Option<&'a str>,
+    pub guid: Option<&'a str>,
+    pub sam: Option<&'a str>,
+    pub mail: Option<&'a str>,
+    pub photo: Option<&'a [u8]>,
+    pub photo_path: Option<&'a Path>,
+}
+
+impl ModuleRecord<'_> {
+    pub fn line(&self) -> String {
+        let mut map = serde_json::Map::new();
+        let mut put = |key: &str, value: Option<&str>| {
+            if let Some(v) = value {
+                map.insert(key.to_string(), json!(v));
+            }
+        };
+        put("userPrincipalName", self.upn);
+        put("objectGuid", self.guid);
+        put("samAccountName", self.sam);
+        put("mail", self.mail);
+        if let Some(bytes) = self.photo {
+            map.insert(
+                "thumbnailPhoto".into(),
+                json!(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            );
+        }
+        if let Some(path) = self.photo_path {
+            map.insert("photoPath".into(), json!(path.to_string_lossy()));
+        }
+        Value::Object(map).to_string()
+    }
+}
+
+pub const ANN_GUID: &str = "0b9a4c2e-5d6f-4a1b-9c8d-7e6f5a4b3c2d";
+
+pub fn assert_common_shape(run: &Run) {
+    assert!(
+        !run.records.is_empty(),
+        "no records; stderr: {}",
+        run.stderr
+    );
+    for record in &run.records {
+        assert_eq!(record["schemaVersion"], json!(1), "{record}");
+        assert!(record["type"].is_string(), "{record}");
+    }
+    let summary = run.records.last().expect("records");
+    assert_eq!(summary["type"], "summary", "the summary comes last");
+    assert_eq!(
+        summary["exitCode"],
+        json!(run.code),
+        "summary.exitCode = exit code"
+    );
+}
+
+/// The arguments Get-PhotoSyncStatus builds (end block + Invoke-PhotoSyncCore's --progress).
+pub fn status_args(stores: &str) -> Vec<String> {
+    [
+        "status",
+        "--format",
+        "json",
+        "--stores",
+        stores,
+        "--concurrency",
+        "16",
+        "--input",
+        "-",
+        "--progress",
+        "none",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// The arguments Sync-UserPhoto builds.
+pub fn sync_args(targets: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "sync",
+        "--format",
+        "json",
+        "--source",
+        "input",
+        "--targets",
+        targets,
+        "--concurrency",
+        "16",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(
+        ["--input", "-", "--progress", "none"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    args
+}
+
+pub fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
