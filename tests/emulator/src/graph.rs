@@ -4,18 +4,16 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::directory::{self, UserKey};
 use crate::identity::{GRAPH_APP_ID, GRAPH_AUDIENCE};
-use crate::options::{MailboxMode, NoPhotoVariant};
-use crate::photo::{MAX_UPLOAD_BYTES, PhotoError, Rendition};
 use crate::respond::{self, form, graph_error, json, label, set_header, with_app};
-use crate::seed::{Mailbox, PhotoUpdateSettings};
-use crate::state::{State, User, now_secs, read, write};
+use crate::seed::PhotoUpdateSettings;
+use crate::state::{State, now_secs, read, write};
 use crate::throttle::Throttled;
 use crate::token::AccessClaims;
 
@@ -26,14 +24,14 @@ const READ_USERS: [&str; 5] = [
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
-const READ_PHOTO: [&str; 4] = [
+pub(crate) const READ_PHOTO: [&str; 4] = [
     "ProfilePhoto.Read.All",
     "ProfilePhoto.ReadWrite.All",
     "User.Read.All",
     "User.ReadWrite.All",
 ];
-const WRITE_PHOTO: [&str; 2] = ["ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"];
-const IMAGE_NOT_FOUND: &str =
+pub(crate) const WRITE_PHOTO: [&str; 2] = ["ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"];
+pub(crate) const IMAGE_NOT_FOUND: &str =
     "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.";
 
 /// One Graph request, already split into decoded path segments after `/v1.0` or `/beta`.
@@ -198,41 +196,41 @@ async fn route_authenticated(
         ["photo"] => match req.method {
             Method::GET => (
                 "graph.photo.get".into(),
-                photo_read(state, claims, &key, None, false).await,
+                crate::photos::photo_read(state, claims, &key, None, false).await,
             ),
             Method::DELETE => (
                 "graph.photo.delete".into(),
-                photo_delete(state, claims, &key).await,
+                crate::photos::photo_delete(state, claims, &key).await,
             ),
             _ => ("graph.photo".into(), method_not_allowed()),
         },
         ["photo", "$value"] => match req.method {
             Method::GET => (
                 "graph.photo.value.get".into(),
-                photo_read(state, claims, &key, None, true).await,
+                crate::photos::photo_read(state, claims, &key, None, true).await,
             ),
             Method::PUT | Method::PATCH => (
                 "graph.photo.value.put".into(),
-                photo_write(state, claims, &key, &req.body).await,
+                crate::photos::photo_write(state, claims, &key, &req.body).await,
             ),
             Method::DELETE => (
                 "graph.photo.delete".into(),
-                photo_delete(state, claims, &key).await,
+                crate::photos::photo_delete(state, claims, &key).await,
             ),
             _ => ("graph.photo.value".into(), method_not_allowed()),
         },
         ["photos"] if req.method == Method::GET => (
             "graph.photos.list".into(),
-            photos_list(state, claims, &key).await,
+            crate::photos::photos_list(state, claims, &key).await,
         ),
         // `/photo/{size}/$value` is a doc typo in G-GET; accepted as an alias (UNVERIFIED).
         ["photos", size] | ["photo", size] if req.method == Method::GET && *size != "$value" => (
             "graph.photos.size.get".into(),
-            photo_read(state, claims, &key, Some(size), false).await,
+            crate::photos::photo_read(state, claims, &key, Some(size), false).await,
         ),
         ["photos", size, "$value"] | ["photo", size, "$value"] if req.method == Method::GET => (
             "graph.photos.size.value.get".into(),
-            photo_read(state, claims, &key, Some(size), true).await,
+            crate::photos::photo_read(state, claims, &key, Some(size), true).await,
         ),
         _ => (
             "graph.unknown".into(),
@@ -264,7 +262,7 @@ fn denied_directory() -> Response {
     )
 }
 
-fn denied_photo() -> Response {
+pub(crate) fn denied_photo() -> Response {
     graph_error(
         403,
         "ErrorAccessDenied",
@@ -272,7 +270,7 @@ fn denied_photo() -> Response {
     )
 }
 
-fn user_not_found(key: &str) -> Response {
+pub(crate) fn user_not_found(key: &str) -> Response {
     graph_error(
         404,
         "Request_ResourceNotFound",
@@ -298,7 +296,7 @@ fn cost(base: u32, params: &std::collections::HashMap<String, String>) -> u32 {
     c.max(1) as u32
 }
 
-fn admit(
+pub(crate) fn admit(
     state: &State,
     claims: &AccessClaims,
     cost: u32,
@@ -319,7 +317,7 @@ fn admit(
 
 /// Adds the throttling headers and keeps the mailbox concurrency slot alive for as long as the
 /// response exists (the server holds it through any injected latency).
-fn decorate(mut resp: Response, admitted: crate::throttle::Admitted) -> Response {
+pub(crate) fn decorate(mut resp: Response, admitted: crate::throttle::Admitted) -> Response {
     set_header(
         &mut resp,
         "x-ms-resource-unit",
@@ -394,231 +392,6 @@ fn get_user(
         );
         json(200, Value::Object(body))
     })();
-    decorate(resp, admitted)
-}
-
-/// Resolves the user and applies the legacy mailbox rules shared by all photo routes.
-fn photo_user(state: &State, key: &str) -> Result<User, Response> {
-    let user = state.find_user(key).ok_or_else(|| user_not_found(key))?;
-    if state.faults().mailbox_mode == MailboxMode::Legacy {
-        match user.mailbox {
-            Mailbox::None => {
-                return Err(graph_error(
-                    404,
-                    "ErrorNonExistentMailbox",
-                    "The SMTP address has no mailbox associated with it.",
-                ));
-            }
-            Mailbox::OnPremises => {
-                return Err(graph_error(
-                    400,
-                    "MailboxNotHostedInExchangeOnline",
-                    "Mailbox is hosted by an on-premise or non-Exchange server, which is not supported.",
-                ));
-            }
-            Mailbox::ExchangeOnline => {}
-        }
-    }
-    Ok(user)
-}
-
-fn no_photo(variant: NoPhotoVariant, binary: bool) -> Response {
-    match variant {
-        NoPhotoVariant::ErrorItemNotFound => {
-            graph_error(404, "ErrorItemNotFound", "The photo wasn't found.")
-        }
-        NoPhotoVariant::GetUserPhoto => graph_error(404, "GetUserPhoto", "The photo wasn't found."),
-        NoPhotoVariant::ImageNotFound => graph_error(404, "ImageNotFound", IMAGE_NOT_FOUND),
-        NoPhotoVariant::ErrorEntityNotFound => {
-            graph_error(404, "ErrorEntityNotFound", IMAGE_NOT_FOUND)
-        }
-        NoPhotoVariant::LegacyOneByOneGif if binary => {
-            graph_error(404, "ErrorItemNotFound", "The photo wasn't found.")
-        }
-        NoPhotoVariant::LegacyOneByOneGif => json(
-            200,
-            json!({"@odata.mediaContentType":"image/gif","@odata.mediaEtag":"","id":"1x1","width":1,"height":1}),
-        ),
-    }
-}
-
-fn metadata(state: &State, user: &User, etag: &str, r: &Rendition, path: &str) -> Value {
-    let base = state.base_url();
-    json!({
-        "@odata.context": format!("{base}/v1.0/$metadata#users('{}')/{path}/$entity", user.id),
-        "@odata.mediaContentType": "image/jpeg",
-        "@odata.mediaEtag": etag,
-        "id": r.id,
-        "height": r.height,
-        "width": r.width,
-    })
-}
-
-async fn photo_read(
-    state: &Arc<State>,
-    claims: &AccessClaims,
-    key: &str,
-    size: Option<&str>,
-    binary: bool,
-) -> Response {
-    if !claims.has_any_role(&READ_PHOTO) {
-        return denied_photo();
-    }
-    let user = match photo_user(state, key) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let admitted = match admit(state, claims, 1, false, Some(&user.id)) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let variant = state.faults().no_photo;
-    let resp = match state.photo(&user.id) {
-        None => no_photo(variant, binary || size.is_some()),
-        Some(set) => {
-            let rendition = match size {
-                None => set.largest(),
-                Some(s) => set.size(s),
-            };
-            match rendition {
-                None => no_photo(variant, true),
-                Some(r) if binary => (
-                    [
-                        (header::CONTENT_TYPE, "image/jpeg".to_string()),
-                        (header::ETAG, set.etag.clone()),
-                    ],
-                    Body::from(r.bytes.clone()),
-                )
-                    .into_response(),
-                Some(r) => json(
-                    200,
-                    metadata(
-                        state,
-                        &user,
-                        &set.etag,
-                        r,
-                        if size.is_some() { "photos" } else { "photo" },
-                    ),
-                ),
-            }
-        }
-    };
-    decorate(resp, admitted)
-}
-
-async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: &str) -> Response {
-    if !claims.has_any_role(&READ_PHOTO) {
-        return denied_photo();
-    }
-    let user = match photo_user(state, key) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let admitted = match admit(state, claims, 1, false, Some(&user.id)) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let base = state.base_url();
-    let value: Vec<Value> = state
-        .photo(&user.id)
-        .map(|set| {
-            set.renditions
-                .iter()
-                .map(|r| {
-                    json!({"@odata.mediaEtag": set.etag, "@odata.mediaContentType": "image/jpeg",
-                           "id": r.id, "width": r.width, "height": r.height})
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    decorate(
-        json(
-            200,
-            json!({"@odata.context": format!("{base}/v1.0/$metadata#users('{}')/photos", user.id), "value": value}),
-        ),
-        admitted,
-    )
-}
-
-fn policy_blocks_writes(state: &State) -> Option<Response> {
-    let policy = read(&state.policy);
-    (policy.source.as_deref() == Some("onPremises")).then(|| {
-        graph_error(
-            403,
-            "PhotoUpdateDisabledByPolicy",
-            "Photo updates through cloud services are disabled by the tenant's photoUpdateSettings (source = onPremises). [emulator-invented code: Microsoft does not document this error]",
-        )
-    })
-}
-
-async fn photo_write(
-    state: &Arc<State>,
-    claims: &AccessClaims,
-    key: &str,
-    body: &Bytes,
-) -> Response {
-    if !claims.has_any_role(&WRITE_PHOTO) {
-        return denied_photo();
-    }
-    let user = match photo_user(state, key) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Some(r) = policy_blocks_writes(state) {
-        return r;
-    }
-    if body.len() > MAX_UPLOAD_BYTES {
-        return graph_error(
-            413,
-            "RequestBodyTooLarge",
-            "The request size exceeds the maximum limit. The size of the photo you can update to is limited to 4 MB.",
-        );
-    }
-    let admitted = match admit(state, claims, 1, true, Some(&user.id)) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let st = state.clone();
-    let bytes = body.clone();
-    // Re-encoding is CPU work: keep it off the async workers.
-    let result = tokio::task::spawn_blocking(move || st.set_photo(&user, &bytes)).await;
-    let resp = match result {
-        Ok(Ok(_)) => (axum::http::StatusCode::OK, "").into_response(),
-        Ok(Err(PhotoError::TooLarge(_))) => graph_error(
-            413,
-            "RequestBodyTooLarge",
-            "The request size exceeds the maximum limit.",
-        ),
-        Ok(Err(PhotoError::NotAnImage(e))) => graph_error(
-            400,
-            "ErrorInvalidImage",
-            &format!("The photo could not be processed: {e}. [emulator-chosen code]"),
-        ),
-        Err(_) => graph_error(500, "InternalServerError", "Photo processing failed."),
-    };
-    decorate(resp, admitted)
-}
-
-async fn photo_delete(state: &Arc<State>, claims: &AccessClaims, key: &str) -> Response {
-    if !claims.has_any_role(&WRITE_PHOTO) {
-        return denied_photo();
-    }
-    let user = match photo_user(state, key) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    if let Some(r) = policy_blocks_writes(state) {
-        return r;
-    }
-    let admitted = match admit(state, claims, 1, true, Some(&user.id)) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let resp = if state.delete_photo(&user) {
-        (axum::http::StatusCode::OK, "").into_response()
-    } else {
-        no_photo(state.faults().no_photo, true)
-    };
     decorate(resp, admitted)
 }
 

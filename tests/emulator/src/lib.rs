@@ -19,8 +19,10 @@ mod batch;
 mod directory;
 mod graph;
 mod identity;
+mod mysite;
 mod options;
 mod photo;
+mod photos;
 mod respond;
 mod seed;
 mod server;
@@ -76,7 +78,8 @@ pub struct RunningEmulator {
     endpoints: Endpoints,
     shutdown: watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
-    _tls_tempdir: Option<PathBuf>,
+    /// A TLS directory the emulator created itself (removed on drop).
+    owned_tls_dir: Option<PathBuf>,
 }
 
 use state::State;
@@ -89,6 +92,7 @@ impl Emulator {
             std::sync::mpsc::channel::<anyhow::Result<(String, Option<String>, Option<PathBuf>)>>();
         let thread_state = state.clone();
         let tls_opts = options.tls.clone();
+        let owns_tls_dir = options.tls.as_ref().is_some_and(|t| t.dir.is_none());
         let listen = options.listen;
         let thread = std::thread::Builder::new()
             .name("photosync-emulator".into())
@@ -191,7 +195,9 @@ impl Emulator {
             endpoints,
             shutdown: shutdown_tx,
             thread: Some(thread),
-            _tls_tempdir: ca.and_then(|p| p.parent().map(PathBuf::from)),
+            owned_tls_dir: ca
+                .filter(|_| owns_tls_dir)
+                .and_then(|p| p.parent().map(PathBuf::from)),
         })
     }
 }
@@ -251,6 +257,9 @@ impl Drop for RunningEmulator {
         let _ = self.shutdown.send(true);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+        if let Some(dir) = self.owned_tls_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

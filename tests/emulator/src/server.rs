@@ -183,7 +183,7 @@ async fn dispatch(ctx: &Ctx, req: Request) -> Response {
             )
         }
         "user photos" if parts.method == Method::GET => {
-            crate::sharepoint::handle_file(state, &decode_segment(raw_path), &parts.headers)
+            crate::mysite::handle_file(state, &decode_segment(raw_path), &parts.headers)
         }
         "_emulator" => {
             crate::admin::handle_http(state, &parts.method, &segs[1..], &parts.headers, &body)

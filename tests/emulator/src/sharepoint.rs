@@ -7,18 +7,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::identity::GRAPH_AUDIENCE;
 use crate::respond::{self, form, header_str, json, label, set_header, with_app};
-use crate::state::{SpFile, State, iso_utc, lock, now_secs, read};
+use crate::state::{State, iso_utc, lock, now_secs, read};
 use crate::token::{AccessClaims, CredentialKind};
 
 pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
-const READ_ROLES: [&str; 6] = [
+pub(crate) const READ_ROLES: [&str; 6] = [
     "Sites.Read.All",
     "Sites.ReadWrite.All",
     "Sites.Manage.All",
@@ -34,13 +34,13 @@ const WRITE_ROLES: [&str; 4] = [
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum OData {
+pub(crate) enum OData {
     Verbose,
     Minimal,
     NoMetadata,
 }
 
-fn odata_mode(headers: &HeaderMap) -> OData {
+pub(crate) fn odata_mode(headers: &HeaderMap) -> OData {
     let accept = header_str(headers, "accept")
         .unwrap_or_default()
         .to_lowercase();
@@ -53,7 +53,7 @@ fn odata_mode(headers: &HeaderMap) -> OData {
     }
 }
 
-fn sp_error(status: u16, mode: OData, code: &str, message: &str) -> Response {
+pub(crate) fn sp_error(status: u16, mode: OData, code: &str, message: &str) -> Response {
     let inner = json!({"code": code, "message": {"lang": "en-US", "value": message}});
     let body = if mode == OData::Verbose {
         json!({"error": inner})
@@ -63,7 +63,7 @@ fn sp_error(status: u16, mode: OData, code: &str, message: &str) -> Response {
     json(status, body)
 }
 
-fn access_denied(mode: OData) -> Response {
+pub(crate) fn access_denied(mode: OData) -> Response {
     sp_error(
         403,
         mode,
@@ -88,7 +88,7 @@ fn unauthorized(reason: &str, code: &str) -> Response {
 }
 
 /// SharePoint's own token rules: a SharePoint audience and a certificate-class credential.
-fn authenticate(state: &State, headers: &HeaderMap) -> Result<AccessClaims, Response> {
+pub(crate) fn authenticate(state: &State, headers: &HeaderMap) -> Result<AccessClaims, Response> {
     let token = respond::bearer(headers).unwrap_or_default();
     let claims = state
         .signer
@@ -210,7 +210,7 @@ fn profile_properties(state: &State, user: &crate::state::User) -> Vec<(String, 
     props
 }
 
-fn wrap(mode: OData, ty: &str, mut entity: Map<String, Value>) -> Value {
+pub(crate) fn wrap(mode: OData, ty: &str, mut entity: Map<String, Value>) -> Value {
     match mode {
         OData::Verbose => {
             entity.insert("__metadata".into(), json!({"type": ty}));
@@ -444,7 +444,7 @@ fn api_inner(
                     }
                     (
                         "sharepoint.files.add".into(),
-                        add_file(state, mode, &folder_or_file, &add_args, req.body),
+                        crate::mysite::add_file(state, mode, &folder_or_file, &add_args, req.body),
                     )
                 }
                 ("getfilebyserverrelativeurl" | "getfilebyserverrelativepath", "$value")
@@ -452,7 +452,7 @@ fn api_inner(
                 {
                     (
                         "sharepoint.file.get".into(),
-                        get_file(state, mode, &folder_or_file),
+                        crate::mysite::get_file(state, mode, &folder_or_file),
                     )
                 }
                 _ => ("sharepoint.unknown".into(), not_found(mode, &segs[1])),
@@ -462,7 +462,7 @@ fn api_inner(
     }
 }
 
-fn bad_request(mode: OData, msg: &str) -> Response {
+pub(crate) fn bad_request(mode: OData, msg: &str) -> Response {
     sp_error(
         400,
         mode,
@@ -549,148 +549,6 @@ fn set_property(state: &State, mode: OData, body: &Bytes) -> Response {
         200,
         scalar(mode, "SetSingleValueProfileProperty", Value::Null),
     )
-}
-
-fn in_profile_pictures(folder: &str) -> bool {
-    let f = folder.trim_end_matches('/').to_lowercase();
-    f.ends_with(&PROFILE_PICTURES.to_lowercase())
-}
-
-fn file_entity(state: &State, mode: OData, f: &SpFile) -> Value {
-    let mut e = Map::new();
-    e.insert("Name".into(), json!(f.name));
-    e.insert(
-        "ServerRelativeUrl".into(),
-        json!(format!("{PROFILE_PICTURES}/{}", f.name)),
-    );
-    e.insert("Length".into(), json!(f.bytes.len().to_string()));
-    e.insert(
-        "TimeLastModified".into(),
-        json!(format!("{}Z", iso_utc(f.modified))),
-    );
-    e.insert("ETag".into(), json!(f.etag));
-    e.insert("UniqueId".into(), json!(uuid::Uuid::new_v4().to_string()));
-    e.insert(
-        "LinkingUri".into(),
-        json!(format!(
-            "{}{}/{}",
-            state.base_url(),
-            PROFILE_PICTURES,
-            f.name
-        )),
-    );
-    wrap(mode, "SP.File", e)
-}
-
-fn add_file(
-    state: &State,
-    mode: OData,
-    folder: &str,
-    args: &Map<String, Value>,
-    body: &Bytes,
-) -> Response {
-    if !in_profile_pictures(folder) {
-        return sp_error(
-            404,
-            mode,
-            "-2147024894, System.IO.FileNotFoundException",
-            &format!(
-                "File Not Found. Folder '{folder}' does not exist in this emulator (only {PROFILE_PICTURES})."
-            ),
-        );
-    }
-    let Some(name) = args
-        .get("url")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-    else {
-        return bad_request(mode, "url is required.");
-    };
-    let name = name.rsplit('/').next().unwrap_or(name).to_string();
-    let overwrite = args
-        .get("overwrite")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let key = name.to_lowercase();
-    let file = SpFile {
-        name: name.clone(),
-        bytes: body.clone(),
-        etag: format!(
-            "\"{{{}}},1\"",
-            uuid::Uuid::new_v4().to_string().to_uppercase()
-        ),
-        modified: now_secs(),
-    };
-    {
-        let mut sp = lock(&state.sharepoint);
-        if !overwrite && sp.files.contains_key(&key) {
-            drop(sp);
-            return sp_error(
-                400,
-                mode,
-                "-2130575257, Microsoft.SharePoint.SPException",
-                &format!("A file with the name {PROFILE_PICTURES}/{name} already exists."),
-            );
-        }
-        sp.files.insert(key.clone(), file.clone());
-    }
-    state.count_write(&key);
-    json(200, file_entity(state, mode, &file))
-}
-
-fn file_bytes(state: &State, name: &str) -> Option<SpFile> {
-    lock(&state.sharepoint)
-        .files
-        .get(&name.to_lowercase())
-        .cloned()
-}
-
-fn get_file(state: &State, mode: OData, path: &str) -> Response {
-    let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-    match file_bytes(state, name).filter(|_| in_profile_pictures(folder)) {
-        Some(f) => binary(&f),
-        None => file_not_found(mode),
-    }
-}
-
-fn file_not_found(mode: OData) -> Response {
-    sp_error(
-        404,
-        mode,
-        "-2147024894, System.IO.FileNotFoundException",
-        "File Not Found.",
-    )
-}
-
-fn binary(f: &SpFile) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "image/jpeg".to_string()),
-            (header::ETAG, f.etag.clone()),
-        ],
-        Body::from(f.bytes.clone()),
-    )
-        .into_response()
-}
-
-/// Direct GET of `/User Photos/Profile Pictures/{name}` on the My Site host.
-pub fn handle_file(state: &Arc<State>, decoded_path: &str, headers: &HeaderMap) -> Response {
-    let mode = odata_mode(headers);
-    let resp = match authenticate(state, headers) {
-        Err(r) => r,
-        Ok(claims) if !claims.has_any_role(&READ_ROLES) => {
-            with_app(access_denied(mode), &claims.appid)
-        }
-        Ok(claims) => {
-            let (folder, name) = decoded_path.rsplit_once('/').unwrap_or(("", decoded_path));
-            let r = match file_bytes(state, name).filter(|_| in_profile_pictures(folder)) {
-                Some(f) => binary(&f),
-                None => file_not_found(mode),
-            };
-            with_app(r, &claims.appid)
-        }
-    };
-    label(resp, "sharepoint.file.direct")
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ async fn write_budget_is_separate_from_reads() {
 async fn four_concurrent_requests_per_app_and_mailbox() {
     let emu = start_with(Options {
         faults: Faults {
-            latency_ms: 300,
+            latency_ms: 1_000,
             ..Faults::default()
         },
         ..Options::default()

@@ -2,6 +2,7 @@
 //! throttling/faults and SharePoint. One test binary with modules keeps link time down.
 
 mod batch;
+mod binary;
 mod common;
 mod faults;
 mod graph;
