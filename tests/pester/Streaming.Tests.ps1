@@ -43,7 +43,7 @@ Describe 'Streaming 10,000 piped users' {
         $seen.FirstOutputAt | Should -BeLessThan $count -Because 'the first record arrives while users are still being piped'
         $growth = $seen.MemoryLate - $seen.MemoryEarly
         # Holding 8,000 users' photos as base64 would add over 150 MB.
-        $growth | Should -BeLessThan 24MB -Because "managed memory grew by $([int]($growth / 1MB)) MB between user 2,000 and 10,000"
+        $growth | Should -BeLessThan (24 * 1024 * 1024) -Because "managed memory grew by $([int]($growth / 1048576)) MB between user 2,000 and 10,000"
     }
 }
 

@@ -83,6 +83,20 @@ Describe 'Writing' {
     }
 }
 
+Describe 'Two PhotoSync cmdlets in one pipeline' {
+    It 'pipes Get-PhotoSyncStatus into Sync-UserPhoto, each with its own photosync process' {
+        $target = New-TestFolder
+        $null = @(Get-Rows)[0] | Sync-UserPhoto -Target "folder:$target" -Confirm:$false
+        $results = @(Get-Rows | Get-PhotoSyncStatus -Store "folder:$target" |
+                Where-Object Verdict -ne 'in-sync' |
+                ForEach-Object { [pscustomobject]@{ UserPrincipalName = $_.UserPrincipalName; PhotoPath = $script:BobPhoto } } |
+                Sync-UserPhoto -Target "folder:$target" -Confirm:$false)
+        $results.Count | Should -Be 1
+        $results[0].UserPrincipalName | Should -Be 'bob.smith@contoso.com'
+        $results[0].Action | Should -Be 'updated'
+    }
+}
+
 Describe 'Per-user failures' {
     It 'returns every result with exit code 1 and writes one error per failed user' {
         $target = New-TestFolder

@@ -13,7 +13,7 @@ if (-not (Test-Path -LiteralPath $script:Binary)) {
 $env:PHOTOSYNC_BINARY = $script:Binary
 $env:PHOTOSYNC_NO_PROGRESS = '1'
 # Settings of the machine running the tests must not leak into the runs.
-Get-ChildItem -Path Env: | Where-Object { $_.Name -like 'PHOTOSYNC_*' -and $_.Name -notin 'PHOTOSYNC_BINARY', 'PHOTOSYNC_NO_PROGRESS', 'PHOTOSYNC_TEST_BINARY' } |
+Get-ChildItem -Path Env: | Where-Object { $_.Name -like 'PHOTOSYNC_*' -and $_.Name -notin 'PHOTOSYNC_BINARY', 'PHOTOSYNC_NO_PROGRESS', 'PHOTOSYNC_TEST_BINARY', 'PHOTOSYNC_TEST_MODULE' } |
     ForEach-Object { Remove-Item -LiteralPath "Env:$($_.Name)" }
 # PHOTOSYNC_TEST_MODULE: run the suite against another copy of the module (e.g. an older release).
 $script:ModuleManifest = if ($env:PHOTOSYNC_TEST_MODULE) { $env:PHOTOSYNC_TEST_MODULE } else { Join-Path $script:Repo 'powershell/PhotoSync/PhotoSync.psd1' }

@@ -112,18 +112,23 @@ fn windows_powershell_problems(source: &str) -> Vec<String> {
             ));
         }
     }
-    for (index, line) in code.lines().enumerate() {
-        let trimmed = line.trim_start().to_lowercase();
-        if trimmed.starts_with("clean") && trimmed["clean".len()..].trim_start().starts_with('{') {
+    // A named block `clean { }` (after `{`, `}` or at a line start) is PowerShell 7.3.
+    for (at, _) in lower.match_indices("clean") {
+        let before = lower[..at].trim_end().chars().last();
+        let after = lower[at + "clean".len()..].trim_start().chars().next();
+        if matches!(before, None | Some('{' | '}')) && after == Some('{') {
             problems.push(format!(
-                "{}:1: a clean {{}} block is PowerShell 7.3",
-                index + 1
+                "{}: a clean {{}} block is PowerShell 7.3",
+                position(at)
             ));
         }
-        // 5.1 has no $IsWindows/$IsLinux/$IsMacOS: only behind a Test-Path Variable: guard.
+    }
+    for (index, (line, original)) in code.lines().zip(source.lines()).enumerate() {
+        // 5.1 has no $IsWindows/$IsLinux/$IsMacOS: only behind a Test-Path Variable: guard
+        // (whose 'Variable:IsWindows' is a string, so it is read from the original line).
         for variable in ["$iswindows", "$islinux", "$ismacos", "$iscoreclr"] {
             if line.to_lowercase().contains(variable)
-                && !line.to_lowercase().contains("variable:is")
+                && !original.to_lowercase().contains("variable:is")
             {
                 problems.push(format!(
                     "{}:1: `{variable}` does not exist on Windows PowerShell 5.1",

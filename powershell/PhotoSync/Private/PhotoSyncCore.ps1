@@ -9,9 +9,6 @@
 $script:PhotoSyncSchemaVersion = 1
 # Binaries whose `photosync schema` already matched, so the check runs once per session.
 $script:PhotoSyncCheckedBinaries = @{}
-# The core of a pipeline that was stopped between two process{} calls (Ctrl+C upstream) has no
-# end{} to close it; the next start stops it.
-$script:PhotoSyncOpenCore = $null
 # Input items kept to map records back to their pipeline objects, at most this many at a time.
 $script:PhotoSyncItemWindow = 2048
 
@@ -104,7 +101,6 @@ function Start-PhotoSyncCore {
         [int]$RecordsPerUser
     )
 
-    if ($script:PhotoSyncOpenCore) { Stop-PhotoSyncCore -Core $script:PhotoSyncOpenCore }
     $binary = Get-PhotoSyncBinaryPath -Cmdlet $Cmdlet
     Assert-PhotoSyncSchemaVersion -Cmdlet $Cmdlet -Binary $binary
     try {
@@ -186,7 +182,6 @@ function Start-PhotoSyncCore {
         Summary        = $null
         Finished       = $false
     }
-    $script:PhotoSyncOpenCore = $core
     return $core
 }
 
@@ -290,7 +285,12 @@ function Complete-PhotoSyncCore($Core) {
     }
     if ($exitCode -ge 2 -or $exitCode -lt 0) {
         if ($Core.UserRecords -eq 0 -and $Core.LinesSent -gt 0) {
-            $code = switch ($exitCode) { 2 { 'config' } 3 { 'auth-failed' } 4 { 'transient' } default { 'core-failed' } }
+            $code = switch ($exitCode) {
+                2 { 'config' }
+                3 { 'auth-failed' }
+                4 { 'transient' }
+                default { 'core-failed' }
+            }
             $tail = @($Core.ErrorTail) -join ' | '
             $cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code $code -Message "photosync exited with code ${exitCode} and no results: $tail" `
                         -Hint 'Run with -Verbose to see the core''s log; exit codes are listed in docs/powershell.md.'))
@@ -307,7 +307,6 @@ function Complete-PhotoSyncCore($Core) {
 function Stop-PhotoSyncCore($Core) {
     # Always called last (end{}, or a stopped pipeline: Select-Object -First, Ctrl+C, an error).
     if ($null -eq $Core) { return }
-    if ($script:PhotoSyncOpenCore -eq $Core) { $script:PhotoSyncOpenCore = $null }
     $process = $Core.Process
     if ($process) {
         try {
