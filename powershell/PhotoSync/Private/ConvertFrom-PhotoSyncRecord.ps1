@@ -109,8 +109,10 @@ function ConvertTo-PhotoSyncUserPhotoStatus($Record) {
         }
     }
     $findings = @()
+    $codes = @()
     foreach ($finding in @($Record.findings)) {
         if ($null -eq $finding) { continue }
+        $codes += [string]$finding.code
         $findings += [pscustomobject]@{
             PSTypeName = 'PhotoSync.Finding'
             Code       = $finding.code
@@ -121,7 +123,7 @@ function ConvertTo-PhotoSyncUserPhotoStatus($Record) {
         }
     }
     $properties['ErrorCode'] = $errorCode
-    $properties['FindingCodes'] = (@($findings | ForEach-Object { $_.Code }) -join ';')
+    $properties['FindingCodes'] = $codes -join ';'
     $properties['Stores'] = $stores
     $properties['Findings'] = $findings
     return New-PhotoSyncTypedObject -TypeName 'PhotoSync.UserPhotoStatus' -Property $properties

@@ -187,7 +187,11 @@ function Start-PhotoSyncCore {
 
 function Send-PhotoSyncCoreItem($Core, $Item) {
     # Writes one input line (UTF-8, no BOM) and emits whatever output is ready meanwhile.
-    if (-not $Core.StdinOpen) { Step-PhotoSyncCore -Core $Core; return }
+    if (-not $Core.StdinOpen) {
+        # The core stopped early (bad settings): say why now instead of reading all the input first.
+        if ($Core.Process.HasExited -and -not $Core.Finished) { Complete-PhotoSyncCore -Core $Core }
+        return
+    }
     $Core.LinesSent++
     $line = $Core.LinesSent
     $Item.Line = $line

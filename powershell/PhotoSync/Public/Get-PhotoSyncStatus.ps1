@@ -242,7 +242,7 @@ function Get-PhotoSyncStatus {
                 Write-Verbose 'PhotoSync: the pipeline brought no users; nothing to check.'
                 return
             }
-            Complete-PhotoSyncCore -Core $core
+            if (-not $core.Finished) { Complete-PhotoSyncCore -Core $core }
         }
         finally {
             Stop-PhotoSyncCore -Core $core

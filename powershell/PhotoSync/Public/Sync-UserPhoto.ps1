@@ -291,7 +291,7 @@ function Sync-UserPhoto {
                 Write-Verbose 'PhotoSync: no users to sync (none piped in, or all declined).'
                 return
             }
-            Complete-PhotoSyncCore -Core $core
+            if (-not $core.Finished) { Complete-PhotoSyncCore -Core $core }
         }
         finally {
             Stop-PhotoSyncCore -Core $core
