@@ -9,10 +9,9 @@ use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
 use super::state::{SyncState, user_key};
-use super::status::error_info;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, ErrorClass, Result, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
 use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{
