@@ -191,7 +191,8 @@ pub struct PhotoInfo {
     pub bytes: u64,
     /// SHA-256 of the stored bytes, lowercase hex: equal only for byte-identical files.
     pub sha256: String,
-    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded.
+    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded
+    /// (informational; "same picture" is decided on `signature`).
     pub phash: String,
     /// Mean luma of the upright square, 0 (black) to 255 (white).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +200,10 @@ pub struct PhotoInfo {
     /// Standard deviation of luma: near 0 for a flat, featureless picture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contrast: Option<u8>,
+    /// Perceptual signature (base64, 514 characters): what "same picture" is decided on, so a
+    /// stored copy can be compared without the old bytes (docs/photos.md).
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
