@@ -414,6 +414,15 @@ pub struct ProgressRecord {
     pub total: Option<u64>,
     /// Short words for the current phase (`reading`, `syncing`).
     pub phase: String,
+    /// Users finished per second since the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_sec: Option<f64>,
+    /// 429 (throttled) answers received so far, when the run talks to a cloud service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<u64>,
+    /// Estimated seconds left, when the total is known and the rate is above zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
