@@ -227,6 +227,7 @@ mod tests {
             phash: phash.into(),
             brightness: Some(120),
             contrast: Some(50),
+            signature: String::new(),
         }
     }
 
