@@ -308,8 +308,6 @@ pub enum FindingCode {
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.
     AccountType,
-    /// Status knows from the sync state file when the photo was written and where it shows.
-    RecentlyWritten,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

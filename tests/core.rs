@@ -9,6 +9,8 @@ mod support;
 mod cli;
 #[path = "core/conformance.rs"]
 mod conformance;
+#[path = "core/diagnosis.rs"]
+mod diagnosis;
 #[path = "core/examples.rs"]
 mod examples;
 #[path = "core/folder.rs"]
