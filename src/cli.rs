@@ -158,13 +158,16 @@ pub struct InputArgs {
 pub enum Format {
     Json,
     Table,
+    /// A self-contained HTML report (status only; see docs/report.md).
+    Html,
 }
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   photosync status --csv users.csv --stores graph,folder:./photos
   Get-ADUser ... | ConvertTo-Json -Compress | photosync status --stores ad,graph
-  photosync status --ad-filter '(department=Sales)' --stores ad,graph,sharepoint --fail-on-drift")]
+  photosync status --ad-filter '(department=Sales)' --stores ad,graph,sharepoint --fail-on-drift
+  photosync status --csv users.csv --stores graph,sharepoint --format html --out report.html")]
 pub struct StatusArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -174,9 +177,14 @@ pub struct StatusArgs {
     #[arg(long, value_delimiter = ',', default_value = "ad,graph")]
     pub stores: Vec<String>,
 
-    /// Output format (default: table on a terminal, json when piped).
+    /// Output format (default: table on a terminal, json when piped). `html` is one
+    /// self-contained page with every store's picture side by side.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Write the output to FILE instead of stdout (replaced only when the run completes).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 
     /// Exit 1 when any user is not in sync (for scheduled checks).
     #[arg(long)]

@@ -58,7 +58,14 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         recheck_after,
         shard,
     };
-    let mut sink = super::sink_for(args.format, settings);
+    if args.format == Some(crate::cli::Format::Html) {
+        return Err(
+            crate::error::Error::config("--format html is a status report").with_hint(
+                "run `photosync status ... --format html --out report.html` after the sync",
+            ),
+        );
+    }
+    let mut sink = super::sink_for(args.format, settings)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
 }

@@ -8,6 +8,7 @@
 //! becomes a record and counts towards the exit code (see `Tally`).
 
 mod assess;
+mod diagnose;
 mod progress;
 mod reference;
 pub mod shard;
@@ -16,6 +17,7 @@ pub mod state;
 pub mod status;
 pub mod sync;
 mod table;
+mod thumbnail;
 
 use std::collections::BTreeMap;
 

@@ -10,10 +10,9 @@ use super::reference;
 use super::shard::Shard;
 use super::sink::RecordSink;
 use super::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
-use super::status::error_info;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, ErrorClass, Result, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
 use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{

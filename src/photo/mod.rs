@@ -9,6 +9,7 @@
 
 mod decode;
 mod fingerprint;
+mod quality;
 mod render;
 
 use image::DynamicImage;
@@ -96,6 +97,7 @@ pub const SHAREPOINT_SIZES: [u32; 3] = [48, 72, 200];
 /// Decode, orient and square an untrusted photo.
 pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
     let decoded = decode(bytes, limits)?;
+    let (brightness, contrast) = quality::luma_stats(&decoded.square);
     let square = DynamicImage::ImageRgb8(decoded.square);
     let info = PhotoInfo {
         format: decoded.format.to_string(),
@@ -104,6 +106,8 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
         bytes: bytes.len() as u64,
         sha256: sha256_hex(bytes),
         phash: format!("{:016x}", perceptual_hash(&square)),
+        brightness: Some(brightness),
+        contrast: Some(contrast),
     };
     Ok(SourcePhoto { square, info })
 }
