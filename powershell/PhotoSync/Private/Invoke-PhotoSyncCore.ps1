@@ -29,6 +29,36 @@ function ConvertTo-PhotoSyncArgumentString {
     return ($parts -join ' ')
 }
 
+function Show-PhotoSyncProgress {
+    # One `progress` record as Write-Progress: done of total (with percent) when the total is known.
+    param($Record, [string]$Activity)
+    $done = [int64](Get-PhotoSyncField -Object $Record -Name 'done')
+    $total = Get-PhotoSyncField -Object $Record -Name 'total'
+    $phase = [string](Get-PhotoSyncField -Object $Record -Name 'phase')
+    $eta = Get-PhotoSyncField -Object $Record -Name 'etaSecs'
+    $seconds = if ($null -ne $eta) { [int]$eta } else { -1 }
+    if ($total -and [int64]$total -gt 0) {
+        $percent = [int][math]::Min(100, [math]::Floor(100 * $done / [int64]$total))
+        Write-Progress -Id 1 -Activity $Activity -Status "$phase $done of $total" -PercentComplete $percent -SecondsRemaining $seconds
+    }
+    else {
+        Write-Progress -Id 1 -Activity $Activity -Status "$phase $done"
+    }
+}
+
+function Add-PhotoSyncStderrLine {
+    # A stderr line of the core: a progress record is shown (or dropped), anything else kept.
+    param([string]$Line, $Lines, [string]$Activity, [bool]$ShowProgress)
+    if ($Line.StartsWith('{"type":"progress"')) {
+        if ($ShowProgress) {
+            try { Show-PhotoSyncProgress -Record (ConvertFrom-Json -InputObject $Line) -Activity $Activity }
+            catch { Write-Verbose "PhotoSync: unreadable progress line: $Line" }
+        }
+        return
+    }
+    $Lines.Add($Line)
+}
+
 function Test-PhotoSyncProgressWanted {
     # Azure Automation stores every progress record with the job, which slows jobs down and fills
     # the job log, so progress is shown only in interactive-style hosts.
@@ -198,7 +228,7 @@ function Invoke-PhotoSyncCore {
     }
 
     $showProgress = Test-PhotoSyncProgressWanted
-    # `json` puts progress records on stdout, in order with the results; `none` keeps stderr quiet.
+    # `json` writes progress records on stderr (read below as they come); `none` keeps it quiet.
     $progressMode = if ($showProgress) { 'json' } else { 'none' }
     $utf8 = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
     $startInfo = New-Object -TypeName System.Diagnostics.ProcessStartInfo
@@ -231,7 +261,11 @@ function Invoke-PhotoSyncCore {
                         -Hint 'Check that the binary matches this platform and is executable (Hybrid Runbook Worker, not an Azure sandbox: sandboxes cannot start processes).'))
         }
 
-        $stderrTask = $process.StandardError.ReadToEndAsync()
+        # stderr is read line by line while the run goes on: progress records become
+        # Write-Progress at once, every other line is kept for -Verbose and error messages.
+        $stderrReader = $process.StandardError
+        $stderrTask = $stderrReader.ReadLineAsync()
+        $stderrLines = New-Object -TypeName System.Collections.Generic.List[string]
         $builder = New-Object -TypeName System.Text.StringBuilder
         foreach ($item in $Items) { [void]$builder.Append($item.Json).Append("`n") }
         $payload = $utf8.GetBytes($builder.ToString())
@@ -247,6 +281,12 @@ function Invoke-PhotoSyncCore {
                 # A child that exits before reading everything breaks the pipe; its exit code tells why.
                 try { $process.StandardInput.Close() } catch { Write-Verbose "PhotoSync: closing stdin: $($_.Exception.Message)" }
                 $stdinClosed = $true
+            }
+            while ($null -ne $stderrTask -and $stderrTask.IsCompleted) {
+                $stderrLine = $stderrTask.Result
+                if ($null -eq $stderrLine) { $stderrTask = $null; break }
+                $stderrTask = $stderrReader.ReadLineAsync()
+                Add-PhotoSyncStderrLine -Line $stderrLine -Lines $stderrLines -Activity $Activity -ShowProgress $showProgress
             }
             if (-not $readTask.Wait(50)) { continue }
             $line = $readTask.Result
@@ -310,18 +350,8 @@ function Invoke-PhotoSyncCore {
                     }
                 }
                 'progress' {
-                    if ($showProgress) {
-                        $done = [int64](Get-PhotoSyncField -Object $record -Name 'done')
-                        $total = Get-PhotoSyncField -Object $record -Name 'total'
-                        $phase = [string](Get-PhotoSyncField -Object $record -Name 'phase')
-                        if ($total -and [int64]$total -gt 0) {
-                            $percent = [int][math]::Min(100, [math]::Floor(100 * $done / [int64]$total))
-                            Write-Progress -Id 1 -Activity $Activity -Status "$phase $done of $total" -PercentComplete $percent
-                        }
-                        else {
-                            Write-Progress -Id 1 -Activity $Activity -Status "$phase $done"
-                        }
-                    }
+                    # Older binaries wrote progress on stdout; current ones write it on stderr.
+                    if ($showProgress) { Show-PhotoSyncProgress -Record $record -Activity $Activity }
                 }
                 'finding' {
                     # About a store as a whole (e.g. a folder file that matches no user), not one user.
@@ -342,10 +372,20 @@ function Invoke-PhotoSyncCore {
             }
         }
 
+        # stderr to its end before waiting: a child blocked on a full stderr pipe never exits.
+        try {
+            if ($null -ne $stderrTask) {
+                $stderrLine = $stderrTask.Result
+                while ($null -ne $stderrLine) {
+                    Add-PhotoSyncStderrLine -Line $stderrLine -Lines $stderrLines -Activity $Activity -ShowProgress $showProgress
+                    $stderrLine = $stderrReader.ReadLine()
+                }
+            }
+        }
+        catch { Write-Verbose "PhotoSync: reading stderr: $($_.Exception.Message)" }
         $process.WaitForExit()
         $exitCode = $process.ExitCode
-        $stderrText = ''
-        try { $stderrText = [string]$stderrTask.Result } catch { $stderrText = '' }
+        $stderrText = $stderrLines -join "`n"
         foreach ($stderrLine in ($stderrText -split "`r?`n")) {
             if ($stderrLine.Trim().Length -gt 0) { Write-Verbose "photosync: $stderrLine" }
         }
