@@ -28,6 +28,53 @@ pub struct StatusOptions {
     pub progress: ProgressMode,
     /// Keep a small JPEG of every picture for the HTML report.
     pub thumbnails: bool,
+    /// A sync state file, read only to show writes still pending verification (never to
+    /// decide a verdict: status always reads the stores).
+    pub pending: Option<std::sync::Arc<PendingWrites>>,
+}
+
+/// Pending-write lookups for `status --state`: the state and each store's identity in it.
+pub struct PendingWrites {
+    pub state: super::state::SyncState,
+    /// `(store name, state key)` for each store read.
+    pub stores: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for PendingWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingWrites")
+            .field("state", &self.state.path())
+            .field("stores", &self.stores)
+            .finish()
+    }
+}
+
+impl PendingWrites {
+    /// Adds `pendingWrite: {writtenAt, ageSecs}` to each store whose last write for this
+    /// user was not yet seen by a read-back.
+    fn annotate(&self, record: &UserRecord, stores: &mut [crate::schema::StoreStatus]) {
+        let Some(user) = super::state::user_key(record) else {
+            return;
+        };
+        for status in stores {
+            let Some((_, key)) = self.stores.iter().find(|(name, _)| *name == status.store) else {
+                continue;
+            };
+            let Some(last) = self.state.last_write(&user, key).filter(|w| !w.verified) else {
+                continue;
+            };
+            let written = last
+                .written_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let age = super::state::now_secs().saturating_sub(written);
+            status.details.insert(
+                "pendingWrite".to_string(),
+                serde_json::json!({ "writtenAtUnix": written, "ageSecs": age }),
+            );
+        }
+    }
 }
 
 impl Default for StatusOptions {
@@ -37,6 +84,7 @@ impl Default for StatusOptions {
             fail_on_drift: false,
             progress: ProgressMode::None,
             thumbnails: false,
+            pending: None,
         }
     }
 }
@@ -65,7 +113,9 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => status_of_user(user, stores, opts.thumbnails).await,
+                InputEvent::User(user) => {
+                    status_of_user(user, stores, opts.thumbnails, opts.pending.as_deref()).await
+                }
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -170,6 +220,7 @@ async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
     thumbnails: bool,
+    pending: Option<&PendingWrites>,
 ) -> UserOutcome {
     let record = &user.record;
     let keys = UserKeys::from(record);
@@ -226,7 +277,10 @@ async fn status_of_user(
             }
         }
     }
-    let assessment = assess(&observations);
+    let mut assessment = assess(&observations);
+    if let Some(pending) = pending {
+        pending.annotate(record, &mut assessment.stores);
+    }
     records.push(OutputRecord::Status(StatusRecord {
         schema_version: SCHEMA_VERSION,
         user: keys,
