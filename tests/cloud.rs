@@ -12,5 +12,7 @@ mod support;
 mod auth;
 #[path = "cloud/graph.rs"]
 mod graph;
+#[path = "cloud/identity.rs"]
+mod identity;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;
