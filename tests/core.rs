@@ -19,5 +19,7 @@ mod input;
 mod schema;
 #[path = "core/status.rs"]
 mod status;
+#[path = "core/stopping.rs"]
+mod stopping;
 #[path = "core/sync.rs"]
 mod sync;

@@ -20,6 +20,7 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
+        stop: super::stop_on_signals(),
     };
     let mut sink = super::sink_for(args.format, settings);
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;

@@ -17,7 +17,15 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
     };
     let mut targets: Vec<Box<dyn PhotoStore>> = Vec::new();
     for spec in args.targets.iter().filter(|s| !s.trim().is_empty()) {
-        targets.push(store::open_target(spec, settings).await?);
+        let target = store::open_target(spec, settings).await?;
+        // Said once, before any user: a store that cannot be written is a usage error.
+        if !target.capabilities().can_write {
+            return Err(
+                Error::config(format!("the {} store cannot be written", target.name()))
+                    .with_hint("pick a target that accepts writes"),
+            );
+        }
+        targets.push(target);
     }
     if targets.is_empty() {
         return Err(Error::config("no targets to write")
@@ -34,6 +42,7 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         force: args.force,
         progress: args.progress,
         state,
+        stop: super::stop_on_signals(),
     };
     let mut sink = super::sink_for(args.format, settings);
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;

@@ -9,7 +9,8 @@ use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
 use super::state::{SyncState, user_key};
-use super::status::error_info;
+use super::status::{error_info, next_before_grace};
+use super::stop::{StopReason, StopSignal};
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result};
@@ -44,6 +45,8 @@ pub struct SyncOptions {
     pub force: bool,
     pub progress: ProgressMode,
     pub state: Option<SyncState>,
+    /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
+    pub stop: StopSignal,
 }
 
 impl Default for SyncOptions {
@@ -54,6 +57,7 @@ impl Default for SyncOptions {
             force: false,
             progress: ProgressMode::None,
             state: None,
+            stop: StopSignal::default(),
         }
     }
 }
@@ -76,7 +80,9 @@ pub async fn run_sync(
     let started = std::time::Instant::now();
     let mut tally = Tally::default();
     let mut progress = Progress::new(opts.progress, "sync");
+    let stop = &opts.stop;
     let mut outcomes = input_channel(input)
+        .take_until(Box::pin(stop.stopped()))
         .map(|event| async move {
             match event {
                 InputEvent::Error(record) => UserOutcome {
@@ -89,8 +95,8 @@ pub async fn run_sync(
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
-    let mut stopped = false;
-    while let Some(outcome) = outcomes.next().await {
+    let mut output_closed = false;
+    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
         if outcome.is_user {
             tally.users += 1;
         }
@@ -100,9 +106,14 @@ pub async fn run_sync(
         for class in outcome.errors {
             tally.error(class);
         }
+        if output_closed {
+            continue;
+        }
         if outcome.records.iter().any(|r| sink.emit(r).is_err()) {
-            stopped = true;
-            break;
+            // stdout closed (`| head`): take no more users, finish those in flight.
+            output_closed = true;
+            stop.trigger(StopReason::OutputClosed);
+            continue;
         }
         progress.tick(sink);
     }
@@ -114,9 +125,12 @@ pub async fn run_sync(
         users: tally.users,
         counts: tally.counts.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: if stopped { 0 } else { tally.exit_code(false) },
+        exit_code: stop
+            .reason()
+            .and_then(StopReason::exit_code)
+            .unwrap_or_else(|| tally.exit_code(false)),
     };
-    if !stopped {
+    if !output_closed {
         sink.emit(&OutputRecord::Summary(summary.clone())).ok();
     }
     summary
@@ -295,6 +309,7 @@ async fn sync_target(
                 .with_hint("check the identity keys; cloud matching works best with ObjectGUID"),
             );
         }
+        Err(e) if e.code == ErrorCode::IdentityMismatch => return failed("identity-mismatch", e),
         Err(e) => return failed("target-unreadable", e),
     };
     let current = match target.read_photo(&found).await {
