@@ -211,9 +211,14 @@ async fn sync_user(
                 store: Some(source.name().to_string()),
                 error: error_info(&e),
             }));
+            let reason = if e.code == ErrorCode::IdentityMismatch {
+                "identity-mismatch"
+            } else {
+                "source-unreadable"
+            };
             for target in targets {
                 outcome.actions.push(Action::Failed);
-                let mut failed = result(target.name(), Action::Failed, "source-unreadable");
+                let mut failed = result(target.name(), Action::Failed, reason);
                 failed.error = Some(error_info(&e));
                 outcome.records.push(OutputRecord::Result(failed));
             }

@@ -108,7 +108,7 @@ fn interrupted_sync(signal: &str, expected: i32) {
     ]);
     let mut stdin = child.stdin.take().expect("stdin");
     let photo = dir.path().join("hr.jpg");
-    std::fs::write(&photo, jpeg(7, 900)).expect("write");
+    std::fs::write(&photo, jpeg(7, 300)).expect("write");
     for i in 0..8 {
         writeln!(
             stdin,
