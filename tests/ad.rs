@@ -7,6 +7,8 @@ mod support;
 
 #[path = "ad/cli.rs"]
 mod cli;
+#[path = "ad/diagnosis.rs"]
+mod diagnosis;
 #[path = "ad/identity.rs"]
 mod identity;
 #[path = "ad/samba.rs"]

@@ -12,9 +12,10 @@ use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
 use super::stop::{StopReason, StopSignal};
+use super::thumbnail;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
-use crate::error::{Error, ErrorClass};
+use crate::error::{ErrorClass, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
 use crate::schema::{
     ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
@@ -29,6 +30,8 @@ pub struct StatusOptions {
     pub progress: ProgressMode,
     /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
     pub stop: StopSignal,
+    /// Keep a small JPEG of every picture for the HTML report.
+    pub thumbnails: bool,
 }
 
 impl Default for StatusOptions {
@@ -38,6 +41,7 @@ impl Default for StatusOptions {
             fail_on_drift: false,
             progress: ProgressMode::None,
             stop: StopSignal::default(),
+            thumbnails: false,
         }
     }
 }
@@ -68,7 +72,7 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => status_of_user(user, stores).await,
+                InputEvent::User(user) => status_of_user(user, stores, opts.thumbnails).await,
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -152,14 +156,16 @@ pub fn verdict_name(verdict: Verdict) -> &'static str {
         Verdict::InSync => "in-sync",
         Verdict::Differs => "differs",
         Verdict::MissingInCloud => "missing-in-cloud",
+        Verdict::MissingInStore => "missing-in-store",
         Verdict::MissingInSource => "missing-in-source",
         Verdict::NoPhoto => "no-photo",
+        Verdict::NotFound => "not-found",
         Verdict::Error => "error",
     }
 }
 
-/// Read one store for one user.
-pub async fn observe(store: &dyn PhotoStore, record: &UserRecord) -> Observation {
+/// Read one store for one user (with a report thumbnail of the photo when asked).
+pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bool) -> Observation {
     let observed = match store.resolve(record).await {
         Ok(None) => Observed::NotFound,
         Err(e) => Observed::Failed(e),
@@ -167,10 +173,15 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord) -> Observation
             Ok(read) => {
                 let mut details = found.details;
                 details.extend(read.details);
+                let thumbnail = match (&read.photo, thumbnails) {
+                    (Some(p), true) => thumbnail::from_bytes(p.bytes.clone()).await,
+                    _ => None,
+                };
                 Observed::Read {
                     photo: read.photo.map(|p| p.info),
                     details,
                     findings: read.findings,
+                    thumbnail,
                 }
             }
             Err(e) => Observed::Failed(e),
@@ -182,16 +193,24 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord) -> Observation
     }
 }
 
-async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> UserOutcome {
+async fn status_of_user(
+    user: InputUser,
+    stores: &[Box<dyn PhotoStore>],
+    thumbnails: bool,
+) -> UserOutcome {
     let record = &user.record;
     let keys = UserKeys::from(record);
     let input = async {
         if !reference::has_input_photo(record) {
             return None;
         }
-        let observed = match reference::input_photo_info(record).await {
+        let observed = match reference::input_photo(record).await {
             Ok(photo) => Observed::Read {
-                photo,
+                thumbnail: photo
+                    .as_ref()
+                    .filter(|_| thumbnails)
+                    .and_then(|p| thumbnail::from_square(&p.square)),
+                photo: photo.map(|p| p.info),
                 details: BTreeMap::new(),
                 findings: Vec::new(),
             },
@@ -202,7 +221,11 @@ async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> User
             observed,
         })
     };
-    let reads = join_all(stores.iter().map(|s| observe(s.as_ref(), record)));
+    let reads = join_all(
+        stores
+            .iter()
+            .map(|s| observe(s.as_ref(), record, thumbnails)),
+    );
     let (input, reads) = futures::join!(input, reads);
     let observations: Vec<Observation> = input.into_iter().chain(reads).collect();
 
@@ -243,12 +266,5 @@ async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> User
         records,
         errors,
         verdict: Some(assessment.verdict),
-    }
-}
-pub fn error_info(e: &Error) -> ErrorInfo {
-    ErrorInfo {
-        code: e.code,
-        message: e.message.clone(),
-        hint: e.hint.clone(),
     }
 }

@@ -221,7 +221,7 @@ Describe 'Against the real photosync binary (folder stores)' {
         # Records arrive as users finish, in any order.
         ($status.UserPrincipalName | Sort-Object) | Should -Be @('ann.lee@contoso.com', 'bob.smith@contoso.com')
         $status | ForEach-Object {
-            $_.Verdict | Should -BeIn @('in-sync', 'differs', 'missing-in-cloud', 'missing-in-source', 'no-photo', 'error')
+            $_.Verdict | Should -BeIn @('in-sync', 'differs', 'missing-in-cloud', 'missing-in-store', 'missing-in-source', 'not-found', 'no-photo', 'error')
         }
     }
 

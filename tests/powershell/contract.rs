@@ -124,6 +124,8 @@ fn status_reads_get_aduser_records_with_base64_photos_and_missing_properties() {
                 "in-sync",
                 "differs",
                 "missing-in-cloud",
+                "missing-in-store",
+                "not-found",
                 "missing-in-source",
                 "no-photo",
                 "error"

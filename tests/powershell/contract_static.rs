@@ -192,6 +192,8 @@ fn docs_name_every_verdict_state_action_and_error_code() {
         Verdict::InSync,
         Verdict::Differs,
         Verdict::MissingInCloud,
+        Verdict::MissingInStore,
+        Verdict::NotFound,
         Verdict::MissingInSource,
         Verdict::NoPhoto,
         Verdict::Error,
