@@ -191,7 +191,6 @@ pub struct PhotoInfo {
     pub phash: String,
     /// Perceptual signature (base64, 514 characters): what "same picture" is decided on, so a
     /// stored copy can be compared without the old bytes (docs/photos.md).
-    #[serde(default)]
     pub signature: String,
 }
 
