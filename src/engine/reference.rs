@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, DecodeLimits, SourcePhoto};
-use crate::schema::{ErrorCode, PhotoBytes, PhotoInfo, UserRecord};
+use crate::schema::{ErrorCode, PhotoBytes, UserRecord};
 
 /// Whether the record names a photo at all.
 pub fn has_input_photo(record: &UserRecord) -> bool {
@@ -92,9 +92,4 @@ pub async fn input_photo(record: &UserRecord) -> Result<Option<SourcePhoto>> {
         Some(bytes) => load_photo(bytes).await.map(Some),
         None => Ok(None),
     }
-}
-
-/// Just the fingerprint of the record's photo.
-pub async fn input_photo_info(record: &UserRecord) -> Result<Option<PhotoInfo>> {
-    Ok(input_photo(record).await?.map(|p| p.info))
 }

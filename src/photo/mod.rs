@@ -9,6 +9,7 @@
 
 mod decode;
 mod fingerprint;
+mod quality;
 mod render;
 mod shrink;
 mod signature;
@@ -115,6 +116,7 @@ pub const SHAREPOINT_SIZES: [u32; 3] = [48, 72, 200];
 /// Decode, orient and square an untrusted photo.
 pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
     let decoded = decode(bytes, limits)?;
+    let (brightness, contrast) = quality::luma_stats(&decoded.square);
     let signature = Signature::of(&decoded.square).to_string();
     let square = DynamicImage::ImageRgb8(decoded.square);
     let info = PhotoInfo {
@@ -124,6 +126,8 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
         bytes: bytes.len() as u64,
         sha256: sha256_hex(bytes),
         phash: format!("{:016x}", perceptual_hash(&square)),
+        brightness: Some(brightness),
+        contrast: Some(contrast),
         signature,
     };
     Ok(SourcePhoto { square, info })
