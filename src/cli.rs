@@ -190,6 +190,11 @@ pub struct StatusArgs {
     #[arg(long)]
     pub fail_on_drift: bool,
 
+    /// A `sync --state` file: show writes still waiting for verification (`pendingWrite` in
+    /// a store's details, with its age). Only read; verdicts always come from the stores.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
     /// Parallel users in flight.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,

@@ -33,7 +33,26 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
+        stop: super::stop_on_signals(),
         thumbnails: format == Some(Format::Html),
+        pending: match &args.state {
+            Some(path) => Some(std::sync::Arc::new(engine::status::PendingWrites {
+                state: engine::SyncState::open_read_only(path)?,
+                stores: args
+                    .stores
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .zip(&stores)
+                    .map(|(spec, store)| {
+                        (
+                            store.name().to_string(),
+                            engine::state::target_key(spec, settings),
+                        )
+                    })
+                    .collect(),
+            })),
+            None => None,
+        },
     };
     let Some(out) = &args.out else {
         let mut sink = super::sink_for(format, settings)?;
