@@ -191,7 +191,8 @@ pub struct PhotoInfo {
     pub bytes: u64,
     /// SHA-256 of the stored bytes, lowercase hex: equal only for byte-identical files.
     pub sha256: String,
-    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded.
+    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded
+    /// (informational; "same picture" is decided on `signature`).
     pub phash: String,
     /// Mean luma of the upright square, 0 (black) to 255 (white).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +200,10 @@ pub struct PhotoInfo {
     /// Standard deviation of luma: near 0 for a flat, featureless picture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contrast: Option<u8>,
+    /// Perceptual signature (base64, 514 characters): what "same picture" is decided on, so a
+    /// stored copy can be compared without the old bytes (docs/photos.md).
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -285,6 +290,8 @@ pub enum FindingCode {
     UnmatchedFile,
     /// The photo is small enough that services will upscale it.
     PhotoTooSmall,
+    /// The user a store found by UPN, mail or DN is not the record's objectGUID: refused.
+    IdentityMismatch,
     /// A small AD thumbnail (96 px) is the source for Graph's 648 px photo: blurry on high-DPI
     /// screens.
     LowResolutionSource,
@@ -303,8 +310,6 @@ pub enum FindingCode {
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.
     AccountType,
-    /// Status knows from the sync state file when the photo was written and where it shows.
-    RecentlyWritten,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -398,6 +403,9 @@ pub enum ErrorCode {
     StoreRejected,
     /// A written photo did not read back as the same picture.
     VerifyFailed,
+    /// The user found by a fallback key (UPN, mail, DN) carries another objectGUID /
+    /// immutable id than the record: a reused UPN or a stale DN. Nothing is written.
+    IdentityMismatch,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -9,6 +9,8 @@ mod support;
 mod cli;
 #[path = "core/conformance.rs"]
 mod conformance;
+#[path = "core/diagnosis.rs"]
+mod diagnosis;
 #[path = "core/examples.rs"]
 mod examples;
 #[path = "core/folder.rs"]
@@ -23,5 +25,7 @@ mod props;
 mod schema;
 #[path = "core/status.rs"]
 mod status;
+#[path = "core/stopping.rs"]
+mod stopping;
 #[path = "core/sync.rs"]
 mod sync;

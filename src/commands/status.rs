@@ -33,6 +33,7 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
+        stop: super::stop_on_signals(),
         thumbnails: format == Some(Format::Html),
         pending: match &args.state {
             Some(path) => Some(std::sync::Arc::new(engine::status::PendingWrites {

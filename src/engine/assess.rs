@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use super::diagnose;
 use crate::error::{Error, error_info};
 use crate::photo::{self, SAME_PICTURE_MAX_DISTANCE};
-use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
+use crate::schema::{
+    ErrorCode, Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict,
+};
 
 /// Exchange Online ignores AD photos over this size when Entra Connect syncs them.
 pub const EXCHANGE_AD_PHOTO_MAX_BYTES: u64 = 10_240;
@@ -111,11 +113,18 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                 gaps.error = true;
                 status.state = StoreState::Error;
                 status.error = Some(error_info(e));
+                let (code, message) = if e.code == ErrorCode::IdentityMismatch {
+                    let message = format!("{}: {}", obs.store, e.message);
+                    (FindingCode::IdentityMismatch, message)
+                } else {
+                    let message = format!("{} could not be read: {}", obs.store, e.message);
+                    (FindingCode::StoreUnreadable, message)
+                };
                 findings.push(finding(
-                    FindingCode::StoreUnreadable,
+                    code,
                     Severity::Error,
                     &obs.store,
-                    format!("{} could not be read: {}", obs.store, e.message),
+                    message,
                     e.hint.clone().unwrap_or_else(|| {
                         "run again later; if it persists, run with -v for details".to_string()
                     }),
@@ -318,7 +327,11 @@ mod tests {
     use super::*;
     use crate::error::ErrorClass;
 
+    /// A flat picture whose grey level is 4x the number of set bits in `phash`: equal hashes
+    /// (or one bit apart) are the same picture, far-apart hashes are not.
     fn info(phash: &str, bytes: u64) -> PhotoInfo {
+        let grey = (u64::from_str_radix(phash, 16).unwrap_or(0).count_ones() * 4) as u8;
+        let flat = image::RgbImage::from_pixel(8, 8, image::Rgb([grey; 3]));
         PhotoInfo {
             format: "jpeg".into(),
             width: 96,
@@ -328,6 +341,7 @@ mod tests {
             phash: phash.into(),
             brightness: None,
             contrast: None,
+            signature: photo::Signature::of(&flat).to_string(),
         }
     }
 
@@ -352,7 +366,8 @@ mod tests {
         assert_eq!(a.reference.as_deref(), Some("ad"));
         assert_eq!(a.verdict, Verdict::Differs);
         assert_eq!(a.stores[1].matches_reference, Some(false));
-        assert_eq!(a.stores[1].distance, Some(32));
+        // Grey 128 against grey 0: far over the threshold.
+        assert!(a.stores[1].distance > Some(SAME_PICTURE_MAX_DISTANCE));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `status`: per user, read every store concurrently, fingerprint, and hand the observations
 //! to `assess` for the verdict and findings. Streams records as users finish. Never writes.
+//! Stops early on a signal or a closed stdout (`stop`), still with the run's real exit code.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use super::assess::{Observation, Observed, assess};
 use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
+use super::stop::{StopReason, StopSignal};
 use super::thumbnail;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
@@ -26,6 +28,8 @@ pub struct StatusOptions {
     pub concurrency: usize,
     pub fail_on_drift: bool,
     pub progress: ProgressMode,
+    /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
+    pub stop: StopSignal,
     /// Keep a small JPEG of every picture for the HTML report.
     pub thumbnails: bool,
     /// A sync state file, read only to show writes still pending verification (never to
@@ -83,6 +87,7 @@ impl Default for StatusOptions {
             concurrency: 16,
             fail_on_drift: false,
             progress: ProgressMode::None,
+            stop: StopSignal::default(),
             thumbnails: false,
             pending: None,
         }
@@ -105,7 +110,9 @@ pub async fn run_status(
     let started = std::time::Instant::now();
     let mut tally = Tally::default();
     let mut progress = Progress::new(opts.progress, "status");
+    let stop = &opts.stop;
     let mut outcomes = input_channel(input)
+        .take_until(Box::pin(stop.stopped()))
         .map(|event| async move {
             match event {
                 InputEvent::Error(record) => UserOutcome {
@@ -119,8 +126,8 @@ pub async fn run_status(
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
-    let mut stopped = false;
-    while let Some(outcome) = outcomes.next().await {
+    let mut output_closed = false;
+    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
         if let Some(verdict) = outcome.verdict {
             tally.users += 1;
             tally.count(verdict_name(verdict));
@@ -131,20 +138,26 @@ pub async fn run_status(
         for class in outcome.errors {
             tally.error(class);
         }
+        if output_closed {
+            continue;
+        }
         if outcome
             .records
             .iter()
             .any(|record| sink.emit(record).is_err())
         {
-            // stdout closed (`| head`): stop reading and end quietly.
-            stopped = true;
-            break;
+            // stdout closed (`| head`): take no more users, finish those in flight.
+            output_closed = true;
+            stop.trigger(StopReason::OutputClosed);
+            continue;
         }
         progress.tick(sink);
     }
     drop(outcomes);
     progress.finish(sink);
-    if !stopped {
+    let stopped = stop.reason();
+    // Store-wide findings (unmatched files) need every user seen: only after a full run.
+    if stopped.is_none() {
         for store in stores {
             for finding in store.final_findings().await {
                 tally.count("findings");
@@ -162,16 +175,30 @@ pub async fn run_status(
         users: tally.users,
         counts: tally.counts.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: if stopped {
-            0
-        } else {
-            tally.exit_code(opts.fail_on_drift)
-        },
+        exit_code: stopped
+            .and_then(StopReason::exit_code)
+            .unwrap_or_else(|| tally.exit_code(opts.fail_on_drift)),
     };
-    if !stopped {
+    if !output_closed {
         sink.emit(&OutputRecord::Summary(summary.clone())).ok();
     }
     summary
+}
+
+/// The next finished user, or `None` when the input is done or the grace period after a
+/// signal is over (users still in flight are then abandoned, and say so on stderr).
+pub(super) async fn next_before_grace<S>(outcomes: &mut S, stop: &StopSignal) -> Option<S::Item>
+where
+    S: futures::Stream + Unpin,
+{
+    tokio::select! {
+        biased;
+        next = outcomes.next() => next,
+        _ = stop.grace_over() => {
+            tracing::warn!("users still in flight after the grace period were abandoned");
+            None
+        }
+    }
 }
 
 pub fn verdict_name(verdict: Verdict) -> &'static str {

@@ -8,7 +8,7 @@ use crate::photo::{self, DecodeLimits, resize_square};
 /// Side of a report thumbnail, in pixels (shown at 64 CSS px).
 pub const THUMBNAIL_PX: u32 = 64;
 /// Byte budget of one thumbnail: the quality search stops below it.
-pub const THUMBNAIL_MAX_BYTES: usize = 1_600;
+pub const THUMBNAIL_MAX_BYTES: usize = 1_200;
 
 /// A thumbnail of an upright square picture; `None` if it cannot be made (the report then
 /// says so instead of showing a picture).

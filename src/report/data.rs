@@ -95,11 +95,22 @@ pub struct ReportBuilder {
 impl ReportBuilder {
     pub fn status(&mut self, status: &StatusRecord) {
         let mut pictures = Vec::new();
+        // A store showing the reference picture (perceptually the same) shares its thumbnail:
+        // at 64 px the two look alike, and a mostly in-sync tenant's report stays small.
+        let reference_thumb = status
+            .stores
+            .iter()
+            .find(|s| Some(s.store.as_str()) == status.reference.as_deref())
+            .and_then(|s| s.thumbnail.as_ref())
+            .map(|t| self.thumb(t));
         for store in &status.stores {
             if !self.data.stores.contains(&store.store) {
                 self.data.stores.push(store.store.clone());
             }
-            let thumb = store.thumbnail.as_ref().map(|t| self.thumb(t));
+            let thumb = match (store.matches_reference, reference_thumb) {
+                (Some(true), Some(shared)) => Some(shared),
+                _ => store.thumbnail.as_ref().map(|t| self.thumb(t)),
+            };
             pictures.push(Picture {
                 store: store.store.clone(),
                 thumb,

@@ -74,7 +74,7 @@ const BODY: &str = r#"<header>
 <p id="shown" role="status" aria-live="polite"></p>
 <table id="users">
 <caption class="visually-hidden">Users, problems first: each store's picture side by side</caption>
-<thead><tr><th scope="col">User</th><th scope="col">Verdict</th><th scope="col">Pictures</th><th scope="col">Findings</th></tr></thead>
+<thead><tr><th scope="col" class="col-user">User</th><th scope="col" class="col-verdict">Verdict</th><th scope="col" class="col-pics">Pictures</th><th scope="col">Findings</th></tr></thead>
 <tbody id="rows"></tbody>
 </table>
 <nav class="pager" aria-label="Pages"><button type="button" id="page-prev">Previous page</button> <span id="page-label"></span> <button type="button" id="page-next">Next page</button></nav>

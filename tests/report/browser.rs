@@ -89,17 +89,21 @@ fn run(args: &[String], work: &Path) -> String {
 
 /// Load `page#fragment`, let its script run, and return the DOM and the requested URLs.
 pub fn load(page: &Path, fragment: &str) -> Loaded {
+    load_with(page, fragment, true)
+}
+
+/// `load`, optionally without virtual time (which would also virtualise the page's own
+/// `performance.now()` timings that the benchmark reads).
+pub fn load_with(page: &Path, fragment: &str, virtual_time: bool) -> Loaded {
     let work = tempfile::tempdir().expect("tempdir");
     let net_log = work.path().join("net.json");
-    let dom = run(
-        &[
-            format!("--log-net-log={}", net_log.display()),
-            "--virtual-time-budget=5000".into(),
-            "--dump-dom".into(),
-            file_url(page, fragment),
-        ],
-        work.path(),
-    );
+    let mut args = vec![format!("--log-net-log={}", net_log.display())];
+    if virtual_time {
+        args.push("--virtual-time-budget=5000".into());
+    }
+    args.push("--dump-dom".into());
+    args.push(file_url(page, fragment));
+    let dom = run(&args, work.path());
     Loaded {
         dom,
         page_requests: page_requests(&net_log),
