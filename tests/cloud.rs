@@ -14,3 +14,5 @@ mod auth;
 mod graph;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;
+#[path = "cloud/fidelity.rs"]
+mod fidelity;

@@ -34,6 +34,8 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         force: args.force,
         progress: args.progress,
         state,
+        verify_window: std::time::Duration::from_secs(args.verify_window),
+        require_verified: args.require_verified,
     };
     let mut sink = super::sink_for(args.format, settings);
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
