@@ -70,7 +70,11 @@ fn outlook_calls(counters: &photosync_emulator::Counters) -> u64 {
     counters
         .requests_per_route
         .iter()
-        .filter(|(route, _)| route.trim_start_matches("batch:").starts_with("graph.photo"))
+        .filter(|(route, _)| {
+            route
+                .trim_start_matches("batch:")
+                .starts_with("graph.photo")
+        })
         .map(|(_, n)| n)
         .sum()
 }
@@ -249,7 +253,11 @@ fn main() {
     ]
     .into_iter()
     .filter(|m| {
-        let key = if m.scope == OutlookScope::App { "app" } else { "mailbox" };
+        let key = if m.scope == OutlookScope::App {
+            "app"
+        } else {
+            "mailbox"
+        };
         wanted.split(',').any(|w| w.trim() == key)
     })
     .collect();
@@ -276,7 +284,13 @@ fn main() {
     let b64 = base64::engine::general_purpose::STANDARD;
     for (k, model) in models.iter().enumerate() {
         let status_args = [
-            "status", "--stores", "graph", "--format", "json", "--concurrency", &concurrency,
+            "status",
+            "--stores",
+            "graph",
+            "--format",
+            "json",
+            "--concurrency",
+            &concurrency,
         ];
         set_model(&emu, model, 10);
         let m = run_photosync(&emu, &status_args, status_input(status_users), "status");
@@ -294,8 +308,15 @@ fn main() {
             })
             .collect();
         let sync_args = [
-            "sync", "--source", "input", "--targets", "graph", "--format", "json",
-            "--concurrency", &concurrency,
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+            "--concurrency",
+            &concurrency,
         ];
         let m = run_photosync(&emu, &sync_args, sync_input, "result");
         report(&format!("sync of {sync_users} users"), model, 10, &m);

@@ -111,8 +111,8 @@ impl ConnectionArgs {
     }
 }
 
-/// Where progress goes: `auto` (a live line on a terminal's stderr, periodic log lines
-/// otherwise), `none`, or `json` (`progress` records on stdout).
+/// Where progress goes, always stderr: `auto` (a live line when stderr is a terminal),
+/// `none`, or `json` (periodic `progress` records).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ProgressMode {
     #[default]
@@ -158,13 +158,16 @@ pub struct InputArgs {
 pub enum Format {
     Json,
     Table,
+    /// A self-contained HTML report (status only; see docs/report.md).
+    Html,
 }
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   photosync status --csv users.csv --stores graph,folder:./photos
   Get-ADUser ... | ConvertTo-Json -Compress | photosync status --stores ad,graph
-  photosync status --ad-filter '(department=Sales)' --stores ad,graph,sharepoint --fail-on-drift")]
+  photosync status --ad-filter '(department=Sales)' --stores ad,graph,sharepoint --fail-on-drift
+  photosync status --csv users.csv --stores graph,sharepoint --format html --out report.html")]
 pub struct StatusArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -174,13 +177,23 @@ pub struct StatusArgs {
     #[arg(long, value_delimiter = ',', default_value = "ad,graph")]
     pub stores: Vec<String>,
 
-    /// Output format (default: table on a terminal, json when piped).
+    /// Output format (default: table on a terminal, json when piped). `html` is one
+    /// self-contained page with every store's picture side by side.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Write the output to FILE instead of stdout (replaced only when the run completes).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 
     /// Exit 1 when any user is not in sync (for scheduled checks).
     #[arg(long)]
     pub fail_on_drift: bool,
+
+    /// A `sync --state` file: show writes still waiting for verification (`pendingWrite` in
+    /// a store's details, with its age). Only read; verdicts always come from the stores.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// Parallel users in flight.
     #[arg(long, default_value_t = 16)]
@@ -218,9 +231,24 @@ pub struct SyncArgs {
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
 
-    /// State file remembering what was written, to skip unchanged users quickly on re-runs.
+    /// State file remembering what was written, to skip unchanged users quickly on re-runs:
+    /// a user whose source is unchanged and whose last write to a target was verified is
+    /// skipped without calling that target.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// With --state: read every target again, even for users the state says are verified.
+    #[arg(long)]
+    pub recheck: bool,
+
+    /// With --state: a verified entry older than this is checked again (7d, 12h, 30m, 90s).
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub recheck_after: String,
+
+    /// Process only shard K of N (1 <= K <= N), split by objectGUID (else UPN): N jobs with
+    /// 1/N .. N/N together process every user exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 
     /// Write even when the target already holds the same picture.
     #[arg(long)]

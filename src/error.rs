@@ -2,7 +2,7 @@
 //! `hint` saying what to do. The error's class decides retry behaviour and the exit code, so
 //! callers never match on message text.
 
-use crate::schema::ErrorCode;
+use crate::schema::{ErrorCode, ErrorInfo};
 
 /// How an error behaves: whether retrying can help, and which exit code it maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +82,15 @@ impl Error {
             format!("{what} is not available in this build of photosync yet"),
         )
         .with_hint("run `photosync --help` to see what this build can do")
+    }
+}
+
+/// The error part of an output record: what every engine record carries about a failure.
+pub fn error_info(e: &Error) -> ErrorInfo {
+    ErrorInfo {
+        code: e.code,
+        message: e.message.clone(),
+        hint: e.hint.clone(),
     }
 }
 

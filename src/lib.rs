@@ -10,6 +10,7 @@ pub mod http;
 pub mod input;
 pub mod output;
 pub mod photo;
+pub mod report;
 pub mod schema;
 pub mod settings;
 pub mod store;

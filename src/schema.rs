@@ -155,12 +155,17 @@ pub enum Verdict {
     InSync,
     /// At least one store holds a different picture.
     Differs,
-    /// The source has a photo; a cloud store has none.
+    /// The source has a photo; a cloud store (`graph`, `sharepoint`) has none.
     MissingInCloud,
+    /// The source has a photo; a folder or AD (not a cloud store) has none.
+    MissingInStore,
     /// A store has a photo but the source (reference) has none.
     MissingInSource,
     /// No store has a photo.
     NoPhoto,
+    /// A store does not know the user at all (e.g. a leaver removed from the tenant); every
+    /// store that knows the user agrees with the reference.
+    NotFound,
     /// A store could not be read, so no verdict can be given.
     Error,
 }
@@ -186,8 +191,19 @@ pub struct PhotoInfo {
     pub bytes: u64,
     /// SHA-256 of the stored bytes, lowercase hex: equal only for byte-identical files.
     pub sha256: String,
-    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded.
+    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded
+    /// (informational; "same picture" is decided on `signature`).
     pub phash: String,
+    /// Mean luma of the upright square, 0 (black) to 255 (white).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brightness: Option<u8>,
+    /// Standard deviation of luma: near 0 for a flat, featureless picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contrast: Option<u8>,
+    /// Perceptual signature (base64, 514 characters): what "same picture" is decided on, so a
+    /// stored copy can be compared without the old bytes (docs/photos.md).
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -222,6 +238,10 @@ pub struct StoreStatus {
     pub details: BTreeMap<String, serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
+    /// A small JPEG of the picture for the HTML report; never part of the JSON contract.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub thumbnail: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -273,6 +293,24 @@ pub enum FindingCode {
     UnmatchedFile,
     /// The photo is small enough that services will upscale it.
     PhotoTooSmall,
+    /// A small AD thumbnail (96 px) is the source for Graph's 648 px photo: blurry on high-DPI
+    /// screens.
+    LowResolutionSource,
+    /// The picture is very dark.
+    PhotoTooDark,
+    /// The picture is nearly uniform (blank, a logo, a placeholder).
+    PhotoTooFlat,
+    /// The picture is far from square, so every service crops it.
+    PhotoNotSquare,
+    /// The source is over a store's size limit; sync writes a smaller rendition instead.
+    PhotoOverStoreLimit,
+    /// AD and Graph differ while the tenant's photo policy is `cloud`: the cloud photo wins
+    /// over what Entra Connect exports from AD.
+    CloudPhotoOverridesAd,
+    /// Every store agrees: a client (Teams, Outlook) showing another picture is caching it.
+    ClientCache,
+    /// A guest, shared, room or equipment account: what works differs from a member mailbox.
+    AccountType,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -380,6 +418,15 @@ pub struct ProgressRecord {
     pub total: Option<u64>,
     /// Short words for the current phase (`reading`, `syncing`).
     pub phase: String,
+    /// Users finished per second since the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_sec: Option<f64>,
+    /// 429 (throttled) answers received so far, when the run talks to a cloud service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<u64>,
+    /// Estimated seconds left, when the total is known and the rate is above zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -436,7 +436,10 @@ mod tests {
         ] {
             assert_eq!(graph_root(url), "https://graph.microsoft.com", "{url}");
         }
-        assert_eq!(graph_root("http://127.0.0.1:9/x/v1.0"), "http://127.0.0.1:9/x");
+        assert_eq!(
+            graph_root("http://127.0.0.1:9/x/v1.0"),
+            "http://127.0.0.1:9/x"
+        );
     }
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {

@@ -7,6 +7,8 @@ mod support;
 
 #[path = "ad/cli.rs"]
 mod cli;
+#[path = "ad/diagnosis.rs"]
+mod diagnosis;
 #[path = "ad/samba.rs"]
 mod samba;
 #[path = "ad/slapd.rs"]

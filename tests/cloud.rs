@@ -10,9 +10,13 @@ mod support;
 
 #[path = "cloud/auth.rs"]
 mod auth;
+#[path = "cloud/chaos.rs"]
+mod chaos;
+#[path = "cloud/chaos_driver.rs"]
+mod chaos_driver;
+#[path = "cloud/fidelity.rs"]
+mod fidelity;
 #[path = "cloud/graph.rs"]
 mod graph;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;
-#[path = "cloud/fidelity.rs"]
-mod fidelity;

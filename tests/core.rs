@@ -9,12 +9,18 @@ mod support;
 mod cli;
 #[path = "core/conformance.rs"]
 mod conformance;
+#[path = "core/diagnosis.rs"]
+mod diagnosis;
 #[path = "core/examples.rs"]
 mod examples;
 #[path = "core/folder.rs"]
 mod folder;
+#[path = "core/incremental.rs"]
+mod incremental;
 #[path = "core/input.rs"]
 mod input;
+#[path = "core/props.rs"]
+mod props;
 #[path = "core/schema.rs"]
 mod schema;
 #[path = "core/status.rs"]

@@ -6,11 +6,12 @@ pub mod photo;
 pub mod status;
 pub mod sync;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, Command, Format};
 use crate::engine::{JsonLinesSink, RecordSink, TableSink};
 use crate::error::Result;
+use crate::report::ReportSink;
 use crate::settings::Settings;
 
 /// Run the parsed command line; `Err` is a setup failure that stops everything.
@@ -56,15 +57,28 @@ fn log_http_stats() {
 }
 
 /// JSON Lines when piped, a table on a terminal, unless `--format` says otherwise.
-pub fn sink_for(format: Option<Format>, settings: &Settings) -> Box<dyn RecordSink> {
+pub fn sink_for(format: Option<Format>, settings: &Settings) -> Result<Box<dyn RecordSink>> {
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
-    match format.unwrap_or(if terminal {
-        Format::Table
-    } else {
-        Format::Json
-    }) {
-        Format::Json => Box::new(JsonLinesSink::new(stdout)),
-        Format::Table => Box::new(TableSink::new(stdout, terminal && !settings.no_color)),
-    }
+    sink_to(format, Box::new(stdout), terminal, settings)
+}
+
+/// The sink for a format writing to `out` (`terminal`: whether `out` is one).
+pub fn sink_to(
+    format: Option<Format>,
+    out: Box<dyn Write + Send>,
+    terminal: bool,
+    settings: &Settings,
+) -> Result<Box<dyn RecordSink>> {
+    Ok(
+        match format.unwrap_or(if terminal {
+            Format::Table
+        } else {
+            Format::Json
+        }) {
+            Format::Json => Box::new(JsonLinesSink::new(out)),
+            Format::Table => Box::new(TableSink::new(out, terminal && !settings.no_color)),
+            Format::Html => Box::new(ReportSink::new(out)),
+        },
+    )
 }

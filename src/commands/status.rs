@@ -1,6 +1,9 @@
 //! `photosync status`: open the input and the stores, run the engine, return the exit code.
 
-use crate::cli::StatusArgs;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Format, StatusArgs};
 use crate::engine::{self, StatusOptions};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
@@ -16,12 +19,64 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         stores.push(store::open(spec, settings).await?);
     }
     let input = crate::input::open_with_settings(&args.input, settings).await?;
+    // `--out report.html` alone means the HTML report.
+    let format = args.format.or_else(|| {
+        let ext = args
+            .out
+            .as_ref()?
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        matches!(ext.as_str(), "html" | "htm").then_some(Format::Html)
+    });
     let opts = StatusOptions {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
+        thumbnails: format == Some(Format::Html),
+        pending: match &args.state {
+            Some(path) => Some(std::sync::Arc::new(engine::status::PendingWrites {
+                state: engine::SyncState::open_read_only(path)?,
+                stores: args
+                    .stores
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .zip(&stores)
+                    .map(|(spec, store)| {
+                        (
+                            store.name().to_string(),
+                            engine::state::target_key(spec, settings),
+                        )
+                    })
+                    .collect(),
+            })),
+            None => None,
+        },
     };
-    let mut sink = super::sink_for(args.format, settings);
+    let Some(out) = &args.out else {
+        let mut sink = super::sink_for(format, settings)?;
+        return Ok(engine::run_status(input, &stores, &opts, sink.as_mut())
+            .await
+            .exit_code);
+    };
+    // Written beside the target and renamed when complete: a failed or interrupted run never
+    // leaves half a report where the last good one was.
+    let partial = partial_path(out);
+    let file = std::fs::File::create(&partial).map_err(|e| out_error(&partial, e))?;
+    let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings)?;
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
+    drop(sink);
+    std::fs::rename(&partial, out).map_err(|e| out_error(out, e))?;
     Ok(summary.exit_code)
+}
+
+fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+fn out_error(path: &Path, e: std::io::Error) -> Error {
+    Error::config(format!("cannot write {}: {e}", path.display()))
+        .with_hint("check the path given to --out and that its folder exists")
 }

@@ -8,16 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use super::status::error_info;
-use crate::error::Error;
+use super::diagnose;
+use crate::error::{Error, error_info};
 use crate::photo::{self, SAME_PICTURE_MAX_DISTANCE};
 use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
 
 /// Exchange Online ignores AD photos over this size when Entra Connect syncs them.
 pub const EXCHANGE_AD_PHOTO_MAX_BYTES: u64 = 10_240;
-
-/// A reference smaller than AD's own 96x96 rendition looks blurry everywhere else.
-pub const SMALLEST_GOOD_PHOTO_PX: u32 = 96;
 
 /// What one store showed for one user.
 #[derive(Debug, Clone)]
@@ -29,6 +26,8 @@ pub enum Observed {
         photo: Option<PhotoInfo>,
         details: BTreeMap<String, serde_json::Value>,
         findings: Vec<Finding>,
+        /// A small JPEG for the HTML report, when one was asked for.
+        thumbnail: Option<Vec<u8>>,
     },
     /// The store could not be read for this user.
     Failed(Error),
@@ -58,6 +57,20 @@ pub struct Assessment {
     pub findings: Vec<Finding>,
 }
 
+/// Stores behind Microsoft 365's cloud: a photo missing there is `missing-in-cloud`.
+const CLOUD_STORES: [&str; 2] = ["graph", "sharepoint"];
+
+/// What went wrong across the stores, in the order the verdict weighs it.
+#[derive(Default)]
+struct Gaps {
+    error: bool,
+    source_missing: bool,
+    differs: bool,
+    missing_in_cloud: bool,
+    missing_in_store: bool,
+    not_found: bool,
+}
+
 /// Pick the reference, compare every store with it, and give the verdict and findings.
 pub fn assess(observations: &[Observation]) -> Assessment {
     let reference_index = ["input", "ad", "graph"]
@@ -80,8 +93,7 @@ pub fn assess(observations: &[Observation]) -> Assessment {
 
     let mut stores = Vec::new();
     let mut findings = Vec::new();
-    let (mut any_error, mut any_differs, mut any_missing, mut source_missing) =
-        (false, false, false, false);
+    let mut gaps = Gaps::default();
     for (index, obs) in observations.iter().enumerate() {
         let is_reference = Some(index) == reference_index;
         let mut status = StoreStatus {
@@ -92,10 +104,11 @@ pub fn assess(observations: &[Observation]) -> Assessment {
             distance: None,
             details: BTreeMap::new(),
             error: None,
+            thumbnail: None,
         };
         match &obs.observed {
             Observed::Failed(e) => {
-                any_error = true;
+                gaps.error = true;
                 status.state = StoreState::Error;
                 status.error = Some(error_info(e));
                 findings.push(finding(
@@ -109,25 +122,22 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                 ));
             }
             Observed::NotFound => {
-                status.state = StoreState::Absent;
+                // Not knowing the user is not the same as lacking their photo: a leaver
+                // removed from the tenant is `not-found` there, never `missing-in-cloud`.
+                gaps.not_found = true;
                 status
                     .details
                     .insert("userFound".to_string(), serde_json::Value::Bool(false));
                 findings.push(not_found_finding(&obs.store));
-                if reference.is_some() {
-                    if Some(obs.store.as_str()) == source {
-                        source_missing = true;
-                    } else {
-                        any_missing = true;
-                    }
-                }
             }
             Observed::Read {
                 photo,
                 details,
                 findings: store_findings,
+                thumbnail,
             } => {
                 status.details = details.clone();
+                status.thumbnail = thumbnail.clone();
                 findings.extend(store_findings.iter().cloned());
                 match photo {
                     Some(info) => {
@@ -146,19 +156,20 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                                 status.matches_reference = Some(same);
                                 status.distance = Some(distance);
                                 if !same {
-                                    any_differs = true;
+                                    gaps.differs = true;
                                     findings.push(differs_finding(&obs.store, ref_name, distance));
                                 }
                             }
                         }
                     }
                     None => {
-                        status.state = StoreState::Absent;
                         if let Some((ref_name, _)) = &reference {
                             if Some(obs.store.as_str()) == source {
-                                source_missing = true;
+                                gaps.source_missing = true;
+                            } else if CLOUD_STORES.contains(&obs.store.as_str()) {
+                                gaps.missing_in_cloud = true;
                             } else {
-                                any_missing = true;
+                                gaps.missing_in_store = true;
                             }
                             findings.push(missing_finding(&obs.store, ref_name, source));
                         }
@@ -168,24 +179,38 @@ pub fn assess(observations: &[Observation]) -> Assessment {
         }
         stores.push(status);
     }
-    if let Some((name, info)) = &reference
-        && info.width.min(info.height) < SMALLEST_GOOD_PHOTO_PX
-    {
-        findings.push(too_small(name, info));
-    }
-    let verdict = if any_error {
+    let everywhere_unknown = observations
+        .iter()
+        .filter(|o| o.store != "input")
+        .all(|o| matches!(o.observed, Observed::NotFound));
+    let verdict = if gaps.error {
         Verdict::Error
     } else if reference.is_none() {
-        Verdict::NoPhoto
-    } else if source_missing {
+        if gaps.not_found && everywhere_unknown {
+            Verdict::NotFound
+        } else {
+            Verdict::NoPhoto
+        }
+    } else if gaps.source_missing {
         Verdict::MissingInSource
-    } else if any_differs {
+    } else if gaps.differs {
         Verdict::Differs
-    } else if any_missing {
+    } else if gaps.missing_in_cloud {
         Verdict::MissingInCloud
+    } else if gaps.missing_in_store {
+        Verdict::MissingInStore
+    } else if gaps.not_found {
+        Verdict::NotFound
     } else {
         Verdict::InSync
     };
+    findings.extend(diagnose::diagnose(
+        reference
+            .as_ref()
+            .map(|(name, info)| (name.as_str(), *info)),
+        &stores,
+        verdict,
+    ));
     Assessment {
         verdict,
         reference: reference.map(|(name, _)| name),
@@ -194,7 +219,7 @@ pub fn assess(observations: &[Observation]) -> Assessment {
     }
 }
 
-fn finding(
+pub(super) fn finding(
     code: FindingCode,
     severity: Severity,
     store: &str,
@@ -273,19 +298,6 @@ fn differs_finding(store: &str, reference: &str, distance: u32) -> Finding {
     )
 }
 
-fn too_small(store: &str, info: &PhotoInfo) -> Finding {
-    finding(
-        FindingCode::PhotoTooSmall,
-        Severity::Info,
-        store,
-        format!(
-            "the reference photo is only {}x{} pixels; Outlook and Teams show photos larger and will upscale it",
-            info.width, info.height
-        ),
-        "use a source photo of at least 648x648 pixels (what Graph stores at most)".to_string(),
-    )
-}
-
 fn ad_too_large(bytes: u64) -> Finding {
     finding(
         FindingCode::AdPhotoTooLargeForExchange,
@@ -294,7 +306,8 @@ fn ad_too_large(bytes: u64) -> Finding {
         format!(
             "the AD thumbnailPhoto is {bytes} bytes; Exchange Online ignores photos over {EXCHANGE_AD_PHOTO_MAX_BYTES} bytes from Entra Connect"
         ),
-        "write a smaller AD photo (`photosync sync --targets ad` makes a 96x96 JPEG under 10 KB), \
+        "AD's own limit is 100 KB, but Exchange takes only 10 KB through Entra Connect: \
+         `photosync sync --targets ad` writes a 96x96 JPEG under 10 KB instead, \
          or set the cloud photo directly with `--targets graph`"
             .to_string(),
     )
@@ -305,7 +318,11 @@ mod tests {
     use super::*;
     use crate::error::ErrorClass;
 
+    /// A flat picture whose grey level is 4x the number of set bits in `phash`: equal hashes
+    /// (or one bit apart) are the same picture, far-apart hashes are not.
     fn info(phash: &str, bytes: u64) -> PhotoInfo {
+        let grey = (u64::from_str_radix(phash, 16).unwrap_or(0).count_ones() * 4) as u8;
+        let flat = image::RgbImage::from_pixel(8, 8, image::Rgb([grey; 3]));
         PhotoInfo {
             format: "jpeg".into(),
             width: 96,
@@ -313,6 +330,9 @@ mod tests {
             bytes,
             sha256: "00".into(),
             phash: phash.into(),
+            brightness: None,
+            contrast: None,
+            signature: photo::Signature::of(&flat).to_string(),
         }
     }
 
@@ -323,6 +343,7 @@ mod tests {
                 photo,
                 details: BTreeMap::new(),
                 findings: Vec::new(),
+                thumbnail: None,
             },
         }
     }
@@ -336,7 +357,8 @@ mod tests {
         assert_eq!(a.reference.as_deref(), Some("ad"));
         assert_eq!(a.verdict, Verdict::Differs);
         assert_eq!(a.stores[1].matches_reference, Some(false));
-        assert_eq!(a.stores[1].distance, Some(32));
+        // Grey 128 against grey 0: far over the threshold.
+        assert!(a.stores[1].distance > Some(SAME_PICTURE_MAX_DISTANCE));
     }
 
     #[test]

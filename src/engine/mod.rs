@@ -8,13 +8,16 @@
 //! becomes a record and counts towards the exit code (see `Tally`).
 
 mod assess;
+mod diagnose;
 mod progress;
 mod reference;
+pub mod shard;
 pub mod sink;
-mod state;
+pub mod state;
 pub mod status;
 pub mod sync;
 mod table;
+mod thumbnail;
 
 use std::collections::BTreeMap;
 
@@ -25,6 +28,7 @@ use crate::input::{InputEvent, InputStream};
 
 pub use assess::{Assessment, Observation, Observed, assess};
 pub use progress::Progress;
+pub use shard::Shard;
 pub use sink::{CollectSink, JsonLinesSink, RecordSink};
 pub use state::SyncState;
 pub use status::{StatusOptions, run_status};

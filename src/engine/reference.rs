@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, DecodeLimits, SourcePhoto};
-use crate::schema::{ErrorCode, PhotoBytes, PhotoInfo, UserRecord};
+use crate::schema::{ErrorCode, PhotoBytes, UserRecord};
 
 /// Whether the record names a photo at all.
 pub fn has_input_photo(record: &UserRecord) -> bool {
@@ -85,13 +85,11 @@ pub async fn load_photo(bytes: Vec<u8>) -> Result<SourcePhoto> {
 
 /// The record's own photo, decoded: `Ok(None)` when it names none.
 pub async fn input_photo(record: &UserRecord) -> Result<Option<SourcePhoto>> {
+    // Admitted before the file is read, so the bytes waiting for a decode are bounded by the
+    // decode slots, not by --concurrency.
+    let _admitted = photo::admit().await;
     match input_photo_bytes(record).await? {
         Some(bytes) => load_photo(bytes).await.map(Some),
         None => Ok(None),
     }
-}
-
-/// Just the fingerprint of the record's photo.
-pub async fn input_photo_info(record: &UserRecord) -> Result<Option<PhotoInfo>> {
-    Ok(input_photo(record).await?.map(|p| p.info))
 }

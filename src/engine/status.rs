@@ -10,9 +10,10 @@ use super::assess::{Observation, Observed, assess};
 use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
+use super::thumbnail;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
-use crate::error::{Error, ErrorClass};
+use crate::error::{ErrorClass, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
 use crate::schema::{
     ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
@@ -25,6 +26,55 @@ pub struct StatusOptions {
     pub concurrency: usize,
     pub fail_on_drift: bool,
     pub progress: ProgressMode,
+    /// Keep a small JPEG of every picture for the HTML report.
+    pub thumbnails: bool,
+    /// A sync state file, read only to show writes still pending verification (never to
+    /// decide a verdict: status always reads the stores).
+    pub pending: Option<std::sync::Arc<PendingWrites>>,
+}
+
+/// Pending-write lookups for `status --state`: the state and each store's identity in it.
+pub struct PendingWrites {
+    pub state: super::state::SyncState,
+    /// `(store name, state key)` for each store read.
+    pub stores: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for PendingWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingWrites")
+            .field("state", &self.state.path())
+            .field("stores", &self.stores)
+            .finish()
+    }
+}
+
+impl PendingWrites {
+    /// Adds `pendingWrite: {writtenAt, ageSecs}` to each store whose last write for this
+    /// user was not yet seen by a read-back.
+    fn annotate(&self, record: &UserRecord, stores: &mut [crate::schema::StoreStatus]) {
+        let Some(user) = super::state::user_key(record) else {
+            return;
+        };
+        for status in stores {
+            let Some((_, key)) = self.stores.iter().find(|(name, _)| *name == status.store) else {
+                continue;
+            };
+            let Some(last) = self.state.last_write(&user, key).filter(|w| !w.verified) else {
+                continue;
+            };
+            let written = last
+                .written_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let age = super::state::now_secs().saturating_sub(written);
+            status.details.insert(
+                "pendingWrite".to_string(),
+                serde_json::json!({ "writtenAtUnix": written, "ageSecs": age }),
+            );
+        }
+    }
 }
 
 impl Default for StatusOptions {
@@ -33,6 +83,8 @@ impl Default for StatusOptions {
             concurrency: 16,
             fail_on_drift: false,
             progress: ProgressMode::None,
+            thumbnails: false,
+            pending: None,
         }
     }
 }
@@ -61,7 +113,9 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => status_of_user(user, stores).await,
+                InputEvent::User(user) => {
+                    status_of_user(user, stores, opts.thumbnails, opts.pending.as_deref()).await
+                }
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -125,14 +179,16 @@ pub fn verdict_name(verdict: Verdict) -> &'static str {
         Verdict::InSync => "in-sync",
         Verdict::Differs => "differs",
         Verdict::MissingInCloud => "missing-in-cloud",
+        Verdict::MissingInStore => "missing-in-store",
         Verdict::MissingInSource => "missing-in-source",
         Verdict::NoPhoto => "no-photo",
+        Verdict::NotFound => "not-found",
         Verdict::Error => "error",
     }
 }
 
-/// Read one store for one user.
-pub async fn observe(store: &dyn PhotoStore, record: &UserRecord) -> Observation {
+/// Read one store for one user (with a report thumbnail of the photo when asked).
+pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bool) -> Observation {
     let observed = match store.resolve(record).await {
         Ok(None) => Observed::NotFound,
         Err(e) => Observed::Failed(e),
@@ -140,10 +196,15 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord) -> Observation
             Ok(read) => {
                 let mut details = found.details;
                 details.extend(read.details);
+                let thumbnail = match (&read.photo, thumbnails) {
+                    (Some(p), true) => thumbnail::from_bytes(p.bytes.clone()).await,
+                    _ => None,
+                };
                 Observed::Read {
                     photo: read.photo.map(|p| p.info),
                     details,
                     findings: read.findings,
+                    thumbnail,
                 }
             }
             Err(e) => Observed::Failed(e),
@@ -155,16 +216,25 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord) -> Observation
     }
 }
 
-async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> UserOutcome {
+async fn status_of_user(
+    user: InputUser,
+    stores: &[Box<dyn PhotoStore>],
+    thumbnails: bool,
+    pending: Option<&PendingWrites>,
+) -> UserOutcome {
     let record = &user.record;
     let keys = UserKeys::from(record);
     let input = async {
         if !reference::has_input_photo(record) {
             return None;
         }
-        let observed = match reference::input_photo_info(record).await {
+        let observed = match reference::input_photo(record).await {
             Ok(photo) => Observed::Read {
-                photo,
+                thumbnail: photo
+                    .as_ref()
+                    .filter(|_| thumbnails)
+                    .and_then(|p| thumbnail::from_square(&p.square)),
+                photo: photo.map(|p| p.info),
                 details: BTreeMap::new(),
                 findings: Vec::new(),
             },
@@ -175,7 +245,11 @@ async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> User
             observed,
         })
     };
-    let reads = join_all(stores.iter().map(|s| observe(s.as_ref(), record)));
+    let reads = join_all(
+        stores
+            .iter()
+            .map(|s| observe(s.as_ref(), record, thumbnails)),
+    );
     let (input, reads) = futures::join!(input, reads);
     let observations: Vec<Observation> = input.into_iter().chain(reads).collect();
 
@@ -203,7 +277,10 @@ async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> User
             }
         }
     }
-    let assessment = assess(&observations);
+    let mut assessment = assess(&observations);
+    if let Some(pending) = pending {
+        pending.annotate(record, &mut assessment.stores);
+    }
     records.push(OutputRecord::Status(StatusRecord {
         schema_version: SCHEMA_VERSION,
         user: keys,
@@ -216,12 +293,5 @@ async fn status_of_user(user: InputUser, stores: &[Box<dyn PhotoStore>]) -> User
         records,
         errors,
         verdict: Some(assessment.verdict),
-    }
-}
-pub fn error_info(e: &Error) -> ErrorInfo {
-    ErrorInfo {
-        code: e.code,
-        message: e.message.clone(),
-        hint: e.hint.clone(),
     }
 }

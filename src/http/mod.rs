@@ -30,9 +30,9 @@ use tokio::sync::Semaphore;
 use crate::error::{Error, ErrorClass, Result};
 use crate::schema::ErrorCode;
 use crate::settings::Secret;
+use outlook::OutlookLimiter;
 pub use retry::RetryPolicy;
 use retry::{StatusClass, classify, parse_retry_after};
-use outlook::OutlookLimiter;
 use throttle::HostGates;
 
 /// `User-Agent` on every request: services attribute traffic (and throttling) by it.

@@ -192,7 +192,11 @@ mod tests {
         for _ in 0..RAISE_AFTER_PER_SLOT * (2 + 3) {
             l.succeeded();
         }
-        assert_eq!(l.limit(), 4, "climbs back below the limit that earned a 429");
+        assert_eq!(
+            l.limit(),
+            4,
+            "climbs back below the limit that earned a 429"
+        );
         for _ in 0..PROBE_AFTER - 1 {
             l.succeeded();
         }

@@ -82,7 +82,11 @@ pub fn tenant_origins(sharepoint_url: &str) -> Vec<String> {
             .strip_suffix("-admin")
             .or_else(|| tenant.strip_suffix("-my"))
             .unwrap_or(tenant);
-        for name in [tenant.to_string(), format!("{tenant}-admin"), format!("{tenant}-my")] {
+        for name in [
+            tenant.to_string(),
+            format!("{tenant}-admin"),
+            format!("{tenant}-my"),
+        ] {
             let origin = format!("{}://{name}.sharepoint.{rest}", u.scheme());
             let key = crate::http::host_key(&origin);
             if !origins.contains(&key) {
@@ -389,10 +393,7 @@ impl PhotoStore for SharePointStore {
         } else {
             path.to_string()
         };
-        if !self
-            .own_origins
-            .contains(&crate::http::host_key(&file_url))
-        {
+        if !self.own_origins.contains(&crate::http::host_key(&file_url)) {
             read.findings.push(foreign_picture_finding(&file_url));
             return Ok(read);
         }

@@ -54,7 +54,15 @@ fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
     let creds = secret_creds_graph_only(&emu);
     let run = photosync(
         &creds,
-        &["status", "--stores", "graph", "--concurrency", "128", "--format", "json"],
+        &[
+            "status",
+            "--stores",
+            "graph",
+            "--concurrency",
+            "128",
+            "--format",
+            "json",
+        ],
         &status_input(n),
     );
     let statuses = run.of_type("status");
@@ -75,7 +83,15 @@ fn a_stricter_outlook_limit_is_adapted_to() {
     let creds = secret_creds_graph_only(&emu);
     let run = photosync(
         &creds,
-        &["status", "--stores", "graph", "--concurrency", "64", "--format", "json"],
+        &[
+            "status",
+            "--stores",
+            "graph",
+            "--concurrency",
+            "64",
+            "--format",
+            "json",
+        ],
         &status_input(n),
     );
     let statuses = run.of_type("status");
@@ -106,7 +122,15 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
     let creds = secret_creds_graph_only(&emu);
     let run = photosync(
         &creds,
-        &["sync", "--source", "input", "--targets", "graph", "--format", "json"],
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ],
         &sync_input(0..n, |i| 300 + i as u64),
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -131,7 +155,15 @@ fn writes_not_yet_visible_are_pending_not_failed() {
     let emu = start(tenant_with_users(3, |_| None), Faults::realistic());
     let creds = secret_creds_graph_only(&emu);
     let sync = |i: usize, extra: &[&str]| {
-        let mut args = vec!["sync", "--source", "input", "--targets", "graph", "--format", "json"];
+        let mut args = vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ];
         args.extend_from_slice(extra);
         photosync(&creds, &args, &sync_input(i..i + 1, |i| 700 + i as u64))
     };
@@ -148,12 +180,19 @@ fn writes_not_yet_visible_are_pending_not_failed() {
     let r = &strict.of_type("result")[0];
     assert_eq!(r["action"], "failed", "{r}");
     assert_eq!(r["reason"], "not-yet-visible", "{r}");
-    assert!(holds_picture(&emu, &upn(1), &jpeg(701, 240)), "the write itself happened");
+    assert!(
+        holds_picture(&emu, &upn(1), &jpeg(701, 240)),
+        "the write itself happened"
+    );
 
     let verified = sync(2, &["--verify-window", "30"]);
     assert_eq!(verified.code, 0, "{}\n{}", verified.stdout, verified.stderr);
     let r = &verified.of_type("result")[0];
-    assert_eq!((r["action"].as_str(), r["verified"].as_bool()), (Some("updated"), Some(true)), "{r}");
+    assert_eq!(
+        (r["action"].as_str(), r["verified"].as_bool()),
+        (Some("updated"), Some(true)),
+        "{r}"
+    );
     assert_eq!(
         emu.admin().counters().writes_per_user.values().sum::<u64>(),
         3,
@@ -225,7 +264,15 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
     // user1: the right picture, but hidden behind the placeholder.
     let first = photosync(
         &creds,
-        &["sync", "--source", "input", "--targets", "sharepoint", "--format", "json"],
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
         &sync_input(1..2, |_| 41),
     );
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
@@ -248,18 +295,37 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
         "{foreign_user}"
     );
     assert_eq!(store_entry(foreign_user, "sharepoint")["state"], "absent");
-    assert_eq!(store_entry(&records[1], "sharepoint")["state"], "absent", "{}", records[1]);
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "the token went to another host");
+    assert_eq!(
+        store_entry(&records[1], "sharepoint")["state"],
+        "absent",
+        "{}",
+        records[1]
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the token went to another host"
+    );
 
     let again = photosync(
         &creds,
-        &["sync", "--source", "input", "--targets", "sharepoint", "--format", "json"],
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
         &sync_input(1..2, |_| 41),
     );
     let r = &again.of_type("result")[0];
     assert_eq!(r["action"], "updated", "placeholder means absent: {r}");
     assert_eq!(
-        admin.sharepoint_property(&upn(1), "SPS-PicturePlaceholderState").as_deref(),
+        admin
+            .sharepoint_property(&upn(1), "SPS-PicturePlaceholderState")
+            .as_deref(),
         Some("0")
     );
     assert_eq!(hits.load(Ordering::SeqCst), 0);
@@ -273,7 +339,15 @@ fn a_denied_sharepoint_profile_write_is_explained() {
     let creds = pem_creds(&emu, "rs256");
     let run = photosync(
         &creds,
-        &["sync", "--source", "input", "--targets", "sharepoint", "--format", "json"],
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
         &sync_input(0..1, |_| 5),
     );
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
@@ -282,7 +356,10 @@ fn a_denied_sharepoint_profile_write_is_explained() {
     assert_eq!(r["reason"], "sharepoint-profile-write-denied", "{r}");
     assert_eq!(r["error"]["code"], "sharepoint-profile-write-denied", "{r}");
     assert!(
-        r["error"]["hint"].as_str().unwrap_or_default().contains("Graph"),
+        r["error"]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Graph"),
         "{r}"
     );
 }

@@ -93,7 +93,7 @@ fn readme_status_command_on_examples_shows_each_verdict() {
     };
     assert_eq!(verdict("ann.lee@contoso.com"), "in-sync");
     assert_eq!(verdict("bob.smith@contoso.com"), "differs");
-    assert_eq!(verdict("carol.diaz@contoso.com"), "missing-in-cloud");
+    assert_eq!(verdict("carol.diaz@contoso.com"), "missing-in-store");
     assert_eq!(verdict("dave.kim@contoso.com"), "no-photo");
     assert!(
         stdout.contains("former.employee@contoso.com.jpg"),

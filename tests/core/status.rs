@@ -64,7 +64,8 @@ async fn input_photo_against_a_folder_gives_every_verdict() {
     );
 
     let carol = status_of(&records, "carol@contoso.com");
-    assert_eq!(carol.verdict, Verdict::MissingInCloud);
+    // A folder is not the cloud: its gap has its own verdict.
+    assert_eq!(carol.verdict, Verdict::MissingInStore);
     assert_eq!(carol.stores[1].state, StoreState::Absent);
     assert!(
         carol
@@ -221,7 +222,8 @@ async fn user_missing_from_a_store_is_a_user_not_found_finding() {
     let stores: Vec<Box<dyn PhotoStore>> = vec![Box::new(store)];
     let (records, _) = status(jsonl(&[user]), &stores).await;
     let ann = status_of(&records, "ann@contoso.com");
-    assert_eq!(ann.verdict, Verdict::MissingInCloud);
+    // Regression: a user the store does not know (a leaver) was `missing-in-cloud`.
+    assert_eq!(ann.verdict, Verdict::NotFound);
     assert!(
         ann.findings
             .iter()

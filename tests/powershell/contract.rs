@@ -124,6 +124,8 @@ fn status_reads_get_aduser_records_with_base64_photos_and_missing_properties() {
                 "in-sync",
                 "differs",
                 "missing-in-cloud",
+                "missing-in-store",
+                "not-found",
                 "missing-in-source",
                 "no-photo",
                 "error"
@@ -313,7 +315,7 @@ fn per_user_errors_carry_line_user_code_and_hint_and_the_run_goes_on() {
     );
     let mut lines_with_errors = BTreeSet::new();
     for error in &errors {
-        // Find-PhotoSyncInputItem maps `line` back to the input object (the TargetObject).
+        // Find-PhotoSyncCoreItem maps `line` back to the input object (the TargetObject).
         let line = error["line"]
             .as_u64()
             .unwrap_or_else(|| panic!("per-user error without line: {error}"));
@@ -370,7 +372,7 @@ fn setup_errors_are_one_error_record_without_user_and_exit_2() {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     let errors = of_type(&run, "error");
     assert_eq!(errors.len(), 1, "{:?}", run.records);
-    // No `user` and no `line`: Invoke-PhotoSyncCore turns it into the terminating error.
+    // No `user` and no `line`: Complete-PhotoSyncCore turns it into the terminating error.
     assert!(errors[0].get("user").is_none() && errors[0].get("line").is_none());
     assert_eq!(errors[0]["code"], "config");
     assert!(errors[0]["hint"].is_string());
@@ -398,12 +400,19 @@ fn progress_and_store_findings_have_the_fields_the_module_reads() {
     args[last] = "json".into(); // --progress json, as when Write-Progress is wanted
     let run = run(dir.path(), &strs(&args), &[line]);
     assert_common_shape(&run);
-    let progress = of_type(&run, "progress");
+    // Progress is on stderr (stdout is data); Add-PhotoSyncStderrLine picks out these lines.
+    assert!(of_type(&run, "progress").is_empty(), "progress on stdout");
+    let progress: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("{\"type\":\"progress\""))
+        .map(|l| serde_json::from_str(l).expect("progress line is JSON"))
+        .collect();
     assert!(
         !progress.is_empty(),
-        "no progress records with --progress json"
+        "no progress records on stderr with --progress json"
     );
-    for record in progress {
+    for record in &progress {
         assert!(
             record["done"].is_u64() && record["phase"].is_string(),
             "{record}"
@@ -430,11 +439,7 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
             .expect("photosync --help");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    let runner = read(
-        &module_dir()
-            .join("Private")
-            .join("Invoke-PhotoSyncCore.ps1"),
-    );
+    let runner = read(&module_dir().join("Private").join("PhotoSyncCore.ps1"));
     let runner_flags = flags_in(&runner);
     for (cmdlet, sub) in [
         ("Get-PhotoSyncStatus", "status"),
@@ -449,7 +454,9 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
         );
         for flag in flags {
             assert!(
-                text.contains(&format!("{flag} ")) || text.contains(&format!("{flag}\n")),
+                text.contains(&format!("{flag} "))
+                    || text.contains(&format!("{flag}\n"))
+                    || text.contains(&format!("{flag}...")),
                 "{cmdlet} passes {flag}, which `photosync {sub}` lacks"
             );
         }

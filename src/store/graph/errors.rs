@@ -123,9 +123,18 @@ pub fn write_permission_denied(resp: &Response, held: &[String]) -> Error {
 /// A 403 on a directory read. `held` are the token's roles: User.ReadBasic.All alone cannot
 /// `$select` or `$filter` onPremisesImmutableId or userType (spec §12).
 pub fn read_permission_denied(resp: &Response, held: &[String]) -> Error {
-    let full = ["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
-    let basic_only = held.iter().any(|h| h.eq_ignore_ascii_case("User.ReadBasic.All"))
-        && !held.iter().any(|h| full.iter().any(|f| h.eq_ignore_ascii_case(f)));
+    let full = [
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ];
+    let basic_only = held
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("User.ReadBasic.All"))
+        && !held
+            .iter()
+            .any(|h| full.iter().any(|f| h.eq_ignore_ascii_case(f)));
     if !basic_only {
         return permission_denied(resp, "User.Read.All");
     }

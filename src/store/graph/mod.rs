@@ -279,8 +279,18 @@ impl PhotoStore for GraphStore {
             details: user.details.clone(),
             ..PhotoRead::default()
         };
-        if self.photo_policy().await == PhotoPolicy::OnPremises {
-            read.findings.push(self.policy_finding());
+        match self.photo_policy().await {
+            PhotoPolicy::OnPremises => {
+                read.findings.push(self.policy_finding());
+                read.details
+                    .insert("photoUpdateSource".into(), "onPremises".into());
+            }
+            // Status explains AD changes that never arrive by this (diagnose.rs).
+            PhotoPolicy::Cloud => {
+                read.details
+                    .insert("photoUpdateSource".into(), "cloud".into());
+            }
+            PhotoPolicy::Unknown => {}
         }
         match self.read_bytes(&user.key).await? {
             ReadOutcome::NoPhoto => {}

@@ -161,9 +161,10 @@ pub async fn handle(
         wave.reverse();
         let mut done = Vec::new();
         for group in wave.chunks(PARALLEL_ITEMS) {
-            let answers =
-                futures_util::future::join_all(group.iter().map(|it| run_item(state, version, headers, it)))
-                    .await;
+            let answers = futures_util::future::join_all(
+                group.iter().map(|it| run_item(state, version, headers, it)),
+            )
+            .await;
             for (it, (status, resp)) in group.iter().zip(answers) {
                 done.push((it.id.to_lowercase(), status, resp));
             }

@@ -277,16 +277,27 @@ fn basic_only_violation(
     if !basic_only {
         return None;
     }
-    let select = params.get("$select").map(String::as_str).unwrap_or_default();
-    let filter = params.get("$filter").map(|f| f.to_ascii_lowercase()).unwrap_or_default();
+    let select = params
+        .get("$select")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let filter = params
+        .get("$filter")
+        .map(|f| f.to_ascii_lowercase())
+        .unwrap_or_default();
     let selects_more = select
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .any(|p| !BASIC_PROPERTIES.iter().any(|b| b.eq_ignore_ascii_case(p)));
-    let filters_more = ["onpremisesimmutableid", "usertype", "onpremisessamaccountname", "employeeid"]
-        .iter()
-        .any(|p| filter.contains(p));
+    let filters_more = [
+        "onpremisesimmutableid",
+        "usertype",
+        "onpremisessamaccountname",
+        "employeeid",
+    ]
+    .iter()
+    .any(|p| filter.contains(p));
     (selects_more || filters_more).then(denied_directory)
 }
 

@@ -195,7 +195,10 @@ async fn photo_items_run_four_at_a_time_within_the_app_limit() {
         // Sent while the batch's items hold all four slots.
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         client()
-            .get(format!("{}/v1.0/users/alice@contoso.test/photo/$value", emu.graph_url()))
+            .get(format!(
+                "{}/v1.0/users/alice@contoso.test/photo/$value",
+                emu.graph_url()
+            ))
             .bearer_auth(&token)
             .send()
             .await
@@ -206,7 +209,11 @@ async fn photo_items_run_four_at_a_time_within_the_app_limit() {
     for i in 0..12 {
         assert_eq!(item(&resp, &i.to_string())["status"], 200, "{resp}");
     }
-    assert_eq!(probe.status(), 429, "the batch's items use the app's four slots");
+    assert_eq!(
+        probe.status(),
+        429,
+        "the batch's items use the app's four slots"
+    );
     let body: Value = probe.json().await.unwrap();
     assert_eq!(body["error"]["code"], "ApplicationThrottled");
 }

@@ -211,7 +211,10 @@ async fn a_write_can_be_processed_and_its_answer_dropped() {
         ..Options::default()
     });
     let token = graph_token(&emu).await;
-    let url = format!("{}/v1.0/users/bruno@contoso.test/photo/$value", emu.graph_url());
+    let url = format!(
+        "{}/v1.0/users/bruno@contoso.test/photo/$value",
+        emu.graph_url()
+    );
     let upload = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/photos/wide.png"),
     )
@@ -225,7 +228,10 @@ async fn a_write_can_be_processed_and_its_answer_dropped() {
         .await;
     assert!(r.is_err(), "the answer must be lost, got {r:?}");
     let admin = emu.admin();
-    assert!(admin.photo_of("bruno@contoso.test").is_some(), "but the write landed");
+    assert!(
+        admin.photo_of("bruno@contoso.test").is_some(),
+        "but the write landed"
+    );
     let counters = admin.counters();
     assert_eq!(counters.dropped_after_processing, 1);
     assert_eq!(counters.writes_per_user.values().sum::<u64>(), 1);

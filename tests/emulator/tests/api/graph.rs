@@ -450,7 +450,10 @@ async fn photo_update_settings_block_cloud_writes() {
         .unwrap();
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "ErrorAccessDenied", "the code is undocumented");
+    assert_eq!(
+        body["error"]["code"], "ErrorAccessDenied",
+        "the code is undocumented"
+    );
     // Reads still work; the secret app has only PeopleSettings.Read.All → PATCH denied.
     let secret = graph_token(&emu).await;
     assert_eq!(
@@ -532,11 +535,22 @@ async fn photo_value_has_a_weak_etag_and_cache_control() {
         .strip_prefix("W/\"")
         .and_then(|e| e.strip_suffix('"'))
         .expect("weak etag");
-    assert!(hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
+    assert!(
+        hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+        "{first}"
+    );
     let again = g.get("/users/chen@contoso.test/photo/$value").await;
-    assert_eq!(etag_of(&again), first, "stable while the photo is unchanged");
+    assert_eq!(
+        etag_of(&again),
+        first,
+        "stable while the photo is unchanged"
+    );
     let put = g
-        .put("/users/chen@contoso.test/photo/$value", jpeg(200, 200, 3), "image/jpeg")
+        .put(
+            "/users/chen@contoso.test/photo/$value",
+            jpeg(200, 200, 3),
+            "image/jpeg",
+        )
         .await;
     assert_eq!(put.status(), 200);
     let after = g.get("/users/chen@contoso.test/photo/$value").await;
@@ -555,16 +569,28 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
     let old = g.get("/users/chen@contoso.test/photo/$value").await;
     let old = old.bytes().await.unwrap();
     let put = g
-        .put("/users/chen@contoso.test/photo/$value", jpeg(200, 200, 7), "image/jpeg")
+        .put(
+            "/users/chen@contoso.test/photo/$value",
+            jpeg(200, 200, 7),
+            "image/jpeg",
+        )
         .await;
     assert_eq!(put.status(), 200);
     let stored = admin.photo_of("chen@contoso.test").expect("stored at once");
     assert_ne!(stored, old.to_vec());
     let read = g.get("/users/chen@contoso.test/photo/$value").await;
-    assert_eq!(read.bytes().await.unwrap(), old, "still the previous picture");
+    assert_eq!(
+        read.bytes().await.unwrap(),
+        old,
+        "still the previous picture"
+    );
     // A user without a photo: 404 until the delay is over.
     let put = g
-        .put("/users/bruno@contoso.test/photo/$value", jpeg(200, 200, 8), "image/jpeg")
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(200, 200, 8),
+            "image/jpeg",
+        )
         .await;
     assert_eq!(put.status(), 200);
     let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
@@ -575,7 +601,11 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
         ..Faults::default()
     });
     let put = g
-        .put("/users/chen@contoso.test/photo/$value", jpeg(200, 200, 9), "image/jpeg")
+        .put(
+            "/users/chen@contoso.test/photo/$value",
+            jpeg(200, 200, 9),
+            "image/jpeg",
+        )
         .await;
     assert_eq!(put.status(), 200);
     let newest = admin.photo_of("chen@contoso.test").expect("stored");
@@ -601,10 +631,12 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
 #[tokio::test]
 async fn read_basic_cannot_select_or_filter_non_basic_properties() {
     let app = "aaaaaaaa-0000-4000-8000-0000000000bb";
-    let seed = photosync_emulator::Seed::example()
-        .unwrap()
-        .app(photosync_emulator::SeedApp::with_secret(app, "basic-secret").graph_roles(&["User.ReadBasic.All"]));
-    let emu = photosync_emulator::Emulator::start(seed, photosync_emulator::Options::default()).unwrap();
+    let seed = photosync_emulator::Seed::example().unwrap().app(
+        photosync_emulator::SeedApp::with_secret(app, "basic-secret")
+            .graph_roles(&["User.ReadBasic.All"]),
+    );
+    let emu =
+        photosync_emulator::Emulator::start(seed, photosync_emulator::Options::default()).unwrap();
     let token = secret_token(&emu, app, "basic-secret", GRAPH_SCOPE).await;
     let get = |path: String| {
         let token = token.clone();
@@ -620,11 +652,26 @@ async fn read_basic_cannot_select_or_filter_non_basic_properties() {
         }
     };
     let base = format!("{}/v1.0", emu.graph_url());
-    assert_eq!(get(format!("{base}/users/alice@contoso.test?$select=id,displayName,mail")).await, 200);
-    assert_eq!(get(format!("{base}/users/alice@contoso.test?$select=id,onPremisesImmutableId")).await, 403);
+    assert_eq!(
+        get(format!(
+            "{base}/users/alice@contoso.test?$select=id,displayName,mail"
+        ))
+        .await,
+        200
+    );
+    assert_eq!(
+        get(format!(
+            "{base}/users/alice@contoso.test?$select=id,onPremisesImmutableId"
+        ))
+        .await,
+        403
+    );
     assert_eq!(get(format!("{base}/users?$select=id,userType")).await, 403);
     assert_eq!(
-        get(format!("{base}/users?$filter=onPremisesImmutableId%20eq%20'x'&$select=id")).await,
+        get(format!(
+            "{base}/users?$filter=onPremisesImmutableId%20eq%20'x'&$select=id"
+        ))
+        .await,
         403
     );
 }
@@ -641,22 +688,35 @@ async fn a_policy_change_takes_effect_after_its_delay() {
     });
     let admin_token = cert_token(&g.emu, GRAPH_SCOPE).await;
     let patch = client()
-        .patch(format!("{}/beta/admin/people/photoUpdateSettings", g.emu.graph_url()))
+        .patch(format!(
+            "{}/beta/admin/people/photoUpdateSettings",
+            g.emu.graph_url()
+        ))
         .bearer_auth(&admin_token)
         .json(&serde_json::json!({"source": "onPremises"}))
         .send()
         .await
         .unwrap();
     assert_eq!(patch.status(), 200, "{:?}", patch.text().await);
-    assert_eq!(admin.photo_update_settings().source.as_deref(), Some("onPremises"));
+    assert_eq!(
+        admin.photo_update_settings().source.as_deref(),
+        Some("onPremises")
+    );
     let put = g
-        .put("/users/bruno@contoso.test/photo/$value", jpeg(100, 100, 1), "image/jpeg")
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(100, 100, 1),
+            "image/jpeg",
+        )
         .await;
     assert_eq!(put.status(), 200, "not enforced yet");
     // Once in force: 403 with the code a missing permission gets.
     admin.set_faults(Faults::default());
     let patch = client()
-        .patch(format!("{}/beta/admin/people/photoUpdateSettings", g.emu.graph_url()))
+        .patch(format!(
+            "{}/beta/admin/people/photoUpdateSettings",
+            g.emu.graph_url()
+        ))
         .bearer_auth(&admin_token)
         .json(&serde_json::json!({"source": "onPremises"}))
         .send()
@@ -664,7 +724,11 @@ async fn a_policy_change_takes_effect_after_its_delay() {
         .unwrap();
     assert_eq!(patch.status(), 200);
     let put = g
-        .put("/users/bruno@contoso.test/photo/$value", jpeg(100, 100, 2), "image/jpeg")
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(100, 100, 2),
+            "image/jpeg",
+        )
         .await;
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();

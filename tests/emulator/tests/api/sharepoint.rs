@@ -129,9 +129,15 @@ async fn app_only_profile_writes_are_denied_by_default() {
     let r = set_prop(&emu, &token, Some(&d), "PictureURL", "x").await;
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
-    let message = body["error"]["message"]["value"].as_str().unwrap_or_default();
+    let message = body["error"]["message"]["value"]
+        .as_str()
+        .unwrap_or_default();
     assert!(message.starts_with("Access denied"), "{body}");
-    assert_eq!(emu.admin().sharepoint_property("alice@contoso.test", "PictureURL"), None);
+    assert_eq!(
+        emu.admin()
+            .sharepoint_property("alice@contoso.test", "PictureURL"),
+        None
+    );
     emu.admin().set_faults(Faults {
         sharepoint_app_only_profile_writes: true,
         ..Faults::default()

@@ -1,0 +1,359 @@
+//! Diagnoses beyond "same or different": the common complaints (a blurry or dark photo, an AD
+//! change that never reaches Teams, Teams differing from Outlook, guests and room mailboxes,
+//! a photo too large for a store) each become a finding with a plain explanation and a next
+//! step. Pure: it reads the assessed stores, so every rule is unit-tested here.
+//! docs/diagnosis.md maps each complaint to its finding code.
+
+use crate::photo::{AD_ATTRIBUTE_MAX_BYTES, GRAPH_MAX_BYTES, GRAPH_MAX_PX, same_picture};
+use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreStatus, Verdict};
+
+use super::assess::finding;
+
+/// A reference smaller than AD's own 96x96 rendition looks blurry everywhere else.
+pub const SMALLEST_GOOD_PHOTO_PX: u32 = 96;
+/// An AD-sourced photo below this side is stretched at least 2x where Graph's 648 px is shown.
+pub const LOW_RESOLUTION_SOURCE_PX: u32 = GRAPH_MAX_PX / 2;
+/// Mean luma (0-255) at or below which a face is hard to make out.
+pub const DARK_MAX_BRIGHTNESS: u8 = 45;
+/// Luma standard deviation at or below which a picture is nearly uniform.
+pub const FLAT_MAX_CONTRAST: u8 = 12;
+/// Width/height ratio beyond which centre-cropping to a square cuts a visible part away.
+pub const SQUARE_MAX_RATIO: f64 = 1.25;
+
+/// Every finding these rules give for one user, after the verdict is known.
+pub fn diagnose(
+    reference: Option<(&str, &PhotoInfo)>,
+    stores: &[StoreStatus],
+    verdict: Verdict,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let store = |name: &str| stores.iter().find(|s| s.store == name);
+    if let Some((name, info)) = reference {
+        quality(name, info, store("graph").is_some(), &mut out);
+        size_limits(name, info, stores, &mut out);
+    }
+    if let (Some(ad), Some(graph)) = (store("ad"), store("graph")) {
+        cloud_overrides_ad(ad, graph, &mut out);
+    }
+    if let Some(graph) = store("graph") {
+        account_type(graph, &mut out);
+        if verdict == Verdict::InSync && graph.matches_reference == Some(true) {
+            out.push(client_cache());
+        }
+    }
+    out
+}
+
+fn quality(name: &str, info: &PhotoInfo, graph_read: bool, out: &mut Vec<Finding>) {
+    let side = info.width.min(info.height);
+    if name == "ad" && graph_read && side < LOW_RESOLUTION_SOURCE_PX {
+        out.push(finding(
+            FindingCode::LowResolutionSource,
+            Severity::Warning,
+            name,
+            format!(
+                "the only source is AD's {}x{} thumbnail; Outlook and Teams show Graph photos up to {GRAPH_MAX_PX}x{GRAPH_MAX_PX}, so this one will look blurry on high-DPI screens",
+                info.width, info.height
+            ),
+            format!(
+                "sync from a larger original (`photosync sync --source input` or `--source folder:DIR`) of at least {GRAPH_MAX_PX}x{GRAPH_MAX_PX} pixels"
+            ),
+        ));
+    } else if side < SMALLEST_GOOD_PHOTO_PX {
+        out.push(finding(
+            FindingCode::PhotoTooSmall,
+            Severity::Info,
+            name,
+            format!(
+                "the reference photo is only {}x{} pixels; Outlook and Teams show photos larger and will upscale it",
+                info.width, info.height
+            ),
+            format!("use a source photo of at least {GRAPH_MAX_PX}x{GRAPH_MAX_PX} pixels (what Graph stores at most)"),
+        ));
+    }
+    if let Some(brightness) = info.brightness.filter(|b| *b <= DARK_MAX_BRIGHTNESS) {
+        out.push(finding(
+            FindingCode::PhotoTooDark,
+            Severity::Info,
+            name,
+            format!("the reference photo is very dark (mean brightness {brightness} of 255)"),
+            "retake or brighten the photo; a face needs to be recognisable at 48 px".to_string(),
+        ));
+    }
+    if let Some(contrast) = info.contrast.filter(|c| *c <= FLAT_MAX_CONTRAST) {
+        out.push(finding(
+            FindingCode::PhotoTooFlat,
+            Severity::Info,
+            name,
+            format!(
+                "the reference photo is nearly uniform (contrast {contrast}): a blank, a logo or a placeholder rather than a face"
+            ),
+            "replace it with a real photo of the person".to_string(),
+        ));
+    }
+    let (long, short) = (info.width.max(info.height), side.max(1));
+    if f64::from(long) / f64::from(short) > SQUARE_MAX_RATIO {
+        out.push(finding(
+            FindingCode::PhotoNotSquare,
+            Severity::Info,
+            name,
+            format!(
+                "the reference photo is {}x{}; every service shows a square, so it is centre-cropped to {short}x{short}",
+                info.width, info.height
+            ),
+            "crop it to a square yourself, so the face is where you want it".to_string(),
+        ));
+    }
+}
+
+/// A source too large for a store is never sent as is: say the limit and what sync writes.
+fn size_limits(name: &str, info: &PhotoInfo, stores: &[StoreStatus], out: &mut Vec<Finding>) {
+    let read = |store: &str| store != name && stores.iter().any(|s| s.store == store);
+    if read("graph") && info.bytes > GRAPH_MAX_BYTES as u64 {
+        out.push(finding(
+            FindingCode::PhotoOverStoreLimit,
+            Severity::Info,
+            "graph",
+            format!(
+                "the source photo is {} bytes; Graph refuses uploads over {GRAPH_MAX_BYTES} bytes (4 MB)",
+                info.bytes
+            ),
+            format!(
+                "nothing to do: `photosync sync --targets graph` never uploads the original, it writes a JPEG of at most {GRAPH_MAX_PX}x{GRAPH_MAX_PX} (the largest size Graph keeps)"
+            ),
+        ));
+    }
+    if read("ad") && info.bytes > AD_ATTRIBUTE_MAX_BYTES as u64 {
+        out.push(finding(
+            FindingCode::PhotoOverStoreLimit,
+            Severity::Info,
+            "ad",
+            format!(
+                "the source photo is {} bytes; AD's thumbnailPhoto holds at most {AD_ATTRIBUTE_MAX_BYTES} bytes (100 KB), and Exchange Online takes only 10 KB from Entra Connect",
+                info.bytes
+            ),
+            "`photosync sync --targets ad` writes a 96x96 JPEG under 10 KB instead of the original"
+                .to_string(),
+        ));
+    }
+}
+
+/// Entra Connect exports AD's photo, but with the tenant's photo policy at `cloud` a photo set
+/// in Microsoft 365 wins afterwards: AD changes then never reach Exchange and Teams.
+fn cloud_overrides_ad(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Finding>) {
+    let policy = graph
+        .details
+        .get("photoUpdateSource")
+        .and_then(|v| v.as_str());
+    let (Some(ad_photo), Some(graph_photo)) = (&ad.photo, &graph.photo) else {
+        return;
+    };
+    let differs = same_picture(ad_photo, graph_photo).is_some_and(|(same, _)| !same);
+    if differs && policy == Some("cloud") {
+        out.push(finding(
+            FindingCode::CloudPhotoOverridesAd,
+            Severity::Warning,
+            "graph",
+            "AD and Graph hold different pictures, and the tenant's photo policy (photoUpdateSettings) is `cloud`: a photo set in Microsoft 365 wins over what Entra Connect exports from AD, so AD changes do not reach Exchange, Outlook or Teams".to_string(),
+            "copy AD's photo to the cloud with `photosync sync --source ad --targets graph` (or change the photo in Microsoft 365 instead of AD)".to_string(),
+        ));
+    }
+}
+
+/// Graph says what kind of account this is: guests (`userType`) and shared, room or equipment
+/// mailboxes (`mailboxSettings.userPurpose`, when the store could read it).
+fn account_type(graph: &StoreStatus, out: &mut Vec<Finding>) {
+    let detail = |key: &str| graph.details.get(key).and_then(|v| v.as_str());
+    let explained = if detail("userType").is_some_and(|t| t.eq_ignore_ascii_case("guest")) {
+        Some((
+            "this is a guest (B2B) account: people in other organisations, and often Teams, see the picture from the guest's home tenant, not one set here",
+            "ask the guest to set their photo at home; a photo set here (`--targets graph`) shows only inside this tenant",
+        ))
+    } else {
+        match detail("userPurpose")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("shared") => Some((
+                "this is a shared mailbox: nobody signs in as it, so only an admin or this tool can set its photo",
+                "set it like a user's with `photosync sync --targets graph`; Outlook shows it on mail sent as the mailbox",
+            )),
+            Some(kind @ ("room" | "equipment")) => Some((
+                if kind == "room" {
+                    "this is a room mailbox: Outlook's room finder and Teams Rooms show its photo"
+                } else {
+                    "this is an equipment mailbox: Outlook shows its photo when it is booked"
+                },
+                "set it like a user's with `photosync sync --targets graph`; a picture of the room or item works better than a logo",
+            )),
+            _ => None,
+        }
+    };
+    if let Some((message, hint)) = explained {
+        out.push(finding(
+            FindingCode::AccountType,
+            Severity::Info,
+            "graph",
+            message.to_string(),
+            hint.to_string(),
+        ));
+    }
+}
+
+fn client_cache() -> Finding {
+    finding(
+        FindingCode::ClientCache,
+        Severity::Info,
+        "graph",
+        "every store shows the same picture: if Teams or Outlook still shows another one, that client is showing its cache".to_string(),
+        "Teams: sign out and back in (or clear the Teams cache folder); Outlook on the web: sign out, close the browser; Outlook desktop: restart it. Clients refresh photos within about a day (Graph serves them with a 6-hour cache)".to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::schema::StoreState;
+
+    /// A photo whose signature is that of a flat square of the grey level named by the first
+    /// byte of `phash`, so two infos with different `phash` prefixes show different pictures.
+    fn info(side: (u32, u32), bytes: u64, phash: &str) -> PhotoInfo {
+        let grey = u8::from_str_radix(phash.get(..2).unwrap_or("80"), 16).unwrap_or(128);
+        let square = image::RgbImage::from_pixel(16, 16, image::Rgb([grey; 3]));
+        PhotoInfo {
+            format: "jpeg".into(),
+            width: side.0,
+            height: side.1,
+            bytes,
+            sha256: "00".into(),
+            phash: phash.into(),
+            brightness: Some(120),
+            contrast: Some(50),
+            signature: crate::photo::Signature::of(&square).to_string(),
+        }
+    }
+
+    fn store(name: &str, photo: Option<PhotoInfo>, details: &[(&str, &str)]) -> StoreStatus {
+        StoreStatus {
+            store: name.into(),
+            state: if photo.is_some() {
+                StoreState::Present
+            } else {
+                StoreState::Absent
+            },
+            photo,
+            matches_reference: None,
+            distance: None,
+            details: details
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
+                .collect::<BTreeMap<_, _>>(),
+            error: None,
+            thumbnail: None,
+        }
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<FindingCode> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn ad_thumbnail_as_graph_source_is_low_resolution() {
+        let ad = info((96, 96), 5000, "0000000000000000");
+        let stores = [
+            store("ad", Some(ad.clone()), &[]),
+            store("graph", None, &[]),
+        ];
+        let found = diagnose(Some(("ad", &ad)), &stores, Verdict::MissingInCloud);
+        assert_eq!(codes(&found), [FindingCode::LowResolutionSource]);
+        // Without Graph in the run, a 96 px AD photo is just AD's normal size.
+        let found = diagnose(Some(("ad", &ad)), &stores[..1], Verdict::InSync);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn dark_flat_and_oblong_pictures_are_flagged() {
+        let mut photo = info((600, 900), 50_000, "0");
+        photo.brightness = Some(20);
+        photo.contrast = Some(5);
+        let found = diagnose(Some(("input", &photo)), &[], Verdict::InSync);
+        assert_eq!(
+            codes(&found),
+            [
+                FindingCode::PhotoTooDark,
+                FindingCode::PhotoTooFlat,
+                FindingCode::PhotoNotSquare
+            ]
+        );
+        assert!(found[2].message.contains("600x600"), "{}", found[2].message);
+        let fine = info((600, 700), 50_000, "0");
+        assert!(diagnose(Some(("input", &fine)), &[], Verdict::InSync).is_empty());
+    }
+
+    #[test]
+    fn sources_over_a_store_limit_name_the_limit_and_the_rendition() {
+        let big = info((4000, 4000), 5_000_000, "0");
+        let stores = [store("ad", None, &[]), store("graph", None, &[])];
+        let found = diagnose(Some(("input", &big)), &stores, Verdict::MissingInCloud);
+        let graph = found
+            .iter()
+            .find(|f| f.store.as_deref() == Some("graph"))
+            .expect("graph finding");
+        assert!(graph.message.contains("4 MB") && graph.hint.contains("648x648"));
+        let ad = found
+            .iter()
+            .find(|f| f.store.as_deref() == Some("ad"))
+            .expect("ad finding");
+        assert!(ad.message.contains("100 KB") && ad.hint.contains("96x96"));
+    }
+
+    #[test]
+    fn ad_differing_from_graph_under_cloud_policy_says_which_command_fixes_it() {
+        let ad = info((96, 96), 5000, "ffffffff00000000");
+        let graph_photo = info((648, 648), 50_000, "0000000000000000");
+        let stores = |policy: &str| {
+            [
+                store("ad", Some(ad.clone()), &[]),
+                store(
+                    "graph",
+                    Some(graph_photo.clone()),
+                    &[("photoUpdateSource", policy)],
+                ),
+            ]
+        };
+        let found = diagnose(Some(("ad", &ad)), &stores("cloud"), Verdict::Differs);
+        let f = found
+            .iter()
+            .find(|f| f.code == FindingCode::CloudPhotoOverridesAd)
+            .expect("finding");
+        assert!(f.hint.contains("--source ad --targets graph"));
+        let found = diagnose(Some(("ad", &ad)), &stores("onPremises"), Verdict::Differs);
+        assert!(!codes(&found).contains(&FindingCode::CloudPhotoOverridesAd));
+    }
+
+    #[test]
+    fn in_sync_graph_explains_a_differing_client_as_cache() {
+        let photo = info((648, 648), 50_000, "0");
+        let mut graph = store("graph", Some(photo.clone()), &[]);
+        graph.matches_reference = Some(true);
+        let found = diagnose(Some(("input", &photo)), &[graph.clone()], Verdict::InSync);
+        assert_eq!(codes(&found), [FindingCode::ClientCache]);
+        let found = diagnose(Some(("input", &photo)), &[graph], Verdict::Differs);
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn guests_and_room_mailboxes_are_explained() {
+        let guest = store("graph", None, &[("userType", "Guest")]);
+        let found = diagnose(None, &[guest], Verdict::NoPhoto);
+        assert_eq!(codes(&found), [FindingCode::AccountType]);
+        assert!(found[0].message.contains("guest"));
+        let room = store("graph", None, &[("userPurpose", "room")]);
+        let found = diagnose(None, &[room], Verdict::NoPhoto);
+        assert!(found[0].message.contains("room mailbox"));
+        let member = store("graph", None, &[("userType", "Member")]);
+        assert!(diagnose(None, &[member], Verdict::NoPhoto).is_empty());
+    }
+}

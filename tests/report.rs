@@ -1,0 +1,13 @@
+//! The HTML report in a real browser: Debian's headless Chromium (scripts/setup.d/chromium.sh)
+//! loads reports made by the real `photosync` binary from the example data, from the example
+//! tenant in the emulator and from hostile names, and the tests read the DOM it built: row
+//! counts, filters, escaping, and that the page made no network request.
+
+#[path = "core/support.rs"]
+mod core_support;
+
+#[path = "report/browser.rs"]
+mod browser;
+
+#[path = "report/pages.rs"]
+mod pages;
