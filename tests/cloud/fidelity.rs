@@ -46,7 +46,7 @@ fn slow(latency_ms: u64, outlook_concurrency: u32) -> Faults {
 }
 
 /// `--concurrency 128` must not turn into 128 photo calls in flight: Outlook allows 4 per app,
-/// and the client's own limiter starts there, so a run earns no 429 at all.
+/// and the client's own limiter starts there.
 #[test]
 fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
     let n = 120;
@@ -70,8 +70,10 @@ fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
     for s in &statuses {
         assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
     }
+    // At most the one probe above 4 the limiter makes after a run of successes; without the
+    // limiter, 128 users in flight earn a 429 on nearly every photo call.
     let counters = emu.admin().counters();
-    assert_eq!(counters.throttled_429, 0, "{counters:?}");
+    assert!(counters.throttled_429 <= 1, "{counters:?}");
 }
 
 /// A tenant stricter than documented (2 in flight): the client halves its limit on the 429s,
@@ -285,7 +287,13 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
     );
     let records = status.of_type("status");
     assert_eq!(records.len(), 2, "{}\n{}", status.stdout, status.stderr);
-    let foreign_user = &records[0];
+    let of = |i: usize| {
+        records
+            .iter()
+            .find(|r| r["user"]["userPrincipalName"] == upn(i).as_str())
+            .unwrap_or_else(|| panic!("no status for user {i}"))
+    };
+    let foreign_user = of(0);
     assert!(
         foreign_user["findings"]
             .as_array()
@@ -296,10 +304,10 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
     );
     assert_eq!(store_entry(foreign_user, "sharepoint")["state"], "absent");
     assert_eq!(
-        store_entry(&records[1], "sharepoint")["state"],
+        store_entry(of(1), "sharepoint")["state"],
         "absent",
         "{}",
-        records[1]
+        of(1)
     );
     assert_eq!(
         hits.load(Ordering::SeqCst),
