@@ -254,6 +254,15 @@ pub struct SyncArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Seconds to keep re-reading a written photo until the service shows it; after that the
+    /// write is reported `updated` with `verified: false` (reason not-yet-visible).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub verify_window: u64,
+
+    /// Treat a write not yet visible within --verify-window as a failure.
+    #[arg(long)]
+    pub require_verified: bool,
+
     /// Output format (default: table on a terminal, json when piped).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
