@@ -1,9 +1,17 @@
-//! Photos per second for the whole per-photo job (decode a 1024x1024 JPEG, orient, square,
-//! fingerprint, render ad + graph + the three SharePoint sizes) on one core, next to
-//! ImageMagick doing the same decode/resize/encode work in the same run.
+//! Three measurements of the photo pipeline, each next to a reference tool in the same run:
 //!
-//! Run with `scripts/bench-photo` (installs ImageMagick, pins everything to one CPU).
-//! Not a test: it prints numbers, it asserts nothing.
+//! 1. photos per second for the whole per-photo job (decode a 1024x1024 JPEG, orient, square,
+//!    fingerprint, render ad + graph + the three SharePoint sizes) on one core, next to
+//!    ImageMagick doing the same decode/resize/encode work;
+//! 2. one "same picture" comparison (from the stored text form, as the engine does it);
+//! 3. one 3000x4000 JPEG to the 648 px graph rendition as a whole process (`photosync photo
+//!    prepare`), next to `vipsthumbnail` and ImageMagick: wall time and peak RSS;
+//! 4. memory: 200 users, each with its own 4000x3000 JPEG, `sync --source input --targets
+//!    folder:DIR --concurrency 128`, peak RSS of the whole process.
+//!
+//! Run with `scripts/bench-photo` (installs ImageMagick and libvips-tools, pins 1-3 to one
+//! CPU). `cargo bench --bench photo -- memory` (or `compare`, `large`, `throughput`) runs
+//! only those parts. Not a test: it prints numbers, it asserts nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,7 +27,24 @@ fn main() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-photo");
     std::fs::create_dir_all(dir.join("out")).expect("bench dir");
     let inputs = make_inputs(&dir);
+    let parts: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
 
+    if run("compare") {
+        bench_compare(&inputs);
+    }
+    if run("large") {
+        bench_large_jpeg(&dir);
+    }
+    if run("memory") {
+        bench_memory(&dir);
+    }
+    if !run("throughput") {
+        return;
+    }
     let ours = bench_photosync(&inputs);
     println!("photosync (1 thread): {ours:.1} photos/s");
 
@@ -44,29 +69,11 @@ fn main() {
     }
 }
 
-/// Portrait-like 1024x1024 JPEGs at quality 90, with sensor-like noise so the encoder and
-/// resizer see realistic detail rather than flat colour.
+/// Portrait-like 1024x1024 JPEGs at quality 90.
 fn make_inputs(dir: &Path) -> Vec<PathBuf> {
     (0..FILES)
         .map(|i| {
-            let mut state = 0x9E37_79B9u32.wrapping_mul(i as u32 + 1);
-            let img = image::RgbImage::from_fn(SIDE, SIDE, |x, y| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                let noise = (state % 16) as i32 - 8;
-                let (fx, fy) = (x as f32 / SIDE as f32 - 0.5, y as f32 / SIDE as f32 - 0.4);
-                let head = fx * fx / 0.03 + fy * fy / 0.05 < 1.0;
-                let body = fy > 0.3 && fx.abs() < 0.4;
-                let base: [i32; 3] = if head {
-                    [220 - i as i32 * 5, 170, 140]
-                } else if body {
-                    [40, 60 + i as i32 * 8, 150]
-                } else {
-                    [(x / 4) as i32 % 256, 200, (y / 4) as i32 % 256]
-                };
-                image::Rgb(base.map(|c| (c + noise).clamp(0, 255) as u8))
-            });
+            let img = portrait_like(SIDE, SIDE, i);
             let mut bytes = Vec::new();
             jpeg_encoder::Encoder::new(&mut bytes, 90)
                 .encode(
@@ -185,4 +192,232 @@ fn bench_imagemagick_per_file(dir: &Path, inputs: &[PathBuf]) -> f64 {
         }
     }
     photos as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Time per comparison of two stored fingerprints (parse both signatures, compare).
+fn bench_compare(inputs: &[PathBuf]) {
+    let limits = DecodeLimits::default();
+    let infos: Vec<_> = inputs
+        .iter()
+        .map(|p| photo::inspect(&std::fs::read(p).expect("read"), &limits).expect("inspect"))
+        .collect();
+    let sigs: Vec<_> = infos
+        .iter()
+        .map(|i| photo::Signature::parse(&i.signature).expect("signature"))
+        .collect();
+    let rounds = 20_000;
+    let start = Instant::now();
+    let mut same = 0usize;
+    for r in 0..rounds {
+        let (a, b) = (&infos[r % FILES], &infos[(r * 7 + 3) % FILES]);
+        same += usize::from(photo::same_picture(a, b).is_some_and(|(s, _)| s));
+    }
+    let with_parse = start.elapsed().as_secs_f64() / rounds as f64;
+    let start = Instant::now();
+    for r in 0..rounds {
+        let (a, b) = (&sigs[r % FILES], &sigs[(r * 7 + 3) % FILES]);
+        same += usize::from(std::hint::black_box(photo::compare(a, b)).same);
+    }
+    let parsed = start.elapsed().as_secs_f64() / rounds as f64;
+    println!(
+        "one comparison: {:.2} us from the stored text form, {:.2} us from parsed signatures \
+         ({same} same of {})",
+        with_parse * 1e6,
+        parsed * 1e6,
+        2 * rounds
+    );
+}
+
+/// One 3000x4000 JPEG (q90, portrait-like with sensor noise) to the 648 px graph rendition,
+/// as a whole process, best wall time of `RUNS` and the peak RSS (`/usr/bin/time`).
+fn bench_large_jpeg(dir: &Path) {
+    const RUNS: usize = 7;
+    let input = dir.join("large-3000x4000.jpg");
+    let img = portrait_like(3000, 4000, 1);
+    let mut bytes = Vec::new();
+    jpeg_encoder::Encoder::new(&mut bytes, 90)
+        .encode(img.as_raw(), 3000, 4000, jpeg_encoder::ColorType::Rgb)
+        .expect("encode input");
+    std::fs::write(&input, &bytes).expect("write input");
+    drop(img);
+    let input = input.to_string_lossy().into_owned();
+    let out = |name: &str| dir.join("out").join(name).to_string_lossy().into_owned();
+    let jobs: Vec<(&str, String, Vec<String>)> = vec![
+        (
+            "photosync photo prepare --target graph",
+            env!("CARGO_BIN_EXE_photosync").to_string(),
+            [
+                "photo",
+                "prepare",
+                &input,
+                "--target",
+                "graph",
+                "--out",
+                &out("ps.jpg"),
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "vipsthumbnail -s 648 --smartcrop centre (Q=90)",
+            "vipsthumbnail".to_string(),
+            [
+                &input,
+                "-s",
+                "648",
+                "--smartcrop",
+                "centre",
+                "-o",
+                &format!("{}[Q=90,strip]", out("vips.jpg")),
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "ImageMagick convert (crop, Lanczos 648, q90)",
+            "/usr/bin/convert".to_string(),
+            [
+                &input,
+                "-gravity",
+                "center",
+                "-crop",
+                "3000x3000+0+0",
+                "+repage",
+                "-filter",
+                "Lanczos",
+                "-resize",
+                "648x648",
+                "-strip",
+                "-quality",
+                "90",
+                &out("im.jpg"),
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    ];
+    println!(
+        "one {} KiB 3000x4000 JPEG -> 648 px rendition, whole process:",
+        bytes.len() / 1024
+    );
+    for (name, program, args) in jobs {
+        let mut best = f64::INFINITY;
+        let mut rss_kib = 0u64;
+        for _ in 0..RUNS {
+            let report = dir.join("time.txt");
+            let start = Instant::now();
+            let status = Command::new("/usr/bin/time")
+                .args(["-f", "%M", "-o"])
+                .arg(&report)
+                .arg(&program)
+                .args(&args)
+                .stdout(std::process::Stdio::null())
+                .status();
+            let elapsed = start.elapsed().as_secs_f64();
+            if !status.is_ok_and(|s| s.success()) {
+                println!(
+                    "  {name}: did not run (is it installed? scripts/bench-photo installs it)"
+                );
+                best = f64::NAN;
+                break;
+            }
+            best = best.min(elapsed);
+            let text = std::fs::read_to_string(&report).unwrap_or_default();
+            rss_kib = rss_kib.max(text.trim().parse().unwrap_or(0));
+        }
+        println!(
+            "  {name}: best of {RUNS} {:.3} s, peak RSS {:.1} MB",
+            best,
+            rss_kib as f64 / 1024.0
+        );
+    }
+}
+
+/// A portrait-like picture with sensor-like noise, so the encoder and resizer see realistic
+/// detail rather than flat colour; `i` varies the colours.
+fn portrait_like(w: u32, h: u32, i: usize) -> image::RgbImage {
+    let mut state = 0x9E37_79B9u32.wrapping_mul(i as u32 + 1);
+    image::RgbImage::from_fn(w, h, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let noise = (state % 16) as i32 - 8;
+        let (fx, fy) = (x as f32 / w as f32 - 0.5, y as f32 / h as f32 - 0.4);
+        let head = fx * fx / 0.03 + fy * fy / 0.05 < 1.0;
+        let body = fy > 0.3 && fx.abs() < 0.4;
+        let base: [i32; 3] = if head {
+            [220 - i as i32 * 5, 170, 140]
+        } else if body {
+            [40, 60 + i as i32 * 8, 150]
+        } else {
+            [
+                (x * 1024 / w / 4) as i32 % 256,
+                200,
+                (y * 1024 / h / 4) as i32 % 256,
+            ]
+        };
+        image::Rgb(base.map(|c| (c + noise).clamp(0, 255) as u8))
+    })
+}
+
+/// 200 users, each with a distinct 4000x3000 JPEG named by `photoPath`, synced to a folder at
+/// `--concurrency 128`; prints the peak RSS and the actions counted in the summary.
+fn bench_memory(dir: &Path) {
+    const USERS: usize = 200;
+    let photos = dir.join("memory-in");
+    let out = dir.join("memory-out");
+    std::fs::create_dir_all(&photos).expect("memory dir");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).expect("memory out dir");
+    let mut input = String::new();
+    let mut total = 0u64;
+    for i in 0..USERS {
+        let path = photos.join(format!("u{i:03}.jpg"));
+        if !path.exists() {
+            let img = portrait_like(4000, 3000, i);
+            let mut bytes = Vec::new();
+            jpeg_encoder::Encoder::new(&mut bytes, 90)
+                .encode(img.as_raw(), 4000, 3000, jpeg_encoder::ColorType::Rgb)
+                .expect("encode input");
+            std::fs::write(&path, bytes).expect("write input");
+        }
+        total += std::fs::metadata(&path).map_or(0, |m| m.len());
+        input.push_str(&format!(
+            "{{\"userPrincipalName\":\"u{i:03}@contoso.com\",\"photoPath\":\"{}\"}}\n",
+            path.display()
+        ));
+    }
+    let input_file = dir.join("memory-users.jsonl");
+    std::fs::write(&input_file, input).expect("write users");
+    let report = dir.join("memory-time.txt");
+    let start = Instant::now();
+    let result = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(&report)
+        .arg(env!("CARGO_BIN_EXE_photosync"))
+        .args(["sync", "--source", "input", "--targets"])
+        .arg(format!(
+            "folder:{}:{{userPrincipalName}}.jpg",
+            out.display()
+        ))
+        .args(["--concurrency", "128", "--input"])
+        .arg(&input_file)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("run photosync sync");
+    let elapsed = start.elapsed().as_secs_f64();
+    let rss_kib: u64 = std::fs::read_to_string(&report)
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let summary = stdout.lines().last().unwrap_or_default();
+    println!(
+        "memory: {USERS} users x 4000x3000 JPEG ({:.1} MB of photos), sync to a folder at \
+         --concurrency 128: {elapsed:.1} s, peak RSS {:.1} MB, exit {:?}\n  {summary}",
+        total as f64 / 1e6,
+        rss_kib as f64 / 1024.0,
+        result.status.code()
+    );
 }

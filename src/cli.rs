@@ -111,8 +111,8 @@ impl ConnectionArgs {
     }
 }
 
-/// Where progress goes: `auto` (a live line on a terminal's stderr, periodic log lines
-/// otherwise), `none`, or `json` (`progress` records on stdout).
+/// Where progress goes, always stderr: `auto` (a live line when stderr is a terminal),
+/// `none`, or `json` (periodic `progress` records).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ProgressMode {
     #[default]
@@ -226,9 +226,24 @@ pub struct SyncArgs {
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
 
-    /// State file remembering what was written, to skip unchanged users quickly on re-runs.
+    /// State file remembering what was written, to skip unchanged users quickly on re-runs:
+    /// a user whose source is unchanged and whose last write to a target was verified is
+    /// skipped without calling that target.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+
+    /// With --state: read every target again, even for users the state says are verified.
+    #[arg(long)]
+    pub recheck: bool,
+
+    /// With --state: a verified entry older than this is checked again (7d, 12h, 30m, 90s).
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub recheck_after: String,
+
+    /// Process only shard K of N (1 <= K <= N), split by objectGUID (else UPN): N jobs with
+    /// 1/N .. N/N together process every user exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 
     /// Write even when the target already holds the same picture.
     #[arg(long)]

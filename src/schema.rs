@@ -191,7 +191,8 @@ pub struct PhotoInfo {
     pub bytes: u64,
     /// SHA-256 of the stored bytes, lowercase hex: equal only for byte-identical files.
     pub sha256: String,
-    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded.
+    /// 64-bit perceptual hash, 16 lowercase hex digits: close for the same picture re-encoded
+    /// (informational; "same picture" is decided on `signature`).
     pub phash: String,
     /// Mean luma of the upright square, 0 (black) to 255 (white).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +200,10 @@ pub struct PhotoInfo {
     /// Standard deviation of luma: near 0 for a flat, featureless picture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contrast: Option<u8>,
+    /// Perceptual signature (base64, 514 characters): what "same picture" is decided on, so a
+    /// stored copy can be compared without the old bytes (docs/photos.md).
+    #[serde(default)]
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -407,6 +412,15 @@ pub struct ProgressRecord {
     pub total: Option<u64>,
     /// Short words for the current phase (`reading`, `syncing`).
     pub phase: String,
+    /// Users finished per second since the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_sec: Option<f64>,
+    /// 429 (throttled) answers received so far, when the run talks to a cloud service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<u64>,
+    /// Estimated seconds left, when the total is known and the rate is above zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -10,6 +10,10 @@ mod support;
 
 #[path = "cloud/auth.rs"]
 mod auth;
+#[path = "cloud/chaos.rs"]
+mod chaos;
+#[path = "cloud/chaos_driver.rs"]
+mod chaos_driver;
 #[path = "cloud/graph.rs"]
 mod graph;
 #[path = "cloud/sharepoint.rs"]

@@ -15,8 +15,12 @@ mod diagnosis;
 mod examples;
 #[path = "core/folder.rs"]
 mod folder;
+#[path = "core/incremental.rs"]
+mod incremental;
 #[path = "core/input.rs"]
 mod input;
+#[path = "core/props.rs"]
+mod props;
 #[path = "core/schema.rs"]
 mod schema;
 #[path = "core/status.rs"]

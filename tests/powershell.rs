@@ -1,14 +1,18 @@
-//! The PowerShell module (powershell/PhotoSync), checked where pwsh cannot run.
+//! The PowerShell module (powershell/PhotoSync), checked by static means that run everywhere.
 //!
-//! pwsh is not installable on these machines, so the module is held to account three ways:
-//! every script is parsed with the tree-sitter PowerShell grammar and the manifest is read from
-//! the syntax tree (`syntax`, `manifest`); the packaging script's zip is read back and checked
-//! against Azure Automation's rules (`packaging`); and the real `photosync` binary is fed exactly
-//! what the module sends, asserting what the module relies on (`contract`, `contract_static`).
-//! The Pester suite in tests/pester covers binding and objects wherever pwsh exists.
+//! The Pester suite (tests/pester, run by .ci/run under pwsh) runs the module for real; these
+//! tests hold it to account where PowerShell is not needed: every script parses with the
+//! tree-sitter PowerShell grammar and the manifest is read from the syntax tree (`syntax`,
+//! `manifest`); parameter names and aliases cannot clash (`parameters`); nothing Windows
+//! PowerShell 5.1 lacks is used (`compat`); the packaging script's zip is read back and checked
+//! against Azure Automation's rules (`packaging`); and the real `photosync` binary is fed what
+//! the module sends, with the arguments read from the module's scripts (`contract`,
+//! `contract_static`).
 
 #[path = "powershell/common.rs"]
 mod common;
+#[path = "powershell/compat.rs"]
+mod compat;
 #[path = "powershell/contract.rs"]
 mod contract;
 #[path = "powershell/contract_static.rs"]
@@ -19,5 +23,7 @@ mod contract_support;
 mod manifest;
 #[path = "powershell/packaging.rs"]
 mod packaging;
+#[path = "powershell/parameters.rs"]
+mod parameters;
 #[path = "powershell/syntax.rs"]
 mod syntax;

@@ -29,16 +29,17 @@
         'Public/Sync-UserPhoto.ps1'
         'Private/ConvertFrom-PhotoSyncRecord.ps1'
         'Private/Get-PhotoSyncChildEnvironment.ps1'
-        'Private/Invoke-PhotoSyncCore.ps1'
         'Private/New-PhotoSyncInputItem.ps1'
+        'Private/PhotoSyncCore.ps1'
         'Private/Resolve-PhotoSyncBinary.ps1'
+        'Private/Write-PhotoSyncCoreRecord.ps1'
         'bin/README.md'
     )
     PrivateData          = @{
         PSData = @{
             Tags         = @('ActiveDirectory', 'AzureAD', 'Entra', 'MicrosoftGraph', 'Exchange', 'SharePoint', 'Teams', 'ProfilePhoto', 'thumbnailPhoto', 'AzureAutomation', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'First release: Get-PhotoSyncStatus, Sync-UserPhoto (-WhatIf = dry run), Connect-PhotoSync, Disconnect-PhotoSync. JSON contract schema version 1.'
+            ReleaseNotes = 'Streams the pipeline through one photosync process; -Force only skips prompts (-Overwrite rewrites); per-user failures keep every result; Get-PhotoSyncStatus defaults to graph (+ ad when LDAP is configured). JSON contract schema version 1.'
         }
     }
 }

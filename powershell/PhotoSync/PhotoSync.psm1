@@ -2,6 +2,10 @@
 # into JSON Lines, run one photosync process per pipeline, and turn its JSON Lines back into
 # objects and ErrorRecords; all photo logic lives in the binary (DESIGN.md section 8).
 
+# Strict mode off for the module's own scope: the core's records leave optional JSON fields out,
+# and reading them as $null keeps the per-record code short and fast whatever the caller's mode.
+Set-StrictMode -Off
+
 $script:PhotoSyncModuleRoot = $PSScriptRoot
 $script:PhotoSyncConnection = $null
 

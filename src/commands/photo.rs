@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cli::{PhotoCommand, Target};
 use crate::error::{Error, Result};
 use crate::output::{write_json_line, write_json_pretty};
-use crate::photo::{self, AdRenditionOptions, DecodeLimits, Rendition};
+use crate::photo::{self, AdRenditionOptions, DecodeLimits, Rendition, Signature};
 use crate::schema::{ErrorCode, PhotoInfo};
 
 #[derive(Serialize)]
@@ -36,8 +36,13 @@ struct WrittenRendition {
 #[serde(rename_all = "camelCase")]
 struct CompareReport {
     same: bool,
+    /// Hundredths of the threshold (the unit of `distance` in status records).
     distance: u32,
     threshold: u32,
+    /// Why: each component of the signature comparison, in its own unit (docs/photos.md).
+    structure: f32,
+    colour: f32,
+    brightness: f32,
     identical_bytes: bool,
     a: PhotoInfo,
     b: PhotoInfo,
@@ -63,12 +68,22 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
         PhotoCommand::Compare { a, b } => {
             let pa = photo::inspect(&read_photo_file(&a, &limits)?, &limits)?;
             let pb = photo::inspect(&read_photo_file(&b, &limits)?, &limits)?;
-            // Both hashes come from `inspect`, so they always parse.
-            let (same, distance) = photo::same_picture(&pa, &pb).unwrap_or((false, 64));
+            // Both signatures come from `inspect`, so they always parse.
+            let (same, distance) = photo::same_picture(&pa, &pb).unwrap_or((false, u32::MAX));
+            let parts = match (
+                Signature::parse(&pa.signature),
+                Signature::parse(&pb.signature),
+            ) {
+                (Some(sa), Some(sb)) => photo::compare(&sa, &sb),
+                _ => photo::Comparison::default(),
+            };
             emit(&CompareReport {
                 same,
                 distance,
                 threshold: photo::SAME_PICTURE_MAX_DISTANCE,
+                structure: parts.structure,
+                colour: parts.colour,
+                brightness: parts.brightness,
                 identical_bytes: pa.sha256 == pb.sha256,
                 a: pa,
                 b: pb,

@@ -217,7 +217,11 @@ mod tests {
     use super::*;
     use crate::schema::StoreState;
 
+    /// A photo whose signature is that of a flat square of the grey level named by the first
+    /// byte of `phash`, so two infos with different `phash` prefixes show different pictures.
     fn info(side: (u32, u32), bytes: u64, phash: &str) -> PhotoInfo {
+        let grey = u8::from_str_radix(phash.get(..2).unwrap_or("80"), 16).unwrap_or(128);
+        let square = image::RgbImage::from_pixel(16, 16, image::Rgb([grey; 3]));
         PhotoInfo {
             format: "jpeg".into(),
             width: side.0,
@@ -227,6 +231,7 @@ mod tests {
             phash: phash.into(),
             brightness: Some(120),
             contrast: Some(50),
+            signature: crate::photo::Signature::of(&square).to_string(),
         }
     }
 

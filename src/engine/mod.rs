@@ -11,8 +11,9 @@ mod assess;
 mod diagnose;
 mod progress;
 mod reference;
+pub mod shard;
 pub mod sink;
-mod state;
+pub mod state;
 pub mod status;
 pub mod sync;
 mod table;
@@ -27,6 +28,7 @@ use crate::input::{InputEvent, InputStream};
 
 pub use assess::{Assessment, Observation, Observed, assess};
 pub use progress::Progress;
+pub use shard::Shard;
 pub use sink::{CollectSink, JsonLinesSink, RecordSink};
 pub use state::SyncState;
 pub use status::{StatusOptions, run_status};

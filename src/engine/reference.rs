@@ -85,6 +85,9 @@ pub async fn load_photo(bytes: Vec<u8>) -> Result<SourcePhoto> {
 
 /// The record's own photo, decoded: `Ok(None)` when it names none.
 pub async fn input_photo(record: &UserRecord) -> Result<Option<SourcePhoto>> {
+    // Admitted before the file is read, so the bytes waiting for a decode are bounded by the
+    // decode slots, not by --concurrency.
+    let _admitted = photo::admit().await;
     match input_photo_bytes(record).await? {
         Some(bytes) => load_photo(bytes).await.map(Some),
         None => Ok(None),

@@ -7,8 +7,9 @@ use futures::future::join_all;
 
 use super::progress::Progress;
 use super::reference;
+use super::shard::Shard;
 use super::sink::RecordSink;
-use super::state::{SyncState, user_key};
+use super::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result, error_info};
@@ -42,7 +43,20 @@ pub struct SyncOptions {
     pub dry_run: bool,
     pub force: bool,
     pub progress: ProgressMode,
+    /// Users expected, when the input can tell (for the progress ETA).
+    pub progress_total: Option<u64>,
+    /// 429s received so far, when the run talks to a throttling service (for progress).
+    pub throttled: Option<std::sync::Arc<dyn Fn() -> u64 + Send + Sync>>,
     pub state: Option<SyncState>,
+    /// The state-file identity of `targets[i]` (see `state::target_key`); a missing entry
+    /// falls back to the store's name.
+    pub target_keys: Vec<String>,
+    /// Read every target even when the state says the user is verified and unchanged.
+    pub recheck: bool,
+    /// How long a verified state entry lets a re-run skip a user.
+    pub recheck_after: std::time::Duration,
+    /// Process only this shard of the input.
+    pub shard: Option<Shard>,
 }
 
 impl Default for SyncOptions {
@@ -52,7 +66,13 @@ impl Default for SyncOptions {
             dry_run: false,
             force: false,
             progress: ProgressMode::None,
+            progress_total: None,
+            throttled: None,
             state: None,
+            target_keys: Vec::new(),
+            recheck: false,
+            recheck_after: DEFAULT_RECHECK_AFTER,
+            shard: None,
         }
     }
 }
@@ -74,8 +94,19 @@ pub async fn run_sync(
 ) -> SummaryRecord {
     let started = std::time::Instant::now();
     let mut tally = Tally::default();
-    let mut progress = Progress::new(opts.progress, "sync");
+    let mut progress = Progress::new(opts.progress, "sync")
+        .with_total(opts.progress_total)
+        .with_throttled(opts.throttled.clone());
+    let shard = opts.shard;
     let mut outcomes = input_channel(input)
+        .filter(move |event| {
+            let keep = match (shard, event) {
+                (None, _) => true,
+                (Some(shard), InputEvent::User(user)) => shard.contains(&user.record),
+                (Some(shard), InputEvent::Error(_)) => shard.reports_input_errors(),
+            };
+            futures::future::ready(keep)
+        })
         .map(|event| async move {
             match event {
                 InputEvent::Error(record) => UserOutcome {
@@ -206,11 +237,21 @@ async fn sync_user(
         }
     };
     let state_user = user_key(&user.record);
-    let results = join_all(targets.iter().map(|target| {
+    let results = join_all(targets.iter().enumerate().map(|(i, target)| {
+        let key = opts
+            .target_keys
+            .get(i)
+            .map(String::as_str)
+            .unwrap_or(target.name());
+        let state = opts.state.as_ref().zip(state_user.as_deref());
         sync_target(
             target.as_ref(),
             &user.record,
-            state_user.as_deref(),
+            state.map(|(state, user)| StateSlot {
+                state,
+                user,
+                target: key,
+            }),
             &src,
             opts,
         )
@@ -227,11 +268,38 @@ async fn sync_user(
     outcome
 }
 
+/// Where one user x target lives in the state file.
+#[derive(Clone, Copy)]
+struct StateSlot<'a> {
+    state: &'a SyncState,
+    user: &'a str,
+    target: &'a str,
+}
+
+impl StateSlot<'_> {
+    /// Remember what the target holds now. A failed append costs a re-check next run, never
+    /// this user's result, so it is logged and the run goes on.
+    fn record(&self, src: &SourcePhoto, written: &str, verified: bool) {
+        let entry = Entry {
+            user: self.user.to_string(),
+            target: self.target.to_string(),
+            source_sha256: src.info.sha256.clone(),
+            source_signature: src.info.phash.clone(),
+            written_signature: written.to_string(),
+            at: Some(now_secs()),
+            verified,
+        };
+        if let Err(e) = self.state.record(&entry) {
+            tracing::warn!(error = %e, "could not append to the state file");
+        }
+    }
+}
+
 /// One user x one target. Returns the result and the error class when it failed.
 async fn sync_target(
     target: &dyn PhotoStore,
     record: &UserRecord,
-    state_user: Option<&str>,
+    state: Option<StateSlot<'_>>,
     src: &SourcePhoto,
     opts: &SyncOptions,
 ) -> (ResultRecord, Option<ErrorClass>) {
@@ -267,13 +335,21 @@ async fn sync_target(
             Some(class),
         )
     };
-    let state = opts.state.as_ref().zip(state_user);
+    // Verified before and the source is unchanged: no call to the target at all.
     if !opts.force
-        && let Some((state, user)) = state
-        && state.contains(user, name, &src.info.sha256)
+        && !opts.recheck
+        && let Some(slot) = state
+        && slot.state.verified_unchanged(
+            slot.user,
+            slot.target,
+            &src.info.sha256,
+            opts.recheck_after,
+        )
     {
-        return done(Action::Skipped, "unchanged-since-last-run", None, None);
+        return done(Action::Skipped, "unchanged-since-verified", None, None);
     }
+    // From here on the state is only written to, and never in a dry run.
+    let state = state.filter(|_| !opts.dry_run);
     if !target.capabilities().can_write {
         return failed(
             "target-read-only",
@@ -306,11 +382,9 @@ async fn sync_target(
         .and_then(|p| photo::same_picture(&p.info, &src.info))
         .is_some_and(|(same, _)| same);
     let reason = match (&current, same, opts.force) {
-        (Some(_), true, false) => {
-            if let Some((state, user)) = state
-                && !opts.dry_run
-            {
-                state.record(user, name, &src.info.sha256).ok();
+        (Some(held), true, false) => {
+            if let Some(slot) = state {
+                slot.record(src, &held.info.phash, true);
             }
             return done(Action::Skipped, "already-in-sync", None, None);
         }
@@ -318,11 +392,18 @@ async fn sync_target(
         (Some(_), false, _) => "differs",
         (None, _, _) => "missing-in-target",
     };
-    match apply_write(target, &found, src, opts.dry_run).await {
+    // Recorded as pending the moment the store accepts the write, so a run killed before
+    // the read-back still knows to check this user next time.
+    let pending = || {
+        if let Some(slot) = state {
+            slot.record(src, &src.info.phash, false);
+        }
+    };
+    match apply_write(target, &found, src, opts.dry_run, &pending).await {
         Ok(Applied::WouldWrite(preview)) => done(Action::WouldUpdate, reason, None, preview),
         Ok(Applied::Written(info)) => {
-            if let Some((state, user)) = state {
-                state.record(user, name, &src.info.sha256).ok();
+            if let Some(slot) = state {
+                slot.record(src, &info.phash, true);
             }
             done(Action::Updated, reason, Some(true), Some(info))
         }
@@ -343,6 +424,7 @@ async fn apply_write(
     user: &StoreUser,
     src: &SourcePhoto,
     dry_run: bool,
+    written: &(dyn Fn() + Sync),
 ) -> Result<Applied> {
     if dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
@@ -352,6 +434,7 @@ async fn apply_write(
         )));
     }
     target.write_photo(user, src).await?;
+    written();
     let read_back = target.read_photo(user).await?.photo;
     let Some(stored) = read_back else {
         return Err(verify_failed(target.name(), "no photo"));

@@ -4,13 +4,19 @@
 //! specific message), the header's dimensions are checked against the limits before any
 //! pixel buffer exists (a 30000x30000 PNG costs microseconds), and JPEGs without an end
 //! marker are refused because the decoder would otherwise fill the missing part with grey.
+//!
+//! Memory stays bounded whatever the photo size and the run's concurrency: decodes take a
+//! slot (`slots.rs`, one per core), large JPEGs are decoded reduced (`shrink.rs`), and the
+//! square is cut down to `MAX_SQUARE_PX` at once, since no rendition needs more.
 
 use std::io::Cursor;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
-use super::DecodeLimits;
+use super::render::resize_square;
+use super::slots::decode_slots;
+use super::{DecodeLimits, GRAPH_MAX_PX, shrink};
 use crate::error::{Error, Result};
 use crate::schema::ErrorCode;
 
@@ -24,9 +30,14 @@ pub struct DecodedPhoto {
     pub stored_height: u32,
     /// The EXIF orientation that was applied (1 = none).
     pub exif_orientation: u8,
-    /// Upright, centre-cropped to a square, alpha flattened on white.
+    /// Upright, centre-cropped to a square of at most `MAX_SQUARE_PX`, alpha flattened on
+    /// white.
     pub square: RgbImage,
 }
+
+/// The largest square kept after decoding: the largest rendition (Graph's 648, also the
+/// largest AD size) needs no more.
+pub const MAX_SQUARE_PX: u32 = GRAPH_MAX_PX;
 
 /// Decode `bytes` within `limits`: sniff, check the header, decode, flatten, crop, orient.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedPhoto> {
@@ -44,6 +55,8 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedPhoto> {
         ));
     }
 
+    // Held until the square is small: the decoded picture is the only big allocation.
+    let _slot = decode_slots().acquire();
     let reader = ImageReader::with_format(Cursor::new(bytes), format);
     // Constructing the decoder reads only the header: check its claims ourselves (for a
     // message that names them), then hand the same bounds to the decoder as a backstop.
@@ -58,11 +71,22 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedPhoto> {
 
     // A broken EXIF block must not make a viewable photo unusable: treat it as upright.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    let rgb = flatten_on_white(image);
-    // The centre square of the rotated image is the rotated centre square: crop first so
-    // only the kept pixels are turned.
-    let mut square = DynamicImage::ImageRgb8(centre_square_rgb(rgb));
+    let reduced = if format == ImageFormat::Jpeg {
+        shrink::decode_reduced(bytes, MAX_SQUARE_PX, limits.max_alloc)?
+    } else {
+        None
+    };
+    let rgb = match reduced {
+        Some(rgb) => rgb,
+        None => flatten_on_white(DynamicImage::from_decoder(decoder).map_err(decode_error)?),
+    };
+    // The centre square of the rotated image is the rotated centre square: crop and shrink
+    // first so only the kept pixels are turned.
+    let mut square = centre_square_rgb(rgb);
+    if square.width() > MAX_SQUARE_PX {
+        square = resize_square(&square, MAX_SQUARE_PX)?;
+    }
+    let mut square = DynamicImage::ImageRgb8(square);
     square.apply_orientation(orientation);
     Ok(DecodedPhoto {
         format: format_name(format),

@@ -1,9 +1,8 @@
-//! Fingerprints: SHA-256 for "byte-identical", a 64-bit DCT perceptual hash for "same picture".
+//! Fingerprints: SHA-256 for "byte-identical", and a 64-bit DCT perceptual hash that scripts
+//! can use to group near-duplicates at a glance.
 //!
-//! Every service re-encodes and resizes what it is given, so bytes never match across stores;
-//! the perceptual hash keeps only the picture's coarse luminance structure, which survives
-//! JPEG quality changes, resizes and format changes. The threshold comes from the
-//! measurements in docs/photos.md (reproduced by tests/photo).
+//! The hash no longer decides "same picture": on ID photos (one backdrop, fixed framing) it
+//! called different people the same and near-flat copies different. `signature.rs` decides.
 
 use std::sync::OnceLock;
 
@@ -11,12 +10,6 @@ use fast_image_resize::images::ImageRef;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::DynamicImage;
 use sha2::{Digest, Sha256};
-
-use crate::schema::PhotoInfo;
-
-/// Hamming distance at or below which two perceptual hashes are "the same picture".
-/// Chosen from the corpus measurements in docs/photos.md.
-pub const SAME_PICTURE_MAX_DISTANCE: u32 = 4;
 
 /// Side of the grayscale thumbnail the DCT runs on.
 const DCT_SIDE: usize = 32;
@@ -144,13 +137,6 @@ pub fn parse_phash(hex: &str) -> Option<u64> {
         return None;
     }
     u64::from_str_radix(hex, 16).ok()
-}
-
-/// Whether two fingerprints show the same picture, and their distance. `None` when either
-/// hash is malformed.
-pub fn same_picture(a: &PhotoInfo, b: &PhotoInfo) -> Option<(bool, u32)> {
-    let d = distance(parse_phash(&a.phash)?, parse_phash(&b.phash)?);
-    Some((d <= SAME_PICTURE_MAX_DISTANCE, d))
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -3,28 +3,47 @@
 //!
 //! Guarantees: a hostile file (bomb, truncated, unknown format) becomes an `Error` quickly and
 //! without allocating its claimed size; every output has metadata stripped (we re-encode
-//! from pixels); the perceptual hash is taken from the oriented square, so the same picture
+//! from pixels); the signature is taken from the oriented square, so the same picture
 //! matches across the services' re-encodes and resizes. docs/photos.md explains the choices
-//! and the measurements behind `SAME_PICTURE_MAX_DISTANCE`.
+//! and the measurements behind the "same picture" limits.
 
 mod decode;
 mod fingerprint;
 mod quality;
 mod render;
+mod shrink;
+mod signature;
+mod slots;
 
 use image::DynamicImage;
 
 use crate::error::Result;
 use crate::schema::PhotoInfo;
 
-pub use decode::{DecodedPhoto, centre_square, decode};
-pub use fingerprint::{
-    SAME_PICTURE_MAX_DISTANCE, distance, parse_phash, perceptual_hash, same_picture, sha256_hex,
-};
+pub use decode::{DecodedPhoto, MAX_SQUARE_PX, centre_square, decode};
+pub use fingerprint::{distance, parse_phash, perceptual_hash, sha256_hex};
 pub use render::{
     AD_MAX_SIZE_PX, AD_MIN_SIZE_PX, JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, encode_jpeg_within,
     resize_square,
 };
+pub use signature::{Comparison, Signature, compare};
+pub use slots::admit;
+
+/// `same_picture` distances are the signature distance in hundredths: at or below this (1.0,
+/// every component within its limit) two photos show the same picture.
+pub const SAME_PICTURE_MAX_DISTANCE: u32 = 100;
+
+/// Whether two fingerprints show the same picture, and their distance in hundredths of the
+/// threshold (0 = identical). `None` when either signature is missing or malformed.
+pub fn same_picture(a: &PhotoInfo, b: &PhotoInfo) -> Option<(bool, u32)> {
+    let c = compare(
+        &Signature::parse(&a.signature)?,
+        &Signature::parse(&b.signature)?,
+    );
+    // Rounded up, so `distance <= SAME_PICTURE_MAX_DISTANCE` exactly when `same`.
+    let hundredths = (c.distance * 100.0).ceil().min(1e6) as u32;
+    Some((c.same, hundredths))
+}
 
 /// Hard limits for decoding untrusted images.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +73,7 @@ impl Default for DecodeLimits {
 /// An authoritative photo, decoded, upright and square: what every rendition is made from.
 #[derive(Debug, Clone)]
 pub struct SourcePhoto {
-    /// Upright, centre-cropped, RGB8 (alpha flattened on white).
+    /// Upright, centre-cropped, at most `MAX_SQUARE_PX`, RGB8 (alpha flattened on white).
     pub square: DynamicImage,
     /// Fingerprint of the original bytes as given.
     pub info: PhotoInfo,
@@ -98,6 +117,7 @@ pub const SHAREPOINT_SIZES: [u32; 3] = [48, 72, 200];
 pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
     let decoded = decode(bytes, limits)?;
     let (brightness, contrast) = quality::luma_stats(&decoded.square);
+    let signature = Signature::of(&decoded.square).to_string();
     let square = DynamicImage::ImageRgb8(decoded.square);
     let info = PhotoInfo {
         format: decoded.format.to_string(),
@@ -108,6 +128,7 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
         phash: format!("{:016x}", perceptual_hash(&square)),
         brightness: Some(brightness),
         contrast: Some(contrast),
+        signature,
     };
     Ok(SourcePhoto { square, info })
 }

@@ -219,8 +219,10 @@ fn help_lists_environment_variables_and_exit_codes() {
     assert!(text.contains("Exit codes"), "{text}");
 }
 
+// stdout is data: `--progress json` records go to stderr (they went to stdout before), so a
+// consumer of the results never has to filter them out.
 #[test]
-fn progress_json_goes_to_stdout_as_records() {
+fn progress_json_goes_to_stderr_as_records() {
     let dir = setup();
     let stores = format!(
         "folder:{}:{{samAccountName}}.jpg",
@@ -232,7 +234,18 @@ fn progress_json_goes_to_stdout_as_records() {
         &[],
     );
     let lines = json_lines(&out);
-    assert!(!of_type(&lines, "progress").is_empty(), "{lines:#?}");
+    assert!(of_type(&lines, "progress").is_empty(), "{lines:#?}");
+    let progress: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "progress")
+        .collect();
+    assert!(
+        !progress.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(progress.last().map(|p| p["done"].clone()), Some(1.into()));
 }
 
 #[test]

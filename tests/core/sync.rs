@@ -211,7 +211,7 @@ async fn state_file_skips_unchanged_users_without_reading_the_target() {
         let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
         assert_eq!(
             (r.action, r.reason.as_str()),
-            (Action::Skipped, "unchanged-since-last-run"),
+            (Action::Skipped, "unchanged-since-verified"),
             "{name}"
         );
     }

@@ -1,7 +1,7 @@
 //! A generated corpus of portrait-like pictures for choosing and proving the "same picture"
-//! threshold: head-and-shoulders figures with varied skin, hair, clothes, pose and size, on
-//! plain, gradient or textured backgrounds; several different people share each background,
-//! which is the hard case (same composition, same colours around them).
+//! limits: head-and-shoulders figures with varied skin, hair, clothes, face, glasses and size.
+//! The hard case is the corporate ID photo: everyone on ONE studio backdrop with the same
+//! framing and dark office clothes, so people differ only in a few regions (`Person::id_photo`).
 
 use image::{Rgb, RgbImage};
 
@@ -17,7 +17,7 @@ pub enum Background {
 }
 
 /// One synthetic "person": every parameter that makes them look different.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Person {
     skin: [f32; 3],
     hair: [f32; 3],
@@ -32,6 +32,10 @@ pub struct Person {
     shoulder_width: f32,
     shoulder_top: f32,
     glasses: bool,
+    /// Face: half the distance between the eyes, eye size, mouth width (fractions of the head).
+    eye_dx: f32,
+    eye_size: f32,
+    mouth_w: f32,
     /// Amplitude of per-pixel sensor noise.
     noise: f32,
     seed: u64,
@@ -70,11 +74,49 @@ impl Person {
             shoulder_width: rng.range(0.30, 0.48),
             shoulder_top: rng.range(0.66, 0.78),
             glasses: rng.next_u64().is_multiple_of(3),
+            eye_dx: 0.38,
+            eye_size: 1.0,
+            mouth_w: 0.35,
             noise: rng.range(0.0, 10.0),
             seed: rng.next_u64(),
         }
     }
+
+    /// A corporate ID photo: fixed framing (head centred, same height), head size varied by
+    /// a few percent, office clothes from a small palette (navy, charcoal, black, white,
+    /// light blue, beige, each with a little variation), the skin tones and hair colours of
+    /// `random`, glasses on a third, and varied eyes and mouth.
+    pub fn id_photo(rng: &mut Rng) -> Person {
+        let p = Person::random(rng);
+        let clothes = [
+            [30.0, 40.0, 75.0],
+            [60.0, 62.0, 66.0],
+            [22.0, 22.0, 24.0],
+            [235.0, 235.0, 230.0],
+            [170.0, 195.0, 225.0],
+            [200.0, 185.0, 150.0],
+        ];
+        let base = clothes[(rng.next_u64() % 6) as usize];
+        let size = rng.range(0.97, 1.03);
+        Person {
+            clothes: base.map(|c: f32| (c + rng.range(-10.0, 10.0)).clamp(0.0, 255.0)),
+            head_x: 0.5,
+            head_y: 0.38,
+            head_rx: 0.16 * size,
+            head_ry: 0.21 * size,
+            shoulder_width: 0.40 * rng.range(0.97, 1.03),
+            shoulder_top: 0.72,
+            eye_dx: rng.range(0.30, 0.44),
+            eye_size: rng.range(0.8, 1.25),
+            mouth_w: rng.range(0.25, 0.45),
+            noise: rng.range(0.0, 6.0),
+            ..p
+        }
+    }
 }
+
+/// The studio backdrop every ID photo shares: a blue-grey gradient, lighter at the top.
+pub const STUDIO: Background = Background::Gradient([140.0, 155.0, 175.0], [95.0, 108.0, 128.0]);
 
 impl Background {
     pub fn random(rng: &mut Rng) -> Background {
@@ -126,12 +168,14 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
         if hx * hx + hy * hy < 1.0 && (hy >= hair_line || p.hair_len == 0.0) {
             c = p.skin;
             // Eyes, mouth, glasses.
-            let eye = |ex: f32| (hx - ex).powi(2) / 0.02 + (hy + 0.1).powi(2) / 0.01 < 1.0;
-            if eye(-0.38) || eye(0.38) {
+            let e = p.eye_size * p.eye_size;
+            let eye =
+                |ex: f32| (hx - ex).powi(2) / (0.02 * e) + (hy + 0.1).powi(2) / (0.01 * e) < 1.0;
+            if eye(-p.eye_dx) || eye(p.eye_dx) {
                 c = [40.0, 30.0, 30.0];
-            } else if p.glasses && (hy + 0.1).abs() < 0.22 && (hx.abs() - 0.38).abs() < 0.28 {
+            } else if p.glasses && (hy + 0.1).abs() < 0.22 && (hx.abs() - p.eye_dx).abs() < 0.28 {
                 c = c.map(|v| v * 0.55);
-            } else if (hy - 0.5).abs() < 0.06 && hx.abs() < 0.35 {
+            } else if (hy - 0.5).abs() < 0.06 && hx.abs() < p.mouth_w {
                 c = [150.0, 50.0, 60.0];
             }
         }
@@ -142,6 +186,12 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
         };
         Rgb(c.map(|v| (v + n).clamp(0.0, 255.0) as u8))
     })
+}
+
+/// `n` different people in ID-photo framing (see `Person::id_photo`).
+pub fn id_photo_people(n: usize) -> Vec<Person> {
+    let mut rng = Rng::new(0x1D_F0_70);
+    (0..n).map(|_| Person::id_photo(&mut rng)).collect()
 }
 
 /// The corpus: `groups` backgrounds with `per_group` different people on each.

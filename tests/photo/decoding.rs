@@ -48,6 +48,82 @@ fn cmyk_jpeg_decodes_to_rgb() {
     assert_eq!(white.info.format, "jpeg");
 }
 
+/// Regression: only the brightness order of CMYK was checked, so swapped or un-inverted
+/// channels would have passed. Photoshop writes CMYK JPEGs with an Adobe APP14 segment and
+/// the values stored inverted (255 = no ink); `cmyk_jpeg` writes exactly that.
+#[test]
+fn adobe_inverted_cmyk_jpeg_decodes_to_the_right_colours() {
+    let bytes = cmyk_jpeg(32, 32, [0, 255, 255, 0]);
+    let app14 = bytes
+        .windows(7)
+        .position(|w| w == b"Adobe\0\0")
+        .expect("the fixture carries an Adobe APP14 segment");
+    assert_eq!(&bytes[app14 - 4..app14 - 2], &[0xFF, 0xEE]);
+    // Ink amounts -> the RGB a proofing tool shows (naive conversion, no ICC profile).
+    for (ink, rgb) in [
+        ([0, 0, 0, 0], [255, 255, 255]),
+        ([0, 255, 255, 0], [255, 0, 0]),
+        ([255, 0, 255, 0], [0, 255, 0]),
+        ([255, 255, 0, 0], [0, 0, 255]),
+        ([255, 0, 0, 0], [0, 255, 255]),
+        ([0, 0, 0, 128], [127, 127, 127]),
+        ([0, 128, 255, 64], [191, 95, 0]),
+    ] {
+        let p = load(&cmyk_jpeg(32, 32, ink)).expect("decodes");
+        assert!(
+            near(centre(&p), rgb, 6),
+            "ink {ink:?}: got {:?}, want {rgb:?}",
+            centre(&p)
+        );
+    }
+}
+
+/// A large CMYK JPEG does not take the reduced-decode path (whose decoder reports CMYK in
+/// its own convention); it must come out in the same colours as a small one.
+#[test]
+fn large_cmyk_jpeg_keeps_its_colours() {
+    let p = load(&cmyk_jpeg(1400, 1400, [0, 255, 255, 0])).expect("decodes");
+    assert_eq!(p.square.width(), photo::MAX_SQUARE_PX);
+    assert!(near(centre(&p), [255, 0, 0], 6), "{:?}", centre(&p));
+}
+
+/// Shrink-on-load: a 3000x4000 JPEG is decoded at 1/4 inside the IDCT; the square, the graph
+/// rendition and the signature must match a full decode of the same pixels.
+#[test]
+fn large_jpeg_decoded_reduced_matches_the_full_picture() {
+    let (w, h) = (3000u32, 4000u32);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32 - 0.5, y as f32 / h as f32 - 0.4);
+        if fx * fx / 0.03 + fy * fy / 0.05 < 1.0 {
+            Rgb([220, 170, 140])
+        } else if fy > 0.3 && fx.abs() < 0.4 {
+            Rgb([40, 60, 150])
+        } else {
+            Rgb([(x / 12 % 256) as u8, 200, (y / 16 % 256) as u8])
+        }
+    });
+    let reduced = load(&jpeg(&img, 90)).expect("reduced decode");
+    // The same pixels as PNG take the full-decode path.
+    let full = load(&png(&img)).expect("full decode");
+    assert_eq!(reduced.square.width(), 648);
+    assert_eq!(full.square.width(), 648);
+    let (a, b) = (reduced.square.to_rgb8(), full.square.to_rgb8());
+    let diff: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    let mean = diff as f64 / a.as_raw().len() as f64;
+    assert!(mean < 3.0, "mean difference {mean:.2} levels per channel");
+    let (same, distance) = photo::same_picture(&reduced.info, &full.info).expect("signatures");
+    assert!(same, "distance {distance}");
+    let graph = photo::render_graph(&reduced).expect("graph");
+    let graph = photo::inspect(&graph.bytes, &DecodeLimits::default()).expect("inspect");
+    let (same, distance) = photo::same_picture(&graph, &full.info).expect("signatures");
+    assert!(same, "rendition vs full decode: distance {distance}");
+}
+
 #[test]
 fn png_gif_webp_bmp_decode() {
     let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(40, 30, Rgb([30, 160, 90])));

@@ -315,7 +315,7 @@ fn per_user_errors_carry_line_user_code_and_hint_and_the_run_goes_on() {
     );
     let mut lines_with_errors = BTreeSet::new();
     for error in &errors {
-        // Find-PhotoSyncInputItem maps `line` back to the input object (the TargetObject).
+        // Find-PhotoSyncCoreItem maps `line` back to the input object (the TargetObject).
         let line = error["line"]
             .as_u64()
             .unwrap_or_else(|| panic!("per-user error without line: {error}"));
@@ -372,7 +372,7 @@ fn setup_errors_are_one_error_record_without_user_and_exit_2() {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     let errors = of_type(&run, "error");
     assert_eq!(errors.len(), 1, "{:?}", run.records);
-    // No `user` and no `line`: Invoke-PhotoSyncCore turns it into the terminating error.
+    // No `user` and no `line`: Complete-PhotoSyncCore turns it into the terminating error.
     assert!(errors[0].get("user").is_none() && errors[0].get("line").is_none());
     assert_eq!(errors[0]["code"], "config");
     assert!(errors[0]["hint"].is_string());
@@ -432,11 +432,7 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
             .expect("photosync --help");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    let runner = read(
-        &module_dir()
-            .join("Private")
-            .join("Invoke-PhotoSyncCore.ps1"),
-    );
+    let runner = read(&module_dir().join("Private").join("PhotoSyncCore.ps1"));
     let runner_flags = flags_in(&runner);
     for (cmdlet, sub) in [
         ("Get-PhotoSyncStatus", "status"),
@@ -451,7 +447,9 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
         );
         for flag in flags {
             assert!(
-                text.contains(&format!("{flag} ")) || text.contains(&format!("{flag}\n")),
+                text.contains(&format!("{flag} "))
+                    || text.contains(&format!("{flag}\n"))
+                    || text.contains(&format!("{flag}...")),
                 "{cmdlet} passes {flag}, which `photosync {sub}` lacks"
             );
         }

@@ -139,15 +139,11 @@ fn gather_enum_strings(value: &serde_json::Value, codes: &mut BTreeSet<String>) 
 
 #[test]
 fn module_schema_version_matches_the_binary() {
-    let core = read(
-        &module_dir()
-            .join("Private")
-            .join("Invoke-PhotoSyncCore.ps1"),
-    );
+    let core = read(&module_dir().join("Private").join("PhotoSyncCore.ps1"));
     let declared = core
         .lines()
         .find_map(|l| l.trim().strip_prefix("$script:PhotoSyncSchemaVersion = "))
-        .expect("Invoke-PhotoSyncCore.ps1 declares $script:PhotoSyncSchemaVersion");
+        .expect("PhotoSyncCore.ps1 declares $script:PhotoSyncSchemaVersion");
     assert_eq!(declared.trim(), SCHEMA_VERSION.to_string());
 
     // The module reads `schemaVersion` from `photosync schema` before its first run.

@@ -1,5 +1,5 @@
 //! How the contract tests run photosync the way the module does: the JSON Lines that
-//! ConvertTo-PhotoSyncInputRecord produces and the arguments the cmdlets build.
+//! New-PhotoSyncInputItem produces, and the arguments the cmdlets build, read from their scripts.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs photosync the way Invoke-PhotoSyncCore does: stdin JSON Lines, no PHOTOSYNC_*
+/// Runs photosync the way Start-PhotoSyncCore does: stdin JSON Lines, no PHOTOSYNC_*
 /// settings inherited from the test's environment, working directory = the caller's location.
 pub fn run(cwd: &Path, args: &[&str], lines: &[String]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_photosync"));
@@ -69,7 +69,7 @@ pub fn photo_bytes(name: &str) -> Vec<u8> {
     std::fs::read(hr_photo(name)).expect("examples/hr photo")
 }
 
-/// What ConvertTo-PhotoSyncInputRecord + `ConvertTo-Json -Compress` produce: the bound
+/// What New-PhotoSyncInputItem writes: the bound
 /// properties only, in this order, camelCase, photo bytes as base64, absent keys left out.
 #[derive(Default)]
 pub struct ModuleRecord<'a> {
@@ -127,49 +127,137 @@ pub fn assert_common_shape(run: &Run) {
     );
 }
 
-/// The arguments Get-PhotoSyncStatus builds (end block + Invoke-PhotoSyncCore's --progress).
+/// The arguments Get-PhotoSyncStatus builds, read from its script: the `$arguments = @(...)` list
+/// of its begin block, `--input -`, and the `--progress none` Start-PhotoSyncCore adds outside a
+/// console host. Expressions are replaced by the values a default call gives them.
 pub fn status_args(stores: &str) -> Vec<String> {
-    [
-        "status",
-        "--format",
-        "json",
-        "--stores",
-        stores,
-        "--concurrency",
-        "16",
-        "--input",
-        "-",
-        "--progress",
-        "none",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    let script = public_script("Get-PhotoSyncStatus.ps1");
+    let concurrency = parameter_default(&script, "Concurrency");
+    let mut args = module_argument_list(
+        &script,
+        "$arguments = @(",
+        &[
+            ("($Store -join ',')", stores),
+            ("[string]$Concurrency", &concurrency),
+        ],
+    );
+    args.extend(module_argument_list(
+        &script,
+        "$arguments += @('--input'",
+        &[],
+    ));
+    args.extend(progress_args());
+    args
 }
 
-/// The arguments Sync-UserPhoto builds.
+/// The arguments Sync-UserPhoto builds (read from its script, like `status_args`), with `extra`
+/// (e.g. `--dry-run`, each checked to be one the script adds) before `--input -`.
 pub fn sync_args(targets: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "sync",
-        "--format",
-        "json",
-        "--source",
-        "input",
-        "--targets",
-        targets,
-        "--concurrency",
-        "16",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(
-        ["--input", "-", "--progress", "none"]
-            .iter()
-            .map(|s| s.to_string()),
+    let script = public_script("Sync-UserPhoto.ps1");
+    let concurrency = parameter_default(&script, "Concurrency");
+    let source = parameter_default(&script, "Source");
+    let mut args = module_argument_list(
+        &script,
+        "$arguments = @(",
+        &[
+            ("$Source", &source),
+            ("($Target -join ',')", targets),
+            ("[string]$Concurrency", &concurrency),
+        ],
     );
+    for flag in extra.iter().filter(|f| f.starts_with("--")) {
+        assert!(
+            script.contains(&format!("'{flag}'")),
+            "Sync-UserPhoto.ps1 never passes {flag}"
+        );
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(module_argument_list(
+        &script,
+        "$arguments += @('--input'",
+        &[],
+    ));
+    args.extend(progress_args());
     args
+}
+
+fn public_script(name: &str) -> String {
+    crate::common::read(&crate::common::module_dir().join("Public").join(name))
+}
+
+/// `--progress none`: what Start-PhotoSyncCore adds when progress is not shown (tests, runbooks).
+fn progress_args() -> Vec<String> {
+    let core = crate::common::read(
+        &crate::common::module_dir()
+            .join("Private")
+            .join("PhotoSyncCore.ps1"),
+    );
+    assert!(
+        core.contains("$ArgumentList += @('--progress', $progressMode)")
+            && core.contains("else { 'none' }"),
+        "Start-PhotoSyncCore no longer adds --progress json|none"
+    );
+    vec!["--progress".into(), "none".into()]
+}
+
+/// The default of `[type]$Name = value` in a param block, quotes removed.
+fn parameter_default(script: &str, name: &str) -> String {
+    let needle = format!("${name} = ");
+    let line = script
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.contains(&needle))
+        .unwrap_or_else(|| panic!("no default for -{name} in the script"));
+    let value = &line[line.find(&needle).expect("found") + needle.len()..];
+    value
+        .trim_end_matches(',')
+        .trim_matches(|c| c == '\'' || c == '"')
+        .to_string()
+}
+
+/// The elements of the `@(...)` on the line starting with `start`: string literals as they are,
+/// expressions by `bindings` (an unknown expression fails the test: the module changed).
+fn module_argument_list(script: &str, start: &str, bindings: &[(&str, &str)]) -> Vec<String> {
+    let line = script
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting with `{start}` in the script"));
+    let open = line.find("@(").expect("an @( list") + 2;
+    let close = line.rfind(')').expect("the list closes on its line");
+    let mut elements = Vec::new();
+    let (mut depth, mut quoted, mut current) = (0i32, false, String::new());
+    for c in line[open..close].chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                elements.push(current.trim().to_string());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    elements.push(current.trim().to_string());
+    elements
+        .into_iter()
+        .map(|element| {
+            if let Some(literal) = element
+                .strip_prefix('\'')
+                .and_then(|e| e.strip_suffix('\''))
+            {
+                return literal.to_string();
+            }
+            bindings
+                .iter()
+                .find(|(expression, _)| *expression == element)
+                .map(|(_, value)| value.to_string())
+                .unwrap_or_else(|| panic!("`{element}` in `{line}` has no test value"))
+        })
+        .collect()
 }
 
 pub fn strs(args: &[String]) -> Vec<&str> {

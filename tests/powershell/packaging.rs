@@ -31,10 +31,23 @@ fn package(args: &[&str]) -> Output {
         .expect("bash runs scripts/package-module")
 }
 
-fn stand_in_binary(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("photosync-stand-in");
-    std::fs::write(&path, b"#!/bin/sh\necho stand-in\n").expect("write stand-in");
+/// A small file that starts like an executable of `rid`'s platform (the script checks the
+/// format, not the whole binary).
+fn stand_in(dir: &Path, rid: &str) -> std::path::PathBuf {
+    let magic: &[u8] = match rid.split('-').next() {
+        Some("win") => b"MZ",
+        Some("osx") => b"\xcf\xfa\xed\xfe",
+        _ => b"\x7fELF",
+    };
+    let path = dir.join(format!("photosync-{rid}"));
+    let mut bytes = magic.to_vec();
+    bytes.extend_from_slice(format!(" stand-in for {rid}\n").as_bytes());
+    std::fs::write(&path, bytes).expect("write stand-in");
     path
+}
+
+fn stand_in_binary(dir: &Path) -> std::path::PathBuf {
+    stand_in(dir, "linux-x64")
 }
 
 struct Entry {
@@ -64,11 +77,19 @@ fn read_zip(path: &Path) -> Vec<Entry> {
 fn zip_follows_azure_automation_naming_and_path_rules() {
     let dir = tempfile::tempdir().expect("tempdir");
     let binary = stand_in_binary(dir.path());
+    let windows = stand_in(dir.path(), "win-x64");
+    let mac = stand_in(dir.path(), "osx-arm64");
     let out = dir.path().join("out");
     let binary_arg = format!("linux-x64={}", binary.display());
+    let windows_arg = format!("win-x64={}", windows.display());
+    let mac_arg = format!("osx-arm64={}", mac.display());
     let output = package(&[
         "--binary",
+        &windows_arg,
+        "--binary",
         &binary_arg,
+        "--binary",
+        &mac_arg,
         "--out",
         out.to_str().expect("utf-8 path"),
     ]);
@@ -128,7 +149,20 @@ fn zip_follows_azure_automation_naming_and_path_rules() {
         Some(0o755),
         "execute bit kept"
     );
-    for rid in RIDS.iter().filter(|r| **r != "linux-x64") {
+    let exe = entries
+        .iter()
+        .find(|e| e.name == "PhotoSync/bin/win-x64/photosync.exe")
+        .expect("win-x64 binary packed as photosync.exe");
+    assert_eq!(exe.bytes, std::fs::read(&windows).expect("read stand-in"));
+    let macos = entries
+        .iter()
+        .find(|e| e.name == "PhotoSync/bin/osx-arm64/photosync")
+        .expect("osx-arm64 binary packed");
+    assert_eq!(macos.unix_mode.map(|m| m & 0o777), Some(0o755));
+    for rid in RIDS
+        .iter()
+        .filter(|r| !["linux-x64", "win-x64", "osx-arm64"].contains(*r))
+    {
         let slot = format!("PhotoSync/bin/{rid}/README.txt");
         let readme = entries
             .iter()
@@ -150,6 +184,7 @@ fn packaging_refuses_paths_of_140_characters_or_more() {
     let binary_arg = format!("linux-x64={}", binary.display());
     let out = dir.path().join("out");
     let output = package(&[
+        "--without-windows",
         "--binary",
         &binary_arg,
         "--module",
@@ -179,6 +214,7 @@ fn packaging_refuses_a_manifest_not_named_after_its_folder() {
     let binary_arg = format!("linux-x64={}", binary.display());
     let out = dir.path().join("out");
     let output = package(&[
+        "--without-windows",
         "--binary",
         &binary_arg,
         "--module",
@@ -207,4 +243,61 @@ fn packaging_rejects_an_unknown_platform() {
     ]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("win-x64"));
+}
+
+/// Windows machines and Windows Hybrid Runbook Workers need win-x64: a zip without it is a
+/// mistake unless asked for.
+#[test]
+fn packaging_refuses_a_zip_without_windows_unless_told() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let binary = stand_in_binary(dir.path());
+    let binary_arg = format!("linux-x64={}", binary.display());
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().expect("utf-8");
+    let refused = package(&["--binary", &binary_arg, "--out", out_arg]);
+    assert!(
+        !refused.status.success(),
+        "a zip without win-x64 was written"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("win-x64") && stderr.contains("--without-windows"),
+        "{stderr}"
+    );
+    assert!(!out.join("PhotoSync.zip").exists(), "no zip is left behind");
+
+    let allowed = package(&[
+        "--without-windows",
+        "--binary",
+        &binary_arg,
+        "--out",
+        out_arg,
+    ]);
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    let names: Vec<String> = read_zip(&out.join("PhotoSync.zip"))
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert!(names.contains(&"PhotoSync/bin/win-x64/README.txt".to_string()));
+}
+
+/// A Linux build given as win-x64 (or the reverse) would fail only on the admin's machine.
+#[test]
+fn packaging_refuses_a_binary_of_another_platform() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let linux = stand_in_binary(dir.path());
+    let swapped = format!("win-x64={}", linux.display());
+    let output = package(&[
+        "--binary",
+        &swapped,
+        "--out",
+        dir.path().join("out").to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a win executable"), "{stderr}");
 }

@@ -1,7 +1,7 @@
 //! Every .ps1/.psm1/.psd1 of the module and the Pester suite parses without a syntax error,
 //! and uses nothing Windows PowerShell 5.1 lacks.
 
-use crate::common::{all_nodes, node_text, parse, powershell_files, read, syntax_problems};
+use crate::common::{powershell_files, read, syntax_problems};
 
 #[test]
 fn every_powershell_file_parses_without_errors() {
@@ -47,34 +47,4 @@ fn the_checker_reports_broken_scripts_with_line_and_column() {
     // And the constructs the module relies on are accepted (the npm grammar flagged some).
     let fine = "Export-ModuleMember -Function 'A', 'B'\nWrite-Output a, b\n& $cli --format=json --since=\"x\"\n";
     assert_eq!(syntax_problems(fine), Vec::<String>::new());
-}
-
-/// `&&`/`||` pipeline chains and `ForEach-Object -Parallel` exist only in PowerShell 7; the
-/// module promises Windows PowerShell 5.1 too. (`??`, `?.` and `? :` do not even parse in the
-/// grammar, so the test above already rejects them.)
-#[test]
-fn module_uses_no_powershell_7_only_syntax() {
-    let mut problems = Vec::new();
-    for file in powershell_files() {
-        if file.components().any(|c| c.as_os_str() == "pester") {
-            continue; // the Pester suite runs on pwsh only
-        }
-        let source = read(&file);
-        let tree = parse(&source);
-        for node in all_nodes(&tree) {
-            let text = node_text(node, &source);
-            let seven_only = (!node.is_named() && (node.kind() == "&&" || node.kind() == "||"))
-                || (node.kind() == "command_parameter" && text.eq_ignore_ascii_case("-Parallel"));
-            if seven_only {
-                let at = node.start_position();
-                problems.push(format!(
-                    "{}:{}:{}: `{text}` needs PowerShell 7",
-                    file.display(),
-                    at.row + 1,
-                    at.column + 1
-                ));
-            }
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -1,183 +1,153 @@
 # Turns the core's JSON records (src/schema.rs) into PowerShell objects: typed output objects
 # for `status` and `result`, ErrorRecords with stable ids for `error`. Property names are
-# PascalCase so results pipe straight back into Sync-UserPhoto (binding by property name).
+# PascalCase so results pipe straight back into Sync-UserPhoto (binding by property name), and
+# the flat ones (Verdict, ErrorCode, GraphState, ...) make Export-Csv reports readable.
+# Plain functions (no [CmdletBinding()]): they run for every record, and a cmdlet binder per
+# call costs minutes at 100,000 users on Windows PowerShell 5.1. The module runs with strict
+# mode off (PhotoSync.psm1), so an absent JSON field reads as $null.
 
-function Get-PhotoSyncField {
-    # Optional JSON fields may be absent; reading them through PSObject.Properties keeps this
-    # working under Set-StrictMode.
-    [CmdletBinding()]
-    param(
-        [AllowNull()]
-        [object]$Object,
-
-        [Parameter(Mandatory)]
-        [string]$Name
-    )
-
-    if ($null -eq $Object) { return $null }
-    $property = $Object.PSObject.Properties[$Name]
-    if ($null -eq $property) { return $null }
-    return $property.Value
-}
-
-function Get-PhotoSyncUserLabel {
+function Get-PhotoSyncUserLabel($User) {
     # The one-word name shown for a user: UPN, else mail, else sAMAccountName, else objectGUID.
-    [CmdletBinding()]
-    [OutputType([string])]
-    param(
-        [AllowNull()]
-        [object]$User
-    )
-
-    foreach ($name in 'userPrincipalName', 'mail', 'samAccountName', 'objectGuid', 'employeeId') {
-        $value = Get-PhotoSyncField -Object $User -Name $name
-        if ($value) { return [string]$value }
-    }
+    if ($null -eq $User) { return $null }
+    if ($User.userPrincipalName) { return [string]$User.userPrincipalName }
+    if ($User.mail) { return [string]$User.mail }
+    if ($User.samAccountName) { return [string]$User.samAccountName }
+    if ($User.objectGuid) { return [string]$User.objectGuid }
+    if ($User.employeeId) { return [string]$User.employeeId }
     return $null
 }
 
-function ConvertTo-PhotoSyncPhotoInfo {
-    [CmdletBinding()]
-    param(
-        [AllowNull()]
-        [object]$Photo
-    )
+function Get-PhotoSyncUserKeyList($User) {
+    # Lookup keys for one user, from the JSON contract's camelCase names (compared ignoring case).
+    if ($null -eq $User) { return @() }
+    $keys = @()
+    if ($User.objectGuid) { $keys += 'objectGuid:' + $User.objectGuid }
+    if ($User.userPrincipalName) { $keys += 'userPrincipalName:' + $User.userPrincipalName }
+    if ($User.samAccountName) { $keys += 'samAccountName:' + $User.samAccountName }
+    if ($User.mail) { $keys += 'mail:' + $User.mail }
+    if ($User.employeeId) { $keys += 'employeeId:' + $User.employeeId }
+    return $keys
+}
 
+function ConvertTo-PhotoSyncPhotoInfo($Photo) {
     if ($null -eq $Photo) { return $null }
     return [pscustomobject]@{
         PSTypeName = 'PhotoSync.PhotoInfo'
-        Format     = Get-PhotoSyncField -Object $Photo -Name 'format'
-        Width      = Get-PhotoSyncField -Object $Photo -Name 'width'
-        Height     = Get-PhotoSyncField -Object $Photo -Name 'height'
-        Bytes      = Get-PhotoSyncField -Object $Photo -Name 'bytes'
-        Sha256     = Get-PhotoSyncField -Object $Photo -Name 'sha256'
-        PHash      = Get-PhotoSyncField -Object $Photo -Name 'phash'
+        Format     = $Photo.format
+        Width      = $Photo.width
+        Height     = $Photo.height
+        Bytes      = $Photo.bytes
+        Sha256     = $Photo.sha256
+        PHash      = $Photo.phash
     }
 }
 
-function ConvertTo-PhotoSyncErrorInfo {
-    [CmdletBinding()]
-    param(
-        [AllowNull()]
-        [object]$ErrorInfo
-    )
-
+function ConvertTo-PhotoSyncErrorInfo($ErrorInfo) {
     if ($null -eq $ErrorInfo) { return $null }
     return [pscustomobject]@{
         PSTypeName = 'PhotoSync.ErrorInfo'
-        Code       = Get-PhotoSyncField -Object $ErrorInfo -Name 'code'
-        Message    = Get-PhotoSyncField -Object $ErrorInfo -Name 'message'
-        Hint       = Get-PhotoSyncField -Object $ErrorInfo -Name 'hint'
+        Code       = $ErrorInfo.code
+        Message    = $ErrorInfo.message
+        Hint       = $ErrorInfo.hint
     }
 }
 
-function Add-PhotoSyncUserKey {
-    # Copies the echoed identity keys onto an output object under the parameter names.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)]
-        [System.Collections.Specialized.OrderedDictionary]$Target,
-
-        [AllowNull()]
-        [object]$User
-    )
-
-    $Target['User'] = Get-PhotoSyncUserLabel -User $User
-    $Target['UserPrincipalName'] = Get-PhotoSyncField -Object $User -Name 'userPrincipalName'
-    $Target['ObjectGUID'] = Get-PhotoSyncField -Object $User -Name 'objectGuid'
-    $Target['SamAccountName'] = Get-PhotoSyncField -Object $User -Name 'samAccountName'
-    $Target['Mail'] = Get-PhotoSyncField -Object $User -Name 'mail'
-    $Target['EmployeeId'] = Get-PhotoSyncField -Object $User -Name 'employeeId'
+function New-PhotoSyncUserProperty($User) {
+    # The echoed identity keys under the parameter names, first in every output object.
+    $properties = [ordered]@{}
+    $properties['User'] = Get-PhotoSyncUserLabel -User $User
+    $properties['UserPrincipalName'] = $User.userPrincipalName
+    $properties['ObjectGUID'] = $User.objectGuid
+    $properties['SamAccountName'] = $User.samAccountName
+    $properties['Mail'] = $User.mail
+    $properties['EmployeeId'] = $User.employeeId
+    return $properties
 }
 
-function New-PhotoSyncTypedObject {
-    # Built through New-Object and TypeNames.Insert because a PSTypeName key in a dictionary held
-    # in a variable (not a literal) is not honoured the same way by every PowerShell version.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)]
-        [string]$TypeName,
+function Get-PhotoSyncStoreColumn([string]$Store) {
+    # The flat column of a store's state: graph -> GraphState, folder:C:\x -> FolderState.
+    $kind = ($Store -split ':', 2)[0]
+    switch ($kind) {
+        'ad' { return 'AdState' }
+        'graph' { return 'GraphState' }
+        'sharepoint' { return 'SharePointState' }
+        'folder' { return 'FolderState' }
+        'input' { return 'InputState' }
+    }
+    if (-not $kind) { return 'StoreState' }
+    return $kind.Substring(0, 1).ToUpperInvariant() + $kind.Substring(1) + 'State'
+}
 
-        [Parameter(Mandatory)]
-        [System.Collections.IDictionary]$Property
-    )
-
+function New-PhotoSyncTypedObject([string]$TypeName, [System.Collections.IDictionary]$Property) {
+    # TypeNames.Insert because a PSTypeName key in a dictionary held in a variable (not a
+    # literal) is not honoured the same way by every PowerShell version.
     $object = New-Object -TypeName psobject -Property $Property
     $object.PSObject.TypeNames.Insert(0, $TypeName)
     return $object
 }
 
-function ConvertTo-PhotoSyncUserPhotoStatus {
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)]
-        [object]$Record
-    )
-
-    $properties = [ordered]@{}
-    Add-PhotoSyncUserKey -Target $properties -User (Get-PhotoSyncField -Object $Record -Name 'user')
-    $properties['Verdict'] = Get-PhotoSyncField -Object $Record -Name 'verdict'
-    $properties['Reference'] = Get-PhotoSyncField -Object $Record -Name 'reference'
-
+function ConvertTo-PhotoSyncUserPhotoStatus($Record) {
+    $properties = New-PhotoSyncUserProperty -User $Record.user
+    $properties['Verdict'] = $Record.verdict
+    $properties['Reference'] = $Record.reference
+    $errorCode = $null
     $stores = @()
-    foreach ($store in @(Get-PhotoSyncField -Object $Record -Name 'stores')) {
+    foreach ($store in @($Record.stores)) {
         if ($null -eq $store) { continue }
+        $column = Get-PhotoSyncStoreColumn -Store ([string]$store.store)
+        if (-not $properties.Contains($column)) { $properties[$column] = $store.state }
+        if (-not $errorCode -and $store.error) { $errorCode = $store.error.code }
         $stores += [pscustomobject]@{
             PSTypeName       = 'PhotoSync.StoreStatus'
-            Store            = Get-PhotoSyncField -Object $store -Name 'store'
-            State            = Get-PhotoSyncField -Object $store -Name 'state'
-            MatchesReference = Get-PhotoSyncField -Object $store -Name 'matchesReference'
-            Distance         = Get-PhotoSyncField -Object $store -Name 'distance'
-            Photo            = ConvertTo-PhotoSyncPhotoInfo -Photo (Get-PhotoSyncField -Object $store -Name 'photo')
-            Details          = Get-PhotoSyncField -Object $store -Name 'details'
-            Error            = ConvertTo-PhotoSyncErrorInfo -ErrorInfo (Get-PhotoSyncField -Object $store -Name 'error')
+            Store            = $store.store
+            State            = $store.state
+            MatchesReference = $store.matchesReference
+            Distance         = $store.distance
+            Photo            = ConvertTo-PhotoSyncPhotoInfo -Photo $store.photo
+            Details          = $store.details
+            Error            = ConvertTo-PhotoSyncErrorInfo -ErrorInfo $store.error
         }
     }
-    $properties['Stores'] = $stores
-
     $findings = @()
-    foreach ($finding in @(Get-PhotoSyncField -Object $Record -Name 'findings')) {
+    $codes = @()
+    foreach ($finding in @($Record.findings)) {
         if ($null -eq $finding) { continue }
+        $codes += [string]$finding.code
         $findings += [pscustomobject]@{
             PSTypeName = 'PhotoSync.Finding'
-            Code       = Get-PhotoSyncField -Object $finding -Name 'code'
-            Severity   = Get-PhotoSyncField -Object $finding -Name 'severity'
-            Store      = Get-PhotoSyncField -Object $finding -Name 'store'
-            Message    = Get-PhotoSyncField -Object $finding -Name 'message'
-            Hint       = Get-PhotoSyncField -Object $finding -Name 'hint'
+            Code       = $finding.code
+            Severity   = $finding.severity
+            Store      = $finding.store
+            Message    = $finding.message
+            Hint       = $finding.hint
         }
     }
+    $properties['ErrorCode'] = $errorCode
+    $properties['FindingCodes'] = $codes -join ';'
+    $properties['Stores'] = $stores
     $properties['Findings'] = $findings
     return New-PhotoSyncTypedObject -TypeName 'PhotoSync.UserPhotoStatus' -Property $properties
 }
 
-function ConvertTo-PhotoSyncSyncResult {
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)]
-        [object]$Record
-    )
-
-    $properties = [ordered]@{}
-    Add-PhotoSyncUserKey -Target $properties -User (Get-PhotoSyncField -Object $Record -Name 'user')
-    $properties['Target'] = Get-PhotoSyncField -Object $Record -Name 'target'
-    $properties['Action'] = Get-PhotoSyncField -Object $Record -Name 'action'
-    $properties['Reason'] = Get-PhotoSyncField -Object $Record -Name 'reason'
-    $properties['Verified'] = Get-PhotoSyncField -Object $Record -Name 'verified'
-    $properties['Photo'] = ConvertTo-PhotoSyncPhotoInfo -Photo (Get-PhotoSyncField -Object $Record -Name 'photo')
-    $properties['Error'] = ConvertTo-PhotoSyncErrorInfo -ErrorInfo (Get-PhotoSyncField -Object $Record -Name 'error')
+function ConvertTo-PhotoSyncSyncResult($Record) {
+    $properties = New-PhotoSyncUserProperty -User $Record.user
+    $properties['Target'] = $Record.target
+    $properties['Action'] = $Record.action
+    $properties['Reason'] = $Record.reason
+    $properties['Verified'] = $Record.verified
+    $properties['ErrorCode'] = $null
+    $properties['ErrorMessage'] = $null
+    if ($Record.error) {
+        $properties['ErrorCode'] = $Record.error.code
+        $properties['ErrorMessage'] = $Record.error.message
+    }
+    $properties['Photo'] = ConvertTo-PhotoSyncPhotoInfo -Photo $Record.photo
+    $properties['Error'] = ConvertTo-PhotoSyncErrorInfo -ErrorInfo $Record.error
     return New-PhotoSyncTypedObject -TypeName 'PhotoSync.SyncResult' -Property $properties
 }
 
-function Get-PhotoSyncErrorCategory {
+function Get-PhotoSyncErrorCategory([string]$Code) {
     # Stable mapping from the core's error codes (src/schema.rs ErrorCode) to PowerShell categories.
-    [CmdletBinding()]
-    [OutputType([System.Management.Automation.ErrorCategory])]
-    param(
-        [AllowNull()]
-        [string]$Code
-    )
-
     switch ($Code) {
         'config' { return [System.Management.Automation.ErrorCategory]::InvalidArgument }
         'not-available' { return [System.Management.Automation.ErrorCategory]::NotImplemented }
@@ -199,36 +169,17 @@ function Get-PhotoSyncErrorCategory {
         'verify-failed' { return [System.Management.Automation.ErrorCategory]::WriteError }
         'credential-not-supported' { return [System.Management.Automation.ErrorCategory]::InvalidArgument }
         'no-mailbox' { return [System.Management.Automation.ErrorCategory]::ResourceUnavailable }
+        'cloud-sandbox' { return [System.Management.Automation.ErrorCategory]::NotImplemented }
+        'binary-missing' { return [System.Management.Automation.ErrorCategory]::ObjectNotFound }
     }
     return [System.Management.Automation.ErrorCategory]::NotSpecified
 }
 
-function New-PhotoSyncErrorRecord {
-    <#
-    .SYNOPSIS
-    An ErrorRecord with ErrorId 'PhotoSync.<code>', the input object as TargetObject and the
-    core's hint as RecommendedAction.
-    #>
-    [CmdletBinding()]
-    [OutputType([System.Management.Automation.ErrorRecord])]
-    param(
-        [AllowNull()]
-        [string]$Code,
-
-        [Parameter(Mandatory)]
-        [string]$Message,
-
-        [AllowNull()]
-        [string]$Hint,
-
-        [AllowNull()]
-        [object]$TargetObject,
-
-        [AllowNull()]
-        [string]$UserLabel
-    )
-
+function New-PhotoSyncErrorRecord([string]$Code, [string]$Message, [string]$Hint, [object]$TargetObject, [string]$UserLabel) {
+    # An ErrorRecord with ErrorId 'PhotoSync.<code>', the input object as TargetObject and the
+    # core's hint as RecommendedAction. The message may be empty (the core sends what it has).
     if (-not $Code) { $Code = 'unknown' }
+    if (-not $Message) { $Message = "photosync reported '$Code' without a message." }
     $text = if ($UserLabel) { "${UserLabel}: $Message" } else { $Message }
     $exception = switch ($Code) {
         'user-not-found' { New-Object -TypeName System.Management.Automation.ItemNotFoundException -ArgumentList $text; break }

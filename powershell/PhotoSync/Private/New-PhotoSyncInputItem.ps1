@@ -2,15 +2,18 @@
 # Only the bound identity/photo properties are sent (never the whole object), with camelCase
 # names from the JSON contract (DESIGN.md section 5) and byte[] as base64, the same on
 # Windows PowerShell 5.1 (whose ConvertTo-Json writes byte arrays as number lists) and 7.x.
+# Plain functions and a hand-written JSON line: this runs once per piped user.
 
-function ConvertTo-PhotoSyncGuidString {
-    [CmdletBinding()]
-    [OutputType([string])]
-    param(
-        [AllowNull()]
-        [object]$Value
-    )
+function ConvertTo-PhotoSyncJsonString([string]$Text) {
+    # A JSON string literal: backslash, quote and control characters escaped.
+    $escaped = $Text.Replace('\', '\\').Replace('"', '\"')
+    if ($escaped -match '[\x00-\x1f]') {
+        $escaped = [regex]::Replace($escaped, '[\x00-\x1f]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+    }
+    return '"' + $escaped + '"'
+}
 
+function ConvertTo-PhotoSyncGuidString($Value) {
     if ($null -eq $Value) { return $null }
     if ($Value -is [guid]) { return $Value.ToString() }
     if ($Value -is [byte[]]) {
@@ -26,17 +29,9 @@ function ConvertTo-PhotoSyncGuidString {
     return $text
 }
 
-function ConvertFrom-PhotoSyncIdentity {
+function ConvertFrom-PhotoSyncIdentity([string]$Identity) {
     # -Identity takes a plain string; its shape says which key it is (documented in the help):
     # a GUID is an objectGUID, something with '@' a userPrincipalName, anything else a sAMAccountName.
-    [CmdletBinding()]
-    [OutputType([hashtable])]
-    param(
-        [Parameter(Mandatory)]
-        [AllowEmptyString()]
-        [string]$Identity
-    )
-
     $text = $Identity.Trim()
     $parsed = [guid]::Empty
     if ([guid]::TryParse($text, [ref]$parsed)) { return @{ ObjectGUID = $parsed.ToString() } }
@@ -48,112 +43,77 @@ function ConvertFrom-PhotoSyncIdentity {
     return @{ SamAccountName = $text }
 }
 
-function ConvertTo-PhotoSyncInputRecord {
+function New-PhotoSyncInputItem([hashtable]$Bound, [string]$BasePath, $Target) {
     <#
     .SYNOPSIS
-    Builds the input record (camelCase keys of the JSON contract) for one user from the values
-    bound to a cmdlet's parameters.
+    One pipeline item: the JSON line sent to the core, the keys to find it again when a record
+    comes back about it, the original input object (TargetObject of its errors) and its label.
     #>
-    [CmdletBinding()]
-    [OutputType([System.Collections.Specialized.OrderedDictionary])]
-    param(
-        [Parameter(Mandatory)]
-        [hashtable]$Bound,
-
-        # The provider path relative paths are resolved against (the caller's current location).
-        [string]$BasePath
-    )
-
-    $record = [ordered]@{}
     $keys = @{}
     foreach ($name in 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ObjectGUID') {
-        if ($Bound.ContainsKey($name) -and $null -ne $Bound[$name] -and ([string]$Bound[$name]).Trim().Length -gt 0) {
-            $keys[$name] = $Bound[$name]
-        }
+        $value = $Bound[$name]
+        if ($null -ne $value -and ([string]$value).Trim().Length -gt 0) { $keys[$name] = $value }
     }
-    if ($Bound.ContainsKey('Identity') -and $Bound['Identity']) {
+    if ($Bound['Identity']) {
         $fromIdentity = ConvertFrom-PhotoSyncIdentity -Identity ([string]$Bound['Identity'])
         foreach ($k in $fromIdentity.Keys) {
             if (-not $keys.ContainsKey($k)) { $keys[$k] = $fromIdentity[$k] }
         }
     }
 
-    if ($keys.ContainsKey('UserPrincipalName')) { $record['userPrincipalName'] = ([string]$keys['UserPrincipalName']).Trim() }
+    # Same order as the JSON contract's examples; keys of absent values are left out.
+    $fields = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $lookupKeys = @()
+    $label = $null
+    $values = [ordered]@{}
+    if ($keys.ContainsKey('UserPrincipalName')) { $values['userPrincipalName'] = ([string]$keys['UserPrincipalName']).Trim() }
     if ($keys.ContainsKey('ObjectGUID')) {
         $guid = ConvertTo-PhotoSyncGuidString -Value $keys['ObjectGUID']
-        if ($guid) { $record['objectGuid'] = $guid }
+        if ($guid) { $values['objectGuid'] = $guid }
     }
-    if ($keys.ContainsKey('SamAccountName')) { $record['samAccountName'] = ([string]$keys['SamAccountName']).Trim() }
-    if ($keys.ContainsKey('Mail')) { $record['mail'] = ([string]$keys['Mail']).Trim() }
-    if ($keys.ContainsKey('EmployeeId')) { $record['employeeId'] = ([string]$keys['EmployeeId']).Trim() }
+    if ($keys.ContainsKey('SamAccountName')) { $values['samAccountName'] = ([string]$keys['SamAccountName']).Trim() }
+    if ($keys.ContainsKey('Mail')) { $values['mail'] = ([string]$keys['Mail']).Trim() }
+    if ($keys.ContainsKey('EmployeeId')) { $values['employeeId'] = ([string]$keys['EmployeeId']).Trim() }
+    foreach ($name in $values.Keys) {
+        $value = $values[$name]
+        # Most values need no escaping; the helper call is kept for those that do.
+        $json = if ($value -match '[\\"\x00-\x1f]') { ConvertTo-PhotoSyncJsonString -Text $value } else { '"' + $value + '"' }
+        $fields.Add('"' + $name + '":' + $json)
+        $lookupKeys += ($name + ':' + $value)
+    }
+    # The name shown in -Confirm prompts: the same order as Get-PhotoSyncUserLabel.
+    foreach ($name in 'userPrincipalName', 'mail', 'samAccountName', 'objectGuid', 'employeeId') {
+        if (-not $label -and $values.Contains($name)) { $label = [string]$values[$name] }
+    }
 
-    if ($Bound.ContainsKey('ThumbnailPhoto') -and $null -ne $Bound['ThumbnailPhoto'] -and $Bound['ThumbnailPhoto'].Length -gt 0) {
-        $record['thumbnailPhoto'] = [System.Convert]::ToBase64String([byte[]]$Bound['ThumbnailPhoto'])
+    $photo = $Bound['ThumbnailPhoto']
+    if ($photo.Length -gt 0) {
+        # No [byte[]] cast: on a PSObject-wrapped array it converts byte by byte (milliseconds each).
+        $fields.Add('"thumbnailPhoto":"' + [System.Convert]::ToBase64String($photo) + '"')
     }
-    if ($Bound.ContainsKey('PhotoPath') -and $Bound['PhotoPath']) {
+    if ($Bound['PhotoPath']) {
         $path = [string]$Bound['PhotoPath']
         if ($BasePath -and -not [System.IO.Path]::IsPathRooted($path)) {
             # The child process does not share PowerShell's current location.
             $path = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($BasePath, $path))
         }
-        $record['photoPath'] = $path
+        $fields.Add('"photoPath":' + (ConvertTo-PhotoSyncJsonString -Text $path))
     }
 
-    return $record
-}
-
-function New-PhotoSyncInputItem {
-    <#
-    .SYNOPSIS
-    One collected pipeline item: the JSON line sent to the core, the keys to find it again when
-    a record comes back about it, and the original input object (TargetObject of its errors).
-    #>
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory)]
-        [hashtable]$Bound,
-
-        [string]$BasePath,
-
-        [AllowNull()]
-        [object]$Target
-    )
-
-    $record = ConvertTo-PhotoSyncInputRecord -Bound $Bound -BasePath $BasePath
-    $lookupKeys = @()
-    foreach ($name in 'objectGuid', 'userPrincipalName', 'samAccountName', 'mail', 'employeeId') {
-        if ($record.Contains($name)) { $lookupKeys += ($name + ':' + ([string]$record[$name]).ToLowerInvariant()) }
-    }
-    # The name shown in -Confirm prompts: the same order as Get-PhotoSyncUserLabel.
-    $label = $null
-    foreach ($name in 'userPrincipalName', 'mail', 'samAccountName', 'objectGuid', 'employeeId') {
-        if (-not $label -and $record.Contains($name)) { $label = [string]$record[$name] }
-    }
-    return [pscustomobject]@{
-        Json       = ConvertTo-Json -InputObject $record -Compress -Depth 4
-        LookupKeys = $lookupKeys
-        Target     = $Target
-        Label      = $label
+    return @{
+        Json      = '{' + ($fields -join ',') + '}'
+        Keys      = $lookupKeys
+        Target    = $Target
+        Label     = $label
+        Line      = 0
+        Remaining = 0
     }
 }
 
-function Test-PhotoSyncUnboundObject {
-    <#
-    .SYNOPSIS
-    True (after writing a non-terminating error) when a pipeline object had none of the
-    properties the cmdlets bind, so PowerShell fell back to turning the whole object into an
-    -Identity string such as '@{User=jdoe}'.
-    #>
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param(
-        [AllowNull()]
-        [object]$InputObject,
-
-        [Parameter(Mandatory)]
-        [System.Management.Automation.PSCmdlet]$Cmdlet
-    )
-
+function Test-PhotoSyncUnboundObject($InputObject, [System.Management.Automation.PSCmdlet]$Cmdlet) {
+    # True (after writing a non-terminating error) when a pipeline object had none of the
+    # properties the cmdlets bind, so PowerShell fell back to turning the whole object into an
+    # -Identity string such as '@{User=jdoe}'.
     if ($null -eq $InputObject -or $InputObject -is [string] -or $InputObject -is [guid]) { return $false }
     $names = ($InputObject.PSObject.Properties | ForEach-Object { $_.Name }) -join ', '
     $errorRecord = New-PhotoSyncErrorRecord -Code 'no-identity' `

@@ -8,8 +8,9 @@ function Connect-PhotoSync {
     that use it: Microsoft Graph application permissions User.Read.All and ProfilePhoto.Read.All for
     Get-PhotoSyncStatus, ProfilePhoto.ReadWrite.All for Sync-UserPhoto (see their help).
 
-    Nothing is checked or sent when connecting: the settings are kept in the module's session
-    state and handed to each photosync run through environment variables set only on that child
+    Nothing is checked or sent when connecting: the settings are added to those kept in the
+    module's session state (a second call, e.g. for LDAP after the cloud, keeps the first call's
+    settings; a new credential replaces the old one) and handed to each photosync run through environment variables set only on that child
     process. Secrets (-ClientSecret, -AccessToken, -CertificatePassword, the LDAP password) stay
     SecureStrings in the session and never appear on a command line or in output. Parameters
     given to Get-PhotoSyncStatus or Sync-UserPhoto override these for one call.
@@ -19,14 +20,50 @@ function Connect-PhotoSync {
     user-assigned identity), -CertificatePath or -CertificateThumbprint (Windows certificate
     store; the key must be exportable), or -ClientSecret (Graph only).
 
+    .PARAMETER TenantId
+    The Entra tenant (GUID or domain such as contoso.onmicrosoft.com).
+
+    .PARAMETER ClientId
+    The application (client) id, or the client id of a user-assigned managed identity.
+
+    .PARAMETER ClientSecret
+    The application's client secret (Microsoft Graph only; SharePoint refuses secrets).
+
+    .PARAMETER CertificatePath
+    A PEM or PFX file with the application's certificate and private key.
+
+    .PARAMETER CertificatePassword
+    The password of the PFX given with -CertificatePath.
+
+    .PARAMETER CertificateThumbprint
+    A certificate in Cert:\CurrentUser\My or Cert:\LocalMachine\My (exportable key), Windows only.
+
+    .PARAMETER ManagedIdentity
+    Use the managed identity of the Azure Automation account or Azure machine.
+
+    .PARAMETER AccessToken
+    A ready Microsoft Graph access token (Get-AzAccessToken -AsSecureString).
+
     .PARAMETER GraphUrl
     Microsoft Graph base URL for national clouds (https://graph.microsoft.us) or a test emulator.
+
+    .PARAMETER LoginUrl
+    The Microsoft identity platform base URL for national clouds or a test emulator.
+
+    .PARAMETER SharePointUrl
+    The SharePoint Online admin or root URL (https://contoso-admin.sharepoint.com).
 
     .PARAMETER LdapServer
     ldaps://dc.contoso.com, or ldap://dc.contoso.com (StartTLS).
 
     .PARAMETER LdapCredential
     The account photosync binds to AD with (user name as UPN or DN).
+
+    .PARAMETER LdapBaseDN
+    Where in AD to search (default: the directory's default naming context).
+
+    .PARAMETER LdapCaFile
+    A PEM file with the CA certificate that signed the domain controller's LDAPS certificate.
 
     .PARAMETER PassThru
     Write the kept settings (without secrets) as a PhotoSync.Connection object.
@@ -113,6 +150,9 @@ function Connect-PhotoSync {
             }
         }
     }
+    # Merged into what earlier calls kept, so a cloud call and an LDAP call add up; a credential
+    # given here replaces the kept one instead of mixing with it.
+    $connection = Get-PhotoSyncConnectionSetting -Bound $connection
     $script:PhotoSyncConnection = $connection
 
     if ($PassThru) {

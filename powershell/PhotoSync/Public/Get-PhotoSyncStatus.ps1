@@ -13,11 +13,14 @@ function Get-PhotoSyncStatus {
     Users come from the pipeline (Get-ADUser, Import-Csv, Get-ChildItem, earlier PhotoSync
     output), from -Identity, or straight from AD with -LdapFilter. Each pipeline object binds by
     property name: ObjectGUID, UserPrincipalName, SamAccountName, Mail (or EmailAddress),
-    EmployeeId, ThumbnailPhoto (byte[]) and PhotoPath (or FullName); any of them may be missing.
-    The cloud finds a user by objectGUID first, then UPN, then mail.
+    EmployeeId, ThumbnailPhoto (byte[]) and PhotoPath; any of them may be missing. The cloud finds
+    a user by objectGUID first, then UPN, then mail.
 
-    All users of one pipeline are checked by one photosync process; a PhotoSync.UserPhotoStatus
-    object is written for each user as soon as it is done. A user that cannot be checked gives
+    All users of one pipeline are checked by one photosync process, started when the pipeline
+    starts and fed each user as it arrives; a PhotoSync.UserPhotoStatus object is written for each
+    user as soon as it is done, while later users are still coming in. Besides the nested Stores
+    and Findings, each object has flat columns for Export-Csv: Verdict, ErrorCode, FindingCodes
+    and one <Store>State per store read (GraphState, AdState, SharePointState, FolderState). A user that cannot be checked gives
     a non-terminating error with ErrorId 'PhotoSync.<code>' (e.g. PhotoSync.user-not-found), the
     input object as TargetObject and the next step in ErrorDetails.RecommendedAction. Missing
     binaries, bad settings and failed authentication stop the command (terminating errors).
@@ -26,30 +29,82 @@ function Get-PhotoSyncStatus {
     A user as a plain string: a GUID is taken as objectGUID, a value with '@' as userPrincipalName,
     DOMAIN\name or anything else as sAMAccountName.
 
+    .PARAMETER ObjectGUID
+    The on-premises objectGUID ([guid], its string, or its 16 raw bytes), bound from Get-ADUser
+    output or a CSV column. The cloud finds the user by it first (onPremisesImmutableId).
+
+    .PARAMETER UserPrincipalName
+    The user principal name (alias UPN).
+
+    .PARAMETER SamAccountName
+    The pre-Windows 2000 logon name; with the ad store the user is found by it.
+
+    .PARAMETER Mail
+    The primary e-mail address (alias EmailAddress); the cloud's last way to find the user.
+
+    .PARAMETER EmployeeId
+    The HR employee number; carried through to the output so reports can be joined back.
+
     .PARAMETER ThumbnailPhoto
     The authoritative photo bytes (Get-ADUser -Properties thumbnailPhoto). The other stores are
     compared with it.
 
     .PARAMETER PhotoPath
-    A photo file for the user (a CSV column, or FullName from Get-ChildItem); relative paths are
-    resolved against the current location.
+    A photo file for the user (a CSV column); relative paths are resolved against the current
+    location. From Get-ChildItem, rename FullName: Select-Object @{n='PhotoPath';e={$_.FullName}}.
 
     .PARAMETER Store
     Stores to read: ad, graph, sharepoint, folder:DIR or folder:DIR:RULE (RULE such as
-    {samAccountName}.jpg). Default: ad, graph.
+    {samAccountName}.jpg). Default: graph, plus ad when an LDAP server is configured
+    (Connect-PhotoSync -LdapServer, -LdapServer or PHOTOSYNC_LDAP_URL). The piped photo, when
+    there is one, is the reference the stores are compared with.
 
     .PARAMETER LdapFilter
     Read the users from AD with this LDAP filter instead of the pipeline (needs -LdapServer or
     PHOTOSYNC_LDAP_URL).
 
+    .PARAMETER Concurrency
+    How many users photosync works on at once (1-256, default 16).
+
+    .PARAMETER TenantId
+    The Entra tenant (GUID or domain); overrides Connect-PhotoSync for this call.
+
+    .PARAMETER ClientId
+    The application (client) id, or the client id of a user-assigned managed identity.
+
+    .PARAMETER ClientSecret
+    The application's client secret (Microsoft Graph only; SharePoint refuses secrets).
+
+    .PARAMETER CertificatePath
+    A PEM or PFX file with the application's certificate and private key.
+
+    .PARAMETER CertificateThumbprint
+    A certificate in Cert:\CurrentUser\My or Cert:\LocalMachine\My (exportable key), Windows only.
+
+    .PARAMETER CertificatePassword
+    The password of the PFX given with -CertificatePath.
+
+    .PARAMETER ManagedIdentity
+    Use the managed identity of the Azure Automation account or Azure machine.
+
     .PARAMETER AccessToken
     A ready Microsoft Graph access token (Get-AzAccessToken -AsSecureString in a runbook). Passed to
     photosync through its environment, never on its command line.
 
+    .PARAMETER LdapServer
+    ldaps://dc.contoso.com, or ldap://dc.contoso.com (StartTLS).
+
+    .PARAMETER LdapCredential
+    The account photosync binds to AD with (user name as UPN or DN).
+
+    .PARAMETER LdapBaseDN
+    Where in AD to search (default: the directory's default naming context).
+
     .EXAMPLE
     Get-ADUser -Filter * -SearchBase 'OU=Staff,DC=contoso,DC=com' -Properties thumbnailPhoto, mail | Get-PhotoSyncStatus
 
-    The Get-ADUser style: compare each user's AD photo with Microsoft Graph (Entra, Exchange, Teams).
+    The Get-ADUser style: compare each user's AD photo (the piped thumbnailPhoto) with Microsoft
+    Graph (Entra, Exchange, Teams).
 
     .EXAMPLE
     Import-Csv .\photos.csv | Get-PhotoSyncStatus -Store graph | Where-Object Verdict -ne 'in-sync'
@@ -59,7 +114,7 @@ function Get-PhotoSyncStatus {
 
     .EXAMPLE
     Connect-PhotoSync -TenantId contoso.onmicrosoft.com -ManagedIdentity
-    Get-PhotoSyncStatus -LdapFilter '(department=Sales)' -Store ad, graph | Export-Csv status.csv
+    Get-PhotoSyncStatus -LdapFilter '(department=Sales)' -Store ad, graph | Export-Csv status.csv -NoTypeInformation
 
     The runbook style (on a Hybrid Runbook Worker): managed identity, users read from AD by photosync.
 
@@ -82,7 +137,6 @@ function Get-PhotoSyncStatus {
         [string[]]$Identity,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [Alias('objectGuid', 'Guid')]
         [object]$ObjectGUID,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
@@ -97,14 +151,12 @@ function Get-PhotoSyncStatus {
         [string]$Mail,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [Alias('EmployeeID')]
         [string]$EmployeeId,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
         [byte[]]$ThumbnailPhoto,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [Alias('FullName')]
         [string]$PhotoPath,
 
         [Parameter(ParameterSetName = 'LdapFilter', Mandatory)]
@@ -112,7 +164,7 @@ function Get-PhotoSyncStatus {
         [string]$LdapFilter,
 
         [ValidateNotNullOrEmpty()]
-        [string[]]$Store = @('ad', 'graph'),
+        [string[]]$Store,
 
         [ValidateRange(1, 256)]
         [int]$Concurrency = 16,
@@ -132,46 +184,68 @@ function Get-PhotoSyncStatus {
     )
 
     begin {
-        $items = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        $core = $null
         $basePath = $PSCmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-    }
-
-    process {
-        if ($PSCmdlet.ParameterSetName -eq 'LdapFilter') { return }
-        if ($PSCmdlet.ParameterSetName -eq 'Identity') {
-            if (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet) { return }
-            foreach ($one in $Identity) {
-                $items.Add((New-PhotoSyncInputItem -Bound @{ Identity = $one } -BasePath $basePath -Target $one))
-            }
-            return
+        $connection = Get-PhotoSyncConnectionSetting -Bound $PSBoundParameters
+        if (-not $PSBoundParameters.ContainsKey('Store')) {
+            # graph always; ad only where LDAP is configured, else every call would fail on config.
+            $Store = @('graph')
+            if ($connection['LdapServer'] -or $env:PHOTOSYNC_LDAP_URL) { $Store = @('ad', 'graph') }
         }
-        $bound = @{}
-        foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ThumbnailPhoto', 'PhotoPath') {
-            if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
-        }
-        # $_ is the whole pipeline object (an ADUser, a CSV row); it becomes the TargetObject of its errors.
-        $target = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }
-        $items.Add((New-PhotoSyncInputItem -Bound $bound -BasePath $basePath -Target $target))
-    }
-
-    end {
         $arguments = @('status', '--format', 'json', '--stores', ($Store -join ','), '--concurrency', [string]$Concurrency)
-        if ($PSCmdlet.ParameterSetName -eq 'LdapFilter') {
+        if ($PSBoundParameters.ContainsKey('LdapFilter')) {
             $arguments += @('--ad-filter', $LdapFilter)
         }
-        elseif ($items.Count -eq 0) {
-            if ($MyInvocation.ExpectingInput) {
-                Write-Verbose 'PhotoSync: the pipeline brought no users; nothing to check.'
-                return
-            }
+        elseif (-not $MyInvocation.ExpectingInput -and -not $PSBoundParameters.ContainsKey('Identity')) {
             $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'no-input' -Message 'No users to check.' `
                         -Hint 'Pipe users in (Get-ADUser, Import-Csv), or use -Identity or -LdapFilter.'))
         }
         else {
             $arguments += @('--input', '-')
         }
+        $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Connection $connection `
+            -Activity 'PhotoSync: checking photos' -RecordsPerUser 1
+    }
 
-        $connection = Get-PhotoSyncConnectionSetting -Bound $PSBoundParameters
-        Invoke-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Items $items -Connection $connection -Activity 'PhotoSync: checking photos'
+    process {
+        if ($PSCmdlet.ParameterSetName -eq 'LdapFilter' -or $null -eq $core) { return }
+        $sent = $false
+        try {
+            if ($PSCmdlet.ParameterSetName -eq 'Identity') {
+                if (-not (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet)) {
+                    foreach ($one in $Identity) {
+                        Send-PhotoSyncCoreItem -Core $core -Item (New-PhotoSyncInputItem -Bound @{ Identity = $one } -BasePath $basePath -Target $one)
+                    }
+                }
+            }
+            else {
+                $bound = @{}
+                foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ThumbnailPhoto', 'PhotoPath') {
+                    if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
+                }
+                # $_ is the whole pipeline object (an ADUser, a CSV row); it becomes the TargetObject of its errors.
+                $target = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }
+                Send-PhotoSyncCoreItem -Core $core -Item (New-PhotoSyncInputItem -Bound $bound -BasePath $basePath -Target $target)
+            }
+            $sent = $true
+        }
+        finally {
+            # Select-Object -First, Ctrl+C or an error stopped the pipeline here: stop the core too.
+            if (-not $sent) { Stop-PhotoSyncCore -Core $core }
+        }
+    }
+
+    end {
+        if ($null -eq $core) { return }
+        try {
+            if ($PSCmdlet.ParameterSetName -ne 'LdapFilter' -and $core.LinesSent -eq 0) {
+                Write-Verbose 'PhotoSync: the pipeline brought no users; nothing to check.'
+                return
+            }
+            if (-not $core.Finished) { Complete-PhotoSyncCore -Core $core }
+        }
+        finally {
+            Stop-PhotoSyncCore -Core $core
+        }
     }
 }

@@ -1,0 +1,342 @@
+//! The optional `sync --state FILE`: what sync last wrote (or saw) per user and target, so a
+//! re-run can skip a user whose source is unchanged and whose last write there was verified,
+//! without calling the target at all.
+//!
+//! The file is append-only JSON Lines: a crash loses at most the line being written, and a
+//! torn last line is skipped on load (and a newline is added before the next entry, so the
+//! next entry is not glued to it). Bad lines are skipped with a warning, never fatal. When the
+//! file grows past twice its live size it is rewritten atomically (write, fsync, rename).
+//! Memory holds ~60 bytes per (user, target), see `entry`.
+
+mod entry;
+mod recheck;
+mod target;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+use crate::schema::UserRecord;
+
+pub use entry::{Entry, LastWrite};
+use entry::{Key, Live, key_of, parse_line, source_digest};
+pub use recheck::{DEFAULT_RECHECK_AFTER, parse_duration};
+pub use target::{canonical_dir, target_key};
+
+/// Below this size a file is never compacted: rewriting it would save nothing worth a rename.
+const COMPACT_MIN_BYTES: u64 = 4096;
+
+pub struct SyncState {
+    path: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    live: HashMap<Key, Live>,
+    /// Sum of the live lines' lengths.
+    live_bytes: u64,
+    /// Current file length (where the next line starts).
+    file_len: u64,
+    /// `None` when opened read-only (`--dry-run`, `status`): nothing is ever written.
+    file: Option<File>,
+    /// The file ends without a newline (a torn line): write one before the next entry.
+    needs_newline: bool,
+    /// Lines skipped on load (torn, corrupt, or from another version).
+    skipped_lines: u64,
+}
+
+/// What a load found, for logs, tests and the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadStats {
+    pub entries: u64,
+    pub skipped_lines: u64,
+    pub file_bytes: u64,
+    pub live_bytes: u64,
+}
+
+/// The stable key of a user in the state file: the first of objectGUID, UPN, sAMAccountName,
+/// mail, employeeId, lower-cased.
+pub fn user_key(record: &UserRecord) -> Option<String> {
+    [
+        record.object_guid.as_deref().map(|g| format!("guid:{g}")),
+        record
+            .user_principal_name
+            .as_deref()
+            .map(|u| format!("upn:{u}")),
+        record
+            .sam_account_name
+            .as_deref()
+            .map(|s| format!("sam:{s}")),
+        record.mail.as_deref().map(|m| format!("mail:{m}")),
+        record.employee_id.as_deref().map(|e| format!("emp:{e}")),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .map(|k| k.trim().to_lowercase())
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl SyncState {
+    /// Open for a run that writes: load what is there, compact if due, append from now on.
+    /// The file is created when missing.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut inner = load(path)?;
+        if inner.file_len > COMPACT_MIN_BYTES && inner.file_len > 2 * inner.live_bytes {
+            compact(path, &mut inner)?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| state_error(path, e))?;
+        inner.file = Some(file);
+        Ok(SyncState {
+            path: path.to_path_buf(),
+            inner: Mutex::new(inner),
+        })
+    }
+
+    /// Open without ever writing (dry runs, `status`): a missing file is an empty state and
+    /// is not created.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        Ok(SyncState {
+            path: path.to_path_buf(),
+            inner: Mutex::new(load(path)?),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn stats(&self) -> LoadStats {
+        let inner = self.lock();
+        LoadStats {
+            entries: inner.live.len() as u64,
+            skipped_lines: inner.skipped_lines,
+            file_bytes: inner.file_len,
+            live_bytes: inner.live_bytes,
+        }
+    }
+
+    /// When `user` was last written to (or seen in place in) `target`, and whether verified.
+    pub fn last_write(&self, user: &str, target: &str) -> Option<LastWrite> {
+        self.lock()
+            .live
+            .get(&key_of(user, target))
+            .map(Live::last_write)
+    }
+
+    /// Whether `target` was verified to hold this source picture for `user` less than
+    /// `max_age` ago: then a re-run may skip the user without calling the target.
+    pub fn verified_unchanged(
+        &self,
+        user: &str,
+        target: &str,
+        source_sha256: &str,
+        max_age: Duration,
+    ) -> bool {
+        let now = now_secs();
+        self.lock()
+            .live
+            .get(&key_of(user, target))
+            .is_some_and(|live| {
+                live.verified
+                    && live.source == source_digest(source_sha256)
+                    && now.saturating_sub(live.at) < max_age.as_secs()
+            })
+    }
+
+    /// Append an entry (and remember it). A read-only state ignores this.
+    pub fn record(&self, entry: &Entry) -> Result<()> {
+        let mut line = serde_json::to_vec(entry)
+            .map_err(|e| Error::config(format!("cannot encode state entry: {e}")))?;
+        line.push(b'\n');
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let Some(file) = inner.file.as_mut() else {
+            return Ok(());
+        };
+        if inner.needs_newline {
+            file.write_all(b"\n")
+                .map_err(|e| state_error(&self.path, e))?;
+            inner.file_len += 1;
+            inner.needs_newline = false;
+        }
+        file.write_all(&line)
+            .map_err(|e| state_error(&self.path, e))?;
+        let live = Live {
+            source: source_digest(&entry.source_sha256),
+            at: entry.at.unwrap_or(0),
+            verified: entry.verified,
+            offset: inner.file_len,
+            len: line.len() as u64,
+        };
+        inner.file_len += live.len;
+        remember(inner, key_of(&entry.user, &entry.target), live);
+        Ok(())
+    }
+}
+
+fn remember(inner: &mut Inner, key: Key, live: Live) {
+    inner.live_bytes += live.len;
+    if let Some(old) = inner.live.insert(key, live) {
+        inner.live_bytes -= old.len;
+    }
+}
+
+/// Read every valid line; a missing file is an empty state.
+fn load(path: &Path) -> Result<Inner> {
+    let mut inner = Inner {
+        live: HashMap::new(),
+        live_bytes: 0,
+        file_len: 0,
+        file: None,
+        needs_newline: false,
+        skipped_lines: 0,
+    };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(inner),
+        Err(e) => return Err(state_error(path, e)),
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut line = Vec::with_capacity(512);
+    let mut line_number = 0u64;
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| state_error(path, e))?;
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+        let offset = inner.file_len;
+        inner.file_len += read as u64;
+        let complete = line.last() == Some(&b'\n');
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(text).filter(|_| complete) {
+            Some(entry) => {
+                let live = Live {
+                    source: source_digest(&entry.source_sha256),
+                    at: entry.at.unwrap_or(0),
+                    verified: entry.verified,
+                    offset,
+                    len: read as u64,
+                };
+                remember(&mut inner, key_of(&entry.user, &entry.target), live);
+            }
+            None => {
+                inner.skipped_lines += 1;
+                // A torn last line is what a killed run leaves behind: expected, not alarming.
+                if complete {
+                    tracing::warn!(
+                        path = %path.display(),
+                        line = line_number,
+                        "skipped a state line that is not a valid entry (its user is checked again)"
+                    );
+                }
+            }
+        }
+        if !complete {
+            inner.needs_newline = true;
+        }
+    }
+    Ok(inner)
+}
+
+/// Rewrite the file with only its live lines, atomically: a temporary file in the same
+/// directory, fsync, rename over the old one, fsync the directory.
+fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
+    let err = |e| state_error(path, e);
+    let tmp = path.with_extension(format!("compact-{}", std::process::id()));
+    let result = (|| -> std::io::Result<HashMap<Key, Live>> {
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        let mut fresh = HashMap::with_capacity(inner.live.len());
+        let mut line = Vec::with_capacity(512);
+        let (mut read_at, mut write_at) = (0u64, 0u64);
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line)? as u64;
+            if read == 0 {
+                break;
+            }
+            let offset = read_at;
+            read_at += read;
+            let Some(entry) = parse_line(line.strip_suffix(b"\n").unwrap_or(&line)) else {
+                continue;
+            };
+            let key = key_of(&entry.user, &entry.target);
+            if let Some(live) = inner.live.get(&key).filter(|l| l.offset == offset) {
+                out.write_all(&line)?;
+                fresh.insert(
+                    key,
+                    Live {
+                        offset: write_at,
+                        ..*live
+                    },
+                );
+                write_at += read;
+            }
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Makes the rename itself durable; not possible on every platform.
+            if let Ok(dir) = File::open(dir) {
+                dir.sync_all().ok();
+            }
+        }
+        Ok(fresh)
+    })();
+    match result {
+        Ok(fresh) => {
+            let before = inner.file_len;
+            inner.live = fresh;
+            inner.file_len = inner.live.values().map(|l| l.len).sum();
+            inner.live_bytes = inner.file_len;
+            inner.needs_newline = false;
+            tracing::info!(
+                path = %path.display(),
+                before,
+                after = inner.file_len,
+                "compacted the state file"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            std::fs::remove_file(&tmp).ok();
+            Err(err(e))
+        }
+    }
+}
+
+fn state_error(path: &Path, e: std::io::Error) -> Error {
+    Error::config(format!("cannot use state file {}: {e}", path.display()))
+        .with_hint("check the path given to --state and its permissions")
+}
+
+#[cfg(test)]
+mod tests;

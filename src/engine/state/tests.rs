@@ -1,0 +1,159 @@
+use super::*;
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+fn entry(user: &str, target: &str, source: &str, verified: bool) -> Entry {
+    Entry {
+        user: user.into(),
+        target: target.into(),
+        source_sha256: source.into(),
+        source_signature: "sig".into(),
+        written_signature: "sig".into(),
+        at: Some(now_secs()),
+        verified,
+    }
+}
+
+fn line(e: &Entry) -> String {
+    format!("{}\n", serde_json::to_string(e).expect("json"))
+}
+
+#[test]
+fn a_verified_entry_skips_only_the_same_source_in_the_same_target_while_fresh() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let state = SyncState::open(&path).expect("open");
+    state
+        .record(&entry("upn:a", "folder|/x", "s1", true))
+        .expect("record");
+    state
+        .record(&entry("upn:b", "folder|/x", "s1", false))
+        .expect("record");
+    assert!(state.verified_unchanged("upn:a", "folder|/x", "s1", DAY));
+    assert!(
+        !state.verified_unchanged("upn:a", "folder|/y", "s1", DAY),
+        "other target"
+    );
+    assert!(
+        !state.verified_unchanged("upn:a", "folder|/x", "s2", DAY),
+        "other source"
+    );
+    assert!(
+        !state.verified_unchanged("upn:a", "folder|/x", "s1", Duration::ZERO),
+        "too old"
+    );
+    assert!(
+        !state.verified_unchanged("upn:b", "folder|/x", "s1", DAY),
+        "pending"
+    );
+    assert_eq!(
+        state.last_write("upn:b", "folder|/x").map(|w| w.verified),
+        Some(false)
+    );
+    drop(state);
+    // The same answers after a reload.
+    let state = SyncState::open_read_only(&path).expect("reopen");
+    assert!(state.verified_unchanged("upn:a", "folder|/x", "s1", DAY));
+    assert!(!state.verified_unchanged("upn:b", "folder|/x", "s1", DAY));
+    // The latest line wins.
+    let state = SyncState::open(&path).expect("reopen");
+    state
+        .record(&entry("upn:b", "folder|/x", "s1", true))
+        .expect("record");
+    assert!(state.verified_unchanged("upn:b", "folder|/x", "s1", DAY));
+}
+
+// Regression: a run killed mid-line left `{"user":…` without a newline; the next run's first
+// entry was glued onto it and lost too.
+#[test]
+fn a_torn_last_line_is_skipped_and_the_next_entry_starts_on_its_own_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let good = line(&entry("upn:a", "t", "s1", true));
+    let torn = &line(&entry("upn:b", "t", "s1", true))[..30];
+    std::fs::write(&path, format!("{good}{torn}")).expect("write");
+    let state = SyncState::open(&path).expect("open");
+    assert_eq!(state.stats().skipped_lines, 1);
+    assert!(state.verified_unchanged("upn:a", "t", "s1", DAY));
+    assert!(!state.verified_unchanged("upn:b", "t", "s1", DAY));
+    state
+        .record(&entry("upn:c", "t", "s1", true))
+        .expect("record");
+    drop(state);
+    let state = SyncState::open_read_only(&path).expect("reopen");
+    assert!(state.verified_unchanged("upn:c", "t", "s1", DAY));
+    assert_eq!(state.stats().entries, 2);
+}
+
+#[test]
+fn corrupt_lines_are_skipped_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let mut text = String::from("not json\n\u{0}\u{1}garbage\n{\"user\":1}\n\n");
+    text.push_str(&line(&entry("upn:a", "t", "s1", true)));
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe invalid utf-8\n");
+    std::fs::write(&path, bytes).expect("write");
+    let state = SyncState::open(&path).expect("bad lines do not stop the run");
+    assert_eq!(state.stats().skipped_lines, 4);
+    assert!(state.verified_unchanged("upn:a", "t", "s1", DAY));
+}
+
+#[test]
+fn read_only_never_creates_or_writes_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let state = SyncState::open_read_only(&path).expect("open");
+    state
+        .record(&entry("upn:a", "t", "s1", true))
+        .expect("ignored");
+    assert!(!path.exists());
+}
+
+#[test]
+fn a_file_over_twice_its_live_size_is_compacted_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let state = SyncState::open(&path).expect("open");
+    for round in 0..40 {
+        for user in ["upn:a", "upn:b"] {
+            let verified = round % 2 == 1;
+            state
+                .record(&entry(user, "t", "s1", verified))
+                .expect("record");
+        }
+    }
+    state
+        .record(&entry("upn:c", "t", "s2", false))
+        .expect("record");
+    let before = state.stats();
+    assert!(before.file_bytes > 2 * before.live_bytes);
+    drop(state);
+    let state = SyncState::open(&path).expect("reopen compacts");
+    let after = state.stats();
+    assert_eq!(after.entries, 3);
+    assert_eq!(after.file_bytes, after.live_bytes);
+    assert_eq!(
+        std::fs::metadata(&path).expect("metadata").len(),
+        after.file_bytes
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .lines()
+            .count(),
+        3
+    );
+    // The latest state of each survived, and appends after compaction land correctly.
+    assert!(state.verified_unchanged("upn:a", "t", "s1", DAY));
+    assert!(!state.verified_unchanged("upn:c", "t", "s2", DAY));
+    state
+        .record(&entry("upn:c", "t", "s2", true))
+        .expect("record");
+    drop(state);
+    let state = SyncState::open_read_only(&path).expect("reopen");
+    assert!(state.verified_unchanged("upn:c", "t", "s2", DAY));
+    assert_eq!(state.stats().skipped_lines, 0);
+    let leftovers = std::fs::read_dir(dir.path()).expect("ls").count();
+    assert_eq!(leftovers, 1, "no temporary file left behind");
+}

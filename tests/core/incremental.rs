@@ -1,0 +1,444 @@
+//! Incremental sync with `--state`: state keys name the target (not its kind), a verified and
+//! unchanged user is skipped without any call to the target, pending writes are checked
+//! again, `--recheck`/`--recheck-after`, a dry run leaves no state file, and `--shard K/N`.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use photosync::engine::state::SyncState;
+use photosync::engine::{Shard, SyncOptions, SyncSource};
+use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
+use photosync::store::memory::MemoryStore;
+use photosync::store::{PhotoStore, StoreUser};
+
+use crate::support::{jpeg, jsonl, png, result_of, results, sync, upn};
+
+fn with_photo(name: &str, person: u64) -> UserRecord {
+    UserRecord {
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(person, 200))),
+        ..upn(name)
+    }
+}
+
+/// A memory target that counts every call, and can hide writes from reads for a while
+/// (the cloud's eventual consistency).
+struct Counting {
+    inner: Arc<MemoryStore>,
+    calls: Arc<AtomicU64>,
+    /// Reads show the photo as it was before the last write until this is cleared.
+    stale_reads: Arc<std::sync::Mutex<Option<std::collections::HashMap<String, Option<Vec<u8>>>>>>,
+}
+
+impl Counting {
+    fn new(inner: Arc<MemoryStore>) -> Self {
+        Counting {
+            inner,
+            calls: Arc::new(AtomicU64::new(0)),
+            stale_reads: Arc::new(std::sync::Mutex::new(None)),
+        }
+    }
+
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn handle(&self) -> Counting {
+        Counting {
+            inner: self.inner.clone(),
+            calls: self.calls.clone(),
+            stale_reads: self.stale_reads.clone(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl PhotoStore for Counting {
+    fn name(&self) -> &str {
+        "graph"
+    }
+    fn capabilities(&self) -> photosync::store::Capabilities {
+        self.inner.capabilities()
+    }
+    async fn resolve(&self, user: &UserRecord) -> photosync::error::Result<Option<StoreUser>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.resolve(user).await
+    }
+    async fn read_photo(
+        &self,
+        user: &StoreUser,
+    ) -> photosync::error::Result<photosync::store::PhotoRead> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let stale = self
+            .stale_reads
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .and_then(|m| m.get(&user.key).cloned());
+        match stale {
+            Some(old) => {
+                let photo = match old {
+                    Some(bytes) => Some(
+                        photosync::store::StoredPhoto::fingerprint(bytes)
+                            .await
+                            .expect("decodes"),
+                    ),
+                    None => None,
+                };
+                Ok(photosync::store::PhotoRead {
+                    photo,
+                    ..Default::default()
+                })
+            }
+            None => self.inner.read_photo(user).await,
+        }
+    }
+    async fn write_photo(
+        &self,
+        user: &StoreUser,
+        photo: &photosync::photo::SourcePhoto,
+    ) -> photosync::error::Result<()> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(stale) = self.stale_reads.lock().expect("lock").as_mut() {
+            stale
+                .entry(user.key.clone())
+                .or_insert_with(|| self.inner.photo_of(&user.key));
+        }
+        self.inner.write_photo(user, photo).await
+    }
+}
+
+fn store_with(users: &[&str]) -> Arc<MemoryStore> {
+    let store = MemoryStore::new();
+    for name in users {
+        store.add_user(&format!("{name}@contoso.com"), None);
+    }
+    Arc::new(store)
+}
+
+fn with_state(path: &std::path::Path) -> SyncOptions {
+    SyncOptions {
+        state: Some(SyncState::open(path).expect("state")),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let store = store_with(&["ann", "bob"]);
+    let counting = Counting::new(store.clone());
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let users = || jsonl(&[with_photo("ann", 1), with_photo("bob", 2)]);
+    sync(users(), &SyncSource::Input, &targets, &with_state(&path)).await;
+    assert_eq!(store.writes(), 2);
+    let calls = counting.calls();
+
+    let (records, summary) = sync(users(), &SyncSource::Input, &targets, &with_state(&path)).await;
+    assert_eq!(counting.calls(), calls, "no call to the target at all");
+    for name in ["ann", "bob"] {
+        let r = result_of(&records, &format!("{name}@contoso.com"), "graph");
+        assert_eq!(
+            (r.action, r.reason.as_str()),
+            (Action::Skipped, "unchanged-since-verified")
+        );
+    }
+    assert_eq!(summary.counts.get("skipped"), Some(&2));
+
+    // A changed source is synced; --recheck and an expired entry read the target again.
+    let (records, _) = sync(
+        jsonl(&[with_photo("ann", 3)]),
+        &SyncSource::Input,
+        &targets,
+        &with_state(&path),
+    )
+    .await;
+    assert_eq!(
+        result_of(&records, "ann@contoso.com", "graph").action,
+        Action::Updated
+    );
+    for opts in [
+        SyncOptions {
+            recheck: true,
+            ..with_state(&path)
+        },
+        SyncOptions {
+            recheck_after: Duration::ZERO,
+            ..with_state(&path)
+        },
+    ] {
+        let before = counting.calls();
+        let (records, _) = sync(
+            jsonl(&[with_photo("bob", 2)]),
+            &SyncSource::Input,
+            &targets,
+            &opts,
+        )
+        .await;
+        assert!(counting.calls() > before, "the target was read");
+        let bob = result_of(&records, "bob@contoso.com", "graph");
+        assert_eq!(
+            (bob.action, bob.reason.as_str()),
+            (Action::Skipped, "already-in-sync")
+        );
+    }
+    assert_eq!(store.writes(), 3);
+}
+
+#[tokio::test]
+async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let store = store_with(&["ann"]);
+    let counting = Counting::new(store.clone());
+    *counting.stale_reads.lock().expect("lock") = Some(Default::default());
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let (records, _) = sync(
+        jsonl(&[with_photo("ann", 1)]),
+        &SyncSource::Input,
+        &targets,
+        &with_state(&path),
+    )
+    .await;
+    assert_eq!(
+        result_of(&records, "ann@contoso.com", "graph").action,
+        Action::Failed
+    );
+    let state = SyncState::open_read_only(&path).expect("state");
+    let user = "upn:ann@contoso.com";
+    let last = state
+        .last_write(user, "graph")
+        .expect("the write is in the state");
+    assert!(!last.verified, "written but not seen: pending");
+    assert!(
+        last.written_at
+            .elapsed()
+            .is_ok_and(|age| age < Duration::from_secs(60))
+    );
+
+    // The write becomes visible: the next run reads (does not trust the pending entry),
+    // finds the picture, writes nothing and records it verified.
+    *counting.stale_reads.lock().expect("lock") = None;
+    let calls = counting.calls();
+    let (records, _) = sync(
+        jsonl(&[with_photo("ann", 1)]),
+        &SyncSource::Input,
+        &targets,
+        &with_state(&path),
+    )
+    .await;
+    assert!(counting.calls() > calls);
+    let ann = result_of(&records, "ann@contoso.com", "graph");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Skipped, "already-in-sync")
+    );
+    assert_eq!(store.writes(), 1);
+    let state = SyncState::open_read_only(&path).expect("state");
+    assert_eq!(
+        state.last_write(user, "graph").map(|w| w.verified),
+        Some(true)
+    );
+}
+
+fn photosync(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG")
+        .spawn()
+        .expect("run photosync");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.as_bytes()).expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("photosync output")
+}
+
+fn actions(out: &Output) -> Vec<(String, String)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "result")
+        .map(|v| {
+            (
+                v["action"].as_str().unwrap_or_default().to_string(),
+                v["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+// Regression: state entries were keyed by the target's kind (`folder`), so a second run with
+// another folder target and the same --state skipped everyone and never created the folder.
+#[test]
+fn another_folder_target_with_the_same_state_is_written_in_full() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = dir.path().join("ann.png");
+    std::fs::write(&photo, png(1, 200)).expect("write");
+    let stdin = format!(
+        "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n",
+        photo.display()
+    );
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_string_lossy().into_owned();
+    let run = |folder: &str| {
+        let target = format!(
+            "folder:{}:{{samAccountName}}.jpg",
+            dir.path().join(folder).display()
+        );
+        photosync(
+            &[
+                "sync",
+                "--source",
+                "input",
+                "--targets",
+                &target,
+                "--state",
+                &state_arg,
+            ],
+            &stdin,
+        )
+    };
+    assert_eq!(
+        actions(&run("a")),
+        [("updated".into(), "missing-in-target".into())]
+    );
+    assert!(dir.path().join("a/ann.jpg").exists());
+    let second = run("b");
+    assert_eq!(
+        actions(&second),
+        [("updated".into(), "missing-in-target".into())],
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(
+        dir.path().join("b/ann.jpg").exists(),
+        "the second folder was created and written"
+    );
+    // And the first folder is now skipped from the state alone.
+    assert_eq!(
+        actions(&run("a")),
+        [("skipped".into(), "unchanged-since-verified".into())]
+    );
+}
+
+#[test]
+fn a_dry_run_creates_no_state_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = dir.path().join("ann.png");
+    std::fs::write(&photo, png(1, 200)).expect("write");
+    let stdin = format!(
+        "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n",
+        photo.display()
+    );
+    let state = dir.path().join("state.jsonl");
+    let target = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("out").display()
+    );
+    let out = photosync(
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            &target,
+            "--dry-run",
+            "--state",
+            &state.to_string_lossy(),
+        ],
+        &stdin,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        actions(&out),
+        [("would-update".into(), "missing-in-target".into())]
+    );
+    assert!(!state.exists(), "--dry-run must not create the state file");
+}
+
+#[test]
+fn bad_shard_and_recheck_values_are_usage_errors() {
+    for args in [
+        ["--shard", "0/3"],
+        ["--shard", "4/3"],
+        ["--recheck-after", "soon"],
+    ] {
+        let mut all = vec!["sync", "--source", "input", "--targets", "folder:/tmp/x"];
+        all.extend(args);
+        let out = photosync(&all, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("hint"),
+            "{args:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn shards_together_process_every_user_exactly_once() {
+    let users: Vec<UserRecord> = (0..60)
+        .map(|i| {
+            let mut u = with_photo(&format!("user{i}"), i);
+            if i % 2 == 0 {
+                u.object_guid = Some(format!("{i:08x}-0000-4000-8000-{:012x}", i * 31));
+            }
+            u
+        })
+        .collect();
+    let names: Vec<String> = (0..60).map(|i| format!("user{i}")).collect();
+    let store = store_with(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Counting::new(store.clone()))];
+    let mut seen = std::collections::BTreeMap::<String, u32>::new();
+    let mut input_errors = 0;
+    for k in 1..=3 {
+        let opts = SyncOptions {
+            shard: Some(Shard { index: k, count: 3 }),
+            ..Default::default()
+        };
+        let mut text: String = String::new();
+        for u in &users {
+            let mut v = serde_json::to_value(u).expect("json");
+            v["thumbnailPhoto"] = serde_json::to_value(&u.thumbnail_photo).expect("photo");
+            text.push_str(&format!("{v}\n"));
+        }
+        text.push_str("{not json\n");
+        let input = crate::support::raw_jsonl(&text);
+        let (records, _) = sync(input, &SyncSource::Input, &targets, &opts).await;
+        let mine = results(&records);
+        assert!(
+            !mine.is_empty() && mine.len() < 60,
+            "shard {k} has a share: {}",
+            mine.len()
+        );
+        for r in mine {
+            *seen
+                .entry(r.user.user_principal_name.clone().expect("upn"))
+                .or_default() += 1;
+        }
+        input_errors += records
+            .iter()
+            .filter(|r| matches!(r, OutputRecord::Error(_)))
+            .count();
+    }
+    assert_eq!(seen.len(), 60, "every user in some shard");
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "no user in two shards: {seen:?}"
+    );
+    assert_eq!(
+        input_errors, 1,
+        "an input error is reported by one shard only"
+    );
+    assert_eq!(store.writes(), 60);
+}

@@ -1,0 +1,265 @@
+//! Property tests (proptest) for the parsers that see untrusted input: the CSV and JSON Lines
+//! readers, LDAP and OData escaping, `Retry-After`, and the state file loader. Each property
+//! would fail on a panic, a lost line number, an injection, or a lost valid entry.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use photosync::engine::state::{Entry, SyncState};
+use photosync::input::{self, InputEvent};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 200,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Lines that look like input: some valid records, some broken JSON, some arbitrary text.
+fn input_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z]{1,8}".prop_map(|u| format!("{{\"userPrincipalName\":\"{u}@contoso.com\"}}")),
+        "[a-z]{1,8}".prop_map(|s| format!("{{\"SamAccountName\":\"{s}\",\"mail\":null}}")),
+        "\\PC{0,40}",
+        Just("{\"userPrincipalName\":".to_string()),
+        Just("[1,2,3]".to_string()),
+        Just(String::new()),
+    ]
+}
+
+fn line_count(bytes: &[u8]) -> u64 {
+    bytes.split(|&b| b == b'\n').count() as u64
+}
+
+/// CSV rows end at `\n`, `\r\n` or a lone `\r`.
+fn csv_row_count(bytes: &[u8]) -> u64 {
+    let lone_cr = bytes
+        .windows(2)
+        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+        .count()
+        + usize::from(bytes.last() == Some(&b'\r'));
+    line_count(bytes) + lone_cr as u64
+}
+
+/// A first line that opens a JSON document switches the reader to whole-document mode, where
+/// `line` numbers items, not lines (see `input::jsonl`).
+fn opens_document(bytes: &[u8]) -> bool {
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let first = first.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first);
+    first
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'[' || b == b'{')
+}
+
+/// Every event carries a line number inside the input.
+fn check_lines(events: &[InputEvent], lines: u64) -> Result<(), TestCaseError> {
+    for event in events {
+        let line = match event {
+            InputEvent::User(user) => Some(user.line),
+            InputEvent::Error(error) => error.line,
+        };
+        let line = line.ok_or_else(|| TestCaseError::fail(format!("no line: {event:?}")))?;
+        prop_assert!(
+            line >= 1 && line <= lines,
+            "line {line} of {lines}: {event:?}"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn json_lines_reader_survives_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let events: Vec<InputEvent> = input::from_json_lines(Cursor::new(bytes.clone())).collect();
+        let bound = if opens_document(&bytes) { u64::MAX } else { line_count(&bytes) };
+        check_lines(&events, bound)?;
+    }
+
+    #[test]
+    fn json_lines_reader_gives_each_line_a_record_or_an_error(rest in proptest::collection::vec(input_line(), 0..30)) {
+        // Line 1 is a record, so the reader stays in line mode.
+        let mut lines = vec!["{\"userPrincipalName\":\"first@contoso.com\"}".to_string()];
+        lines.extend(rest);
+        let text = lines.join("\n");
+        let events: Vec<InputEvent> = input::from_json_lines(Cursor::new(text.clone().into_bytes())).collect();
+        check_lines(&events, line_count(text.as_bytes()))?;
+        // A line is reported at most once (a user, or one error).
+        let mut seen = std::collections::BTreeSet::new();
+        for event in &events {
+            let line = match event {
+                InputEvent::User(user) => user.line,
+                InputEvent::Error(error) => error.line.unwrap_or(0),
+            };
+            prop_assert!(seen.insert(line), "line {line} reported twice");
+        }
+        // Every valid, distinct user line becomes a user.
+        let valid: std::collections::BTreeSet<&String> = lines
+            .iter()
+            .filter(|l| l.starts_with("{\"userPrincipalName\":\"") && l.ends_with("\"}"))
+            .collect();
+        let users = events.iter().filter(|e| matches!(e, InputEvent::User(_))).count();
+        prop_assert!(users >= valid.len(), "{users} users for {} valid lines", valid.len());
+    }
+
+    #[test]
+    fn csv_reader_survives_any_bytes(body in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let mut bytes = b"UserPrincipalName,ObjectGUID,PhotoPath\n".to_vec();
+        bytes.extend_from_slice(&body);
+        if let Ok(stream) = input::from_csv(Cursor::new(bytes.clone()), None) {
+            let events: Vec<InputEvent> = stream.collect();
+            check_lines(&events, csv_row_count(&bytes).max(1))?;
+        }
+    }
+
+    #[test]
+    fn csv_with_any_header_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        if let Ok(stream) = input::from_csv(Cursor::new(bytes.clone()), None) {
+            let events: Vec<InputEvent> = stream.collect();
+            check_lines(&events, csv_row_count(&bytes).max(1))?;
+        }
+    }
+
+    #[test]
+    fn ldap_escaping_round_trips_and_cannot_inject(value in "\\PC{0,40}|[*()\\\\\\x00a-z=&|!]{0,40}") {
+        let escaped = photosync::store::ad::filter::escape_value(&value);
+        for special in ['*', '(', ')', '\0'] {
+            prop_assert!(!escaped.contains(special), "{escaped:?} keeps {special:?}");
+        }
+        prop_assert_eq!(ldap_unescape(&escaped), value.clone());
+        let filter = photosync::store::ad::filter::equals("userPrincipalName", &value);
+        prop_assert!(ldap3::parse_filter(&filter).is_ok(), "{filter:?} does not parse");
+    }
+
+    #[test]
+    fn ldap_byte_escaping_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..32)) {
+        let escaped = photosync::store::ad::filter::escape_bytes(&bytes);
+        prop_assert_eq!(escaped.len(), bytes.len() * 3);
+        let back: Vec<u8> = escaped.as_bytes().chunks(3)
+            .map(|c| u8::from_str_radix(std::str::from_utf8(&c[1..]).unwrap_or("zz"), 16).unwrap_or(0))
+            .collect();
+        prop_assert_eq!(back, bytes);
+    }
+
+    #[test]
+    fn odata_literals_round_trip_and_stay_one_literal(value in "\\PC{0,40}|['a-z ]{0,40}") {
+        let literal = photosync::store::graph::resolve::odata_literal(&value);
+        prop_assert!(literal.len() >= 2 && literal.starts_with('\'') && literal.ends_with('\''));
+        let inner = &literal[1..literal.len() - 1];
+        // Inside, quotes only come in pairs: the literal cannot be closed early.
+        prop_assert!(!inner.replace("''", "").contains('\''), "{literal:?}");
+        prop_assert_eq!(inner.replace("''", "'"), value);
+    }
+
+    #[test]
+    fn retry_after_never_panics_and_stays_bounded(value in "\\PC{0,30}") {
+        if let Some(delay) = photosync::http::retry::parse_retry_after(&value) {
+            prop_assert!(delay <= Duration::from_secs(86_400), "{value:?} -> {delay:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_every_delta_seconds(secs in 0u64..100_000) {
+        let delay = photosync::http::retry::parse_retry_after(&secs.to_string());
+        prop_assert_eq!(delay, Some(Duration::from_secs(secs.min(86_400))));
+    }
+
+    #[test]
+    fn state_loader_survives_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.jsonl");
+        std::fs::write(&path, &bytes).expect("write");
+        prop_assert!(SyncState::open_read_only(&path).is_ok());
+    }
+
+    #[test]
+    fn state_loader_keeps_every_intact_entry_after_any_truncation_or_corruption(
+        users in proptest::collection::vec(0u32..50, 1..40),
+        cut in any::<proptest::sample::Index>(),
+        flips in proptest::collection::vec(any::<proptest::sample::Index>(), 0..4),
+    ) {
+        let entries: Vec<Entry> = users.iter().enumerate().map(|(i, u)| Entry {
+            user: format!("upn:user{u}@contoso.com"),
+            target: "graph|t|https://graph.microsoft.com".into(),
+            source_sha256: format!("{:064x}", i),
+            source_signature: String::new(),
+            written_signature: String::new(),
+            at: Some(1_700_000_000 + i as u64),
+            verified: i % 3 != 0,
+        }).collect();
+        let mut bytes = Vec::new();
+        let mut spans = Vec::new();
+        for e in &entries {
+            let start = bytes.len();
+            bytes.extend_from_slice(serde_json::to_string(e).expect("json").as_bytes());
+            bytes.push(b'\n');
+            spans.push(start..bytes.len());
+        }
+        let cut = cut.index(bytes.len() + 1);
+        bytes.truncate(cut);
+        // 0xFF is never valid UTF-8, so a damaged line can only become invalid (a line that
+        // turned into another valid entry would need an oracle as complex as the loader).
+        let mut damaged = Vec::new();
+        for at in &flips {
+            if bytes.is_empty() { break; }
+            let at = at.index(bytes.len());
+            bytes[at] = 0xff;
+            damaged.push(at);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.jsonl");
+        std::fs::write(&path, &bytes).expect("write");
+        let state = SyncState::open_read_only(&path).expect("any content loads");
+        // The latest intact line of each user must be what the state says.
+        let mut latest = std::collections::BTreeMap::new();
+        for (e, span) in entries.iter().zip(&spans) {
+            // The previous line's newline belongs to this line's integrity too.
+            let reach = span.start.saturating_sub(1)..span.end;
+            let intact = span.end <= cut && !damaged.iter().any(|d| reach.contains(d));
+            if intact {
+                latest.insert(e.user.clone(), Some(e.verified));
+            } else {
+                latest.entry(e.user.clone()).or_insert(None);
+            }
+        }
+        for (user, verified) in latest {
+            let last = state.last_write(&user, "graph|t|https://graph.microsoft.com");
+            match verified {
+                Some(verified) => prop_assert_eq!(last.map(|w| w.verified), Some(verified), "{}", user),
+                None => prop_assert!(last.is_none(), "{} has no intact line", user),
+            }
+        }
+        // And a writer can append after any damage, and the next load sees it.
+        drop(state);
+        let state = SyncState::open(&path).expect("opens for writing");
+        let fresh = Entry { user: "upn:new".into(), ..entries[0].clone() };
+        state.record(&fresh).expect("append");
+        drop(state);
+        let state = SyncState::open_read_only(&path).expect("reload");
+        prop_assert!(state.last_write("upn:new", &fresh.target).is_some());
+    }
+}
+
+/// Undo RFC 4515 escaping: `\xx` hex pairs back to bytes.
+fn ldap_unescape(escaped: &str) -> String {
+    let bytes = escaped.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 3 <= bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,114 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+# The cmdlets against Microsoft Graph, played by the bundled emulator (example tenant, TEST-ONLY
+# app credentials from tests/emulator/seed/example.json): the documented first example, per-user
+# permission failures, two targets, and no secret in any output stream.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    $script:Emulator = Start-TestEmulator
+    $script:Photo = [System.IO.File]::ReadAllBytes($script:AnnPhoto)
+}
+
+AfterAll {
+    Disconnect-PhotoSync
+    Stop-TestEmulator $script:Emulator
+    Remove-Module PhotoSync -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Get-ADUser | Get-PhotoSyncStatus without -Store' {
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'checks Graph, with the piped photo as the reference, where no LDAP server is configured' {
+        # Defect 2: the default stores 'ad,graph' made this first documented example exit with a config error.
+        Connect-TestEmulator $script:Emulator
+        $users = @(
+            New-AdUserLike -Sam 'alice' -Photo $script:Photo
+            New-AdUserLike -Sam 'bruno' -Photo $script:Photo
+        )
+        $users[0].UserPrincipalName = 'alice@contoso.test'
+        $users[1].UserPrincipalName = 'bruno@contoso.test'
+        $status = @($users | Get-PhotoSyncStatus)
+        $status.Count | Should -Be 2
+        $status | ForEach-Object { $_.Reference | Should -Be 'input'; $_.AdState | Should -BeNullOrEmpty }
+        ($status | Where-Object UserPrincipalName -eq 'alice@contoso.test').GraphState | Should -Be 'present'
+        ($status | Where-Object UserPrincipalName -eq 'bruno@contoso.test').Verdict | Should -Be 'missing-in-cloud'
+    }
+
+    It 'keeps the cloud connection when LDAP settings are added by a second Connect-PhotoSync' {
+        Connect-TestEmulator $script:Emulator
+        Connect-PhotoSync -LdapBaseDN 'DC=contoso,DC=test'
+        $status = @([pscustomobject]@{ UserPrincipalName = 'alice@contoso.test' } | Get-PhotoSyncStatus -Store graph)
+        $status.Count | Should -Be 1
+        $status[0].GraphState | Should -Be 'present'
+    }
+}
+
+Describe 'Per-user failures from Graph' {
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'returns every result when each user fails with permission-denied (exit code 3)' {
+        # Defect 4: exit code 3 became one terminating error and the results were lost.
+        Connect-TestEmulator $script:Emulator -ClientId 'aaaaaaaa-0000-4000-8000-000000000003' -Secret 'test-only-readonly-secret'
+        $rows = @(
+            [pscustomobject]@{ UserPrincipalName = 'alice@contoso.test'; PhotoPath = $script:AnnPhoto }
+            [pscustomobject]@{ UserPrincipalName = 'bruno@contoso.test'; PhotoPath = $script:BobPhoto }
+        )
+        $errors = $null
+        $results = $rows | Sync-UserPhoto -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue
+        @($results).Count | Should -Be 2
+        $results | ForEach-Object { $_.Action | Should -Be 'failed'; $_.ErrorCode | Should -Be 'permission-denied' }
+        @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'PhotoSync.permission-denied*' }).Count | Should -Be 2
+        ($errors | Where-Object { $_.TargetObject -eq $rows[1] }) | Should -Not -BeNullOrEmpty
+    }
+
+    It 'writes one error per failed target of a user, not one per user' {
+        # Defect 9: with two targets, the second failure of a user gave no ErrorRecord.
+        Connect-TestEmulator $script:Emulator
+        $folder = New-TestFolder
+        # Not in the tenant and without the sAMAccountName the folder rule needs: both targets fail.
+        $row = [pscustomobject]@{ UserPrincipalName = 'nobody@contoso.test'; PhotoPath = $script:AnnPhoto }
+        $errors = $null
+        $results = @($row | Sync-UserPhoto -Target graph, "folder:$($folder):{samAccountName}.jpg" -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 2
+        $failed = @($results | Where-Object Action -eq 'failed')
+        $failed.Count | Should -Be 2
+        $photoSyncErrors = @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'PhotoSync.*' })
+        $photoSyncErrors.Count | Should -Be 2
+        ($photoSyncErrors | ForEach-Object { $_.Exception.Message }) -join "`n" | Should -Match '\(graph\)'
+    }
+}
+
+Describe 'Secrets' {
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'never shows the client secret or the access token in any output stream' {
+        $secret = 'test-only-secret-not-real'
+        $response = Invoke-RestMethod -Method Post -Uri "$($script:Emulator.adminUrl)/token" -ContentType 'application/json' `
+            -Body '{"clientId":"aaaaaaaa-0000-4000-8000-000000000001","resource":"https://graph.microsoft.com","credential":"secret"}'
+        $token = $response.access_token
+        $token | Should -Not -BeNullOrEmpty
+        $rows = @(
+            [pscustomobject]@{ UserPrincipalName = 'alice@contoso.test'; PhotoPath = $script:AnnPhoto }
+            [pscustomobject]@{ UserPrincipalName = 'nobody@contoso.test'; PhotoPath = $script:AnnPhoto }
+        )
+
+        $everything = New-Object -TypeName 'System.Collections.Generic.List[string]'
+        Connect-TestEmulator $script:Emulator -Secret $secret
+        $rows | Get-PhotoSyncStatus -Verbose -Debug *>&1 | ForEach-Object { $everything.Add(($_ | Out-String)) }
+        $rows | Sync-UserPhoto -WhatIf -Verbose *>&1 | ForEach-Object { $everything.Add(($_ | Out-String)) }
+        Disconnect-PhotoSync
+        Connect-PhotoSync -TenantId $script:Emulator.tenantId -GraphUrl $script:Emulator.baseUrl -LoginUrl $script:Emulator.baseUrl `
+            -AccessToken (ConvertTo-SecureString $token -AsPlainText -Force)
+        $rows | Get-PhotoSyncStatus -Verbose *>&1 | ForEach-Object { $everything.Add(($_ | Out-String)) }
+        $kept = Connect-PhotoSync -PassThru
+        $everything.Add(($kept | Format-List * | Out-String))
+
+        $text = $everything -join "`n"
+        $text | Should -Match 'alice@contoso.test'
+        $text | Should -Match 'nobody@contoso.test'
+        $text.Contains($secret) | Should -BeFalse
+        $text.Contains($token) | Should -BeFalse
+        # Nor a recognisable piece of the token (its signature part).
+        $text.Contains($token.Split('.')[2]) | Should -BeFalse
+    }
+}
