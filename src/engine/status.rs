@@ -2,14 +2,17 @@
 //! to `assess` for the verdict and findings. Streams records as users finish. Never writes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::future::join_all;
 
 use super::assess::{Observation, Observed, assess};
+use super::diagnose;
 use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
+use super::state::{self, SyncState};
 use super::thumbnail;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
@@ -21,13 +24,17 @@ use crate::schema::{
 };
 use crate::store::PhotoStore;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StatusOptions {
     pub concurrency: usize,
     pub fail_on_drift: bool,
     pub progress: ProgressMode,
     /// Keep a small JPEG of every picture for the HTML report.
     pub thumbnails: bool,
+    /// The sync state file, read only: says when each store was last written.
+    pub state: Option<Arc<SyncState>>,
+    /// The state-file identity of `stores[i]` (see `state::target_key`).
+    pub store_keys: Vec<String>,
 }
 
 impl Default for StatusOptions {
@@ -37,6 +44,8 @@ impl Default for StatusOptions {
             fail_on_drift: false,
             progress: ProgressMode::None,
             thumbnails: false,
+            state: None,
+            store_keys: Vec::new(),
         }
     }
 }
@@ -65,7 +74,7 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => status_of_user(user, stores, opts.thumbnails).await,
+                InputEvent::User(user) => status_of_user(user, stores, opts).await,
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -169,8 +178,9 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
 async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
-    thumbnails: bool,
+    opts: &StatusOptions,
 ) -> UserOutcome {
+    let thumbnails = opts.thumbnails;
     let record = &user.record;
     let keys = UserKeys::from(record);
     let input = async {
@@ -226,7 +236,24 @@ async fn status_of_user(
             }
         }
     }
-    let assessment = assess(&observations);
+    let mut assessment = assess(&observations);
+    if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
+        let now = std::time::SystemTime::now();
+        for (store, key) in stores.iter().zip(&opts.store_keys) {
+            let Some(last) = state.last_write(&user_key, key) else {
+                continue;
+            };
+            let ago = now.duration_since(last.written_at).unwrap_or_default();
+            let shown = assessment.stores.iter().find(|s| s.store == store.name());
+            if let Some(shown) = shown
+                && ago <= diagnose::RECENT_WRITE_WINDOW
+            {
+                assessment
+                    .findings
+                    .push(diagnose::recently_written(shown, ago, last.verified));
+            }
+        }
+    }
     records.push(OutputRecord::Status(StatusRecord {
         schema_version: SCHEMA_VERSION,
         user: keys,

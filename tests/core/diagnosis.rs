@@ -243,3 +243,40 @@ fn dark_flat_oblong_and_tiny_photos_are_flagged() {
         "{dark_photo}"
     );
 }
+
+#[test]
+fn after_a_sync_status_says_when_it_wrote_and_whether_the_store_shows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = format!("folder:{}", dir.path().join("published").display());
+    let state = dir.path().join("state.jsonl");
+    let state = state.to_str().expect("utf-8 path");
+    let input = line("ann@contoso.test", Some(&jpeg(1, 300)));
+    photosync(
+        None,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            &folder,
+            "--state",
+            state,
+        ],
+        &input,
+    );
+    let records = photosync(
+        None,
+        &["status", "--stores", &folder, "--state", state],
+        &input,
+    );
+    let ann = status_of(&records, "ann@contoso.test");
+    let written = finding(ann, "recently-written");
+    let message = written["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("written to folder "), "{message}");
+    assert!(message.contains("ago (read back right after)"), "{message}");
+    assert!(message.contains("shows it now"), "{message}");
+    // Without the state file status cannot know, and says nothing about it.
+    let records = photosync(None, &["status", "--stores", &folder], &input);
+    let ann = status_of(&records, "ann@contoso.test");
+    assert!(!codes(ann).contains(&"recently-written".to_string()));
+}
