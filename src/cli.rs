@@ -186,6 +186,11 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// The state file of `sync --state`, read only: say when sync last wrote each store and
+    /// whether it shows the picture yet.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
     /// Exit 1 when any user is not in sync (for scheduled checks).
     #[arg(long)]
     pub fail_on_drift: bool,

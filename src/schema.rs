@@ -313,6 +313,8 @@ pub enum FindingCode {
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.
     AccountType,
+    /// Sync wrote this store recently (from `--state`): when, and whether it shows it yet.
+    RecentlyWritten,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
