@@ -186,17 +186,13 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// The state file of `sync --state`, read only: say when sync last wrote each store and
-    /// whether it shows the picture yet.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-
     /// Exit 1 when any user is not in sync (for scheduled checks).
     #[arg(long)]
     pub fail_on_drift: bool,
 
-    /// A `sync --state` file: show writes still waiting for verification (`pendingWrite` in
-    /// a store's details, with its age). Only read; verdicts always come from the stores.
+    /// The state file of `sync --state`, read only: say when sync last wrote each store,
+    /// whether it shows the picture yet, and the age of writes still waiting for verification
+    /// (`pendingWrite` in a store's details). Verdicts always come from reading the stores.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
