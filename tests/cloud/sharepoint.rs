@@ -43,7 +43,14 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
     let apostrophe = "o'neil@contoso.test";
     let seed = tenant_with_users(2, |i| Some(100 + i as u64))
         .user(photosync_emulator::SeedUser::new(apostrophe));
-    let emu = start(seed, Faults::default());
+    // A tenant that still allows app-only profile writes (most deny them).
+    let emu = start(
+        seed,
+        Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+    );
     let creds = pem_creds(&emu, "ps256");
     let input = [
         record(Some(&upn(0)), None, Some(&jpeg(100, 240))),

@@ -29,8 +29,11 @@ struct Counting {
     inner: Arc<MemoryStore>,
     calls: Arc<AtomicU64>,
     /// Reads show the photo as it was before the last write until this is cleared.
-    stale_reads: Arc<std::sync::Mutex<Option<std::collections::HashMap<String, Option<Vec<u8>>>>>>,
+    stale_reads: Arc<std::sync::Mutex<Option<StaleReads>>>,
 }
+
+/// User → the photo reads still show (None: no photo).
+type StaleReads = std::collections::HashMap<String, Option<Vec<u8>>>;
 
 impl Counting {
     fn new(inner: Arc<MemoryStore>) -> Self {

@@ -129,12 +129,15 @@ pub struct Urls {
     pub https_base: Option<String>,
 }
 
+/// A write reads do not see yet: what they see instead, and until when.
+type HiddenWrite = (Option<Arc<PhotoSet>>, Instant);
+
 pub struct State {
     pub tenant: SeedTenant,
     pub directory: RwLock<Directory>,
     pub photos: RwLock<HashMap<String, Arc<PhotoSet>>>,
     /// Writes not yet visible to Graph reads: user id → (what reads still see, until when).
-    hidden_writes: Mutex<HashMap<String, (Option<Arc<PhotoSet>>, Instant)>>,
+    hidden_writes: Mutex<HashMap<String, HiddenWrite>>,
     pub apps: Vec<App>,
     /// photoUpdateSettings as last set (what GET shows).
     pub policy: RwLock<PhotoUpdateSettings>,
