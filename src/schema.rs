@@ -286,10 +286,15 @@ pub enum FindingCode {
     SharepointPlaceholder,
     /// SharePoint's legacy profile picture is older than the reference.
     SharepointStale,
+    /// The profile's `PictureURL` points outside the tenant's SharePoint hosts; it was not
+    /// fetched (the SharePoint token goes only to the tenant's own origins).
+    SharepointForeignPictureUrl,
     /// A folder file matches no user in the input.
     UnmatchedFile,
     /// The photo is small enough that services will upscale it.
     PhotoTooSmall,
+    /// The user a store found by UPN, mail or DN is not the record's objectGUID: refused.
+    IdentityMismatch,
     /// A small AD thumbnail (96 px) is the source for Graph's 648 px photo: blurry on high-DPI
     /// screens.
     LowResolutionSource,
@@ -308,6 +313,8 @@ pub enum FindingCode {
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.
     AccountType,
+    /// Sync wrote this store recently (from `--state`): when, and whether it shows it yet.
+    RecentlyWritten,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -401,6 +408,12 @@ pub enum ErrorCode {
     StoreRejected,
     /// A written photo did not read back as the same picture.
     VerifyFailed,
+    /// The user found by a fallback key (UPN, mail, DN) carries another objectGUID /
+    /// immutable id than the record: a reused UPN or a stale DN. Nothing is written.
+    IdentityMismatch,
+    /// SharePoint refused an app-only user-profile write (the usual answer in real tenants;
+    /// modern SharePoint shows the Graph photo instead).
+    SharepointProfileWriteDenied,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -14,7 +14,11 @@ mod auth;
 mod chaos;
 #[path = "cloud/chaos_driver.rs"]
 mod chaos_driver;
+#[path = "cloud/fidelity.rs"]
+mod fidelity;
 #[path = "cloud/graph.rs"]
 mod graph;
+#[path = "cloud/identity.rs"]
+mod identity;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;

@@ -1,6 +1,9 @@
 //! `sync`: per user and target, skip when the target already shows the source picture,
 //! otherwise write the target's rendition and verify it by reading back. Every change goes
 //! through `apply_write`, the one chokepoint where `--dry-run` stops. Nothing is deleted.
+//! Services show a write only after a while (spec §12), so verification re-reads with backoff
+//! within `--verify-window`; a write still not visible then is `updated` with
+//! `verified: false` (reason `not-yet-visible`), a failure only with `--require-verified`.
 
 use futures::StreamExt;
 use futures::future::join_all;
@@ -10,6 +13,8 @@ use super::reference;
 use super::shard::Shard;
 use super::sink::RecordSink;
 use super::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
+use super::status::next_before_grace;
+use super::stop::{StopReason, StopSignal};
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result, error_info};
@@ -48,6 +53,12 @@ pub struct SyncOptions {
     /// 429s received so far, when the run talks to a throttling service (for progress).
     pub throttled: Option<std::sync::Arc<dyn Fn() -> u64 + Send + Sync>>,
     pub state: Option<SyncState>,
+    /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
+    pub stop: StopSignal,
+    /// How long a write may take to become visible before it is reported unverified.
+    pub verify_window: std::time::Duration,
+    /// An unverified write is the user's failure instead of a pending success.
+    pub require_verified: bool,
     /// The state-file identity of `targets[i]` (see `state::target_key`); a missing entry
     /// falls back to the store's name.
     pub target_keys: Vec<String>,
@@ -59,6 +70,9 @@ pub struct SyncOptions {
     pub shard: Option<Shard>,
 }
 
+/// Default of `--verify-window`.
+pub const DEFAULT_VERIFY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
@@ -69,6 +83,9 @@ impl Default for SyncOptions {
             progress_total: None,
             throttled: None,
             state: None,
+            stop: StopSignal::default(),
+            verify_window: DEFAULT_VERIFY_WINDOW,
+            require_verified: false,
             target_keys: Vec::new(),
             recheck: false,
             recheck_after: DEFAULT_RECHECK_AFTER,
@@ -98,7 +115,9 @@ pub async fn run_sync(
         .with_total(opts.progress_total)
         .with_throttled(opts.throttled.clone());
     let shard = opts.shard;
+    let stop = &opts.stop;
     let mut outcomes = input_channel(input)
+        .take_until(Box::pin(stop.stopped()))
         .filter(move |event| {
             let keep = match (shard, event) {
                 (None, _) => true,
@@ -119,8 +138,8 @@ pub async fn run_sync(
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
-    let mut stopped = false;
-    while let Some(outcome) = outcomes.next().await {
+    let mut output_closed = false;
+    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
         if outcome.is_user {
             tally.users += 1;
         }
@@ -130,9 +149,14 @@ pub async fn run_sync(
         for class in outcome.errors {
             tally.error(class);
         }
+        if output_closed {
+            continue;
+        }
         if outcome.records.iter().any(|r| sink.emit(r).is_err()) {
-            stopped = true;
-            break;
+            // stdout closed (`| head`): take no more users, finish those in flight.
+            output_closed = true;
+            stop.trigger(StopReason::OutputClosed);
+            continue;
         }
         progress.tick(sink);
     }
@@ -144,9 +168,12 @@ pub async fn run_sync(
         users: tally.users,
         counts: tally.counts.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: if stopped { 0 } else { tally.exit_code(false) },
+        exit_code: stop
+            .reason()
+            .and_then(StopReason::exit_code)
+            .unwrap_or_else(|| tally.exit_code(false)),
     };
-    if !stopped {
+    if !output_closed {
         sink.emit(&OutputRecord::Summary(summary.clone())).ok();
     }
     summary
@@ -227,9 +254,14 @@ async fn sync_user(
                 store: Some(source.name().to_string()),
                 error: error_info(&e),
             }));
+            let reason = if e.code == ErrorCode::IdentityMismatch {
+                "identity-mismatch"
+            } else {
+                "source-unreadable"
+            };
             for target in targets {
                 outcome.actions.push(Action::Failed);
-                let mut failed = result(target.name(), Action::Failed, "source-unreadable");
+                let mut failed = result(target.name(), Action::Failed, reason);
                 failed.error = Some(error_info(&e));
                 outcome.records.push(OutputRecord::Result(failed));
             }
@@ -370,6 +402,7 @@ async fn sync_target(
                 .with_hint("check the identity keys; cloud matching works best with ObjectGUID"),
             );
         }
+        Err(e) if e.code == ErrorCode::IdentityMismatch => return failed("identity-mismatch", e),
         Err(e) => return failed("target-unreadable", e),
     };
     let current = match target.read_photo(&found).await {
@@ -392,6 +425,7 @@ async fn sync_target(
         (Some(_), false, _) => "differs",
         (None, _, _) => "missing-in-target",
     };
+    let before = current.as_ref().map(|p| &p.info);
     // Recorded as pending the moment the store accepts the write, so a run killed before
     // the read-back still knows to check this user next time.
     let pending = || {
@@ -399,14 +433,30 @@ async fn sync_target(
             slot.record(src, &src.info.phash, false);
         }
     };
-    match apply_write(target, &found, src, opts.dry_run, &pending).await {
+    match apply_write(target, &found, src, before, opts, &pending).await {
         Ok(Applied::WouldWrite(preview)) => done(Action::WouldUpdate, reason, None, preview),
+        Ok(Applied::NotYetVisible) if opts.require_verified => failed(
+            "not-yet-visible",
+            verify_failed(target.name(), "the previous picture until --verify-window ran out")
+                .with_hint("the service shows writes only after a while: run status later, or widen --verify-window"),
+        ),
+        Ok(Applied::NotYetVisible) => done(
+            Action::Updated,
+            "not-yet-visible",
+            Some(false),
+            preview(target.capabilities().rendition, src),
+        ),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
                 slot.record(src, &info.phash, true);
             }
             done(Action::Updated, reason, Some(true), Some(info))
         }
+        // A refusal with its own name says more than the reason the write was attempted.
+        Err(e) if e.code == ErrorCode::SharepointProfileWriteDenied => {
+            failed("sharepoint-profile-write-denied", e)
+        }
+        Err(e) if e.code == ErrorCode::BlockedByPolicy => failed("cloud-writes-blocked", e),
         Err(e) => failed(reason, e),
     }
 }
@@ -415,18 +465,22 @@ enum Applied {
     /// Dry run: what the target's rendition would be, when it can be told without the store.
     WouldWrite(Option<PhotoInfo>),
     Written(PhotoInfo),
+    /// Accepted, but reads still showed the previous state when the verify window ran out.
+    NotYetVisible,
 }
 
 /// The one place sync changes a store. `--dry-run` stops here; otherwise write, then read
-/// back and require the same picture.
+/// back until the same picture shows (or the window runs out while the previous state still
+/// shows). A third picture is a failed verification at once.
 async fn apply_write(
     target: &dyn PhotoStore,
     user: &StoreUser,
     src: &SourcePhoto,
-    dry_run: bool,
+    before: Option<&PhotoInfo>,
+    opts: &SyncOptions,
     written: &(dyn Fn() + Sync),
 ) -> Result<Applied> {
-    if dry_run {
+    if opts.dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
         return Ok(Applied::WouldWrite(preview(
             target.capabilities().rendition,
@@ -435,19 +489,40 @@ async fn apply_write(
     }
     target.write_photo(user, src).await?;
     written();
-    let read_back = target.read_photo(user).await?.photo;
-    let Some(stored) = read_back else {
-        return Err(verify_failed(target.name(), "no photo"));
-    };
-    match photo::same_picture(&stored.info, &src.info) {
-        Some((true, _)) => Ok(Applied::Written(stored.info)),
-        Some((false, distance)) => Err(verify_failed(
-            target.name(),
-            &format!("a different picture (distance {distance})"),
-        )),
-        None => Err(verify_failed(target.name(), "an unreadable fingerprint")),
+    let deadline = tokio::time::Instant::now() + opts.verify_window;
+    let mut pause = VERIFY_FIRST_PAUSE;
+    loop {
+        let read_back = target.read_photo(user).await?.photo;
+        // Absent, or the picture from before the write: not visible yet, read again.
+        if let Some(stored) = &read_back {
+            match photo::same_picture(&stored.info, &src.info) {
+                Some((true, _)) => return Ok(Applied::Written(stored.info.clone())),
+                Some((false, distance)) => {
+                    let was_there = before
+                        .and_then(|b| photo::same_picture(&stored.info, b))
+                        .is_some_and(|(same, _)| same);
+                    if !was_there {
+                        return Err(verify_failed(
+                            target.name(),
+                            &format!("a different picture (distance {distance})"),
+                        ));
+                    }
+                }
+                None => return Err(verify_failed(target.name(), "an unreadable fingerprint")),
+            }
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Ok(Applied::NotYetVisible);
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause * 2).min(VERIFY_MAX_PAUSE);
     }
 }
+
+/// Backoff between read-backs of a write that is not visible yet.
+const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// The rendition a store of this kind would receive, fingerprinted (for dry-run output).
 fn preview(kind: RenditionKind, src: &SourcePhoto) -> Option<PhotoInfo> {
