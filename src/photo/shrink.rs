@@ -78,7 +78,8 @@ mod tests {
         assert_eq!(reduction(3000, 4000, 648), 4);
         assert_eq!(reduction(6000, 6000, 648), 8);
         assert_eq!(reduction(1296, 2000, 648), 2);
-        assert_eq!(reduction(1295, 2000, 648), 1);
+        assert_eq!(reduction(1295, 2000, 648), 2); // 648 after rounding up
+        assert_eq!(reduction(1294, 2000, 648), 1);
         assert_eq!(reduction(640, 480, 648), 1);
         // A panorama: only its short side counts.
         assert_eq!(reduction(8000, 1000, 648), 1);
