@@ -186,14 +186,16 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// The state file of `sync --state`, read only: say when sync last wrote each store and
-    /// whether it shows the picture yet.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-
     /// Exit 1 when any user is not in sync (for scheduled checks).
     #[arg(long)]
     pub fail_on_drift: bool,
+
+    /// A `sync --state` file: show writes still waiting for verification (`pendingWrite` in
+    /// a store's details, with its age) and, as `recently-written` findings, when sync last
+    /// wrote each store and whether it shows the picture yet. Only read; verdicts always
+    /// come from the stores.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// Parallel users in flight.
     #[arg(long, default_value_t = 16)]

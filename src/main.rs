@@ -36,6 +36,9 @@ fn main() {
             e.class.exit_code()
         }
     };
+    // Let blocking work still running (a photo file being renamed into place) finish, so an
+    // interrupted run leaves whole files only.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     std::process::exit(code);
 }
 

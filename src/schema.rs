@@ -290,6 +290,8 @@ pub enum FindingCode {
     UnmatchedFile,
     /// The photo is small enough that services will upscale it.
     PhotoTooSmall,
+    /// The user a store found by UPN, mail or DN is not the record's objectGUID: refused.
+    IdentityMismatch,
     /// A small AD thumbnail (96 px) is the source for Graph's 648 px photo: blurry on high-DPI
     /// screens.
     LowResolutionSource,
@@ -403,6 +405,9 @@ pub enum ErrorCode {
     StoreRejected,
     /// A written photo did not read back as the same picture.
     VerifyFailed,
+    /// The user found by a fallback key (UPN, mail, DN) carries another objectGUID /
+    /// immutable id than the record: a reused UPN or a stale DN. Nothing is written.
+    IdentityMismatch,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

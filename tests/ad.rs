@@ -9,6 +9,8 @@ mod support;
 mod cli;
 #[path = "ad/diagnosis.rs"]
 mod diagnosis;
+#[path = "ad/identity.rs"]
+mod identity;
 #[path = "ad/samba.rs"]
 mod samba;
 #[path = "ad/slapd.rs"]

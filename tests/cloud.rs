@@ -16,5 +16,7 @@ mod chaos;
 mod chaos_driver;
 #[path = "cloud/graph.rs"]
 mod graph;
+#[path = "cloud/identity.rs"]
+mod identity;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;

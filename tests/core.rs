@@ -25,5 +25,7 @@ mod props;
 mod schema;
 #[path = "core/status.rs"]
 mod status;
+#[path = "core/stopping.rs"]
+mod stopping;
 #[path = "core/sync.rs"]
 mod sync;

@@ -56,6 +56,13 @@ fn log_http_stats() {
     }
 }
 
+/// A stop signal wired to Ctrl+C and SIGTERM, for the commands that run users.
+fn stop_on_signals() -> crate::engine::StopSignal {
+    let stop = crate::engine::StopSignal::default();
+    stop.listen_for_signals();
+    stop
+}
+
 /// JSON Lines when piped, a table on a terminal, unless `--format` says otherwise.
 pub fn sink_for(format: Option<Format>, settings: &Settings) -> Result<Box<dyn RecordSink>> {
     let stdout = std::io::stdout();

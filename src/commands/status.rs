@@ -2,10 +2,9 @@
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
-use crate::engine::{self, StatusOptions, SyncState, state};
+use crate::engine::{self, StatusOptions};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::store::{self, PhotoStore};
@@ -39,15 +38,26 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
+        stop: super::stop_on_signals(),
         thumbnails: format == Some(Format::Html),
-        state: match &args.state {
-            Some(path) => Some(Arc::new(SyncState::open_read_only(path)?)),
+        pending: match &args.state {
+            Some(path) => Some(std::sync::Arc::new(engine::status::PendingWrites {
+                state: engine::SyncState::open_read_only(path)?,
+                stores: args
+                    .stores
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .zip(&stores)
+                    .map(|(spec, store)| {
+                        (
+                            store.name().to_string(),
+                            engine::state::target_key(spec, settings),
+                        )
+                    })
+                    .collect(),
+            })),
             None => None,
         },
-        store_keys: specs
-            .iter()
-            .map(|spec| state::target_key(spec, settings))
-            .collect(),
     };
     let Some(out) = &args.out else {
         let mut sink = super::sink_for(format, settings)?;

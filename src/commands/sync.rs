@@ -20,7 +20,15 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
     };
     let mut targets: Vec<Box<dyn PhotoStore>> = Vec::new();
     for spec in args.targets.iter().filter(|s| !s.trim().is_empty()) {
-        targets.push(store::open_target(spec, settings).await?);
+        let target = store::open_target(spec, settings).await?;
+        // Said once, before any user: a store that cannot be written is a usage error.
+        if !target.capabilities().can_write {
+            return Err(
+                Error::config(format!("the {} store cannot be written", target.name()))
+                    .with_hint("pick a target that accepts writes"),
+            );
+        }
+        targets.push(target);
     }
     if targets.is_empty() {
         return Err(Error::config("no targets to write")
@@ -53,6 +61,7 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         progress_total,
         throttled: throttled_counter(&args.targets, settings),
         state,
+        stop: super::stop_on_signals(),
         target_keys,
         recheck: args.recheck,
         recheck_after,

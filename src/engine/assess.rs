@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use super::diagnose;
 use crate::error::{Error, error_info};
 use crate::photo::{self, SAME_PICTURE_MAX_DISTANCE};
-use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
+use crate::schema::{
+    ErrorCode, Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict,
+};
 
 /// Exchange Online ignores AD photos over this size when Entra Connect syncs them.
 pub const EXCHANGE_AD_PHOTO_MAX_BYTES: u64 = 10_240;
@@ -111,11 +113,18 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                 gaps.error = true;
                 status.state = StoreState::Error;
                 status.error = Some(error_info(e));
+                let (code, message) = if e.code == ErrorCode::IdentityMismatch {
+                    let message = format!("{}: {}", obs.store, e.message);
+                    (FindingCode::IdentityMismatch, message)
+                } else {
+                    let message = format!("{} could not be read: {}", obs.store, e.message);
+                    (FindingCode::StoreUnreadable, message)
+                };
                 findings.push(finding(
-                    FindingCode::StoreUnreadable,
+                    code,
                     Severity::Error,
                     &obs.store,
-                    format!("{} could not be read: {}", obs.store, e.message),
+                    message,
                     e.hint.clone().unwrap_or_else(|| {
                         "run again later; if it persists, run with -v for details".to_string()
                     }),

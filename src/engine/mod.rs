@@ -15,6 +15,7 @@ pub mod shard;
 pub mod sink;
 pub mod state;
 pub mod status;
+pub mod stop;
 pub mod sync;
 mod table;
 mod thumbnail;
@@ -32,6 +33,7 @@ pub use shard::Shard;
 pub use sink::{CollectSink, JsonLinesSink, RecordSink};
 pub use state::SyncState;
 pub use status::{StatusOptions, run_status};
+pub use stop::{StopReason, StopSignal};
 pub use sync::{SyncOptions, SyncSource, run_sync};
 pub use table::TableSink;
 
@@ -70,7 +72,12 @@ impl Tally {
     /// Record a per-item error of this class.
     pub fn error(&mut self, class: ErrorClass) {
         self.count("errors");
-        let code = class.exit_code();
+        // Exit 2 says "nothing ran"; a refusal that concerns one user (an existing `.gif`,
+        // one SharePoint property) is that user's failure once the run is under way.
+        let code = match class {
+            ErrorClass::Config => 1,
+            other => other.exit_code(),
+        };
         if rank(code) > rank(self.worst) {
             self.worst = code;
         }
@@ -125,5 +132,16 @@ mod tests {
         tally.error(ErrorClass::Transient);
         assert_eq!(tally.exit_code(false), 3);
         assert_eq!(tally.counts.get("errors"), Some(&4));
+    }
+
+    // Regression: one user's refusal with a configuration-like cause made the whole run
+    // exit 2, which callers read as "nothing ran".
+    #[test]
+    fn a_per_user_refusal_is_a_failure_not_a_usage_error() {
+        let mut tally = Tally::default();
+        tally.error(ErrorClass::Config);
+        assert_eq!(tally.exit_code(false), 1);
+        tally.error(ErrorClass::Auth);
+        assert_eq!(tally.exit_code(false), 3);
     }
 }

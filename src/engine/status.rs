@@ -1,8 +1,8 @@
 //! `status`: per user, read every store concurrently, fingerprint, and hand the observations
 //! to `assess` for the verdict and findings. Streams records as users finish. Never writes.
+//! Stops early on a signal or a closed stdout (`stop`), still with the run's real exit code.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::future::join_all;
@@ -12,7 +12,7 @@ use super::diagnose;
 use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
-use super::state::{self, SyncState};
+use super::stop::{StopReason, StopSignal};
 use super::thumbnail;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
@@ -29,12 +29,80 @@ pub struct StatusOptions {
     pub concurrency: usize,
     pub fail_on_drift: bool,
     pub progress: ProgressMode,
+    /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
+    pub stop: StopSignal,
     /// Keep a small JPEG of every picture for the HTML report.
     pub thumbnails: bool,
-    /// The sync state file, read only: says when each store was last written.
-    pub state: Option<Arc<SyncState>>,
-    /// The state-file identity of `stores[i]` (see `state::target_key`).
-    pub store_keys: Vec<String>,
+    /// A sync state file, read only to show writes still pending verification (never to
+    /// decide a verdict: status always reads the stores).
+    pub pending: Option<std::sync::Arc<PendingWrites>>,
+}
+
+/// Pending-write lookups for `status --state`: the state and each store's identity in it.
+pub struct PendingWrites {
+    pub state: super::state::SyncState,
+    /// `(store name, state key)` for each store read.
+    pub stores: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for PendingWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingWrites")
+            .field("state", &self.state.path())
+            .field("stores", &self.stores)
+            .finish()
+    }
+}
+
+impl PendingWrites {
+    /// "I changed it and nothing happened": a `recently-written` finding for each store sync
+    /// wrote for this user within `diagnose::RECENT_WRITE_WINDOW`.
+    fn recent_findings(
+        &self,
+        record: &UserRecord,
+        stores: &[crate::schema::StoreStatus],
+    ) -> Vec<crate::schema::Finding> {
+        let Some(user) = super::state::user_key(record) else {
+            return Vec::new();
+        };
+        let now = std::time::SystemTime::now();
+        self.stores
+            .iter()
+            .filter_map(|(name, key)| {
+                let last = self.state.last_write(&user, key)?;
+                let ago = now.duration_since(last.written_at).unwrap_or_default();
+                let shown = stores.iter().find(|s| s.store == *name)?;
+                (ago <= diagnose::RECENT_WRITE_WINDOW)
+                    .then(|| diagnose::recently_written(shown, ago, last.verified))
+            })
+            .collect()
+    }
+
+    /// Adds `pendingWrite: {writtenAt, ageSecs}` to each store whose last write for this
+    /// user was not yet seen by a read-back.
+    fn annotate(&self, record: &UserRecord, stores: &mut [crate::schema::StoreStatus]) {
+        let Some(user) = super::state::user_key(record) else {
+            return;
+        };
+        for status in stores {
+            let Some((_, key)) = self.stores.iter().find(|(name, _)| *name == status.store) else {
+                continue;
+            };
+            let Some(last) = self.state.last_write(&user, key).filter(|w| !w.verified) else {
+                continue;
+            };
+            let written = last
+                .written_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let age = super::state::now_secs().saturating_sub(written);
+            status.details.insert(
+                "pendingWrite".to_string(),
+                serde_json::json!({ "writtenAtUnix": written, "ageSecs": age }),
+            );
+        }
+    }
 }
 
 impl Default for StatusOptions {
@@ -43,9 +111,9 @@ impl Default for StatusOptions {
             concurrency: 16,
             fail_on_drift: false,
             progress: ProgressMode::None,
+            stop: StopSignal::default(),
             thumbnails: false,
-            state: None,
-            store_keys: Vec::new(),
+            pending: None,
         }
     }
 }
@@ -66,7 +134,9 @@ pub async fn run_status(
     let started = std::time::Instant::now();
     let mut tally = Tally::default();
     let mut progress = Progress::new(opts.progress, "status");
+    let stop = &opts.stop;
     let mut outcomes = input_channel(input)
+        .take_until(Box::pin(stop.stopped()))
         .map(|event| async move {
             match event {
                 InputEvent::Error(record) => UserOutcome {
@@ -74,12 +144,14 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => status_of_user(user, stores, opts).await,
+                InputEvent::User(user) => {
+                    status_of_user(user, stores, opts.thumbnails, opts.pending.as_deref()).await
+                }
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
-    let mut stopped = false;
-    while let Some(outcome) = outcomes.next().await {
+    let mut output_closed = false;
+    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
         if let Some(verdict) = outcome.verdict {
             tally.users += 1;
             tally.count(verdict_name(verdict));
@@ -90,20 +162,26 @@ pub async fn run_status(
         for class in outcome.errors {
             tally.error(class);
         }
+        if output_closed {
+            continue;
+        }
         if outcome
             .records
             .iter()
             .any(|record| sink.emit(record).is_err())
         {
-            // stdout closed (`| head`): stop reading and end quietly.
-            stopped = true;
-            break;
+            // stdout closed (`| head`): take no more users, finish those in flight.
+            output_closed = true;
+            stop.trigger(StopReason::OutputClosed);
+            continue;
         }
         progress.tick(sink);
     }
     drop(outcomes);
     progress.finish(sink);
-    if !stopped {
+    let stopped = stop.reason();
+    // Store-wide findings (unmatched files) need every user seen: only after a full run.
+    if stopped.is_none() {
         for store in stores {
             for finding in store.final_findings().await {
                 tally.count("findings");
@@ -121,16 +199,30 @@ pub async fn run_status(
         users: tally.users,
         counts: tally.counts.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: if stopped {
-            0
-        } else {
-            tally.exit_code(opts.fail_on_drift)
-        },
+        exit_code: stopped
+            .and_then(StopReason::exit_code)
+            .unwrap_or_else(|| tally.exit_code(opts.fail_on_drift)),
     };
-    if !stopped {
+    if !output_closed {
         sink.emit(&OutputRecord::Summary(summary.clone())).ok();
     }
     summary
+}
+
+/// The next finished user, or `None` when the input is done or the grace period after a
+/// signal is over (users still in flight are then abandoned, and say so on stderr).
+pub(super) async fn next_before_grace<S>(outcomes: &mut S, stop: &StopSignal) -> Option<S::Item>
+where
+    S: futures::Stream + Unpin,
+{
+    tokio::select! {
+        biased;
+        next = outcomes.next() => next,
+        _ = stop.grace_over() => {
+            tracing::warn!("users still in flight after the grace period were abandoned");
+            None
+        }
+    }
 }
 
 pub fn verdict_name(verdict: Verdict) -> &'static str {
@@ -178,9 +270,9 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
 async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
-    opts: &StatusOptions,
+    thumbnails: bool,
+    pending: Option<&PendingWrites>,
 ) -> UserOutcome {
-    let thumbnails = opts.thumbnails;
     let record = &user.record;
     let keys = UserKeys::from(record);
     let input = async {
@@ -237,22 +329,10 @@ async fn status_of_user(
         }
     }
     let mut assessment = assess(&observations);
-    if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
-        let now = std::time::SystemTime::now();
-        for (store, key) in stores.iter().zip(&opts.store_keys) {
-            let Some(last) = state.last_write(&user_key, key) else {
-                continue;
-            };
-            let ago = now.duration_since(last.written_at).unwrap_or_default();
-            let shown = assessment.stores.iter().find(|s| s.store == store.name());
-            if let Some(shown) = shown
-                && ago <= diagnose::RECENT_WRITE_WINDOW
-            {
-                assessment
-                    .findings
-                    .push(diagnose::recently_written(shown, ago, last.verified));
-            }
-        }
+    if let Some(pending) = pending {
+        pending.annotate(record, &mut assessment.stores);
+        let recent = pending.recent_findings(record, &assessment.stores);
+        assessment.findings.extend(recent);
     }
     records.push(OutputRecord::Status(StatusRecord {
         schema_version: SCHEMA_VERSION,

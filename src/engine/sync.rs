@@ -10,6 +10,8 @@ use super::reference;
 use super::shard::Shard;
 use super::sink::RecordSink;
 use super::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
+use super::status::next_before_grace;
+use super::stop::{StopReason, StopSignal};
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result, error_info};
@@ -48,6 +50,8 @@ pub struct SyncOptions {
     /// 429s received so far, when the run talks to a throttling service (for progress).
     pub throttled: Option<std::sync::Arc<dyn Fn() -> u64 + Send + Sync>>,
     pub state: Option<SyncState>,
+    /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
+    pub stop: StopSignal,
     /// The state-file identity of `targets[i]` (see `state::target_key`); a missing entry
     /// falls back to the store's name.
     pub target_keys: Vec<String>,
@@ -69,6 +73,7 @@ impl Default for SyncOptions {
             progress_total: None,
             throttled: None,
             state: None,
+            stop: StopSignal::default(),
             target_keys: Vec::new(),
             recheck: false,
             recheck_after: DEFAULT_RECHECK_AFTER,
@@ -98,7 +103,9 @@ pub async fn run_sync(
         .with_total(opts.progress_total)
         .with_throttled(opts.throttled.clone());
     let shard = opts.shard;
+    let stop = &opts.stop;
     let mut outcomes = input_channel(input)
+        .take_until(Box::pin(stop.stopped()))
         .filter(move |event| {
             let keep = match (shard, event) {
                 (None, _) => true,
@@ -119,8 +126,8 @@ pub async fn run_sync(
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
-    let mut stopped = false;
-    while let Some(outcome) = outcomes.next().await {
+    let mut output_closed = false;
+    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
         if outcome.is_user {
             tally.users += 1;
         }
@@ -130,9 +137,14 @@ pub async fn run_sync(
         for class in outcome.errors {
             tally.error(class);
         }
+        if output_closed {
+            continue;
+        }
         if outcome.records.iter().any(|r| sink.emit(r).is_err()) {
-            stopped = true;
-            break;
+            // stdout closed (`| head`): take no more users, finish those in flight.
+            output_closed = true;
+            stop.trigger(StopReason::OutputClosed);
+            continue;
         }
         progress.tick(sink);
     }
@@ -144,9 +156,12 @@ pub async fn run_sync(
         users: tally.users,
         counts: tally.counts.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: if stopped { 0 } else { tally.exit_code(false) },
+        exit_code: stop
+            .reason()
+            .and_then(StopReason::exit_code)
+            .unwrap_or_else(|| tally.exit_code(false)),
     };
-    if !stopped {
+    if !output_closed {
         sink.emit(&OutputRecord::Summary(summary.clone())).ok();
     }
     summary
@@ -227,9 +242,14 @@ async fn sync_user(
                 store: Some(source.name().to_string()),
                 error: error_info(&e),
             }));
+            let reason = if e.code == ErrorCode::IdentityMismatch {
+                "identity-mismatch"
+            } else {
+                "source-unreadable"
+            };
             for target in targets {
                 outcome.actions.push(Action::Failed);
-                let mut failed = result(target.name(), Action::Failed, "source-unreadable");
+                let mut failed = result(target.name(), Action::Failed, reason);
                 failed.error = Some(error_info(&e));
                 outcome.records.push(OutputRecord::Result(failed));
             }
@@ -370,6 +390,7 @@ async fn sync_target(
                 .with_hint("check the identity keys; cloud matching works best with ObjectGUID"),
             );
         }
+        Err(e) if e.code == ErrorCode::IdentityMismatch => return failed("identity-mismatch", e),
         Err(e) => return failed("target-unreadable", e),
     };
     let current = match target.read_photo(&found).await {

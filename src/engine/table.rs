@@ -1,6 +1,11 @@
 //! `--format table`: the same records as the JSON output, as aligned text for people.
 //! Rows stream like the JSON does; colour only when asked for (a terminal without NO_COLOR),
 //! and the text says everything without it.
+//!
+//! Every piece of text shown comes from input records or servers (UPNs, file names, error
+//! messages), so it passes through `printable` first: a terminal must never receive an escape
+//! sequence, a control character or a bidi override that someone else chose (they can retitle
+//! the window, rewrite earlier lines or reorder what an admin reads).
 
 use std::io::{self, Write};
 
@@ -44,6 +49,60 @@ impl<W: Write + Send> TableSink<W> {
     }
 }
 
+/// `text` without terminal escape sequences (ESC and C1 CSI/OSC/DCS/... with their
+/// parameters), control characters (line breaks and tabs become a space) or bidirectional
+/// formatting characters.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates up to a final byte in @..~.
+                Some('[') => skip_csi(&mut chars),
+                // OSC, DCS, SOS, PM, APC: a string up to BEL or ST (ESC \\).
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                // Two-character sequences (ESC c, ESC 7, ...): both go.
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            break;
+        }
+    }
+}
+
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Marks, embeddings, overrides and isolates that reorder how a line reads (Trojan Source).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Colour a padded word so alignment survives the escape codes.
 fn padded(word: &str) -> String {
     format!("{word:<WORD_WIDTH$}")
@@ -62,8 +121,9 @@ pub fn user_label(user: &UserKeys) -> String {
 }
 
 fn truncate(text: &str, max: usize) -> String {
+    let text = printable(text);
     if text.chars().count() <= max {
-        return text.to_string();
+        return text;
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
     out.push('~');
@@ -86,7 +146,7 @@ fn store_cell(status: &StoreStatus, reference: Option<&str>) -> String {
         (StoreState::Error, _) => "ERROR",
         (StoreState::NotApplicable, _) => "n/a",
     };
-    format!("{}={word}", status.store)
+    format!("{}={word}", printable(&status.store))
 }
 
 impl<W: Write + Send> RecordSink for TableSink<W> {
@@ -138,10 +198,10 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                     _ => "33",
                 };
                 let action = self.paint(&padded(action_name(r.action)), color);
-                let mut reason = r.reason.clone();
+                let mut reason = printable(&r.reason);
                 if let Some(e) = &r.error {
                     reason.push_str(": ");
-                    reason.push_str(&e.message);
+                    reason.push_str(&printable(&e.message));
                 }
                 writeln!(
                     self.out,
@@ -153,22 +213,25 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
             }
             OutputRecord::Error(e) => {
                 let label = self.paint("error", "31");
-                let mut line = format!("{label}: {}", e.error.message);
+                let mut line = format!("{label}: {}", printable(&e.error.message));
                 if let Some(user) = &e.user {
                     line.push_str(&format!(" [{}]", user_label(user)));
                 }
                 writeln!(self.out, "{line}")?;
                 if let Some(hint) = &e.error.hint {
-                    writeln!(self.out, "  hint: {hint}")?;
+                    writeln!(self.out, "  hint: {}", printable(hint))?;
                 }
             }
             OutputRecord::Finding(f) => {
-                writeln!(self.out, "note: {}", f.finding.message)?;
-                writeln!(self.out, "  hint: {}", f.finding.hint)?;
+                writeln!(self.out, "note: {}", printable(&f.finding.message))?;
+                writeln!(self.out, "  hint: {}", printable(&f.finding.hint))?;
             }
             OutputRecord::Summary(s) => {
-                let counts: Vec<String> =
-                    s.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                let counts: Vec<String> = s
+                    .counts
+                    .iter()
+                    .map(|(k, v)| format!("{v} {}", printable(k)))
+                    .collect();
                 writeln!(
                     self.out,
                     "\n{} users: {} (exit code {}, {} ms)",
@@ -183,7 +246,12 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                 )?;
             }
             OutputRecord::Progress(p) => {
-                writeln!(self.out, "progress: {} {} done", p.phase, p.done)?;
+                writeln!(
+                    self.out,
+                    "progress: {} {} done",
+                    printable(&p.phase),
+                    p.done
+                )?;
             }
         }
         self.out.flush()
@@ -210,6 +278,69 @@ mod tests {
         });
         sink.emit(&record).expect("render");
         String::from_utf8(sink.out).expect("utf-8")
+    }
+
+    /// What a terminal would act on: escapes, C0/C1 controls (other than the line ends the
+    /// table writes itself) and bidi controls.
+    fn dangerous(c: char) -> bool {
+        (c.is_control() && c != '\n') || is_bidi_control(c)
+    }
+
+    // Regression: a UPN, file name or server message could carry terminal escapes (retitle the
+    // window, clear the screen, fake a row) straight into the table.
+    #[test]
+    fn user_and_server_text_cannot_reach_the_terminal_as_controls() {
+        let hostile = "ann\u{1b}]0;owned\u{7}@x\u{1b}[2J\u{1b}[1;31m.com\u{9b}5m\u{9d}8;;http://e\u{9c}\u{202e}gpj\u{2066}\r\nFAKE\u{0}\u{7f}";
+        let mut sink = TableSink::new(Vec::new(), false);
+        let keys = UserKeys {
+            user_principal_name: Some(hostile.into()),
+            ..Default::default()
+        };
+        let finding = crate::schema::Finding {
+            code: crate::schema::FindingCode::UnmatchedFile,
+            severity: crate::schema::Severity::Info,
+            store: Some(hostile.into()),
+            message: hostile.into(),
+            hint: hostile.into(),
+        };
+        let records = [
+            OutputRecord::Status(StatusRecord {
+                schema_version: SCHEMA_VERSION,
+                user: keys.clone(),
+                verdict: Verdict::Differs,
+                reference: None,
+                stores: Vec::new(),
+                findings: vec![finding.clone()],
+            }),
+            OutputRecord::Error(crate::schema::ErrorRecord {
+                schema_version: SCHEMA_VERSION,
+                user: Some(keys),
+                line: None,
+                store: None,
+                error: crate::schema::ErrorInfo {
+                    code: crate::schema::ErrorCode::StoreRejected,
+                    message: hostile.into(),
+                    hint: Some(hostile.into()),
+                },
+            }),
+            OutputRecord::Finding(crate::schema::FindingRecord {
+                schema_version: SCHEMA_VERSION,
+                finding,
+            }),
+        ];
+        for record in &records {
+            sink.emit(record).expect("render");
+        }
+        let text = String::from_utf8(sink.out).expect("utf-8");
+        assert!(!text.chars().any(dangerous), "{text:?}");
+        assert!(
+            !text.contains("owned") && !text.contains("http://e"),
+            "{text:?}"
+        );
+        assert!(text.contains("ann@x.com"), "{text:?}");
+        // The injected line break cannot start a row of its own.
+        assert!(!text.lines().any(|l| l.starts_with("FAKE")), "{text:?}");
+        assert_eq!(printable("plain ünïcode 名前"), "plain ünïcode 名前");
     }
 
     #[test]

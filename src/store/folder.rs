@@ -55,6 +55,29 @@ impl NamingRule {
         if rule.contains(['/', '\\']) {
             return Err(bad("must name a file, not a path"));
         }
+        let literal: String = {
+            // The rule's own text outside the placeholders must be file-name safe too.
+            let mut text = String::new();
+            let mut depth = 0;
+            for c in rule.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    c if depth == 0 => text.push(c),
+                    _ => {}
+                }
+            }
+            text
+        };
+        if literal
+            .chars()
+            .any(|c| c.is_control() || (c != '*' && WINDOWS_FORBIDDEN.contains(&c)))
+            || literal.matches('*').count() > usize::from(rule.ends_with(".*"))
+        {
+            return Err(bad(
+                "contains a character file names cannot hold on Windows",
+            ));
+        }
         let Some((stem, ext)) = rule.rsplit_once('.') else {
             return Err(bad("needs an extension (.jpg, .png or .* for any image)"));
         };
@@ -88,24 +111,37 @@ impl NamingRule {
         })
     }
 
-    /// The file stem for this user, or `None` when the user lacks a property the rule needs
-    /// or a value could escape the folder.
-    pub fn stem_for(&self, user: &UserRecord) -> Option<String> {
+    /// The file stem for this user: `Ok(None)` when the user lacks a property the rule needs,
+    /// an input error when a value cannot be a plain file name on Windows or Unix (it could
+    /// escape the folder, open a device or an alternate data stream, or be silently renamed).
+    pub fn stem_for(&self, user: &UserRecord) -> Result<Option<String>> {
         let mut out = String::new();
         let mut rest = self.stem.as_str();
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
-            let close = open + rest[open..].find('}')?;
-            let value = placeholder_value(&rest[open + 1..close], user)?;
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                return Ok(None);
+            };
+            let name = &rest[open + 1..close];
+            let Some(value) = placeholder_value(name, user) else {
+                return Ok(None);
+            };
             let value = value.trim();
-            if value.is_empty() || value.contains(['/', '\\', '\0']) || value == ".." {
-                return None;
+            if value.is_empty() {
+                return Ok(None);
+            }
+            if let Some(why) = unsafe_in_file_name(value) {
+                return Err(unsafe_name(name, value, why));
             }
             out.push_str(value);
             rest = &rest[close + 1..];
         }
         out.push_str(rest);
-        Some(out)
+        let extension = self.extension.as_deref().unwrap_or("jpg");
+        if let Some(why) = unsafe_file_name(&out, extension) {
+            return Err(unsafe_name("the rule", &out, why));
+        }
+        Ok(Some(out))
     }
 
     fn accepts(&self, ext: &str) -> bool {
@@ -133,6 +169,64 @@ fn placeholder_value<'a>(name: &str, user: &'a UserRecord) -> Option<&'a str> {
         _ => return None,
     };
     field.as_deref()
+}
+
+/// Characters Windows refuses in file names (`:` would also open an alternate data stream).
+const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*', '/', '\\'];
+
+/// Why a placeholder value cannot go into a file name, if it cannot.
+fn unsafe_in_file_name(value: &str) -> Option<&'static str> {
+    if value.chars().any(char::is_control) {
+        Some("contains control characters")
+    } else if value.contains(WINDOWS_FORBIDDEN) {
+        Some("contains a path separator, a drive or stream colon, or a character Windows forbids")
+    } else if value.contains("..") || value == "." {
+        Some("contains `..`")
+    } else {
+        None
+    }
+}
+
+/// Device names Windows opens instead of a file, whatever the extension (`NUL.jpg`).
+fn is_windows_device(stem: &str) -> bool {
+    let base = stem.split('.').next().unwrap_or(stem).trim_end_matches(' ');
+    let upper = base.to_ascii_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let prefix = upper.get(..3).unwrap_or_default();
+            let digit = upper.get(3..).unwrap_or_default();
+            (prefix == "COM" || prefix == "LPT")
+                && (matches!(digit, "¹" | "²" | "³")
+                    || (digit.len() == 1 && digit.bytes().all(|b| b.is_ascii_digit())))
+        }
+    }
+}
+
+/// Why the whole file name `stem.extension` is unsafe, if it is.
+fn unsafe_file_name(stem: &str, extension: &str) -> Option<&'static str> {
+    if is_windows_device(stem) {
+        Some("is a reserved device name on Windows (CON, NUL, COM1, LPT1, ...)")
+    } else if stem.ends_with(['.', ' ']) || stem.starts_with(' ') {
+        Some("begins with a space or ends with a dot or space, which Windows strips")
+    } else if stem.len() + extension.len() + 1 > 255 {
+        Some("is longer than a file name may be")
+    } else {
+        None
+    }
+}
+
+fn unsafe_name(what: &str, value: &str, why: &str) -> Error {
+    Error::input(
+        ErrorCode::StoreRejected,
+        format!(
+            "{what} value `{}` cannot name a photo file: it {why}",
+            value.escape_default()
+        ),
+    )
+    .with_hint(
+        "fix the value in the input, or name files by another property (e.g. {objectGuid}.jpg)",
+    )
 }
 
 /// Split `DIR[:RULE]`: the rule is the part after the last `:` when it contains `{`, so
@@ -258,12 +352,31 @@ impl FolderStore {
                     })?;
                 Ok(out.into_inner())
             }
-            other => Err(
-                Error::config(format!("the folder store cannot export .{other} files"))
-                    .with_hint("use a rule ending in .jpg, .png or .*"),
-            ),
+            // One user's existing file, not the run's configuration: that user fails.
+            other => Err(Error::new(
+                ErrorCode::StoreRejected,
+                ErrorClass::Failed,
+                format!("the existing .{other} file cannot be replaced: photosync writes only JPEG and PNG"),
+            )
+            .with_hint("convert or remove the file, or use a rule ending in .jpg or .png")),
         }
     }
+}
+
+/// Write `name` in `dir` through a temporary file and a rename, so readers never see half a
+/// file; the temporary file is removed whatever happens.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    struct Partial(PathBuf);
+    impl Drop for Partial {
+        fn drop(&mut self) {
+            // Already renamed (gone) on success; on failure nothing else can be done.
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    let partial = Partial(dir.join(format!(".{name}.{}.partial", std::process::id())));
+    std::fs::write(&partial.0, bytes)?;
+    std::fs::rename(&partial.0, dir.join(name))
 }
 
 fn stem_hash(lower_stem: &str) -> u64 {
@@ -292,7 +405,7 @@ impl PhotoStore for FolderStore {
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
-        let Some(stem) = self.rule.stem_for(user) else {
+        let Some(stem) = self.rule.stem_for(user)? else {
             return Ok(None);
         };
         lock(&self.claimed).insert(stem_hash(&stem.to_lowercase()));
@@ -345,23 +458,35 @@ impl PhotoStore for FolderStore {
             (None, Some(ext)) => (format!("{}.{ext}", user.key), ext.clone()),
             (None, None) => (format!("{}.jpg", user.key), "jpg".to_string()),
         };
-        let bytes = self.encode_for(&extension, photo)?;
         let path = self.dir.join(&name);
-        // Write beside the target and rename, so a reader never sees half a file.
-        let partial = self.dir.join(format!(".{name}.partial"));
-        let io_error = |e: std::io::Error| {
-            Error::new(
-                ErrorCode::StoreRejected,
-                ErrorClass::Failed,
-                format!("cannot write {}: {e}", path.display()),
-            )
-            .with_hint("check free space and permissions on the folder")
-        };
-        tokio::fs::create_dir_all(&self.dir)
+        // Belt and braces: whatever the name, the file lands directly in the target folder.
+        if path.parent() != Some(self.dir.as_path()) || Path::new(&name).components().count() != 1 {
+            return Err(unsafe_name(
+                "the file",
+                &name,
+                "does not name a file in the folder",
+            ));
+        }
+        let bytes = self.encode_for(&extension, photo).map_err(|e| Error {
+            message: format!("{}: {}", path.display(), e.message),
+            ..e
+        })?;
+        let dir = self.dir.clone();
+        let file = name.clone();
+        // On a blocking thread that finishes even when the run is interrupted: the file is
+        // either replaced whole or left as it was, and no partial file stays behind.
+        tokio::task::spawn_blocking(move || write_atomically(&dir, &file, &bytes))
             .await
-            .map_err(io_error)?;
-        tokio::fs::write(&partial, &bytes).await.map_err(io_error)?;
-        tokio::fs::rename(&partial, &path).await.map_err(io_error)?;
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|written| written)
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::StoreRejected,
+                    ErrorClass::Failed,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+                .with_hint("check free space and permissions on the folder")
+            })?;
         if existing.is_none() {
             lock(&self.index)
                 .entry(user.key.to_lowercase())
@@ -425,13 +550,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn values_that_escape_the_folder_give_no_file_name() {
-        let rule = NamingRule::parse("{samAccountName}.jpg").expect("rule");
-        let user = UserRecord {
-            sam_account_name: Some("../etc/passwd".into()),
+    fn sam(value: &str) -> UserRecord {
+        UserRecord {
+            sam_account_name: Some(value.into()),
             ..Default::default()
-        };
-        assert_eq!(rule.stem_for(&user), None);
+        }
+    }
+
+    // Regression: only `/`, `\` and `..` were refused, so on Windows `C:evil`, `a:stream`
+    // (an alternate data stream), `NUL` or `COM1` (devices) and `ann.` (renamed) got through.
+    #[test]
+    fn values_unsafe_on_windows_or_unix_are_the_records_error() {
+        let rule = NamingRule::parse("{samAccountName}.jpg").expect("rule");
+        for value in [
+            "../etc/passwd",
+            "a/b",
+            r"a\b",
+            "..",
+            "a..b",
+            "C:",
+            "C:evil",
+            "ann:secret",
+            "CON",
+            "nul",
+            "Com1",
+            "LPT9",
+            "com¹",
+            "aux.backup",
+            "ann.",
+            "bad\u{0}nul",
+            "tab\there",
+            "what?",
+            "a*b",
+            "<x>",
+            "pipe|",
+            "quote\"",
+        ] {
+            let err = rule.stem_for(&sam(value)).expect_err(value);
+            assert_eq!(err.class, ErrorClass::Input, "{value}");
+        }
+        for value in [
+            "ann",
+            "console",
+            "COM10",
+            "lpt",
+            "o'neil",
+            "jürgen.ørsted",
+            "a.b",
+        ] {
+            assert_eq!(
+                rule.stem_for(&sam(value)).expect(value).as_deref(),
+                Some(value)
+            );
+        }
+        // A missing or blank property is "not in this folder", not an error.
+        assert_eq!(rule.stem_for(&UserRecord::default()).expect("none"), None);
+        assert_eq!(rule.stem_for(&sam("  ")).expect("blank"), None);
+        // Values are trimmed; a rule that itself ends the stem in a space is refused.
+        assert_eq!(
+            rule.stem_for(&sam(" ann ")).expect("trimmed").as_deref(),
+            Some("ann")
+        );
+        let spaced = NamingRule::parse("{samAccountName} .jpg").expect("rule");
+        assert!(spaced.stem_for(&sam("ann")).is_err());
+        // The rule's own text is checked too.
+        for bad in ["{sam}?.jpg", "{sam}|.jpg", "{sam}*x.jpg", "{sam}<.png"] {
+            assert!(NamingRule::parse(bad).is_err(), "{bad}");
+        }
+        assert!(NamingRule::parse("{sam}.*").is_ok());
     }
 }

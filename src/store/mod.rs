@@ -2,7 +2,7 @@
 //!
 //! The engine asks a store to resolve a user, read the photo, and (if the store declares it
 //! can) write one; it never special-cases a backend beyond `Capabilities`. Backends:
-//! `memory` (tests), `folder`, and later `ad`, `graph`, `sharepoint`. Every backend passes the
+//! `memory` (tests), `folder`, `ad`, `graph`, `sharepoint`. Every backend passes the
 //! conformance suite in `conformance`. `open` turns a `--stores`/`--targets` spec into a store.
 
 use std::collections::BTreeMap;

@@ -67,7 +67,8 @@ impl Slapd {
             let mut entry = format!(
                 "dn: uid={uid},ou=people,{SLAPD_SUFFIX}\nobjectClass: inetOrgPerson\nobjectClass: user\n\
                  uid: {uid}\ncn: User {i}\nsn: {i}\nuserPrincipalName: {uid}@example.test\n\
-                 sAMAccountName: {uid}\nmail: {uid}@mail.example.test\nuserAccountControl: 512\n"
+                 sAMAccountName: {uid}\nmail: {uid}@mail.example.test\nuserAccountControl: 512\n\
+                 objectCategory: person\n"
             );
             entry.push_str(&ldif_value("objectGUID", &slapd_guid(i)));
             if photo_every > 0 && i % photo_every == 0 {
@@ -143,10 +144,14 @@ attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName'
 \tSYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 attributetype ( 1.2.840.113556.1.4.2 NAME 'objectGUID'
 \tEQUALITY octetStringMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.782 NAME 'objectCategory'
+\tDESC 'AD: a DN whose short name (person) filters match; here the short name itself'
+\tEQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
 attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl'
 \tEQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
 objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP inetOrgPerson STRUCTURAL
-\tMAY ( thumbnailPhoto $ userPrincipalName $ sAMAccountName $ objectGUID $ userAccountControl ) )
+\tMAY ( thumbnailPhoto $ userPrincipalName $ sAMAccountName $ objectGUID $ userAccountControl $
+\t\tobjectCategory ) )
 ";
 
 // `security simple_bind=128`: like AD's LDAP signing policy, a simple bind needs TLS.

@@ -1,10 +1,11 @@
 //! The folder store: naming rules, case-insensitive matching, unmatched files, export.
 
-use photosync::schema::{FindingCode, UserRecord};
+use photosync::engine::{SyncOptions, SyncSource};
+use photosync::schema::{Action, ErrorCode, FindingCode, PhotoBytes, UserRecord};
 use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::{PhotoStore, StoreRole};
 
-use crate::support::{jpeg, png, upn, with_sam};
+use crate::support::{encode, jpeg, jsonl, png, portrait, result_of, sync, upn, with_sam};
 
 fn open(dir: &std::path::Path, rule: &str, role: StoreRole) -> FolderStore {
     FolderStore::open(
@@ -138,13 +139,127 @@ async fn open_registry_parses_specs() {
         .await
         .expect("folder spec");
     assert_eq!(store.name(), "folder");
-    for (spec, exit) in [("graph", 2), ("ad", 2), ("sharepoint", 2), ("dropbox", 2)] {
-        let err = match photosync::store::open(spec, &settings).await {
-            Ok(_) => panic!("{spec} should not open in this build"),
-            Err(e) => e,
-        };
-        assert_eq!(err.class.exit_code(), exit, "{spec}");
+    let open_err = |spec: &'static str| {
+        let settings = settings.clone();
+        async move {
+            match photosync::store::open(spec, &settings).await {
+                Ok(_) => panic!("{spec} opened without its settings"),
+                Err(e) => e,
+            }
+        }
+    };
+    // The cloud and directory stores exist in this build: unconfigured, each says which
+    // setting it needs (a configuration error), never "not available".
+    for (spec, needs) in [
+        ("graph", "PHOTOSYNC_"),
+        ("sharepoint", "PHOTOSYNC_SHAREPOINT_URL"),
+        ("ad", "PHOTOSYNC_LDAP_URL"),
+    ] {
+        let err = open_err(spec).await;
+        assert_eq!(err.class.exit_code(), 2, "{spec}");
+        assert_ne!(err.code, ErrorCode::NotAvailable, "{spec}: {err:?}");
+        let said = format!("{} {}", err.message, err.hint.clone().unwrap_or_default());
+        assert!(said.contains(needs), "{spec} should name {needs}: {said}");
     }
+    let unknown = open_err("dropbox").await;
+    assert_eq!(unknown.class.exit_code(), 2);
+    assert!(
+        unknown.message.contains("unknown store"),
+        "{}",
+        unknown.message
+    );
     let missing = format!("folder:{}/nope", dir.path().display());
     assert!(photosync::store::open(&missing, &settings).await.is_err());
+}
+
+// Regression: an existing `ann.gif` under a `.*` rule made the write a configuration error,
+// and the whole run exited 2 ("nothing ran") although every other user was synced.
+#[tokio::test]
+async fn an_existing_file_that_cannot_be_replaced_fails_that_user_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("ann.gif"), gif(4)).expect("write");
+    let target: Vec<Box<dyn PhotoStore>> = vec![Box::new(open(
+        dir.path(),
+        "{samAccountName}.*",
+        StoreRole::Target,
+    ))];
+    let users = [
+        UserRecord {
+            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(1, 200))),
+            ..with_sam("ann")
+        },
+        UserRecord {
+            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(2, 200))),
+            ..with_sam("bob")
+        },
+    ];
+    let (records, summary) = sync(
+        jsonl(&users),
+        &SyncSource::Input,
+        &target,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "folder");
+    assert_eq!(ann.action, Action::Failed);
+    assert_eq!(
+        ann.error.as_ref().map(|e| e.code),
+        Some(ErrorCode::StoreRejected)
+    );
+    assert!(
+        ann.error
+            .as_ref()
+            .is_some_and(|e| e.message.contains("ann.gif")),
+        "{ann:?}"
+    );
+    assert_eq!(
+        result_of(&records, "bob@contoso.com", "folder").action,
+        Action::Updated
+    );
+    assert_eq!(summary.exit_code, 1);
+    assert_eq!(
+        std::fs::read(dir.path().join("ann.gif")).expect("kept"),
+        gif(4)
+    );
+}
+
+#[tokio::test]
+async fn a_name_unsafe_on_windows_is_that_users_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path(), "{samAccountName}.jpg", StoreRole::Target);
+    for sam in ["CON", "nul", "C:evil", "ann:stream", "ann.", "..", "LPT1"] {
+        let err = store
+            .resolve(&with_sam(sam))
+            .await
+            .expect_err("unsafe name");
+        assert_eq!(err.class, photosync::error::ErrorClass::Input, "{sam}");
+        assert!(err.message.contains(sam), "{}", err.message);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0);
+}
+
+#[tokio::test]
+async fn export_leaves_only_whole_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path(), "{samAccountName}.jpg", StoreRole::Target);
+    let src = photosync::photo::load(&jpeg(3, 300), &Default::default()).expect("load");
+    for sam in ["ann", "bob"] {
+        let user = store
+            .resolve(&with_sam(sam))
+            .await
+            .expect("resolve")
+            .expect("nameable");
+        store.write_photo(&user, &src).await.expect("write");
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ann.jpg", "bob.jpg"]);
+}
+
+fn gif(person: u64) -> Vec<u8> {
+    encode(&portrait(person, 32, 32), image::ImageFormat::Gif)
 }

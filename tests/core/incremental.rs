@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use photosync::engine::state::SyncState;
+use photosync::engine::state::{self, SyncState};
 use photosync::engine::{Shard, SyncOptions, SyncSource};
 use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
 use photosync::store::memory::MemoryStore;
@@ -441,4 +441,78 @@ async fn shards_together_process_every_user_exactly_once() {
         "an input error is reported by one shard only"
     );
     assert_eq!(store.writes(), 60);
+}
+
+#[test]
+fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).expect("mkdir");
+    std::fs::write(photos.join("ann@contoso.com.jpg"), jpeg(1, 96)).expect("write");
+    std::fs::write(photos.join("bob@contoso.com.jpg"), jpeg(2, 96)).expect("write");
+    let spec = format!("folder:{}", photos.display());
+    let target = state::target_key(&spec, &photosync::settings::Settings::default());
+    let path = dir.path().join("state.jsonl");
+    let state = SyncState::open(&path).expect("state");
+    for (user, verified) in [
+        ("upn:ann@contoso.com", false),
+        ("upn:bob@contoso.com", true),
+    ] {
+        state
+            .record(&state::Entry {
+                user: user.into(),
+                target: target.clone(),
+                source_sha256: "00".repeat(32),
+                source_signature: String::new(),
+                written_signature: String::new(),
+                at: Some(state::now_secs() - 120),
+                verified,
+            })
+            .expect("record");
+    }
+    drop(state);
+    let out = photosync(
+        &[
+            "status",
+            "--stores",
+            &spec,
+            "--state",
+            &path.to_string_lossy(),
+            "--format",
+            "json",
+        ],
+        "{\"userPrincipalName\":\"ann@contoso.com\"}\n{\"userPrincipalName\":\"bob@contoso.com\"}\n",
+    );
+    let statuses: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "status")
+        .collect();
+    assert_eq!(
+        statuses.len(),
+        2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let details = |upn: &str| {
+        let s = statuses
+            .iter()
+            .find(|s| s["user"]["userPrincipalName"] == upn)
+            .expect("status");
+        (
+            s["stores"][0]["details"].clone(),
+            s["stores"][0]["state"].clone(),
+        )
+    };
+    let (ann, ann_state) = details("ann@contoso.com");
+    let age = ann["pendingWrite"]["ageSecs"]
+        .as_u64()
+        .expect("ann's write is pending");
+    assert!((120..3600).contains(&age), "{age}");
+    assert_eq!(ann_state, "present", "the store decides, not the state");
+    let (bob, _) = details("bob@contoso.com");
+    assert!(
+        bob.get("pendingWrite").is_none(),
+        "verified writes are not pending: {bob}"
+    );
 }

@@ -7,13 +7,11 @@ use image::{Rgb, RgbImage};
 
 use super::fixtures::Rng;
 
-/// A background several people can share.
+/// A backdrop everyone can share: a vertical gradient from the top colour to the bottom one.
 #[derive(Clone, Copy)]
-pub enum Background {
-    Plain([f32; 3]),
-    Gradient([f32; 3], [f32; 3]),
-    /// A base colour with a fixed diagonal stripe texture.
-    Textured([f32; 3], f32),
+pub struct Background {
+    top: [f32; 3],
+    bottom: [f32; 3],
 }
 
 /// One synthetic "person": every parameter that makes them look different.
@@ -32,6 +30,10 @@ pub struct Person {
     shoulder_width: f32,
     shoulder_top: f32,
     glasses: bool,
+    /// Hair volume: the hair outline's width relative to the head (1 = close-cropped).
+    hair_width: f32,
+    /// A beard in the hair colour over the lower face.
+    beard: bool,
     /// Face: half the distance between the eyes, eye size, mouth width (fractions of the head).
     eye_dx: f32,
     eye_size: f32,
@@ -59,7 +61,7 @@ impl Person {
             [150.0, 50.0, 20.0],
         ];
         Person {
-            skin: skin.map(|c: f32| (c + rng.range(-12.0, 12.0)).clamp(0.0, 255.0)),
+            skin: skin.map(|c: f32| (c + rng.range(-20.0, 20.0)).clamp(0.0, 255.0)),
             hair: hair_colours[(rng.next_u64() % 5) as usize],
             clothes: rng.colour(),
             head_x: rng.range(0.36, 0.64),
@@ -74,6 +76,8 @@ impl Person {
             shoulder_width: rng.range(0.30, 0.48),
             shoulder_top: rng.range(0.66, 0.78),
             glasses: rng.next_u64().is_multiple_of(3),
+            hair_width: 1.0,
+            beard: false,
             eye_dx: 0.38,
             eye_size: 1.0,
             mouth_w: 0.35,
@@ -106,6 +110,8 @@ impl Person {
             head_ry: 0.21 * size,
             shoulder_width: 0.40 * rng.range(0.97, 1.03),
             shoulder_top: 0.72,
+            hair_width: rng.range(1.0, 1.35),
+            beard: rng.next_u64().is_multiple_of(4),
             eye_dx: rng.range(0.30, 0.44),
             eye_size: rng.range(0.8, 1.25),
             mouth_w: rng.range(0.25, 0.45),
@@ -116,26 +122,14 @@ impl Person {
 }
 
 /// The studio backdrop every ID photo shares: a blue-grey gradient, lighter at the top.
-pub const STUDIO: Background = Background::Gradient([140.0, 155.0, 175.0], [95.0, 108.0, 128.0]);
+pub const STUDIO: Background = Background {
+    top: [140.0, 155.0, 175.0],
+    bottom: [95.0, 108.0, 128.0],
+};
 
 impl Background {
-    pub fn random(rng: &mut Rng) -> Background {
-        match rng.next_u64() % 3 {
-            0 => Background::Plain(rng.colour()),
-            1 => Background::Gradient(rng.colour(), rng.colour()),
-            _ => Background::Textured(rng.colour(), rng.range(10.0, 40.0)),
-        }
-    }
-
-    fn at(&self, fx: f32, fy: f32) -> [f32; 3] {
-        match *self {
-            Background::Plain(c) => c,
-            Background::Gradient(a, b) => [0, 1, 2].map(|i| a[i] + (b[i] - a[i]) * fy),
-            Background::Textured(c, amp) => {
-                let t = ((fx + fy) * 40.0).sin() * amp;
-                c.map(|v| v + t)
-            }
-        }
+    fn at(&self, fy: f32) -> [f32; 3] {
+        [0, 1, 2].map(|i| self.top[i] + (self.bottom[i] - self.top[i]) * fy)
     }
 }
 
@@ -145,7 +139,7 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
     RgbImage::from_fn(w, h, |x, y| {
         let fx = (x as f32 + 0.5) / w as f32;
         let fy = (y as f32 + 0.5) / h as f32;
-        let mut c = background.at(fx, fy);
+        let mut c = background.at(fy);
         let p = person;
         // Shoulders: an ellipse centred below the bottom edge.
         let sx = (fx - p.head_x) / p.shoulder_width;
@@ -160,7 +154,8 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
         // Head, with hair on the top (and down the sides for long hair).
         let hx = (fx - p.head_x) / p.head_rx;
         let hy = (fy - p.head_y) / p.head_ry;
-        let in_hair_outline = hx * hx / 1.25 + (hy + 0.08).powi(2) / 1.2 < 1.0;
+        let hw = p.hair_width * p.hair_width;
+        let in_hair_outline = hx * hx / (1.25 * hw) + (hy + 0.08).powi(2) / 1.2 < 1.0;
         let hair_line = -1.0 + 2.0 * p.hair_len.min(1.0) * 0.45;
         if in_hair_outline && p.hair_len > 0.0 && (hy < hair_line || p.hair_len > 1.0) {
             c = p.hair;
@@ -177,6 +172,8 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
                 c = c.map(|v| v * 0.55);
             } else if (hy - 0.5).abs() < 0.06 && hx.abs() < p.mouth_w {
                 c = [150.0, 50.0, 60.0];
+            } else if p.beard && hy > 0.3 {
+                c = p.hair;
             }
         }
         let n = if p.noise > 0.0 {
@@ -192,17 +189,4 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
 pub fn id_photo_people(n: usize) -> Vec<Person> {
     let mut rng = Rng::new(0x1D_F0_70);
     (0..n).map(|_| Person::id_photo(&mut rng)).collect()
-}
-
-/// The corpus: `groups` backgrounds with `per_group` different people on each.
-pub fn people(groups: u64, per_group: u64) -> Vec<(Person, Background)> {
-    let mut rng = Rng::new(0x5EED_F00D);
-    let mut out = Vec::new();
-    for _ in 0..groups {
-        let background = Background::random(&mut rng);
-        for _ in 0..per_group {
-            out.push((Person::random(&mut rng), background));
-        }
-    }
-    out
 }

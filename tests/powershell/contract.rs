@@ -400,12 +400,19 @@ fn progress_and_store_findings_have_the_fields_the_module_reads() {
     args[last] = "json".into(); // --progress json, as when Write-Progress is wanted
     let run = run(dir.path(), &strs(&args), &[line]);
     assert_common_shape(&run);
-    let progress = of_type(&run, "progress");
+    // Progress is on stderr (stdout is data); Add-PhotoSyncStderrLine picks out these lines.
+    assert!(of_type(&run, "progress").is_empty(), "progress on stdout");
+    let progress: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("{\"type\":\"progress\""))
+        .map(|l| serde_json::from_str(l).expect("progress line is JSON"))
+        .collect();
     assert!(
         !progress.is_empty(),
-        "no progress records with --progress json"
+        "no progress records on stderr with --progress json"
     );
-    for record in progress {
+    for record in &progress {
         assert!(
             record["done"].is_u64() && record["phase"].is_string(),
             "{record}"

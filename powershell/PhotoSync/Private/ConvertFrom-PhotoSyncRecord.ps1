@@ -167,6 +167,7 @@ function Get-PhotoSyncErrorCategory([string]$Code) {
         'transient' { return [System.Management.Automation.ErrorCategory]::ConnectionError }
         'store-rejected' { return [System.Management.Automation.ErrorCategory]::WriteError }
         'verify-failed' { return [System.Management.Automation.ErrorCategory]::WriteError }
+        'identity-mismatch' { return [System.Management.Automation.ErrorCategory]::InvalidResult }
         'credential-not-supported' { return [System.Management.Automation.ErrorCategory]::InvalidArgument }
         'no-mailbox' { return [System.Management.Automation.ErrorCategory]::ResourceUnavailable }
         'cloud-sandbox' { return [System.Management.Automation.ErrorCategory]::NotImplemented }

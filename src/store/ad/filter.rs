@@ -11,6 +11,11 @@ use crate::error::{Error, Result};
 pub const DEFAULT_USER_FILTER: &str =
     "(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))";
 
+/// User objects only, enabled or not: what single-user lookups (by key or DN) may return.
+/// `objectCategory=person` leaves out computers (whose class derives from `user`),
+/// `objectClass=user` leaves out contacts.
+pub const USER_OBJECTS: &str = "(&(objectCategory=person)(objectClass=user))";
+
 /// Escape a text assertion value (RFC 4515 §3): `*`, `(`, `)`, `\` and NUL become `\xx`.
 /// Other UTF-8 is legal in a value and kept, so non-ASCII names still match.
 pub fn escape_value(value: &str) -> String {

@@ -2,7 +2,8 @@
 //!
 //! Admins usually treat AD as the source of truth, and Entra Connect copies `thumbnailPhoto`
 //! to the cloud, so this store reads it directly (paged, so it works against DCs that cap
-//! unpaged results), finds single users by objectGUID, UPN, sAMAccountName or mail, and —
+//! unpaged results), finds single user objects by objectGUID, DN, UPN, sAMAccountName or mail
+//! (a match by anything but the objectGUID is cross-checked, see `identity`), and —
 //! only when the engine was told to target `ad` — replaces the photo with a rendition that
 //! fits the attribute. Connections are always encrypted unless explicitly allowed otherwise.
 
@@ -10,6 +11,7 @@ mod connection;
 mod entry;
 pub mod filter;
 pub mod guid;
+mod identity;
 mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,6 +32,14 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, UserRecord};
 use crate::settings::{ENV_LDAP_PHOTO_ATTRIBUTE, Settings};
+
+/// One way to look a user up.
+enum Lookup {
+    /// A subtree search for user objects with this assertion.
+    Search(String),
+    /// A base read of this DN.
+    Entry(String),
+}
 
 /// Resolved users kept for the `read_photo` that usually follows.
 const PREFETCH_LIMIT: usize = 1024;
@@ -200,25 +210,25 @@ impl AdStore {
         self.users(user_filter, false).await
     }
 
-    /// Find one user by the first identity key of the record that the directory knows.
+    /// Find one user by the first identity key of the record that the directory knows:
+    /// objectGUID, then DistinguishedName, UPN, sAMAccountName, mail. Only user objects
+    /// (people, not computers or contacts) are considered, and a match by anything but the
+    /// objectGUID is cross-checked (`identity`), so a stale DN never wins over the GUID.
     pub async fn find(&self, user: &UserRecord) -> Result<Option<(AdUser, &'static str)>> {
         let attrs = self.attributes(true);
-        if let Some(dn) = user.distinguished_name.as_deref().filter(|d| !d.is_empty())
-            && let Some(found) = self.read_dn(dn, &attrs).await?
-        {
-            return Ok(Some((found, "distinguishedName")));
+        let guid = identity::record_guid(user)?;
+        let dn = user
+            .distinguished_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
+        let mut lookups: Vec<(&'static str, Lookup)> = Vec::new();
+        if let Some(guid) = guid {
+            let assertion = format!("(objectGUID={})", guid.filter_value());
+            lookups.push((identity::BY_GUID, Lookup::Search(assertion)));
         }
-        let mut lookups: Vec<(&'static str, String)> = Vec::new();
-        // A malformed objectGUID does not hide the user if another key finds them.
-        let mut bad_guid = None;
-        if let Some(text) = user.object_guid.as_deref().filter(|g| !g.trim().is_empty()) {
-            match ObjectGuid::parse(text) {
-                Ok(guid) => lookups.push((
-                    "objectGUID",
-                    format!("(objectGUID={})", guid.filter_value()),
-                )),
-                Err(e) => bad_guid = Some(e),
-            }
+        if let Some(dn) = dn {
+            lookups.push((identity::BY_DN, Lookup::Entry(dn.to_string())));
         }
         for (attribute, value) in [
             ("userPrincipalName", &user.user_principal_name),
@@ -226,60 +236,70 @@ impl AdStore {
             ("mail", &user.mail),
         ] {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                lookups.push((attribute, filter::equals(attribute, value.trim())));
+                let assertion = filter::equals(attribute, value.trim());
+                lookups.push((attribute, Lookup::Search(assertion)));
             }
         }
-        if lookups.is_empty()
-            && let Some(e) = bad_guid.take()
-        {
-            return Err(e);
-        }
-        if lookups.is_empty() && user.distinguished_name.is_none() {
+        if lookups.is_empty() {
             return Err(Error::input(
                 ErrorCode::NoIdentity,
                 "the record names no objectGUID, userPrincipalName, sAMAccountName or mail",
             )
             .with_hint("give each record at least one of these keys"));
         }
-        for (attribute, assertion) in lookups {
-            let query = format!("(&(objectClass=user){assertion})");
-            let mut found = search::entries(
-                self.handle().await?,
-                &self.base_dn,
-                Scope::Subtree,
-                &query,
-                &attrs,
-                2,
-            )
-            .await?;
-            match found.len() {
-                0 => continue,
-                1 => {
-                    let entry = found.remove(0);
-                    let user = AdUser::from_entry(entry, self.options.photo_attribute.name());
-                    return Ok(Some((user, attribute)));
+        for (matched_by, lookup) in lookups {
+            let found = match lookup {
+                Lookup::Entry(dn) => self.read_dn(&dn, &attrs).await?,
+                Lookup::Search(assertion) => {
+                    self.search_one(matched_by, &assertion, &attrs).await?
                 }
-                _ => {
-                    return Err(Error::input(
-                        ErrorCode::UserNotFound,
-                        format!("more than one AD user has this {attribute}"),
-                    )
-                    .with_hint("identify the user by objectGUID or userPrincipalName instead"));
-                }
+            };
+            if let Some(found) = found {
+                identity::cross_check(user, guid, &found, matched_by)?;
+                return Ok(Some((found, matched_by)));
             }
         }
-        match bad_guid {
-            Some(e) => Err(e),
-            None => Ok(None),
+        Ok(None)
+    }
+
+    /// The one user object matching `assertion`; more than one is the record's error.
+    async fn search_one(
+        &self,
+        attribute: &str,
+        assertion: &str,
+        attrs: &[String],
+    ) -> Result<Option<AdUser>> {
+        let query = format!("(&{}{assertion})", filter::USER_OBJECTS);
+        let mut found = search::entries(
+            self.handle().await?,
+            &self.base_dn,
+            Scope::Subtree,
+            &query,
+            attrs,
+            2,
+        )
+        .await?;
+        match found.len() {
+            0 => Ok(None),
+            1 => Ok(Some(AdUser::from_entry(
+                found.remove(0),
+                self.options.photo_attribute.name(),
+            ))),
+            _ => Err(Error::input(
+                ErrorCode::UserNotFound,
+                format!("more than one AD user has this {attribute}"),
+            )
+            .with_hint("identify the user by objectGUID or userPrincipalName instead")),
         }
     }
 
+    /// The user object at `dn`, if it is one (a DN naming a group or computer is no user).
     async fn read_dn(&self, dn: &str, attrs: &[String]) -> Result<Option<AdUser>> {
         let mut found = search::entries(
             self.handle().await?,
             dn,
             Scope::Base,
-            "(objectClass=*)",
+            filter::USER_OBJECTS,
             attrs,
             1,
         )

@@ -77,6 +77,8 @@ struct GraphUser {
     user_principal_name: Option<String>,
     #[serde(default)]
     user_type: Option<String>,
+    #[serde(default)]
+    on_premises_immutable_id: Option<String>,
 }
 
 impl GraphStore {
@@ -237,13 +239,23 @@ impl PhotoStore for GraphStore {
             )
             .with_hint("add ObjectGUID or UserPrincipalName to the input"));
         }
+        let expected = resolve::expected_immutable_id(user)?;
         for lookup in &lookups {
             if let Some(found) = self.find(&lookup.filter).await? {
+                resolve::cross_check(
+                    lookup.matched_by,
+                    &lookup.key,
+                    expected.as_deref(),
+                    found.on_premises_immutable_id.as_deref(),
+                )?;
                 let mut details = BTreeMap::new();
                 details.insert("graphId".into(), found.id.clone().into());
                 details.insert("matchedBy".into(), lookup.matched_by.into());
                 if let Some(upn) = found.user_principal_name {
                     details.insert("userPrincipalName".into(), upn.into());
+                }
+                if let Some(anchor) = found.on_premises_immutable_id.filter(|a| !a.is_empty()) {
+                    details.insert("onPremisesImmutableId".into(), anchor.into());
                 }
                 if found.user_type.as_deref() == Some("Guest") {
                     details.insert("userType".into(), "Guest".into());

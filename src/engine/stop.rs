@@ -1,0 +1,176 @@
+//! Stopping a run early without losing what was done: on Ctrl+C, SIGTERM or a closed stdout
+//! the engine stops taking users from the input, lets the users in flight finish (for a
+//! signal, within a short grace period), writes their records, the state and the summary, and
+//! exits with the run's real class — 130 / 143 for a signal, as shells expect.
+//!
+//! Cancelling a user mid-write could leave a half-written file or an unrecorded update, so
+//! users are never abandoned before the grace period is over; a second signal ends the
+//! process at once for people who really mean it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+/// How long users in flight may take to finish after Ctrl+C or SIGTERM.
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(10);
+
+/// Why a run stopped before its input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// stdout was closed (`| head -1`): nothing more can be reported.
+    OutputClosed,
+    /// SIGINT (Ctrl+C): exit code 130.
+    Interrupted,
+    /// SIGTERM: exit code 143.
+    Terminated,
+}
+
+impl StopReason {
+    /// The exit code a signal imposes (128 + signal number); `None` for a closed stdout,
+    /// whose run keeps the class of what it did.
+    pub fn exit_code(self) -> Option<i32> {
+        match self {
+            StopReason::OutputClosed => None,
+            StopReason::Interrupted => Some(130),
+            StopReason::Terminated => Some(143),
+        }
+    }
+}
+
+/// A shared "please stop" flag: cheap to clone, first reason wins.
+#[derive(Clone)]
+pub struct StopSignal {
+    sender: Arc<watch::Sender<Option<(StopReason, Instant)>>>,
+    /// Ends the process on a second signal.
+    signals: Arc<Mutex<u32>>,
+}
+
+impl Default for StopSignal {
+    fn default() -> Self {
+        StopSignal {
+            sender: Arc::new(watch::channel(None).0),
+            signals: Arc::new(Mutex::new(0)),
+        }
+    }
+}
+
+impl std::fmt::Debug for StopSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopSignal")
+            .field("reason", &self.reason())
+            .finish()
+    }
+}
+
+impl StopSignal {
+    /// Ask the run to stop; a later reason does not replace the first.
+    pub fn trigger(&self, reason: StopReason) {
+        self.sender.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some((reason, Instant::now()));
+            true
+        });
+    }
+
+    pub fn reason(&self) -> Option<StopReason> {
+        self.sender.borrow().map(|(reason, _)| reason)
+    }
+
+    /// Resolves once a stop was asked for.
+    pub async fn stopped(&self) {
+        let mut rx = self.sender.subscribe();
+        // The sender lives in `self`, so `wait_for` only ends when the condition holds.
+        let _ = rx.wait_for(Option::is_some).await;
+    }
+
+    /// Resolves when users in flight have had their time: never for a closed stdout (they
+    /// always finish), `SIGNAL_GRACE` after a signal.
+    pub async fn grace_over(&self) {
+        self.stopped().await;
+        let since = *self.sender.borrow();
+        match since {
+            Some((StopReason::Interrupted | StopReason::Terminated, at)) => {
+                tokio::time::sleep_until((at + SIGNAL_GRACE).into()).await;
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+
+    /// Listen for Ctrl+C and SIGTERM for the rest of the process (call inside the runtime).
+    /// The handlers are installed before this returns, so no early signal is missed.
+    pub fn listen_for_signals(&self) {
+        watch_signals(self.clone());
+    }
+
+    fn received(&self, reason: StopReason) {
+        let count = {
+            let mut count = self.signals.lock().unwrap_or_else(|p| p.into_inner());
+            *count += 1;
+            *count
+        };
+        if count > 1 {
+            tracing::warn!("second signal: stopping now");
+            std::process::exit(reason.exit_code().unwrap_or(130));
+        }
+        tracing::warn!(
+            "stopping: finishing the users in flight (up to {} s); signal again to stop at once",
+            SIGNAL_GRACE.as_secs()
+        );
+        self.trigger(reason);
+    }
+}
+
+#[cfg(unix)]
+fn watch_signals(stop: StopSignal) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot listen for signals; Ctrl+C will stop the run at once");
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            let reason = tokio::select! {
+                _ = int.recv() => StopReason::Interrupted,
+                _ = term.recv() => StopReason::Terminated,
+            };
+            stop.received(reason);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn watch_signals(stop: StopSignal) {
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            stop.received(StopReason::Interrupted);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn first_reason_wins_and_wakes_waiters() {
+        let stop = StopSignal::default();
+        assert_eq!(stop.reason(), None);
+        let waiter = tokio::spawn({
+            let stop = stop.clone();
+            async move { stop.stopped().await }
+        });
+        stop.trigger(StopReason::Terminated);
+        stop.trigger(StopReason::OutputClosed);
+        waiter.await.expect("woken");
+        assert_eq!(stop.reason(), Some(StopReason::Terminated));
+        assert_eq!(StopReason::Terminated.exit_code(), Some(143));
+        assert_eq!(StopReason::Interrupted.exit_code(), Some(130));
+        assert_eq!(StopReason::OutputClosed.exit_code(), None);
+    }
+}

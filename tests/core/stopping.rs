@@ -1,0 +1,195 @@
+//! Stopping early without lying: a closed stdout (`| head -1`) and Ctrl+C / SIGTERM end the
+//! real binary cleanly, with records, summary and an exit code that tell the truth (issue 9).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::jpeg;
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG")
+        .env("NO_COLOR", "1")
+        .spawn()
+        .expect("run photosync")
+}
+
+/// Wait for the child; a hang guard (not a timing assertion): kill it after a minute.
+fn exit_code(child: &mut Child) -> Option<i32> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status.code();
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("photosync did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// Regression: when the reader went away, the run ended with exit code 0, so
+// `photosync status --fail-on-drift | head -1` reported a drifted run as fine.
+#[test]
+fn a_closed_stdout_stops_the_run_with_its_real_exit_class() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = dir.path().join("hr.jpg");
+    std::fs::write(&photo, jpeg(1, 64)).expect("write");
+    std::fs::create_dir(dir.path().join("published")).expect("mkdir");
+    let published = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("published").display()
+    );
+    let missing = dir.path().join("missing.jpg");
+    // Far more output than a pipe buffers, so the writer meets the closed pipe.
+    let users = 600;
+    let input = |path: &std::path::Path| -> String {
+        (0..users)
+            .map(|i| format!("{{\"SamAccountName\":\"u{i}\",\"PhotoPath\":{:?}}}\n", path))
+            .collect()
+    };
+    let out = dir.path().join("out");
+    let target = format!("folder:{}:{{samAccountName}}.jpg", out.display());
+    for (args, stdin, expected) in [
+        // Every user drifts (the published folder has no photos): exit 1 with the flag.
+        (
+            vec!["status", "--stores", &published, "--fail-on-drift"],
+            input(&photo),
+            1,
+        ),
+        // Every user fails (the source photo is missing): exit 1.
+        (
+            vec!["sync", "--source", "input", "--targets", &target],
+            input(&missing),
+            1,
+        ),
+    ] {
+        let mut child = spawn(&args);
+        let mut stdin_pipe = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || {
+            // The run may stop reading before the end: a closed pipe here is expected.
+            let _ = stdin_pipe.write_all(stdin.as_bytes());
+        });
+        let mut first = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut first).expect("one line");
+        assert!(first.starts_with('{'), "{first}");
+        drop(stdout); // `| head -1`
+        let code = exit_code(&mut child);
+        writer.join().expect("writer");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+            .expect("stderr");
+        assert_eq!(code, Some(expected), "{args:?}\nstderr:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+/// Start a sync into a folder whose stdin stays open, wait for the first finished user,
+/// send `signal`, and check what the run left behind.
+fn interrupted_sync(signal: &str, expected: i32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let target = format!("folder:{}:{{samAccountName}}.jpg", out.display());
+    let mut child = spawn(&[
+        "sync",
+        "--source",
+        "input",
+        "--targets",
+        &target,
+        "--concurrency",
+        "4",
+    ]);
+    let mut stdin = child.stdin.take().expect("stdin");
+    let photo = dir.path().join("hr.jpg");
+    std::fs::write(&photo, jpeg(7, 300)).expect("write");
+    for i in 0..8 {
+        writeln!(
+            stdin,
+            "{{\"SamAccountName\":\"u{i}\",\"PhotoPath\":{photo:?}}}"
+        )
+        .expect("feed");
+    }
+    stdin.flush().expect("flush");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    while stdout.read_line(&mut line).expect("read") > 0 {
+        let record: serde_json::Value = serde_json::from_str(&line).expect("json");
+        line.clear();
+        let is_result = record["type"] == "result";
+        lines.push(record);
+        if is_result {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    // stdin stays open: the run must stop reading input on its own.
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest of stdout");
+    let code = exit_code(&mut child);
+    drop(stdin);
+    for l in rest.lines() {
+        lines.push(serde_json::from_str(l).expect("json"));
+    }
+    assert_eq!(code, Some(expected), "{lines:#?}");
+    let summary = lines.last().expect("records");
+    assert_eq!(summary["type"], "summary", "{lines:#?}");
+    assert_eq!(summary["exitCode"], expected);
+    let results: Vec<_> = lines.iter().filter(|r| r["type"] == "result").collect();
+    assert_eq!(summary["users"], results.len() as u64, "{lines:#?}");
+    // Every user reported as updated has its whole file; nothing half-written remains.
+    for result in &results {
+        assert_eq!(result["action"], "updated", "{result}");
+        let sam = result["user"]["samAccountName"].as_str().expect("sam");
+        let bytes = std::fs::read(out.join(format!("{sam}.jpg"))).expect("exported file");
+        photosync::photo::inspect(&bytes, &Default::default()).expect("a whole JPEG");
+    }
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    // Only whole photos remain: no temporary file, every file a complete JPEG.
+    for name in &names {
+        assert!(
+            name.ends_with(".jpg") && !name.starts_with('.'),
+            "{names:?}"
+        );
+        let bytes = std::fs::read(out.join(name)).expect("read");
+        photosync::photo::inspect(&bytes, &Default::default()).expect("a whole JPEG");
+    }
+    // A user still in flight when the grace period ran out (a very slow machine) may have
+    // its file without a result; the run then says so.
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    assert!(
+        names.len() == results.len() || stderr.contains("abandoned"),
+        "{names:?}\n{stderr}"
+    );
+}
+
+// Regression: SIGTERM killed the process where it stood: no summary, no exit code of its
+// own, and a folder export could keep a `.partial` file.
+#[test]
+fn sigterm_finishes_users_in_flight_and_exits_143() {
+    interrupted_sync("-TERM", 143);
+}
+
+#[test]
+fn ctrl_c_finishes_users_in_flight_and_exits_130() {
+    interrupted_sync("-INT", 130);
+}
