@@ -229,7 +229,6 @@ mod tests {
             bytes,
             sha256: "00".into(),
             phash: phash.into(),
-            signature: String::new(),
             brightness: Some(120),
             contrast: Some(50),
             signature: crate::photo::Signature::of(&square).to_string(),

@@ -304,7 +304,7 @@ impl StateSlot<'_> {
             user: self.user.to_string(),
             target: self.target.to_string(),
             source_sha256: src.info.sha256.clone(),
-            source_signature: src.info.phash.clone(),
+            source_signature: src.info.signature.clone(),
             written_signature: written.to_string(),
             at: Some(now_secs()),
             verified,
@@ -405,7 +405,7 @@ async fn sync_target(
     let reason = match (&current, same, opts.force) {
         (Some(held), true, false) => {
             if let Some(slot) = state {
-                slot.record(src, &held.info.phash, true);
+                slot.record(src, &held.info.signature, true);
             }
             return done(Action::Skipped, "already-in-sync", None, None);
         }
@@ -417,14 +417,14 @@ async fn sync_target(
     // the read-back still knows to check this user next time.
     let pending = || {
         if let Some(slot) = state {
-            slot.record(src, &src.info.phash, false);
+            slot.record(src, &src.info.signature, false);
         }
     };
     match apply_write(target, &found, src, opts.dry_run, &pending).await {
         Ok(Applied::WouldWrite(preview)) => done(Action::WouldUpdate, reason, None, preview),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
-                slot.record(src, &info.phash, true);
+                slot.record(src, &info.signature, true);
             }
             done(Action::Updated, reason, Some(true), Some(info))
         }
