@@ -1,13 +1,16 @@
-//! Benchmark (not a test): `photosync status` over 10,000 users and `sync` over 2,000 users
-//! against the emulator with 50 ms added latency, compared in the same run with a
-//! sequential one-user-at-a-time loop (what common scripts do: Get-MgUser, Get-MgUserPhoto,
-//! Get-MgUserPhotoContent / Set-MgUserPhotoContent per user).
+//! Benchmark (not a test): `photosync status` and `sync` against the emulator under Outlook's
+//! concurrency limit for photo calls (spec §12), under both models the service may apply:
+//! 4 in flight per app (Microsoft's documentation) and 4 per app+mailbox (more lenient).
+//!
+//! Per model: status of 100,000 users and sync of 10,000 at 10 ms added latency, and status of
+//! 10,000 at 50 ms. Each run reports users/s, its throughput as a share of the bound (allowed
+//! in-flight Outlook calls ÷ latency ÷ Outlook calls per user, counted at the emulator), the
+//! 429s received and peak RSS. In the per-mailbox model every user is its own mailbox, so the
+//! allowed in-flight calls are photosync's own cap (`http::outlook::MAX_LIMIT`).
 //!
 //! Run: `cargo bench --bench cloud` (release build). Knobs (environment):
-//! `BENCH_STATUS_USERS` (10000), `BENCH_SYNC_USERS` (2000), `BENCH_SEQUENTIAL_USERS` (300:
-//! the sequential loop is timed over the first N of the same users; at ~150 ms per user the
-//! full 10,000 would take ~25 minutes), `BENCH_LATENCY_MS` (50), `BENCH_CONCURRENCY` (128), `BENCH_THROTTLED_RU_PER_10S` (3000:
-//! the directory budget of the extra throttled status run).
+//! `BENCH_STATUS_USERS` (100000), `BENCH_SYNC_USERS` (10000), `BENCH_SLOW_STATUS_USERS`
+//! (10000), `BENCH_MODELS` (`app,mailbox`), `BENCH_CONCURRENCY` (128).
 
 use std::io::{Cursor, Write};
 use std::process::{Command, Stdio};
@@ -16,7 +19,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use image::{ImageFormat, Rgb, RgbImage};
 use photosync_emulator::{
-    CredentialKind, Emulator, Faults, Options, RunningEmulator, Seed, SeedApp, SeedUser,
+    Emulator, Faults, Options, OutlookScope, RunningEmulator, Seed, SeedApp, SeedUser,
+    ThrottleLimits,
 };
 
 const CLIENT: &str = "aaaaaaaa-0000-0000-0000-00000000000a";
@@ -53,10 +57,26 @@ struct Measured {
     requests: u64,
     /// API calls inside those requests (each batched sub-request counts).
     api_calls: u64,
+    /// Photo (Outlook-class) calls among them.
+    outlook_calls: u64,
     throttled: u64,
     peak_rss_kb: u64,
     ok_users: usize,
     exit_code: i32,
+}
+
+/// Photo routes, batched or not: the calls Outlook's concurrency limit counts.
+fn outlook_calls(counters: &photosync_emulator::Counters) -> u64 {
+    counters
+        .requests_per_route
+        .iter()
+        .filter(|(route, _)| {
+            route
+                .trim_start_matches("batch:")
+                .starts_with("graph.photo")
+        })
+        .map(|(_, n)| n)
+        .sum()
 }
 
 /// (HTTP requests, API calls): batch sub-requests are logged as `batch:<route>`.
@@ -74,10 +94,6 @@ fn request_counts(counters: &photosync_emulator::Counters) -> (u64, u64) {
         }
     }
     (http, calls)
-}
-
-fn total_requests(emu: &RunningEmulator) -> u64 {
-    request_counts(&emu.admin().counters()).0
 }
 
 /// Run photosync with `args`, feeding `input`, sampling the child's VmHWM until it exits.
@@ -151,6 +167,7 @@ fn run_photosync(emu: &RunningEmulator, args: &[&str], input: String, ok_type: &
         users,
         requests: request_counts(&counters).0,
         api_calls: request_counts(&counters).1,
+        outlook_calls: outlook_calls(&counters),
         throttled: counters.throttled_429,
         peak_rss_kb: peak,
         ok_users,
@@ -158,65 +175,18 @@ fn run_photosync(emu: &RunningEmulator, args: &[&str], input: String, ok_type: &
     }
 }
 
-/// The way common scripts work: one user at a time, one call after the other. `users` are
-/// the indexes to visit.
-async fn sequential(emu: &RunningEmulator, users: &[usize], write: bool) -> (f64, u64) {
-    let token = emu
-        .admin()
-        .issue_token(
-            CLIENT,
-            "https://graph.microsoft.com",
-            CredentialKind::Secret,
-        )
-        .expect("token");
-    let client = reqwest::Client::new();
-    let base = format!("{}/v1.0", emu.graph_url());
-    emu.admin().reset_counters();
-    let started = Instant::now();
-    for &i in users {
-        let user: serde_json::Value = client
-            .get(format!("{base}/users/{}", upn(i)))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("get user")
-            .json()
-            .await
-            .unwrap_or_default();
-        let id = user["id"].as_str().unwrap_or_default().to_string();
-        if write {
-            let _ = client
-                .put(format!("{base}/users/{id}/photo/$value"))
-                .bearer_auth(&token)
-                .header("content-type", "image/jpeg")
-                .body(photo(i + 1_000_000))
-                .send()
-                .await;
-        } else {
-            let meta = client
-                .get(format!("{base}/users/{id}/photo"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .expect("photo meta");
-            if meta.status().is_success() {
-                let _ = client
-                    .get(format!("{base}/users/{id}/photo/$value"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .expect("photo")
-                    .bytes()
-                    .await;
-            }
-        }
-    }
-    (started.elapsed().as_secs_f64(), total_requests(emu))
+struct Model {
+    name: &'static str,
+    scope: OutlookScope,
+    /// Outlook calls the service lets this app have in flight for this workload.
+    allowed_in_flight: f64,
 }
 
-fn report(name: &str, m: &Measured, seq_rate: f64, seq_users: usize, seq_requests: u64) {
+fn report(name: &str, model: &Model, latency_ms: u64, m: &Measured) {
     let rate = m.users as f64 / m.seconds;
-    println!("## {name}");
+    let per_user = m.outlook_calls as f64 / m.users.max(1) as f64;
+    let bound = model.allowed_in_flight / (latency_ms as f64 / 1000.0) / per_user.max(1e-9);
+    println!("## {name} — {} model, {latency_ms} ms", model.name);
     println!(
         "users: {} (ok {}, lost {}), exit code {}",
         m.users,
@@ -224,31 +194,73 @@ fn report(name: &str, m: &Measured, seq_rate: f64, seq_users: usize, seq_request
         m.users.saturating_sub(m.ok_users),
         m.exit_code
     );
-    println!("time: {:.1} s, {:.0} users/s", m.seconds, rate);
     println!(
-        "HTTP requests: {} ({:.2} per user), API calls in them: {} ({:.2} per user), 429s received: {}",
+        "time: {:.1} s, {:.0} users/s = {:.0} % of the bound ({:.0} users/s: {} in flight / {latency_ms} ms / {:.2} Outlook calls per user)",
+        m.seconds,
+        rate,
+        100.0 * rate / bound,
+        bound,
+        model.allowed_in_flight,
+        per_user
+    );
+    println!(
+        "HTTP requests: {}, API calls: {}, Outlook calls: {}, 429s received: {} ({:.2} % of Outlook calls)",
         m.requests,
-        m.requests as f64 / m.users.max(1) as f64,
         m.api_calls,
-        m.api_calls as f64 / m.users.max(1) as f64,
-        m.throttled
+        m.outlook_calls,
+        m.throttled,
+        100.0 * m.throttled as f64 / m.outlook_calls.max(1) as f64
     );
     println!("peak RSS: {:.1} MB", m.peak_rss_kb as f64 / 1024.0);
-    println!(
-        "sequential loop: {seq_users} users, {:.1} users/s, {seq_requests} requests; photosync is {:.1}x faster",
-        seq_rate,
-        rate / seq_rate
-    );
     println!();
 }
 
+fn set_model(emu: &RunningEmulator, model: &Model, latency_ms: u64) {
+    emu.admin().set_faults(Faults {
+        latency_ms,
+        throttle: ThrottleLimits {
+            outlook_scope: model.scope,
+            ..ThrottleLimits::default()
+        },
+        ..Faults::default()
+    });
+    emu.admin().reset_throttling();
+}
+
+fn status_input(users: usize) -> String {
+    (0..users)
+        .map(|i| format!("{{\"userPrincipalName\":\"{}\"}}\n", upn(i)))
+        .collect()
+}
+
 fn main() {
-    let status_users = env_num("BENCH_STATUS_USERS", 10_000);
-    let sync_users = env_num("BENCH_SYNC_USERS", 2_000).min(status_users);
-    let seq_users = env_num("BENCH_SEQUENTIAL_USERS", 300).min(sync_users);
-    let latency = env_num("BENCH_LATENCY_MS", 50) as u64;
+    let status_users = env_num("BENCH_STATUS_USERS", 100_000);
+    let sync_users = env_num("BENCH_SYNC_USERS", 10_000).min(status_users);
+    let slow_users = env_num("BENCH_SLOW_STATUS_USERS", 10_000).min(status_users);
     let concurrency = env_num("BENCH_CONCURRENCY", 128).to_string();
-    let throttled_ru = env_num("BENCH_THROTTLED_RU_PER_10S", 3000) as u32;
+    let wanted = std::env::var("BENCH_MODELS").unwrap_or_else(|_| "app,mailbox".into());
+    let models: Vec<Model> = [
+        Model {
+            name: "per-app",
+            scope: OutlookScope::App,
+            allowed_in_flight: 4.0,
+        },
+        Model {
+            name: "per-app+mailbox",
+            scope: OutlookScope::AppMailbox,
+            allowed_in_flight: photosync::http::outlook::MAX_LIMIT as f64,
+        },
+    ]
+    .into_iter()
+    .filter(|m| {
+        let key = if m.scope == OutlookScope::App {
+            "app"
+        } else {
+            "mailbox"
+        };
+        wanted.split(',').any(|w| w.trim() == key)
+    })
+    .collect();
 
     let mut seed = Seed::new().app(SeedApp::with_secret(CLIENT, SECRET).graph_roles(&[
         "User.Read.All",
@@ -263,30 +275,15 @@ fn main() {
         seed = seed.user(u);
     }
     let t = Instant::now();
-    let emu = Emulator::start(
-        seed,
-        Options {
-            faults: Faults {
-                latency_ms: latency,
-                ..Faults::default()
-            },
-            ..Options::default()
-        },
-    )
-    .expect("emulator");
+    let emu = Emulator::start(seed, Options::default()).expect("emulator");
     println!("# photosync cloud benchmark\n");
     println!(
-        "emulator: {status_users} users seeded in {:.1} s, {latency} ms added latency, --concurrency {concurrency}\n",
+        "emulator: {status_users} users seeded in {:.1} s (users {sync_users}+: every second one has a photo), --concurrency {concurrency}\n",
         t.elapsed().as_secs_f64()
     );
-
-    let status_input: String = (0..status_users)
-        .map(|i| format!("{{\"userPrincipalName\":\"{}\"}}\n", upn(i)))
-        .collect();
-    let status = run_photosync(
-        &emu,
-        &[
-            "-v",
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for (k, model) in models.iter().enumerate() {
+        let status_args = [
             "status",
             "--stores",
             "graph",
@@ -294,72 +291,23 @@ fn main() {
             "json",
             "--concurrency",
             &concurrency,
-        ],
-        status_input,
-        "status",
-    );
+        ];
+        set_model(&emu, model, 10);
+        let m = run_photosync(&emu, &status_args, status_input(status_users), "status");
+        report(&format!("status of {status_users} users"), model, 10, &m);
 
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    // Spread over all users, so the sample has the same mix of users with and without photos.
-    let sample: Vec<usize> = (0..seq_users)
-        .map(|k| k * status_users / seq_users)
-        .collect();
-    let (seq_status_s, seq_status_req) = rt.block_on(sequential(&emu, &sample, false));
-    let seq_status_rate = seq_users as f64 / seq_status_s;
-    report(
-        "status (read users and photos)",
-        &status,
-        seq_status_rate,
-        seq_users,
-        seq_status_req,
-    );
-
-    // The same status with the tenant's directory budget cut, so throttling must be handled.
-    let mut faults = emu.admin().faults();
-    faults.throttle.resource_units = Some(throttled_ru);
-    faults.throttle.resource_unit_window_ms = 10_000;
-    emu.admin().set_faults(faults);
-    emu.admin().reset_throttling();
-    let status_input: String = (0..status_users)
-        .map(|i| format!("{{\"userPrincipalName\":\"{}\"}}\n", upn(i)))
-        .collect();
-    let args = [
-        "-v",
-        "status",
-        "--stores",
-        "graph",
-        "--format",
-        "json",
-        "--concurrency",
-        &concurrency,
-    ];
-    let throttled = run_photosync(&emu, &args, status_input, "status");
-    report(
-        &format!("status under throttling ({throttled_ru} resource units per 10 s)"),
-        &throttled,
-        seq_status_rate,
-        seq_users,
-        seq_status_req,
-    );
-    let mut faults = emu.admin().faults();
-    faults.throttle.resource_units = None;
-    emu.admin().set_faults(faults);
-    emu.admin().reset_throttling();
-
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let sync_input: String = (0..sync_users)
-        .map(|i| {
-            format!(
-                "{{\"userPrincipalName\":\"{}\",\"thumbnailPhoto\":\"{}\"}}\n",
-                upn(i),
-                b64.encode(photo(i))
-            )
-        })
-        .collect();
-    let sync = run_photosync(
-        &emu,
-        &[
-            "-v",
+        set_model(&emu, model, 10);
+        // Each model's sync brings its own pictures, so every user is read, written, verified.
+        let sync_input: String = (0..sync_users)
+            .map(|i| {
+                format!(
+                    "{{\"userPrincipalName\":\"{}\",\"thumbnailPhoto\":\"{}\"}}\n",
+                    upn(i),
+                    b64.encode(photo(i + k * 10_000_000))
+                )
+            })
+            .collect();
+        let sync_args = [
             "sync",
             "--source",
             "input",
@@ -369,19 +317,12 @@ fn main() {
             "json",
             "--concurrency",
             &concurrency,
-        ],
-        sync_input,
-        "result",
-    );
-    // The sequential writer goes over users already written by the run above (with other
-    // pictures), so it does the same work: find the user, upload.
-    let first: Vec<usize> = (0..seq_users).collect();
-    let (seq_sync_s, seq_sync_req) = rt.block_on(sequential(&emu, &first, true));
-    report(
-        "sync (write the graph rendition, verify)",
-        &sync,
-        seq_users as f64 / seq_sync_s,
-        seq_users,
-        seq_sync_req,
-    );
+        ];
+        let m = run_photosync(&emu, &sync_args, sync_input, "result");
+        report(&format!("sync of {sync_users} users"), model, 10, &m);
+
+        set_model(&emu, model, 50);
+        let m = run_photosync(&emu, &status_args, status_input(slow_users), "status");
+        report(&format!("status of {slow_users} users"), model, 50, &m);
+    }
 }

@@ -190,8 +190,9 @@ pub struct StatusArgs {
     #[arg(long)]
     pub fail_on_drift: bool,
 
-    /// A `sync --state` file: show writes still waiting for verification (`pendingWrite` in
-    /// a store's details, with its age). Only read; verdicts always come from the stores.
+    /// The state file of `sync --state`, read only: say when sync last wrote each store,
+    /// whether it shows the picture yet, and the age of writes still waiting for verification
+    /// (`pendingWrite` in a store's details). Verdicts always come from reading the stores.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
@@ -253,6 +254,15 @@ pub struct SyncArgs {
     /// Write even when the target already holds the same picture.
     #[arg(long)]
     pub force: bool,
+
+    /// Seconds to keep re-reading a written photo until the service shows it; after that the
+    /// write is reported `updated` with `verified: false` (reason not-yet-visible).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub verify_window: u64,
+
+    /// Treat a write not yet visible within --verify-window as a failure.
+    #[arg(long)]
+    pub require_verified: bool,
 
     /// Output format (default: table on a terminal, json when piped).
     #[arg(long, value_enum)]

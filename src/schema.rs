@@ -286,6 +286,9 @@ pub enum FindingCode {
     SharepointPlaceholder,
     /// SharePoint's legacy profile picture is older than the reference.
     SharepointStale,
+    /// The profile's `PictureURL` points outside the tenant's SharePoint hosts; it was not
+    /// fetched (the SharePoint token goes only to the tenant's own origins).
+    SharepointForeignPictureUrl,
     /// A folder file matches no user in the input.
     UnmatchedFile,
     /// The photo is small enough that services will upscale it.
@@ -310,6 +313,8 @@ pub enum FindingCode {
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.
     AccountType,
+    /// Sync wrote this store recently (from `--state`): when, and whether it shows it yet.
+    RecentlyWritten,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -406,6 +411,9 @@ pub enum ErrorCode {
     /// The user found by a fallback key (UPN, mail, DN) carries another objectGUID /
     /// immutable id than the record: a reused UPN or a stale DN. Nothing is written.
     IdentityMismatch,
+    /// SharePoint refused an app-only user-profile write (the usual answer in real tenants;
+    /// modern SharePoint shows the Graph photo instead).
+    SharepointProfileWriteDenied,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -343,6 +343,7 @@ impl Settings {
             access_token: layers.secret(ENV_ACCESS_TOKEN, Some(ENV_ACCESS_TOKEN_FILE))?,
             auth,
             graph_url: text(&flags.graph_url, ENV_GRAPH_URL)
+                .map(|u| graph_root(&u))
                 .unwrap_or_else(|| DEFAULT_GRAPH_URL.to_string()),
             login_url: text(&flags.login_url, ENV_LOGIN_URL)
                 .unwrap_or_else(|| DEFAULT_LOGIN_URL.to_string()),
@@ -359,6 +360,21 @@ impl Settings {
             ldap_photo_attribute: layers.get(ENV_LDAP_PHOTO_ATTRIBUTE),
         })
     }
+}
+
+/// The Graph root without a version: most people copy `https://graph.microsoft.com/v1.0`,
+/// and the stores append `/v1.0` or `/beta` themselves (a doubled version is a confusing 404).
+pub fn graph_root(url: &str) -> String {
+    let trimmed = url.trim().trim_end_matches('/');
+    let lower = trimmed.to_ascii_lowercase();
+    for version in ["/v1.0", "/beta"] {
+        if lower.ends_with(version) {
+            return trimmed[..trimmed.len() - version.len()]
+                .trim_end_matches('/')
+                .to_string();
+        }
+    }
+    trimmed.to_string()
 }
 
 /// An on/off setting: `1`/`true`/`yes` or `0`/`false`/`no` (unset = off).
@@ -406,6 +422,25 @@ pub fn env_help() -> String {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Regression: `PHOTOSYNC_GRAPH_URL=https://graph.microsoft.com/v1.0` became
+    /// `…/v1.0/v1.0/users` and every lookup failed with a 404.
+    #[test]
+    fn graph_url_with_a_version_suffix_is_accepted() {
+        for url in [
+            "https://graph.microsoft.com/v1.0",
+            "https://graph.microsoft.com/v1.0/",
+            "https://graph.microsoft.com/beta",
+            "https://graph.microsoft.com/BETA/",
+            "https://graph.microsoft.com",
+        ] {
+            assert_eq!(graph_root(url), "https://graph.microsoft.com", "{url}");
+        }
+        assert_eq!(
+            graph_root("http://127.0.0.1:9/x/v1.0"),
+            "http://127.0.0.1:9/x"
+        );
+    }
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: HashMap<String, String> = pairs

@@ -1,9 +1,10 @@
 //! Certificate credentials: load a PEM or PFX, and sign the JWT client assertion the
 //! identity platform accepts instead of a secret.
 //!
-//! Microsoft's current documentation asks for PS256 with an `x5t#S256` (SHA-256) thumbprint;
-//! older revisions, and many tenants' habits, use RS256 with `x5t` (SHA-1). PS256 is the
-//! default, RS256 is one setting away. Signing uses aws-lc-rs through `jsonwebtoken` (no
+//! RS256 with an `x5t` (SHA-1) thumbprint is the default: it is what MSAL libraries still send,
+//! and an `x5t#S256` assertion has failed with AADSTS700027 in customer tests (spec §12,
+//! entra-docs PR #1301). PS256 with `x5t#S256` (Microsoft's newer guidance) is one setting
+//! away (`PHOTOSYNC_CERTIFICATE_ALGORITHM=ps256`). Signing uses aws-lc-rs through `jsonwebtoken` (no
 //! OpenSSL, no `rsa` crate). The key never leaves this module except as a signature.
 
 use std::path::Path;
@@ -22,20 +23,20 @@ use crate::settings::Secret;
 /// Which signature and thumbprint header the assertion carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssertionAlgorithm {
-    /// RSASSA-PSS with SHA-256 and an `x5t#S256` header (current Microsoft guidance).
+    /// RSASSA-PSS with SHA-256 and an `x5t#S256` header (newer Microsoft guidance, opt-in).
     Ps256,
-    /// PKCS#1 v1.5 with SHA-256 and an `x5t` (SHA-1) header (older guidance).
+    /// PKCS#1 v1.5 with SHA-256 and an `x5t` (SHA-1) header (what MSAL sends; the default).
     Rs256,
 }
 
 impl AssertionAlgorithm {
     pub fn parse(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "ps256" | "" => Ok(AssertionAlgorithm::Ps256),
-            "rs256" => Ok(AssertionAlgorithm::Rs256),
+            "ps256" => Ok(AssertionAlgorithm::Ps256),
+            "rs256" | "" => Ok(AssertionAlgorithm::Rs256),
             other => Err(
                 Error::config(format!("unknown client assertion algorithm `{other}`"))
-                    .with_hint("use ps256 (default) or rs256"),
+                    .with_hint("use rs256 (default) or ps256"),
             ),
         }
     }

@@ -581,6 +581,19 @@ impl std::fmt::Debug for TokenSource {
     }
 }
 
+impl TokenSource {
+    /// The permissions the current token claims (roles and scopes); empty when the token is
+    /// opaque or cannot be obtained. For explaining refusals, never for deciding access.
+    pub async fn permissions(&self) -> Vec<String> {
+        match self.auth.token(self.resource).await {
+            Ok(t) => token::TokenClaims::read(&t.value)
+                .map(|c| c.permissions())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
 #[async_trait]
 impl BearerSource for TokenSource {
     async fn bearer(&self) -> Result<Secret> {

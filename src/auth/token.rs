@@ -19,6 +19,10 @@ use crate::settings::Secret;
 
 /// Assumed lifetime when a response gives none (real tokens live 60–90 minutes).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(600);
+/// Longest lifetime believed: real tokens live 60–90 minutes (up to a day for managed
+/// identities); a server that claims more (even `u64::MAX` seconds) is capped, never trusted
+/// into an `Instant` overflow.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Refresh this long before expiry at most…
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
@@ -40,10 +44,13 @@ impl std::fmt::Debug for AccessToken {
 }
 
 impl AccessToken {
+    /// A token usable for `lifetime` from now, capped at [`MAX_LIFETIME`].
     pub fn new(value: Secret, lifetime: Duration) -> Self {
+        let lifetime = lifetime.min(MAX_LIFETIME);
+        let now = Instant::now();
         AccessToken {
             value,
-            expires_at: Instant::now() + lifetime,
+            expires_at: now.checked_add(lifetime).unwrap_or(now),
             lifetime,
         }
     }
@@ -52,7 +59,9 @@ impl AccessToken {
     /// most five minutes) of its expiry.
     fn is_fresh(&self) -> bool {
         let margin = (self.lifetime / 5).min(MAX_REFRESH_MARGIN);
-        Instant::now() + margin < self.expires_at
+        Instant::now()
+            .checked_add(margin)
+            .is_some_and(|t| t < self.expires_at)
     }
 }
 
@@ -225,6 +234,21 @@ mod tests {
         let t = parse_token_body(body.as_bytes(), "x").expect("app service");
         assert!(t.lifetime <= Duration::from_secs(1000) && t.lifetime >= Duration::from_secs(990));
         assert!(parse_token_body(br#"{"error":"invalid_client"}"#, "x").is_err());
+    }
+
+    /// Regression: `expires_in` of `u64::MAX` seconds overflowed `Instant + Duration` and the
+    /// run died with exit 101. Lifetimes are capped; the token is still used and refreshed.
+    #[test]
+    fn absurd_server_lifetimes_are_capped_not_panicking() {
+        let body = format!(r#"{{"access_token":"a","expires_in":{}}}"#, u64::MAX);
+        let t = parse_token_body(body.as_bytes(), "x").expect("huge expires_in");
+        assert_eq!(t.lifetime, MAX_LIFETIME);
+        assert!(t.is_fresh());
+        let body = format!(r#"{{"access_token":"b","expires_on":"{}"}}"#, u64::MAX);
+        let t = parse_token_body(body.as_bytes(), "x").expect("huge expires_on");
+        assert_eq!(t.lifetime, MAX_LIFETIME);
+        let t = AccessToken::new(Secret::new("c"), Duration::MAX);
+        assert!(t.is_fresh());
     }
 
     #[test]

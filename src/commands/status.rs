@@ -2,9 +2,10 @@
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
-use crate::engine::{self, StatusOptions};
+use crate::engine::{self, StatusOptions, SyncState, state};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::store::{self, PhotoStore};
@@ -14,8 +15,13 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         return Err(Error::config("no stores to read")
             .with_hint("name stores with --stores, e.g. --stores folder:./photos"));
     }
+    let specs: Vec<&String> = args
+        .stores
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
     let mut stores: Vec<Box<dyn PhotoStore>> = Vec::new();
-    for spec in args.stores.iter().filter(|s| !s.trim().is_empty()) {
+    for spec in &specs {
         stores.push(store::open(spec, settings).await?);
     }
     let input = crate::input::open_with_settings(&args.input, settings).await?;
@@ -35,24 +41,14 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         progress: args.progress,
         stop: super::stop_on_signals(),
         thumbnails: format == Some(Format::Html),
-        pending: match &args.state {
-            Some(path) => Some(std::sync::Arc::new(engine::status::PendingWrites {
-                state: engine::SyncState::open_read_only(path)?,
-                stores: args
-                    .stores
-                    .iter()
-                    .filter(|s| !s.trim().is_empty())
-                    .zip(&stores)
-                    .map(|(spec, store)| {
-                        (
-                            store.name().to_string(),
-                            engine::state::target_key(spec, settings),
-                        )
-                    })
-                    .collect(),
-            })),
+        state: match &args.state {
+            Some(path) => Some(Arc::new(SyncState::open_read_only(path)?)),
             None => None,
         },
+        store_keys: specs
+            .iter()
+            .map(|spec| state::target_key(spec, settings))
+            .collect(),
     };
     let Some(out) = &args.out else {
         let mut sink = super::sink_for(format, settings)?;

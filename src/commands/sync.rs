@@ -62,6 +62,8 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         throttled: throttled_counter(&args.targets, settings),
         state,
         stop: super::stop_on_signals(),
+        verify_window: std::time::Duration::from_secs(args.verify_window),
+        require_verified: args.require_verified,
         target_keys,
         recheck: args.recheck,
         recheck_after,

@@ -4,8 +4,10 @@
 //! step. Pure: it reads the assessed stores, so every rule is unit-tested here.
 //! docs/diagnosis.md maps each complaint to its finding code.
 
+use std::time::Duration;
+
 use crate::photo::{AD_ATTRIBUTE_MAX_BYTES, GRAPH_MAX_BYTES, GRAPH_MAX_PX, same_picture};
-use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreStatus, Verdict};
+use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
 
 use super::assess::finding;
 
@@ -19,6 +21,57 @@ pub const DARK_MAX_BRIGHTNESS: u8 = 45;
 pub const FLAT_MAX_CONTRAST: u8 = 12;
 /// Width/height ratio beyond which centre-cropping to a square cuts a visible part away.
 pub const SQUARE_MAX_RATIO: f64 = 1.25;
+
+/// How long after a sync status still explains what the write changed (the slowest store,
+/// the legacy SharePoint profile, can take up to 72 hours).
+pub const RECENT_WRITE_WINDOW: Duration = Duration::from_secs(72 * 3600);
+
+/// "I changed it and nothing happened": when sync wrote this store (from the state file) and
+/// what the store shows now.
+pub fn recently_written(store: &StoreStatus, ago: Duration, verified: bool) -> Finding {
+    let name = store.store.as_str();
+    let when = format!("written to {name} {} ago", human(ago));
+    let read_back = if verified {
+        "read back right after"
+    } else {
+        "not yet seen when read back"
+    };
+    let (message, hint) = match (store.state, store.matches_reference) {
+        (StoreState::Present, Some(true)) => (
+            format!("{when} ({read_back}); {name} shows it now"),
+            "if a client still shows the old picture, that is its cache: see the client-cache steps (Teams: sign out and in; Outlook: restart), allow up to a day".to_string(),
+        ),
+        _ => (
+            format!(
+                "{when} ({read_back}), but {name} does not show it yet ({})",
+                if store.state == StoreState::Present { "it still shows another picture" } else { "no photo yet" }
+            ),
+            if name == "sharepoint" {
+                "the legacy SharePoint profile can take up to 72 hours after a write; check again later, or re-write it with `photosync sync --force --targets sharepoint`".to_string()
+            } else {
+                format!("Microsoft 365 can take up to 24 hours to show a new photo everywhere; check again later, and if it still differs run `photosync sync --force --targets {name}`")
+            },
+        ),
+    };
+    finding(
+        FindingCode::RecentlyWritten,
+        Severity::Info,
+        name,
+        message,
+        hint,
+    )
+}
+
+/// "3 h", "25 min", "2 d": enough precision for "how long ago".
+fn human(d: Duration) -> String {
+    let mins = d.as_secs() / 60;
+    match mins {
+        0 => "less than a minute".to_string(),
+        1..=119 => format!("{mins} min"),
+        120..=2879 => format!("{} h", mins / 60),
+        _ => format!("{} d", mins / 1440),
+    }
+}
 
 /// Every finding these rules give for one user, after the verdict is known.
 pub fn diagnose(
@@ -215,7 +268,6 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::schema::StoreState;
 
     /// A photo whose signature is that of a flat square of the grey level named by the first
     /// byte of `phash`, so two infos with different `phash` prefixes show different pictures.
@@ -342,6 +394,24 @@ mod tests {
         assert_eq!(codes(&found), [FindingCode::ClientCache]);
         let found = diagnose(Some(("input", &photo)), &[graph], Verdict::Differs);
         assert!(found.is_empty());
+    }
+
+    #[test]
+    fn a_recent_write_says_when_and_whether_the_store_shows_it() {
+        let mut graph = store("graph", Some(info((648, 648), 50_000, "0")), &[]);
+        graph.matches_reference = Some(true);
+        let f = recently_written(&graph, Duration::from_secs(3 * 3600 + 60), true);
+        assert_eq!(f.code, FindingCode::RecentlyWritten);
+        assert!(
+            f.message.starts_with("written to graph 3 h ago"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("shows it now"));
+        let sharepoint = store("sharepoint", None, &[]);
+        let f = recently_written(&sharepoint, Duration::from_secs(600), false);
+        assert!(f.message.contains("does not show it yet"), "{}", f.message);
+        assert!(f.hint.contains("72 hours"));
     }
 
     #[test]

@@ -3,14 +3,17 @@
 //! Stops early on a signal or a closed stdout (`stop`), still with the run's real exit code.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures::StreamExt;
 use futures::future::join_all;
 
 use super::assess::{Observation, Observed, assess};
+use super::diagnose;
 use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
+use super::state::{self, SyncState};
 use super::stop::{StopReason, StopSignal};
 use super::thumbnail;
 use super::{Tally, input_channel};
@@ -23,7 +26,7 @@ use crate::schema::{
 };
 use crate::store::PhotoStore;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StatusOptions {
     pub concurrency: usize,
     pub fail_on_drift: bool,
@@ -32,53 +35,10 @@ pub struct StatusOptions {
     pub stop: StopSignal,
     /// Keep a small JPEG of every picture for the HTML report.
     pub thumbnails: bool,
-    /// A sync state file, read only to show writes still pending verification (never to
-    /// decide a verdict: status always reads the stores).
-    pub pending: Option<std::sync::Arc<PendingWrites>>,
-}
-
-/// Pending-write lookups for `status --state`: the state and each store's identity in it.
-pub struct PendingWrites {
-    pub state: super::state::SyncState,
-    /// `(store name, state key)` for each store read.
-    pub stores: Vec<(String, String)>,
-}
-
-impl std::fmt::Debug for PendingWrites {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingWrites")
-            .field("state", &self.state.path())
-            .field("stores", &self.stores)
-            .finish()
-    }
-}
-
-impl PendingWrites {
-    /// Adds `pendingWrite: {writtenAt, ageSecs}` to each store whose last write for this
-    /// user was not yet seen by a read-back.
-    fn annotate(&self, record: &UserRecord, stores: &mut [crate::schema::StoreStatus]) {
-        let Some(user) = super::state::user_key(record) else {
-            return;
-        };
-        for status in stores {
-            let Some((_, key)) = self.stores.iter().find(|(name, _)| *name == status.store) else {
-                continue;
-            };
-            let Some(last) = self.state.last_write(&user, key).filter(|w| !w.verified) else {
-                continue;
-            };
-            let written = last
-                .written_at
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            let age = super::state::now_secs().saturating_sub(written);
-            status.details.insert(
-                "pendingWrite".to_string(),
-                serde_json::json!({ "writtenAtUnix": written, "ageSecs": age }),
-            );
-        }
-    }
+    /// The sync state file, read only: says when each store was last written.
+    pub state: Option<Arc<SyncState>>,
+    /// The state-file identity of `stores[i]` (see `state::target_key`).
+    pub store_keys: Vec<String>,
 }
 
 impl Default for StatusOptions {
@@ -89,7 +49,8 @@ impl Default for StatusOptions {
             progress: ProgressMode::None,
             stop: StopSignal::default(),
             thumbnails: false,
-            pending: None,
+            state: None,
+            store_keys: Vec::new(),
         }
     }
 }
@@ -120,9 +81,7 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => {
-                    status_of_user(user, stores, opts.thumbnails, opts.pending.as_deref()).await
-                }
+                InputEvent::User(user) => status_of_user(user, stores, opts).await,
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -246,9 +205,9 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
 async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
-    thumbnails: bool,
-    pending: Option<&PendingWrites>,
+    opts: &StatusOptions,
 ) -> UserOutcome {
+    let thumbnails = opts.thumbnails;
     let record = &user.record;
     let keys = UserKeys::from(record);
     let input = async {
@@ -305,8 +264,31 @@ async fn status_of_user(
         }
     }
     let mut assessment = assess(&observations);
-    if let Some(pending) = pending {
-        pending.annotate(record, &mut assessment.stores);
+    if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
+        let now = std::time::SystemTime::now();
+        for (store, key) in stores.iter().zip(&opts.store_keys) {
+            let Some(last) = state.last_write(&user_key, key) else {
+                continue;
+            };
+            let ago = now.duration_since(last.written_at).unwrap_or_default();
+            if !last.verified
+                && let Some(status) = assessment.stores.iter_mut().find(|s| s.store == store.name())
+            {
+                // A write not yet seen by a read-back: show it and its age (never a verdict).
+                status.details.insert(
+                    "pendingWrite".to_string(),
+                    serde_json::json!({ "ageSecs": ago.as_secs() }),
+                );
+            }
+            let shown = assessment.stores.iter().find(|s| s.store == store.name());
+            if let Some(shown) = shown
+                && ago <= diagnose::RECENT_WRITE_WINDOW
+            {
+                assessment
+                    .findings
+                    .push(diagnose::recently_written(shown, ago, last.verified));
+            }
+        }
     }
     records.push(OutputRecord::Status(StatusRecord {
         schema_version: SCHEMA_VERSION,

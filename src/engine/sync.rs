@@ -1,6 +1,9 @@
 //! `sync`: per user and target, skip when the target already shows the source picture,
 //! otherwise write the target's rendition and verify it by reading back. Every change goes
 //! through `apply_write`, the one chokepoint where `--dry-run` stops. Nothing is deleted.
+//! Services show a write only after a while (spec §12), so verification re-reads with backoff
+//! within `--verify-window`; a write still not visible then is `updated` with
+//! `verified: false` (reason `not-yet-visible`), a failure only with `--require-verified`.
 
 use futures::StreamExt;
 use futures::future::join_all;
@@ -52,6 +55,10 @@ pub struct SyncOptions {
     pub state: Option<SyncState>,
     /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
     pub stop: StopSignal,
+    /// How long a write may take to become visible before it is reported unverified.
+    pub verify_window: std::time::Duration,
+    /// An unverified write is the user's failure instead of a pending success.
+    pub require_verified: bool,
     /// The state-file identity of `targets[i]` (see `state::target_key`); a missing entry
     /// falls back to the store's name.
     pub target_keys: Vec<String>,
@@ -62,6 +69,9 @@ pub struct SyncOptions {
     /// Process only this shard of the input.
     pub shard: Option<Shard>,
 }
+
+/// Default of `--verify-window`.
+pub const DEFAULT_VERIFY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -74,6 +84,8 @@ impl Default for SyncOptions {
             throttled: None,
             state: None,
             stop: StopSignal::default(),
+            verify_window: DEFAULT_VERIFY_WINDOW,
+            require_verified: false,
             target_keys: Vec::new(),
             recheck: false,
             recheck_after: DEFAULT_RECHECK_AFTER,
@@ -413,6 +425,7 @@ async fn sync_target(
         (Some(_), false, _) => "differs",
         (None, _, _) => "missing-in-target",
     };
+    let before = current.as_ref().map(|p| &p.info);
     // Recorded as pending the moment the store accepts the write, so a run killed before
     // the read-back still knows to check this user next time.
     let pending = || {
@@ -420,14 +433,30 @@ async fn sync_target(
             slot.record(src, &src.info.signature, false);
         }
     };
-    match apply_write(target, &found, src, opts.dry_run, &pending).await {
+    match apply_write(target, &found, src, before, opts, &pending).await {
         Ok(Applied::WouldWrite(preview)) => done(Action::WouldUpdate, reason, None, preview),
+        Ok(Applied::NotYetVisible) if opts.require_verified => failed(
+            "not-yet-visible",
+            verify_failed(target.name(), "the previous picture until --verify-window ran out")
+                .with_hint("the service shows writes only after a while: run status later, or widen --verify-window"),
+        ),
+        Ok(Applied::NotYetVisible) => done(
+            Action::Updated,
+            "not-yet-visible",
+            Some(false),
+            preview(target.capabilities().rendition, src),
+        ),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
                 slot.record(src, &info.signature, true);
             }
             done(Action::Updated, reason, Some(true), Some(info))
         }
+        // A refusal with its own name says more than the reason the write was attempted.
+        Err(e) if e.code == ErrorCode::SharepointProfileWriteDenied => {
+            failed("sharepoint-profile-write-denied", e)
+        }
+        Err(e) if e.code == ErrorCode::BlockedByPolicy => failed("cloud-writes-blocked", e),
         Err(e) => failed(reason, e),
     }
 }
@@ -436,18 +465,22 @@ enum Applied {
     /// Dry run: what the target's rendition would be, when it can be told without the store.
     WouldWrite(Option<PhotoInfo>),
     Written(PhotoInfo),
+    /// Accepted, but reads still showed the previous state when the verify window ran out.
+    NotYetVisible,
 }
 
 /// The one place sync changes a store. `--dry-run` stops here; otherwise write, then read
-/// back and require the same picture.
+/// back until the same picture shows (or the window runs out while the previous state still
+/// shows). A third picture is a failed verification at once.
 async fn apply_write(
     target: &dyn PhotoStore,
     user: &StoreUser,
     src: &SourcePhoto,
-    dry_run: bool,
+    before: Option<&PhotoInfo>,
+    opts: &SyncOptions,
     written: &(dyn Fn() + Sync),
 ) -> Result<Applied> {
-    if dry_run {
+    if opts.dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
         return Ok(Applied::WouldWrite(preview(
             target.capabilities().rendition,
@@ -456,19 +489,40 @@ async fn apply_write(
     }
     target.write_photo(user, src).await?;
     written();
-    let read_back = target.read_photo(user).await?.photo;
-    let Some(stored) = read_back else {
-        return Err(verify_failed(target.name(), "no photo"));
-    };
-    match photo::same_picture(&stored.info, &src.info) {
-        Some((true, _)) => Ok(Applied::Written(stored.info)),
-        Some((false, distance)) => Err(verify_failed(
-            target.name(),
-            &format!("a different picture (distance {distance})"),
-        )),
-        None => Err(verify_failed(target.name(), "an unreadable fingerprint")),
+    let deadline = tokio::time::Instant::now() + opts.verify_window;
+    let mut pause = VERIFY_FIRST_PAUSE;
+    loop {
+        let read_back = target.read_photo(user).await?.photo;
+        // Absent, or the picture from before the write: not visible yet, read again.
+        if let Some(stored) = &read_back {
+            match photo::same_picture(&stored.info, &src.info) {
+                Some((true, _)) => return Ok(Applied::Written(stored.info.clone())),
+                Some((false, distance)) => {
+                    let was_there = before
+                        .and_then(|b| photo::same_picture(&stored.info, b))
+                        .is_some_and(|(same, _)| same);
+                    if !was_there {
+                        return Err(verify_failed(
+                            target.name(),
+                            &format!("a different picture (distance {distance})"),
+                        ));
+                    }
+                }
+                None => return Err(verify_failed(target.name(), "an unreadable fingerprint")),
+            }
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Ok(Applied::NotYetVisible);
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause * 2).min(VERIFY_MAX_PAUSE);
     }
 }
+
+/// Backoff between read-backs of a write that is not visible yet.
+const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// The rendition a store of this kind would receive, fingerprinted (for dry-run output).
 fn preview(kind: RenditionKind, src: &SourcePhoto) -> Option<PhotoInfo> {

@@ -2,7 +2,8 @@
 //!
 //! Everything that makes a bulk run polite and robust lives here, once: connection reuse (one
 //! `reqwest` pool), a bound on requests in flight, per-host pacing that adapts to 429/503
-//! (`throttle`), `Retry-After`, exponential backoff with jitter (`retry`), token refresh on
+//! (`throttle`), a separate adaptive in-flight limit for Outlook-class photo calls
+//! (`outlook`), `Retry-After`, exponential backoff with jitter (`retry`), token refresh on
 //! 401, timeouts and the `User-Agent`. Stores send a `Request` and get back the final
 //! `Response` (any status they must interpret, like 404) or an `Error` whose class says what
 //! happened (throttled, transient, auth). Bodies and headers are never logged: they may carry
@@ -12,6 +13,7 @@
 //! did not act on them (429/503, or the connection could not be opened), so a write is never
 //! repeated blindly; the store decides what to do after an ambiguous failure.
 
+pub mod outlook;
 pub mod retry;
 pub mod throttle;
 
@@ -28,6 +30,7 @@ use tokio::sync::Semaphore;
 use crate::error::{Error, ErrorClass, Result};
 use crate::schema::ErrorCode;
 use crate::settings::Secret;
+use outlook::OutlookLimiter;
 pub use retry::RetryPolicy;
 use retry::{StatusClass, classify, parse_retry_after};
 use throttle::HostGates;
@@ -82,6 +85,8 @@ pub struct Request {
     pub body: Option<Bytes>,
     /// Safe to send again after an ambiguous failure (GET, token requests).
     pub idempotent: bool,
+    /// An Outlook-class call (profile photos): limited in flight by `outlook`.
+    pub outlook: bool,
 }
 
 impl Request {
@@ -93,6 +98,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             idempotent,
+            outlook: false,
         }
     }
 
@@ -129,6 +135,12 @@ impl Request {
             out.push_str(&form_encode(v));
         }
         self.body("application/x-www-form-urlencoded", out)
+    }
+
+    /// Mark an Outlook-class call (a photo route), which shares the per-app in-flight limit.
+    pub fn outlook(mut self) -> Self {
+        self.outlook = true;
+        self
     }
 
     /// Mark whether repeating the request is harmless.
@@ -244,6 +256,7 @@ impl HttpStats {
 pub struct HttpClient {
     client: reqwest::Client,
     gates: HostGates,
+    outlook: OutlookLimiter,
     in_flight: Semaphore,
     options: HttpOptions,
     stats: HttpStats,
@@ -279,6 +292,7 @@ impl HttpClient {
         Ok(Arc::new(HttpClient {
             client,
             gates: HostGates::new(),
+            outlook: OutlookLimiter::new(),
             in_flight: Semaphore::new(options.max_in_flight.max(1)),
             options,
             stats: HttpStats::default(),
@@ -291,6 +305,11 @@ impl HttpClient {
 
     pub fn options(&self) -> &HttpOptions {
         &self.options
+    }
+
+    /// Current in-flight limit of Outlook-class calls.
+    pub fn outlook_limit(&self) -> usize {
+        self.outlook.limit()
     }
 
     /// Current pacing rate for a host (`None` = unpaced).
@@ -333,6 +352,11 @@ impl HttpClient {
                 None => None,
             };
             let outcome = {
+                let _outlook = if req.outlook {
+                    Some(self.outlook.acquire().await)
+                } else {
+                    None
+                };
                 let _permit = self.in_flight.acquire().await.map_err(|_| {
                     Error::new(
                         ErrorCode::Transient,
@@ -345,12 +369,12 @@ impl HttpClient {
             let last = attempt >= policy.max_attempts;
             let (retry_after, reason) = match outcome {
                 Attempt::Answer(resp) => match classify(resp.status) {
-                    StatusClass::Success => {
-                        self.gates.succeeded(&host);
-                        return Ok(resp);
-                    }
-                    StatusClass::Final => {
-                        self.gates.succeeded(&host);
+                    StatusClass::Success | StatusClass::Final => {
+                        if req.outlook {
+                            self.outlook.succeeded();
+                        } else {
+                            self.gates.succeeded(&host);
+                        }
                         return Ok(resp);
                     }
                     StatusClass::Unauthorized => {
@@ -372,8 +396,14 @@ impl HttpClient {
                         // A 429 is the service throttling this app: the whole host waits.
                         // A 503 may be one overloaded node: only this request waits.
                         let host_pause = if resp.status == 429 { after } else { None };
-                        self.gates
-                            .throttled(&host, host_pause.map(|a| a.min(policy.max_retry_after)));
+                        let host_pause = host_pause.map(|a| a.min(policy.max_retry_after));
+                        if req.outlook && resp.status == 429 {
+                            // Outlook's in-flight limit, not the directory budget: only
+                            // photo calls slow down.
+                            self.outlook.throttled(host_pause);
+                        } else {
+                            self.gates.throttled(&host, host_pause);
+                        }
                         if last {
                             return Err(throttled_out(&resp, attempt));
                         }

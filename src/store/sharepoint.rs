@@ -5,8 +5,14 @@
 //! Modern SharePoint shows the Graph photo, so this store is mostly read, to explain why a
 //! classic page still shows a placeholder or an old picture. Writing (three renditions, then
 //! `PictureURL` and the placeholder state, as PnP's ProfilePictureUploader does) happens only
-//! when `sharepoint` is named as a sync target. SharePoint refuses app-only tokens minted
-//! with a client secret, so opening this store with one fails before any request.
+//! when `sharepoint` is named as a sync target; real tenants usually deny such app-only profile
+//! writes, which becomes `sharepoint-profile-write-denied`. SharePoint refuses app-only tokens
+//! minted with a client secret, so opening this store with one fails before any request.
+//!
+//! The SharePoint token carries Sites.FullControl.All, so it is sent only to the tenant's own
+//! SharePoint origins (admin, root, My Site): a `PictureURL` elsewhere is reported, not
+//! fetched. A picture behind `SPS-PicturePlaceholderState` != 0 is not shown, so it counts as
+//! absent.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -34,6 +40,8 @@ pub struct SharePointStore {
     admin_url: String,
     /// The My Site host, which holds the `User Photos` library.
     my_site_url: String,
+    /// `scheme://host:port` of every origin the SharePoint token may be sent to.
+    own_origins: Vec<String>,
     writable: bool,
     limits: DecodeLimits,
     /// Profile properties read by `resolve`, handed to the next `read_photo` of that account
@@ -59,6 +67,34 @@ pub fn my_site_url(admin_url: &str) -> String {
     } else {
         base.to_string()
     }
+}
+
+/// The tenant's SharePoint origins for an admin (or other SharePoint) URL: admin, root and My
+/// Site (`contoso-admin`, `contoso`, `contoso-my`); just the URL's own origin otherwise.
+pub fn tenant_origins(sharepoint_url: &str) -> Vec<String> {
+    let base = sharepoint_url.trim_end_matches('/');
+    let mut origins = vec![crate::http::host_key(base)];
+    if let Ok(u) = reqwest::Url::parse(base)
+        && let Some(host) = u.host_str()
+        && let Some((tenant, rest)) = host.split_once(".sharepoint.")
+    {
+        let tenant = tenant
+            .strip_suffix("-admin")
+            .or_else(|| tenant.strip_suffix("-my"))
+            .unwrap_or(tenant);
+        for name in [
+            tenant.to_string(),
+            format!("{tenant}-admin"),
+            format!("{tenant}-my"),
+        ] {
+            let origin = format!("{}://{name}.sharepoint.{rest}", u.scheme());
+            let key = crate::http::host_key(&origin);
+            if !origins.contains(&key) {
+                origins.push(key);
+            }
+        }
+    }
+    origins
 }
 
 /// The claims-encoded account name SharePoint keys profiles by.
@@ -99,6 +135,7 @@ impl SharePointStore {
             http,
             token: auth.source(Resource::SharePoint),
             my_site_url: my_site_url(&admin_url),
+            own_origins: tenant_origins(&admin_url),
             admin_url,
             writable,
             limits: DecodeLimits::default(),
@@ -158,10 +195,10 @@ impl SharePointStore {
             .json_body(&body)
             .idempotent(true);
         let resp = self.send(req).await?;
-        if resp.is_success() {
-            Ok(())
-        } else {
-            Err(refused(&resp, &format!("set {name}")))
+        match resp.status {
+            200..=299 => Ok(()),
+            401 | 403 => Err(profile_write_denied(&resp, &format!("set {name}"))),
+            _ => Err(refused(&resp, &format!("set {name}"))),
         }
     }
 
@@ -229,6 +266,31 @@ fn profile_properties(v: &Value) -> BTreeMap<String, String> {
             ))
         })
         .collect()
+}
+
+fn foreign_picture_finding(url: &str) -> Finding {
+    let origin = crate::http::host_key(url);
+    Finding {
+        code: FindingCode::SharepointForeignPictureUrl,
+        severity: Severity::Warning,
+        store: Some("sharepoint".into()),
+        message: format!("The profile's PictureURL points outside the tenant's SharePoint ({origin}); it was not fetched, so the SharePoint token is not sent there."),
+        hint: "Check who set PictureURL; `photosync sync --targets sharepoint` replaces it with the tenant's own My Site picture.".into(),
+    }
+}
+
+/// SharePoint refused an app-only profile write or upload: the usual answer in real tenants.
+fn profile_write_denied(resp: &Response, what: &str) -> Error {
+    let detail = match resp.service_error() {
+        Some(e) => format!("{} {}: {}", resp.status, e.code, e.message),
+        None => format!("HTTP {}", resp.status),
+    };
+    Error::new(
+        ErrorCode::SharepointProfileWriteDenied,
+        ErrorClass::Permission,
+        format!("SharePoint denied the app-only profile write ({what}: {detail})"),
+    )
+    .with_hint("modern SharePoint shows the photo from Exchange/Graph (MC653734): sync the graph target and let SharePoint take it from there; app-only profile writes are denied in most tenants")
 }
 
 fn placeholder_finding(reason: &str) -> Finding {
@@ -318,16 +380,23 @@ impl PhotoStore for SharePointStore {
             return Ok(read);
         }
         if !placeholder.is_empty() && placeholder != "0" {
+            // SharePoint shows the placeholder, not the file: for sync the picture is absent.
             read.findings.push(placeholder_finding(&format!(
                 "{PLACEHOLDER_STATE} is {placeholder} (0 shows the picture)"
             )));
+            return Ok(read);
         }
         // PictureURL often carries a `?t=` cache buster; the file itself is what counts.
-        let file_url = picture_url
-            .split('?')
-            .next()
-            .unwrap_or(&picture_url)
-            .to_string();
+        let path = picture_url.split('?').next().unwrap_or(&picture_url);
+        let file_url = if path.starts_with('/') {
+            format!("{}{path}", self.my_site_url)
+        } else {
+            path.to_string()
+        };
+        if !self.own_origins.contains(&crate::http::host_key(&file_url)) {
+            read.findings.push(foreign_picture_finding(&file_url));
+            return Ok(read);
+        }
         let resp = self.send(Request::get(file_url)).await?;
         match resp.status {
             200 => {

@@ -203,10 +203,10 @@ fn a_source_over_graphs_4_mb_limit_names_the_limit_and_the_rendition() {
 #[test]
 fn dark_flat_oblong_and_tiny_photos_are_flagged() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let dark = RgbImage::from_fn(300, 300, |x, y| {
-        let p = portrait(3, 300, 300).get_pixel(x, y).0;
-        Rgb(p.map(|c| c / 8))
-    });
+    let mut dark = portrait(3, 300, 300);
+    for pixel in dark.pixels_mut() {
+        pixel.0 = pixel.0.map(|c| c / 8);
+    }
     let flat = RgbImage::from_pixel(300, 300, Rgb([200, 200, 205]));
     let photos = [
         ("dark", encode(&dark, ImageFormat::Png)),
@@ -242,4 +242,41 @@ fn dark_flat_oblong_and_tiny_photos_are_flagged() {
         dark_photo["brightness"].as_u64().is_some_and(|b| b <= 45),
         "{dark_photo}"
     );
+}
+
+#[test]
+fn after_a_sync_status_says_when_it_wrote_and_whether_the_store_shows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = format!("folder:{}", dir.path().join("published").display());
+    let state = dir.path().join("state.jsonl");
+    let state = state.to_str().expect("utf-8 path");
+    let input = line("ann@contoso.test", Some(&jpeg(1, 300)));
+    photosync(
+        None,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            &folder,
+            "--state",
+            state,
+        ],
+        &input,
+    );
+    let records = photosync(
+        None,
+        &["status", "--stores", &folder, "--state", state],
+        &input,
+    );
+    let ann = status_of(&records, "ann@contoso.test");
+    let written = finding(ann, "recently-written");
+    let message = written["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("written to folder "), "{message}");
+    assert!(message.contains("ago (read back right after)"), "{message}");
+    assert!(message.contains("shows it now"), "{message}");
+    // Without the state file status cannot know, and says nothing about it.
+    let records = photosync(None, &["status", "--stores", &folder], &input);
+    let ann = status_of(&records, "ann@contoso.test");
+    assert!(!codes(ann).contains(&"recently-written".to_string()));
 }

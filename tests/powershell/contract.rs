@@ -400,7 +400,7 @@ fn progress_and_store_findings_have_the_fields_the_module_reads() {
     args[last] = "json".into(); // --progress json, as when Write-Progress is wanted
     let run = run(dir.path(), &strs(&args), &[line]);
     assert_common_shape(&run);
-    // Progress is on stderr (stdout is data); Add-PhotoSyncStderrLine picks out these lines.
+    // Progress is on stderr (stdout is data); Write-PhotoSyncCoreLog picks out these lines.
     assert!(of_type(&run, "progress").is_empty(), "progress on stdout");
     let progress: Vec<serde_json::Value> = run
         .stderr

@@ -111,7 +111,7 @@ function Start-PhotoSyncCore {
     }
 
     $showProgress = Test-PhotoSyncProgressWanted
-    # `json` puts progress records on stdout, in order with the results; `none` keeps them out.
+    # `json`: progress records on stderr, turned into Write-Progress; `none` leaves them out.
     $progressMode = if ($showProgress) { 'json' } else { 'none' }
     $ArgumentList += @('--progress', $progressMode)
     # -Verbose on the cmdlet (seen here through PowerShell's dynamic scoping): the core's info log,
@@ -253,6 +253,8 @@ function Step-PhotoSyncCore($Core) {
 
 function Write-PhotoSyncCoreLog($Core, [string]$Text) {
     # The core's log lines (stderr) as they come: warnings and errors as warnings, the rest verbose.
+    # `--progress json` writes its progress records on stderr (stdout is data): Write-Progress.
+    if ($Text.StartsWith('{"type":"progress"')) { Write-PhotoSyncCoreRecord -Core $Core -Line $Text; return }
     $Text = $Text -replace '\x1b\[[0-9;]*m', ''
     if ($Text.Trim().Length -eq 0) { return }
     $Core.ErrorTail.Enqueue($Text)

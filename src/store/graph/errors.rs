@@ -67,12 +67,19 @@ pub fn no_mailbox(resp: &Response) -> Error {
     })
 }
 
-pub fn blocked_by_policy(resp: &Response) -> Error {
+/// A write refused while the tenant's photoUpdateSettings (`evidence`, as read) say the
+/// source is on-premises: the policy, whatever code the service chose (it is undocumented).
+pub fn blocked_by_policy(resp: &Response, evidence: &str) -> Error {
+    let settings = if evidence.is_empty() {
+        String::new()
+    } else {
+        format!("; photoUpdateSettings: {evidence}")
+    };
     Error::new(
         ErrorCode::BlockedByPolicy,
         ErrorClass::Permission,
         format!(
-            "the tenant's photo policy blocks photo changes through the cloud ({})",
+            "cloud-writes-blocked: the tenant's photo policy blocks photo changes through the cloud ({}{settings})",
             detail(resp)
         ),
     )
@@ -88,6 +95,58 @@ pub fn permission_denied(resp: &Response, needed: &str) -> Error {
     .with_hint(format!(
         "grant the application permission {needed} and admin consent; `photosync auth test` lists the roles the token carries"
     ))
+}
+
+/// Permissions that allow an app-only photo write (spec §12).
+pub const WRITE_PERMISSIONS: [&str; 2] = ["ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"];
+
+/// A 403 on a photo write. `held` are the token's roles: when one already allows the write,
+/// recommending it again would send the admin in a circle.
+pub fn write_permission_denied(resp: &Response, held: &[String]) -> Error {
+    let has = WRITE_PERMISSIONS
+        .iter()
+        .find(|p| held.iter().any(|h| h.eq_ignore_ascii_case(p)));
+    match has {
+        None => permission_denied(resp, "ProfilePhoto.ReadWrite.All"),
+        Some(role) => Error::new(
+            ErrorCode::PermissionDenied,
+            ErrorClass::Permission,
+            format!(
+                "Graph refused the photo write although the token carries {role} ({})",
+                detail(resp)
+            ),
+        )
+        .with_hint("the permission is there: check the tenant's photoUpdateSettings (PeopleSettings.Read.All lets photosync read it) and any admin-unit or Conditional Access restriction on the app"),
+    }
+}
+
+/// A 403 on a directory read. `held` are the token's roles: User.ReadBasic.All alone cannot
+/// `$select` or `$filter` onPremisesImmutableId or userType (spec §12).
+pub fn read_permission_denied(resp: &Response, held: &[String]) -> Error {
+    let full = [
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ];
+    let basic_only = held
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("User.ReadBasic.All"))
+        && !held
+            .iter()
+            .any(|h| full.iter().any(|f| h.eq_ignore_ascii_case(f)));
+    if !basic_only {
+        return permission_denied(resp, "User.Read.All");
+    }
+    Error::new(
+        ErrorCode::PermissionDenied,
+        ErrorClass::Permission,
+        format!(
+            "Graph refused the user lookup: User.ReadBasic.All cannot read onPremisesImmutableId or userType, which matching needs ({})",
+            detail(resp)
+        ),
+    )
+    .with_hint("grant the application permission User.Read.All (and admin consent) instead of User.ReadBasic.All")
 }
 
 pub fn user_gone(resp: &Response) -> Error {

@@ -7,8 +7,10 @@
 //! four error codes for it. A mailbox-less user, a missing permission and the tenant's
 //! `photoUpdateSettings` each become their own explained error. A write that failed
 //! ambiguously (connection lost after sending) is checked by reading the photo back before it
-//! is repeated, so no user is written twice. Reads (lookups and photo bytes) of all users in
-//! flight are gathered into `$batch` requests (`batch`); writes are sent one by one.
+//! is repeated, so no user is written twice. Directory lookups of all users in flight are
+//! gathered into `$batch` requests (`batch`). Photo calls are an Outlook resource with a small
+//! per-app in-flight limit (spec §12): batching cannot beat that limit, so they go one by one
+//! through the shared client's Outlook limiter.
 
 pub mod batch;
 pub mod errors;
@@ -49,7 +51,8 @@ pub struct GraphStore {
     v1: String,
     /// `{graph_url}/beta`
     beta: String,
-    policy: OnceCell<PhotoPolicy>,
+    /// The policy and the settings as read (the evidence shown with a blocked write).
+    policy: OnceCell<(PhotoPolicy, String)>,
     limits: DecodeLimits,
     /// Reads go through `$batch` (many users per HTTP request).
     batcher: batch::Batcher,
@@ -112,42 +115,51 @@ impl GraphStore {
         self.get(format!("{}{path}", self.v1)).await
     }
 
-    fn photo_path(id: &str) -> String {
-        format!("/users/{}/photo/$value", crate::http::percent_encode(id))
-    }
-
     fn photo_url(&self, id: &str) -> String {
-        format!("{}{}", self.v1, Self::photo_path(id))
+        format!(
+            "{}/users/{}/photo/$value",
+            self.v1,
+            crate::http::percent_encode(id)
+        )
     }
     /// The tenant's photo policy, read once per run.
     pub async fn photo_policy(&self) -> PhotoPolicy {
+        self.policy_read().await.0
+    }
+
+    async fn policy_read(&self) -> (PhotoPolicy, String) {
         self.policy
             .get_or_init(|| async {
                 let url = format!("{}/admin/people/photoUpdateSettings", self.beta);
                 match self.get(url).await {
                     Ok(resp) if resp.is_success() => {
-                        let source = resp.json::<serde_json::Value>().ok().and_then(|v| {
-                            v.get("source").and_then(|s| s.as_str()).map(str::to_string)
-                        });
-                        if source
-                            .as_deref()
-                            .is_some_and(|s| s.eq_ignore_ascii_case("onPremises"))
-                        {
+                        let v = resp.json::<serde_json::Value>().unwrap_or_default();
+                        let evidence = serde_json::json!({
+                            "source": v.get("source"),
+                            "allowedRoles": v.get("allowedRoles"),
+                        })
+                        .to_string();
+                        let on_prem = v
+                            .get("source")
+                            .and_then(|s| s.as_str())
+                            .is_some_and(|s| s.eq_ignore_ascii_case("onPremises"));
+                        let policy = if on_prem {
                             PhotoPolicy::OnPremises
                         } else {
                             PhotoPolicy::Cloud
-                        }
+                        };
+                        (policy, evidence)
                     }
                     Ok(resp) => {
                         tracing::info!(
                             status = resp.status,
                             "cannot read photoUpdateSettings (PeopleSettings.Read.All missing?)"
                         );
-                        PhotoPolicy::Unknown
+                        (PhotoPolicy::Unknown, String::new())
                     }
                     Err(e) => {
                         tracing::info!(error = %e, "cannot read photoUpdateSettings");
-                        PhotoPolicy::Unknown
+                        (PhotoPolicy::Unknown, String::new())
                     }
                 }
             })
@@ -164,13 +176,17 @@ impl GraphStore {
         let resp = self.read(path).await?;
         match resp.status {
             200 => Ok(resp.json::<UserList>()?.value.into_iter().next()),
-            403 => Err(errors::permission_denied(&resp, "User.Read.All")),
+            403 => Err(errors::read_permission_denied(
+                &resp,
+                &self.token.permissions().await,
+            )),
             _ => Err(errors::rejected(&resp, "look up the user")),
         }
     }
 
     async fn read_bytes(&self, id: &str) -> Result<ReadOutcome> {
-        let resp = self.read(Self::photo_path(id)).await?;
+        let req = Request::get(self.photo_url(id)).outlook();
+        let resp = self.http.send(&req, Some(&self.token)).await?;
         match resp.status {
             200 => Ok(ReadOutcome::Photo(resp)),
             403 => Err(errors::permission_denied(&resp, "ProfilePhoto.Read.All")),
@@ -184,7 +200,8 @@ impl GraphStore {
     async fn put_photo(&self, id: &str, bytes: &[u8]) -> Result<Response> {
         let req = Request::new(reqwest::Method::PUT, self.photo_url(id))
             .body("image/jpeg", bytes.to_vec())
-            .idempotent(false);
+            .idempotent(false)
+            .outlook();
         self.http.send(&req, Some(&self.token)).await
     }
 
@@ -317,7 +334,7 @@ impl PhotoStore for GraphStore {
         for attempt in 1..=WRITE_ATTEMPTS {
             match self.put_photo(&user.key, &rendition.bytes).await {
                 Ok(resp) if resp.is_success() => return Ok(()),
-                Ok(resp) => return Err(write_refused(&resp)),
+                Ok(resp) => return Err(self.write_refused(&resp).await),
                 Err(e) if e.class == ErrorClass::Transient => {
                     // The service may have stored it before the connection broke: look first.
                     tracing::debug!(user = %user.key, attempt, error = %e, "photo write interrupted; checking what Graph holds");
@@ -339,16 +356,33 @@ impl PhotoStore for GraphStore {
     }
 
     async fn delete_photo(&self, user: &StoreUser) -> Result<()> {
-        let req = Request::new(reqwest::Method::DELETE, self.photo_url(&user.key)).idempotent(true);
+        let req = Request::new(reqwest::Method::DELETE, self.photo_url(&user.key))
+            .idempotent(true)
+            .outlook();
         let resp = self.http.send(&req, Some(&self.token)).await?;
         match resp.status {
             200..=299 | 404 => Ok(()),
-            _ => Err(write_refused(&resp)),
+            _ => Err(self.write_refused(&resp).await),
         }
     }
 }
 
 impl GraphStore {
+    /// Why a write was refused. A 403 while the tenant's settings say `onPremises` is the
+    /// policy whatever the (undocumented) code; otherwise the token's own roles decide whether
+    /// a missing permission is the likely cause.
+    async fn write_refused(&self, resp: &Response) -> Error {
+        if resp.status != 403 {
+            return write_refused(resp);
+        }
+        let (policy, evidence) = self.policy_read().await;
+        if policy == PhotoPolicy::OnPremises || errors::is_blocked_by_policy(resp) {
+            return errors::blocked_by_policy(resp, &evidence);
+        }
+        let held = self.token.permissions().await;
+        errors::write_permission_denied(resp, &held)
+    }
+
     /// Whether Graph already holds this picture for the user (after an interrupted write).
     async fn holds(&self, id: &str, photo: &SourcePhoto) -> bool {
         let Ok(ReadOutcome::Photo(resp)) = self.read_bytes(id).await else {
@@ -363,8 +397,6 @@ impl GraphStore {
 
 fn write_refused(resp: &Response) -> Error {
     match resp.status {
-        403 if errors::is_blocked_by_policy(resp) => errors::blocked_by_policy(resp),
-        403 => errors::permission_denied(resp, "ProfilePhoto.ReadWrite.All"),
         413 => errors::too_large(resp),
         _ if errors::is_no_mailbox(resp) => errors::no_mailbox(resp),
         404 => errors::user_gone(resp),

@@ -12,7 +12,23 @@ def context(emu, token):
     )
 
 
+def allow_app_only_profile_writes(emu, allow):
+    import httpx
+
+    faults = httpx.get(f"{emu['base']}/_emulator/faults").json()
+    faults["sharepointAppOnlyProfileWrites"] = allow
+    httpx.put(f"{emu['base']}/_emulator/faults", json=faults).raise_for_status()
+
+
+def test_app_only_profile_write_is_denied_by_default(emu):
+    ctx = context(emu, emu["sp_token"])
+    with pytest.raises(Exception) as err:
+        ctx.people_manager.set_single_value_profile_property(ACCOUNT, "PictureURL", "x").execute_query()
+    assert "Access denied" in str(err.value)
+
+
 def test_people_manager_set_and_get(emu):
+    allow_app_only_profile_writes(emu, True)
     ctx = context(emu, emu["sp_token"])
     url = emu["base"] + "/User%20Photos/Profile%20Pictures/alice_contoso_test_MThumb.jpg"
     ctx.people_manager.set_single_value_profile_property(ACCOUNT, "SPS-PicturePlaceholderState", "0").execute_query()

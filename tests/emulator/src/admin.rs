@@ -154,6 +154,17 @@ impl Admin {
             .map(|(_, v)| v.clone())
     }
 
+    /// Sets a SharePoint user-profile property directly (test setup: a profile as a tenant
+    /// left it, e.g. a placeholder state or a PictureURL on another host).
+    pub fn set_sharepoint_property(&self, upn: &str, property: &str, value: &str) {
+        let account = format!("i:0#.f|membership|{}", upn.to_lowercase());
+        lock(&self.state.sharepoint)
+            .profiles
+            .entry(account)
+            .or_default()
+            .insert(property.to_string(), value.to_string());
+    }
+
     /// A file in `User Photos/Profile Pictures` (as uploaded; SharePoint keeps bytes as sent).
     pub fn sharepoint_file(&self, name: &str) -> Option<Vec<u8>> {
         lock(&self.state.sharepoint)

@@ -13,7 +13,7 @@ use crate::directory::{self, UserKey};
 use crate::identity::{GRAPH_APP_ID, GRAPH_AUDIENCE};
 use crate::respond::{self, form, graph_error, json, label, set_header, with_app};
 use crate::seed::PhotoUpdateSettings;
-use crate::state::{State, now_secs, read, write};
+use crate::state::{State, now_secs, read};
 use crate::throttle::Throttled;
 use crate::token::AccessClaims;
 
@@ -62,11 +62,7 @@ pub fn authenticate(state: &State, headers: &HeaderMap) -> Result<AccessClaims, 
 }
 
 fn throttled(t: &Throttled) -> Response {
-    let mut r = graph_error(
-        429,
-        "TooManyRequests",
-        "Too many requests. Retry after the interval given in Retry-After.",
-    );
+    let mut r = graph_error(429, t.code, t.message);
     set_header(&mut r, "retry-after", &t.retry_after_secs.to_string());
     set_header(&mut r, "x-ms-throttle-scope", &t.scope);
     set_header(&mut r, "x-ms-throttle-information", t.information);
@@ -254,6 +250,57 @@ pub fn method_not_allowed() -> Response {
     )
 }
 
+/// Properties User.ReadBasic.All may read (Microsoft's permissions reference).
+const BASIC_PROPERTIES: [&str; 7] = [
+    "id",
+    "displayName",
+    "givenName",
+    "surname",
+    "mail",
+    "userPrincipalName",
+    "photo",
+];
+
+/// User.ReadBasic.All alone cannot `$select` or `$filter` other properties such as
+/// onPremisesImmutableId or userType (Yvand/EntraCP#265): 403 like any missing permission.
+fn basic_only_violation(
+    claims: &AccessClaims,
+    params: &std::collections::HashMap<String, String>,
+) -> Option<Response> {
+    let full = [
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ];
+    let basic_only = claims.has_any_role(&["User.ReadBasic.All"]) && !claims.has_any_role(&full);
+    if !basic_only {
+        return None;
+    }
+    let select = params
+        .get("$select")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let filter = params
+        .get("$filter")
+        .map(|f| f.to_ascii_lowercase())
+        .unwrap_or_default();
+    let selects_more = select
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|p| !BASIC_PROPERTIES.iter().any(|b| b.eq_ignore_ascii_case(p)));
+    let filters_more = [
+        "onpremisesimmutableid",
+        "usertype",
+        "onpremisessamaccountname",
+        "employeeid",
+    ]
+    .iter()
+    .any(|p| filter.contains(p));
+    (selects_more || filters_more).then(denied_directory)
+}
+
 fn denied_directory() -> Response {
     graph_error(
         403,
@@ -345,6 +392,9 @@ fn list_users(
     if !claims.has_any_role(&READ_USERS) {
         return denied_directory();
     }
+    if let Some(r) = basic_only_violation(claims, params) {
+        return r;
+    }
     let admitted = match admit(state, claims, cost(2, params), false, None) {
         Ok(a) => a,
         Err(r) => return r,
@@ -364,6 +414,9 @@ fn get_user(
 ) -> Response {
     if !claims.has_any_role(&READ_USERS) {
         return denied_directory();
+    }
+    if let Some(r) = basic_only_violation(claims, params) {
+        return r;
     }
     let admitted = match admit(state, claims, cost(1, params), false, None) {
         Ok(a) => a,
@@ -418,7 +471,7 @@ fn photo_update_settings(state: &State, claims: &AccessClaims, req: &GraphReques
             let Ok(patch) = serde_json::from_slice::<Value>(&req.body) else {
                 return graph_error(400, "BadRequest", "The request body is not valid JSON.");
             };
-            let mut policy = write(&state.policy);
+            let mut policy = read(&state.policy).clone();
             if let Some(src) = patch.get("source") {
                 match src.as_str() {
                     Some(s @ ("cloud" | "onPremises")) => policy.source = Some(s.to_string()),
@@ -442,6 +495,7 @@ fn photo_update_settings(state: &State, claims: &AccessClaims, req: &GraphReques
                     })
                     .unwrap_or_default();
             }
+            state.change_policy(policy.clone());
             json(200, body_of(&policy))
         }
         _ => method_not_allowed(),

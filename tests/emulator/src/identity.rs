@@ -247,6 +247,7 @@ fn token_inner(
             &app.certs,
             &token_audiences(state, tenant),
             now_secs(),
+            state.faults().reject_x5t_s256,
         )?;
         CredentialKind::Certificate
     } else if let Some(secret) = params.get("client_secret") {

@@ -40,7 +40,9 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 pub use admin::Admin;
-pub use options::{Faults, MailboxMode, NoPhotoVariant, Options, ThrottleLimits, TlsOptions};
+pub use options::{
+    Faults, MailboxMode, NoPhotoVariant, Options, OutlookScope, ThrottleLimits, TlsOptions,
+};
 pub use photo::{MAX_UPLOAD_BYTES, SIZE_LADDER};
 pub use seed::{
     GeneratedPhoto, Mailbox, PhotoUpdateSettings, Seed, SeedApp, SeedPhoto, SeedTenant, SeedUser,

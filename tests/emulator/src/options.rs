@@ -35,7 +35,18 @@ pub enum MailboxMode {
     Legacy,
 }
 
-/// The throttling model's budgets (Graph "identity and access" + Outlook per-mailbox limits).
+/// What the Outlook-class concurrency limit counts (spec §12: per app ID by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum OutlookScope {
+    /// One in-flight limit per app, whichever mailboxes it targets (Microsoft's current docs).
+    #[default]
+    App,
+    /// One limit per app+mailbox (older wording; some tenants behave so).
+    AppMailbox,
+}
+
+/// The throttling model's budgets (Graph "identity and access" + Outlook concurrency limits).
 /// `None` disables that limit.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
@@ -47,8 +58,10 @@ pub struct ThrottleLimits {
     /// Writes per app+tenant per `write_window` (documented 3,000 / 150 s).
     pub writes: Option<u32>,
     pub write_window_ms: u64,
-    /// Concurrent requests per app+mailbox on photo routes (documented 4).
-    pub concurrent_per_mailbox: Option<u32>,
+    /// Concurrent photo requests (an Outlook resource) per app, or per app+mailbox with
+    /// `outlook_scope = appMailbox` (documented 4).
+    pub outlook_concurrency: Option<u32>,
+    pub outlook_scope: OutlookScope,
     /// Whether the limits are enforced at all.
     pub enabled: bool,
 }
@@ -60,7 +73,8 @@ impl Default for ThrottleLimits {
             resource_unit_window_ms: 10_000,
             writes: Some(3_000),
             write_window_ms: 150_000,
-            concurrent_per_mailbox: Some(4),
+            outlook_concurrency: Some(4),
+            outlook_scope: OutlookScope::App,
             enabled: true,
         }
     }
@@ -85,6 +99,33 @@ pub struct Faults {
     pub throttle: ThrottleLimits,
     pub no_photo: NoPhotoVariant,
     pub mailbox_mode: MailboxMode,
+    /// Probability (0..1) of handling a write (PUT, PATCH, DELETE, SharePoint POST) fully and
+    /// then dropping the connection before the answer: the write happened, the client cannot
+    /// know.
+    pub drop_after_processing_rate: f64,
+    /// After a photo write or delete, Graph reads keep serving the previous picture (or 404)
+    /// for this long (the service is "not updated immediately"). 0 for the demo.
+    pub write_visibility_delay_ms: u64,
+    /// Accept app-only `SetSingleValueProfileProperty` calls. Real tenants answer "Access
+    /// denied" (spec §12), so off by default.
+    pub sharepoint_app_only_profile_writes: bool,
+    /// Identify assertion certificates by the SHA-1 `x5t` only, answering an `x5t#S256`-only
+    /// assertion with AADSTS700027 as some tenants did (entra-docs PR #1301).
+    pub reject_x5t_s256: bool,
+    /// A photoUpdateSettings change is shown at once but enforced on writes only after this
+    /// long (the service takes up to 24 hours).
+    pub policy_change_delay_ms: u64,
+}
+
+impl Faults {
+    /// The fault model tests use to stay honest: writes become visible only after a few
+    /// seconds, as in real tenants.
+    pub fn realistic() -> Self {
+        Faults {
+            write_visibility_delay_ms: 3_000,
+            ..Faults::default()
+        }
+    }
 }
 
 impl Default for Faults {
@@ -99,6 +140,11 @@ impl Default for Faults {
             throttle: ThrottleLimits::default(),
             no_photo: NoPhotoVariant::default(),
             mailbox_mode: MailboxMode::default(),
+            drop_after_processing_rate: 0.0,
+            write_visibility_delay_ms: 0,
+            sharepoint_app_only_profile_writes: false,
+            reject_x5t_s256: false,
+            policy_change_delay_ms: 0,
         }
     }
 }

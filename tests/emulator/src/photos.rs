@@ -16,7 +16,7 @@ use crate::options::{MailboxMode, NoPhotoVariant};
 use crate::photo::{MAX_UPLOAD_BYTES, PhotoError, Rendition};
 use crate::respond::{graph_error, json};
 use crate::seed::Mailbox;
-use crate::state::{State, User, read};
+use crate::state::{State, User};
 use crate::token::AccessClaims;
 
 /// Resolves the user and applies the legacy mailbox rules shared by all photo routes.
@@ -64,6 +64,16 @@ fn no_photo(variant: NoPhotoVariant, binary: bool) -> Response {
     }
 }
 
+/// `$value` carries a weak ETag of 64 hex digits that changes with every upload (spec §12).
+fn value_etag(set_etag: &str, r: &Rendition) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(set_etag.as_bytes());
+    h.update(&r.bytes);
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("W/\"{hex}\"")
+}
+
 fn metadata(state: &State, user: &User, etag: &str, r: &Rendition, path: &str) -> Value {
     let base = state.base_url();
     json!({
@@ -95,7 +105,7 @@ pub(crate) async fn photo_read(
         Err(r) => return r,
     };
     let variant = state.faults().no_photo;
-    let resp = match state.photo(&user.id) {
+    let resp = match state.visible_photo(&user.id) {
         None => no_photo(variant, binary || size.is_some()),
         Some(set) => {
             let rendition = match size {
@@ -107,7 +117,8 @@ pub(crate) async fn photo_read(
                 Some(r) if binary => (
                     [
                         (header::CONTENT_TYPE, "image/jpeg".to_string()),
-                        (header::ETAG, set.etag.clone()),
+                        (header::ETAG, value_etag(&set.etag, r)),
+                        (header::CACHE_CONTROL, "max-age=21600, private".to_string()),
                     ],
                     Body::from(r.bytes.clone()),
                 )
@@ -142,7 +153,7 @@ pub(crate) async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: 
     };
     let base = state.base_url();
     let value: Vec<Value> = state
-        .photo(&user.id)
+        .visible_photo(&user.id)
         .map(|set| {
             set.renditions
                 .iter()
@@ -162,15 +173,12 @@ pub(crate) async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: 
     )
 }
 
+/// Microsoft does not document what a policy-blocked write returns, so the emulator answers
+/// with the plain access-denied a missing permission gets: a client must read the tenant's
+/// settings to tell the two apart, not count on a helpful code.
 fn policy_blocks_writes(state: &State) -> Option<Response> {
-    let policy = read(&state.policy);
-    (policy.source.as_deref() == Some("onPremises")).then(|| {
-        graph_error(
-            403,
-            "PhotoUpdateDisabledByPolicy",
-            "Photo updates through cloud services are disabled by the tenant's photoUpdateSettings (source = onPremises). [emulator-invented code: Microsoft does not document this error]",
-        )
-    })
+    let policy = state.enforced_policy();
+    (policy.source.as_deref() == Some("onPremises")).then(denied_photo)
 }
 
 pub(crate) async fn photo_write(
@@ -200,6 +208,7 @@ pub(crate) async fn photo_write(
         Ok(a) => a,
         Err(r) => return r,
     };
+    state.hide_write(&user.id);
     let st = state.clone();
     let bytes = body.clone();
     // Re-encoding is CPU work: keep it off the async workers.
@@ -236,6 +245,7 @@ pub(crate) async fn photo_delete(state: &Arc<State>, claims: &AccessClaims, key:
         Ok(a) => a,
         Err(r) => return r,
     };
+    state.hide_write(&user.id);
     let resp = if state.delete_photo(&user) {
         (axum::http::StatusCode::OK, "").into_response()
     } else {

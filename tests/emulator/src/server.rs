@@ -1,5 +1,6 @@
-//! HTTP plumbing: the accept loops (plain and TLS), fault injection in front of every emulated
-//! API call (latency, 503/504, dropped connections), the request log, and routing of a request
+//! HTTP plumbing: the accept loops (plain and TLS), fault injection around every emulated API
+//! call (latency, 503/504 and dropped connections before the handler, a connection dropped
+//! after the handler acted), the request log, and routing of a request
 //! to identity, Graph, SharePoint or the admin API by its first path segment.
 
 use std::sync::Arc;
@@ -97,8 +98,17 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
             return r;
         }
     }
-    let resp = dispatch(&ctx, req).await;
+    let mut resp = dispatch(&ctx, req).await;
     if emulated {
+        // The handler has acted (a write is stored); now lose the answer, so a client that
+        // repeats writes blindly is caught writing twice.
+        let rate = state.faults().drop_after_processing_rate;
+        let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
+            || (method == Method::POST && path.starts_with("/_api/"));
+        if is_write && rate > 0.0 && state.random_unit() < rate {
+            lock(&state.counters).dropped_after_processing += 1;
+            resp.extensions_mut().insert(DropConnection);
+        }
         // Latency after processing, while the response (and any per-mailbox concurrency slot
         // it holds) is alive — so concurrency limits are observable with added latency.
         let latency = state.faults().latency_ms;

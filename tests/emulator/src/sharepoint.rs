@@ -421,7 +421,17 @@ fn api_inner(
                 }
                 "setsinglevalueprofileproperty" if req.method == Method::POST => (
                     "sharepoint.setsinglevalueprofileproperty".into(),
-                    set_property(state, mode, req.body),
+                    // Every emulator token is app-only, which real tenants refuse here.
+                    if state.faults().sharepoint_app_only_profile_writes {
+                        set_property(state, mode, req.body)
+                    } else {
+                        sp_error(
+                            403,
+                            mode,
+                            "-2147024891, System.UnauthorizedAccessException",
+                            "Access denied. You do not have permission to perform this action or access this resource.",
+                        )
+                    },
                 ),
                 _ => ("sharepoint.unknown".into(), not_found(mode, &segs[1])),
             }

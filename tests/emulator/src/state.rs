@@ -116,6 +116,8 @@ pub struct Counters {
     pub throttled_429: u64,
     pub injected_5xx: u64,
     pub dropped_connections: u64,
+    /// Requests handled in full whose answer was then dropped.
+    pub dropped_after_processing: u64,
     /// Photo writes (PUT/PATCH/DELETE, Graph and SharePoint) per user id / file.
     pub writes_per_user: BTreeMap<String, u64>,
     pub tokens_issued: u64,
@@ -131,8 +133,13 @@ pub struct State {
     pub tenant: SeedTenant,
     pub directory: RwLock<Directory>,
     pub photos: RwLock<HashMap<String, Arc<PhotoSet>>>,
+    /// Writes not yet visible to Graph reads: user id → (what reads still see, until when).
+    hidden_writes: Mutex<HashMap<String, (Option<Arc<PhotoSet>>, Instant)>>,
     pub apps: Vec<App>,
+    /// photoUpdateSettings as last set (what GET shows).
     pub policy: RwLock<PhotoUpdateSettings>,
+    /// What writes still obey until a change takes effect: (previous settings, effective at).
+    policy_change: Mutex<Option<(PhotoUpdateSettings, Instant)>>,
     pub sharepoint: Mutex<SharePointState>,
     pub faults: RwLock<Faults>,
     pub token_lifetime: RwLock<Duration>,
@@ -211,8 +218,10 @@ impl State {
             tenant: seed.tenant.clone(),
             directory: RwLock::new(dir),
             photos: RwLock::new(photos),
+            hidden_writes: Mutex::new(HashMap::new()),
             apps,
             policy: RwLock::new(seed.photo_update_settings.clone()),
+            policy_change: Mutex::new(None),
             sharepoint: Mutex::new(SharePointState::default()),
             faults: RwLock::new(options.faults.clone()),
             token_lifetime: RwLock::new(options.token_lifetime),
@@ -264,6 +273,58 @@ impl State {
 
     pub fn photo(&self, user_id: &str) -> Option<Arc<PhotoSet>> {
         read(&self.photos).get(&user_id.to_lowercase()).cloned()
+    }
+
+    /// Replaces photoUpdateSettings; writes obey the new settings only after
+    /// `policyChangeDelayMs` (Microsoft: changes take up to 24 hours).
+    pub fn change_policy(&self, next: PhotoUpdateSettings) {
+        let delay = read(&self.faults).policy_change_delay_ms;
+        let enforced = self.enforced_policy();
+        *lock(&self.policy_change) =
+            (delay > 0).then(|| (enforced, Instant::now() + Duration::from_millis(delay)));
+        *write(&self.policy) = next;
+    }
+
+    /// The settings photo writes obey right now.
+    pub fn enforced_policy(&self) -> PhotoUpdateSettings {
+        let mut change = lock(&self.policy_change);
+        match change.as_ref() {
+            Some((before, until)) if Instant::now() < *until => return before.clone(),
+            Some(_) => *change = None,
+            None => {}
+        }
+        read(&self.policy).clone()
+    }
+
+    /// What a Graph read sees now: the stored photo, or during `writeVisibilityDelayMs` after
+    /// a write the picture that was visible before it (`None` = 404).
+    pub fn visible_photo(&self, user_id: &str) -> Option<Arc<PhotoSet>> {
+        let key = user_id.to_lowercase();
+        {
+            let mut hidden = lock(&self.hidden_writes);
+            match hidden.get(&key) {
+                Some((before, until)) if Instant::now() < *until => return before.clone(),
+                Some(_) => {
+                    hidden.remove(&key);
+                }
+                None => {}
+            }
+        }
+        self.photo(&key)
+    }
+
+    /// Starts the visibility delay of a Graph write (admin changes show at once): reads keep
+    /// what they saw before it.
+    pub(crate) fn hide_write(&self, user_id: &str) {
+        let delay = read(&self.faults).write_visibility_delay_ms;
+        if delay == 0 {
+            return;
+        }
+        let before = self.visible_photo(user_id);
+        lock(&self.hidden_writes).insert(
+            user_id.to_lowercase(),
+            (before, Instant::now() + Duration::from_millis(delay)),
+        );
     }
 
     /// Re-encodes and stores a photo; the expensive part runs before the lock is taken.

@@ -1,5 +1,6 @@
 //! The documented Graph throttling model: a resource-unit token bucket and a write budget per
-//! app+tenant, plus the Outlook-style limit of concurrent requests per app+mailbox. Requests
+//! app+tenant, plus Outlook's limit of concurrent requests on photo routes — per app ID by
+//! default, per app+mailbox as an option (spec §12). Requests
 //! refused while a bucket is empty still cost a unit, so a client that ignores `Retry-After`
 //! stays throttled longer (G-THR: "continuing to send requests … extends throttling").
 
@@ -7,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::options::ThrottleLimits;
+use crate::options::{OutlookScope, ThrottleLimits};
 use crate::state::lock;
 
 /// Why a request was throttled, for the 429 headers.
@@ -18,7 +19,15 @@ pub struct Throttled {
     pub scope: String,
     /// `x-ms-throttle-information` value.
     pub information: &'static str,
+    /// The error body's code and message.
+    pub code: &'static str,
+    pub message: &'static str,
 }
+
+const TOO_MANY: (&str, &str) = (
+    "TooManyRequests",
+    "Too many requests. Retry after the interval given in Retry-After.",
+);
 
 /// Successful admission: the RU cost charged and the fraction of the budget in use.
 #[derive(Debug)]
@@ -140,6 +149,8 @@ impl Throttle {
                     retry_after_secs: retry,
                     scope: format!("Tenant_Application/ReadWrite/{app}/{tenant}"),
                     information: "ResourceUnitLimitExceeded",
+                    code: TOO_MANY.0,
+                    message: TOO_MANY.1,
                 });
             }
             if is_write && let Some(wcap) = limits.writes {
@@ -156,6 +167,8 @@ impl Throttle {
                         retry_after_secs: retry,
                         scope: format!("Tenant_Application/Write/{app}/{tenant}"),
                         information: "WriteLimitExceeded",
+                        code: TOO_MANY.0,
+                        message: TOO_MANY.1,
                     });
                 }
                 w.tokens -= 1.0;
@@ -173,16 +186,27 @@ impl Throttle {
                 percentage = Some(used);
             }
         }
-        let guard = match (mailbox, limits.concurrent_per_mailbox) {
+        let guard = match (mailbox, limits.outlook_concurrency) {
             (Some(mbx), Some(max)) => {
-                let ckey = (app.to_lowercase(), mbx.to_lowercase());
+                let ckey = match limits.outlook_scope {
+                    OutlookScope::App => (app.to_lowercase(), String::new()),
+                    OutlookScope::AppMailbox => (app.to_lowercase(), mbx.to_lowercase()),
+                };
                 let mut m = lock(&self.concurrency);
                 let n = m.entry(ckey.clone()).or_default();
                 if *n >= max {
+                    let scope = match limits.outlook_scope {
+                        OutlookScope::App => format!("Application/ReadWrite/{app}"),
+                        OutlookScope::AppMailbox => {
+                            format!("Application_Mailbox/ReadWrite/{app}/{mbx}")
+                        }
+                    };
                     return Err(Throttled {
                         retry_after_secs: 1,
-                        scope: format!("Application_Mailbox/ReadWrite/{app}/{mbx}"),
+                        scope,
                         information: "ConcurrencyLimitExceeded",
+                        code: "ApplicationThrottled",
+                        message: "Application is over its MailboxConcurrency limit.",
                     });
                 }
                 *n += 1;

@@ -226,6 +226,7 @@ pub fn verify_assertion(
     certs: &[RegisteredCert],
     accepted_audiences: &[String],
     now: u64,
+    reject_x5t_s256: bool,
 ) -> Result<(), AadError> {
     let malformed = |what: &str| {
         AadError::new(
@@ -253,10 +254,12 @@ pub fn verify_assertion(
         .decode(parts[2])
         .map_err(|_| malformed("The signature is not base64url."))?;
 
+    // With the switch on, only the SHA-1 `x5t` identifies a certificate, as in the customer
+    // tests where an `x5t#S256` assertion failed with AADSTS700027 (spec §12).
     let cert = certs
         .iter()
         .find(|c| {
-            header.x5t_s256.as_deref() == Some(c.x5t_s256.as_str())
+            (!reject_x5t_s256 && header.x5t_s256.as_deref() == Some(c.x5t_s256.as_str()))
                 || header.x5t.as_deref() == Some(c.x5t.as_str())
         })
         .ok_or_else(|| {
@@ -303,9 +306,9 @@ pub fn verify_assertion(
         return Err(AadError::new(
             400,
             "invalid_client",
-            50027,
+            700023,
             format!(
-                "AADSTS50027: JWT token is invalid or malformed. Invalid audience {:?}; expected the token endpoint URL.",
+                "AADSTS700023: Client assertion audience claim does not match Realm issuer. Audience {:?}; expected the token endpoint URL.",
                 claims.aud
             ),
         ));

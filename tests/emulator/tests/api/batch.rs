@@ -108,13 +108,6 @@ async fn malformed_batches_are_400() {
     )
     .await;
     assert_eq!(s, 400, "duplicate ids");
-    let (s, _) = batch(
-        &emu,
-        &token,
-        json!({"requests": [{"id": "1", "method": "PUT", "url": "/users/alice@contoso.test/photo/$value", "body": "AAAA"}]}),
-    )
-    .await;
-    assert_eq!(s, 400, "body without Content-Type");
     let (s, _) = batch(&emu, &token, json!({"requests": [{"id": "1", "method": "GET", "url": "https://graph.microsoft.com/v1.0/users"}]})).await;
     assert_eq!(s, 400, "absolute url");
 }
@@ -151,4 +144,76 @@ async fn throttled_items_carry_their_own_retry_after() {
             .unwrap();
         assert!(ra >= 1);
     }
+}
+
+/// An item body without `Content-Type` is read by its shape (a string is base64 binary), not
+/// refused and not assumed to be JSON.
+#[tokio::test]
+async fn item_bodies_without_content_type_are_read_by_their_shape() {
+    let emu = start();
+    let token = graph_token(&emu).await;
+    let upload = jpeg(100, 100, 17);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&upload);
+    let (s, resp) = batch(
+        &emu,
+        &token,
+        json!({"requests": [
+            {"id": "1", "method": "PUT", "url": "/users/bruno@contoso.test/photo/$value", "body": b64},
+            {"id": "2", "method": "PUT", "url": "/users/dana@contoso.test/photo/$value", "body": "AAAA"}
+        ]}),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(item(&resp, "1")["status"], 200, "{resp}");
+    assert!(emu.admin().photo_of("bruno@contoso.test").is_some());
+    let bad = item(&resp, "2");
+    assert_eq!(bad["status"], 400, "three zero bytes are no image: {resp}");
+    assert_eq!(bad["body"]["error"]["code"], "ErrorInvalidImage");
+}
+
+/// Outlook runs up to 4 items of a batch in parallel, each holding a slot of the app's
+/// concurrency limit: a batch of 12 photo reads never throttles itself, but a photo request
+/// sent while it runs finds the limit taken.
+#[tokio::test]
+async fn photo_items_run_four_at_a_time_within_the_app_limit() {
+    let emu = start();
+    emu.admin().set_faults(Faults {
+        latency_ms: 300,
+        ..Faults::default()
+    });
+    let token = graph_token(&emu).await;
+    let users = ["alice", "chen", "emeka", "gustav", "ivan", "kofi"];
+    let requests: Vec<Value> = (0..12)
+        .map(|i| {
+            json!({"id": i.to_string(), "method": "GET",
+                   "url": format!("/users/{}@contoso.test/photo/$value", users[i % users.len()])})
+        })
+        .collect();
+    let (emu_ref, tok) = (&emu, token.clone());
+    let batch_run = batch(emu_ref, &tok, json!({ "requests": requests }));
+    let probe = async {
+        // Sent while the batch's items hold all four slots.
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        client()
+            .get(format!(
+                "{}/v1.0/users/alice@contoso.test/photo/$value",
+                emu.graph_url()
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+    };
+    let ((s, resp), probe) = tokio::join!(batch_run, probe);
+    assert_eq!(s, 200);
+    for i in 0..12 {
+        assert_eq!(item(&resp, &i.to_string())["status"], 200, "{resp}");
+    }
+    assert_eq!(
+        probe.status(),
+        429,
+        "the batch's items use the app's four slots"
+    );
+    let body: Value = probe.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ApplicationThrottled");
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use photosync_emulator::{Faults, Options, ThrottleLimits};
+use photosync_emulator::{Faults, Options, OutlookScope, ThrottleLimits};
 
 use crate::common::*;
 
@@ -120,47 +120,124 @@ async fn write_budget_is_separate_from_reads() {
     );
 }
 
-#[tokio::test]
-async fn four_concurrent_requests_per_app_and_mailbox() {
-    let emu = start_with(Options {
+/// Sends one photo GET per URL at once (each held 1 s by latency); returns (status, body).
+async fn concurrent_photo_gets(
+    emu: &photosync_emulator::RunningEmulator,
+    users: &[&str],
+) -> Vec<(u16, serde_json::Value)> {
+    let token = graph_token(emu).await;
+    let mut handles = Vec::new();
+    for user in users {
+        let url = format!("{}/v1.0/users/{user}/photo/$value", emu.graph_url());
+        let t = token.clone();
+        handles.push(tokio::spawn(async move {
+            let r = client().get(url).bearer_auth(t).send().await.unwrap();
+            let status = r.status().as_u16();
+            let body = r.bytes().await.unwrap();
+            (status, serde_json::from_slice(&body).unwrap_or_default())
+        }));
+    }
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+fn slow(scope: OutlookScope) -> Options {
+    Options {
         faults: Faults {
             latency_ms: 1_000,
+            throttle: ThrottleLimits {
+                outlook_scope: scope,
+                ..ThrottleLimits::default()
+            },
+            ..Faults::default()
+        },
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn four_concurrent_photo_requests_per_app_whatever_the_mailbox() {
+    let emu = start_with(slow(OutlookScope::App));
+    let users = [
+        "alice@contoso.test",
+        "chen@contoso.test",
+        "alice@contoso.test",
+        "chen@contoso.test",
+        "alice@contoso.test",
+        "chen@contoso.test",
+    ];
+    let answers = concurrent_photo_gets(&emu, &users).await;
+    let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let throttled: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert_eq!((ok, throttled.len()), (4, 2), "{statuses:?}");
+    for (_, body) in throttled {
+        assert_eq!(body["error"]["code"], "ApplicationThrottled", "{body}");
+        assert_eq!(
+            body["error"]["message"],
+            "Application is over its MailboxConcurrency limit."
+        );
+    }
+}
+
+#[tokio::test]
+async fn per_mailbox_mode_limits_each_mailbox_separately() {
+    let emu = start_with(slow(OutlookScope::AppMailbox));
+    let mut users = vec!["alice@contoso.test"; 6];
+    users.push("chen@contoso.test");
+    let statuses: Vec<u16> = concurrent_photo_gets(&emu, &users)
+        .await
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    let ok = statuses[..6].iter().filter(|s| **s == 200).count();
+    let throttled = statuses[..6].iter().filter(|s| **s == 429).count();
+    assert_eq!((ok, throttled), (4, 2), "{statuses:?}");
+    assert_eq!(statuses[6], 200, "another mailbox is unaffected");
+}
+
+/// The fault that makes "repeat a write only after a read-back shows it did not land"
+/// testable: the write is stored, then the answer is lost.
+#[tokio::test]
+async fn a_write_can_be_processed_and_its_answer_dropped() {
+    let emu = start_with(Options {
+        faults: Faults {
+            drop_after_processing_rate: 1.0,
             ..Faults::default()
         },
         ..Options::default()
     });
     let token = graph_token(&emu).await;
     let url = format!(
-        "{}/v1.0/users/alice@contoso.test/photo/$value",
+        "{}/v1.0/users/bruno@contoso.test/photo/$value",
         emu.graph_url()
     );
-    let other = format!(
-        "{}/v1.0/users/chen@contoso.test/photo/$value",
-        emu.graph_url()
+    let upload = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/photos/wide.png"),
+    )
+    .unwrap();
+    let r = client()
+        .put(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "image/png")
+        .body(upload)
+        .send()
+        .await;
+    assert!(r.is_err(), "the answer must be lost, got {r:?}");
+    let admin = emu.admin();
+    assert!(
+        admin.photo_of("bruno@contoso.test").is_some(),
+        "but the write landed"
     );
-    let mut handles = Vec::new();
-    for i in 0..7 {
-        let u = if i < 6 { url.clone() } else { other.clone() };
-        let t = token.clone();
-        handles.push(tokio::spawn(async move {
-            client()
-                .get(u)
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for h in handles {
-        statuses.push(h.await.unwrap());
-    }
-    let ok = statuses[..6].iter().filter(|s| **s == 200).count();
-    let throttled = statuses[..6].iter().filter(|s| **s == 429).count();
-    assert_eq!((ok, throttled), (4, 2), "{statuses:?}");
-    assert_eq!(statuses[6], 200, "another mailbox is unaffected");
+    let counters = admin.counters();
+    assert_eq!(counters.dropped_after_processing, 1);
+    assert_eq!(counters.writes_per_user.values().sum::<u64>(), 1);
+    // Reads are never dropped by this fault.
+    let r = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]

@@ -450,7 +450,10 @@ async fn photo_update_settings_block_cloud_writes() {
         .unwrap();
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "PhotoUpdateDisabledByPolicy");
+    assert_eq!(
+        body["error"]["code"], "ErrorAccessDenied",
+        "the code is undocumented"
+    );
     // Reads still work; the secret app has only PeopleSettings.Read.All → PATCH denied.
     let secret = graph_token(&emu).await;
     assert_eq!(
@@ -516,4 +519,218 @@ async fn request_log_and_counters_record_calls() {
         .await
         .unwrap();
     assert_eq!(counters["requestsPerRoute"]["graph.photo.value.get"], 2);
+}
+
+/// `$value` answers as the service does (spec §12, msgraph-sdk-powershell#3438): a weak ETag of
+/// 64 hex digits that changes with every upload, and `Cache-Control: max-age=21600, private`.
+#[tokio::test]
+async fn photo_value_has_a_weak_etag_and_cache_control() {
+    let g = Graph::new().await;
+    let etag_of = |r: &reqwest::Response| r.headers()["etag"].to_str().unwrap().to_string();
+    let r = g.get("/users/chen@contoso.test/photo/$value").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "max-age=21600, private");
+    let first = etag_of(&r);
+    let hex = first
+        .strip_prefix("W/\"")
+        .and_then(|e| e.strip_suffix('"'))
+        .expect("weak etag");
+    assert!(
+        hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+        "{first}"
+    );
+    let again = g.get("/users/chen@contoso.test/photo/$value").await;
+    assert_eq!(
+        etag_of(&again),
+        first,
+        "stable while the photo is unchanged"
+    );
+    let put = g
+        .put(
+            "/users/chen@contoso.test/photo/$value",
+            jpeg(200, 200, 3),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(put.status(), 200);
+    let after = g.get("/users/chen@contoso.test/photo/$value").await;
+    assert_ne!(etag_of(&after), first, "a new upload, a new ETag");
+}
+
+/// Reads right after a write still show the previous state for `writeVisibilityDelayMs`.
+#[tokio::test]
+async fn a_write_becomes_visible_only_after_the_visibility_delay() {
+    let g = Graph::new().await;
+    let admin = g.emu.admin();
+    admin.set_faults(Faults {
+        write_visibility_delay_ms: 120_000,
+        ..Faults::default()
+    });
+    let old = g.get("/users/chen@contoso.test/photo/$value").await;
+    let old = old.bytes().await.unwrap();
+    let put = g
+        .put(
+            "/users/chen@contoso.test/photo/$value",
+            jpeg(200, 200, 7),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(put.status(), 200);
+    let stored = admin.photo_of("chen@contoso.test").expect("stored at once");
+    assert_ne!(stored, old.to_vec());
+    let read = g.get("/users/chen@contoso.test/photo/$value").await;
+    assert_eq!(
+        read.bytes().await.unwrap(),
+        old,
+        "still the previous picture"
+    );
+    // A user without a photo: 404 until the delay is over.
+    let put = g
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(200, 200, 8),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(put.status(), 200);
+    let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_eq!(s, 404, "not visible yet");
+    // With a short delay the new picture shows up.
+    admin.set_faults(Faults {
+        write_visibility_delay_ms: 300,
+        ..Faults::default()
+    });
+    let put = g
+        .put(
+            "/users/chen@contoso.test/photo/$value",
+            jpeg(200, 200, 9),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(put.status(), 200);
+    let newest = admin.photo_of("chen@contoso.test").expect("stored");
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen = g
+            .get("/users/chen@contoso.test/photo/$value")
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        if seen == newest {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, newest, "visible once the delay is over");
+}
+
+/// User.ReadBasic.All alone cannot `$select`/`$filter` onPremisesImmutableId or userType
+/// (Yvand/EntraCP#265); basic properties still work.
+#[tokio::test]
+async fn read_basic_cannot_select_or_filter_non_basic_properties() {
+    let app = "aaaaaaaa-0000-4000-8000-0000000000bb";
+    let seed = photosync_emulator::Seed::example().unwrap().app(
+        photosync_emulator::SeedApp::with_secret(app, "basic-secret")
+            .graph_roles(&["User.ReadBasic.All"]),
+    );
+    let emu =
+        photosync_emulator::Emulator::start(seed, photosync_emulator::Options::default()).unwrap();
+    let token = secret_token(&emu, app, "basic-secret", GRAPH_SCOPE).await;
+    let get = |path: String| {
+        let token = token.clone();
+        async move {
+            client()
+                .get(path)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let base = format!("{}/v1.0", emu.graph_url());
+    assert_eq!(
+        get(format!(
+            "{base}/users/alice@contoso.test?$select=id,displayName,mail"
+        ))
+        .await,
+        200
+    );
+    assert_eq!(
+        get(format!(
+            "{base}/users/alice@contoso.test?$select=id,onPremisesImmutableId"
+        ))
+        .await,
+        403
+    );
+    assert_eq!(get(format!("{base}/users?$select=id,userType")).await, 403);
+    assert_eq!(
+        get(format!(
+            "{base}/users?$filter=onPremisesImmutableId%20eq%20'x'&$select=id"
+        ))
+        .await,
+        403
+    );
+}
+
+/// A photoUpdateSettings change shows at once but binds writes only after the change delay;
+/// a blocked write gets the same plain access-denied as a missing permission.
+#[tokio::test]
+async fn a_policy_change_takes_effect_after_its_delay() {
+    let g = Graph::new().await;
+    let admin = g.emu.admin();
+    admin.set_faults(Faults {
+        policy_change_delay_ms: 120_000,
+        ..Faults::default()
+    });
+    let admin_token = cert_token(&g.emu, GRAPH_SCOPE).await;
+    let patch = client()
+        .patch(format!(
+            "{}/beta/admin/people/photoUpdateSettings",
+            g.emu.graph_url()
+        ))
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({"source": "onPremises"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200, "{:?}", patch.text().await);
+    assert_eq!(
+        admin.photo_update_settings().source.as_deref(),
+        Some("onPremises")
+    );
+    let put = g
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(100, 100, 1),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(put.status(), 200, "not enforced yet");
+    // Once in force: 403 with the code a missing permission gets.
+    admin.set_faults(Faults::default());
+    let patch = client()
+        .patch(format!(
+            "{}/beta/admin/people/photoUpdateSettings",
+            g.emu.graph_url()
+        ))
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({"source": "onPremises"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    let put = g
+        .put(
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(100, 100, 2),
+            "image/jpeg",
+        )
+        .await;
+    assert_eq!(put.status(), 403);
+    let body: Value = put.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ErrorAccessDenied");
 }

@@ -218,6 +218,24 @@ async fn certificate_assertions_ps256_and_rs256_are_accepted() {
     assert_eq!(s, 200, "{body}");
 }
 
+/// Some tenants identified the certificate by `x5t` only (AADSTS700027 for an `x5t#S256`
+/// assertion, entra-docs PR #1301); the switch models them, and RS256 + `x5t` still works.
+#[tokio::test]
+async fn x5t_s256_can_be_refused_as_some_tenants_did() {
+    let emu = start();
+    emu.admin().set_faults(photosync_emulator::Faults {
+        reject_x5t_s256: true,
+        ..photosync_emulator::Faults::default()
+    });
+    let (s, body) = assertion_result(&emu, &Assertion::valid(&emu)).await;
+    assert_eq!((s, code_of(&body)), (401, 700027), "{body}");
+    let mut rs = Assertion::valid(&emu);
+    rs.alg = "RS256";
+    rs.sha256_thumbprint = false;
+    let (s, body) = assertion_result(&emu, &rs).await;
+    assert_eq!(s, 200, "{body}");
+}
+
 #[tokio::test]
 async fn certificate_assertion_rejections() {
     let emu = start();
@@ -231,7 +249,7 @@ async fn certificate_assertion_rejections() {
     cases.push(("unregistered thumbprint", a, 700027));
     let mut a = Assertion::valid(&emu);
     a.aud = "https://example.test/token".into();
-    cases.push(("wrong audience", a, 50027));
+    cases.push(("wrong audience", a, 700023));
     let mut a = Assertion::valid(&emu);
     a.iss = SECRET_APP.into();
     cases.push(("iss is another app", a, 700021));

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use photosync_emulator::{Options, RunningEmulator};
+use photosync_emulator::{Faults, Options, RunningEmulator};
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -108,9 +108,47 @@ async fn managed_identity_token_is_accepted() {
     assert!(d.starts_with("0x"));
 }
 
+/// Profile writes for the tests of what happens when a tenant does allow them.
+fn profile_writes_allowed(options: Options) -> RunningEmulator {
+    start_with(Options {
+        faults: Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..options.faults.clone()
+        },
+        ..options
+    })
+}
+
+/// Real tenants answer app-only SetSingleValueProfileProperty with "Access denied"
+/// (pnp/powershell#277, sp-dev-docs#3718); the emulator does so unless told otherwise.
+#[tokio::test]
+async fn app_only_profile_writes_are_denied_by_default() {
+    let emu = start();
+    let token = sp_token(&emu).await;
+    let d = digest(&emu, &token).await;
+    let r = set_prop(&emu, &token, Some(&d), "PictureURL", "x").await;
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.unwrap();
+    let message = body["error"]["message"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.starts_with("Access denied"), "{body}");
+    assert_eq!(
+        emu.admin()
+            .sharepoint_property("alice@contoso.test", "PictureURL"),
+        None
+    );
+    emu.admin().set_faults(Faults {
+        sharepoint_app_only_profile_writes: true,
+        ..Faults::default()
+    });
+    let r = set_prop(&emu, &token, Some(&d), "PictureURL", "x").await;
+    assert_eq!(r.status(), 200, "switchable at run time");
+}
+
 #[tokio::test]
 async fn set_and_get_profile_properties_in_all_forms() {
-    let emu = start();
+    let emu = profile_writes_allowed(Options::default());
     let token = sp_token(&emu).await;
     let d = digest(&emu, &token).await;
     let url = format!(
@@ -207,7 +245,7 @@ async fn set_and_get_profile_properties_in_all_forms() {
 
 #[tokio::test]
 async fn expired_digest_is_refused() {
-    let emu = start_with(Options {
+    let emu = profile_writes_allowed(Options {
         digest_lifetime: Duration::from_secs(1),
         ..Options::default()
     });

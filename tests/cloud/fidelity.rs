@@ -1,0 +1,399 @@
+//! The client against a tenant as strict as Microsoft's (issue 11): Outlook's per-app
+//! concurrency limit, writes that become visible late, writes whose answer is lost, SharePoint's
+//! app-only write denial, placeholders and PictureURLs on other hosts, and a Graph URL given
+//! with its version.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use photosync_emulator::{Faults, ThrottleLimits};
+
+use super::support::*;
+
+fn graph_id(emu: &photosync_emulator::RunningEmulator, i: usize) -> String {
+    emu.admin()
+        .user(&upn(i))
+        .expect("seeded user")
+        .id
+        .to_lowercase()
+}
+
+fn status_input(n: usize) -> String {
+    (0..n)
+        .map(|i| record(Some(&upn(i)), None, None))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn sync_input(users: impl Iterator<Item = usize>, person: impl Fn(usize) -> u64) -> String {
+    users
+        .map(|i| record(Some(&upn(i)), None, Some(&jpeg(person(i), 240))))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn slow(latency_ms: u64, outlook_concurrency: u32) -> Faults {
+    Faults {
+        latency_ms,
+        throttle: ThrottleLimits {
+            outlook_concurrency: Some(outlook_concurrency),
+            ..ThrottleLimits::default()
+        },
+        ..Faults::default()
+    }
+}
+
+/// `--concurrency 128` must not turn into 128 photo calls in flight: Outlook allows 4 per app,
+/// and the client's own limiter starts there.
+#[test]
+fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
+    let n = 120;
+    let emu = start(tenant_with_users(n, |i| Some(i as u64)), slow(20, 4));
+    let creds = secret_creds_graph_only(&emu);
+    let run = photosync(
+        &creds,
+        &[
+            "status",
+            "--stores",
+            "graph",
+            "--concurrency",
+            "128",
+            "--format",
+            "json",
+        ],
+        &status_input(n),
+    );
+    let statuses = run.of_type("status");
+    assert_eq!(statuses.len(), n, "{}", run.stderr);
+    for s in &statuses {
+        assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
+    }
+    // At most the one probe above 4 the limiter makes after a run of successes; without the
+    // limiter, 128 users in flight earn a 429 on nearly every photo call.
+    let counters = emu.admin().counters();
+    assert!(counters.throttled_429 <= 1, "{counters:?}");
+}
+
+/// A tenant stricter than documented (2 in flight): the client halves its limit on the 429s,
+/// honours Retry-After, and every user still gets an answer.
+#[test]
+fn a_stricter_outlook_limit_is_adapted_to() {
+    let n = 60;
+    let emu = start(tenant_with_users(n, |i| Some(i as u64)), slow(20, 2));
+    let creds = secret_creds_graph_only(&emu);
+    let run = photosync(
+        &creds,
+        &[
+            "status",
+            "--stores",
+            "graph",
+            "--concurrency",
+            "64",
+            "--format",
+            "json",
+        ],
+        &status_input(n),
+    );
+    let statuses = run.of_type("status");
+    assert_eq!(statuses.len(), n, "{}", run.stderr);
+    for s in &statuses {
+        assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
+    }
+    let counters = emu.admin().counters();
+    assert!(counters.throttled_429 > 0, "the strict limit was never hit");
+    assert!(
+        counters.throttled_429 <= 10,
+        "the client did not back off: {counters:?}"
+    );
+}
+
+/// The emulator stores each write and then drops the connection: the client must read back,
+/// see the picture landed, and not write again.
+#[test]
+fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
+    let n = 4;
+    let emu = start(
+        tenant_with_users(n, |_| None),
+        Faults {
+            drop_after_processing_rate: 1.0,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let run = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ],
+        &sync_input(0..n, |i| 300 + i as u64),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.summary()["counts"]["updated"], n as u64);
+    let counters = emu.admin().counters();
+    assert_eq!(counters.dropped_after_processing, n as u64, "{counters:?}");
+    for i in 0..n {
+        assert!(holds_picture(&emu, &upn(i), &jpeg(300 + i as u64, 240)));
+        assert_eq!(
+            counters.writes_per_user.get(&graph_id(&emu, i)).copied(),
+            Some(1),
+            "user {i} written more than once: {counters:?}"
+        );
+    }
+}
+
+/// Writes take a few seconds to show (`Faults::realistic`): within the verify window they are
+/// verified; past it they are `updated` but unverified (exit 0), or a failure with
+/// `--require-verified`.
+#[test]
+fn writes_not_yet_visible_are_pending_not_failed() {
+    let emu = start(tenant_with_users(3, |_| None), Faults::realistic());
+    let creds = secret_creds_graph_only(&emu);
+    let sync = |i: usize, extra: &[&str]| {
+        let mut args = vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        photosync(&creds, &args, &sync_input(i..i + 1, |i| 700 + i as u64))
+    };
+
+    let pending = sync(0, &["--verify-window", "0"]);
+    assert_eq!(pending.code, 0, "{}\n{}", pending.stdout, pending.stderr);
+    let r = &pending.of_type("result")[0];
+    assert_eq!(r["action"], "updated", "{r}");
+    assert_eq!(r["verified"], false, "{r}");
+    assert_eq!(r["reason"], "not-yet-visible", "{r}");
+
+    let strict = sync(1, &["--verify-window", "0", "--require-verified"]);
+    assert_eq!(strict.code, 1, "{}\n{}", strict.stdout, strict.stderr);
+    let r = &strict.of_type("result")[0];
+    assert_eq!(r["action"], "failed", "{r}");
+    assert_eq!(r["reason"], "not-yet-visible", "{r}");
+    assert!(
+        holds_picture(&emu, &upn(1), &jpeg(701, 240)),
+        "the write itself happened"
+    );
+
+    let verified = sync(2, &["--verify-window", "30"]);
+    assert_eq!(verified.code, 0, "{}\n{}", verified.stdout, verified.stderr);
+    let r = &verified.of_type("result")[0];
+    assert_eq!(
+        (r["action"].as_str(), r["verified"].as_bool()),
+        (Some("updated"), Some(true)),
+        "{r}"
+    );
+    assert_eq!(
+        emu.admin().counters().writes_per_user.values().sum::<u64>(),
+        3,
+        "re-reading never writes again"
+    );
+}
+
+/// Regression: `PHOTOSYNC_GRAPH_URL=…/v1.0` (the form most people copy) doubled the version.
+#[test]
+fn a_graph_url_with_its_version_works() {
+    let emu = start(tenant_with_users(1, |_| Some(1)), Faults::default());
+    let mut creds = secret_creds_graph_only(&emu);
+    for (k, v) in creds.env.iter_mut() {
+        if k == "PHOTOSYNC_GRAPH_URL" {
+            *v = format!("{v}/v1.0/");
+        }
+    }
+    let run = photosync(
+        &creds,
+        &["status", "--stores", "graph", "--format", "json"],
+        &status_input(1),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let s = &run.of_type("status")[0];
+    assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
+}
+
+/// A listener that counts connections and answers none; stops when the test ends.
+fn counting_listener() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let url = format!("http://{}/steal.jpg", listener.local_addr().expect("addr"));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < until {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let mut buf = [0u8; 1024];
+                    let _ = stream.read(&mut buf);
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    });
+    (url, hits)
+}
+
+/// The SharePoint token (Sites.FullControl.All) goes only to the tenant's SharePoint: a
+/// PictureURL on another host is a finding and is never fetched. A picture behind a
+/// placeholder state counts as absent, so sync writes instead of answering already-in-sync.
+#[test]
+fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent() {
+    let emu = start(
+        tenant_with_users(2, |_| None),
+        Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+    );
+    let creds = pem_creds(&emu, "rs256");
+    let (foreign, hits) = counting_listener();
+    let admin = emu.admin();
+    admin.set_sharepoint_property(&upn(0), "PictureURL", &foreign);
+    admin.set_sharepoint_property(&upn(0), "SPS-PicturePlaceholderState", "0");
+    let input = sync_input(0..2, |i| 40 + i as u64);
+    // user1: the right picture, but hidden behind the placeholder.
+    let first = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
+        &sync_input(1..2, |_| 41),
+    );
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    admin.set_sharepoint_property(&upn(1), "SPS-PicturePlaceholderState", "1");
+
+    let status = photosync(
+        &creds,
+        &["status", "--stores", "sharepoint", "--format", "json"],
+        &input,
+    );
+    let records = status.of_type("status");
+    assert_eq!(records.len(), 2, "{}\n{}", status.stdout, status.stderr);
+    let of = |i: usize| {
+        records
+            .iter()
+            .find(|r| r["user"]["userPrincipalName"] == upn(i).as_str())
+            .unwrap_or_else(|| panic!("no status for user {i}"))
+    };
+    let foreign_user = of(0);
+    assert!(
+        foreign_user["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "sharepoint-foreign-picture-url"),
+        "{foreign_user}"
+    );
+    assert_eq!(store_entry(foreign_user, "sharepoint")["state"], "absent");
+    assert_eq!(
+        store_entry(of(1), "sharepoint")["state"],
+        "absent",
+        "{}",
+        of(1)
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the token went to another host"
+    );
+
+    let again = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
+        &sync_input(1..2, |_| 41),
+    );
+    let r = &again.of_type("result")[0];
+    assert_eq!(r["action"], "updated", "placeholder means absent: {r}");
+    assert_eq!(
+        admin
+            .sharepoint_property(&upn(1), "SPS-PicturePlaceholderState")
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}
+
+/// Real tenants deny app-only profile writes (the emulator's default): the result says so
+/// and points at the Graph photo, which modern SharePoint shows.
+#[test]
+fn a_denied_sharepoint_profile_write_is_explained() {
+    let emu = start(tenant_with_users(1, |_| None), Faults::default());
+    let creds = pem_creds(&emu, "rs256");
+    let run = photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
+        &sync_input(0..1, |_| 5),
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let r = &run.of_type("result")[0];
+    assert_eq!(r["action"], "failed", "{r}");
+    assert_eq!(r["reason"], "sharepoint-profile-write-denied", "{r}");
+    assert_eq!(r["error"]["code"], "sharepoint-profile-write-denied", "{r}");
+    assert!(
+        r["error"]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Graph"),
+        "{r}"
+    );
+}
+
+/// Certificate assertions default to RS256 + SHA-1 `x5t`, which MSAL sends and every tenant
+/// accepts; PS256 + `x5t#S256` stays an option, and fails where a tenant refuses it.
+#[test]
+fn certificate_assertions_default_to_rs256_with_x5t() {
+    let emu = start(
+        tenant_with_users(1, |_| None),
+        Faults {
+            reject_x5t_s256: true,
+            ..Faults::default()
+        },
+    );
+    let mut default = pem_creds(&emu, "");
+    default
+        .env
+        .retain(|(k, _)| k != "PHOTOSYNC_CERTIFICATE_ALGORITHM");
+    let doc = photosync(&default, &["auth", "test"], "").document();
+    assert_eq!(doc["tokens"][0]["obtained"], true, "{doc}");
+    let ps256 = photosync(&pem_creds(&emu, "ps256"), &["auth", "test"], "");
+    assert!(
+        ps256.stdout.contains("AADSTS700027"),
+        "{}\n{}",
+        ps256.stdout,
+        ps256.stderr
+    );
+}
