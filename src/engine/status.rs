@@ -272,7 +272,10 @@ async fn status_of_user(
             };
             let ago = now.duration_since(last.written_at).unwrap_or_default();
             if !last.verified
-                && let Some(status) = assessment.stores.iter_mut().find(|s| s.store == store.name())
+                && let Some(status) = assessment
+                    .stores
+                    .iter_mut()
+                    .find(|s| s.store == store.name())
             {
                 // A write not yet seen by a read-back: show it and its age (never a verdict).
                 status.details.insert(
