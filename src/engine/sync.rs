@@ -316,7 +316,7 @@ impl StateSlot<'_> {
             user: self.user.to_string(),
             target: self.target.to_string(),
             source_sha256: src.info.sha256.clone(),
-            source_signature: src.info.phash.clone(),
+            source_signature: src.info.signature.clone(),
             written_signature: written.to_string(),
             at: Some(now_secs()),
             verified,
@@ -417,7 +417,7 @@ async fn sync_target(
     let reason = match (&current, same, opts.force) {
         (Some(held), true, false) => {
             if let Some(slot) = state {
-                slot.record(src, &held.info.phash, true);
+                slot.record(src, &held.info.signature, true);
             }
             return done(Action::Skipped, "already-in-sync", None, None);
         }
@@ -430,7 +430,7 @@ async fn sync_target(
     // the read-back still knows to check this user next time.
     let pending = || {
         if let Some(slot) = state {
-            slot.record(src, &src.info.phash, false);
+            slot.record(src, &src.info.signature, false);
         }
     };
     match apply_write(target, &found, src, before, opts, &pending).await {
@@ -448,7 +448,7 @@ async fn sync_target(
         ),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
-                slot.record(src, &info.phash, true);
+                slot.record(src, &info.signature, true);
             }
             done(Action::Updated, reason, Some(true), Some(info))
         }

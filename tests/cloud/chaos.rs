@@ -110,8 +110,15 @@ fn chaos_sigint_at_random_moments_loses_nothing() {
         .collect();
     assert!(!interrupted.is_empty(), "at least one run was interrupted");
     for run in &interrupted {
-        // Whatever the run wrote on stdout before it stopped is whole JSON lines.
+        // Graceful: users in flight finish, their records and the summary are written (whole
+        // JSON lines), and the exit code says "interrupted".
         assert_eq!(run.records.len(), run.stdout_lines, "{}", run.stderr);
+        assert_eq!(run.exit_code, Some(130), "{}", run.stderr);
+        assert!(
+            run.summary().is_some(),
+            "no summary after SIGINT:\n{}",
+            run.stderr
+        );
     }
     assert_nothing_lost(&report, &emu);
 }

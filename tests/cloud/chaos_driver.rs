@@ -42,8 +42,8 @@ pub struct ChaosConfig {
 }
 
 impl ChaosConfig {
-    /// Every fault the emulator has, at once: 429 storms from a small directory budget and
-    /// the per-mailbox concurrency limit, 503/504 with Retry-After, dropped connections, and
+    /// Every fault the emulator has, at once: 429 storms from small directory and write budgets
+    /// and the per-mailbox concurrency limit, 503/504 with Retry-After, dropped connections, and
     /// tokens that expire every few seconds.
     pub fn every_fault(users: usize) -> ChaosConfig {
         let mut faults = Faults {
@@ -56,6 +56,10 @@ impl ChaosConfig {
         };
         faults.throttle.resource_units = Some(1_500);
         faults.throttle.resource_unit_window_ms = 10_000;
+        // A write budget well under what 64 users in flight ask for: 429 storms on every run
+        // however fast the client is (Graph documents 3,000 writes / 150 s per app).
+        faults.throttle.writes = Some(200);
+        faults.throttle.write_window_ms = 10_000;
         ChaosConfig {
             users,
             concurrency: 64,

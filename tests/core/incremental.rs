@@ -199,16 +199,21 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     let counting = Counting::new(store.clone());
     *counting.stale_reads.lock().expect("lock") = Some(Default::default());
     let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let quick = || SyncOptions {
+        verify_window: Duration::from_millis(200),
+        ..with_state(&path)
+    };
     let (records, _) = sync(
         jsonl(&[with_photo("ann", 1)]),
         &SyncSource::Input,
         &targets,
-        &with_state(&path),
+        &quick(),
     )
     .await;
+    let ann = result_of(&records, "ann@contoso.com", "graph");
     assert_eq!(
-        result_of(&records, "ann@contoso.com", "graph").action,
-        Action::Failed
+        (ann.action, ann.reason.as_str(), ann.verified),
+        (Action::Updated, "not-yet-visible", Some(false))
     );
     let state = SyncState::open_read_only(&path).expect("state");
     let user = "upn:ann@contoso.com";
