@@ -37,8 +37,8 @@ try {
                 $samples.Add([pscustomobject]@{
                         Users        = $i
                         Seconds      = [math]::Round($clock.Elapsed.TotalSeconds, 1)
-                        WorkingSetMB = [math]::Round($self.WorkingSet64 / 1MB, 1)
-                        ManagedMB    = [math]::Round([GC]::GetTotalMemory($false) / 1MB, 1)
+                        WorkingSetMB = [math]::Round($self.WorkingSet64 / 1048576, 1)
+                        ManagedMB    = [math]::Round([GC]::GetTotalMemory($false) / 1048576, 1)
                     })
             }
             [pscustomobject]@{ SamAccountName = "user$i"; ObjectGUID = [guid]::NewGuid(); ThumbnailPhoto = $photo }
@@ -51,7 +51,7 @@ try {
     $self.Refresh()
     $samples | Format-Table -AutoSize | Out-String | Write-Output
     'PowerShell {0}; {1} users, {2} status objects; first object after {3} users were piped' -f $PSVersionTable.PSVersion, $Count, $state.Outputs, $state.FirstOutputAt
-    'total {0:N1} s = {1:N1} s per 10,000 users; peak working set {2:N0} MB' -f $clock.Elapsed.TotalSeconds, ($clock.Elapsed.TotalSeconds * 10000 / $Count), ($self.PeakWorkingSet64 / 1MB)
+    'total {0:N1} s = {1:N1} s per 10,000 users; peak working set {2:N0} MB' -f $clock.Elapsed.TotalSeconds, ($clock.Elapsed.TotalSeconds * 10000 / $Count), ($self.PeakWorkingSet64 / 1048576)
 }
 finally {
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
