@@ -21,6 +21,12 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
         exit 1
     fi
 fi
+# The shared wheel copies beside the project, when present, come first: a machine-wide
+# PIP_FIND_LINKS (seen pointing at an empty folder) overrides pip.conf, so name them here.
+wheels=../shared/offline/wheels
+if [ -d "$wheels" ]; then
+    export PIP_FIND_LINKS="$(cd "$wheels" && pwd) ${PIP_FIND_LINKS:-}"
+fi
 rm -rf "$VENV"
 python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
