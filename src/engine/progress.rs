@@ -9,7 +9,6 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::sink::RecordSink;
 use crate::cli::ProgressMode;
 use crate::schema::{OutputRecord, ProgressRecord, SCHEMA_VERSION};
 
@@ -65,9 +64,8 @@ impl Progress {
         self
     }
 
-    /// One more user finished. The sink is unused (progress never goes to stdout); it stays
-    /// in the signature so callers need not change.
-    pub fn tick(&mut self, _sink: &mut dyn RecordSink) {
+    /// One more user finished.
+    pub fn tick(&mut self) {
         self.done += 1;
         let every = match self.mode {
             ProgressMode::Auto if self.terminal => TERMINAL_EVERY,
@@ -123,7 +121,7 @@ impl Progress {
     }
 
     /// The run ended: give the final count and leave the terminal line clean.
-    pub fn finish(&mut self, _sink: &mut dyn RecordSink) {
+    pub fn finish(&mut self) {
         match self.mode {
             ProgressMode::Auto if self.terminal && self.last.is_some() => {
                 self.show();
@@ -180,17 +178,15 @@ mod tests {
     #[test]
     fn json_progress_goes_to_its_own_stream_with_total_rate_429s_and_eta() {
         let buffer = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let mut sink = super::super::sink::CollectSink::default();
         let mut progress = Progress::new(ProgressMode::Json, "sync")
             .with_total(Some(10))
             .with_throttled(Some(Arc::new(|| 7)))
             .with_json_output(Box::new(Shared(buffer.clone())));
         std::thread::sleep(Duration::from_millis(5));
         for _ in 0..4 {
-            progress.tick(&mut sink);
+            progress.tick();
         }
-        progress.finish(&mut sink);
-        assert!(sink.records.is_empty(), "nothing on the data stream");
+        progress.finish();
         let text = String::from_utf8(buffer.lock().expect("lock").clone()).expect("utf-8");
         let last: serde_json::Value =
             serde_json::from_str(text.lines().last().expect("a record")).expect("json");

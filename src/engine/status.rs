@@ -110,10 +110,10 @@ pub async fn run_status(
             stop.trigger(StopReason::OutputClosed);
             continue;
         }
-        progress.tick(sink);
+        progress.tick();
     }
     drop(outcomes);
-    progress.finish(sink);
+    progress.finish();
     let stopped = stop.reason();
     // Store-wide findings (unmatched files) need every user seen: only after a full run.
     if stopped.is_none() {
@@ -270,23 +270,22 @@ async fn status_of_user(
             let Some(last) = state.last_write(&user_key, key) else {
                 continue;
             };
+            let Some(shown) = assessment
+                .stores
+                .iter_mut()
+                .find(|s| s.store == store.name())
+            else {
+                continue;
+            };
             let ago = now.duration_since(last.written_at).unwrap_or_default();
-            if !last.verified
-                && let Some(status) = assessment
-                    .stores
-                    .iter_mut()
-                    .find(|s| s.store == store.name())
-            {
+            if !last.verified {
                 // A write not yet seen by a read-back: show it and its age (never a verdict).
-                status.details.insert(
+                shown.details.insert(
                     "pendingWrite".to_string(),
                     serde_json::json!({ "ageSecs": ago.as_secs() }),
                 );
             }
-            let shown = assessment.stores.iter().find(|s| s.store == store.name());
-            if let Some(shown) = shown
-                && ago <= diagnose::RECENT_WRITE_WINDOW
-            {
+            if ago <= diagnose::RECENT_WRITE_WINDOW {
                 assessment
                     .findings
                     .push(diagnose::recently_written(shown, ago, last.verified));

@@ -158,10 +158,10 @@ pub async fn run_sync(
             stop.trigger(StopReason::OutputClosed);
             continue;
         }
-        progress.tick(sink);
+        progress.tick();
     }
     drop(outcomes);
-    progress.finish(sink);
+    progress.finish();
     let summary = SummaryRecord {
         schema_version: SCHEMA_VERSION,
         command: "sync".to_string(),

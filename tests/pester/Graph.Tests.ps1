@@ -33,7 +33,10 @@ Describe 'Get-ADUser | Get-PhotoSyncStatus without -Store' {
         $status = @($users | Get-PhotoSyncStatus)
         $status.Count | Should -Be 2
         $status | ForEach-Object { $_.Reference | Should -Be 'input'; $_.AdState | Should -BeNullOrEmpty }
-        ($status | Where-Object UserPrincipalName -eq 'alice@contoso.test').GraphState | Should -Be 'present'
+        $alice = $status | Where-Object UserPrincipalName -eq 'alice@contoso.test'
+        $alice.GraphState | Should -Be 'present'
+        # The signature "same picture" is decided on travels with each photo.
+        ($alice.Stores | Where-Object Store -eq 'graph').Photo.Signature.Length | Should -Be 514
         ($status | Where-Object UserPrincipalName -eq 'bruno@contoso.test').Verdict | Should -Be 'missing-in-cloud'
     }
 
@@ -113,5 +116,29 @@ Describe 'Secrets' {
         $text.Contains($token) | Should -BeFalse
         # Nor a recognisable piece of the token (its signature part).
         $text.Contains($token.Split('.')[2]) | Should -BeFalse
+    }
+}
+
+Describe 'Per-user throttling that outlasts every retry (exit code 4)' {
+    BeforeAll {
+        # An Outlook-class limit of 0: every photo call is answered 429 ApplicationThrottled with
+        # Retry-After 1, while user lookups still work, so each user fails on its own.
+        $script:Throttled = Start-TestEmulator -Fault '{"throttle":{"outlookConcurrency":0}}'
+    }
+    AfterAll { Stop-TestEmulator $script:Throttled }
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'returns every result and writes one non-terminating error per user' {
+        # Defect 4: exit code 4 became one terminating error and the results were lost.
+        Connect-TestEmulator $script:Throttled
+        $rows = @(
+            [pscustomobject]@{ UserPrincipalName = 'alice@contoso.test'; PhotoPath = $script:AnnPhoto }
+            [pscustomobject]@{ UserPrincipalName = 'bruno@contoso.test'; PhotoPath = $script:BobPhoto }
+        )
+        $errors = $null
+        $status = @($rows | Get-PhotoSyncStatus -Store graph -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $status.Count | Should -Be 2
+        $status | ForEach-Object { $_.GraphState | Should -Be 'error'; $_.ErrorCode | Should -Be 'throttled' }
+        @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'PhotoSync.throttled*' }).Count | Should -Be 2
     }
 }

@@ -39,6 +39,7 @@ function ConvertTo-PhotoSyncPhotoInfo($Photo) {
         Bytes      = $Photo.bytes
         Sha256     = $Photo.sha256
         PHash      = $Photo.phash
+        Signature  = $Photo.signature
     }
 }
 

@@ -254,7 +254,7 @@ function Step-PhotoSyncCore($Core) {
 function Write-PhotoSyncCoreLog($Core, [string]$Text) {
     # The core's log lines (stderr) as they come: warnings and errors as warnings, the rest verbose.
     # `--progress json` writes its progress records on stderr (stdout is data): Write-Progress.
-    if ($Text.StartsWith('{"type":"progress"')) { Write-PhotoSyncCoreRecord -Core $Core -Line $Text; return }
+    if ($Text.StartsWith('{"type":"progress"')) { Write-PhotoSyncCoreProgress -Core $Core -Text $Text; return }
     $Text = $Text -replace '\x1b\[[0-9;]*m', ''
     if ($Text.Trim().Length -eq 0) { return }
     $Core.ErrorTail.Enqueue($Text)
@@ -262,6 +262,22 @@ function Write-PhotoSyncCoreLog($Core, [string]$Text) {
     # tracing's format is "<time>  WARN <target>: <message>"; setup failures say "error: ...".
     if ($Text -cmatch '^\S*\s*(WARN|ERROR)\s' -or $Text -match '^\s*(warning|error):') { $Core.Cmdlet.WriteWarning("photosync: $Text") }
     else { $Core.Cmdlet.WriteVerbose("photosync: $Text") }
+}
+
+function Write-PhotoSyncCoreProgress($Core, [string]$Text) {
+    # At most five times a second: each Write-Progress redraws the host.
+    if (-not $Core.ShowProgress -or $Core.ProgressClock.ElapsedMilliseconds -lt 200) { return }
+    $Core.ProgressClock.Restart()
+    try { $record = ConvertFrom-Json -InputObject $Text } catch { return }
+    $done = [int64]$record.done
+    $total = $record.total
+    if ($total -and [int64]$total -gt 0) {
+        $percent = [int][math]::Min(100, [math]::Floor(100 * $done / [int64]$total))
+        Write-Progress -Id 1 -Activity $Core.Activity -Status "$($record.phase) $done of $total" -PercentComplete $percent
+    }
+    else {
+        Write-Progress -Id 1 -Activity $Core.Activity -Status "$($record.phase) $done"
+    }
 }
 
 function Complete-PhotoSyncCore($Core) {

@@ -102,21 +102,6 @@ function Write-PhotoSyncCoreRecord($Core, [string]$Line) {
                 Remove-PhotoSyncCoreItem -Core $Core -Item $item
             }
         }
-        'progress' {
-            # Progress at most five times a second: each Write-Progress redraws the host.
-            if ($Core.ShowProgress -and $Core.ProgressClock.ElapsedMilliseconds -ge 200) {
-                $Core.ProgressClock.Restart()
-                $done = [int64]$record.done
-                $total = $record.total
-                if ($total -and [int64]$total -gt 0) {
-                    $percent = [int][math]::Min(100, [math]::Floor(100 * $done / [int64]$total))
-                    Write-Progress -Id 1 -Activity $Core.Activity -Status "$($record.phase) $done of $total" -PercentComplete $percent
-                }
-                else {
-                    Write-Progress -Id 1 -Activity $Core.Activity -Status "$($record.phase) $done"
-                }
-            }
-        }
         'finding' {
             # About a store as a whole (e.g. a folder file that matches no user), not one user.
             $where = if ($record.store) { " ($($record.store))" } else { '' }
