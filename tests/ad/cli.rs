@@ -175,22 +175,13 @@ fn sync_from_ad_to_a_folder_and_from_a_folder_to_ad() {
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let conn = connection(
-            &samba.ldaps_url(),
-            SAMBA_ADMIN,
-            SAMBA_ADMIN_PASSWORD,
-            Some(&samba.certs.ca),
-        );
+        let conn = samba.admin_over_ldaps(connection);
         let store = open(&conn, None).await.expect("open");
         let record = UserRecord {
             sam_account_name: Some("sync.target".into()),
             ..Default::default()
         };
-        let user = store
-            .resolve(&record)
-            .await
-            .expect("lookup")
-            .expect("found");
+        let user = support::found(&store, &record).await;
         let stored = store
             .read_photo(&user)
             .await
@@ -250,12 +241,7 @@ fn a_malformed_ad_filter_is_a_usage_error() {
 #[tokio::test]
 async fn the_ad_store_passes_the_conformance_suite() {
     let samba = support::samba();
-    let conn = connection(
-        &samba.ldaps_url(),
-        SAMBA_ADMIN,
-        SAMBA_ADMIN_PASSWORD,
-        Some(&samba.certs.ca),
-    );
+    let conn = samba.admin_over_ldaps(connection);
     let store = open(&conn, None).await.expect("open");
     let upn = |u: &str| UserRecord {
         user_principal_name: Some(u.to_string()),

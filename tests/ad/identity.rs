@@ -5,17 +5,12 @@ use photosync::schema::{ErrorCode, UserRecord};
 use photosync::store::PhotoStore;
 use photosync::store::ad::{AdStore, ObjectGuid};
 
-use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, SLAPD_SUFFIX};
+use crate::support::{self, SAMBA_BASE, SLAPD_SUFFIX};
 use crate::{connection, open};
 
 async fn slapd_store() -> AdStore {
     let slapd = support::slapd();
-    let conn = connection(
-        &slapd.ldaps_url(),
-        support::SLAPD_READER_DN,
-        support::SLAPD_READER_PASSWORD,
-        Some(&slapd.certs.ca),
-    );
+    let conn = slapd.reader_over_ldaps(connection);
     open(&conn, Some(SLAPD_SUFFIX)).await.expect("open slapd")
 }
 
@@ -39,11 +34,7 @@ async fn a_stale_dn_does_not_win_over_the_records_objectguid() {
         distinguished_name: Some(slapd_dn(11)),
         ..Default::default()
     };
-    let found = store
-        .resolve(&record)
-        .await
-        .expect("lookup")
-        .expect("found");
+    let found = support::found(&store, &record).await;
     assert_eq!(found.key, slapd_dn(10));
     assert_eq!(found.details["matchedBy"], "objectGUID");
 }
@@ -129,15 +120,7 @@ async fn a_malformed_guid_is_the_records_error_not_a_silent_upn_match() {
         object_guid: Some(slapd_guid_text(15)),
         ..Default::default()
     };
-    assert_eq!(
-        store
-            .resolve(&next)
-            .await
-            .expect("lookup")
-            .expect("found")
-            .key,
-        slapd_dn(15)
-    );
+    assert_eq!(support::found(&store, &next).await.key, slapd_dn(15));
 }
 
 // Against real AD rules: a computer is an `objectClass=user` object too, so lookups by
@@ -145,12 +128,7 @@ async fn a_malformed_guid_is_the_records_error_not_a_silent_upn_match() {
 #[tokio::test]
 async fn computers_are_not_users_in_samba() {
     let samba = support::samba();
-    let conn = connection(
-        &samba.ldaps_url(),
-        SAMBA_ADMIN,
-        SAMBA_ADMIN_PASSWORD,
-        Some(&samba.certs.ca),
-    );
+    let conn = samba.admin_over_ldaps(connection);
     let store = open(&conn, None)
         .await
         .expect("LDAPS bind as Administrator");

@@ -18,12 +18,7 @@ use crate::{connection, open};
 
 async fn admin() -> AdStore {
     let samba = support::samba();
-    let conn = connection(
-        &samba.ldaps_url(),
-        SAMBA_ADMIN,
-        SAMBA_ADMIN_PASSWORD,
-        Some(&samba.certs.ca),
-    );
+    let conn = samba.admin_over_ldaps(connection);
     open(&conn, None)
         .await
         .expect("LDAPS bind as Administrator")
@@ -50,10 +45,7 @@ async fn ldaps_with_the_test_ca_reads_a_photo_byte_for_byte() {
         "base DN discovered from the rootDSE"
     );
     let seeded = samba.user("photo.user");
-    let user = resolve(&store, by_upn(seeded.upn))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&store, &by_upn(seeded.upn)).await;
     assert_eq!(user.key, seeded.dn());
     let read = store.read_photo(&user).await.expect("read");
     let photo = read.photo.expect("has a photo");
@@ -200,10 +192,7 @@ async fn objectguid_matches_samba_and_ldapsearch_independently() {
     let samba = support::samba();
     let store = admin().await;
     let seeded = samba.user("photo.user");
-    let user = resolve(&store, by_upn(seeded.upn))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&store, &by_upn(seeded.upn)).await;
     // Samba's own string form of the GUID (what Get-ADUser shows).
     let samba_text = samba
         .ldbsearch("(sAMAccountName=photo.user)", "objectGUID")
@@ -251,10 +240,7 @@ async fn objectguid_matches_samba_and_ldapsearch_independently() {
         object_guid: Some(samba_text.clone()),
         ..Default::default()
     };
-    let again = resolve(&store, record)
-        .await
-        .expect("lookup")
-        .expect("found");
+    let again = support::found(&store, &record).await;
     assert_eq!(again.key, seeded.dn());
     assert_eq!(again.details["matchedBy"], "objectGUID");
 }
@@ -298,10 +284,7 @@ async fn users_are_found_by_each_key() {
         ),
     ];
     for (record, key) in cases {
-        let found = resolve(&store, record)
-            .await
-            .expect("lookup")
-            .expect("found");
+        let found = support::found(&store, &record).await;
         assert_eq!(found.key, anna.dn());
         assert_eq!(found.details["matchedBy"], key);
     }
@@ -350,20 +333,14 @@ async fn filter_injection_attempts_match_nothing() {
         sam_account_name: Some("paren(1)".into()),
         ..Default::default()
     };
-    let found = resolve(&store, record)
-        .await
-        .expect("lookup")
-        .expect("found");
+    let found = support::found(&store, &record).await;
     assert_eq!(found.key, samba.user("paren(1)").dn());
 }
 
 #[tokio::test]
 async fn a_user_without_a_photo_reads_as_absent() {
     let store = admin().await;
-    let user = resolve(&store, by_upn("no.photo@example.test"))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&store, &by_upn("no.photo@example.test")).await;
     let read = store.read_photo(&user).await.expect("read");
     assert!(read.photo.is_none());
     assert_eq!(read.details["photoAttribute"], "thumbnailPhoto");
@@ -372,10 +349,7 @@ async fn a_user_without_a_photo_reads_as_absent() {
 #[tokio::test]
 async fn photo_write_round_trip_and_schema_limit() {
     let store = admin().await;
-    let user = resolve(&store, by_upn("writable@example.test"))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&store, &by_upn("writable@example.test")).await;
     let source =
         photo::load(&support::jpeg(600, 77, 95), &DecodeLimits::default()).expect("source");
     store.write_photo(&user, &source).await.expect("write");
@@ -416,10 +390,7 @@ async fn photo_write_round_trip_and_schema_limit() {
         .expect("exactly the limit fits");
 
     store.delete_photo(&user).await.expect("delete");
-    let user = resolve(&store, by_upn("writable@example.test"))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&store, &by_upn("writable@example.test")).await;
     assert!(store.read_photo(&user).await.expect("read").photo.is_none());
 }
 
@@ -433,10 +404,7 @@ async fn writing_another_users_photo_without_rights_is_a_permission_error() {
         Some(&samba.certs.ca),
     );
     let store = open(&conn, None).await.expect("bind as jdoe");
-    let victim = resolve(&store, by_upn("photo.user@example.test"))
-        .await
-        .expect("lookup")
-        .expect("found");
+    let victim = support::found(&store, &by_upn("photo.user@example.test")).await;
     let err = store
         .replace_photo(&victim.key, &support::jpeg(96, 9, 80))
         .await

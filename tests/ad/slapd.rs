@@ -15,12 +15,7 @@ use crate::{connection, open};
 async fn paged_search_reads_more_users_than_the_server_limit() {
     let slapd = support::slapd();
     assert!(slapd.users > SLAPD_SIZE_LIMIT);
-    let conn = connection(
-        &slapd.ldaps_url(),
-        SLAPD_READER_DN,
-        SLAPD_READER_PASSWORD,
-        Some(&slapd.certs.ca),
-    );
+    let conn = slapd.reader_over_ldaps(connection);
 
     // The limit is real: an unpaged search as the same user is refused.
     let tls = photosync::store::ad::tls_config(Some(&slapd.certs.ca)).expect("tls");
@@ -68,12 +63,7 @@ async fn paged_search_reads_more_users_than_the_server_limit() {
 #[tokio::test]
 async fn objectguid_lookup_escapes_binary_bytes_including_nul() {
     let slapd = support::slapd();
-    let conn = connection(
-        &slapd.ldaps_url(),
-        SLAPD_READER_DN,
-        SLAPD_READER_PASSWORD,
-        Some(&slapd.certs.ca),
-    );
+    let conn = slapd.reader_over_ldaps(connection);
     let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
     // Index 0's GUID ends in eight NUL bytes; index 41 has bytes ≥ 0x80.
     for i in [0usize, 41, 999] {
@@ -82,11 +72,7 @@ async fn objectguid_lookup_escapes_binary_bytes_including_nul() {
             object_guid: Some(guid.to_string().to_uppercase()),
             ..Default::default()
         };
-        let found = store
-            .resolve(&record)
-            .await
-            .expect("lookup")
-            .expect("found");
+        let found = support::found(&store, &record).await;
         assert_eq!(
             found.key,
             format!("uid={},ou=people,{SLAPD_SUFFIX}", support::slapd_uid(i))
@@ -113,11 +99,7 @@ async fn starttls_is_used_for_ldap_urls_and_plaintext_is_refused() {
         sam_account_name: Some("user00003".into()),
         ..Default::default()
     };
-    let user = store
-        .resolve(&record)
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&store, &record).await;
     let read = store.read_photo(&user).await.expect("read");
     assert!(read.photo.is_some(), "user 3 has a photo");
 
@@ -202,12 +184,7 @@ async fn an_unreachable_directory_is_a_transient_error() {
 #[tokio::test]
 async fn a_malformed_guid_alone_is_reported_as_such() {
     let slapd = support::slapd();
-    let conn = connection(
-        &slapd.ldaps_url(),
-        SLAPD_READER_DN,
-        SLAPD_READER_PASSWORD,
-        Some(&slapd.certs.ca),
-    );
+    let conn = slapd.reader_over_ldaps(connection);
     let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
     let only_guid = photosync::schema::UserRecord {
         object_guid: Some("not-a-guid".into()),
@@ -245,11 +222,7 @@ async fn jpeg_photo_is_used_when_asked_for() {
         sam_account_name: Some(support::slapd_uid(5)),
         ..Default::default()
     };
-    let user = jpeg_store
-        .resolve(&record)
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&jpeg_store, &record).await;
     assert!(
         jpeg_store
             .read_photo(&user)
@@ -273,11 +246,7 @@ async fn jpeg_photo_is_used_when_asked_for() {
 
     // thumbnailPhoto was left alone.
     let thumb_store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
-    let user = thumb_store
-        .resolve(&record)
-        .await
-        .expect("lookup")
-        .expect("found");
+    let user = support::found(&thumb_store, &record).await;
     assert!(
         thumb_store
             .read_photo(&user)

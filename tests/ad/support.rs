@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use photosync::schema::UserRecord;
+use photosync::store::ad::AdStore;
+use photosync::store::{PhotoStore, StoreUser};
 
 pub const SLAPD_SUFFIX: &str = "dc=example,dc=test";
 pub const SLAPD_READER_DN: &str = "cn=reader,dc=example,dc=test";
@@ -35,6 +38,46 @@ mod slapd_server;
 #[allow(unused_imports)] // the benchmark uses only slapd
 pub use samba_server::*;
 pub use slapd_server::*;
+
+// The binds most tests repeat. `connect` is the test binary's `connection` (URL, bind DN,
+// password, CA to trust); it is passed in because benches/ad.rs includes this file too and
+// has no such function.
+
+impl Samba {
+    /// Administrator over LDAPS, trusting the test CA: how most Samba tests bind.
+    pub fn admin_over_ldaps<C>(
+        &self,
+        connect: impl FnOnce(&str, &str, &str, Option<&Path>) -> C,
+    ) -> C {
+        connect(
+            &self.ldaps_url(),
+            SAMBA_ADMIN,
+            SAMBA_ADMIN_PASSWORD,
+            Some(&self.certs.ca),
+        )
+    }
+}
+
+impl Slapd {
+    /// The read-only account over LDAPS, trusting the test CA: how most slapd tests bind.
+    pub fn reader_over_ldaps<C>(
+        &self,
+        connect: impl FnOnce(&str, &str, &str, Option<&Path>) -> C,
+    ) -> C {
+        connect(
+            &self.ldaps_url(),
+            SLAPD_READER_DN,
+            SLAPD_READER_PASSWORD,
+            Some(&self.certs.ca),
+        )
+    }
+}
+
+/// The user `record` names, which the test expects to exist: a failed lookup or no match fails
+/// the test.
+pub async fn found(store: &AdStore, record: &UserRecord) -> StoreUser {
+    store.resolve(record).await.expect("lookup").expect("found")
+}
 
 pub(crate) const SETUP_HINT: &str =
     "run scripts/setup.d/ad.sh (or scripts/test) to install Samba and slapd";

@@ -8,17 +8,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use photosync_emulator::{Faults, ThrottleLimits};
+use photosync_emulator::{Counters, Faults, ThrottleLimits};
 
 use super::support::*;
-
-fn graph_id(emu: &photosync_emulator::RunningEmulator, i: usize) -> String {
-    emu.admin()
-        .user(&upn(i))
-        .expect("seeded user")
-        .id
-        .to_lowercase()
-}
 
 fn status_input(n: usize) -> String {
     (0..n)
@@ -45,12 +37,14 @@ fn slow(latency_ms: u64, outlook_concurrency: u32) -> Faults {
     }
 }
 
-/// `--concurrency 128` must not turn into 128 photo calls in flight: Outlook allows 4 per app,
-/// and the client's own limiter starts there.
-#[test]
-fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
-    let n = 120;
-    let emu = start(tenant_with_users(n, |i| Some(i as u64)), slow(20, 4));
+/// Graph status of `n` users who all hold a photo, asked with `--concurrency` far above the
+/// `outlook_limit` photo calls the tenant allows one app in flight. Every user must still be
+/// answered (present); the counters tell the caller how often the limit was hit.
+fn status_through_outlook_limit(n: usize, outlook_limit: u32, concurrency: &str) -> Counters {
+    let emu = start(
+        tenant_with_users(n, |i| Some(i as u64)),
+        slow(20, outlook_limit),
+    );
     let creds = secret_creds_graph_only(&emu);
     let run = photosync(
         &creds,
@@ -59,7 +53,7 @@ fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
             "--stores",
             "graph",
             "--concurrency",
-            "128",
+            concurrency,
             "--format",
             "json",
         ],
@@ -70,9 +64,16 @@ fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
     for s in &statuses {
         assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
     }
+    emu.admin().counters()
+}
+
+/// `--concurrency 128` must not turn into 128 photo calls in flight: Outlook allows 4 per app,
+/// and the client's own limiter starts there.
+#[test]
+fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
+    let counters = status_through_outlook_limit(120, 4, "128");
     // At most the one probe above 4 the limiter makes after a run of successes; without the
     // limiter, 128 users in flight earn a 429 on nearly every photo call.
-    let counters = emu.admin().counters();
     assert!(counters.throttled_429 <= 1, "{counters:?}");
 }
 
@@ -80,28 +81,7 @@ fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
 /// honours Retry-After, and every user still gets an answer.
 #[test]
 fn a_stricter_outlook_limit_is_adapted_to() {
-    let n = 60;
-    let emu = start(tenant_with_users(n, |i| Some(i as u64)), slow(20, 2));
-    let creds = secret_creds_graph_only(&emu);
-    let run = photosync(
-        &creds,
-        &[
-            "status",
-            "--stores",
-            "graph",
-            "--concurrency",
-            "64",
-            "--format",
-            "json",
-        ],
-        &status_input(n),
-    );
-    let statuses = run.of_type("status");
-    assert_eq!(statuses.len(), n, "{}", run.stderr);
-    for s in &statuses {
-        assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
-    }
-    let counters = emu.admin().counters();
+    let counters = status_through_outlook_limit(60, 2, "64");
     assert!(counters.throttled_429 > 0, "the strict limit was never hit");
     assert!(
         counters.throttled_429 <= 10,
@@ -122,19 +102,7 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
         },
     );
     let creds = secret_creds_graph_only(&emu);
-    let run = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--format",
-            "json",
-        ],
-        &sync_input(0..n, |i| 300 + i as u64),
-    );
+    let run = sync_from_input(&creds, "graph", &[], &sync_input(0..n, |i| 300 + i as u64));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.summary()["counts"]["updated"], n as u64);
     let counters = emu.admin().counters();
@@ -142,7 +110,7 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
     for i in 0..n {
         assert!(holds_picture(&emu, &upn(i), &jpeg(300 + i as u64, 240)));
         assert_eq!(
-            counters.writes_per_user.get(&graph_id(&emu, i)).copied(),
+            counters.writes_per_user.get(&graph_id_of(&emu, i)).copied(),
             Some(1),
             "user {i} written more than once: {counters:?}"
         );
@@ -157,17 +125,12 @@ fn writes_not_yet_visible_are_pending_not_failed() {
     let emu = start(tenant_with_users(3, |_| None), Faults::realistic());
     let creds = secret_creds_graph_only(&emu);
     let sync = |i: usize, extra: &[&str]| {
-        let mut args = vec![
-            "sync",
-            "--source",
-            "input",
-            "--targets",
+        sync_from_input(
+            &creds,
             "graph",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        photosync(&creds, &args, &sync_input(i..i + 1, |i| 700 + i as u64))
+            extra,
+            &sync_input(i..i + 1, |i| 700 + i as u64),
+        )
     };
 
     let pending = sync(0, &["--verify-window", "0"]);
@@ -212,11 +175,7 @@ fn a_graph_url_with_its_version_works() {
             *v = format!("{v}/v1.0/");
         }
     }
-    let run = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &status_input(1),
-    );
+    let run = status_json(&creds, "graph", &status_input(1));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let s = &run.of_type("status")[0];
     assert_eq!(store_entry(s, "graph")["state"], "present", "{s}");
@@ -264,27 +223,11 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
     admin.set_sharepoint_property(&upn(0), "SPS-PicturePlaceholderState", "0");
     let input = sync_input(0..2, |i| 40 + i as u64);
     // user1: the right picture, but hidden behind the placeholder.
-    let first = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "sharepoint",
-            "--format",
-            "json",
-        ],
-        &sync_input(1..2, |_| 41),
-    );
+    let first = sync_from_input(&creds, "sharepoint", &[], &sync_input(1..2, |_| 41));
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     admin.set_sharepoint_property(&upn(1), "SPS-PicturePlaceholderState", "1");
 
-    let status = photosync(
-        &creds,
-        &["status", "--stores", "sharepoint", "--format", "json"],
-        &input,
-    );
+    let status = status_json(&creds, "sharepoint", &input);
     let records = status.of_type("status");
     assert_eq!(records.len(), 2, "{}\n{}", status.stdout, status.stderr);
     let of = |i: usize| {
@@ -295,11 +238,7 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
     };
     let foreign_user = of(0);
     assert!(
-        foreign_user["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .any(|f| f["code"] == "sharepoint-foreign-picture-url"),
+        has_finding(foreign_user, "sharepoint-foreign-picture-url"),
         "{foreign_user}"
     );
     assert_eq!(store_entry(foreign_user, "sharepoint")["state"], "absent");
@@ -315,19 +254,7 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
         "the token went to another host"
     );
 
-    let again = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "sharepoint",
-            "--format",
-            "json",
-        ],
-        &sync_input(1..2, |_| 41),
-    );
+    let again = sync_from_input(&creds, "sharepoint", &[], &sync_input(1..2, |_| 41));
     let r = &again.of_type("result")[0];
     assert_eq!(r["action"], "updated", "placeholder means absent: {r}");
     assert_eq!(
@@ -345,31 +272,13 @@ fn sharepoint_never_sends_its_token_elsewhere_and_placeholders_count_as_absent()
 fn a_denied_sharepoint_profile_write_is_explained() {
     let emu = start(tenant_with_users(1, |_| None), Faults::default());
     let creds = pem_creds(&emu, "rs256");
-    let run = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "sharepoint",
-            "--format",
-            "json",
-        ],
-        &sync_input(0..1, |_| 5),
-    );
+    let run = sync_from_input(&creds, "sharepoint", &[], &sync_input(0..1, |_| 5));
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     let r = &run.of_type("result")[0];
     assert_eq!(r["action"], "failed", "{r}");
     assert_eq!(r["reason"], "sharepoint-profile-write-denied", "{r}");
     assert_eq!(r["error"]["code"], "sharepoint-profile-write-denied", "{r}");
-    assert!(
-        r["error"]["hint"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Graph"),
-        "{r}"
-    );
+    assert!(error_hint(r).contains("Graph"), "{r}");
 }
 
 /// Certificate assertions default to RS256 + SHA-1 `x5t`, which MSAL sends and every tenant

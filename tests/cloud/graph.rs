@@ -23,14 +23,6 @@ fn input_for(users: impl Iterator<Item = usize>, person: impl Fn(usize) -> u64) 
         .join("\n")
 }
 
-fn graph_id(emu: &photosync_emulator::RunningEmulator, i: usize) -> String {
-    emu.admin()
-        .user(&upn(i))
-        .expect("seeded user")
-        .id
-        .to_lowercase()
-}
-
 #[test]
 fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
     // A third of the users already hold their picture, a third hold an old one, a third none.
@@ -124,7 +116,7 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
         );
         let writes = counters
             .writes_per_user
-            .get(&graph_id(&emu, i))
+            .get(&graph_id_of(&emu, i))
             .copied()
             .unwrap_or(0);
         let want = if i % 3 == 0 { 0 } else { 1 };
@@ -134,21 +126,7 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
     // Re-running (faults off) finds everyone in sync and writes nothing.
     emu.admin().set_faults(Faults::default());
     emu.admin().reset_counters();
-    let again = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--concurrency",
-            "32",
-            "--format",
-            "json",
-        ],
-        &input,
-    );
+    let again = sync_from_input(&creds, "graph", &["--concurrency", "32"], &input);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(
         again.summary()["counts"]["skipped"],
@@ -160,20 +138,7 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
 
     // A dry run with new pictures plans every user and writes nothing.
     let changed = input_for(0..50, |i| 9000 + i as u64);
-    let dry = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--dry-run",
-            "--format",
-            "json",
-        ],
-        &changed,
-    );
+    let dry = sync_from_input(&creds, "graph", &["--dry-run"], &changed);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert_eq!(
         dry.summary()["counts"]["would-update"],
@@ -211,11 +176,7 @@ fn guest_dollar_and_apostrophe_upns_and_guid_matching_work() {
     ]
     .join("\n");
 
-    let status = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &input,
-    );
+    let status = status_json(&creds, "graph", &input);
     let by_upn = |upn: &str| {
         status
             .of_type("status")
@@ -239,28 +200,9 @@ fn guest_dollar_and_apostrophe_upns_and_guid_matching_work() {
     );
     let ghost = by_upn("ghost@contoso.test");
     assert_eq!(store_entry(&ghost, "graph")["state"], "absent");
-    assert!(
-        ghost["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .any(|f| f["code"] == "user-not-found"),
-        "{ghost}"
-    );
+    assert!(has_finding(&ghost, "user-not-found"), "{ghost}");
 
-    let sync = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--format",
-            "json",
-        ],
-        &input,
-    );
+    let sync = sync_from_input(&creds, "graph", &[], &input);
     assert_eq!(
         sync.code, 1,
         "the ghost fails, the rest succeed:\n{}\n{}",
@@ -297,45 +239,16 @@ fn policy_blocked_writes_are_explained() {
     let creds = secret_creds_graph_only(&emu);
     let input = input_for(0..2, |i| i as u64);
 
-    let status = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &input,
-    );
+    let status = status_json(&creds, "graph", &input);
     let first = &status.of_type("status")[0];
-    assert!(
-        first["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .any(|f| f["code"] == "cloud-writes-blocked"),
-        "{first}"
-    );
+    assert!(has_finding(first, "cloud-writes-blocked"), "{first}");
 
-    let sync = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--format",
-            "json",
-        ],
-        &input,
-    );
+    let sync = sync_from_input(&creds, "graph", &[], &input);
     assert_eq!(sync.code, 3, "{}\n{}", sync.stdout, sync.stderr);
     for r in sync.of_type("result") {
         assert_eq!(r["action"], "failed", "{r}");
         assert_eq!(r["error"]["code"], "blocked-by-policy", "{r}");
-        assert!(
-            r["error"]["hint"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("AD"),
-            "{r}"
-        );
+        assert!(error_hint(&r).contains("AD"), "{r}");
     }
     assert!(emu.admin().counters().writes_per_user.is_empty());
 }
@@ -359,37 +272,14 @@ fn mailbox_less_users_and_missing_permissions_are_explained() {
         record(Some("onprem@contoso.test"), None, Some(&jpeg(2, 200))),
     ]
     .join("\n");
-    let status = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &input,
-    );
+    let status = status_json(&creds, "graph", &input);
     let no_mailbox = status
         .of_type("status")
         .into_iter()
         .find(|r| r["user"]["userPrincipalName"] == "nomailbox@contoso.test")
         .expect("status");
-    assert!(
-        no_mailbox["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .any(|f| f["code"] == "no-cloud-mailbox"),
-        "{no_mailbox}"
-    );
-    let sync = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--format",
-            "json",
-        ],
-        &input,
-    );
+    assert!(has_finding(&no_mailbox, "no-cloud-mailbox"), "{no_mailbox}");
+    let sync = sync_from_input(&creds, "graph", &[], &input);
     let results = sync.of_type("result");
     assert_eq!(results.len(), 2, "{}", sync.stdout);
     for r in &results {
@@ -405,27 +295,14 @@ fn mailbox_less_users_and_missing_permissions_are_explained() {
             _ => {}
         }
     }
-    let denied = photosync(
+    let denied = sync_from_input(
         &readonly,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--format",
-            "json",
-        ],
+        "graph",
+        &[],
         &record(Some(&upn(0)), None, Some(&jpeg(3, 200))),
     );
     assert_eq!(denied.code, 3, "{}\n{}", denied.stdout, denied.stderr);
     let r = &denied.of_type("result")[0];
     assert_eq!(r["error"]["code"], "permission-denied", "{r}");
-    assert!(
-        r["error"]["hint"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("ProfilePhoto"),
-        "{r}"
-    );
+    assert!(error_hint(r).contains("ProfilePhoto"), "{r}");
 }

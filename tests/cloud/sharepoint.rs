@@ -9,9 +9,9 @@ use super::support::*;
 fn a_client_secret_for_sharepoint_fails_early_with_a_hint() {
     let emu = start(tenant_with_users(1, |_| None), Faults::default());
     let creds = secret_creds(&emu);
-    let run = photosync(
+    let run = status_json(
         &creds,
-        &["status", "--stores", "graph,sharepoint", "--format", "json"],
+        "graph,sharepoint",
         &record(Some(&upn(0)), None, None),
     );
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
@@ -59,11 +59,7 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
     ]
     .join("\n");
 
-    let before = photosync(
-        &creds,
-        &["status", "--stores", "graph,sharepoint", "--format", "json"],
-        &input,
-    );
+    let before = status_json(&creds, "graph,sharepoint", &input);
     assert_eq!(
         before.of_type("status").len(),
         3,
@@ -77,29 +73,10 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
             "absent",
             "{status}"
         );
-        assert!(
-            status["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .any(|f| f["code"] == "sharepoint-placeholder"),
-            "{status}"
-        );
+        assert!(has_finding(&status, "sharepoint-placeholder"), "{status}");
     }
 
-    let sync = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "sharepoint",
-            "--format",
-            "json",
-        ],
-        &input,
-    );
+    let sync = sync_from_input(&creds, "sharepoint", &[], &input);
     assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
     assert_eq!(sync.summary()["counts"]["updated"], 3, "{}", sync.summary());
     let admin = emu.admin();
@@ -129,11 +106,7 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
             .is_some()
     );
 
-    let after = photosync(
-        &creds,
-        &["status", "--stores", "graph,sharepoint", "--format", "json"],
-        &input,
-    );
+    let after = status_json(&creds, "graph,sharepoint", &input);
     for status in after.of_type("status") {
         let sp = store_entry(&status, "sharepoint");
         assert_eq!(sp["state"], "present", "{status}");
@@ -141,35 +114,12 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
     }
     // A new HR photo: SharePoint's copy is now stale, and says so.
     let newer = record(Some(&upn(0)), None, Some(&jpeg(555, 240)));
-    let stale = photosync(
-        &creds,
-        &["status", "--stores", "graph,sharepoint", "--format", "json"],
-        &newer,
-    );
+    let stale = status_json(&creds, "graph,sharepoint", &newer);
     let status = &stale.of_type("status")[0];
-    assert!(
-        status["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .any(|f| f["code"] == "sharepoint-stale"),
-        "{status}"
-    );
+    assert!(has_finding(status, "sharepoint-stale"), "{status}");
     // sharepoint is written only as an explicit target: a graph sync leaves it alone.
     admin.reset_counters();
-    let graph_only = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--format",
-            "json",
-        ],
-        &input,
-    );
+    let graph_only = sync_from_input(&creds, "graph", &[], &input);
     assert_eq!(graph_only.code, 0, "{}", graph_only.stderr);
     assert!(
         graph_only

@@ -101,6 +101,15 @@ pub fn start(seed: Seed, faults: Faults) -> RunningEmulator {
     .expect("emulator starts")
 }
 
+/// The emulator's object id of test user `i`, lower-case, as its write counters key users.
+pub fn graph_id_of(emu: &RunningEmulator, i: usize) -> String {
+    emu.admin()
+        .user(&upn(i))
+        .expect("seeded user")
+        .id
+        .to_lowercase()
+}
+
 /// One input record as JSON Lines, with an inline photo when given.
 pub fn record(upn: Option<&str>, guid: Option<&str>, photo: Option<&[u8]>) -> String {
     use base64::Engine;
@@ -295,12 +304,51 @@ pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
     }
 }
 
+/// `photosync sync --source input --targets TARGETS --format json EXTRA…` with `records` on
+/// stdin: the sync nearly every test runs, so each call shows only what it varies.
+pub fn sync_from_input(creds: &Creds, targets: &str, extra: &[&str], records: &str) -> Run {
+    let mut args = vec![
+        "sync",
+        "--source",
+        "input",
+        "--targets",
+        targets,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    photosync(creds, &args, records)
+}
+
+/// `photosync status --stores STORES --format json` with `records` on stdin.
+pub fn status_json(creds: &Creds, stores: &str, records: &str) -> Run {
+    photosync(
+        creds,
+        &["status", "--stores", stores, "--format", "json"],
+        records,
+    )
+}
+
 /// The graph store's entry of a status record.
 pub fn store_entry<'a>(status: &'a Value, store: &str) -> &'a Value {
     status["stores"]
         .as_array()
         .and_then(|s| s.iter().find(|e| e["store"] == store))
         .unwrap_or_else(|| panic!("no {store} entry in {status}"))
+}
+
+/// Whether a status record carries the finding `code` (it must have a findings list).
+pub fn has_finding(status: &Value, code: &str) -> bool {
+    status["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["code"] == code)
+}
+
+/// The hint of a result record's error; empty when there is none.
+pub fn error_hint(result: &Value) -> &str {
+    result["error"]["hint"].as_str().unwrap_or_default()
 }
 
 /// Whether the emulator holds the same picture as `expected` for `user`.

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::support::{jpeg, png};
+use crate::support::{jpeg, png, sync_args};
 
 fn photosync(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
@@ -172,15 +172,7 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
         dir.path().join("ann.png").display()
     );
     let out = photosync(
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            &targets,
-            "--dry-run",
-            "-v",
-        ],
+        &sync_args(&targets, &["--dry-run", "-v"]),
         stdin.as_bytes(),
         &[],
     );
@@ -199,11 +191,7 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
     );
     assert_eq!(out.status.code(), Some(0));
 
-    let out = photosync(
-        &["sync", "--source", "input", "--targets", &targets],
-        stdin.as_bytes(),
-        &[],
-    );
+    let out = photosync(&sync_args(&targets, &[]), stdin.as_bytes(), &[]);
     let lines = json_lines(&out);
     assert_eq!(of_type(&lines, "result")[0]["action"], "updated");
     assert!(out_dir.join("ann.jpg").exists());

@@ -14,7 +14,7 @@ use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreUser};
 
-use crate::support::{jpeg, jsonl, png, result_of, results, sync, upn};
+use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -281,10 +281,9 @@ fn actions(out: &Output) -> Vec<(String, String)> {
         .collect()
 }
 
-// Regression: state entries were keyed by the target's kind (`folder`), so a second run with
-// another folder target and the same --state skipped everyone and never created the folder.
-#[test]
-fn another_folder_target_with_the_same_state_is_written_in_full() {
+/// A temp dir holding ann's photo as a PNG file, and the input line that points at it: the one
+/// user the `--state` CLI tests sync.
+fn ann_with_a_photo_file() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let photo = dir.path().join("ann.png");
     std::fs::write(&photo, png(1, 200)).expect("write");
@@ -292,6 +291,14 @@ fn another_folder_target_with_the_same_state_is_written_in_full() {
         "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n",
         photo.display()
     );
+    (dir, stdin)
+}
+
+// Regression: state entries were keyed by the target's kind (`folder`), so a second run with
+// another folder target and the same --state skipped everyone and never created the folder.
+#[test]
+fn another_folder_target_with_the_same_state_is_written_in_full() {
+    let (dir, stdin) = ann_with_a_photo_file();
     let state = dir.path().join("state.jsonl");
     let state_arg = state.to_string_lossy().into_owned();
     let run = |folder: &str| {
@@ -299,18 +306,7 @@ fn another_folder_target_with_the_same_state_is_written_in_full() {
             "folder:{}:{{samAccountName}}.jpg",
             dir.path().join(folder).display()
         );
-        photosync(
-            &[
-                "sync",
-                "--source",
-                "input",
-                "--targets",
-                &target,
-                "--state",
-                &state_arg,
-            ],
-            &stdin,
-        )
+        photosync(&sync_args(&target, &["--state", &state_arg]), &stdin)
     };
     assert_eq!(
         actions(&run("a")),
@@ -337,29 +333,14 @@ fn another_folder_target_with_the_same_state_is_written_in_full() {
 
 #[test]
 fn a_dry_run_creates_no_state_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let photo = dir.path().join("ann.png");
-    std::fs::write(&photo, png(1, 200)).expect("write");
-    let stdin = format!(
-        "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n",
-        photo.display()
-    );
+    let (dir, stdin) = ann_with_a_photo_file();
     let state = dir.path().join("state.jsonl");
     let target = format!(
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("out").display()
     );
     let out = photosync(
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            &target,
-            "--dry-run",
-            "--state",
-            &state.to_string_lossy(),
-        ],
+        &sync_args(&target, &["--dry-run", "--state", &state.to_string_lossy()]),
         &stdin,
     );
     assert_eq!(
@@ -382,9 +363,7 @@ fn bad_shard_and_recheck_values_are_usage_errors() {
         ["--shard", "4/3"],
         ["--recheck-after", "soon"],
     ] {
-        let mut all = vec!["sync", "--source", "input", "--targets", "folder:/tmp/x"];
-        all.extend(args);
-        let out = photosync(&all, "");
+        let out = photosync(&sync_args("folder:/tmp/x", &args), "");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("hint"),

@@ -71,6 +71,14 @@ pub fn png(person: u64, size: u32) -> Vec<u8> {
     encode(&portrait(person, size, size), ImageFormat::Png)
 }
 
+/// `sync --source input --targets TARGETS EXTRA…`: the command line the CLI tests vary only
+/// at the end.
+pub fn sync_args<'a>(targets: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["sync", "--source", "input", "--targets", targets];
+    args.extend_from_slice(extra);
+    args
+}
+
 pub fn upn(name: &str) -> UserRecord {
     UserRecord {
         user_principal_name: Some(format!("{name}@contoso.com")),

@@ -1,7 +1,10 @@
 //! Graph users and profile-photo endpoints: success and error paths.
 
-use photosync_emulator::{Faults, MailboxMode, NoPhotoVariant, PhotoUpdateSettings};
-use serde_json::Value;
+use photosync_emulator::{
+    Faults, MailboxMode, NoPhotoVariant, PhotoUpdateSettings, RunningEmulator,
+};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -19,29 +22,63 @@ impl Graph {
     fn url(&self, path: &str) -> String {
         format!("{}/v1.0{path}", self.emu.graph_url())
     }
-    async fn get(&self, path: &str) -> reqwest::Response {
-        client()
-            .get(self.url(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
+    /// A request to a v1.0 path as the default (client-secret) app.
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        as_app(&self.token, method, self.url(path))
+    }
+    async fn get(&self, path: &str) -> Response {
+        send(self.request(Method::GET, path)).await
     }
     async fn json(&self, path: &str) -> (u16, Value) {
         let r = self.get(path).await;
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
     }
-    async fn put(&self, path: &str, body: Vec<u8>, ct: &str) -> reqwest::Response {
-        client()
-            .put(self.url(path))
-            .bearer_auth(&self.token)
-            .header("Content-Type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
+    async fn delete(&self, path: &str) -> Response {
+        send(self.request(Method::DELETE, path)).await
     }
+    /// Sends `body` with its Content-Type: uploads differ only in verb, type and bytes.
+    async fn upload(&self, method: Method, path: &str, body: Vec<u8>, ct: &str) -> Response {
+        send(
+            self.request(method, path)
+                .header("Content-Type", ct)
+                .body(body),
+        )
+        .await
+    }
+    async fn put(&self, path: &str, body: Vec<u8>, ct: &str) -> Response {
+        self.upload(Method::PUT, path, body, ct).await
+    }
+    /// PUTs a JPEG as `user`'s photo: most write tests vary only who and which picture.
+    async fn put_jpeg(&self, user: &str, jpeg: Vec<u8>) -> Response {
+        self.put(&format!("/users/{user}/photo/$value"), jpeg, "image/jpeg")
+            .await
+    }
+}
+
+/// A request as the app `token` was issued to: the permission tests vary the caller.
+fn as_app(token: &str, method: Method, url: impl reqwest::IntoUrl) -> RequestBuilder {
+    client().request(method, url).bearer_auth(token)
+}
+
+/// Sends a request; a transport failure fails the test (only HTTP answers are under test).
+async fn send(request: RequestBuilder) -> Response {
+    request.send().await.unwrap()
+}
+
+/// The Graph error code of an error body, if it has one.
+fn error_code(body: &Value) -> Option<&str> {
+    body["error"]["code"].as_str()
+}
+
+/// The tenant-wide photo policy; beta only.
+fn photo_update_settings_url(emu: &RunningEmulator) -> String {
+    format!("{}/beta/admin/people/photoUpdateSettings", emu.graph_url())
+}
+
+/// PATCHes the photo policy as the app `token` was issued to.
+async fn patch_photo_update_settings(emu: &RunningEmulator, token: &str, body: Value) -> Response {
+    send(as_app(token, Method::PATCH, photo_update_settings_url(emu)).json(&body)).await
 }
 
 #[tokio::test]
@@ -71,7 +108,7 @@ async fn get_user_by_id_upn_guest_key_form_and_apostrophe() {
     // Unencoded '#' is a fragment: the request reaches /users/bob_fabrikam.test → not found.
     let (s, body) = g.json("/users/bob_fabrikam.test").await;
     assert_eq!(
-        (s, body["error"]["code"].as_str()),
+        (s, error_code(&body)),
         (404, Some("Request_ResourceNotFound"))
     );
     let (s, _) = g.json("/users/o'neil@contoso.test").await;
@@ -83,10 +120,7 @@ async fn get_user_by_id_upn_guest_key_form_and_apostrophe() {
     let (s, _) = g.json("/users('o''neil@contoso.test')").await;
     assert_eq!(s, 200, "key form un-doubles");
     let (s, body) = g.json("/users/$adele@contoso.test").await;
-    assert_eq!(
-        (s, body["error"]["code"].as_str()),
-        (400, Some("BadRequest"))
-    );
+    assert_eq!((s, error_code(&body)), (400, Some("BadRequest")));
     let (s, _) = g.json("/users('$adele@contoso.test')").await;
     assert_eq!(s, 200);
     let (s, sel) = g
@@ -126,12 +160,8 @@ async fn list_users_filter_select_top_and_paging() {
     let mut seen = 0;
     let mut pages = 0;
     loop {
-        let body: Value = client()
-            .get(&url)
-            .bearer_auth(&g.token)
-            .send()
+        let body: Value = send(as_app(&g.token, Method::GET, &url))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -210,14 +240,14 @@ async fn upload_is_reencoded_gets_new_etag_and_can_be_deleted() {
     assert_eq!(r.status(), 200);
     let (_, m2) = g.json("/users/bruno@contoso.test/photo").await;
     assert_ne!(m1["@odata.mediaEtag"], m2["@odata.mediaEtag"]);
-    let patch = client()
-        .patch(g.url("/users/bruno@contoso.test/photo/$value"))
-        .bearer_auth(&g.token)
-        .header("Content-Type", "image/jpeg")
-        .body(jpeg(64, 64, 99))
-        .send()
-        .await
-        .unwrap();
+    let patch = g
+        .upload(
+            Method::PATCH,
+            "/users/bruno@contoso.test/photo/$value",
+            jpeg(64, 64, 99),
+            "image/jpeg",
+        )
+        .await;
     assert_eq!(patch.status(), 200);
     assert_eq!(
         g.emu
@@ -228,24 +258,11 @@ async fn upload_is_reencoded_gets_new_etag_and_can_be_deleted() {
             .sum::<u64>(),
         3
     );
-    let del = client()
-        .delete(g.url("/users/bruno@contoso.test/photo/$value"))
-        .bearer_auth(&g.token)
-        .send()
-        .await
-        .unwrap();
+    let del = g.delete("/users/bruno@contoso.test/photo/$value").await;
     assert!(del.status().is_success());
     let (s, body) = g.json("/users/bruno@contoso.test/photo").await;
-    assert_eq!(
-        (s, body["error"]["code"].as_str()),
-        (404, Some("ErrorEntityNotFound"))
-    );
-    let again = client()
-        .delete(g.url("/users/bruno@contoso.test/photo/$value"))
-        .bearer_auth(&g.token)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!((s, error_code(&body)), (404, Some("ErrorEntityNotFound")));
+    let again = g.delete("/users/bruno@contoso.test/photo/$value").await;
     assert_eq!(again.status(), 404);
 }
 
@@ -265,13 +282,7 @@ async fn upload_limits_and_bad_bodies() {
         )
         .await;
     assert_eq!(r.status(), 400);
-    let r = g
-        .put(
-            "/users/nobody@contoso.test/photo/$value",
-            jpeg(64, 64, 1),
-            "image/jpeg",
-        )
-        .await;
+    let r = g.put_jpeg("nobody@contoso.test", jpeg(64, 64, 1)).await;
     assert_eq!(r.status(), 404);
     assert!(g.emu.admin().photo_of("bruno@contoso.test").is_none());
 }
@@ -295,7 +306,7 @@ async fn no_photo_variants_are_selectable() {
         ] {
             let (s, body) = g.json(path).await;
             assert_eq!(
-                (s, body["error"]["code"].as_str()),
+                (s, error_code(&body)),
                 (404, Some(code)),
                 "{variant:?} {path}"
             );
@@ -323,12 +334,12 @@ async fn user_not_found_differs_from_photo_not_found() {
     let g = Graph::new().await;
     let (s, body) = g.json("/users/ghost@contoso.test/photo").await;
     assert_eq!(
-        (s, body["error"]["code"].as_str()),
+        (s, error_code(&body)),
         (404, Some("Request_ResourceNotFound"))
     );
     let (s, body) = g.json("/users/ghost@contoso.test").await;
     assert_eq!(
-        (s, body["error"]["code"].as_str()),
+        (s, error_code(&body)),
         (404, Some("Request_ResourceNotFound"))
     );
 }
@@ -338,36 +349,34 @@ async fn permissions_come_from_token_roles() {
     let g = Graph::new().await;
     let ro = secret_token(&g.emu, READONLY_APP, READONLY_SECRET, GRAPH_SCOPE).await;
     let none = secret_token(&g.emu, NOROLES_APP, NOROLES_SECRET, GRAPH_SCOPE).await;
-    let get = |t: &str, p: &str| client().get(g.url(p)).bearer_auth(t.to_string()).send();
+    let get = |t: &str, p: &str| send(as_app(t, Method::GET, g.url(p)));
     assert_eq!(
         get(&ro, "/users/alice@contoso.test/photo/$value")
             .await
-            .unwrap()
             .status(),
         200
     );
-    let put = client()
-        .put(g.url("/users/alice@contoso.test/photo/$value"))
-        .bearer_auth(&ro)
-        .body(jpeg(64, 64, 3))
-        .send()
-        .await
-        .unwrap();
+    let put = send(
+        as_app(
+            &ro,
+            Method::PUT,
+            g.url("/users/alice@contoso.test/photo/$value"),
+        )
+        .body(jpeg(64, 64, 3)),
+    )
+    .await;
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
     assert_eq!(body["error"]["code"], "ErrorAccessDenied");
-    let r = get(&none, "/users/alice@contoso.test").await.unwrap();
+    let r = get(&none, "/users/alice@contoso.test").await;
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
     assert_eq!(
-        get(&none, "/users/alice@contoso.test/photo")
-            .await
-            .unwrap()
-            .status(),
+        get(&none, "/users/alice@contoso.test/photo").await.status(),
         403
     );
-    assert_eq!(get(&none, "/users").await.unwrap().status(), 403);
+    assert_eq!(get(&none, "/users").await.status(), 403);
 }
 
 #[tokio::test]
@@ -385,11 +394,7 @@ async fn mailbox_modes() {
         (200, Some("Default"), Some(300), Some(200))
     );
     let r = g
-        .put(
-            "/users/nomail.one@contoso.test/photo/$value",
-            jpeg(100, 80, 5),
-            "image/jpeg",
-        )
+        .put_jpeg("nomail.one@contoso.test", jpeg(100, 80, 5))
         .await;
     assert_eq!(r.status(), 200);
     g.emu.admin().set_faults(Faults {
@@ -398,12 +403,12 @@ async fn mailbox_modes() {
     });
     let (s, body) = g.json("/users/nomail.two@contoso.test/photo").await;
     assert_eq!(
-        (s, body["error"]["code"].as_str()),
+        (s, error_code(&body)),
         (404, Some("ErrorNonExistentMailbox"))
     );
     let (s, body) = g.json("/users/onprem.two@contoso.test/photo/$value").await;
     assert_eq!(
-        (s, body["error"]["code"].as_str()),
+        (s, error_code(&body)),
         (400, Some("MailboxNotHostedInExchangeOnline"))
     );
     let (s, _) = g.json("/users/alice@contoso.test/photo").await;
@@ -414,40 +419,32 @@ async fn mailbox_modes() {
 async fn photo_update_settings_block_cloud_writes() {
     let emu = start();
     let cert = cert_token(&emu, GRAPH_SCOPE).await;
-    let url = format!("{}/beta/admin/people/photoUpdateSettings", emu.graph_url());
-    let get: Value = client()
-        .get(&url)
-        .bearer_auth(&cert)
-        .send()
+    let url = photo_update_settings_url(&emu);
+    // The same upload (no Content-Type) before and after the policy changes.
+    let alice_photo = format!(
+        "{}/v1.0/users/alice@contoso.test/photo/$value",
+        emu.graph_url()
+    );
+    let put_as_cert = || send(as_app(&cert, Method::PUT, &alice_photo).body(jpeg(64, 64, 1)));
+    let get: Value = send(as_app(&cert, Method::GET, &url))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert!(get["source"].is_null());
-    assert_eq!(get["allowedRoles"], serde_json::json!([]));
-    let patch = client()
-        .patch(&url)
-        .bearer_auth(&cert)
-        .json(&serde_json::json!({"source": "onPremises", "allowedRoles": []}))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(get["allowedRoles"], json!([]));
+    let patch = patch_photo_update_settings(
+        &emu,
+        &cert,
+        json!({"source": "onPremises", "allowedRoles": []}),
+    )
+    .await;
     assert_eq!(patch.status(), 200);
     assert_eq!(
         emu.admin().photo_update_settings().source.as_deref(),
         Some("onPremises")
     );
-    let put = client()
-        .put(format!(
-            "{}/v1.0/users/alice@contoso.test/photo/$value",
-            emu.graph_url()
-        ))
-        .bearer_auth(&cert)
-        .body(jpeg(64, 64, 1))
-        .send()
-        .await
-        .unwrap();
+    let put = put_as_cert().await;
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
     assert_eq!(
@@ -456,45 +453,16 @@ async fn photo_update_settings_block_cloud_writes() {
     );
     // Reads still work; the secret app has only PeopleSettings.Read.All → PATCH denied.
     let secret = graph_token(&emu).await;
-    assert_eq!(
-        client()
-            .get(&url)
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let denied = client()
-        .patch(&url)
-        .bearer_auth(&secret)
-        .json(&serde_json::json!({"source": "cloud"}))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(send(as_app(&secret, Method::GET, &url)).await.status(), 200);
+    let denied = patch_photo_update_settings(&emu, &secret, json!({"source": "cloud"})).await;
     assert_eq!(denied.status(), 403);
     emu.admin().set_photo_update_settings(PhotoUpdateSettings {
         source: Some("cloud".into()),
         allowed_roles: vec![],
     });
-    let put = client()
-        .put(format!(
-            "{}/v1.0/users/alice@contoso.test/photo/$value",
-            emu.graph_url()
-        ))
-        .bearer_auth(&cert)
-        .body(jpeg(64, 64, 1))
-        .send()
-        .await
-        .unwrap();
+    let put = put_as_cert().await;
     assert_eq!(put.status(), 200);
-    let v1 = client()
-        .get(url.replace("/beta/", "/v1.0/"))
-        .bearer_auth(&cert)
-        .send()
-        .await
-        .unwrap();
+    let v1 = send(as_app(&cert, Method::GET, url.replace("/beta/", "/v1.0/"))).await;
     assert_eq!(v1.status(), 400, "photoUpdateSettings is beta-only");
 }
 
@@ -510,11 +478,8 @@ async fn request_log_and_counters_record_calls() {
     assert_eq!(last.status, 200);
     assert_eq!(last.app_id.as_deref(), Some(SECRET_APP));
     // The HTTP admin API exposes the same.
-    let counters: Value = client()
-        .get(format!("{}/_emulator/counters", g.emu.base_url()))
-        .send()
+    let counters: Value = send(client().get(format!("{}/_emulator/counters", g.emu.base_url())))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -545,13 +510,7 @@ async fn photo_value_has_a_weak_etag_and_cache_control() {
         first,
         "stable while the photo is unchanged"
     );
-    let put = g
-        .put(
-            "/users/chen@contoso.test/photo/$value",
-            jpeg(200, 200, 3),
-            "image/jpeg",
-        )
-        .await;
+    let put = g.put_jpeg("chen@contoso.test", jpeg(200, 200, 3)).await;
     assert_eq!(put.status(), 200);
     let after = g.get("/users/chen@contoso.test/photo/$value").await;
     assert_ne!(etag_of(&after), first, "a new upload, a new ETag");
@@ -568,13 +527,7 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
     });
     let old = g.get("/users/chen@contoso.test/photo/$value").await;
     let old = old.bytes().await.unwrap();
-    let put = g
-        .put(
-            "/users/chen@contoso.test/photo/$value",
-            jpeg(200, 200, 7),
-            "image/jpeg",
-        )
-        .await;
+    let put = g.put_jpeg("chen@contoso.test", jpeg(200, 200, 7)).await;
     assert_eq!(put.status(), 200);
     let stored = admin.photo_of("chen@contoso.test").expect("stored at once");
     assert_ne!(stored, old.to_vec());
@@ -585,13 +538,7 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
         "still the previous picture"
     );
     // A user without a photo: 404 until the delay is over.
-    let put = g
-        .put(
-            "/users/bruno@contoso.test/photo/$value",
-            jpeg(200, 200, 8),
-            "image/jpeg",
-        )
-        .await;
+    let put = g.put_jpeg("bruno@contoso.test", jpeg(200, 200, 8)).await;
     assert_eq!(put.status(), 200);
     let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
     assert_eq!(s, 404, "not visible yet");
@@ -600,13 +547,7 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
         write_visibility_delay_ms: 300,
         ..Faults::default()
     });
-    let put = g
-        .put(
-            "/users/chen@contoso.test/photo/$value",
-            jpeg(200, 200, 9),
-            "image/jpeg",
-        )
-        .await;
+    let put = g.put_jpeg("chen@contoso.test", jpeg(200, 200, 9)).await;
     assert_eq!(put.status(), 200);
     let newest = admin.photo_of("chen@contoso.test").expect("stored");
     let mut seen = Vec::new();
@@ -639,17 +580,8 @@ async fn read_basic_cannot_select_or_filter_non_basic_properties() {
         photosync_emulator::Emulator::start(seed, photosync_emulator::Options::default()).unwrap();
     let token = secret_token(&emu, app, "basic-secret", GRAPH_SCOPE).await;
     let get = |path: String| {
-        let token = token.clone();
-        async move {
-            client()
-                .get(path)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let request = as_app(&token, Method::GET, path);
+        async move { send(request).await.status().as_u16() }
     };
     let base = format!("{}/v1.0", emu.graph_url());
     assert_eq!(
@@ -687,49 +619,21 @@ async fn a_policy_change_takes_effect_after_its_delay() {
         ..Faults::default()
     });
     let admin_token = cert_token(&g.emu, GRAPH_SCOPE).await;
-    let patch = client()
-        .patch(format!(
-            "{}/beta/admin/people/photoUpdateSettings",
-            g.emu.graph_url()
-        ))
-        .bearer_auth(&admin_token)
-        .json(&serde_json::json!({"source": "onPremises"}))
-        .send()
-        .await
-        .unwrap();
+    let patch =
+        patch_photo_update_settings(&g.emu, &admin_token, json!({"source": "onPremises"})).await;
     assert_eq!(patch.status(), 200, "{:?}", patch.text().await);
     assert_eq!(
         admin.photo_update_settings().source.as_deref(),
         Some("onPremises")
     );
-    let put = g
-        .put(
-            "/users/bruno@contoso.test/photo/$value",
-            jpeg(100, 100, 1),
-            "image/jpeg",
-        )
-        .await;
+    let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 1)).await;
     assert_eq!(put.status(), 200, "not enforced yet");
     // Once in force: 403 with the code a missing permission gets.
     admin.set_faults(Faults::default());
-    let patch = client()
-        .patch(format!(
-            "{}/beta/admin/people/photoUpdateSettings",
-            g.emu.graph_url()
-        ))
-        .bearer_auth(&admin_token)
-        .json(&serde_json::json!({"source": "onPremises"}))
-        .send()
-        .await
-        .unwrap();
+    let patch =
+        patch_photo_update_settings(&g.emu, &admin_token, json!({"source": "onPremises"})).await;
     assert_eq!(patch.status(), 200);
-    let put = g
-        .put(
-            "/users/bruno@contoso.test/photo/$value",
-            jpeg(100, 100, 2),
-            "image/jpeg",
-        )
-        .await;
+    let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 2)).await;
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
     assert_eq!(body["error"]["code"], "ErrorAccessDenied");
