@@ -426,6 +426,19 @@ async fn sync_target(
         (None, _, _) => "missing-in-target",
     };
     let before = current.as_ref().map(|p| &p.info);
+    // An earlier run's write of this very picture was accepted but not yet seen (that run
+    // stopped, or the service is slow to show it): watch for it before writing it again.
+    if !opts.force
+        && let Some(slot) = state
+        && let Some(age) = slot
+            .state
+            .pending_age(slot.user, slot.target, &src.info.sha256)
+        && let Some(left) = opts.verify_window.checked_sub(age)
+        && let Ok(Applied::Written(info)) = read_back(target, &found, src, before, left).await
+    {
+        slot.record(src, &info.signature, true);
+        return done(Action::Skipped, "already-in-sync", None, None);
+    }
     // Recorded as pending the moment the store accepts the write, so a run killed before
     // the read-back still knows to check this user next time.
     let pending = || {
@@ -472,6 +485,10 @@ enum Applied {
 /// The one place sync changes a store. `--dry-run` stops here; otherwise write, then read
 /// back until the same picture shows (or the window runs out while the previous state still
 /// shows). A third picture is a failed verification at once.
+///
+/// When a write's answer is lost (connection dropped, gateway timeout), the service may
+/// have stored the photo, and a stored photo can take a while to show: watch for it within
+/// the same window before sending it again, so a write that landed is not written twice.
 async fn apply_write(
     target: &dyn PhotoStore,
     user: &StoreUser,
@@ -487,9 +504,38 @@ async fn apply_write(
             src,
         )));
     }
-    target.write_photo(user, src).await?;
-    written();
-    let deadline = tokio::time::Instant::now() + opts.verify_window;
+    let mut attempt = 1;
+    loop {
+        match target.write_photo(user, src).await {
+            Ok(()) => {
+                written();
+                return read_back(target, user, src, before, opts.verify_window).await;
+            }
+            Err(e) if e.class == ErrorClass::Transient && attempt < WRITE_ATTEMPTS => {
+                tracing::debug!(target = target.name(), user = %user.key, attempt, error = %e, "the answer to a photo write was lost; watching whether it landed");
+                written();
+                if let Applied::Written(info) =
+                    read_back(target, user, src, before, opts.verify_window).await?
+                {
+                    return Ok(Applied::Written(info));
+                }
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Read a target back after a write until it shows `src` (written), or until `window` runs
+/// out while it still shows what it held before (not yet visible).
+async fn read_back(
+    target: &dyn PhotoStore,
+    user: &StoreUser,
+    src: &SourcePhoto,
+    before: Option<&PhotoInfo>,
+    window: std::time::Duration,
+) -> Result<Applied> {
+    let deadline = tokio::time::Instant::now() + window;
     let mut pause = VERIFY_FIRST_PAUSE;
     loop {
         let read_back = target.read_photo(user).await?.photo;
@@ -519,6 +565,9 @@ async fn apply_write(
         pause = (pause * 2).min(VERIFY_MAX_PAUSE);
     }
 }
+
+/// Times sync sends one photo write whose answer keeps getting lost.
+const WRITE_ATTEMPTS: u32 = 3;
 
 /// Backoff between read-backs of a write that is not visible yet.
 const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);

@@ -43,8 +43,9 @@ pub struct ChaosConfig {
 
 impl ChaosConfig {
     /// Every fault the emulator has, at once: 429 storms from small directory and write budgets
-    /// and the per-mailbox concurrency limit, 503/504 with Retry-After, dropped connections, and
-    /// tokens that expire every few seconds.
+    /// and the Outlook concurrency limit, 503/504 with Retry-After, connections dropped before
+    /// and after the server acted, writes visible only after a delay, and tokens that expire
+    /// every few seconds.
     pub fn every_fault(users: usize) -> ChaosConfig {
         let mut faults = Faults {
             error_503_rate: 0.03,
@@ -52,6 +53,10 @@ impl ChaosConfig {
             drop_connection_rate: 0.03,
             retry_after_secs: 1,
             rng_seed: 7,
+            // Writes the service took whose answer never came back, and writes that show
+            // only a second later: a blind retry or an impatient read-back writes twice.
+            drop_after_processing_rate: 0.03,
+            write_visibility_delay_ms: 1_000,
             ..Faults::default()
         };
         faults.throttle.resource_units = Some(1_500);
@@ -103,6 +108,7 @@ pub struct ChaosReport {
     pub throttled_429: u64,
     pub injected_5xx: u64,
     pub dropped_connections: u64,
+    pub dropped_after_processing: u64,
     pub tokens_issued: u64,
     pub state_path: PathBuf,
     pub upns: Vec<String>,
@@ -249,6 +255,9 @@ fn run_once(
         .arg("--state")
         .arg(state)
         .args(["--concurrency", &concurrency.to_string()])
+        // Well past the 1 s visibility delay, short enough that a write which never landed
+        // is sent again soon.
+        .args(["--verify-window", "8"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -380,6 +389,7 @@ pub fn run_chaos(config: &ChaosConfig, dir: &Path) -> (RunningEmulator, ChaosRep
         throttled_429: counters.throttled_429,
         injected_5xx: counters.injected_5xx,
         dropped_connections: counters.dropped_connections,
+        dropped_after_processing: counters.dropped_after_processing,
         tokens_issued: counters.tokens_issued,
         state_path: state,
         upns,

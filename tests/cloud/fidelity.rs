@@ -89,15 +89,16 @@ fn a_stricter_outlook_limit_is_adapted_to() {
     );
 }
 
-/// The emulator stores each write and then drops the connection: the client must read back,
-/// see the picture landed, and not write again.
-#[test]
-fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
+/// The emulator stores each write and then drops the connection, and shows each write only
+/// after `visibility_delay_ms`: the client must watch for the picture, see that it landed, and
+/// not write again.
+fn lost_answers_are_watched_for_not_repeated(visibility_delay_ms: u64) {
     let n = 4;
     let emu = start(
         tenant_with_users(n, |_| None),
         Faults {
             drop_after_processing_rate: 1.0,
+            write_visibility_delay_ms: visibility_delay_ms,
             ..Faults::default()
         },
     );
@@ -105,6 +106,9 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
     let run = sync_from_input(&creds, "graph", &[], &sync_input(0..n, |i| 300 + i as u64));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.summary()["counts"]["updated"], n as u64);
+    for r in run.of_type("result") {
+        assert_eq!(r["verified"], true, "{r}");
+    }
     let counters = emu.admin().counters();
     assert_eq!(counters.dropped_after_processing, n as u64, "{counters:?}");
     for i in 0..n {
@@ -115,6 +119,64 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
             "user {i} written more than once: {counters:?}"
         );
     }
+}
+
+#[test]
+fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
+    lost_answers_are_watched_for_not_repeated(0);
+}
+
+/// The read right after the lost answer still shows no photo: one look is not enough.
+#[test]
+fn a_lost_answer_is_watched_for_while_the_write_is_not_yet_visible() {
+    lost_answers_are_watched_for_not_repeated(1_500);
+}
+
+/// A run stopped after the service took a write but before it showed: the next run finds
+/// the pending write in the state file and watches for it instead of writing again.
+#[test]
+fn a_pending_write_from_an_earlier_run_is_watched_for_not_repeated() {
+    let emu = start(
+        tenant_with_users(1, |_| None),
+        Faults {
+            write_visibility_delay_ms: 4_000,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_str().expect("utf-8 path");
+    let input = sync_input(0..1, |_| 500);
+    let first = sync_from_input(
+        &creds,
+        "graph",
+        &["--state", state_arg, "--verify-window", "0"],
+        &input,
+    );
+    assert_eq!(
+        first.of_type("result")[0]["verified"],
+        false,
+        "{}",
+        first.stdout
+    );
+    let second = sync_from_input(&creds, "graph", &["--state", state_arg], &input);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    let r = &second.of_type("result")[0];
+    assert_eq!(
+        (&r["action"], &r["reason"]),
+        (
+            &serde_json::json!("skipped"),
+            &serde_json::json!("already-in-sync")
+        ),
+        "{r}"
+    );
+    let counters = emu.admin().counters();
+    assert_eq!(
+        counters.writes_per_user.get(&graph_id_of(&emu, 0)).copied(),
+        Some(1),
+        "written again: {counters:?}"
+    );
 }
 
 /// Writes take a few seconds to show (`Faults::realistic`): within the verify window they are

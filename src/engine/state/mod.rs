@@ -162,6 +162,17 @@ impl SyncState {
             })
     }
 
+    /// How long ago a write of this source picture to `target` was accepted without a
+    /// read-back showing it yet (a run stopped, or the service was slow to show it).
+    pub fn pending_age(&self, user: &str, target: &str, source_sha256: &str) -> Option<Duration> {
+        let now = now_secs();
+        self.lock()
+            .live
+            .get(&key_of(user, target))
+            .filter(|live| !live.verified && live.source == source_digest(source_sha256))
+            .map(|live| Duration::from_secs(now.saturating_sub(live.at)))
+    }
+
     /// Append an entry (and remember it). A read-only state ignores this.
     pub fn record(&self, entry: &Entry) -> Result<()> {
         let mut line = serde_json::to_vec(entry)

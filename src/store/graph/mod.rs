@@ -30,9 +30,6 @@ use crate::http::{HttpClient, Request, Response};
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 
-/// Attempts at a photo write when the connection is lost mid-request.
-const WRITE_ATTEMPTS: u32 = 3;
-
 /// The tenant's photo update policy, as far as we could read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhotoPolicy {
@@ -330,29 +327,11 @@ impl PhotoStore for GraphStore {
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
         let rendition = photo::render_graph(photo)?;
-        let mut last_err = None;
-        for attempt in 1..=WRITE_ATTEMPTS {
-            match self.put_photo(&user.key, &rendition.bytes).await {
-                Ok(resp) if resp.is_success() => return Ok(()),
-                Ok(resp) => return Err(self.write_refused(&resp).await),
-                Err(e) if e.class == ErrorClass::Transient => {
-                    // The service may have stored it before the connection broke: look first.
-                    tracing::debug!(user = %user.key, attempt, error = %e, "photo write interrupted; checking what Graph holds");
-                    if self.holds(&user.key, photo).await {
-                        return Ok(());
-                    }
-                    last_err = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
+        // A lost answer comes back as a transient error: sync watches whether it landed.
+        match self.put_photo(&user.key, &rendition.bytes).await? {
+            resp if resp.is_success() => Ok(()),
+            resp => Err(self.write_refused(&resp).await),
         }
-        Err(last_err.unwrap_or_else(|| {
-            Error::new(
-                ErrorCode::Transient,
-                ErrorClass::Transient,
-                "photo write failed",
-            )
-        }))
     }
 
     async fn delete_photo(&self, user: &StoreUser) -> Result<()> {
@@ -381,17 +360,6 @@ impl GraphStore {
         }
         let held = self.token.permissions().await;
         errors::write_permission_denied(resp, &held)
-    }
-
-    /// Whether Graph already holds this picture for the user (after an interrupted write).
-    async fn holds(&self, id: &str, photo: &SourcePhoto) -> bool {
-        let Ok(ReadOutcome::Photo(resp)) = self.read_bytes(id).await else {
-            return false;
-        };
-        photo::inspect(&resp.body, &self.limits)
-            .ok()
-            .and_then(|stored| photo::same_picture(&stored, &photo.info))
-            .is_some_and(|(same, _)| same)
     }
 }
 
