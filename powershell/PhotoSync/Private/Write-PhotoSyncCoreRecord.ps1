@@ -53,6 +53,18 @@ function Write-PhotoSyncCoreRecord($Core, [string]$Line) {
         'status' {
             $Core.UserRecords++
             $item = Find-PhotoSyncCoreItem -Core $Core -Record $record
+            # A store that could not be read for this user: one non-terminating error per user
+            # and store (the status object still comes, with that store's state 'error').
+            $userId = Get-PhotoSyncUserId -User $record.user
+            foreach ($store in @($record.stores)) {
+                if ($null -eq $store -or $null -eq $store.error) { continue }
+                $perStore = $userId + '|' + $store.store
+                if ($Core.Reported.Contains($perStore) -or $Core.Reported.Contains($userId + '|*|' + $store.error.code)) { continue }
+                [void]$Core.Reported.Add($perStore)
+                $target = if ($item) { $item.Target } else { $null }
+                $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code $store.error.code -Message ([string]$store.error.message) `
+                            -Hint $store.error.hint -TargetObject $target -UserLabel ("$(Get-PhotoSyncUserLabel -User $record.user) ($($store.store))")))
+            }
             Complete-PhotoSyncCoreItem -Core $Core -Item $item
             $cmdlet.WriteObject((ConvertTo-PhotoSyncUserPhotoStatus -Record $record))
         }

@@ -20,8 +20,8 @@ function Get-PhotoSyncStatus {
     starts and fed each user as it arrives; a PhotoSync.UserPhotoStatus object is written for each
     user as soon as it is done, while later users are still coming in. Besides the nested Stores
     and Findings, each object has flat columns for Export-Csv: Verdict, ErrorCode, FindingCodes
-    and one <Store>State per store read (GraphState, AdState, SharePointState, FolderState). A user that cannot be checked gives
-    a non-terminating error with ErrorId 'PhotoSync.<code>' (e.g. PhotoSync.user-not-found), the
+    and one <Store>State per store read (GraphState, AdState, SharePointState, FolderState). A user that cannot be checked, or a
+    store that cannot be read for a user (its state is then 'error'), gives a non-terminating error with ErrorId 'PhotoSync.<code>' (e.g. PhotoSync.user-not-found), the
     input object as TargetObject and the next step in ErrorDetails.RecommendedAction. Missing
     binaries, bad settings and failed authentication stop the command (terminating errors).
 
