@@ -14,6 +14,8 @@ mod auth;
 mod chaos;
 #[path = "cloud/chaos_driver.rs"]
 mod chaos_driver;
+#[path = "cloud/conformance.rs"]
+mod conformance;
 #[path = "cloud/fidelity.rs"]
 mod fidelity;
 #[path = "cloud/graph.rs"]
