@@ -17,7 +17,17 @@ Exit codes:
 
 Secrets are read only from the environment or files, never from the command line:
 PHOTOSYNC_CLIENT_SECRET(_FILE), PHOTOSYNC_CERTIFICATE_PASSWORD, PHOTOSYNC_ACCESS_TOKEN(_FILE),
-PHOTOSYNC_LDAP_PASSWORD(_FILE). See docs/cli.md.";
+PHOTOSYNC_LDAP_PASSWORD(_FILE). See docs/cli.md.
+
+Credential: PHOTOSYNC_AUTH, else the first configured of a ready token, a certificate, a client
+secret, a managed identity endpoint. A managed identity uses, first match wins:
+  1. IDENTITY_ENDPOINT + IDENTITY_HEADER  Azure Automation / App Service (the PowerShell module
+                                          refuses Automation cloud sandboxes: use a Hybrid Worker)
+  2. IDENTITY_ENDPOINT + IMDS_ENDPOINT    Hybrid Runbook Worker on an Azure Arc-enabled server
+                                          (reads the agent's key file; system-assigned only)
+  3. MSI_ENDPOINT + MSI_SECRET            older Automation hybrid jobs (App Service 2017 API)
+  4. IMDS (PHOTOSYNC_AUTH=managed-identity) Hybrid Runbook Worker on an Azure VM
+See docs/auth.md.";
 
 #[derive(Debug, Parser)]
 #[command(

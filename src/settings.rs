@@ -42,8 +42,21 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "managed identity header value, set with IDENTITY_ENDPOINT (secret)",
     ),
     (
+        ENV_IMDS_ENDPOINT,
+        "set by the Azure Arc agent beside IDENTITY_ENDPOINT: marks an Arc-enabled server",
+    ),
+    (
+        ENV_MSI_ENDPOINT,
+        "older managed identity endpoint (App Service 2017 API; older Automation hybrid jobs)",
+    ),
+    (ENV_MSI_SECRET, "secret sent with MSI_ENDPOINT (secret)"),
+    (
         ENV_IMDS_URL,
         "Azure VM metadata service base URL (default http://169.254.169.254)",
+    ),
+    (
+        ENV_IMDS_RETRY_MS,
+        "IMDS retry unit in ms (default 2000): 404/429/5xx wait 1, 3, 7, 15 units; 410 waits 5 units, for up to 35",
     ),
     (
         ENV_ACCESS_TOKEN,
@@ -102,7 +115,21 @@ pub const ENV_CERTIFICATE_ALGORITHM: &str = "PHOTOSYNC_CERTIFICATE_ALGORITHM";
 /// Set by the Azure sandbox itself, hence no PHOTOSYNC_ prefix.
 pub const ENV_IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
 pub const ENV_IDENTITY_HEADER: &str = "IDENTITY_HEADER";
+/// Set by the Azure Connected Machine (Arc) agent, hence no PHOTOSYNC_ prefix.
+pub const ENV_IMDS_ENDPOINT: &str = "IMDS_ENDPOINT";
+/// Set by older App Service / Automation hybrid sandboxes, hence no PHOTOSYNC_ prefix.
+pub const ENV_MSI_ENDPOINT: &str = "MSI_ENDPOINT";
+pub const ENV_MSI_SECRET: &str = "MSI_SECRET";
 pub const ENV_IMDS_URL: &str = "PHOTOSYNC_IMDS_URL";
+pub const ENV_IMDS_RETRY_MS: &str = "PHOTOSYNC_IMDS_RETRY_MS";
+/// FOR TESTS ONLY: the folder Azure Arc key files may be read from instead of the agent's own
+/// (`/var/opt/azcmagent/tokens/`, `%ProgramData%\AzureConnectedMachineAgent\Tokens\`), so
+/// the emulator can write its challenge keys into a temporary folder. Read from the process
+/// environment only (never the config file), not listed by `--help`, and announced with a
+/// warning whenever it is used.
+pub const ENV_TEST_ONLY_ARC_KEY_DIR: &str = "PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR";
+/// Windows' own variable: where the Arc agent's `Tokens` folder lives.
+pub const ENV_PROGRAM_DATA: &str = "ProgramData";
 pub const ENV_ACCESS_TOKEN: &str = "PHOTOSYNC_ACCESS_TOKEN";
 pub const ENV_ACCESS_TOKEN_FILE: &str = "PHOTOSYNC_ACCESS_TOKEN_FILE";
 pub const ENV_AUTH: &str = "PHOTOSYNC_AUTH";
@@ -160,8 +187,17 @@ pub struct Settings {
     /// Azure Automation / App Service managed identity endpoint and its header value.
     pub identity_endpoint: Option<String>,
     pub identity_header: Option<Secret>,
+    /// Azure Arc: `IMDS_ENDPOINT` beside `IDENTITY_ENDPOINT` (and no `IDENTITY_HEADER`).
+    pub imds_endpoint: Option<String>,
+    /// The App Service 2017 managed identity endpoint and its secret.
+    pub msi_endpoint: Option<String>,
+    pub msi_secret: Option<Secret>,
+    /// Where Azure Arc challenge key files may be read from (`None`: not Linux or Windows).
+    pub arc_key_folder: Option<ArcKeyFolder>,
     /// Azure VM metadata service base URL (default `http://169.254.169.254`).
     pub imds_url: Option<String>,
+    /// The IMDS retry unit (default 2 s; tests use a few milliseconds).
+    pub imds_retry_unit: Option<std::time::Duration>,
     pub access_token: Option<Secret>,
     pub auth: Option<String>,
     pub graph_url: String,
@@ -176,6 +212,49 @@ pub struct Settings {
     pub ldap_allow_plaintext: bool,
     /// `thumbnailPhoto` (default) or `jpegPhoto`.
     pub ldap_photo_attribute: Option<String>,
+}
+
+/// The folder Azure Arc key files must sit in (directly), as the path prefix they must start with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArcKeyFolder {
+    /// Ends with the platform's path separator.
+    pub path: String,
+    /// Set from `PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR`, not the agent's own folder.
+    pub for_tests: bool,
+}
+
+impl ArcKeyFolder {
+    /// The Azure Connected Machine agent's folder on this platform (msal-node `AzureArc.ts`:
+    /// `/var/opt/azcmagent/tokens/` on Linux, `%ProgramData%\AzureConnectedMachineAgent\Tokens\`
+    /// on Windows); `None` elsewhere, where Arc does not run.
+    fn resolve(env: &dyn Fn(&str) -> Option<String>) -> Option<ArcKeyFolder> {
+        if let Some(dir) = env(ENV_TEST_ONLY_ARC_KEY_DIR).filter(|d| !d.trim().is_empty()) {
+            let sep = std::path::MAIN_SEPARATOR;
+            let mut path = dir.trim().to_string();
+            if !path.ends_with(sep) {
+                path.push(sep);
+            }
+            return Some(ArcKeyFolder {
+                path,
+                for_tests: true,
+            });
+        }
+        let path = if cfg!(windows) {
+            let data = env(ENV_PROGRAM_DATA).unwrap_or_else(|| "C:\\ProgramData".to_string());
+            format!(
+                "{}\\AzureConnectedMachineAgent\\Tokens\\",
+                data.trim_end_matches('\\')
+            )
+        } else if cfg!(target_os = "linux") {
+            "/var/opt/azcmagent/tokens/".to_string()
+        } else {
+            return None;
+        };
+        Some(ArcKeyFolder {
+            path,
+            for_tests: false,
+        })
+    }
 }
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
@@ -339,7 +418,13 @@ impl Settings {
             certificate_algorithm: layers.get(ENV_CERTIFICATE_ALGORITHM),
             identity_endpoint: layers.get(ENV_IDENTITY_ENDPOINT),
             identity_header: layers.secret(ENV_IDENTITY_HEADER, None)?,
+            imds_endpoint: layers.get(ENV_IMDS_ENDPOINT),
+            msi_endpoint: layers.get(ENV_MSI_ENDPOINT),
+            msi_secret: layers.secret(ENV_MSI_SECRET, None)?,
+            // The process environment only: a config file cannot redirect key-file reads.
+            arc_key_folder: ArcKeyFolder::resolve(env),
             imds_url: layers.get(ENV_IMDS_URL),
+            imds_retry_unit: millis(layers.get(ENV_IMDS_RETRY_MS), ENV_IMDS_RETRY_MS)?,
             access_token: layers.secret(ENV_ACCESS_TOKEN, Some(ENV_ACCESS_TOKEN_FILE))?,
             auth,
             graph_url: text(&flags.graph_url, ENV_GRAPH_URL)
@@ -375,6 +460,20 @@ pub fn graph_root(url: &str) -> String {
         }
     }
     trimmed.to_string()
+}
+
+/// A duration in milliseconds (unset = the default).
+fn millis(value: Option<String>, key: &str) -> Result<Option<std::time::Duration>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<u64>()
+            .map(|ms| Some(std::time::Duration::from_millis(ms.min(60_000))))
+            .map_err(|_| {
+                Error::config(format!("{key}={v} is not a number of milliseconds"))
+                    .with_hint(format!("set {key}=2000, or unset it"))
+            }),
+    }
 }
 
 /// An on/off setting: `1`/`true`/`yes` or `0`/`false`/`no` (unset = off).
@@ -509,6 +608,50 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    /// The Arc key folder moves only for tests, only through the process environment: a
+    /// config file cannot redirect which files photosync reads and sends as a key.
+    #[test]
+    fn the_arc_key_folder_moves_only_by_the_test_only_environment_variable() {
+        let default = Settings::resolve_with(&SettingFlags::default(), &env_of(&[]))
+            .expect("resolve")
+            .arc_key_folder;
+        if cfg!(target_os = "linux") {
+            assert_eq!(
+                default,
+                Some(ArcKeyFolder {
+                    path: "/var/opt/azcmagent/tokens/".into(),
+                    for_tests: false
+                })
+            );
+        }
+        let env = env_of(&[(ENV_TEST_ONLY_ARC_KEY_DIR, "/tmp/keys")]);
+        let moved = Settings::resolve_with(&SettingFlags::default(), &env)
+            .expect("resolve")
+            .arc_key_folder
+            .expect("folder");
+        assert!(moved.for_tests);
+        assert_eq!(
+            moved.path,
+            format!("/tmp/keys{}", std::path::MAIN_SEPARATOR)
+        );
+        let err = ConfigFile::parse("PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR=/tmp/keys\n", "test.conf")
+            .expect_err("not a config-file setting");
+        assert!(err.message.contains("unknown setting"), "{}", err.message);
+        assert!(!env_help().contains(ENV_TEST_ONLY_ARC_KEY_DIR));
+    }
+
+    #[test]
+    fn imds_retry_unit_is_milliseconds() {
+        let resolve = |v: &str| {
+            Settings::resolve_with(&SettingFlags::default(), &env_of(&[(ENV_IMDS_RETRY_MS, v)]))
+        };
+        assert_eq!(
+            resolve("5").expect("ms").imds_retry_unit,
+            Some(std::time::Duration::from_millis(5))
+        );
+        assert!(resolve("soon").is_err());
     }
 
     #[test]

@@ -3,27 +3,26 @@
 //!
 //! Credentials (DESIGN §6): a client secret (Graph only — SharePoint refuses app-only tokens
 //! minted with a secret), a certificate (JWT client assertion), a managed identity (Azure
-//! Automation's `IDENTITY_ENDPOINT`/`IDENTITY_HEADER`, or the Azure VM IMDS endpoint), or a
-//! ready token from the environment or a file. Secrets come only from `Settings` (env or
-//! files); nothing here logs a secret, a token or an assertion.
+//! Automation / App Service, Azure Arc, the older `MSI_ENDPOINT`, or the Azure VM IMDS
+//! endpoint: `managed_identity`), or a ready token from the environment or a file. Secrets
+//! come only from `Settings` (env or files); nothing here logs a secret, a token or an
+//! assertion.
 
 pub mod certificate;
+pub mod managed_identity;
 pub mod token;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use reqwest::header::HeaderName;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{BearerSource, HttpClient, Request, Response};
 use crate::schema::ErrorCode;
 use crate::settings::{Secret, Settings};
 pub use certificate::{AssertionAlgorithm, Certificate};
+pub use managed_identity::{DEFAULT_IMDS_URL, ImdsRetry, ManagedIdentityEndpoint};
 pub use token::{AccessToken, TokenCache, TokenClaims};
-
-/// Default Azure Instance Metadata Service base URL.
-pub const DEFAULT_IMDS_URL: &str = "http://169.254.169.254";
 
 /// Which service a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,15 +59,6 @@ impl CredentialKind {
             CredentialKind::Token => "token",
         }
     }
-}
-
-/// Where a managed identity's tokens come from.
-#[derive(Debug, Clone)]
-pub enum ManagedIdentityEndpoint {
-    /// Azure Automation / App Service: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`.
-    IdentityEndpoint { url: String, header: Secret },
-    /// Azure VM Instance Metadata Service.
-    Imds { base_url: String },
 }
 
 #[derive(Debug)]
@@ -209,11 +199,7 @@ impl Authenticator {
                 endpoint,
                 client_id,
             } => {
-                let source = match endpoint {
-                    ManagedIdentityEndpoint::IdentityEndpoint { .. } => "identity-endpoint",
-                    ManagedIdentityEndpoint::Imds { .. } => "imds",
-                };
-                m.insert("source".into(), source.into());
+                m.insert("source".into(), endpoint.source().into());
                 m.insert(
                     "identity".into(),
                     if client_id.is_some() {
@@ -341,36 +327,8 @@ impl Authenticator {
                 endpoint,
                 client_id,
             } => {
-                let mut query = vec![("resource", resource_id.to_string())];
-                if let Some(c) = client_id {
-                    query.push(("client_id", c.clone()));
-                }
-                let (base, api_version) = match endpoint {
-                    ManagedIdentityEndpoint::IdentityEndpoint { url, .. } => {
-                        (url.clone(), "2019-08-01")
-                    }
-                    ManagedIdentityEndpoint::Imds { base_url } => {
-                        (imds_token_url(base_url), "2018-02-01")
-                    }
-                };
-                query.push(("api-version", api_version.to_string()));
-                let qs: Vec<String> = query
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", crate::http::percent_encode(v)))
-                    .collect();
-                let sep = if base.contains('?') { '&' } else { '?' };
-                let mut req = Request::get(format!("{base}{sep}{}", qs.join("&")))
-                    .header(HeaderName::from_static("metadata"), "true");
-                let mut secrets = Vec::new();
-                if let ManagedIdentityEndpoint::IdentityEndpoint { header, .. } = endpoint {
-                    req = req.header(
-                        HeaderName::from_static("x-identity-header"),
-                        header.expose(),
-                    );
-                    secrets.push(header.expose());
-                }
-                let resp = self.http.send(&req, None).await?;
-                token_answer(&resp, "the managed identity endpoint", &secrets)
+                managed_identity::fetch(&self.http, endpoint, client_id.as_deref(), resource_id)
+                    .await
             }
         }
     }
@@ -381,16 +339,6 @@ impl Authenticator {
             self.login_url,
             crate::http::percent_encode(tenant)
         )
-    }
-}
-
-/// The IMDS token URL: `base_url` may be the service root or the full token URL.
-fn imds_token_url(base_url: &str) -> String {
-    let base = base_url.trim_end_matches('/');
-    if base.ends_with("/oauth2/token") {
-        base.to_string()
-    } else {
-        format!("{base}/metadata/identity/oauth2/token")
     }
 }
 
@@ -471,6 +419,10 @@ fn hint_for(message: &str) -> String {
             "AADSTS500011",
             "the resource was not found in the tenant: check PHOTOSYNC_SHAREPOINT_URL",
         ),
+        (
+            "Identity not found",
+            "no managed identity is assigned: enable the machine's system-assigned identity, or set PHOTOSYNC_CLIENT_ID to a user-assigned identity attached to it",
+        ),
     ];
     tips.iter()
         .find(|(code, _)| message.contains(code))
@@ -503,7 +455,7 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
                 CredentialKind::Certificate
             } else if s.client_secret.is_some() {
                 CredentialKind::Secret
-            } else if s.identity_endpoint.is_some() {
+            } else if s.identity_endpoint.is_some() || s.msi_endpoint.is_some() {
                 CredentialKind::ManagedIdentity
             } else {
                 return Err(Error::config(
@@ -542,25 +494,10 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
             }
         }
         CredentialKind::ManagedIdentity => {
-            let endpoint = match (&s.identity_endpoint, &s.identity_header) {
-                (Some(url), Some(header)) => ManagedIdentityEndpoint::IdentityEndpoint {
-                    url: url.clone(),
-                    header: header.clone(),
-                },
-                (Some(_), None) => {
-                    return Err(Error::config("IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not")
-                        .with_hint("run inside Azure Automation (which sets both), or unset IDENTITY_ENDPOINT to use the VM metadata service"));
-                }
-                _ => ManagedIdentityEndpoint::Imds {
-                    base_url: s
-                        .imds_url
-                        .clone()
-                        .unwrap_or_else(|| DEFAULT_IMDS_URL.to_string()),
-                },
-            };
+            let client_id = s.client_id.clone().filter(|c| !c.trim().is_empty());
             Credential::ManagedIdentity {
-                endpoint,
-                client_id: s.client_id.clone().filter(|c| !c.trim().is_empty()),
+                endpoint: ManagedIdentityEndpoint::from_settings(s, client_id.as_deref())?,
+                client_id,
             }
         }
     })

@@ -103,7 +103,8 @@ impl TokenCache {
 }
 
 /// A token endpoint's success body. The identity platform sends numbers; IMDS and the
-/// App Service/Automation endpoint send strings; either may give `expires_in` or `expires_on`.
+/// App Service/Automation endpoint send strings; either may give `expires_in` or `expires_on`,
+/// which the App Service 2017 API (`MSI_ENDPOINT`) sends as a date.
 #[derive(Deserialize)]
 struct TokenBody {
     access_token: Option<String>,
@@ -119,6 +120,68 @@ fn as_u64(v: &serde_json::Value) -> Option<u64> {
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+/// `expires_on` as Unix seconds: a number, a string of digits, or the App Service 2017 API's
+/// date (`MM/DD/YYYY HH:MM:SS [AM|PM] ±HH:MM`, as azure-identity parses it).
+fn expires_on_secs(v: &serde_json::Value) -> Option<u64> {
+    as_u64(v).or_else(|| v.as_str().and_then(app_service_date))
+}
+
+/// `09/14/2017 01:02:03 PM +00:00` (12-hour) or `09/14/2017 13:02:03 +00:00` (24-hour).
+fn app_service_date(text: &str) -> Option<u64> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let (date, time, meridiem, offset) = match fields.as_slice() {
+        [d, t, o] => (*d, *t, None, *o),
+        [d, t, m, o] => (*d, *t, Some(m.to_ascii_uppercase()), *o),
+        _ => return None,
+    };
+    let numbers = |s: &str, sep: char| -> Option<Vec<i64>> {
+        s.split(sep).map(|p| p.parse::<i64>().ok()).collect()
+    };
+    let (month, day, year) = match numbers(date, '/')?.as_slice() {
+        [m, d, y] => (*m, *d, *y),
+        _ => return None,
+    };
+    let (mut hour, minute, second) = match numbers(time, ':')?.as_slice() {
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    match meridiem.as_deref() {
+        None => {}
+        // Midnight is 12 AM; Microsoft's own example writes noon as `00:00:00 PM`.
+        Some("AM") if hour <= 12 => hour %= 12,
+        Some("PM") if hour <= 12 => hour = hour % 12 + 12,
+        Some(_) => return None,
+    }
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..=23).contains(&hour)
+        && (0..=59).contains(&minute)
+        && (0..=60).contains(&second);
+    if !valid {
+        return None;
+    }
+    let sign = match offset.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (oh, om) = offset[1..].split_once(':')?;
+    let shift = sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60);
+    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    u64::try_from(local - shift).ok()
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Parse a token endpoint's success body.
@@ -142,7 +205,7 @@ pub fn parse_token_body(body: &[u8], what: &str) -> Result<AccessToken> {
         })?;
     let lifetime = if let Some(secs) = parsed.expires_in.as_ref().and_then(as_u64) {
         Duration::from_secs(secs)
-    } else if let Some(on) = parsed.expires_on.as_ref().and_then(as_u64) {
+    } else if let Some(on) = parsed.expires_on.as_ref().and_then(expires_on_secs) {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -234,6 +297,48 @@ mod tests {
         let t = parse_token_body(body.as_bytes(), "x").expect("app service");
         assert!(t.lifetime <= Duration::from_secs(1000) && t.lifetime >= Duration::from_secs(990));
         assert!(parse_token_body(br#"{"error":"invalid_client"}"#, "x").is_err());
+    }
+
+    /// The `MSI_ENDPOINT` (App Service 2017) API sends `expires_on` as a date; epoch seconds
+    /// (number or string) are accepted too.
+    #[test]
+    fn app_service_2017_dates_and_epochs_are_both_understood() {
+        let date = |s: &str| app_service_date(s);
+        assert_eq!(date("01/01/1970 00:00:00 +00:00"), Some(0));
+        assert_eq!(date("09/14/2017 13:02:03 +00:00"), Some(1_505_394_123));
+        assert_eq!(date("09/14/2017 01:02:03 PM +00:00"), Some(1_505_394_123));
+        assert_eq!(date("9/14/2017 1:02:03 pm +00:00"), Some(1_505_394_123));
+        assert_eq!(date("09/14/2017 12:00:00 AM +00:00"), Some(1_505_347_200));
+        assert_eq!(date("09/14/2017 03:02:03 PM +02:00"), Some(1_505_394_123));
+        assert_eq!(date("02/29/2024 00:00:00 -01:30"), Some(1_709_170_200));
+        for bad in [
+            "",
+            "soon",
+            "13/01/2017 00:00:00 +00:00",
+            "09/14/2017 25:00:00 +00:00",
+            "09/14/2017 01:00:00 XM +00:00",
+            "09/14/2017 01:00:00 Z",
+        ] {
+            assert_eq!(date(bad), None, "{bad}");
+        }
+        let in_an_hour = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+            + 3600;
+        for body in [
+            format!(r#"{{"access_token":"a","expires_on":{in_an_hour}}}"#),
+            format!(r#"{{"access_token":"a","expires_on":"{in_an_hour}"}}"#),
+        ] {
+            let t = parse_token_body(body.as_bytes(), "x").expect("epoch");
+            assert!(t.lifetime > Duration::from_secs(3500), "{body}");
+        }
+        let t = parse_token_body(
+            br#"{"access_token":"a","expires_on":"01/01/2999 12:00:00 AM +00:00"}"#,
+            "x",
+        )
+        .expect("date");
+        assert_eq!(t.lifetime, MAX_LIFETIME);
     }
 
     /// Regression: `expires_in` of `u64::MAX` seconds overflowed `Instant + Duration` and the

@@ -87,6 +87,9 @@ pub struct Request {
     pub idempotent: bool,
     /// An Outlook-class call (profile photos): limited in flight by `outlook`.
     pub outlook: bool,
+    /// The caller runs its own retry policy (IMDS): one attempt, every answer returned as it
+    /// comes, a network failure returned as an error.
+    pub caller_retries: bool,
 }
 
 impl Request {
@@ -99,6 +102,7 @@ impl Request {
             body: None,
             idempotent,
             outlook: false,
+            caller_retries: false,
         }
     }
 
@@ -140,6 +144,13 @@ impl Request {
     /// Mark an Outlook-class call (a photo route), which shares the per-app in-flight limit.
     pub fn outlook(mut self) -> Self {
         self.outlook = true;
+        self
+    }
+
+    /// Send once and hand back whatever comes: the caller decides about retrying (IMDS has
+    /// its own documented schedule, including statuses that are final elsewhere).
+    pub fn caller_retries(mut self) -> Self {
+        self.caller_retries = true;
         self
     }
 
@@ -366,8 +377,9 @@ impl HttpClient {
                 })?;
                 self.attempt(req, token.as_ref()).await
             };
-            let last = attempt >= policy.max_attempts;
+            let last = attempt >= policy.max_attempts || req.caller_retries;
             let (retry_after, reason) = match outcome {
+                Attempt::Answer(resp) if req.caller_retries => return Ok(resp),
                 Attempt::Answer(resp) => match classify(resp.status) {
                     StatusClass::Success | StatusClass::Final => {
                         if req.outlook {

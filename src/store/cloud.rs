@@ -23,7 +23,7 @@ pub struct CloudContext {
 /// printed).
 fn identity(s: &Settings) -> String {
     format!(
-        "{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{}",
+        "{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
         s.auth,
         s.tenant_id,
         s.client_id,
@@ -32,6 +32,8 @@ fn identity(s: &Settings) -> String {
         s.login_url,
         s.sharepoint_url,
         s.identity_endpoint,
+        s.imds_endpoint,
+        s.msi_endpoint,
         s.imds_url,
         s.access_token
             .as_ref()

@@ -9,8 +9,14 @@ fn two_users() -> photosync_emulator::Seed {
     tenant_with_users(2, |i| (i == 0).then_some(7))
 }
 
-/// `auth test` at -vv and a status run with `creds`: both succeed and show nothing secret.
-fn check_credential(creds: &Creds, kind: &str, secrets: &[&str], with_sharepoint: bool) {
+/// `auth test` at -vv and a status run with `creds`: both succeed and show nothing secret (nor
+/// any token). Returns both runs (auth test first) for further checks.
+fn check_credential(
+    creds: &Creds,
+    kind: &str,
+    secrets: &[&str],
+    with_sharepoint: bool,
+) -> Vec<Run> {
     let run = photosync(creds, &["-vv", "auth", "test"], "");
     assert_eq!(
         run.code, 0,
@@ -45,6 +51,7 @@ fn check_credential(creds: &Creds, kind: &str, secrets: &[&str], with_sharepoint
     for s in secrets {
         run.assert_never_shows(s);
     }
+    run.assert_never_shows(JWT_PREFIX);
     let input = format!(
         "{}\n{}\n",
         record(Some(&upn(0)), None, None),
@@ -74,6 +81,8 @@ fn check_credential(creds: &Creds, kind: &str, secrets: &[&str], with_sharepoint
     for s in secrets {
         status.assert_never_shows(s);
     }
+    status.assert_never_shows(JWT_PREFIX);
+    vec![run, status]
 }
 
 #[test]
@@ -200,4 +209,178 @@ fn no_credential_is_a_configuration_error() {
     let run = photosync(&creds, &["auth", "test"], "");
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}
+
+/// A Hybrid Runbook Worker on an Arc-enabled server: the endpoint answers 401 naming a key
+/// file, photosync reads it (inside the allowed folder) and asks again with `Basic <key>`.
+/// Neither the key nor a token shows up, even at -vv.
+#[test]
+fn managed_identity_on_an_arc_server_answers_the_key_file_challenge() {
+    let emu = start(two_users(), Faults::default());
+    let runs = check_credential(
+        &arc_creds(&emu, &emu.arc_key_dir()),
+        "managed-identity",
+        &[],
+        true,
+    );
+    assert_eq!(runs[0].document()["credential"]["source"], "azure-arc");
+    let keys = emu.admin().arc_keys_issued();
+    assert!(keys.len() >= 2, "one challenge per token: {keys:?}");
+    for run in &runs {
+        for key in &keys {
+            run.assert_never_shows(key);
+        }
+    }
+    // The test-only key folder is announced, never silent.
+    assert!(
+        runs[0].stderr.contains("PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR"),
+        "{}",
+        runs[0].stderr
+    );
+}
+
+/// msal-node's rule: a key file outside the agent's folder is never read (a rogue local
+/// endpoint could otherwise make photosync send it any file). The refusal names the path and
+/// the second request is never made.
+#[test]
+fn an_arc_key_file_outside_the_allowed_folder_is_refused() {
+    let emu = start(two_users(), Faults::default());
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let creds = arc_creds(&emu, elsewhere.path());
+    let run = photosync(&creds, &["-vv", "auth", "test"], "");
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let err = &run.document()["tokens"][0]["error"];
+    assert_eq!(err["code"], "auth-failed", "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("refused to read the key file") && message.contains(".key"),
+        "{err}"
+    );
+    let arc_calls: Vec<u16> = emu
+        .admin()
+        .request_log()
+        .iter()
+        .filter(|e| e.route == "identity.azure_arc")
+        .map(|e| e.status)
+        .collect();
+    assert!(
+        !arc_calls.is_empty() && arc_calls.iter().all(|s| *s == 401),
+        "{arc_calls:?}"
+    );
+    for key in emu.admin().arc_keys_issued() {
+        run.assert_never_shows(&key);
+    }
+    // Without the test-only switch the agent's own folder is the only one allowed.
+    let mut production = arc_creds(&emu, elsewhere.path());
+    production
+        .env
+        .retain(|(k, _)| k != "PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR");
+    let run = photosync(&production, &["auth", "test"], "");
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.document()["tokens"][0]["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not directly inside"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Older Automation hybrid jobs: `MSI_ENDPOINT` + `MSI_SECRET` (header `secret`). The 2017 API
+/// sends `expires_on` as a date; some hosts send epoch seconds: both give the real lifetime.
+#[test]
+fn managed_identity_from_msi_endpoint_reads_date_and_epoch_expiry() {
+    for epoch in [false, true] {
+        let emu = start(
+            two_users(),
+            Faults {
+                msi_expires_on_epoch: epoch,
+                ..Faults::default()
+            },
+        );
+        let secret = emu.msi_secret();
+        let runs = check_credential(
+            &legacy_msi_creds(&emu),
+            "managed-identity",
+            &[&secret],
+            true,
+        );
+        let doc = runs[0].document();
+        assert_eq!(doc["credential"]["source"], "msi-endpoint");
+        let left = doc["tokens"][0]["expiresInSeconds"].as_u64().unwrap_or(0);
+        assert!(left > 3000, "epoch={epoch}: expires_on misread: {doc}");
+    }
+}
+
+/// IMDS answers 404/410 while it is being updated and 429/5xx under load: photosync waits
+/// and asks again (a bounded number of times) instead of failing the run.
+#[test]
+fn imds_is_retried_through_updates_and_throttling() {
+    let emu = start(two_users(), Faults::default());
+    emu.admin().script_imds(&[410, 404, 429, 500, 503, 410]);
+    let mut creds = fast_imds_creds(&emu);
+    creds.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
+    let run = photosync(&creds, &["-vv", "auth", "test"], "");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.document()["tokens"][0]["obtained"], true);
+    let statuses: Vec<u16> = emu
+        .admin()
+        .request_log()
+        .iter()
+        .filter(|e| e.route == "identity.imds")
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(statuses, vec![410, 404, 429, 500, 503, 410, 200]);
+    run.assert_never_shows(JWT_PREFIX);
+}
+
+/// The retries are bounded (410: 35 units, MSAL's 70 s; others: four), and what is left is a
+/// transient failure (exit 4) naming the endpoint. Any other status is final at once.
+#[test]
+fn imds_retries_end_and_other_statuses_are_final() {
+    let emu = start(two_users(), Faults::default());
+    emu.admin().script_imds(&[410; 20]);
+    let mut creds = fast_imds_creds(&emu);
+    creds.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
+    let input = record(Some(&upn(0)), None, None);
+    let run = photosync(
+        &creds,
+        &["status", "--stores", "graph", "--format", "json"],
+        &input,
+    );
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    let imds_calls = |emu: &photosync_emulator::RunningEmulator| {
+        emu.admin()
+            .request_log()
+            .iter()
+            .filter(|e| e.route == "identity.imds")
+            .count()
+    };
+    assert_eq!(imds_calls(&emu), 8, "one try and seven 410 retries");
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains("/metadata/identity/oauth2/token") && text.contains("410"),
+        "{text}"
+    );
+
+    let emu = start(two_users(), Faults::default());
+    emu.admin().script_imds(&[400]);
+    let run = photosync(&creds_for(&emu), &["auth", "test"], "");
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let message = run.document()["tokens"][0]["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("IMDS") && message.contains(&emu.base_url()),
+        "{message}"
+    );
+    assert_eq!(imds_calls(&emu), 1);
+}
+
+fn creds_for(emu: &photosync_emulator::RunningEmulator) -> Creds {
+    let mut creds = fast_imds_creds(emu);
+    creds.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
+    creds
 }

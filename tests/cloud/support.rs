@@ -213,6 +213,35 @@ pub fn imds_creds(emu: &RunningEmulator) -> Creds {
     Creds { env, _dir: None }
 }
 
+/// An Azure Arc-enabled server: `IDENTITY_ENDPOINT` + `IMDS_ENDPOINT`, with photosync allowed
+/// (test-only switch) to read challenge keys from `key_dir` instead of the agent's folder.
+pub fn arc_creds(emu: &RunningEmulator, key_dir: &Path) -> Creds {
+    let mut env = base_env(emu);
+    env.push(("IDENTITY_ENDPOINT".into(), emu.arc_identity_endpoint()));
+    env.push(("IMDS_ENDPOINT".into(), emu.arc_imds_endpoint()));
+    env.push(("PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR".into(), path_str(key_dir)));
+    Creds { env, _dir: None }
+}
+
+/// An older Automation hybrid job: `MSI_ENDPOINT` + `MSI_SECRET` (App Service 2017 API).
+pub fn legacy_msi_creds(emu: &RunningEmulator) -> Creds {
+    let mut env = base_env(emu);
+    env.push(("MSI_ENDPOINT".into(), emu.msi_endpoint()));
+    env.push(("MSI_SECRET".into(), emu.msi_secret()));
+    Creds { env, _dir: None }
+}
+
+/// IMDS with a retry unit of a few milliseconds, so scripted 410/429/5xx answers pass quickly.
+pub fn fast_imds_creds(emu: &RunningEmulator) -> Creds {
+    let mut c = imds_creds(emu);
+    c.env.push(("PHOTOSYNC_IMDS_RETRY_MS".into(), "5".into()));
+    c
+}
+
+/// The start of every JWT the emulator issues (`{"typ":"JWT",…` in base64url): no token may
+/// show up in any output.
+pub const JWT_PREFIX: &str = "eyJ0eXAiOiJKV1Qi";
+
 pub fn token_creds(emu: &RunningEmulator, token: &str) -> Creds {
     let mut env = base_env(emu);
     env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");

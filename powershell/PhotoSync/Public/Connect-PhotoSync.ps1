@@ -39,7 +39,10 @@ function Connect-PhotoSync {
     A certificate in Cert:\CurrentUser\My or Cert:\LocalMachine\My (exportable key), Windows only.
 
     .PARAMETER ManagedIdentity
-    Use the managed identity of the Azure Automation account or Azure machine.
+    Use the managed identity the machine offers, first match wins: IDENTITY_ENDPOINT +
+    IDENTITY_HEADER (Azure Automation), IDENTITY_ENDPOINT + IMDS_ENDPOINT (a Hybrid Worker on an
+    Azure Arc-enabled server; system-assigned only), MSI_ENDPOINT + MSI_SECRET (older hybrid
+    jobs), else the Azure VM metadata service (a Hybrid Worker on an Azure VM). See docs/auth.md.
 
     .PARAMETER AccessToken
     A ready Microsoft Graph access token (Get-AzAccessToken -AsSecureString).

@@ -165,6 +165,18 @@ impl Admin {
             .insert(property.to_string(), value.to_string());
     }
 
+    /// IMDS answers these statuses, one per request and in order, before serving tokens
+    /// again (replaces any script not yet used up).
+    pub fn script_imds(&self, statuses: &[u16]) {
+        *lock(&self.state.imds_script) = statuses.iter().copied().collect();
+    }
+
+    /// Every key the Azure Arc endpoint has written to a key file (to check that a client
+    /// never shows one).
+    pub fn arc_keys_issued(&self) -> Vec<String> {
+        lock(&self.state.arc_keys).issued.clone()
+    }
+
     /// A file in `User Photos/Profile Pictures` (as uploaded; SharePoint keeps bytes as sent).
     pub fn sharepoint_file(&self, name: &str) -> Option<Vec<u8>> {
         lock(&self.state.sharepoint)
@@ -244,6 +256,16 @@ pub fn handle_http(
                 json!({"error": format!("token request not valid: {e}")}),
             ),
         },
+        (Method::PUT, ["imds-script"]) => match serde_json::from_slice::<Vec<u16>>(body) {
+            Ok(statuses) => {
+                admin.script_imds(&statuses);
+                json(200, json!({"imdsScript": statuses}))
+            }
+            Err(e) => json(
+                400,
+                json!({"error": format!("body must be a JSON array of statuses: {e}")}),
+            ),
+        },
         (Method::GET, ["sharepoint", "properties", upn, prop]) => {
             json(200, json!({"value": admin.sharepoint_property(upn, prop)}))
         }
@@ -262,7 +284,7 @@ pub fn handle_http(
             json!({"error": "unknown admin route", "routes": [
             "GET/DELETE /_emulator/requests", "GET/DELETE /_emulator/counters", "GET/PUT /_emulator/faults",
             "POST /_emulator/reset-throttling", "GET /_emulator/users", "GET/PUT/DELETE /_emulator/photos/{user}",
-            "POST /_emulator/token", "GET /_emulator/sharepoint/properties/{upn}/{property}",
+            "POST /_emulator/token", "PUT /_emulator/imds-script", "GET /_emulator/sharepoint/properties/{upn}/{property}",
             "PUT /_emulator/token-lifetime-secs"]}),
         ),
     };

@@ -1,10 +1,10 @@
 //! The Microsoft identity platform side: the v2 client-credentials token endpoint (secret or
-//! certificate assertion), OpenID discovery, and the two managed-identity endpoints (Azure
-//! Automation / App Service style with `X-IDENTITY-HEADER`, and IMDS with `Metadata: true`).
+//! certificate assertion), OpenID discovery, and minting the tokens every endpoint issues (the
+//! managed-identity endpoints are in `managed_identity`).
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, Method};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine;
 use serde_json::json;
@@ -332,139 +332,4 @@ pub fn openid_configuration(state: &State, tenant: &str, base: &str) -> Response
         ),
         "identity.openid",
     )
-}
-
-fn mi_error(status: u16, error: &str, description: &str) -> Response {
-    json(
-        status,
-        json!({"error": error, "error_description": description}),
-    )
-}
-
-fn managed_identity_app<'a>(state: &'a State, client_id: Option<&String>) -> Option<&'a App> {
-    state
-        .apps
-        .iter()
-        .filter(|a| a.managed_identity)
-        .find(|a| client_id.is_none_or(|c| a.client_id.eq_ignore_ascii_case(c)))
-}
-
-/// Azure Automation / App Service style: `{IDENTITY_ENDPOINT}?resource=…` + `X-IDENTITY-HEADER`.
-pub fn managed_identity(
-    state: &State,
-    method: &Method,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let params = if *method == Method::POST {
-        form(body)
-    } else {
-        form(query.unwrap_or_default().as_bytes())
-    };
-    let resp = (|| {
-        if header_str(headers, "x-identity-header") != Some(state.identity_header.as_str()) {
-            return mi_error(
-                401,
-                "invalid_request",
-                "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.",
-            );
-        }
-        let Some(requested) = params.get("resource") else {
-            return mi_error(
-                400,
-                "invalid_request",
-                "A resource must be passed along with the request.",
-            );
-        };
-        let Some(resource) = classify_resource(state, requested) else {
-            return mi_error(
-                400,
-                "invalid_resource",
-                &format!(
-                    "AADSTS500011: The resource principal named {requested} was not found in the tenant."
-                ),
-            );
-        };
-        let Some(app) = managed_identity_app(state, params.get("client_id")) else {
-            return mi_error(
-                400,
-                "invalid_request",
-                "No managed identity is assigned to this resource (no seed app with managedIdentity: true matches).",
-            );
-        };
-        let (token, lifetime) = mint(
-            state,
-            app,
-            resource,
-            requested,
-            CredentialKind::ManagedIdentity,
-        );
-        json(
-            200,
-            json!({
-                "access_token": token,
-                "expires_on": (now_secs() + lifetime).to_string(),
-                "resource": requested,
-                "token_type": "Bearer",
-                "client_id": app.client_id,
-            }),
-        )
-    })();
-    label(resp, "identity.managed_identity")
-}
-
-/// IMDS style: `GET /metadata/identity/oauth2/token?api-version=…&resource=…` + `Metadata: true`.
-pub fn imds(state: &State, query: Option<&str>, headers: &HeaderMap) -> Response {
-    let params = form(query.unwrap_or_default().as_bytes());
-    let resp = (|| {
-        if header_str(headers, "metadata") != Some("true") {
-            return mi_error(
-                400,
-                "bad_request_102",
-                "Required metadata header not specified",
-            );
-        }
-        let Some(requested) = params.get("resource") else {
-            return mi_error(
-                400,
-                "invalid_request",
-                "Required query variable 'resource' is missing",
-            );
-        };
-        let Some(resource) = classify_resource(state, requested) else {
-            return mi_error(
-                400,
-                "invalid_resource",
-                &format!(
-                    "AADSTS50001: The application named {requested} was not found in the tenant."
-                ),
-            );
-        };
-        let client_id = params.get("client_id");
-        let Some(app) = managed_identity_app(state, client_id) else {
-            return mi_error(400, "invalid_request", "Identity not found");
-        };
-        let (token, lifetime) = mint(
-            state,
-            app,
-            resource,
-            requested,
-            CredentialKind::ManagedIdentity,
-        );
-        let now = now_secs();
-        json(
-            200,
-            json!({
-                "access_token": token,
-                "refresh_token": "",
-                "expires_in": lifetime.to_string(),
-                "expires_on": (now + lifetime).to_string(),
-                "not_before": now.to_string(),
-                "resource": requested,
-                "token_type": "Bearer",
-            }),
-        )
-    })();
-    label(resp, "identity.imds")
 }

@@ -19,6 +19,7 @@ mod batch;
 mod directory;
 mod graph;
 mod identity;
+mod managed_identity;
 mod mysite;
 mod options;
 mod photo;
@@ -65,6 +66,15 @@ pub struct Endpoints {
     pub managed_identity_endpoint: String,
     pub managed_identity_header: String,
     pub imds_url: String,
+    /// Azure Arc: `IDENTITY_ENDPOINT` (the 401 key-file challenge flow).
+    pub arc_identity_endpoint: String,
+    /// Azure Arc: `IMDS_ENDPOINT` (its presence marks an Arc machine).
+    pub arc_imds_endpoint: String,
+    /// Where the Arc endpoint writes its key files.
+    pub arc_key_dir: PathBuf,
+    /// App Service 2017 API: `MSI_ENDPOINT` and the `MSI_SECRET` it expects.
+    pub msi_endpoint: String,
+    pub msi_secret: String,
     pub admin_url: String,
     pub tenant_id: String,
     pub tenant_domain: String,
@@ -82,12 +92,28 @@ pub struct RunningEmulator {
     thread: Option<std::thread::JoinHandle<()>>,
     /// A TLS directory the emulator created itself (removed on drop).
     owned_tls_dir: Option<PathBuf>,
+    /// An Arc key folder the emulator created itself (removed on drop).
+    owned_arc_dir: Option<PathBuf>,
 }
 
 use state::State;
 
 impl Emulator {
-    pub fn start(seed: Seed, options: Options) -> anyhow::Result<RunningEmulator> {
+    pub fn start(seed: Seed, mut options: Options) -> anyhow::Result<RunningEmulator> {
+        let owned_arc_dir = match &options.arc_key_dir {
+            Some(_) => None,
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "photosync-emulator-arc-{}",
+                    uuid::Uuid::new_v4().simple()
+                ));
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                options.arc_key_dir = Some(dir.clone());
+                Some(dir)
+            }
+        };
+        let arc_key_dir = options.arc_key_dir.clone().unwrap_or_default();
         let state = Arc::new(State::new(&seed, &options)?);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (ready_tx, ready_rx) =
@@ -185,6 +211,11 @@ impl Emulator {
             managed_identity_endpoint: format!("{base}/msi/token"),
             managed_identity_header: options.identity_header.clone(),
             imds_url: format!("{base}/metadata/identity/oauth2/token"),
+            arc_identity_endpoint: format!("{base}/arc/metadata/identity/oauth2/token"),
+            arc_imds_endpoint: format!("{base}/arc"),
+            arc_key_dir,
+            msi_endpoint: format!("{base}/legacy-msi/token"),
+            msi_secret: options.msi_secret.clone(),
             admin_url: format!("{base}/_emulator"),
             tenant_id: seed.tenant.id.clone(),
             tenant_domain: seed.tenant.domain.clone(),
@@ -200,6 +231,7 @@ impl Emulator {
             owned_tls_dir: ca
                 .filter(|_| owns_tls_dir)
                 .and_then(|p| p.parent().map(PathBuf::from)),
+            owned_arc_dir,
         })
     }
 }
@@ -233,6 +265,26 @@ impl RunningEmulator {
     pub fn imds_url(&self) -> String {
         self.endpoints.imds_url.clone()
     }
+    /// Azure Arc `IDENTITY_ENDPOINT` (answers 401 naming a key file first).
+    pub fn arc_identity_endpoint(&self) -> String {
+        self.endpoints.arc_identity_endpoint.clone()
+    }
+    /// Azure Arc `IMDS_ENDPOINT`.
+    pub fn arc_imds_endpoint(&self) -> String {
+        self.endpoints.arc_imds_endpoint.clone()
+    }
+    /// The folder the Arc endpoint writes its key files to.
+    pub fn arc_key_dir(&self) -> PathBuf {
+        self.endpoints.arc_key_dir.clone()
+    }
+    /// `MSI_ENDPOINT` (App Service 2017-09-01 API).
+    pub fn msi_endpoint(&self) -> String {
+        self.endpoints.msi_endpoint.clone()
+    }
+    /// The `MSI_SECRET` value the `MSI_ENDPOINT` expects.
+    pub fn msi_secret(&self) -> String {
+        self.endpoints.msi_secret.clone()
+    }
     /// HTTPS base URL when started with TLS.
     pub fn https_base_url(&self) -> Option<String> {
         self.endpoints.https_base_url.clone()
@@ -261,6 +313,9 @@ impl Drop for RunningEmulator {
             let _ = t.join();
         }
         if let Some(dir) = self.owned_tls_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(dir) = self.owned_arc_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
     }

@@ -1,4 +1,5 @@
-//! Per-run knobs: latency, injected faults, throttling limits, token and digest lifetimes, TLS.
+//! Per-run knobs: latency, injected faults, throttling limits, token and digest lifetimes, TLS,
+//! managed-identity secrets and scripted IMDS answers.
 //! `Faults` can also be replaced while the emulator runs (admin API), so tests can turn
 //! throttling or errors on for one phase only.
 
@@ -115,6 +116,9 @@ pub struct Faults {
     /// A photoUpdateSettings change is shown at once but enforced on writes only after this
     /// long (the service takes up to 24 hours).
     pub policy_change_delay_ms: u64,
+    /// The `MSI_ENDPOINT` (App Service 2017-09-01) answers `expires_on` as epoch seconds instead
+    /// of its documented date string (`MM/DD/YYYY hh:mm:ss AM +00:00`); clients must read both.
+    pub msi_expires_on_epoch: bool,
 }
 
 impl Faults {
@@ -145,6 +149,7 @@ impl Default for Faults {
             sharepoint_app_only_profile_writes: false,
             reject_x5t_s256: false,
             policy_change_delay_ms: 0,
+            msi_expires_on_epoch: false,
         }
     }
 }
@@ -169,6 +174,14 @@ pub struct Options {
     pub digest_lifetime: Duration,
     /// Value the managed-identity endpoint expects in `X-IDENTITY-HEADER`.
     pub identity_header: String,
+    /// Value the `MSI_ENDPOINT` (App Service 2017) endpoint expects in its `secret` header.
+    pub msi_secret: String,
+    /// Where the Azure Arc endpoint writes its challenge key files. A fresh folder under the
+    /// system temp dir (removed when the emulator stops) when `None`.
+    pub arc_key_dir: Option<PathBuf>,
+    /// Statuses IMDS answers, one per request and in order, before it serves tokens again
+    /// (e.g. `[410, 429, 500]`); also settable at run time with `Admin::script_imds`.
+    pub imds_script: Vec<u16>,
     /// Also serve everything over HTTPS with a generated test CA.
     pub tls: Option<TlsOptions>,
     /// Request-log entries kept (oldest dropped first).
@@ -183,6 +196,9 @@ impl Default for Options {
             token_lifetime: Duration::from_secs(3599),
             digest_lifetime: Duration::from_secs(1800),
             identity_header: "emulator-identity-header".to_string(),
+            msi_secret: "emulator-msi-secret".to_string(),
+            arc_key_dir: None,
+            imds_script: Vec::new(),
             tls: None,
             request_log_capacity: 100_000,
         }

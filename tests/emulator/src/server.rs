@@ -199,10 +199,18 @@ async fn dispatch(ctx: &Ctx, req: Request) -> Response {
             crate::admin::handle_http(state, &parts.method, &segs[1..], &parts.headers, &body)
         }
         "msi" if s(1) == "token" => {
-            crate::identity::managed_identity(state, &parts.method, query, &parts.headers, &body)
+            crate::managed_identity::app_service(state, &parts.method, query, &parts.headers, &body)
         }
         "metadata" if s(1) == "identity" && s(2) == "oauth2" && s(3) == "token" => {
-            crate::identity::imds(state, query, &parts.headers)
+            crate::managed_identity::imds(state, query, &parts.headers)
+        }
+        "arc"
+            if s(1) == "metadata" && s(2) == "identity" && s(3) == "oauth2" && s(4) == "token" =>
+        {
+            crate::managed_identity::azure_arc(state, query, &parts.headers)
+        }
+        "legacy-msi" if s(1) == "token" => {
+            crate::managed_identity::legacy_msi(state, query, &parts.headers)
         }
         _ if s(1) == "oauth2" && s(2) == "v2.0" && s(3) == "token" => {
             if parts.method != Method::POST {

@@ -3,6 +3,7 @@
 //! synchronous critical section — none is ever held across an `.await`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -95,6 +96,16 @@ pub struct SharePointState {
     pub digests: HashMap<String, Instant>,
 }
 
+/// The Azure Arc endpoint's challenge keys: each 401 writes a fresh `<id>.key` file into
+/// `dir`; a key is good for one request within a minute.
+pub struct ArcKeys {
+    pub dir: PathBuf,
+    /// Key → when it stops being accepted.
+    pub live: HashMap<String, Instant>,
+    /// Every key handed out (tests assert none shows up in a client's output).
+    pub issued: Vec<String>,
+}
+
 /// One handled request, for tests and the admin API.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,6 +159,10 @@ pub struct State {
     pub token_lifetime: RwLock<Duration>,
     pub digest_lifetime: RwLock<Duration>,
     pub identity_header: String,
+    pub msi_secret: String,
+    pub arc_keys: Mutex<ArcKeys>,
+    /// Statuses IMDS answers before serving tokens again (one per request).
+    pub imds_script: Mutex<VecDeque<u16>>,
     pub signer: TokenSigner,
     pub log: Mutex<VecDeque<LogEntry>>,
     pub log_capacity: usize,
@@ -230,6 +245,16 @@ impl State {
             token_lifetime: RwLock::new(options.token_lifetime),
             digest_lifetime: RwLock::new(options.digest_lifetime),
             identity_header: options.identity_header.clone(),
+            msi_secret: options.msi_secret.clone(),
+            arc_keys: Mutex::new(ArcKeys {
+                dir: options
+                    .arc_key_dir
+                    .clone()
+                    .unwrap_or_else(std::env::temp_dir),
+                live: HashMap::new(),
+                issued: Vec::new(),
+            }),
+            imds_script: Mutex::new(options.imds_script.iter().copied().collect()),
             signer: TokenSigner::new(),
             log: Mutex::new(VecDeque::new()),
             log_capacity: options.request_log_capacity,

@@ -424,3 +424,195 @@ async fn sharepoint_token_is_not_accepted_by_graph() {
         .unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+/// Azure Arc: 401 with `WWW-Authenticate: Basic realm=<key file>` (the file written into the
+/// key folder), then a token for `Authorization: Basic <key>`; each key works once. Metadata,
+/// api-version and system-assigned only are enforced (spec §12; msal-node `AzureArc.ts`).
+#[tokio::test]
+async fn azure_arc_challenges_with_a_key_file_then_issues_a_token() {
+    let emu = start();
+    let url = emu.arc_identity_endpoint();
+    let q = [
+        ("api-version", "2020-06-01"),
+        ("resource", "https://graph.microsoft.com"),
+    ];
+    let challenge = client()
+        .get(&url)
+        .query(&q)
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.status(), 401);
+    let realm = challenge.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .strip_prefix("Basic realm=")
+        .expect("Basic realm challenge")
+        .to_string();
+    let path = std::path::PathBuf::from(&realm);
+    assert_eq!(path.parent(), Some(emu.arc_key_dir().as_path()));
+    assert!(realm.ends_with(".key"), "{realm}");
+    let key = std::fs::read_to_string(&path).expect("key file written");
+    assert_eq!(emu.admin().arc_keys_issued(), vec![key.clone()]);
+
+    let ok = client()
+        .get(&url)
+        .query(&q)
+        .header("Metadata", "true")
+        .header("Authorization", format!("Basic {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    assert!(body["expires_in"].is_string() && body["expires_on"].is_string());
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["appid"], MI_APP);
+    assert_eq!(c["aud"], "https://graph.microsoft.com");
+    assert_eq!(c["xms_emu_cred"], "managedIdentity");
+
+    // A key is good once; a made-up one never.
+    for used in [key.as_str(), "made-up"] {
+        let again = client()
+            .get(&url)
+            .query(&q)
+            .header("Metadata", "true")
+            .header("Authorization", format!("Basic {used}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 401, "{used}");
+        assert!(again.headers().get("www-authenticate").is_none());
+    }
+    // No Metadata header, an unknown api-version, or a user-assigned identity: 400.
+    let status = |req: reqwest::RequestBuilder| async move { req.send().await.unwrap().status() };
+    assert_eq!(status(client().get(&url).query(&q)).await, 400);
+    assert_eq!(
+        status(
+            client()
+                .get(&url)
+                .query(&[
+                    ("api-version", "2018-02-01"),
+                    ("resource", "https://graph.microsoft.com")
+                ])
+                .header("Metadata", "true")
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        status(
+            client()
+                .get(&url)
+                .query(&q)
+                .query(&[("client_id", MI_APP)])
+                .header("Metadata", "true")
+        )
+        .await,
+        400
+    );
+}
+
+/// The App Service 2017-09-01 API (`MSI_ENDPOINT`): header `secret`, `clientid`, and
+/// `expires_on` as `MM/DD/YYYY hh:mm:ss AM +00:00` (or epoch seconds when switched).
+#[tokio::test]
+async fn msi_endpoint_checks_its_secret_and_dates_its_expiry() {
+    let emu = start();
+    let url = emu.msi_endpoint();
+    let q = [
+        ("api-version", "2017-09-01"),
+        ("resource", "https://graph.microsoft.com"),
+    ];
+    let ok = client()
+        .get(&url)
+        .query(&q)
+        .query(&[("clientid", MI_APP)])
+        .header("secret", emu.msi_secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.unwrap();
+    let expires_on = body["expires_on"].as_str().unwrap();
+    let parts: Vec<&str> = expires_on.split_whitespace().collect();
+    assert_eq!(parts.len(), 4, "{expires_on}");
+    assert!(parts[0].split('/').count() == 3 && ["AM", "PM"].contains(&parts[2]));
+    assert_eq!(parts[3], "+00:00");
+    assert_eq!(
+        claims(body["access_token"].as_str().unwrap())["appid"],
+        MI_APP
+    );
+
+    let wrong = client()
+        .get(&url)
+        .query(&q)
+        .header("secret", "wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let old_version = client()
+        .get(&url)
+        .query(&[
+            ("api-version", "2019-08-01"),
+            ("resource", "https://graph.microsoft.com"),
+        ])
+        .header("secret", emu.msi_secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old_version.status(), 400);
+
+    let admin = emu.admin();
+    admin.set_faults(photosync_emulator::Faults {
+        msi_expires_on_epoch: true,
+        ..admin.faults()
+    });
+    let epoch: serde_json::Value = client()
+        .get(&url)
+        .query(&q)
+        .header("secret", emu.msi_secret())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let on: u64 = epoch["expires_on"].as_str().unwrap().parse().unwrap();
+    assert!(on > now());
+}
+
+/// Scripted IMDS answers (set in-process or over `PUT /_emulator/imds-script`) come one per
+/// request before tokens are served again.
+#[tokio::test]
+async fn imds_answers_scripted_statuses_before_success() {
+    let emu = start_with(Options {
+        imds_script: vec![410],
+        ..Options::default()
+    });
+    let get = || {
+        client()
+            .get(emu.imds_url())
+            .query(&[
+                ("api-version", "2018-02-01"),
+                ("resource", "https://graph.microsoft.com"),
+            ])
+            .header("Metadata", "true")
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 410);
+    assert_eq!(get().await.unwrap().status(), 200);
+    let set = client()
+        .put(format!("{}/_emulator/imds-script", emu.base_url()))
+        .json(&[429, 500, 404])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(get().await.unwrap().status().as_u16());
+    }
+    assert_eq!(seen, vec![429, 500, 404, 200]);
+}
