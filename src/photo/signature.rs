@@ -14,7 +14,6 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
-use std::sync::OnceLock;
 
 /// Luma grid side.
 const LUMA: usize = 16;
@@ -143,53 +142,65 @@ pub fn compare(a: &Signature, b: &Signature) -> Comparison {
 fn structure_difference(a: &[u8; LUMA * LUMA], b: &[u8; LUMA * LUMA]) -> f32 {
     let (za, zb) = (normalised(a), normalised(b));
     let mut best = (f32::INFINITY, [0f32; LUMA * LUMA]);
-    for &(scale, dx, dy) in alignments() {
-        let warped = warp(&zb, LUMA, scale, dx, dy);
-        let mut sq = [0f32; LUMA * LUMA];
-        let mut total = 0.0;
-        for ((s, x), y) in sq.iter_mut().zip(&za).zip(&warped) {
-            *s = (x - y) * (x - y);
-            total += *s;
-        }
-        if total < best.0 {
-            best = (total, sq);
+    for scale in SCALES {
+        // Rows resampled along x depend on scale and dx only: shared by every dy.
+        let rows = SHIFTS.map(|dx| resample_rows(&zb, scale, dx));
+        for dy in SHIFTS {
+            for rows in &rows {
+                let warped = resample_columns(rows, scale, dy);
+                let mut sq = [0f32; LUMA * LUMA];
+                let mut total = 0.0;
+                for ((s, x), y) in sq.iter_mut().zip(&za).zip(&warped) {
+                    *s = (x - y) * (x - y);
+                    total += *s;
+                }
+                if total < best.0 {
+                    best = (total, sq);
+                }
+            }
         }
     }
     worst_window(&best.1, LUMA).sqrt()
 }
 
 /// The alignments tried: scale about the centre, then shift (in luma cells).
-fn alignments() -> &'static [(f32, f32, f32)] {
-    static ALIGNMENTS: OnceLock<Vec<(f32, f32, f32)>> = OnceLock::new();
-    ALIGNMENTS.get_or_init(|| {
-        let mut all = Vec::new();
-        for scale in [1.0, 0.97, 1.03] {
-            for dy in [0.0, -0.4, 0.4] {
-                for dx in [0.0, -0.4, 0.4] {
-                    all.push((scale, dx, dy));
-                }
-            }
-        }
-        all
+const SCALES: [f32; 3] = [1.0, 0.97, 1.03];
+const SHIFTS: [f32; 3] = [0.0, -0.4, 0.4];
+
+/// Where cell `i` of a warped axis samples the grid: the cell below and the weight of the
+/// next one (bilinear), for a scale about the centre and a shift in cells; edges clamp.
+fn axis_samples(scale: f32, shift: f32) -> [(usize, f32); LUMA] {
+    let half = LUMA as f32 / 2.0;
+    let last = (LUMA - 1) as f32;
+    std::array::from_fn(|i| {
+        let t = ((i as f32 + 0.5 - half) * scale + half - 0.5 + shift).clamp(0.0, last);
+        (t.floor() as usize, t.fract())
     })
 }
 
-/// `grid` (`side`x`side`) resampled bilinearly at each cell centre scaled by `scale` about
-/// the centre and shifted by (`dx`, `dy`) cells; edges are clamped.
-fn warp(grid: &[f32], side: usize, scale: f32, dx: f32, dy: f32) -> [f32; LUMA * LUMA] {
+/// Every row of `grid` resampled along x (the first half of a separable bilinear warp).
+fn resample_rows(grid: &[f32; LUMA * LUMA], scale: f32, dx: f32) -> [f32; LUMA * LUMA] {
+    let xs = axis_samples(scale, dx);
     let mut out = [0f32; LUMA * LUMA];
-    let half = side as f32 / 2.0;
-    let last = (side - 1) as f32;
-    let at = |x: usize, y: usize| grid[y.min(side - 1) * side + x.min(side - 1)];
-    for y in 0..side {
-        let v = ((y as f32 + 0.5 - half) * scale + half - 0.5 + dy).clamp(0.0, last);
-        let (y0, fy) = (v.floor() as usize, v.fract());
-        for x in 0..side {
-            let u = ((x as f32 + 0.5 - half) * scale + half - 0.5 + dx).clamp(0.0, last);
-            let (x0, fx) = (u.floor() as usize, u.fract());
-            let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
-            let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
-            out[y * side + x] = top * (1.0 - fy) + bottom * fy;
+    for (row_out, row) in out.chunks_exact_mut(LUMA).zip(grid.chunks_exact(LUMA)) {
+        for (cell, &(x0, fx)) in row_out.iter_mut().zip(&xs) {
+            let next = row[(x0 + 1).min(LUMA - 1)];
+            *cell = row[x0] * (1.0 - fx) + next * fx;
+        }
+    }
+    out
+}
+
+/// `rows` resampled along y: with `resample_rows`, the grid scaled by `scale` about the
+/// centre and shifted by (dx, dy) cells.
+fn resample_columns(rows: &[f32; LUMA * LUMA], scale: f32, dy: f32) -> [f32; LUMA * LUMA] {
+    let ys = axis_samples(scale, dy);
+    let mut out = [0f32; LUMA * LUMA];
+    for (row_out, &(y0, fy)) in out.chunks_exact_mut(LUMA).zip(&ys) {
+        let top = &rows[y0 * LUMA..][..LUMA];
+        let bottom = &rows[(y0 + 1).min(LUMA - 1) * LUMA..][..LUMA];
+        for ((cell, t), b) in row_out.iter_mut().zip(top).zip(bottom) {
+            *cell = t * (1.0 - fy) + b * fy;
         }
     }
     out
