@@ -22,5 +22,7 @@ mod fidelity;
 mod graph;
 #[path = "cloud/identity.rs"]
 mod identity;
+#[path = "cloud/mailbox.rs"]
+mod mailbox;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;

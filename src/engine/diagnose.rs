@@ -420,9 +420,19 @@ mod tests {
         let found = diagnose(None, &[guest], Verdict::NoPhoto);
         assert_eq!(codes(&found), [FindingCode::AccountType]);
         assert!(found[0].message.contains("guest"));
-        let room = store("graph", None, &[("userPurpose", "room")]);
-        let found = diagnose(None, &[room], Verdict::NoPhoto);
-        assert!(found[0].message.contains("room mailbox"));
+        for (purpose, says) in [
+            ("room", "room mailbox"),
+            ("equipment", "equipment mailbox"),
+            ("shared", "shared mailbox"),
+        ] {
+            let mailbox = store("graph", None, &[("userPurpose", purpose)]);
+            let found = diagnose(None, &[mailbox], Verdict::NoPhoto);
+            assert!(found[0].message.contains(says), "{}", found[0].message);
+        }
+        for ordinary in ["user", "linked", "others"] {
+            let mailbox = store("graph", None, &[("userPurpose", ordinary)]);
+            assert!(diagnose(None, &[mailbox], Verdict::NoPhoto).is_empty());
+        }
         let member = store("graph", None, &[("userType", "Member")]);
         assert!(diagnose(None, &[member], Verdict::NoPhoto).is_empty());
     }

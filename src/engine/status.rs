@@ -173,15 +173,21 @@ pub fn verdict_name(verdict: Verdict) -> &'static str {
     }
 }
 
-/// Read one store for one user (with a report thumbnail of the photo when asked).
+/// Read one store for one user (with a report thumbnail of the photo when asked, and what
+/// explains a missing photo).
 pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bool) -> Observation {
     let observed = match store.resolve(record).await {
         Ok(None) => Observed::NotFound,
         Err(e) => Observed::Failed(e),
         Ok(Some(found)) => match store.read_photo(&found).await {
             Ok(read) => {
+                let explained = match &read.photo {
+                    None => store.explain_no_photo(&found, &read).await,
+                    Some(_) => BTreeMap::new(),
+                };
                 let mut details = found.details;
                 details.extend(read.details);
+                details.extend(explained);
                 let thumbnail = match (&read.photo, thumbnails) {
                     (Some(p), true) => thumbnail::from_bytes(p.bytes.clone()).await,
                     _ => None,

@@ -141,7 +141,8 @@ impl Request {
         self.body("application/x-www-form-urlencoded", out)
     }
 
-    /// Mark an Outlook-class call (a photo route), which shares the per-app in-flight limit.
+    /// Mark an Outlook-class call (a photo route, mailbox settings), which shares the per-app
+    /// in-flight limit.
     pub fn outlook(mut self) -> Self {
         self.outlook = true;
         self

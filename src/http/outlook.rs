@@ -1,4 +1,4 @@
-//! The in-flight limit for Outlook-class calls (profile photos).
+//! The in-flight limit for Outlook-class calls (profile photos, mailbox settings).
 //!
 //! Graph lists the photo resource under Outlook, which allows 4 concurrent requests per app ID
 //! whichever mailboxes they target, and answers 429 `ApplicationThrottled` beyond (spec §12).

@@ -167,6 +167,18 @@ pub trait PhotoStore: Send + Sync {
     /// Read the user's photo; `photo: None` when the user has none.
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead>;
 
+    /// Facts that explain why a found user has no photo here (e.g. the kind of mailbox),
+    /// added to the store's `details`. Only `status` asks, and only after `read_photo` found
+    /// no photo, so in-sync users and `sync` never pay for it. Best effort: nothing when the
+    /// facts cannot be read.
+    async fn explain_no_photo(
+        &self,
+        _user: &StoreUser,
+        _read: &PhotoRead,
+    ) -> BTreeMap<String, serde_json::Value> {
+        BTreeMap::new()
+    }
+
     /// Replace the user's photo with this store's rendition of `photo`.
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()>;
 

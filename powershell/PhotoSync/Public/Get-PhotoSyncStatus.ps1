@@ -6,9 +6,11 @@ function Get-PhotoSyncStatus {
     .DESCRIPTION
     Permissions: read only. Microsoft Graph application permissions User.Read.All (to find users) and
     ProfilePhoto.Read.All (or ProfilePhoto.ReadWrite.All) to read photos, plus PeopleSettings.Read.All
-    to report a tenant policy that blocks photo changes. Active Directory: any account that can read
-    user objects (thumbnailPhoto is readable by Authenticated Users by default). SharePoint profiles:
-    the SharePoint application permission User.Read.All with a certificate or managed identity.
+    to report a tenant policy that blocks photo changes and MailboxSettings.Read to explain shared,
+    room and equipment mailboxes without a photo (both optional). Active Directory: any account
+    that can read user objects (thumbnailPhoto is readable by Authenticated Users by default).
+    SharePoint profiles: the SharePoint application permission User.Read.All with a certificate or
+    managed identity.
 
     Users come from the pipeline (Get-ADUser, Import-Csv, Get-ChildItem, earlier PhotoSync
     output), from -Identity, or straight from AD with -LdapFilter. Each pipeline object binds by

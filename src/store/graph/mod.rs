@@ -10,10 +10,12 @@
 //! is repeated, so no user is written twice. Directory lookups of all users in flight are
 //! gathered into `$batch` requests (`batch`). Photo calls are an Outlook resource with a small
 //! per-app in-flight limit (spec §12): batching cannot beat that limit, so they go one by one
-//! through the shared client's Outlook limiter.
+//! through the shared client's Outlook limiter. For `status`, a found user without a photo is
+//! explained by the kind of mailbox where Graph tells it (`mailbox`).
 
 pub mod batch;
 pub mod errors;
+pub mod mailbox;
 pub mod resolve;
 
 use std::collections::BTreeMap;
@@ -53,6 +55,8 @@ pub struct GraphStore {
     limits: DecodeLimits,
     /// Reads go through `$batch` (many users per HTTP request).
     batcher: batch::Batcher,
+    /// `userPurpose` reads, and whether the token may make them.
+    mailbox_settings: mailbox::MailboxSettings,
 }
 
 impl std::fmt::Debug for GraphStore {
@@ -94,6 +98,7 @@ impl GraphStore {
             beta: format!("{root}/beta"),
             policy: OnceCell::new(),
             limits: DecodeLimits::default(),
+            mailbox_settings: mailbox::MailboxSettings::default(),
         }
     }
 
@@ -323,6 +328,33 @@ impl PhotoStore for GraphStore {
             }
         }
         Ok(read)
+    }
+
+    /// A shared, room or equipment mailbox explains a missing photo (diagnose.rs). Not asked
+    /// for guests (no mailbox in this tenant; `userType` already explains them) nor for users
+    /// the photo service found mailbox-less.
+    async fn explain_no_photo(
+        &self,
+        user: &StoreUser,
+        read: &PhotoRead,
+    ) -> BTreeMap<String, serde_json::Value> {
+        let mut details = BTreeMap::new();
+        let guest = user.details.get("userType").and_then(|t| t.as_str()) == Some("Guest");
+        let no_mailbox = read
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::NoCloudMailbox);
+        if read.photo.is_some() || guest || no_mailbox {
+            return details;
+        }
+        if let Some(purpose) = self
+            .mailbox_settings
+            .user_purpose(&self.http, &self.token, &self.v1, &user.key)
+            .await
+        {
+            details.insert("userPurpose".into(), purpose.into());
+        }
+        details
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {

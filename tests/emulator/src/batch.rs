@@ -239,12 +239,12 @@ async fn run_item(state: &Arc<State>, version: &str, outer: &HeaderMap, it: &Ite
     ))
     .await;
     let status = resp.status().as_u16();
-    let is_photo = resp
+    let is_outlook = resp
         .extensions()
         .get::<RouteLabel>()
-        .is_some_and(|r| r.0.starts_with("graph.photo"));
+        .is_some_and(|r| crate::graph::is_outlook_route(&r.0));
     let latency = state.faults().latency_ms;
-    if is_photo && latency > 0 {
+    if is_outlook && latency > 0 {
         // The response holds the item's Outlook slot: keep it for the item's duration.
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
     }

@@ -1,6 +1,6 @@
 //! Microsoft Graph v1.0/beta as far as PhotoSync needs it: users, profile photos (metadata,
-//! binary, size ladder, upload, delete), photoUpdateSettings, with token/role checks and the
-//! throttling model applied per request.
+//! binary, size ladder, upload, delete), mailbox settings (`userPurpose`), photoUpdateSettings,
+//! with token/role checks and the throttling model applied per request.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::directory::{self, UserKey};
 use crate::identity::{GRAPH_APP_ID, GRAPH_AUDIENCE};
+use crate::mailbox::Part;
 use crate::respond::{self, form, graph_error, json, label, set_header, with_app};
 use crate::seed::PhotoUpdateSettings;
 use crate::state::{State, now_secs, read};
@@ -228,6 +229,30 @@ async fn route_authenticated(
             "graph.photos.size.value.get".into(),
             crate::photos::photo_read(state, claims, &key, Some(size), true).await,
         ),
+        ["mailboxsettings"] => match req.method {
+            Method::GET => (
+                "graph.mailboxSettings.get".into(),
+                crate::mailbox::mailbox_settings(state, claims, req.version, &key, Part::All).await,
+            ),
+            _ => ("graph.mailboxSettings".into(), method_not_allowed()),
+        },
+        ["mailboxsettings", "userpurpose"] => match req.method {
+            Method::GET => (
+                "graph.mailboxSettings.userPurpose.get".into(),
+                crate::mailbox::mailbox_settings(
+                    state,
+                    claims,
+                    req.version,
+                    &key,
+                    Part::UserPurpose,
+                )
+                .await,
+            ),
+            _ => (
+                "graph.mailboxSettings.userPurpose".into(),
+                method_not_allowed(),
+            ),
+        },
         _ => (
             "graph.unknown".into(),
             graph_error(
@@ -240,6 +265,12 @@ async fn route_authenticated(
             ),
         ),
     }
+}
+
+/// Routes served by Exchange Online: each request holds one of the app's Outlook concurrency
+/// slots (also as a `$batch` item).
+pub(crate) fn is_outlook_route(route: &str) -> bool {
+    route.starts_with("graph.photo") || route.starts_with("graph.mailboxSettings")
 }
 
 pub fn method_not_allowed() -> Response {
@@ -309,6 +340,7 @@ fn denied_directory() -> Response {
     )
 }
 
+/// Outlook's answer to a missing permission (photos, mailbox settings).
 pub(crate) fn denied_photo() -> Response {
     graph_error(
         403,

@@ -19,6 +19,7 @@ mod batch;
 mod directory;
 mod graph;
 mod identity;
+mod mailbox;
 mod managed_identity;
 mod mysite;
 mod options;
@@ -47,6 +48,7 @@ pub use options::{
 pub use photo::{MAX_UPLOAD_BYTES, SIZE_LADDER};
 pub use seed::{
     GeneratedPhoto, Mailbox, PhotoUpdateSettings, Seed, SeedApp, SeedPhoto, SeedTenant, SeedUser,
+    UserPurpose,
 };
 pub use sharepoint::PROFILE_PICTURES;
 pub use state::{Counters, LogEntry, User};

@@ -59,7 +59,7 @@ pub struct ThrottleLimits {
     /// Writes per app+tenant per `write_window` (documented 3,000 / 150 s).
     pub writes: Option<u32>,
     pub write_window_ms: u64,
-    /// Concurrent photo requests (an Outlook resource) per app, or per app+mailbox with
+    /// Concurrent Outlook requests (photos, mailbox settings) per app, or per app+mailbox with
     /// `outlook_scope = appMailbox` (documented 4).
     pub outlook_concurrency: Option<u32>,
     pub outlook_scope: OutlookScope,

@@ -21,6 +21,40 @@ pub enum Mailbox {
     OnPremises,
 }
 
+/// What Exchange Online says a mailbox is for (Graph `mailboxSettings.userPurpose`, v1.0
+/// `userPurpose` values). Only users with an Exchange Online mailbox have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum UserPurpose {
+    /// A user account with a mailbox (the default).
+    #[default]
+    User,
+    /// A mailbox linked to a user account in another forest.
+    Linked,
+    /// A mailbox shared by several accounts.
+    Shared,
+    /// A conference room.
+    Room,
+    /// A piece of equipment.
+    Equipment,
+    /// A mailbox of another kind.
+    Others,
+}
+
+impl UserPurpose {
+    /// The value as Graph spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserPurpose::User => "user",
+            UserPurpose::Linked => "linked",
+            UserPurpose::Shared => "shared",
+            UserPurpose::Room => "room",
+            UserPurpose::Equipment => "equipment",
+            UserPurpose::Others => "others",
+        }
+    }
+}
+
 /// An initial photo for a seeded user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", untagged)]
@@ -64,6 +98,9 @@ pub struct SeedUser {
     /// B2B guest (`userType` = `Guest`); UPNs of guests normally contain `#EXT#`.
     #[serde(default)]
     pub guest: bool,
+    /// The mailbox's purpose; `user` when absent. Needs an Exchange Online mailbox.
+    #[serde(default)]
+    pub user_purpose: Option<UserPurpose>,
     #[serde(default)]
     pub photo: Option<SeedPhoto>,
 }
@@ -79,6 +116,7 @@ impl SeedUser {
             on_premises_sam_account_name: None,
             mailbox: Mailbox::ExchangeOnline,
             guest: upn.contains("#EXT#"),
+            user_purpose: None,
             photo: None,
         }
     }
@@ -108,6 +146,12 @@ impl SeedUser {
     }
     pub fn guest(mut self, guest: bool) -> Self {
         self.guest = guest;
+        self
+    }
+    /// A shared, room, equipment (…) mailbox; implies an Exchange Online mailbox.
+    pub fn user_purpose(mut self, purpose: UserPurpose) -> Self {
+        self.user_purpose = Some(purpose);
+        self.mailbox = Mailbox::ExchangeOnline;
         self
     }
     pub fn photo_bytes(mut self, bytes: &[u8]) -> Self {
@@ -335,6 +379,14 @@ impl Seed {
             if !seen.insert(user.user_principal_name.to_lowercase()) {
                 bail!(
                     "duplicate userPrincipalName in seed: {}",
+                    user.user_principal_name
+                );
+            }
+            if user.user_purpose.is_some()
+                && (user.mailbox != Mailbox::ExchangeOnline || user.guest)
+            {
+                bail!(
+                    "seed user {} has a userPurpose but no Exchange Online mailbox of this tenant (mailbox must be exchangeOnline, and guests have none)",
                     user.user_principal_name
                 );
             }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::options::{Faults, Options};
 use crate::photo::{self, PhotoError, PhotoSet};
-use crate::seed::{Mailbox, PhotoUpdateSettings, Seed, SeedTenant};
+use crate::seed::{Mailbox, PhotoUpdateSettings, Seed, SeedTenant, UserPurpose};
 use crate::throttle::Throttle;
 use crate::token::{RegisteredCert, TokenSigner};
 
@@ -46,6 +46,9 @@ pub struct User {
     pub on_premises_sam_account_name: Option<String>,
     pub mailbox: Mailbox,
     pub guest: bool,
+    /// `mailboxSettings.userPurpose`; `None` without an Exchange Online mailbox here (guests,
+    /// mailbox-less and on-premises users).
+    pub user_purpose: Option<UserPurpose>,
 }
 
 /// An app registration as the token endpoint sees it.
@@ -197,6 +200,8 @@ impl State {
                 on_premises_sam_account_name: su.on_premises_sam_account_name.clone(),
                 mailbox: su.mailbox,
                 guest: su.guest,
+                user_purpose: (su.mailbox == Mailbox::ExchangeOnline && !su.guest)
+                    .then(|| su.user_purpose.unwrap_or_default()),
             };
             if let Some(p) = &su.photo {
                 let bytes = seed.photo_bytes(p).map_err(|e| {

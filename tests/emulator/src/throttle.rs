@@ -1,8 +1,9 @@
 //! The documented Graph throttling model: a resource-unit token bucket and a write budget per
-//! app+tenant, plus Outlook's limit of concurrent requests on photo routes — per app ID by
-//! default, per app+mailbox as an option (spec §12). Requests
-//! refused while a bucket is empty still cost a unit, so a client that ignores `Retry-After`
-//! stays throttled longer (G-THR: "continuing to send requests … extends throttling").
+//! app+tenant, plus Outlook's limit of concurrent requests on the routes Exchange serves
+//! (photos, mailbox settings) — per app ID by default, per app+mailbox as an option (spec §12).
+//! Requests refused while a bucket is empty still cost a unit, so a client that ignores
+//! `Retry-After` stays throttled longer (G-THR: "continuing to send requests … extends
+//! throttling").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -7,4 +7,5 @@ mod common;
 mod faults;
 mod graph;
 mod identity;
+mod mailbox;
 mod sharepoint;
