@@ -8,10 +8,35 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::json;
 
-use crate::identity::{classify_resource, mint};
+use crate::identity::{Resource, classify_resource, mint};
 use crate::respond::{form, header_str, json, label};
 use crate::state::{App, State, iso_utc, lock, now_secs};
 use crate::token::CredentialKind;
+
+/// The `resource` parameter every managed-identity flow takes (as asked, and what it names),
+/// or the answer refusing it.
+fn requested_resource<'a>(
+    state: &State,
+    params: &'a std::collections::HashMap<String, String>,
+) -> Result<(&'a str, Resource), Response> {
+    let Some(requested) = params.get("resource") else {
+        return Err(mi_error(
+            400,
+            "invalid_request",
+            "A resource must be passed along with the request.",
+        ));
+    };
+    let resource = classify_resource(state, requested).ok_or_else(|| {
+        mi_error(
+            400,
+            "invalid_resource",
+            &format!(
+                "AADSTS500011: The resource principal named {requested} was not found in the tenant."
+            ),
+        )
+    })?;
+    Ok((requested, resource))
+}
 
 fn mi_error(status: u16, error: &str, description: &str) -> Response {
     json(
@@ -49,21 +74,9 @@ pub fn app_service(
                 "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.",
             );
         }
-        let Some(requested) = params.get("resource") else {
-            return mi_error(
-                400,
-                "invalid_request",
-                "A resource must be passed along with the request.",
-            );
-        };
-        let Some(resource) = classify_resource(state, requested) else {
-            return mi_error(
-                400,
-                "invalid_resource",
-                &format!(
-                    "AADSTS500011: The resource principal named {requested} was not found in the tenant."
-                ),
-            );
+        let (requested, resource) = match requested_resource(state, &params) {
+            Ok(found) => found,
+            Err(answer) => return answer,
         };
         let Some(app) = managed_identity_app(state, params.get("client_id")) else {
             return mi_error(
@@ -312,21 +325,9 @@ pub fn legacy_msi(state: &State, query: Option<&str>, headers: &HeaderMap) -> Re
                 "MSI_ENDPOINT needs api-version 2017-09-01.",
             );
         }
-        let Some(requested) = params.get("resource") else {
-            return mi_error(
-                400,
-                "invalid_request",
-                "A resource must be passed along with the request.",
-            );
-        };
-        let Some(resource) = classify_resource(state, requested) else {
-            return mi_error(
-                400,
-                "invalid_resource",
-                &format!(
-                    "AADSTS500011: The resource principal named {requested} was not found in the tenant."
-                ),
-            );
+        let (requested, resource) = match requested_resource(state, &params) {
+            Ok(found) => found,
+            Err(answer) => return answer,
         };
         let Some(app) = managed_identity_app(state, params.get("clientid")) else {
             return mi_error(400, "invalid_request", "Identity not found");
