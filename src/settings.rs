@@ -77,6 +77,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "SharePoint base URL, e.g. https://contoso-admin.sharepoint.com",
     ),
     (
+        ENV_SHAREPOINT_MY_SITE_URL,
+        "SharePoint My Site host (default: derived, contoso-admin -> contoso-my)",
+    ),
+    (
+        ENV_SHAREPOINT_ROOT_URL,
+        "SharePoint root site (default: derived, contoso-admin -> contoso)",
+    ),
+    (
         ENV_LDAP_URL,
         "ldaps://dc.example.com or ldap://dc.example.com (StartTLS)",
     ),
@@ -136,6 +144,8 @@ pub const ENV_AUTH: &str = "PHOTOSYNC_AUTH";
 pub const ENV_GRAPH_URL: &str = "PHOTOSYNC_GRAPH_URL";
 pub const ENV_LOGIN_URL: &str = "PHOTOSYNC_LOGIN_URL";
 pub const ENV_SHAREPOINT_URL: &str = "PHOTOSYNC_SHAREPOINT_URL";
+pub const ENV_SHAREPOINT_MY_SITE_URL: &str = "PHOTOSYNC_SHAREPOINT_MY_SITE_URL";
+pub const ENV_SHAREPOINT_ROOT_URL: &str = "PHOTOSYNC_SHAREPOINT_ROOT_URL";
 pub const ENV_LDAP_URL: &str = "PHOTOSYNC_LDAP_URL";
 pub const ENV_LDAP_BIND_DN: &str = "PHOTOSYNC_LDAP_BIND_DN";
 pub const ENV_LDAP_PASSWORD: &str = "PHOTOSYNC_LDAP_PASSWORD";
@@ -203,6 +213,10 @@ pub struct Settings {
     pub graph_url: String,
     pub login_url: String,
     pub sharepoint_url: Option<String>,
+    /// The My Site and root hosts when they cannot be derived from `sharepoint_url` (the
+    /// emulator's loopback ports).
+    pub sharepoint_my_site_url: Option<String>,
+    pub sharepoint_root_url: Option<String>,
     pub ldap_url: Option<String>,
     pub ldap_bind_dn: Option<String>,
     pub ldap_password: Option<Secret>,
@@ -433,6 +447,8 @@ impl Settings {
             login_url: text(&flags.login_url, ENV_LOGIN_URL)
                 .unwrap_or_else(|| DEFAULT_LOGIN_URL.to_string()),
             sharepoint_url: text(&flags.sharepoint_url, ENV_SHAREPOINT_URL),
+            sharepoint_my_site_url: layers.get(ENV_SHAREPOINT_MY_SITE_URL),
+            sharepoint_root_url: layers.get(ENV_SHAREPOINT_ROOT_URL),
             ldap_url: text(&flags.ldap_url, ENV_LDAP_URL),
             ldap_bind_dn: text(&flags.ldap_bind_dn, ENV_LDAP_BIND_DN),
             ldap_password: layers.secret(ENV_LDAP_PASSWORD, Some(ENV_LDAP_PASSWORD_FILE))?,

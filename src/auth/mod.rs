@@ -1,5 +1,7 @@
 //! Token providers: turn the configured credential into access tokens for Microsoft Graph and
 //! SharePoint, cache them per resource, and refresh them before expiry and after a 401.
+//! SharePoint checks a token's audience per host (spec §12: an admin-site token is refused on
+//! the My Site host), so SharePoint tokens are requested and cached per origin.
 //!
 //! Credentials (DESIGN §6): a client secret (Graph only — SharePoint refuses app-only tokens
 //! minted with a secret), a certificate (JWT client assertion), a managed identity (Azure
@@ -12,7 +14,8 @@ pub mod certificate;
 pub mod managed_identity;
 pub mod token;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -83,15 +86,20 @@ enum Credential {
     },
 }
 
-/// The configured credential plus one token cache per resource.
+/// SharePoint's own app id: a token with this audience is not tied to one host.
+const SHAREPOINT_APP_ID: &str = "00000003-0000-0ff1-ce00-000000000000";
+
+/// The configured credential plus one token cache per resource (Graph) or origin (SharePoint).
 pub struct Authenticator {
     credential: Credential,
     http: Arc<HttpClient>,
     login_url: String,
     graph_resource: String,
+    /// The admin site's origin: where the SharePoint store starts.
     sharepoint_resource: Option<String>,
     graph: TokenCache,
-    sharepoint: TokenCache,
+    /// One cache per SharePoint origin (`https://contoso-admin.sharepoint.com`, `…-my…`).
+    sharepoint: Mutex<HashMap<String, Arc<TokenCache>>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -123,7 +131,8 @@ pub fn graph_resource(graph_url: &str) -> String {
     }
 }
 
-/// The resource of SharePoint tokens: the tenant's SharePoint origin.
+/// The resource of SharePoint tokens for a SharePoint URL: its origin (`scheme://host[:port]`),
+/// since SharePoint accepts a token only on the host it was minted for.
 pub fn sharepoint_resource(sharepoint_url: &str) -> Result<String> {
     let u = reqwest::Url::parse(sharepoint_url).map_err(|_| {
         Error::config(format!(
@@ -161,7 +170,7 @@ impl Authenticator {
             graph_resource: graph_resource(&settings.graph_url),
             sharepoint_resource,
             graph: TokenCache::new(),
-            sharepoint: TokenCache::new(),
+            sharepoint: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -246,36 +255,70 @@ impl Authenticator {
         Ok(())
     }
 
-    /// A bearer source for requests to `resource`.
+    /// A bearer source for requests to `resource` (SharePoint: the admin site).
     pub fn source(self: &Arc<Self>, resource: Resource) -> TokenSource {
         TokenSource {
             auth: Arc::clone(self),
             resource,
+            sharepoint_origin: None,
         }
     }
 
-    /// A valid token for `resource`, from the cache or freshly obtained.
-    pub async fn token(&self, resource: Resource) -> Result<AccessToken> {
-        let cache = match resource {
-            Resource::Graph => &self.graph,
-            Resource::SharePoint => &self.sharepoint,
-        };
-        cache.get_or_fetch(|| self.fetch(resource)).await
+    /// A bearer source for requests to one SharePoint origin, with a token minted for it.
+    pub fn sharepoint_source(self: &Arc<Self>, url: &str) -> Result<TokenSource> {
+        Ok(TokenSource {
+            auth: Arc::clone(self),
+            resource: Resource::SharePoint,
+            sharepoint_origin: Some(sharepoint_resource(url)?),
+        })
     }
 
-    async fn invalidate(&self, resource: Resource, used: &Secret) -> bool {
-        let cache = match resource {
-            Resource::Graph => &self.graph,
-            Resource::SharePoint => &self.sharepoint,
-        };
-        cache.invalidate(used).await;
+    /// A valid token for `resource` (SharePoint: the admin site), cached or freshly obtained.
+    pub async fn token(&self, resource: Resource) -> Result<AccessToken> {
+        match resource {
+            Resource::Graph => {
+                self.graph
+                    .get_or_fetch(|| self.fetch(resource, &self.graph_resource))
+                    .await
+            }
+            Resource::SharePoint => {
+                let origin = self.sharepoint_resource.as_deref().ok_or_else(|| {
+                    Error::config("the SharePoint URL is not set")
+                        .with_hint("set PHOTOSYNC_SHAREPOINT_URL")
+                })?;
+                self.sharepoint_token(origin).await
+            }
+        }
+    }
+
+    /// A valid token for one SharePoint origin (`scheme://host[:port]`), cached per origin.
+    pub async fn sharepoint_token(&self, origin: &str) -> Result<AccessToken> {
+        self.sharepoint_cache(origin)
+            .get_or_fetch(|| self.fetch(Resource::SharePoint, origin))
+            .await
+    }
+
+    fn sharepoint_cache(&self, origin: &str) -> Arc<TokenCache> {
+        let mut caches = self.sharepoint.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(caches.entry(origin.to_string()).or_default())
+    }
+
+    async fn invalidate(&self, source: &TokenSource, used: &Secret) -> bool {
+        match &source.sharepoint_origin {
+            Some(origin) => self.sharepoint_cache(origin).invalidate(used).await,
+            None => match source.resource {
+                Resource::Graph => self.graph.invalidate(used).await,
+                Resource::SharePoint => {
+                    if let Some(origin) = &self.sharepoint_resource {
+                        self.sharepoint_cache(origin).invalidate(used).await;
+                    }
+                }
+            },
+        }
         !matches!(self.credential, Credential::Token { .. })
     }
 
-    async fn fetch(&self, resource: Resource) -> Result<AccessToken> {
-        let resource_id = self.resource_id(resource).ok_or_else(|| {
-            Error::config("the SharePoint URL is not set").with_hint("set PHOTOSYNC_SHAREPOINT_URL")
-        })?;
+    async fn fetch(&self, resource: Resource, resource_id: &str) -> Result<AccessToken> {
         let scope = format!("{resource_id}/.default");
         let what = format!("the token endpoint ({} token)", resource.name());
         tracing::debug!(
@@ -342,22 +385,27 @@ impl Authenticator {
     }
 }
 
-/// Serve the ready-made token, but not to a service it was not issued for.
+/// Serve the ready-made token, but not to a service (or SharePoint host) it was not issued for.
 fn ready_token(token: &Secret, resource: Resource, resource_id: &str) -> Result<AccessToken> {
     let claims = TokenClaims::read(token);
     if resource == Resource::SharePoint {
-        let for_sharepoint = claims.as_ref().is_some_and(|c| {
-            c.aud
-                .iter()
-                .any(|a| a.contains("sharepoint") || a == resource_id)
+        let audiences = claims.as_ref().map(|c| c.aud.clone()).unwrap_or_default();
+        let for_this_host = audiences.iter().any(|a| {
+            let a = a.trim_end_matches('/');
+            a.eq_ignore_ascii_case(resource_id) || a.eq_ignore_ascii_case(SHAREPOINT_APP_ID)
         });
-        if !for_sharepoint {
+        if !for_this_host {
+            let minted_for = if audiences.is_empty() {
+                "no audience it shows".to_string()
+            } else {
+                audiences.join(", ")
+            };
             return Err(Error::new(
                 ErrorCode::CredentialNotSupported,
                 ErrorClass::Config,
-                "the ready access token is not a SharePoint token",
+                format!("the ready access token is for {minted_for}, not {resource_id}: SharePoint accepts a token only on the host it was minted for"),
             )
-            .with_hint("a ready token serves one resource; use a certificate or managed identity to reach both Graph and SharePoint"));
+            .with_hint("a ready token serves one resource; use a certificate or managed identity to reach Graph and each SharePoint host"));
         }
     }
     let now = std::time::SystemTime::now()
@@ -503,26 +551,36 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
     })
 }
 
-/// A bearer source for one resource, handed to the HTTP client.
+/// A bearer source for one resource (one origin, for SharePoint), handed to the HTTP client.
 #[derive(Clone)]
 pub struct TokenSource {
     auth: Arc<Authenticator>,
     resource: Resource,
+    /// For SharePoint: the origin its tokens are minted for (`None`: the admin site).
+    sharepoint_origin: Option<String>,
 }
 
 impl std::fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenSource")
             .field("resource", &self.resource)
+            .field("sharepoint_origin", &self.sharepoint_origin)
             .finish()
     }
 }
 
 impl TokenSource {
+    async fn current(&self) -> Result<AccessToken> {
+        match &self.sharepoint_origin {
+            Some(origin) => self.auth.sharepoint_token(origin).await,
+            None => self.auth.token(self.resource).await,
+        }
+    }
+
     /// The permissions the current token claims (roles and scopes); empty when the token is
     /// opaque or cannot be obtained. For explaining refusals, never for deciding access.
     pub async fn permissions(&self) -> Vec<String> {
-        match self.auth.token(self.resource).await {
+        match self.current().await {
             Ok(t) => token::TokenClaims::read(&t.value)
                 .map(|c| c.permissions())
                 .unwrap_or_default(),
@@ -534,11 +592,11 @@ impl TokenSource {
 #[async_trait]
 impl BearerSource for TokenSource {
     async fn bearer(&self) -> Result<Secret> {
-        Ok(self.auth.token(self.resource).await?.value)
+        Ok(self.current().await?.value)
     }
 
     async fn rejected(&self, used: &Secret) -> bool {
-        self.auth.invalidate(self.resource, used).await
+        self.auth.invalidate(self, used).await
     }
 }
 
@@ -589,6 +647,29 @@ mod tests {
         ));
         s.auth = Some("bogus".into());
         assert!(credential_from_settings(&s).is_err());
+    }
+
+    /// SharePoint checks the audience per host (spec §12): a ready token is served only to
+    /// the origin it names (or for SharePoint's app id), never to another SharePoint host.
+    #[test]
+    fn a_ready_sharepoint_token_serves_only_its_own_host() {
+        use base64::Engine;
+        let jwt = |aud: &str| {
+            let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            Secret::new(format!(
+                "{}.{}.sig",
+                enc.encode(br#"{"alg":"none"}"#),
+                enc.encode(serde_json::json!({ "aud": aud }).to_string())
+            ))
+        };
+        let admin = "https://contoso-admin.sharepoint.com";
+        let my = "https://contoso-my.sharepoint.com";
+        assert!(ready_token(&jwt(admin), Resource::SharePoint, admin).is_ok());
+        assert!(ready_token(&jwt(&format!("{admin}/")), Resource::SharePoint, admin).is_ok());
+        let err = ready_token(&jwt(admin), Resource::SharePoint, my).expect_err("other host");
+        assert!(err.message.contains(my), "{}", err.message);
+        assert!(ready_token(&jwt(SHAREPOINT_APP_ID), Resource::SharePoint, my).is_ok());
+        assert!(ready_token(&Secret::new("opaque"), Resource::SharePoint, my).is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::auth::{Authenticator, Resource, TokenClaims};
 use crate::error::{Error, ErrorClass, Result};
 use crate::settings::Settings;
 use crate::store::cloud;
+use crate::store::sharepoint::SharePointUrls;
 
 /// A need is met when the token carries any one of the roles listed.
 struct Need {
@@ -149,13 +150,17 @@ fn info(e: &Error) -> crate::schema::ErrorInfo {
     }
 }
 
+/// `sharepoint_origin`: another SharePoint host than the admin site (each has its own token).
 async fn token_report(
     auth: &Arc<Authenticator>,
     resource: Resource,
+    sharepoint_origin: Option<&str>,
 ) -> (TokenReport, Option<Error>) {
     let mut report = TokenReport {
         resource: resource.name(),
-        audience_requested: auth.resource_id(resource).map(str::to_string),
+        audience_requested: sharepoint_origin
+            .or(auth.resource_id(resource))
+            .map(str::to_string),
         obtained: false,
         expires_in_seconds: None,
         audience: Vec::new(),
@@ -168,7 +173,11 @@ async fn token_report(
         report.error = Some(info(&e));
         return (report, Some(e));
     }
-    match auth.token(resource).await {
+    let token = match sharepoint_origin {
+        Some(origin) => auth.sharepoint_token(origin).await,
+        None => auth.token(resource).await,
+    };
+    match token {
         Ok(token) => {
             report.obtained = true;
             report.expires_in_seconds = Some(
@@ -195,17 +204,25 @@ pub async fn run(settings: &Settings) -> Result<i32> {
     let auth = &ctx.auth;
     let mut tokens = Vec::new();
     let mut failure: Option<Error> = None;
-    let (graph, e) = token_report(auth, Resource::Graph).await;
+    let (graph, e) = token_report(auth, Resource::Graph, None).await;
     failure = failure.or(e);
     tokens.push(graph);
-    if settings
-        .sharepoint_url
-        .as_deref()
-        .is_some_and(|u| !u.trim().is_empty())
-    {
-        let (sp, e) = token_report(auth, Resource::SharePoint).await;
+    if let Some(urls) = SharePointUrls::from_settings(settings) {
+        let (sp, e) = token_report(auth, Resource::SharePoint, None).await;
+        let supported = e
+            .as_ref()
+            .is_none_or(|e| e.code != crate::schema::ErrorCode::CredentialNotSupported);
         failure = failure.or(e);
         tokens.push(sp);
+        // The My Site host (uploads, pictures) needs a token of its own.
+        if let Ok(my_site) = crate::auth::sharepoint_resource(&urls.my_site)
+            && Some(my_site.as_str()) != auth.resource_id(Resource::SharePoint)
+            && supported
+        {
+            let (sp, e) = token_report(auth, Resource::SharePoint, Some(&my_site)).await;
+            failure = failure.or(e);
+            tokens.push(sp);
+        }
     }
     let commands = COMMANDS
         .iter()

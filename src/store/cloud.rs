@@ -23,7 +23,7 @@ pub struct CloudContext {
 /// printed).
 fn identity(s: &Settings) -> String {
     format!(
-        "{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        "{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
         s.auth,
         s.tenant_id,
         s.client_id,
@@ -31,6 +31,8 @@ fn identity(s: &Settings) -> String {
         s.graph_url,
         s.login_url,
         s.sharepoint_url,
+        s.sharepoint_my_site_url,
+        s.sharepoint_root_url,
         s.identity_endpoint,
         s.imds_endpoint,
         s.msi_endpoint,

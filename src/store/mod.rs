@@ -63,21 +63,17 @@ pub async fn open_as(
             )))
         }
         ("sharepoint", None) => {
-            let url = settings
-                .sharepoint_url
-                .as_deref()
-                .filter(|u| !u.trim().is_empty())
-                .ok_or_else(|| {
-                    Error::config("the sharepoint store needs the SharePoint URL").with_hint(
-                        "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
-                    )
-                })?;
+            let urls = sharepoint::SharePointUrls::from_settings(settings).ok_or_else(|| {
+                Error::config("the sharepoint store needs the SharePoint URL").with_hint(
+                    "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
+                )
+            })?;
             let ctx = cloud::context(settings)?;
             Ok(Box::new(
                 sharepoint::SharePointStore::open(
                     ctx.http.clone(),
                     &ctx.auth,
-                    url,
+                    &urls,
                     role == StoreRole::Target,
                 )
                 .await?,

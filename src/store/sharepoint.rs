@@ -9,9 +9,11 @@
 //! writes, which becomes `sharepoint-profile-write-denied`. SharePoint refuses app-only tokens
 //! minted with a client secret, so opening this store with one fails before any request.
 //!
-//! The SharePoint token carries Sites.FullControl.All, so it is sent only to the tenant's own
+//! SharePoint tokens carry Sites.FullControl.All, so they are sent only to the tenant's own
 //! SharePoint origins (admin, root, My Site): a `PictureURL` elsewhere is reported, not
-//! fetched. A picture behind `SPS-PicturePlaceholderState` != 0 is not shown, so it counts as
+//! fetched. SharePoint checks the audience per host (spec §12), so each origin gets a token
+//! minted for it (PeopleManager calls go to the admin site, uploads and picture reads to the My
+//! Site host). A picture behind `SPS-PicturePlaceholderState` != 0 is not shown, so it counts as
 //! absent.
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,21 +29,61 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response, percent_encode};
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
+use crate::settings::Settings;
 
 pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
 const NOMETADATA: &str = "application/json;odata=nometadata";
 const PLACEHOLDER_STATE: &str = "SPS-PicturePlaceholderState";
 const PICTURE_URL: &str = "PictureURL";
 
+/// Where the tenant's SharePoint lives: the admin site (`PHOTOSYNC_SHAREPOINT_URL`) and, when
+/// they cannot be derived from it, the My Site and root hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharePointUrls {
+    pub admin: String,
+    pub my_site: String,
+    pub root: Option<String>,
+}
+
+impl SharePointUrls {
+    /// From settings; `None` when no SharePoint URL is set.
+    pub fn from_settings(s: &Settings) -> Option<Self> {
+        let set = |v: &Option<String>| {
+            v.as_deref()
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty())
+        };
+        let admin = set(&s.sharepoint_url)?;
+        Some(SharePointUrls {
+            my_site: set(&s.sharepoint_my_site_url).unwrap_or_else(|| my_site_url(&admin)),
+            root: set(&s.sharepoint_root_url),
+            admin,
+        })
+    }
+
+    /// Every origin of the tenant's SharePoint, as token resources (`scheme://host[:port]`).
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins = tenant_origins(&self.admin);
+        for extra in std::iter::once(&self.my_site).chain(self.root.as_ref()) {
+            for o in tenant_origins(extra) {
+                if !origins.contains(&o) {
+                    origins.push(o);
+                }
+            }
+        }
+        origins
+    }
+}
+
 pub struct SharePointStore {
     http: Arc<HttpClient>,
-    token: TokenSource,
     /// Where `_api/SP.UserProfiles.PeopleManager` is called (the admin site).
     admin_url: String,
     /// The My Site host, which holds the `User Photos` library.
     my_site_url: String,
-    /// `scheme://host:port` of every origin the SharePoint token may be sent to.
-    own_origins: Vec<String>,
+    /// Every origin a SharePoint token may be sent to (`scheme://host:port`, as
+    /// `http::host_key` writes it), each with its own token source.
+    sites: Vec<(String, TokenSource)>,
     writable: bool,
     limits: DecodeLimits,
     /// Profile properties read by `resolve`, handed to the next `read_photo` of that account
@@ -69,11 +111,15 @@ pub fn my_site_url(admin_url: &str) -> String {
     }
 }
 
-/// The tenant's SharePoint origins for an admin (or other SharePoint) URL: admin, root and My
-/// Site (`contoso-admin`, `contoso`, `contoso-my`); just the URL's own origin otherwise.
+/// The tenant's SharePoint origins for an admin (or other SharePoint) URL, as token resources:
+/// admin, root and My Site (`contoso-admin`, `contoso`, `contoso-my`); just the URL's own origin
+/// otherwise.
 pub fn tenant_origins(sharepoint_url: &str) -> Vec<String> {
     let base = sharepoint_url.trim_end_matches('/');
-    let mut origins = vec![crate::http::host_key(base)];
+    let Ok(own) = crate::auth::sharepoint_resource(base) else {
+        return Vec::new();
+    };
+    let mut origins = vec![own];
     if let Ok(u) = reqwest::Url::parse(base)
         && let Some(host) = u.host_str()
         && let Some((tenant, rest)) = host.split_once(".sharepoint.")
@@ -88,9 +134,8 @@ pub fn tenant_origins(sharepoint_url: &str) -> Vec<String> {
             format!("{tenant}-my"),
         ] {
             let origin = format!("{}://{name}.sharepoint.{rest}", u.scheme());
-            let key = crate::http::host_key(&origin);
-            if !origins.contains(&key) {
-                origins.push(key);
+            if !origins.contains(&origin) {
+                origins.push(origin);
             }
         }
     }
@@ -121,31 +166,58 @@ fn encode_path(path: &str) -> String {
 }
 
 impl SharePointStore {
-    /// Open the store; fails early when the credential cannot reach SharePoint.
+    /// Open the store; fails early when the credential cannot reach SharePoint (the admin
+    /// site's token, and for writes the My Site host's, are fetched now).
     pub async fn open(
         http: Arc<HttpClient>,
         auth: &Arc<Authenticator>,
-        sharepoint_url: &str,
+        urls: &SharePointUrls,
         writable: bool,
     ) -> Result<Self> {
         auth.check_sharepoint_supported()?;
         auth.token(Resource::SharePoint).await?;
-        let admin_url = sharepoint_url.trim_end_matches('/').to_string();
+        if writable {
+            auth.sharepoint_token(&crate::auth::sharepoint_resource(&urls.my_site)?)
+                .await?;
+        }
+        let mut sites = Vec::new();
+        for origin in urls.origins() {
+            sites.push((
+                crate::http::host_key(&origin),
+                auth.sharepoint_source(&origin)?,
+            ));
+        }
         Ok(SharePointStore {
             http,
-            token: auth.source(Resource::SharePoint),
-            my_site_url: my_site_url(&admin_url),
-            own_origins: tenant_origins(&admin_url),
-            admin_url,
+            admin_url: urls.admin.clone(),
+            my_site_url: urls.my_site.clone(),
+            sites,
             writable,
             limits: DecodeLimits::default(),
             just_resolved: Mutex::new(HashMap::new()),
         })
     }
 
+    /// The token source for `url`'s origin; `None` outside the tenant's SharePoint.
+    fn token_for(&self, url: &str) -> Option<&TokenSource> {
+        let key = crate::http::host_key(url);
+        self.sites.iter().find(|(k, _)| *k == key).map(|(_, t)| t)
+    }
+
+    /// Send with the token minted for the request's own origin (never another host's).
     async fn send(&self, req: Request) -> Result<Response> {
+        let token = self.token_for(&req.url).ok_or_else(|| {
+            Error::new(
+                ErrorCode::StoreRejected,
+                ErrorClass::Failed,
+                format!(
+                    "refusing to send the SharePoint token to {}, which is not one of the tenant's SharePoint hosts",
+                    crate::http::host_key(&req.url)
+                ),
+            )
+        })?;
         self.http
-            .send(&req.header(ACCEPT, NOMETADATA), Some(&self.token))
+            .send(&req.header(ACCEPT, NOMETADATA), Some(token))
             .await
     }
 
@@ -393,7 +465,7 @@ impl PhotoStore for SharePointStore {
         } else {
             path.to_string()
         };
-        if !self.own_origins.contains(&crate::http::host_key(&file_url)) {
+        if self.token_for(&file_url).is_none() {
             read.findings.push(foreign_picture_finding(&file_url));
             return Ok(read);
         }
@@ -469,6 +541,36 @@ mod tests {
         assert_eq!(
             literal("i:0#.f|membership|o'neil@x"),
             "%27i%3A0%23.f%7Cmembership%7Co%27%27neil%40x%27"
+        );
+    }
+
+    #[test]
+    fn tenant_origins_cover_admin_root_and_my_site_and_configured_hosts() {
+        let urls = SharePointUrls {
+            admin: "https://contoso-admin.sharepoint.com".into(),
+            my_site: my_site_url("https://contoso-admin.sharepoint.com"),
+            root: None,
+        };
+        assert_eq!(
+            urls.origins(),
+            vec![
+                "https://contoso-admin.sharepoint.com",
+                "https://contoso.sharepoint.com",
+                "https://contoso-my.sharepoint.com",
+            ]
+        );
+        let emulator = SharePointUrls {
+            admin: "http://127.0.0.1:9001".into(),
+            my_site: "http://127.0.0.1:9002/".into(),
+            root: Some("http://127.0.0.1:9003".into()),
+        };
+        assert_eq!(
+            emulator.origins(),
+            vec![
+                "http://127.0.0.1:9001",
+                "http://127.0.0.1:9002",
+                "http://127.0.0.1:9003",
+            ]
         );
     }
 

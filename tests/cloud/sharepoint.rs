@@ -128,3 +128,127 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
             .all(|r| r["target"] == "graph")
     );
 }
+
+/// SharePoint checks the audience per host (spec §12, onedrive-api-docs#314): the emulator
+/// refuses the admin site's token on the My Site host, as SharePoint does. photosync mints one
+/// token per host and sends each only to its own: PeopleManager on the admin site, uploads and
+/// picture reads on the My Site host, a PictureURL on the root site with the root's token. No
+/// SharePoint request is answered 401.
+#[test]
+fn each_sharepoint_host_gets_a_token_minted_for_it() {
+    let emu = start(
+        tenant_with_users(2, |_| None),
+        Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+    );
+    let creds = pem_creds(&emu, "rs256");
+    let sync = photosync(
+        &creds,
+        &[
+            "-vv",
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--format",
+            "json",
+        ],
+        &record(Some(&upn(0)), None, Some(&jpeg(100, 240))),
+    );
+    assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
+    assert_eq!(sync.summary()["counts"]["updated"], 1, "{}", sync.summary());
+    sync.assert_never_shows(JWT_PREFIX);
+    let admin = emu.admin();
+    // user1's PictureURL points at the root site (no picture library there).
+    admin.set_sharepoint_property(
+        &upn(1),
+        "PictureURL",
+        &format!(
+            "{}/User%20Photos/Profile%20Pictures/user1_contoso_test_MThumb.jpg",
+            emu.sharepoint_root_url()
+        ),
+    );
+    admin.set_sharepoint_property(&upn(1), "SPS-PicturePlaceholderState", "0");
+    let input = [
+        record(Some(&upn(0)), None, None),
+        record(Some(&upn(1)), None, None),
+    ]
+    .join("\n");
+    let status = photosync(
+        &creds,
+        &["status", "--stores", "sharepoint", "--format", "json"],
+        &input,
+    );
+    let records = status.of_type("status");
+    assert_eq!(records.len(), 2, "{}\n{}", status.stdout, status.stderr);
+    let of = |u: String| {
+        records
+            .iter()
+            .find(|r| r["user"]["userPrincipalName"] == u.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no status for {u}"))
+    };
+    assert_eq!(store_entry(&of(upn(0)), "sharepoint")["state"], "present");
+    let on_root = of(upn(1));
+    assert_eq!(
+        store_entry(&on_root, "sharepoint")["state"],
+        "absent",
+        "{on_root}"
+    );
+    assert!(
+        on_root["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["code"] != "sharepoint-foreign-picture-url"),
+        "the root site is the tenant's own: {on_root}"
+    );
+
+    let log = admin.request_log();
+    let sharepoint: Vec<_> = log
+        .iter()
+        .filter(|e| e.route.starts_with("sharepoint."))
+        .collect();
+    let refused: Vec<_> = sharepoint.iter().filter(|e| e.status == 401).collect();
+    assert!(
+        refused.is_empty(),
+        "a token went to the wrong host: {refused:#?}"
+    );
+    let count = |origin: &str, route: &str| {
+        sharepoint
+            .iter()
+            .filter(|e| e.origin == origin && e.route == route)
+            .count()
+    };
+    let (admin_site, my_site, root) = (
+        emu.sharepoint_url(),
+        emu.sharepoint_my_site_url(),
+        emu.sharepoint_root_url(),
+    );
+    assert!(count(&admin_site, "sharepoint.getpropertiesfor") >= 3);
+    assert_eq!(
+        count(&admin_site, "sharepoint.setsinglevalueprofileproperty"),
+        2
+    );
+    assert_eq!(count(&my_site, "sharepoint.files.add"), 3);
+    assert!(count(&my_site, "sharepoint.file.direct") >= 1);
+    assert_eq!(count(&root, "sharepoint.file.direct"), 1);
+    assert_eq!(count(&admin_site, "sharepoint.files.add"), 0);
+
+    // auth test shows the admin site's and the My Site host's tokens, each with its audience.
+    let doc = photosync(&creds, &["auth", "test"], "").document();
+    let tokens = doc["tokens"].as_array().expect("tokens");
+    let sharepoint_audiences: Vec<&str> = tokens
+        .iter()
+        .filter(|t| t["resource"] == "sharepoint")
+        .map(|t| t["audience"][0].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        sharepoint_audiences,
+        vec![admin_site.as_str(), my_site.as_str()],
+        "{doc}"
+    );
+}

@@ -140,6 +140,15 @@ fn base_env(emu: &RunningEmulator) -> Vec<(String, String)> {
         ("PHOTOSYNC_GRAPH_URL".into(), emu.graph_url()),
         ("PHOTOSYNC_LOGIN_URL".into(), emu.login_url()),
         ("PHOTOSYNC_SHAREPOINT_URL".into(), emu.sharepoint_url()),
+        // Loopback ports cannot be derived from the admin URL as `-my`/root hosts can.
+        (
+            "PHOTOSYNC_SHAREPOINT_MY_SITE_URL".into(),
+            emu.sharepoint_my_site_url(),
+        ),
+        (
+            "PHOTOSYNC_SHAREPOINT_ROOT_URL".into(),
+            emu.sharepoint_root_url(),
+        ),
         ("PHOTOSYNC_TENANT_ID".into(), emu.tenant_id()),
     ]
 }

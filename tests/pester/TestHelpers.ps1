@@ -93,5 +93,5 @@ function Connect-TestEmulator($Emulator, [string]$Secret = 'test-only-secret-not
     # The example tenant's TEST-ONLY secret app (Graph only), as the README's demo wires it.
     Connect-PhotoSync -TenantId $Emulator.tenantId -ClientId $ClientId `
         -ClientSecret (ConvertTo-SecureString $Secret -AsPlainText -Force) `
-        -GraphUrl $Emulator.baseUrl -LoginUrl $Emulator.baseUrl -SharePointUrl $Emulator.baseUrl
+        -GraphUrl $Emulator.baseUrl -LoginUrl $Emulator.baseUrl -SharePointUrl $Emulator.sharepointUrl
 }

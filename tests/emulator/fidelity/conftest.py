@@ -26,5 +26,7 @@ def emu():
         "secret_app": _env("EMU_SECRET_APP"),
         "secret": _env("EMU_SECRET"),
         "sp_token": _env("EMU_SP_TOKEN"),
+        "sp": _env("EMU_SP"),
+        "my": _env("EMU_MY"),
         "upload": _env("EMU_UPLOAD_FILE"),
     }

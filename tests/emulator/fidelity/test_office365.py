@@ -6,8 +6,8 @@ from office365.sharepoint.client_context import ClientContext
 ACCOUNT = "i:0#.f|membership|alice@contoso.test"
 
 
-def context(emu, token):
-    return ClientContext(emu["base"]).with_access_token(
+def context(emu, token, site="sp"):
+    return ClientContext(emu[site]).with_access_token(
         lambda: TokenResponse(access_token=token, token_type="Bearer")
     )
 
@@ -30,7 +30,7 @@ def test_app_only_profile_write_is_denied_by_default(emu):
 def test_people_manager_set_and_get(emu):
     allow_app_only_profile_writes(emu, True)
     ctx = context(emu, emu["sp_token"])
-    url = emu["base"] + "/User%20Photos/Profile%20Pictures/alice_contoso_test_MThumb.jpg"
+    url = emu["my"] + "/User%20Photos/Profile%20Pictures/alice_contoso_test_MThumb.jpg"
     ctx.people_manager.set_single_value_profile_property(ACCOUNT, "SPS-PicturePlaceholderState", "0").execute_query()
     ctx.people_manager.set_single_value_profile_property(ACCOUNT, "PictureURL", url).execute_query()
     props = ctx.people_manager.get_properties_for(ACCOUNT).execute_query()
@@ -50,7 +50,7 @@ def test_secret_token_is_rejected(emu):
             "client_id": emu["secret_app"],
             "client_secret": emu["secret"],
             "grant_type": "client_credentials",
-            "scope": emu["base"] + "/.default",
+            "scope": emu["sp"] + "/.default",
         },
     )
     token = resp.json()["access_token"]
@@ -58,3 +58,15 @@ def test_secret_token_is_rejected(emu):
     with pytest.raises(Exception) as err:
         ctx.people_manager.get_properties_for(ACCOUNT).execute_query()
     assert "401" in str(err.value) or "Unsupported app only token" in str(err.value)
+
+
+def test_a_token_for_the_admin_site_is_refused_on_the_my_site_host(emu):
+    """SharePoint checks the audience per host (onedrive-api-docs#314)."""
+    import httpx
+
+    with pytest.raises(Exception) as err:
+        context(emu, emu["sp_token"], site="my").people_manager.get_properties_for(ACCOUNT).execute_query()
+    assert "401" in str(err.value) or "Invalid audience" in str(err.value)
+    resp = httpx.post(f"{emu['my']}/_api/contextinfo", headers={"Authorization": f"Bearer {emu['sp_token']}"})
+    assert resp.status_code == 401
+    assert resp.headers["x-ms-diagnostics"].startswith("3000003;reason=\"Invalid audience Uri")

@@ -284,6 +284,7 @@ async fn run_item(state: &Arc<State>, version: &str, outer: &HeaderMap, it: &Ite
         query,
         route: format!("batch:{route}"),
         status,
+        origin: state.base_url(),
         app_id: app,
         at_unix_ms: crate::server::now_ms(),
     });

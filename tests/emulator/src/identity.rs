@@ -44,9 +44,9 @@ pub fn classify_resource(state: &State, resource: &str) -> Option<Resource> {
         return Some(Resource::SharePoint);
     }
     let urls = state.urls.get()?;
-    let own = [Some(urls.base.clone()), urls.https_base.clone()];
-    own.iter()
-        .flatten()
+    urls.sharepoint
+        .all()
+        .iter()
         .any(|u| u.trim_end_matches('/').eq_ignore_ascii_case(&r))
         .then_some(Resource::SharePoint)
 }

@@ -50,7 +50,7 @@ pub use seed::{
     GeneratedPhoto, Mailbox, PhotoUpdateSettings, Seed, SeedApp, SeedPhoto, SeedTenant, SeedUser,
     UserPurpose,
 };
-pub use sharepoint::PROFILE_PICTURES;
+pub use sharepoint::{PROFILE_PICTURES, SiteRole};
 pub use state::{Counters, LogEntry, User};
 pub use token::CredentialKind;
 
@@ -64,7 +64,12 @@ pub struct Endpoints {
     pub base_url: String,
     pub graph_url: String,
     pub login_url: String,
+    /// The SharePoint admin site (`contoso-admin.sharepoint.com`): what `PHOTOSYNC_SHAREPOINT_URL` takes.
     pub sharepoint_url: String,
+    /// The tenant root site (`contoso.sharepoint.com`), an origin of its own.
+    pub sharepoint_root_url: String,
+    /// The My Site host (`contoso-my.sharepoint.com`), which holds `User Photos/Profile Pictures`.
+    pub sharepoint_my_site_url: String,
     pub managed_identity_endpoint: String,
     pub managed_identity_header: String,
     pub imds_url: String,
@@ -100,6 +105,14 @@ pub struct RunningEmulator {
 
 use state::State;
 
+/// What the server thread reports once every listener is bound.
+struct Bound {
+    base: String,
+    https: Option<String>,
+    ca: Option<PathBuf>,
+    sharepoint: state::SharePointOrigins,
+}
+
 impl Emulator {
     pub fn start(seed: Seed, mut options: Options) -> anyhow::Result<RunningEmulator> {
         let owned_arc_dir = match &options.arc_key_dir {
@@ -118,8 +131,7 @@ impl Emulator {
         let arc_key_dir = options.arc_key_dir.clone().unwrap_or_default();
         let state = Arc::new(State::new(&seed, &options)?);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let (ready_tx, ready_rx) =
-            std::sync::mpsc::channel::<anyhow::Result<(String, Option<String>, Option<PathBuf>)>>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<Bound>>();
         let thread_state = state.clone();
         let tls_opts = options.tls.clone();
         let owns_tls_dir = options.tls.as_ref().is_some_and(|t| t.dir.is_none());
@@ -144,6 +156,21 @@ impl Emulator {
                             .await
                             .with_context(|| format!("cannot listen on {listen}"))?;
                         let base = format!("http://{}", plain.local_addr()?);
+                        // SharePoint's admin, root and My Site hosts are separate origins
+                        // (a token is good for one of them only): one loopback port each.
+                        let mut sites = Vec::new();
+                        for role in SiteRole::ALL {
+                            let l = tokio::net::TcpListener::bind(std::net::SocketAddr::new(
+                                listen.ip(),
+                                0,
+                            ))
+                            .await
+                            .with_context(|| {
+                                format!("cannot listen on {} for SharePoint", listen.ip())
+                            })?;
+                            let url = format!("http://{}", l.local_addr()?);
+                            sites.push((role, l, url));
+                        }
                         let tls = match tls_opts {
                             None => None,
                             Some(t) => {
@@ -163,31 +190,60 @@ impl Emulator {
                                 Some((l, https, material))
                             }
                         };
-                        anyhow::Ok((plain, base, tls))
+                        anyhow::Ok((plain, base, sites, tls))
                     };
-                    let (plain, base, tls) = match setup.await {
+                    let (plain, base, sites, tls) = match setup.await {
                         Ok(x) => x,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
                             return;
                         }
                     };
+                    let site_url = |wanted: SiteRole| {
+                        sites
+                            .iter()
+                            .find(|(role, _, _)| *role == wanted)
+                            .map(|(_, _, url)| url.clone())
+                            .unwrap_or_default()
+                    };
+                    let sharepoint = state::SharePointOrigins {
+                        root: site_url(SiteRole::Root),
+                        admin: site_url(SiteRole::Admin),
+                        my_site: site_url(SiteRole::MySite),
+                    };
                     let _ = thread_state.urls.set(state::Urls {
                         base: base.clone(),
                         https_base: tls.as_ref().map(|t| t.1.clone()),
+                        sharepoint: sharepoint.clone(),
                     });
                     let mut tasks = Vec::new();
                     tasks.push(tokio::spawn(server::serve(
                         plain,
-                        server::router(thread_state.clone(), base.clone()),
+                        server::router(thread_state.clone(), base.clone(), server::Role::Main),
                         None,
                         shutdown_rx.clone(),
                     )));
+                    for (role, listener, url) in sites {
+                        tasks.push(tokio::spawn(server::serve(
+                            listener,
+                            server::router(
+                                thread_state.clone(),
+                                url,
+                                server::Role::SharePoint(role),
+                            ),
+                            None,
+                            shutdown_rx.clone(),
+                        )));
+                    }
                     let (https, ca) = match tls {
                         Some((l, https, material)) => {
                             tasks.push(tokio::spawn(server::serve(
                                 l,
-                                server::router(thread_state.clone(), https.clone()),
+                                server::router(
+                                    thread_state.clone(),
+                                    https.clone(),
+                                    server::Role::Main,
+                                ),
                                 Some(tokio_rustls::TlsAcceptor::from(material.config)),
                                 shutdown_rx.clone(),
                             )));
@@ -195,7 +251,12 @@ impl Emulator {
                         }
                         None => (None, None),
                     };
-                    let _ = ready_tx.send(Ok((base, https, ca)));
+                    let _ = ready_tx.send(Ok(Bound {
+                        base,
+                        https,
+                        ca,
+                        sharepoint,
+                    }));
                     for t in tasks {
                         let _ = t.await;
                     }
@@ -203,13 +264,20 @@ impl Emulator {
                 rt.shutdown_timeout(std::time::Duration::from_millis(200));
             })
             .context("cannot spawn the emulator thread")?;
-        let (base, https, ca) = ready_rx
+        let Bound {
+            base,
+            https,
+            ca,
+            sharepoint,
+        } = ready_rx
             .recv()
             .context("emulator thread ended before it was ready")??;
         let endpoints = Endpoints {
             graph_url: base.clone(),
             login_url: base.clone(),
-            sharepoint_url: base.clone(),
+            sharepoint_url: sharepoint.admin,
+            sharepoint_root_url: sharepoint.root,
+            sharepoint_my_site_url: sharepoint.my_site,
             managed_identity_endpoint: format!("{base}/msi/token"),
             managed_identity_header: options.identity_header.clone(),
             imds_url: format!("{base}/metadata/identity/oauth2/token"),
@@ -251,9 +319,18 @@ impl RunningEmulator {
     pub fn login_url(&self) -> String {
         self.endpoints.login_url.clone()
     }
-    /// SharePoint (tenant, admin and My Site host all share it); clients append `/_api/...`.
+    /// The SharePoint admin site's origin (`PHOTOSYNC_SHAREPOINT_URL`); clients append `/_api/...`.
+    /// Admin, root and My Site are separate origins, and each accepts only tokens minted for it.
     pub fn sharepoint_url(&self) -> String {
         self.endpoints.sharepoint_url.clone()
+    }
+    /// The SharePoint root site's origin (`contoso.sharepoint.com`).
+    pub fn sharepoint_root_url(&self) -> String {
+        self.endpoints.sharepoint_root_url.clone()
+    }
+    /// The My Site host's origin (`contoso-my.sharepoint.com`): the profile picture library.
+    pub fn sharepoint_my_site_url(&self) -> String {
+        self.endpoints.sharepoint_my_site_url.clone()
     }
     /// Full URL for `IDENTITY_ENDPOINT` (Azure Automation / App Service style).
     pub fn managed_identity_endpoint(&self) -> String {

@@ -1,5 +1,6 @@
 //! The My Site host's `User Photos/Profile Pictures` library: `Files/add(url=…,overwrite=…)`,
 //! `GetFileByServerRelativeUrl(…)/$value` and direct file GETs. Bytes are kept as uploaded.
+//! The library exists on the My Site host only: the admin and root hosts answer 404.
 
 use std::sync::Arc;
 
@@ -10,14 +11,15 @@ use serde_json::{Map, Value, json};
 
 use crate::respond::{json, label, with_app};
 use crate::sharepoint::{
-    OData, PROFILE_PICTURES, READ_ROLES, access_denied, authenticate, bad_request, odata_mode,
-    sp_error, wrap,
+    OData, PROFILE_PICTURES, READ_ROLES, Site, SiteRole, access_denied, authenticate, bad_request,
+    odata_mode, sp_error, wrap,
 };
 use crate::state::{SpFile, State, iso_utc, lock, now_secs};
 
-fn in_profile_pictures(folder: &str) -> bool {
+/// The library: `/User Photos/Profile Pictures` on the My Site host, nowhere else.
+fn in_profile_pictures(site: Site<'_>, folder: &str) -> bool {
     let f = folder.trim_end_matches('/').to_lowercase();
-    f.ends_with(&PROFILE_PICTURES.to_lowercase())
+    site.role == SiteRole::MySite && f.ends_with(&PROFILE_PICTURES.to_lowercase())
 }
 
 fn file_entity(state: &State, mode: OData, f: &SpFile) -> Value {
@@ -38,7 +40,7 @@ fn file_entity(state: &State, mode: OData, f: &SpFile) -> Value {
         "LinkingUri".into(),
         json!(format!(
             "{}{}/{}",
-            state.base_url(),
+            state.my_site_url(),
             PROFILE_PICTURES,
             f.name
         )),
@@ -48,18 +50,19 @@ fn file_entity(state: &State, mode: OData, f: &SpFile) -> Value {
 
 pub(crate) fn add_file(
     state: &State,
+    site: Site<'_>,
     mode: OData,
     folder: &str,
     args: &Map<String, Value>,
     body: &Bytes,
 ) -> Response {
-    if !in_profile_pictures(folder) {
+    if !in_profile_pictures(site, folder) {
         return sp_error(
             404,
             mode,
             "-2147024894, System.IO.FileNotFoundException",
             &format!(
-                "File Not Found. Folder '{folder}' does not exist in this emulator (only {PROFILE_PICTURES})."
+                "File Not Found. Folder '{folder}' does not exist on this site (the emulator has only {PROFILE_PICTURES} on the My Site host)."
             ),
         );
     }
@@ -109,9 +112,9 @@ fn file_bytes(state: &State, name: &str) -> Option<SpFile> {
         .cloned()
 }
 
-pub(crate) fn get_file(state: &State, mode: OData, path: &str) -> Response {
+pub(crate) fn get_file(state: &State, site: Site<'_>, mode: OData, path: &str) -> Response {
     let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-    match file_bytes(state, name).filter(|_| in_profile_pictures(folder)) {
+    match file_bytes(state, name).filter(|_| in_profile_pictures(site, folder)) {
         Some(f) => binary(&f),
         None => file_not_found(mode),
     }
@@ -138,16 +141,21 @@ fn binary(f: &SpFile) -> Response {
 }
 
 /// Direct GET of `/User Photos/Profile Pictures/{name}` on the My Site host.
-pub fn handle_file(state: &Arc<State>, decoded_path: &str, headers: &HeaderMap) -> Response {
+pub fn handle_file(
+    state: &Arc<State>,
+    site: Site<'_>,
+    decoded_path: &str,
+    headers: &HeaderMap,
+) -> Response {
     let mode = odata_mode(headers);
-    let resp = match authenticate(state, headers) {
+    let resp = match authenticate(state, site, headers) {
         Err(r) => r,
         Ok(claims) if !claims.has_any_role(&READ_ROLES) => {
             with_app(access_denied(mode), &claims.appid)
         }
         Ok(claims) => {
             let (folder, name) = decoded_path.rsplit_once('/').unwrap_or(("", decoded_path));
-            let r = match file_bytes(state, name).filter(|_| in_profile_pictures(folder)) {
+            let r = match file_bytes(state, name).filter(|_| in_profile_pictures(site, folder)) {
                 Some(f) => binary(&f),
                 None => file_not_found(mode),
             };

@@ -1,7 +1,8 @@
 //! HTTP plumbing: the accept loops (plain and TLS), fault injection around every emulated API
 //! call (latency, 503/504 and dropped connections before the handler, a connection dropped
-//! after the handler acted), the request log, and routing of a request
-//! to identity, Graph, SharePoint or the admin API by its first path segment.
+//! after the handler acted), the request log, and routing of a request by the listener it came
+//! in on (the main origin: identity, Graph, admin API; one origin per SharePoint host) and its
+//! first path segment.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use crate::respond::{CallerApp, RouteLabel, graph_error, label, set_header};
+use crate::sharepoint::SiteRole;
 use crate::state::{LogEntry, State, lock};
 
 /// Largest request body read (uploads above 4 MB are refused by the handlers with 413).
@@ -38,17 +40,28 @@ pub fn decode_segment(s: &str) -> String {
         .into_owned()
 }
 
+/// What a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Identity, Graph, the managed-identity endpoints and the admin API.
+    Main,
+    /// One SharePoint host: its `_api` and, on the My Site host, the picture library.
+    SharePoint(SiteRole),
+}
+
 #[derive(Clone)]
 struct Ctx {
     state: Arc<State>,
-    /// Base URL of the listener this request came in on (for discovery documents).
+    /// Base URL of the listener this request came in on (discovery documents, SharePoint's
+    /// audience check, the request log).
     base: String,
+    role: Role,
 }
 
-pub fn router(state: Arc<State>, base: String) -> axum::Router {
+pub fn router(state: Arc<State>, base: String, role: Role) -> axum::Router {
     axum::Router::new()
         .fallback(entry)
-        .with_state(Ctx { state, base })
+        .with_state(Ctx { state, base, role })
 }
 
 async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Request) -> Response {
@@ -94,7 +107,7 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
             if r.status().is_server_error() {
                 lock(&state.counters).injected_5xx += 1;
             }
-            record(&state, &method, &path, query, &r);
+            record(&state, &ctx.base, &method, &path, query, &r);
             return r;
         }
     }
@@ -115,12 +128,19 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
         }
-        record(&state, &method, &path, query, &resp);
+        record(&state, &ctx.base, &method, &path, query, &resp);
     }
     resp
 }
 
-fn record(state: &State, method: &Method, path: &str, query: Option<String>, resp: &Response) {
+fn record(
+    state: &State,
+    origin: &str,
+    method: &Method,
+    path: &str,
+    query: Option<String>,
+    resp: &Response,
+) {
     let route = resp
         .extensions()
         .get::<RouteLabel>()
@@ -132,6 +152,7 @@ fn record(state: &State, method: &Method, path: &str, query: Option<String>, res
         query,
         route,
         status: resp.status().as_u16(),
+        origin: origin.to_string(),
         app_id: resp.extensions().get::<CallerApp>().map(|a| a.0.clone()),
         at_unix_ms: now_ms(),
     });
@@ -158,6 +179,44 @@ async fn dispatch(ctx: &Ctx, req: Request) -> Response {
     let segs: Vec<String> = raw_path.split('/').skip(1).map(decode_segment).collect();
     let s = |i: usize| segs.get(i).map(|x| x.to_lowercase()).unwrap_or_default();
     let first = s(0);
+    if let Role::SharePoint(role) = ctx.role {
+        let site = crate::sharepoint::Site {
+            role,
+            origin: &ctx.base,
+        };
+        return match first.as_str() {
+            "_api" => {
+                let decoded = decode_segment(raw_path);
+                let api_path = decoded
+                    .get(6..)
+                    .unwrap_or_default()
+                    .trim_start_matches('/')
+                    .to_string();
+                crate::sharepoint::handle_api(
+                    state,
+                    site,
+                    crate::sharepoint::SpRequest {
+                        method: parts.method,
+                        api_path: &api_path,
+                        query,
+                        headers: &parts.headers,
+                        body: &body,
+                    },
+                )
+            }
+            "user photos" if parts.method == Method::GET => {
+                crate::mysite::handle_file(state, site, &decode_segment(raw_path), &parts.headers)
+            }
+            _ => label(
+                graph_error(
+                    404,
+                    "NotFound",
+                    &format!("The emulated SharePoint host has no route for {raw_path}."),
+                ),
+                "unknown",
+            ),
+        };
+    }
     match first.as_str() {
         "v1.0" | "beta" => {
             let version = if first == "beta" { "beta" } else { "v1.0" };
@@ -174,27 +233,14 @@ async fn dispatch(ctx: &Ctx, req: Request) -> Response {
             )
             .await
         }
-        "_api" => {
-            let decoded = decode_segment(raw_path);
-            let api_path = decoded
-                .get(6..)
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string();
-            crate::sharepoint::handle_api(
-                state,
-                crate::sharepoint::SpRequest {
-                    method: parts.method,
-                    api_path: &api_path,
-                    query,
-                    headers: &parts.headers,
-                    body: &body,
-                },
-            )
-        }
-        "user photos" if parts.method == Method::GET => {
-            crate::mysite::handle_file(state, &decode_segment(raw_path), &parts.headers)
-        }
+        "_api" | "user photos" => label(
+            graph_error(
+                404,
+                "NotFound",
+                "SharePoint is served on its own origins (sharepointUrl, sharepointRootUrl, sharepointMySiteUrl), not on the main one.",
+            ),
+            "unknown",
+        ),
         "_emulator" => {
             crate::admin::handle_http(state, &parts.method, &segs[1..], &parts.headers, &body)
         }

@@ -1,8 +1,13 @@
 //! SharePoint Online as PhotoSync touches it: `/_api/contextinfo` form digests, the
 //! `SP.UserProfiles.PeopleManager` read/set calls, and the My Site `User Photos/Profile
 //! Pictures` library. Paths match case-insensitively; `odata=verbose`, `minimalmetadata` and
-//! `nometadata` shapes are produced from the `Accept` header. App-only tokens obtained with a
-//! client secret are refused with 401 "Unsupported app only token", as SharePoint does.
+//! `nometadata` shapes are produced from the `Accept` header.
+//!
+//! The admin, root and My Site hosts are separate origins, and each checks that a token's
+//! audience is itself: a token for the admin host is refused on the My Site host with 401
+//! `x-ms-diagnostics: 3000003;reason="Invalid audience Uri '…'"` (spec §12, onedrive-api-docs#314).
+//! App-only tokens obtained with a client secret are refused with 401 "Unsupported app only
+//! token", as SharePoint does.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,7 +17,7 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use crate::identity::GRAPH_AUDIENCE;
+use crate::identity::SHAREPOINT_APP_ID;
 use crate::respond::{self, form, header_str, json, label, set_header, with_app};
 use crate::state::{State, iso_utc, lock, now_secs, read};
 use crate::token::{AccessClaims, CredentialKind};
@@ -32,6 +37,30 @@ const WRITE_ROLES: [&str; 4] = [
     "Sites.FullControl.All",
     "User.ReadWrite.All",
 ];
+
+/// Which SharePoint host a listener plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SiteRole {
+    /// `contoso.sharepoint.com`
+    Root,
+    /// `contoso-admin.sharepoint.com`
+    Admin,
+    /// `contoso-my.sharepoint.com`: personal sites and `User Photos/Profile Pictures`.
+    MySite,
+}
+
+impl SiteRole {
+    pub const ALL: [SiteRole; 3] = [SiteRole::Root, SiteRole::Admin, SiteRole::MySite];
+}
+
+/// The SharePoint host a request came in on.
+#[derive(Clone, Copy, Debug)]
+pub struct Site<'a> {
+    pub role: SiteRole,
+    /// `http://127.0.0.1:PORT`: the audience its tokens must carry.
+    pub origin: &'a str,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OData {
@@ -87,15 +116,26 @@ fn unauthorized(reason: &str, code: &str) -> Response {
     r
 }
 
-/// SharePoint's own token rules: a SharePoint audience and a certificate-class credential.
-pub(crate) fn authenticate(state: &State, headers: &HeaderMap) -> Result<AccessClaims, Response> {
+/// SharePoint's own token rules: an audience of this very host (or SharePoint's app id) and a
+/// certificate-class credential.
+pub(crate) fn authenticate(
+    state: &State,
+    site: Site<'_>,
+    headers: &HeaderMap,
+) -> Result<AccessClaims, Response> {
     let token = respond::bearer(headers).unwrap_or_default();
     let claims = state
         .signer
         .verify(token, now_secs())
         .map_err(|e| unauthorized(&e.message(), "3000006"))?;
-    if claims.aud == GRAPH_AUDIENCE || claims.aud == crate::identity::GRAPH_APP_ID {
-        return Err(unauthorized("Invalid audience Uri.", "3000003"));
+    let aud = claims.aud.trim_end_matches('/');
+    let for_this_host = aud.eq_ignore_ascii_case(site.origin.trim_end_matches('/'))
+        || aud.eq_ignore_ascii_case(SHAREPOINT_APP_ID);
+    if !for_this_host {
+        return Err(unauthorized(
+            &format!("Invalid audience Uri '{}'.", claims.aud),
+            "3000003",
+        ));
     }
     if claims.xms_emu_cred == CredentialKind::Secret {
         return Err(unauthorized("Unsupported app only token.", "3000003"));
@@ -248,7 +288,7 @@ fn person_properties(state: &State, mode: OData, account: &str) -> Value {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let base = state.base_url();
+    let base = state.my_site_url();
     let picture = get("PictureURL");
     e.insert("AccountName".into(), json!(get("AccountName")));
     e.insert("DirectReports".into(), collection(mode, Vec::new()));
@@ -328,18 +368,19 @@ pub struct SpRequest<'a> {
     pub body: &'a Bytes,
 }
 
-pub fn handle_api(state: &Arc<State>, req: SpRequest<'_>) -> Response {
+pub fn handle_api(state: &Arc<State>, site: Site<'_>, req: SpRequest<'_>) -> Response {
     let mode = odata_mode(req.headers);
-    let claims = match authenticate(state, req.headers) {
+    let claims = match authenticate(state, site, req.headers) {
         Ok(c) => c,
         Err(r) => return label(r, "sharepoint.unauthenticated"),
     };
-    let (route, resp) = api_inner(state, &claims, mode, &req);
+    let (route, resp) = api_inner(state, site, &claims, mode, &req);
     label(with_app(resp, &claims.appid), &route)
 }
 
 fn api_inner(
     state: &State,
+    site: Site<'_>,
     claims: &AccessClaims,
     mode: OData,
     req: &SpRequest<'_>,
@@ -367,9 +408,10 @@ fn api_inner(
         );
     }
     match lower.first().map(String::as_str) {
-        Some("contextinfo") if req.method == Method::POST => {
-            ("sharepoint.contextinfo".into(), context_info(state, mode))
-        }
+        Some("contextinfo") if req.method == Method::POST => (
+            "sharepoint.contextinfo".into(),
+            context_info(state, site, mode),
+        ),
         Some("sp.userprofiles.peoplemanager") if segs.len() == 2 => {
             let (func, args) = call(&segs[1], &query);
             let account_arg = |args: &Map<String, Value>| {
@@ -454,7 +496,14 @@ fn api_inner(
                     }
                     (
                         "sharepoint.files.add".into(),
-                        crate::mysite::add_file(state, mode, &folder_or_file, &add_args, req.body),
+                        crate::mysite::add_file(
+                            state,
+                            site,
+                            mode,
+                            &folder_or_file,
+                            &add_args,
+                            req.body,
+                        ),
                     )
                 }
                 ("getfilebyserverrelativeurl" | "getfilebyserverrelativepath", "$value")
@@ -462,7 +511,7 @@ fn api_inner(
                 {
                     (
                         "sharepoint.file.get".into(),
-                        crate::mysite::get_file(state, mode, &folder_or_file),
+                        crate::mysite::get_file(state, site, mode, &folder_or_file),
                     )
                 }
                 _ => ("sharepoint.unknown".into(), not_found(mode, &segs[1])),
@@ -490,7 +539,7 @@ fn not_found(mode: OData, what: &str) -> Response {
     )
 }
 
-fn context_info(state: &State, mode: OData) -> Response {
+fn context_info(state: &State, site: Site<'_>, mode: OData) -> Response {
     let lifetime = *read(&state.digest_lifetime);
     let digest = format!(
         "0x{},{} -0000",
@@ -503,7 +552,7 @@ fn context_info(state: &State, mode: OData) -> Response {
         sp.digests.retain(|_, exp| *exp > now);
         sp.digests.insert(digest.clone(), now + lifetime);
     }
-    let base = state.base_url();
+    let base = site.origin;
     let mut e = Map::new();
     e.insert("FormDigestTimeoutSeconds".into(), json!(lifetime.as_secs()));
     e.insert("FormDigestValue".into(), json!(digest));

@@ -118,6 +118,8 @@ pub struct LogEntry {
     pub query: Option<String>,
     pub route: String,
     pub status: u16,
+    /// The origin (listener) the request came in on: the main one or a SharePoint host.
+    pub origin: String,
     pub app_id: Option<String>,
     pub at_unix_ms: u128,
 }
@@ -141,6 +143,21 @@ pub struct Counters {
 pub struct Urls {
     pub base: String,
     pub https_base: Option<String>,
+    pub sharepoint: SharePointOrigins,
+}
+
+/// The three SharePoint hosts, each its own loopback origin (`http://127.0.0.1:PORT`).
+#[derive(Debug, Default, Clone)]
+pub struct SharePointOrigins {
+    pub root: String,
+    pub admin: String,
+    pub my_site: String,
+}
+
+impl SharePointOrigins {
+    pub fn all(&self) -> [&str; 3] {
+        [&self.root, &self.admin, &self.my_site]
+    }
 }
 
 /// A write reads do not see yet: what they see instead, and until when.
@@ -272,6 +289,14 @@ impl State {
 
     pub fn base_url(&self) -> String {
         self.urls.get().map(|u| u.base.clone()).unwrap_or_default()
+    }
+
+    /// The My Site host's origin (personal sites, the profile picture library).
+    pub fn my_site_url(&self) -> String {
+        self.urls
+            .get()
+            .map(|u| u.sharepoint.my_site.clone())
+            .unwrap_or_default()
     }
 
     pub fn faults(&self) -> Faults {

@@ -46,6 +46,8 @@ fn microsoft_python_clients_round_trip() {
         .env("EMU_SECRET_APP", "aaaaaaaa-0000-4000-8000-000000000001")
         .env("EMU_SECRET", "test-only-secret-not-real")
         .env("EMU_SP_TOKEN", sp_token)
+        .env("EMU_SP", emu.sharepoint_url())
+        .env("EMU_MY", emu.sharepoint_my_site_url())
         .env("EMU_UPLOAD_FILE", manifest.join("seed/photos/wide.png"))
         .env("NO_PROXY", "127.0.0.1,localhost")
         .output()

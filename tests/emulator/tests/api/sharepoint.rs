@@ -281,11 +281,11 @@ async fn expired_digest_is_refused() {
 #[tokio::test]
 async fn profile_pictures_library_add_and_get() {
     let emu = start();
-    let token = sp_token(&emu).await;
+    let token = cert_token(&emu, &format!("{}/.default", emu.sharepoint_my_site_url())).await;
     let bytes = jpeg(72, 72, 7);
     let add = format!(
         "{}/_api/web/GetFolderByServerRelativeUrl('/User%20Photos/Profile%20Pictures')/Files/add(url='alice_contoso_test_MThumb.jpg',overwrite=true)",
-        emu.sharepoint_url()
+        emu.sharepoint_my_site_url()
     );
     let r = client()
         .post(&add)
@@ -305,7 +305,7 @@ async fn profile_pictures_library_add_and_get() {
     let direct = client()
         .get(format!(
             "{}/User%20Photos/Profile%20Pictures/alice_contoso_test_MThumb.jpg",
-            emu.sharepoint_url()
+            emu.sharepoint_my_site_url()
         ))
         .bearer_auth(&token)
         .send()
@@ -316,7 +316,7 @@ async fn profile_pictures_library_add_and_get() {
     let via_api = client()
         .get(format!(
             "{}/_api/web/GetFileByServerRelativeUrl('/User%20Photos/Profile%20Pictures/alice_contoso_test_MThumb.jpg')/$value",
-            emu.sharepoint_url()
+            emu.sharepoint_my_site_url()
         ))
         .bearer_auth(&token)
         .send()
@@ -335,7 +335,7 @@ async fn profile_pictures_library_add_and_get() {
     let missing = client()
         .get(format!(
             "{}/User%20Photos/Profile%20Pictures/nobody_MThumb.jpg",
-            emu.sharepoint_url()
+            emu.sharepoint_my_site_url()
         ))
         .bearer_auth(&token)
         .send()
@@ -369,5 +369,94 @@ async fn read_only_sharepoint_role_cannot_write() {
             .as_str()
             .unwrap()
             .contains("UnauthorizedAccessException")
+    );
+}
+
+/// SharePoint validates a token's audience per host (spec §12, onedrive-api-docs#314): the
+/// admin, root and My Site hosts are separate origins, each accepting only tokens minted for
+/// itself and refusing others with 401 `x-ms-diagnostics: 3000003;reason="Invalid audience Uri
+/// '…'"`. The main origin serves no SharePoint; the picture library is on the My Site host only.
+#[tokio::test]
+async fn each_sharepoint_host_accepts_only_tokens_minted_for_it() {
+    let emu = start();
+    let hosts = [
+        emu.sharepoint_url(),
+        emu.sharepoint_root_url(),
+        emu.sharepoint_my_site_url(),
+    ];
+    assert!(hosts[0] != hosts[1] && hosts[1] != hosts[2] && hosts[0] != hosts[2]);
+    for minted_for in &hosts {
+        let token = cert_token(&emu, &format!("{minted_for}/.default")).await;
+        assert_eq!(claims(&token)["aud"], minted_for.as_str());
+        for host in &hosts {
+            let r = client()
+                .post(format!("{host}/_api/contextinfo"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            if host == minted_for {
+                assert_eq!(r.status(), 200, "{host}");
+                continue;
+            }
+            assert_eq!(r.status(), 401, "token for {minted_for} on {host}");
+            let diag = r.headers()["x-ms-diagnostics"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                diag.starts_with("3000003;")
+                    && diag.contains(&format!("Invalid audience Uri '{minted_for}'")),
+                "{diag}"
+            );
+        }
+    }
+    // A token for a real tenant's host is a SharePoint token, but for none of these hosts.
+    let foreign = cert_token(&emu, "https://contoso-admin.sharepoint.com/.default").await;
+    let r = client()
+        .post(format!("{}/_api/contextinfo", emu.sharepoint_url()))
+        .bearer_auth(&foreign)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // SharePoint lives on its own origins only.
+    let admin_token = sp_token(&emu).await;
+    let r = client()
+        .post(format!("{}/_api/contextinfo", emu.base_url()))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // The picture library exists on the My Site host, not on the admin site.
+    let r = client()
+        .post(format!(
+            "{}/_api/web/GetFolderByServerRelativeUrl('/User%20Photos/Profile%20Pictures')/Files/add(url='x_MThumb.jpg',overwrite=true)",
+            emu.sharepoint_url()
+        ))
+        .bearer_auth(&admin_token)
+        .body(jpeg(48, 48, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // PersonProperties name the My Site host for personal sites.
+    let props: Value = client()
+        .get(format!(
+            "{}/_api/SP.UserProfiles.PeopleManager/GetPropertiesFor(accountName=@v)?@v='i%3A0%23.f%7Cmembership%7Calice%40contoso.test'",
+            emu.sharepoint_url()
+        ))
+        .bearer_auth(&admin_token)
+        .header("Accept", NOMETA)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        props["PersonalSiteHostUrl"],
+        format!("{}/", emu.sharepoint_my_site_url())
     );
 }
