@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use photosync::engine::state::{Entry, SyncState, now_secs};
 
-/// A signature-shaped string of the real length (514 base64 characters, docs/photos.md), so
-/// the file has the size real entries give it.
+/// A signature-shaped string of the real length (1,026 base64 characters, docs/photos.md),
+/// so the file has the size real entries give it.
 fn signature(seed: usize) -> String {
     let digits = format!("{seed:016x}");
-    digits.repeat(33)[..514].to_string()
+    digits.repeat(65)[..1026].to_string()
 }
 
 fn main() {

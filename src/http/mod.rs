@@ -410,9 +410,12 @@ impl HttpClient {
                         // A 503 may be one overloaded node: only this request waits.
                         let host_pause = if resp.status == 429 { after } else { None };
                         let host_pause = host_pause.map(|a| a.min(policy.max_retry_after));
-                        if req.outlook && resp.status == 429 {
-                            // Outlook's in-flight limit, not the directory budget: only
-                            // photo calls slow down.
+                        if req.outlook && resp.status == 429 && over_concurrency_limit(&resp) {
+                            // Outlook's in-flight limit, not the tenant's budget: only photo
+                            // calls slow down. Any other 429 (a resource-unit or write
+                            // budget) paces the host like a directory call's would; halving
+                            // the in-flight limit for it would keep photos slow for the rest
+                            // of the run.
                             self.outlook.throttled(host_pause);
                         } else {
                             self.gates.throttled(&host, host_pause);
@@ -586,6 +589,19 @@ fn unauthorized(resp: &Response) -> Error {
     .with_hint("check the tenant, the app registration and the credential; `photosync auth test` shows what the token carries")
 }
 
+/// Whether a 429 is Outlook's concurrency limit (`ApplicationThrottled`, "over its
+/// MailboxConcurrency limit", spec §12) rather than a rate or budget.
+fn over_concurrency_limit(resp: &Response) -> bool {
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&resp.body) else {
+        return false;
+    };
+    let error = &body["error"];
+    error["code"] == "ApplicationThrottled"
+        && error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Concurrency"))
+}
+
 fn throttled_out(resp: &Response, attempts: u32) -> Error {
     Error::new(
         ErrorCode::Throttled,
@@ -681,6 +697,27 @@ mod tests {
             "o%27neil%23EXT%23%40x.com"
         );
         assert_eq!(percent_encode("$x"), "%24x");
+    }
+
+    /// Only Outlook's concurrency 429 halves the photo in-flight limit; a budget 429 on a
+    /// photo call (seen in a fast per-mailbox run) paces the host instead.
+    #[test]
+    fn only_the_concurrency_429_is_an_in_flight_signal() {
+        let answer = |body: &'static [u8]| Response {
+            status: 429,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        };
+        assert!(over_concurrency_limit(&answer(
+            br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit."}}"#
+        )));
+        for other in [
+            &br#"{"error":{"code":"TooManyRequests","message":"Too many requests."}}"#[..],
+            br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its request limit."}}"#,
+            b"Too many requests",
+        ] {
+            assert!(!over_concurrency_limit(&answer(other)));
+        }
     }
 
     #[test]

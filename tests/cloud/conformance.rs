@@ -1,6 +1,6 @@
-//! The store conformance suite (src/store/conformance.rs) run against the Graph store and the
-//! emulator: the behaviour the engine relies on — resolve, read, write and read back the same
-//! picture — from the store itself, not only through the binary.
+//! The store conformance suite (src/store/conformance.rs) run against the Graph and SharePoint
+//! stores and the emulator: the behaviour the engine relies on — resolve, read, write and read
+//! back the same picture — from the store itself, not only through the binary.
 
 use photosync::schema::UserRecord;
 use photosync::settings::{Secret, Settings};
@@ -34,6 +34,62 @@ async fn the_graph_store_passes_the_conformance_suite() {
     let fixture = Fixture {
         with_photo: user(&upn(0)),
         expected_photo: emu.admin().photo_of(&upn(0)).expect("seeded photo"),
+        without_photo: Some(user(&upn(1))),
+        unknown: Some(user("nobody@contoso.test")),
+        writable: Some(user(&upn(2))),
+        new_photo: jpeg(77, 400),
+    };
+    conformance::check(store.as_ref(), &fixture)
+        .await
+        .expect_conformant();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sharepoint_store_passes_the_conformance_suite() {
+    // A tenant that still allows app-only profile writes, so the store can declare writes.
+    let emu = start(
+        tenant_with_users(3, |_| None),
+        Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+    );
+    let creds = pem_creds(&emu, "rs256");
+    // SharePoint has no seeded pictures: user0 gets one through the binary first.
+    let source = jpeg(5, 240);
+    let input = record(Some(&upn(0)), None, Some(&source));
+    let sync = sync_from_input(&creds, "sharepoint", &[], &input);
+    assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
+    let env = |name: &str| {
+        creds
+            .env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{name} is set"))
+    };
+    let settings = Settings {
+        tenant_id: Some(emu.tenant_id()),
+        client_id: Some(CERT_APP.to_string()),
+        certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
+        graph_url: emu.graph_url(),
+        login_url: emu.login_url(),
+        sharepoint_url: Some(emu.sharepoint_url()),
+        sharepoint_my_site_url: Some(emu.sharepoint_my_site_url()),
+        sharepoint_root_url: Some(emu.sharepoint_root_url()),
+        ..Settings::default()
+    };
+    let store = photosync::store::open_target("sharepoint", &settings)
+        .await
+        .expect("the sharepoint store opens");
+    let user = |upn: &str| UserRecord {
+        user_principal_name: Some(upn.to_string()),
+        ..Default::default()
+    };
+    let fixture = Fixture {
+        with_photo: user(&upn(0)),
+        expected_photo: source,
+        // Profiles exist for every user; user1's still shows the placeholder.
         without_photo: Some(user(&upn(1))),
         unknown: Some(user("nobody@contoso.test")),
         writable: Some(user(&upn(2))),

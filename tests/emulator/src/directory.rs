@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::state::{State, User, read};
+use crate::state::{Directory, State, User, read};
 
 /// How a path segment names a user.
 pub enum UserKey {
@@ -184,12 +184,42 @@ fn parse_filter(filter: &str) -> Option<Vec<Clause>> {
     }
 }
 
-fn matches(user: &User, clauses: &[Clause]) -> bool {
-    clauses.iter().any(|c| {
-        let v = property(user, c.prop);
-        let Some(v) = v.as_str() else { return false };
-        c.values.iter().any(|x| x.eq_ignore_ascii_case(v))
-    })
+/// Index of every filterable property: (property, ASCII-lower-cased value) → positions in the
+/// directory, in order. `$filter` equality is case-insensitive, as Graph's is for these
+/// properties; the index makes a lookup cost its matches, not the directory's size (a
+/// 100,000-user benchmark issues 100,000 lookups).
+pub type FilterIndex = std::collections::HashMap<(&'static str, String), Vec<usize>>;
+
+pub fn filter_index(users: &[User]) -> FilterIndex {
+    let mut index = FilterIndex::new();
+    for (n, user) in users.iter().enumerate() {
+        for prop in FILTERABLE {
+            if let Some(v) = property(user, prop).as_str() {
+                index
+                    .entry((prop, v.to_ascii_lowercase()))
+                    .or_default()
+                    .push(n);
+            }
+        }
+    }
+    index
+}
+
+/// Users matching any clause, in directory order.
+fn matching<'a>(dir: &'a Directory, clauses: &[Clause]) -> Vec<&'a User> {
+    let hits: std::collections::BTreeSet<usize> = clauses
+        .iter()
+        .flat_map(|c| {
+            c.values.iter().flat_map(move |v| {
+                dir.by_filter
+                    .get(&(c.prop, v.to_ascii_lowercase()))
+                    .into_iter()
+                    .flatten()
+                    .copied()
+            })
+        })
+        .collect();
+    hits.into_iter().filter_map(|n| dir.users.get(n)).collect()
 }
 
 /// Paging state carried in `$skiptoken`.
@@ -256,11 +286,10 @@ pub fn list_users(
         None => None,
     };
     let dir = read(&state.directory);
-    let matching: Vec<&User> = dir
-        .users
-        .iter()
-        .filter(|u| clauses.as_ref().is_none_or(|c| matches(u, c)))
-        .collect();
+    let matching: Vec<&User> = match &clauses {
+        Some(c) => matching(&dir, c),
+        None => dir.users.iter().collect(),
+    };
     let page: Vec<Value> = matching
         .iter()
         .skip(offset)

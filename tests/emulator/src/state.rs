@@ -68,6 +68,8 @@ pub struct Directory {
     pub users: Vec<User>,
     by_id: HashMap<String, usize>,
     by_upn: HashMap<String, usize>,
+    /// Built once the directory is seeded (it does not change afterwards).
+    pub(crate) by_filter: crate::directory::FilterIndex,
 }
 
 impl Directory {
@@ -234,6 +236,7 @@ impl State {
             dir.by_upn.insert(su.user_principal_name.to_lowercase(), n);
             dir.users.push(user);
         }
+        dir.by_filter = crate::directory::filter_index(&dir.users);
         let mut apps = Vec::new();
         for sa in &seed.apps {
             let certs = match seed.certificate_pem(sa)? {
