@@ -153,6 +153,27 @@ async fn list_users_filter_select_top_and_paging() {
         page["value"][0]["userPrincipalName"],
         "onprem.one@contoso.test"
     );
+    // `in` and `or` across properties: each user once, in directory order, whichever clause
+    // (or both) matched.
+    let (_, page) = g
+        .json("/users?$filter=userPrincipalName%20in%20('ONPREM.ONE@contoso.test','o''neil@contoso.test')%20or%20onPremisesImmutableId%20eq%20'b25wcmVtMQ=='&$select=userPrincipalName")
+        .await;
+    let upns: Vec<&str> = page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userPrincipalName"].as_str().unwrap())
+        .collect();
+    let (_, all) = g.json("/users?$top=999&$select=userPrincipalName").await;
+    let directory_order: Vec<&str> = all["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userPrincipalName"].as_str().unwrap())
+        .filter(|u| ["onprem.one@contoso.test", "o'neil@contoso.test"].contains(u))
+        .collect();
+    assert_eq!(upns, directory_order);
+    assert_eq!(upns.len(), 2);
     let (s, _) = g.json("/users?$filter=startswith(mail,'a')").await;
     assert_eq!(s, 400);
     // Paging: collect everything 7 at a time through nextLink.
