@@ -385,9 +385,11 @@ impl HttpClient {
                     StatusClass::Success | StatusClass::Final => {
                         if req.outlook {
                             self.outlook.succeeded();
-                        } else {
-                            self.gates.succeeded(&host);
                         }
+                        // Every call passed the host's gate, so every answer lets it recover
+                        // (a budget 429 on a photo call slows the host, photo answers speed
+                        // it up again).
+                        self.gates.succeeded(&host);
                         return Ok(resp);
                     }
                     StatusClass::Unauthorized => {

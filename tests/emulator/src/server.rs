@@ -65,6 +65,10 @@ pub fn router(state: Arc<State>, base: String, role: Role) -> axum::Router {
 }
 
 async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Request) -> Response {
+    // Added latency is a floor on the time to answer, counted from arrival: the emulator's own
+    // work (decoding an upload, rendering its size ladder) happens inside it, as a service's
+    // does, instead of adding to it.
+    let arrived = tokio::time::Instant::now();
     let state = ctx.state.clone();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -102,7 +106,7 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         }
         if let Some(r) = injected {
             if faults.latency_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+                tokio::time::sleep_until(arrived + Duration::from_millis(faults.latency_ms)).await;
             }
             if r.status().is_server_error() {
                 lock(&state.counters).injected_5xx += 1;
@@ -122,11 +126,11 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
             lock(&state.counters).dropped_after_processing += 1;
             resp.extensions_mut().insert(DropConnection);
         }
-        // Latency after processing, while the response (and any per-mailbox concurrency slot
-        // it holds) is alive — so concurrency limits are observable with added latency.
+        // The rest of the latency after processing, while the response (and any concurrency
+        // slot it holds) is alive — so concurrency limits are observable with added latency.
         let latency = state.faults().latency_ms;
         if latency > 0 {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
+            tokio::time::sleep_until(arrived + Duration::from_millis(latency)).await;
         }
         record(&state, &ctx.base, &method, &path, query, &resp);
     }
