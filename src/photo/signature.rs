@@ -170,7 +170,7 @@ impl Alignment {
     }
 }
 
-/// The alignments tried: scale about the centre, then shift (in luma cells).
+/// The alignments tried: scale about the centre, then shift (in cells).
 const SCALES: [f32; 3] = [1.0, 0.97, 1.03];
 const SHIFTS: [f32; 3] = [0.0, -0.4, 0.4];
 
