@@ -412,12 +412,15 @@ impl HttpClient {
                         // A 503 may be one overloaded node: only this request waits.
                         let host_pause = if resp.status == 429 { after } else { None };
                         let host_pause = host_pause.map(|a| a.min(policy.max_retry_after));
-                        if req.outlook && resp.status == 429 && over_concurrency_limit(&resp) {
-                            // Outlook's in-flight limit, not the tenant's budget: only photo
-                            // calls slow down. Any other 429 (a resource-unit or write
-                            // budget) paces the host like a directory call's would; halving
-                            // the in-flight limit for it would keep photos slow for the rest
-                            // of the run.
+                        if req.outlook
+                            && resp.status == 429
+                            && (over_concurrency_limit(&resp) || req.method != reqwest::Method::GET)
+                        {
+                            // Outlook's in-flight limit, or Graph's write budget on a photo
+                            // write: photo calls slow down (fewer in flight, paused for the
+                            // Retry-After). A resource-unit 429 on a photo read paces the host
+                            // like a directory call's would; halving the in-flight limit for
+                            // it would keep photos slow for the rest of the run.
                             self.outlook.throttled(host_pause);
                         } else {
                             self.gates.throttled(&host, host_pause);
