@@ -4,8 +4,9 @@
 //! whichever mailboxes they target, and answers 429 `ApplicationThrottled` beyond (spec §12).
 //! That limit is about requests in flight, not their rate, so it gets its own limiter,
 //! independent of `--concurrency` and of the directory calls' pacing. It starts at 4, halves on
-//! a 429 (and pauses for its `Retry-After`), climbs back by one step after a run of successes,
-//! and probes above a limit that once earned a 429 only rarely — so a tenant that allows more
+//! Outlook's concurrency 429 or a 429 on a photo write (and pauses for its `Retry-After`; the
+//! caller decides which 429s count), climbs back by one step after a run of successes, and
+//! probes above a limit that once earned a 429 only rarely — so a tenant that allows more
 //! (per-mailbox counting) is found, and a strict one costs few 429s.
 
 use std::sync::Mutex;
