@@ -196,7 +196,11 @@ fn report(name: &str, model: &Model, latency_ms: u64, write_budget: bool, m: &Me
     let outlook_bound = model.allowed_in_flight / (latency_ms as f64 / 1000.0) / per_user.max(1e-9);
     // One write per user: the budget's bucket empties, then refills at its rate.
     let budget_seconds = (m.users as f64 - WRITE_BUDGET).max(0.0) / WRITE_REFILL_PER_S;
-    let budget_bound = m.users as f64 / budget_seconds.max(f64::MIN_POSITIVE);
+    let budget_bound = if budget_seconds > 0.0 {
+        m.users as f64 / budget_seconds
+    } else {
+        f64::INFINITY
+    };
     let bound = if write_budget {
         outlook_bound.min(budget_bound)
     } else {

@@ -9,6 +9,23 @@ use photosync_emulator::Faults;
 
 use super::support::*;
 
+/// The same roles in every store's tenant: user0 holds `expected_photo`, user1 none, user2
+/// takes the writes, and nobody@ does not exist.
+fn fixture(expected_photo: Vec<u8>) -> Fixture {
+    let user = |upn: &str| UserRecord {
+        user_principal_name: Some(upn.to_string()),
+        ..Default::default()
+    };
+    Fixture {
+        with_photo: user(&upn(0)),
+        expected_photo,
+        without_photo: Some(user(&upn(1))),
+        unknown: Some(user("nobody@contoso.test")),
+        writable: Some(user(&upn(2))),
+        new_photo: jpeg(77, 400),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_graph_store_passes_the_conformance_suite() {
     // user0 holds person 1's photo, user1 and user2 none.
@@ -27,18 +44,7 @@ async fn the_graph_store_passes_the_conformance_suite() {
     let store = photosync::store::open_target("graph", &settings)
         .await
         .expect("the graph store opens");
-    let user = |upn: &str| UserRecord {
-        user_principal_name: Some(upn.to_string()),
-        ..Default::default()
-    };
-    let fixture = Fixture {
-        with_photo: user(&upn(0)),
-        expected_photo: emu.admin().photo_of(&upn(0)).expect("seeded photo"),
-        without_photo: Some(user(&upn(1))),
-        unknown: Some(user("nobody@contoso.test")),
-        writable: Some(user(&upn(2))),
-        new_photo: jpeg(77, 400),
-    };
+    let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
     conformance::check(store.as_ref(), &fixture)
         .await
         .expect_conformant();
@@ -82,19 +88,8 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
     let store = photosync::store::open_target("sharepoint", &settings)
         .await
         .expect("the sharepoint store opens");
-    let user = |upn: &str| UserRecord {
-        user_principal_name: Some(upn.to_string()),
-        ..Default::default()
-    };
-    let fixture = Fixture {
-        with_photo: user(&upn(0)),
-        expected_photo: source,
-        // Profiles exist for every user; user1's still shows the placeholder.
-        without_photo: Some(user(&upn(1))),
-        unknown: Some(user("nobody@contoso.test")),
-        writable: Some(user(&upn(2))),
-        new_photo: jpeg(77, 400),
-    };
+    // Profiles exist for every user; user1's still shows the placeholder.
+    let fixture = fixture(source);
     conformance::check(store.as_ref(), &fixture)
         .await
         .expect_conformant();
