@@ -376,6 +376,7 @@ impl HttpClient {
                         "HTTP client closed",
                     )
                 })?;
+                self.gates.wait_out_pause(&host).await;
                 self.attempt(req, token.as_ref()).await
             };
             let last = attempt >= policy.max_attempts || req.caller_retries;
@@ -414,13 +415,8 @@ impl HttpClient {
                         let host_pause = host_pause.map(|a| a.min(policy.max_retry_after));
                         if req.outlook
                             && resp.status == 429
-                            && (over_concurrency_limit(&resp) || req.method != reqwest::Method::GET)
+                            && slows_photo_calls(&resp, &req.method)
                         {
-                            // Outlook's in-flight limit, or Graph's write budget on a photo
-                            // write: photo calls slow down (fewer in flight, paused for the
-                            // Retry-After). A resource-unit 429 on a photo read paces the host
-                            // like a directory call's would; halving the in-flight limit for
-                            // it would keep photos slow for the rest of the run.
                             self.outlook.throttled(host_pause);
                         } else {
                             self.gates.throttled(&host, host_pause);
@@ -594,6 +590,20 @@ fn unauthorized(resp: &Response) -> Error {
     .with_hint("check the tenant, the app registration and the credential; `photosync auth test` shows what the token carries")
 }
 
+/// Whether a 429 on a photo call is a signal for the photo in-flight limit: Outlook's
+/// concurrency limit, or a photo write over Graph's write budget — photo calls then slow
+/// down (fewer in flight, paused for the `Retry-After`). A 429 that names the tenant's
+/// resource-unit budget (`x-ms-throttle-information`) paces the host like a directory call's:
+/// halving the in-flight limit for it kept a fast per-mailbox sync at a quarter of its speed.
+fn slows_photo_calls(resp: &Response, method: &reqwest::Method) -> bool {
+    if over_concurrency_limit(resp) {
+        return true;
+    }
+    // A write's 429 that does not say which budget it hit is taken for the write budget.
+    *method != reqwest::Method::GET
+        && resp.header("x-ms-throttle-information") != Some("ResourceUnitLimitExceeded")
+}
+
 /// Whether a 429 is Outlook's concurrency limit (`ApplicationThrottled`, "over its
 /// MailboxConcurrency limit", spec §12) rather than a rate or budget.
 fn over_concurrency_limit(resp: &Response) -> bool {
@@ -704,25 +714,40 @@ mod tests {
         assert_eq!(percent_encode("$x"), "%24x");
     }
 
-    /// Only Outlook's concurrency 429 halves the photo in-flight limit; a budget 429 on a
-    /// photo call (seen in a fast per-mailbox run) paces the host instead.
+    /// Outlook's concurrency 429 and a photo write's write-budget 429 slow photo calls; a
+    /// resource-unit 429 on a photo call (seen in fast per-mailbox runs) paces the host instead.
     #[test]
-    fn only_the_concurrency_429_is_an_in_flight_signal() {
-        let answer = |body: &'static [u8]| Response {
-            status: 429,
-            headers: HeaderMap::new(),
-            body: Bytes::from_static(body),
+    fn which_429s_slow_photo_calls() {
+        use reqwest::Method;
+        let answer = |body: &'static [u8], information: Option<&'static str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(i) = information {
+                headers.insert("x-ms-throttle-information", HeaderValue::from_static(i));
+            }
+            Response {
+                status: 429,
+                headers,
+                body: Bytes::from_static(body),
+            }
         };
-        assert!(over_concurrency_limit(&answer(
-            br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit."}}"#
-        )));
+        let concurrency = br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit."}}"#;
+        let too_many = br#"{"error":{"code":"TooManyRequests","message":"Too many requests."}}"#;
+        for method in [Method::GET, Method::PUT] {
+            assert!(slows_photo_calls(&answer(concurrency, None), &method));
+        }
         for other in [
-            &br#"{"error":{"code":"TooManyRequests","message":"Too many requests."}}"#[..],
+            &too_many[..],
             br#"{"error":{"code":"ApplicationThrottled","message":"Application is over its request limit."}}"#,
             b"Too many requests",
         ] {
-            assert!(!over_concurrency_limit(&answer(other)));
+            assert!(!slows_photo_calls(&answer(other, None), &Method::GET));
         }
+        let write_budget = answer(too_many, Some("WriteLimitExceeded"));
+        assert!(slows_photo_calls(&write_budget, &Method::PUT));
+        assert!(slows_photo_calls(&answer(too_many, None), &Method::PUT));
+        let resource_units = answer(too_many, Some("ResourceUnitLimitExceeded"));
+        assert!(!slows_photo_calls(&resource_units, &Method::PUT));
+        assert!(!slows_photo_calls(&resource_units, &Method::GET));
     }
 
     #[test]

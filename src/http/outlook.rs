@@ -3,11 +3,11 @@
 //! Graph lists the photo resource under Outlook, which allows 4 concurrent requests per app ID
 //! whichever mailboxes they target, and answers 429 `ApplicationThrottled` beyond (spec §12).
 //! That limit is about requests in flight, not their rate, so it gets its own limiter,
-//! independent of `--concurrency` and of the directory calls' pacing. It starts at 4, halves on
-//! Outlook's concurrency 429 or a 429 on a photo write (and pauses for its `Retry-After`; the
-//! caller decides which 429s count), climbs back by one step after a run of successes, and
-//! probes above a limit that once earned a 429 only rarely — so a tenant that allows more
-//! (per-mailbox counting) is found, and a strict one costs few 429s.
+//! independent of `--concurrency` and of the directory calls' pacing. It starts at 4, halves
+//! on Outlook's concurrency 429 or a photo write's 429 over Graph's write budget (and pauses
+//! for its `Retry-After`; the caller decides which 429s count), climbs back by one step after
+//! a run of successes, and probes above a limit that once earned a 429 only rarely — so a
+//! tenant that allows more (per-mailbox counting) is found, and a strict one costs few 429s.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,7 +19,7 @@ pub const START_LIMIT: usize = 4;
 /// Never more in flight than this, whatever `--concurrency` says.
 pub const MAX_LIMIT: usize = 16;
 /// Successes per allowed call before the limit rises by one.
-const RAISE_AFTER_PER_SLOT: u64 = 16;
+const RAISE_AFTER_PER_SLOT: u64 = 4;
 /// Successes before a limit that once earned a 429 is tried again.
 const PROBE_AFTER: u64 = 20_000;
 
@@ -51,7 +51,9 @@ impl Drop for OutlookPermit<'_> {
         let mut s = self.limiter.lock();
         s.in_flight = s.in_flight.saturating_sub(1);
         drop(s);
-        self.limiter.released.notify_waiters();
+        // One slot freed, one waiter woken (in arrival order): waking them all would have
+        // dozens of tasks race for one slot on every answer.
+        self.limiter.released.notify_one();
     }
 }
 
@@ -128,7 +130,7 @@ impl OutlookLimiter {
             s.limit = next;
             s.successes = 0;
             drop(s);
-            self.released.notify_waiters();
+            self.released.notify_one();
         }
     }
 

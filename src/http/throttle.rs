@@ -3,9 +3,14 @@
 //! Microsoft 365 throttles per app and tenant: once one request gets a 429 or 503, the rest of
 //! the run should slow down too, not hammer on and earn longer penalties. Each host gets a
 //! gate with a request rate. A throttle response pauses the host for its `Retry-After` and
-//! cuts the rate (taken from what was actually achieved, so the cut bites); every success
-//! raises it a little again, until pacing switches off. Pacing is by slot: each request
-//! reserves the next free instant, so a burst is spread evenly instead of released at once.
+//! cuts the rate (taken from what was actually achieved, so the cut bites) — once per
+//! episode, since the requests already in flight and a batch's sub-requests answer 429
+//! together. Successes raise the rate again: quickly back towards the rate that drew the
+//! throttle, then slowly past it, so a fixed budget (Graph's resource units) is probed
+//! rarely instead of emptied again at once; far enough above it, pacing switches off.
+//! Pacing is by slot: each request reserves the next free instant, so a burst is spread
+//! evenly; only slots close ahead are reserved, so a rate that has risen since applies to
+//! requests already waiting.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,11 +20,23 @@ use std::time::{Duration, Instant};
 const MIN_RATE: f64 = 10.0;
 /// Above this rate pacing is switched off (the service's own limits are far higher).
 const UNPACED_RATE: f64 = 5_000.0;
-/// Multiplicative increase per successful response once slowed down: from the floor back to
-/// full speed takes a few hundred successes, i.e. seconds, not minutes.
-const RECOVERY_STEP: f64 = 1.05;
 /// Share of the achieved rate kept after a throttle response.
 const CUT: f64 = 0.7;
+/// Throttle answers this soon after a cut belong to the same episode and do not cut again:
+/// without this, one batch of 20 throttled sub-requests took the rate to the floor.
+const EPISODE: Duration = Duration::from_secs(1);
+/// A throttle this soon after the previous cut means the rate that drew that one is too high.
+const SETTLE: Duration = Duration::from_secs(5);
+/// Growth per second at full pace while below the rate that drew the last throttle: from a
+/// cut back up in about half a second, from the floor in seconds.
+const FAST_GROWTH_PER_S: f64 = 2.0;
+/// Growth per second at full pace past [`RESUME_SHARE`] of that rate: a budget that was
+/// emptied once is approached slowly, so the next 429 comes tens of seconds later, not at once.
+const PROBE_GROWTH_PER_S: f64 = 1.005;
+/// Share of the rate that drew the last throttle up to which recovery is fast.
+const RESUME_SHARE: f64 = 0.9;
+/// How far ahead a request may reserve its slot; later ones wait and ask again.
+const HORIZON: Duration = Duration::from_millis(100);
 /// Window over which the achieved rate is measured.
 const RATE_WINDOW: Duration = Duration::from_secs(2);
 
@@ -27,6 +44,9 @@ const RATE_WINDOW: Duration = Duration::from_secs(2);
 struct HostState {
     /// Requests per second while pacing; `None` = unpaced.
     rate: Option<f64>,
+    /// The rate at which the service last throttled this host.
+    throttled_at: Option<f64>,
+    last_cut: Option<Instant>,
     next_slot: Instant,
     paused_until: Option<Instant>,
     window_start: Instant,
@@ -38,6 +58,8 @@ impl HostState {
     fn new(now: Instant) -> Self {
         HostState {
             rate: None,
+            throttled_at: None,
+            last_cut: None,
             next_slot: now,
             paused_until: None,
             window_start: now,
@@ -70,7 +92,8 @@ impl HostState {
 enum Gate {
     Go,
     SlotIn(Duration),
-    PausedFor(Duration),
+    /// Paused, or no slot within the horizon: ask again after this.
+    AskAgainIn(Duration),
 }
 
 /// The pacing gates of every host the run talks to.
@@ -84,86 +107,265 @@ impl HostGates {
         Self::default()
     }
 
+    fn with_host<T>(&self, host: &str, f: impl FnOnce(&mut HostState, Instant) -> T) -> T {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if !hosts.contains_key(host) {
+            hosts.insert(host.to_string(), HostState::new(now));
+        }
+        let state = hosts.get_mut(host).expect("inserted above");
+        f(state, now)
+    }
+
     /// Wait until this host may receive the next request.
     pub async fn acquire(&self, host: &str) {
-        // Bounded: each pass either returns or sleeps until a pause that lies in the future;
-        // pauses come from Retry-After values the caller has already capped.
+        // Bounded: each pass returns, or sleeps until a pause (capped by the caller) ends or a
+        // slot comes within the horizon.
         loop {
-            match self.decide(host) {
+            match self.with_host(host, decide) {
                 Gate::Go => return,
                 Gate::SlotIn(wait) => {
                     tokio::time::sleep(wait).await;
                     return;
                 }
-                Gate::PausedFor(wait) => tokio::time::sleep(wait).await,
+                Gate::AskAgainIn(wait) => tokio::time::sleep(wait).await,
             }
         }
     }
 
-    fn decide(&self, host: &str) -> Gate {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let state = hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostState::new(now));
-        if let Some(until) = state.paused_until {
-            if until > now {
-                return Gate::PausedFor(until - now);
+    /// Wait out a pause that began after this request passed its gate (while it waited for
+    /// an in-flight slot): it would only earn another 429.
+    pub async fn wait_out_pause(&self, host: &str) {
+        loop {
+            let left = self.with_host(host, |state, now| {
+                state
+                    .paused_until
+                    .and_then(|until| until.checked_duration_since(now))
+            });
+            match left {
+                Some(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
+                _ => return,
             }
-            state.paused_until = None;
-        }
-        state.count(now);
-        let Some(rate) = state.rate else {
-            return Gate::Go;
-        };
-        // Reserve the next slot under the lock, then sleep outside it.
-        let slot = state.next_slot.max(now);
-        state.next_slot = slot + Duration::from_secs_f64(1.0 / rate);
-        if slot <= now {
-            Gate::Go
-        } else {
-            Gate::SlotIn(slot - now)
         }
     }
 
     /// The service said "slow down" (429/503), optionally for how long.
     pub fn throttled(&self, host: &str, retry_after: Option<Duration>) {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let state = hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostState::new(now));
-        let base = state.rate.unwrap_or_else(|| state.achieved_rate(now));
-        let base = if base <= 0.0 { 50.0 } else { base };
-        state.rate = Some((base * CUT).max(MIN_RATE));
-        if let Some(pause) = retry_after {
-            let until = now + pause;
-            if state.paused_until.is_none_or(|p| p < until) {
-                state.paused_until = Some(until);
+        self.with_host(host, |state, now| {
+            if let Some(pause) = retry_after {
+                let until = now + pause;
+                if state.paused_until.is_none_or(|p| p < until) {
+                    state.paused_until = Some(until);
+                }
+                // After the pause, requests restart spread out at the new rate.
+                state.next_slot = state.next_slot.max(until);
             }
-            // After the pause, requests restart spread out at the new rate.
-            state.next_slot = state.next_slot.max(until);
-        }
+            if state
+                .last_cut
+                .is_some_and(|t| now.duration_since(t) < EPISODE)
+            {
+                return;
+            }
+            let achieved = state.achieved_rate(now);
+            // The paced rate may be above what was achieved (too few requests to use it).
+            let base = match state.rate {
+                Some(r) if achieved > 0.0 => r.min(achieved),
+                Some(r) => r,
+                None if achieved > 0.0 => achieved,
+                None => 50.0,
+            };
+            // Throttled again soon after the last cut: the rate that drew that one was itself
+            // too high (a budget's start-up allowance inflates it), so it is cut too.
+            let again = state
+                .last_cut
+                .is_some_and(|t| now.duration_since(t) < SETTLE);
+            let ceiling = match state.throttled_at {
+                Some(before) if again => base.min(before * CUT),
+                _ => base,
+            };
+            state.throttled_at = Some(ceiling);
+            state.last_cut = Some(now);
+            state.rate = Some((ceiling * CUT).max(MIN_RATE));
+        });
     }
 
-    /// A request went through: recover speed gradually.
+    /// A request went through: recover speed, quickly below the rate that drew the last
+    /// throttle, slowly past it.
     pub fn succeeded(&self, host: &str) {
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(state) = hosts.get_mut(host)
-            && let Some(rate) = state.rate
-        {
-            let next = rate * RECOVERY_STEP;
-            state.rate = if next >= UNPACED_RATE {
-                None
-            } else {
-                Some(next)
-            };
-        }
+        let Some(state) = hosts.get_mut(host) else {
+            return;
+        };
+        let Some(rate) = state.rate else {
+            return;
+        };
+        let fast = state.throttled_at.is_none_or(|at| rate < at * RESUME_SHARE);
+        let per_second = if fast {
+            FAST_GROWTH_PER_S
+        } else {
+            PROBE_GROWTH_PER_S
+        };
+        // One answer's share of a second at this rate, so growth per second does not depend
+        // on the rate.
+        let next = rate * per_second.powf(1.0 / rate);
+        state.rate = if next >= UNPACED_RATE {
+            None
+        } else {
+            Some(next)
+        };
     }
 
     /// Current pacing rate of a host (`None` = unpaced), for logs and tests.
     pub fn rate(&self, host: &str) -> Option<f64> {
         let hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         hosts.get(host).and_then(|s| s.rate)
+    }
+}
+
+fn decide(state: &mut HostState, now: Instant) -> Gate {
+    if let Some(until) = state.paused_until {
+        if until > now {
+            return Gate::AskAgainIn(until - now);
+        }
+        state.paused_until = None;
+    }
+    let Some(rate) = state.rate else {
+        state.count(now);
+        return Gate::Go;
+    };
+    let slot = state.next_slot.max(now);
+    if slot > now + HORIZON {
+        // Not reserved: by the time this request's turn comes the rate may have risen. Ask
+        // again once half the horizon is free, so waiters do not wake for every slot.
+        return Gate::AskAgainIn(slot - now - HORIZON / 2);
+    }
+    // Reserve the slot under the lock, then sleep outside it.
+    state.next_slot = slot + Duration::from_secs_f64(1.0 / rate);
+    state.count(now);
+    if slot <= now {
+        Gate::Go
+    } else {
+        Gate::SlotIn(slot - now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    const HOST: &str = "https://graph.example";
+
+    /// A host paced at `rate` with no history (no throttle seen, nothing achieved).
+    fn paced(rate: f64) -> HostGates {
+        let gates = HostGates::new();
+        gates.with_host(HOST, |s, _| s.rate = Some(rate));
+        gates
+    }
+
+    #[test]
+    fn a_throttle_episode_cuts_the_rate_once() {
+        let gates = paced(400.0);
+        // A batch of 20 throttled sub-requests answers at once.
+        for _ in 0..20 {
+            gates.throttled(HOST, None);
+        }
+        let rate = gates.rate(HOST).expect("paced");
+        assert!((rate - 400.0 * CUT).abs() < 1e-6, "rate {rate}");
+    }
+
+    #[test]
+    fn recovers_fast_to_near_the_throttled_rate_then_probes_slowly() {
+        let gates = paced(400.0);
+        gates.throttled(HOST, None);
+        // Half a second of answers at the cut rate and above.
+        for _ in 0..150 {
+            gates.succeeded(HOST);
+        }
+        let back = gates.rate(HOST).expect("paced");
+        assert!(back >= 400.0 * RESUME_SHARE, "fast recovery: {back}");
+        // Five more seconds of answers at full pace: a few per cent more, not unpaced.
+        for _ in 0..(5.0 * back) as usize {
+            gates.succeeded(HOST);
+        }
+        let probed = gates.rate(HOST).expect("still paced");
+        assert!(
+            probed < 400.0 * 1.05,
+            "probes past the throttled rate slowly: {probed}"
+        );
+    }
+
+    #[test]
+    fn a_throttle_soon_after_a_cut_lowers_the_rate_recovery_aims_for() {
+        // Throttled at 400, recovered to 0.9 of it, throttled again: `seconds_ago` later.
+        let second_throttle = |seconds_ago: u64| {
+            let gates = paced(400.0);
+            gates.throttled(HOST, None);
+            while gates.rate(HOST).expect("paced") < 400.0 * RESUME_SHARE {
+                gates.succeeded(HOST);
+            }
+            gates.with_host(HOST, |s, now| {
+                s.last_cut = Some(now - Duration::from_secs(seconds_ago));
+            });
+            gates.throttled(HOST, None);
+            gates.with_host(HOST, |s, _| s.throttled_at.expect("throttled"))
+        };
+        // Soon: the first rate (400) was too high, so recovery aims below its cut (280).
+        assert!(second_throttle(2) <= 400.0 * CUT + 1e-6);
+        // Long after: the rate that drew this throttle (360) is the new aim.
+        assert!((second_throttle(30) - 400.0 * RESUME_SHARE).abs() < 2.0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_risen_rate_applies_to_requests_already_waiting() {
+        // 40 requests queue at 20/s (two seconds' worth), then the rate rises: they must not
+        // keep the slots they would have reserved at the old rate.
+        let gates = Arc::new(paced(20.0));
+        let started = Instant::now();
+        let waiters: Vec<_> = (0..40)
+            .map(|_| {
+                let g = gates.clone();
+                tokio::spawn(async move { g.acquire(HOST).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        gates.with_host(HOST, |s, _| s.rate = Some(2_000.0));
+        for w in waiters {
+            w.await.expect("waiter");
+        }
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(600), "took {took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_gate_still_waits_out_a_pause_that_began_since() {
+        let gates = HostGates::new();
+        gates.acquire(HOST).await;
+        let started = Instant::now();
+        gates.wait_out_pause(HOST).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(50),
+            "no pause, no wait"
+        );
+        gates.throttled(HOST, Some(Duration::from_millis(200)));
+        gates.wait_out_pause(HOST).await;
+        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn paced_requests_are_spread_at_the_rate() {
+        let gates = Arc::new(paced(100.0));
+        let started = Instant::now();
+        let waiters: Vec<_> = (0..30)
+            .map(|_| {
+                let g = gates.clone();
+                tokio::spawn(async move { g.acquire(HOST).await })
+            })
+            .collect();
+        for w in waiters {
+            w.await.expect("waiter");
+        }
+        // 30 slots at 100/s: the last one is 290 ms after the first.
+        assert!(started.elapsed() >= Duration::from_millis(280));
     }
 }

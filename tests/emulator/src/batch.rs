@@ -246,7 +246,10 @@ async fn run_item(state: &Arc<State>, version: &str, outer: &HeaderMap, it: &Ite
     let latency = state.faults().latency_ms;
     if is_outlook && latency > 0 {
         // The response holds the item's Outlook slot: keep it for the item's duration.
-        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+        crate::latency::sleep_until(
+            tokio::time::Instant::now() + std::time::Duration::from_millis(latency),
+        )
+        .await;
     }
     let route = resp
         .extensions()

@@ -19,6 +19,7 @@ mod batch;
 mod directory;
 mod graph;
 mod identity;
+mod latency;
 mod mailbox;
 mod managed_identity;
 mod mysite;

@@ -106,7 +106,8 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         }
         if let Some(r) = injected {
             if faults.latency_ms > 0 {
-                tokio::time::sleep_until(arrived + Duration::from_millis(faults.latency_ms)).await;
+                crate::latency::sleep_until(arrived + Duration::from_millis(faults.latency_ms))
+                    .await;
             }
             if r.status().is_server_error() {
                 lock(&state.counters).injected_5xx += 1;
@@ -130,7 +131,7 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         // slot it holds) is alive — so concurrency limits are observable with added latency.
         let latency = state.faults().latency_ms;
         if latency > 0 {
-            tokio::time::sleep_until(arrived + Duration::from_millis(latency)).await;
+            crate::latency::sleep_until(arrived + Duration::from_millis(latency)).await;
         }
         record(&state, &ctx.base, &method, &path, query, &resp);
     }
