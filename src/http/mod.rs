@@ -341,6 +341,7 @@ impl HttpClient {
                 self.gates.throttled(
                     &host,
                     pause.map(|a| a.min(self.options.retry.max_retry_after)),
+                    status == 429,
                 );
             }
             _ => {
@@ -419,7 +420,7 @@ impl HttpClient {
                         {
                             self.outlook.throttled(host_pause);
                         } else {
-                            self.gates.throttled(&host, host_pause);
+                            self.gates.throttled(&host, host_pause, resp.status == 429);
                         }
                         if last {
                             return Err(throttled_out(&resp, attempt));

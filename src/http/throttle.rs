@@ -25,14 +25,17 @@ const CUT: f64 = 0.7;
 /// Throttle answers this soon after a cut belong to the same episode and do not cut again:
 /// without this, one batch of 20 throttled sub-requests took the rate to the floor.
 const EPISODE: Duration = Duration::from_secs(1);
-/// A throttle this soon after the previous cut means the rate that drew that one is too high.
+/// A 429 this soon after the previous one means the rate that drew that one is too high.
 const SETTLE: Duration = Duration::from_secs(5);
 /// Growth per second at full pace while below the rate that drew the last throttle: from a
 /// cut back up in about half a second, from the floor in seconds.
 const FAST_GROWTH_PER_S: f64 = 2.0;
-/// Growth per second at full pace past [`RESUME_SHARE`] of that rate: a budget that was
-/// emptied once is approached slowly, so the next 429 comes tens of seconds later, not at once.
-const PROBE_GROWTH_PER_S: f64 = 1.005;
+/// Growth per second at full pace past [`RESUME_SHARE`] of that rate, just after the 429: a
+/// budget that was emptied once is approached slowly, so the next 429 is not drawn at once...
+const PROBE_GROWTH: f64 = 0.005;
+/// ...and it doubles every this long without another 429, so a rate learnt too low (another
+/// job sharing the budget, since finished) is left behind within a minute.
+const PROBE_DOUBLING: Duration = Duration::from_secs(5);
 /// Share of the rate that drew the last throttle up to which recovery is fast.
 const RESUME_SHARE: f64 = 0.9;
 /// How far ahead a request may reserve its slot; later ones wait and ask again.
@@ -44,8 +47,10 @@ const RATE_WINDOW: Duration = Duration::from_secs(2);
 struct HostState {
     /// Requests per second while pacing; `None` = unpaced.
     rate: Option<f64>,
-    /// The rate at which the service last throttled this host.
+    /// The rate at which this host last answered 429 (over a budget).
     throttled_at: Option<f64>,
+    last_over_budget: Option<Instant>,
+    /// Last cut for any throttle answer (429 or 503).
     last_cut: Option<Instant>,
     next_slot: Instant,
     paused_until: Option<Instant>,
@@ -59,6 +64,7 @@ impl HostState {
         HostState {
             rate: None,
             throttled_at: None,
+            last_over_budget: None,
             last_cut: None,
             next_slot: now,
             paused_until: None,
@@ -149,8 +155,10 @@ impl HostGates {
         }
     }
 
-    /// The service said "slow down" (429/503), optionally for how long.
-    pub fn throttled(&self, host: &str, retry_after: Option<Duration>) {
+    /// The service said "slow down", optionally for how long: `over_budget` for a 429 (a
+    /// budget such as Graph's resource units is spent), not for a 503 (a node shedding load,
+    /// which says nothing about the rate the tenant allows).
+    pub fn throttled(&self, host: &str, retry_after: Option<Duration>, over_budget: bool) {
         self.with_host(host, |state, now| {
             if let Some(pause) = retry_after {
                 let until = now + pause;
@@ -166,6 +174,7 @@ impl HostGates {
             {
                 return;
             }
+            state.last_cut = Some(now);
             let achieved = state.achieved_rate(now);
             // The paced rate may be above what was achieved (too few requests to use it).
             let base = match state.rate {
@@ -174,23 +183,28 @@ impl HostGates {
                 None if achieved > 0.0 => achieved,
                 None => 50.0,
             };
-            // Throttled again soon after the last cut: the rate that drew that one was itself
-            // too high (a budget's start-up allowance inflates it), so it is cut too.
+            if !over_budget {
+                state.rate = Some((base * CUT).max(MIN_RATE));
+                return;
+            }
+            // Over budget again soon after the last time: the rate that drew that 429 was
+            // itself too high (a budget's start-up allowance inflates it), so it is cut too.
             let again = state
-                .last_cut
+                .last_over_budget
                 .is_some_and(|t| now.duration_since(t) < SETTLE);
             let ceiling = match state.throttled_at {
                 Some(before) if again => base.min(before * CUT),
                 _ => base,
             };
             state.throttled_at = Some(ceiling);
-            state.last_cut = Some(now);
+            state.last_over_budget = Some(now);
             state.rate = Some((ceiling * CUT).max(MIN_RATE));
         });
     }
 
-    /// A request went through: recover speed, quickly below the rate that drew the last
-    /// throttle, slowly past it.
+    /// A request went through: recover speed, quickly below the rate that last drew a 429,
+    /// slowly past it — and faster the longer no 429 comes, so a rate learnt while another
+    /// job shared the budget does not hold this one back for long.
     pub fn succeeded(&self, host: &str) {
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         let Some(state) = hosts.get_mut(host) else {
@@ -199,11 +213,12 @@ impl HostGates {
         let Some(rate) = state.rate else {
             return;
         };
-        let fast = state.throttled_at.is_none_or(|at| rate < at * RESUME_SHARE);
-        let per_second = if fast {
-            FAST_GROWTH_PER_S
-        } else {
-            PROBE_GROWTH_PER_S
+        let per_second = match (state.throttled_at, state.last_over_budget) {
+            (Some(at), Some(when)) if rate >= at * RESUME_SHARE => {
+                let quiet = when.elapsed().as_secs_f64() / PROBE_DOUBLING.as_secs_f64();
+                (1.0 + PROBE_GROWTH * 2f64.powf(quiet)).min(FAST_GROWTH_PER_S)
+            }
+            _ => FAST_GROWTH_PER_S,
         };
         // One answer's share of a second at this rate, so growth per second does not depend
         // on the rate.
@@ -268,7 +283,7 @@ mod tests {
         let gates = paced(400.0);
         // A batch of 20 throttled sub-requests answers at once.
         for _ in 0..20 {
-            gates.throttled(HOST, None);
+            gates.throttled(HOST, None, true);
         }
         let rate = gates.rate(HOST).expect("paced");
         assert!((rate - 400.0 * CUT).abs() < 1e-6, "rate {rate}");
@@ -277,7 +292,7 @@ mod tests {
     #[test]
     fn recovers_fast_to_near_the_throttled_rate_then_probes_slowly() {
         let gates = paced(400.0);
-        gates.throttled(HOST, None);
+        gates.throttled(HOST, None, true);
         // Half a second of answers at the cut rate and above.
         for _ in 0..150 {
             gates.succeeded(HOST);
@@ -300,20 +315,51 @@ mod tests {
         // Throttled at 400, recovered to 0.9 of it, throttled again: `seconds_ago` later.
         let second_throttle = |seconds_ago: u64| {
             let gates = paced(400.0);
-            gates.throttled(HOST, None);
+            gates.throttled(HOST, None, true);
             while gates.rate(HOST).expect("paced") < 400.0 * RESUME_SHARE {
                 gates.succeeded(HOST);
             }
             gates.with_host(HOST, |s, now| {
                 s.last_cut = Some(now - Duration::from_secs(seconds_ago));
+                s.last_over_budget = s.last_cut;
             });
-            gates.throttled(HOST, None);
+            gates.throttled(HOST, None, true);
             gates.with_host(HOST, |s, _| s.throttled_at.expect("throttled"))
         };
         // Soon: the first rate (400) was too high, so recovery aims below its cut (280).
         assert!(second_throttle(2) <= 400.0 * CUT + 1e-6);
         // Long after: the rate that drew this throttle (360) is the new aim.
         assert!((second_throttle(30) - 400.0 * RESUME_SHARE).abs() < 2.0);
+    }
+
+    #[test]
+    fn a_503_is_recovered_from_in_full_a_429_only_up_to_its_rate() {
+        for (over_budget, recovered) in [(false, true), (true, false)] {
+            let gates = paced(400.0);
+            gates.throttled(HOST, None, over_budget);
+            for _ in 0..10_000 {
+                gates.succeeded(HOST);
+            }
+            assert_eq!(gates.rate(HOST).is_none(), recovered, "429: {over_budget}");
+        }
+    }
+
+    #[test]
+    fn probing_speeds_up_the_longer_no_429_comes() {
+        let gates = paced(400.0);
+        gates.throttled(HOST, None, true);
+        while gates.rate(HOST).expect("paced") < 400.0 * RESUME_SHARE {
+            gates.succeeded(HOST);
+        }
+        let before = gates.rate(HOST).expect("paced");
+        gates.with_host(HOST, |s, now| {
+            s.last_over_budget = Some(now - Duration::from_secs(60));
+        });
+        // About a second of answers at full pace, a minute after the 429.
+        for _ in 0..before as usize {
+            gates.succeeded(HOST);
+        }
+        assert!(gates.rate(HOST).expect("paced") > 1.5 * before);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,7 +393,7 @@ mod tests {
             started.elapsed() < Duration::from_millis(50),
             "no pause, no wait"
         );
-        gates.throttled(HOST, Some(Duration::from_millis(200)));
+        gates.throttled(HOST, Some(Duration::from_millis(200)), true);
         gates.wait_out_pause(HOST).await;
         assert!(started.elapsed() >= Duration::from_millis(200));
     }
