@@ -278,6 +278,16 @@ mod tests {
         gates
     }
 
+    /// `n` requests waiting at the gate at once.
+    fn queue(gates: &Arc<HostGates>, n: usize) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..n)
+            .map(|_| {
+                let g = gates.clone();
+                tokio::spawn(async move { g.acquire(HOST).await })
+            })
+            .collect()
+    }
+
     #[test]
     fn a_throttle_episode_cuts_the_rate_once() {
         let gates = paced(400.0);
@@ -368,12 +378,7 @@ mod tests {
         // keep the slots they would have reserved at the old rate.
         let gates = Arc::new(paced(20.0));
         let started = Instant::now();
-        let waiters: Vec<_> = (0..40)
-            .map(|_| {
-                let g = gates.clone();
-                tokio::spawn(async move { g.acquire(HOST).await })
-            })
-            .collect();
+        let waiters = queue(&gates, 40);
         tokio::time::sleep(Duration::from_millis(50)).await;
         gates.with_host(HOST, |s, _| s.rate = Some(2_000.0));
         for w in waiters {
@@ -402,12 +407,7 @@ mod tests {
     async fn paced_requests_are_spread_at_the_rate() {
         let gates = Arc::new(paced(100.0));
         let started = Instant::now();
-        let waiters: Vec<_> = (0..30)
-            .map(|_| {
-                let g = gates.clone();
-                tokio::spawn(async move { g.acquire(HOST).await })
-            })
-            .collect();
+        let waiters = queue(&gates, 30);
         for w in waiters {
             w.await.expect("waiter");
         }
