@@ -105,6 +105,8 @@ pub struct Assertion {
     pub exp: u64,
     pub key: Option<KeyPair>,
     pub thumbprint_of: Vec<u8>,
+    /// Write `nbf` and `exp` as JSON strings, as MSAL.NET does.
+    pub string_dates: bool,
 }
 
 impl Assertion {
@@ -120,6 +122,7 @@ impl Assertion {
             exp: n + 600,
             key: None,
             thumbprint_of: cert_der(),
+            string_dates: false,
         }
     }
 
@@ -130,8 +133,12 @@ impl Assertion {
         } else {
             header["x5t"] = json!(B64URL.encode(sha1::Sha1::digest(&self.thumbprint_of)));
         }
-        let claims = json!({"aud": self.aud, "iss": self.iss, "sub": self.sub, "jti": uuid::Uuid::new_v4().to_string(),
+        let mut claims = json!({"aud": self.aud, "iss": self.iss, "sub": self.sub, "jti": uuid::Uuid::new_v4().to_string(),
                             "nbf": self.nbf, "exp": self.exp, "iat": self.nbf});
+        if self.string_dates {
+            claims["nbf"] = json!(self.nbf.to_string());
+            claims["exp"] = json!(self.exp.to_string());
+        }
         let input = format!(
             "{}.{}",
             B64URL.encode(header.to_string()),
