@@ -8,7 +8,6 @@ use std::time::Duration;
 use image::ImageFormat;
 use photosync::http::{HttpClient, HttpOptions, RetryPolicy};
 use photosync::schema::UserRecord;
-use photosync::settings::{Secret, Settings};
 use photosync::store::PhotoStore;
 use photosync_emulator::{Faults, PhotoModel, SeedUser, UserPhotoFault};
 
@@ -175,14 +174,7 @@ async fn a_stalled_photo_call_fails_the_user_as_transient_after_the_timeout_and_
         .photo_bytes(&jpeg(40, 300))
         .photo_fault(UserPhotoFault::Stall);
     let emu = start(seed, Faults::default());
-    let settings = Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(SECRET_APP.to_string()),
-        client_secret: Some(Secret::new(SECRET)),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
-        ..Settings::default()
-    };
+    let settings = secret_settings(&emu);
     // A short timeout (the emulator stalls 100 s) and two attempts keep the test short; the
     // defaults (60 s, four attempts) bound a real run the same way.
     let http = HttpClient::new(HttpOptions {
@@ -231,4 +223,44 @@ async fn a_stalled_photo_call_fails_the_user_as_transient_after_the_timeout_and_
         .expect("found");
     let read = store.read_photo(&next).await.expect("the next user reads");
     assert!(read.photo.is_some());
+}
+
+/// A picture narrower than the tenant accepts: Graph answers 400 `ValidationWidthTooSmall`
+/// (microsoft-graph-docs-contrib#423). PhotoSync never upscales, so a tiny source reaches the
+/// service as it is; the user fails with the picture named as the cause, the others go on.
+#[test]
+fn a_picture_too_narrow_for_microsoft_365_is_explained_and_the_run_goes_on() {
+    let emu = start(
+        tenant_with_users(2, |_| None).photo_min_width(48),
+        Faults::default(),
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let sync = sync_from_input(
+        &creds,
+        "graph",
+        &[],
+        &records(&[picture(51, 40, 40), picture(52, 300, 300)]),
+    );
+    let results = sync.of_type("result");
+    assert_eq!(results.len(), 2, "{}", sync.stdout);
+    let narrow = &results
+        .iter()
+        .find(|r| r["user"]["userPrincipalName"] == upn(0))
+        .expect("user 0")["error"];
+    assert!(
+        narrow["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("too small") && m.contains("ValidationWidthTooSmall")),
+        "{narrow}"
+    );
+    assert!(
+        narrow["hint"].as_str().is_some_and(|h| h.contains("96x96")),
+        "{narrow}"
+    );
+    let fine = results
+        .iter()
+        .find(|r| r["user"]["userPrincipalName"] == upn(1))
+        .expect("user 1");
+    assert_eq!(fine["action"], "updated", "{fine}");
+    assert!(emu.admin().photo_of(&upn(0)).is_none());
 }

@@ -59,13 +59,11 @@ fn microsoft_dotnet_clients_round_trip() {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let target = manifest.join("../../target/dotnet-fidelity");
     restore_once(&manifest, &target);
-    let tls_dir = std::env::temp_dir().join(format!("emu-fidelity-dotnet-{}", std::process::id()));
+    // HTTPS with a per-run test CA in a folder the emulator removes when dropped.
     let emu = Emulator::start(
         Seed::example().expect("example seed"),
         Options {
-            tls: Some(TlsOptions {
-                dir: Some(tls_dir.clone()),
-            }),
+            tls: Some(TlsOptions::default()),
             ..Options::default()
         },
     )
@@ -93,7 +91,6 @@ fn microsoft_dotnet_clients_round_trip() {
         .env("IDENTITY_HEADER", emu.managed_identity_header())
         .env("EMU_UPLOAD_FILE", manifest.join("seed/photos/wide.png"))
         .env("NO_PROXY", "127.0.0.1,localhost"));
-    let _ = std::fs::remove_dir_all(&tls_dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -29,6 +29,30 @@ pub fn start_with(options: Options) -> RunningEmulator {
     Emulator::start(Seed::example().expect("example seed loads"), options).expect("emulator starts")
 }
 
+/// A tenant of the test's own with `faults`.
+pub fn start_seed(seed: Seed, faults: photosync_emulator::Faults) -> RunningEmulator {
+    Emulator::start(
+        seed,
+        Options {
+            faults,
+            ..Options::default()
+        },
+    )
+    .expect("emulator starts")
+}
+
+/// GET a v1.0 path as the app `token` was issued to: (status, JSON body or Null).
+pub async fn get_json(emu: &RunningEmulator, token: &str, path: &str) -> (u16, Value) {
+    let r = client()
+        .get(format!("{}/v1.0{path}", emu.graph_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()

@@ -5,38 +5,14 @@
 use std::time::Duration;
 
 use photosync_emulator::{
-    CredentialKind, Emulator, Faults, Mailbox, Options, PhotoModel, RunningEmulator, Seed,
-    SeedUser, UserPhotoFault,
+    CredentialKind, Faults, Mailbox, PhotoModel, RunningEmulator, Seed, SeedUser, UserPhotoFault,
 };
 use serde_json::Value;
 
 use crate::common::*;
 
-fn start_seed(seed: Seed, faults: Faults) -> RunningEmulator {
-    Emulator::start(
-        seed,
-        Options {
-            faults,
-            ..Options::default()
-        },
-    )
-    .expect("emulator starts")
-}
-
 fn example() -> Seed {
     Seed::example().expect("example seed loads")
-}
-
-/// GET a v1.0 path; (status, JSON body or Null).
-async fn get_json(emu: &RunningEmulator, token: &str, path: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!("{}/v1.0{path}", emu.graph_url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// GET a path's bytes and decode them: (width, height).
