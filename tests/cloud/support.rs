@@ -129,6 +129,18 @@ pub fn record(upn: Option<&str>, guid: Option<&str>, photo: Option<&[u8]>) -> St
     Value::Object(v).to_string()
 }
 
+/// Settings for using the stores as a library against `emu`, with the client-secret app.
+pub fn secret_settings(emu: &RunningEmulator) -> photosync::settings::Settings {
+    photosync::settings::Settings {
+        tenant_id: Some(emu.tenant_id()),
+        client_id: Some(SECRET_APP.to_string()),
+        client_secret: Some(photosync::settings::Secret::new(SECRET)),
+        graph_url: emu.graph_url(),
+        login_url: emu.login_url(),
+        ..photosync::settings::Settings::default()
+    }
+}
+
 /// Credential environment for one kind, against `emu`.
 pub struct Creds {
     pub env: Vec<(String, String)>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::directory::{self, UserKey};
@@ -229,6 +229,10 @@ async fn route_authenticated(
             "graph.photos.size.value.get".into(),
             crate::photos::photo_read(state, claims, &key, Some(size), true).await,
         ),
+        ["onpremisessyncbehavior"] => (
+            "graph.onPremisesSyncBehavior".into(),
+            crate::sync_behavior::handle(state, claims, req.version, &req.method, &key, &req.body),
+        ),
         ["mailboxsettings"] => match req.method {
             Method::GET => (
                 "graph.mailboxSettings.get".into(),
@@ -332,7 +336,7 @@ fn basic_only_violation(
     (selects_more || filters_more).then(denied_directory)
 }
 
-fn denied_directory() -> Response {
+pub(crate) fn denied_directory() -> Response {
     graph_error(
         403,
         "Authorization_RequestDenied",
@@ -529,6 +533,15 @@ fn photo_update_settings(state: &State, claims: &AccessClaims, req: &GraphReques
             }
             state.change_policy(policy.clone());
             json(200, body_of(&policy))
+        }
+        // Resets the tenant to its default, empty policy (beta
+        // `peopleadminsettings-delete-photoupdatesettings`: 204 No Content).
+        Method::DELETE => {
+            if !claims.has_any_role(&["PeopleSettings.ReadWrite.All"]) {
+                return denied_directory();
+            }
+            state.change_policy(PhotoUpdateSettings::default());
+            (axum::http::StatusCode::NO_CONTENT, "").into_response()
         }
         _ => method_not_allowed(),
     }

@@ -142,10 +142,12 @@ impl Throttle {
                 });
             ru.refill(ru_capacity, limits.resource_unit_window_ms);
             if ru.tokens < cost as f64 {
+                // Ignoring Retry-After digs the hole deeper (bounded at one window of debt);
+                // the wait is counted after the refused request's own charge, so a client that
+                // waits it out is admitted.
+                ru.tokens = (ru.tokens - cost as f64).max(-ru_capacity);
                 let retry =
                     ru.seconds_until(cost as f64, ru_capacity, limits.resource_unit_window_ms);
-                // Ignoring Retry-After digs the hole deeper (bounded at one window of debt).
-                ru.tokens = (ru.tokens - cost as f64).max(-ru_capacity);
                 return Err(Throttled {
                     retry_after_secs: retry,
                     scope: format!("Tenant_Application/ReadWrite/{app}/{tenant}"),
@@ -162,8 +164,8 @@ impl Throttle {
                 });
                 w.refill(wcap, limits.write_window_ms);
                 if w.tokens < 1.0 {
-                    let retry = w.seconds_until(1.0, wcap, limits.write_window_ms);
                     w.tokens = (w.tokens - 1.0).max(-wcap);
+                    let retry = w.seconds_until(1.0, wcap, limits.write_window_ms);
                     return Err(Throttled {
                         retry_after_secs: retry,
                         scope: format!("Tenant_Application/Write/{app}/{tenant}"),

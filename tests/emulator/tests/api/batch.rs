@@ -60,7 +60,7 @@ async fn binary_bodies_are_base64_both_ways() {
     assert_eq!(bytes, emu.admin().photo_of("bruno@contoso.test").unwrap());
     assert_eq!(
         item(&resp, "3")["body"]["id"],
-        "96X96",
+        "Default",
         "JSON bodies stay JSON"
     );
     assert_eq!(item(&resp, "4")["status"], 404);

@@ -334,3 +334,28 @@ async fn latency_is_added() {
         .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(250));
 }
+
+/// Regression (issue 21): `Retry-After` was counted before the refused request's own charge,
+/// so a client that waited exactly that long was refused again — the Graph .NET SDK's retry
+/// handler (three retries, each waiting `Retry-After`) gave up on a lightly throttled call.
+#[tokio::test]
+async fn waiting_out_retry_after_once_is_enough() {
+    let emu = start_with(Options {
+        faults: tight(2, 4_000),
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
+    let get = || client().get(&url).bearer_auth(&token).send();
+    assert_eq!(get().await.unwrap().status(), 200);
+    assert_eq!(get().await.unwrap().status(), 200);
+    let throttled = get().await.unwrap();
+    assert_eq!(throttled.status(), 429);
+    let wait: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(get().await.unwrap().status(), 200);
+}

@@ -15,7 +15,17 @@ struct Graph {
 
 impl Graph {
     async fn new() -> Graph {
-        let emu = start();
+        Graph::on(start()).await
+    }
+    /// The example tenant with Exchange Online's HD size ladder (`photoModel: exchange`).
+    async fn exchange() -> Graph {
+        let seed = photosync_emulator::Seed::example()
+            .expect("example seed loads")
+            .photo_model(photosync_emulator::PhotoModel::Exchange);
+        Graph::on(photosync_emulator::Emulator::start(seed, Default::default()).expect("starts"))
+            .await
+    }
+    async fn on(emu: RunningEmulator) -> Graph {
         let token = graph_token(&emu).await;
         Graph { emu, token }
     }
@@ -202,7 +212,7 @@ async fn list_users_filter_select_top_and_paging() {
 
 #[tokio::test]
 async fn photo_metadata_value_sizes_and_ladder() {
-    let g = Graph::new().await;
+    let g = Graph::exchange().await;
     // fatima has a 648x648 seed photo → full ladder.
     let (s, meta) = g.json("/users/chen@contoso.test/photo").await;
     assert_eq!(s, 200);
@@ -236,7 +246,7 @@ async fn photo_metadata_value_sizes_and_ladder() {
 
 #[tokio::test]
 async fn upload_is_reencoded_gets_new_etag_and_can_be_deleted() {
-    let g = Graph::new().await;
+    let g = Graph::exchange().await;
     let upload = png(300, 300);
     let r = g
         .put(
@@ -485,6 +495,52 @@ async fn photo_update_settings_block_cloud_writes() {
     assert_eq!(put.status(), 200);
     let v1 = send(as_app(&cert, Method::GET, url.replace("/beta/", "/v1.0/"))).await;
     assert_eq!(v1.status(), 400, "photoUpdateSettings is beta-only");
+}
+
+/// Regression (issue 21): DELETE on photoUpdateSettings answered 405; Microsoft's beta
+/// `Delete photoUpdateSettings` answers 204 and the tenant is back to its default, empty policy.
+#[tokio::test]
+async fn deleting_photo_update_settings_resets_them_with_204() {
+    let emu = start();
+    let cert = cert_token(&emu, GRAPH_SCOPE).await;
+    let url = photo_update_settings_url(&emu);
+    let patch = patch_photo_update_settings(
+        &emu,
+        &cert,
+        json!({"source": "onPremises", "allowedRoles": ["fe930be7-5e62-47db-91af-98c3a49a38b1"]}),
+    )
+    .await;
+    assert_eq!(patch.status(), 200);
+    let secret = graph_token(&emu).await;
+    let denied = send(as_app(&secret, Method::DELETE, &url)).await;
+    assert_eq!(denied.status(), 403, "PeopleSettings.Read.All cannot reset");
+    let del = send(as_app(&cert, Method::DELETE, &url)).await;
+    assert_eq!(del.status(), 204);
+    assert_eq!(
+        emu.admin().photo_update_settings(),
+        PhotoUpdateSettings::default()
+    );
+    let get: Value = send(as_app(&cert, Method::GET, &url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(get["source"].is_null());
+    assert_eq!(get["allowedRoles"], json!([]));
+    // Writes are allowed again.
+    let put = send(
+        as_app(
+            &cert,
+            Method::PUT,
+            format!(
+                "{}/v1.0/users/alice@contoso.test/photo/$value",
+                emu.graph_url()
+            ),
+        )
+        .body(jpeg(64, 64, 1)),
+    )
+    .await;
+    assert_eq!(put.status(), 200);
 }
 
 #[tokio::test]

@@ -236,6 +236,25 @@ async fn x5t_s256_can_be_refused_as_some_tenants_did() {
     assert_eq!(s, 200, "{body}");
 }
 
+/// Regression (issue 21): MSAL.NET, under Azure.Identity's ClientCertificateCredential, writes
+/// `nbf` and `exp` as JSON strings (`JsonWebToken.cs`) and signs PS256 with `x5t#S256`; the
+/// emulator answered AADSTS50027 "The payload is not valid JSON" where Entra issues a token.
+#[tokio::test]
+async fn msal_net_assertions_with_string_dates_are_accepted() {
+    let emu = start();
+    let mut msal_net = Assertion::valid(&emu);
+    msal_net.string_dates = true;
+    assert_eq!((msal_net.alg, msal_net.sha256_thumbprint), ("PS256", true));
+    let (s, body) = assertion_result(&emu, &msal_net).await;
+    assert_eq!(s, 200, "{body}");
+    // Still checked: an expired string date is expired, a non-number is malformed.
+    let n = now();
+    msal_net.nbf = n - 7200;
+    msal_net.exp = n - 3600;
+    let (s, body) = assertion_result(&emu, &msal_net).await;
+    assert_eq!((s, code_of(&body)), (400, 700024), "{body}");
+}
+
 #[tokio::test]
 async fn certificate_assertion_rejections() {
     let emu = start();
