@@ -394,8 +394,8 @@ pub(crate) fn admit(
         })
 }
 
-/// Adds the throttling headers and keeps the mailbox concurrency slot alive for as long as the
-/// response exists (the server holds it through any injected latency).
+/// Adds the throttling headers and keeps the mailbox concurrency slot alive with the response:
+/// the server holds it through any injected latency and frees it before the answer leaves.
 pub(crate) fn decorate(mut resp: Response, admitted: crate::throttle::Admitted) -> Response {
     set_header(
         &mut resp,

@@ -131,6 +131,12 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
                 .sleep_until(arrived + Duration::from_millis(latency))
                 .await;
         }
+        // The slot is free before the answer leaves, as the service frees it when it answers:
+        // a client that sends its next call on reading this answer never finds it still taken
+        // (left in the response, the guard lived until hyper dropped it, which could be after
+        // the client had read the answer).
+        resp.extensions_mut()
+            .remove::<Arc<crate::throttle::ConcurrencyGuard>>();
         record(&state, &ctx.base, &method, &path, query, &resp);
     }
     resp
