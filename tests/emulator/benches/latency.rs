@@ -4,9 +4,9 @@
 //! `latencyMs`). A figure, not a test: a busy machine decides it.
 //! Run: `cargo bench -p photosync-emulator --bench latency`.
 
-use std::time::{Duration, Instant};
+mod support;
 
-use photosync_emulator::{CredentialKind, Emulator, Faults, Options, Seed, ThrottleLimits};
+use std::time::{Duration, Instant};
 
 const REQUESTS: usize = 300;
 const LATENCY_MS: u64 = 10;
@@ -30,26 +30,7 @@ fn main() -> anyhow::Result<()> {
 
 /// Median time to a complete answer with `latency_ms` added.
 async fn median_answer(latency_ms: u64) -> anyhow::Result<Duration> {
-    let emu = Emulator::start(
-        Seed::example()?,
-        Options {
-            faults: Faults {
-                latency_ms,
-                throttle: ThrottleLimits {
-                    enabled: false,
-                    ..ThrottleLimits::default()
-                },
-                ..Faults::default()
-            },
-            request_log_capacity: 1_000,
-            ..Options::default()
-        },
-    )?;
-    let token = emu.admin().issue_token(
-        "aaaaaaaa-0000-4000-8000-000000000001",
-        "https://graph.microsoft.com",
-        CredentialKind::Secret,
-    )?;
+    let (emu, token) = support::unthrottled_tenant(latency_ms)?;
     let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
     let client = reqwest::Client::builder().no_proxy().build()?;
     let mut times = Vec::with_capacity(REQUESTS);

@@ -214,7 +214,6 @@ impl Admin {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ClockRequest {
-    #[serde(default)]
     frozen: Option<bool>,
     #[serde(default)]
     advance_ms: u64,
