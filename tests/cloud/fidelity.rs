@@ -70,17 +70,17 @@ fn status_through_outlook_limit(n: usize, outlook_limit: u32, concurrency: &str)
 
 /// `--concurrency 128` must not turn into 128 photo calls in flight: Outlook allows 4 per app,
 /// and the client's own limiter starts there.
-// Regression (issue 22): a fresh clone counted 2 throttled calls where 1 was allowed. The
-// emulator freed a call's slot only after its answer was on its way, so the client's next call
-// could find it still taken; it now frees the slot first. The bound below is what the limiter
-// promises whatever the scheduling.
+// Regression (issue 22): a fresh clone counted 2 throttled calls where 1 was allowed, by one of
+// two races. The emulator freed a call's slot only after its answer was on its way, so the
+// client's next call could find it still taken (it now frees the slot first). And the client
+// releases the probe's slot before its limiter hears of the 429 (`HttpClient::send`), so a call
+// waiting for that slot can still go out at the old limit: the bound counts that call.
 #[test]
 fn photo_calls_stay_within_outlook_concurrency_whatever_concurrency_says() {
     let counters = status_through_outlook_limit(120, 4, "128");
-    // The one probe above 4 the limiter makes after a run of successes, and at most one call
-    // more: the probe's slot is released before the limiter hears of its 429
-    // (`HttpClient::send`), so a call waiting for that slot can still go out at the old limit.
-    // Without the limiter, 128 users in flight earn a 429 on nearly every photo call.
+    // The one probe above 4 the limiter makes after a run of successes, and the one call its
+    // released slot may let out; without the limiter, 128 users in flight earn a 429 on nearly
+    // every photo call.
     assert!(counters.throttled_429 <= 2, "{counters:?}");
 }
 
