@@ -158,6 +158,30 @@ impl Admin {
         self.state.throttle.reset();
     }
 
+    /// Stops the emulator's clock: tokens, digests, visibility and policy delays, throttling
+    /// budgets and added latency then see time pass only through `advance_clock` (a request
+    /// held by latency waits until the clock passes its deadline).
+    pub fn freeze_clock(&self) {
+        self.state.clock.freeze();
+    }
+
+    /// Lets the emulator's clock flow with the wall clock again, from where it stands.
+    pub fn resume_clock(&self) {
+        self.state.clock.resume();
+    }
+
+    /// Moves the emulator's clock ahead: whatever was due by then is due now (a token with
+    /// less left expires, a hidden write shows, a throttling budget refills, held requests go).
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// Requests held by added latency until the clock passes their deadline, right now: with a
+    /// frozen clock, the requests in flight a test waits for before it advances.
+    pub fn requests_waiting_for_clock(&self) -> usize {
+        self.state.clock.waiting()
+    }
+
     /// Lifetime of tokens issued from now on.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         *write(&self.state.token_lifetime) = lifetime;
@@ -236,6 +260,15 @@ impl Admin {
     }
 }
 
+/// `POST /_emulator/clock`: freeze or resume, then advance.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockRequest {
+    frozen: Option<bool>,
+    #[serde(default)]
+    advance_ms: u64,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TokenRequest {
@@ -275,6 +308,22 @@ pub fn handle_http(
                 json(200, json!(f))
             }
             Err(e) => json(400, json!({"error": format!("faults JSON not valid: {e}")})),
+        },
+        (Method::GET, ["clock"]) => json(200, clock_json(state)),
+        (Method::POST, ["clock"]) => match serde_json::from_slice::<ClockRequest>(body) {
+            Ok(c) => {
+                match c.frozen {
+                    Some(true) => admin.freeze_clock(),
+                    Some(false) => admin.resume_clock(),
+                    None => {}
+                }
+                admin.advance_clock(Duration::from_millis(c.advance_ms));
+                json(200, clock_json(state))
+            }
+            Err(e) => json(
+                400,
+                json!({"error": format!("clock JSON not valid: {e}"), "hint": r#"e.g. {"frozen": true} or {"advanceMs": 1500}"#}),
+            ),
         },
         (Method::POST, ["reset-throttling"]) => {
             admin.reset_throttling();
@@ -354,8 +403,17 @@ pub fn handle_http(
             "POST /_emulator/reset-throttling", "GET /_emulator/users", "GET/PUT/DELETE /_emulator/photos/{user}",
             "PUT /_emulator/photos/{user}/as-user", "PUT /_emulator/users/{user}/photo-fault",
             "POST /_emulator/token", "PUT /_emulator/imds-script", "GET /_emulator/sharepoint/properties/{upn}/{property}",
-            "PUT /_emulator/token-lifetime-secs"]}),
+            "PUT /_emulator/token-lifetime-secs", "GET/POST /_emulator/clock"]}),
         ),
     };
     label(resp, "admin")
+}
+
+/// The clock as the admin API shows it.
+fn clock_json(state: &State) -> serde_json::Value {
+    json!({
+        "unixMs": state.clock.unix_ms(),
+        "frozen": state.clock.is_frozen(),
+        "requestsWaiting": state.clock.waiting(),
+    })
 }

@@ -14,7 +14,7 @@ use crate::identity::{GRAPH_APP_ID, GRAPH_AUDIENCE};
 use crate::mailbox::Part;
 use crate::respond::{self, form, graph_error, json, label, set_header, with_app};
 use crate::seed::PhotoUpdateSettings;
-use crate::state::{State, now_secs, read};
+use crate::state::{State, read};
 use crate::throttle::Throttled;
 use crate::token::AccessClaims;
 
@@ -50,7 +50,7 @@ pub fn authenticate(state: &State, headers: &HeaderMap) -> Result<AccessClaims, 
     let token = respond::bearer(headers).unwrap_or_default();
     let claims = state
         .signer
-        .verify(token, now_secs())
+        .verify(token, state.clock.unix_secs())
         .map_err(|e| graph_error(401, "InvalidAuthenticationToken", &e.message()))?;
     if claims.aud != GRAPH_AUDIENCE && claims.aud != GRAPH_APP_ID {
         return Err(graph_error(
@@ -398,8 +398,8 @@ pub(crate) fn admit(
         })
 }
 
-/// Adds the throttling headers and keeps the mailbox concurrency slot alive for as long as the
-/// response exists (the server holds it through any injected latency).
+/// Adds the throttling headers and keeps the mailbox concurrency slot alive with the response:
+/// the server holds it through any injected latency and frees it before the answer leaves.
 pub(crate) fn decorate(mut resp: Response, admitted: crate::throttle::Admitted) -> Response {
     set_header(
         &mut resp,

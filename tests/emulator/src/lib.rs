@@ -16,6 +16,7 @@
 
 mod admin;
 mod batch;
+mod clock;
 mod directory;
 mod graph;
 mod identity;

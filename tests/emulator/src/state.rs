@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::options::{Faults, Options};
 use crate::photo::{self, PhotoError, PhotoSet};
 use crate::seed::{
@@ -29,6 +30,8 @@ pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     m.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Wall time, for the timestamps in error texts only: everything judged by time reads
+/// `State::clock`.
 pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -206,6 +209,8 @@ pub struct State {
     pub log_capacity: usize,
     pub counters: Mutex<Counters>,
     pub throttle: Throttle,
+    /// The emulator's time (`clock`): every expiry, delay, budget and latency reads it.
+    pub clock: Arc<Clock>,
     rng: Mutex<u64>,
     pub urls: OnceLock<Urls>,
 }
@@ -294,6 +299,7 @@ impl State {
             });
         }
         let user_count = dir.users.len();
+        let clock = Arc::new(Clock::new());
         Ok(State {
             tenant: seed.tenant.clone(),
             directory: RwLock::new(dir),
@@ -326,7 +332,8 @@ impl State {
             log: Mutex::new(VecDeque::new()),
             log_capacity: options.request_log_capacity,
             counters: Mutex::new(Counters::default()),
-            throttle: Throttle::new(user_count),
+            throttle: Throttle::new(user_count, clock.clone()),
+            clock,
             rng: Mutex::new(options.faults.rng_seed),
             urls: OnceLock::new(),
         })
@@ -384,7 +391,7 @@ impl State {
         let delay = read(&self.faults).policy_change_delay_ms;
         let enforced = self.enforced_policy();
         *lock(&self.policy_change) =
-            (delay > 0).then(|| (enforced, Instant::now() + Duration::from_millis(delay)));
+            (delay > 0).then(|| (enforced, self.clock.now() + Duration::from_millis(delay)));
         *write(&self.policy) = next;
     }
 
@@ -392,7 +399,7 @@ impl State {
     pub fn enforced_policy(&self) -> PhotoUpdateSettings {
         let mut change = lock(&self.policy_change);
         match change.as_ref() {
-            Some((before, until)) if Instant::now() < *until => return before.clone(),
+            Some((before, until)) if self.clock.now() < *until => return before.clone(),
             Some(_) => *change = None,
             None => {}
         }
@@ -406,7 +413,7 @@ impl State {
         {
             let mut hidden = lock(&self.hidden_writes);
             match hidden.get(&key) {
-                Some((before, until)) if Instant::now() < *until => return before.clone(),
+                Some((before, until)) if self.clock.now() < *until => return before.clone(),
                 Some(_) => {
                     hidden.remove(&key);
                 }
@@ -426,7 +433,7 @@ impl State {
         let before = self.visible_photo(user_id);
         lock(&self.hidden_writes).insert(
             user_id.to_lowercase(),
-            (before, Instant::now() + Duration::from_millis(delay)),
+            (before, self.clock.now() + Duration::from_millis(delay)),
         );
     }
 

@@ -241,3 +241,25 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .unwrap();
     out.into_inner()
 }
+
+/// Waits for an event (never for a duration): polls `ready`, failing only as a hang guard.
+pub async fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    let guard = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < guard,
+            "hang guard: still waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until `n` requests are held by added latency on the frozen clock: all of them are in
+/// the emulator at once, admitted or refused, and stay there until the clock moves.
+pub async fn wait_until_held(emu: &RunningEmulator, n: usize) {
+    let admin = emu.admin();
+    wait_for(&format!("{n} requests held by the clock"), || {
+        admin.requests_waiting_for_clock() == n
+    })
+    .await;
+}

@@ -594,10 +594,13 @@ async fn photo_value_has_a_weak_etag_and_cache_control() {
 }
 
 /// Reads right after a write still show the previous state for `writeVisibilityDelayMs`.
+// Regression (issue 22): the end of the delay was awaited in real time (300 ms, polled); the
+// emulator's frozen clock is moved to it instead.
 #[tokio::test]
 async fn a_write_becomes_visible_only_after_the_visibility_delay() {
     let g = Graph::new().await;
     let admin = g.emu.admin();
+    admin.freeze_clock();
     admin.set_faults(Faults {
         write_visibility_delay_ms: 120_000,
         ..Faults::default()
@@ -619,29 +622,23 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
     assert_eq!(put.status(), 200);
     let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
     assert_eq!(s, 404, "not visible yet");
-    // With a short delay the new picture shows up.
-    admin.set_faults(Faults {
-        write_visibility_delay_ms: 300,
-        ..Faults::default()
-    });
-    let put = g.put_jpeg("chen@contoso.test", jpeg(200, 200, 9)).await;
-    assert_eq!(put.status(), 200);
-    let newest = admin.photo_of("chen@contoso.test").expect("stored");
-    let mut seen = Vec::new();
-    for _ in 0..100 {
-        seen = g
-            .get("/users/chen@contoso.test/photo/$value")
+    let read_chen = || async {
+        g.get("/users/chen@contoso.test/photo/$value")
             .await
             .bytes()
             .await
             .unwrap()
-            .to_vec();
-        if seen == newest {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(seen, newest, "visible once the delay is over");
+    };
+    admin.advance_clock(std::time::Duration::from_millis(119_999));
+    assert_eq!(
+        read_chen().await,
+        old,
+        "a millisecond before the delay is over"
+    );
+    admin.advance_clock(std::time::Duration::from_millis(1));
+    assert_eq!(read_chen().await, stored, "visible once the delay is over");
+    let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_eq!(s, 200, "the new photo of a user who had none shows too");
 }
 
 /// User.ReadBasic.All alone cannot `$select`/`$filter` onPremisesImmutableId or userType
@@ -691,6 +688,7 @@ async fn read_basic_cannot_select_or_filter_non_basic_properties() {
 async fn a_policy_change_takes_effect_after_its_delay() {
     let g = Graph::new().await;
     let admin = g.emu.admin();
+    admin.freeze_clock();
     admin.set_faults(Faults {
         policy_change_delay_ms: 120_000,
         ..Faults::default()
@@ -705,12 +703,12 @@ async fn a_policy_change_takes_effect_after_its_delay() {
     );
     let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 1)).await;
     assert_eq!(put.status(), 200, "not enforced yet");
-    // Once in force: 403 with the code a missing permission gets.
-    admin.set_faults(Faults::default());
-    let patch =
-        patch_photo_update_settings(&g.emu, &admin_token, json!({"source": "onPremises"})).await;
-    assert_eq!(patch.status(), 200);
+    admin.advance_clock(std::time::Duration::from_millis(119_999));
     let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 2)).await;
+    assert_eq!(put.status(), 200, "a millisecond before the change binds");
+    // Once in force: 403 with the code a missing permission gets.
+    admin.advance_clock(std::time::Duration::from_millis(1));
+    let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 3)).await;
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
     assert_eq!(body["error"]["code"], "ErrorAccessDenied");

@@ -408,17 +408,24 @@ async fn imds_requires_lowercase_metadata_true_and_returns_strings() {
     assert_eq!(wrong_case.status(), 400);
 }
 
+// Regression (issue 22): the token lived 1 s and the test slept 2.1 s; on a loaded machine the
+// first request arrived after the token had expired (401 where 200 was due). The emulator's
+// clock is frozen and moved instead, so the token is good up to its `exp` and not after.
 #[tokio::test]
 async fn expired_token_gets_invalid_authentication_token() {
-    let emu = start_with(Options {
-        token_lifetime: Duration::from_secs(1),
-        ..Options::default()
-    });
+    let emu = start();
+    let admin = emu.admin();
+    admin.freeze_clock();
     let token = graph_token(&emu).await;
+    let lifetime =
+        claims(&token)["exp"].as_u64().unwrap() - claims(&token)["iat"].as_u64().unwrap();
     let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
     let first = client().get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(first.status(), 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    admin.advance_clock(Duration::from_secs(lifetime - 1));
+    let last_second = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(last_second.status(), 200, "still inside its lifetime");
+    admin.advance_clock(Duration::from_secs(1));
     let later = client().get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(later.status(), 401);
     let body: serde_json::Value = later.json().await.unwrap();
