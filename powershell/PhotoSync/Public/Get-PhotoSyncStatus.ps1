@@ -221,9 +221,13 @@ function Get-PhotoSyncStatus {
                 }
             }
             else {
-                $bound = @{}
-                foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ThumbnailPhoto', 'PhotoPath') {
-                    if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
+                # The parameter variables, never $PSBoundParameters: PowerShell resets the variables
+                # for each pipeline object but leaves the previous object's values in
+                # $PSBoundParameters when this one lacks the property (a user without
+                # thumbnailPhoto was written with the previous user's picture).
+                $bound = @{
+                    ObjectGUID = $ObjectGUID; UserPrincipalName = $UserPrincipalName; SamAccountName = $SamAccountName
+                    Mail = $Mail; EmployeeId = $EmployeeId; ThumbnailPhoto = $ThumbnailPhoto; PhotoPath = $PhotoPath
                 }
                 # $_ is the whole pipeline object (an ADUser, a CSV row); it becomes the TargetObject of its errors.
                 $target = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }

@@ -260,9 +260,13 @@ function Sync-UserPhoto {
             }
         }
         else {
-            $bound = @{}
-            foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ThumbnailPhoto', 'PhotoPath') {
-                if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
+            # The parameter variables, never $PSBoundParameters: PowerShell resets the variables
+            # for each pipeline object but leaves the previous object's values in
+            # $PSBoundParameters when this one lacks the property (a user without
+            # thumbnailPhoto was written with the previous user's picture).
+            $bound = @{
+                ObjectGUID = $ObjectGUID; UserPrincipalName = $UserPrincipalName; SamAccountName = $SamAccountName
+                Mail = $Mail; EmployeeId = $EmployeeId; ThumbnailPhoto = $ThumbnailPhoto; PhotoPath = $PhotoPath
             }
             $inputObject = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }
             $candidates += New-PhotoSyncInputItem -Bound $bound -BasePath $basePath -Target $inputObject
