@@ -22,9 +22,10 @@ $script:PhotoSyncMaxInlinePhotoBytes = 10MB
 $script:PhotoSyncStopGraceMilliseconds = 15000
 # Characters that need escaping in a JSON string.
 $script:PhotoSyncJsonSpecial = [char[]](@([char]'\', [char]'"') + (0..31 | ForEach-Object { [char]$_ }))
-# The JSON parser: the static method behind ConvertFrom-Json (no cmdlet per batch), where it exists.
-$script:PhotoSyncJsonMethod = ('Microsoft.PowerShell.Commands.JsonObject' -as [type]).GetMethod('ConvertFromJson',
-    [type[]]@([string], [System.Management.Automation.ErrorRecord].MakeByRefType()))
+# Records are parsed by the static method behind ConvertFrom-Json (no cmdlet per batch). Its
+# assembly comes with Microsoft.PowerShell.Utility, which Windows PowerShell 5.1 may not have
+# loaded yet in a fresh session.
+if (-not ('Microsoft.PowerShell.Commands.JsonObject' -as [type])) { Import-Module -Name Microsoft.PowerShell.Utility }
 
 foreach ($folder in 'Private', 'Public') {
     $folderPath = Join-Path -Path $PSScriptRoot -ChildPath $folder
@@ -32,6 +33,9 @@ foreach ($folder in 'Private', 'Public') {
         . $file.FullName
     }
 }
+
+# A status's Findings when there are none (most users): one shared empty PhotoSync.List.
+$script:PhotoSyncNoFindings = New-PhotoSyncList -Items @()
 
 # Tab completion of store specs: ad, graph, sharepoint, input and folder:DIR[:RULE] (with the
 # folders under DIR). The script blocks run in the module's scope, so they reach private functions.

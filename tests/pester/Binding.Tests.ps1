@@ -170,9 +170,9 @@ Describe 'Helpers on the per-record path' {
     It 'are plain functions, without a cmdlet binder per call' {
         # Defect 10: [CmdletBinding()] helpers ran ~60 binders per record.
         InModuleScope PhotoSync {
-            foreach ($name in 'Add-PhotoSyncCoreUser', 'Send-PhotoSyncCoreLine', 'Step-PhotoSyncCore', 'Write-PhotoSyncCoreRecords',
-                'ConvertTo-PhotoSyncUserPhotoStatus', 'ConvertTo-PhotoSyncSyncResult', 'Get-PhotoSyncUserLabel', 'New-PhotoSyncErrorRecord',
-                'ConvertTo-PhotoSyncPhotoInfo', 'New-PhotoSyncList', 'Resolve-PhotoSyncPath', 'ConvertTo-PhotoSyncKeyValue') {
+            foreach ($name in 'Add-PhotoSyncCoreUser', 'Step-PhotoSyncCore', 'Write-PhotoSyncCoreRecords',
+                'Get-PhotoSyncUserLabel', 'New-PhotoSyncErrorRecord', 'Resolve-PhotoSyncPath', 'ConvertTo-PhotoSyncKeyValue',
+                'ConvertTo-PhotoSyncModuleHint', 'Remove-PhotoSyncCoreItem') {
                 (Get-Command $name).CmdletBinding | Should -BeFalse -Because "$name runs for every record"
             }
         }
@@ -190,11 +190,13 @@ Describe 'Helpers on the per-record path' {
     It 'writes JSON lines that any JSON reader takes back, whatever the characters' {
         InModuleScope PhotoSync {
             # A session that only queues lines: what would reach the core's stdin.
-            $core = @{ Cmdlet = $PSCmdlet; StdinOpen = $false; Process = [pscustomobject]@{ HasExited = $false }; Finished = $true }
-            Mock Send-PhotoSyncCoreLine { $global:PhotoSyncTestLine = $Json }
+            $core = @{
+                Cmdlet = $null; StdinOpen = $true; Pending = [System.Text.StringBuilder]::new(); PendingLimit = 1048576; Window = 0
+                ByLine = [System.Collections.Generic.Dictionary[long, object]]::new(); ByKey = [System.Collections.Generic.Dictionary[string, object]]::new()
+                Clock = [System.Diagnostics.Stopwatch]::StartNew(); LastPush = [long]::MaxValue; LinesSent = 0; RecordsPerUser = 1; OldestLine = 1
+            }
             Add-PhotoSyncCoreUser $core $null "o'neil@contoso.com" "a`"b\c`td" $null $null ([byte[]](1, 2, 3)) $null $null
-            $parsed = $global:PhotoSyncTestLine | ConvertFrom-Json
-            Remove-Variable -Name PhotoSyncTestLine -Scope Global
+            $parsed = $core.Pending.ToString().Trim() | ConvertFrom-Json
             $parsed.userPrincipalName | Should -Be "o'neil@contoso.com"
             $parsed.samAccountName | Should -Be "a`"b\c`td"
             [System.Convert]::FromBase64String($parsed.thumbnailPhoto) | Should -Be @(1, 2, 3)

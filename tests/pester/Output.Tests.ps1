@@ -35,7 +35,11 @@ Describe 'Stable columns for Export-Csv' {
         ($rows | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').InputState | Should -Be 'present'
         ($rows | Where-Object UserPrincipalName -eq 'dave.kim@contoso.com').InputState | Should -Be 'absent'
         ($rows | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').InputPhoto | Should -Be $script:AnnPhoto
-        ($rows | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').Stores | Should -Match 'input:present'
+        ($rows | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').FolderState | Should -Be 'absent'
+        # Nested lists read as one line (regression: the speed rewrite left them as arrays, and
+        # the CSV said System.Object[]).
+        ($rows | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').Stores | Should -Match '^input:present; folder:.*:absent$'
+        [System.IO.File]::ReadAllText($csv) | Should -Not -Match 'System\.Object\[\]|@\{'
     }
 
     It 'writes no signature or other blob into a CSV of results (regression: Photo printed its whole signature)' {

@@ -1,10 +1,11 @@
 # One user of the pipeline, from the values bound for this object only: checked, turned into one
 # JSON line for the core (camelCase names of the JSON contract, DESIGN.md section 5; the photo as
-# base64, the same on Windows PowerShell 5.1 and 7), and sent. A user the module can already
-# tell is wrong (several values for one key, a photo too large to send, a path off the file
-# system) gets its own non-terminating error and is not sent; the pipeline goes on.
-# A plain function with positional parameters: it runs once per piped user, and the common case
-# (string keys, a byte[] photo) takes no other call.
+# base64, the same on Windows PowerShell 5.1 and 7), registered and queued for the core's stdin.
+# A user the module can already tell is wrong (several values for one key, a photo too large to
+# send, a path off the file system) gets its own non-terminating error and is not sent; the
+# pipeline goes on. A plain function with positional parameters: it runs once per piped user,
+# and the common case (string keys, a byte[] photo) calls nothing else but, now and then, the
+# step that writes the queued lines and reads what came back.
 
 function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $ThumbnailPhoto, $PhotoPath, $InputObject) {
     $several = $null
@@ -42,7 +43,7 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     }
 
     $json = '{'
-    $keys = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $keys = [System.Collections.Generic.List[string]]::new()
     $label = $null
     if ($UserPrincipalName) {
         $UserPrincipalName = $UserPrincipalName.Trim()
@@ -137,10 +138,51 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     if ($json.Length -gt 1) { $json = $json.Substring(0, $json.Length - 1) }
     $json += '}'
 
-    $item = @{ Keys = $keys; Target = $InputObject; Label = $label; Line = 0; Remaining = 0; InputPhoto = $null; Json = $null }
+    $item = @{ Keys = $keys; Target = $InputObject; Label = $label; Line = 0; Remaining = 0; InputPhoto = $null }
     if ($Core.CarryPhoto -and ($photo -or $path)) {
         # Status objects carry the input's photo, so they pipe into Sync-UserPhoto as they are.
         $item.InputPhoto = [pscustomobject]@{ PSTypeName = 'PhotoSync.InputPhoto'; Path = $path; Bytes = $photo }
     }
-    Send-PhotoSyncCoreLine -Core $Core -Item $item -Json $json
+    if ($Core.Confirm) {
+        # Held until the dry run's verdict on this user (Resolve-PhotoSyncConfirmation), which
+        # sends the same values to the real run.
+        $item.Values = @($guid, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $photo, $path)
+        $item.Held = [System.Collections.Generic.List[object]]::new()
+    }
+
+    # Registered, so the records that come back about it find their pipeline object, and queued.
+    if (-not $Core.StdinOpen) {
+        # The core stopped reading (it exited, e.g. on bad settings): say why now instead of
+        # reading all the input first.
+        if ($Core.Process.HasExited -and -not $Core.Finished) { Complete-PhotoSyncCore -Core $Core }
+        return
+    }
+    $Core.LinesSent++
+    $item.Line = $Core.LinesSent
+    $item.Remaining = $Core.RecordsPerUser
+    $Core.ByLine[$item.Line] = $item
+    foreach ($key in $keys) { if (-not $Core.ByKey.ContainsKey($key)) { $Core.ByKey[$key] = $item } }
+    # A user whose records never come back (a shard that is not this one) must not pin memory.
+    if ($Core.ByLine.Count -gt $script:PhotoSyncItemWindow) {
+        while ($Core.ByLine.Count -gt $script:PhotoSyncItemWindow) {
+            if ($Core.ByLine.ContainsKey($Core.OldestLine)) { Remove-PhotoSyncCoreItem -Core $Core -Item $Core.ByLine[$Core.OldestLine] }
+            $Core.OldestLine++
+        }
+    }
+    [void]$Core.Pending.Append($json).Append("`n")
+    # Written and read in batches: a step when 8 KB are waiting, else every 15 ms. Records
+    # parsed one by one would cost more than building their objects.
+    if ($Core.Pending.Length -ge 8192 -or ($Core.Clock.ElapsedMilliseconds - $Core.LastPush) -ge 15) {
+        $Core.LastPush = $Core.Clock.ElapsedMilliseconds
+        Step-PhotoSyncCore -Core $Core
+    }
+    # Back-pressure: wait while the core is this far behind (its stdin pipe is full, or Window
+    # users are out), so memory stays flat, every item in flight is kept (a status keeps its
+    # input photo however slow the store) and an early stop has little left to finish.
+    while ($Core.StdinOpen -and ($Core.Pending.Length -ge $Core.PendingLimit -or
+            ($Core.Window -gt 0 -and ($Core.LinesSent - $Core.CompletedUsers - $Core.LinesEnded) -ge $Core.Window))) {
+        if ($Core.Process.HasExited -and $null -eq $Core.ReadTask) { break }
+        Wait-PhotoSyncCore -Core $Core -Milliseconds 10
+        Step-PhotoSyncCore -Core $Core
+    }
 }

@@ -10,17 +10,17 @@ function New-PhotoSyncErrorRecord([string]$Code, [string]$Message, [string]$Hint
     $Hint = ConvertTo-PhotoSyncModuleHint -Text $Hint
     $text = if ($UserLabel) { "${UserLabel}: $Message" } else { $Message }
     $exception = switch ($Code) {
-        'user-not-found' { New-Object -TypeName System.Management.Automation.ItemNotFoundException -ArgumentList $text; break }
-        'auth-failed' { New-Object -TypeName System.UnauthorizedAccessException -ArgumentList $text; break }
-        'permission-denied' { New-Object -TypeName System.UnauthorizedAccessException -ArgumentList $text; break }
-        'blocked-by-policy' { New-Object -TypeName System.UnauthorizedAccessException -ArgumentList $text; break }
-        'throttled' { New-Object -TypeName System.TimeoutException -ArgumentList $text; break }
-        'transient' { New-Object -TypeName System.TimeoutException -ArgumentList $text; break }
-        'no-input' { New-Object -TypeName System.ArgumentException -ArgumentList $text; break }
-        'config' { New-Object -TypeName System.ArgumentException -ArgumentList $text; break }
+        'user-not-found' { [System.Management.Automation.ItemNotFoundException]::new($text); break }
+        'auth-failed' { [System.UnauthorizedAccessException]::new($text); break }
+        'permission-denied' { [System.UnauthorizedAccessException]::new($text); break }
+        'blocked-by-policy' { [System.UnauthorizedAccessException]::new($text); break }
+        'throttled' { [System.TimeoutException]::new($text); break }
+        'transient' { [System.TimeoutException]::new($text); break }
+        'no-input' { [System.ArgumentException]::new($text); break }
+        'config' { [System.ArgumentException]::new($text); break }
         default {
-            if ($Code -like 'photo-*' -or $Code -like 'bad-*') { New-Object -TypeName System.IO.InvalidDataException -ArgumentList $text }
-            else { New-Object -TypeName System.InvalidOperationException -ArgumentList $text }
+            if ($Code -like 'photo-*' -or $Code -like 'bad-*') { [System.IO.InvalidDataException]::new($text) }
+            else { [System.InvalidOperationException]::new($text) }
         }
     }
     $category = Get-PhotoSyncErrorCategory -Code $Code

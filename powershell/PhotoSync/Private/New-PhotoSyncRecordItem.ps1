@@ -4,19 +4,15 @@
 
 function New-PhotoSyncRecordItem($Core, $User) {
     if ($null -eq $User) { return $null }
-    $fields = New-Object -TypeName 'System.Collections.Generic.List[string]'
-    $keys = New-Object -TypeName 'System.Collections.Generic.List[string]'
+    $keys = [System.Collections.Generic.List[string]]::new()
     foreach ($name in 'userPrincipalName', 'objectGuid', 'samAccountName', 'mail', 'employeeId') {
-        $value = $User.$name
-        if ($value) {
-            $fields.Add('"' + $name + '":' + (ConvertTo-PhotoSyncJsonString -Text $value))
-            $keys.Add($name + ':' + $value)
-        }
+        if ($User.$name) { $keys.Add($name + ':' + $User.$name) }
     }
     $item = @{
         Keys = $keys; Target = $User; Label = (Get-PhotoSyncUserLabel -User $User); Line = 0
-        Remaining = $Core.RecordsPerUser; InputPhoto = $null; Json = '{' + ($fields -join ',') + '}'
-        Held = New-Object -TypeName 'System.Collections.Generic.List[object]'
+        Remaining = $Core.RecordsPerUser; InputPhoto = $null
+        Values = @($User.objectGuid, $User.userPrincipalName, $User.samAccountName, $User.mail, $User.employeeId, $null, $null)
+        Held = [System.Collections.Generic.List[object]]::new()
     }
     foreach ($key in $keys) { if (-not $Core.ByKey.ContainsKey($key)) { $Core.ByKey[$key] = $item } }
     return $item

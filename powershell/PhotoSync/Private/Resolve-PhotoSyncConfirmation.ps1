@@ -18,7 +18,6 @@ function Resolve-PhotoSyncConfirmation($Core, $Item) {
         $confirm.Real = Start-PhotoSyncCore -Cmdlet $Core.Cmdlet -ArgumentList $confirm.Arguments -Connection $confirm.Connection `
             -Activity $Core.Activity -RecordsPerUser $Core.RecordsPerUser -Specs $Core.Specs -Kind 'sync'
     }
-    $json = $Item.Json
-    $Item.Held = $null
-    Send-PhotoSyncCoreLine -Core $confirm.Real -Item $Item -Json $json
+    $v = $Item.Values
+    Add-PhotoSyncCoreUser $confirm.Real $v[0] $v[1] $v[2] $v[3] $v[4] $v[5] $v[6] $Item.Target
 }

@@ -1,5 +1,6 @@
-# Waits until one of the core session's reads or writes completes, at most this long. WaitAny,
-# unlike Task.Wait, does not throw when a task failed; Step-PhotoSyncCore reads the outcome.
+# Waits until one of the core session's reads or writes completes, at most this long, and then
+# a few milliseconds more, so records are handled in batches, not one by one. WaitAny, unlike
+# Task.Wait, does not throw when a task failed; Step-PhotoSyncCore reads the outcome.
 
 function Wait-PhotoSyncCore($Core, [int]$Milliseconds) {
     $tasks = New-Object -TypeName 'System.Collections.Generic.List[System.Threading.Tasks.Task]'
@@ -12,5 +13,8 @@ function Wait-PhotoSyncCore($Core, [int]$Milliseconds) {
         [void]$Core.Process.WaitForExit($Milliseconds)
         return
     }
-    [void][System.Threading.Tasks.Task]::WaitAny($tasks.ToArray(), $Milliseconds)
+    if ([System.Threading.Tasks.Task]::WaitAny($tasks.ToArray(), $Milliseconds) -ge 0) {
+        # Something came: let a few more records join it, so they are parsed as one batch.
+        [System.Threading.Thread]::Sleep(2)
+    }
 }

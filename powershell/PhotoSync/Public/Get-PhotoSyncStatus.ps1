@@ -238,7 +238,7 @@ function Get-PhotoSyncStatus {
             $arguments += @('--input', '-')
         }
         $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Connection $connection `
-            -Activity 'PhotoSync: checking photos' -RecordsPerUser 1 -Specs $stores.Specs -Kind 'status' -Window (2 * $Concurrency + 16)
+            -Activity 'PhotoSync: checking photos' -RecordsPerUser 1 -Specs $stores.Specs -Kind 'status' -Window ([Math]::Max(64, 8 * $Concurrency))
         if ($core) { $core.FailOnDrift = [bool]$FailOnDrift }
     }
 

@@ -309,7 +309,7 @@ function Sync-UserPhoto {
             $arguments += @('--input', '-')
         }
         # Users sent ahead of their results; none for a shard, whose other users never come back.
-        $window = if ($Shard) { 0 } else { 2 * $Concurrency + 16 }
+        $window = if ($Shard) { 0 } else { [Math]::Max(64, 8 * $Concurrency) }
         if ($confirming) {
             $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList ($arguments + '--dry-run') -Connection $connection `
                 -Activity 'PhotoSync: checking which photos would change' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
