@@ -196,6 +196,12 @@ pub struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// Also write the HTML report to FILE (replaced only when the run completes), while the
+    /// records still go to stdout in --format: one run gives a script its records and people
+    /// the page.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// Exit 1 when any user is not in sync (for scheduled checks).
     #[arg(long)]
     pub fail_on_drift: bool,

@@ -4,7 +4,8 @@
 //! tests hold it to account where PowerShell is not needed: every script parses with the
 //! tree-sitter PowerShell grammar and the manifest is read from the syntax tree (`syntax`,
 //! `manifest`); parameter names and aliases cannot clash (`parameters`); nothing Windows
-//! PowerShell 5.1 lacks is used (`compat`); the packaging script's zip is read back and checked
+//! PowerShell 5.1 lacks is used (`compat`); no `process {}` block reads `$PSBoundParameters`
+//! (`pipeline`); the packaging script's zip is read back and checked
 //! against Azure Automation's rules (`packaging`); and the real `photosync` binary is fed what
 //! the module sends, with the arguments read from the module's scripts (`contract`,
 //! `contract_static`).
@@ -25,5 +26,7 @@ mod manifest;
 mod packaging;
 #[path = "powershell/parameters.rs"]
 mod parameters;
+#[path = "powershell/pipeline.rs"]
+mod pipeline;
 #[path = "powershell/syntax.rs"]
 mod syntax;

@@ -11,6 +11,7 @@
 //! assertion.
 
 pub mod certificate;
+pub mod dead;
 pub mod managed_identity;
 pub mod token;
 
@@ -24,6 +25,7 @@ use crate::http::{BearerSource, HttpClient, Request, Response};
 use crate::schema::ErrorCode;
 use crate::settings::{Secret, Settings};
 pub use certificate::{AssertionAlgorithm, Certificate};
+pub use dead::DeadCredential;
 pub use managed_identity::{DEFAULT_IMDS_URL, ImdsRetry, ManagedIdentityEndpoint};
 pub use token::{AccessToken, TokenCache, TokenClaims};
 
@@ -100,6 +102,8 @@ pub struct Authenticator {
     graph: TokenCache,
     /// One cache per SharePoint origin (`https://contoso-admin.sharepoint.com`, `…-my…`).
     sharepoint: Mutex<HashMap<String, Arc<TokenCache>>>,
+    /// Set when the credential cannot work again in this run (an expired ready token).
+    pub dead: DeadCredential,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -171,6 +175,7 @@ impl Authenticator {
             sharepoint_resource,
             graph: TokenCache::new(),
             sharepoint: Mutex::new(HashMap::new()),
+            dead: DeadCredential::default(),
         }))
     }
 
@@ -315,7 +320,12 @@ impl Authenticator {
                 }
             },
         }
-        !matches!(self.credential, Credential::Token { .. })
+        if matches!(self.credential, Credential::Token { .. }) {
+            // Nothing can renew a ready token: refused now, refused for every later user.
+            self.dead.declare(&dead::refused_token());
+            return false;
+        }
+        true
     }
 
     async fn fetch(&self, resource: Resource, resource_id: &str) -> Result<AccessToken> {
@@ -327,7 +337,15 @@ impl Authenticator {
             "requesting a token"
         );
         match &self.credential {
-            Credential::Token { token } => ready_token(token, resource, resource_id),
+            Credential::Token { token } => {
+                let answer = ready_token(token, resource, resource_id);
+                if let Err(e) = &answer
+                    && e.code == ErrorCode::AuthFailed
+                {
+                    self.dead.declare(e);
+                }
+                answer
+            }
             Credential::Secret {
                 tenant,
                 client_id,
@@ -407,6 +425,11 @@ fn ready_token(token: &Secret, resource: Resource, resource_id: &str) -> Result<
             )
             .with_hint("a ready token serves one resource; use a certificate or managed identity to reach Graph and each SharePoint host"));
         }
+    }
+    if let Some(exp) = claims.as_ref().and_then(|c| c.exp)
+        && dead::has_expired(exp)
+    {
+        return Err(dead::expired_token(exp));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

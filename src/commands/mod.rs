@@ -2,6 +2,7 @@
 //! Settings are resolved here, once, for the commands that talk to stores.
 
 pub mod auth;
+mod dead_credential;
 pub mod photo;
 pub mod status;
 pub mod sync;
@@ -56,10 +57,12 @@ fn log_http_stats() {
     }
 }
 
-/// A stop signal wired to Ctrl+C and SIGTERM, for the commands that run users.
+/// A stop signal wired to Ctrl+C and SIGTERM, and to a credential that dies mid-run, for the
+/// commands that run users (call it after the stores are open).
 fn stop_on_signals() -> crate::engine::StopSignal {
     let stop = crate::engine::StopSignal::default();
     stop.listen_for_signals();
+    dead_credential::watch(&stop);
     stop
 }
 
@@ -77,15 +80,14 @@ pub fn sink_to(
     terminal: bool,
     settings: &Settings,
 ) -> Result<Box<dyn RecordSink>> {
-    Ok(
-        match format.unwrap_or(if terminal {
-            Format::Table
-        } else {
-            Format::Json
-        }) {
-            Format::Json => Box::new(JsonLinesSink::new(out)),
-            Format::Table => Box::new(TableSink::new(out, terminal && !settings.no_color)),
-            Format::Html => Box::new(ReportSink::new(out)),
-        },
-    )
+    let sink: Box<dyn RecordSink> = match format.unwrap_or(if terminal {
+        Format::Table
+    } else {
+        Format::Json
+    }) {
+        Format::Json => Box::new(JsonLinesSink::new(out)),
+        Format::Table => Box::new(TableSink::new(out, terminal && !settings.no_color)),
+        Format::Html => Box::new(ReportSink::new(out)),
+    };
+    Ok(Box::new(dead_credential::NoticeSink::new(sink)))
 }

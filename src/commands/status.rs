@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
-use crate::engine::{self, StatusOptions, SyncState, state};
+use crate::engine::{self, RecordSink, StatusOptions, SyncState, state};
 use crate::error::{Error, Result};
+use crate::report::ReportSink;
+use crate::schema::OutputRecord;
 use crate::settings::Settings;
 use crate::store::{self, PhotoStore};
 
@@ -40,7 +42,7 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
         stop: super::stop_on_signals(),
-        thumbnails: format == Some(Format::Html),
+        thumbnails: format == Some(Format::Html) || args.report.is_some(),
         state: match &args.state {
             Some(path) => Some(Arc::new(SyncState::open_read_only(path)?)),
             None => None,
@@ -51,10 +53,30 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
             .collect(),
     };
     let Some(out) = &args.out else {
-        let mut sink = super::sink_for(format, settings)?;
-        return Ok(engine::run_status(input, &stores, &opts, sink.as_mut())
-            .await
-            .exit_code);
+        let sink = super::sink_for(format, settings)?;
+        let Some(report) = &args.report else {
+            let mut sink = sink;
+            return Ok(engine::run_status(input, &stores, &opts, sink.as_mut())
+                .await
+                .exit_code);
+        };
+        // The records to stdout and the page to --report, from one run.
+        let partial = partial_path(report);
+        let file = std::fs::File::create(&partial).map_err(|e| out_error(&partial, e))?;
+        let mut tee = ReportTee {
+            records: sink,
+            report: ReportSink::new(Box::new(BufWriter::new(file))),
+            failed: None,
+        };
+        let summary = engine::run_status(input, &stores, &opts, &mut tee).await;
+        let ReportTee {
+            report: page,
+            failed,
+            ..
+        } = tee;
+        drop(page);
+        finish_report(&partial, report, failed)?;
+        return Ok(summary.exit_code);
     };
     // Written beside the target and renamed when complete: a failed or interrupted run never
     // leaves half a report where the last good one was.
@@ -67,6 +89,44 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
     Ok(summary.exit_code)
 }
 
+/// Records to their sink, and every record also to the HTML report (`--report`). A report
+/// that cannot be written does not stop the records: the failure is kept and said at the end.
+struct ReportTee {
+    records: Box<dyn RecordSink>,
+    report: ReportSink,
+    failed: Option<std::io::Error>,
+}
+
+impl RecordSink for ReportTee {
+    fn emit(&mut self, record: &OutputRecord) -> std::io::Result<()> {
+        if self.failed.is_none()
+            && let Err(e) = self.report.emit(record)
+        {
+            self.failed = Some(e);
+        }
+        self.records.emit(record)
+    }
+}
+
+/// Put the finished report in place; a run stopped before its summary leaves the last good
+/// report where it was.
+fn finish_report(partial: &Path, report: &Path, failed: Option<std::io::Error>) -> Result<()> {
+    let written = std::fs::metadata(partial).is_ok_and(|m| m.len() > 0);
+    if let Some(e) = failed {
+        std::fs::remove_file(partial).ok();
+        return Err(out_error(report, e));
+    }
+    if !written {
+        std::fs::remove_file(partial).ok();
+        tracing::warn!(
+            "the run stopped before its end: {} was not replaced",
+            report.display()
+        );
+        return Ok(());
+    }
+    std::fs::rename(partial, report).map_err(|e| out_error(report, e))
+}
+
 fn partial_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
@@ -75,5 +135,5 @@ fn partial_path(out: &Path) -> PathBuf {
 
 fn out_error(path: &Path, e: std::io::Error) -> Error {
     Error::config(format!("cannot write {}: {e}", path.display()))
-        .with_hint("check the path given to --out and that its folder exists")
+        .with_hint("check the path given to --out or --report and that its folder exists")
 }

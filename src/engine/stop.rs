@@ -24,6 +24,8 @@ pub enum StopReason {
     Interrupted,
     /// SIGTERM: exit code 143.
     Terminated,
+    /// The credential cannot work again in this run (an expired ready token): exit code 3.
+    CredentialDead,
 }
 
 impl StopReason {
@@ -34,6 +36,7 @@ impl StopReason {
             StopReason::OutputClosed => None,
             StopReason::Interrupted => Some(130),
             StopReason::Terminated => Some(143),
+            StopReason::CredentialDead => Some(3),
         }
     }
 }
@@ -86,8 +89,8 @@ impl StopSignal {
         let _ = rx.wait_for(Option::is_some).await;
     }
 
-    /// Resolves when users in flight have had their time: never for a closed stdout (they
-    /// always finish), `SIGNAL_GRACE` after a signal.
+    /// Resolves when users in flight have had their time: never for a closed stdout or a dead
+    /// credential (they always finish), `SIGNAL_GRACE` after a signal.
     pub async fn grace_over(&self) {
         self.stopped().await;
         let since = *self.sender.borrow();
@@ -172,5 +175,6 @@ mod tests {
         assert_eq!(StopReason::Terminated.exit_code(), Some(143));
         assert_eq!(StopReason::Interrupted.exit_code(), Some(130));
         assert_eq!(StopReason::OutputClosed.exit_code(), None);
+        assert_eq!(StopReason::CredentialDead.exit_code(), Some(3));
     }
 }

@@ -65,6 +65,12 @@ pub fn context(settings: &Settings) -> Result<Arc<CloudContext>> {
     Ok(ctx)
 }
 
+/// The run's shared context, if a cloud store created one.
+pub fn current() -> Option<Arc<CloudContext>> {
+    let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    shared.as_ref().map(|(_, c)| Arc::clone(c))
+}
+
 /// Request counters of the current run's client, if one was created.
 pub fn stats() -> Option<crate::http::HttpStatsSnapshot> {
     let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());

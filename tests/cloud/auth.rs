@@ -384,3 +384,108 @@ fn creds_for(emu: &photosync_emulator::RunningEmulator) -> Creds {
     creds.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
     creds
 }
+
+const STATUS_OF_USERS: &[&str] = &[
+    "status",
+    "--stores",
+    "graph",
+    "--format",
+    "json",
+    "--concurrency",
+    "2",
+];
+
+fn user_lines(users: std::ops::Range<usize>) -> String {
+    users
+        .map(|i| record(Some(&upn(i)), None, None) + "\n")
+        .collect()
+}
+
+/// The run stopped early, with exit 3 and one error record about no user, before the summary.
+fn assert_stopped_for_the_credential(run: &Run, why: &str) {
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let records = run.records();
+    let users = run.of_type("status").len();
+    assert!(
+        users < 10,
+        "{users} of 40 users were still read after the credential died:\n{}",
+        run.stdout
+    );
+    let errors: Vec<_> = run
+        .of_type("error")
+        .into_iter()
+        .filter(|e| e["user"].is_null() && e["line"].is_null())
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert_eq!(errors[0]["code"], "auth-failed", "{}", errors[0]);
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(why), "{message}");
+    assert!(
+        message.contains("no further users"),
+        "{message}\n{}",
+        run.stdout
+    );
+    assert!(
+        errors[0]["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("managed identity"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(
+        records[records.len() - 2],
+        errors[0],
+        "the error comes just before the summary"
+    );
+    assert_eq!(run.summary()["exitCode"], 3);
+}
+
+// Regression (issue 20): a ready token that expired mid-run failed every remaining user one by
+// one (17 of 22 in a 4-second test) and the run went on. Nothing can renew a ready token, so the
+// run now stops taking users, lets those in flight finish, and exits 3 saying why.
+#[test]
+fn an_expired_ready_token_stops_the_run_with_exit_3_instead_of_failing_every_user() {
+    let emu = start(tenant_with_users(40, |_| None), Faults::default());
+    emu.admin()
+        .set_token_lifetime(std::time::Duration::from_secs(2));
+    let token = emu
+        .admin()
+        .issue_token(
+            SECRET_APP,
+            "https://graph.microsoft.com",
+            CredentialKind::Secret,
+        )
+        .expect("token");
+    let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(3);
+    // Two users while the token is good, the rest once it has expired (waited for, not timed).
+    let run = photosync_fed_in_two_parts(
+        &token_creds(&emu, &token),
+        STATUS_OF_USERS,
+        user_lines(0..2),
+        move || {
+            while std::time::SystemTime::now() < expires {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        },
+        user_lines(2..40),
+    );
+    assert_stopped_for_the_credential(&run, "expired at");
+    run.assert_never_shows(&token);
+}
+
+// Regression (issue 20): a ready token the service refuses (401) is refused for every later
+// user too; the run stops instead of failing them one by one.
+#[test]
+fn a_refused_ready_token_stops_the_run_with_exit_3() {
+    let emu = start(tenant_with_users(40, |_| None), Faults::default());
+    // Well-formed and unexpired, but not signed by the tenant.
+    let token =
+        "eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.bm90LXNpZ25lZA";
+    let run = photosync(
+        &token_creds(&emu, token),
+        STATUS_OF_USERS,
+        &user_lines(0..40),
+    );
+    assert_stopped_for_the_credential(&run, "refused the ready access token");
+}

@@ -358,6 +358,43 @@ pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
     }
 }
 
+/// Like `photosync`, but stdin comes in two parts: `first`, then `rest` once `between` returns
+/// (a run that has started when something changes, such as a token expiring).
+pub fn photosync_fed_in_two_parts(
+    creds: &Creds,
+    args: &[&str],
+    first: String,
+    between: impl FnOnce() + Send + 'static,
+    rest: String,
+) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
+    cmd.env_clear()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &creds.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("photosync runs");
+    let mut input = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        // A closed pipe just means the command stopped reading.
+        let _ = input
+            .write_all(first.as_bytes())
+            .and_then(|()| input.flush());
+        between();
+        let _ = input.write_all(rest.as_bytes());
+    });
+    let out = child.wait_with_output().expect("photosync finishes");
+    writer.join().expect("the writer finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// `photosync sync --source input --targets TARGETS --format json EXTRA…` with `records` on
 /// stdin: the sync nearly every test runs, so each call shows only what it varies.
 pub fn sync_from_input(creds: &Creds, targets: &str, extra: &[&str], records: &str) -> Run {

@@ -82,6 +82,50 @@ fn status_from_stdin_writes_json_lines_and_exits_0() {
     assert_eq!(out.status.code(), Some(1), "the bad line makes it exit 1");
 }
 
+/// `--report FILE`: the records still go to stdout (what the PowerShell module reads) and the
+/// HTML page goes to FILE, from one run: the module's -ReportPath.
+#[test]
+fn status_report_writes_the_page_beside_the_records() {
+    let dir = setup();
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    let report = dir.path().join("report.html");
+    let stdin = format!(
+        "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n{{\"SamAccountName\":\"bob\"}}\n",
+        dir.path().join("ann.png").display()
+    );
+    let out = photosync(
+        &[
+            "status",
+            "--stores",
+            &stores,
+            "--format",
+            "json",
+            "--report",
+            &report.to_string_lossy(),
+        ],
+        stdin.as_bytes(),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let lines = json_lines(&out);
+    assert_eq!(of_type(&lines, "status").len(), 2, "{lines:#?}");
+    assert_eq!(of_type(&lines, "summary").len(), 1);
+    let page = std::fs::read_to_string(&report).expect("the report is written");
+    assert!(
+        page.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &page[..80.min(page.len())]
+    );
+    assert!(page.contains("ann") && page.contains("bob"));
+    assert!(
+        !dir.path().join("report.html.partial").exists(),
+        "the partial file is renamed into place"
+    );
+}
+
 #[test]
 fn csv_status_with_table_format_is_readable_text() {
     let dir = setup();

@@ -11,14 +11,14 @@ AfterAll {
 }
 
 Describe 'Module surface and help' {
-    It 'exports exactly the four commands' {
+    It 'exports exactly the six commands' {
         (Get-Command -Module PhotoSync).Name | Sort-Object |
-            Should -Be @('Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncStatus', 'Sync-UserPhoto')
+            Should -Be @('Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncConnection', 'Get-PhotoSyncStatus', 'Sync-UserPhoto', 'Test-PhotoSyncConnection')
     }
 
     It 'builds a parameter binder for every command (no alias equals a parameter name, ignoring case)' {
         # Defect 1: [Alias('objectGuid')] on $ObjectGUID threw ParameterNameConflictsWithAlias on every call.
-        foreach ($name in 'Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncStatus', 'Sync-UserPhoto') {
+        foreach ($name in (Get-Command -Module PhotoSync).Name) {
             $parameters = (Get-Command $name).Parameters
             $parameters.Count | Should -BeGreaterThan 0
             $names = @($parameters.Keys)
@@ -38,7 +38,7 @@ Describe 'Module surface and help' {
 
     It 'has help starting with permissions, three examples, and a description of every parameter' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        foreach ($name in 'Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncStatus', 'Sync-UserPhoto') {
+        foreach ($name in (Get-Command -Module PhotoSync).Name) {
             $help = Get-Help $name -Full
             ($help.description | Out-String).Trim() | Should -BeLike 'Permissions:*'
             @($help.examples.example).Count | Should -BeGreaterOrEqual 3
@@ -170,9 +170,9 @@ Describe 'Helpers on the per-record path' {
     It 'are plain functions, without a cmdlet binder per call' {
         # Defect 10: [CmdletBinding()] helpers ran ~60 binders per record.
         InModuleScope PhotoSync {
-            foreach ($name in 'New-PhotoSyncInputItem', 'Send-PhotoSyncCoreItem', 'Step-PhotoSyncCore', 'Write-PhotoSyncCoreRecord',
-                'ConvertTo-PhotoSyncUserPhotoStatus', 'ConvertTo-PhotoSyncSyncResult', 'Get-PhotoSyncUserLabel', 'New-PhotoSyncErrorRecord',
-                'Find-PhotoSyncCoreItem', 'Get-PhotoSyncUserKeyList') {
+            foreach ($name in 'Add-PhotoSyncCoreUser', 'Step-PhotoSyncCore', 'Write-PhotoSyncCoreRecords',
+                'Get-PhotoSyncUserLabel', 'New-PhotoSyncErrorRecord', 'Resolve-PhotoSyncPath', 'ConvertTo-PhotoSyncKeyValue',
+                'ConvertTo-PhotoSyncModuleHint', 'Remove-PhotoSyncCoreItem') {
                 (Get-Command $name).CmdletBinding | Should -BeFalse -Because "$name runs for every record"
             }
         }
@@ -189,8 +189,14 @@ Describe 'Helpers on the per-record path' {
 
     It 'writes JSON lines that any JSON reader takes back, whatever the characters' {
         InModuleScope PhotoSync {
-            $item = New-PhotoSyncInputItem -Bound @{ UserPrincipalName = "o'neil@contoso.com"; SamAccountName = "a`"b\c`td"; ThumbnailPhoto = [byte[]](1, 2, 3) } -BasePath '/' -Target $null
-            $parsed = $item.Json | ConvertFrom-Json
+            # A session that only queues lines: what would reach the core's stdin.
+            $core = @{
+                Cmdlet = $null; StdinOpen = $true; Pending = [System.Text.StringBuilder]::new(); PendingLimit = 1048576; Window = 0
+                ByLine = [System.Collections.Generic.Dictionary[long, object]]::new(); ByKey = [System.Collections.Generic.Dictionary[string, object]]::new()
+                Clock = [System.Diagnostics.Stopwatch]::StartNew(); LastPush = [long]::MaxValue; LinesSent = 0; RecordsPerUser = 1; OldestLine = 1
+            }
+            Add-PhotoSyncCoreUser $core $null "o'neil@contoso.com" "a`"b\c`td" $null $null ([byte[]](1, 2, 3)) $null $null
+            $parsed = $core.Pending.ToString().Trim() | ConvertFrom-Json
             $parsed.userPrincipalName | Should -Be "o'neil@contoso.com"
             $parsed.samAccountName | Should -Be "a`"b\c`td"
             [System.Convert]::FromBase64String($parsed.thumbnailPhoto) | Should -Be @(1, 2, 3)

@@ -63,8 +63,7 @@ Describe 'Connections keep secrets out of argv' {
         $token = ConvertTo-SecureString 'secret-token-value' -AsPlainText -Force
         Connect-PhotoSync -TenantId 'contoso.onmicrosoft.com' -AccessToken $token
         InModuleScope PhotoSync {
-            $connection = Get-PhotoSyncConnectionSetting -Bound @{}
-            $environment = Get-PhotoSyncChildEnvironment -Connection $connection
+            $environment = Get-PhotoSyncChildEnvironment -Connection (Resolve-PhotoSyncConnection -Connection $null) -Cmdlet $null
             $environment.Variables['PHOTOSYNC_ACCESS_TOKEN'] | Should -Be 'secret-token-value'
             $environment.Variables['PHOTOSYNC_AUTH'] | Should -Be 'token'
             $environment.Variables['PHOTOSYNC_TENANT_ID'] | Should -Be 'contoso.onmicrosoft.com'
@@ -74,12 +73,12 @@ Describe 'Connections keep secrets out of argv' {
 
     It 'keeps both calls of the documented two-step connect (cloud, then LDAP)' {
         # Defect 5: the second call replaced the first.
-        Connect-PhotoSync -TenantId 'contoso.onmicrosoft.com' -ClientId 'app' -AccessToken (ConvertTo-SecureString 'a' -AsPlainText -Force)
+        Connect-PhotoSync -TenantId 'contoso.onmicrosoft.com' -ClientId '11111111-2222-3333-4444-555555555555' -AccessToken (ConvertTo-SecureString 'a' -AsPlainText -Force)
         $kept = Connect-PhotoSync -LdapServer 'ldaps://dc.contoso.com' -LdapBaseDN 'DC=contoso,DC=com' -PassThru
         $kept.TenantId | Should -Be 'contoso.onmicrosoft.com'
         $kept.LdapServer | Should -Be 'ldaps://dc.contoso.com'
         InModuleScope PhotoSync {
-            $environment = Get-PhotoSyncChildEnvironment -Connection (Get-PhotoSyncConnectionSetting -Bound @{})
+            $environment = Get-PhotoSyncChildEnvironment -Connection (Resolve-PhotoSyncConnection -Connection $null) -Cmdlet $null
             $environment.Variables['PHOTOSYNC_AUTH'] | Should -Be 'token'
             $environment.Variables['PHOTOSYNC_LDAP_URL'] | Should -Be 'ldaps://dc.contoso.com'
         }
@@ -89,7 +88,7 @@ Describe 'Connections keep secrets out of argv' {
         Connect-PhotoSync -AccessToken (ConvertTo-SecureString 'a' -AsPlainText -Force)
         Connect-PhotoSync -ManagedIdentity
         InModuleScope PhotoSync {
-            $environment = Get-PhotoSyncChildEnvironment -Connection (Get-PhotoSyncConnectionSetting -Bound @{})
+            $environment = Get-PhotoSyncChildEnvironment -Connection (Resolve-PhotoSyncConnection -Connection $null) -Cmdlet $null
             $environment.Variables['PHOTOSYNC_AUTH'] | Should -Be 'managed-identity'
             $environment.Variables.ContainsKey('PHOTOSYNC_ACCESS_TOKEN') | Should -BeFalse
         }

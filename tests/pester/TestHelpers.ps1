@@ -55,7 +55,7 @@ function Get-PhotoSyncChildProcess([string]$Path) {
     @(Get-Process -ErrorAction SilentlyContinue | Where-Object { try { $_.Path -eq $Path } catch { $false } })
 }
 
-function Start-TestEmulator([string]$Fault) {
+function Start-TestEmulator([string]$Fault, [int]$LatencyMs) {
     # The bundled Microsoft 365 emulator with the example tenant, on a free loopback port.
     # Returns its endpoints (baseUrl, tenantId, adminUrl, ...) plus Process; stop it with Stop-TestEmulator.
     if (-not (Test-Path -LiteralPath $script:EmulatorBinary)) {
@@ -65,6 +65,7 @@ function Start-TestEmulator([string]$Fault) {
     $info.FileName = $script:EmulatorBinary
     $arguments = '--listen 127.0.0.1:0 --seed "' + (Join-Path $script:Repo 'tests/emulator/seed/example.json') + '"'
     if ($Fault) { $arguments += ' --fault "' + $Fault.Replace('"', '\"') + '"' }
+    if ($LatencyMs) { $arguments += " --latency-ms $LatencyMs" }
     $info.Arguments = $arguments
     $info.UseShellExecute = $false
     $info.RedirectStandardOutput = $true

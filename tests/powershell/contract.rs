@@ -313,11 +313,11 @@ fn per_user_errors_carry_line_user_code_and_hint_and_the_run_goes_on() {
     let mapping = read(
         &module_dir()
             .join("Private")
-            .join("ConvertFrom-PhotoSyncRecord.ps1"),
+            .join("Get-PhotoSyncErrorCategory.ps1"),
     );
     let mut lines_with_errors = BTreeSet::new();
     for error in &errors {
-        // Find-PhotoSyncCoreItem maps `line` back to the input object (the TargetObject).
+        // Write-PhotoSyncCoreRecords maps `line` back to the input object (the TargetObject).
         let line = error["line"]
             .as_u64()
             .unwrap_or_else(|| panic!("per-user error without line: {error}"));
@@ -441,7 +441,7 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
             .expect("photosync --help");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    let runner = read(&module_dir().join("Private").join("PhotoSyncCore.ps1"));
+    let runner = read(&module_dir().join("Private").join("Start-PhotoSyncCore.ps1"));
     let runner_flags = flags_in(&runner);
     for (cmdlet, sub) in [
         ("Get-PhotoSyncStatus", "status"),

@@ -92,7 +92,38 @@ fn every_core_error_code_has_an_error_category() {
     let mapping = read(
         &module_dir()
             .join("Private")
-            .join("ConvertFrom-PhotoSyncRecord.ps1"),
+            .join("Get-PhotoSyncErrorCategory.ps1"),
+    );
+    let missing: Vec<_> = codes
+        .iter()
+        .filter(|code| !mapping.contains(&format!("'{code}' {{ return")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "Get-PhotoSyncErrorCategory lacks {missing:?}"
+    );
+}
+
+/// The module's own error codes (`-Code '...'` in its scripts: no binary, a bad path, no input,
+/// several values for one key) have categories too: `PhotoSync.no-input` was NotSpecified.
+#[test]
+fn every_module_error_code_has_an_error_category() {
+    let sources = module_sources();
+    let mapping = read(
+        &module_dir()
+            .join("Private")
+            .join("Get-PhotoSyncErrorCategory.ps1"),
+    );
+    let mut codes = BTreeSet::new();
+    for (at, _) in sources.match_indices("-Code '") {
+        let rest = &sources[at + "-Code '".len()..];
+        if let Some(end) = rest.find('\'') {
+            codes.insert(rest[..end].to_string());
+        }
+    }
+    assert!(
+        codes.contains("no-input") && codes.contains("binary-missing") && codes.len() >= 8,
+        "codes: {codes:?}"
     );
     let missing: Vec<_> = codes
         .iter()
@@ -139,11 +170,11 @@ fn gather_enum_strings(value: &serde_json::Value, codes: &mut BTreeSet<String>) 
 
 #[test]
 fn module_schema_version_matches_the_binary() {
-    let core = read(&module_dir().join("Private").join("PhotoSyncCore.ps1"));
-    let declared = core
+    let root = read(&module_dir().join("PhotoSync.psm1"));
+    let declared = root
         .lines()
         .find_map(|l| l.trim().strip_prefix("$script:PhotoSyncSchemaVersion = "))
-        .expect("PhotoSyncCore.ps1 declares $script:PhotoSyncSchemaVersion");
+        .expect("PhotoSync.psm1 declares $script:PhotoSyncSchemaVersion");
     assert_eq!(declared.trim(), SCHEMA_VERSION.to_string());
 
     // The module reads `schemaVersion` from `photosync schema` before its first run.

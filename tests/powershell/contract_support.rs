@@ -137,7 +137,7 @@ pub fn status_args(stores: &str) -> Vec<String> {
         &script,
         "$arguments = @(",
         &[
-            ("($Store -join ',')", stores),
+            ("($coreSpecs -join ',')", stores),
             ("[string]$Concurrency", &concurrency),
         ],
     );
@@ -160,8 +160,8 @@ pub fn sync_args(targets: &str, extra: &[&str]) -> Vec<String> {
         &script,
         "$arguments = @(",
         &[
-            ("$Source", &source),
-            ("($Target -join ',')", targets),
+            ("$coreSource", &source),
+            ("($coreTargets -join ',')", targets),
             ("[string]$Concurrency", &concurrency),
         ],
     );
@@ -190,7 +190,7 @@ fn progress_args() -> Vec<String> {
     let core = crate::common::read(
         &crate::common::module_dir()
             .join("Private")
-            .join("PhotoSyncCore.ps1"),
+            .join("Start-PhotoSyncCore.ps1"),
     );
     assert!(
         core.contains("$ArgumentList += @('--progress', $progressMode)")

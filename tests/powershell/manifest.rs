@@ -93,6 +93,28 @@ fn functions_to_export_equals_the_public_functions() {
     }
 }
 
+/// dbatools' layout: every private script defines exactly one function, named after its file,
+/// so a function is found by its name (issue 20: one file held eleven functions, none of its name).
+#[test]
+fn every_private_file_defines_one_function_named_after_it() {
+    let mut checked = 0;
+    for file in files_under(&module_dir().join("Private")) {
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            defined_functions(&read(&file)),
+            vec![stem],
+            "{} must define exactly one function named after the file",
+            file.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} private files");
+}
+
 #[test]
 fn file_list_names_exactly_the_module_files() {
     let root = module_dir();
@@ -141,6 +163,11 @@ fn manifest_declares_editions_version_and_gallery_tags() {
     for format in entry(&entries, "FormatsToProcess") {
         assert!(module_dir().join(&format).is_file(), "{format} exists");
     }
+    for types in entry(&entries, "TypesToProcess") {
+        assert!(module_dir().join(&types).is_file(), "{types} exists");
+        roxmltree::Document::parse(&read(&module_dir().join(&types)))
+            .unwrap_or_else(|e| panic!("{types} is not well-formed XML: {e}"));
+    }
     let guid = entry(&entries, "GUID");
     assert!(
         guid.len() == 1 && uuid::Uuid::parse_str(&guid[0]).is_ok(),
@@ -156,6 +183,20 @@ fn manifest_declares_editions_version_and_gallery_tags() {
     assert!(tags.len() >= 5, "tags: {tags:?}");
     for tag in &tags {
         assert!(!tag.contains(' '), "gallery tags have no spaces: {tag:?}");
+    }
+    for key in ["ProjectUri", "LicenseUri", "ReleaseNotes"] {
+        let line = source
+            .lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("PSData has no {key}"));
+        let value = string_values(parse(line).root_node(), line);
+        assert!(
+            value.len() == 1 && !value[0].trim().is_empty(),
+            "{key} is one non-empty string: {line}"
+        );
+        if key.ends_with("Uri") {
+            assert!(value[0].starts_with("https://"), "{key}: {}", value[0]);
+        }
     }
     for tag in [
         "PSEdition_Desktop",
@@ -186,6 +227,7 @@ fn format_file_is_valid_xml_with_views_for_the_output_types() {
     // Every view is for a type name the module really gives its objects.
     let private: String = files_under(&module_dir().join("Private"))
         .iter()
+        .chain(files_under(&module_dir().join("Public")).iter())
         .map(|p| read(p))
         .collect();
     for type_name in &typed {
@@ -243,6 +285,39 @@ fn every_cmdlet_has_help_starting_with_permissions_and_three_usage_styles() {
             source.to_lowercase().contains("runbook"),
             "{name}: no runbook example"
         );
+        // Get-Help -Online needs a HelpUri; INPUTS says what the pipeline takes.
+        assert!(
+            source.contains("HelpUri = 'https://"),
+            "{name}: [CmdletBinding()] has no HelpUri"
+        );
+        let inputs = source
+            .split(".INPUTS")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} has no .INPUTS"));
+        let inputs = inputs.split("\n    .").next().unwrap_or_default().trim();
+        assert!(!inputs.is_empty(), "{name}: .INPUTS is empty");
+        // Help text fits an 80-column console (4 columns of indent), so Get-Help -Full never
+        // wraps in the middle of a word; an example's first line leaves room for `PS C:\> `.
+        let help = source
+            .split("<#")
+            .nth(1)
+            .and_then(|h| h.split("#>").next())
+            .unwrap_or_default();
+        let mut first_example_line = false;
+        for line in help.lines() {
+            let text = line.trim_start_matches(' ');
+            let width = line.len().saturating_sub(4);
+            assert!(width <= 76, "{name}: help line of {width} columns: {text}");
+            if text.starts_with(".EXAMPLE") {
+                first_example_line = true;
+            } else if first_example_line && !text.is_empty() {
+                assert!(
+                    width <= 68,
+                    "{name}: first example line of {width} columns: {text}"
+                );
+                first_example_line = false;
+            }
+        }
     }
     let about = read(&module_dir().join("en-US").join("about_PhotoSync.help.txt"));
     assert!(about.starts_with("TOPIC"), "about_ help starts with TOPIC");

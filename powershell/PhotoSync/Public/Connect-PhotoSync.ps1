@@ -1,33 +1,56 @@
 function Connect-PhotoSync {
     <#
     .SYNOPSIS
-    Keeps the connection settings (tenant, application, credential, directory) for the PhotoSync commands of this session.
+    Sets the connection (tenant, app, credential, directory) the
+    PhotoSync commands of this session use.
 
     .DESCRIPTION
-    Permissions: none by itself. The credential given here needs the permissions of the commands
-    that use it: Microsoft Graph application permissions User.Read.All and ProfilePhoto.Read.All for
-    Get-PhotoSyncStatus, ProfilePhoto.ReadWrite.All for Sync-UserPhoto (see their help).
+    Permissions: none by itself. The credential needs the permissions
+    of the commands that use it: Microsoft Graph application permissions
+    User.Read.All and ProfilePhoto.Read.All for Get-PhotoSyncStatus,
+    ProfilePhoto.ReadWrite.All for Sync-UserPhoto (see their help).
 
-    Nothing is checked or sent when connecting: the settings are added to those kept in the
-    module's session state (a second call, e.g. for LDAP after the cloud, keeps the first call's
-    settings; a new credential replaces the old one) and handed to each photosync run through environment variables set only on that child
-    process. Secrets (-ClientSecret, -AccessToken, -CertificatePassword, the LDAP password) stay
-    SecureStrings in the session and never appear on a command line or in output. Parameters
-    given to Get-PhotoSyncStatus or Sync-UserPhoto override these for one call.
+    The settings are checked at once as far as they can be without
+    signing in: the shape of the tenant and client ids and of every URL,
+    that certificate files exist and hold a certificate, that the tenant
+    and client id a credential needs are there, and that a ready token
+    has not expired. Test-PhotoSyncConnection signs in for real.
 
-    Choose one credential: -AccessToken (a ready token, e.g. from Get-AzAccessToken),
-    -ManagedIdentity (Azure Automation or an Azure VM/Arc machine; -ClientId selects a
-    user-assigned identity), -CertificatePath or -CertificateThumbprint (Windows certificate
-    store; the key must be exportable), or -ClientSecret (Graph only).
+    Settings add up: a second call (for example for LDAP after the
+    cloud) keeps what the first set. A credential is one thing: naming a
+    credential replaces the kept one, and with it the client id, unless
+    this call gives -ClientId too. Disconnect-PhotoSync starts afresh.
+
+    Choose one credential. For long or scheduled runs use -ManagedIdentity
+    or a certificate: photosync renews their tokens. A ready -AccessToken
+    cannot be renewed; when it expires mid-run, the run stops with
+    PhotoSync.auth-failed (exit code 3) and re-running skips the users
+    already done.
+    -ManagedIdentity: Azure Automation or an Azure VM/Arc machine
+    (-ClientId selects a user-assigned identity).
+    -CertificateThumbprint: a certificate in CurrentUser\My or
+    LocalMachine\My; its private key is used where it is, never exported.
+    -Certificate: an X509Certificate2 with its private key.
+    -CertificatePath: a PEM or PFX file.
+    -ClientSecret: an app secret (Microsoft Graph only).
+    -AccessToken: a ready token, e.g. from Get-AzAccessToken.
+
+    Secrets (-ClientSecret, -AccessToken, -CertificatePassword, the LDAP
+    password) stay SecureStrings in the session, reach photosync only
+    through environment variables of its own process, and never appear on
+    a command line or in output.
 
     .PARAMETER TenantId
-    The Entra tenant (GUID or domain such as contoso.onmicrosoft.com).
+    The Entra tenant: its id (a GUID) or a domain such as
+    contoso.onmicrosoft.com.
 
     .PARAMETER ClientId
-    The application (client) id, or the client id of a user-assigned managed identity.
+    The application (client) id, or the client id of a user-assigned
+    managed identity.
 
     .PARAMETER ClientSecret
-    The application's client secret (Microsoft Graph only; SharePoint refuses secrets).
+    The application's client secret (Microsoft Graph only; SharePoint
+    refuses secrets).
 
     .PARAMETER CertificatePath
     A PEM or PFX file with the application's certificate and private key.
@@ -36,25 +59,37 @@ function Connect-PhotoSync {
     The password of the PFX given with -CertificatePath.
 
     .PARAMETER CertificateThumbprint
-    A certificate in Cert:\CurrentUser\My or Cert:\LocalMachine\My (exportable key), Windows only.
+    The thumbprint of a certificate with its private key in the
+    CurrentUser\My or LocalMachine\My store. Its key signs where it is
+    (a token broker of the module answers photosync on 127.0.0.1).
+
+    .PARAMETER Certificate
+    An X509Certificate2 with its private key, for example from
+    Get-PfxCertificate or a certificate store.
 
     .PARAMETER ManagedIdentity
-    Use the managed identity the machine offers, first match wins: IDENTITY_ENDPOINT +
-    IDENTITY_HEADER (Azure Automation), IDENTITY_ENDPOINT + IMDS_ENDPOINT (a Hybrid Worker on an
-    Azure Arc-enabled server; system-assigned only), MSI_ENDPOINT + MSI_SECRET (older hybrid
-    jobs), else the Azure VM metadata service (a Hybrid Worker on an Azure VM). See docs/auth.md.
+    Use the managed identity the machine offers, first match wins:
+    IDENTITY_ENDPOINT + IDENTITY_HEADER (Azure Automation),
+    IDENTITY_ENDPOINT + IMDS_ENDPOINT (Azure Arc), MSI_ENDPOINT +
+    MSI_SECRET (older hybrid jobs), else the Azure VM metadata service.
 
     .PARAMETER AccessToken
-    A ready Microsoft Graph access token (Get-AzAccessToken -AsSecureString).
+    A ready Microsoft Graph access token as a SecureString
+    ((Get-AzAccessToken -ResourceUrl https://graph.microsoft.com
+    -AsSecureString).Token). It cannot be renewed: prefer
+    -ManagedIdentity or a certificate for long runs.
 
     .PARAMETER GraphUrl
-    Microsoft Graph base URL for national clouds (https://graph.microsoft.us) or a test emulator.
+    The Microsoft Graph base URL for national clouds
+    (https://graph.microsoft.us) or a test emulator.
 
     .PARAMETER LoginUrl
-    The Microsoft identity platform base URL for national clouds or a test emulator.
+    The identity platform base URL for national clouds or a test
+    emulator.
 
     .PARAMETER SharePointUrl
-    The SharePoint Online admin or root URL (https://contoso-admin.sharepoint.com).
+    The SharePoint Online admin or root URL
+    (https://contoso-admin.sharepoint.com).
 
     .PARAMETER LdapServer
     ldaps://dc.contoso.com, or ldap://dc.contoso.com (StartTLS).
@@ -63,41 +98,66 @@ function Connect-PhotoSync {
     The account photosync binds to AD with (user name as UPN or DN).
 
     .PARAMETER LdapBaseDN
-    Where in AD to search (default: the directory's default naming context).
+    Where in AD to search (default: the directory's naming context).
 
     .PARAMETER LdapCaFile
-    A PEM file with the CA certificate that signed the domain controller's LDAPS certificate.
+    A PEM file with the CA certificate that signed the domain
+    controller's LDAPS certificate.
 
     .PARAMETER PassThru
-    Write the kept settings (without secrets) as a PhotoSync.Connection object.
+    Also write the connection as a PhotoSync.Connection object, for the
+    -Connection parameter of the other commands.
 
     .EXAMPLE
-    Connect-PhotoSync -TenantId contoso.onmicrosoft.com -ClientId 11111111-2222-3333-4444-555555555555 -CertificateThumbprint 0123456789ABCDEF0123456789ABCDEF01234567
+    Connect-PhotoSync -TenantId contoso.onmicrosoft.com `
+        -ClientId 11111111-2222-3333-4444-555555555555 `
+        -CertificateThumbprint 0123456789ABCDEF0123456789ABCDEF01234567
     Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto -WhatIf
 
-    The Get-ADUser style: an app registration with a certificate from the Windows store.
+    The Get-ADUser style: an app registration with a certificate from
+    the store; its key stays there.
 
     .EXAMPLE
-    Connect-PhotoSync -TenantId contoso.onmicrosoft.com -ClientId $appId -ClientSecret (Read-Host -AsSecureString 'Secret')
+    $secret = Read-Host -AsSecureString 'Client secret'
+    Connect-PhotoSync -TenantId contoso.onmicrosoft.com `
+        -ClientId 11111111-2222-3333-4444-555555555555 -ClientSecret $secret
     Import-Csv .\photos.csv | Sync-UserPhoto
 
     The CSV style, with a client secret typed in (Graph only).
 
     .EXAMPLE
-    Connect-AzAccount -Identity | Out-Null
-    Connect-PhotoSync -AccessToken (Get-AzAccessToken -ResourceUrl 'https://graph.microsoft.com' -AsSecureString).Token
+    Connect-PhotoSync -TenantId contoso.onmicrosoft.com -ManagedIdentity
+    $ldap = Get-AutomationPSCredential -Name 'svc-photosync'
+    Connect-PhotoSync -LdapServer ldaps://dc1.contoso.com -LdapCredential $ldap
     Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto
 
-    The runbook style on a Hybrid Runbook Worker: the Automation account's managed identity.
-    Connect-PhotoSync -ManagedIdentity does the same without the Az modules.
+    The runbook style on a Hybrid Runbook Worker: the Automation
+    account's managed identity (renewed for runs of any length), then LDAP
+    added to the same connection.
+
+    .EXAMPLE
+    $contoso = Connect-PhotoSync -TenantId contoso.onmicrosoft.com `
+        -ManagedIdentity -PassThru
+    Get-PhotoSyncStatus -Identity ann.lee@contoso.com -Connection $contoso
+
+    A connection kept in a variable, for -Connection.
+
+    .INPUTS
+    None. Connect-PhotoSync takes no pipeline input.
 
     .OUTPUTS
     None, or PhotoSync.Connection with -PassThru.
 
     .LINK
+    Test-PhotoSyncConnection
+
+    .LINK
+    Get-PhotoSyncConnection
+
+    .LINK
     Disconnect-PhotoSync
     #>
-    [CmdletBinding(DefaultParameterSetName = 'None')]
+    [CmdletBinding(DefaultParameterSetName = 'None', HelpUri = 'https://github.com/photosync/photosync/blob/main/docs/powershell.md#connecting')]
     [OutputType('PhotoSync.Connection')]
     param(
         [string]$TenantId,
@@ -115,6 +175,9 @@ function Connect-PhotoSync {
 
         [Parameter(ParameterSetName = 'CertificateThumbprint', Mandatory)]
         [string]$CertificateThumbprint,
+
+        [Parameter(ParameterSetName = 'Certificate', Mandatory)]
+        [System.Security.Cryptography.X509Certificates.X509Certificate2]$Certificate,
 
         [Parameter(ParameterSetName = 'ManagedIdentity', Mandatory)]
         [switch]$ManagedIdentity,
@@ -139,44 +202,64 @@ function Connect-PhotoSync {
         [switch]$PassThru
     )
 
-    $connection = @{}
-    foreach ($key in $script:PhotoSyncConnectionKeys) {
-        if ($PSBoundParameters.ContainsKey($key)) { $connection[$key] = $PSBoundParameters[$key] }
+    if ($PSCmdlet.ParameterSetName -eq 'ManagedIdentity' -and -not $ManagedIdentity) {
+        # -ManagedIdentity:$false names no credential; it must not drop the kept one either.
+        $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message '-ManagedIdentity:$false does not choose a credential.' `
+                    -Hint 'Name the credential to use instead (-ClientSecret, -CertificateThumbprint, -CertificatePath, -AccessToken), or Disconnect-PhotoSync to forget the kept one.'))
     }
-    # Files are resolved now: later runs may start from another location.
-    foreach ($key in 'CertificatePath', 'LdapCaFile') {
-        if ($connection[$key]) {
-            $connection[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath([string]$connection[$key])
-            if (-not (Test-Path -LiteralPath $connection[$key] -PathType Leaf)) {
-                $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message "$key '$($connection[$key])' is not a file." `
-                            -Hint 'Give the path of a PEM or PFX file.'))
-            }
+    $settings = @{}
+    foreach ($name in 'TenantId', 'ClientId', 'ClientSecret', 'CertificatePassword', 'GraphUrl', 'LoginUrl', 'SharePointUrl', 'LdapServer', 'LdapCredential', 'LdapBaseDN') {
+        if ($PSBoundParameters.ContainsKey($name)) { $settings[$name] = $PSBoundParameters[$name] }
+    }
+    # Files are resolved now, as PowerShell paths: later runs may start from another location.
+    foreach ($name in 'CertificatePath', 'LdapCaFile') {
+        if (-not $PSBoundParameters.ContainsKey($name)) { continue }
+        $resolved = Resolve-PhotoSyncPath -Cmdlet $PSCmdlet -Path $PSBoundParameters[$name]
+        if ($resolved.Problem) {
+            $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message "-$name $($resolved.Problem)." -Hint 'Give the path of a PEM or PFX file.'))
         }
+        $settings[$name] = $resolved.Path
     }
-    # Merged into what earlier calls kept, so a cloud call and an LDAP call add up; a credential
-    # given here replaces the kept one instead of mixing with it.
-    $connection = Get-PhotoSyncConnectionSetting -Bound $connection
-    $script:PhotoSyncConnection = $connection
+    $credential = switch ($PSCmdlet.ParameterSetName) {
+        'ClientSecret' { 'ClientSecret' }
+        'CertificatePath' { 'CertificatePath' }
+        'CertificateThumbprint' { 'Certificate' }
+        'Certificate' { 'Certificate' }
+        'ManagedIdentity' { 'ManagedIdentity' }
+        'AccessToken' { 'AccessToken' }
+        default { $null }
+    }
+    if ($PSCmdlet.ParameterSetName -eq 'CertificateThumbprint') {
+        $found = Get-PhotoSyncStoreCertificate -Thumbprint $CertificateThumbprint
+        if ($found.Problem) {
+            $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message "-CertificateThumbprint: $($found.Problem)." `
+                        -Hint 'Import the certificate with its private key into CurrentUser\My or LocalMachine\My, or give -CertificatePath.'))
+        }
+        $settings['Certificate'] = $found.Certificate
+        $settings['CertificateThumbprint'] = $found.Certificate.Thumbprint
+    }
+    if ($PSCmdlet.ParameterSetName -eq 'Certificate') {
+        if (-not $Certificate.HasPrivateKey) {
+            $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message "-Certificate: the certificate $($Certificate.Thumbprint) has no private key." `
+                        -Hint 'Give the certificate with its key (from a store, or Get-PfxCertificate), or -CertificatePath.'))
+        }
+        $settings['Certificate'] = $Certificate
+        $settings['CertificateThumbprint'] = $Certificate.Thumbprint
+    }
+    if ($PSCmdlet.ParameterSetName -eq 'AccessToken') {
+        $settings['AccessToken'] = $AccessToken
+        $settings['AccessTokenExpiresOn'] = Read-PhotoSyncTokenExpiry -Token (ConvertFrom-PhotoSyncSecureString -SecureString $AccessToken)
+    }
 
-    if ($PassThru) {
-        $credential = switch ($PSCmdlet.ParameterSetName) {
-            'ClientSecret' { 'client secret' }
-            'CertificatePath' { 'certificate file' }
-            'CertificateThumbprint' { 'certificate (Windows store)' }
-            'ManagedIdentity' { 'managed identity' }
-            'AccessToken' { 'access token' }
-            default { 'none (from PHOTOSYNC_* environment variables, if any)' }
-        }
-        $summary = [pscustomobject]@{
-            PSTypeName    = 'PhotoSync.Connection'
-            TenantId      = $connection['TenantId']
-            ClientId      = $connection['ClientId']
-            Credential    = $credential
-            GraphUrl      = $connection['GraphUrl']
-            SharePointUrl = $connection['SharePointUrl']
-            LdapServer    = $connection['LdapServer']
-            LdapUser      = if ($connection['LdapCredential']) { $connection['LdapCredential'].UserName } else { $null }
-        }
-        $summary
+    $connection = New-PhotoSyncConnection -Base $script:PhotoSyncConnection -Settings $settings -Credential $credential
+    $problem = Test-PhotoSyncConnectionSetting -Connection $connection
+    if ($problem) {
+        $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message $problem.Message -Hint $problem.Hint))
     }
+    if ($connection.Credential -eq 'AccessToken' -and $connection.AccessTokenExpiresOn -and $connection.AccessTokenExpiresOn -lt [DateTime]::UtcNow.AddMinutes(30)) {
+        Write-Warning ("PhotoSync: the access token expires at {0:u}, in {1:N0} minutes; a run still going then stops. Use -ManagedIdentity or a certificate for long runs." -f `
+                $connection.AccessTokenExpiresOn, ($connection.AccessTokenExpiresOn - [DateTime]::UtcNow).TotalMinutes)
+    }
+    $script:PhotoSyncConnection = $connection
+    if ($PassThru) { $connection }
 }

@@ -1,14 +1,16 @@
 function Disconnect-PhotoSync {
     <#
     .SYNOPSIS
-    Forgets the connection settings Connect-PhotoSync kept for this session.
+    Forgets the connection Connect-PhotoSync set for this session.
 
     .DESCRIPTION
-    Permissions: none. Later PhotoSync commands use only their own parameters and the PHOTOSYNC_*
-    environment variables.
+    Permissions: none. Later PhotoSync commands use only a -Connection
+    given to them and the PHOTOSYNC_* environment variables. Connection
+    objects kept with Connect-PhotoSync -PassThru stay usable.
 
     .EXAMPLE
-    Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto; Disconnect-PhotoSync
+    Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto
+    Disconnect-PhotoSync
 
     The Get-ADUser style: sync, then drop the kept credential.
 
@@ -18,14 +20,24 @@ function Disconnect-PhotoSync {
     The CSV style: check, then drop the kept credential.
 
     .EXAMPLE
-    try { Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto } finally { Disconnect-PhotoSync }
+    try {
+        Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto
+    }
+    finally { Disconnect-PhotoSync }
 
-    The runbook style: the credential is forgotten even when the run fails.
+    The runbook style: the credential is forgotten even when the run
+    fails.
+
+    .INPUTS
+    None. Disconnect-PhotoSync takes no pipeline input.
+
+    .OUTPUTS
+    None.
 
     .LINK
     Connect-PhotoSync
     #>
-    [CmdletBinding()]
+    [CmdletBinding(HelpUri = 'https://github.com/photosync/photosync/blob/main/docs/powershell.md#connecting')]
     [OutputType([void])]
     param()
 

@@ -1,157 +1,203 @@
 function Sync-UserPhoto {
     <#
     .SYNOPSIS
-    Pushes each user's authoritative photo, correctly sized, to Microsoft Graph (and, when named, AD and SharePoint), skipping users already in sync.
+    Pushes each user's authoritative photo, sized per target, to Microsoft
+    Graph (and, when named, AD, SharePoint, a folder), skipping users
+    already in sync.
 
     .DESCRIPTION
-    Permissions: Microsoft Graph application permissions ProfilePhoto.ReadWrite.All (or
-    User.ReadWrite.All) to write photos and User.Read.All to find users. -Target ad needs the right
-    to write thumbnailPhoto on the user objects (delegate "Write thumbnailPhoto" on the OU).
-    -Target sharepoint needs the SharePoint application permissions User.ReadWrite.All and
-    Sites.FullControl.All with a certificate or managed identity (SharePoint refuses client secrets).
+    Permissions: Microsoft Graph application permissions
+    ProfilePhoto.ReadWrite.All (or User.ReadWrite.All) to write photos and
+    User.Read.All to find users. -Target ad needs the right to write
+    thumbnailPhoto on the user objects (delegate "Write thumbnailPhoto"
+    on the OU). -Target sharepoint needs the SharePoint application
+    permissions User.ReadWrite.All and Sites.FullControl.All with a
+    certificate or managed identity (SharePoint refuses client secrets).
 
-    Users come from the pipeline (Get-ADUser, Import-Csv, Get-ChildItem), from -Identity, or from AD
-    with -LdapFilter. Pipeline objects bind by property name: ObjectGUID, UserPrincipalName,
-    SamAccountName, Mail (or EmailAddress), EmployeeId, ThumbnailPhoto (byte[]) and PhotoPath; any
-    of them may be missing. With -Source input (the default) the photo is the
-    object's ThumbnailPhoto or PhotoPath; -Source ad reads it from AD; -Source folder:DIR:RULE
-    from a folder.
+    Users come from the pipeline (Get-ADUser, Import-Csv,
+    ConvertFrom-Json, Get-ChildItem, Get-PhotoSyncStatus), from -Identity,
+    from the key parameters, or from AD with -LdapFilter. Pipeline objects
+    bind by property name: ObjectGUID, UserPrincipalName, SamAccountName,
+    Mail (or EmailAddress), EmployeeId, ThumbnailPhoto, PhotoPath and
+    InputPhoto; any of them may be missing, and each object keeps only its
+    own values. With -Source input (the default) the photo is the
+    object's ThumbnailPhoto or PhotoPath (or the InputPhoto a
+    Get-PhotoSyncStatus object carries); -Source ad reads it from AD;
+    -Source folder:DIR[:RULE] from a folder.
 
-    -WhatIf runs the same plan as a dry run (photosync --dry-run): every user is checked and the
-    results say 'would-update' or 'skipped' (instead of one "What if:" line per user); nothing is
-    written anywhere, not even the -State file. -Confirm asks once per user; users you decline are
-    not sent. -Force only suppresses confirmation prompts; -Overwrite writes even when the target
-    already holds the same picture.
+    -WhatIf runs the same plan as a dry run: every user is checked and
+    the results say 'would-update' or 'skipped'; nothing is written, not
+    even the -State file. -Confirm first runs that dry run and asks once
+    per user that would be written, naming the targets; users already in
+    sync are not asked about, and users you decline are not written.
+    -Force only suppresses confirmation; -Overwrite writes even when the
+    target already holds the same picture.
 
-    One photosync process serves the whole pipeline, fed each user as it arrives; a
-    PhotoSync.SyncResult object (flat columns Action, Reason, ErrorCode, ErrorMessage for
-    Export-Csv) is written per user and target as soon as it is done. Each failed user and target
-    gives one non-terminating error with ErrorId 'PhotoSync.<code>', the input object as
-    TargetObject and the next step in ErrorDetails.RecommendedAction; the other users go on and
-    every result is still written, whatever exit code the failures give. Only a failure of the run
-    itself (missing binary, bad settings, failed sign-in before any user) stops the command.
+    One photosync process serves the whole pipeline; a
+    PhotoSync.SyncResult (flat columns Target, Action, Reason, ErrorCode,
+    ErrorMessage for Export-Csv) is written per user and target as soon
+    as it is done. Each failed user and target gives one non-terminating
+    error with ErrorId PhotoSync.<code>, the input object as TargetObject
+    and the next step in ErrorDetails.RecommendedAction; the other users
+    go on. A failure of the run itself (missing binary, bad settings, a
+    credential that stops working for the whole run, such as an expired
+    -AccessToken) stops the command; the users done so far keep their
+    results. Stopping early (Select-Object -First, Ctrl+C) lets the
+    users in flight finish and record their writes.
 
     .PARAMETER Identity
-    A user as a plain string: a GUID is taken as objectGUID, a value with '@' as userPrincipalName,
-    DOMAIN\name or anything else as sAMAccountName.
+    A user as a plain string: a GUID is taken as objectGUID, a value with
+    '@' as userPrincipalName, DOMAIN\name or anything else as
+    sAMAccountName.
 
     .PARAMETER ObjectGUID
-    The on-premises objectGUID ([guid], its string, or its 16 raw bytes), bound from Get-ADUser
-    output or a CSV column. The cloud finds the user by it first (onPremisesImmutableId).
+    The on-premises objectGUID ([guid], its string, or its 16 raw bytes),
+    bound from Get-ADUser output or a CSV column. The cloud finds the
+    user by it first (onPremisesImmutableId).
 
     .PARAMETER UserPrincipalName
     The user principal name (alias UPN).
 
     .PARAMETER SamAccountName
-    The pre-Windows 2000 logon name; with -Target ad the user is found by it.
+    The pre-Windows 2000 logon name; with -Target ad the user is found by
+    it.
 
     .PARAMETER Mail
-    The primary e-mail address (alias EmailAddress); the cloud's last way to find the user.
+    The primary e-mail address (alias EmailAddress); the cloud's last way
+    to find the user.
 
     .PARAMETER EmployeeId
-    The HR employee number; carried through to the output so reports can be joined back.
+    The HR employee number; carried through to the output so reports can
+    be joined back, and usable in folder rules ({employeeId}.jpg).
 
     .PARAMETER ThumbnailPhoto
-    The authoritative photo bytes (Get-ADUser -Properties thumbnailPhoto), used with -Source input.
+    The authoritative photo (Get-ADUser -Properties thumbnailPhoto):
+    bytes, or base64 text; used with -Source input.
 
     .PARAMETER PhotoPath
-    A photo file for the user (a CSV column), used with -Source input; relative paths are resolved
-    against the current location. From Get-ChildItem, rename FullName:
+    A photo file for the user (a CSV column), used with -Source input: a
+    PowerShell path, relative to the current location, ~/..., or on a
+    PSDrive. From Get-ChildItem, rename FullName:
     Select-Object @{n='PhotoPath';e={$_.FullName}}.
 
+    .PARAMETER InputPhoto
+    The input photo a Get-PhotoSyncStatus object carries (bound from its
+    InputPhoto property), used when the object has no ThumbnailPhoto or
+    PhotoPath of its own.
+
     .PARAMETER Source
-    Where the authoritative photo comes from: input (ThumbnailPhoto/PhotoPath on the pipeline
-    objects, the default), ad, or folder:DIR[:RULE]. With -LdapFilter the default is ad.
+    Where the authoritative photo comes from: input (ThumbnailPhoto or
+    PhotoPath on the pipeline objects, the default), ad, or
+    folder:DIR[:RULE]. With -LdapFilter the default is ad.
 
     .PARAMETER Target
-    Where to write: graph (the default), ad, sharepoint, folder:DIR[:RULE]. ad and sharepoint are
-    written only when named here.
+    Where to write: graph (the default), ad, sharepoint,
+    folder:DIR[:RULE]. ad and sharepoint are written only when named
+    here. Results name each target as given here.
 
     .PARAMETER LdapFilter
-    Read the users from AD with this LDAP filter instead of the pipeline (needs -LdapServer or
-    PHOTOSYNC_LDAP_URL); implies -Source ad, since such users carry no photo of their own.
-    -Confirm then asks once for the whole filter.
+    Read the users from AD with this LDAP filter instead of the pipeline
+    (needs Connect-PhotoSync -LdapServer or PHOTOSYNC_LDAP_URL); implies
+    -Source ad, since such users carry no photo of their own.
 
     .PARAMETER State
-    A state file remembering what was written, so re-runs skip unchanged users quickly. Not read
-    or written under -WhatIf.
+    A state file remembering what was written, so re-runs skip unchanged
+    users without reading the targets. Neither read nor written under
+    -WhatIf.
+
+    .PARAMETER Recheck
+    With -State: read every target again, even for users the state says
+    are verified.
+
+    .PARAMETER RecheckAfter
+    With -State: check a verified user again once its entry is this old
+    (a number with a unit: 90s, 30m, 12h, 7d, 2w; default 7d).
+
+    .PARAMETER VerifyWindow
+    Seconds to keep re-reading a written photo until the service shows it
+    (default 60); after that the write is 'updated' with Verified $false.
+
+    .PARAMETER RequireVerified
+    Count a write that does not show within -VerifyWindow as failed.
+
+    .PARAMETER Shard
+    Process only shard K of N ('K/N', 1 <= K <= N), split by objectGUID
+    (else UPN): N runs with 1/N .. N/N together process every user
+    exactly once. Each shard keeps its own -State file.
 
     .PARAMETER Concurrency
-    How many users photosync works on at once (1-256, default 16).
+    How many users photosync works on at once (1-256, default 16; alias
+    ThrottleLimit).
 
     .PARAMETER Force
-    Do not ask for confirmation (like -Confirm:$false). It does not rewrite photos that are
-    already in sync; that is -Overwrite.
+    Do not ask for confirmation (like -Confirm:$false). It does not
+    rewrite photos that are already in sync; that is -Overwrite.
 
     .PARAMETER Overwrite
-    Write every photo even when the target already holds the same picture (photosync --force):
-    a tenant-wide rewrite when piped all users.
+    Write every photo even when the target already holds the same
+    picture: a tenant-wide rewrite when piped all users.
 
-    .PARAMETER TenantId
-    The Entra tenant (GUID or domain); overrides Connect-PhotoSync for this call.
-
-    .PARAMETER ClientId
-    The application (client) id, or the client id of a user-assigned managed identity.
-
-    .PARAMETER ClientSecret
-    The application's client secret (Microsoft Graph only; SharePoint refuses secrets).
-
-    .PARAMETER CertificatePath
-    A PEM or PFX file with the application's certificate and private key.
-
-    .PARAMETER CertificateThumbprint
-    A certificate in Cert:\CurrentUser\My or Cert:\LocalMachine\My (exportable key), Windows only.
-
-    .PARAMETER CertificatePassword
-    The password of the PFX given with -CertificatePath.
-
-    .PARAMETER ManagedIdentity
-    Use the managed identity of the Azure Automation account or Azure machine.
-
-    .PARAMETER AccessToken
-    A ready Microsoft Graph access token (Get-AzAccessToken -AsSecureString in a runbook). Passed to
-    photosync through its environment, never on its command line.
-
-    .PARAMETER LdapServer
-    ldaps://dc.contoso.com, or ldap://dc.contoso.com (StartTLS).
-
-    .PARAMETER LdapCredential
-    The account photosync binds to AD with (user name as UPN or DN).
-
-    .PARAMETER LdapBaseDN
-    Where in AD to search (default: the directory's default naming context).
+    .PARAMETER Connection
+    The connection to use (Connect-PhotoSync -PassThru); by default the
+    session's.
 
     .EXAMPLE
-    Get-ADUser -Filter * -Properties thumbnailPhoto, mail | Sync-UserPhoto -WhatIf
+    Get-ADUser -Filter * -Properties thumbnailPhoto, mail |
+        Sync-UserPhoto -WhatIf
 
-    The Get-ADUser style: shows which cloud photos would change to the AD photo, and writes nothing.
-    Run again without -WhatIf to write them.
+    The Get-ADUser style: shows which cloud photos would change to the AD
+    photo, and writes nothing. Run again without -WhatIf to write them.
 
     .EXAMPLE
     Import-Csv .\photos.csv | Sync-UserPhoto -Confirm
 
-    The CSV style: photos.csv has the columns UserPrincipalName and PhotoPath; asks before each user.
+    The CSV style: photos.csv has the columns UserPrincipalName and
+    PhotoPath; asks before each user whose photo would change.
 
     .EXAMPLE
-    $token = (Get-AzAccessToken -ResourceUrl 'https://graph.microsoft.com' -AsSecureString).Token
-    Connect-PhotoSync -AccessToken $token
-    Get-ADUser -Filter 'Enabled -eq $true' -Properties thumbnailPhoto | Sync-UserPhoto -State C:\PhotoSync\state.db
+    Connect-PhotoSync -TenantId contoso.onmicrosoft.com -ManagedIdentity
+    Get-ADUser -Filter 'Enabled -eq $true' -Properties thumbnailPhoto |
+        Sync-UserPhoto -State C:\PhotoSync\state.jsonl
 
-    The runbook style (Hybrid Runbook Worker, Azure Automation managed identity): a token from Az,
-    AD photos pushed to the cloud, unchanged users skipped on the next run.
+    The runbook style (Hybrid Runbook Worker): the Automation account's
+    managed identity, AD photos pushed to the cloud, unchanged users
+    skipped quickly on the next run.
 
     .EXAMPLE
-    Get-ChildItem \\fileserver\photos\*.jpg | Select-Object @{ n = 'PhotoPath'; e = { $_.FullName } }, @{ n = 'SamAccountName'; e = { $_.BaseName } } | Sync-UserPhoto -Target graph, ad
+    Import-Csv C:\PhotoSync\staff.csv |
+        Sync-UserPhoto -Shard 2/4 -State C:\PhotoSync\state-2.jsonl `
+            -ThrottleLimit 8
+
+    One of four runbook jobs splitting 100,000 users: each takes its
+    quarter of the same CSV.
+
+    .EXAMPLE
+    Get-ChildItem \\fileserver\photos\*.jpg |
+        Select-Object @{ n = 'PhotoPath'; e = { $_.FullName } },
+            @{ n = 'SamAccountName'; e = { $_.BaseName } } |
+        Sync-UserPhoto -Target graph, ad
 
     Photos named after sAMAccountName pushed to the cloud and AD.
+
+    .INPUTS
+    System.String: a user for -Identity.
+
+    System.Management.Automation.PSObject: any object with one or more
+    of the properties ObjectGUID, UserPrincipalName, SamAccountName,
+    Mail, EmailAddress, EmployeeId, ThumbnailPhoto, PhotoPath, InputPhoto
+    (Get-ADUser, Import-Csv, ConvertFrom-Json, PhotoSync output).
 
     .OUTPUTS
     PhotoSync.SyncResult
 
     .LINK
     about_PhotoSync
+
+    .LINK
+    Get-PhotoSyncStatus
     #>
-    [CmdletBinding(DefaultParameterSetName = 'Pipeline', SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [CmdletBinding(DefaultParameterSetName = 'Pipeline', SupportsShouldProcess, ConfirmImpact = 'Medium',
+        HelpUri = 'https://github.com/photosync/photosync/blob/main/docs/powershell.md#photosyncsyncresult-from-sync-userphoto')]
     [OutputType('PhotoSync.SyncResult')]
     param(
         [Parameter(ParameterSetName = 'Identity', Mandatory, Position = 0, ValueFromPipeline)]
@@ -163,23 +209,26 @@ function Sync-UserPhoto {
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
         [Alias('UPN')]
-        [string]$UserPrincipalName,
+        [object]$UserPrincipalName,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [string]$SamAccountName,
+        [object]$SamAccountName,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
         [Alias('EmailAddress')]
-        [string]$Mail,
+        [object]$Mail,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [string]$EmployeeId,
+        [object]$EmployeeId,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [byte[]]$ThumbnailPhoto,
+        [object]$ThumbnailPhoto,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
-        [string]$PhotoPath,
+        [object]$PhotoPath,
+
+        [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
+        [object]$InputPhoto,
 
         [Parameter(ParameterSetName = 'LdapFilter', Mandatory)]
         [ValidateNotNullOrEmpty()]
@@ -191,27 +240,32 @@ function Sync-UserPhoto {
         [ValidateNotNullOrEmpty()]
         [string[]]$Target = @('graph'),
 
+        [ValidateNotNullOrEmpty()]
         [string]$State,
 
+        [switch]$Recheck,
+
+        [ValidatePattern('^\s*\d+\s*[smhdwSMHDW]?\s*$')]
+        [string]$RecheckAfter,
+
+        [ValidateRange(0, 86400)]
+        [int]$VerifyWindow = 60,
+
+        [switch]$RequireVerified,
+
+        [ValidatePattern('^\s*\d+\s*/\s*\d+\s*$')]
+        [string]$Shard,
+
         [ValidateRange(1, 256)]
+        [Alias('ThrottleLimit')]
         [int]$Concurrency = 16,
 
         [switch]$Force,
 
         [switch]$Overwrite,
 
-        # Connection: overrides what Connect-PhotoSync stored for this call only.
-        [string]$TenantId,
-        [string]$ClientId,
-        [System.Security.SecureString]$ClientSecret,
-        [string]$CertificatePath,
-        [string]$CertificateThumbprint,
-        [System.Security.SecureString]$CertificatePassword,
-        [switch]$ManagedIdentity,
-        [System.Security.SecureString]$AccessToken,
-        [string]$LdapServer,
-        [System.Management.Automation.PSCredential]$LdapCredential,
-        [string]$LdapBaseDN
+        [PSTypeName('PhotoSync.Connection')]
+        [psobject]$Connection
     )
 
     begin {
@@ -219,68 +273,84 @@ function Sync-UserPhoto {
         if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) {
             $ConfirmPreference = 'None'
         }
-        $basePath = $PSCmdlet.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-        $action = "Replace the user photo in $($Target -join ', ')"
-        # -WhatIf is a dry run whose results say what would change; ShouldProcess is not asked
-        # (it would print a "What if:" line per user as well), and nothing touches the disk.
+        # -WhatIf is a dry run whose results say what would change (no "What if:" line per user,
+        # nothing on disk). -Confirm is a dry run first, then a real run of the users confirmed.
         $dryRun = [bool]$WhatIfPreference
+        $confirming = (-not $dryRun) -and $ConfirmPreference -ne 'None' -and
+        ([int][System.Management.Automation.ConfirmImpact]$ConfirmPreference -le [int][System.Management.Automation.ConfirmImpact]::Medium)
+        $connection = Resolve-PhotoSyncConnection -Connection $Connection
         if ($PSBoundParameters.ContainsKey('LdapFilter') -and -not $PSBoundParameters.ContainsKey('Source')) {
             $Source = 'ad'
         }
-        $arguments = @('sync', '--format', 'json', '--source', $Source, '--targets', ($Target -join ','), '--concurrency', [string]$Concurrency)
-        if ($State -and -not $dryRun) {
-            $arguments += @('--state', $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($State))
-        }
+        $coreSource = (Resolve-PhotoSyncStoreList -Cmdlet $PSCmdlet -Name 'Source' -List @($Source)).CoreSpecs -join ','
+        $targets = Resolve-PhotoSyncStoreList -Cmdlet $PSCmdlet -Name 'Target' -List $Target
+        $coreTargets = $targets.CoreSpecs
+        $arguments = @('sync', '--format', 'json', '--source', $coreSource, '--targets', ($coreTargets -join ','), '--concurrency', [string]$Concurrency)
+        if ($State -and -not $dryRun) { $arguments += @('--state', (Resolve-PhotoSyncSettingPath -Cmdlet $PSCmdlet -Name 'State' -Path $State)) }
         if ($Overwrite) { $arguments += '--force' }
+        if ($Recheck) { $arguments += '--recheck' }
+        if ($RecheckAfter) { $arguments += @('--recheck-after', ($RecheckAfter -replace '\s', '').ToLowerInvariant()) }
+        if ($PSBoundParameters.ContainsKey('VerifyWindow')) { $arguments += @('--verify-window', [string]$VerifyWindow) }
+        if ($RequireVerified) { $arguments += '--require-verified' }
+        if ($Shard) { $arguments += @('--shard', ($Shard -replace '\s', '')) }
         if ($dryRun) { $arguments += '--dry-run' }
 
+        $keysGiven = $false
+        foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId') { if ($PSBoundParameters.ContainsKey($name)) { $keysGiven = $true } }
+        $realArguments = $arguments + @('--input', '-')
         if ($PSBoundParameters.ContainsKey('LdapFilter')) {
-            if (-not ($dryRun -or $PSCmdlet.ShouldProcess("users matching $LdapFilter", $action))) { return }
             $arguments += @('--ad-filter', $LdapFilter)
         }
-        elseif (-not $MyInvocation.ExpectingInput -and -not $PSBoundParameters.ContainsKey('Identity')) {
+        elseif (-not $MyInvocation.ExpectingInput -and -not $PSBoundParameters.ContainsKey('Identity') -and -not $keysGiven) {
             $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'no-input' -Message 'No users to sync.' `
-                        -Hint 'Pipe users in (Get-ADUser, Import-Csv), or use -Identity or -LdapFilter.'))
+                        -Hint 'Pipe users in (Get-ADUser, Import-Csv), or use -Identity, -UserPrincipalName or -LdapFilter.'))
         }
         else {
             $arguments += @('--input', '-')
         }
-        $connection = Get-PhotoSyncConnectionSetting -Bound $PSBoundParameters
-        $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Connection $connection `
-            -Activity 'PhotoSync: syncing photos' -RecordsPerUser @($Target).Count
+        # Users sent ahead of their results; none for a shard, whose other users never come back.
+        $window = if ($Shard) { 0 } else { [Math]::Max(64, 8 * $Concurrency) }
+        if ($confirming) {
+            $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList ($arguments + '--dry-run') -Connection $connection `
+                -Activity 'PhotoSync: checking which photos would change' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
+            if ($core) { $core.Confirm = @{ Real = $null; Arguments = $realArguments; Connection = $connection } }
+        }
+        else {
+            $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Connection $connection `
+                -Activity 'PhotoSync: syncing photos' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
+        }
     }
 
     process {
-        if ($PSCmdlet.ParameterSetName -eq 'LdapFilter' -or $null -eq $core) { return }
-        $candidates = @()
-        if ($PSCmdlet.ParameterSetName -eq 'Identity') {
-            if (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet) { return }
-            foreach ($one in $Identity) {
-                $candidates += New-PhotoSyncInputItem -Bound @{ Identity = $one } -BasePath $basePath -Target $one
-            }
-        }
-        else {
-            $bound = @{}
-            foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId', 'ThumbnailPhoto', 'PhotoPath') {
-                if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
-            }
-            $inputObject = if ($null -ne $_) { $_ } else { (New-Object -TypeName psobject -Property $bound) }
-            $candidates += New-PhotoSyncInputItem -Bound $bound -BasePath $basePath -Target $inputObject
-        }
-
-        $sent = $false
+        if ($null -eq $core -or $PSCmdlet.ParameterSetName -eq 'LdapFilter') { return }
+        $stopping = $true
         try {
-            foreach ($candidate in $candidates) {
-                $label = if ($candidate.Label) { $candidate.Label } else { '(a user without identity keys)' }
-                if ($dryRun -or $PSCmdlet.ShouldProcess($label, $action)) {
-                    Send-PhotoSyncCoreItem -Core $core -Item $candidate
+            if ($PSCmdlet.ParameterSetName -eq 'Identity') {
+                if (-not (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet)) {
+                    foreach ($one in $Identity) {
+                        $keys = ConvertFrom-PhotoSyncIdentity -Identity $one
+                        Add-PhotoSyncCoreUser $core $keys['ObjectGUID'] $keys['UserPrincipalName'] $keys['SamAccountName'] $null $null $null $null $one
+                    }
                 }
             }
-            $sent = $true
+            else {
+                # The parameter variables, never $PSBoundParameters: PowerShell resets the variables
+                # for each pipeline object but leaves the previous object's values in
+                # $PSBoundParameters when this one lacks the property (a user without
+                # thumbnailPhoto was written with the previous user's picture).
+                $photo = $ThumbnailPhoto
+                $path = $PhotoPath
+                if ($null -eq $photo -and -not $path -and $InputPhoto -and $InputPhoto.PSObject.TypeNames -contains 'PhotoSync.InputPhoto') {
+                    $photo = $InputPhoto.Bytes
+                    $path = $InputPhoto.Path
+                }
+                Add-PhotoSyncCoreUser $core $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $photo $path $_
+            }
+            $stopping = $false
         }
         finally {
-            # Select-Object -First, Ctrl+C or an error stopped the pipeline here: stop the core too.
-            if (-not $sent) { Stop-PhotoSyncCore -Core $core }
+            # Select-Object -First, Ctrl+C or an error stopped the pipeline here: stop the core gracefully.
+            if ($stopping) { Stop-PhotoSyncCore -Core $core }
         }
     }
 
@@ -288,10 +358,10 @@ function Sync-UserPhoto {
         if ($null -eq $core) { return }
         try {
             if ($PSCmdlet.ParameterSetName -ne 'LdapFilter' -and $core.LinesSent -eq 0) {
-                Write-Verbose 'PhotoSync: no users to sync (none piped in, or all declined).'
+                Write-Verbose 'PhotoSync: no users to sync.'
                 return
             }
-            if (-not $core.Finished) { Complete-PhotoSyncCore -Core $core }
+            Complete-PhotoSyncCore -Core $core
         }
         finally {
             Stop-PhotoSyncCore -Core $core

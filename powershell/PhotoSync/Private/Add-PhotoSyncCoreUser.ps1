@@ -1,0 +1,188 @@
+# One user of the pipeline, from the values bound for this object only: checked, turned into one
+# JSON line for the core (camelCase names of the JSON contract, DESIGN.md section 5; the photo as
+# base64, the same on Windows PowerShell 5.1 and 7), registered and queued for the core's stdin.
+# A user the module can already tell is wrong (several values for one key, a photo too large to
+# send, a path off the file system) gets its own non-terminating error and is not sent; the
+# pipeline goes on. A plain function with positional parameters: it runs once per piped user,
+# and the common case (string keys, a byte[] photo) calls nothing else but, now and then, the
+# step that writes the queued lines and reads what came back.
+
+function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $ThumbnailPhoto, $PhotoPath, $InputObject) {
+    $several = $null
+    if ($null -ne $UserPrincipalName -and $UserPrincipalName -isnot [string]) {
+        $value = ConvertTo-PhotoSyncKeyValue -Value $UserPrincipalName
+        if ($value.Values) { $several = 'UserPrincipalName', $value.Values }
+        $UserPrincipalName = $value.Value
+    }
+    if ($null -ne $SamAccountName -and $SamAccountName -isnot [string]) {
+        $value = ConvertTo-PhotoSyncKeyValue -Value $SamAccountName
+        if ($value.Values) { $several = 'SamAccountName', $value.Values }
+        $SamAccountName = $value.Value
+    }
+    if ($null -ne $Mail -and $Mail -isnot [string]) {
+        $value = ConvertTo-PhotoSyncKeyValue -Value $Mail
+        if ($value.Values) { $several = 'Mail', $value.Values }
+        $Mail = $value.Value
+    }
+    if ($null -ne $EmployeeId -and $EmployeeId -isnot [string]) {
+        $value = ConvertTo-PhotoSyncKeyValue -Value $EmployeeId
+        if ($value.Values) { $several = 'EmployeeId', $value.Values }
+        $EmployeeId = $value.Value
+    }
+    if ($null -ne $PhotoPath -and $PhotoPath -isnot [string]) {
+        $value = ConvertTo-PhotoSyncKeyValue -Value $PhotoPath
+        if ($value.Values) { $several = 'PhotoPath', $value.Values }
+        $PhotoPath = $value.Value
+    }
+    $guid = $null
+    if ($ObjectGUID -is [guid]) { $guid = $ObjectGUID.ToString() }
+    elseif ($null -ne $ObjectGUID) {
+        $value = ConvertTo-PhotoSyncKeyValue -Value $ObjectGUID
+        if ($value.Values) { $several = 'ObjectGUID', $value.Values }
+        $guid = ConvertTo-PhotoSyncGuidString -Text $value.Value
+    }
+
+    $json = '{'
+    $keys = [System.Collections.Generic.List[string]]::new()
+    $label = $null
+    if ($UserPrincipalName) {
+        $UserPrincipalName = $UserPrincipalName.Trim()
+        if ($UserPrincipalName) {
+            $quoted = if ($UserPrincipalName.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $UserPrincipalName + '"' } else { ConvertTo-PhotoSyncJsonString -Text $UserPrincipalName }
+            $json += '"userPrincipalName":' + $quoted + ','
+            $keys.Add('userPrincipalName:' + $UserPrincipalName)
+            $label = $UserPrincipalName
+        }
+    }
+    if ($guid) {
+        $quoted = if ($guid.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $guid + '"' } else { ConvertTo-PhotoSyncJsonString -Text $guid }
+        $json += '"objectGuid":' + $quoted + ','
+        $keys.Add('objectGuid:' + $guid)
+    }
+    if ($SamAccountName) {
+        $SamAccountName = $SamAccountName.Trim()
+        if ($SamAccountName) {
+            $quoted = if ($SamAccountName.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $SamAccountName + '"' } else { ConvertTo-PhotoSyncJsonString -Text $SamAccountName }
+            $json += '"samAccountName":' + $quoted + ','
+            $keys.Add('samAccountName:' + $SamAccountName)
+        }
+    }
+    if ($Mail) {
+        $Mail = $Mail.Trim()
+        if ($Mail) {
+            $quoted = if ($Mail.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $Mail + '"' } else { ConvertTo-PhotoSyncJsonString -Text $Mail }
+            $json += '"mail":' + $quoted + ','
+            $keys.Add('mail:' + $Mail)
+            if (-not $label) { $label = $Mail }
+        }
+    }
+    if ($EmployeeId) {
+        $EmployeeId = $EmployeeId.Trim()
+        if ($EmployeeId) {
+            $quoted = if ($EmployeeId.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $EmployeeId + '"' } else { ConvertTo-PhotoSyncJsonString -Text $EmployeeId }
+            $json += '"employeeId":' + $quoted + ','
+            $keys.Add('employeeId:' + $EmployeeId)
+        }
+    }
+    # The name shown in messages and prompts: the order of Get-PhotoSyncUserLabel.
+    if (-not $label) { $label = if ($SamAccountName) { $SamAccountName } elseif ($guid) { $guid } elseif ($EmployeeId) { $EmployeeId } else { '(a user without identity keys)' } }
+    $cmdlet = $Core.Cmdlet
+
+    if ($several) {
+        $values = @($several[1] | Select-Object -First 3 | ForEach-Object { "$_" }) -join ', '
+        $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'array-value' -TargetObject $InputObject -UserLabel $label `
+                    -Message "$($several[0]) holds $(@($several[1]).Count) values ($values); one user needs one." `
+                    -Hint "Give one value per object, e.g. Select-Object @{ n = '$($several[0])'; e = { `$_.$($several[0])[0] } }, or split the object into one per user."))
+        return
+    }
+
+    $photo = $null
+    if ($null -ne $ThumbnailPhoto -and $ThumbnailPhoto -isnot [byte[]]) {
+        $converted = ConvertTo-PhotoSyncPhotoBytes -Value $ThumbnailPhoto
+        if ($converted.Problem) {
+            $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'photo-unreadable' -TargetObject $InputObject -UserLabel $label `
+                        -Message "the piped thumbnailPhoto $($converted.Problem)." `
+                        -Hint 'Pipe the photo as bytes (Get-ADUser -Properties thumbnailPhoto) or base64 text, or give a file as PhotoPath.'))
+            return
+        }
+        $ThumbnailPhoto = $converted.Bytes
+    }
+    if ($ThumbnailPhoto.Length -gt 0) {
+        # Checked before any encoding: a 50 MB attribute would cost gigabytes as base64 strings.
+        if ($ThumbnailPhoto.Length -gt $script:PhotoSyncMaxInlinePhotoBytes) {
+            $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'photo-too-large' -TargetObject $InputObject -UserLabel $label `
+                        -Message ('the piped thumbnailPhoto is {0:N1} MB, over the {1:N0} MB a piped photo may have.' -f ($ThumbnailPhoto.Length / 1048576), ($script:PhotoSyncMaxInlinePhotoBytes / 1048576)) `
+                        -Hint 'AD holds at most 100 KB in thumbnailPhoto, so this is not an AD photo: check where it comes from, or give a large photo as a file (PhotoPath).'))
+            return
+        }
+        # No [byte[]] cast: on a PSObject-wrapped array it converts byte by byte (milliseconds each).
+        $json += '"thumbnailPhoto":"' + [System.Convert]::ToBase64String($ThumbnailPhoto) + '",'
+        $photo = $ThumbnailPhoto
+    }
+    $path = $null
+    if ($PhotoPath) {
+        $path = $PhotoPath
+        if ($path.Trim().Length -gt 0) {
+            # The child does not share PowerShell's location or drives: resolve as PowerShell does.
+            $resolved = Resolve-PhotoSyncPath -Cmdlet $cmdlet -Path $path
+            if ($resolved.Problem) {
+                $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'photo-file-unreadable' -TargetObject $InputObject -UserLabel $label `
+                            -Message "the PhotoPath $($resolved.Problem)." -Hint 'Give a file-system path: absolute, relative to the current location, ~/..., or on a FileSystem PSDrive.'))
+                return
+            }
+            $path = $resolved.Path
+            $json += '"photoPath":' + (ConvertTo-PhotoSyncJsonString -Text $path) + ','
+        }
+        else { $path = $null }
+    }
+    if ($json.Length -gt 1) { $json = $json.Substring(0, $json.Length - 1) }
+    $json += '}'
+
+    $item = @{ Keys = $keys; Target = $InputObject; Label = $label; Line = 0; Remaining = 0; InputPhoto = $null }
+    if ($Core.CarryPhoto -and ($photo -or $path)) {
+        # Status objects carry the input's photo, so they pipe into Sync-UserPhoto as they are.
+        $item.InputPhoto = [pscustomobject]@{ PSTypeName = 'PhotoSync.InputPhoto'; Path = $path; Bytes = $photo }
+    }
+    if ($Core.Confirm) {
+        # Held until the dry run's verdict on this user (Resolve-PhotoSyncConfirmation), which
+        # sends the same values to the real run.
+        $item.Values = @($guid, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $photo, $path)
+        $item.Held = [System.Collections.Generic.List[object]]::new()
+    }
+
+    # Registered, so the records that come back about it find their pipeline object, and queued.
+    if (-not $Core.StdinOpen) {
+        # The core stopped reading (it exited, e.g. on bad settings): say why now instead of
+        # reading all the input first.
+        if ($Core.Process.HasExited -and -not $Core.Finished) { Complete-PhotoSyncCore -Core $Core }
+        return
+    }
+    $Core.LinesSent++
+    $item.Line = $Core.LinesSent
+    $item.Remaining = $Core.RecordsPerUser
+    $Core.ByLine[$item.Line] = $item
+    foreach ($key in $keys) { if (-not $Core.ByKey.ContainsKey($key)) { $Core.ByKey[$key] = $item } }
+    # A user whose records never come back (a shard that is not this one) must not pin memory.
+    if ($Core.ByLine.Count -gt $script:PhotoSyncItemWindow) {
+        while ($Core.ByLine.Count -gt $script:PhotoSyncItemWindow) {
+            if ($Core.ByLine.ContainsKey($Core.OldestLine)) { Remove-PhotoSyncCoreItem -Core $Core -Item $Core.ByLine[$Core.OldestLine] }
+            $Core.OldestLine++
+        }
+    }
+    [void]$Core.Pending.Append($json).Append("`n")
+    # Written and read in batches: a step when 8 KB are waiting, else every 15 ms. Records
+    # parsed one by one would cost more than building their objects.
+    if ($Core.Pending.Length -ge 8192 -or ($Core.Clock.ElapsedMilliseconds - $Core.LastPush) -ge 15) {
+        $Core.LastPush = $Core.Clock.ElapsedMilliseconds
+        Step-PhotoSyncCore -Core $Core
+    }
+    # Back-pressure: wait while the core is this far behind (its stdin pipe is full, or Window
+    # users are out), so memory stays flat, every item in flight is kept (a status keeps its
+    # input photo however slow the store) and an early stop has little left to finish.
+    while ($Core.StdinOpen -and ($Core.Pending.Length -ge $Core.PendingLimit -or
+            ($Core.Window -gt 0 -and ($Core.LinesSent - $Core.CompletedUsers - $Core.LinesEnded) -ge $Core.Window))) {
+        if ($Core.Process.HasExited -and $null -eq $Core.ReadTask) { break }
+        Wait-PhotoSyncCore -Core $Core -Milliseconds 10
+        Step-PhotoSyncCore -Core $Core
+    }
+}

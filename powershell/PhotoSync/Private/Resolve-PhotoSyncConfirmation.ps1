@@ -1,0 +1,23 @@
+# Under -Confirm, Sync-UserPhoto first runs a dry run; once all of a user's results are in, this
+# decides: a user with nothing to write (already in sync, no photo, failed) gets those results at
+# once and no question; a user with something to write is asked about once, naming the targets
+# that would change, and only a user who says yes is sent to the real run.
+
+function Resolve-PhotoSyncConfirmation($Core, $Item) {
+    $changing = @(foreach ($result in $Item.Held) { if ($result.Action -eq 'would-update') { $result.Target } })
+    if ($changing.Count -eq 0) {
+        foreach ($result in $Item.Held) { $Core.Cmdlet.WriteObject($result) }
+        return
+    }
+    $confirm = $Core.Confirm
+    if (-not (Confirm-PhotoSyncUser -Cmdlet $Core.Cmdlet -Label $Item.Label -Action "Replace the user photo in $($changing -join ', ')")) {
+        $Core.Cmdlet.WriteVerbose("PhotoSync: $($Item.Label) declined; nothing written.")
+        return
+    }
+    if ($null -eq $confirm.Real) {
+        $confirm.Real = Start-PhotoSyncCore -Cmdlet $Core.Cmdlet -ArgumentList $confirm.Arguments -Connection $confirm.Connection `
+            -Activity $Core.Activity -RecordsPerUser $Core.RecordsPerUser -Specs $Core.Specs -Kind 'sync'
+    }
+    $v = $Item.Values
+    Add-PhotoSyncCoreUser $confirm.Real $v[0] $v[1] $v[2] $v[3] $v[4] $v[5] $v[6] $Item.Target
+}

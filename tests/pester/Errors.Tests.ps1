@@ -1,0 +1,157 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+# Errors as an admin reads them: only PhotoSync's own records in $Error and -ErrorVariable, a
+# setup error told once, proper categories, plain words for array values and huge photos, the
+# module's parameters in the core's hints, and paths read the way PowerShell reads them.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    function Get-RecordedErrorId($Entry) {
+        # -ErrorVariable holds a terminating error as the CmdletInvocationException that carries
+        # it (PowerShell does so for every command); its ErrorRecord is what counts.
+        if ($Entry -is [System.Management.Automation.ErrorRecord]) { return $Entry.FullyQualifiedErrorId }
+        if ($Entry.ErrorRecord) { return $Entry.ErrorRecord.FullyQualifiedErrorId }
+        return $Entry.GetType().FullName
+    }
+    function Get-ManyUsers([int]$Count) {
+        for ($i = 1; $i -le $Count; $i++) { [pscustomobject]@{ UserPrincipalName = "user$i@contoso.com"; PhotoPath = $script:AnnPhoto } }
+    }
+}
+
+AfterAll {
+    Remove-Module PhotoSync -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Errors the module handles itself' {
+    It 'keeps internal exceptions out of $Error and -ErrorVariable (regression: AggregateException ... Broken pipe, empty CmdletInvocationException)' {
+        # The core exits on a bad store while thousands of users are still being written to it.
+        $Error.Clear()
+        $errors = $null
+        try { Get-ManyUsers 3000 | Get-PhotoSyncStatus -Store 'no-such-store' -ErrorVariable errors -ErrorAction Stop } catch { $null = $_ }
+        $ids = @($errors | ForEach-Object { Get-RecordedErrorId $_ })
+        $ids.Count | Should -BeGreaterThan 0
+        @($ids | Where-Object { $_ -notlike 'PhotoSync.*' }) | Should -BeNullOrEmpty -Because ($ids -join ', ')
+        $ids = @($Error | ForEach-Object { Get-RecordedErrorId $_ })
+        @($ids | Where-Object { $_ -notlike 'PhotoSync.*' }) | Should -BeNullOrEmpty -Because ($ids -join ', ')
+
+        $Error.Clear()
+        $folder = New-TestFolder
+        $first = @(Get-ManyUsers 500 | Sync-UserPhoto -Target "folder:$folder" -Confirm:$false -ErrorVariable errors | Select-Object -First 1)
+        $first.Count | Should -Be 1
+        @($errors) | Should -BeNullOrEmpty
+        @($Error) | Should -BeNullOrEmpty -Because (($Error | ForEach-Object { "$_" }) -join ' | ')
+    }
+
+    It 'tells a setup error once, without a warning before it (regression: WARNING, then the same error)' {
+        $failure = $null
+        $warnings = $null
+        try { Get-ManyUsers 2 | Get-PhotoSyncStatus -Store 'no-such-store' -WarningVariable warnings -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.config*'
+        $failure.Exception.Message | Should -Match 'no-such-store'
+        @($warnings) | Should -BeNullOrEmpty
+    }
+
+    It 'gives PhotoSync.<code> errors proper categories (regression: no-input was NotSpecified)' {
+        $failure = $null
+        try { Get-PhotoSyncStatus -Store 'graph' -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.no-input*'
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'names the property that holds several values (regression: "has none of the properties")' {
+        $folder = New-TestFolder
+        $errors = $null
+        $users = @(
+            [pscustomobject]@{ UserPrincipalName = @('ann.lee@contoso.com', 'ann@contoso.com') }
+            [pscustomobject]@{ UserPrincipalName = 'bob.smith@contoso.com'; Mail = @('bob@contoso.com') }
+        )
+        $status = @($users | Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.array-value*'
+        $errors[0].Exception.Message | Should -Match 'UserPrincipalName holds 2 values \(ann.lee@contoso.com, ann@contoso.com\)'
+        $errors[0].TargetObject | Should -Be $users[0]
+        # One value in a collection (DirectorySearcher, ADSI) is that value.
+        $status.Count | Should -Be 1
+        $status[0].Mail | Should -Be 'bob@contoso.com'
+    }
+
+    It 'refuses a huge thumbnailPhoto before encoding it, naming the user (regression: 1.3 GB spent, then "line 4 is longer than")' {
+        $folder = New-TestFolder
+        $huge = New-Object -TypeName byte[] -ArgumentList (11 * 1048576)
+        $errors = $null
+        $users = @(
+            [pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; ThumbnailPhoto = $huge }
+            [pscustomobject]@{ UserPrincipalName = 'bob.smith@contoso.com'; PhotoPath = $script:BobPhoto }
+        )
+        $status = @($users | Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.photo-too-large*'
+        $errors[0].Exception.Message | Should -Match '^ann\.lee@contoso\.com: the piped thumbnailPhoto is 11\.0 MB'
+        $errors[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $status.UserPrincipalName | Should -Be 'bob.smith@contoso.com'
+    }
+
+    It 'words the core''s hints with the module''s parameters' {
+        $failure = $null
+        try { Get-ManyUsers 1 | Get-PhotoSyncStatus -Store sharepoint -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.*'
+        $text = $failure.Exception.Message + ' ' + $failure.ErrorDetails.RecommendedAction
+        $text | Should -Not -Match 'PHOTOSYNC_'
+        $text | Should -Match 'Connect-PhotoSync -'
+    }
+}
+
+Describe 'PowerShell paths' {
+    BeforeAll {
+        $script:Root = New-TestFolder
+        Copy-Item -LiteralPath $script:AnnPhoto -Destination (Join-Path $script:Root 'ann.jpg')
+        $null = New-PSDrive -Name PhotoTest -PSProvider FileSystem -Root $script:Root -Scope Global
+    }
+    AfterAll { Remove-PSDrive -Name PhotoTest -Scope Global -ErrorAction SilentlyContinue }
+
+    It 'reads PhotoPath, -Store, -Target, -State and -ReportPath on a PSDrive (regression: only -State was resolved)' {
+        $null = New-Item -ItemType Directory -Path (Join-Path $script:Root 'published')
+        $user = [pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = 'PhotoTest:\ann.jpg' }
+        $result = @($user | Sync-UserPhoto -Target 'folder:PhotoTest:\published' -State 'PhotoTest:\state.jsonl' -Confirm:$false)
+        $result[0].Action | Should -Be 'updated'
+        Test-Path -LiteralPath (Join-Path $script:Root 'published/ann.lee@contoso.com.jpg') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $script:Root 'state.jsonl') | Should -BeTrue
+        $status = @($user | Get-PhotoSyncStatus -Store 'folder:PhotoTest:\published' -ReportPath 'PhotoTest:\report.html')
+        $status[0].Verdict | Should -Be 'in-sync'
+        Test-Path -LiteralPath (Join-Path $script:Root 'report.html') | Should -BeTrue
+    }
+
+    It 'reads paths relative to the current location, also on a PSDrive' {
+        Push-Location -LiteralPath 'PhotoTest:\'
+        try {
+            $status = @([pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = 'ann.jpg' } | Get-PhotoSyncStatus -Store 'folder:.')
+        }
+        finally { Pop-Location }
+        $status[0].Reference | Should -Be 'input'
+        $status[0].InputState | Should -Be 'present'
+    }
+
+    It 'reads ~ as the file system''s home' {
+        $fileSystem = Get-PSProvider -PSProvider FileSystem
+        $saved = $fileSystem.Home
+        $fileSystem.Home = $script:Root
+        try {
+            $status = @([pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = '~/ann.jpg' } | Get-PhotoSyncStatus -Store 'folder:~')
+        }
+        finally { $fileSystem.Home = $saved }
+        $status[0].InputState | Should -Be 'present'
+        $status[0].Verdict | Should -Not -Be 'error'
+    }
+
+    It 'fails one user whose PhotoPath is not on the file system, and goes on' {
+        $errors = $null
+        $users = @(
+            [pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = 'Env:\PATH' }
+            [pscustomobject]@{ UserPrincipalName = 'bob.smith@contoso.com'; PhotoPath = $script:BobPhoto }
+        )
+        $status = @($users | Get-PhotoSyncStatus -Store "folder:$($script:Root)" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.photo-file-unreadable*'
+        $errors[0].Exception.Message | Should -Match 'Environment'
+        $status.UserPrincipalName | Should -Be 'bob.smith@contoso.com'
+    }
+}
