@@ -93,6 +93,10 @@ pub struct Faults {
     pub error_504_rate: f64,
     /// Probability (0..1) of dropping the connection without a complete response.
     pub drop_connection_rate: f64,
+    /// Probability (0..1) of answering 429 `TooManyRequests` (with `Retry-After`) before serving
+    /// the request, whatever the budgets: throttling that does not depend on how fast the
+    /// client is, so a test on a slow machine still meets it.
+    pub error_429_rate: f64,
     /// Seed of the deterministic RNG driving the random faults.
     pub rng_seed: u64,
     /// Retry-After (seconds) sent with injected 503/504.
@@ -142,6 +146,7 @@ impl Default for Faults {
             error_503_rate: 0.0,
             error_504_rate: 0.0,
             drop_connection_rate: 0.0,
+            error_429_rate: 0.0,
             rng_seed: 42,
             retry_after_secs: 1,
             throttle: ThrottleLimits::default(),

@@ -72,6 +72,7 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         let roll = if faults.error_503_rate > 0.0
             || faults.error_504_rate > 0.0
             || faults.drop_connection_rate > 0.0
+            || faults.error_429_rate > 0.0
         {
             state.random_unit()
         } else {
@@ -96,6 +97,21 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
             let mut r = graph_error(504, "gatewayTimeout", "The gateway timed out. [injected]");
             set_header(&mut r, "retry-after", &faults.retry_after_secs.to_string());
             injected = Some(label(r, "fault.504"));
+        } else if roll
+            < faults.drop_connection_rate
+                + faults.error_503_rate
+                + faults.error_504_rate
+                + faults.error_429_rate
+        {
+            // Graph's throttling answer (docs: throttling, "Best practices to handle throttling").
+            let mut r = graph_error(
+                429,
+                "TooManyRequests",
+                "Too many requests. Please retry again later. [injected]",
+            );
+            set_header(&mut r, "retry-after", &faults.retry_after_secs.to_string());
+            lock(&state.counters).throttled_429 += 1;
+            injected = Some(label(r, "fault.429"));
         }
         if let Some(r) = injected {
             if faults.latency_ms > 0 {

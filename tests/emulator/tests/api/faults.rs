@@ -258,12 +258,13 @@ async fn a_write_can_be_processed_and_its_answer_dropped() {
 }
 
 #[tokio::test]
-async fn injected_5xx_are_deterministic_for_a_seed() {
+async fn injected_5xx_and_429_are_deterministic_for_a_seed() {
     let run = |seed: u64| async move {
         let emu = start_with(Options {
             faults: Faults {
                 error_503_rate: 0.3,
                 error_504_rate: 0.2,
+                error_429_rate: 0.2,
                 rng_seed: seed,
                 ..Faults::default()
             },
@@ -274,7 +275,7 @@ async fn injected_5xx_are_deterministic_for_a_seed() {
         let mut out = Vec::new();
         for _ in 0..30 {
             let r = client().get(&url).bearer_auth(&token).send().await.unwrap();
-            if r.status().is_server_error() {
+            if r.status().is_server_error() || r.status() == 429 {
                 assert!(r.headers().contains_key("retry-after"));
             }
             out.push(r.status().as_u16());
@@ -285,7 +286,7 @@ async fn injected_5xx_are_deterministic_for_a_seed() {
     let b = run(7).await;
     assert_eq!(a, b, "same seed, same fault sequence");
     assert!(
-        a.contains(&503) && a.contains(&504) && a.contains(&200),
+        a.contains(&503) && a.contains(&504) && a.contains(&429) && a.contains(&200),
         "{a:?}"
     );
 }
