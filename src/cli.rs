@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::output::progress::ProgressMode;
+
 const AFTER_HELP: &str = "\
 Output: JSON Lines on stdout when piped (one record per line, each with `type` and
 `schemaVersion`), a table on a terminal; logs and progress go to stderr.
@@ -119,16 +121,6 @@ impl ConnectionArgs {
             ldap_ca_file: self.ldap_ca_file.clone(),
         }
     }
-}
-
-/// Where progress goes, always stderr: `auto` (a live line when stderr is a terminal),
-/// `none`, or `json` (periodic `progress` records).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ProgressMode {
-    #[default]
-    Auto,
-    None,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]

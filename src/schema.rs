@@ -170,6 +170,22 @@ pub enum Verdict {
     Error,
 }
 
+impl Verdict {
+    /// The name in the JSON output (and the summary's counts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::InSync => "in-sync",
+            Verdict::Differs => "differs",
+            Verdict::MissingInCloud => "missing-in-cloud",
+            Verdict::MissingInStore => "missing-in-store",
+            Verdict::MissingInSource => "missing-in-source",
+            Verdict::NoPhoto => "no-photo",
+            Verdict::NotFound => "not-found",
+            Verdict::Error => "error",
+        }
+    }
+}
+
 /// What happened to one user x target in a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -178,6 +194,18 @@ pub enum Action {
     Skipped,
     WouldUpdate,
     Failed,
+}
+
+impl Action {
+    /// The name in the JSON output (and the summary's counts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Updated => "updated",
+            Action::Skipped => "skipped",
+            Action::WouldUpdate => "would-update",
+            Action::Failed => "failed",
+        }
+    }
 }
 
 /// Fingerprints and shape of one stored photo.

@@ -9,9 +9,10 @@ pub mod sync;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, Command, Format};
-use crate::engine::{JsonLinesSink, RecordSink, TableSink};
 use crate::error::Result;
-use crate::report::ReportSink;
+use crate::output::report::ReportSink;
+use crate::output::sink::{JsonLinesSink, RecordSink};
+use crate::output::table::TableSink;
 use crate::settings::Settings;
 
 /// Run the parsed command line; `Err` is a setup failure that stops everything.

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
-use crate::engine::{self, StatusOptions, SyncState, state};
+use crate::engine::{self, StatusOptions};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use crate::state::{self, SyncState};
 use crate::store::{self, PhotoStore};
 
 pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {

@@ -2,9 +2,10 @@
 
 use crate::cli::InputArgs;
 use crate::cli::SyncArgs;
-use crate::engine::{self, Shard, SyncOptions, SyncSource, SyncState, state};
+use crate::engine::{self, Shard, SyncOptions, SyncSource};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use crate::state::{self, SyncState};
 use crate::store::{self, PhotoStore};
 
 pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
@@ -48,7 +49,7 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         .collect();
     // A shard's share of the file is not known before reading it: no total then.
     let progress_total = match args.progress {
-        crate::cli::ProgressMode::None => None,
+        crate::output::progress::ProgressMode::None => None,
         _ if shard.is_some() => None,
         _ => input_lines(&args.input),
     };

@@ -8,23 +8,21 @@ use std::sync::Arc;
 use futures::StreamExt;
 use futures::future::join_all;
 
-use super::assess::{Observation, Observed, assess};
-use super::diagnose;
-use super::progress::Progress;
 use super::reference;
-use super::sink::RecordSink;
-use super::state::{self, SyncState};
 use super::stop::{StopReason, StopSignal};
-use super::thumbnail;
 use super::{Tally, input_channel};
-use crate::cli::ProgressMode;
 use crate::error::{ErrorClass, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
+use crate::output::progress::{Progress, ProgressMode};
+use crate::output::sink::RecordSink;
+use crate::output::thumbnail;
 use crate::schema::{
     ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
+use crate::state::{self, SyncState};
 use crate::store::PhotoStore;
+use crate::verdict::{Observation, Observed, assess, diagnose};
 
 #[derive(Clone)]
 pub struct StatusOptions {
@@ -89,7 +87,7 @@ pub async fn run_status(
     while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
         if let Some(verdict) = outcome.verdict {
             tally.users += 1;
-            tally.count(verdict_name(verdict));
+            tally.count(verdict.name());
             if verdict != Verdict::InSync && verdict != Verdict::NoPhoto {
                 tally.drift();
             }
@@ -157,19 +155,6 @@ where
             tracing::warn!("users still in flight after the grace period were abandoned");
             None
         }
-    }
-}
-
-pub fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::InSync => "in-sync",
-        Verdict::Differs => "differs",
-        Verdict::MissingInCloud => "missing-in-cloud",
-        Verdict::MissingInStore => "missing-in-store",
-        Verdict::MissingInSource => "missing-in-source",
-        Verdict::NoPhoto => "no-photo",
-        Verdict::NotFound => "not-found",
-        Verdict::Error => "error",
     }
 }
 

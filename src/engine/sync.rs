@@ -8,22 +8,21 @@
 use futures::StreamExt;
 use futures::future::join_all;
 
-use super::progress::Progress;
 use super::reference;
 use super::shard::Shard;
-use super::sink::RecordSink;
-use super::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
 use super::status::next_before_grace;
 use super::stop::{StopReason, StopSignal};
 use super::{Tally, input_channel};
-use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
+use crate::output::progress::{Progress, ProgressMode};
+use crate::output::sink::RecordSink;
 use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{
     Action, ErrorCode, ErrorRecord, OutputRecord, PhotoInfo, ResultRecord, SCHEMA_VERSION,
     SummaryRecord, UserKeys, UserRecord,
 };
+use crate::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
 use crate::store::{PhotoStore, RenditionKind, StoreUser};
 
 /// Where the authoritative photo comes from.
@@ -144,7 +143,7 @@ pub async fn run_sync(
             tally.users += 1;
         }
         for action in &outcome.actions {
-            tally.count(action_name(*action));
+            tally.count(action.name());
         }
         for class in outcome.errors {
             tally.error(class);
@@ -177,15 +176,6 @@ pub async fn run_sync(
         sink.emit(&OutputRecord::Summary(summary.clone())).ok();
     }
     summary
-}
-
-pub fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Updated => "updated",
-        Action::Skipped => "skipped",
-        Action::WouldUpdate => "would-update",
-        Action::Failed => "failed",
-    }
 }
 
 /// The authoritative photo for this user, `Ok(None)` when the source has none.

@@ -4,8 +4,8 @@
 //! wrong person; the state file must load. The figures for 10,000 users come from
 //! `cargo bench --bench chaos` (docs/performance.md).
 
-use photosync::engine::state::{SyncState, target_key};
 use photosync::settings::Settings;
+use photosync::state::{SyncState, target_key};
 
 use super::chaos_driver::{ChaosConfig, ChaosReport, Stop, run_chaos};
 

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use photosync::engine::state::{self, SyncState};
 use photosync::engine::{Shard, SyncOptions, SyncSource};
 use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
+use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreUser};
 

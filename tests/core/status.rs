@@ -104,7 +104,7 @@ async fn fail_on_drift_exits_1() {
         ..upn("ann")
     };
     let stores: Vec<Box<dyn PhotoStore>> = vec![Box::new(store)];
-    let mut sink = photosync::engine::CollectSink::default();
+    let mut sink = photosync::output::sink::CollectSink::default();
     let opts = photosync::engine::StatusOptions {
         fail_on_drift: true,
         ..Default::default()
