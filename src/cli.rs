@@ -17,10 +17,6 @@ Exit codes:
   3  authentication or permission failure
   4  throttling or transient failures outlasted the retries
 
-Secrets are read only from the environment or files, never from the command line:
-PHOTOSYNC_CLIENT_SECRET(_FILE), PHOTOSYNC_CERTIFICATE_PASSWORD, PHOTOSYNC_ACCESS_TOKEN(_FILE),
-PHOTOSYNC_LDAP_PASSWORD(_FILE). See docs/cli.md.
-
 Credential: PHOTOSYNC_AUTH, else the first configured of a ready token, a certificate, a client
 secret, a managed identity endpoint. A managed identity uses, first match wins:
   1. IDENTITY_ENDPOINT + IDENTITY_HEADER  Azure Automation / App Service (the PowerShell module
@@ -47,7 +43,7 @@ pub struct Cli {
     pub command: Command,
 
     #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub connection: crate::settings::Flags,
 
     /// Log detail on stderr: -v info, -vv debug.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -59,68 +55,18 @@ pub struct Cli {
 }
 
 fn after_help() -> String {
-    format!("{AFTER_HELP}\n\n{}", crate::settings::env_help())
-}
-
-/// Non-secret connection settings; each overrides its PHOTOSYNC_* variable.
-#[derive(Debug, Args, Clone, Default)]
-#[command(next_help_heading = "Connection (override PHOTOSYNC_* variables)")]
-pub struct ConnectionArgs {
-    /// Config file of PHOTOSYNC_*=VALUE lines (lowest precedence) [env: PHOTOSYNC_CONFIG].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Entra tenant id or domain [env: PHOTOSYNC_TENANT_ID].
-    #[arg(long, global = true, value_name = "TENANT")]
-    pub tenant_id: Option<String>,
-    /// Application (client) id [env: PHOTOSYNC_CLIENT_ID].
-    #[arg(long, global = true, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// Certificate file, PEM or PFX [env: PHOTOSYNC_CERTIFICATE_PATH].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub certificate_path: Option<PathBuf>,
-    /// secret | certificate | managed-identity | token [env: PHOTOSYNC_AUTH].
-    #[arg(long, global = true, value_name = "KIND")]
-    pub auth: Option<String>,
-    /// Microsoft Graph base URL [env: PHOTOSYNC_GRAPH_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub graph_url: Option<String>,
-    /// Identity platform base URL [env: PHOTOSYNC_LOGIN_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub login_url: Option<String>,
-    /// SharePoint base URL [env: PHOTOSYNC_SHAREPOINT_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub sharepoint_url: Option<String>,
-    /// LDAP URL, ldaps:// or ldap:// (StartTLS) [env: PHOTOSYNC_LDAP_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub ldap_url: Option<String>,
-    /// Bind DN or UPN [env: PHOTOSYNC_LDAP_BIND_DN].
-    #[arg(long, global = true, value_name = "DN")]
-    pub ldap_bind_dn: Option<String>,
-    /// Search base [env: PHOTOSYNC_LDAP_BASE_DN].
-    #[arg(long, global = true, value_name = "DN")]
-    pub ldap_base_dn: Option<String>,
-    /// PEM CA bundle for the directory [env: PHOTOSYNC_LDAP_CA_FILE].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub ldap_ca_file: Option<PathBuf>,
-}
-
-impl ConnectionArgs {
-    pub fn to_flags(&self) -> crate::settings::SettingFlags {
-        crate::settings::SettingFlags {
-            config: self.config.clone(),
-            tenant_id: self.tenant_id.clone(),
-            client_id: self.client_id.clone(),
-            certificate_path: self.certificate_path.clone(),
-            auth: self.auth.clone(),
-            graph_url: self.graph_url.clone(),
-            login_url: self.login_url.clone(),
-            sharepoint_url: self.sharepoint_url.clone(),
-            ldap_url: self.ldap_url.clone(),
-            ldap_bind_dn: self.ldap_bind_dn.clone(),
-            ldap_base_dn: self.ldap_base_dn.clone(),
-            ldap_ca_file: self.ldap_ca_file.clone(),
-        }
-    }
+    use crate::settings::env;
+    let secrets: Vec<&str> = env::VARS
+        .iter()
+        .filter(|v| v.secret && v.listed())
+        .map(|v| v.name)
+        .collect();
+    format!(
+        "{AFTER_HELP}\n\nSecrets are read only from the environment or files (the *_FILE variables), never \
+         from the command line: {}. See docs/cli.md.\n\n{}",
+        secrets.join(", "),
+        env::help()
+    )
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,4 +255,48 @@ pub enum PhotoCommand {
 pub enum AuthCommand {
     /// Get a token for each resource and report what it allows.
     Test,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+    use crate::settings::env;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// The variable table names each flag, and clap reads that variable for it: neither can
+    /// drift from the other.
+    #[test]
+    fn every_flag_reads_the_variable_the_table_names() {
+        let command = Cli::command();
+        let env_of = |flag: &str| {
+            command
+                .get_arguments()
+                .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag))
+                .and_then(|a| a.get_env())
+                .and_then(|e| e.to_str())
+                .map(str::to_string)
+        };
+        for var in env::VARS {
+            if let Some(flag) = var.flag {
+                assert_eq!(env_of(flag).as_deref(), Some(var.name), "{flag}");
+            }
+        }
+        for arg in command.get_arguments() {
+            let Some(name) = arg.get_env().and_then(|e| e.to_str()) else {
+                continue;
+            };
+            let var = env::find(name).unwrap_or_else(|| panic!("{name} is not in the table"));
+            assert_eq!(
+                var.flag.map(str::to_string),
+                arg.get_long().map(|l| format!("--{l}")),
+                "{name}"
+            );
+        }
+    }
 }

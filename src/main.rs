@@ -49,7 +49,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env(photosync::settings::ENV_LOG)
+    let filter = tracing_subscriber::EnvFilter::try_from_env(photosync::settings::env::LOG.name)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -207,7 +207,7 @@ pub async fn run(settings: &Settings) -> Result<i32> {
     let (graph, e) = token_report(auth, Resource::Graph, None).await;
     failure = failure.or(e);
     tokens.push(graph);
-    if let Some(urls) = SharePointUrls::from_settings(settings) {
+    if let Some(urls) = SharePointUrls::from_settings(&settings.sharepoint) {
         let (sp, e) = token_report(auth, Resource::SharePoint, None).await;
         let supported = e
             .as_ref()

@@ -24,19 +24,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Status(args) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
+            let settings = Settings::resolve(&cli.connection)?;
             let code = status::run(args, &settings).await;
             log_http_stats();
             code
         }
         Command::Sync(args) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
+            let settings = Settings::resolve(&cli.connection)?;
             let code = sync::run(args, &settings).await;
             log_http_stats();
             code
         }
         Command::Auth(crate::cli::AuthCommand::Test) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
+            let settings = Settings::resolve(&cli.connection)?;
             auth::run(&settings).await
         }
     }

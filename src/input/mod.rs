@@ -82,7 +82,7 @@ pub async fn open_with_settings(
 ) -> Result<InputStream> {
     match &args.ad_filter {
         Some(filter) => {
-            let users = ad::AdInput::open(settings, filter).await?;
+            let users = ad::AdInput::open(&settings.directory, filter).await?;
             Ok(Box::new(Deduplicate::new(users)))
         }
         None => open(args),

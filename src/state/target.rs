@@ -24,21 +24,22 @@ pub fn target_key(spec: &str, settings: &Settings) -> String {
         ("graph", _) => format!(
             "graph|{}|{}",
             settings
+                .cloud
                 .tenant_id
                 .as_deref()
                 .unwrap_or("")
                 .trim()
                 .to_lowercase(),
-            normalise_url(&settings.graph_url)
+            normalise_url(&settings.cloud.graph_url)
         ),
         ("ad", _) => format!(
             "ad|{}|{}",
-            normalise_url(settings.ldap_url.as_deref().unwrap_or("")),
-            normalise_dn(settings.ldap_base_dn.as_deref().unwrap_or(""))
+            normalise_url(settings.directory.url.as_deref().unwrap_or("")),
+            normalise_dn(settings.directory.base_dn.as_deref().unwrap_or(""))
         ),
         ("sharepoint", _) => format!(
             "sharepoint|{}",
-            origin(settings.sharepoint_url.as_deref().unwrap_or(""))
+            origin(settings.sharepoint.url.as_deref().unwrap_or(""))
         ),
         _ => spec.to_string(),
     }
@@ -133,11 +134,20 @@ mod tests {
 
     fn settings() -> Settings {
         Settings {
-            tenant_id: Some("Contoso.onmicrosoft.com".into()),
-            graph_url: "https://Graph.Microsoft.com/".into(),
-            ldap_url: Some("ldaps://DC1.example.com".into()),
-            ldap_base_dn: Some("OU=Staff, DC=example,DC=com".into()),
-            sharepoint_url: Some("https://contoso-admin.sharepoint.com/sites/x".into()),
+            cloud: crate::settings::CloudSettings {
+                tenant_id: Some("Contoso.onmicrosoft.com".into()),
+                graph_url: "https://Graph.Microsoft.com/".into(),
+                ..Default::default()
+            },
+            directory: crate::settings::DirectorySettings {
+                url: Some("ldaps://DC1.example.com".into()),
+                base_dn: Some("OU=Staff, DC=example,DC=com".into()),
+                ..Default::default()
+            },
+            sharepoint: crate::settings::SharePointSettings {
+                url: Some("https://contoso-admin.sharepoint.com/sites/x".into()),
+                ..Default::default()
+            },
             ..Settings::default()
         }
     }
@@ -157,10 +167,8 @@ mod tests {
             target_key("sharepoint", &s),
             "sharepoint|https://contoso-admin.sharepoint.com"
         );
-        let other_tenant = Settings {
-            tenant_id: Some("fabrikam.onmicrosoft.com".into()),
-            ..settings()
-        };
+        let mut other_tenant = settings();
+        other_tenant.cloud.tenant_id = Some("fabrikam.onmicrosoft.com".into());
         assert_ne!(target_key("graph", &s), target_key("graph", &other_tenant));
     }
 

@@ -22,22 +22,23 @@ pub struct CloudContext {
 /// The settings that decide which context a store gets (secrets compared by value, never
 /// printed).
 fn identity(s: &Settings) -> String {
+    let (c, sp) = (&s.cloud, &s.sharepoint);
     format!(
         "{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
-        s.auth,
-        s.tenant_id,
-        s.client_id,
-        s.certificate_path,
-        s.graph_url,
-        s.login_url,
-        s.sharepoint_url,
-        s.sharepoint_my_site_url,
-        s.sharepoint_root_url,
-        s.identity_endpoint,
-        s.imds_endpoint,
-        s.msi_endpoint,
-        s.imds_url,
-        s.access_token
+        c.auth,
+        c.tenant_id,
+        c.client_id,
+        c.certificate_path,
+        c.graph_url,
+        c.login_url,
+        sp.url,
+        sp.my_site_url,
+        sp.root_url,
+        c.identity_endpoint,
+        c.imds_endpoint,
+        c.msi_endpoint,
+        c.imds_url,
+        c.access_token
             .as_ref()
             .map(|t| t.expose().len())
             .unwrap_or(0)
@@ -59,7 +60,8 @@ pub fn context(settings: &Settings) -> Result<Arc<CloudContext>> {
         max_in_flight: MAX_IN_FLIGHT,
         ..HttpOptions::default()
     })?;
-    let auth = Authenticator::from_settings(settings, Arc::clone(&http))?;
+    let auth =
+        Authenticator::from_settings(&settings.cloud, &settings.sharepoint, Arc::clone(&http))?;
     let ctx = Arc::new(CloudContext { http, auth });
     *shared = Some((key, Arc::clone(&ctx)));
     Ok(ctx)

@@ -51,7 +51,7 @@ pub async fn open_as(
         None => (spec, None),
     };
     match (kind.to_ascii_lowercase().as_str(), rest) {
-        ("ad", None) => Ok(Box::new(ad::AdStore::open(settings).await?)),
+        ("ad", None) => Ok(Box::new(ad::AdStore::open(&settings.directory).await?)),
         ("graph", None) => {
             let ctx = cloud::context(settings)?;
             // Fail before the first user when the credential does not work at all.
@@ -59,15 +59,17 @@ pub async fn open_as(
             Ok(Box::new(graph::GraphStore::new(
                 ctx.http.clone(),
                 &ctx.auth,
-                &settings.graph_url,
+                &settings.cloud.graph_url,
             )))
         }
         ("sharepoint", None) => {
-            let urls = sharepoint::SharePointUrls::from_settings(settings).ok_or_else(|| {
-                Error::config("the sharepoint store needs the SharePoint URL").with_hint(
-                    "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
-                )
-            })?;
+            let urls = sharepoint::SharePointUrls::from_settings(&settings.sharepoint).ok_or_else(
+                || {
+                    Error::config("the sharepoint store needs the SharePoint URL").with_hint(
+                        "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
+                    )
+                },
+            )?;
             let ctx = cloud::context(settings)?;
             Ok(Box::new(
                 sharepoint::SharePointStore::open(

@@ -29,7 +29,7 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response, percent_encode};
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
-use crate::settings::Settings;
+use crate::settings::SharePointSettings;
 
 pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
 const NOMETADATA: &str = "application/json;odata=nometadata";
@@ -47,16 +47,16 @@ pub struct SharePointUrls {
 
 impl SharePointUrls {
     /// From settings; `None` when no SharePoint URL is set.
-    pub fn from_settings(s: &Settings) -> Option<Self> {
+    pub fn from_settings(s: &SharePointSettings) -> Option<Self> {
         let set = |v: &Option<String>| {
             v.as_deref()
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty())
         };
-        let admin = set(&s.sharepoint_url)?;
+        let admin = set(&s.url)?;
         Some(SharePointUrls {
-            my_site: set(&s.sharepoint_my_site_url).unwrap_or_else(|| my_site_url(&admin)),
-            root: set(&s.sharepoint_root_url),
+            my_site: set(&s.my_site_url).unwrap_or_else(|| my_site_url(&admin)),
+            root: set(&s.root_url),
             admin,
         })
     }

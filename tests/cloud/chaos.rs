@@ -4,7 +4,7 @@
 //! wrong person; the state file must load. The figures for 10,000 users come from
 //! `cargo bench --bench chaos` (docs/performance.md).
 
-use photosync::settings::Settings;
+use photosync::settings::{CloudSettings, Settings};
 use photosync::state::{SyncState, target_key};
 
 use super::chaos_driver::{ChaosConfig, ChaosReport, Stop, run_chaos};
@@ -54,8 +54,11 @@ fn assert_nothing_lost(report: &ChaosReport, emu: &photosync_emulator::RunningEm
     let stats = state.stats();
     assert_eq!(stats.entries as usize, report.upns.len(), "{stats:?}");
     let settings = Settings {
-        tenant_id: Some(emu.tenant_id()),
-        graph_url: emu.graph_url(),
+        cloud: CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            graph_url: emu.graph_url(),
+            ..CloudSettings::default()
+        },
         ..Settings::default()
     };
     let target = target_key("graph", &settings);

@@ -3,7 +3,7 @@
 //! back the same picture — from the store itself, not only through the binary.
 
 use photosync::schema::UserRecord;
-use photosync::settings::{Secret, Settings};
+use photosync::settings::{CloudSettings, Secret, Settings, SharePointSettings};
 use photosync::store::conformance::{self, Fixture};
 use photosync_emulator::Faults;
 
@@ -34,11 +34,14 @@ async fn the_graph_store_passes_the_conformance_suite() {
         Faults::default(),
     );
     let settings = Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(SECRET_APP.to_string()),
-        client_secret: Some(Secret::new(SECRET)),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
+        cloud: CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(SECRET_APP.to_string()),
+            client_secret: Some(Secret::new(SECRET)),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..CloudSettings::default()
+        },
         ..Settings::default()
     };
     let store = photosync::store::open_target("graph", &settings)
@@ -75,14 +78,19 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
             .unwrap_or_else(|| panic!("{name} is set"))
     };
     let settings = Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(CERT_APP.to_string()),
-        certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
-        sharepoint_url: Some(emu.sharepoint_url()),
-        sharepoint_my_site_url: Some(emu.sharepoint_my_site_url()),
-        sharepoint_root_url: Some(emu.sharepoint_root_url()),
+        cloud: CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(CERT_APP.to_string()),
+            certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..CloudSettings::default()
+        },
+        sharepoint: SharePointSettings {
+            url: Some(emu.sharepoint_url()),
+            my_site_url: Some(emu.sharepoint_my_site_url()),
+            root_url: Some(emu.sharepoint_root_url()),
+        },
         ..Settings::default()
     };
     let store = photosync::store::open_target("sharepoint", &settings)

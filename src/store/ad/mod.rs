@@ -31,7 +31,8 @@ use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, Store
 use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, UserRecord};
-use crate::settings::{ENV_LDAP_PHOTO_ATTRIBUTE, Settings};
+use crate::settings::DirectorySettings;
+use crate::settings::env::LDAP_PHOTO_ATTRIBUTE;
 
 /// One way to look a user up.
 enum Lookup {
@@ -62,7 +63,7 @@ impl PhotoAttribute {
                 "`{other}` is not a photo attribute photosync can use"
             ))
             .with_hint(format!(
-                "set {ENV_LDAP_PHOTO_ATTRIBUTE} to thumbnailPhoto or jpegPhoto"
+                "set {LDAP_PHOTO_ATTRIBUTE} to thumbnailPhoto or jpegPhoto"
             ))),
         }
     }
@@ -99,11 +100,11 @@ impl Default for AdOptions {
 }
 
 impl AdOptions {
-    pub fn from_settings(settings: &Settings) -> Result<Self> {
+    pub fn from_settings(settings: &DirectorySettings) -> Result<Self> {
         Ok(AdOptions {
-            base_dn: settings.ldap_base_dn.clone(),
+            base_dn: settings.base_dn.clone(),
             photo_attribute: PhotoAttribute::parse(
-                settings.ldap_photo_attribute.as_deref().unwrap_or(""),
+                settings.photo_attribute.as_deref().unwrap_or(""),
             )?,
             ..AdOptions::default()
         })
@@ -133,7 +134,7 @@ impl std::fmt::Debug for AdStore {
 
 impl AdStore {
     /// Open the store from resolved settings (the `ad` arm of the store registry).
-    pub async fn open(settings: &Settings) -> Result<Self> {
+    pub async fn open(settings: &DirectorySettings) -> Result<Self> {
         let connection = AdConnection::from_settings(settings)?;
         Self::connect(&connection, AdOptions::from_settings(settings)?).await
     }
