@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::output::progress::ProgressMode;
+use crate::store::registry::{self, Backend};
+use crate::store::{SourceSpec, StoreSpec};
 
 const AFTER_HELP: &str = "\
 Output: JSON Lines on stdout when piped (one record per line, each with `type` and
@@ -63,8 +65,9 @@ fn after_help() -> String {
         .collect();
     format!(
         "{AFTER_HELP}\n\nSecrets are read only from the environment or files (the *_FILE variables), never \
-         from the command line: {}. See docs/cli.md.\n\n{}",
+         from the command line: {}. See docs/cli.md.\n\n{}\n{}",
         secrets.join(", "),
+        crate::store::registry::help(),
         env::help()
     )
 }
@@ -120,10 +123,9 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Stores to read, comma-separated: ad, graph, sharepoint, folder:DIR[:RULE].
-    /// RULE is a naming rule such as {samAccountName}.jpg (default {userPrincipalName}.*).
-    #[arg(long, value_delimiter = ',', default_value = "ad,graph")]
-    pub stores: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "ad,graph", value_parser = store_spec,
+          help = stores_help("Stores to read"), long_help = stores_long_help("Stores to read"))]
+    pub stores: Vec<StoreSpec>,
 
     /// Output format (default: table on a terminal, json when piped). `html` is one
     /// self-contained page with every store's picture side by side.
@@ -162,15 +164,13 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// The authoritative photo: ad (thumbnailPhoto), input (thumbnailPhoto/PhotoPath in the
-    /// records), or folder:DIR[:RULE].
-    #[arg(long)]
-    pub source: String,
+    #[arg(long, value_parser = source_spec, help = source_help())]
+    pub source: SourceSpec,
 
-    /// Targets to write, comma-separated: graph, ad, sharepoint, folder:DIR[:RULE].
-    /// ad and sharepoint are written only when named here.
-    #[arg(long, value_delimiter = ',', default_value = "graph")]
-    pub targets: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "graph", value_parser = store_spec,
+          help = stores_help("Targets to write (a store is written only when named here)"),
+          long_help = stores_long_help("Targets to write (a store is written only when named here)"))]
+    pub targets: Vec<StoreSpec>,
 
     /// Plan only: report `would-update` and write nothing.
     #[arg(long)]
@@ -221,13 +221,6 @@ pub struct SyncArgs {
     pub progress: ProgressMode,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Target {
-    Ad,
-    Graph,
-    Sharepoint,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum PhotoCommand {
     /// Print format, size, SHA-256 and perceptual hash of an image as JSON.
@@ -235,17 +228,20 @@ pub enum PhotoCommand {
     /// Write the rendition a target would receive.
     Prepare {
         file: PathBuf,
-        #[arg(long, value_enum)]
-        target: Target,
+        /// The store whose rendition to write.
+        #[arg(long, value_name = "STORE", value_parser = rendition_target)]
+        target: &'static Backend,
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
-        /// AD rendition size in pixels.
-        #[arg(long, default_value_t = 96)]
-        ad_size: u32,
-        /// AD rendition byte budget (at most 102400, the attribute's limit; 10240 is what
-        /// Exchange Online accepts from Entra Connect).
-        #[arg(long, default_value_t = 10_240)]
-        ad_max_bytes: usize,
+        /// Side in pixels of a single-size rendition (default: the target's own, e.g. 96 for
+        /// ad; 32..=648).
+        #[arg(long, visible_alias = "ad-size", value_name = "PX")]
+        size: Option<u32>,
+        /// Byte budget of a single-size rendition (default: the target's own; at most what it
+        /// accepts: 102400 for ad's attribute, where 10240 is what Exchange Online takes from
+        /// Entra Connect).
+        #[arg(long, visible_alias = "ad-max-bytes", value_name = "BYTES")]
+        max_bytes: Option<usize>,
     },
     /// Say whether two images show the same picture (perceptual distance).
     Compare { a: PathBuf, b: PathBuf },
@@ -255,6 +251,56 @@ pub enum PhotoCommand {
 pub enum AuthCommand {
     /// Get a token for each resource and report what it allows.
     Test,
+}
+
+/// `--stores`/`--targets` values: parsed once, checked by the backend (a clap error carries the
+/// hint too).
+fn store_spec(text: &str) -> Result<StoreSpec, String> {
+    StoreSpec::parse(text).map_err(|e| with_hint(&e))
+}
+
+fn source_spec(text: &str) -> Result<SourceSpec, String> {
+    SourceSpec::parse(text).map_err(|e| with_hint(&e))
+}
+
+/// `photo prepare --target`: a store that is written, by name.
+fn rendition_target(name: &str) -> Result<&'static Backend, String> {
+    registry::find(name)
+        .filter(|b| b.rendition.is_some())
+        .ok_or_else(|| {
+            let names: Vec<&str> = registry::BACKENDS
+                .iter()
+                .filter(|b| b.rendition.is_some())
+                .map(|b| b.name)
+                .collect();
+            format!(
+                "`{name}` is not a store photosync writes; use one of: {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn with_hint(e: &crate::error::Error) -> String {
+    match &e.hint {
+        Some(hint) => format!("{}\n  hint: {hint}", e.message),
+        None => e.message.clone(),
+    }
+}
+
+fn stores_help(what: &str) -> String {
+    format!("{what}, comma-separated: {}", registry::syntax_list())
+}
+
+fn stores_long_help(what: &str) -> String {
+    format!("{what}, comma-separated:\n{}", registry::help_lines())
+}
+
+fn source_help() -> String {
+    format!(
+        "The authoritative photo: {} (thumbnailPhoto/PhotoPath in the records) or a store: {}",
+        crate::store::INPUT,
+        registry::syntax_list()
+    )
 }
 
 #[cfg(test)]

@@ -30,5 +30,7 @@ mod schema;
 mod status;
 #[path = "core/stopping.rs"]
 mod stopping;
+#[path = "core/structure.rs"]
+mod structure;
 #[path = "core/sync.rs"]
 mod sync;

@@ -21,7 +21,7 @@ use crate::schema::{
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
 use crate::state::{self, SyncState};
-use crate::store::PhotoStore;
+use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass};
 use crate::verdict::{Observation, Observed, assess, diagnose};
 
 #[derive(Clone)]
@@ -35,8 +35,6 @@ pub struct StatusOptions {
     pub thumbnails: bool,
     /// The sync state file, read only: says when each store was last written.
     pub state: Option<Arc<SyncState>>,
-    /// The state-file identity of `stores[i]` (see `state::target_key`).
-    pub store_keys: Vec<String>,
 }
 
 impl Default for StatusOptions {
@@ -48,7 +46,6 @@ impl Default for StatusOptions {
             stop: StopSignal::default(),
             thumbnails: false,
             state: None,
-            store_keys: Vec::new(),
         }
     }
 }
@@ -70,6 +67,9 @@ pub async fn run_status(
     let mut tally = Tally::default();
     let mut progress = Progress::new(opts.progress, "status");
     let stop = &opts.stop;
+    // Where each store writes, as the state file keys it (asked once, not per user).
+    let state_keys: Vec<Option<String>> = stores.iter().map(|s| s.state_key()).collect();
+    let state_keys = &state_keys;
     let mut outcomes = input_channel(input)
         .take_until(Box::pin(stop.stopped()))
         .map(|event| async move {
@@ -79,7 +79,7 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
-                InputEvent::User(user) => status_of_user(user, stores, opts).await,
+                InputEvent::User(user) => status_of_user(user, stores, state_keys, opts).await,
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -189,6 +189,7 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
     };
     Observation {
         store: store.name().to_string(),
+        capabilities: store.capabilities(),
         observed,
     }
 }
@@ -196,6 +197,7 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
 async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
+    state_keys: &[Option<String>],
     opts: &StatusOptions,
 ) -> UserOutcome {
     let thumbnails = opts.thumbnails;
@@ -218,7 +220,8 @@ async fn status_of_user(
             Err(e) => Observed::Failed(e),
         };
         Some(Observation {
-            store: "input".to_string(),
+            store: INPUT.to_string(),
+            capabilities: Capabilities::INPUT,
             observed,
         })
     };
@@ -237,12 +240,12 @@ async fn status_of_user(
             errors.push(e.class);
             // The input's own photo is the user's data problem: say it as an error record
             // too, with the line, so it can be fixed at the source.
-            if obs.store == "input" {
+            if obs.capabilities.class == StoreClass::Source {
                 records.push(OutputRecord::Error(ErrorRecord {
                     schema_version: SCHEMA_VERSION,
                     user: Some(keys.clone()),
                     line: Some(user.line),
-                    store: Some("input".to_string()),
+                    store: Some(obs.store.clone()),
                     error: ErrorInfo {
                         hint: Some(e.hint.clone().unwrap_or_else(|| {
                             "fix or replace the photo given as thumbnailPhoto or PhotoPath"
@@ -257,15 +260,13 @@ async fn status_of_user(
     let mut assessment = assess(&observations);
     if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
         let now = std::time::SystemTime::now();
-        for (store, key) in stores.iter().zip(&opts.store_keys) {
-            let Some(last) = state.last_write(&user_key, key) else {
+        // The stores' statuses follow the input's own (when the record has a photo).
+        let first_store = assessment.stores.len() - stores.len();
+        for (i, (store, key)) in stores.iter().zip(state_keys).enumerate() {
+            let Some(last) = key.as_deref().and_then(|k| state.last_write(&user_key, k)) else {
                 continue;
             };
-            let Some(shown) = assessment
-                .stores
-                .iter_mut()
-                .find(|s| s.store == store.name())
-            else {
+            let Some(shown) = assessment.stores.get_mut(first_store + i) else {
                 continue;
             };
             let ago = now.duration_since(last.written_at).unwrap_or_default();
@@ -277,9 +278,12 @@ async fn status_of_user(
                 );
             }
             if ago <= diagnose::RECENT_WRITE_WINDOW {
-                assessment
-                    .findings
-                    .push(diagnose::recently_written(shown, ago, last.verified));
+                assessment.findings.push(diagnose::recently_written(
+                    shown,
+                    store.capabilities().service,
+                    ago,
+                    last.verified,
+                ));
             }
         }
     }

@@ -17,13 +17,13 @@ use crate::error::{Error, ErrorClass, Result, error_info};
 use crate::input::{InputEvent, InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::sink::RecordSink;
-use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
+use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
 use crate::schema::{
     Action, ErrorCode, ErrorRecord, OutputRecord, PhotoInfo, ResultRecord, SCHEMA_VERSION,
     SummaryRecord, UserKeys, UserRecord,
 };
 use crate::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
-use crate::store::{PhotoStore, RenditionKind, StoreUser};
+use crate::store::{INPUT, PhotoStore, StoreUser};
 
 /// Where the authoritative photo comes from.
 pub enum SyncSource {
@@ -36,7 +36,7 @@ pub enum SyncSource {
 impl SyncSource {
     fn name(&self) -> &str {
         match self {
-            SyncSource::Input => "input",
+            SyncSource::Input => INPUT,
             SyncSource::Store(store) => store.name(),
         }
     }
@@ -58,9 +58,6 @@ pub struct SyncOptions {
     pub verify_window: std::time::Duration,
     /// An unverified write is the user's failure instead of a pending success.
     pub require_verified: bool,
-    /// The state-file identity of `targets[i]` (see `state::target_key`); a missing entry
-    /// falls back to the store's name.
-    pub target_keys: Vec<String>,
     /// Read every target even when the state says the user is verified and unchanged.
     pub recheck: bool,
     /// How long a verified state entry lets a re-run skip a user.
@@ -85,7 +82,6 @@ impl Default for SyncOptions {
             stop: StopSignal::default(),
             verify_window: DEFAULT_VERIFY_WINDOW,
             require_verified: false,
-            target_keys: Vec::new(),
             recheck: false,
             recheck_after: DEFAULT_RECHECK_AFTER,
             shard: None,
@@ -115,6 +111,9 @@ pub async fn run_sync(
         .with_throttled(opts.throttled.clone());
     let shard = opts.shard;
     let stop = &opts.stop;
+    // Where each target writes, as the state file keys it (asked once, not per user).
+    let state_keys: Vec<Option<String>> = targets.iter().map(|t| t.state_key()).collect();
+    let state_keys = &state_keys;
     let mut outcomes = input_channel(input)
         .take_until(Box::pin(stop.stopped()))
         .filter(move |event| {
@@ -133,7 +132,7 @@ pub async fn run_sync(
                     actions: Vec::new(),
                     is_user: false,
                 },
-                InputEvent::User(user) => sync_user(user, source, targets, opts).await,
+                InputEvent::User(user) => sync_user(user, source, targets, state_keys, opts).await,
             }
         })
         .buffer_unordered(opts.concurrency.max(1));
@@ -203,6 +202,7 @@ async fn sync_user(
     user: InputUser,
     source: &SyncSource,
     targets: &[Box<dyn PhotoStore>],
+    state_keys: &[Option<String>],
     opts: &SyncOptions,
 ) -> UserOutcome {
     let keys = UserKeys::from(&user.record);
@@ -259,24 +259,16 @@ async fn sync_user(
         }
     };
     let state_user = user_key(&user.record);
-    let results = join_all(targets.iter().enumerate().map(|(i, target)| {
-        let key = opts
-            .target_keys
-            .get(i)
-            .map(String::as_str)
-            .unwrap_or(target.name());
-        let state = opts.state.as_ref().zip(state_user.as_deref());
-        sync_target(
-            target.as_ref(),
-            &user.record,
-            state.map(|(state, user)| StateSlot {
+    let results = join_all(targets.iter().zip(state_keys).map(|(target, key)| {
+        let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
+            (Some(state), Some(user), Some(target)) => Some(StateSlot {
                 state,
                 user,
-                target: key,
+                target,
             }),
-            &src,
-            opts,
-        )
+            _ => None,
+        };
+        sync_target(target.as_ref(), &user.record, slot, &src, opts)
     }))
     .await;
     for (mut record, error) in results {
@@ -563,19 +555,10 @@ const WRITE_ATTEMPTS: u32 = 3;
 const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
 
-/// The rendition a store of this kind would receive, fingerprinted (for dry-run output).
-fn preview(kind: RenditionKind, src: &SourcePhoto) -> Option<PhotoInfo> {
-    let bytes = match kind {
-        RenditionKind::Ad => {
-            photo::render_ad(src, &AdRenditionOptions::default())
-                .ok()?
-                .bytes
-        }
-        RenditionKind::Graph => photo::render_graph(src).ok()?.bytes,
-        RenditionKind::SharePoint => photo::render_sharepoint(src).ok()?.pop()?.bytes,
-        RenditionKind::Original => return None,
-    };
-    photo::inspect(&bytes, &DecodeLimits::default()).ok()
+/// The rendition a store declaring `spec` would receive, fingerprinted (for dry-run output).
+fn preview(spec: Option<RenditionSpec>, src: &SourcePhoto) -> Option<PhotoInfo> {
+    let rendition = photo::render_one(src, &spec?).ok()?;
+    photo::inspect(&rendition.bytes, &DecodeLimits::default()).ok()
 }
 
 fn verify_failed(target: &str, what: &str) -> Error {

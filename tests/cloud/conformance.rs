@@ -5,6 +5,7 @@
 use photosync::schema::UserRecord;
 use photosync::settings::{CloudSettings, Secret, Settings, SharePointSettings};
 use photosync::store::conformance::{self, Fixture};
+use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
 use photosync_emulator::Faults;
 
 use super::support::*;
@@ -26,6 +27,14 @@ fn fixture(expected_photo: Vec<u8>) -> Fixture {
     }
 }
 
+/// Open `spec` as a sync target the way the binary does.
+async fn open_target(spec: &str, settings: &Settings) -> Box<dyn PhotoStore> {
+    let spec = StoreSpec::parse(spec).expect("a store spec");
+    photosync::store::open(&spec, StoreRole::Target, &RunContext::new(settings))
+        .await
+        .unwrap_or_else(|e| panic!("the {spec} store opens: {e}"))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_graph_store_passes_the_conformance_suite() {
     // user0 holds person 1's photo, user1 and user2 none.
@@ -44,9 +53,7 @@ async fn the_graph_store_passes_the_conformance_suite() {
         },
         ..Settings::default()
     };
-    let store = photosync::store::open_target("graph", &settings)
-        .await
-        .expect("the graph store opens");
+    let store = open_target("graph", &settings).await;
     let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
     conformance::check(store.as_ref(), &fixture)
         .await
@@ -93,9 +100,7 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
         },
         ..Settings::default()
     };
-    let store = photosync::store::open_target("sharepoint", &settings)
-        .await
-        .expect("the sharepoint store opens");
+    let store = open_target("sharepoint", &settings).await;
     // Profiles exist for every user; user1's still shows the placeholder.
     let fixture = fixture(source);
     conformance::check(store.as_ref(), &fixture)

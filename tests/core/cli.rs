@@ -207,6 +207,31 @@ fn help_lists_environment_variables_and_exit_codes() {
     assert!(text.contains("Exit codes"), "{text}");
 }
 
+/// A store spec is checked once, when the command line is parsed: a bad one stops the run
+/// before any user, as one error record with a hint (what scripts and the module read).
+#[test]
+fn a_bad_store_spec_is_one_error_record_before_any_user() {
+    for args in [
+        vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "folder:/tmp/x:{nope}.jpg",
+        ],
+        vec!["sync", "--source", "dropbox", "--targets", "folder:/tmp/x"],
+        vec!["status", "--stores", "graph:tenant"],
+    ] {
+        let out = photosync(&args, b"{\"upn\":\"ann@contoso.com\"}\n", &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{args:?}: {lines:#?}");
+        assert_eq!(lines[0]["type"], "error");
+        assert_eq!(lines[0]["code"], "config");
+        assert!(lines[0]["hint"].is_string(), "{args:?}: {lines:#?}");
+    }
+}
+
 // Regression: once clap read the flags' variables itself, an exported but empty
 // `PHOTOSYNC_AUTH=` was a usage error ("a value is required"), and an empty
 // `PHOTOSYNC_TENANT_ID=` overrode the config file. Empty means unset, as it always did.

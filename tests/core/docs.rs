@@ -14,8 +14,12 @@ fn block<'a>(text: &'a str, name: &str) -> Option<(usize, usize, &'a str)> {
     Some((start, end, &text[start..end]))
 }
 
+/// Tests run in parallel and two blocks may share a file: one rewrite at a time.
+static DOCS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Check (or with `UPDATE_SNAPSHOTS`, rewrite) block `name` of `file` against `generated`.
 fn check_block(file: &str, name: &str, generated: &str) {
+    let _one_at_a_time = DOCS.lock().unwrap_or_else(|e| e.into_inner());
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let text = std::fs::read_to_string(&path).expect("read the doc");
     let Some((start, end, current)) = block(&text, name) else {
@@ -41,4 +45,13 @@ fn the_environment_tables_in_the_docs_are_the_declared_variables() {
     let generated = photosync::settings::env::markdown();
     check_block("README.md", "environment", &generated);
     check_block("docs/cli.md", "environment", &generated);
+}
+
+#[test]
+fn the_store_table_in_the_docs_is_the_registry() {
+    check_block(
+        "docs/cli.md",
+        "stores",
+        &photosync::store::registry::markdown(),
+    );
 }

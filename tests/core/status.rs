@@ -170,6 +170,9 @@ impl PhotoStore for BrokenStore {
     fn capabilities(&self) -> Capabilities {
         MemoryStore::new().capabilities()
     }
+    fn state_key(&self) -> Option<String> {
+        None
+    }
     async fn resolve(&self, _user: &UserRecord) -> Result<Option<StoreUser>> {
         Err(
             Error::new(ErrorCode::Throttled, self.0, "429 Too Many Requests")

@@ -36,6 +36,9 @@ impl PhotoStore for Shared {
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.0.capabilities()
     }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
+    }
     async fn resolve(
         &self,
         user: &UserRecord,
@@ -311,6 +314,9 @@ impl PhotoStore for SwappingStore {
     }
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.0.capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
     }
     async fn resolve(
         &self,
