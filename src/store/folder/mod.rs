@@ -385,4 +385,27 @@ mod tests {
         assert_eq!(dir, PathBuf::from(r"C:\photos"));
         assert_eq!(rule.to_string(), DEFAULT_RULE);
     }
+
+    fn key(dir: &Path, rule: &str) -> String {
+        let rule = NamingRule::parse(rule).expect("rule");
+        FolderStore::open(dir.to_path_buf(), rule, StoreRole::Target)
+            .expect("open")
+            .state_key()
+            .expect("a folder always has a key")
+    }
+
+    // Regression: the folder's state key was its directory alone, so a second target
+    // `{userPrincipalName}.png` in the same folder was "unchanged since verified" for every
+    // user and never written. The rule is part of where a folder writes.
+    #[test]
+    fn another_rule_in_the_same_folder_is_another_target() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let jpg = key(dir.path(), "{userPrincipalName}.jpg");
+        assert_ne!(jpg, key(dir.path(), "{userPrincipalName}.png"));
+        assert_ne!(jpg, key(dir.path(), "{samAccountName}.jpg"));
+        // The same files however the rule spells them.
+        assert_eq!(jpg, key(dir.path(), "{UPN}.JPG"));
+        assert_eq!(jpg, key(&dir.path().join("x").join(".."), "{upn}.jpg"));
+        assert_ne!(jpg, key(&dir.path().join("other"), "{upn}.jpg"));
+    }
 }

@@ -514,3 +514,32 @@ fn write_refused(resp: &Response) -> Error {
         _ => errors::rejected(resp, "store the photo"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: the Graph state key took the tenant from PHOTOSYNC_TENANT_ID, empty under
+    // a ready token or a managed identity, so a run against another tenant on the same URL
+    // skipped every user as "unchanged since verified". It is the token's tenant now.
+    #[test]
+    fn another_tenant_on_the_same_url_is_another_target() {
+        let url = "https://graph.microsoft.com";
+        let key = target_key("72f988bf-86f1-41af-91ab-2d7cd011db47", url);
+        assert_ne!(key, target_key("d0d0c5e6-1111-4222-8333-444455556666", url));
+        assert_eq!(
+            key,
+            target_key(
+                " 72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+                "https://Graph.Microsoft.com/"
+            )
+        );
+        assert_ne!(
+            key,
+            target_key(
+                "72f988bf-86f1-41af-91ab-2d7cd011db47",
+                "https://graph.microsoft.us"
+            )
+        );
+    }
+}
