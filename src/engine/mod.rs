@@ -2,14 +2,17 @@
 //! (plan per user x target, skip when the same picture is already there, write through one
 //! chokepoint, verify by reading back).
 //!
-//! Both stream: input is read on its own thread into a bounded channel, at most
-//! `concurrency` users are in flight, and each record is written as its user finishes, so
+//! Both run in one loop (`driver`): input is read on its own thread into a bounded channel, at
+//! most `concurrency` users are in flight, and each record is written as its user finishes, so
 //! memory stays flat in the number of users. One bad user never stops the run: its problem
-//! becomes a record and counts towards the exit code (see `Tally`).
+//! becomes a record and counts towards the exit code (see `Tally`). A sync decision is a pure
+//! `plan` (engine/sync/plan.rs); `execute` carries it out, and every write passes one
+//! chokepoint (`apply_write`).
 //!
 //! The judgement itself lives in `verdict`, the state file in `state`, and presentation in
 //! `output`: the engine runs users and hands records to a sink.
 
+mod driver;
 mod reference;
 pub mod shard;
 pub mod status;

@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use futures::future::join_all;
 
+use super::driver::{self, Drive, Outcome};
 use super::reference;
-use super::stop::{StopReason, StopSignal};
-use super::{Tally, input_channel};
-use crate::error::{ErrorClass, error_info};
-use crate::input::{InputEvent, InputStream, InputUser};
+use super::stop::StopSignal;
+use crate::error::error_info;
+use crate::input::{InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::sink::RecordSink;
 use crate::output::thumbnail;
@@ -49,13 +48,6 @@ impl Default for StatusOptions {
         }
     }
 }
-/// Everything one user produced, ready to write and count.
-struct UserOutcome {
-    records: Vec<OutputRecord>,
-    errors: Vec<ErrorClass>,
-    verdict: Option<Verdict>,
-}
-
 /// Run `status` over the input; writes records to `sink` and returns the summary (also written).
 pub async fn run_status(
     input: InputStream,
@@ -63,61 +55,23 @@ pub async fn run_status(
     opts: &StatusOptions,
     sink: &mut dyn RecordSink,
 ) -> SummaryRecord {
-    let started = std::time::Instant::now();
-    let mut tally = Tally::default();
-    let mut progress = Progress::new(opts.progress, "status");
-    let stop = &opts.stop;
     // Where each store writes, as the state file keys it (asked once, not per user).
     let state_keys: Vec<Option<String>> = stores.iter().map(|s| s.state_key()).collect();
-    let state_keys = &state_keys;
-    let mut outcomes = input_channel(input)
-        .take_until(Box::pin(stop.stopped()))
-        .map(|event| async move {
-            match event {
-                InputEvent::Error(record) => UserOutcome {
-                    records: vec![OutputRecord::Error(record)],
-                    errors: vec![ErrorClass::Input],
-                    verdict: None,
-                },
-                InputEvent::User(user) => status_of_user(user, stores, state_keys, opts).await,
-            }
-        })
-        .buffer_unordered(opts.concurrency.max(1));
-    let mut output_closed = false;
-    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
-        if let Some(verdict) = outcome.verdict {
-            tally.users += 1;
-            tally.count(verdict.name());
-            if verdict != Verdict::InSync && verdict != Verdict::NoPhoto {
-                tally.drift();
-            }
-        }
-        for class in outcome.errors {
-            tally.error(class);
-        }
-        if output_closed {
-            continue;
-        }
-        if outcome
-            .records
-            .iter()
-            .any(|record| sink.emit(record).is_err())
-        {
-            // stdout closed (`| head`): take no more users, finish those in flight.
-            output_closed = true;
-            stop.trigger(StopReason::OutputClosed);
-            continue;
-        }
-        progress.tick();
-    }
-    drop(outcomes);
-    progress.finish();
-    let stopped = stop.reason();
+    let drive = Drive {
+        concurrency: opts.concurrency,
+        shard: None,
+        stop: &opts.stop,
+        progress: Progress::new(opts.progress, "status"),
+    };
+    let mut driven = driver::drive(input, drive, sink, |user| {
+        status_of_user(user, stores, &state_keys, opts)
+    })
+    .await;
     // Store-wide findings (unmatched files) need every user seen: only after a full run.
-    if stopped.is_none() {
+    if opts.stop.reason().is_none() {
         for store in stores {
             for finding in store.final_findings().await {
-                tally.count("findings");
+                driven.tally.count("findings");
                 let record = OutputRecord::Finding(FindingRecord {
                     schema_version: SCHEMA_VERSION,
                     finding,
@@ -126,36 +80,7 @@ pub async fn run_status(
             }
         }
     }
-    let summary = SummaryRecord {
-        schema_version: SCHEMA_VERSION,
-        command: "status".to_string(),
-        users: tally.users,
-        counts: tally.counts.clone(),
-        duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: stopped
-            .and_then(StopReason::exit_code)
-            .unwrap_or_else(|| tally.exit_code(opts.fail_on_drift)),
-    };
-    if !output_closed {
-        sink.emit(&OutputRecord::Summary(summary.clone())).ok();
-    }
-    summary
-}
-
-/// The next finished user, or `None` when the input is done or the grace period after a
-/// signal is over (users still in flight are then abandoned, and say so on stderr).
-pub(super) async fn next_before_grace<S>(outcomes: &mut S, stop: &StopSignal) -> Option<S::Item>
-where
-    S: futures::Stream + Unpin,
-{
-    tokio::select! {
-        biased;
-        next = outcomes.next() => next,
-        _ = stop.grace_over() => {
-            tracing::warn!("users still in flight after the grace period were abandoned");
-            None
-        }
-    }
+    driven.summarize("status", &opts.stop, opts.fail_on_drift, sink)
 }
 
 /// Read one store for one user (with a report thumbnail of the photo when asked, and what
@@ -199,7 +124,7 @@ async fn status_of_user(
     stores: &[Box<dyn PhotoStore>],
     state_keys: &[Option<String>],
     opts: &StatusOptions,
-) -> UserOutcome {
+) -> Outcome {
     let thumbnails = opts.thumbnails;
     let record = &user.record;
     let keys = UserKeys::from(record);
@@ -295,9 +220,11 @@ async fn status_of_user(
         stores: assessment.stores,
         findings: assessment.findings,
     }));
-    UserOutcome {
+    let verdict = assessment.verdict;
+    Outcome {
         records,
         errors,
-        verdict: Some(assessment.verdict),
+        counts: vec![verdict.name()],
+        drift: verdict != Verdict::InSync && verdict != Verdict::NoPhoto,
     }
 }

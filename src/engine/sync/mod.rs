@@ -1,20 +1,23 @@
 //! `sync`: per user and target, skip when the target already shows the source picture,
-//! otherwise write the target's rendition and verify it by reading back. Every change goes
-//! through `apply_write`, the one chokepoint where `--dry-run` stops. Nothing is deleted.
+//! otherwise write the target's rendition and verify it by reading back. What to do is a pure
+//! decision (`plan`); `execute` looks at the target when the plan asks and carries the decision
+//! out. Every change goes through `apply_write`, the one chokepoint where `--dry-run` stops
+//! (and where the identity gate belongs: docs/architecture.md). Nothing is deleted.
 //! Services show a write only after a while (spec §12), so verification re-reads with backoff
 //! within `--verify-window`; a write still not visible then is `updated` with
 //! `verified: false` (reason `not-yet-visible`), a failure only with `--require-verified`.
 
-use futures::StreamExt;
+mod execute;
+mod plan;
+
 use futures::future::join_all;
 
+use super::driver::{self, Drive, Outcome};
 use super::reference;
 use super::shard::Shard;
-use super::status::next_before_grace;
-use super::stop::{StopReason, StopSignal};
-use super::{Tally, input_channel};
+use super::stop::StopSignal;
 use crate::error::{Error, ErrorClass, Result, error_info};
-use crate::input::{InputEvent, InputStream, InputUser};
+use crate::input::{InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::sink::RecordSink;
 use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
@@ -24,6 +27,7 @@ use crate::schema::{
 };
 use crate::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
 use crate::store::{INPUT, PhotoStore, StoreUser};
+use plan::Reason;
 
 /// Where the authoritative photo comes from.
 pub enum SyncSource {
@@ -89,13 +93,6 @@ impl Default for SyncOptions {
     }
 }
 
-struct UserOutcome {
-    records: Vec<OutputRecord>,
-    errors: Vec<ErrorClass>,
-    actions: Vec<Action>,
-    is_user: bool,
-}
-
 /// Run `sync` over the input; writes records to `sink` and returns the summary (also written).
 pub async fn run_sync(
     input: InputStream,
@@ -104,77 +101,21 @@ pub async fn run_sync(
     opts: &SyncOptions,
     sink: &mut dyn RecordSink,
 ) -> SummaryRecord {
-    let started = std::time::Instant::now();
-    let mut tally = Tally::default();
-    let mut progress = Progress::new(opts.progress, "sync")
-        .with_total(opts.progress_total)
-        .with_throttled(opts.throttled.clone());
-    let shard = opts.shard;
-    let stop = &opts.stop;
     // Where each target writes, as the state file keys it (asked once, not per user).
     let state_keys: Vec<Option<String>> = targets.iter().map(|t| t.state_key()).collect();
-    let state_keys = &state_keys;
-    let mut outcomes = input_channel(input)
-        .take_until(Box::pin(stop.stopped()))
-        .filter(move |event| {
-            let keep = match (shard, event) {
-                (None, _) => true,
-                (Some(shard), InputEvent::User(user)) => shard.contains(&user.record),
-                (Some(shard), InputEvent::Error(_)) => shard.reports_input_errors(),
-            };
-            futures::future::ready(keep)
-        })
-        .map(|event| async move {
-            match event {
-                InputEvent::Error(record) => UserOutcome {
-                    records: vec![OutputRecord::Error(record)],
-                    errors: vec![ErrorClass::Input],
-                    actions: Vec::new(),
-                    is_user: false,
-                },
-                InputEvent::User(user) => sync_user(user, source, targets, state_keys, opts).await,
-            }
-        })
-        .buffer_unordered(opts.concurrency.max(1));
-    let mut output_closed = false;
-    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
-        if outcome.is_user {
-            tally.users += 1;
-        }
-        for action in &outcome.actions {
-            tally.count(action.name());
-        }
-        for class in outcome.errors {
-            tally.error(class);
-        }
-        if output_closed {
-            continue;
-        }
-        if outcome.records.iter().any(|r| sink.emit(r).is_err()) {
-            // stdout closed (`| head`): take no more users, finish those in flight.
-            output_closed = true;
-            stop.trigger(StopReason::OutputClosed);
-            continue;
-        }
-        progress.tick();
-    }
-    drop(outcomes);
-    progress.finish();
-    let summary = SummaryRecord {
-        schema_version: SCHEMA_VERSION,
-        command: "sync".to_string(),
-        users: tally.users,
-        counts: tally.counts.clone(),
-        duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: stop
-            .reason()
-            .and_then(StopReason::exit_code)
-            .unwrap_or_else(|| tally.exit_code(false)),
+    let drive = Drive {
+        concurrency: opts.concurrency,
+        shard: opts.shard,
+        stop: &opts.stop,
+        progress: Progress::new(opts.progress, "sync")
+            .with_total(opts.progress_total)
+            .with_throttled(opts.throttled.clone()),
     };
-    if !output_closed {
-        sink.emit(&OutputRecord::Summary(summary.clone())).ok();
-    }
-    summary
+    driver::drive(input, drive, sink, |user| {
+        sync_user(user, source, targets, &state_keys, opts)
+    })
+    .await
+    .summarize("sync", &opts.stop, false, sink)
 }
 
 /// The authoritative photo for this user, `Ok(None)` when the source has none.
@@ -204,57 +145,45 @@ async fn sync_user(
     targets: &[Box<dyn PhotoStore>],
     state_keys: &[Option<String>],
     opts: &SyncOptions,
-) -> UserOutcome {
+) -> Outcome {
     let keys = UserKeys::from(&user.record);
-    let result = |target: &str, action: Action, reason: &str| ResultRecord {
-        schema_version: SCHEMA_VERSION,
-        user: keys.clone(),
-        target: target.to_string(),
-        action,
-        reason: reason.to_string(),
-        verified: None,
-        photo: None,
-        error: None,
-    };
-    let mut outcome = UserOutcome {
-        records: Vec::new(),
-        errors: Vec::new(),
-        actions: Vec::new(),
-        is_user: true,
+    let mut outcome = Outcome::default();
+    let mut report = |record: ResultRecord, class: Option<ErrorClass>| {
+        outcome.counts.push(record.action.name());
+        outcome.errors.extend(class);
+        outcome.records.push(OutputRecord::Result(ResultRecord {
+            user: keys.clone(),
+            ..record
+        }));
     };
     let src = match source_photo(source, &user.record).await {
         Ok(Some(src)) => src,
         Ok(None) => {
             for target in targets {
-                outcome.actions.push(Action::Skipped);
-                outcome.records.push(OutputRecord::Result(result(
-                    target.name(),
-                    Action::Skipped,
-                    "no-source-photo",
-                )));
+                report(
+                    result(target.name(), Action::Skipped, Reason::NoSourcePhoto),
+                    None,
+                );
             }
             return outcome;
         }
         Err(e) => {
-            outcome.errors.push(e.class);
-            outcome.records.push(OutputRecord::Error(ErrorRecord {
-                schema_version: SCHEMA_VERSION,
-                user: Some(keys.clone()),
-                line: Some(user.line),
-                store: Some(source.name().to_string()),
-                error: error_info(&e),
-            }));
-            let reason = if e.code == ErrorCode::IdentityMismatch {
-                "identity-mismatch"
-            } else {
-                "source-unreadable"
-            };
+            // One error (the record below); each target's result says why it was not synced.
             for target in targets {
-                outcome.actions.push(Action::Failed);
-                let mut failed = result(target.name(), Action::Failed, reason);
-                failed.error = Some(error_info(&e));
-                outcome.records.push(OutputRecord::Result(failed));
+                let (failed, _) = failed(target.name(), plan::source_failure(&e), &e);
+                report(failed, None);
             }
+            outcome.errors.push(e.class);
+            outcome.records.insert(
+                0,
+                OutputRecord::Error(ErrorRecord {
+                    schema_version: SCHEMA_VERSION,
+                    user: Some(keys),
+                    line: Some(user.line),
+                    store: Some(source.name().to_string()),
+                    error: error_info(&e),
+                }),
+            );
             return outcome;
         }
     };
@@ -268,32 +197,56 @@ async fn sync_user(
             }),
             _ => None,
         };
-        sync_target(target.as_ref(), &user.record, slot, &src, opts)
+        execute::sync_target(execute::Job {
+            target: target.as_ref(),
+            record: &user.record,
+            state: slot,
+            src: &src,
+            opts,
+        })
     }))
     .await;
-    for (mut record, error) in results {
-        record.user = keys.clone();
-        outcome.actions.push(record.action);
-        if let Some(class) = error {
-            outcome.errors.push(class);
-        }
-        outcome.records.push(OutputRecord::Result(record));
+    for (record, class) in results {
+        report(record, class);
     }
     outcome
 }
 
+/// A failed result for `target`, carrying the error, and the error's class.
+fn failed(target: &str, reason: Reason, e: &Error) -> (ResultRecord, Option<ErrorClass>) {
+    let record = ResultRecord {
+        error: Some(error_info(e)),
+        ..result(target, Action::Failed, reason)
+    };
+    (record, Some(e.class))
+}
+
+/// A result record for `target` (the user's keys are filled in by `sync_user`).
+fn result(target: &str, action: Action, reason: Reason) -> ResultRecord {
+    ResultRecord {
+        schema_version: SCHEMA_VERSION,
+        user: UserKeys::default(),
+        target: target.to_string(),
+        action,
+        reason: reason.name().to_string(),
+        verified: None,
+        photo: None,
+        error: None,
+    }
+}
+
 /// Where one user x target lives in the state file.
 #[derive(Clone, Copy)]
-struct StateSlot<'a> {
-    state: &'a SyncState,
-    user: &'a str,
-    target: &'a str,
+pub(super) struct StateSlot<'a> {
+    pub state: &'a SyncState,
+    pub user: &'a str,
+    pub target: &'a str,
 }
 
 impl StateSlot<'_> {
     /// Remember what the target holds now. A failed append costs a re-check next run, never
     /// this user's result, so it is logged and the run goes on.
-    fn record(&self, src: &SourcePhoto, written: &str, verified: bool) {
+    pub fn record(&self, src: &SourcePhoto, written: &str, verified: bool) {
         let entry = Entry {
             user: self.user.to_string(),
             target: self.target.to_string(),
@@ -309,154 +262,7 @@ impl StateSlot<'_> {
     }
 }
 
-/// One user x one target. Returns the result and the error class when it failed.
-async fn sync_target(
-    target: &dyn PhotoStore,
-    record: &UserRecord,
-    state: Option<StateSlot<'_>>,
-    src: &SourcePhoto,
-    opts: &SyncOptions,
-) -> (ResultRecord, Option<ErrorClass>) {
-    let name = target.name();
-    let done = |action: Action, reason: &str, verified: Option<bool>, photo: Option<PhotoInfo>| {
-        (
-            ResultRecord {
-                schema_version: SCHEMA_VERSION,
-                user: UserKeys::default(),
-                target: name.to_string(),
-                action,
-                reason: reason.to_string(),
-                verified,
-                photo,
-                error: None,
-            },
-            None,
-        )
-    };
-    let failed = |reason: &str, e: Error| {
-        let class = e.class;
-        (
-            ResultRecord {
-                schema_version: SCHEMA_VERSION,
-                user: UserKeys::default(),
-                target: name.to_string(),
-                action: Action::Failed,
-                reason: reason.to_string(),
-                verified: None,
-                photo: None,
-                error: Some(error_info(&e)),
-            },
-            Some(class),
-        )
-    };
-    // Verified before and the source is unchanged: no call to the target at all.
-    if !opts.force
-        && !opts.recheck
-        && let Some(slot) = state
-        && slot.state.verified_unchanged(
-            slot.user,
-            slot.target,
-            &src.info.sha256,
-            opts.recheck_after,
-        )
-    {
-        return done(Action::Skipped, "unchanged-since-verified", None, None);
-    }
-    // From here on the state is only written to, and never in a dry run.
-    let state = state.filter(|_| !opts.dry_run);
-    if !target.capabilities().can_write {
-        return failed(
-            "target-read-only",
-            Error::config(format!("the {name} store cannot be written"))
-                .with_hint("pick a target that accepts writes"),
-        );
-    }
-    let found = match target.resolve(record).await {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return failed(
-                "user-not-found",
-                Error::new(
-                    ErrorCode::UserNotFound,
-                    ErrorClass::NotFound,
-                    format!("the user was not found in {name}"),
-                )
-                .with_hint("check the identity keys; cloud matching works best with ObjectGUID"),
-            );
-        }
-        Err(e) if e.code == ErrorCode::IdentityMismatch => return failed("identity-mismatch", e),
-        Err(e) => return failed("target-unreadable", e),
-    };
-    let current = match target.read_photo(&found).await {
-        Ok(read) => read.photo,
-        // Without knowing what is there, writing could clobber a newer photo: stop here.
-        Err(e) => return failed("target-unreadable", e),
-    };
-    let same = current
-        .as_ref()
-        .and_then(|p| photo::same_picture(&p.info, &src.info))
-        .is_some_and(|(same, _)| same);
-    let reason = match (&current, same, opts.force) {
-        (Some(held), true, false) => {
-            if let Some(slot) = state {
-                slot.record(src, &held.info.signature, true);
-            }
-            return done(Action::Skipped, "already-in-sync", None, None);
-        }
-        (Some(_), true, true) => "forced",
-        (Some(_), false, _) => "differs",
-        (None, _, _) => "missing-in-target",
-    };
-    let before = current.as_ref().map(|p| &p.info);
-    // An earlier run's write of this very picture was accepted but not yet seen (that run
-    // stopped, or the service is slow to show it): watch for it before writing it again.
-    if !opts.force
-        && let Some(slot) = state
-        && let Some(age) = slot
-            .state
-            .pending_age(slot.user, slot.target, &src.info.sha256)
-        && let Some(left) = opts.verify_window.checked_sub(age)
-        && let Ok(Applied::Written(info)) = read_back(target, &found, src, before, left).await
-    {
-        slot.record(src, &info.signature, true);
-        return done(Action::Skipped, "already-in-sync", None, None);
-    }
-    // Recorded as pending the moment the store accepts the write, so a run killed before
-    // the read-back still knows to check this user next time.
-    let pending = || {
-        if let Some(slot) = state {
-            slot.record(src, &src.info.signature, false);
-        }
-    };
-    match apply_write(target, &found, src, before, opts, &pending).await {
-        Ok(Applied::WouldWrite(preview)) => done(Action::WouldUpdate, reason, None, preview),
-        Ok(Applied::NotYetVisible) if opts.require_verified => failed(
-            "not-yet-visible",
-            verify_failed(target.name(), "the previous picture until --verify-window ran out")
-                .with_hint("the service shows writes only after a while: run status later, or widen --verify-window"),
-        ),
-        Ok(Applied::NotYetVisible) => done(
-            Action::Updated,
-            "not-yet-visible",
-            Some(false),
-            preview(target.capabilities().rendition, src),
-        ),
-        Ok(Applied::Written(info)) => {
-            if let Some(slot) = state {
-                slot.record(src, &info.signature, true);
-            }
-            done(Action::Updated, reason, Some(true), Some(info))
-        }
-        // A refusal with its own name says more than the reason the write was attempted.
-        Err(e) if e.code == ErrorCode::SharepointProfileWriteDenied => {
-            failed("sharepoint-profile-write-denied", e)
-        }
-        Err(e) if e.code == ErrorCode::BlockedByPolicy => failed("cloud-writes-blocked", e),
-        Err(e) => failed(reason, e),
-    }
-}
-
-enum Applied {
+pub(super) enum Applied {
     /// Dry run: what the target's rendition would be, when it can be told without the store.
     WouldWrite(Option<PhotoInfo>),
     Written(PhotoInfo),
@@ -471,7 +277,7 @@ enum Applied {
 /// When a write's answer is lost (connection dropped, gateway timeout), the service may
 /// have stored the photo, and a stored photo can take a while to show: watch for it within
 /// the same window before sending it again, so a write that landed is not written twice.
-async fn apply_write(
+pub(super) async fn apply_write(
     target: &dyn PhotoStore,
     user: &StoreUser,
     src: &SourcePhoto,
@@ -510,7 +316,7 @@ async fn apply_write(
 
 /// Read a target back after a write until it shows `src` (written), or until `window` runs
 /// out while it still shows what it held before (not yet visible).
-async fn read_back(
+pub(super) async fn read_back(
     target: &dyn PhotoStore,
     user: &StoreUser,
     src: &SourcePhoto,
@@ -556,12 +362,12 @@ const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis
 const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// The rendition a store declaring `spec` would receive, fingerprinted (for dry-run output).
-fn preview(spec: Option<RenditionSpec>, src: &SourcePhoto) -> Option<PhotoInfo> {
+pub(super) fn preview(spec: Option<RenditionSpec>, src: &SourcePhoto) -> Option<PhotoInfo> {
     let rendition = photo::render_one(src, &spec?).ok()?;
     photo::inspect(&rendition.bytes, &DecodeLimits::default()).ok()
 }
 
-fn verify_failed(target: &str, what: &str) -> Error {
+pub(super) fn verify_failed(target: &str, what: &str) -> Error {
     Error::new(
         ErrorCode::VerifyFailed,
         ErrorClass::Failed,
