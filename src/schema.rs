@@ -353,7 +353,9 @@ pub struct ResultRecord {
     /// `graph`, `ad`, `sharepoint`, `folder`.
     pub target: String,
     pub action: Action,
-    /// Why this action: `already-in-sync`, `dry-run`, `no-source-photo`, ...
+    /// Why this action: `already-in-sync`, `differs`, `missing-in-target`, `no-source-photo`, ...
+    /// (a dry run's `would-update` carries the reason the write was planned for; docs/cli.md
+    /// lists every reason).
     pub reason: String,
     /// After a write: whether reading back gave the same picture.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -29,7 +29,7 @@ use crate::input::{InputEvent, InputStream};
 pub use shard::Shard;
 pub use status::{StatusOptions, run_status};
 pub use stop::{StopReason, StopSignal};
-pub use sync::{SyncOptions, SyncSource, run_sync};
+pub use sync::{Reason, SyncOptions, SyncSource, run_sync};
 
 /// Users queued between the input thread and the engine: enough to keep stores busy.
 const INPUT_QUEUE: usize = 256;

@@ -55,3 +55,17 @@ fn the_store_table_in_the_docs_is_the_registry() {
         &photosync::store::registry::markdown(),
     );
 }
+
+/// A `result` record's reasons are a fixed vocabulary scripts match on: each is documented.
+#[test]
+fn every_sync_reason_is_documented() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    let text = std::fs::read_to_string(path).expect("read docs/cli.md");
+    for reason in photosync::engine::Reason::ALL {
+        assert!(
+            text.contains(&format!("`{}`", reason.name())),
+            "docs/cli.md does not explain the sync reason `{}`",
+            reason.name()
+        );
+    }
+}

@@ -27,7 +27,7 @@ use crate::schema::{
 };
 use crate::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
 use crate::store::{INPUT, PhotoStore, StoreUser};
-use plan::Reason;
+pub use plan::Reason;
 
 /// Where the authoritative photo comes from.
 pub enum SyncSource {

@@ -26,6 +26,24 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, for the docs check.
+    pub const ALL: [Reason; 14] = [
+        Reason::UnchangedSinceVerified,
+        Reason::AlreadyInSync,
+        Reason::NoSourcePhoto,
+        Reason::SourceUnreadable,
+        Reason::IdentityMismatch,
+        Reason::TargetReadOnly,
+        Reason::UserNotFound,
+        Reason::TargetUnreadable,
+        Reason::Differs,
+        Reason::MissingInTarget,
+        Reason::Forced,
+        Reason::NotYetVisible,
+        Reason::CloudWritesBlocked,
+        Reason::SharepointProfileWriteDenied,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Reason::UnchangedSinceVerified => "unchanged-since-verified",
