@@ -7,6 +7,7 @@
 //! argv, and `Debug` redacts them.
 
 pub mod env;
+mod layers;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::error::{Error, Result};
-use env::Var;
+use layers::{ConfigFile, Layers, millis, switch};
 
 /// A secret string: never printed by `Debug` or `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -232,112 +233,6 @@ pub struct Flags {
     pub ldap_ca_file: Option<PathBuf>,
 }
 
-/// `KEY=VALUE` pairs from the optional config file: the lowest layer.
-#[derive(Debug, Default)]
-struct ConfigFile {
-    values: std::collections::HashMap<String, String>,
-}
-
-impl ConfigFile {
-    fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::config(format!("cannot read config file {}: {e}", path.display()))
-                .with_hint(format!("fix or unset {}", env::CONFIG))
-        })?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
-    fn parse(text: &str, origin: &str) -> Result<Self> {
-        let mut values = std::collections::HashMap::new();
-        for (index, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let line_no = index + 1;
-            let Some((key, value)) = line.split_once('=') else {
-                return Err(
-                    Error::config(format!("{origin} line {line_no}: expected KEY=VALUE"))
-                        .with_hint("use lines such as PHOTOSYNC_TENANT_ID=contoso.onmicrosoft.com"),
-                );
-            };
-            let key = key.trim().trim_start_matches("export ").trim();
-            if !env::find(key).is_some_and(Var::in_config_file) {
-                return Err(Error::config(format!(
-                    "{origin} line {line_no}: unknown setting `{key}`"
-                ))
-                .with_hint("run `photosync --help` for the list of PHOTOSYNC_* settings"));
-            }
-            values.insert(key.to_string(), unquote(value.trim()).to_string());
-        }
-        Ok(ConfigFile { values })
-    }
-}
-
-fn unquote(value: &str) -> &str {
-    for quote in ['"', '\''] {
-        if let Some(inner) = value
-            .strip_prefix(quote)
-            .and_then(|v| v.strip_suffix(quote))
-        {
-            return inner;
-        }
-    }
-    value
-}
-
-/// Where values come from, lowest precedence last. The environment is passed in (not read
-/// from the process) so tests can resolve settings without touching global state.
-struct Layers<'a> {
-    env: &'a dyn Fn(&str) -> Option<String>,
-    file: ConfigFile,
-}
-
-impl Layers<'_> {
-    fn get(&self, var: Var) -> Option<String> {
-        (self.env)(var.name)
-            .filter(|v| !v.is_empty())
-            .or_else(|| self.file.values.get(var.name).cloned())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// A flag's value, else the layers' (clap has already put the environment in the flag; an
-    /// empty value is unset, as in the environment).
-    fn text(&self, flag: &Option<String>, var: Var) -> Option<String> {
-        flag.clone()
-            .filter(|v| !v.is_empty())
-            .or_else(|| self.get(var))
-    }
-
-    fn path(&self, flag: &Option<PathBuf>, var: Var) -> Option<PathBuf> {
-        flag.clone()
-            .filter(|p| !p.as_os_str().is_empty())
-            .or_else(|| self.get(var).map(PathBuf::from))
-    }
-
-    /// A secret from `var`, else from the file named by `file_var` (trailing newline dropped).
-    fn secret(&self, var: Var, file_var: Option<Var>) -> Result<Option<Secret>> {
-        if let Some(value) = self.get(var) {
-            return Ok(Some(Secret::new(value)));
-        }
-        let Some((path, file_var)) = file_var.and_then(|k| Some((self.get(k)?, k))) else {
-            return Ok(None);
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::config(format!("cannot read {path} (named by {file_var}): {e}"))
-                .with_hint("check the path and the file's permissions")
-        })?;
-        let value = text.trim_end_matches(['\r', '\n']);
-        if value.is_empty() {
-            return Err(
-                Error::config(format!("{path} (named by {file_var}) is empty"))
-                    .with_hint("put the secret in the file, or unset the variable"),
-            );
-        }
-        Ok(Some(Secret::new(value)))
-    }
-}
-
 impl Settings {
     /// Resolve settings from the process environment: flags > environment > config file.
     pub fn resolve(flags: &Flags) -> Result<Settings> {
@@ -431,36 +326,6 @@ pub fn graph_root(url: &str) -> String {
         }
     }
     trimmed.to_string()
-}
-
-/// A duration in milliseconds (unset = the default).
-fn millis(value: Option<String>, key: Var) -> Result<Option<std::time::Duration>> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => v
-            .parse::<u64>()
-            .map(|ms| Some(std::time::Duration::from_millis(ms.min(60_000))))
-            .map_err(|_| {
-                Error::config(format!("{key}={v} is not a number of milliseconds"))
-                    .with_hint(format!("set {key}=2000, or unset it"))
-            }),
-    }
-}
-
-/// An on/off setting: `1`/`true`/`yes` or `0`/`false`/`no` (unset = off).
-fn switch(value: Option<String>, key: Var) -> Result<bool> {
-    match value
-        .as_deref()
-        .map(|v| v.trim().to_ascii_lowercase())
-        .as_deref()
-    {
-        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some(other) => Err(
-            Error::config(format!("{key}={other} is neither on nor off"))
-                .with_hint(format!("set {key}=1 to enable it, or unset it")),
-        ),
-    }
 }
 
 #[cfg(test)]
