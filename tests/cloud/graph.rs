@@ -311,18 +311,24 @@ fn mailbox_less_users_and_missing_permissions_are_explained() {
 // identity (or a ready token) does not need, so entries were keyed `graph||<url>` and a run
 // against another tenant on the same URL skipped every user as "unchanged since verified".
 // The tenant now comes from the token's `tid` claim.
-#[test]
-fn graph_state_entries_are_keyed_by_the_tenant_of_the_token() {
-    let emu = start(tenant_with_users(1, |_| None), Faults::default());
-    let mut creds = imds_creds(&emu);
+/// `sync --state` of one user to Graph with `creds` minus PHOTOSYNC_TENANT_ID: the run and
+/// the state file's text.
+fn sync_with_state_and_no_tenant_id(mut creds: Creds) -> (Run, String) {
     creds.env.retain(|(k, _)| k != "PHOTOSYNC_TENANT_ID");
     let dir = tempfile::tempdir().expect("tempdir");
     let state = temp_path(&dir, "state.jsonl");
-    let state = state.to_str().expect("utf-8 path");
     let input = record(Some(&upn(0)), Some(&guid_of(0)), Some(&jpeg(1, 200)));
-    let run = sync_from_input(&creds, "graph", &["--state", state], &input);
+    let state_arg = state.to_str().expect("utf-8 path");
+    let run = sync_from_input(&creds, "graph", &["--state", state_arg], &input);
+    let text = std::fs::read_to_string(&state).unwrap_or_default();
+    (run, text)
+}
+
+#[test]
+fn graph_state_entries_are_keyed_by_the_tenant_of_the_token() {
+    let emu = start(tenant_with_users(1, |_| None), Faults::default());
+    let (run, text) = sync_with_state_and_no_tenant_id(imds_creds(&emu));
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let text = std::fs::read_to_string(state).expect("the state file");
     let entry: serde_json::Value =
         serde_json::from_str(text.lines().next().expect("one entry")).expect("json");
     assert_eq!(
@@ -337,14 +343,9 @@ fn graph_state_entries_are_keyed_by_the_tenant_of_the_token() {
 #[test]
 fn state_refuses_a_graph_target_whose_tenant_is_unknown() {
     let emu = start(tenant_with_users(1, |_| None), Faults::default());
-    let mut creds = token_creds(&emu, "opaque-ready-token");
-    creds.env.retain(|(k, _)| k != "PHOTOSYNC_TENANT_ID");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = temp_path(&dir, "state.jsonl");
-    let state = state.to_str().expect("utf-8 path");
-    let input = record(Some(&upn(0)), Some(&guid_of(0)), Some(&jpeg(1, 200)));
-    let run = sync_from_input(&creds, "graph", &["--state", state], &input);
+    let (run, text) = sync_with_state_and_no_tenant_id(token_creds(&emu, "opaque-ready-token"));
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(text.is_empty(), "no state entry: {text}");
     let errors = run.of_type("error");
     assert_eq!(errors.len(), 1, "{}", run.stdout);
     assert!(
