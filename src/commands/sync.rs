@@ -29,10 +29,13 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         // Entries keyed by an unknown place would mix two places' users up.
         if args.state.is_some() && target.state_key().is_none() {
             return Err(Error::config(format!(
-                "--state cannot tell where the {} target writes: its tenant is unknown",
+                "--state cannot tell where the {} target writes, so its entries could be \
+                 mistaken for another place's",
                 target.name()
             ))
-            .with_hint("set PHOTOSYNC_TENANT_ID, or run without --state"));
+            .with_hint(
+                "for a cloud store, set PHOTOSYNC_TENANT_ID (the token names no tenant); or run without --state",
+            ));
         }
         targets.push(target);
     }

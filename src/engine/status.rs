@@ -48,6 +48,7 @@ impl Default for StatusOptions {
         }
     }
 }
+
 /// Run `status` over the input; writes records to `sink` and returns the summary (also written).
 pub async fn run_status(
     input: InputStream,
