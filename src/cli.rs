@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::output::progress::ProgressMode;
+use crate::settings::env;
 use crate::store::registry::{self, Backend};
 use crate::store::{SourceSpec, StoreSpec};
 
@@ -57,19 +58,53 @@ pub struct Cli {
 }
 
 fn after_help() -> String {
-    use crate::settings::env;
     let secrets: Vec<&str> = env::VARS
         .iter()
         .filter(|v| v.secret && v.listed())
         .map(|v| v.name)
         .collect();
+    let stores = registry::BACKENDS
+        .iter()
+        .map(|b| (b.syntax.to_string(), b.description.to_string()));
+    let mut variables =
+        String::from("Environment (flags win over these, these over the config file):\n");
+    for group in env::Group::ALL {
+        variables.push_str(&format!("  {}:\n", group.title()));
+        let vars = env::VARS
+            .iter()
+            .filter(|v| v.group == group && v.listed())
+            .map(|v| (v.name.to_string(), v.description()));
+        variables.push_str(&hanging(vars, 4, 32));
+    }
     format!(
         "{AFTER_HELP}\n\nSecrets are read only from the environment or files (the *_FILE variables), never \
-         from the command line: {}. See docs/cli.md.\n\n{}\n{}",
+         from the command line: {}. See docs/cli.md.\n\nStores (--stores, --targets, --source):\n{}\n{variables}",
         secrets.join(", "),
-        crate::store::registry::help(),
-        env::help()
+        hanging(stores, 2, 20),
     )
+}
+
+/// `label  text` rows, the text wrapped with a hanging indent so clap (which wraps at 100
+/// columns) leaves the columns aligned.
+fn hanging(rows: impl Iterator<Item = (String, String)>, indent: usize, label: usize) -> String {
+    const WIDTH: usize = 98;
+    let mut text = String::new();
+    for (name, meaning) in rows {
+        let mut line = format!("{:indent$}{name:<label$} ", "");
+        let hang = line.len();
+        for word in meaning.split_whitespace() {
+            if line.len() + word.len() > WIDTH && line.len() > hang {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = " ".repeat(hang);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,7 +327,10 @@ fn stores_help(what: &str) -> String {
 }
 
 fn stores_long_help(what: &str) -> String {
-    format!("{what}, comma-separated:\n{}", registry::help_lines())
+    let stores = registry::BACKENDS
+        .iter()
+        .map(|b| (b.syntax.to_string(), b.description.to_string()));
+    format!("{what}, comma-separated:\n{}", hanging(stores, 2, 20))
 }
 
 fn source_help() -> String {
@@ -308,7 +346,6 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
-    use crate::settings::env;
 
     #[test]
     fn the_command_line_is_well_formed() {
@@ -343,6 +380,23 @@ mod tests {
                 arg.get_long().map(|l| format!("--{l}")),
                 "{name}"
             );
+        }
+    }
+
+    #[test]
+    fn help_lists_every_listed_variable_and_every_store() {
+        let text = after_help();
+        for var in env::VARS {
+            assert_eq!(text.contains(var.name), var.listed(), "{var}");
+        }
+        for backend in registry::BACKENDS {
+            assert!(text.contains(backend.syntax), "{}", backend.name);
+        }
+        // Clap wraps at 100 columns: aligned rows must already fit, or they lose their indent.
+        let rows = text.lines().filter(|l| l.starts_with("  "));
+        assert!(rows.clone().count() > 40);
+        for row in rows {
+            assert!(row.chars().count() <= 100, "{row}");
         }
     }
 }

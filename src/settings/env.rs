@@ -1,6 +1,6 @@
 //! Every environment variable photosync reads, declared once (uv's `EnvVars` is the model): its
 //! name, the group of settings it belongs to, what it means, whether it is a secret, where it
-//! may be set, and the flag that overrides it. `--help`, the config-file key check, the flags'
+//! may be set, and the flag that overrides it. `--help` (cli.rs), the config-file key check, the flags'
 //! `env` and help text, and the tables in README.md and docs/cli.md all come from `VARS` (a test
 //! checks the docs agree).
 
@@ -368,34 +368,6 @@ pub fn find(name: &str) -> Option<&'static Var> {
     VARS.iter().find(|v| v.name == name)
 }
 
-/// The `--help` paragraph listing every variable by group, pre-wrapped with a hanging indent so
-/// clap (which wraps at 100 columns) leaves the table aligned.
-pub fn help() -> String {
-    const NAME: usize = 32;
-    const WIDTH: usize = 98;
-    let mut text =
-        String::from("Environment (flags win over these, these over the config file):\n");
-    for group in Group::ALL {
-        text.push_str(&format!("  {}:\n", group.title()));
-        for var in VARS.iter().filter(|v| v.group == group && v.listed()) {
-            let mut line = format!("    {:<NAME$} ", var.name);
-            let indent = line.len();
-            for word in var.description().split_whitespace() {
-                if line.len() + word.len() > WIDTH && line.len() > indent {
-                    text.push_str(line.trim_end());
-                    text.push('\n');
-                    line = " ".repeat(indent);
-                }
-                line.push_str(word);
-                line.push(' ');
-            }
-            text.push_str(line.trim_end());
-            text.push('\n');
-        }
-    }
-    text
-}
-
 /// The Markdown tables of README.md and docs/cli.md: one per group, a row per variable.
 pub fn markdown() -> String {
     let mut text = String::new();
@@ -431,14 +403,6 @@ mod tests {
                 !(var.secret && var.flag.is_some()),
                 "{var} is a secret with a flag: argv is visible to every process"
             );
-        }
-    }
-
-    #[test]
-    fn help_lists_every_listed_variable_and_hides_the_test_only_ones() {
-        let text = help();
-        for var in VARS {
-            assert_eq!(text.contains(var.name), var.listed(), "{var}");
         }
     }
 }

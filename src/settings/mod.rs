@@ -493,7 +493,7 @@ mod tests {
         let err = ConfigFile::parse("PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR=/tmp/keys\n", "test.conf")
             .expect_err("not a config-file setting");
         assert!(err.message.contains("unknown setting"), "{}", err.message);
-        assert!(!env::help().contains(env::TEST_ONLY_ARC_KEY_DIR.name));
+        assert!(!env::TEST_ONLY_ARC_KEY_DIR.listed());
     }
 
     #[test]

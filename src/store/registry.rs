@@ -93,20 +93,6 @@ pub fn syntax_list() -> String {
         .join(", ")
 }
 
-/// The stores section of `--help`.
-pub fn help() -> String {
-    format!("Stores (--stores, --targets, --source):\n{}", help_lines())
-}
-
-/// One line per store: how it is written, and what it is.
-pub fn help_lines() -> String {
-    const SYNTAX: usize = 20;
-    BACKENDS
-        .iter()
-        .map(|b| format!("  {:<SYNTAX$} {}\n", b.syntax, b.description))
-        .collect()
-}
-
 /// The store table of docs/cli.md.
 pub fn markdown() -> String {
     let mut text = String::from("| spec | store | settings |\n|---|---|---|\n");
