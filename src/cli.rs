@@ -74,26 +74,34 @@ fn after_help() -> String {
             .iter()
             .filter(|v| v.group == group && v.listed())
             .map(|v| (v.name.to_string(), v.description()));
-        variables.push_str(&hanging(vars, 4, 32));
+        variables.push_str(&hanging(vars, 4, 32, HELP_WIDTH));
     }
     format!(
         "{AFTER_HELP}\n\nSecrets are read only from the environment or files (the *_FILE variables), never \
          from the command line: {}. See docs/cli.md.\n\nStores (--stores, --targets, --source):\n{}\n{variables}",
         secrets.join(", "),
-        hanging(stores, 2, 20),
+        hanging(stores, 2, 20, HELP_WIDTH),
     )
 }
 
-/// `label  text` rows, the text wrapped with a hanging indent so clap (which wraps at 100
-/// columns) leaves the columns aligned.
-fn hanging(rows: impl Iterator<Item = (String, String)>, indent: usize, label: usize) -> String {
-    const WIDTH: usize = 98;
+/// Where clap wraps the help text, and how far it indents a flag's help.
+const HELP_WIDTH: usize = 100;
+const FLAG_HELP_INDENT: usize = 10;
+
+/// `label  text` rows within `width` columns, the text wrapped with a hanging indent so clap
+/// (which wraps at 100 columns) leaves the columns aligned.
+fn hanging(
+    rows: impl Iterator<Item = (String, String)>,
+    indent: usize,
+    label: usize,
+    width: usize,
+) -> String {
     let mut text = String::new();
     for (name, meaning) in rows {
         let mut line = format!("{:indent$}{name:<label$} ", "");
         let hang = line.len();
         for word in meaning.split_whitespace() {
-            if line.len() + word.len() > WIDTH && line.len() > hang {
+            if line.len() + word.len() >= width && line.len() > hang {
                 text.push_str(line.trim_end());
                 text.push('\n');
                 line = " ".repeat(hang);
@@ -330,7 +338,11 @@ fn stores_long_help(what: &str) -> String {
     let stores = registry::BACKENDS
         .iter()
         .map(|b| (b.syntax.to_string(), b.description.to_string()));
-    format!("{what}, comma-separated:\n{}", hanging(stores, 2, 20))
+    let width = HELP_WIDTH - FLAG_HELP_INDENT;
+    format!(
+        "{what}, comma-separated:\n{}",
+        hanging(stores, 2, 20, width)
+    )
 }
 
 fn source_help() -> String {
