@@ -40,6 +40,10 @@ impl StoreSpec {
     /// Parse `name` or `name:ARGUMENT` against the registry (clap's value parser).
     pub fn parse(text: &str) -> Result<StoreSpec> {
         let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::config("a store name is empty (a stray comma?)")
+                .with_hint(format!("name stores as in: {}", registry::syntax_list())));
+        }
         let (name, argument) = match text.split_once(':') {
             Some((name, rest)) => (name, Some(rest)),
             None => (text, None),

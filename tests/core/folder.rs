@@ -165,6 +165,7 @@ async fn open_registry_parses_specs() {
     // Specs are checked when parsed, before anything opens.
     for (spec, says) in [
         ("dropbox", "unknown store"),
+        ("", "empty"),
         ("graph:extra", "takes nothing after its name"),
         ("folder", "needs a directory"),
         ("folder:/tmp:{nope}.jpg", "unknown placeholder"),
