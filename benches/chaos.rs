@@ -97,7 +97,7 @@ fn incremental(users: usize) {
     let with_state = run(true);
     let without_state = run(false);
     let load = Instant::now();
-    let loaded = photosync::engine::state::SyncState::open_read_only(&state).expect("state");
+    let loaded = photosync::state::SyncState::open_read_only(&state).expect("state");
     let load_ms = load.elapsed().as_secs_f64() * 1000.0;
     println!("incremental, {users} users, 50 ms latency, --concurrency 128:");
     println!(

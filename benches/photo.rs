@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use photosync::photo::{self, AdRenditionOptions, DecodeLimits};
+use photosync::photo::{self, DecodeLimits};
+use photosync::store::{ad, graph, sharepoint};
 
 const FILES: usize = 16;
 const SIDE: u32 = 1024;
@@ -96,16 +97,21 @@ fn bench_photosync(inputs: &[PathBuf]) -> f64 {
         .map(|p| std::fs::read(p).expect("read"))
         .collect();
     let limits = DecodeLimits::default();
-    let ad = AdRenditionOptions::default();
     let mut photos = 0usize;
     let mut out_bytes = 0usize;
     let start = Instant::now();
     while start.elapsed() < MIN_TIME || photos < FILES {
         for bytes in &files {
             let src = photo::load(bytes, &limits).expect("decode");
-            out_bytes += photo::render_ad(&src, &ad).expect("ad").bytes.len();
-            out_bytes += photo::render_graph(&src).expect("graph").bytes.len();
-            for r in photo::render_sharepoint(&src).expect("sharepoint") {
+            out_bytes += photo::render_one(&src, &ad::RENDITION)
+                .expect("ad")
+                .bytes
+                .len();
+            out_bytes += photo::render_one(&src, &graph::RENDITION)
+                .expect("graph")
+                .bytes
+                .len();
+            for r in photo::render(&src, &sharepoint::RENDITION).expect("sharepoint") {
                 out_bytes += r.bytes.len();
             }
             photos += 1;

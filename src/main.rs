@@ -1,10 +1,13 @@
 use clap::Parser;
 
 use photosync::cli::Cli;
-use photosync::schema::{ErrorInfo, ErrorRecord, OutputRecord, SCHEMA_VERSION};
+use photosync::schema::{ErrorCode, ErrorInfo, ErrorRecord, OutputRecord, SCHEMA_VERSION};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     init_logging(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -21,18 +24,11 @@ fn main() {
             if let Some(hint) = &e.hint {
                 eprintln!("hint: {hint}");
             }
-            let record = OutputRecord::Error(ErrorRecord {
-                schema_version: SCHEMA_VERSION,
-                user: None,
-                line: None,
-                store: None,
-                error: ErrorInfo {
-                    code: e.code,
-                    message: e.message.clone(),
-                    hint: e.hint.clone(),
-                },
+            setup_error_record(ErrorInfo {
+                code: e.code,
+                message: e.message.clone(),
+                hint: e.hint.clone(),
             });
-            photosync::output::write_json_line(&record).ok();
             e.class.exit_code()
         }
     };
@@ -42,6 +38,51 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The one error record of a run that could not start (scripts and the PowerShell module read
+/// it instead of parsing stderr).
+fn setup_error_record(error: ErrorInfo) {
+    let record = OutputRecord::Error(ErrorRecord {
+        schema_version: SCHEMA_VERSION,
+        user: None,
+        line: None,
+        store: None,
+        error,
+    });
+    photosync::output::write_json_line(&record).ok();
+}
+
+/// A command line clap refused (an unknown store, a bad flag value): clap's message on stderr
+/// and, like every setup failure, one error record on stdout; exit 2. Help and the version
+/// are printed as asked.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    e.print().ok();
+    let rendered = e.to_string();
+    let mut lines = rendered.lines().map(str::trim);
+    let message = lines
+        .next()
+        .map(|l| l.trim_start_matches("error:").trim().to_string())
+        .unwrap_or_else(|| "the command line is not valid".to_string());
+    let hint = lines
+        .find_map(|l| l.strip_prefix("hint:"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|| "run `photosync --help` for the usage".to_string());
+    setup_error_record(ErrorInfo {
+        code: ErrorCode::Config,
+        message,
+        hint: Some(hint),
+    });
+    std::process::exit(2);
+}
+
 fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -49,7 +90,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env(photosync::settings::ENV_LOG)
+    let filter = tracing_subscriber::EnvFilter::try_from_env(photosync::settings::env::LOG.name)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

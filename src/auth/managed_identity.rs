@@ -30,7 +30,7 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::http::retry::parse_retry_after;
 use crate::http::{HttpClient, Request, Response, percent_encode};
 use crate::schema::ErrorCode;
-use crate::settings::{ArcKeyFolder, Secret, Settings};
+use crate::settings::{ArcKeyFolder, CloudSettings, Secret};
 
 /// Default Azure Instance Metadata Service base URL.
 pub const DEFAULT_IMDS_URL: &str = "http://169.254.169.254";
@@ -70,7 +70,7 @@ impl ManagedIdentityEndpoint {
     }
 
     /// Choose the endpoint from what the environment offers (module doc, steps 1–4).
-    pub fn from_settings(s: &Settings, client_id: Option<&str>) -> Result<Self> {
+    pub fn from_settings(s: &CloudSettings, client_id: Option<&str>) -> Result<Self> {
         let endpoint = match (&s.identity_endpoint, &s.identity_header, &s.imds_endpoint) {
             (Some(url), Some(header), _) => ManagedIdentityEndpoint::IdentityEndpoint {
                 url: url.clone(),
@@ -497,9 +497,9 @@ mod tests {
 
     #[test]
     fn endpoints_are_detected_in_the_documented_order() {
-        let mut s = Settings::default();
+        let mut s = CloudSettings::default();
         let source =
-            |s: &Settings| ManagedIdentityEndpoint::from_settings(s, None).map(|e| e.source());
+            |s: &CloudSettings| ManagedIdentityEndpoint::from_settings(s, None).map(|e| e.source());
         assert_eq!(source(&s).ok(), Some("imds"));
         s.msi_endpoint = Some("http://127.0.0.1:1/msi".into());
         assert!(source(&s).is_err(), "MSI_ENDPOINT without a secret");

@@ -22,7 +22,8 @@ use async_trait::async_trait;
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{BearerSource, HttpClient, Request, Response};
 use crate::schema::ErrorCode;
-use crate::settings::{Secret, Settings};
+pub use crate::settings::CredentialKind;
+use crate::settings::{CloudSettings, Secret, SharePointSettings};
 pub use certificate::{AssertionAlgorithm, Certificate};
 pub use managed_identity::{DEFAULT_IMDS_URL, ImdsRetry, ManagedIdentityEndpoint};
 pub use token::{AccessToken, TokenCache, TokenClaims};
@@ -39,27 +40,6 @@ impl Resource {
         match self {
             Resource::Graph => "graph",
             Resource::SharePoint => "sharepoint",
-        }
-    }
-}
-
-/// The kind of credential, as reported by `auth test` and in errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CredentialKind {
-    Secret,
-    Certificate,
-    ManagedIdentity,
-    Token,
-}
-
-impl CredentialKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            CredentialKind::Secret => "secret",
-            CredentialKind::Certificate => "certificate",
-            CredentialKind::ManagedIdentity => "managed-identity",
-            CredentialKind::Token => "token",
         }
     }
 }
@@ -157,9 +137,13 @@ fn is_loopback(u: &reqwest::Url) -> bool {
 impl Authenticator {
     /// Choose the credential from settings: `PHOTOSYNC_AUTH` if given, else the first
     /// configured of token, certificate, secret, Automation managed identity.
-    pub fn from_settings(settings: &Settings, http: Arc<HttpClient>) -> Result<Arc<Self>> {
+    pub fn from_settings(
+        settings: &CloudSettings,
+        sharepoint: &SharePointSettings,
+        http: Arc<HttpClient>,
+    ) -> Result<Arc<Self>> {
         let credential = credential_from_settings(settings)?;
-        let sharepoint_resource = match settings.sharepoint_url.as_deref() {
+        let sharepoint_resource = match sharepoint.url.as_deref() {
             Some(u) if !u.trim().is_empty() => Some(sharepoint_resource(u)?),
             _ => None,
         };
@@ -481,22 +465,11 @@ fn hint_for(message: &str) -> String {
         })
 }
 
-fn credential_from_settings(s: &Settings) -> Result<Credential> {
-    use crate::settings::{ENV_AUTH, ENV_CLIENT_ID, ENV_TENANT_ID};
-    let kind = match s.auth.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
-        Some(a) if !a.is_empty() => match a.as_str() {
-            "secret" | "client-secret" => CredentialKind::Secret,
-            "certificate" | "cert" => CredentialKind::Certificate,
-            "managed-identity" | "managedidentity" | "msi" => CredentialKind::ManagedIdentity,
-            "token" => CredentialKind::Token,
-            other => {
-                return Err(Error::config(format!(
-                    "{ENV_AUTH}=`{other}` is not a credential kind"
-                ))
-                .with_hint("use secret, certificate, managed-identity or token"));
-            }
-        },
-        _ => {
+fn credential_from_settings(s: &CloudSettings) -> Result<Credential> {
+    use crate::settings::env::{CLIENT_ID, TENANT_ID};
+    let kind = match s.auth {
+        Some(kind) => kind,
+        None => {
             if s.access_token.is_some() {
                 CredentialKind::Token
             } else if s.certificate_path.is_some() {
@@ -521,8 +494,8 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
             })?,
         },
         CredentialKind::Secret => Credential::Secret {
-            tenant: required(&s.tenant_id, "the tenant id", ENV_TENANT_ID)?,
-            client_id: required(&s.client_id, "the client id", ENV_CLIENT_ID)?,
+            tenant: required(&s.tenant_id, "the tenant id", TENANT_ID.name)?,
+            client_id: required(&s.client_id, "the client id", CLIENT_ID.name)?,
             secret: s.client_secret.clone().ok_or_else(|| {
                 Error::config("PHOTOSYNC_AUTH=secret but no client secret is set")
                     .with_hint("set PHOTOSYNC_CLIENT_SECRET or PHOTOSYNC_CLIENT_SECRET_FILE")
@@ -536,8 +509,8 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
             let algorithm =
                 AssertionAlgorithm::parse(s.certificate_algorithm.as_deref().unwrap_or(""))?;
             Credential::Certificate {
-                tenant: required(&s.tenant_id, "the tenant id", ENV_TENANT_ID)?,
-                client_id: required(&s.client_id, "the client id", ENV_CLIENT_ID)?,
+                tenant: required(&s.tenant_id, "the tenant id", TENANT_ID.name)?,
+                client_id: required(&s.client_id, "the client id", CLIENT_ID.name)?,
                 cert: Certificate::load(path, s.certificate_password.as_ref(), algorithm)?,
             }
         }
@@ -622,10 +595,10 @@ mod tests {
 
     #[test]
     fn credential_choice_follows_settings() {
-        let mut s = Settings {
+        let mut s = CloudSettings {
             graph_url: "https://graph.microsoft.com".into(),
             login_url: "https://login.microsoftonline.com".into(),
-            ..Settings::default()
+            ..CloudSettings::default()
         };
         assert!(credential_from_settings(&s).is_err());
         s.client_secret = Some(Secret::new("s3cr3t-value"));
@@ -637,7 +610,7 @@ mod tests {
             credential_from_settings(&s),
             Ok(Credential::Secret { .. })
         ));
-        s.auth = Some("managed-identity".into());
+        s.auth = Some(CredentialKind::ManagedIdentity);
         assert!(matches!(
             credential_from_settings(&s),
             Ok(Credential::ManagedIdentity {
@@ -645,8 +618,8 @@ mod tests {
                 ..
             })
         ));
-        s.auth = Some("bogus".into());
-        assert!(credential_from_settings(&s).is_err());
+        s.auth = Some(CredentialKind::Token);
+        assert!(credential_from_settings(&s).is_err(), "no token configured");
     }
 
     /// SharePoint checks the audience per host (spec §12): a ready token is served only to

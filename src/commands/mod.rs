@@ -9,10 +9,12 @@ pub mod sync;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, Command, Format};
-use crate::engine::{JsonLinesSink, RecordSink, TableSink};
 use crate::error::Result;
-use crate::report::ReportSink;
+use crate::output::report::ReportSink;
+use crate::output::sink::{JsonLinesSink, RecordSink};
+use crate::output::table::TableSink;
 use crate::settings::Settings;
+use crate::store::RunContext;
 
 /// Run the parsed command line; `Err` is a setup failure that stops everything.
 pub async fn run(cli: Cli) -> Result<i32> {
@@ -23,27 +25,29 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Status(args) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
-            let code = status::run(args, &settings).await;
-            log_http_stats();
+            let settings = Settings::resolve(&cli.connection)?;
+            let ctx = RunContext::new(&settings);
+            let code = status::run(args, &settings, &ctx).await;
+            log_http_stats(&ctx);
             code
         }
         Command::Sync(args) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
-            let code = sync::run(args, &settings).await;
-            log_http_stats();
+            let settings = Settings::resolve(&cli.connection)?;
+            let ctx = RunContext::new(&settings);
+            let code = sync::run(args, &settings, &ctx).await;
+            log_http_stats(&ctx);
             code
         }
         Command::Auth(crate::cli::AuthCommand::Test) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
-            auth::run(&settings).await
+            let settings = Settings::resolve(&cli.connection)?;
+            auth::run(&RunContext::new(&settings)).await
         }
     }
 }
 
 /// One line on stderr (at -v) with what the cloud stores cost: requests, throttling, retries.
-fn log_http_stats() {
-    if let Some(s) = crate::store::cloud::stats() {
+fn log_http_stats(ctx: &RunContext) {
+    if let Some(s) = ctx.http_stats() {
         tracing::info!(
             requests = s.requests,
             throttled = s.throttled,

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::{PhotoCommand, Target};
+use crate::cli::PhotoCommand;
 use crate::error::{Error, Result};
 use crate::output::{write_json_line, write_json_pretty};
-use crate::photo::{self, AdRenditionOptions, DecodeLimits, Rendition, Signature};
+use crate::photo::{self, DecodeLimits, Signature};
 use crate::schema::{ErrorCode, PhotoInfo};
+use crate::store::Backend;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,10 +60,10 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
             file,
             target,
             out,
-            ad_size,
-            ad_max_bytes,
+            size,
+            max_bytes,
         } => {
-            let report = prepare(&file, target, &out, ad_size, ad_max_bytes, &limits)?;
+            let report = prepare(&file, target, &out, size, max_bytes, &limits)?;
             emit(&report);
         }
         PhotoCommand::Compare { a, b } => {
@@ -95,27 +96,22 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
 
 fn prepare(
     file: &Path,
-    target: Target,
+    target: &'static Backend,
     out: &Path,
-    ad_size: u32,
-    ad_max_bytes: usize,
+    size: Option<u32>,
+    max_bytes: Option<usize>,
     limits: &DecodeLimits,
 ) -> Result<PrepareReport> {
+    let spec = target
+        .rendition
+        .ok_or_else(|| Error::config(format!("the {} store is never written", target.name)))?
+        .tuned(size, max_bytes)?;
     let src = photo::load(&read_photo_file(file, limits)?, limits)?;
-    let (name, renditions): (&'static str, Vec<Rendition>) = match target {
-        Target::Ad => {
-            let opts = AdRenditionOptions {
-                size_px: ad_size,
-                max_bytes: ad_max_bytes,
-            };
-            ("ad", vec![photo::render_ad(&src, &opts)?])
-        }
-        Target::Graph => ("graph", vec![photo::render_graph(&src)?]),
-        Target::Sharepoint => ("sharepoint", photo::render_sharepoint(&src)?),
-    };
+    let renditions = photo::render(&src, &spec)?;
+    let several = renditions.len() > 1;
     let mut written = Vec::new();
     for r in renditions {
-        let path = if target == Target::Sharepoint {
+        let path = if several {
             suffixed(out, r.size_px)
         } else {
             out.to_path_buf()
@@ -132,7 +128,7 @@ fn prepare(
         });
     }
     Ok(PrepareReport {
-        target: name,
+        target: target.name,
         source: src.info,
         renditions: written,
     })

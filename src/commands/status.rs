@@ -5,26 +5,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
-use crate::engine::{self, StatusOptions, SyncState, state};
+use crate::engine::{self, StatusOptions};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::store::{self, PhotoStore};
+use crate::state::SyncState;
+use crate::store::{self, PhotoStore, RunContext, StoreRole};
 
-pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
-    if args.stores.iter().all(|s| s.trim().is_empty()) {
+pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Result<i32> {
+    if args.stores.is_empty() {
         return Err(Error::config("no stores to read")
             .with_hint("name stores with --stores, e.g. --stores folder:./photos"));
     }
-    let specs: Vec<&String> = args
-        .stores
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
     let mut stores: Vec<Box<dyn PhotoStore>> = Vec::new();
-    for spec in &specs {
-        stores.push(store::open(spec, settings).await?);
+    for spec in &args.stores {
+        stores.push(store::open(spec, StoreRole::Read, ctx).await?);
     }
-    let input = crate::input::open_with_settings(&args.input, settings).await?;
+    let input = crate::input::open_with_settings(&args.input, ctx.directory()).await?;
     // `--out report.html` alone means the HTML report.
     let format = args.format.or_else(|| {
         let ext = args
@@ -45,10 +41,6 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
             Some(path) => Some(Arc::new(SyncState::open_read_only(path)?)),
             None => None,
         },
-        store_keys: specs
-            .iter()
-            .map(|spec| state::target_key(spec, settings))
-            .collect(),
     };
     let Some(out) = &args.out else {
         let mut sink = super::sink_for(format, settings)?;

@@ -72,7 +72,7 @@ pub fn stable_key(record: &UserRecord) -> String {
     if let Some(upn) = upn {
         return format!("upn:{upn}");
     }
-    super::state::user_key(record).unwrap_or_default()
+    crate::state::user_key(record).unwrap_or_default()
 }
 
 /// FNV-1a, 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).

@@ -682,31 +682,19 @@ pub fn unexpected_status(resp: &Response) -> Error {
 
 /// `application/x-www-form-urlencoded` encoding of one key or value.
 pub fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// What `percent_encode` keeps: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encode for a URL query value or path segment (RFC 3986 unreserved kept).
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 #[cfg(test)]
@@ -721,6 +709,8 @@ mod tests {
             "o%27neil%23EXT%23%40x.com"
         );
         assert_eq!(percent_encode("$x"), "%24x");
+        assert_eq!(percent_encode("a-b.c_d~e f/ü"), "a-b.c_d~e%20f%2F%C3%BC");
+        assert_eq!(form_encode("ü*-._~"), "%C3%BC*-._%7E");
     }
 
     /// Outlook's concurrency 429 and a photo write's write-budget 429 slow photo calls; a

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::{InputEvent, InputUser};
 use crate::error::Result;
 use crate::schema::{ErrorInfo, ErrorRecord, SCHEMA_VERSION};
-use crate::settings::Settings;
+use crate::settings::DirectorySettings;
 use crate::store::ad::AdStore;
 
 /// Users waiting for the engine.
@@ -24,7 +24,7 @@ impl AdInput {
     /// Connect, check the filter, and start paging. Setup problems (no URL, bind refused, a
     /// malformed filter) are returned here and stop the run; per-entry problems become
     /// error records.
-    pub async fn open(settings: &Settings, filter: &str) -> Result<Self> {
+    pub async fn open(settings: &DirectorySettings, filter: &str) -> Result<Self> {
         let store = AdStore::open(settings).await?;
         let filter = Some(filter).filter(|f| !f.trim().is_empty());
         let mut users = store.user_records(filter).await?;

@@ -78,11 +78,11 @@ pub fn open(args: &InputArgs) -> Result<InputStream> {
 /// and a running async runtime), deduplicated.
 pub async fn open_with_settings(
     args: &InputArgs,
-    settings: &crate::settings::Settings,
+    directory: &crate::settings::DirectorySettings,
 ) -> Result<InputStream> {
     match &args.ad_filter {
         Some(filter) => {
-            let users = ad::AdInput::open(settings, filter).await?;
+            let users = ad::AdInput::open(directory, filter).await?;
             Ok(Box::new(Deduplicate::new(users)))
         }
         None => open(args),

@@ -23,8 +23,8 @@ use crate::schema::PhotoInfo;
 pub use decode::{DecodedPhoto, MAX_SQUARE_PX, centre_square, decode};
 pub use fingerprint::{distance, parse_phash, perceptual_hash, sha256_hex};
 pub use render::{
-    AD_MAX_SIZE_PX, AD_MIN_SIZE_PX, JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, encode_jpeg_within,
-    resize_square,
+    JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, MAX_RENDITION_PX, MIN_RENDITION_PX, RenditionSpec,
+    encode_jpeg_within, render, render_one, resize_square,
 };
 pub use signature::{Comparison, Signature, compare};
 pub use slots::admit;
@@ -88,30 +88,12 @@ pub struct Rendition {
     pub quality: u8,
 }
 
-/// Options for the AD `thumbnailPhoto` rendition.
-#[derive(Debug, Clone, Copy)]
-pub struct AdRenditionOptions {
-    pub size_px: u32,
-    pub max_bytes: usize,
-}
-
-impl Default for AdRenditionOptions {
-    fn default() -> Self {
-        AdRenditionOptions {
-            size_px: 96,
-            max_bytes: 10_240,
-        }
-    }
-}
-
 /// AD's schema limit for `thumbnailPhoto`.
 pub const AD_ATTRIBUTE_MAX_BYTES: usize = 102_400;
 /// Graph's largest size in the Exchange ladder.
 pub const GRAPH_MAX_PX: u32 = 648;
 /// Graph's upload limit.
 pub const GRAPH_MAX_BYTES: usize = 4 * 1024 * 1024;
-/// The legacy SharePoint profile-picture renditions (small, medium, large).
-pub const SHAREPOINT_SIZES: [u32; 3] = [48, 72, 200];
 
 /// Decode, orient and square an untrusted photo.
 pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
@@ -136,27 +118,4 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
 /// Fingerprint stored bytes (what `photo inspect` prints).
 pub fn inspect(bytes: &[u8], limits: &DecodeLimits) -> Result<PhotoInfo> {
     load(bytes, limits).map(|p| p.info)
-}
-
-/// JPEG for AD `thumbnailPhoto`: `size_px` square (never upscaled), quality searched so the
-/// file fits `max_bytes`.
-pub fn render_ad(src: &SourcePhoto, opts: &AdRenditionOptions) -> Result<Rendition> {
-    render::check_ad_options(opts)?;
-    let side = opts.size_px.min(src.square.width());
-    render::render(&src.square, side, opts.max_bytes)
-}
-
-/// JPEG for Graph: the source size capped at 648x648 (never upscaled), at most 4 MB.
-pub fn render_graph(src: &SourcePhoto) -> Result<Rendition> {
-    let side = src.square.width().min(GRAPH_MAX_PX);
-    render::render(&src.square, side, GRAPH_MAX_BYTES)
-}
-
-/// The three legacy SharePoint renditions (48, 72, 200 px). These are fixed file names on the
-/// SharePoint side, so a smaller source is scaled up to them.
-pub fn render_sharepoint(src: &SourcePhoto) -> Result<Vec<Rendition>> {
-    SHAREPOINT_SIZES
-        .iter()
-        .map(|&px| render::render(&src.square, px, GRAPH_MAX_BYTES))
-        .collect()
 }

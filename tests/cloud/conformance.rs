@@ -3,8 +3,9 @@
 //! back the same picture — from the store itself, not only through the binary.
 
 use photosync::schema::UserRecord;
-use photosync::settings::Settings;
+use photosync::settings::{CloudSettings, Settings, SharePointSettings};
 use photosync::store::conformance::{self, Fixture};
+use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
 use photosync_emulator::Faults;
 
 use super::support::*;
@@ -26,6 +27,14 @@ fn fixture(expected_photo: Vec<u8>) -> Fixture {
     }
 }
 
+/// Open `spec` as a sync target the way the binary does.
+async fn open_target(spec: &str, settings: &Settings) -> Box<dyn PhotoStore> {
+    let spec = StoreSpec::parse(spec).expect("a store spec");
+    photosync::store::open(&spec, StoreRole::Target, &RunContext::new(settings))
+        .await
+        .unwrap_or_else(|e| panic!("the {spec} store opens: {e}"))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_graph_store_passes_the_conformance_suite() {
     // user0 holds person 1's photo, user1 and user2 none.
@@ -34,9 +43,7 @@ async fn the_graph_store_passes_the_conformance_suite() {
         Faults::default(),
     );
     let settings = secret_settings(&emu);
-    let store = photosync::store::open_target("graph", &settings)
-        .await
-        .expect("the graph store opens");
+    let store = open_target("graph", &settings).await;
     let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
     conformance::check(store.as_ref(), &fixture)
         .await
@@ -68,19 +75,22 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
             .unwrap_or_else(|| panic!("{name} is set"))
     };
     let settings = Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(CERT_APP.to_string()),
-        certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
-        sharepoint_url: Some(emu.sharepoint_url()),
-        sharepoint_my_site_url: Some(emu.sharepoint_my_site_url()),
-        sharepoint_root_url: Some(emu.sharepoint_root_url()),
+        cloud: CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(CERT_APP.to_string()),
+            certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..CloudSettings::default()
+        },
+        sharepoint: SharePointSettings {
+            url: Some(emu.sharepoint_url()),
+            my_site_url: Some(emu.sharepoint_my_site_url()),
+            root_url: Some(emu.sharepoint_root_url()),
+        },
         ..Settings::default()
     };
-    let store = photosync::store::open_target("sharepoint", &settings)
-        .await
-        .expect("the sharepoint store opens");
+    let store = open_target("sharepoint", &settings).await;
     // Profiles exist for every user; user1's still shows the placeholder.
     let fixture = fixture(source);
     conformance::check(store.as_ref(), &fixture)

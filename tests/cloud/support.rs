@@ -136,11 +136,14 @@ pub fn record(upn: Option<&str>, guid: Option<&str>, photo: Option<&[u8]>) -> St
 /// Settings for using the stores as a library against `emu`, with the client-secret app.
 pub fn secret_settings(emu: &RunningEmulator) -> photosync::settings::Settings {
     photosync::settings::Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(SECRET_APP.to_string()),
-        client_secret: Some(photosync::settings::Secret::new(SECRET)),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
+        cloud: photosync::settings::CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(SECRET_APP.to_string()),
+            client_secret: Some(photosync::settings::Secret::new(SECRET)),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..photosync::settings::CloudSettings::default()
+        },
         ..photosync::settings::Settings::default()
     }
 }

@@ -201,10 +201,69 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
 fn help_lists_environment_variables_and_exit_codes() {
     let out = photosync(&["--help"], b"", &[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for (name, _) in photosync::settings::ENV_VARS {
-        assert!(text.contains(name), "--help lacks {name}");
+    for var in photosync::settings::env::VARS.iter().filter(|v| v.listed()) {
+        assert!(text.contains(var.name), "--help lacks {var}");
     }
     assert!(text.contains("Exit codes"), "{text}");
+}
+
+/// A store spec is checked once, when the command line is parsed: a bad one stops the run
+/// before any user, as one error record with a hint (what scripts and the module read).
+#[test]
+fn a_bad_store_spec_is_one_error_record_before_any_user() {
+    for args in [
+        vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "folder:/tmp/x:{nope}.jpg",
+        ],
+        vec!["sync", "--source", "dropbox", "--targets", "folder:/tmp/x"],
+        vec!["status", "--stores", "graph:tenant"],
+    ] {
+        // No input: the run stops before reading any (and may exit before stdin is written).
+        let out = photosync(&args, b"", &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{args:?}: {lines:#?}");
+        assert_eq!(lines[0]["type"], "error");
+        assert_eq!(lines[0]["code"], "config");
+        assert!(lines[0]["hint"].is_string(), "{args:?}: {lines:#?}");
+    }
+}
+
+// Regression: once clap read the flags' variables itself, an exported but empty
+// `PHOTOSYNC_AUTH=` was a usage error ("a value is required"), and an empty
+// `PHOTOSYNC_TENANT_ID=` overrode the config file. Empty means unset, as it always did.
+#[test]
+fn an_exported_but_empty_variable_counts_as_unset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("photosync.conf");
+    std::fs::write(
+        &config,
+        "PHOTOSYNC_AUTH=token\nPHOTOSYNC_ACCESS_TOKEN=opaque-test-token\nPHOTOSYNC_TENANT_ID=from-file\n",
+    )
+    .expect("write config");
+    let config = config.to_str().expect("utf-8 path");
+    let out = photosync(
+        &["auth", "test"],
+        b"",
+        &[
+            ("PHOTOSYNC_CONFIG", config),
+            ("PHOTOSYNC_AUTH", ""),
+            ("PHOTOSYNC_TENANT_ID", ""),
+            ("PHOTOSYNC_GRAPH_URL", ""),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["credential"]["kind"], "token", "{report:#}");
+    assert_eq!(
+        report["tokens"][0]["audienceRequested"], "https://graph.microsoft.com",
+        "an empty PHOTOSYNC_GRAPH_URL is the default, not an empty URL: {report:#}"
+    );
 }
 
 // stdout is data: `--progress json` records go to stderr (they went to stdout before), so a

@@ -3,7 +3,7 @@
 use photosync::engine::{SyncOptions, SyncSource};
 use photosync::schema::{Action, ErrorCode, FindingCode, PhotoBytes, UserRecord};
 use photosync::store::folder::{FolderStore, NamingRule};
-use photosync::store::{PhotoStore, StoreRole};
+use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
 
 use crate::support::{encode, jpeg, jsonl, png, portrait, result_of, sync, upn, with_sam};
 
@@ -130,22 +130,23 @@ async fn target_folder_is_created_and_png_rule_exports_png() {
     assert_eq!(err.class, photosync::error::ErrorClass::Config);
 }
 
+/// Parse a spec and open it for reading, as the binary does.
+async fn open_spec(spec: &str) -> photosync::error::Result<Box<dyn PhotoStore>> {
+    let spec = StoreSpec::parse(spec)?;
+    let settings = photosync::settings::Settings::default();
+    photosync::store::open(&spec, StoreRole::Read, &RunContext::new(&settings)).await
+}
+
 #[tokio::test]
 async fn open_registry_parses_specs() {
-    let settings = photosync::settings::Settings::default();
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = format!("folder:{}:{{mail}}.png", dir.path().display());
-    let store = photosync::store::open(&spec, &settings)
-        .await
-        .expect("folder spec");
+    let store = open_spec(&spec).await.expect("folder spec");
     assert_eq!(store.name(), "folder");
-    let open_err = |spec: &'static str| {
-        let settings = settings.clone();
-        async move {
-            match photosync::store::open(spec, &settings).await {
-                Ok(_) => panic!("{spec} opened without its settings"),
-                Err(e) => e,
-            }
+    let open_err = |spec: &'static str| async move {
+        match open_spec(spec).await {
+            Ok(_) => panic!("{spec} opened without its settings"),
+            Err(e) => e,
         }
     };
     // The cloud and directory stores exist in this build: unconfigured, each says which
@@ -161,15 +162,21 @@ async fn open_registry_parses_specs() {
         let said = format!("{} {}", err.message, err.hint.clone().unwrap_or_default());
         assert!(said.contains(needs), "{spec} should name {needs}: {said}");
     }
-    let unknown = open_err("dropbox").await;
-    assert_eq!(unknown.class.exit_code(), 2);
-    assert!(
-        unknown.message.contains("unknown store"),
-        "{}",
-        unknown.message
-    );
+    // Specs are checked when parsed, before anything opens.
+    for (spec, says) in [
+        ("dropbox", "unknown store"),
+        ("", "empty"),
+        ("graph:extra", "takes nothing after its name"),
+        ("folder", "needs a directory"),
+        ("folder:/tmp:{nope}.jpg", "unknown placeholder"),
+    ] {
+        let err = StoreSpec::parse(spec).expect_err(spec);
+        assert_eq!(err.class.exit_code(), 2, "{spec}");
+        assert!(err.message.contains(says), "{spec}: {}", err.message);
+        assert!(err.hint.is_some(), "{spec}");
+    }
     let missing = format!("folder:{}/nope", dir.path().display());
-    assert!(photosync::store::open(&missing, &settings).await.is_err());
+    assert!(open_spec(&missing).await.is_err());
 }
 
 // Regression: an existing `ann.gif` under a `.*` rule made the write a configuration error,

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use photosync::engine::state::{self, SyncState};
 use photosync::engine::{Shard, SyncOptions, SyncSource};
 use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
+use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
-use photosync::store::{PhotoStore, StoreUser};
+use photosync::store::{PhotoStore, StoreRole, StoreUser};
 
 use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
 
@@ -64,6 +64,9 @@ impl PhotoStore for Counting {
     }
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.inner.capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        self.inner.state_key()
     }
     async fn resolve(&self, user: &UserRecord) -> photosync::error::Result<Option<StoreUser>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -217,8 +220,9 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     );
     let state = SyncState::open_read_only(&path).expect("state");
     let user = "upn:ann@contoso.com";
+    let target = targets[0].state_key().expect("the target's state key");
     let last = state
-        .last_write(user, "graph")
+        .last_write(user, &target)
         .expect("the write is in the state");
     assert!(!last.verified, "written but not seen: pending");
     assert!(
@@ -247,7 +251,7 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     assert_eq!(store.writes(), 1);
     let state = SyncState::open_read_only(&path).expect("state");
     assert_eq!(
-        state.last_write(user, "graph").map(|w| w.verified),
+        state.last_write(user, &target).map(|w| w.verified),
         Some(true)
     );
 }
@@ -438,7 +442,14 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
     std::fs::write(photos.join("ann@contoso.com.jpg"), jpeg(1, 96)).expect("write");
     std::fs::write(photos.join("bob@contoso.com.jpg"), jpeg(2, 96)).expect("write");
     let spec = format!("folder:{}", photos.display());
-    let target = state::target_key(&spec, &photosync::settings::Settings::default());
+    let folder = photosync::store::folder::FolderStore::open(
+        photos.clone(),
+        photosync::store::folder::NamingRule::parse(photosync::store::folder::DEFAULT_RULE)
+            .expect("rule"),
+        StoreRole::Read,
+    )
+    .expect("folder");
+    let target = folder.state_key().expect("a folder knows where it writes");
     let path = dir.path().join("state.jsonl");
     let state = SyncState::open(&path).expect("state");
     for (user, verified) in [

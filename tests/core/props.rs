@@ -5,8 +5,8 @@
 use std::io::Cursor;
 use std::time::Duration;
 
-use photosync::engine::state::{Entry, SyncState};
 use photosync::input::{self, InputEvent};
+use photosync::state::{Entry, SyncState};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {

@@ -6,8 +6,9 @@
 use std::io::Cursor;
 
 use image::{ImageFormat, Rgb, RgbImage};
-use photosync::engine::{self, CollectSink, StatusOptions, SyncOptions, SyncSource};
+use photosync::engine::{self, StatusOptions, SyncOptions, SyncSource};
 use photosync::input;
+use photosync::output::sink::CollectSink;
 use photosync::schema::{OutputRecord, ResultRecord, StatusRecord, SummaryRecord, UserRecord};
 use photosync::store::PhotoStore;
 

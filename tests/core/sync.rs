@@ -1,8 +1,9 @@
 //! `sync` through the engine: skip when in sync, dry-run writes nothing, re-runs write
 //! nothing, verification, state file, failures per user.
 
-use photosync::engine::{SyncOptions, SyncSource, SyncState};
+use photosync::engine::{SyncOptions, SyncSource};
 use photosync::schema::{Action, PhotoBytes, UserRecord};
+use photosync::state::SyncState;
 use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole};
@@ -34,6 +35,9 @@ impl PhotoStore for Shared {
     }
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.0.capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
     }
     async fn resolve(
         &self,
@@ -310,6 +314,9 @@ impl PhotoStore for SwappingStore {
     }
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.0.capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
     }
     async fn resolve(
         &self,

@@ -10,8 +10,6 @@
 use std::io::{self, Write};
 
 use super::sink::RecordSink;
-use super::status::verdict_name;
-use super::sync::action_name;
 use crate::schema::{OutputRecord, StoreState, StoreStatus, UserKeys, Verdict};
 
 const USER_WIDTH: usize = 32;
@@ -165,7 +163,7 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                     Verdict::Error => "31",
                     _ => "33",
                 };
-                let verdict = self.paint(&padded(verdict_name(s.verdict)), color);
+                let verdict = self.paint(&padded(s.verdict.name()), color);
                 let stores: Vec<String> = s
                     .stores
                     .iter()
@@ -197,7 +195,7 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                     crate::schema::Action::Updated => "32",
                     _ => "33",
                 };
-                let action = self.paint(&padded(action_name(r.action)), color);
+                let action = self.paint(&padded(r.action.name()), color);
                 let mut reason = printable(&r.reason);
                 if let Some(e) = &r.error {
                     reason.push_str(": ");

@@ -14,219 +14,60 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::json;
 
+mod rule;
+
+pub use rule::{DEFAULT_RULE, NamingRule};
+use rule::{IMAGE_EXTENSIONS, unsafe_name};
+
+use super::registry::{Backend, Opening};
+use super::spec::{Location, StoreSpec};
 use super::{
-    Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreRole, StoreUser, StoredPhoto,
+    Capabilities, PhotoRead, PhotoStore, RunContext, StoreClass, StoreRole, StoreUser, StoredPhoto,
+    state_key,
 };
 use crate::error::{Error, ErrorClass, Result};
-use crate::photo::{self, SourcePhoto};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 
-/// The rule used when the spec names none.
-pub const DEFAULT_RULE: &str = "{userPrincipalName}.*";
+/// The `folder` entry of the store registry.
+pub const BACKEND: Backend = Backend {
+    name: "folder",
+    syntax: "folder:DIR[:RULE]",
+    description: "files in DIR named by RULE, e.g. {samAccountName}.jpg (default {userPrincipalName}.*); written only when named in --targets",
+    settings: &[],
+    rendition: Some(RENDITION),
+    permissions: None,
+    parse_argument: Some(parse_location),
+    open,
+};
 
-/// Extensions a `.*` rule matches, in the order preferred when a user has several files.
-const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "gif", "webp", "bmp"];
+/// A JPEG export gets what Microsoft 365 keeps: the source's size up to 648x648.
+pub const RENDITION: RenditionSpec = super::graph::RENDITION;
 
-const PLACEHOLDERS: &[&str] = &[
-    "userPrincipalName",
-    "upn",
-    "samAccountName",
-    "sam",
-    "mail",
-    "employeeId",
-    "objectGuid",
-];
-
-/// How a user's file is named: a stem template with placeholders and an extension.
+/// Where a folder spec points: the directory and the naming rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamingRule {
-    stem: String,
-    /// Lower-case extension without the dot; `None` = any image extension (`.*`).
-    extension: Option<String>,
+pub struct FolderLocation {
+    pub dir: PathBuf,
+    pub rule: NamingRule,
 }
 
-impl NamingRule {
-    pub fn parse(rule: &str) -> Result<Self> {
-        let bad = |why: &str| {
-            Error::config(format!("naming rule `{rule}` {why}")).with_hint(
-                "use a rule such as {samAccountName}.jpg, {userPrincipalName}.* or {mail}.png",
-            )
-        };
-        if rule.contains(['/', '\\']) {
-            return Err(bad("must name a file, not a path"));
-        }
-        let literal: String = {
-            // The rule's own text outside the placeholders must be file-name safe too.
-            let mut text = String::new();
-            let mut depth = 0;
-            for c in rule.chars() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => depth -= 1,
-                    c if depth == 0 => text.push(c),
-                    _ => {}
-                }
-            }
-            text
-        };
-        if literal
-            .chars()
-            .any(|c| c.is_control() || (c != '*' && WINDOWS_FORBIDDEN.contains(&c)))
-            || literal.matches('*').count() > usize::from(rule.ends_with(".*"))
-        {
-            return Err(bad(
-                "contains a character file names cannot hold on Windows",
-            ));
-        }
-        let Some((stem, ext)) = rule.rsplit_once('.') else {
-            return Err(bad("needs an extension (.jpg, .png or .* for any image)"));
-        };
-        let extension = match ext.to_ascii_lowercase().as_str() {
-            "*" => None,
-            e if IMAGE_EXTENSIONS.contains(&e) => Some(e.to_string()),
-            _ => return Err(bad("has an extension that is not an image type")),
-        };
-        let mut rest = stem;
-        let mut placeholders = 0;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else {
-                return Err(bad("has an unclosed `{`"));
-            };
-            let name = &rest[open + 1..open + close];
-            if !PLACEHOLDERS.iter().any(|p| p.eq_ignore_ascii_case(name)) {
-                return Err(bad(&format!(
-                    "uses unknown placeholder {{{name}}} (known: {})",
-                    PLACEHOLDERS.join(", ")
-                )));
-            }
-            placeholders += 1;
-            rest = &rest[open + close + 1..];
-        }
-        if placeholders == 0 {
-            return Err(bad("names no user property in braces"));
-        }
-        Ok(NamingRule {
-            stem: stem.to_string(),
-            extension,
-        })
-    }
-
-    /// The file stem for this user: `Ok(None)` when the user lacks a property the rule needs,
-    /// an input error when a value cannot be a plain file name on Windows or Unix (it could
-    /// escape the folder, open a device or an alternate data stream, or be silently renamed).
-    pub fn stem_for(&self, user: &UserRecord) -> Result<Option<String>> {
-        let mut out = String::new();
-        let mut rest = self.stem.as_str();
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
-                return Ok(None);
-            };
-            let name = &rest[open + 1..close];
-            let Some(value) = placeholder_value(name, user) else {
-                return Ok(None);
-            };
-            let value = value.trim();
-            if value.is_empty() {
-                return Ok(None);
-            }
-            if let Some(why) = unsafe_in_file_name(value) {
-                return Err(unsafe_name(name, value, why));
-            }
-            out.push_str(value);
-            rest = &rest[close + 1..];
-        }
-        out.push_str(rest);
-        let extension = self.extension.as_deref().unwrap_or("jpg");
-        if let Some(why) = unsafe_file_name(&out, extension) {
-            return Err(unsafe_name("the rule", &out, why));
-        }
-        Ok(Some(out))
-    }
-
-    fn accepts(&self, ext: &str) -> bool {
-        match &self.extension {
-            Some(e) => e == ext || (e == "jpg" && ext == "jpeg") || (e == "jpeg" && ext == "jpg"),
-            None => IMAGE_EXTENSIONS.contains(&ext),
-        }
-    }
+fn parse_location(argument: Option<&str>) -> Result<Location> {
+    let (dir, rule) = parse_spec(argument.unwrap_or(""))?;
+    Ok(Location::new(FolderLocation { dir, rule }))
 }
 
-impl std::fmt::Display for NamingRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ext = self.extension.as_deref().unwrap_or("*");
-        write!(f, "{}.{ext}", self.stem)
-    }
-}
-
-fn placeholder_value<'a>(name: &str, user: &'a UserRecord) -> Option<&'a str> {
-    let field = match name.to_ascii_lowercase().as_str() {
-        "userprincipalname" | "upn" => &user.user_principal_name,
-        "samaccountname" | "sam" => &user.sam_account_name,
-        "mail" => &user.mail,
-        "employeeid" => &user.employee_id,
-        "objectguid" => &user.object_guid,
-        _ => return None,
-    };
-    field.as_deref()
-}
-
-/// Characters Windows refuses in file names (`:` would also open an alternate data stream).
-const WINDOWS_FORBIDDEN: &[char] = &['<', '>', ':', '"', '|', '?', '*', '/', '\\'];
-
-/// Why a placeholder value cannot go into a file name, if it cannot.
-fn unsafe_in_file_name(value: &str) -> Option<&'static str> {
-    if value.chars().any(char::is_control) {
-        Some("contains control characters")
-    } else if value.contains(WINDOWS_FORBIDDEN) {
-        Some("contains a path separator, a drive or stream colon, or a character Windows forbids")
-    } else if value.contains("..") || value == "." {
-        Some("contains `..`")
-    } else {
-        None
-    }
-}
-
-/// Device names Windows opens instead of a file, whatever the extension (`NUL.jpg`).
-fn is_windows_device(stem: &str) -> bool {
-    let base = stem.split('.').next().unwrap_or(stem).trim_end_matches(' ');
-    let upper = base.to_ascii_uppercase();
-    match upper.as_str() {
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
-        _ => {
-            let prefix = upper.get(..3).unwrap_or_default();
-            let digit = upper.get(3..).unwrap_or_default();
-            (prefix == "COM" || prefix == "LPT")
-                && (matches!(digit, "¹" | "²" | "³")
-                    || (digit.len() == 1 && digit.bytes().all(|b| b.is_ascii_digit())))
-        }
-    }
-}
-
-/// Why the whole file name `stem.extension` is unsafe, if it is.
-fn unsafe_file_name(stem: &str, extension: &str) -> Option<&'static str> {
-    if is_windows_device(stem) {
-        Some("is a reserved device name on Windows (CON, NUL, COM1, LPT1, ...)")
-    } else if stem.ends_with(['.', ' ']) || stem.starts_with(' ') {
-        Some("begins with a space or ends with a dot or space, which Windows strips")
-    } else if stem.len() + extension.len() + 1 > 255 {
-        Some("is longer than a file name may be")
-    } else {
-        None
-    }
-}
-
-fn unsafe_name(what: &str, value: &str, why: &str) -> Error {
-    Error::input(
-        ErrorCode::StoreRejected,
-        format!(
-            "{what} value `{}` cannot name a photo file: it {why}",
-            value.escape_default()
-        ),
-    )
-    .with_hint(
-        "fix the value in the input, or name files by another property (e.g. {objectGuid}.jpg)",
-    )
+fn open<'a>(spec: &'a StoreSpec, role: StoreRole, _ctx: &'a RunContext) -> Opening<'a> {
+    Box::pin(async move {
+        let location = spec
+            .location::<FolderLocation>()
+            .ok_or_else(|| Error::config("the folder store needs a directory"))?;
+        let store: Box<dyn PhotoStore> = Box::new(FolderStore::open(
+            location.dir.clone(),
+            location.rule.clone(),
+            role,
+        )?);
+        Ok(store)
+    })
 }
 
 /// Split `DIR[:RULE]`: the rule is the part after the last `:` when it contains `{`, so
@@ -261,13 +102,8 @@ pub struct FolderStore {
 }
 
 impl FolderStore {
-    /// Open `DIR[:RULE]`. A missing target folder is created at the first write; a folder to
-    /// read must exist.
-    pub fn open_spec(rest: &str, role: StoreRole) -> Result<Self> {
-        let (dir, rule) = parse_spec(rest)?;
-        Self::open(dir, rule, role)
-    }
-
+    /// Open the folder `dir`. A missing target folder is created at the first write; a folder
+    /// to read must exist.
     pub fn open(dir: PathBuf, rule: NamingRule, role: StoreRole) -> Result<Self> {
         let writable = role == StoreRole::Target;
         let mut index: HashMap<String, Vec<IndexedFile>> = HashMap::new();
@@ -337,7 +173,7 @@ impl FolderStore {
 
     fn encode_for(&self, extension: &str, photo: &SourcePhoto) -> Result<Vec<u8>> {
         match extension {
-            "jpg" | "jpeg" => Ok(photo::render_graph(photo)?.bytes),
+            "jpg" | "jpeg" => Ok(photo::render_one(photo, &RENDITION)?.bytes),
             "png" => {
                 let mut out = Cursor::new(Vec::new());
                 photo
@@ -393,15 +229,29 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[async_trait]
 impl PhotoStore for FolderStore {
     fn name(&self) -> &str {
-        "folder"
+        BACKEND.name
     }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
+            class: StoreClass::Files,
+            service: None,
             can_write: self.writable,
             can_delete: false,
-            rendition: RenditionKind::Graph,
+            refreshed_copy: false,
+            rendition: Some(RENDITION),
+            not_found_hint: "the naming rule needs a property this record lacks: add it to the input",
         }
+    }
+
+    /// The canonical directory and the naming rule: another rule in the same folder writes
+    /// other files.
+    fn state_key(&self) -> Option<String> {
+        Some(state_key::join(&[
+            self.name(),
+            &state_key::canonical_dir(&self.dir).display().to_string(),
+            &self.rule.canonical(),
+        ]))
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
@@ -453,9 +303,9 @@ impl PhotoStore for FolderStore {
             .with_hint("name the folder in --targets to export photos into it"));
         }
         let existing = self.files_for(&user.key).into_iter().next();
-        let (name, extension) = match (&existing, &self.rule.extension) {
+        let (name, extension) = match (&existing, self.rule.extension()) {
             (Some(file), _) => (file.name.clone(), file.extension.clone()),
-            (None, Some(ext)) => (format!("{}.{ext}", user.key), ext.clone()),
+            (None, Some(ext)) => (format!("{}.{ext}", user.key), ext.to_string()),
             (None, None) => (format!("{}.jpg", user.key), "jpg".to_string()),
         };
         let path = self.dir.join(&name);
@@ -510,7 +360,7 @@ impl PhotoStore for FolderStore {
             .map(|name| Finding {
                 code: FindingCode::UnmatchedFile,
                 severity: Severity::Info,
-                store: Some("folder".to_string()),
+                store: Some(BACKEND.name.to_string()),
                 message: format!(
                     "{} matches no user in the input (rule {})",
                     self.dir.join(name).display(),
@@ -536,87 +386,26 @@ mod tests {
         assert_eq!(rule.to_string(), DEFAULT_RULE);
     }
 
-    #[test]
-    fn bad_rules_are_config_errors() {
-        for rule in [
-            "{nope}.jpg",
-            "alice.jpg",
-            "{mail}",
-            "{mail}.txt",
-            "x/{mail}.jpg",
-        ] {
-            let err = NamingRule::parse(rule).expect_err(rule);
-            assert_eq!(err.class, ErrorClass::Config, "{rule}");
-        }
+    fn key(dir: &Path, rule: &str) -> String {
+        let rule = NamingRule::parse(rule).expect("rule");
+        FolderStore::open(dir.to_path_buf(), rule, StoreRole::Target)
+            .expect("open")
+            .state_key()
+            .expect("a folder always has a key")
     }
 
-    fn sam(value: &str) -> UserRecord {
-        UserRecord {
-            sam_account_name: Some(value.into()),
-            ..Default::default()
-        }
-    }
-
-    // Regression: only `/`, `\` and `..` were refused, so on Windows `C:evil`, `a:stream`
-    // (an alternate data stream), `NUL` or `COM1` (devices) and `ann.` (renamed) got through.
+    // Regression: the folder's state key was its directory alone, so a second target
+    // `{userPrincipalName}.png` in the same folder was "unchanged since verified" for every
+    // user and never written. The rule is part of where a folder writes.
     #[test]
-    fn values_unsafe_on_windows_or_unix_are_the_records_error() {
-        let rule = NamingRule::parse("{samAccountName}.jpg").expect("rule");
-        for value in [
-            "../etc/passwd",
-            "a/b",
-            r"a\b",
-            "..",
-            "a..b",
-            "C:",
-            "C:evil",
-            "ann:secret",
-            "CON",
-            "nul",
-            "Com1",
-            "LPT9",
-            "com¹",
-            "aux.backup",
-            "ann.",
-            "bad\u{0}nul",
-            "tab\there",
-            "what?",
-            "a*b",
-            "<x>",
-            "pipe|",
-            "quote\"",
-        ] {
-            let err = rule.stem_for(&sam(value)).expect_err(value);
-            assert_eq!(err.class, ErrorClass::Input, "{value}");
-        }
-        for value in [
-            "ann",
-            "console",
-            "COM10",
-            "lpt",
-            "o'neil",
-            "jürgen.ørsted",
-            "a.b",
-        ] {
-            assert_eq!(
-                rule.stem_for(&sam(value)).expect(value).as_deref(),
-                Some(value)
-            );
-        }
-        // A missing or blank property is "not in this folder", not an error.
-        assert_eq!(rule.stem_for(&UserRecord::default()).expect("none"), None);
-        assert_eq!(rule.stem_for(&sam("  ")).expect("blank"), None);
-        // Values are trimmed; a rule that itself ends the stem in a space is refused.
-        assert_eq!(
-            rule.stem_for(&sam(" ann ")).expect("trimmed").as_deref(),
-            Some("ann")
-        );
-        let spaced = NamingRule::parse("{samAccountName} .jpg").expect("rule");
-        assert!(spaced.stem_for(&sam("ann")).is_err());
-        // The rule's own text is checked too.
-        for bad in ["{sam}?.jpg", "{sam}|.jpg", "{sam}*x.jpg", "{sam}<.png"] {
-            assert!(NamingRule::parse(bad).is_err(), "{bad}");
-        }
-        assert!(NamingRule::parse("{sam}.*").is_ok());
+    fn another_rule_in_the_same_folder_is_another_target() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let jpg = key(dir.path(), "{userPrincipalName}.jpg");
+        assert_ne!(jpg, key(dir.path(), "{userPrincipalName}.png"));
+        assert_ne!(jpg, key(dir.path(), "{samAccountName}.jpg"));
+        // The same files however the rule spells them.
+        assert_eq!(jpg, key(dir.path(), "{UPN}.JPG"));
+        assert_eq!(jpg, key(&dir.path().join("x").join(".."), "{upn}.jpg"));
+        assert_ne!(jpg, key(&dir.path().join("other"), "{upn}.jpg"));
     }
 }

@@ -10,7 +10,6 @@
 
 mod entry;
 mod recheck;
-mod target;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -25,7 +24,6 @@ use crate::schema::UserRecord;
 pub use entry::{Entry, LastWrite};
 use entry::{Key, Live, key_of, parse_line, source_digest};
 pub use recheck::{DEFAULT_RECHECK_AFTER, parse_duration};
-pub use target::{canonical_dir, target_key};
 
 /// Below this size a file is never compacted: rewriting it would save nothing worth a rename.
 const COMPACT_MIN_BYTES: u64 = 4096;
