@@ -535,7 +535,8 @@ async fn read_back(
     before: Option<&PhotoInfo>,
     window: std::time::Duration,
 ) -> Result<Applied> {
-    let deadline = tokio::time::Instant::now() + window;
+    // A window past what a clock can hold (`--verify-window 18446744073709551615`) has no end.
+    let deadline = tokio::time::Instant::now().checked_add(window);
     let mut pause = VERIFY_FIRST_PAUSE;
     loop {
         let read_back = target.read_photo(user).await?.photo;
@@ -558,10 +559,11 @@ async fn read_back(
             }
         }
         let now = tokio::time::Instant::now();
-        if now >= deadline {
+        let left = deadline.map_or(pause, |d| d.saturating_duration_since(now));
+        if left.is_zero() {
             return Ok(Applied::NotYetVisible);
         }
-        tokio::time::sleep(pause.min(deadline - now)).await;
+        tokio::time::sleep(pause.min(left)).await;
         pause = (pause * 2).min(VERIFY_MAX_PAUSE);
     }
 }

@@ -503,3 +503,66 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
         "verified writes are not pending: {bob}"
     );
 }
+
+// Regression (issue 19, item 14): a state line with `"at":18446744073709551615` made `status
+// --state` panic (exit 101) turning it into a time, and a future `at` kept an entry fresh
+// forever. Future entries are refused on load; their users are checked again.
+#[test]
+fn a_state_entry_from_the_future_is_refused_not_a_panic() {
+    let (dir, stdin) = ann_with_a_photo_file();
+    let out_dir = dir.path().join("out");
+    let target = format!("folder:{}:{{samAccountName}}.jpg", out_dir.display());
+    let key = state::target_key(&target, &photosync::settings::Settings::default());
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let source = std::fs::read(dir.path().join("ann.png")).expect("read photo");
+    let path = dir.path().join("state.jsonl");
+    let far = serde_json::json!({
+        "user": "sam:ann", "target": key, "sourceSha256": photosync::photo::sha256_hex(&source),
+        "at": u64::MAX, "verified": true,
+    });
+    std::fs::write(&path, format!("{far}\n")).expect("write state");
+    let state_arg = path.to_string_lossy().into_owned();
+    let status = photosync(
+        &[
+            "status", "--stores", &target, "--state", &state_arg, "--format", "json",
+        ],
+        "{\"SamAccountName\":\"ann\"}\n",
+    );
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let loaded = SyncState::open_read_only(&path).expect("state loads");
+    assert_eq!(
+        (loaded.stats().entries, loaded.stats().skipped_lines),
+        (0, 1)
+    );
+    // The refused entry does not make sync skip ann: she is written.
+    let sync = photosync(&sync_args(&target, &["--state", &state_arg]), &stdin);
+    assert_eq!(
+        actions(&sync),
+        [("updated".into(), "missing-in-target".into())],
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+}
+
+// Regression (issue 19, item 14): `--verify-window 18446744073709551615` overflowed the
+// read-back deadline and the run died with exit 101 after its first write.
+#[test]
+fn a_huge_verify_window_is_not_a_panic() {
+    let (dir, stdin) = ann_with_a_photo_file();
+    let target = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("out").display()
+    );
+    let out = photosync(
+        &sync_args(&target, &["--verify-window", &u64::MAX.to_string()]),
+        &stdin,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        actions(&out),
+        [("updated".into(), "missing-in-target".into())]
+    );
+}

@@ -30,6 +30,10 @@ pub use target::{canonical_dir, target_key};
 /// Below this size a file is never compacted: rewriting it would save nothing worth a rename.
 const COMPACT_MIN_BYTES: u64 = 4096;
 
+/// How far ahead of this machine's clock an entry's time may be (another machine's clock
+/// running fast). Beyond it the entry is refused on load: it would stay fresh forever.
+const FUTURE_TOLERANCE_SECS: u64 = 600;
+
 pub struct SyncState {
     path: PathBuf,
     inner: Mutex<Inner>,
@@ -229,6 +233,7 @@ fn load(path: &Path) -> Result<Inner> {
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let mut line = Vec::with_capacity(512);
     let mut line_number = 0u64;
+    let latest = now_secs().saturating_add(FUTURE_TOLERANCE_SECS);
     loop {
         line.clear();
         let read = reader
@@ -245,7 +250,10 @@ fn load(path: &Path) -> Result<Inner> {
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_line(text).filter(|_| complete) {
+        match parse_line(text)
+            .filter(|_| complete)
+            .filter(|entry| entry.at.is_some_and(|at| at <= latest))
+        {
             Some(entry) => {
                 let live = Live {
                     source: source_digest(&entry.source_sha256),
@@ -263,7 +271,7 @@ fn load(path: &Path) -> Result<Inner> {
                     tracing::warn!(
                         path = %path.display(),
                         line = line_number,
-                        "skipped a state line that is not a valid entry (its user is checked again)"
+                        "skipped a state line that is not a valid entry or is dated in the future (its user is checked again)"
                     );
                 }
             }
