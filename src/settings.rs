@@ -314,6 +314,8 @@ impl ConfigFile {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            // Errors name the line, never its text: a secret pasted on the wrong line would
+            // otherwise end up in logs and error records.
             let line_no = index + 1;
             let Some((key, value)) = line.split_once('=') else {
                 return Err(
@@ -322,18 +324,62 @@ impl ConfigFile {
                 );
             };
             let key = key.trim().trim_start_matches("export ").trim();
-            if !ENV_VARS.iter().any(|(name, _)| *name == key)
-                || [ENV_CONFIG, ENV_LOG, ENV_NO_COLOR].contains(&key)
-            {
-                return Err(Error::config(format!(
-                    "{origin} line {line_no}: unknown setting `{key}`"
-                ))
-                .with_hint("run `photosync --help` for the list of PHOTOSYNC_* settings"));
+            if !is_config_file_setting(key) {
+                let hint = match likely_setting(key) {
+                    Some(name) => {
+                        format!("did you mean {name}? `photosync --help` lists every setting")
+                    }
+                    None => {
+                        "run `photosync --help` for the list of PHOTOSYNC_* settings".to_string()
+                    }
+                };
+                return Err(
+                    Error::config(format!("{origin} line {line_no}: unknown setting"))
+                        .with_hint(hint),
+                );
             }
             values.insert(key.to_string(), unquote(value.trim()).to_string());
         }
         Ok(ConfigFile { values })
     }
+}
+
+fn is_config_file_setting(key: &str) -> bool {
+    ENV_VARS.iter().any(|(name, _)| *name == key)
+        && ![ENV_CONFIG, ENV_LOG, ENV_NO_COLOR].contains(&key)
+}
+
+/// The setting a misspelt `PHOTOSYNC_*` key most likely meant. Only keys that start like a
+/// setting get a suggestion, so nothing is told about other text (a pasted secret).
+fn likely_setting(key: &str) -> Option<&'static str> {
+    let upper = key.to_ascii_uppercase();
+    if !upper.starts_with("PHOTOSYNC_") {
+        return None;
+    }
+    ENV_VARS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| is_config_file_setting(name))
+        .map(|name| (edit_distance(&upper, name), name))
+        .filter(|(distance, _)| *distance <= 4)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance over bytes (setting names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn unquote(value: &str) -> &str {
@@ -605,14 +651,28 @@ mod tests {
     }
 
     #[test]
-    fn unknown_config_key_is_a_config_error() {
-        let err = ConfigFile::parse("PHOTOSYNC_TENANTID=x\n", "test.conf").expect_err("typo");
+    fn unknown_config_key_is_a_config_error_naming_the_line_and_the_likely_setting() {
+        let err = ConfigFile::parse("# c\nPHOTOSYNC_TENANTID=x\n", "test.conf").expect_err("typo");
         assert_eq!(err.class, crate::error::ErrorClass::Config);
-        assert!(
-            err.message.contains("PHOTOSYNC_TENANTID"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("line 2"), "{}", err.message);
+        let hint = err.hint.unwrap_or_default();
+        assert!(hint.contains(ENV_TENANT_ID), "{hint}");
+    }
+
+    // Regression (issue 19, item 19): a secret pasted on a line of its own (base64 secrets
+    // end in `=`) was echoed as the "unknown setting" in the error record.
+    #[test]
+    fn a_config_file_error_never_echoes_the_line() {
+        for text in [
+            "q8Q~hunter2SecretValue==\n",
+            "hunter2-secret value\n",
+            "PHOTOSYNC_TENANT_ID=t\nhunter2=secret\n",
+        ] {
+            let err = ConfigFile::parse(text, "test.conf").expect_err(text);
+            let all = format!("{} {}", err.message, err.hint.unwrap_or_default());
+            assert!(!all.contains("hunter2"), "{all}");
+            assert!(all.contains("test.conf line "), "{all}");
+        }
     }
 
     #[test]

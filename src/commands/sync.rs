@@ -8,6 +8,13 @@ use crate::settings::Settings;
 use crate::store::{self, PhotoStore};
 
 pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
+    // Every argument is checked before any store is opened or the state file created: a
+    // usage error leaves nothing behind.
+    if args.format == Some(crate::cli::Format::Html) {
+        return Err(Error::config("--format html is a status report").with_hint(
+            "run `photosync status ... --format html --out report.html` after the sync",
+        ));
+    }
     let recheck_after = state::parse_duration(&args.recheck_after)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let source = match args.source.trim() {
@@ -69,13 +76,6 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         recheck_after,
         shard,
     };
-    if args.format == Some(crate::cli::Format::Html) {
-        return Err(
-            crate::error::Error::config("--format html is a status report").with_hint(
-                "run `photosync status ... --format html --out report.html` after the sync",
-            ),
-        );
-    }
     let mut sink = super::sink_for(args.format, settings)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)

@@ -158,8 +158,44 @@ fn bad_config_file_is_exit_2_and_secrets_never_leak() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(all.contains("PHOTOSYNC_TENNANT"), "{all}");
+    // The line is named, never quoted; the likely setting is suggested.
+    assert!(all.contains("line 2"), "{all}");
+    assert!(all.contains("PHOTOSYNC_TENANT_ID"), "{all}");
     assert!(!all.contains("hunter2"), "{all}");
+}
+
+// Regression (issue 19, item 19): `sync --format html` was refused only after the stores were
+// opened and the state file created: a usage error must leave nothing behind.
+#[test]
+fn a_usage_error_touches_no_store_and_no_state_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_string_lossy().into_owned();
+    let source = format!("folder:{}", dir.path().join("missing-source").display());
+    let target = format!("folder:{}", dir.path().join("out").display());
+    for extra in [
+        vec!["--format", "html"],
+        vec!["--shard", "2/1"],
+        vec!["--recheck-after", "soon"],
+    ] {
+        let mut args = vec![
+            "sync",
+            "--source",
+            &source,
+            "--targets",
+            &target,
+            "--state",
+            &state_arg,
+        ];
+        args.extend(extra.iter().copied());
+        let out = photosync(&args, b"", &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        // The missing source folder would have been the complaint had it been opened.
+        assert!(!stderr.contains("missing-source"), "{extra:?}: {stderr}");
+        assert!(stderr.contains("hint:"), "{extra:?}: {stderr}");
+        assert!(!state.exists(), "{extra:?} created the state file");
+    }
 }
 
 #[test]
