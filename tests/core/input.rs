@@ -139,6 +139,28 @@ fn duplicate_users_are_reported_once_and_not_processed_twice() {
     assert_eq!(users(&events).len(), 2);
 }
 
+// Regression (issue 19, item 20): the same objectGUID given once as a GUID and once as its
+// base64 immutable id was two users, processed twice. Immutable ids are case-sensitive, so
+// one that differs only in case is another user.
+#[test]
+fn a_guid_and_its_immutable_id_are_one_user() {
+    let guid = "0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d";
+    let bytes = uuid::Uuid::parse_str(guid).expect("guid").to_bytes_le();
+    let immutable_id = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let other = immutable_id.to_lowercase();
+    assert_ne!(other, immutable_id);
+    let events = collect_input(raw_jsonl(&format!(
+        "{{\"ObjectGUID\":\"{guid}\"}}\n{{\"ObjectGUID\":\"{immutable_id}\"}}\n{{\"ObjectGUID\":\"{other}\"}}\n"
+    )));
+    let errs = errors(&events);
+    assert_eq!(
+        errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        vec![(Some(2), ErrorCode::DuplicateUser)]
+    );
+    let lines: Vec<u64> = users(&events).iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [1, 3]);
+}
+
 #[test]
 fn csv_with_bom_semicolons_and_odd_header_case() {
     let events = csv(

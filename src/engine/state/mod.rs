@@ -62,11 +62,19 @@ pub struct LoadStats {
     pub live_bytes: u64,
 }
 
-/// The stable key of a user in the state file: the first of objectGUID, UPN, sAMAccountName,
-/// mail, employeeId, lower-cased.
+/// The stable key of a user in the state file: the first of objectGUID (as lower-case GUID
+/// text, whichever form was given), UPN, sAMAccountName, mail, employeeId, lower-cased. An
+/// objectGUID that is neither form keeps its case: base64 immutable ids are case-sensitive.
 pub fn user_key(record: &UserRecord) -> Option<String> {
+    if let Some(given) = record.object_guid.as_deref().map(str::trim)
+        && !given.is_empty()
+    {
+        return Some(match crate::store::ad::ObjectGuid::parse_either(given) {
+            Some(guid) => format!("guid:{guid}"),
+            None => format!("guid:{given}"),
+        });
+    }
     [
-        record.object_guid.as_deref().map(|g| format!("guid:{g}")),
         record
             .user_principal_name
             .as_deref()
