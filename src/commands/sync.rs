@@ -82,7 +82,8 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
 }
 
 /// Users in an input file, for the progress ETA: non-blank lines of a JSON Lines file, or of a
-/// CSV minus its header. `None` for stdin and LDAP queries.
+/// CSV minus its header. `None` for stdin, LDAP queries, and anything but a regular file: a
+/// pipe (`--input /dev/stdin`, `<(...)`) can be read only once, and that read is the run's.
 fn input_lines(input: &InputArgs) -> Option<u64> {
     use std::io::BufRead;
     let (path, header) = match (&input.input, &input.csv) {
@@ -90,6 +91,9 @@ fn input_lines(input: &InputArgs) -> Option<u64> {
         (None, Some(path)) => (path, 1),
         _ => return None,
     };
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
     let (mut lines, mut line) = (0u64, Vec::new());

@@ -298,3 +298,70 @@ fn windows_powershell_get_aduser_json_with_byte_array_photo() {
     assert_eq!(statuses[0]["reference"], "input");
     assert_eq!(out.status.code(), Some(0));
 }
+
+// Regression (issue 19, item 3): the progress ETA counted the input's lines by reading it
+// whole, so `cat in.jsonl | photosync sync --input /dev/stdin` and `--input <(...)` found
+// the input already consumed: `users: 0`, exit 0, nothing written.
+#[test]
+fn input_that_is_a_pipe_is_read_once_not_counted_away() {
+    let dir = setup();
+    let photo = dir.path().join("ann.png");
+    let jsonl = format!("{{\"SamAccountName\":\"ann\",\"PhotoPath\":{photo:?}}}\n");
+    let csv = format!("SamAccountName,PhotoPath\nann,{}\n", photo.display());
+    let fifo = dir.path().join("users.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let fifo_arg = fifo.to_string_lossy().into_owned();
+    for (flag, path, text) in [
+        ("--input", "/dev/stdin", &jsonl),
+        ("--csv", "/dev/stdin", &csv),
+        ("--input", fifo_arg.as_str(), &jsonl),
+    ] {
+        let out_dir = dir
+            .path()
+            .join(format!("out-{}", flag.trim_start_matches('-')));
+        let _ = std::fs::remove_dir_all(&out_dir);
+        let target = format!("folder:{}:{{samAccountName}}.jpg", out_dir.display());
+        // `<(...)`: a writer feeds the FIFO while photosync reads it.
+        let writer = (path == fifo_arg).then(|| {
+            let (fifo, text) = (fifo.clone(), text.clone());
+            std::thread::spawn(move || feed_fifo(&fifo, text.as_bytes()))
+        });
+        let stdin = if writer.is_some() { "" } else { text.as_str() };
+        let out = photosync(&sync_args(&target, &[flag, path]), stdin.as_bytes(), &[]);
+        if let Some(writer) = writer {
+            writer.join().expect("writer");
+        }
+        let lines = json_lines(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let summary = of_type(&lines, "summary");
+        assert_eq!(
+            summary[0]["users"], 1,
+            "{flag} {path}: {lines:#?}\n{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{flag} {path}: {stderr}");
+        assert!(out_dir.join("ann.jpg").exists(), "{flag} {path}");
+    }
+}
+
+/// Write `bytes` into a FIFO once a reader has it open; gives up (instead of hanging the test)
+/// when no reader comes within a minute.
+fn feed_fifo(fifo: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let start = std::time::Instant::now();
+    let mut file = loop {
+        // Non-blocking open fails (ENXIO) while no reader is there.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+        {
+            Ok(file) => break file,
+            Err(_) if start.elapsed() < std::time::Duration::from_secs(60) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("nobody opened {}: {e}", fifo.display()),
+        }
+    };
+    file.write_all(bytes).expect("feed the fifo");
+}
