@@ -8,6 +8,7 @@
 //! and the measurements behind the "same picture" limits.
 
 mod decode;
+mod file;
 mod fingerprint;
 mod quality;
 mod render;
@@ -21,13 +22,14 @@ use crate::error::Result;
 use crate::schema::PhotoInfo;
 
 pub use decode::{DecodedPhoto, MAX_SQUARE_PX, centre_square, decode};
+pub use file::read_photo_file;
 pub use fingerprint::{distance, parse_phash, perceptual_hash, sha256_hex};
 pub use render::{
     AD_MAX_SIZE_PX, AD_MIN_SIZE_PX, JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, encode_jpeg_within,
     resize_square,
 };
 pub use signature::{Comparison, Signature, compare};
-pub use slots::admit;
+pub use slots::{admit, off_thread};
 
 /// `same_picture` distances are the signature distance in hundredths: at or below this (1.0,
 /// every component within its limit) two photos show the same picture.

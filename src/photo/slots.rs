@@ -11,6 +11,9 @@
 
 use std::sync::{Condvar, Mutex, OnceLock};
 
+use crate::error::{Error, ErrorClass, Result};
+use crate::schema::ErrorCode;
+
 /// A counting semaphore for decode work.
 pub struct DecodeSlots {
     free: Mutex<usize>,
@@ -63,6 +66,22 @@ pub async fn admit() -> tokio::sync::SemaphorePermit<'static> {
         .acquire()
         .await
         .unwrap_or_else(|_| unreachable!("the admission semaphore is never closed"))
+}
+
+/// Run photo work (reading a file, decoding, rendering) on a blocking thread, so it never
+/// stalls the async workers that drive every other user's network calls.
+pub async fn off_thread<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::new(
+            ErrorCode::PhotoUnreadable,
+            ErrorClass::Failed,
+            format!("photo work stopped: {e}"),
+        )
+    })?
 }
 
 fn slot_count() -> usize {

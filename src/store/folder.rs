@@ -420,13 +420,10 @@ impl PhotoStore for FolderStore {
             return Ok(PhotoRead::default());
         };
         let path = self.dir.join(&file.name);
-        let bytes = tokio::fs::read(&path).await.map_err(|e| {
-            Error::input(
-                ErrorCode::PhotoFileUnreadable,
-                format!("cannot read {}: {e}", path.display()),
-            )
-            .with_hint("check the file's permissions")
-        })?;
+        let bytes = {
+            let (path, limit) = (path.clone(), photo::DecodeLimits::default().max_bytes);
+            photo::off_thread(move || photo::read_photo_file(&path, limit)).await?
+        };
         let stored = StoredPhoto::fingerprint(bytes).await.map_err(|e| Error {
             message: format!("{}: {}", path.display(), e.message),
             ..e

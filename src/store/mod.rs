@@ -127,18 +127,11 @@ impl StoredPhoto {
     /// Fingerprint bytes read from a store on a blocking thread, so decoding (milliseconds
     /// per photo) runs on spare cores instead of stalling every other user's I/O.
     pub async fn fingerprint(bytes: Vec<u8>) -> Result<StoredPhoto> {
-        tokio::task::spawn_blocking(move || {
+        crate::photo::off_thread(move || {
             let info = crate::photo::inspect(&bytes, &crate::photo::DecodeLimits::default())?;
             Ok(StoredPhoto { bytes, info })
         })
         .await
-        .map_err(|e| {
-            Error::new(
-                crate::schema::ErrorCode::PhotoUnreadable,
-                crate::error::ErrorClass::Failed,
-                format!("decoding the photo stopped: {e}"),
-            )
-        })?
     }
 }
 

@@ -365,3 +365,80 @@ fn feed_fifo(fifo: &std::path::Path, bytes: &[u8]) {
     };
     file.write_all(bytes).expect("feed the fifo");
 }
+
+// Regression (issue 19, item 4): `PhotoPath: /dev/zero` was read without end (885 MB of RSS in
+// 5 s) and a FIFO hung the run. Only regular files are photos; each of these users gets a
+// clear error and the run ends.
+#[test]
+fn a_photo_path_that_is_a_device_or_a_fifo_is_refused_at_once() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("photo.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let stdin = format!(
+        "{{\"sam\":\"zero\",\"PhotoPath\":\"/dev/zero\"}}\n{{\"sam\":\"fifo\",\"PhotoPath\":{fifo:?}}}\n{{\"sam\":\"dir\",\"PhotoPath\":{:?}}}\n",
+        dir.path()
+    );
+    let target = format!("folder:{}", dir.path().join("out").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
+    cmd.args(sync_args(&target, &[]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG");
+    // Old builds read /dev/zero until memory ran out: cap the heap so they fail, not the machine.
+    unsafe {
+        cmd.pre_exec(|| {
+            let cap = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_DATA, &cap);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("run photosync");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = wait_or_kill(child, std::time::Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines = json_lines(&out);
+    let errors = of_type(&lines, "error");
+    for sam in ["zero", "fifo", "dir"] {
+        let error = errors
+            .iter()
+            .find(|e| e["user"]["samAccountName"] == sam)
+            .unwrap_or_else(|| panic!("no error for {sam}: {lines:#?}\n{stderr}"));
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains("not a regular file"), "{message}");
+    }
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}
+
+/// The child's output, or a panic (after killing it) when it runs past `limit`: a hang guard,
+/// not a timing assertion.
+fn wait_or_kill(mut child: std::process::Child, limit: std::time::Duration) -> Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "photosync did not finish: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
