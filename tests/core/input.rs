@@ -195,6 +195,70 @@ fn csv_row_without_identity_is_an_error_with_its_row_number() {
     assert_eq!(users(&events)[1].0, 4);
 }
 
+// Regression (issue 19, item 5): a row with an unterminated quote swallowed the rest of the
+// file into one value: a header, that row, then 100 valid rows gave `users: 1`, exit 0.
+#[test]
+fn csv_unterminated_quote_is_reported_with_its_line_not_swallowed_silently() {
+    let mut text = String::from("UserPrincipalName,Notes\nann@contoso.com,\"oops\n");
+    for i in 0..100 {
+        text.push_str(&format!("user{i}@contoso.com,fine\n"));
+    }
+    let events = csv(&text);
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].1, ErrorCode::BadCsvRow);
+    assert!(
+        errs[0].2.contains("quote") && errs[0].2.contains("line 2"),
+        "{}",
+        errs[0].2
+    );
+    assert!(users(&events).is_empty(), "the swallowed row is no user");
+}
+
+// Regression (issue 19, item 5): a quoted identity value could hold a line break
+// ("ann\n@contoso.com"), which no directory has and which breaks logs and file names.
+#[test]
+fn csv_identity_values_with_line_breaks_are_refused() {
+    let events = csv(concat!(
+        "UserPrincipalName,SamAccountName\n",
+        "\"ann\r\n@contoso.com\",ann\n",
+        "bob@contoso.com,\"b\nob\"\n",
+        "carl@contoso.com,carl\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(
+        errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        vec![
+            (Some(2), ErrorCode::BadCsvRow),
+            (Some(3), ErrorCode::BadCsvRow)
+        ],
+        "{errs:?}"
+    );
+    assert!(errs[0].2.contains("line break"), "{}", errs[0].2);
+    assert_eq!(users(&events).len(), 1);
+}
+
+// Regression (issue 19, item 5): a CSV row had no size limit (one huge quoted cell filled
+// memory); rows are capped like JSON Lines lines (16 MiB).
+#[test]
+fn csv_row_over_16_mib_is_an_error_not_unbounded_memory() {
+    let mut text = String::from("UserPrincipalName,Notes\nann@contoso.com,\"");
+    text.push_str(&"x".repeat(17 << 20));
+    text.push_str("\"\nbob@contoso.com,ok\n");
+    let events = csv(&text);
+    let errs = errors(&events);
+    assert!(
+        errs.iter()
+            .any(|e| e.1 == ErrorCode::BadCsvRow && e.2.contains("16 MiB")),
+        "{errs:?}"
+    );
+    assert!(
+        users(&events)
+            .iter()
+            .all(|(_, u)| u.user_principal_name.as_deref() != Some("ann@contoso.com"))
+    );
+}
+
 #[test]
 fn csv_that_is_not_utf8_is_a_bad_row_with_a_hint() {
     let mut bytes = b"UserPrincipalName,Mail\nann@contoso.com,a@x\n".to_vec();
