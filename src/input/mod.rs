@@ -12,6 +12,7 @@
 mod ad;
 mod csv;
 mod dedupe;
+mod document;
 mod jsonl;
 mod record;
 

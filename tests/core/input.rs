@@ -355,3 +355,43 @@ fn pretty_printed_single_object_and_broken_document() {
     assert_eq!(errs[0].0, Some(3), "the line where the document broke");
     assert!(errs[0].2.contains("broken"), "{}", errs[0].2);
 }
+
+/// A reader that serves `text`, then fails: an input cut off mid-document.
+struct ThenFails(Cursor<Vec<u8>>);
+
+impl std::io::Read for ThenFails {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => Err(std::io::Error::other("the pipe broke")),
+            n => Ok(n),
+        }
+    }
+}
+
+// Regression (issue 19, item 6): a JSON array was read whole (up to 256 MB) and held twice
+// before its first user was processed; it is split into items as it arrives, so the users
+// before a failure are read, and an oversized item costs only itself.
+#[test]
+fn a_json_array_is_read_item_by_item() {
+    let text = format!(
+        "[\n  {{\"upn\": \"ann@contoso.com\"}},\n  {{\"upn\": \"big@contoso.com\", \"notes\": \"{}\"}},\n  {{\"upn\": \"bob@contoso.com\", \"x\": \"]}}[{{\\\"\"}},\n",
+        "x".repeat(17 << 20)
+    );
+    let events = collect_input(input::from_json_lines(ThenFails(Cursor::new(
+        text.into_bytes(),
+    ))));
+    let found: Vec<(u64, Option<&str>)> = users(&events)
+        .iter()
+        .map(|(item, u)| (*item, u.user_principal_name.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [(1, Some("ann@contoso.com")), (3, Some("bob@contoso.com"))],
+        "{:?}",
+        errors(&events)
+    );
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[0].2.contains("longer than"), "{}", errs[0].2);
+    assert!(errs[1].2.contains("the pipe broke"), "{}", errs[1].2);
+}
