@@ -81,6 +81,11 @@ pub async fn run_status(
                     errors: vec![ErrorClass::Input],
                     verdict: None,
                 },
+                InputEvent::SourceFailed(record, class) => UserOutcome {
+                    records: vec![OutputRecord::Error(record)],
+                    errors: vec![class],
+                    verdict: None,
+                },
                 InputEvent::User(user) => status_of_user(user, stores, opts).await,
             }
         })

@@ -123,6 +123,8 @@ pub async fn run_sync(
                 (None, _) => true,
                 (Some(shard), InputEvent::User(user)) => shard.contains(&user.record),
                 (Some(shard), InputEvent::Error(_)) => shard.reports_input_errors(),
+                // Every shard's own search failed: each says its list is partial.
+                (Some(_), InputEvent::SourceFailed(..)) => true,
             };
             futures::future::ready(keep)
         })
@@ -131,6 +133,12 @@ pub async fn run_sync(
                 InputEvent::Error(record) => UserOutcome {
                     records: vec![OutputRecord::Error(record)],
                     errors: vec![ErrorClass::Input],
+                    actions: Vec::new(),
+                    is_user: false,
+                },
+                InputEvent::SourceFailed(record, class) => UserOutcome {
+                    records: vec![OutputRecord::Error(record)],
+                    errors: vec![class],
                     actions: Vec::new(),
                     is_user: false,
                 },
