@@ -576,8 +576,11 @@ async fn read_back(
     }
 }
 
-/// Times sync sends one photo write whose answer keeps getting lost.
-const WRITE_ATTEMPTS: u32 = 3;
+/// Times sync sends one photo write whose answer keeps getting lost. Each resend follows a
+/// read-back showing the write did not land, so it is never a second write; since a 503 on a
+/// write also takes this path (issue 19), a few more tries keep a flaky gateway from failing
+/// users that a blind HTTP retry used to get through.
+const WRITE_ATTEMPTS: u32 = 5;
 
 /// Backoff between read-backs of a write that is not visible yet.
 const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);

@@ -9,9 +9,11 @@
 //! happened (throttled, transient, auth). Bodies and headers are never logged: they may carry
 //! secrets or tokens.
 //!
-//! Writes are sent with `idempotent = false`: they are retried only when the service surely
-//! did not act on them (429/503, or the connection could not be opened), so a write is never
-//! repeated blindly; the store decides what to do after an ambiguous failure.
+//! Writes are sent with `idempotent = false`: they are resent only when the service surely
+//! did not act on them (a 429, or the connection could not be opened). Any other failure after
+//! the request was sent (5xx including 503, a reset, a timeout) may have been processed: it
+//! comes back as a transient error and the engine watches whether the write landed before it
+//! sends it again (`engine::sync::apply_write`), so a write is never repeated blindly.
 
 pub mod outlook;
 pub mod retry;
@@ -406,6 +408,13 @@ impl HttpClient {
                             continue;
                         }
                         return Err(unauthorized(&resp));
+                    }
+                    // A 503 may come from a gateway that gave up on a backend that still
+                    // did the work: a write answered so is a lost answer, never resent here
+                    // (the engine watches whether it landed). Only a 429 says "not done".
+                    StatusClass::Throttled if resp.status == 503 && !req.idempotent => {
+                        self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+                        return Err(server_trouble(&resp, attempt, false));
                     }
                     StatusClass::Throttled => {
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);

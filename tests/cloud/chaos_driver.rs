@@ -53,9 +53,11 @@ impl ChaosConfig {
             drop_connection_rate: 0.03,
             retry_after_secs: 1,
             rng_seed: 7,
-            // Writes the service took whose answer never came back, and writes that show
-            // only a second later: a blind retry or an impatient read-back writes twice.
+            // Writes the service took whose answer never came back or came back 503, and
+            // writes that show only a second later: a blind retry or an impatient read-back
+            // writes twice.
             drop_after_processing_rate: 0.03,
+            error_503_after_processing_rate: 0.03,
             write_visibility_delay_ms: 1_000,
             ..Faults::default()
         };
@@ -105,10 +107,13 @@ pub struct ChaosReport {
     pub rewrites_after_verified: Vec<(String, usize)>,
     /// Photo writes per user, as the emulator counted them.
     pub writes_per_user: BTreeMap<String, u64>,
+    /// (user, run, writes) where one run wrote a user more than once.
+    pub written_twice_in_a_run: Vec<(String, usize, u64)>,
     pub throttled_429: u64,
     pub injected_5xx: u64,
     pub dropped_connections: u64,
     pub dropped_after_processing: u64,
+    pub failed_after_processing: u64,
     pub tokens_issued: u64,
     pub state_path: PathBuf,
     pub upns: Vec<String>,
@@ -342,6 +347,7 @@ pub fn run_chaos(config: &ChaosConfig, dir: &Path) -> (RunningEmulator, ChaosRep
     let mut runs: Vec<RunReport> = Vec::new();
     let mut verified: BTreeSet<String> = BTreeSet::new();
     let mut rewrites = Vec::new();
+    let mut twice = Vec::new();
     let mut stops = config.stops.iter().copied();
     while runs.len() < config.max_runs {
         let stop = stops.next().map(|how| {
@@ -355,6 +361,12 @@ pub fn run_chaos(config: &ChaosConfig, dir: &Path) -> (RunningEmulator, ChaosRep
         for user in &verified {
             if after.get(user) > before.get(user) {
                 rewrites.push((user.clone(), runs.len()));
+            }
+        }
+        for (user, n) in &after {
+            let written = n - before.get(user).copied().unwrap_or(0);
+            if written > 1 {
+                twice.push((user.clone(), runs.len(), written));
             }
         }
         verified.extend(verified_in(&run.records));
@@ -386,10 +398,12 @@ pub fn run_chaos(config: &ChaosConfig, dir: &Path) -> (RunningEmulator, ChaosRep
         wrong_pictures,
         rewrites_after_verified: rewrites,
         writes_per_user: writes(&emu),
+        written_twice_in_a_run: twice,
         throttled_429: counters.throttled_429,
         injected_5xx: counters.injected_5xx,
         dropped_connections: counters.dropped_connections,
         dropped_after_processing: counters.dropped_after_processing,
+        failed_after_processing: counters.failed_after_processing,
         tokens_issued: counters.tokens_issued,
         state_path: state,
         upns,

@@ -126,6 +126,36 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
     lost_answers_are_watched_for_not_repeated(0);
 }
 
+// Regression (issue 19, item 1): a photo PUT answered 503 after the service stored it was
+// resent at once by the HTTP layer (503 counted as throttling), so the user was written twice
+// in one run. Only a 429 is resent blindly; a 503 on a write is watched for like a lost answer.
+#[test]
+fn a_write_answered_503_after_it_was_stored_is_checked_not_repeated() {
+    let n = 4;
+    let emu = start(
+        tenant_with_users(n, |_| None),
+        Faults {
+            error_503_after_processing_rate: 1.0,
+            write_visibility_delay_ms: 1_000,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let run = sync_from_input(&creds, "graph", &[], &sync_input(0..n, |i| 300 + i as u64));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.summary()["counts"]["updated"], n as u64);
+    let counters = emu.admin().counters();
+    assert_eq!(counters.failed_after_processing, n as u64, "{counters:?}");
+    for i in 0..n {
+        assert!(holds_picture(&emu, &upn(i), &jpeg(300 + i as u64, 240)));
+        assert_eq!(
+            counters.writes_per_user.get(&graph_id_of(&emu, i)).copied(),
+            Some(1),
+            "user {i} written more than once: {counters:?}"
+        );
+    }
+}
+
 /// The read right after the lost answer still shows no photo: one look is not enough.
 #[test]
 fn a_lost_answer_is_watched_for_while_the_write_is_not_yet_visible() {

@@ -63,6 +63,10 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
             "32",
             "--format",
             "json",
+            // A write answered 5xx is watched for this long before it is sent again (it may
+            // have landed); this emulator shows writes at once, so a short window will do.
+            "--verify-window",
+            "5",
         ],
         &input,
     );
