@@ -14,3 +14,4 @@ pub mod report;
 pub mod schema;
 pub mod settings;
 pub mod store;
+pub mod terminal;

@@ -2,6 +2,7 @@ use clap::Parser;
 
 use photosync::cli::Cli;
 use photosync::schema::{ErrorInfo, ErrorRecord, OutputRecord, SCHEMA_VERSION};
+use photosync::terminal::{SafeStderr, printable};
 
 fn main() {
     let cli = Cli::parse();
@@ -17,9 +18,10 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             // A setup failure: say it on stderr for people, and as an error record for scripts.
-            eprintln!("error: {}", e.message);
+            // Messages may quote a server or an input record: never raw to the terminal.
+            eprintln!("error: {}", printable(&e.message));
             if let Some(hint) = &e.hint {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", printable(hint));
             }
             let record = OutputRecord::Error(ErrorRecord {
                 schema_version: SCHEMA_VERSION,
@@ -51,8 +53,10 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env(photosync::settings::ENV_LOG)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Log fields quote servers and records: every line goes through `SafeStderr`, plain text.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| SafeStderr)
         .init();
 }

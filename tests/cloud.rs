@@ -20,6 +20,8 @@ mod conformance;
 mod fidelity;
 #[path = "cloud/graph.rs"]
 mod graph;
+#[path = "cloud/hostile.rs"]
+mod hostile;
 #[path = "cloud/identity.rs"]
 mod identity;
 #[path = "cloud/mailbox.rs"]
