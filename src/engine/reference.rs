@@ -49,18 +49,15 @@ fn decode_inline(inline: &PhotoBytes) -> Result<Vec<u8>> {
     }
 }
 
-/// Decode and fingerprint on a blocking thread: image work must not stall the async workers.
-pub async fn load_photo(bytes: Vec<u8>) -> Result<SourcePhoto> {
-    photo::off_thread(move || photo::load(&bytes, &DecodeLimits::default())).await
-}
-
 /// The record's own photo, decoded: `Ok(None)` when it names none.
 pub async fn input_photo(record: &UserRecord) -> Result<Option<SourcePhoto>> {
     // Admitted before the file is read, so the bytes waiting for a decode are bounded by the
-    // decode slots, not by --concurrency.
-    let _admitted = photo::admit().await;
-    match input_photo_bytes(record).await? {
-        Some(bytes) => load_photo(bytes).await.map(Some),
-        None => Ok(None),
-    }
+    // photo budget, not by --concurrency.
+    photo::admitted(async {
+        match input_photo_bytes(record).await? {
+            Some(bytes) => photo::load_off_thread(bytes).await.map(Some),
+            None => Ok(None),
+        }
+    })
+    .await
 }

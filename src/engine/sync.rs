@@ -209,10 +209,15 @@ async fn source_photo(source: &SyncSource, record: &UserRecord) -> Result<Option
                 )
                 .with_hint("check the identity keys, or the source's naming rule"));
             };
-            match store.read_photo(&found).await?.photo {
-                Some(stored) => reference::load_photo(stored.bytes).await.map(Some),
-                None => Ok(None),
-            }
+            // Read and decode within one slot of the photo budget: a photo file's bytes never
+            // wait for their decode outside it.
+            photo::admitted(async {
+                match store.read_photo(&found).await?.photo {
+                    Some(stored) => photo::load_off_thread(stored.bytes).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+            .await
         }
     }
 }
@@ -413,19 +418,21 @@ async fn sync_target(
         Err(e) if e.code == ErrorCode::IdentityMismatch => return failed("identity-mismatch", e),
         Err(e) => return failed("target-unreadable", e),
     };
+    // Only the fingerprint is kept: the bytes (a whole photo file for a folder) are not held
+    // while the write goes out.
     let current = match target.read_photo(&found).await {
-        Ok(read) => read.photo,
+        Ok(read) => read.photo.map(|p| p.info),
         // Without knowing what is there, writing could clobber a newer photo: stop here.
         Err(e) => return failed("target-unreadable", e),
     };
     let same = current
         .as_ref()
-        .and_then(|p| photo::same_picture(&p.info, &src.info))
+        .and_then(|held| photo::same_picture(held, &src.info))
         .is_some_and(|(same, _)| same);
     let reason = match (&current, same, opts.force) {
         (Some(held), true, false) => {
             if let Some(slot) = state {
-                slot.record(src, &held.info.signature, true);
+                slot.record(src, &held.signature, true);
             }
             return done(Action::Skipped, "already-in-sync", None, None);
         }
@@ -433,7 +440,7 @@ async fn sync_target(
         (Some(_), false, _) => "differs",
         (None, _, _) => "missing-in-target",
     };
-    let before = current.as_ref().map(|p| &p.info);
+    let before = current.as_ref();
     // An earlier run's write of this very picture was accepted but not yet seen (that run
     // stopped, or the service is slow to show it): watch for it before writing it again.
     if !opts.force
@@ -465,7 +472,7 @@ async fn sync_target(
             Action::Updated,
             "not-yet-visible",
             Some(false),
-            preview(target.capabilities().rendition, src),
+            preview(target.capabilities().rendition, src).await,
         ),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
@@ -507,10 +514,9 @@ async fn apply_write(
 ) -> Result<Applied> {
     if opts.dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
-        return Ok(Applied::WouldWrite(preview(
-            target.capabilities().rendition,
-            src,
-        )));
+        return Ok(Applied::WouldWrite(
+            preview(target.capabilities().rendition, src).await,
+        ));
     }
     let mut attempt = 1;
     loop {
@@ -586,19 +592,24 @@ const WRITE_ATTEMPTS: u32 = 5;
 const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
 
-/// The rendition a store of this kind would receive, fingerprinted (for dry-run output).
-fn preview(kind: RenditionKind, src: &SourcePhoto) -> Option<PhotoInfo> {
-    let bytes = match kind {
-        RenditionKind::Ad => {
-            photo::render_ad(src, &AdRenditionOptions::default())
-                .ok()?
-                .bytes
-        }
-        RenditionKind::Graph => photo::render_graph(src).ok()?.bytes,
-        RenditionKind::SharePoint => photo::render_sharepoint(src).ok()?.pop()?.bytes,
-        RenditionKind::Original => return None,
-    };
-    photo::inspect(&bytes, &DecodeLimits::default()).ok()
+/// The rendition a store of this kind would receive, fingerprinted (for dry-run output);
+/// made on a blocking thread.
+async fn preview(kind: RenditionKind, src: &SourcePhoto) -> Option<PhotoInfo> {
+    if kind == RenditionKind::Original {
+        return None;
+    }
+    let previewed = photo::render_off_thread(src, move |src| {
+        let bytes = match kind {
+            RenditionKind::Ad => photo::render_ad(src, &AdRenditionOptions::default())?.bytes,
+            RenditionKind::SharePoint => match photo::render_sharepoint(src)?.pop() {
+                Some(largest) => largest.bytes,
+                None => return Ok(None),
+            },
+            RenditionKind::Graph | RenditionKind::Original => photo::render_graph(src)?.bytes,
+        };
+        photo::inspect(&bytes, &DecodeLimits::default()).map(Some)
+    });
+    previewed.await.ok().flatten()
 }
 
 fn verify_failed(target: &str, what: &str) -> Error {

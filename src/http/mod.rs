@@ -555,7 +555,8 @@ impl HttpClient {
             }
         }
         tracing::trace!(method = %req.method, url = %url, status, "response");
-        let body = match admitted {
+        // `Some(None)`: the task already holds a slot of the budget, which covers this body.
+        let body = match admitted.flatten() {
             Some(permit) => Bytes::from_owner(BudgetedBody {
                 bytes: body,
                 _permit: permit,

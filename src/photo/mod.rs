@@ -29,7 +29,7 @@ pub use render::{
     resize_square,
 };
 pub use signature::{Comparison, Signature, compare};
-pub use slots::{admit, off_thread};
+pub use slots::{admit, admitted, budget_slots, off_thread, photo_work_on_task};
 
 /// `same_picture` distances are the signature distance in hundredths: at or below this (1.0,
 /// every component within its limit) two photos show the same picture.
@@ -133,6 +133,22 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
         signature,
     };
     Ok(SourcePhoto { square, info })
+}
+
+/// `load` on a blocking thread, for async callers.
+pub async fn load_off_thread(bytes: Vec<u8>) -> Result<SourcePhoto> {
+    off_thread(move || load(&bytes, &DecodeLimits::default())).await
+}
+
+/// Render `photo` for a target on a blocking thread (the photo is copied there: 1.3 MB at
+/// most, the square).
+pub async fn render_off_thread<T, F>(photo: &SourcePhoto, render: F) -> Result<T>
+where
+    F: FnOnce(&SourcePhoto) -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let photo = photo.clone();
+    off_thread(move || render(&photo)).await
 }
 
 /// Fingerprint stored bytes (what `photo inspect` prints).

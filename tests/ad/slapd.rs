@@ -344,3 +344,37 @@ fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     let _ = std::fs::remove_dir_all(empty);
 }
+
+// Regression (issue 19, item 13): the AD store decoded the thumbnailPhoto it read and rendered
+// the one it wrote on the async worker, stalling the other users' directory calls on that
+// thread meanwhile. Photo work runs on blocking threads.
+#[tokio::test]
+async fn the_ad_store_decodes_and_renders_off_the_async_workers() {
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        support::SLAPD_ADMIN_DN,
+        support::SLAPD_ADMIN_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    // User 999 has a thumbnailPhoto (every third user does); replacing it keeps the count the
+    // paging test expects.
+    let record = photosync::schema::UserRecord {
+        sam_account_name: Some(support::slapd_uid(999)),
+        ..Default::default()
+    };
+    let source = photosync::photo::load(
+        &support::jpeg(300, 999, 90),
+        &photosync::photo::DecodeLimits::default(),
+    )
+    .expect("source");
+    let ((), on_task) = photosync::photo::photo_work_on_task(async {
+        let user = support::found(&store, &record).await;
+        let read = store.read_photo(&user).await.expect("read");
+        assert!(read.photo.is_some(), "user 999 has a photo");
+        store.write_photo(&user, &source).await.expect("write");
+    })
+    .await;
+    assert_eq!(on_task, 0);
+}

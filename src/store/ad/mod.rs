@@ -29,7 +29,7 @@ pub use search::UserStream;
 
 use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
 use crate::error::{Error, ErrorClass, Result};
-use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
+use crate::photo::{self, AdRenditionOptions, SourcePhoto};
 use crate::schema::{ErrorCode, UserRecord};
 use crate::settings::{ENV_LDAP_PHOTO_ATTRIBUTE, Settings};
 
@@ -398,24 +398,19 @@ impl PhotoStore for AdStore {
         );
         let photo = match found.photo {
             None => None,
-            Some(bytes) => {
-                let info = photo::inspect(&bytes, &DecodeLimits::default()).map_err(|e| {
-                    Error::new(
-                        e.code,
-                        ErrorClass::Failed,
-                        format!(
-                            "{} of {} is not a usable image: {}",
-                            self.options.photo_attribute.name(),
-                            found.dn,
-                            e.message
-                        ),
-                    )
-                    .with_hint(
-                        "replace it with `photosync sync --targets ad` from a good source photo",
-                    )
-                })?;
-                Some(StoredPhoto { bytes, info })
-            }
+            Some(bytes) => Some(StoredPhoto::fingerprint(bytes).await.map_err(|e| {
+                Error::new(
+                    e.code,
+                    ErrorClass::Failed,
+                    format!(
+                        "{} of {} is not a usable image: {}",
+                        self.options.photo_attribute.name(),
+                        found.dn,
+                        e.message
+                    ),
+                )
+                .with_hint("replace it with `photosync sync --targets ad` from a good source photo")
+            })?),
         };
         Ok(PhotoRead {
             photo,
@@ -425,7 +420,9 @@ impl PhotoStore for AdStore {
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_ad(photo, &self.options.rendition)?;
+        let options = self.options.rendition;
+        let rendition =
+            photo::render_off_thread(photo, move |photo| photo::render_ad(photo, &options)).await?;
         if rendition.bytes.len() > photo::AD_ATTRIBUTE_MAX_BYTES {
             return Err(Error::input(
                 ErrorCode::PhotoTooLarge,

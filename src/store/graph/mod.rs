@@ -29,7 +29,7 @@ use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, Store
 use crate::auth::{Authenticator, Resource, TokenSource};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response};
-use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::photo::{self, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 
 /// The tenant's photo update policy, as far as we could read it.
@@ -52,7 +52,6 @@ pub struct GraphStore {
     beta: String,
     /// The policy and the settings as read (the evidence shown with a blocked write).
     policy: OnceCell<(PhotoPolicy, String)>,
-    limits: DecodeLimits,
     /// Reads go through `$batch` (many users per HTTP request).
     batcher: batch::Batcher,
     /// `userPurpose` reads, and whether the token may make them.
@@ -97,7 +96,6 @@ impl GraphStore {
             v1,
             beta: format!("{root}/beta"),
             policy: OnceCell::new(),
-            limits: DecodeLimits::default(),
             mailbox_settings: mailbox::MailboxSettings::default(),
         }
     }
@@ -313,18 +311,17 @@ impl PhotoStore for GraphStore {
                 if let Some(etag) = resp.header("etag") {
                     read.details.insert("etag".into(), etag.into());
                 }
-                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
-                    Error::new(
-                        ErrorCode::PhotoUnreadable,
-                        ErrorClass::Failed,
-                        format!("the photo stored in Graph cannot be decoded: {}", e.message),
-                    )
-                    .with_hint("sync a new photo to replace it")
-                })?;
-                read.photo = Some(StoredPhoto {
-                    bytes: resp.body.to_vec(),
-                    info,
-                });
+                let stored = StoredPhoto::fingerprint(resp.body.to_vec())
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::PhotoUnreadable,
+                            ErrorClass::Failed,
+                            format!("the photo stored in Graph cannot be decoded: {}", e.message),
+                        )
+                        .with_hint("sync a new photo to replace it")
+                    })?;
+                read.photo = Some(stored);
             }
         }
         Ok(read)
@@ -358,7 +355,7 @@ impl PhotoStore for GraphStore {
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_graph(photo)?;
+        let rendition = photo::render_off_thread(photo, photo::render_graph).await?;
         // A lost answer comes back as a transient error: sync watches whether it landed.
         match self.put_photo(&user.key, &rendition.bytes).await? {
             resp if resp.is_success() => Ok(()),
