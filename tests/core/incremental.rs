@@ -566,3 +566,85 @@ fn a_huge_verify_window_is_not_a_panic() {
         [("updated".into(), "missing-in-target".into())]
     );
 }
+
+// Regression (issue 19, item 2): two runs sharing one state file lost entries (compaction
+// renamed a new file over the path while the other run kept appending to the old one). A run
+// that writes the state locks it: a second writer exits 2 naming the holder; readers never
+// wait.
+#[test]
+fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
+    use std::io::BufRead;
+    let (dir, stdin) = ann_with_a_photo_file();
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_string_lossy().into_owned();
+    let target = |name: &str| {
+        format!(
+            "folder:{}:{{samAccountName}}.jpg",
+            dir.path().join(name).display()
+        )
+    };
+    // The first run holds the state while it waits for more input (its stdin stays open).
+    let first_target = target("a");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(sync_args(&first_target, &["--state", &state_arg]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG")
+        .spawn()
+        .expect("run photosync");
+    let mut first_in = first.stdin.take().expect("stdin");
+    first_in.write_all(stdin.as_bytes()).expect("feed");
+    first_in.flush().expect("flush");
+    let mut first_out = std::io::BufReader::new(first.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    first_out.read_line(&mut line).expect("ann's result");
+    assert!(line.contains("\"result\""), "{line}");
+
+    let second = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("in use") && stderr.contains(&format!("pid {}", first.id())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert!(
+        !dir.path().join("b").exists(),
+        "the refused run wrote nothing"
+    );
+
+    // Readers go on while the writer runs.
+    let dry = photosync(
+        &sync_args(&target("c"), &["--state", &state_arg, "--dry-run"]),
+        &stdin,
+    );
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let status = photosync(
+        &["status", "--stores", &first_target, "--state", &state_arg],
+        &stdin,
+    );
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+
+    drop(first_in);
+    let rest = first.wait_with_output().expect("first run ends");
+    assert_eq!(rest.status.code(), Some(0));
+    // Once the writer is gone, the next one takes the state.
+    let next = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    assert_eq!(
+        next.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+}

@@ -9,6 +9,7 @@
 //! Memory holds ~60 bytes per (user, target), see `entry`.
 
 mod entry;
+mod lock;
 mod recheck;
 mod target;
 
@@ -37,6 +38,8 @@ const FUTURE_TOLERANCE_SECS: u64 = 600;
 pub struct SyncState {
     path: PathBuf,
     inner: Mutex<Inner>,
+    /// Held while a run may write the state (`None` when read-only).
+    _writer: Option<lock::WriterLock>,
 }
 
 struct Inner {
@@ -100,9 +103,11 @@ pub fn now_secs() -> u64 {
 }
 
 impl SyncState {
-    /// Open for a run that writes: load what is there, compact if due, append from now on.
-    /// The file is created when missing.
+    /// Open for a run that writes: take the writer's lock (another writer is an error naming
+    /// it), load what is there, compact if due, append from now on. The file is created when
+    /// missing.
     pub fn open(path: &Path) -> Result<Self> {
+        let writer = lock::take(path)?;
         let mut inner = load(path)?;
         if inner.file_len > COMPACT_MIN_BYTES && inner.file_len > 2 * inner.live_bytes {
             compact(path, &mut inner)?;
@@ -116,6 +121,7 @@ impl SyncState {
         Ok(SyncState {
             path: path.to_path_buf(),
             inner: Mutex::new(inner),
+            _writer: Some(writer),
         })
     }
 
@@ -125,6 +131,7 @@ impl SyncState {
         Ok(SyncState {
             path: path.to_path_buf(),
             inner: Mutex::new(load(path)?),
+            _writer: None,
         })
     }
 
