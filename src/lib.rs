@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod input;
 pub mod output;
+pub mod partial_file;
 pub mod photo;
 pub mod report;
 pub mod schema;

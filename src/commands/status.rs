@@ -1,12 +1,13 @@
 //! `photosync status`: open the input and the stores, run the engine, return the exit code.
 
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
 use crate::engine::{self, StatusOptions, SyncState, state};
 use crate::error::{Error, Result};
+use crate::partial_file::PartialFile;
 use crate::settings::Settings;
 use crate::store::{self, PhotoStore};
 
@@ -58,19 +59,13 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
     };
     // Written beside the target and renamed when complete: a failed or interrupted run never
     // leaves half a report where the last good one was.
-    let partial = partial_path(out);
-    let file = std::fs::File::create(&partial).map_err(|e| out_error(&partial, e))?;
+    let mut partial = PartialFile::beside(out).map_err(|e| out_error(out, e))?;
+    let file = partial.file().try_clone().map_err(|e| out_error(out, e))?;
     let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings)?;
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
     drop(sink);
-    std::fs::rename(&partial, out).map_err(|e| out_error(out, e))?;
+    partial.rename_to(out).map_err(|e| out_error(out, e))?;
     Ok(summary.exit_code)
-}
-
-fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    out.with_file_name(name)
 }
 
 fn out_error(path: &Path, e: std::io::Error) -> Error {

@@ -367,22 +367,6 @@ fn encode_for(extension: &str, photo: &SourcePhoto) -> Result<Vec<u8>> {
     }
 }
 
-/// Write `name` in `dir` through a temporary file and a rename, so readers never see half a
-/// file; the temporary file is removed whatever happens.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    struct Partial(PathBuf);
-    impl Drop for Partial {
-        fn drop(&mut self) {
-            // Already renamed (gone) on success; on failure nothing else can be done.
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-    std::fs::create_dir_all(dir)?;
-    let partial = Partial(dir.join(format!(".{name}.{}.partial", std::process::id())));
-    std::fs::write(&partial.0, bytes)?;
-    std::fs::rename(&partial.0, dir.join(name))
-}
-
 fn stem_hash(lower_stem: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     std::hash::Hash::hash(lower_stem, &mut h);
@@ -484,7 +468,7 @@ impl PhotoStore for FolderStore {
         let file = name.clone();
         // On a blocking thread that finishes even when the run is interrupted: the file is
         // either replaced whole or left as it was, and no partial file stays behind.
-        tokio::task::spawn_blocking(move || write_atomically(&dir, &file, &bytes))
+        tokio::task::spawn_blocking(move || crate::partial_file::write_whole(&dir, &file, &bytes))
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))
             .and_then(|written| written)

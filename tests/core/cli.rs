@@ -442,3 +442,58 @@ fn wait_or_kill(mut child: std::process::Child, limit: std::time::Duration) -> O
     }
     child.wait_with_output().expect("output")
 }
+
+/// A folder with ann's photo, the input naming her, and a report from an earlier run.
+fn report_setup() -> (tempfile::TempDir, String, String) {
+    let dir = setup();
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    std::fs::write(dir.path().join("report.html"), "the last good report").expect("write");
+    (dir, stores, "{\"SamAccountName\":\"ann\"}\n".to_string())
+}
+
+// Regression (issue 19, item 18): the report was written to `report.html.partial`, a
+// predictable name opened without O_EXCL, so a symlink planted there redirected the write
+// (and the link then replaced the report).
+#[cfg(unix)]
+#[test]
+fn a_planted_symlink_does_not_redirect_the_report() {
+    let (dir, stores, stdin) = report_setup();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    std::os::unix::fs::symlink(&victim, dir.path().join("report.html.partial")).expect("plant");
+    let report = dir.path().join("report.html");
+    let out = photosync(
+        &[
+            "status",
+            "--stores",
+            &stores,
+            "--out",
+            &report.to_string_lossy(),
+        ],
+        stdin.as_bytes(),
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    let meta = std::fs::symlink_metadata(&report).expect("report");
+    assert!(
+        meta.file_type().is_file(),
+        "the report is a file, not the link"
+    );
+    let html = std::fs::read_to_string(&report).expect("report");
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html}"
+    );
+}

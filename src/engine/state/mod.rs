@@ -299,13 +299,13 @@ fn load(path: &Path) -> Result<Inner> {
 }
 
 /// Rewrite the file with only its live lines, atomically: a temporary file in the same
-/// directory, fsync, rename over the old one, fsync the directory.
+/// directory (see `partial_file`), fsync, rename over the old one, fsync the directory.
 fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
     let err = |e| state_error(path, e);
-    let tmp = path.with_extension(format!("compact-{}", std::process::id()));
     let result = (|| -> std::io::Result<HashMap<Key, Live>> {
         let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
-        let mut out = BufWriter::new(File::create(&tmp)?);
+        let mut tmp = crate::partial_file::PartialFile::beside(path)?;
+        let mut out = BufWriter::new(tmp.file());
         let mut fresh = HashMap::with_capacity(inner.live.len());
         let mut line = Vec::with_capacity(512);
         let (mut read_at, mut write_at) = (0u64, 0u64);
@@ -335,8 +335,7 @@ fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
         }
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
+        tmp.rename_to(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // Makes the rename itself durable; not possible on every platform.
             if let Ok(dir) = File::open(dir) {
@@ -360,10 +359,8 @@ fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
             );
             Ok(())
         }
-        Err(e) => {
-            std::fs::remove_file(&tmp).ok();
-            Err(err(e))
-        }
+        // The temporary file is gone with its guard.
+        Err(e) => Err(err(e)),
     }
 }
 
