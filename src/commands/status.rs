@@ -1,7 +1,7 @@
 //! `photosync status`: open the input and the stores, run the engine, return the exit code.
 
 use std::io::BufWriter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
@@ -64,8 +64,31 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
     let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings)?;
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
     drop(sink);
-    partial.rename_to(out).map_err(|e| out_error(out, e))?;
+    // A stopped run saw only some users: its report goes beside the last complete one.
+    if opts.stop.reason().is_some() {
+        let aside = interrupted_path(out);
+        partial
+            .rename_to(&aside)
+            .map_err(|e| out_error(&aside, e))?;
+        tracing::warn!(
+            "the run was stopped: its partial report is {}; {} is left as it was",
+            crate::terminal::printable(&aside.display().to_string()),
+            crate::terminal::printable(&out.display().to_string()),
+        );
+    } else {
+        partial.rename_to(out).map_err(|e| out_error(out, e))?;
+    }
     Ok(summary.exit_code)
+}
+
+/// `report.html` → `report.partial.html` (the extension kept, so it still opens in a browser).
+fn interrupted_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
+        None => format!("{stem}.partial"),
+    };
+    out.with_file_name(name)
 }
 
 fn out_error(path: &Path, e: std::io::Error) -> Error {

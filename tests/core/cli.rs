@@ -497,3 +497,59 @@ fn a_planted_symlink_does_not_redirect_the_report() {
         "{html}"
     );
 }
+
+// Regression (issue 19, item 16): an interrupted `status --out report.html` replaced the last
+// good report with a partial one. The partial one is kept under another name, and said so.
+#[test]
+fn an_interrupted_report_keeps_the_last_good_one() {
+    use std::io::BufRead;
+    let (dir, stores, stdin) = report_setup();
+    let report = dir.path().join("report.html");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(["status", "--stores", &stores, "--progress", "json", "--out"])
+        .arg(&report)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG")
+        .spawn()
+        .expect("run photosync");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.as_bytes()).expect("feed");
+    input.flush().expect("flush");
+    // stdin stays open; once ann is done (a progress record), the run is stopped.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("stderr") > 0 {
+        seen.push_str(&line);
+        let done = line.contains("\"progress\"");
+        line.clear();
+        if done {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let rest = wait_or_kill(child, std::time::Duration::from_secs(60));
+    drop(input);
+    seen.push_str(&String::from_utf8_lossy(&rest.stderr));
+    let mut tail = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut tail).ok();
+    seen.push_str(&tail);
+    assert_eq!(rest.status.code(), Some(143), "{seen}");
+    assert_eq!(
+        std::fs::read_to_string(&report).expect("report"),
+        "the last good report"
+    );
+    let partial = dir.path().join("report.partial.html");
+    let html = std::fs::read_to_string(&partial).expect("the partial report is kept aside");
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html}"
+    );
+    assert!(seen.contains("report.partial.html"), "{seen}");
+}
