@@ -14,6 +14,8 @@ Exit codes:
   2  usage or configuration error: nothing ran
   3  authentication or permission failure
   4  throttling or transient failures outlasted the retries
+  130 / 143  stopped by Ctrl+C / SIGTERM: users in flight finished, summary written
+  141  stdout was closed (`| head -1`) before every user was processed
 
 Secrets are read only from the environment or files, never from the command line:
 PHOTOSYNC_CLIENT_SECRET(_FILE), PHOTOSYNC_CERTIFICATE_PASSWORD, PHOTOSYNC_ACCESS_TOKEN(_FILE),

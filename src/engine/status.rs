@@ -14,7 +14,7 @@ use super::progress::Progress;
 use super::reference;
 use super::sink::RecordSink;
 use super::state::{self, SyncState};
-use super::stop::{StopReason, StopSignal};
+use super::stop::{StopReason, StopSignal, until_stopped};
 use super::thumbnail;
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
@@ -72,8 +72,8 @@ pub async fn run_status(
     let mut tally = Tally::default();
     let mut progress = Progress::new(opts.progress, "status");
     let stop = &opts.stop;
-    let mut outcomes = input_channel(input)
-        .take_until(Box::pin(stop.stopped()))
+    let (events, input_end) = until_stopped(input_channel(input), stop);
+    let mut outcomes = events
         .map(|event| async move {
             match event {
                 InputEvent::Error(record) => UserOutcome {
@@ -140,7 +140,7 @@ pub async fn run_status(
         counts: tally.counts.clone(),
         duration_ms: started.elapsed().as_millis() as u64,
         exit_code: stopped
-            .and_then(StopReason::exit_code)
+            .and_then(|reason| reason.exit_code(!input_end.reached()))
             .unwrap_or_else(|| tally.exit_code(opts.fail_on_drift)),
     };
     if !output_closed {

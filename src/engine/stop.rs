@@ -7,9 +7,11 @@
 //! users are never abandoned before the grace period is over; a second signal ends the
 //! process at once for people who really mean it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::{Stream, StreamExt};
 use tokio::sync::watch;
 
 /// How long users in flight may take to finish after Ctrl+C or SIGTERM.
@@ -27,15 +29,45 @@ pub enum StopReason {
 }
 
 impl StopReason {
-    /// The exit code a signal imposes (128 + signal number); `None` for a closed stdout,
-    /// whose run keeps the class of what it did.
-    pub fn exit_code(self) -> Option<i32> {
+    /// The exit code a stop imposes (128 + signal number): a signal always; a closed stdout
+    /// only with users left unread (141, as for SIGPIPE: not a complete run, whatever the
+    /// users it finished), else the run keeps the class of what it did (`None`).
+    pub fn exit_code(self, users_left: bool) -> Option<i32> {
         match self {
-            StopReason::OutputClosed => None,
+            StopReason::OutputClosed => users_left.then_some(141),
             StopReason::Interrupted => Some(130),
             StopReason::Terminated => Some(143),
         }
     }
+}
+
+/// Whether the input was read to its end: a stop before that left users unprocessed.
+#[derive(Clone, Default)]
+pub struct InputEnd(Arc<AtomicBool>);
+
+impl InputEnd {
+    pub fn reached(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// `events` until `stop` is asked for, and whether they ran to their end first.
+pub fn until_stopped<'a, S>(
+    events: S,
+    stop: &'a StopSignal,
+) -> (impl Stream<Item = S::Item> + 'a, InputEnd)
+where
+    S: Stream + 'a,
+{
+    let end = InputEnd::default();
+    let mark = end.clone();
+    // Polled only once `events` is exhausted, and never after the stop.
+    let marker = futures::stream::poll_fn(move |_| {
+        mark.0.store(true, Ordering::Release);
+        std::task::Poll::Ready(None)
+    });
+    let events = events.chain(marker).take_until(Box::pin(stop.stopped()));
+    (events, end)
 }
 
 /// A shared "please stop" flag: cheap to clone, first reason wins.
@@ -113,7 +145,7 @@ impl StopSignal {
         };
         if count > 1 {
             tracing::warn!("second signal: stopping now");
-            std::process::exit(reason.exit_code().unwrap_or(130));
+            std::process::exit(reason.exit_code(false).unwrap_or(130));
         }
         tracing::warn!(
             "stopping: finishing the users in flight (up to {} s); signal again to stop at once",
@@ -169,8 +201,29 @@ mod tests {
         stop.trigger(StopReason::OutputClosed);
         waiter.await.expect("woken");
         assert_eq!(stop.reason(), Some(StopReason::Terminated));
-        assert_eq!(StopReason::Terminated.exit_code(), Some(143));
-        assert_eq!(StopReason::Interrupted.exit_code(), Some(130));
-        assert_eq!(StopReason::OutputClosed.exit_code(), None);
+        assert_eq!(StopReason::Terminated.exit_code(false), Some(143));
+        assert_eq!(StopReason::Interrupted.exit_code(true), Some(130));
+        assert_eq!(StopReason::OutputClosed.exit_code(false), None);
+        assert_eq!(StopReason::OutputClosed.exit_code(true), Some(141));
+    }
+}
+
+#[cfg(test)]
+mod input_end_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_end_is_reached_only_when_the_input_ran_out_before_the_stop() {
+        let stop = StopSignal::default();
+        let (events, end) = until_stopped(futures::stream::iter([1, 2]), &stop);
+        assert_eq!(events.collect::<Vec<_>>().await, [1, 2]);
+        assert!(end.reached());
+
+        let stop = StopSignal::default();
+        let (mut events, end) = until_stopped(futures::stream::iter([1, 2]), &stop);
+        assert_eq!(events.next().await, Some(1));
+        stop.trigger(StopReason::OutputClosed);
+        assert_eq!(events.next().await, None);
+        assert!(!end.reached());
     }
 }

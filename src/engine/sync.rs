@@ -14,7 +14,7 @@ use super::shard::Shard;
 use super::sink::RecordSink;
 use super::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
 use super::status::next_before_grace;
-use super::stop::{StopReason, StopSignal};
+use super::stop::{StopReason, StopSignal, until_stopped};
 use super::{Tally, input_channel};
 use crate::cli::ProgressMode;
 use crate::error::{Error, ErrorClass, Result, error_info};
@@ -116,8 +116,8 @@ pub async fn run_sync(
         .with_throttled(opts.throttled.clone());
     let shard = opts.shard;
     let stop = &opts.stop;
-    let mut outcomes = input_channel(input)
-        .take_until(Box::pin(stop.stopped()))
+    let (events, input_end) = until_stopped(input_channel(input), stop);
+    let mut outcomes = events
         .filter(move |event| {
             let keep = match (shard, event) {
                 (None, _) => true,
@@ -178,7 +178,7 @@ pub async fn run_sync(
         duration_ms: started.elapsed().as_millis() as u64,
         exit_code: stop
             .reason()
-            .and_then(StopReason::exit_code)
+            .and_then(|reason| reason.exit_code(!input_end.reached()))
             .unwrap_or_else(|| tally.exit_code(false)),
     };
     if !output_closed {
