@@ -4,8 +4,9 @@
 //! exits with the run's real class — 130 / 143 for a signal, as shells expect.
 //!
 //! Cancelling a user mid-write could leave a half-written file or an unrecorded update, so
-//! users are never abandoned before the grace period is over; a second signal ends the
-//! process at once for people who really mean it.
+//! users are never abandoned before the grace period is over. Signals in the first seconds of
+//! the stop are the same stop (GNU `timeout` signals the child and then its whole group); a
+//! signal after that ends the process at once, for people who really mean it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,9 @@ use tokio::sync::watch;
 
 /// How long users in flight may take to finish after Ctrl+C or SIGTERM.
 pub const SIGNAL_GRACE: Duration = Duration::from_secs(10);
+
+/// Further signals this soon after the first are the same stop, not a demand to stop at once.
+pub const SAME_STOP: Duration = Duration::from_secs(5);
 
 /// Why a run stopped before its input ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,15 +78,15 @@ where
 #[derive(Clone)]
 pub struct StopSignal {
     sender: Arc<watch::Sender<Option<(StopReason, Instant)>>>,
-    /// Ends the process on a second signal.
-    signals: Arc<Mutex<u32>>,
+    /// When the first signal came: a later one (after `SAME_STOP`) ends the process.
+    first_signal: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Default for StopSignal {
     fn default() -> Self {
         StopSignal {
             sender: Arc::new(watch::channel(None).0),
-            signals: Arc::new(Mutex::new(0)),
+            first_signal: Arc::new(Mutex::new(None)),
         }
     }
 }
@@ -138,20 +142,45 @@ impl StopSignal {
     }
 
     fn received(&self, reason: StopReason) {
-        let count = {
-            let mut count = self.signals.lock().unwrap_or_else(|p| p.into_inner());
-            *count += 1;
-            *count
+        let now = Instant::now();
+        let first = {
+            let mut slot = self.first_signal.lock().unwrap_or_else(|p| p.into_inner());
+            let earlier = *slot;
+            slot.get_or_insert(now);
+            earlier
         };
-        if count > 1 {
-            tracing::warn!("second signal: stopping now");
-            std::process::exit(reason.exit_code(false).unwrap_or(130));
+        match repeat_of(first, now) {
+            Repeat::First => {
+                tracing::warn!(
+                    "stopping: finishing the users in flight (up to {} s); a signal after {} s \
+                     stops at once",
+                    SIGNAL_GRACE.as_secs(),
+                    SAME_STOP.as_secs()
+                );
+                self.trigger(reason);
+            }
+            Repeat::SameStop => tracing::info!("already stopping: the signal changes nothing"),
+            Repeat::StopNow => {
+                tracing::warn!("another signal: stopping now");
+                std::process::exit(reason.exit_code(false).unwrap_or(130));
+            }
         }
-        tracing::warn!(
-            "stopping: finishing the users in flight (up to {} s); signal again to stop at once",
-            SIGNAL_GRACE.as_secs()
-        );
-        self.trigger(reason);
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Repeat {
+    First,
+    SameStop,
+    StopNow,
+}
+
+/// What a signal at `now` means when an earlier one came at `first` (`None`: there was none).
+fn repeat_of(first: Option<Instant>, now: Instant) -> Repeat {
+    match first {
+        None => Repeat::First,
+        Some(first) if now.saturating_duration_since(first) > SAME_STOP => Repeat::StopNow,
+        Some(_) => Repeat::SameStop,
     }
 }
 
@@ -205,6 +234,22 @@ mod tests {
         assert_eq!(StopReason::Interrupted.exit_code(true), Some(130));
         assert_eq!(StopReason::OutputClosed.exit_code(false), None);
         assert_eq!(StopReason::OutputClosed.exit_code(true), Some(141));
+    }
+}
+
+#[cfg(test)]
+mod repeat_tests {
+    use super::*;
+
+    #[test]
+    fn signals_soon_after_the_first_are_the_same_stop() {
+        let first = Instant::now();
+        assert_eq!(repeat_of(None, first), Repeat::First);
+        let soon = first + Duration::from_millis(1);
+        assert_eq!(repeat_of(Some(first), soon), Repeat::SameStop);
+        assert_eq!(repeat_of(Some(first), first + SAME_STOP), Repeat::SameStop);
+        let later = first + SAME_STOP + Duration::from_millis(1);
+        assert_eq!(repeat_of(Some(first), later), Repeat::StopNow);
     }
 }
 
