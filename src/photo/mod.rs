@@ -147,8 +147,7 @@ where
     F: FnOnce(&SourcePhoto) -> Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    let photo = photo.clone();
-    off_thread(move || render(&photo)).await
+    slots::off_thread_with(|| photo.clone(), move |photo| render(&photo)).await
 }
 
 /// Fingerprint stored bytes (what `photo inspect` prints).

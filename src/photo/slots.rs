@@ -125,6 +125,39 @@ where
     F: FnOnce() -> Result<T> + Send + 'static,
     T: Send + 'static,
 {
+    let _slot = work_slot().await;
+    run_blocking(work).await
+}
+
+/// Run `prepare` (copying what the work needs) once a thread is free, then `work` on it: the
+/// copies of photos waiting for a thread are never made, only those being worked on.
+pub async fn off_thread_with<P, T, F>(prepare: impl FnOnce() -> P, work: F) -> Result<T>
+where
+    F: FnOnce(P) -> Result<T> + Send + 'static,
+    P: Send + 'static,
+    T: Send + 'static,
+{
+    let _slot = work_slot().await;
+    let input = prepare();
+    run_blocking(move || work(input)).await
+}
+
+/// A turn on a blocking thread: as many at once as there are decode slots. Without it, a
+/// hundred users in flight would start a hundred threads, each with its own copy of the picture
+/// and its own allocator arena, to wait for the same few cores.
+async fn work_slot() -> tokio::sync::SemaphorePermit<'static> {
+    static WORK: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    WORK.get_or_init(|| tokio::sync::Semaphore::new(slot_count()))
+        .acquire()
+        .await
+        .unwrap_or_else(|_| unreachable!("the work semaphore is never closed"))
+}
+
+async fn run_blocking<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
     tokio::task::spawn_blocking(work).await.map_err(|e| {
         Error::new(
             ErrorCode::PhotoUnreadable,
