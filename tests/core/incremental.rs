@@ -163,16 +163,17 @@ async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
         result_of(&records, "ann@contoso.com", "graph").action,
         Action::Updated
     );
-    for opts in [
-        SyncOptions {
-            recheck: true,
-            ..with_state(&path)
-        },
-        SyncOptions {
-            recheck_after: Duration::ZERO,
-            ..with_state(&path)
-        },
-    ] {
+    // One after the other: a run holds the state's writer lock while it lives.
+    let recheck = |opts: SyncOptions| SyncOptions {
+        recheck: true,
+        ..opts
+    };
+    let expired = |opts: SyncOptions| SyncOptions {
+        recheck_after: Duration::ZERO,
+        ..opts
+    };
+    for with in [recheck, expired] {
+        let opts = with(with_state(&path));
         let before = counting.calls();
         let (records, _) = sync(
             jsonl(&[with_photo("bob", 2)]),
