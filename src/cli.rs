@@ -19,6 +19,8 @@ Exit codes:
   2  usage or configuration error: nothing ran
   3  authentication or permission failure
   4  throttling or transient failures outlasted the retries
+  130 / 143  stopped by Ctrl+C / SIGTERM: users in flight finished, summary written
+  141  stdout was closed (`| head -1`) before every user was processed
 
 Credential: PHOTOSYNC_AUTH, else the first configured of a ready token, a certificate, a client
 secret, a managed identity endpoint. A managed identity uses, first match wins:

@@ -2,6 +2,7 @@ use clap::Parser;
 
 use photosync::cli::Cli;
 use photosync::schema::{ErrorCode, ErrorInfo, ErrorRecord, OutputRecord, SCHEMA_VERSION};
+use photosync::terminal::{SafeStderr, printable};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -20,9 +21,10 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             // A setup failure: say it on stderr for people, and as an error record for scripts.
-            eprintln!("error: {}", e.message);
+            // Messages may quote a server or an input record: never raw to the terminal.
+            eprintln!("error: {}", printable(&e.message));
             if let Some(hint) = &e.hint {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", printable(hint));
             }
             setup_error_record(ErrorInfo {
                 code: e.code,
@@ -64,8 +66,11 @@ fn usage_error(e: clap::Error) -> ! {
     ) {
         e.exit();
     }
-    e.print().ok();
     let rendered = e.to_string();
+    // clap quotes the bad value as typed: line by line through `printable`, like every message.
+    for line in rendered.lines() {
+        eprintln!("{}", printable(line));
+    }
     let mut lines = rendered.lines().map(str::trim);
     let message = lines
         .next()
@@ -92,8 +97,10 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env(photosync::settings::env::LOG.name)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Log fields quote servers and records: every line goes through `SafeStderr`, plain text.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| SafeStderr)
         .init();
 }

@@ -169,6 +169,7 @@ pub(super) async fn fetch(
             ];
             query.extend(client_id.map(|c| ("client_id", c)));
             let req = Request::get(with_query(url, &query))
+                .no_redirects()
                 .header(metadata, "true")
                 .header(
                     HeaderName::from_static("x-identity-header"),
@@ -185,6 +186,7 @@ pub(super) async fn fetch(
             ];
             query.extend(client_id.map(|c| ("clientid", c)));
             let req = Request::get(with_query(url, &query))
+                .no_redirects()
                 .header(HeaderName::from_static("secret"), secret.expose());
             let resp = http.send(&req, None).await?;
             let what = format!(
@@ -217,7 +219,9 @@ async fn azure_arc(
     let metadata = HeaderName::from_static("metadata");
     let challenge = http
         .send(
-            &Request::get(&target).header(metadata.clone(), "true"),
+            &Request::get(&target)
+                .no_redirects()
+                .header(metadata.clone(), "true"),
             None,
         )
         .await?;
@@ -248,6 +252,7 @@ async fn azure_arc(
     }
     let key = read_arc_key(&realm, folder)?;
     let req = Request::get(&target)
+        .no_redirects()
         .header(metadata, "true")
         .header(AUTHORIZATION, format!("Basic {}", key.expose()));
     let resp = http.send(&req, None).await?;
@@ -330,6 +335,7 @@ async fn imds(
     let mut query = vec![("api-version", IMDS_API_VERSION), ("resource", resource)];
     query.extend(client_id.map(|c| ("client_id", c)));
     let req = Request::get(with_query(&url, &query))
+        .no_redirects()
         .header(HeaderName::from_static("metadata"), "true")
         .caller_retries();
     let (mut exponential, mut gone_waited, mut attempts) = (0u32, Duration::ZERO, 0u32);

@@ -69,6 +69,9 @@ enum Credential {
 /// SharePoint's own app id: a token with this audience is not tied to one host.
 const SHAREPOINT_APP_ID: &str = "00000003-0000-0ff1-ce00-000000000000";
 
+/// Microsoft Graph's app id, the audience of some Graph tokens (the same in every cloud).
+const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
 /// The configured credential plus one token cache per resource (Graph) or origin (SharePoint).
 pub struct Authenticator {
     credential: Credential,
@@ -369,28 +372,35 @@ impl Authenticator {
     }
 }
 
-/// Serve the ready-made token, but not to a service (or SharePoint host) it was not issued for.
+/// Serve the ready-made token, but never to a service (or SharePoint host) it was not issued
+/// for: a token for another service (or one that shows no audience) is not sent at all.
 fn ready_token(token: &Secret, resource: Resource, resource_id: &str) -> Result<AccessToken> {
     let claims = TokenClaims::read(token);
-    if resource == Resource::SharePoint {
-        let audiences = claims.as_ref().map(|c| c.aud.clone()).unwrap_or_default();
-        let for_this_host = audiences.iter().any(|a| {
-            let a = a.trim_end_matches('/');
-            a.eq_ignore_ascii_case(resource_id) || a.eq_ignore_ascii_case(SHAREPOINT_APP_ID)
-        });
-        if !for_this_host {
-            let minted_for = if audiences.is_empty() {
-                "no audience it shows".to_string()
-            } else {
-                audiences.join(", ")
-            };
-            return Err(Error::new(
-                ErrorCode::CredentialNotSupported,
-                ErrorClass::Config,
-                format!("the ready access token is for {minted_for}, not {resource_id}: SharePoint accepts a token only on the host it was minted for"),
-            )
-            .with_hint("a ready token serves one resource; use a certificate or managed identity to reach Graph and each SharePoint host"));
-        }
+    let app_id = match resource {
+        Resource::Graph => GRAPH_APP_ID,
+        Resource::SharePoint => SHAREPOINT_APP_ID,
+    };
+    let audiences = claims.as_ref().map(|c| c.aud.clone()).unwrap_or_default();
+    let for_this_resource = audiences.iter().any(|a| {
+        let a = a.trim_end_matches('/');
+        a.eq_ignore_ascii_case(resource_id) || a.eq_ignore_ascii_case(app_id)
+    });
+    if !for_this_resource {
+        let minted_for = if audiences.is_empty() {
+            "no audience it shows".to_string()
+        } else {
+            crate::terminal::printable(&audiences.join(", "))
+        };
+        let why = match resource {
+            Resource::Graph => "it is not sent to the Graph URL",
+            Resource::SharePoint => "SharePoint accepts a token only on the host it was minted for",
+        };
+        return Err(Error::new(
+            ErrorCode::CredentialNotSupported,
+            ErrorClass::Config,
+            format!("the ready access token is for {minted_for}, not {resource_id}: {why}"),
+        )
+        .with_hint("a ready token serves one resource: get one for this resource (Get-AzAccessToken -ResourceUrl ...), or use a certificate or managed identity to reach Graph and each SharePoint host"));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -643,6 +653,14 @@ mod tests {
         assert!(err.message.contains(my), "{}", err.message);
         assert!(ready_token(&jwt(SHAREPOINT_APP_ID), Resource::SharePoint, my).is_ok());
         assert!(ready_token(&Secret::new("opaque"), Resource::SharePoint, my).is_err());
+        // Graph: its own audience (URL or app id), nothing else.
+        let graph = "https://graph.microsoft.com";
+        assert!(ready_token(&jwt(graph), Resource::Graph, graph).is_ok());
+        assert!(ready_token(&jwt(GRAPH_APP_ID), Resource::Graph, graph).is_ok());
+        let err = ready_token(&jwt(admin), Resource::Graph, graph).expect_err("not graph");
+        assert!(err.message.contains(admin), "{}", err.message);
+        assert!(ready_token(&jwt(graph), Resource::Graph, "https://graph.microsoft.us").is_err());
+        assert!(ready_token(&Secret::new("opaque"), Resource::Graph, graph).is_err());
     }
 
     #[test]

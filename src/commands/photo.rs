@@ -4,7 +4,7 @@
 //! Output is one JSON document: pretty on a terminal, a single line when piped (like the
 //! JSON Lines of the other commands). Field names are camelCase and stable (docs/photos.md).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -13,7 +13,7 @@ use crate::cli::PhotoCommand;
 use crate::error::{Error, Result};
 use crate::output::{write_json_line, write_json_pretty};
 use crate::photo::{self, DecodeLimits, Signature};
-use crate::schema::{ErrorCode, PhotoInfo};
+use crate::schema::PhotoInfo;
 use crate::store::Backend;
 
 #[derive(Serialize)]
@@ -143,40 +143,8 @@ fn emit<T: Serialize>(value: &T) {
     }
 }
 
-/// Read a photo file, refusing one over the byte limit before reading it into memory.
 fn read_photo_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>> {
-    let cannot_read = |e: std::io::Error| {
-        Error::input(
-            ErrorCode::PhotoFileUnreadable,
-            format!("cannot read {}: {e}", path.display()),
-        )
-        .with_hint("check the path and that you may read the file")
-    };
-    let file = std::fs::File::open(path).map_err(cannot_read)?;
-    let len = file.metadata().map_err(cannot_read)?.len();
-    let too_large = |len: u64| {
-        Error::input(
-            ErrorCode::PhotoTooLarge,
-            format!(
-                "{} is {len} bytes, over the {} byte limit for photos",
-                path.display(),
-                limits.max_bytes
-            ),
-        )
-        .with_hint("resize the photo (a few hundred pixels square is plenty) and save it as JPEG")
-    };
-    if len > limits.max_bytes as u64 {
-        return Err(too_large(len));
-    }
-    // The file may grow between stat and read: never read more than the limit allows.
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(limits.max_bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot_read)?;
-    if bytes.len() > limits.max_bytes {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
+    photo::read_photo_file(path, limits.max_bytes)
 }
 
 /// `out.jpg` -> `out-48.jpg` for multi-rendition targets.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::cli::{Format, StatusArgs};
 use crate::engine::{self, StatusOptions};
 use crate::error::{Error, Result};
+use crate::partial_file::PartialFile;
 use crate::settings::Settings;
 use crate::state::SyncState;
 use crate::store::{self, PhotoStore, RunContext, StoreRole};
@@ -50,18 +51,35 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
     };
     // Written beside the target and renamed when complete: a failed or interrupted run never
     // leaves half a report where the last good one was.
-    let partial = partial_path(out);
-    let file = std::fs::File::create(&partial).map_err(|e| out_error(&partial, e))?;
+    let mut partial = PartialFile::beside(out).map_err(|e| out_error(out, e))?;
+    let file = partial.file().try_clone().map_err(|e| out_error(out, e))?;
     let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings)?;
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
     drop(sink);
-    std::fs::rename(&partial, out).map_err(|e| out_error(out, e))?;
+    // A stopped run saw only some users: its report goes beside the last complete one.
+    if opts.stop.reason().is_some() {
+        let aside = interrupted_path(out);
+        partial
+            .rename_to(&aside)
+            .map_err(|e| out_error(&aside, e))?;
+        tracing::warn!(
+            "the run was stopped: its partial report is {}; {} is left as it was",
+            crate::terminal::printable(&aside.display().to_string()),
+            crate::terminal::printable(&out.display().to_string()),
+        );
+    } else {
+        partial.rename_to(out).map_err(|e| out_error(out, e))?;
+    }
     Ok(summary.exit_code)
 }
 
-fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
+/// `report.html` → `report.partial.html` (the extension kept, so it still opens in a browser).
+fn interrupted_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
+        None => format!("{stem}.partial"),
+    };
     out.with_file_name(name)
 }
 

@@ -8,6 +8,13 @@ use crate::state::{self, SyncState};
 use crate::store::{self, PhotoStore, RunContext, SourceSpec, StoreClass, StoreRole};
 
 pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Result<i32> {
+    // Every argument is checked before any store is opened or the state file created: a
+    // usage error leaves nothing behind.
+    if args.format == Some(crate::cli::Format::Html) {
+        return Err(Error::config("--format html is a status report").with_hint(
+            "run `photosync status ... --format html --out report.html` after the sync",
+        ));
+    }
     let recheck_after = state::parse_duration(&args.recheck_after)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let source = match &args.source {
@@ -71,20 +78,14 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         recheck_after,
         shard,
     };
-    if args.format == Some(crate::cli::Format::Html) {
-        return Err(
-            crate::error::Error::config("--format html is a status report").with_hint(
-                "run `photosync status ... --format html --out report.html` after the sync",
-            ),
-        );
-    }
     let mut sink = super::sink_for(args.format, settings)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
 }
 
 /// Users in an input file, for the progress ETA: non-blank lines of a JSON Lines file, or of a
-/// CSV minus its header. `None` for stdin and LDAP queries.
+/// CSV minus its header. `None` for stdin, LDAP queries, and anything but a regular file: a
+/// pipe (`--input /dev/stdin`, `<(...)`) can be read only once, and that read is the run's.
 fn input_lines(input: &InputArgs) -> Option<u64> {
     use std::io::BufRead;
     let (path, header) = match (&input.input, &input.csv) {
@@ -92,6 +93,9 @@ fn input_lines(input: &InputArgs) -> Option<u64> {
         (None, Some(path)) => (path, 1),
         _ => return None,
     };
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
     let (mut lines, mut line) = (0u64, Vec::new());

@@ -9,7 +9,7 @@ use std::future::Future;
 use futures::StreamExt;
 
 use super::shard::Shard;
-use super::stop::{StopReason, StopSignal};
+use super::stop::{InputEnd, StopReason, StopSignal, until_stopped};
 use super::{Tally, input_channel};
 use crate::error::ErrorClass;
 use crate::input::{InputEvent, InputStream, InputUser};
@@ -43,6 +43,8 @@ pub struct Driven {
     pub tally: Tally,
     /// stdout was closed: nothing more is written.
     pub output_closed: bool,
+    /// Whether the input ran to its end before any stop (else users were left unread).
+    input_end: InputEnd,
     started: std::time::Instant,
 }
 
@@ -62,13 +64,15 @@ where
     let mut tally = Tally::default();
     let (shard, stop) = (drive.shard, drive.stop);
     let work = &work;
-    let mut outcomes = input_channel(input)
-        .take_until(Box::pin(stop.stopped()))
+    let (events, input_end) = until_stopped(input_channel(input), stop);
+    let mut outcomes = events
         .filter(move |event| {
             let keep = match (shard, event) {
                 (None, _) => true,
                 (Some(shard), InputEvent::User(user)) => shard.contains(&user.record),
                 (Some(shard), InputEvent::Error(_)) => shard.reports_input_errors(),
+                // Every shard's own search failed: each says its list is partial.
+                (Some(_), InputEvent::SourceFailed(..)) => true,
             };
             futures::future::ready(keep)
         })
@@ -79,6 +83,14 @@ where
                     Outcome {
                         records: vec![OutputRecord::Error(record)],
                         errors: vec![ErrorClass::Input],
+                        ..Outcome::default()
+                    },
+                ),
+                InputEvent::SourceFailed(record, class) => (
+                    false,
+                    Outcome {
+                        records: vec![OutputRecord::Error(record)],
+                        errors: vec![class],
                         ..Outcome::default()
                     },
                 ),
@@ -116,13 +128,14 @@ where
     Driven {
         tally,
         output_closed,
+        input_end,
         started,
     }
 }
 
 impl Driven {
     /// Write the run's `summary` record (unless stdout is closed) and return it; a stopped
-    /// run exits with the signal's code.
+    /// run exits with the signal's code (141 for a closed stdout with users left unread).
     pub fn summarize(
         self,
         command: &str,
@@ -138,7 +151,7 @@ impl Driven {
             duration_ms: self.started.elapsed().as_millis() as u64,
             exit_code: stop
                 .reason()
-                .and_then(StopReason::exit_code)
+                .and_then(|reason| reason.exit_code(!self.input_end.reached()))
                 .unwrap_or_else(|| self.tally.exit_code(fail_on_drift)),
         };
         if !self.output_closed {

@@ -135,10 +135,10 @@ async fn status_of_user(
         }
         let observed = match reference::input_photo(record).await {
             Ok(photo) => Observed::Read {
-                thumbnail: photo
-                    .as_ref()
-                    .filter(|_| thumbnails)
-                    .and_then(|p| thumbnail::from_square(&p.square)),
+                thumbnail: match photo.as_ref().filter(|_| thumbnails) {
+                    Some(p) => thumbnail::from_photo(p).await,
+                    None => None,
+                },
                 photo: photo.map(|p| p.info),
                 details: BTreeMap::new(),
                 findings: Vec::new(),

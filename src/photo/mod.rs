@@ -8,6 +8,7 @@
 //! and the measurements behind the "same picture" limits.
 
 mod decode;
+mod file;
 mod fingerprint;
 mod quality;
 mod render;
@@ -21,13 +22,14 @@ use crate::error::Result;
 use crate::schema::PhotoInfo;
 
 pub use decode::{DecodedPhoto, MAX_SQUARE_PX, centre_square, decode};
+pub use file::read_photo_file;
 pub use fingerprint::{distance, parse_phash, perceptual_hash, sha256_hex};
 pub use render::{
     JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, MAX_RENDITION_PX, MIN_RENDITION_PX, RenditionSpec,
     encode_jpeg_within, render, render_one, resize_square,
 };
 pub use signature::{Comparison, Signature, compare};
-pub use slots::admit;
+pub use slots::{admit, admitted, budget_slots, off_thread, photo_work_on_task};
 
 /// `same_picture` distances are the signature distance in hundredths: at or below this (1.0,
 /// every component within its limit) two photos show the same picture.
@@ -113,6 +115,21 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
         signature,
     };
     Ok(SourcePhoto { square, info })
+}
+
+/// `load` on a blocking thread, for async callers.
+pub async fn load_off_thread(bytes: Vec<u8>) -> Result<SourcePhoto> {
+    off_thread(move || load(&bytes, &DecodeLimits::default())).await
+}
+
+/// Render `photo` for a target on a blocking thread (the photo is copied there: 1.3 MB at
+/// most, the square).
+pub async fn render_off_thread<T, F>(photo: &SourcePhoto, render: F) -> Result<T>
+where
+    F: FnOnce(&SourcePhoto) -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    slots::off_thread_with(|| photo.clone(), move |photo| render(&photo)).await
 }
 
 /// Fingerprint stored bytes (what `photo inspect` prints).

@@ -125,6 +125,7 @@ pub fn render_one(src: &SourcePhoto, spec: &RenditionSpec) -> Result<Rendition> 
 
 /// Resize the square to `side` and encode it within `max_bytes`.
 fn render_side(square: &DynamicImage, side: u32, max_bytes: usize) -> Result<Rendition> {
+    super::slots::note_photo_work();
     let rgb = match square {
         DynamicImage::ImageRgb8(rgb) => resize_square(rgb, side)?,
         other => resize_square(&other.to_rgb8(), side)?,
@@ -156,6 +157,7 @@ pub fn resize_square(src: &RgbImage, side: u32) -> Result<RgbImage> {
 /// Encode at `JPEG_MAX_QUALITY`; if that is over `max_bytes`, binary-search the highest
 /// quality that fits (size grows with quality). Returns the bytes and the quality used.
 pub fn encode_jpeg_within(image: &RgbImage, max_bytes: usize) -> Result<(Vec<u8>, u8)> {
+    super::slots::note_photo_work();
     let best = encode_jpeg(image, JPEG_MAX_QUALITY)?;
     if best.len() <= max_bytes {
         return Ok((best, JPEG_MAX_QUALITY));

@@ -31,6 +31,8 @@ impl ConfigFile {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            // Errors name the line, never its text: a secret pasted on the wrong line would
+            // otherwise end up in logs and error records.
             let line_no = index + 1;
             let Some((key, value)) = line.split_once('=') else {
                 return Err(
@@ -40,15 +42,55 @@ impl ConfigFile {
             };
             let key = key.trim().trim_start_matches("export ").trim();
             if !env::find(key).is_some_and(Var::in_config_file) {
-                return Err(Error::config(format!(
-                    "{origin} line {line_no}: unknown setting `{key}`"
-                ))
-                .with_hint("run `photosync --help` for the list of PHOTOSYNC_* settings"));
+                let hint = match likely_setting(key) {
+                    Some(name) => {
+                        format!("did you mean {name}? `photosync --help` lists every setting")
+                    }
+                    None => {
+                        "run `photosync --help` for the list of PHOTOSYNC_* settings".to_string()
+                    }
+                };
+                return Err(
+                    Error::config(format!("{origin} line {line_no}: unknown setting"))
+                        .with_hint(hint),
+                );
             }
             values.insert(key.to_string(), unquote(value.trim()).to_string());
         }
         Ok(ConfigFile { values })
     }
+}
+
+/// The setting a misspelt `PHOTOSYNC_*` key most likely meant. Only keys that start like a
+/// setting get a suggestion, so nothing is told about other text (a pasted secret).
+fn likely_setting(key: &str) -> Option<&'static str> {
+    let upper = key.to_ascii_uppercase();
+    if !upper.starts_with("PHOTOSYNC_") {
+        return None;
+    }
+    env::VARS
+        .iter()
+        .filter(|var| var.in_config_file())
+        .map(|var| (edit_distance(&upper, var.name), var.name))
+        .filter(|(distance, _)| *distance <= 4)
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance over bytes (setting names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn unquote(value: &str) -> &str {

@@ -438,14 +438,28 @@ mod tests {
     }
 
     #[test]
-    fn unknown_config_key_is_a_config_error() {
-        let err = ConfigFile::parse("PHOTOSYNC_TENANTID=x\n", "test.conf").expect_err("typo");
+    fn unknown_config_key_is_a_config_error_naming_the_line_and_the_likely_setting() {
+        let err = ConfigFile::parse("# c\nPHOTOSYNC_TENANTID=x\n", "test.conf").expect_err("typo");
         assert_eq!(err.class, crate::error::ErrorClass::Config);
-        assert!(
-            err.message.contains("PHOTOSYNC_TENANTID"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("line 2"), "{}", err.message);
+        let hint = err.hint.unwrap_or_default();
+        assert!(hint.contains(env::TENANT_ID.name), "{hint}");
+    }
+
+    // Regression (issue 19, item 19): a secret pasted on a line of its own (base64 secrets
+    // end in `=`) was echoed as the "unknown setting" in the error record.
+    #[test]
+    fn a_config_file_error_never_echoes_the_line() {
+        for text in [
+            "q8Q~hunter2SecretValue==\n",
+            "hunter2-secret value\n",
+            "PHOTOSYNC_TENANT_ID=t\nhunter2=secret\n",
+        ] {
+            let err = ConfigFile::parse(text, "test.conf").expect_err(text);
+            let all = format!("{} {}", err.message, err.hint.unwrap_or_default());
+            assert!(!all.contains("hunter2"), "{all}");
+            assert!(all.contains("test.conf line "), "{all}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::photo::{RenditionSpec, SourcePhoto};
 use crate::schema::{Finding, PhotoInfo, UserRecord};
 
@@ -117,18 +117,11 @@ impl StoredPhoto {
     /// Fingerprint bytes read from a store on a blocking thread, so decoding (milliseconds
     /// per photo) runs on spare cores instead of stalling every other user's I/O.
     pub async fn fingerprint(bytes: Vec<u8>) -> Result<StoredPhoto> {
-        tokio::task::spawn_blocking(move || {
+        crate::photo::off_thread(move || {
             let info = crate::photo::inspect(&bytes, &crate::photo::DecodeLimits::default())?;
             Ok(StoredPhoto { bytes, info })
         })
         .await
-        .map_err(|e| {
-            Error::new(
-                crate::schema::ErrorCode::PhotoUnreadable,
-                crate::error::ErrorClass::Failed,
-                format!("decoding the photo stopped: {e}"),
-            )
-        })?
     }
 }
 

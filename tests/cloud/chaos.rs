@@ -37,9 +37,15 @@ fn assert_nothing_lost(report: &ChaosReport, emu: &photosync_emulator::RunningEm
         missing.is_empty(),
         "no result in the final run for {missing:?}"
     );
-    // Every user was written, at most once per run: a lost answer, or a write still on its
-    // way, is watched for rather than sent again. A kill can still cost one more write in the
-    // next run (the service took it, the run died before it could know).
+    // At most one write per user per run: a lost answer, a 503 after the service stored the
+    // photo, or a write still on its way is watched for rather than sent again.
+    assert!(
+        report.written_twice_in_a_run.is_empty(),
+        "written more than once in one run (user, run, writes): {:?}",
+        report.written_twice_in_a_run
+    );
+    // Every user was written; a kill can still cost one more write in the next run (the
+    // service took it, the run died before it could know).
     let runs = report.runs.len() as u64;
     let out_of_bounds: Vec<(&String, &u64)> = report
         .writes_per_user
@@ -76,11 +82,12 @@ fn chaos_kill_9_at_random_moments_loses_nothing() {
         .count();
     let twice = report.writes_per_user.values().filter(|n| **n > 1).count();
     eprintln!(
-        "chaos: {} runs ({kills} killed) in {:.1} s; 429s {}, 5xx {}, dropped {} (after processing {}), tokens {}; users written more than once {twice}",
+        "chaos: {} runs ({kills} killed) in {:.1} s; 429s {}, 5xx {} (+{} after processing), dropped {} (after processing {}), tokens {}; users written more than once {twice}",
         report.runs.len(),
         report.seconds,
         report.throttled_429,
         report.injected_5xx,
+        report.failed_after_processing,
         report.dropped_connections,
         report.dropped_after_processing,
         report.tokens_issued
@@ -90,7 +97,8 @@ fn chaos_kill_9_at_random_moments_loses_nothing() {
         report.throttled_429 > 0
             && report.injected_5xx > 0
             && report.dropped_connections > 0
-            && report.dropped_after_processing > 0,
+            && report.dropped_after_processing > 0
+            && report.failed_after_processing > 0,
         "every fault fired"
     );
     assert!(report.tokens_issued > 1, "tokens expired and were renewed");

@@ -2,11 +2,12 @@
 //! stores and the emulator: the behaviour the engine relies on — resolve, read, write and read
 //! back the same picture — from the store itself, not only through the binary.
 
+use photosync::photo::{self, DecodeLimits};
 use photosync::schema::UserRecord;
 use photosync::settings::{CloudSettings, Settings, SharePointSettings};
 use photosync::store::conformance::{self, Fixture};
 use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
-use photosync_emulator::Faults;
+use photosync_emulator::{Faults, RunningEmulator};
 
 use super::support::*;
 
@@ -35,24 +36,20 @@ async fn open_target(spec: &str, settings: &Settings) -> Box<dyn PhotoStore> {
         .unwrap_or_else(|e| panic!("the {spec} store opens: {e}"))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_graph_store_passes_the_conformance_suite() {
-    // user0 holds person 1's photo, user1 and user2 none.
+/// An emulator whose user0 holds person 1's photo in Graph, and its Graph store.
+async fn graph_store() -> (RunningEmulator, Box<dyn PhotoStore>) {
     let emu = start(
         tenant_with_users(3, |i| (i == 0).then_some(1)),
         Faults::default(),
     );
     let settings = secret_settings(&emu);
     let store = open_target("graph", &settings).await;
-    let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
-    conformance::check(store.as_ref(), &fixture)
-        .await
-        .expect_conformant();
+    (emu, store)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_sharepoint_store_passes_the_conformance_suite() {
-    // A tenant that still allows app-only profile writes, so the store can declare writes.
+/// An emulator whose user0 holds `source` as SharePoint profile picture (set through the
+/// binary), in a tenant that still allows app-only profile writes, and its SharePoint store.
+async fn sharepoint_store(source: &[u8]) -> (RunningEmulator, Box<dyn PhotoStore>) {
     let emu = start(
         tenant_with_users(3, |_| None),
         Faults {
@@ -61,9 +58,7 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
         },
     );
     let creds = pem_creds(&emu, "rs256");
-    // SharePoint has no seeded pictures: user0 gets one through the binary first.
-    let source = jpeg(5, 240);
-    let input = record(Some(&upn(0)), None, Some(&source));
+    let input = record(Some(&upn(0)), None, Some(source));
     let sync = sync_from_input(&creds, "sharepoint", &[], &input);
     assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
     let env = |name: &str| {
@@ -91,9 +86,73 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
         ..Settings::default()
     };
     let store = open_target("sharepoint", &settings).await;
+    (emu, store)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_graph_store_passes_the_conformance_suite() {
+    let (emu, store) = graph_store().await;
+    let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
+    conformance::check(store.as_ref(), &fixture)
+        .await
+        .expect_conformant();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sharepoint_store_passes_the_conformance_suite() {
+    // SharePoint has no seeded pictures: user0 gets one through the binary first.
+    let source = jpeg(5, 240);
+    let (_emu, store) = sharepoint_store(&source).await;
     // Profiles exist for every user; user1's still shows the placeholder.
     let fixture = fixture(source);
     conformance::check(store.as_ref(), &fixture)
         .await
         .expect_conformant();
+}
+
+/// Read user0's photo and write a new one to user2, counting the decodes and renders done on
+/// the calling task instead of a blocking thread.
+async fn photo_work_on_the_task(store: &dyn PhotoStore) -> usize {
+    let user = |upn: String| UserRecord {
+        user_principal_name: Some(upn),
+        ..Default::default()
+    };
+    let source = photo::load(&jpeg(77, 400), &DecodeLimits::default()).expect("source");
+    let ((), on_task) = photo::photo_work_on_task(async {
+        let found = store
+            .resolve(&user(upn(0)))
+            .await
+            .expect("resolve")
+            .expect("user0");
+        let read = store.read_photo(&found).await.expect("read");
+        assert!(
+            read.photo.is_some(),
+            "user0 has a photo in {}",
+            store.name()
+        );
+        let target = store
+            .resolve(&user(upn(2)))
+            .await
+            .expect("resolve")
+            .expect("user2");
+        store.write_photo(&target, &source).await.expect("write");
+    })
+    .await;
+    on_task
+}
+
+// Regression (issue 19, item 13): the Graph and SharePoint stores decoded the photos they read
+// and rendered the ones they wrote on the async worker thread, stalling every other user's
+// network calls on that thread meanwhile (`photo::inspect` even waited there for a decode
+// slot). Photo work runs on blocking threads.
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_stores_decode_and_render_off_the_async_workers() {
+    let (_graph_emu, graph) = graph_store().await;
+    assert_eq!(photo_work_on_the_task(graph.as_ref()).await, 0, "graph");
+    let (_sharepoint_emu, sharepoint) = sharepoint_store(&jpeg(5, 240)).await;
+    assert_eq!(
+        photo_work_on_the_task(sharepoint.as_ref()).await,
+        0,
+        "sharepoint"
+    );
 }

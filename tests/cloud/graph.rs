@@ -63,6 +63,10 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
             "32",
             "--format",
             "json",
+            // A write answered 5xx is watched for this long before it is sent again (it may
+            // have landed); this emulator shows writes at once, so a short window will do.
+            "--verify-window",
+            "5",
         ],
         &input,
     );
@@ -338,12 +342,15 @@ fn graph_state_entries_are_keyed_by_the_tenant_of_the_token() {
     );
 }
 
-/// A target whose tenant cannot be told (an opaque ready token, no tenant id) cannot key its
-/// state entries apart from another tenant's: `--state` refuses it before any user.
+/// A target whose tenant cannot be told (a ready token for Graph that names no tenant, no
+/// tenant id) cannot key its state entries apart from another tenant's: `--state` refuses it
+/// before any user. (An opaque token is refused earlier still: it shows no audience.)
 #[test]
 fn state_refuses_a_graph_target_whose_tenant_is_unknown() {
     let emu = start(tenant_with_users(1, |_| None), Faults::default());
-    let (run, text) = sync_with_state_and_no_tenant_id(token_creds(&emu, "opaque-ready-token"));
+    // Graph's app id as audience, so the token passes the audience check; it has no `tid`.
+    let token = jwt_for("00000003-0000-0000-c000-000000000000");
+    let (run, text) = sync_with_state_and_no_tenant_id(token_creds(&emu, &token));
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(text.is_empty(), "no state entry: {text}");
     let errors = run.of_type("error");

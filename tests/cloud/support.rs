@@ -277,6 +277,17 @@ pub fn token_creds(emu: &RunningEmulator, token: &str) -> Creds {
     Creds { env, _dir: None }
 }
 
+/// A JWT (unsigned: only the claims matter to the client) with this audience and no tenant.
+pub fn jwt_for(audience: &str) -> String {
+    use base64::Engine;
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        enc.encode(br#"{"typ":"JWT","alg":"none"}"#),
+        enc.encode(serde_json::json!({ "aud": audience, "roles": ["User.Read.All"] }).to_string())
+    )
+}
+
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }

@@ -267,6 +267,43 @@ async fn export_leaves_only_whole_files() {
     assert_eq!(names, ["ann.jpg", "bob.jpg"]);
 }
 
+// Regression (issue 19, item 18): the export's temporary file had a predictable name
+// (`.{name}.{pid}.partial`) and was not created exclusively, so a symlink planted in a shared
+// folder redirected the write to any file the run could write. Temporary files are created
+// exclusively, with random names.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_planted_symlink_does_not_redirect_an_export() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    let predictable = out.join(format!(".ann.jpg.{}.partial", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &predictable).expect("plant the symlink");
+    let store = open(&out, "{samAccountName}.jpg", StoreRole::Target);
+    let src = photosync::photo::load(&jpeg(3, 300), &Default::default()).expect("load");
+    let user = store
+        .resolve(&with_sam("ann"))
+        .await
+        .expect("resolve")
+        .expect("nameable");
+    store.write_photo(&user, &src).await.expect("write");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    let written = std::fs::read(out.join("ann.jpg")).expect("ann.jpg");
+    photosync::photo::inspect(&written, &Default::default()).expect("a whole JPEG");
+    assert!(
+        std::fs::symlink_metadata(out.join("ann.jpg"))
+            .expect("ann.jpg")
+            .file_type()
+            .is_file(),
+        "ann.jpg is a file of its own, not the planted link"
+    );
+}
+
 fn gif(person: u64) -> Vec<u8> {
     encode(&portrait(person, 32, 32), image::ImageFormat::Gif)
 }

@@ -6,8 +6,8 @@ use super::plan::{self, Facts, Plan, Reason, Seen, Written};
 use super::{Applied, StateSlot, SyncOptions, apply_write, failed, preview, read_back, result};
 use crate::error::{Error, ErrorClass};
 use crate::photo::{self, SourcePhoto};
-use crate::schema::{Action, ErrorCode, ResultRecord, UserRecord};
-use crate::store::{PhotoStore, StoreUser, StoredPhoto};
+use crate::schema::{Action, ErrorCode, PhotoInfo, ResultRecord, UserRecord};
+use crate::store::{PhotoStore, StoreUser};
 
 /// One user x one target.
 pub(super) struct Job<'a> {
@@ -20,10 +20,11 @@ pub(super) struct Job<'a> {
 
 /// What looking at the target found.
 enum Look {
-    /// The user is there: the photo it holds, if any.
+    /// The user is there: the fingerprint of the photo it holds, if any (only that: the
+    /// bytes, a whole photo file for a folder, are not held while the write goes out).
     Found {
         user: StoreUser,
-        current: Option<StoredPhoto>,
+        current: Option<PhotoInfo>,
         same: bool,
     },
     /// The user is not there, is someone else, or cannot be read.
@@ -75,7 +76,7 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     match (plan::plan(&facts), look) {
         (Plan::Skip(reason), Look::Found { current, .. }) => {
             if let (Some(slot), Some(held)) = (state, &current) {
-                slot.record(src, &held.info.signature, true);
+                slot.record(src, &held.signature, true);
             }
             (result(target.name(), Action::Skipped, reason), None)
         }
@@ -111,7 +112,7 @@ async fn look_at(target: &dyn PhotoStore, record: &UserRecord, src: &SourcePhoto
                 .is_some_and(|(same, _)| same);
             Look::Found {
                 user,
-                current: read.photo,
+                current: read.photo.map(|p| p.info),
                 same,
             }
         }
@@ -126,10 +127,9 @@ async fn write(
     state: Option<StateSlot<'_>>,
     reason: Reason,
     user: &StoreUser,
-    current: Option<&StoredPhoto>,
+    before: Option<&PhotoInfo>,
 ) -> Outcome {
     let (target, src, opts) = (job.target, job.src, job.opts);
-    let before = current.map(|p| &p.info);
     // An earlier run's write of this very picture was accepted but not yet seen (that run
     // stopped, or the service is slow to show it): watch for it before writing it again.
     if !opts.force
@@ -163,7 +163,7 @@ async fn write(
         }
         Ok(Applied::NotYetVisible) => (
             Written::NotYetVisible,
-            preview(target.capabilities().rendition, src),
+            preview(target.capabilities().rendition, src).await,
         ),
         Err(e) => return failed(target.name(), plan::refusal(&e, reason), &e),
     };

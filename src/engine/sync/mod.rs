@@ -131,10 +131,15 @@ async fn source_photo(source: &SyncSource, record: &UserRecord) -> Result<Option
                 )
                 .with_hint("check the identity keys, or the source's naming rule"));
             };
-            match store.read_photo(&found).await?.photo {
-                Some(stored) => reference::load_photo(stored.bytes).await.map(Some),
-                None => Ok(None),
-            }
+            // Read and decode within one slot of the photo budget: a photo file's bytes never
+            // wait for their decode outside it.
+            photo::admitted(async {
+                match store.read_photo(&found).await?.photo {
+                    Some(stored) => photo::load_off_thread(stored.bytes).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+            .await
         }
     }
 }
@@ -287,10 +292,9 @@ pub(super) async fn apply_write(
 ) -> Result<Applied> {
     if opts.dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
-        return Ok(Applied::WouldWrite(preview(
-            target.capabilities().rendition,
-            src,
-        )));
+        return Ok(Applied::WouldWrite(
+            preview(target.capabilities().rendition, src).await,
+        ));
     }
     let mut attempt = 1;
     loop {
@@ -323,7 +327,8 @@ pub(super) async fn read_back(
     before: Option<&PhotoInfo>,
     window: std::time::Duration,
 ) -> Result<Applied> {
-    let deadline = tokio::time::Instant::now() + window;
+    // A window past what a clock can hold (`--verify-window 18446744073709551615`) has no end.
+    let deadline = tokio::time::Instant::now().checked_add(window);
     let mut pause = VERIFY_FIRST_PAUSE;
     loop {
         let read_back = target.read_photo(user).await?.photo;
@@ -346,25 +351,34 @@ pub(super) async fn read_back(
             }
         }
         let now = tokio::time::Instant::now();
-        if now >= deadline {
+        let left = deadline.map_or(pause, |d| d.saturating_duration_since(now));
+        if left.is_zero() {
             return Ok(Applied::NotYetVisible);
         }
-        tokio::time::sleep(pause.min(deadline - now)).await;
+        tokio::time::sleep(pause.min(left)).await;
         pause = (pause * 2).min(VERIFY_MAX_PAUSE);
     }
 }
 
-/// Times sync sends one photo write whose answer keeps getting lost.
-const WRITE_ATTEMPTS: u32 = 3;
+/// Times sync sends one photo write whose answer keeps getting lost. Each resend follows a
+/// read-back showing the write did not land, so it is never a second write; since a 503 on a
+/// write also takes this path (issue 19), a few more tries keep a flaky gateway from failing
+/// users that a blind HTTP retry used to get through.
+const WRITE_ATTEMPTS: u32 = 5;
 
 /// Backoff between read-backs of a write that is not visible yet.
 const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
 
-/// The rendition a store declaring `spec` would receive, fingerprinted (for dry-run output).
-pub(super) fn preview(spec: Option<RenditionSpec>, src: &SourcePhoto) -> Option<PhotoInfo> {
-    let rendition = photo::render_one(src, &spec?).ok()?;
-    photo::inspect(&rendition.bytes, &DecodeLimits::default()).ok()
+/// The rendition a store declaring `spec` would receive, fingerprinted (for dry-run output);
+/// made on a blocking thread.
+pub(super) async fn preview(spec: Option<RenditionSpec>, src: &SourcePhoto) -> Option<PhotoInfo> {
+    let spec = spec?;
+    let previewed = photo::render_off_thread(src, move |src| {
+        let rendition = photo::render_one(src, &spec)?;
+        photo::inspect(&rendition.bytes, &DecodeLimits::default())
+    });
+    previewed.await.ok()
 }
 
 pub(super) fn verify_failed(target: &str, what: &str) -> Error {

@@ -34,7 +34,7 @@ use super::{
     StoredPhoto, state_key,
 };
 use crate::error::{Error, ErrorClass, Result};
-use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 use crate::settings::DirectorySettings;
 use crate::settings::env::{Group, LDAP_PHOTO_ATTRIBUTE};
@@ -445,24 +445,19 @@ impl PhotoStore for AdStore {
         );
         let photo = match found.photo {
             None => None,
-            Some(bytes) => {
-                let info = photo::inspect(&bytes, &DecodeLimits::default()).map_err(|e| {
-                    Error::new(
-                        e.code,
-                        ErrorClass::Failed,
-                        format!(
-                            "{} of {} is not a usable image: {}",
-                            self.options.photo_attribute.name(),
-                            found.dn,
-                            e.message
-                        ),
-                    )
-                    .with_hint(
-                        "replace it with `photosync sync --targets ad` from a good source photo",
-                    )
-                })?;
-                Some(StoredPhoto { bytes, info })
-            }
+            Some(bytes) => Some(StoredPhoto::fingerprint(bytes).await.map_err(|e| {
+                Error::new(
+                    e.code,
+                    ErrorClass::Failed,
+                    format!(
+                        "{} of {} is not a usable image: {}",
+                        self.options.photo_attribute.name(),
+                        found.dn,
+                        e.message
+                    ),
+                )
+                .with_hint("replace it with `photosync sync --targets ad` from a good source photo")
+            })?),
         };
         let findings = exchange_findings(self.name(), photo.as_ref().map(|p| p.info.bytes));
         Ok(PhotoRead {
@@ -473,7 +468,9 @@ impl PhotoStore for AdStore {
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_one(photo, &self.options.rendition)?;
+        let spec = self.options.rendition;
+        let rendition =
+            photo::render_off_thread(photo, move |photo| photo::render_one(photo, &spec)).await?;
         if rendition.bytes.len() > photo::AD_ATTRIBUTE_MAX_BYTES {
             return Err(Error::input(
                 ErrorCode::PhotoTooLarge,

@@ -170,49 +170,37 @@ impl FolderStore {
             .cloned()
             .unwrap_or_default()
     }
-
-    fn encode_for(&self, extension: &str, photo: &SourcePhoto) -> Result<Vec<u8>> {
-        match extension {
-            "jpg" | "jpeg" => Ok(photo::render_one(photo, &RENDITION)?.bytes),
-            "png" => {
-                let mut out = Cursor::new(Vec::new());
-                photo
-                    .square
-                    .write_to(&mut out, image::ImageFormat::Png)
-                    .map_err(|e| {
-                        Error::new(
-                            ErrorCode::PhotoUnreadable,
-                            ErrorClass::Failed,
-                            format!("cannot encode PNG: {e}"),
-                        )
-                    })?;
-                Ok(out.into_inner())
-            }
-            // One user's existing file, not the run's configuration: that user fails.
-            other => Err(Error::new(
-                ErrorCode::StoreRejected,
-                ErrorClass::Failed,
-                format!("the existing .{other} file cannot be replaced: photosync writes only JPEG and PNG"),
-            )
-            .with_hint("convert or remove the file, or use a rule ending in .jpg or .png")),
-        }
-    }
 }
 
-/// Write `name` in `dir` through a temporary file and a rename, so readers never see half a
-/// file; the temporary file is removed whatever happens.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    struct Partial(PathBuf);
-    impl Drop for Partial {
-        fn drop(&mut self) {
-            // Already renamed (gone) on success; on failure nothing else can be done.
-            let _ = std::fs::remove_file(&self.0);
+/// The file bytes for a photo saved with this extension: the graph rendition as JPEG, the
+/// square as PNG; any other existing type cannot be replaced.
+fn encode_for(extension: &str, photo: &SourcePhoto) -> Result<Vec<u8>> {
+    match extension {
+        "jpg" | "jpeg" => Ok(photo::render_one(photo, &RENDITION)?.bytes),
+        "png" => {
+            let mut out = Cursor::new(Vec::new());
+            photo
+                .square
+                .write_to(&mut out, image::ImageFormat::Png)
+                .map_err(|e| {
+                    Error::new(
+                        ErrorCode::PhotoUnreadable,
+                        ErrorClass::Failed,
+                        format!("cannot encode PNG: {e}"),
+                    )
+                })?;
+            Ok(out.into_inner())
         }
+        // One user's existing file, not the run's configuration: that user fails.
+        other => Err(Error::new(
+            ErrorCode::StoreRejected,
+            ErrorClass::Failed,
+            format!(
+                "the existing .{other} file cannot be replaced: photosync writes only JPEG and PNG"
+            ),
+        )
+        .with_hint("convert or remove the file, or use a rule ending in .jpg or .png")),
     }
-    std::fs::create_dir_all(dir)?;
-    let partial = Partial(dir.join(format!(".{name}.{}.partial", std::process::id())));
-    std::fs::write(&partial.0, bytes)?;
-    std::fs::rename(&partial.0, dir.join(name))
 }
 
 fn stem_hash(lower_stem: &str) -> u64 {
@@ -270,17 +258,17 @@ impl PhotoStore for FolderStore {
             return Ok(PhotoRead::default());
         };
         let path = self.dir.join(&file.name);
-        let bytes = tokio::fs::read(&path).await.map_err(|e| {
-            Error::input(
-                ErrorCode::PhotoFileUnreadable,
-                format!("cannot read {}: {e}", path.display()),
-            )
-            .with_hint("check the file's permissions")
-        })?;
-        let stored = StoredPhoto::fingerprint(bytes).await.map_err(|e| Error {
-            message: format!("{}: {}", path.display(), e.message),
-            ..e
-        })?;
+        // Read and fingerprinted within one slot of the photo budget (the caller's, when it
+        // holds one): a photo file's bytes never wait for their decode outside it.
+        let stored = photo::admitted(async {
+            let (file, limit) = (path.clone(), photo::DecodeLimits::default().max_bytes);
+            let bytes = photo::off_thread(move || photo::read_photo_file(&file, limit)).await?;
+            StoredPhoto::fingerprint(bytes).await.map_err(|e| Error {
+                message: format!("{}: {}", path.display(), e.message),
+                ..e
+            })
+        })
+        .await?;
         let mut details = BTreeMap::new();
         details.insert("file".to_string(), json!(path.display().to_string()));
         if files.len() > 1 {
@@ -317,15 +305,20 @@ impl PhotoStore for FolderStore {
                 "does not name a file in the folder",
             ));
         }
-        let bytes = self.encode_for(&extension, photo).map_err(|e| Error {
-            message: format!("{}: {}", path.display(), e.message),
-            ..e
-        })?;
+        let bytes = {
+            let extension = extension.clone();
+            photo::render_off_thread(photo, move |photo| encode_for(&extension, photo))
+                .await
+                .map_err(|e| Error {
+                    message: format!("{}: {}", path.display(), e.message),
+                    ..e
+                })?
+        };
         let dir = self.dir.clone();
         let file = name.clone();
         // On a blocking thread that finishes even when the run is interrupted: the file is
         // either replaced whole or left as it was, and no partial file stays behind.
-        tokio::task::spawn_blocking(move || write_atomically(&dir, &file, &bytes))
+        tokio::task::spawn_blocking(move || crate::partial_file::write_whole(&dir, &file, &bytes))
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))
             .and_then(|written| written)

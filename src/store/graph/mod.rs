@@ -34,7 +34,7 @@ use super::{
 use crate::auth::{Authenticator, Resource, TokenClaims, TokenSource};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response};
-use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 use crate::settings::env::Group;
 
@@ -145,7 +145,6 @@ pub struct GraphStore {
     beta: String,
     /// The policy and the settings as read (the evidence shown with a blocked write).
     policy: OnceCell<(PhotoPolicy, String)>,
-    limits: DecodeLimits,
     /// Reads go through `$batch` (many users per HTTP request).
     batcher: batch::Batcher,
     /// `userPurpose` reads, and whether the token may make them.
@@ -198,7 +197,6 @@ impl GraphStore {
             v1,
             beta: format!("{root}/beta"),
             policy: OnceCell::new(),
-            limits: DecodeLimits::default(),
             mailbox_settings: mailbox::MailboxSettings::default(),
         }
     }
@@ -424,18 +422,17 @@ impl PhotoStore for GraphStore {
                 if let Some(etag) = resp.header("etag") {
                     read.details.insert("etag".into(), etag.into());
                 }
-                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
-                    Error::new(
-                        ErrorCode::PhotoUnreadable,
-                        ErrorClass::Failed,
-                        format!("the photo stored in Graph cannot be decoded: {}", e.message),
-                    )
-                    .with_hint("sync a new photo to replace it")
-                })?;
-                read.photo = Some(StoredPhoto {
-                    bytes: resp.body.to_vec(),
-                    info,
-                });
+                let stored = StoredPhoto::fingerprint(resp.body.to_vec())
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::PhotoUnreadable,
+                            ErrorClass::Failed,
+                            format!("the photo stored in Graph cannot be decoded: {}", e.message),
+                        )
+                        .with_hint("sync a new photo to replace it")
+                    })?;
+                read.photo = Some(stored);
             }
         }
         Ok(read)
@@ -469,7 +466,8 @@ impl PhotoStore for GraphStore {
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_one(photo, &RENDITION)?;
+        let rendition =
+            photo::render_off_thread(photo, |photo| photo::render_one(photo, &RENDITION)).await?;
         // A lost answer comes back as a transient error: sync watches whether it landed.
         match self.put_photo(&user.key, &rendition.bytes).await? {
             resp if resp.is_success() => Ok(()),

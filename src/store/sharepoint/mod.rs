@@ -32,7 +32,7 @@ use super::{
 use crate::auth::{Authenticator, Resource, TokenClaims, TokenSource};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response, percent_encode};
-use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 use crate::settings::env::{Group, SHAREPOINT_URL};
 
@@ -123,7 +123,6 @@ pub struct SharePointStore {
     /// The tenant written to (the admin token's `tid`, else the configured tenant).
     tenant: Option<String>,
     writable: bool,
-    limits: DecodeLimits,
     /// Profile properties read by `resolve`, handed to the next `read_photo` of that account
     /// (saves a request); later reads (the engine's verify) fetch them fresh.
     just_resolved: Mutex<HashMap<String, BTreeMap<String, Value>>>,
@@ -196,7 +195,6 @@ impl SharePointStore {
             sites,
             tenant,
             writable,
-            limits: DecodeLimits::default(),
             just_resolved: Mutex::new(HashMap::new()),
         })
     }
@@ -489,17 +487,16 @@ impl PhotoStore for SharePointStore {
         let resp = self.send(Request::get(file_url)).await?;
         match resp.status {
             200 => {
-                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
-                    Error::new(
-                        ErrorCode::PhotoUnreadable,
-                        ErrorClass::Failed,
-                        format!("the SharePoint picture cannot be decoded: {}", e.message),
-                    )
-                })?;
-                read.photo = Some(StoredPhoto {
-                    bytes: resp.body.to_vec(),
-                    info,
-                });
+                let stored = StoredPhoto::fingerprint(resp.body.to_vec())
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::PhotoUnreadable,
+                            ErrorClass::Failed,
+                            format!("the SharePoint picture cannot be decoded: {}", e.message),
+                        )
+                    })?;
+                read.photo = Some(stored);
             }
             404 => read.findings.push(placeholder_finding(
                 "its PictureURL points at a file that does not exist",
@@ -522,7 +519,8 @@ impl PhotoStore for SharePointStore {
             .map(str::to_string)
             .unwrap_or_else(|| user.key.rsplit('|').next().unwrap_or(&user.key).to_string());
         let prefix = file_prefix(&upn);
-        let renditions = photo::render(photo, &RENDITION)?;
+        let renditions =
+            photo::render_off_thread(photo, |photo| photo::render(photo, &RENDITION)).await?;
         for (rendition, size) in renditions.into_iter().zip(["S", "M", "L"]) {
             self.upload(&format!("{prefix}_{size}Thumb.jpg"), rendition.bytes)
                 .await?;
