@@ -450,7 +450,7 @@ fn certificate_assertions_default_to_rs256_with_x5t() {
 #[test]
 fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let users = 6;
     let emu = start(
         tenant_with_users(users, |_| None),
@@ -460,24 +460,22 @@ fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
         },
     );
     let creds = secret_creds_graph_only(&emu);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.env_clear()
-        .args(["sync", "--source", "input", "--targets", "graph"])
-        .args([
+    let mut child = spawn_photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
             "--concurrency",
             "6",
             "--progress",
             "none",
             "--format",
             "json",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in &creds.env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("photosync runs");
+        ],
+    );
     let mut stdin = child.stdin.take().expect("stdin");
     stdin
         .write_all(sync_input(0..users, |i| 300 + i as u64).as_bytes())

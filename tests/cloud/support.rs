@@ -347,8 +347,8 @@ impl Run {
     }
 }
 
-/// Run `photosync ARGS` with only `creds` in the environment and `stdin` piped in.
-pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
+/// Start `photosync ARGS` with only `creds` in the environment and every stream piped.
+pub fn spawn_photosync(creds: &Creds, args: &[&str]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
     cmd.env_clear()
         .args(args)
@@ -358,7 +358,12 @@ pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
     for (k, v) in &creds.env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("photosync runs");
+    cmd.spawn().expect("photosync runs")
+}
+
+/// Run `photosync ARGS` with only `creds` in the environment and `stdin` piped in.
+pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
+    let mut child = spawn_photosync(creds, args);
     {
         let mut input = child.stdin.take().expect("stdin");
         // A closed pipe here just means the command did not read stdin.

@@ -564,18 +564,18 @@ fn an_interrupted_report_keeps_the_last_good_one() {
     use std::io::BufRead;
     let (dir, stores, stdin) = report_setup();
     let report = dir.path().join("report.html");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(["status", "--stores", &stores, "--progress", "json", "--out"])
-        .arg(&report)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .spawn()
-        .expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.as_bytes()).expect("feed");
-    input.flush().expect("flush");
+    let (mut child, input) = crate::support::spawn_photosync(
+        &[
+            "status",
+            "--stores",
+            &stores,
+            "--progress",
+            "json",
+            "--out",
+            &report.to_string_lossy(),
+        ],
+        stdin.as_bytes(),
+    );
     // stdin stays open; once ann is done (a progress record), the run is stopped.
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();

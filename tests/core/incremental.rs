@@ -2,8 +2,7 @@
 //! unchanged user is skipped without any call to the target, pending writes are checked
 //! again, `--recheck`/`--recheck-after`, a dry run leaves no state file, and `--shard K/N`.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,7 +13,7 @@ use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole, StoreUser};
 
-use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
+use crate::support::{jpeg, jsonl, png, result_of, results, spawn_photosync, sync, sync_args, upn};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -258,16 +257,7 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
 }
 
 fn photosync(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .spawn()
-        .expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.as_bytes()).expect("write stdin");
+    let (child, input) = spawn_photosync(args, stdin.as_bytes());
     drop(input);
     child.wait_with_output().expect("photosync output")
 }
@@ -604,17 +594,10 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     };
     // The first run holds the state while it waits for more input (its stdin stays open).
     let first_target = target("a");
-    let mut first = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(sync_args(&first_target, &["--state", &state_arg]))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .spawn()
-        .expect("run photosync");
-    let mut first_in = first.stdin.take().expect("stdin");
-    first_in.write_all(stdin.as_bytes()).expect("feed");
-    first_in.flush().expect("flush");
+    let (mut first, first_in) = spawn_photosync(
+        &sync_args(&first_target, &["--state", &state_arg]),
+        stdin.as_bytes(),
+    );
     let mut first_out = std::io::BufReader::new(first.stdout.take().expect("stdout"));
     let mut line = String::new();
     first_out.read_line(&mut line).expect("ann's result");
