@@ -6,8 +6,10 @@
 //! 2. one "same picture" comparison (from the stored text form, as the engine does it);
 //! 3. one 3000x4000 JPEG to the 648 px graph rendition as a whole process (`photosync photo
 //!    prepare`), next to `vipsthumbnail` and ImageMagick: wall time and peak RSS;
-//! 4. memory: 200 users, each with its own 4000x3000 JPEG, `sync --source input --targets
-//!    folder:DIR --concurrency 128`, peak RSS of the whole process.
+//! 4. memory: 200 users, each with its own 4000x3000 JPEG, at `--concurrency 128`, peak RSS of
+//!    the whole process on every path that reads a photo: `sync --source input` to a folder,
+//!    `status --stores folder:`, `sync --source folder:`, and the cloud store against the
+//!    emulator (`sync --targets graph`, `status --stores graph`).
 //!
 //! Run with `scripts/bench-photo` (installs ImageMagick and libvips-tools, pins 1-3 to one
 //! CPU). `cargo bench --bench photo -- memory` (or `compare`, `large`, `throughput`) runs
@@ -17,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use photosync::photo::{self, AdRenditionOptions, DecodeLimits};
+use photosync::photo::{self, DecodeLimits};
+use photosync::store::{ad, graph, sharepoint};
 
 const FILES: usize = 16;
 const SIDE: u32 = 1024;
@@ -96,16 +99,21 @@ fn bench_photosync(inputs: &[PathBuf]) -> f64 {
         .map(|p| std::fs::read(p).expect("read"))
         .collect();
     let limits = DecodeLimits::default();
-    let ad = AdRenditionOptions::default();
     let mut photos = 0usize;
     let mut out_bytes = 0usize;
     let start = Instant::now();
     while start.elapsed() < MIN_TIME || photos < FILES {
         for bytes in &files {
             let src = photo::load(bytes, &limits).expect("decode");
-            out_bytes += photo::render_ad(&src, &ad).expect("ad").bytes.len();
-            out_bytes += photo::render_graph(&src).expect("graph").bytes.len();
-            for r in photo::render_sharepoint(&src).expect("sharepoint") {
+            out_bytes += photo::render_one(&src, &ad::RENDITION)
+                .expect("ad")
+                .bytes
+                .len();
+            out_bytes += photo::render_one(&src, &graph::RENDITION)
+                .expect("graph")
+                .bytes
+                .len();
+            for r in photo::render(&src, &sharepoint::RENDITION).expect("sharepoint") {
                 out_bytes += r.bytes.len();
             }
             photos += 1;
@@ -360,19 +368,18 @@ fn portrait_like(w: u32, h: u32, i: usize) -> image::RgbImage {
     })
 }
 
-/// 200 users, each with a distinct 4000x3000 JPEG named by `photoPath`, synced to a folder at
-/// `--concurrency 128`; prints the peak RSS and the actions counted in the summary.
+/// 200 users, each with a distinct 4000x3000 JPEG, at `--concurrency 128`, through every path
+/// that reads a photo: peak RSS of the whole photosync process for each (issue 19: the target is
+/// at most 200 MB on every path). `BENCH_MEMORY_PATHS=input,folder` runs some of them.
 fn bench_memory(dir: &Path) {
     const USERS: usize = 200;
     let photos = dir.join("memory-in");
-    let out = dir.join("memory-out");
     std::fs::create_dir_all(&photos).expect("memory dir");
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).expect("memory out dir");
     let mut input = String::new();
     let mut total = 0u64;
     for i in 0..USERS {
-        let path = photos.join(format!("u{i:03}.jpg"));
+        // Named by UPN, so the same folder serves as a `folder:` store and as PhotoPaths.
+        let path = photos.join(format!("u{i:03}@contoso.com.jpg"));
         if !path.exists() {
             let img = portrait_like(4000, 3000, i);
             let mut bytes = Vec::new();
@@ -389,22 +396,122 @@ fn bench_memory(dir: &Path) {
     }
     let input_file = dir.join("memory-users.jsonl");
     std::fs::write(&input_file, input).expect("write users");
+    println!(
+        "memory: {USERS} users x 4000x3000 JPEG ({:.1} MB of photos), --concurrency 128, peak RSS of photosync:",
+        total as f64 / 1e6
+    );
+    let wanted = std::env::var("BENCH_MEMORY_PATHS").unwrap_or_default();
+    let wanted = |path: &str| wanted.is_empty() || wanted.split(',').any(|w| w == path);
+    let store = format!("folder:{}", photos.display());
+    let out = dir.join("memory-out");
+    let export = format!("folder:{}:{{userPrincipalName}}.jpg", out.display());
+    let input_arg = input_file.to_string_lossy().into_owned();
+    let local: [(&str, Vec<&str>); 3] = [
+        (
+            "input",
+            vec![
+                "sync",
+                "--source",
+                "input",
+                "--targets",
+                &export,
+                "--input",
+                &input_arg,
+            ],
+        ),
+        (
+            "folder-status",
+            vec![
+                "status", "--stores", &store, "--input", &input_arg, "--format", "json",
+            ],
+        ),
+        (
+            "folder-source",
+            vec![
+                "sync",
+                "--source",
+                &store,
+                "--targets",
+                &export,
+                "--input",
+                &input_arg,
+            ],
+        ),
+    ];
+    for (name, args) in local {
+        if wanted(name) {
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).expect("memory out dir");
+            measure_memory(dir, name, &args, &[]);
+        }
+    }
+    if wanted("graph") {
+        bench_memory_graph(dir, USERS, &input_arg);
+    }
+}
+
+/// The cloud paths against the emulator: `sync --source input --targets graph` (every photo
+/// rendered, written and read back), then `status --stores graph` over the same users.
+fn bench_memory_graph(dir: &Path, users: usize, input: &str) {
+    use photosync_emulator::{Emulator, Options, Seed, SeedApp, SeedUser};
+    const CLIENT: &str = "aaaaaaaa-0000-0000-0000-00000000000c";
+    const SECRET: &str = "memory-secret";
+    let mut seed = Seed::new().app(
+        SeedApp::with_secret(CLIENT, SECRET)
+            .graph_roles(&["User.Read.All", "ProfilePhoto.ReadWrite.All"]),
+    );
+    for i in 0..users {
+        seed = seed.user(SeedUser::new(&format!("u{i:03}@contoso.com")));
+    }
+    let emu = Emulator::start(seed, Options::default()).expect("emulator");
+    let env = [
+        ("PHOTOSYNC_GRAPH_URL", emu.graph_url()),
+        ("PHOTOSYNC_LOGIN_URL", emu.login_url()),
+        ("PHOTOSYNC_TENANT_ID", emu.tenant_id()),
+        ("PHOTOSYNC_CLIENT_ID", CLIENT.to_string()),
+        ("PHOTOSYNC_CLIENT_SECRET", SECRET.to_string()),
+    ];
+    measure_memory(
+        dir,
+        "graph-sync",
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--input",
+            input,
+        ],
+        &env,
+    );
+    measure_memory(
+        dir,
+        "graph-status",
+        &[
+            "status", "--stores", "graph", "--input", input, "--format", "json",
+        ],
+        &env,
+    );
+}
+
+/// Run photosync with `args` (plus `--concurrency 128`) under `/usr/bin/time`; print the
+/// peak RSS, the wall time and the summary's counts.
+fn measure_memory(dir: &Path, name: &str, args: &[&str], env: &[(&str, String)]) {
     let report = dir.join("memory-time.txt");
     let start = Instant::now();
-    let result = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args(["-f", "%M", "-o"])
         .arg(&report)
         .arg(env!("CARGO_BIN_EXE_photosync"))
-        .args(["sync", "--source", "input", "--targets"])
-        .arg(format!(
-            "folder:{}:{{userPrincipalName}}.jpg",
-            out.display()
-        ))
-        .args(["--concurrency", "128", "--input"])
-        .arg(&input_file)
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("run photosync sync");
+        .args(args)
+        .args(["--concurrency", "128", "--progress", "none"])
+        .env_remove("PHOTOSYNC_CONFIG")
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let result = cmd.output().expect("run photosync");
     let elapsed = start.elapsed().as_secs_f64();
     let rss_kib: u64 = std::fs::read_to_string(&report)
         .unwrap_or_default()
@@ -412,12 +519,15 @@ fn bench_memory(dir: &Path) {
         .parse()
         .unwrap_or(0);
     let stdout = String::from_utf8_lossy(&result.stdout);
-    let summary = stdout.lines().last().unwrap_or_default();
+    let summary: serde_json::Value = stdout
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default();
     println!(
-        "memory: {USERS} users x 4000x3000 JPEG ({:.1} MB of photos), sync to a folder at \
-         --concurrency 128: {elapsed:.1} s, peak RSS {:.1} MB, exit {:?}\n  {summary}",
-        total as f64 / 1e6,
+        "  {name:<14} peak RSS {:6.1} MB  {elapsed:5.1} s  exit {:?}  {}",
         rss_kib as f64 / 1024.0,
-        result.status.code()
+        result.status.code(),
+        summary["counts"]
     );
 }

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use photosync::engine::state::{Entry, SyncState, now_secs};
+use photosync::state::{Entry, SyncState, now_secs};
 
 /// A signature-shaped string of the real length (1,026 base64 characters, docs/photos.md),
 /// so the file has the size real entries give it.

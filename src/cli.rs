@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::output::progress::ProgressMode;
+use crate::settings::env;
+use crate::store::registry::{self, Backend};
+use crate::store::{SourceSpec, StoreSpec};
+
 const AFTER_HELP: &str = "\
 Output: JSON Lines on stdout when piped (one record per line, each with `type` and
 `schemaVersion`), a table on a terminal; logs and progress go to stderr.
@@ -14,10 +19,8 @@ Exit codes:
   2  usage or configuration error: nothing ran
   3  authentication or permission failure
   4  throttling or transient failures outlasted the retries
-
-Secrets are read only from the environment or files, never from the command line:
-PHOTOSYNC_CLIENT_SECRET(_FILE), PHOTOSYNC_CERTIFICATE_PASSWORD, PHOTOSYNC_ACCESS_TOKEN(_FILE),
-PHOTOSYNC_LDAP_PASSWORD(_FILE). See docs/cli.md.
+  130 / 143  stopped by Ctrl+C / SIGTERM: users in flight finished, summary written
+  141  stdout was closed (`| head -1`) before every user was processed
 
 Credential: PHOTOSYNC_AUTH, else the first configured of a ready token, a certificate, a client
 secret, a managed identity endpoint. A managed identity uses, first match wins:
@@ -45,7 +48,7 @@ pub struct Cli {
     pub command: Command,
 
     #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub connection: crate::settings::Flags,
 
     /// Log detail on stderr: -v info, -vv debug.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -57,78 +60,61 @@ pub struct Cli {
 }
 
 fn after_help() -> String {
-    format!("{AFTER_HELP}\n\n{}", crate::settings::env_help())
-}
-
-/// Non-secret connection settings; each overrides its PHOTOSYNC_* variable.
-#[derive(Debug, Args, Clone, Default)]
-#[command(next_help_heading = "Connection (override PHOTOSYNC_* variables)")]
-pub struct ConnectionArgs {
-    /// Config file of PHOTOSYNC_*=VALUE lines (lowest precedence) [env: PHOTOSYNC_CONFIG].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Entra tenant id or domain [env: PHOTOSYNC_TENANT_ID].
-    #[arg(long, global = true, value_name = "TENANT")]
-    pub tenant_id: Option<String>,
-    /// Application (client) id [env: PHOTOSYNC_CLIENT_ID].
-    #[arg(long, global = true, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// Certificate file, PEM or PFX [env: PHOTOSYNC_CERTIFICATE_PATH].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub certificate_path: Option<PathBuf>,
-    /// secret | certificate | managed-identity | token [env: PHOTOSYNC_AUTH].
-    #[arg(long, global = true, value_name = "KIND")]
-    pub auth: Option<String>,
-    /// Microsoft Graph base URL [env: PHOTOSYNC_GRAPH_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub graph_url: Option<String>,
-    /// Identity platform base URL [env: PHOTOSYNC_LOGIN_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub login_url: Option<String>,
-    /// SharePoint base URL [env: PHOTOSYNC_SHAREPOINT_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub sharepoint_url: Option<String>,
-    /// LDAP URL, ldaps:// or ldap:// (StartTLS) [env: PHOTOSYNC_LDAP_URL].
-    #[arg(long, global = true, value_name = "URL")]
-    pub ldap_url: Option<String>,
-    /// Bind DN or UPN [env: PHOTOSYNC_LDAP_BIND_DN].
-    #[arg(long, global = true, value_name = "DN")]
-    pub ldap_bind_dn: Option<String>,
-    /// Search base [env: PHOTOSYNC_LDAP_BASE_DN].
-    #[arg(long, global = true, value_name = "DN")]
-    pub ldap_base_dn: Option<String>,
-    /// PEM CA bundle for the directory [env: PHOTOSYNC_LDAP_CA_FILE].
-    #[arg(long, global = true, value_name = "FILE")]
-    pub ldap_ca_file: Option<PathBuf>,
-}
-
-impl ConnectionArgs {
-    pub fn to_flags(&self) -> crate::settings::SettingFlags {
-        crate::settings::SettingFlags {
-            config: self.config.clone(),
-            tenant_id: self.tenant_id.clone(),
-            client_id: self.client_id.clone(),
-            certificate_path: self.certificate_path.clone(),
-            auth: self.auth.clone(),
-            graph_url: self.graph_url.clone(),
-            login_url: self.login_url.clone(),
-            sharepoint_url: self.sharepoint_url.clone(),
-            ldap_url: self.ldap_url.clone(),
-            ldap_bind_dn: self.ldap_bind_dn.clone(),
-            ldap_base_dn: self.ldap_base_dn.clone(),
-            ldap_ca_file: self.ldap_ca_file.clone(),
-        }
+    let secrets: Vec<&str> = env::VARS
+        .iter()
+        .filter(|v| v.secret && v.listed())
+        .map(|v| v.name)
+        .collect();
+    let stores = registry::BACKENDS
+        .iter()
+        .map(|b| (b.syntax.to_string(), b.description.to_string()));
+    let mut variables =
+        String::from("Environment (flags win over these, these over the config file):\n");
+    for group in env::Group::ALL {
+        variables.push_str(&format!("  {}:\n", group.title()));
+        let vars = env::VARS
+            .iter()
+            .filter(|v| v.group == group && v.listed())
+            .map(|v| (v.name.to_string(), v.description()));
+        variables.push_str(&hanging(vars, 4, 32, HELP_WIDTH));
     }
+    format!(
+        "{AFTER_HELP}\n\nSecrets are read only from the environment or files (the *_FILE variables), never \
+         from the command line: {}. See docs/cli.md.\n\nStores (--stores, --targets, --source):\n{}\n{variables}",
+        secrets.join(", "),
+        hanging(stores, 2, 20, HELP_WIDTH),
+    )
 }
 
-/// Where progress goes, always stderr: `auto` (a live line when stderr is a terminal),
-/// `none`, or `json` (periodic `progress` records).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ProgressMode {
-    #[default]
-    Auto,
-    None,
-    Json,
+/// Where clap wraps the help text, and how far it indents a flag's help.
+const HELP_WIDTH: usize = 100;
+const FLAG_HELP_INDENT: usize = 10;
+
+/// `label  text` rows within `width` columns, the text wrapped with a hanging indent so clap
+/// (which wraps at 100 columns) leaves the columns aligned.
+fn hanging(
+    rows: impl Iterator<Item = (String, String)>,
+    indent: usize,
+    label: usize,
+    width: usize,
+) -> String {
+    let mut text = String::new();
+    for (name, meaning) in rows {
+        let mut line = format!("{:indent$}{name:<label$} ", "");
+        let hang = line.len();
+        for word in meaning.split_whitespace() {
+            if line.len() + word.len() >= width && line.len() > hang {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = " ".repeat(hang);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,10 +168,9 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Stores to read, comma-separated: ad, graph, sharepoint, folder:DIR[:RULE].
-    /// RULE is a naming rule such as {samAccountName}.jpg (default {userPrincipalName}.*).
-    #[arg(long, value_delimiter = ',', default_value = "ad,graph")]
-    pub stores: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "ad,graph", value_parser = store_spec,
+          help = stores_help("Stores to read"), long_help = stores_long_help("Stores to read"))]
+    pub stores: Vec<StoreSpec>,
 
     /// Output format (default: table on a terminal, json when piped). `html` is one
     /// self-contained page with every store's picture side by side.
@@ -230,15 +215,13 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// The authoritative photo: ad (thumbnailPhoto), input (thumbnailPhoto/PhotoPath in the
-    /// records), or folder:DIR[:RULE].
-    #[arg(long)]
-    pub source: String,
+    #[arg(long, value_parser = source_spec, help = source_help())]
+    pub source: SourceSpec,
 
-    /// Targets to write, comma-separated: graph, ad, sharepoint, folder:DIR[:RULE].
-    /// ad and sharepoint are written only when named here.
-    #[arg(long, value_delimiter = ',', default_value = "graph")]
-    pub targets: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "graph", value_parser = store_spec,
+          help = stores_help("Targets to write (a store is written only when named here)"),
+          long_help = stores_long_help("Targets to write (a store is written only when named here)"))]
+    pub targets: Vec<StoreSpec>,
 
     /// Plan only: report `would-update` and write nothing.
     #[arg(long)]
@@ -289,13 +272,6 @@ pub struct SyncArgs {
     pub progress: ProgressMode,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Target {
-    Ad,
-    Graph,
-    Sharepoint,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum PhotoCommand {
     /// Print format, size, SHA-256 and perceptual hash of an image as JSON.
@@ -303,17 +279,20 @@ pub enum PhotoCommand {
     /// Write the rendition a target would receive.
     Prepare {
         file: PathBuf,
-        #[arg(long, value_enum)]
-        target: Target,
+        /// The store whose rendition to write.
+        #[arg(long, value_name = "STORE", value_parser = rendition_target)]
+        target: &'static Backend,
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
-        /// AD rendition size in pixels.
-        #[arg(long, default_value_t = 96)]
-        ad_size: u32,
-        /// AD rendition byte budget (at most 102400, the attribute's limit; 10240 is what
-        /// Exchange Online accepts from Entra Connect).
-        #[arg(long, default_value_t = 10_240)]
-        ad_max_bytes: usize,
+        /// Side in pixels of a single-size rendition (default: the target's own, e.g. 96 for
+        /// ad; 32..=648).
+        #[arg(long, visible_alias = "ad-size", value_name = "PX")]
+        size: Option<u32>,
+        /// Byte budget of a single-size rendition (default: the target's own; at most what it
+        /// accepts: 102400 for ad's attribute, where 10240 is what Exchange Online takes from
+        /// Entra Connect).
+        #[arg(long, visible_alias = "ad-max-bytes", value_name = "BYTES")]
+        max_bytes: Option<usize>,
     },
     /// Say whether two images show the same picture (perceptual distance).
     Compare { a: PathBuf, b: PathBuf },
@@ -323,4 +302,121 @@ pub enum PhotoCommand {
 pub enum AuthCommand {
     /// Get a token for each resource and report what it allows.
     Test,
+}
+
+/// `--stores`/`--targets` values: parsed once, checked by the backend (a clap error carries the
+/// hint too).
+fn store_spec(text: &str) -> Result<StoreSpec, String> {
+    StoreSpec::parse(text).map_err(|e| with_hint(&e))
+}
+
+fn source_spec(text: &str) -> Result<SourceSpec, String> {
+    SourceSpec::parse(text).map_err(|e| with_hint(&e))
+}
+
+/// `photo prepare --target`: a store that is written, by name.
+fn rendition_target(name: &str) -> Result<&'static Backend, String> {
+    registry::find(name)
+        .filter(|b| b.rendition.is_some())
+        .ok_or_else(|| {
+            let names: Vec<&str> = registry::BACKENDS
+                .iter()
+                .filter(|b| b.rendition.is_some())
+                .map(|b| b.name)
+                .collect();
+            format!(
+                "`{name}` is not a store photosync writes; use one of: {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn with_hint(e: &crate::error::Error) -> String {
+    match &e.hint {
+        Some(hint) => format!("{}\n  hint: {hint}", e.message),
+        None => e.message.clone(),
+    }
+}
+
+fn stores_help(what: &str) -> String {
+    format!("{what}, comma-separated: {}", registry::syntax_list())
+}
+
+fn stores_long_help(what: &str) -> String {
+    let stores = registry::BACKENDS
+        .iter()
+        .map(|b| (b.syntax.to_string(), b.description.to_string()));
+    let width = HELP_WIDTH - FLAG_HELP_INDENT;
+    format!(
+        "{what}, comma-separated:\n{}",
+        hanging(stores, 2, 20, width)
+    )
+}
+
+fn source_help() -> String {
+    format!(
+        "The authoritative photo: {} (thumbnailPhoto/PhotoPath in the records) or a store: {}",
+        crate::store::INPUT,
+        registry::syntax_list()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// The variable table names each flag, and clap reads that variable for it: neither can
+    /// drift from the other.
+    #[test]
+    fn every_flag_reads_the_variable_the_table_names() {
+        let command = Cli::command();
+        let env_of = |flag: &str| {
+            command
+                .get_arguments()
+                .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == flag))
+                .and_then(|a| a.get_env())
+                .and_then(|e| e.to_str())
+                .map(str::to_string)
+        };
+        for var in env::VARS {
+            if let Some(flag) = var.flag {
+                assert_eq!(env_of(flag).as_deref(), Some(var.name), "{flag}");
+            }
+        }
+        for arg in command.get_arguments() {
+            let Some(name) = arg.get_env().and_then(|e| e.to_str()) else {
+                continue;
+            };
+            let var = env::find(name).unwrap_or_else(|| panic!("{name} is not in the table"));
+            assert_eq!(
+                var.flag.map(str::to_string),
+                arg.get_long().map(|l| format!("--{l}")),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn help_lists_every_listed_variable_and_every_store() {
+        let text = after_help();
+        for var in env::VARS {
+            assert_eq!(text.contains(var.name), var.listed(), "{var}");
+        }
+        for backend in registry::BACKENDS {
+            assert!(text.contains(backend.syntax), "{}", backend.name);
+        }
+        // Clap wraps at 100 columns: aligned rows must already fit, or they lose their indent.
+        let rows = text.lines().filter(|l| l.starts_with("  "));
+        assert!(rows.clone().count() > 40);
+        for row in rows {
+            assert!(row.chars().count() <= 100, "{row}");
+        }
+    }
 }

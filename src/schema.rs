@@ -170,6 +170,22 @@ pub enum Verdict {
     Error,
 }
 
+impl Verdict {
+    /// The name in the JSON output (and the summary's counts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::InSync => "in-sync",
+            Verdict::Differs => "differs",
+            Verdict::MissingInCloud => "missing-in-cloud",
+            Verdict::MissingInStore => "missing-in-store",
+            Verdict::MissingInSource => "missing-in-source",
+            Verdict::NoPhoto => "no-photo",
+            Verdict::NotFound => "not-found",
+            Verdict::Error => "error",
+        }
+    }
+}
+
 /// What happened to one user x target in a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -178,6 +194,18 @@ pub enum Action {
     Skipped,
     WouldUpdate,
     Failed,
+}
+
+impl Action {
+    /// The name in the JSON output (and the summary's counts).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Updated => "updated",
+            Action::Skipped => "skipped",
+            Action::WouldUpdate => "would-update",
+            Action::Failed => "failed",
+        }
+    }
 }
 
 /// Fingerprints and shape of one stored photo.
@@ -325,7 +353,9 @@ pub struct ResultRecord {
     /// `graph`, `ad`, `sharepoint`, `folder`.
     pub target: String,
     pub action: Action,
-    /// Why this action: `already-in-sync`, `dry-run`, `no-source-photo`, ...
+    /// Why this action: `already-in-sync`, `differs`, `missing-in-target`, `no-source-photo`, ...
+    /// (a dry run's `would-update` carries the reason the write was planned for; docs/cli.md
+    /// lists every reason).
     pub reason: String,
     /// After a write: whether reading back gave the same picture.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -22,6 +22,8 @@ mod fidelity;
 mod field;
 #[path = "cloud/graph.rs"]
 mod graph;
+#[path = "cloud/hostile.rs"]
+mod hostile;
 #[path = "cloud/identity.rs"]
 mod identity;
 #[path = "cloud/mailbox.rs"]

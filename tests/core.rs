@@ -1,5 +1,6 @@
 //! The core integration tests: input readers, the folder and memory stores (with the
-//! conformance suite), the status and sync engine, the CLI binary, and the schema snapshot.
+//! conformance suite), the status and sync engine, the CLI binary, the schema snapshot and
+//! the generated parts of the docs.
 //! One test binary (ripgrep's habit) with a module per concern.
 
 #[path = "core/support.rs"]
@@ -11,6 +12,8 @@ mod cli;
 mod conformance;
 #[path = "core/diagnosis.rs"]
 mod diagnosis;
+#[path = "core/docs.rs"]
+mod docs;
 #[path = "core/examples.rs"]
 mod examples;
 #[path = "core/folder.rs"]
@@ -27,5 +30,7 @@ mod schema;
 mod status;
 #[path = "core/stopping.rs"]
 mod stopping;
+#[path = "core/structure.rs"]
+mod structure;
 #[path = "core/sync.rs"]
 mod sync;

@@ -30,7 +30,7 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::http::retry::parse_retry_after;
 use crate::http::{HttpClient, Request, Response, percent_encode};
 use crate::schema::ErrorCode;
-use crate::settings::{ArcKeyFolder, Secret, Settings};
+use crate::settings::{ArcKeyFolder, CloudSettings, Secret};
 
 /// Default Azure Instance Metadata Service base URL.
 pub const DEFAULT_IMDS_URL: &str = "http://169.254.169.254";
@@ -70,7 +70,7 @@ impl ManagedIdentityEndpoint {
     }
 
     /// Choose the endpoint from what the environment offers (module doc, steps 1–4).
-    pub fn from_settings(s: &Settings, client_id: Option<&str>) -> Result<Self> {
+    pub fn from_settings(s: &CloudSettings, client_id: Option<&str>) -> Result<Self> {
         let endpoint = match (&s.identity_endpoint, &s.identity_header, &s.imds_endpoint) {
             (Some(url), Some(header), _) => ManagedIdentityEndpoint::IdentityEndpoint {
                 url: url.clone(),
@@ -169,6 +169,7 @@ pub(super) async fn fetch(
             ];
             query.extend(client_id.map(|c| ("client_id", c)));
             let req = Request::get(with_query(url, &query))
+                .no_redirects()
                 .header(metadata, "true")
                 .header(
                     HeaderName::from_static("x-identity-header"),
@@ -185,6 +186,7 @@ pub(super) async fn fetch(
             ];
             query.extend(client_id.map(|c| ("clientid", c)));
             let req = Request::get(with_query(url, &query))
+                .no_redirects()
                 .header(HeaderName::from_static("secret"), secret.expose());
             let resp = http.send(&req, None).await?;
             let what = format!(
@@ -217,7 +219,9 @@ async fn azure_arc(
     let metadata = HeaderName::from_static("metadata");
     let challenge = http
         .send(
-            &Request::get(&target).header(metadata.clone(), "true"),
+            &Request::get(&target)
+                .no_redirects()
+                .header(metadata.clone(), "true"),
             None,
         )
         .await?;
@@ -248,6 +252,7 @@ async fn azure_arc(
     }
     let key = read_arc_key(&realm, folder)?;
     let req = Request::get(&target)
+        .no_redirects()
         .header(metadata, "true")
         .header(AUTHORIZATION, format!("Basic {}", key.expose()));
     let resp = http.send(&req, None).await?;
@@ -330,6 +335,7 @@ async fn imds(
     let mut query = vec![("api-version", IMDS_API_VERSION), ("resource", resource)];
     query.extend(client_id.map(|c| ("client_id", c)));
     let req = Request::get(with_query(&url, &query))
+        .no_redirects()
         .header(HeaderName::from_static("metadata"), "true")
         .caller_retries();
     let (mut exponential, mut gone_waited, mut attempts) = (0u32, Duration::ZERO, 0u32);
@@ -497,9 +503,9 @@ mod tests {
 
     #[test]
     fn endpoints_are_detected_in_the_documented_order() {
-        let mut s = Settings::default();
+        let mut s = CloudSettings::default();
         let source =
-            |s: &Settings| ManagedIdentityEndpoint::from_settings(s, None).map(|e| e.source());
+            |s: &CloudSettings| ManagedIdentityEndpoint::from_settings(s, None).map(|e| e.source());
         assert_eq!(source(&s).ok(), Some("imds"));
         s.msi_endpoint = Some("http://127.0.0.1:1/msi".into());
         assert!(source(&s).is_err(), "MSI_ENDPOINT without a secret");

@@ -23,7 +23,8 @@ use async_trait::async_trait;
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{BearerSource, HttpClient, Request, Response};
 use crate::schema::ErrorCode;
-use crate::settings::{Secret, Settings};
+pub use crate::settings::CredentialKind;
+use crate::settings::{CloudSettings, Secret, SharePointSettings};
 pub use certificate::{AssertionAlgorithm, Certificate};
 pub use dead::DeadCredential;
 pub use managed_identity::{DEFAULT_IMDS_URL, ImdsRetry, ManagedIdentityEndpoint};
@@ -41,27 +42,6 @@ impl Resource {
         match self {
             Resource::Graph => "graph",
             Resource::SharePoint => "sharepoint",
-        }
-    }
-}
-
-/// The kind of credential, as reported by `auth test` and in errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CredentialKind {
-    Secret,
-    Certificate,
-    ManagedIdentity,
-    Token,
-}
-
-impl CredentialKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            CredentialKind::Secret => "secret",
-            CredentialKind::Certificate => "certificate",
-            CredentialKind::ManagedIdentity => "managed-identity",
-            CredentialKind::Token => "token",
         }
     }
 }
@@ -90,6 +70,9 @@ enum Credential {
 
 /// SharePoint's own app id: a token with this audience is not tied to one host.
 const SHAREPOINT_APP_ID: &str = "00000003-0000-0ff1-ce00-000000000000";
+
+/// Microsoft Graph's app id, the audience of some Graph tokens (the same in every cloud).
+const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
 /// The configured credential plus one token cache per resource (Graph) or origin (SharePoint).
 pub struct Authenticator {
@@ -161,9 +144,13 @@ fn is_loopback(u: &reqwest::Url) -> bool {
 impl Authenticator {
     /// Choose the credential from settings: `PHOTOSYNC_AUTH` if given, else the first
     /// configured of token, certificate, secret, Automation managed identity.
-    pub fn from_settings(settings: &Settings, http: Arc<HttpClient>) -> Result<Arc<Self>> {
+    pub fn from_settings(
+        settings: &CloudSettings,
+        sharepoint: &SharePointSettings,
+        http: Arc<HttpClient>,
+    ) -> Result<Arc<Self>> {
         let credential = credential_from_settings(settings)?;
-        let sharepoint_resource = match settings.sharepoint_url.as_deref() {
+        let sharepoint_resource = match sharepoint.url.as_deref() {
             Some(u) if !u.trim().is_empty() => Some(sharepoint_resource(u)?),
             _ => None,
         };
@@ -403,28 +390,35 @@ impl Authenticator {
     }
 }
 
-/// Serve the ready-made token, but not to a service (or SharePoint host) it was not issued for.
+/// Serve the ready-made token, but never to a service (or SharePoint host) it was not issued
+/// for: a token for another service (or one that shows no audience) is not sent at all.
 fn ready_token(token: &Secret, resource: Resource, resource_id: &str) -> Result<AccessToken> {
     let claims = TokenClaims::read(token);
-    if resource == Resource::SharePoint {
-        let audiences = claims.as_ref().map(|c| c.aud.clone()).unwrap_or_default();
-        let for_this_host = audiences.iter().any(|a| {
-            let a = a.trim_end_matches('/');
-            a.eq_ignore_ascii_case(resource_id) || a.eq_ignore_ascii_case(SHAREPOINT_APP_ID)
-        });
-        if !for_this_host {
-            let minted_for = if audiences.is_empty() {
-                "no audience it shows".to_string()
-            } else {
-                audiences.join(", ")
-            };
-            return Err(Error::new(
-                ErrorCode::CredentialNotSupported,
-                ErrorClass::Config,
-                format!("the ready access token is for {minted_for}, not {resource_id}: SharePoint accepts a token only on the host it was minted for"),
-            )
-            .with_hint("a ready token serves one resource; use a certificate or managed identity to reach Graph and each SharePoint host"));
-        }
+    let app_id = match resource {
+        Resource::Graph => GRAPH_APP_ID,
+        Resource::SharePoint => SHAREPOINT_APP_ID,
+    };
+    let audiences = claims.as_ref().map(|c| c.aud.clone()).unwrap_or_default();
+    let for_this_resource = audiences.iter().any(|a| {
+        let a = a.trim_end_matches('/');
+        a.eq_ignore_ascii_case(resource_id) || a.eq_ignore_ascii_case(app_id)
+    });
+    if !for_this_resource {
+        let minted_for = if audiences.is_empty() {
+            "no audience it shows".to_string()
+        } else {
+            crate::terminal::printable(&audiences.join(", "))
+        };
+        let why = match resource {
+            Resource::Graph => "it is not sent to the Graph URL",
+            Resource::SharePoint => "SharePoint accepts a token only on the host it was minted for",
+        };
+        return Err(Error::new(
+            ErrorCode::CredentialNotSupported,
+            ErrorClass::Config,
+            format!("the ready access token is for {minted_for}, not {resource_id}: {why}"),
+        )
+        .with_hint("a ready token serves one resource: get one for this resource (Get-AzAccessToken -ResourceUrl ...), or use a certificate or managed identity to reach Graph and each SharePoint host"));
     }
     if let Some(exp) = claims.as_ref().and_then(|c| c.exp)
         && dead::has_expired(exp)
@@ -504,22 +498,11 @@ fn hint_for(message: &str) -> String {
         })
 }
 
-fn credential_from_settings(s: &Settings) -> Result<Credential> {
-    use crate::settings::{ENV_AUTH, ENV_CLIENT_ID, ENV_TENANT_ID};
-    let kind = match s.auth.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
-        Some(a) if !a.is_empty() => match a.as_str() {
-            "secret" | "client-secret" => CredentialKind::Secret,
-            "certificate" | "cert" => CredentialKind::Certificate,
-            "managed-identity" | "managedidentity" | "msi" => CredentialKind::ManagedIdentity,
-            "token" => CredentialKind::Token,
-            other => {
-                return Err(Error::config(format!(
-                    "{ENV_AUTH}=`{other}` is not a credential kind"
-                ))
-                .with_hint("use secret, certificate, managed-identity or token"));
-            }
-        },
-        _ => {
+fn credential_from_settings(s: &CloudSettings) -> Result<Credential> {
+    use crate::settings::env::{CLIENT_ID, TENANT_ID};
+    let kind = match s.auth {
+        Some(kind) => kind,
+        None => {
             if s.access_token.is_some() {
                 CredentialKind::Token
             } else if s.certificate_path.is_some() {
@@ -544,8 +527,8 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
             })?,
         },
         CredentialKind::Secret => Credential::Secret {
-            tenant: required(&s.tenant_id, "the tenant id", ENV_TENANT_ID)?,
-            client_id: required(&s.client_id, "the client id", ENV_CLIENT_ID)?,
+            tenant: required(&s.tenant_id, "the tenant id", TENANT_ID.name)?,
+            client_id: required(&s.client_id, "the client id", CLIENT_ID.name)?,
             secret: s.client_secret.clone().ok_or_else(|| {
                 Error::config("PHOTOSYNC_AUTH=secret but no client secret is set")
                     .with_hint("set PHOTOSYNC_CLIENT_SECRET or PHOTOSYNC_CLIENT_SECRET_FILE")
@@ -559,8 +542,8 @@ fn credential_from_settings(s: &Settings) -> Result<Credential> {
             let algorithm =
                 AssertionAlgorithm::parse(s.certificate_algorithm.as_deref().unwrap_or(""))?;
             Credential::Certificate {
-                tenant: required(&s.tenant_id, "the tenant id", ENV_TENANT_ID)?,
-                client_id: required(&s.client_id, "the client id", ENV_CLIENT_ID)?,
+                tenant: required(&s.tenant_id, "the tenant id", TENANT_ID.name)?,
+                client_id: required(&s.client_id, "the client id", CLIENT_ID.name)?,
                 cert: Certificate::load(path, s.certificate_password.as_ref(), algorithm)?,
             }
         }
@@ -645,10 +628,10 @@ mod tests {
 
     #[test]
     fn credential_choice_follows_settings() {
-        let mut s = Settings {
+        let mut s = CloudSettings {
             graph_url: "https://graph.microsoft.com".into(),
             login_url: "https://login.microsoftonline.com".into(),
-            ..Settings::default()
+            ..CloudSettings::default()
         };
         assert!(credential_from_settings(&s).is_err());
         s.client_secret = Some(Secret::new("s3cr3t-value"));
@@ -660,7 +643,7 @@ mod tests {
             credential_from_settings(&s),
             Ok(Credential::Secret { .. })
         ));
-        s.auth = Some("managed-identity".into());
+        s.auth = Some(CredentialKind::ManagedIdentity);
         assert!(matches!(
             credential_from_settings(&s),
             Ok(Credential::ManagedIdentity {
@@ -668,8 +651,8 @@ mod tests {
                 ..
             })
         ));
-        s.auth = Some("bogus".into());
-        assert!(credential_from_settings(&s).is_err());
+        s.auth = Some(CredentialKind::Token);
+        assert!(credential_from_settings(&s).is_err(), "no token configured");
     }
 
     /// SharePoint checks the audience per host (spec §12): a ready token is served only to
@@ -693,6 +676,14 @@ mod tests {
         assert!(err.message.contains(my), "{}", err.message);
         assert!(ready_token(&jwt(SHAREPOINT_APP_ID), Resource::SharePoint, my).is_ok());
         assert!(ready_token(&Secret::new("opaque"), Resource::SharePoint, my).is_err());
+        // Graph: its own audience (URL or app id), nothing else.
+        let graph = "https://graph.microsoft.com";
+        assert!(ready_token(&jwt(graph), Resource::Graph, graph).is_ok());
+        assert!(ready_token(&jwt(GRAPH_APP_ID), Resource::Graph, graph).is_ok());
+        let err = ready_token(&jwt(admin), Resource::Graph, graph).expect_err("not graph");
+        assert!(err.message.contains(admin), "{}", err.message);
+        assert!(ready_token(&jwt(graph), Resource::Graph, "https://graph.microsoft.us").is_err());
+        assert!(ready_token(&Secret::new("opaque"), Resource::Graph, graph).is_err());
     }
 
     #[test]

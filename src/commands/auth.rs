@@ -8,97 +8,45 @@ use serde::Serialize;
 
 use crate::auth::{Authenticator, Resource, TokenClaims};
 use crate::error::{Error, ErrorClass, Result};
-use crate::settings::Settings;
-use crate::store::cloud;
+use crate::store::RunContext;
+use crate::store::registry::{BACKENDS, Need};
 use crate::store::sharepoint::SharePointUrls;
 
-/// A need is met when the token carries any one of the roles listed.
-struct Need {
-    what: &'static str,
-    any_of: &'static [&'static str],
-}
-
-const GRAPH_READ_USERS: Need = Need {
-    what: "find users",
-    any_of: &[
-        "User.Read.All",
-        "User.ReadWrite.All",
-        "User.ReadBasic.All",
-        "Directory.Read.All",
-        "Directory.ReadWrite.All",
-    ],
-};
-const GRAPH_READ_PHOTOS: Need = Need {
-    what: "read photos",
-    any_of: &[
-        "ProfilePhoto.Read.All",
-        "ProfilePhoto.ReadWrite.All",
-        "User.Read.All",
-        "User.ReadWrite.All",
-    ],
-};
-const GRAPH_WRITE_PHOTOS: Need = Need {
-    what: "write photos",
-    any_of: &["ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"],
-};
-const GRAPH_READ_POLICY: Need = Need {
-    what: "read photoUpdateSettings (optional: explains blocked writes)",
-    any_of: &["PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All"],
-};
-const SP_READ: Need = Need {
-    what: "read user profiles and pictures",
-    any_of: &[
-        "Sites.Read.All",
-        "Sites.ReadWrite.All",
-        "Sites.Manage.All",
-        "Sites.FullControl.All",
-        "User.Read.All",
-        "User.ReadWrite.All",
-    ],
-};
-const SP_WRITE: Need = Need {
-    what: "upload pictures and set profile properties",
-    any_of: &[
-        "Sites.FullControl.All",
-        "Sites.Manage.All",
-        "Sites.ReadWrite.All",
-        "User.ReadWrite.All",
-    ],
-};
-
+/// One command's needs, from a store's declared permissions (`store::registry`).
 struct Command {
-    command: &'static str,
+    command: String,
     resource: Resource,
-    needs: &'static [&'static Need],
+    needs: Vec<&'static Need>,
 }
 
-const COMMANDS: &[Command] = &[
-    Command {
-        command: "status --stores graph",
-        resource: Resource::Graph,
-        needs: &[&GRAPH_READ_USERS, &GRAPH_READ_PHOTOS],
-    },
-    Command {
-        command: "sync --targets graph",
-        resource: Resource::Graph,
-        needs: &[&GRAPH_READ_USERS, &GRAPH_READ_PHOTOS, &GRAPH_WRITE_PHOTOS],
-    },
-    Command {
-        command: "status/sync: photo policy check",
-        resource: Resource::Graph,
-        needs: &[&GRAPH_READ_POLICY],
-    },
-    Command {
-        command: "status --stores sharepoint",
-        resource: Resource::SharePoint,
-        needs: &[&SP_READ],
-    },
-    Command {
-        command: "sync --targets sharepoint",
-        resource: Resource::SharePoint,
-        needs: &[&SP_READ, &SP_WRITE],
-    },
-];
+/// What each store's commands need: reading it (`status --stores NAME`), writing it
+/// (`sync --targets NAME`), and each optional permission on its own.
+fn commands() -> Vec<Command> {
+    let mut out = Vec::new();
+    for backend in BACKENDS {
+        let Some(p) = backend.permissions else {
+            continue;
+        };
+        out.push(Command {
+            command: format!("status --stores {}", backend.name),
+            resource: p.resource,
+            needs: p.read.iter().collect(),
+        });
+        out.push(Command {
+            command: format!("sync --targets {}", backend.name),
+            resource: p.resource,
+            needs: p.read.iter().chain(p.write).collect(),
+        });
+        for need in p.optional {
+            out.push(Command {
+                command: format!("status/sync --stores {} (optional)", backend.name),
+                resource: p.resource,
+                needs: vec![need],
+            });
+        }
+    }
+    out
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,7 +75,7 @@ struct NeedReport {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CommandReport {
-    command: &'static str,
+    command: String,
     resource: &'static str,
     /// `ok`, `missing-roles`, `no-token`, `not-configured`.
     verdict: &'static str,
@@ -199,15 +147,15 @@ async fn token_report(
     }
 }
 
-pub async fn run(settings: &Settings) -> Result<i32> {
-    let ctx = cloud::context(settings)?;
-    let auth = &ctx.auth;
+pub async fn run(ctx: &RunContext) -> Result<i32> {
+    let cloud = ctx.cloud()?;
+    let auth = &cloud.auth;
     let mut tokens = Vec::new();
     let mut failure: Option<Error> = None;
     let (graph, e) = token_report(auth, Resource::Graph, None).await;
     failure = failure.or(e);
     tokens.push(graph);
-    if let Some(urls) = SharePointUrls::from_settings(settings) {
+    if let Some(urls) = SharePointUrls::from_settings(ctx.sharepoint()) {
         let (sp, e) = token_report(auth, Resource::SharePoint, None).await;
         let supported = e
             .as_ref()
@@ -224,8 +172,8 @@ pub async fn run(settings: &Settings) -> Result<i32> {
             tokens.push(sp);
         }
     }
-    let commands = COMMANDS
-        .iter()
+    let commands = commands()
+        .into_iter()
         .map(|c| {
             let token = tokens.iter().find(|t| t.resource == c.resource.name());
             let needs: Vec<NeedReport> = c

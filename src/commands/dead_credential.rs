@@ -6,14 +6,16 @@
 
 use std::io;
 
-use crate::engine::{RecordSink, StopReason, StopSignal};
+use crate::engine::{StopReason, StopSignal};
+use crate::output::sink::RecordSink;
 use crate::schema::{ErrorRecord, OutputRecord, SCHEMA_VERSION};
-use crate::store::cloud;
+use crate::store::{CloudContext, RunContext};
+use std::sync::Arc;
 
 /// Stop the run when the run's credential dies. Call after the stores are open (they create
 /// the credential); a run without cloud stores has nothing to watch.
-pub fn watch(stop: &StopSignal) {
-    let Some(context) = cloud::current() else {
+pub fn watch(stop: &StopSignal, ctx: &RunContext) {
+    let Some(context) = ctx.opened_cloud() else {
         return;
     };
     let stop = stop.clone();
@@ -26,18 +28,23 @@ pub fn watch(stop: &StopSignal) {
 /// Passes records through, and writes the dead credential's error record before the summary.
 pub struct NoticeSink {
     inner: Box<dyn RecordSink>,
+    cloud: Option<Arc<CloudContext>>,
 }
 
 impl NoticeSink {
-    pub fn new(inner: Box<dyn RecordSink>) -> Self {
-        NoticeSink { inner }
+    /// Call after the stores are open, like `watch`.
+    pub fn new(inner: Box<dyn RecordSink>, ctx: &RunContext) -> Self {
+        NoticeSink {
+            inner,
+            cloud: ctx.opened_cloud(),
+        }
     }
 }
 
 impl RecordSink for NoticeSink {
     fn emit(&mut self, record: &OutputRecord) -> io::Result<()> {
         if let OutputRecord::Summary(_) = record
-            && let Some(reason) = cloud::current().and_then(|c| c.auth.dead.reason())
+            && let Some(reason) = self.cloud.as_ref().and_then(|c| c.auth.dead.reason())
         {
             self.inner.emit(&OutputRecord::Error(ErrorRecord {
                 schema_version: SCHEMA_VERSION,

@@ -10,10 +10,12 @@ pub mod sync;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{Cli, Command, Format};
-use crate::engine::{JsonLinesSink, RecordSink, TableSink};
 use crate::error::Result;
-use crate::report::ReportSink;
+use crate::output::report::ReportSink;
+use crate::output::sink::{JsonLinesSink, RecordSink};
+use crate::output::table::TableSink;
 use crate::settings::Settings;
+use crate::store::RunContext;
 
 /// Run the parsed command line; `Err` is a setup failure that stops everything.
 pub async fn run(cli: Cli) -> Result<i32> {
@@ -24,27 +26,29 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Status(args) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
-            let code = status::run(args, &settings).await;
-            log_http_stats();
+            let settings = Settings::resolve(&cli.connection)?;
+            let ctx = RunContext::new(&settings);
+            let code = status::run(args, &settings, &ctx).await;
+            log_http_stats(&ctx);
             code
         }
         Command::Sync(args) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
-            let code = sync::run(args, &settings).await;
-            log_http_stats();
+            let settings = Settings::resolve(&cli.connection)?;
+            let ctx = RunContext::new(&settings);
+            let code = sync::run(args, &settings, &ctx).await;
+            log_http_stats(&ctx);
             code
         }
         Command::Auth(crate::cli::AuthCommand::Test) => {
-            let settings = Settings::resolve(&cli.connection.to_flags())?;
-            auth::run(&settings).await
+            let settings = Settings::resolve(&cli.connection)?;
+            auth::run(&RunContext::new(&settings)).await
         }
     }
 }
 
 /// One line on stderr (at -v) with what the cloud stores cost: requests, throttling, retries.
-fn log_http_stats() {
-    if let Some(s) = crate::store::cloud::stats() {
+fn log_http_stats(ctx: &RunContext) {
+    if let Some(s) = ctx.http_stats() {
         tracing::info!(
             requests = s.requests,
             throttled = s.throttled,
@@ -59,18 +63,23 @@ fn log_http_stats() {
 
 /// A stop signal wired to Ctrl+C and SIGTERM, and to a credential that dies mid-run, for the
 /// commands that run users (call it after the stores are open).
-fn stop_on_signals() -> crate::engine::StopSignal {
+fn stop_on_signals(ctx: &RunContext) -> crate::engine::StopSignal {
     let stop = crate::engine::StopSignal::default();
     stop.listen_for_signals();
-    dead_credential::watch(&stop);
+    dead_credential::watch(&stop, ctx);
     stop
 }
 
 /// JSON Lines when piped, a table on a terminal, unless `--format` says otherwise.
-pub fn sink_for(format: Option<Format>, settings: &Settings) -> Result<Box<dyn RecordSink>> {
+/// Call after the stores are open (the sink says why a credential died).
+pub fn sink_for(
+    format: Option<Format>,
+    settings: &Settings,
+    ctx: &RunContext,
+) -> Result<Box<dyn RecordSink>> {
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
-    sink_to(format, Box::new(stdout), terminal, settings)
+    sink_to(format, Box::new(stdout), terminal, settings, ctx)
 }
 
 /// The sink for a format writing to `out` (`terminal`: whether `out` is one).
@@ -79,6 +88,7 @@ pub fn sink_to(
     out: Box<dyn Write + Send>,
     terminal: bool,
     settings: &Settings,
+    ctx: &RunContext,
 ) -> Result<Box<dyn RecordSink>> {
     let sink: Box<dyn RecordSink> = match format.unwrap_or(if terminal {
         Format::Table
@@ -89,5 +99,5 @@ pub fn sink_to(
         Format::Table => Box::new(TableSink::new(out, terminal && !settings.no_color)),
         Format::Html => Box::new(ReportSink::new(out)),
     };
-    Ok(Box::new(dead_credential::NoticeSink::new(sink)))
+    Ok(Box::new(dead_credential::NoticeSink::new(sink, ctx)))
 }

@@ -4,16 +4,17 @@
 //! Output is one JSON document: pretty on a terminal, a single line when piped (like the
 //! JSON Lines of the other commands). Field names are camelCase and stable (docs/photos.md).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::cli::{PhotoCommand, Target};
+use crate::cli::PhotoCommand;
 use crate::error::{Error, Result};
 use crate::output::{write_json_line, write_json_pretty};
-use crate::photo::{self, AdRenditionOptions, DecodeLimits, Rendition, Signature};
-use crate::schema::{ErrorCode, PhotoInfo};
+use crate::photo::{self, DecodeLimits, Signature};
+use crate::schema::PhotoInfo;
+use crate::store::Backend;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,10 +60,10 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
             file,
             target,
             out,
-            ad_size,
-            ad_max_bytes,
+            size,
+            max_bytes,
         } => {
-            let report = prepare(&file, target, &out, ad_size, ad_max_bytes, &limits)?;
+            let report = prepare(&file, target, &out, size, max_bytes, &limits)?;
             emit(&report);
         }
         PhotoCommand::Compare { a, b } => {
@@ -95,27 +96,22 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
 
 fn prepare(
     file: &Path,
-    target: Target,
+    target: &'static Backend,
     out: &Path,
-    ad_size: u32,
-    ad_max_bytes: usize,
+    size: Option<u32>,
+    max_bytes: Option<usize>,
     limits: &DecodeLimits,
 ) -> Result<PrepareReport> {
+    let spec = target
+        .rendition
+        .ok_or_else(|| Error::config(format!("the {} store is never written", target.name)))?
+        .tuned(size, max_bytes)?;
     let src = photo::load(&read_photo_file(file, limits)?, limits)?;
-    let (name, renditions): (&'static str, Vec<Rendition>) = match target {
-        Target::Ad => {
-            let opts = AdRenditionOptions {
-                size_px: ad_size,
-                max_bytes: ad_max_bytes,
-            };
-            ("ad", vec![photo::render_ad(&src, &opts)?])
-        }
-        Target::Graph => ("graph", vec![photo::render_graph(&src)?]),
-        Target::Sharepoint => ("sharepoint", photo::render_sharepoint(&src)?),
-    };
+    let renditions = photo::render(&src, &spec)?;
+    let several = renditions.len() > 1;
     let mut written = Vec::new();
     for r in renditions {
-        let path = if target == Target::Sharepoint {
+        let path = if several {
             suffixed(out, r.size_px)
         } else {
             out.to_path_buf()
@@ -132,7 +128,7 @@ fn prepare(
         });
     }
     Ok(PrepareReport {
-        target: name,
+        target: target.name,
         source: src.info,
         renditions: written,
     })
@@ -147,40 +143,8 @@ fn emit<T: Serialize>(value: &T) {
     }
 }
 
-/// Read a photo file, refusing one over the byte limit before reading it into memory.
 fn read_photo_file(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>> {
-    let cannot_read = |e: std::io::Error| {
-        Error::input(
-            ErrorCode::PhotoFileUnreadable,
-            format!("cannot read {}: {e}", path.display()),
-        )
-        .with_hint("check the path and that you may read the file")
-    };
-    let file = std::fs::File::open(path).map_err(cannot_read)?;
-    let len = file.metadata().map_err(cannot_read)?.len();
-    let too_large = |len: u64| {
-        Error::input(
-            ErrorCode::PhotoTooLarge,
-            format!(
-                "{} is {len} bytes, over the {} byte limit for photos",
-                path.display(),
-                limits.max_bytes
-            ),
-        )
-        .with_hint("resize the photo (a few hundred pixels square is plenty) and save it as JPEG")
-    };
-    if len > limits.max_bytes as u64 {
-        return Err(too_large(len));
-    }
-    // The file may grow between stat and read: never read more than the limit allows.
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(limits.max_bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot_read)?;
-    if bytes.len() > limits.max_bytes {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
+    photo::read_photo_file(path, limits.max_bytes)
 }
 
 /// `out.jpg` -> `out-48.jpg` for multi-rendition targets.

@@ -5,28 +5,26 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{Format, StatusArgs};
-use crate::engine::{self, RecordSink, StatusOptions, SyncState, state};
+use crate::engine::{self, StatusOptions};
 use crate::error::{Error, Result};
-use crate::report::ReportSink;
+use crate::output::report::ReportSink;
+use crate::output::sink::RecordSink;
+use crate::partial_file::PartialFile;
 use crate::schema::OutputRecord;
 use crate::settings::Settings;
-use crate::store::{self, PhotoStore};
+use crate::state::SyncState;
+use crate::store::{self, PhotoStore, RunContext, StoreRole};
 
-pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
-    if args.stores.iter().all(|s| s.trim().is_empty()) {
+pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Result<i32> {
+    if args.stores.is_empty() {
         return Err(Error::config("no stores to read")
             .with_hint("name stores with --stores, e.g. --stores folder:./photos"));
     }
-    let specs: Vec<&String> = args
-        .stores
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
     let mut stores: Vec<Box<dyn PhotoStore>> = Vec::new();
-    for spec in &specs {
-        stores.push(store::open(spec, settings).await?);
+    for spec in &args.stores {
+        stores.push(store::open(spec, StoreRole::Read, ctx).await?);
     }
-    let input = crate::input::open_with_settings(&args.input, settings).await?;
+    let input = crate::input::open_with_settings(&args.input, ctx.directory()).await?;
     // `--out report.html` alone means the HTML report.
     let format = args.format.or_else(|| {
         let ext = args
@@ -41,19 +39,15 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
         concurrency: args.concurrency,
         fail_on_drift: args.fail_on_drift,
         progress: args.progress,
-        stop: super::stop_on_signals(),
+        stop: super::stop_on_signals(ctx),
         thumbnails: format == Some(Format::Html) || args.report.is_some(),
         state: match &args.state {
             Some(path) => Some(Arc::new(SyncState::open_read_only(path)?)),
             None => None,
         },
-        store_keys: specs
-            .iter()
-            .map(|spec| state::target_key(spec, settings))
-            .collect(),
     };
     let Some(out) = &args.out else {
-        let sink = super::sink_for(format, settings)?;
+        let sink = super::sink_for(format, settings, ctx)?;
         let Some(report) = &args.report else {
             let mut sink = sink;
             return Ok(engine::run_status(input, &stores, &opts, sink.as_mut())
@@ -61,8 +55,11 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
                 .exit_code);
         };
         // The records to stdout and the page to --report, from one run.
-        let partial = partial_path(report);
-        let file = std::fs::File::create(&partial).map_err(|e| out_error(&partial, e))?;
+        let mut partial = PartialFile::beside(report).map_err(|e| out_error(report, e))?;
+        let file = partial
+            .file()
+            .try_clone()
+            .map_err(|e| out_error(report, e))?;
         let mut tee = ReportTee {
             records: sink,
             report: ReportSink::new(Box::new(BufWriter::new(file))),
@@ -75,18 +72,39 @@ pub async fn run(args: StatusArgs, settings: &Settings) -> Result<i32> {
             ..
         } = tee;
         drop(page);
-        finish_report(&partial, report, failed)?;
+        if let Some(e) = failed {
+            return Err(out_error(report, e));
+        }
+        finish(partial, report, &opts)?;
         return Ok(summary.exit_code);
     };
     // Written beside the target and renamed when complete: a failed or interrupted run never
     // leaves half a report where the last good one was.
-    let partial = partial_path(out);
-    let file = std::fs::File::create(&partial).map_err(|e| out_error(&partial, e))?;
-    let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings)?;
+    let mut partial = PartialFile::beside(out).map_err(|e| out_error(out, e))?;
+    let file = partial.file().try_clone().map_err(|e| out_error(out, e))?;
+    let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings, ctx)?;
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
     drop(sink);
-    std::fs::rename(&partial, out).map_err(|e| out_error(out, e))?;
+    finish(partial, out, &opts)?;
     Ok(summary.exit_code)
+}
+
+/// Put a complete page in place. A stopped run saw only some users: its page goes beside the
+/// last complete one, which is left as it was.
+fn finish(partial: PartialFile, out: &Path, opts: &StatusOptions) -> Result<()> {
+    if opts.stop.reason().is_some() {
+        let aside = interrupted_path(out);
+        partial
+            .rename_to(&aside)
+            .map_err(|e| out_error(&aside, e))?;
+        tracing::warn!(
+            "the run was stopped: its partial report is {}; {} is left as it was",
+            crate::terminal::printable(&aside.display().to_string()),
+            crate::terminal::printable(&out.display().to_string()),
+        );
+        return Ok(());
+    }
+    partial.rename_to(out).map_err(|e| out_error(out, e))
 }
 
 /// Records to their sink, and every record also to the HTML report (`--report`). A report
@@ -108,28 +126,13 @@ impl RecordSink for ReportTee {
     }
 }
 
-/// Put the finished report in place; a run stopped before its summary leaves the last good
-/// report where it was.
-fn finish_report(partial: &Path, report: &Path, failed: Option<std::io::Error>) -> Result<()> {
-    let written = std::fs::metadata(partial).is_ok_and(|m| m.len() > 0);
-    if let Some(e) = failed {
-        std::fs::remove_file(partial).ok();
-        return Err(out_error(report, e));
-    }
-    if !written {
-        std::fs::remove_file(partial).ok();
-        tracing::warn!(
-            "the run stopped before its end: {} was not replaced",
-            report.display()
-        );
-        return Ok(());
-    }
-    std::fs::rename(partial, report).map_err(|e| out_error(report, e))
-}
-
-fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
+/// `report.html` → `report.partial.html` (the extension kept, so it still opens in a browser).
+fn interrupted_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}.partial.{}", ext.to_string_lossy()),
+        None => format!("{stem}.partial"),
+    };
     out.with_file_name(name)
 }
 

@@ -1,32 +1,48 @@
 //! `photosync sync`: open the source, the targets and the input, run the engine.
 
-use crate::cli::InputArgs;
-use crate::cli::SyncArgs;
-use crate::engine::{self, Shard, SyncOptions, SyncSource, SyncState, state};
+use crate::cli::{InputArgs, SyncArgs};
+use crate::engine::{self, Shard, SyncOptions, SyncSource};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::store::{self, PhotoStore};
+use crate::state::{self, SyncState};
+use crate::store::{self, PhotoStore, RunContext, SourceSpec, StoreClass, StoreRole};
 
-pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
+pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Result<i32> {
+    // Every argument is checked before any store is opened or the state file created: a
+    // usage error leaves nothing behind.
+    if args.format == Some(crate::cli::Format::Html) {
+        return Err(Error::config("--format html is a status report").with_hint(
+            "run `photosync status ... --format html --out report.html` after the sync",
+        ));
+    }
     let recheck_after = state::parse_duration(&args.recheck_after)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
-    let source = match args.source.trim() {
-        "input" => SyncSource::Input,
-        "" => {
-            return Err(Error::config("--source is empty")
-                .with_hint("use --source ad, --source input or --source folder:DIR[:RULE]"));
+    let source = match &args.source {
+        SourceSpec::Input => SyncSource::Input,
+        SourceSpec::Store(spec) => {
+            SyncSource::Store(store::open(spec, StoreRole::Read, ctx).await?)
         }
-        spec => SyncSource::Store(store::open(spec, settings).await?),
     };
     let mut targets: Vec<Box<dyn PhotoStore>> = Vec::new();
-    for spec in args.targets.iter().filter(|s| !s.trim().is_empty()) {
-        let target = store::open_target(spec, settings).await?;
+    for spec in &args.targets {
+        let target = store::open(spec, StoreRole::Target, ctx).await?;
         // Said once, before any user: a store that cannot be written is a usage error.
         if !target.capabilities().can_write {
             return Err(
                 Error::config(format!("the {} store cannot be written", target.name()))
                     .with_hint("pick a target that accepts writes"),
             );
+        }
+        // Entries keyed by an unknown place would mix two places' users up.
+        if args.state.is_some() && target.state_key().is_none() {
+            return Err(Error::config(format!(
+                "--state cannot tell where the {} target writes, so its entries could be \
+                 mistaken for another place's",
+                target.name()
+            ))
+            .with_hint(
+                "for a cloud store, set PHOTOSYNC_TENANT_ID (the token names no tenant); or run without --state",
+            ));
         }
         targets.push(target);
     }
@@ -40,49 +56,36 @@ pub async fn run(args: SyncArgs, settings: &Settings) -> Result<i32> {
         Some(path) => Some(SyncState::open(path)?),
         None => None,
     };
-    let target_keys = args
-        .targets
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|spec| state::target_key(spec, settings))
-        .collect();
     // A shard's share of the file is not known before reading it: no total then.
     let progress_total = match args.progress {
-        crate::cli::ProgressMode::None => None,
+        crate::output::progress::ProgressMode::None => None,
         _ if shard.is_some() => None,
         _ => input_lines(&args.input),
     };
-    let input = crate::input::open_with_settings(&args.input, settings).await?;
+    let input = crate::input::open_with_settings(&args.input, ctx.directory()).await?;
     let opts = SyncOptions {
         concurrency: args.concurrency,
         dry_run: args.dry_run,
         force: args.force,
         progress: args.progress,
         progress_total,
-        throttled: throttled_counter(&args.targets, settings),
+        throttled: throttled_counter(&targets, ctx),
         state,
-        stop: super::stop_on_signals(),
+        stop: super::stop_on_signals(ctx),
         verify_window: std::time::Duration::from_secs(args.verify_window),
         require_verified: args.require_verified,
-        target_keys,
         recheck: args.recheck,
         recheck_after,
         shard,
     };
-    if args.format == Some(crate::cli::Format::Html) {
-        return Err(
-            crate::error::Error::config("--format html is a status report").with_hint(
-                "run `photosync status ... --format html --out report.html` after the sync",
-            ),
-        );
-    }
-    let mut sink = super::sink_for(args.format, settings)?;
+    let mut sink = super::sink_for(args.format, settings, ctx)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
 }
 
 /// Users in an input file, for the progress ETA: non-blank lines of a JSON Lines file, or of a
-/// CSV minus its header. `None` for stdin and LDAP queries.
+/// CSV minus its header. `None` for stdin, LDAP queries, and anything but a regular file: a
+/// pipe (`--input /dev/stdin`, `<(...)`) can be read only once, and that read is the run's.
 fn input_lines(input: &InputArgs) -> Option<u64> {
     use std::io::BufRead;
     let (path, header) = match (&input.input, &input.csv) {
@@ -90,6 +93,9 @@ fn input_lines(input: &InputArgs) -> Option<u64> {
         (None, Some(path)) => (path, 1),
         _ => return None,
     };
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
     let (mut lines, mut line) = (0u64, Vec::new());
@@ -107,21 +113,15 @@ fn input_lines(input: &InputArgs) -> Option<u64> {
 
 /// The 429s the run's shared cloud client has received, when a target is a cloud store.
 fn throttled_counter(
-    targets: &[String],
-    settings: &Settings,
+    targets: &[Box<dyn PhotoStore>],
+    ctx: &RunContext,
 ) -> Option<std::sync::Arc<dyn Fn() -> u64 + Send + Sync>> {
-    let cloud = targets.iter().any(|t| {
-        let kind = t
-            .trim()
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        kind == "graph" || kind == "sharepoint"
-    });
-    if !cloud {
+    if !targets
+        .iter()
+        .any(|t| t.capabilities().class == StoreClass::Cloud)
+    {
         return None;
     }
-    let ctx = crate::store::cloud::context(settings).ok()?;
-    Some(std::sync::Arc::new(move || ctx.http.stats().throttled))
+    let cloud = ctx.cloud().ok()?;
+    Some(std::sync::Arc::new(move || cloud.http.stats().throttled))
 }

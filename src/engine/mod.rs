@@ -2,23 +2,22 @@
 //! (plan per user x target, skip when the same picture is already there, write through one
 //! chokepoint, verify by reading back).
 //!
-//! Both stream: input is read on its own thread into a bounded channel, at most
-//! `concurrency` users are in flight, and each record is written as its user finishes, so
+//! Both run in one loop (`driver`): input is read on its own thread into a bounded channel, at
+//! most `concurrency` users are in flight, and each record is written as its user finishes, so
 //! memory stays flat in the number of users. One bad user never stops the run: its problem
-//! becomes a record and counts towards the exit code (see `Tally`).
+//! becomes a record and counts towards the exit code (see `Tally`). A sync decision is a pure
+//! `plan` (engine/sync/plan.rs); `execute` carries it out, and every write passes one
+//! chokepoint (`apply_write`).
+//!
+//! The judgement itself lives in `verdict`, the state file in `state`, and presentation in
+//! `output`: the engine runs users and hands records to a sink.
 
-mod assess;
-mod diagnose;
-mod progress;
+mod driver;
 mod reference;
 pub mod shard;
-pub mod sink;
-pub mod state;
 pub mod status;
 pub mod stop;
 pub mod sync;
-mod table;
-mod thumbnail;
 
 use std::collections::BTreeMap;
 
@@ -27,15 +26,10 @@ use futures::SinkExt;
 use crate::error::ErrorClass;
 use crate::input::{InputEvent, InputStream};
 
-pub use assess::{Assessment, Observation, Observed, assess};
-pub use progress::Progress;
 pub use shard::Shard;
-pub use sink::{CollectSink, JsonLinesSink, RecordSink};
-pub use state::SyncState;
 pub use status::{StatusOptions, run_status};
 pub use stop::{StopReason, StopSignal};
-pub use sync::{SyncOptions, SyncSource, run_sync};
-pub use table::TableSink;
+pub use sync::{Reason, SyncOptions, SyncSource, run_sync};
 
 /// Users queued between the input thread and the engine: enough to keep stores busy.
 const INPUT_QUEUE: usize = 256;

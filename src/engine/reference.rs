@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, Result};
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::{ErrorCode, PhotoBytes, UserRecord};
 
@@ -20,32 +20,11 @@ pub async fn input_photo_bytes(record: &UserRecord) -> Result<Option<Vec<u8>>> {
     let Some(path) = &record.photo_path else {
         return Ok(None);
     };
-    let limit = DecodeLimits::default().max_bytes as u64;
-    let meta = tokio::fs::metadata(path)
-        .await
-        .map_err(|e| file_error(path, e))?;
-    if meta.len() > limit {
-        return Err(Error::input(
-            ErrorCode::PhotoTooLarge,
-            format!(
-                "{path} is {} bytes, over the {limit} byte limit",
-                meta.len()
-            ),
-        )
-        .with_hint("use a smaller photo; services keep at most 648x648 anyway"));
-    }
-    tokio::fs::read(path)
+    let path = std::path::PathBuf::from(path);
+    let limit = DecodeLimits::default().max_bytes;
+    photo::off_thread(move || photo::read_photo_file(&path, limit))
         .await
         .map(Some)
-        .map_err(|e| file_error(path, e))
-}
-
-fn file_error(path: &str, e: std::io::Error) -> Error {
-    Error::input(
-        ErrorCode::PhotoFileUnreadable,
-        format!("cannot read photo file {path}: {e}"),
-    )
-    .with_hint("check PhotoPath (relative paths are relative to the input file's folder)")
 }
 
 fn decode_inline(inline: &PhotoBytes) -> Result<Vec<u8>> {
@@ -70,26 +49,15 @@ fn decode_inline(inline: &PhotoBytes) -> Result<Vec<u8>> {
     }
 }
 
-/// Decode and fingerprint on a blocking thread: image work must not stall the async workers.
-pub async fn load_photo(bytes: Vec<u8>) -> Result<SourcePhoto> {
-    tokio::task::spawn_blocking(move || photo::load(&bytes, &DecodeLimits::default()))
-        .await
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::PhotoUnreadable,
-                ErrorClass::Failed,
-                format!("decoding the photo stopped: {e}"),
-            )
-        })?
-}
-
 /// The record's own photo, decoded: `Ok(None)` when it names none.
 pub async fn input_photo(record: &UserRecord) -> Result<Option<SourcePhoto>> {
     // Admitted before the file is read, so the bytes waiting for a decode are bounded by the
-    // decode slots, not by --concurrency.
-    let _admitted = photo::admit().await;
-    match input_photo_bytes(record).await? {
-        Some(bytes) => load_photo(bytes).await.map(Some),
-        None => Ok(None),
-    }
+    // photo budget, not by --concurrency.
+    photo::admitted(async {
+        match input_photo_bytes(record).await? {
+            Some(bytes) => photo::load_off_thread(bytes).await.map(Some),
+            None => Ok(None),
+        }
+    })
+    .await
 }

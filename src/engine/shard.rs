@@ -53,13 +53,17 @@ pub fn shard_of(record: &UserRecord, count: u32) -> u32 {
     ((hash * u128::from(count.max(1))) >> 64) as u32 + 1
 }
 
-/// objectGUID (lower-case, without braces), else UPN lower-cased, else the other keys; a
-/// record with no key at all still lands in exactly one shard.
+/// objectGUID (lower-case GUID text, also when given as its immutable id), else UPN
+/// lower-cased, else the other keys; a record with no key at all still lands in exactly one
+/// shard.
 pub fn stable_key(record: &UserRecord) -> String {
     let guid = record
         .object_guid
         .as_deref()
-        .map(|g| g.trim().trim_matches(['{', '}']).to_lowercase())
+        .map(|g| match crate::store::ad::ObjectGuid::parse_either(g) {
+            Some(guid) => guid.to_string(),
+            None => g.trim().trim_matches(['{', '}']).to_lowercase(),
+        })
         .filter(|g| !g.is_empty());
     if let Some(guid) = guid {
         return format!("guid:{guid}");
@@ -72,7 +76,7 @@ pub fn stable_key(record: &UserRecord) -> String {
     if let Some(upn) = upn {
         return format!("upn:{upn}");
     }
-    super::state::user_key(record).unwrap_or_default()
+    crate::state::user_key(record).unwrap_or_default()
 }
 
 /// FNV-1a, 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3).

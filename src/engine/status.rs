@@ -5,26 +5,23 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use futures::future::join_all;
 
-use super::assess::{Observation, Observed, assess};
-use super::diagnose;
-use super::progress::Progress;
+use super::driver::{self, Drive, Outcome};
 use super::reference;
-use super::sink::RecordSink;
-use super::state::{self, SyncState};
-use super::stop::{StopReason, StopSignal};
-use super::thumbnail;
-use super::{Tally, input_channel};
-use crate::cli::ProgressMode;
-use crate::error::{ErrorClass, error_info};
-use crate::input::{InputEvent, InputStream, InputUser};
+use super::stop::StopSignal;
+use crate::error::error_info;
+use crate::input::{InputStream, InputUser};
+use crate::output::progress::{Progress, ProgressMode};
+use crate::output::sink::RecordSink;
+use crate::output::thumbnail;
 use crate::schema::{
     ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
-use crate::store::PhotoStore;
+use crate::state::{self, SyncState};
+use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass};
+use crate::verdict::{Observation, Observed, assess, diagnose};
 
 #[derive(Clone)]
 pub struct StatusOptions {
@@ -37,8 +34,6 @@ pub struct StatusOptions {
     pub thumbnails: bool,
     /// The sync state file, read only: says when each store was last written.
     pub state: Option<Arc<SyncState>>,
-    /// The state-file identity of `stores[i]` (see `state::target_key`).
-    pub store_keys: Vec<String>,
 }
 
 impl Default for StatusOptions {
@@ -50,15 +45,8 @@ impl Default for StatusOptions {
             stop: StopSignal::default(),
             thumbnails: false,
             state: None,
-            store_keys: Vec::new(),
         }
     }
-}
-/// Everything one user produced, ready to write and count.
-struct UserOutcome {
-    records: Vec<OutputRecord>,
-    errors: Vec<ErrorClass>,
-    verdict: Option<Verdict>,
 }
 
 /// Run `status` over the input; writes records to `sink` and returns the summary (also written).
@@ -68,58 +56,23 @@ pub async fn run_status(
     opts: &StatusOptions,
     sink: &mut dyn RecordSink,
 ) -> SummaryRecord {
-    let started = std::time::Instant::now();
-    let mut tally = Tally::default();
-    let mut progress = Progress::new(opts.progress, "status");
-    let stop = &opts.stop;
-    let mut outcomes = input_channel(input)
-        .take_until(Box::pin(stop.stopped()))
-        .map(|event| async move {
-            match event {
-                InputEvent::Error(record) => UserOutcome {
-                    records: vec![OutputRecord::Error(record)],
-                    errors: vec![ErrorClass::Input],
-                    verdict: None,
-                },
-                InputEvent::User(user) => status_of_user(user, stores, opts).await,
-            }
-        })
-        .buffer_unordered(opts.concurrency.max(1));
-    let mut output_closed = false;
-    while let Some(outcome) = next_before_grace(&mut outcomes, stop).await {
-        if let Some(verdict) = outcome.verdict {
-            tally.users += 1;
-            tally.count(verdict_name(verdict));
-            if verdict != Verdict::InSync && verdict != Verdict::NoPhoto {
-                tally.drift();
-            }
-        }
-        for class in outcome.errors {
-            tally.error(class);
-        }
-        if output_closed {
-            continue;
-        }
-        if outcome
-            .records
-            .iter()
-            .any(|record| sink.emit(record).is_err())
-        {
-            // stdout closed (`| head`): take no more users, finish those in flight.
-            output_closed = true;
-            stop.trigger(StopReason::OutputClosed);
-            continue;
-        }
-        progress.tick();
-    }
-    drop(outcomes);
-    progress.finish();
-    let stopped = stop.reason();
+    // Where each store writes, as the state file keys it (asked once, not per user).
+    let state_keys: Vec<Option<String>> = stores.iter().map(|s| s.state_key()).collect();
+    let drive = Drive {
+        concurrency: opts.concurrency,
+        shard: None,
+        stop: &opts.stop,
+        progress: Progress::new(opts.progress, "status"),
+    };
+    let mut driven = driver::drive(input, drive, sink, |user| {
+        status_of_user(user, stores, &state_keys, opts)
+    })
+    .await;
     // Store-wide findings (unmatched files) need every user seen: only after a full run.
-    if stopped.is_none() {
+    if opts.stop.reason().is_none() {
         for store in stores {
             for finding in store.final_findings().await {
-                tally.count("findings");
+                driven.tally.count("findings");
                 let record = OutputRecord::Finding(FindingRecord {
                     schema_version: SCHEMA_VERSION,
                     finding,
@@ -128,49 +81,7 @@ pub async fn run_status(
             }
         }
     }
-    let summary = SummaryRecord {
-        schema_version: SCHEMA_VERSION,
-        command: "status".to_string(),
-        users: tally.users,
-        counts: tally.counts.clone(),
-        duration_ms: started.elapsed().as_millis() as u64,
-        exit_code: stopped
-            .and_then(StopReason::exit_code)
-            .unwrap_or_else(|| tally.exit_code(opts.fail_on_drift)),
-    };
-    if !output_closed {
-        sink.emit(&OutputRecord::Summary(summary.clone())).ok();
-    }
-    summary
-}
-
-/// The next finished user, or `None` when the input is done or the grace period after a
-/// signal is over (users still in flight are then abandoned, and say so on stderr).
-pub(super) async fn next_before_grace<S>(outcomes: &mut S, stop: &StopSignal) -> Option<S::Item>
-where
-    S: futures::Stream + Unpin,
-{
-    tokio::select! {
-        biased;
-        next = outcomes.next() => next,
-        _ = stop.grace_over() => {
-            tracing::warn!("users still in flight after the grace period were abandoned");
-            None
-        }
-    }
-}
-
-pub fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::InSync => "in-sync",
-        Verdict::Differs => "differs",
-        Verdict::MissingInCloud => "missing-in-cloud",
-        Verdict::MissingInStore => "missing-in-store",
-        Verdict::MissingInSource => "missing-in-source",
-        Verdict::NoPhoto => "no-photo",
-        Verdict::NotFound => "not-found",
-        Verdict::Error => "error",
-    }
+    driven.summarize("status", &opts.stop, opts.fail_on_drift, sink)
 }
 
 /// Read one store for one user (with a report thumbnail of the photo when asked, and what
@@ -204,6 +115,7 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
     };
     Observation {
         store: store.name().to_string(),
+        capabilities: store.capabilities(),
         observed,
     }
 }
@@ -211,8 +123,9 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
 async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
+    state_keys: &[Option<String>],
     opts: &StatusOptions,
-) -> UserOutcome {
+) -> Outcome {
     let thumbnails = opts.thumbnails;
     let record = &user.record;
     let keys = UserKeys::from(record);
@@ -222,10 +135,10 @@ async fn status_of_user(
         }
         let observed = match reference::input_photo(record).await {
             Ok(photo) => Observed::Read {
-                thumbnail: photo
-                    .as_ref()
-                    .filter(|_| thumbnails)
-                    .and_then(|p| thumbnail::from_square(&p.square)),
+                thumbnail: match photo.as_ref().filter(|_| thumbnails) {
+                    Some(p) => thumbnail::from_photo(p).await,
+                    None => None,
+                },
                 photo: photo.map(|p| p.info),
                 details: BTreeMap::new(),
                 findings: Vec::new(),
@@ -233,7 +146,8 @@ async fn status_of_user(
             Err(e) => Observed::Failed(e),
         };
         Some(Observation {
-            store: "input".to_string(),
+            store: INPUT.to_string(),
+            capabilities: Capabilities::INPUT,
             observed,
         })
     };
@@ -252,12 +166,12 @@ async fn status_of_user(
             errors.push(e.class);
             // The input's own photo is the user's data problem: say it as an error record
             // too, with the line, so it can be fixed at the source.
-            if obs.store == "input" {
+            if obs.capabilities.class == StoreClass::Source {
                 records.push(OutputRecord::Error(ErrorRecord {
                     schema_version: SCHEMA_VERSION,
                     user: Some(keys.clone()),
                     line: Some(user.line),
-                    store: Some("input".to_string()),
+                    store: Some(obs.store.clone()),
                     error: ErrorInfo {
                         hint: Some(e.hint.clone().unwrap_or_else(|| {
                             "fix or replace the photo given as thumbnailPhoto or PhotoPath"
@@ -272,15 +186,13 @@ async fn status_of_user(
     let mut assessment = assess(&observations);
     if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
         let now = std::time::SystemTime::now();
-        for (store, key) in stores.iter().zip(&opts.store_keys) {
-            let Some(last) = state.last_write(&user_key, key) else {
+        // The stores' statuses follow the input's own (when the record has a photo).
+        let first_store = assessment.stores.len() - stores.len();
+        for (i, (store, key)) in stores.iter().zip(state_keys).enumerate() {
+            let Some(last) = key.as_deref().and_then(|k| state.last_write(&user_key, k)) else {
                 continue;
             };
-            let Some(shown) = assessment
-                .stores
-                .iter_mut()
-                .find(|s| s.store == store.name())
-            else {
+            let Some(shown) = assessment.stores.get_mut(first_store + i) else {
                 continue;
             };
             let ago = now.duration_since(last.written_at).unwrap_or_default();
@@ -292,9 +204,12 @@ async fn status_of_user(
                 );
             }
             if ago <= diagnose::RECENT_WRITE_WINDOW {
-                assessment
-                    .findings
-                    .push(diagnose::recently_written(shown, ago, last.verified));
+                assessment.findings.push(diagnose::recently_written(
+                    shown,
+                    store.capabilities().service,
+                    ago,
+                    last.verified,
+                ));
             }
         }
     }
@@ -306,9 +221,11 @@ async fn status_of_user(
         stores: assessment.stores,
         findings: assessment.findings,
     }));
-    UserOutcome {
+    let verdict = assessment.verdict;
+    Outcome {
         records,
         errors,
-        verdict: Some(assessment.verdict),
+        counts: vec![verdict.name()],
+        drift: verdict != Verdict::InSync && verdict != Verdict::NoPhoto,
     }
 }

@@ -9,9 +9,11 @@
 //! happened (throttled, transient, auth). Bodies and headers are never logged: they may carry
 //! secrets or tokens.
 //!
-//! Writes are sent with `idempotent = false`: they are retried only when the service surely
-//! did not act on them (429/503, or the connection could not be opened), so a write is never
-//! repeated blindly; the store decides what to do after an ambiguous failure.
+//! Writes are sent with `idempotent = false`: they are resent only when the service surely
+//! did not act on them (a 429, or the connection could not be opened). Any other failure after
+//! the request was sent (5xx including 503, a reset, a timeout) may have been processed: it
+//! comes back as a transient error and the engine watches whether the write landed before it
+//! sends it again (`engine::sync::apply_write`), so a write is never repeated blindly.
 
 pub mod outlook;
 pub mod retry;
@@ -43,6 +45,15 @@ const MAX_TOKEN_REFRESHES: u32 = 3;
 
 /// Largest response body accepted (photos are at most 4 MB; base64 in `$batch` adds a third).
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Bodies up to this size are read freely (every JSON answer and most photos). A larger one
+/// waits for a slot of the photo budget (`photo::admit`) and keeps it while the body lives, so
+/// large bodies in memory are bounded by the same few slots as photo files, not by
+/// `concurrency x MAX_BODY_BYTES`.
+const FREE_BODY_BYTES: usize = 256 * 1024;
+
+/// Redirects followed for one read (within its own origin).
+const MAX_REDIRECTS: usize = 5;
 
 /// Where a request gets its bearer token, and what to do when the service rejects it.
 #[async_trait]
@@ -90,6 +101,8 @@ pub struct Request {
     /// The caller runs its own retry policy (IMDS): one attempt, every answer returned as it
     /// comes, a network failure returned as an error.
     pub caller_retries: bool,
+    /// Follow a redirect within the request's own origin (reads only; never token requests).
+    pub follows_redirects: bool,
 }
 
 impl Request {
@@ -103,6 +116,7 @@ impl Request {
             idempotent,
             outlook: false,
             caller_retries: false,
+            follows_redirects: idempotent,
         }
     }
 
@@ -152,6 +166,13 @@ impl Request {
     /// its own documented schedule, including statuses that are final elsewhere).
     pub fn caller_retries(mut self) -> Self {
         self.caller_retries = true;
+        self
+    }
+
+    /// A token request: no redirect is followed, whatever the method (its headers carry
+    /// secrets, and a token endpoint that moved is a configuration to fix, not to chase).
+    pub fn no_redirects(mut self) -> Self {
+        self.follows_redirects = false;
         self
     }
 
@@ -299,6 +320,8 @@ impl HttpClient {
             .timeout(options.request_timeout)
             .pool_max_idle_per_host(options.max_in_flight)
             .pool_idle_timeout(Duration::from_secs(60))
+            // Redirects are followed by `attempt`, reads only and within one origin.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Arc::new(HttpClient {
@@ -384,6 +407,9 @@ impl HttpClient {
             let last_failure = last || attempt >= policy.max_failure_attempts;
             let (retry_after, reason) = match outcome {
                 Attempt::Answer(resp) if req.caller_retries => return Ok(resp),
+                Attempt::Answer(resp) if is_redirect(resp.status) => {
+                    return Err(redirect_refused(req, &resp));
+                }
                 Attempt::Answer(resp) => match classify(resp.status) {
                     StatusClass::Success | StatusClass::Final => {
                         if req.outlook {
@@ -407,6 +433,13 @@ impl HttpClient {
                             continue;
                         }
                         return Err(unauthorized(&resp));
+                    }
+                    // A 503 may come from a gateway that gave up on a backend that still
+                    // did the work: a write answered so is a lost answer, never resent here
+                    // (the engine watches whether it landed). Only a 429 says "not done".
+                    StatusClass::Throttled if resp.status == 503 && !req.idempotent => {
+                        self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+                        return Err(server_trouble(&resp, attempt, false));
                     }
                     StatusClass::Throttled => {
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
@@ -472,29 +505,26 @@ impl HttpClient {
         resp.json()
     }
 
+    /// One attempt: send, follow a read's redirects within its origin, read the body.
     async fn attempt(&self, req: &Request, token: Option<&Secret>) -> Attempt {
-        self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let mut builder = self.client.request(req.method.clone(), &req.url);
-        for (name, value) in &req.headers {
-            match HeaderValue::from_str(value) {
-                Ok(v) => builder = builder.header(name.clone(), v),
-                Err(_) => return Attempt::NotSent(format!("invalid value for header {name}")),
-            }
-        }
-        if let Some(t) = token {
-            let mut v = match HeaderValue::from_str(&format!("Bearer {}", t.expose())) {
-                Ok(v) => v,
-                Err(_) => return Attempt::NotSent("the access token is not a valid header".into()),
+        let mut url = req.url.clone();
+        let mut hops = 0;
+        let mut resp = loop {
+            let resp = match self.send_once(req, &url, hops == 0, token).await {
+                Ok(resp) => resp,
+                Err(attempt) => return attempt,
             };
-            v.set_sensitive(true);
-            builder = builder.header(reqwest::header::AUTHORIZATION, v);
-        }
-        if let Some(body) = &req.body {
-            builder = builder.body(body.clone());
-        }
-        let mut resp = match builder.send().await {
-            Ok(r) => r,
-            Err(e) => return describe_send_error(&e),
+            let next = (req.follows_redirects && hops < MAX_REDIRECTS)
+                .then(|| same_origin_location(&url, &resp))
+                .flatten();
+            match next {
+                Some(next) if is_redirect(resp.status().as_u16()) => {
+                    tracing::debug!(from = %host_key(&url), "following a redirect within the origin");
+                    url = next;
+                    hops += 1;
+                }
+                _ => break resp,
+            }
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -509,11 +539,15 @@ impl HttpClient {
             });
         }
         let mut body = Vec::new();
+        let mut admitted = None;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > MAX_BODY_BYTES {
                         return Attempt::Ambiguous("response body too large".into());
+                    }
+                    if admitted.is_none() && body.len() + chunk.len() > FREE_BODY_BYTES {
+                        admitted = Some(crate::photo::admit().await);
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -521,13 +555,109 @@ impl HttpClient {
                 Err(e) => return Attempt::Ambiguous(short_error(&e)),
             }
         }
-        tracing::trace!(method = %req.method, url = %req.url, status, "response");
+        tracing::trace!(method = %req.method, url = %url, status, "response");
+        // `Some(None)`: the task already holds a slot of the budget, which covers this body.
+        let body = match admitted.flatten() {
+            Some(permit) => Bytes::from_owner(BudgetedBody {
+                bytes: body,
+                _permit: permit,
+            }),
+            None => Bytes::from(body),
+        };
         Attempt::Answer(Response {
             status,
             headers,
-            body: Bytes::from(body),
+            body,
         })
     }
+
+    /// Send `req` to `url` (its own URL, or a redirect's within its origin: then without the
+    /// request's own headers, which may be secrets, except `Accept`).
+    async fn send_once(
+        &self,
+        req: &Request,
+        url: &str,
+        own_url: bool,
+        token: Option<&Secret>,
+    ) -> std::result::Result<reqwest::Response, Attempt> {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let mut builder = self.client.request(req.method.clone(), url);
+        for (name, value) in &req.headers {
+            if !own_url && *name != reqwest::header::ACCEPT {
+                continue;
+            }
+            match HeaderValue::from_str(value) {
+                Ok(v) => builder = builder.header(name.clone(), v),
+                Err(_) => return Err(Attempt::NotSent(format!("invalid value for header {name}"))),
+            }
+        }
+        if let Some(t) = token {
+            let mut v = match HeaderValue::from_str(&format!("Bearer {}", t.expose())) {
+                Ok(v) => v,
+                Err(_) => {
+                    return Err(Attempt::NotSent(
+                        "the access token is not a valid header".into(),
+                    ));
+                }
+            };
+            v.set_sensitive(true);
+            builder = builder.header(reqwest::header::AUTHORIZATION, v);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        builder.send().await.map_err(|e| describe_send_error(&e))
+    }
+}
+
+/// A body over `FREE_BODY_BYTES` with the photo-budget slot it holds until the last copy of
+/// the `Bytes` is dropped.
+struct BudgetedBody {
+    bytes: Vec<u8>,
+    _permit: tokio::sync::SemaphorePermit<'static>,
+}
+
+impl AsRef<[u8]> for BudgetedBody {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Where a redirect points, when that is the same origin (scheme, host, port) as `from`.
+fn same_origin_location(from: &str, resp: &reqwest::Response) -> Option<String> {
+    let base = reqwest::Url::parse(from).ok()?;
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    let next = base.join(location).ok()?;
+    (next.origin() == base.origin()).then(|| next.to_string())
+}
+
+/// A redirect not followed: a token request or a write (never followed), or a read sent to
+/// another origin (or too many hops).
+fn redirect_refused(req: &Request, resp: &Response) -> Error {
+    let to = resp
+        .header("location")
+        .and_then(|l| reqwest::Url::parse(&req.url).ok()?.join(l).ok())
+        .map(|u| host_key(u.as_str()))
+        .unwrap_or_else(|| "somewhere it did not say".to_string());
+    let rule = if req.follows_redirects {
+        "photosync follows a read's redirect only within the same origin"
+    } else {
+        "photosync follows no redirect for token requests and writes"
+    };
+    Error::config(format!(
+        "{} answered {} with a redirect to {to}; {rule}",
+        host_key(&req.url),
+        resp.status
+    ))
+    .with_hint("check the configured URL (PHOTOSYNC_*_URL, IDENTITY_ENDPOINT): it should name the service itself, not an address that forwards")
 }
 
 fn describe_send_error(e: &reqwest::Error) -> Attempt {
@@ -682,31 +812,19 @@ pub fn unexpected_status(resp: &Response) -> Error {
 
 /// `application/x-www-form-urlencoded` encoding of one key or value.
 pub fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// What `percent_encode` keeps: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encode for a URL query value or path segment (RFC 3986 unreserved kept).
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 #[cfg(test)]
@@ -721,6 +839,8 @@ mod tests {
             "o%27neil%23EXT%23%40x.com"
         );
         assert_eq!(percent_encode("$x"), "%24x");
+        assert_eq!(percent_encode("a-b.c_d~e f/ü"), "a-b.c_d~e%20f%2F%C3%BC");
+        assert_eq!(form_encode("ü*-._~"), "%C3%BC*-._%7E");
     }
 
     /// Outlook's concurrency 429 and a photo write's write-budget 429 slow photo calls; a

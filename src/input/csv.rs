@@ -1,9 +1,17 @@
 //! CSV user lists as Excel and `Export-Csv` write them: header names case-insensitive,
 //! `,` or `;` (European Excel) detected from the header, UTF-8 BOM dropped, unknown columns
 //! ignored. Rows stream one at a time.
+//!
+//! A hand-edited CSV can be broken in ways the parser accepts silently: a quote that is never
+//! closed makes the rest of the file one value. `RowGuard` follows the quoting as the bytes go
+//! by, so such a row is reported with the line its quote opened on (and never taken as a
+//! user), and it caps a row at 16 MiB like a JSON Lines line. Identity values holding a line
+//! break are refused.
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -14,18 +22,36 @@ use crate::schema::{ErrorCode, UserRecord};
 
 type Source = Box<dyn Read + Send>;
 
+/// Longest row accepted, as for a JSON Lines line.
+const MAX_ROW_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Columns naming the user: a line break in one of them is a broken row, never a user.
+const IDENTITY_FIELDS: [&str; 5] = [
+    "userPrincipalName",
+    "objectGuid",
+    "samAccountName",
+    "mail",
+    "employeeId",
+];
+
 pub struct CsvReader {
     rows: csv::ByteRecordsIntoIter<Source>,
+    /// The row after the current one, read ahead: a row an unterminated quote swallowed is
+    /// the last, and only the end of the input tells.
+    ahead: Option<csv::Result<csv::ByteRecord>>,
     /// Canonical field per column (None = ignored column).
     columns: Vec<Option<&'static str>>,
     /// Row number of the last record read (header = 1, or 2 below a `#TYPE` line).
     row: u64,
     base_dir: Option<PathBuf>,
+    quoting: Arc<Quoting>,
+    done: bool,
 }
 
 impl CsvReader {
     pub fn new<R: Read + Send + 'static>(reader: R, base_dir: Option<PathBuf>) -> Result<Self> {
-        let mut reader = BufReader::new(reader);
+        let quoting = Arc::new(Quoting::default());
+        let mut reader = BufReader::new(RowGuard::new(reader, Arc::clone(&quoting)));
         let mut header = Vec::new();
         reader.read_until(b'\n', &mut header).map_err(|e| {
             Error::config(format!("cannot read the CSV header: {e}"))
@@ -46,6 +72,7 @@ impl CsvReader {
             header_row = 2;
         }
         let delimiter = detect_delimiter(&header);
+        quoting.delimiter.store(delimiter, Ordering::Relaxed);
         let source: Source = Box::new(Cursor::new(header).chain(reader));
         let mut csv = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -75,11 +102,15 @@ impl CsvReader {
                 "name a column UserPrincipalName, ObjectGUID, SamAccountName, Mail or EmployeeID",
             ));
         }
+        let mut rows = csv.into_byte_records();
         Ok(CsvReader {
-            rows: csv.into_byte_records(),
+            ahead: rows.next(),
+            rows,
             columns,
             row: header_row,
             base_dir,
+            quoting,
+            done: false,
         })
     }
 
@@ -97,6 +128,15 @@ impl CsvReader {
                     "save the file as \"CSV UTF-8\" (Excel) or with `Export-Csv -Encoding utf8`",
                 );
             };
+            if IDENTITY_FIELDS.contains(field) && text.contains(['\r', '\n']) {
+                return error_event(
+                    row,
+                    None,
+                    ErrorCode::BadCsvRow,
+                    format!("row {row}: column {field} contains a line break"),
+                    "check the quotes around that value: a user name never spans lines",
+                );
+            }
             object.insert(field.to_string(), Value::String(text.to_string()));
         }
         let normalized = Value::Object(normalize_json_record(object));
@@ -117,22 +157,168 @@ impl Iterator for CsvReader {
     type Item = InputEvent;
 
     fn next(&mut self) -> Option<InputEvent> {
-        loop {
-            let next = self.rows.next()?;
+        while !self.done {
+            let current = self.ahead.take()?;
             self.row += 1;
-            let event = match next {
+            let row = self.row;
+            if current.is_err() && self.quoting.too_long.load(Ordering::Relaxed) {
+                // The parser's state inside that row is unknown: nothing after it is trusted.
+                self.done = true;
+                return Some(error_event(
+                    row,
+                    None,
+                    ErrorCode::BadCsvRow,
+                    format!(
+                        "row {row} is longer than 16 MiB (from line {}); the rest of the file was not read",
+                        self.quoting.row_line.load(Ordering::Relaxed)
+                    ),
+                    "check for a quote that is never closed near that line",
+                ));
+            }
+            self.ahead = self.rows.next();
+            if self.ahead.is_none()
+                && let Some(line) = self.quoting.unterminated()
+            {
+                self.done = true;
+                return Some(error_event(
+                    row,
+                    None,
+                    ErrorCode::BadCsvRow,
+                    format!(
+                        "row {row}: the quote opened on line {line} is never closed, so the rest of the file would be one value; nothing from line {line} on was read as a user"
+                    ),
+                    "close the quote (a quote inside a quoted value is written twice: \"\")",
+                ));
+            }
+            let event = match current {
                 Ok(record) if record.iter().all(|c| c.is_empty()) => continue,
                 Ok(record) => self.to_event(&record),
                 Err(e) => error_event(
-                    self.row,
+                    row,
                     None,
                     ErrorCode::BadCsvRow,
-                    format!("row {} cannot be read: {e}", self.row),
+                    format!("row {row} cannot be read: {e}"),
                     "check quoting in that row",
                 ),
             };
             return Some(event);
         }
+        None
+    }
+}
+
+/// What `RowGuard` saw of the quoting, shared with the reader that turns rows into users.
+#[derive(Debug, Default)]
+struct Quoting {
+    /// The delimiter once the header told it (0 before: `,` and `;` both count).
+    delimiter: AtomicU8,
+    /// 1-based line where the quoted value still open began (0: none open).
+    open_quote: AtomicU64,
+    /// 1-based line where the current row began.
+    row_line: AtomicU64,
+    /// The input ended.
+    ended: AtomicBool,
+    /// A row passed `MAX_ROW_BYTES`: the input was cut there.
+    too_long: AtomicBool,
+}
+
+impl Quoting {
+    /// The line of a quote the input ended inside.
+    fn unterminated(&self) -> Option<u64> {
+        let line = self.open_quote.load(Ordering::Relaxed);
+        (self.ended.load(Ordering::Relaxed) && line > 0).then_some(line)
+    }
+}
+
+/// Where the CSV parser is within a row, as RFC 4180 (and the `csv` crate) read it: a quote
+/// opens a quoted value only at the start of a field, and `""` inside one is a quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted value: its end, or the first half of `""`.
+    QuoteInQuoted,
+}
+
+/// Passes the bytes through unchanged while following the quoting (see `Quoting`).
+struct RowGuard<R> {
+    inner: R,
+    shared: Arc<Quoting>,
+    place: Place,
+    line: u64,
+    row_bytes: u64,
+}
+
+impl<R> RowGuard<R> {
+    fn new(inner: R, shared: Arc<Quoting>) -> Self {
+        shared.row_line.store(1, Ordering::Relaxed);
+        RowGuard {
+            inner,
+            shared,
+            place: Place::FieldStart,
+            line: 1,
+            row_bytes: 0,
+        }
+    }
+
+    fn is_delimiter(&self, b: u8) -> bool {
+        match self.shared.delimiter.load(Ordering::Relaxed) {
+            0 => b == b',' || b == b';',
+            d => b == d,
+        }
+    }
+
+    fn step(&mut self, b: u8) {
+        self.row_bytes += 1;
+        let place = match (self.place, b) {
+            (Place::Quoted, b'\n') => {
+                self.line += 1;
+                Place::Quoted
+            }
+            (_, b'\n') => {
+                self.line += 1;
+                self.row_bytes = 0;
+                self.shared.row_line.store(self.line, Ordering::Relaxed);
+                Place::FieldStart
+            }
+            (Place::Quoted, b'"') => Place::QuoteInQuoted,
+            (Place::Quoted, _) => Place::Quoted,
+            (Place::QuoteInQuoted, b'"') => Place::Quoted,
+            (Place::FieldStart, b'"') => {
+                self.shared.open_quote.store(self.line, Ordering::Relaxed);
+                Place::Quoted
+            }
+            (_, d) if self.is_delimiter(d) => Place::FieldStart,
+            _ => Place::Unquoted,
+        };
+        if self.place == Place::QuoteInQuoted && place != Place::Quoted {
+            self.shared.open_quote.store(0, Ordering::Relaxed);
+        }
+        self.place = place;
+    }
+}
+
+impl<R: Read> Read for RowGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.shared.too_long.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            self.shared.ended.store(true, Ordering::Relaxed);
+        }
+        for &b in &buf[..n] {
+            self.step(b);
+        }
+        if self.row_bytes > MAX_ROW_BYTES {
+            self.shared.too_long.store(true, Ordering::Relaxed);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "row longer than 16 MiB",
+            ));
+        }
+        Ok(n)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Drop repeated users (same UPN, objectGUID or sAMAccountName, case-insensitively) so one
+//! Drop repeated users (same UPN or sAMAccountName case-insensitively, same objectGUID in
+//! either form: GUID text or base64 immutable id) so one
 //! input never processes a user twice; each repeat becomes a `duplicate-user` error record.
 //!
 //! Keys are kept as 64-bit hashes (8 bytes each, not the strings) so 100k users cost about
@@ -9,6 +10,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::{InputEvent, InputUser, error_event};
 use crate::schema::{ErrorCode, UserKeys, UserRecord};
+use crate::store::ad::ObjectGuid;
 
 pub struct Deduplicate<I> {
     inner: I,
@@ -26,18 +28,25 @@ impl<I> Deduplicate<I> {
 }
 
 fn key_hashes(record: &UserRecord) -> Vec<(&'static str, u64)> {
-    let guid = record
-        .object_guid
-        .as_deref()
-        .map(|g| g.trim_matches(|c| c == '{' || c == '}'));
+    // A GUID and its base64 immutable id are one user; anything else is compared as given
+    // (immutable ids are case-sensitive) and is refused later by the stores.
+    let guid = record.object_guid.as_deref().map(|g| {
+        ObjectGuid::parse_either(g).map_or_else(|| g.trim().to_string(), |guid| guid.to_string())
+    });
     [
-        ("userPrincipalName", record.user_principal_name.as_deref()),
+        (
+            "userPrincipalName",
+            record.user_principal_name.as_deref().map(str::to_lowercase),
+        ),
         ("objectGUID", guid),
-        ("samAccountName", record.sam_account_name.as_deref()),
+        (
+            "samAccountName",
+            record.sam_account_name.as_deref().map(str::to_lowercase),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, value)| {
-        let value = value?.trim().to_lowercase();
+        let value = value?.trim().to_string();
         (!value.is_empty()).then(|| {
             let mut h = DefaultHasher::new();
             (name, value).hash(&mut h);

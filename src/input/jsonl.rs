@@ -2,12 +2,13 @@
 //!
 //! Also accepted, because it is what `Get-ADUser ... | ConvertTo-Json` gives without
 //! `-Compress`: one JSON document (an array of user objects, or pretty-printed objects) when
-//! the input's first line opens one. That form is read whole (up to 256 MB) and its items are
-//! numbered by position instead of line.
+//! the input's first line opens one. That form is split into its items as it arrives
+//! (`document`), and its items are numbered by position instead of line.
 
 use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
+use super::document::{DocumentItems, MAX_ITEM_BYTES, Piece};
 use super::record::normalize_json_record;
 use super::{InputEvent, checked_user, error_event};
 use crate::schema::{ErrorCode, UserRecord};
@@ -15,16 +16,15 @@ use crate::schema::{ErrorCode, UserRecord};
 /// Longest line accepted: room for a 10 MB photo in base64, not for an unbounded stream.
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Largest whole-document input (JSON array form).
-const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
-
 pub struct JsonLinesReader<R> {
     reader: R,
     line: u64,
     base_dir: Option<PathBuf>,
     done: bool,
-    /// Items of a whole-document input, parsed up front.
-    document: std::collections::VecDeque<InputEvent>,
+    /// The input is one JSON document (read item by item) rather than JSON Lines.
+    document: Option<DocumentItems>,
+    /// Items of the document read so far.
+    item: u64,
 }
 
 impl<R: BufRead> JsonLinesReader<R> {
@@ -34,7 +34,8 @@ impl<R: BufRead> JsonLinesReader<R> {
             line: 0,
             base_dir,
             done: false,
-            document: Default::default(),
+            document: None,
+            item: 0,
         }
     }
 
@@ -99,63 +100,53 @@ impl<R: BufRead> JsonLinesReader<R> {
         }
     }
 
-    /// Read the rest of the input as one JSON document and queue its items.
-    fn read_document(&mut self, first_line: Vec<u8>) {
-        self.done = true;
-        let mut doc = first_line;
-        if let Some(rest) = doc.strip_prefix(b"\xef\xbb\xbf") {
-            doc = rest.to_vec();
-        }
-        let limited = Read::take(&mut self.reader, MAX_DOCUMENT_BYTES).read_to_end(&mut doc);
-        if let Err(e) = limited {
-            self.document.push_back(error_event(
-                1,
-                None,
-                ErrorCode::BadInputLine,
-                format!("reading the JSON document failed: {e}"),
-                "check the input file or pipe",
-            ));
-            return;
-        }
-        if doc.len() as u64 >= MAX_DOCUMENT_BYTES {
-            self.document.push_back(error_event(
-                1,
-                None,
-                ErrorCode::BadInputLine,
-                format!("the JSON document is larger than {MAX_DOCUMENT_BYTES} bytes"),
-                "send one object per line (`ForEach-Object { $_ | ConvertTo-Json -Compress }`)",
-            ));
-            return;
-        }
-        let mut item = 0u64;
-        let values = serde_json::Deserializer::from_slice(&doc).into_iter::<serde_json::Value>();
-        for value in values {
-            match value {
-                Ok(serde_json::Value::Array(items)) => {
-                    for v in items {
-                        item += 1;
-                        let event = self.value_event(v, item, "item");
-                        self.document.push_back(event);
+    /// The next item of a JSON document input, as a user or an error.
+    fn document_event(&mut self) -> Option<InputEvent> {
+        let document = self.document.as_mut()?;
+        let piece = document.next_piece(&mut self.reader)?;
+        Some(match piece {
+            Piece::Item { bytes, line } => {
+                self.item += 1;
+                match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    Ok(value) => self.value_event(value, self.item, "item"),
+                    Err(e) => {
+                        let at = line + e.line().saturating_sub(1) as u64;
+                        error_event(
+                            at,
+                            None,
+                            ErrorCode::BadInputLine,
+                            format!(
+                                "item {} of the JSON document is broken at line {at}: {e}",
+                                self.item
+                            ),
+                            "fix the JSON there (or send one object per line, so one bad line costs one user)",
+                        )
                     }
                 }
-                Ok(v) => {
-                    item += 1;
-                    let event = self.value_event(v, item, "item");
-                    self.document.push_back(event);
-                }
-                Err(e) => {
-                    // No way to resynchronise inside a broken document: report where it broke.
-                    self.document.push_back(error_event(
-                        e.line() as u64,
-                        None,
-                        ErrorCode::BadInputLine,
-                        format!("the JSON document is broken at line {}: {e}", e.line()),
-                        "fix the JSON there (or send one object per line, so one bad line costs one user)",
-                    ));
-                    return;
-                }
             }
-        }
+            Piece::TooLong { line } => {
+                self.item += 1;
+                error_event(
+                    line,
+                    None,
+                    ErrorCode::BadInputLine,
+                    format!(
+                        "item {} (line {line}) of the JSON document is longer than {MAX_ITEM_BYTES} bytes",
+                        self.item
+                    ),
+                    "give photos as PhotoPath instead of inline when they are this large",
+                )
+            }
+            Piece::Broken { line, why } => error_event(
+                line,
+                None,
+                ErrorCode::BadInputLine,
+                format!(
+                    "the JSON document is broken at line {line}: {why}; nothing after it was read"
+                ),
+                "fix the JSON there (or send one object per line, so one bad line costs one user)",
+            ),
+        })
     }
 }
 
@@ -163,8 +154,8 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
     type Item = InputEvent;
 
     fn next(&mut self) -> Option<InputEvent> {
-        if let Some(event) = self.document.pop_front() {
-            return Some(event);
+        if self.document.is_some() {
+            return self.document_event();
         }
         let mut buf = Vec::new();
         while !self.done {
@@ -208,8 +199,9 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                         ));
                     }
                     if line == 1 && opens_document(&buf) {
-                        self.read_document(std::mem::take(&mut buf));
-                        return self.document.pop_front();
+                        self.done = true;
+                        self.document = Some(DocumentItems::new(std::mem::take(&mut buf)));
+                        return self.document_event();
                     }
                     if let Some(event) = self.parse(&buf) {
                         return Some(event);

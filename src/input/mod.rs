@@ -12,13 +12,14 @@
 mod ad;
 mod csv;
 mod dedupe;
+mod document;
 mod jsonl;
 mod record;
 
 use std::path::{Path, PathBuf};
 
 use crate::cli::InputArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorClass, Result};
 use crate::schema::{ErrorCode, ErrorInfo, ErrorRecord, SCHEMA_VERSION, UserKeys, UserRecord};
 
 pub use dedupe::Deduplicate;
@@ -37,6 +38,10 @@ pub struct InputUser {
 pub enum InputEvent {
     User(InputUser),
     Error(ErrorRecord),
+    /// The source of users itself failed (an `--ad-filter` search cut off): the users read so
+    /// far are processed, the rest of the list is missing. Nothing follows it; `class` (not
+    /// "bad input") decides the exit code.
+    SourceFailed(ErrorRecord, ErrorClass),
 }
 
 /// A streaming source of input events.
@@ -78,11 +83,11 @@ pub fn open(args: &InputArgs) -> Result<InputStream> {
 /// and a running async runtime), deduplicated.
 pub async fn open_with_settings(
     args: &InputArgs,
-    settings: &crate::settings::Settings,
+    directory: &crate::settings::DirectorySettings,
 ) -> Result<InputStream> {
     match &args.ad_filter {
         Some(filter) => {
-            let users = ad::AdInput::open(settings, filter).await?;
+            let users = ad::AdInput::open(directory, filter).await?;
             Ok(Box::new(Deduplicate::new(users)))
         }
         None => open(args),

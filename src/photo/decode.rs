@@ -41,6 +41,7 @@ pub const MAX_SQUARE_PX: u32 = GRAPH_MAX_PX;
 
 /// Decode `bytes` within `limits`: sniff, check the header, decode, flatten, crop, orient.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<DecodedPhoto> {
+    super::slots::note_photo_work();
     if bytes.len() > limits.max_bytes {
         return Err(too_large(format!(
             "photo is {} bytes, over the {} byte limit",

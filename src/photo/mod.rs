@@ -8,6 +8,7 @@
 //! and the measurements behind the "same picture" limits.
 
 mod decode;
+mod file;
 mod fingerprint;
 mod quality;
 mod render;
@@ -21,13 +22,14 @@ use crate::error::Result;
 use crate::schema::PhotoInfo;
 
 pub use decode::{DecodedPhoto, MAX_SQUARE_PX, centre_square, decode};
+pub use file::read_photo_file;
 pub use fingerprint::{distance, parse_phash, perceptual_hash, sha256_hex};
 pub use render::{
-    AD_MAX_SIZE_PX, AD_MIN_SIZE_PX, JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, encode_jpeg_within,
-    resize_square,
+    JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, MAX_RENDITION_PX, MIN_RENDITION_PX, RenditionSpec,
+    encode_jpeg_within, render, render_one, resize_square,
 };
 pub use signature::{Comparison, Signature, compare};
-pub use slots::admit;
+pub use slots::{admit, admitted, budget_slots, off_thread, photo_work_on_task};
 
 /// `same_picture` distances are the signature distance in hundredths: at or below this (1.0,
 /// every component within its limit) two photos show the same picture.
@@ -88,30 +90,12 @@ pub struct Rendition {
     pub quality: u8,
 }
 
-/// Options for the AD `thumbnailPhoto` rendition.
-#[derive(Debug, Clone, Copy)]
-pub struct AdRenditionOptions {
-    pub size_px: u32,
-    pub max_bytes: usize,
-}
-
-impl Default for AdRenditionOptions {
-    fn default() -> Self {
-        AdRenditionOptions {
-            size_px: 96,
-            max_bytes: 10_240,
-        }
-    }
-}
-
 /// AD's schema limit for `thumbnailPhoto`.
 pub const AD_ATTRIBUTE_MAX_BYTES: usize = 102_400;
 /// Graph's largest size in the Exchange ladder.
 pub const GRAPH_MAX_PX: u32 = 648;
 /// Graph's upload limit.
 pub const GRAPH_MAX_BYTES: usize = 4 * 1024 * 1024;
-/// The legacy SharePoint profile-picture renditions (small, medium, large).
-pub const SHAREPOINT_SIZES: [u32; 3] = [48, 72, 200];
 
 /// Decode, orient and square an untrusted photo.
 pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
@@ -133,30 +117,22 @@ pub fn load(bytes: &[u8], limits: &DecodeLimits) -> Result<SourcePhoto> {
     Ok(SourcePhoto { square, info })
 }
 
+/// `load` on a blocking thread, for async callers.
+pub async fn load_off_thread(bytes: Vec<u8>) -> Result<SourcePhoto> {
+    off_thread(move || load(&bytes, &DecodeLimits::default())).await
+}
+
+/// Render `photo` for a target on a blocking thread (the photo is copied there: 1.3 MB at
+/// most, the square).
+pub async fn render_off_thread<T, F>(photo: &SourcePhoto, render: F) -> Result<T>
+where
+    F: FnOnce(&SourcePhoto) -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    slots::off_thread_with(|| photo.clone(), move |photo| render(&photo)).await
+}
+
 /// Fingerprint stored bytes (what `photo inspect` prints).
 pub fn inspect(bytes: &[u8], limits: &DecodeLimits) -> Result<PhotoInfo> {
     load(bytes, limits).map(|p| p.info)
-}
-
-/// JPEG for AD `thumbnailPhoto`: `size_px` square (never upscaled), quality searched so the
-/// file fits `max_bytes`.
-pub fn render_ad(src: &SourcePhoto, opts: &AdRenditionOptions) -> Result<Rendition> {
-    render::check_ad_options(opts)?;
-    let side = opts.size_px.min(src.square.width());
-    render::render(&src.square, side, opts.max_bytes)
-}
-
-/// JPEG for Graph: the source size capped at 648x648 (never upscaled), at most 4 MB.
-pub fn render_graph(src: &SourcePhoto) -> Result<Rendition> {
-    let side = src.square.width().min(GRAPH_MAX_PX);
-    render::render(&src.square, side, GRAPH_MAX_BYTES)
-}
-
-/// The three legacy SharePoint renditions (48, 72, 200 px). These are fixed file names on the
-/// SharePoint side, so a smaller source is scaled up to them.
-pub fn render_sharepoint(src: &SourcePhoto) -> Result<Vec<Rendition>> {
-    SHAREPOINT_SIZES
-        .iter()
-        .map(|&px| render::render(&src.square, px, GRAPH_MAX_BYTES))
-        .collect()
 }

@@ -9,7 +9,7 @@ use fast_image_resize::images::ImageRef;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, RgbImage};
 
-use super::{AD_ATTRIBUTE_MAX_BYTES, AdRenditionOptions, GRAPH_MAX_PX, Rendition};
+use super::{GRAPH_MAX_PX, Rendition, SourcePhoto};
 use crate::error::{Error, ErrorClass, Result};
 use crate::schema::ErrorCode;
 
@@ -17,30 +17,115 @@ use crate::schema::ErrorCode;
 pub const JPEG_MAX_QUALITY: u8 = 90;
 /// Below this, faces turn blocky: we refuse rather than send such a picture.
 pub const JPEG_MIN_QUALITY: u8 = 30;
-/// AD rendition bounds: smaller is useless, larger is what Graph is for.
-pub const AD_MIN_SIZE_PX: u32 = 32;
-pub const AD_MAX_SIZE_PX: u32 = GRAPH_MAX_PX;
+/// Rendition sides: smaller is useless, larger is more than any service keeps.
+pub const MIN_RENDITION_PX: u32 = 32;
+pub const MAX_RENDITION_PX: u32 = GRAPH_MAX_PX;
 
-pub(super) fn check_ad_options(opts: &AdRenditionOptions) -> Result<()> {
-    if !(AD_MIN_SIZE_PX..=AD_MAX_SIZE_PX).contains(&opts.size_px) {
-        return Err(Error::config(format!(
-            "AD photo size {} px is outside {AD_MIN_SIZE_PX}..={AD_MAX_SIZE_PX}",
-            opts.size_px
-        ))
-        .with_hint("96 is what Outlook and Exchange expect"));
+/// What a store receives when written: the square side(s) and the byte budget of each JPEG.
+/// Each store declares its own (`Capabilities::rendition`); `render` makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenditionSpec {
+    /// Fixed sides, one JPEG each, scaled up or down to them (the legacy SharePoint profile's
+    /// file names are fixed per size). Empty: one JPEG at the source's side, never upscaled,
+    /// at most `max_px`.
+    pub sides: &'static [u32],
+    pub max_px: u32,
+    /// The byte budget of each JPEG: the quality is searched down until it fits.
+    pub max_bytes: usize,
+    /// The most the store accepts at all; a budget may be raised up to it.
+    pub limit_bytes: usize,
+}
+
+impl RenditionSpec {
+    /// One JPEG at the source's side, capped at `max_px`, within `max_bytes` (at most
+    /// `limit_bytes` when tuned).
+    pub const fn up_to(max_px: u32, max_bytes: usize, limit_bytes: usize) -> Self {
+        RenditionSpec {
+            sides: &[],
+            max_px,
+            max_bytes,
+            limit_bytes,
+        }
     }
-    if opts.max_bytes == 0 || opts.max_bytes > AD_ATTRIBUTE_MAX_BYTES {
-        return Err(Error::config(format!(
-            "AD byte budget {} is outside 1..={AD_ATTRIBUTE_MAX_BYTES} (the attribute's limit)",
-            opts.max_bytes
-        ))
-        .with_hint("10240 is what Exchange Online accepts from Entra Connect"));
+
+    /// One JPEG per side in `sides`, each within `max_bytes`.
+    pub const fn fixed(sides: &'static [u32], max_bytes: usize) -> Self {
+        let mut largest = 0;
+        let mut i = 0;
+        while i < sides.len() {
+            if sides[i] > largest {
+                largest = sides[i];
+            }
+            i += 1;
+        }
+        RenditionSpec {
+            sides,
+            max_px: largest,
+            max_bytes,
+            limit_bytes: max_bytes,
+        }
     }
-    Ok(())
+
+    /// This spec with another side or byte budget (`photo prepare --size/--max-bytes`),
+    /// checked against what the store accepts.
+    pub fn tuned(mut self, side: Option<u32>, max_bytes: Option<usize>) -> Result<Self> {
+        if !self.sides.is_empty() && (side.is_some() || max_bytes.is_some()) {
+            return Err(
+                Error::config("this target's renditions have fixed sizes and budgets")
+                    .with_hint("leave out --size and --max-bytes for it"),
+            );
+        }
+        self.max_px = side.unwrap_or(self.max_px);
+        self.max_bytes = max_bytes.unwrap_or(self.max_bytes);
+        self.check()?;
+        Ok(self)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.sides.is_empty() && !(MIN_RENDITION_PX..=MAX_RENDITION_PX).contains(&self.max_px) {
+            return Err(Error::config(format!(
+                "a {} px rendition is outside {MIN_RENDITION_PX}..={MAX_RENDITION_PX}",
+                self.max_px
+            ))
+            .with_hint("smaller is useless and no service keeps more; 96 is what Outlook and Exchange expect from AD"));
+        }
+        if self.max_bytes == 0 || self.max_bytes > self.limit_bytes {
+            return Err(Error::config(format!(
+                "a byte budget of {} is outside 1..={} (what the store accepts)",
+                self.max_bytes, self.limit_bytes
+            ))
+            .with_hint("10240 is what Exchange Online accepts from Entra Connect for AD photos"));
+        }
+        Ok(())
+    }
+}
+
+/// The renditions `spec` asks for, made from the upright square: metadata-free JPEGs, each
+/// within the byte budget.
+pub fn render(src: &SourcePhoto, spec: &RenditionSpec) -> Result<Vec<Rendition>> {
+    spec.check()?;
+    if spec.sides.is_empty() {
+        let side = spec.max_px.min(src.square.width());
+        return Ok(vec![render_side(&src.square, side, spec.max_bytes)?]);
+    }
+    spec.sides
+        .iter()
+        .map(|&side| render_side(&src.square, side, spec.max_bytes))
+        .collect()
+}
+
+/// The one JPEG of a single-size spec (the largest of a fixed set): what a store that keeps
+/// one picture receives, and what a dry run describes.
+pub fn render_one(src: &SourcePhoto, spec: &RenditionSpec) -> Result<Rendition> {
+    let mut renditions = render(src, spec)?;
+    renditions
+        .pop()
+        .ok_or_else(|| Error::config("the rendition spec names no size"))
 }
 
 /// Resize the square to `side` and encode it within `max_bytes`.
-pub(super) fn render(square: &DynamicImage, side: u32, max_bytes: usize) -> Result<Rendition> {
+fn render_side(square: &DynamicImage, side: u32, max_bytes: usize) -> Result<Rendition> {
+    super::slots::note_photo_work();
     let rgb = match square {
         DynamicImage::ImageRgb8(rgb) => resize_square(rgb, side)?,
         other => resize_square(&other.to_rgb8(), side)?,
@@ -72,6 +157,7 @@ pub fn resize_square(src: &RgbImage, side: u32) -> Result<RgbImage> {
 /// Encode at `JPEG_MAX_QUALITY`; if that is over `max_bytes`, binary-search the highest
 /// quality that fits (size grows with quality). Returns the bytes and the quality used.
 pub fn encode_jpeg_within(image: &RgbImage, max_bytes: usize) -> Result<(Vec<u8>, u8)> {
+    super::slots::note_photo_work();
     let best = encode_jpeg(image, JPEG_MAX_QUALITY)?;
     if best.len() <= max_bytes {
         return Ok((best, JPEG_MAX_QUALITY));

@@ -25,7 +25,7 @@
 
 use std::fmt;
 
-use super::{PhotoStore, RenditionKind};
+use super::PhotoStore;
 use crate::photo::{self, DecodeLimits};
 use crate::schema::UserRecord;
 
@@ -271,20 +271,25 @@ async fn check_writes(store: &dyn PhotoStore, fixture: &Fixture, report: &mut Re
     }
 }
 
-fn check_rendition(kind: RenditionKind, info: &crate::schema::PhotoInfo, report: &mut Report) {
-    let ok = match kind {
-        RenditionKind::Ad => info.bytes <= photo::AD_ATTRIBUTE_MAX_BYTES as u64,
-        RenditionKind::Graph => {
-            info.width <= photo::GRAPH_MAX_PX
-                && info.height <= photo::GRAPH_MAX_PX
-                && info.bytes <= photo::GRAPH_MAX_BYTES as u64
-        }
-        RenditionKind::SharePoint => info.width <= 200 && info.height <= 200,
-        RenditionKind::Original => true,
+/// What a written store holds keeps within the rendition it declares: no side larger than
+/// the largest it asks for, no file over its byte limit.
+fn check_rendition(
+    spec: Option<crate::photo::RenditionSpec>,
+    info: &crate::schema::PhotoInfo,
+    report: &mut Report,
+) {
+    let Some(spec) = spec else {
+        report
+            .failures
+            .push("the store can write but declares no rendition".to_string());
+        return;
     };
+    let ok = info.width <= spec.max_px
+        && info.height <= spec.max_px
+        && info.bytes <= spec.limit_bytes as u64;
     if !ok {
         report.failures.push(format!(
-            "stored photo {}x{} / {} bytes breaks the {kind:?} rendition rules",
+            "stored photo {}x{} / {} bytes breaks the declared rendition ({spec:?})",
             info.width, info.height, info.bytes
         ));
     }

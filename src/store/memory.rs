@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
+use super::{Capabilities, PhotoRead, PhotoStore, StoreClass, StoreUser, StoredPhoto};
 use crate::error::Result;
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::UserRecord;
@@ -52,10 +52,19 @@ impl PhotoStore for MemoryStore {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
+            class: StoreClass::Files,
+            service: None,
             can_write: true,
             can_delete: true,
-            rendition: RenditionKind::Graph,
+            refreshed_copy: false,
+            rendition: Some(super::graph::RENDITION),
+            not_found_hint: "check the user's identity keys",
         }
+    }
+
+    /// One memory store per process: nothing to tell apart.
+    fn state_key(&self) -> Option<String> {
+        Some(self.name().to_string())
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
@@ -96,7 +105,7 @@ impl PhotoStore for MemoryStore {
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_graph(photo)?;
+        let rendition = photo::render_one(photo, &super::graph::RENDITION)?;
         self.users
             .lock()
             .expect("memory store lock")

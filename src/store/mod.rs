@@ -1,26 +1,35 @@
 //! Stores: every place a user photo can live, behind one small trait.
 //!
 //! The engine asks a store to resolve a user, read the photo, and (if the store declares it
-//! can) write one; it never special-cases a backend beyond `Capabilities`. Backends:
-//! `memory` (tests), `folder`, `ad`, `graph`, `sharepoint`. Every backend passes the
-//! conformance suite in `conformance`. `open` turns a `--stores`/`--targets` spec into a store.
+//! can) write one; it never tells backends apart by name, only by what they declare
+//! (`Capabilities`: class, rendition, hints; `state_key`: where they write). Backends register
+//! in one table (`registry`): `ad`, `graph`, `sharepoint`, `folder`; `memory` is for tests.
+//! A `--stores`/`--targets`/`--source` value is parsed once into a `StoreSpec` and opened
+//! through the registry with the run's shared `RunContext`. Every backend passes the
+//! conformance suite in `conformance`.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
-use crate::photo::SourcePhoto;
+use crate::error::Result;
+use crate::photo::{RenditionSpec, SourcePhoto};
 use crate::schema::{Finding, PhotoInfo, UserRecord};
-use crate::settings::Settings;
 
 pub mod ad;
-pub mod cloud;
 pub mod conformance;
+pub mod context;
 pub mod folder;
 pub mod graph;
 pub mod memory;
+pub mod registry;
 pub mod sharepoint;
+pub mod spec;
+pub mod state_key;
+
+pub use context::{CloudContext, RunContext};
+pub use registry::{BACKENDS, Backend, open};
+pub use spec::{SourceSpec, StoreSpec};
 
 /// Why a store is opened: to be read (status, sync source) or written (sync target).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,83 +38,64 @@ pub enum StoreRole {
     Target,
 }
 
-/// Open a store to read from a spec: `ad`, `graph`, `sharepoint`, `folder:DIR[:RULE]`.
-pub async fn open(spec: &str, settings: &Settings) -> Result<Box<dyn PhotoStore>> {
-    open_as(spec, settings, StoreRole::Read).await
+/// The name the user record's own photo (`thumbnailPhoto`, `photoPath`) goes by in output and
+/// as `--source input`: a source, never a store.
+pub const INPUT: &str = "input";
+
+/// What kind of place a store is; the verdict reads it, never a store's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreClass {
+    /// The user record's own photo: the authority when the record carries one.
+    Source,
+    /// Microsoft 365: a photo missing there is `missing-in-cloud`.
+    Cloud,
+    /// An on-premises directory: the source of truth when the record carries no photo.
+    Directory,
+    /// Files (a folder, memory).
+    Files,
 }
 
-/// Open a store as a sync target (folders are created and become writable).
-pub async fn open_target(spec: &str, settings: &Settings) -> Result<Box<dyn PhotoStore>> {
-    open_as(spec, settings, StoreRole::Target).await
+/// Which Microsoft service a store reads, for Microsoft's own cross-store rules
+/// (`verdict::diagnose`: Entra Connect exports AD's photo, the legacy SharePoint profile copies
+/// the Graph photo...). A store that is none of these declares `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// On-premises Active Directory `thumbnailPhoto`.
+    ActiveDirectory,
+    /// The Microsoft 365 photo behind Entra, Exchange, Outlook and Teams (Microsoft Graph).
+    Graph,
+    /// The legacy SharePoint user profile picture.
+    SharePointProfile,
 }
 
-/// The store registry: the one place that maps a spec's kind to a backend.
-pub async fn open_as(
-    spec: &str,
-    settings: &Settings,
-    role: StoreRole,
-) -> Result<Box<dyn PhotoStore>> {
-    let spec = spec.trim();
-    let (kind, rest) = match spec.split_once(':') {
-        Some((kind, rest)) => (kind, Some(rest)),
-        None => (spec, None),
-    };
-    match (kind.to_ascii_lowercase().as_str(), rest) {
-        ("ad", None) => Ok(Box::new(ad::AdStore::open(settings).await?)),
-        ("graph", None) => {
-            let ctx = cloud::context(settings)?;
-            // Fail before the first user when the credential does not work at all.
-            ctx.auth.token(crate::auth::Resource::Graph).await?;
-            Ok(Box::new(graph::GraphStore::new(
-                ctx.http.clone(),
-                &ctx.auth,
-                &settings.graph_url,
-            )))
-        }
-        ("sharepoint", None) => {
-            let urls = sharepoint::SharePointUrls::from_settings(settings).ok_or_else(|| {
-                Error::config("the sharepoint store needs the SharePoint URL").with_hint(
-                    "set PHOTOSYNC_SHAREPOINT_URL, e.g. https://contoso-admin.sharepoint.com",
-                )
-            })?;
-            let ctx = cloud::context(settings)?;
-            Ok(Box::new(
-                sharepoint::SharePointStore::open(
-                    ctx.http.clone(),
-                    &ctx.auth,
-                    &urls,
-                    role == StoreRole::Target,
-                )
-                .await?,
-            ))
-        }
-        ("folder", Some(rest)) => Ok(Box::new(folder::FolderStore::open_spec(rest, role)?)),
-        ("folder", None) => Err(Error::config("the folder store needs a directory")
-            .with_hint("write folder:DIR or folder:DIR:{samAccountName}.jpg")),
-        _ => Err(Error::config(format!("unknown store `{spec}`"))
-            .with_hint("stores are: ad, graph, sharepoint, folder:DIR[:RULE]")),
-    }
-}
-
-/// What a store can do; the engine plans from this alone.
+/// What a store is and can do; the engine and the verdict plan from this alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
+    pub class: StoreClass,
+    pub service: Option<Service>,
     pub can_write: bool,
     pub can_delete: bool,
-    /// Which rendition the store wants when written.
-    pub rendition: RenditionKind,
+    /// Shows a copy of another store's picture that its service refreshes on its own schedule
+    /// (the legacy SharePoint profile copies the Graph photo): it is the reference only when
+    /// no authoritative store holds a picture.
+    pub refreshed_copy: bool,
+    /// What the store receives when written (`None`: never written, like the input photo).
+    pub rendition: Option<RenditionSpec>,
+    /// What to check when the store does not know a user.
+    pub not_found_hint: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RenditionKind {
-    /// AD `thumbnailPhoto`: small JPEG within a byte budget.
-    Ad,
-    /// Graph: up to 648x648 JPEG.
-    Graph,
-    /// Legacy SharePoint: 48/72/200 px set.
-    SharePoint,
-    /// The original bytes as given (folder export).
-    Original,
+impl Capabilities {
+    /// The record's own photo: read, never written.
+    pub const INPUT: Capabilities = Capabilities {
+        class: StoreClass::Source,
+        service: None,
+        can_write: false,
+        can_delete: false,
+        refreshed_copy: false,
+        rendition: None,
+        not_found_hint: "check the thumbnailPhoto or PhotoPath of the record",
+    };
 }
 
 /// A user as found in one store: its stable key there (DN, Graph object id, file path).
@@ -127,18 +117,11 @@ impl StoredPhoto {
     /// Fingerprint bytes read from a store on a blocking thread, so decoding (milliseconds
     /// per photo) runs on spare cores instead of stalling every other user's I/O.
     pub async fn fingerprint(bytes: Vec<u8>) -> Result<StoredPhoto> {
-        tokio::task::spawn_blocking(move || {
+        crate::photo::off_thread(move || {
             let info = crate::photo::inspect(&bytes, &crate::photo::DecodeLimits::default())?;
             Ok(StoredPhoto { bytes, info })
         })
         .await
-        .map_err(|e| {
-            Error::new(
-                crate::schema::ErrorCode::PhotoUnreadable,
-                crate::error::ErrorClass::Failed,
-                format!("decoding the photo stopped: {e}"),
-            )
-        })?
     }
 }
 
@@ -152,10 +135,16 @@ pub struct PhotoRead {
 
 #[async_trait]
 pub trait PhotoStore: Send + Sync {
-    /// Short name used in output (`ad`, `graph`, `sharepoint`, `folder`, `memory`).
+    /// Short name used in output: the backend's registry name (`memory` for tests).
     fn name(&self) -> &str;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// Where this store writes, as the state file keys it: two stores that write different
+    /// places never share a key (Graph: the tenant its token is for; a folder: its canonical
+    /// directory and naming rule; AD: the server and naming context; SharePoint: the host and
+    /// tenant). `None` when it cannot be told, and then `sync --state` refuses the target.
+    fn state_key(&self) -> Option<String>;
 
     /// Find the user; `Ok(None)` when the store has no such user.
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>>;

@@ -256,3 +256,125 @@ async fn jpeg_photo_is_used_when_asked_for() {
             .is_none()
     );
 }
+
+/// A TCP proxy in front of `target` (a port on loopback) that cuts every connection once the
+/// server has sent `cut_after` bytes: a directory that goes away in the middle of a search.
+fn cutting_proxy(target: u16, cut_after: usize) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("proxy listens");
+    let port = listener.local_addr().expect("proxy address").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            let (mut client_in, mut server_out) = (
+                client.try_clone().expect("clone"),
+                server.try_clone().expect("clone"),
+            );
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut client_in, &mut server_out);
+            });
+            std::thread::spawn(move || {
+                let (mut server, mut client) = (server, client);
+                let (mut sent, mut buf) = (0usize, [0u8; 4096]);
+                while let Ok(n) = server.read(&mut buf) {
+                    let n = n.min(cut_after - sent);
+                    if n == 0 || client.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    sent += n;
+                    if sent >= cut_after {
+                        break;
+                    }
+                }
+                let _ = client.shutdown(Shutdown::Both);
+                let _ = server.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+// Regression (issue 19, item 7): a `--ad-filter` search that failed part-way became an input
+// error (exit 1) and the run ended on a partial user list without saying so. It is the
+// failure's own class now (a lost connection: transient, exit 4), and says the list is partial.
+#[test]
+fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial() {
+    let slapd = support::slapd();
+    let proxy = cutting_proxy(slapd.tls_port, 40_000);
+    let empty = support::scratch_dir("cut-search");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args([
+            "status",
+            "--ad-filter",
+            "(objectClass=user)",
+            "--format",
+            "json",
+        ])
+        .arg("--stores")
+        .arg(format!("folder:{}", empty.display()))
+        .env_clear()
+        .env("PHOTOSYNC_LDAP_URL", format!("ldaps://127.0.0.1:{proxy}"))
+        .env("PHOTOSYNC_LDAP_BIND_DN", SLAPD_READER_DN)
+        .env("PHOTOSYNC_LDAP_PASSWORD", SLAPD_READER_PASSWORD)
+        .env("PHOTOSYNC_LDAP_CA_FILE", &slapd.certs.ca)
+        .env("PHOTOSYNC_LDAP_BASE_DN", SLAPD_SUFFIX)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run photosync");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let statuses = records.iter().filter(|r| r["type"] == "status").count();
+    assert!(
+        (1..slapd.users).contains(&statuses),
+        "{statuses} users before the cut\n{stderr}"
+    );
+    let partial: Vec<&serde_json::Value> = records
+        .iter()
+        .filter(|r| {
+            r["type"] == "error" && r["message"].as_str().is_some_and(|m| m.contains("partial"))
+        })
+        .collect();
+    assert_eq!(partial.len(), 1, "{records:#?}\n{stderr}");
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let _ = std::fs::remove_dir_all(empty);
+}
+
+// Regression (issue 19, item 13): the AD store decoded the thumbnailPhoto it read and rendered
+// the one it wrote on the async worker, stalling the other users' directory calls on that
+// thread meanwhile. Photo work runs on blocking threads.
+#[tokio::test]
+async fn the_ad_store_decodes_and_renders_off_the_async_workers() {
+    let slapd = support::slapd();
+    let conn = connection(
+        &slapd.ldaps_url(),
+        support::SLAPD_ADMIN_DN,
+        support::SLAPD_ADMIN_PASSWORD,
+        Some(&slapd.certs.ca),
+    );
+    let store = open(&conn, Some(SLAPD_SUFFIX)).await.expect("open");
+    // User 999 has a thumbnailPhoto (every third user does); replacing it keeps the count the
+    // paging test expects.
+    let record = photosync::schema::UserRecord {
+        sam_account_name: Some(support::slapd_uid(999)),
+        ..Default::default()
+    };
+    let source = photosync::photo::load(
+        &support::jpeg(300, 999, 90),
+        &photosync::photo::DecodeLimits::default(),
+    )
+    .expect("source");
+    let ((), on_task) = photosync::photo::photo_work_on_task(async {
+        let user = support::found(&store, &record).await;
+        let read = store.read_photo(&user).await.expect("read");
+        assert!(read.photo.is_some(), "user 999 has a photo");
+        store.write_photo(&user, &source).await.expect("write");
+    })
+    .await;
+    assert_eq!(on_task, 0);
+}

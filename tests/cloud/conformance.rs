@@ -2,10 +2,12 @@
 //! stores and the emulator: the behaviour the engine relies on — resolve, read, write and read
 //! back the same picture — from the store itself, not only through the binary.
 
+use photosync::photo::{self, DecodeLimits};
 use photosync::schema::UserRecord;
-use photosync::settings::Settings;
+use photosync::settings::{CloudSettings, Settings, SharePointSettings};
 use photosync::store::conformance::{self, Fixture};
-use photosync_emulator::Faults;
+use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
+use photosync_emulator::{Faults, RunningEmulator};
 
 use super::support::*;
 
@@ -26,26 +28,28 @@ fn fixture(expected_photo: Vec<u8>) -> Fixture {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_graph_store_passes_the_conformance_suite() {
-    // user0 holds person 1's photo, user1 and user2 none.
+/// Open `spec` as a sync target the way the binary does.
+async fn open_target(spec: &str, settings: &Settings) -> Box<dyn PhotoStore> {
+    let spec = StoreSpec::parse(spec).expect("a store spec");
+    photosync::store::open(&spec, StoreRole::Target, &RunContext::new(settings))
+        .await
+        .unwrap_or_else(|e| panic!("the {spec} store opens: {e}"))
+}
+
+/// An emulator whose user0 holds person 1's photo in Graph, and its Graph store.
+async fn graph_store() -> (RunningEmulator, Box<dyn PhotoStore>) {
     let emu = start(
         tenant_with_users(3, |i| (i == 0).then_some(1)),
         Faults::default(),
     );
     let settings = secret_settings(&emu);
-    let store = photosync::store::open_target("graph", &settings)
-        .await
-        .expect("the graph store opens");
-    let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
-    conformance::check(store.as_ref(), &fixture)
-        .await
-        .expect_conformant();
+    let store = open_target("graph", &settings).await;
+    (emu, store)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_sharepoint_store_passes_the_conformance_suite() {
-    // A tenant that still allows app-only profile writes, so the store can declare writes.
+/// An emulator whose user0 holds `source` as SharePoint profile picture (set through the
+/// binary), in a tenant that still allows app-only profile writes, and its SharePoint store.
+async fn sharepoint_store(source: &[u8]) -> (RunningEmulator, Box<dyn PhotoStore>) {
     let emu = start(
         tenant_with_users(3, |_| None),
         Faults {
@@ -54,9 +58,7 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
         },
     );
     let creds = pem_creds(&emu, "rs256");
-    // SharePoint has no seeded pictures: user0 gets one through the binary first.
-    let source = jpeg(5, 240);
-    let input = record(Some(&upn(0)), None, Some(&source));
+    let input = record(Some(&upn(0)), None, Some(source));
     let sync = sync_from_input(&creds, "sharepoint", &[], &input);
     assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
     let env = |name: &str| {
@@ -68,22 +70,89 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
             .unwrap_or_else(|| panic!("{name} is set"))
     };
     let settings = Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(CERT_APP.to_string()),
-        certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
-        sharepoint_url: Some(emu.sharepoint_url()),
-        sharepoint_my_site_url: Some(emu.sharepoint_my_site_url()),
-        sharepoint_root_url: Some(emu.sharepoint_root_url()),
+        cloud: CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(CERT_APP.to_string()),
+            certificate_path: Some(env("PHOTOSYNC_CERTIFICATE_PATH").into()),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..CloudSettings::default()
+        },
+        sharepoint: SharePointSettings {
+            url: Some(emu.sharepoint_url()),
+            my_site_url: Some(emu.sharepoint_my_site_url()),
+            root_url: Some(emu.sharepoint_root_url()),
+        },
         ..Settings::default()
     };
-    let store = photosync::store::open_target("sharepoint", &settings)
+    let store = open_target("sharepoint", &settings).await;
+    (emu, store)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_graph_store_passes_the_conformance_suite() {
+    let (emu, store) = graph_store().await;
+    let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
+    conformance::check(store.as_ref(), &fixture)
         .await
-        .expect("the sharepoint store opens");
+        .expect_conformant();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sharepoint_store_passes_the_conformance_suite() {
+    // SharePoint has no seeded pictures: user0 gets one through the binary first.
+    let source = jpeg(5, 240);
+    let (_emu, store) = sharepoint_store(&source).await;
     // Profiles exist for every user; user1's still shows the placeholder.
     let fixture = fixture(source);
     conformance::check(store.as_ref(), &fixture)
         .await
         .expect_conformant();
+}
+
+/// Read user0's photo and write a new one to user2, counting the decodes and renders done on
+/// the calling task instead of a blocking thread.
+async fn photo_work_on_the_task(store: &dyn PhotoStore) -> usize {
+    let user = |upn: String| UserRecord {
+        user_principal_name: Some(upn),
+        ..Default::default()
+    };
+    let source = photo::load(&jpeg(77, 400), &DecodeLimits::default()).expect("source");
+    let ((), on_task) = photo::photo_work_on_task(async {
+        let found = store
+            .resolve(&user(upn(0)))
+            .await
+            .expect("resolve")
+            .expect("user0");
+        let read = store.read_photo(&found).await.expect("read");
+        assert!(
+            read.photo.is_some(),
+            "user0 has a photo in {}",
+            store.name()
+        );
+        let target = store
+            .resolve(&user(upn(2)))
+            .await
+            .expect("resolve")
+            .expect("user2");
+        store.write_photo(&target, &source).await.expect("write");
+    })
+    .await;
+    on_task
+}
+
+// Regression (issue 19, item 13): the Graph and SharePoint stores decoded the photos they read
+// and rendered the ones they wrote on the async worker thread, stalling every other user's
+// network calls on that thread meanwhile (`photo::inspect` even waited there for a decode
+// slot). Photo work runs on blocking threads.
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_stores_decode_and_render_off_the_async_workers() {
+    let (_graph_emu, graph) = graph_store().await;
+    assert_eq!(photo_work_on_the_task(graph.as_ref()).await, 0, "graph");
+    let (_sharepoint_emu, sharepoint) = sharepoint_store(&jpeg(5, 240)).await;
+    assert_eq!(
+        photo_work_on_the_task(sharepoint.as_ref()).await,
+        0,
+        "sharepoint"
+    );
 }

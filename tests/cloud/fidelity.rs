@@ -144,6 +144,36 @@ fn a_write_whose_answer_was_lost_is_checked_not_repeated() {
     lost_answers_are_watched_for_not_repeated(false);
 }
 
+// Regression (issue 19, item 1): a photo PUT answered 503 after the service stored it was
+// resent at once by the HTTP layer (503 counted as throttling), so the user was written twice
+// in one run. Only a 429 is resent blindly; a 503 on a write is watched for like a lost answer.
+#[test]
+fn a_write_answered_503_after_it_was_stored_is_checked_not_repeated() {
+    let n = 4;
+    let emu = start(
+        tenant_with_users(n, |_| None),
+        Faults {
+            error_503_after_processing_rate: 1.0,
+            write_visibility_delay_ms: 1_000,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let run = sync_from_input(&creds, "graph", &[], &sync_input(0..n, |i| 300 + i as u64));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.summary()["counts"]["updated"], n as u64);
+    let counters = emu.admin().counters();
+    assert_eq!(counters.failed_after_processing, n as u64, "{counters:?}");
+    for i in 0..n {
+        assert!(holds_picture(&emu, &upn(i), &jpeg(300 + i as u64, 240)));
+        assert_eq!(
+            counters.writes_per_user.get(&graph_id_of(&emu, i)).copied(),
+            Some(1),
+            "user {i} written more than once: {counters:?}"
+        );
+    }
+}
+
 /// The read right after the lost answer still shows no photo: one look is not enough.
 // Regression (issue 22): with 1.5 s of real visibility delay, a busy machine could take that
 // long to look, so the test did not always test what it says; now every look sees nothing first.
@@ -411,4 +441,100 @@ fn certificate_assertions_default_to_rs256_with_x5t() {
         ps256.stdout,
         ps256.stderr
     );
+}
+
+// Regression (issue 19, item 15): a second SIGTERM within the graceful stop ended the process
+// at once, so in 1 of 3 runs under GNU `timeout` (which signals the child, then its group) no
+// summary was written. A signal during the stop is the same stop: the users in flight finish,
+// the summary is written, exit 143.
+#[test]
+fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Command;
+    let users = 6;
+    let emu = start(
+        tenant_with_users(users, |_| None),
+        Faults {
+            latency_ms: 1_500,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let mut child = spawn_photosync(
+        &creds,
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--concurrency",
+            "6",
+            "--progress",
+            "none",
+            "--format",
+            "json",
+        ],
+    );
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(sync_input(0..users, |i| 300 + i as u64).as_bytes())
+        .expect("input");
+    // stdin stays open: only the signal ends the run.
+    let stdout = child.stdout.take().expect("stdout");
+    let out = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let (said, heard) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().expect("stderr");
+    let err = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = said.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    // Users are in flight once their photos are being read.
+    let photo_reads = || {
+        emu.admin()
+            .counters()
+            .requests_per_route
+            .get("graph.photo.value.get")
+            .copied()
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while photo_reads() == 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "no user started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let term = || {
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+    };
+    term();
+    // The first signal was taken (the stop began); then the second, as `timeout` sends it.
+    while let Ok(line) = heard.recv() {
+        if line.contains("stopping") {
+            break;
+        }
+    }
+    term();
+    let status = child.wait().expect("photosync ends");
+    drop(stdin);
+    let stdout = out.join().expect("stdout");
+    let stderr = err.join().expect("stderr");
+    let records: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let summary = records.iter().find(|r| r["type"] == "summary");
+    assert!(summary.is_some(), "no summary:\n{stdout}\n{stderr}");
+    assert_eq!(status.code(), Some(143), "{stderr}");
 }

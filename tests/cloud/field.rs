@@ -186,9 +186,13 @@ async fn a_stalled_photo_call_fails_the_user_as_transient_after_the_timeout_and_
         ..HttpOptions::default()
     })
     .expect("http client");
-    let auth = photosync::auth::Authenticator::from_settings(&settings, Arc::clone(&http))
-        .expect("authenticator");
-    let store = photosync::store::graph::GraphStore::new(http, &auth, &emu.graph_url());
+    let auth = photosync::auth::Authenticator::from_settings(
+        &settings.cloud,
+        &settings.sharepoint,
+        Arc::clone(&http),
+    )
+    .expect("authenticator");
+    let store = photosync::store::graph::GraphStore::new(http, &auth, &emu.graph_url(), None);
     let user = |i: usize| UserRecord {
         user_principal_name: Some(upn(i)),
         ..Default::default()

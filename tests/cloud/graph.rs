@@ -63,6 +63,10 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
             "32",
             "--format",
             "json",
+            // A write answered 5xx is watched for this long before it is sent again (it may
+            // have landed); this emulator shows writes at once, so a short window will do.
+            "--verify-window",
+            "5",
         ],
         &input,
     );
@@ -305,4 +309,62 @@ fn mailbox_less_users_and_missing_permissions_are_explained() {
     let r = &denied.of_type("result")[0];
     assert_eq!(r["error"]["code"], "permission-denied", "{r}");
     assert!(error_hint(r).contains("ProfilePhoto"), "{r}");
+}
+
+// Regression: the Graph state key took its tenant from PHOTOSYNC_TENANT_ID, which a managed
+// identity (or a ready token) does not need, so entries were keyed `graph||<url>` and a run
+// against another tenant on the same URL skipped every user as "unchanged since verified".
+// The tenant now comes from the token's `tid` claim.
+/// `sync --state` of one user to Graph with `creds` minus PHOTOSYNC_TENANT_ID: the run and
+/// the state file's text.
+fn sync_with_state_and_no_tenant_id(mut creds: Creds) -> (Run, String) {
+    creds.env.retain(|(k, _)| k != "PHOTOSYNC_TENANT_ID");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = temp_path(&dir, "state.jsonl");
+    let input = record(Some(&upn(0)), Some(&guid_of(0)), Some(&jpeg(1, 200)));
+    let state_arg = state.to_str().expect("utf-8 path");
+    let run = sync_from_input(&creds, "graph", &["--state", state_arg], &input);
+    let text = std::fs::read_to_string(&state).unwrap_or_default();
+    (run, text)
+}
+
+#[test]
+fn graph_state_entries_are_keyed_by_the_tenant_of_the_token() {
+    let emu = start(tenant_with_users(1, |_| None), Faults::default());
+    let (run, text) = sync_with_state_and_no_tenant_id(imds_creds(&emu));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let entry: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("one entry")).expect("json");
+    assert_eq!(
+        entry["target"],
+        photosync::store::graph::target_key(&emu.tenant_id(), &emu.graph_url()),
+        "{text}"
+    );
+}
+
+/// A target whose tenant cannot be told (a ready token for Graph that names no tenant, no
+/// tenant id) cannot key its state entries apart from another tenant's: `--state` refuses it
+/// before any user. (An opaque token is refused earlier still: it shows no audience.)
+#[test]
+fn state_refuses_a_graph_target_whose_tenant_is_unknown() {
+    let emu = start(tenant_with_users(1, |_| None), Faults::default());
+    // Graph's app id as audience, so the token passes the audience check; it has no `tid`.
+    let token = jwt_for("00000003-0000-0000-c000-000000000000");
+    let (run, text) = sync_with_state_and_no_tenant_id(token_creds(&emu, &token));
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(text.is_empty(), "no state entry: {text}");
+    let errors = run.of_type("error");
+    assert_eq!(errors.len(), 1, "{}", run.stdout);
+    assert!(
+        errors[0]["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("PHOTOSYNC_TENANT_ID")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.of_type("result").is_empty());
+    assert!(
+        emu.admin().photo_of(&upn(0)).is_none(),
+        "nothing was written"
+    );
 }

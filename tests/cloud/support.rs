@@ -136,11 +136,14 @@ pub fn record(upn: Option<&str>, guid: Option<&str>, photo: Option<&[u8]>) -> St
 /// Settings for using the stores as a library against `emu`, with the client-secret app.
 pub fn secret_settings(emu: &RunningEmulator) -> photosync::settings::Settings {
     photosync::settings::Settings {
-        tenant_id: Some(emu.tenant_id()),
-        client_id: Some(SECRET_APP.to_string()),
-        client_secret: Some(photosync::settings::Secret::new(SECRET)),
-        graph_url: emu.graph_url(),
-        login_url: emu.login_url(),
+        cloud: photosync::settings::CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(SECRET_APP.to_string()),
+            client_secret: Some(photosync::settings::Secret::new(SECRET)),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..photosync::settings::CloudSettings::default()
+        },
         ..photosync::settings::Settings::default()
     }
 }
@@ -274,6 +277,17 @@ pub fn token_creds(emu: &RunningEmulator, token: &str) -> Creds {
     Creds { env, _dir: None }
 }
 
+/// A JWT (unsigned: only the claims matter to the client) with this audience and no tenant.
+pub fn jwt_for(audience: &str) -> String {
+    use base64::Engine;
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        enc.encode(br#"{"typ":"JWT","alg":"none"}"#),
+        enc.encode(serde_json::json!({ "aud": audience, "roles": ["User.Read.All"] }).to_string())
+    )
+}
+
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
@@ -333,8 +347,8 @@ impl Run {
     }
 }
 
-/// Run `photosync ARGS` with only `creds` in the environment and `stdin` piped in.
-pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
+/// Start `photosync ARGS` with only `creds` in the environment and every stream piped.
+pub fn spawn_photosync(creds: &Creds, args: &[&str]) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
     cmd.env_clear()
         .args(args)
@@ -344,7 +358,12 @@ pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
     for (k, v) in &creds.env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("photosync runs");
+    cmd.spawn().expect("photosync runs")
+}
+
+/// Run `photosync ARGS` with only `creds` in the environment and `stdin` piped in.
+pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
+    let mut child = spawn_photosync(creds, args);
     {
         let mut input = child.stdin.take().expect("stdin");
         // A closed pipe here just means the command did not read stdin.

@@ -202,8 +202,44 @@ fn bad_config_file_is_exit_2_and_secrets_never_leak() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(all.contains("PHOTOSYNC_TENNANT"), "{all}");
+    // The line is named, never quoted; the likely setting is suggested.
+    assert!(all.contains("line 2"), "{all}");
+    assert!(all.contains("PHOTOSYNC_TENANT_ID"), "{all}");
     assert!(!all.contains("hunter2"), "{all}");
+}
+
+// Regression (issue 19, item 19): `sync --format html` was refused only after the stores were
+// opened and the state file created: a usage error must leave nothing behind.
+#[test]
+fn a_usage_error_touches_no_store_and_no_state_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_string_lossy().into_owned();
+    let source = format!("folder:{}", dir.path().join("missing-source").display());
+    let target = format!("folder:{}", dir.path().join("out").display());
+    for extra in [
+        vec!["--format", "html"],
+        vec!["--shard", "2/1"],
+        vec!["--recheck-after", "soon"],
+    ] {
+        let mut args = vec![
+            "sync",
+            "--source",
+            &source,
+            "--targets",
+            &target,
+            "--state",
+            &state_arg,
+        ];
+        args.extend(extra.iter().copied());
+        let out = photosync(&args, b"", &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        // The missing source folder would have been the complaint had it been opened.
+        assert!(!stderr.contains("missing-source"), "{extra:?}: {stderr}");
+        assert!(stderr.contains("hint:"), "{extra:?}: {stderr}");
+        assert!(!state.exists(), "{extra:?} created the state file");
+    }
 }
 
 #[test]
@@ -245,10 +281,69 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
 fn help_lists_environment_variables_and_exit_codes() {
     let out = photosync(&["--help"], b"", &[]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for (name, _) in photosync::settings::ENV_VARS {
-        assert!(text.contains(name), "--help lacks {name}");
+    for var in photosync::settings::env::VARS.iter().filter(|v| v.listed()) {
+        assert!(text.contains(var.name), "--help lacks {var}");
     }
     assert!(text.contains("Exit codes"), "{text}");
+}
+
+/// A store spec is checked once, when the command line is parsed: a bad one stops the run
+/// before any user, as one error record with a hint (what scripts and the module read).
+#[test]
+fn a_bad_store_spec_is_one_error_record_before_any_user() {
+    for args in [
+        vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "folder:/tmp/x:{nope}.jpg",
+        ],
+        vec!["sync", "--source", "dropbox", "--targets", "folder:/tmp/x"],
+        vec!["status", "--stores", "graph:tenant"],
+    ] {
+        // No input: the run stops before reading any (and may exit before stdin is written).
+        let out = photosync(&args, b"", &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 1, "{args:?}: {lines:#?}");
+        assert_eq!(lines[0]["type"], "error");
+        assert_eq!(lines[0]["code"], "config");
+        assert!(lines[0]["hint"].is_string(), "{args:?}: {lines:#?}");
+    }
+}
+
+// Regression: once clap read the flags' variables itself, an exported but empty
+// `PHOTOSYNC_AUTH=` was a usage error ("a value is required"), and an empty
+// `PHOTOSYNC_TENANT_ID=` overrode the config file. Empty means unset, as it always did.
+#[test]
+fn an_exported_but_empty_variable_counts_as_unset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("photosync.conf");
+    std::fs::write(
+        &config,
+        "PHOTOSYNC_AUTH=token\nPHOTOSYNC_ACCESS_TOKEN=opaque-test-token\nPHOTOSYNC_TENANT_ID=from-file\n",
+    )
+    .expect("write config");
+    let config = config.to_str().expect("utf-8 path");
+    let out = photosync(
+        &["auth", "test"],
+        b"",
+        &[
+            ("PHOTOSYNC_CONFIG", config),
+            ("PHOTOSYNC_AUTH", ""),
+            ("PHOTOSYNC_TENANT_ID", ""),
+            ("PHOTOSYNC_GRAPH_URL", ""),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["credential"]["kind"], "token", "{report:#}");
+    assert_eq!(
+        report["tokens"][0]["audienceRequested"], "https://graph.microsoft.com",
+        "an empty PHOTOSYNC_GRAPH_URL is the default, not an empty URL: {report:#}"
+    );
 }
 
 // stdout is data: `--progress json` records go to stderr (they went to stdout before), so a
@@ -305,4 +400,259 @@ fn windows_powershell_get_aduser_json_with_byte_array_photo() {
     assert_eq!(statuses[0]["user"]["objectGuid"], guid);
     assert_eq!(statuses[0]["reference"], "input");
     assert_eq!(out.status.code(), Some(0));
+}
+
+// Regression (issue 19, item 3): the progress ETA counted the input's lines by reading it
+// whole, so `cat in.jsonl | photosync sync --input /dev/stdin` and `--input <(...)` found
+// the input already consumed: `users: 0`, exit 0, nothing written.
+#[test]
+fn input_that_is_a_pipe_is_read_once_not_counted_away() {
+    let dir = setup();
+    let photo = dir.path().join("ann.png");
+    let jsonl = format!("{{\"SamAccountName\":\"ann\",\"PhotoPath\":{photo:?}}}\n");
+    let csv = format!("SamAccountName,PhotoPath\nann,{}\n", photo.display());
+    let fifo = dir.path().join("users.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let fifo_arg = fifo.to_string_lossy().into_owned();
+    for (flag, path, text) in [
+        ("--input", "/dev/stdin", &jsonl),
+        ("--csv", "/dev/stdin", &csv),
+        ("--input", fifo_arg.as_str(), &jsonl),
+    ] {
+        let out_dir = dir
+            .path()
+            .join(format!("out-{}", flag.trim_start_matches('-')));
+        let _ = std::fs::remove_dir_all(&out_dir);
+        let target = format!("folder:{}:{{samAccountName}}.jpg", out_dir.display());
+        // `<(...)`: a writer feeds the FIFO while photosync reads it.
+        let writer = (path == fifo_arg).then(|| {
+            let (fifo, text) = (fifo.clone(), text.clone());
+            std::thread::spawn(move || feed_fifo(&fifo, text.as_bytes()))
+        });
+        let stdin = if writer.is_some() { "" } else { text.as_str() };
+        let out = photosync(&sync_args(&target, &[flag, path]), stdin.as_bytes(), &[]);
+        if let Some(writer) = writer {
+            writer.join().expect("writer");
+        }
+        let lines = json_lines(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let summary = of_type(&lines, "summary");
+        assert_eq!(
+            summary[0]["users"], 1,
+            "{flag} {path}: {lines:#?}\n{stderr}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{flag} {path}: {stderr}");
+        assert!(out_dir.join("ann.jpg").exists(), "{flag} {path}");
+    }
+}
+
+/// Write `bytes` into a FIFO once a reader has it open; gives up (instead of hanging the test)
+/// when no reader comes within a minute.
+fn feed_fifo(fifo: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let start = std::time::Instant::now();
+    let mut file = loop {
+        // Non-blocking open fails (ENXIO) while no reader is there.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+        {
+            Ok(file) => break file,
+            Err(_) if start.elapsed() < std::time::Duration::from_secs(60) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("nobody opened {}: {e}", fifo.display()),
+        }
+    };
+    file.write_all(bytes).expect("feed the fifo");
+}
+
+// Regression (issue 19, item 4): `PhotoPath: /dev/zero` was read without end (885 MB of RSS in
+// 5 s) and a FIFO hung the run. Only regular files are photos; each of these users gets a
+// clear error and the run ends.
+#[test]
+fn a_photo_path_that_is_a_device_or_a_fifo_is_refused_at_once() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("photo.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let stdin = format!(
+        "{{\"sam\":\"zero\",\"PhotoPath\":\"/dev/zero\"}}\n{{\"sam\":\"fifo\",\"PhotoPath\":{fifo:?}}}\n{{\"sam\":\"dir\",\"PhotoPath\":{:?}}}\n",
+        dir.path()
+    );
+    let target = format!("folder:{}", dir.path().join("out").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
+    cmd.args(sync_args(&target, &[]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("PHOTOSYNC_CONFIG");
+    // Old builds read /dev/zero until memory ran out: cap the heap so they fail, not the machine.
+    unsafe {
+        cmd.pre_exec(|| {
+            let cap = libc::rlimit {
+                rlim_cur: 2 << 30,
+                rlim_max: 2 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_DATA, &cap);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("run photosync");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = wait_or_kill(child, std::time::Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines = json_lines(&out);
+    let errors = of_type(&lines, "error");
+    for sam in ["zero", "fifo", "dir"] {
+        let error = errors
+            .iter()
+            .find(|e| e["user"]["samAccountName"] == sam)
+            .unwrap_or_else(|| panic!("no error for {sam}: {lines:#?}\n{stderr}"));
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains("not a regular file"), "{message}");
+    }
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}
+
+/// The child's output, or a panic (after killing it) when it runs past `limit`: a hang guard,
+/// not a timing assertion.
+fn wait_or_kill(mut child: std::process::Child, limit: std::time::Duration) -> Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "photosync did not finish: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// A folder with ann's photo, the input naming her, and a report from an earlier run.
+fn report_setup() -> (tempfile::TempDir, String, String) {
+    let dir = setup();
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    std::fs::write(dir.path().join("report.html"), "the last good report").expect("write");
+    (dir, stores, "{\"SamAccountName\":\"ann\"}\n".to_string())
+}
+
+// Regression (issue 19, item 18): the report was written to `report.html.partial`, a
+// predictable name opened without O_EXCL, so a symlink planted there redirected the write
+// (and the link then replaced the report).
+#[cfg(unix)]
+#[test]
+fn a_planted_symlink_does_not_redirect_the_report() {
+    let (dir, stores, stdin) = report_setup();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    std::os::unix::fs::symlink(&victim, dir.path().join("report.html.partial")).expect("plant");
+    let report = dir.path().join("report.html");
+    let out = photosync(
+        &[
+            "status",
+            "--stores",
+            &stores,
+            "--out",
+            &report.to_string_lossy(),
+        ],
+        stdin.as_bytes(),
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    let meta = std::fs::symlink_metadata(&report).expect("report");
+    assert!(
+        meta.file_type().is_file(),
+        "the report is a file, not the link"
+    );
+    let html = std::fs::read_to_string(&report).expect("report");
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html}"
+    );
+}
+
+// Regression (issue 19, item 16): an interrupted `status --out report.html` replaced the last
+// good report with a partial one. The partial one is kept under another name, and said so.
+#[test]
+fn an_interrupted_report_keeps_the_last_good_one() {
+    use std::io::BufRead;
+    let (dir, stores, stdin) = report_setup();
+    let report = dir.path().join("report.html");
+    let (mut child, input) = crate::support::spawn_photosync(
+        &[
+            "status",
+            "--stores",
+            &stores,
+            "--progress",
+            "json",
+            "--out",
+            &report.to_string_lossy(),
+        ],
+        stdin.as_bytes(),
+    );
+    // stdin stays open; once ann is done (a progress record), the run is stopped.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("stderr") > 0 {
+        seen.push_str(&line);
+        let done = line.contains("\"progress\"");
+        line.clear();
+        if done {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let rest = wait_or_kill(child, std::time::Duration::from_secs(60));
+    drop(input);
+    seen.push_str(&String::from_utf8_lossy(&rest.stderr));
+    let mut tail = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut tail).ok();
+    seen.push_str(&tail);
+    assert_eq!(rest.status.code(), Some(143), "{seen}");
+    assert_eq!(
+        std::fs::read_to_string(&report).expect("report"),
+        "the last good report"
+    );
+    let partial = dir.path().join("report.partial.html");
+    let html = std::fs::read_to_string(&partial).expect("the partial report is kept aside");
+    assert!(
+        html.contains("<html") || html.contains("<!DOCTYPE"),
+        "{html}"
+    );
+    assert!(seen.contains("report.partial.html"), "{seen}");
 }

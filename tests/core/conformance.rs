@@ -90,6 +90,9 @@ impl PhotoStore for LyingStore {
     fn capabilities(&self) -> Capabilities {
         self.0.capabilities()
     }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
+    }
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
         self.0.resolve(user).await
     }

@@ -3,7 +3,7 @@
 use photosync::engine::{SyncOptions, SyncSource};
 use photosync::schema::{Action, ErrorCode, FindingCode, PhotoBytes, UserRecord};
 use photosync::store::folder::{FolderStore, NamingRule};
-use photosync::store::{PhotoStore, StoreRole};
+use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
 
 use crate::support::{encode, jpeg, jsonl, png, portrait, result_of, sync, upn, with_sam};
 
@@ -130,22 +130,23 @@ async fn target_folder_is_created_and_png_rule_exports_png() {
     assert_eq!(err.class, photosync::error::ErrorClass::Config);
 }
 
+/// Parse a spec and open it for reading, as the binary does.
+async fn open_spec(spec: &str) -> photosync::error::Result<Box<dyn PhotoStore>> {
+    let spec = StoreSpec::parse(spec)?;
+    let settings = photosync::settings::Settings::default();
+    photosync::store::open(&spec, StoreRole::Read, &RunContext::new(&settings)).await
+}
+
 #[tokio::test]
 async fn open_registry_parses_specs() {
-    let settings = photosync::settings::Settings::default();
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = format!("folder:{}:{{mail}}.png", dir.path().display());
-    let store = photosync::store::open(&spec, &settings)
-        .await
-        .expect("folder spec");
+    let store = open_spec(&spec).await.expect("folder spec");
     assert_eq!(store.name(), "folder");
-    let open_err = |spec: &'static str| {
-        let settings = settings.clone();
-        async move {
-            match photosync::store::open(spec, &settings).await {
-                Ok(_) => panic!("{spec} opened without its settings"),
-                Err(e) => e,
-            }
+    let open_err = |spec: &'static str| async move {
+        match open_spec(spec).await {
+            Ok(_) => panic!("{spec} opened without its settings"),
+            Err(e) => e,
         }
     };
     // The cloud and directory stores exist in this build: unconfigured, each says which
@@ -161,15 +162,21 @@ async fn open_registry_parses_specs() {
         let said = format!("{} {}", err.message, err.hint.clone().unwrap_or_default());
         assert!(said.contains(needs), "{spec} should name {needs}: {said}");
     }
-    let unknown = open_err("dropbox").await;
-    assert_eq!(unknown.class.exit_code(), 2);
-    assert!(
-        unknown.message.contains("unknown store"),
-        "{}",
-        unknown.message
-    );
+    // Specs are checked when parsed, before anything opens.
+    for (spec, says) in [
+        ("dropbox", "unknown store"),
+        ("", "empty"),
+        ("graph:extra", "takes nothing after its name"),
+        ("folder", "needs a directory"),
+        ("folder:/tmp:{nope}.jpg", "unknown placeholder"),
+    ] {
+        let err = StoreSpec::parse(spec).expect_err(spec);
+        assert_eq!(err.class.exit_code(), 2, "{spec}");
+        assert!(err.message.contains(says), "{spec}: {}", err.message);
+        assert!(err.hint.is_some(), "{spec}");
+    }
     let missing = format!("folder:{}/nope", dir.path().display());
-    assert!(photosync::store::open(&missing, &settings).await.is_err());
+    assert!(open_spec(&missing).await.is_err());
 }
 
 // Regression: an existing `ann.gif` under a `.*` rule made the write a configuration error,
@@ -258,6 +265,43 @@ async fn export_leaves_only_whole_files() {
         .collect();
     names.sort();
     assert_eq!(names, ["ann.jpg", "bob.jpg"]);
+}
+
+// Regression (issue 19, item 18): the export's temporary file had a predictable name
+// (`.{name}.{pid}.partial`) and was not created exclusively, so a symlink planted in a shared
+// folder redirected the write to any file the run could write. Temporary files are created
+// exclusively, with random names.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_planted_symlink_does_not_redirect_an_export() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("victim");
+    let predictable = out.join(format!(".ann.jpg.{}.partial", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &predictable).expect("plant the symlink");
+    let store = open(&out, "{samAccountName}.jpg", StoreRole::Target);
+    let src = photosync::photo::load(&jpeg(3, 300), &Default::default()).expect("load");
+    let user = store
+        .resolve(&with_sam("ann"))
+        .await
+        .expect("resolve")
+        .expect("nameable");
+    store.write_photo(&user, &src).await.expect("write");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    let written = std::fs::read(out.join("ann.jpg")).expect("ann.jpg");
+    photosync::photo::inspect(&written, &Default::default()).expect("a whole JPEG");
+    assert!(
+        std::fs::symlink_metadata(out.join("ann.jpg"))
+            .expect("ann.jpg")
+            .file_type()
+            .is_file(),
+        "ann.jpg is a file of its own, not the planted link"
+    );
 }
 
 fn gif(person: u64) -> Vec<u8> {

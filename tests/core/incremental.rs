@@ -2,19 +2,18 @@
 //! unchanged user is skipped without any call to the target, pending writes are checked
 //! again, `--recheck`/`--recheck-after`, a dry run leaves no state file, and `--shard K/N`.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use photosync::engine::state::{self, SyncState};
 use photosync::engine::{Shard, SyncOptions, SyncSource};
 use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
+use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
-use photosync::store::{PhotoStore, StoreUser};
+use photosync::store::{PhotoStore, StoreRole, StoreUser};
 
-use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
+use crate::support::{jpeg, jsonl, png, result_of, results, spawn_photosync, sync, sync_args, upn};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -64,6 +63,9 @@ impl PhotoStore for Counting {
     }
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.inner.capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        self.inner.state_key()
     }
     async fn resolve(&self, user: &UserRecord) -> photosync::error::Result<Option<StoreUser>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
@@ -163,16 +165,17 @@ async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
         result_of(&records, "ann@contoso.com", "graph").action,
         Action::Updated
     );
-    for opts in [
-        SyncOptions {
-            recheck: true,
-            ..with_state(&path)
-        },
-        SyncOptions {
-            recheck_after: Duration::ZERO,
-            ..with_state(&path)
-        },
-    ] {
+    // One after the other: a run holds the state's writer lock while it lives.
+    let recheck = |opts: SyncOptions| SyncOptions {
+        recheck: true,
+        ..opts
+    };
+    let expired = |opts: SyncOptions| SyncOptions {
+        recheck_after: Duration::ZERO,
+        ..opts
+    };
+    for with in [recheck, expired] {
+        let opts = with(with_state(&path));
         let before = counting.calls();
         let (records, _) = sync(
             jsonl(&[with_photo("bob", 2)]),
@@ -217,8 +220,9 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     );
     let state = SyncState::open_read_only(&path).expect("state");
     let user = "upn:ann@contoso.com";
+    let target = targets[0].state_key().expect("the target's state key");
     let last = state
-        .last_write(user, "graph")
+        .last_write(user, &target)
         .expect("the write is in the state");
     assert!(!last.verified, "written but not seen: pending");
     assert!(
@@ -247,22 +251,13 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     assert_eq!(store.writes(), 1);
     let state = SyncState::open_read_only(&path).expect("state");
     assert_eq!(
-        state.last_write(user, "graph").map(|w| w.verified),
+        state.last_write(user, &target).map(|w| w.verified),
         Some(true)
     );
 }
 
 fn photosync(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .spawn()
-        .expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin.as_bytes()).expect("write stdin");
+    let (child, input) = spawn_photosync(args, stdin.as_bytes());
     drop(input);
     child.wait_with_output().expect("photosync output")
 }
@@ -438,7 +433,14 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
     std::fs::write(photos.join("ann@contoso.com.jpg"), jpeg(1, 96)).expect("write");
     std::fs::write(photos.join("bob@contoso.com.jpg"), jpeg(2, 96)).expect("write");
     let spec = format!("folder:{}", photos.display());
-    let target = state::target_key(&spec, &photosync::settings::Settings::default());
+    let folder = photosync::store::folder::FolderStore::open(
+        photos.clone(),
+        photosync::store::folder::NamingRule::parse(photosync::store::folder::DEFAULT_RULE)
+            .expect("rule"),
+        StoreRole::Read,
+    )
+    .expect("folder");
+    let target = folder.state_key().expect("a folder knows where it writes");
     let path = dir.path().join("state.jsonl");
     let state = SyncState::open(&path).expect("state");
     for (user, verified) in [
@@ -501,5 +503,150 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
     assert!(
         bob.get("pendingWrite").is_none(),
         "verified writes are not pending: {bob}"
+    );
+}
+
+// Regression (issue 19, item 14): a state line with `"at":18446744073709551615` made `status
+// --state` panic (exit 101) turning it into a time, and a future `at` kept an entry fresh
+// forever. Future entries are refused on load; their users are checked again.
+#[test]
+fn a_state_entry_from_the_future_is_refused_not_a_panic() {
+    let (dir, stdin) = ann_with_a_photo_file();
+    let out_dir = dir.path().join("out");
+    let target = format!("folder:{}:{{samAccountName}}.jpg", out_dir.display());
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let key = photosync::store::folder::FolderStore::open(
+        out_dir.clone(),
+        photosync::store::folder::NamingRule::parse("{samAccountName}.jpg").expect("rule"),
+        StoreRole::Target,
+    )
+    .expect("folder")
+    .state_key()
+    .expect("a folder knows where it writes");
+    let source = std::fs::read(dir.path().join("ann.png")).expect("read photo");
+    let path = dir.path().join("state.jsonl");
+    let far = serde_json::json!({
+        "user": "sam:ann", "target": key, "sourceSha256": photosync::photo::sha256_hex(&source),
+        "at": u64::MAX, "verified": true,
+    });
+    std::fs::write(&path, format!("{far}\n")).expect("write state");
+    let state_arg = path.to_string_lossy().into_owned();
+    let status = photosync(
+        &[
+            "status", "--stores", &target, "--state", &state_arg, "--format", "json",
+        ],
+        "{\"SamAccountName\":\"ann\"}\n",
+    );
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let loaded = SyncState::open_read_only(&path).expect("state loads");
+    assert_eq!(
+        (loaded.stats().entries, loaded.stats().skipped_lines),
+        (0, 1)
+    );
+    // The refused entry does not make sync skip ann: she is written.
+    let sync = photosync(&sync_args(&target, &["--state", &state_arg]), &stdin);
+    assert_eq!(
+        actions(&sync),
+        [("updated".into(), "missing-in-target".into())],
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+}
+
+// Regression (issue 19, item 14): `--verify-window 18446744073709551615` overflowed the
+// read-back deadline and the run died with exit 101 after its first write.
+#[test]
+fn a_huge_verify_window_is_not_a_panic() {
+    let (dir, stdin) = ann_with_a_photo_file();
+    let target = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("out").display()
+    );
+    let out = photosync(
+        &sync_args(&target, &["--verify-window", &u64::MAX.to_string()]),
+        &stdin,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        actions(&out),
+        [("updated".into(), "missing-in-target".into())]
+    );
+}
+
+// Regression (issue 19, item 2): two runs sharing one state file lost entries (compaction
+// renamed a new file over the path while the other run kept appending to the old one). A run
+// that writes the state locks it: a second writer exits 2 naming the holder; readers never
+// wait.
+#[test]
+fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
+    use std::io::BufRead;
+    let (dir, stdin) = ann_with_a_photo_file();
+    let state = dir.path().join("state.jsonl");
+    let state_arg = state.to_string_lossy().into_owned();
+    let target = |name: &str| {
+        format!(
+            "folder:{}:{{samAccountName}}.jpg",
+            dir.path().join(name).display()
+        )
+    };
+    // The first run holds the state while it waits for more input (its stdin stays open).
+    let first_target = target("a");
+    let (mut first, first_in) = spawn_photosync(
+        &sync_args(&first_target, &["--state", &state_arg]),
+        stdin.as_bytes(),
+    );
+    let mut first_out = std::io::BufReader::new(first.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    first_out.read_line(&mut line).expect("ann's result");
+    assert!(line.contains("\"result\""), "{line}");
+
+    let second = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("in use") && stderr.contains(&format!("pid {}", first.id())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert!(
+        !dir.path().join("b").exists(),
+        "the refused run wrote nothing"
+    );
+
+    // Readers go on while the writer runs.
+    let dry = photosync(
+        &sync_args(&target("c"), &["--state", &state_arg, "--dry-run"]),
+        &stdin,
+    );
+    assert_eq!(
+        dry.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let status = photosync(
+        &["status", "--stores", &first_target, "--state", &state_arg],
+        &stdin,
+    );
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+
+    drop(first_in);
+    let rest = first.wait_with_output().expect("first run ends");
+    assert_eq!(rest.status.code(), Some(0));
+    // Once the writer is gone, the next one takes the state.
+    let next = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    assert_eq!(
+        next.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
     );
 }

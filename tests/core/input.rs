@@ -139,6 +139,28 @@ fn duplicate_users_are_reported_once_and_not_processed_twice() {
     assert_eq!(users(&events).len(), 2);
 }
 
+// Regression (issue 19, item 20): the same objectGUID given once as a GUID and once as its
+// base64 immutable id was two users, processed twice. Immutable ids are case-sensitive, so
+// one that differs only in case is another user.
+#[test]
+fn a_guid_and_its_immutable_id_are_one_user() {
+    let guid = "0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d";
+    let bytes = uuid::Uuid::parse_str(guid).expect("guid").to_bytes_le();
+    let immutable_id = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let other = immutable_id.to_lowercase();
+    assert_ne!(other, immutable_id);
+    let events = collect_input(raw_jsonl(&format!(
+        "{{\"ObjectGUID\":\"{guid}\"}}\n{{\"ObjectGUID\":\"{immutable_id}\"}}\n{{\"ObjectGUID\":\"{other}\"}}\n"
+    )));
+    let errs = errors(&events);
+    assert_eq!(
+        errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        vec![(Some(2), ErrorCode::DuplicateUser)]
+    );
+    let lines: Vec<u64> = users(&events).iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [1, 3]);
+}
+
 #[test]
 fn csv_with_bom_semicolons_and_odd_header_case() {
     let events = csv(
@@ -171,6 +193,70 @@ fn csv_row_without_identity_is_an_error_with_its_row_number() {
     );
     assert_eq!(users(&events).len(), 2, "{events:?}");
     assert_eq!(users(&events)[1].0, 4);
+}
+
+// Regression (issue 19, item 5): a row with an unterminated quote swallowed the rest of the
+// file into one value: a header, that row, then 100 valid rows gave `users: 1`, exit 0.
+#[test]
+fn csv_unterminated_quote_is_reported_with_its_line_not_swallowed_silently() {
+    let mut text = String::from("UserPrincipalName,Notes\nann@contoso.com,\"oops\n");
+    for i in 0..100 {
+        text.push_str(&format!("user{i}@contoso.com,fine\n"));
+    }
+    let events = csv(&text);
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].1, ErrorCode::BadCsvRow);
+    assert!(
+        errs[0].2.contains("quote") && errs[0].2.contains("line 2"),
+        "{}",
+        errs[0].2
+    );
+    assert!(users(&events).is_empty(), "the swallowed row is no user");
+}
+
+// Regression (issue 19, item 5): a quoted identity value could hold a line break
+// ("ann\n@contoso.com"), which no directory has and which breaks logs and file names.
+#[test]
+fn csv_identity_values_with_line_breaks_are_refused() {
+    let events = csv(concat!(
+        "UserPrincipalName,SamAccountName\n",
+        "\"ann\r\n@contoso.com\",ann\n",
+        "bob@contoso.com,\"b\nob\"\n",
+        "carl@contoso.com,carl\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(
+        errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
+        vec![
+            (Some(2), ErrorCode::BadCsvRow),
+            (Some(3), ErrorCode::BadCsvRow)
+        ],
+        "{errs:?}"
+    );
+    assert!(errs[0].2.contains("line break"), "{}", errs[0].2);
+    assert_eq!(users(&events).len(), 1);
+}
+
+// Regression (issue 19, item 5): a CSV row had no size limit (one huge quoted cell filled
+// memory); rows are capped like JSON Lines lines (16 MiB).
+#[test]
+fn csv_row_over_16_mib_is_an_error_not_unbounded_memory() {
+    let mut text = String::from("UserPrincipalName,Notes\nann@contoso.com,\"");
+    text.push_str(&"x".repeat(17 << 20));
+    text.push_str("\"\nbob@contoso.com,ok\n");
+    let events = csv(&text);
+    let errs = errors(&events);
+    assert!(
+        errs.iter()
+            .any(|e| e.1 == ErrorCode::BadCsvRow && e.2.contains("16 MiB")),
+        "{errs:?}"
+    );
+    assert!(
+        users(&events)
+            .iter()
+            .all(|(_, u)| u.user_principal_name.as_deref() != Some("ann@contoso.com"))
+    );
 }
 
 #[test]
@@ -268,4 +354,44 @@ fn pretty_printed_single_object_and_broken_document() {
     assert_eq!(errs.len(), 1, "{events:?}");
     assert_eq!(errs[0].0, Some(3), "the line where the document broke");
     assert!(errs[0].2.contains("broken"), "{}", errs[0].2);
+}
+
+/// A reader that serves `text`, then fails: an input cut off mid-document.
+struct ThenFails(Cursor<Vec<u8>>);
+
+impl std::io::Read for ThenFails {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => Err(std::io::Error::other("the pipe broke")),
+            n => Ok(n),
+        }
+    }
+}
+
+// Regression (issue 19, item 6): a JSON array was read whole (up to 256 MB) and held twice
+// before its first user was processed; it is split into items as it arrives, so the users
+// before a failure are read, and an oversized item costs only itself.
+#[test]
+fn a_json_array_is_read_item_by_item() {
+    let text = format!(
+        "[\n  {{\"upn\": \"ann@contoso.com\"}},\n  {{\"upn\": \"big@contoso.com\", \"notes\": \"{}\"}},\n  {{\"upn\": \"bob@contoso.com\", \"x\": \"]}}[{{\\\"\"}},\n",
+        "x".repeat(17 << 20)
+    );
+    let events = collect_input(input::from_json_lines(ThenFails(Cursor::new(
+        text.into_bytes(),
+    ))));
+    let found: Vec<(u64, Option<&str>)> = users(&events)
+        .iter()
+        .map(|(item, u)| (*item, u.user_principal_name.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [(1, Some("ann@contoso.com")), (3, Some("bob@contoso.com"))],
+        "{:?}",
+        errors(&events)
+    );
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[0].2.contains("longer than"), "{}", errs[0].2);
+    assert!(errs[1].2.contains("the pipe broke"), "{}", errs[1].2);
 }

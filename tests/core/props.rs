@@ -5,8 +5,8 @@
 use std::io::Cursor;
 use std::time::Duration;
 
-use photosync::engine::state::{Entry, SyncState};
 use photosync::input::{self, InputEvent};
+use photosync::state::{Entry, SyncState};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -59,7 +59,7 @@ fn check_lines(events: &[InputEvent], lines: u64) -> Result<(), TestCaseError> {
     for event in events {
         let line = match event {
             InputEvent::User(user) => Some(user.line),
-            InputEvent::Error(error) => error.line,
+            InputEvent::Error(error) | InputEvent::SourceFailed(error, _) => error.line,
         };
         let line = line.ok_or_else(|| TestCaseError::fail(format!("no line: {event:?}")))?;
         prop_assert!(
@@ -93,7 +93,9 @@ proptest! {
         for event in &events {
             let line = match event {
                 InputEvent::User(user) => user.line,
-                InputEvent::Error(error) => error.line.unwrap_or(0),
+                InputEvent::Error(error) | InputEvent::SourceFailed(error, _) => {
+                    error.line.unwrap_or(0)
+                }
             };
             prop_assert!(seen.insert(line), "line {line} reported twice");
         }

@@ -104,7 +104,7 @@ async fn fail_on_drift_exits_1() {
         ..upn("ann")
     };
     let stores: Vec<Box<dyn PhotoStore>> = vec![Box::new(store)];
-    let mut sink = photosync::engine::CollectSink::default();
+    let mut sink = photosync::output::sink::CollectSink::default();
     let opts = photosync::engine::StatusOptions {
         fail_on_drift: true,
         ..Default::default()
@@ -169,6 +169,9 @@ impl PhotoStore for BrokenStore {
     }
     fn capabilities(&self) -> Capabilities {
         MemoryStore::new().capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        None
     }
     async fn resolve(&self, _user: &UserRecord) -> Result<Option<StoreUser>> {
         Err(

@@ -35,9 +35,12 @@ fn exit_code(child: &mut Child) -> Option<i32> {
 }
 
 // Regression: when the reader went away, the run ended with exit code 0, so
-// `photosync status --fail-on-drift | head -1` reported a drifted run as fine.
+// `photosync status --fail-on-drift | head -1` reported a drifted run as fine; and (issue 19,
+// item 17) `sync ... | head -1` exited 0 after 17 of 300 users, as if it were complete. A run
+// stopped by a closed stdout with users left unprocessed exits 141 (128 + SIGPIPE), whatever
+// the users it did finish.
 #[test]
-fn a_closed_stdout_stops_the_run_with_its_real_exit_class() {
+fn a_closed_stdout_with_users_left_exits_141() {
     let dir = tempfile::tempdir().expect("tempdir");
     let photo = dir.path().join("hr.jpg");
     std::fs::write(&photo, jpeg(1, 64)).expect("write");
@@ -57,17 +60,23 @@ fn a_closed_stdout_stops_the_run_with_its_real_exit_class() {
     let out = dir.path().join("out");
     let target = format!("folder:{}:{{samAccountName}}.jpg", out.display());
     for (args, stdin, expected) in [
-        // Every user drifts (the published folder has no photos): exit 1 with the flag.
+        // Every user drifts (the published folder has no photos).
         (
             vec!["status", "--stores", &published, "--fail-on-drift"],
             input(&photo),
-            1,
+            141,
         ),
-        // Every user fails (the source photo is missing): exit 1.
+        // Every user fails (the source photo is missing).
         (
             vec!["sync", "--source", "input", "--targets", &target],
             input(&missing),
-            1,
+            141,
+        ),
+        // Every user finished is fine, but most were never processed.
+        (
+            vec!["sync", "--source", "input", "--targets", &target],
+            input(&photo),
+            141,
         ),
     ] {
         let mut child = spawn(&args);

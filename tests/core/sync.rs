@@ -1,8 +1,9 @@
 //! `sync` through the engine: skip when in sync, dry-run writes nothing, re-runs write
 //! nothing, verification, state file, failures per user.
 
-use photosync::engine::{SyncOptions, SyncSource, SyncState};
+use photosync::engine::{SyncOptions, SyncSource};
 use photosync::schema::{Action, PhotoBytes, UserRecord};
+use photosync::state::SyncState;
 use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole};
@@ -34,6 +35,9 @@ impl PhotoStore for Shared {
     }
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.0.capabilities()
+    }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
     }
     async fn resolve(
         &self,
@@ -311,6 +315,9 @@ impl PhotoStore for SwappingStore {
     fn capabilities(&self) -> photosync::store::Capabilities {
         self.0.capabilities()
     }
+    fn state_key(&self) -> Option<String> {
+        self.0.state_key()
+    }
     async fn resolve(
         &self,
         user: &UserRecord,
@@ -351,4 +358,60 @@ async fn write_that_reads_back_as_another_picture_fails_verification() {
         Some(photosync::schema::ErrorCode::VerifyFailed)
     );
     assert_eq!(summary.exit_code, 1);
+}
+
+// Regression (issue 19, item 13): the dry-run preview rendered and fingerprinted each target's
+// rendition on the async worker, and `status` made the report thumbnail of an input photo
+// there; a folder target encoded its file there too. All of it runs on blocking threads.
+#[tokio::test]
+async fn previews_thumbnails_and_folder_writes_run_off_the_async_workers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = NamingRule::parse("{samAccountName}.jpg").expect("rule");
+    let folder = |role| -> Vec<Box<dyn PhotoStore>> {
+        vec![Box::new(
+            FolderStore::open(dir.path().join("out"), rule.clone(), role).expect("folder"),
+        )]
+    };
+    let ann = || UserRecord {
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(3, 300))),
+        ..with_sam("ann")
+    };
+    for dry_run in [true, false] {
+        let opts = SyncOptions {
+            dry_run,
+            ..SyncOptions::default()
+        };
+        let targets = folder(StoreRole::Target);
+        let ((records, _), on_task) = photosync::photo::photo_work_on_task(sync(
+            jsonl(&[ann()]),
+            &SyncSource::Input,
+            &targets,
+            &opts,
+        ))
+        .await;
+        let expected = if dry_run {
+            Action::WouldUpdate
+        } else {
+            Action::Updated
+        };
+        assert_eq!(
+            result_of(&records, "ann@contoso.com", "folder").action,
+            expected
+        );
+        assert_eq!(on_task, 0, "dry run {dry_run}");
+    }
+    let opts = photosync::engine::StatusOptions {
+        thumbnails: true,
+        ..Default::default()
+    };
+    let stores = folder(StoreRole::Read);
+    let mut sink = photosync::output::sink::CollectSink::default();
+    let (_, on_task) = photosync::photo::photo_work_on_task(photosync::engine::run_status(
+        jsonl(&[ann()]),
+        &stores,
+        &opts,
+        &mut sink,
+    ))
+    .await;
+    assert_eq!(on_task, 0, "status with thumbnails");
 }

@@ -118,7 +118,7 @@ fn large_jpeg_decoded_reduced_matches_the_full_picture() {
     assert!(mean < 3.0, "mean difference {mean:.2} levels per channel");
     let (same, distance) = photo::same_picture(&reduced.info, &full.info).expect("signatures");
     assert!(same, "distance {distance}");
-    let graph = photo::render_graph(&reduced).expect("graph");
+    let graph = photo::render_one(&reduced, &photosync::store::graph::RENDITION).expect("graph");
     let graph = photo::inspect(&graph.bytes, &DecodeLimits::default()).expect("inspect");
     let (same, distance) = photo::same_picture(&graph, &full.info).expect("signatures");
     assert!(same, "rendition vs full decode: distance {distance}");

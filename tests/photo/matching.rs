@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 
 use image::{DynamicImage, Rgb, RgbImage, imageops};
 use photosync::photo::{self, Comparison, DecodeLimits, Signature};
+use photosync::store::{ad, graph, sharepoint};
 
 use super::corpus::{Person, STUDIO, id_photo_people, portrait};
 use super::fixtures::{Rng, png, with_exif_orientation};
@@ -240,13 +241,17 @@ fn person_pairs(people: &[Person], first: usize) -> (Vec<Pair>, Vec<Signature>, 
         // What our own pipeline delivers, read back like a store would.
         let source = photo::load(&png(&original), &DecodeLimits::default()).expect("source");
         let rendition = match i % 3 {
-            0 => photo::render_graph(&source).expect("graph").bytes,
+            0 => {
+                photo::render_one(&source, &graph::RENDITION)
+                    .expect("graph")
+                    .bytes
+            }
             1 => {
-                photo::render_ad(&source, &Default::default())
+                photo::render_one(&source, &ad::RENDITION)
                     .expect("ad")
                     .bytes
             }
-            _ => photo::render_sharepoint(&source).expect("sharepoint")[0]
+            _ => photo::render(&source, &sharepoint::RENDITION).expect("sharepoint")[0]
                 .bytes
                 .clone(),
         };
@@ -282,14 +287,19 @@ fn low_structure() -> Vec<Pair> {
     ] {
         let source = photo::load(&png(&img), &DecodeLimits::default()).expect("source");
         let reference = signature(&png(&img));
-        let mut renditions = vec![("graph", photo::render_graph(&source).expect("graph").bytes)];
+        let mut renditions = vec![(
+            "graph",
+            photo::render_one(&source, &graph::RENDITION)
+                .expect("graph")
+                .bytes,
+        )];
         renditions.push((
             "ad",
-            photo::render_ad(&source, &Default::default())
+            photo::render_one(&source, &ad::RENDITION)
                 .expect("ad")
                 .bytes,
         ));
-        for r in photo::render_sharepoint(&source).expect("sharepoint") {
+        for r in photo::render(&source, &sharepoint::RENDITION).expect("sharepoint") {
             renditions.push(("sharepoint", r.bytes));
         }
         for (target, bytes) in renditions {

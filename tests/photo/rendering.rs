@@ -2,8 +2,9 @@
 //! metadata in any output, and downscaling without aliasing.
 
 use image::{Rgb, RgbImage};
-use photosync::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
+use photosync::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
 use photosync::schema::ErrorCode;
+use photosync::store::{ad, graph, sharepoint};
 
 use super::fixtures::*;
 
@@ -26,7 +27,7 @@ fn decoded_size(bytes: &[u8]) -> (u32, u32) {
 
 #[test]
 fn ad_rendition_is_96px_within_10_kib_by_default() {
-    let r = photo::render_ad(&source(&noisy(400)), &AdRenditionOptions::default()).expect("ad");
+    let r = photo::render_one(&source(&noisy(400)), &ad::RENDITION).expect("ad");
     assert_eq!(decoded_size(&r.bytes), (96, 96));
     assert!(r.bytes.len() <= 10_240, "{} bytes", r.bytes.len());
 }
@@ -34,20 +35,22 @@ fn ad_rendition_is_96px_within_10_kib_by_default() {
 #[test]
 fn quality_is_searched_down_to_fit_the_budget() {
     let src = source(&noisy(400));
-    let free = photo::render_ad(
+    let free = photo::render_one(
         &src,
-        &AdRenditionOptions {
-            size_px: 200,
+        &RenditionSpec {
+            max_px: 200,
             max_bytes: 102_400,
+            ..ad::RENDITION
         },
     )
     .expect("fits at top quality");
     let budget = free.bytes.len() * 2 / 3;
-    let tight = photo::render_ad(
+    let tight = photo::render_one(
         &src,
-        &AdRenditionOptions {
-            size_px: 200,
+        &RenditionSpec {
+            max_px: 200,
             max_bytes: budget,
+            ..ad::RENDITION
         },
     )
     .expect("fits at lower quality");
@@ -62,22 +65,24 @@ fn quality_is_searched_down_to_fit_the_budget() {
 #[test]
 fn an_impossible_budget_is_a_clear_error() {
     let src = source(&noisy(400));
-    let e = photo::render_ad(
+    let e = photo::render_one(
         &src,
-        &AdRenditionOptions {
-            size_px: 200,
+        &RenditionSpec {
+            max_px: 200,
             max_bytes: 2_000,
+            ..ad::RENDITION
         },
     )
     .expect_err("cannot fit");
     assert_eq!(e.code, ErrorCode::PhotoTooLarge);
     assert!(e.message.contains("even at quality"), "{}", e.message);
     assert!(e.hint.is_some());
-    let e = photo::render_ad(
+    let e = photo::render_one(
         &src,
-        &AdRenditionOptions {
-            size_px: 96,
+        &RenditionSpec {
+            max_px: 96,
             max_bytes: 200_000,
+            ..ad::RENDITION
         },
     )
     .expect_err("over the attribute limit");
@@ -86,16 +91,18 @@ fn an_impossible_budget_is_a_clear_error() {
 
 #[test]
 fn graph_is_capped_at_648_and_never_upscaled() {
-    let big = photo::render_graph(&source(&noisy(1000))).expect("graph");
+    let big = photo::render_one(&source(&noisy(1000)), &graph::RENDITION).expect("graph");
     assert_eq!((big.size_px, decoded_size(&big.bytes)), (648, (648, 648)));
     assert!(big.bytes.len() <= photo::GRAPH_MAX_BYTES);
-    let small = photo::render_graph(&source(&corner_markers(300, 300))).expect("graph");
+    let small =
+        photo::render_one(&source(&corner_markers(300, 300)), &graph::RENDITION).expect("graph");
     assert_eq!(decoded_size(&small.bytes), (300, 300));
 }
 
 #[test]
 fn sharepoint_gets_48_72_and_200() {
-    let rs = photo::render_sharepoint(&source(&corner_markers(500, 500))).expect("sharepoint");
+    let rs = photo::render(&source(&corner_markers(500, 500)), &sharepoint::RENDITION)
+        .expect("sharepoint");
     let sizes: Vec<_> = rs.iter().map(|r| decoded_size(&r.bytes)).collect();
     assert_eq!(sizes, [(48, 48), (72, 72), (200, 200)]);
 }
@@ -110,10 +117,10 @@ fn outputs_carry_no_metadata() {
     assert!(jpeg_header_markers(&with_meta).contains(&0xE1));
     let src = photo::load(&with_meta, &DecodeLimits::default()).expect("decodes");
     let mut outputs = vec![
-        photo::render_ad(&src, &AdRenditionOptions::default()).expect("ad"),
-        photo::render_graph(&src).expect("graph"),
+        photo::render_one(&src, &ad::RENDITION).expect("ad"),
+        photo::render_one(&src, &graph::RENDITION).expect("graph"),
     ];
-    outputs.extend(photo::render_sharepoint(&src).expect("sharepoint"));
+    outputs.extend(photo::render(&src, &sharepoint::RENDITION).expect("sharepoint"));
     for r in outputs {
         let markers = jpeg_header_markers(&r.bytes);
         assert!(
@@ -137,7 +144,7 @@ fn downscaling_fine_stripes_gives_grey_not_moire() {
         }
     });
     let src = source(&stripes);
-    let r = photo::render_ad(&src, &AdRenditionOptions::default()).expect("ad");
+    let r = photo::render_one(&src, &ad::RENDITION).expect("ad");
     let out = image::load_from_memory(&r.bytes)
         .expect("decodes")
         .to_luma8();

@@ -1,11 +1,11 @@
 //! What the module's scripts assume about the core, checked against the Rust sources of truth:
-//! environment variable names (src/settings.rs), error codes (src/schema.rs), the schema version.
+//! environment variable names (src/settings/env.rs), error codes (src/schema.rs), the schema version.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use photosync::schema::{SCHEMA_VERSION, json_schema};
-use photosync::settings::ENV_VARS;
+use photosync::settings::env::VARS;
 
 use crate::common::{files_under, module_dir, read};
 
@@ -24,7 +24,7 @@ fn module_sources() -> String {
 #[test]
 fn every_photosync_variable_the_module_sets_is_one_the_core_reads() {
     let sources = module_sources();
-    let known: BTreeSet<&str> = ENV_VARS.iter().map(|(name, _)| *name).collect();
+    let known: BTreeSet<&str> = VARS.iter().map(|var| var.name).collect();
     let mut used = BTreeSet::new();
     for (start, _) in sources.match_indices("PHOTOSYNC_") {
         let name: String = sources[start..]
@@ -43,7 +43,7 @@ fn every_photosync_variable_the_module_sets_is_one_the_core_reads() {
         .collect();
     assert!(
         unknown.is_empty(),
-        "the core does not read {unknown:?} (src/settings.rs)"
+        "the core does not read {unknown:?} (src/settings/env.rs)"
     );
     // Every secret the core takes from the environment can be given through the module.
     for secret in [

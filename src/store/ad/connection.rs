@@ -15,10 +15,10 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::schema::ErrorCode;
-use crate::settings::{
-    ENV_LDAP_ALLOW_PLAINTEXT, ENV_LDAP_BIND_DN, ENV_LDAP_CA_FILE, ENV_LDAP_PASSWORD, ENV_LDAP_URL,
-    Secret, Settings,
+use crate::settings::env::{
+    LDAP_ALLOW_PLAINTEXT, LDAP_BIND_DN, LDAP_CA_FILE, LDAP_PASSWORD, LDAP_PASSWORD_FILE, LDAP_URL,
 };
+use crate::settings::{DirectorySettings, Secret};
 
 /// How to reach and authenticate to the directory.
 #[derive(Debug, Clone)]
@@ -40,24 +40,24 @@ pub enum Transport {
 }
 
 impl AdConnection {
-    pub fn from_settings(settings: &Settings) -> Result<Self> {
-        let url = settings.ldap_url.clone().ok_or_else(|| {
+    pub fn from_settings(settings: &DirectorySettings) -> Result<Self> {
+        let url = settings.url.clone().ok_or_else(|| {
             Error::config("no directory URL configured for the `ad` store").with_hint(format!(
-                "set {ENV_LDAP_URL}=ldaps://dc.example.com (or ldap://… for StartTLS)"
+                "set {LDAP_URL}=ldaps://dc.example.com (or ldap://… for StartTLS)"
             ))
         })?;
-        let bind_dn = settings.ldap_bind_dn.clone().ok_or_else(|| {
+        let bind_dn = settings.bind_dn.clone().ok_or_else(|| {
             Error::config("no bind account configured for the `ad` store").with_hint(format!(
-                "set {ENV_LDAP_BIND_DN} to a DN or UPN (svc-photos@example.com)"
+                "set {LDAP_BIND_DN} to a DN or UPN (svc-photos@example.com)"
             ))
         })?;
         let password = settings
-            .ldap_password
+            .password
             .clone()
             .filter(|p| !p.expose().is_empty())
             .ok_or_else(|| {
                 Error::config("no password for the LDAP bind account").with_hint(format!(
-                    "set {ENV_LDAP_PASSWORD} or {ENV_LDAP_PASSWORD}_FILE (an empty password \
+                    "set {LDAP_PASSWORD} or {LDAP_PASSWORD_FILE} (an empty password \
                      would be an anonymous bind)"
                 ))
             })?;
@@ -65,8 +65,8 @@ impl AdConnection {
             url,
             bind_dn,
             password,
-            ca_file: settings.ldap_ca_file.clone(),
-            allow_plaintext: settings.ldap_allow_plaintext,
+            ca_file: settings.ca_file.clone(),
+            allow_plaintext: settings.allow_plaintext,
             timeout: Duration::from_secs(30),
         })
     }
@@ -99,9 +99,7 @@ impl AdConnection {
                 .set_config(Arc::new(tls_config(self.ca_file.as_deref())?))
                 .set_starttls(transport == Transport::StartTls);
         } else {
-            tracing::warn!(
-                "{ENV_LDAP_ALLOW_PLAINTEXT} is set: binding over an unencrypted connection"
-            );
+            tracing::warn!("{LDAP_ALLOW_PLAINTEXT} is set: binding over an unencrypted connection");
         }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.url)
             .await
@@ -135,7 +133,7 @@ impl AdConnection {
                 ),
             )
             .with_hint(format!(
-                "set {ENV_LDAP_CA_FILE} to the PEM of the CA that issued the DC's certificate, \
+                "set {LDAP_CA_FILE} to the PEM of the CA that issued the DC's certificate, \
                  and use a host name or IP the certificate names (subjectAltName)"
             ));
         }
@@ -163,8 +161,8 @@ impl AdConnection {
                 ),
             )
             .with_hint(format!(
-                "check {ENV_LDAP_BIND_DN} (a full DN or a UPN like svc@example.com) and \
-                 {ENV_LDAP_PASSWORD}; the account may also be disabled, locked or expired"
+                "check {LDAP_BIND_DN} (a full DN or a UPN like svc@example.com) and \
+                 {LDAP_PASSWORD}; the account may also be disabled, locked or expired"
             )),
             8 | 13 => Error::new(
                 ErrorCode::AuthFailed,
@@ -196,7 +194,7 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig> {
                 .map_err(|e| {
                     Error::config(format!("cannot read the CA file {}: {e}", path.display()))
                         .with_hint(format!(
-                            "{ENV_LDAP_CA_FILE} must be a PEM file of CA certificates"
+                            "{LDAP_CA_FILE} must be a PEM file of CA certificates"
                         ))
                 })?;
             if certs.is_empty() {
@@ -205,7 +203,7 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig> {
                     path.display()
                 ))
                 .with_hint(format!(
-                    "{ENV_LDAP_CA_FILE} must be a PEM file of CA certificates"
+                    "{LDAP_CA_FILE} must be a PEM file of CA certificates"
                 )));
             }
             for cert in certs {

@@ -43,8 +43,9 @@ pub fn equals(attribute: &str, value: &str) -> String {
     format!("({attribute}={})", escape_value(value))
 }
 
-/// The filter for `--ad-filter`: checked for syntax, and narrowed to user accounts unless it
-/// already says which object class it wants (so `(department=Sales)` does not return groups).
+/// The filter for `--ad-filter`: checked for syntax, and narrowed to enabled user accounts
+/// unless one of its items tests `objectClass` or `objectCategory` (so `(department=Sales)`
+/// does not return groups, and a value that merely mentions them changes nothing).
 pub fn user_filter(user_filter: Option<&str>) -> Result<String> {
     let Some(raw) = user_filter.map(str::trim).filter(|f| !f.is_empty()) else {
         return Ok(DEFAULT_USER_FILTER.to_string());
@@ -58,12 +59,32 @@ pub fn user_filter(user_filter: Option<&str>) -> Result<String> {
         Error::config(format!("`{raw}` is not a valid LDAP filter"))
             .with_hint("write it as in RFC 4515, e.g. (department=Sales) or (&(l=Oslo)(title=*))")
     })?;
-    let lower = filter.to_ascii_lowercase();
-    if lower.contains("objectclass") || lower.contains("objectcategory") {
+    let names_a_class = tested_attributes(&filter)
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case("objectClass") || a.eq_ignore_ascii_case("objectCategory"));
+    if names_a_class {
         Ok(filter)
     } else {
         Ok(format!("(&{DEFAULT_USER_FILTER}{filter})"))
     }
+}
+
+/// The attribute each item of a (syntax-checked) filter tests, in order: `(&(l=Oslo)(cn=*))`
+/// gives `l`, `cn`. Values never hold an unescaped parenthesis (RFC 4515), so an item ends at
+/// the first `)`.
+fn tested_attributes(filter: &str) -> Vec<&str> {
+    let mut attributes = Vec::new();
+    let mut rest = filter;
+    while let Some(open) = rest.find('(') {
+        rest = &rest[open + 1..];
+        if rest.starts_with(['&', '|', '!']) {
+            continue;
+        }
+        let end = rest.find(['=', '~', '>', '<', ':']).unwrap_or(rest.len());
+        attributes.push(rest[..end].trim());
+        rest = &rest[rest.find(')').unwrap_or(rest.len())..];
+    }
+    attributes
 }
 
 #[cfg(test)]
@@ -107,5 +128,30 @@ mod tests {
         );
         let err = user_filter(Some("(department=Sales")).expect_err("unbalanced");
         assert!(err.message.contains("not a valid LDAP filter"));
+    }
+
+    // Regression (issue 19, item 7): the narrowing to enabled users was skipped whenever the
+    // filter's text held "objectclass" anywhere, a value included, so such a filter returned
+    // groups, computers and disabled accounts. The attributes the filter tests decide.
+    #[test]
+    fn narrowing_is_decided_by_the_attributes_tested_not_the_text() {
+        for narrowed in [
+            "(description=*objectclass*)",
+            "(&(department=Sales)(info=objectCategory\\3dperson))",
+            "(cn=objectClass)",
+        ] {
+            assert_eq!(
+                user_filter(Some(narrowed)).expect("valid"),
+                format!("(&{DEFAULT_USER_FILTER}{narrowed})"),
+                "{narrowed}"
+            );
+        }
+        for own in [
+            "(&(objectClass=user)(department=Sales))",
+            "(|(OBJECTCATEGORY=person)(cn=x))",
+            "(!(objectClass:caseExactMatch:=group))",
+        ] {
+            assert_eq!(user_filter(Some(own)).expect("valid"), own, "{own}");
+        }
     }
 }

@@ -56,6 +56,13 @@ impl ObjectGuid {
         Self::from_bytes(&bytes).ok_or_else(|| bad_immutable_id(text))
     }
 
+    /// Either everyday form: the `Get-ADUser` text or Entra's immutable id (base64).
+    pub fn parse_either(text: &str) -> Option<Self> {
+        Self::parse(text)
+            .or_else(|_| Self::from_immutable_id(text))
+            .ok()
+    }
+
     /// The value Entra Connect writes to `onPremisesImmutableId` by default.
     pub fn immutable_id(&self) -> String {
         STANDARD.encode(self.0)

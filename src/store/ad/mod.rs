@@ -27,11 +27,44 @@ pub use filter::DEFAULT_USER_FILTER;
 pub use guid::ObjectGuid;
 pub use search::UserStream;
 
-use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
+use super::registry::{Backend, Opening};
+use super::spec::StoreSpec;
+use super::{
+    Capabilities, PhotoRead, PhotoStore, RunContext, Service, StoreClass, StoreRole, StoreUser,
+    StoredPhoto, state_key,
+};
 use crate::error::{Error, ErrorClass, Result};
-use crate::photo::{self, AdRenditionOptions, DecodeLimits, SourcePhoto};
-use crate::schema::{ErrorCode, UserRecord};
-use crate::settings::{ENV_LDAP_PHOTO_ATTRIBUTE, Settings};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
+use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
+use crate::settings::DirectorySettings;
+use crate::settings::env::{Group, LDAP_PHOTO_ATTRIBUTE};
+
+/// The `ad` entry of the store registry.
+pub const BACKEND: Backend = Backend {
+    name: "ad",
+    syntax: "ad",
+    description: "on-prem Active Directory `thumbnailPhoto` over LDAP (docs/ad.md); also the `--ad-filter` input",
+    settings: &[Group::Directory],
+    rendition: Some(RENDITION),
+    permissions: None,
+    parse_argument: None,
+    open,
+};
+
+fn open<'a>(_spec: &'a StoreSpec, _role: StoreRole, ctx: &'a RunContext) -> Opening<'a> {
+    Box::pin(async move {
+        let store: Box<dyn PhotoStore> = Box::new(AdStore::open(ctx.directory()).await?);
+        Ok(store)
+    })
+}
+
+/// Exchange Online ignores AD photos over this size when Entra Connect syncs them.
+pub const EXCHANGE_MAX_BYTES: usize = 10_240;
+
+/// What `thumbnailPhoto` receives: 96x96 (never upscaled) within the 10 KB Exchange accepts
+/// from Entra Connect; the attribute itself holds up to 100 KB.
+pub const RENDITION: RenditionSpec =
+    RenditionSpec::up_to(96, EXCHANGE_MAX_BYTES, photo::AD_ATTRIBUTE_MAX_BYTES);
 
 /// One way to look a user up.
 enum Lookup {
@@ -62,7 +95,7 @@ impl PhotoAttribute {
                 "`{other}` is not a photo attribute photosync can use"
             ))
             .with_hint(format!(
-                "set {ENV_LDAP_PHOTO_ATTRIBUTE} to thumbnailPhoto or jpegPhoto"
+                "set {LDAP_PHOTO_ATTRIBUTE} to thumbnailPhoto or jpegPhoto"
             ))),
         }
     }
@@ -82,7 +115,7 @@ pub struct AdOptions {
     pub photo_attribute: PhotoAttribute,
     /// Entries per page: below AD's default MaxPageSize (1000).
     pub page_size: i32,
-    pub rendition: AdRenditionOptions,
+    pub rendition: RenditionSpec,
     pub timeout: Duration,
 }
 
@@ -92,18 +125,18 @@ impl Default for AdOptions {
             base_dn: None,
             photo_attribute: PhotoAttribute::ThumbnailPhoto,
             page_size: 500,
-            rendition: AdRenditionOptions::default(),
+            rendition: RENDITION,
             timeout: Duration::from_secs(60),
         }
     }
 }
 
 impl AdOptions {
-    pub fn from_settings(settings: &Settings) -> Result<Self> {
+    pub fn from_settings(settings: &DirectorySettings) -> Result<Self> {
         Ok(AdOptions {
-            base_dn: settings.ldap_base_dn.clone(),
+            base_dn: settings.base_dn.clone(),
             photo_attribute: PhotoAttribute::parse(
-                settings.ldap_photo_attribute.as_deref().unwrap_or(""),
+                settings.photo_attribute.as_deref().unwrap_or(""),
             )?,
             ..AdOptions::default()
         })
@@ -133,7 +166,7 @@ impl std::fmt::Debug for AdStore {
 
 impl AdStore {
     /// Open the store from resolved settings (the `ad` arm of the store registry).
-    pub async fn open(settings: &Settings) -> Result<Self> {
+    pub async fn open(settings: &DirectorySettings) -> Result<Self> {
         let connection = AdConnection::from_settings(settings)?;
         Self::connect(&connection, AdOptions::from_settings(settings)?).await
     }
@@ -344,15 +377,29 @@ impl AdStore {
 #[async_trait]
 impl PhotoStore for AdStore {
     fn name(&self) -> &str {
-        "ad"
+        BACKEND.name
     }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
+            class: StoreClass::Directory,
+            service: Some(Service::ActiveDirectory),
             can_write: true,
             can_delete: true,
-            rendition: RenditionKind::Ad,
+            refreshed_copy: false,
+            rendition: Some(self.options.rendition),
+            not_found_hint: "check the identity keys, and that the user is under the LDAP base DN",
         }
+    }
+
+    /// The server and the naming context searched (the discovered default when no base DN is
+    /// configured).
+    fn state_key(&self) -> Option<String> {
+        Some(state_key::join(&[
+            self.name(),
+            &state_key::normalise_url(&self.connection.url),
+            &state_key::normalise_dn(&self.base_dn),
+        ]))
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
@@ -398,34 +445,32 @@ impl PhotoStore for AdStore {
         );
         let photo = match found.photo {
             None => None,
-            Some(bytes) => {
-                let info = photo::inspect(&bytes, &DecodeLimits::default()).map_err(|e| {
-                    Error::new(
-                        e.code,
-                        ErrorClass::Failed,
-                        format!(
-                            "{} of {} is not a usable image: {}",
-                            self.options.photo_attribute.name(),
-                            found.dn,
-                            e.message
-                        ),
-                    )
-                    .with_hint(
-                        "replace it with `photosync sync --targets ad` from a good source photo",
-                    )
-                })?;
-                Some(StoredPhoto { bytes, info })
-            }
+            Some(bytes) => Some(StoredPhoto::fingerprint(bytes).await.map_err(|e| {
+                Error::new(
+                    e.code,
+                    ErrorClass::Failed,
+                    format!(
+                        "{} of {} is not a usable image: {}",
+                        self.options.photo_attribute.name(),
+                        found.dn,
+                        e.message
+                    ),
+                )
+                .with_hint("replace it with `photosync sync --targets ad` from a good source photo")
+            })?),
         };
+        let findings = exchange_findings(self.name(), photo.as_ref().map(|p| p.info.bytes));
         Ok(PhotoRead {
             photo,
             details,
-            findings: Vec::new(),
+            findings,
         })
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_ad(photo, &self.options.rendition)?;
+        let spec = self.options.rendition;
+        let rendition =
+            photo::render_off_thread(photo, move |photo| photo::render_one(photo, &spec)).await?;
         if rendition.bytes.len() > photo::AD_ATTRIBUTE_MAX_BYTES {
             return Err(Error::input(
                 ErrorCode::PhotoTooLarge,
@@ -457,5 +502,49 @@ impl PhotoStore for AdStore {
             ));
         }
         Ok(())
+    }
+}
+
+/// Entra Connect exports `thumbnailPhoto`, but Exchange Online ignores one over 10 KB.
+fn exchange_findings(store: &str, photo_bytes: Option<u64>) -> Vec<Finding> {
+    match photo_bytes {
+        Some(bytes) if bytes > EXCHANGE_MAX_BYTES as u64 => {
+            vec![too_large_for_exchange(store, bytes)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn too_large_for_exchange(store: &str, bytes: u64) -> Finding {
+    Finding {
+        code: FindingCode::AdPhotoTooLargeForExchange,
+        severity: Severity::Warning,
+        store: Some(store.to_string()),
+        message: format!(
+            "the AD thumbnailPhoto is {bytes} bytes; Exchange Online ignores photos over {EXCHANGE_MAX_BYTES} bytes from Entra Connect"
+        ),
+        hint: "AD's own limit is 100 KB, but Exchange takes only 10 KB through Entra Connect: \
+               `photosync sync --targets ad` writes a 96x96 JPEG under 10 KB instead, \
+               or set the cloud photo directly with `--targets graph`"
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_photo_over_10_kb_gets_the_exchange_finding() {
+        let found = exchange_findings("ad", Some(20_000));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, FindingCode::AdPhotoTooLargeForExchange);
+        assert!(
+            found[0].message.contains("20000 bytes"),
+            "{}",
+            found[0].message
+        );
+        assert!(exchange_findings("ad", Some(EXCHANGE_MAX_BYTES as u64)).is_empty());
+        assert!(exchange_findings("ad", None).is_empty());
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use super::connection::{operation_error, transport_error};
 use super::entry::{AdUser, RawEntry};
 use crate::error::{Error, Result};
-use crate::settings::ENV_LDAP_BASE_DN;
+use crate::settings::env::LDAP_BASE_DN;
 
 /// Users in directory order; ends after the last page or the first error.
 pub type UserStream = Pin<Box<dyn Stream<Item = Result<AdUser>> + Send>>;
@@ -132,6 +132,6 @@ pub async fn discover_base_dn(ldap: Ldap, timeout: Duration) -> Result<String> {
         .filter(|base| !base.is_empty())
         .ok_or_else(|| {
             Error::config("the directory did not say which base DN to search")
-                .with_hint(format!("set {ENV_LDAP_BASE_DN}, e.g. DC=example,DC=com"))
+                .with_hint(format!("set {LDAP_BASE_DN}, e.g. DC=example,DC=com"))
         })
 }

@@ -1,7 +1,7 @@
 //! What kind of mailbox a user has, as Exchange Online tells it through Graph
 //! (`GET /users/{id}/mailboxSettings/userPurpose`: `user`, `linked`, `shared`, `room`,
 //! `equipment`, `others`). Shared, room and equipment mailboxes seldom get a photo, and nobody
-//! signs in as them to set one; `status` explains that (engine/diagnose.rs) from the store's
+//! signs in as them to set one; `status` explains that (verdict/diagnose.rs) from the store's
 //! `details.userPurpose`.
 //!
 //! Asked only by `status`, only for a found user without a photo, never for a guest (no

@@ -25,12 +25,103 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
-use crate::auth::{Authenticator, Resource, TokenSource};
+use super::registry::{Backend, Need, Opening, Permissions};
+use super::spec::StoreSpec;
+use super::{
+    Capabilities, PhotoRead, PhotoStore, RunContext, Service, StoreClass, StoreRole, StoreUser,
+    StoredPhoto, state_key,
+};
+use crate::auth::{Authenticator, Resource, TokenClaims, TokenSource};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response};
-use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
+use crate::settings::env::Group;
+
+/// The `graph` entry of the store registry.
+pub const BACKEND: Backend = Backend {
+    name: "graph",
+    syntax: "graph",
+    description: "the Microsoft Graph user photo (Entra, Exchange, Outlook, Teams, modern SharePoint)",
+    settings: &[Group::Cloud],
+    rendition: Some(RENDITION),
+    permissions: Some(&PERMISSIONS),
+    parse_argument: None,
+    open,
+};
+
+/// What Graph receives: the source's size up to 648x648 (never upscaled), within its 4 MB
+/// upload limit.
+pub const RENDITION: RenditionSpec = RenditionSpec::up_to(
+    photo::GRAPH_MAX_PX,
+    photo::GRAPH_MAX_BYTES,
+    photo::GRAPH_MAX_BYTES,
+);
+
+/// What the Graph token must allow (`auth test`).
+pub const PERMISSIONS: Permissions = Permissions {
+    resource: Resource::Graph,
+    read: &[
+        Need {
+            what: "find users",
+            any_of: &[
+                "User.Read.All",
+                "User.ReadWrite.All",
+                "User.ReadBasic.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+        },
+        Need {
+            what: "read photos",
+            any_of: &[
+                "ProfilePhoto.Read.All",
+                "ProfilePhoto.ReadWrite.All",
+                "User.Read.All",
+                "User.ReadWrite.All",
+            ],
+        },
+    ],
+    write: &[Need {
+        what: "write photos",
+        any_of: &["ProfilePhoto.ReadWrite.All", "User.ReadWrite.All"],
+    }],
+    optional: &[Need {
+        what: "read photoUpdateSettings (optional: explains blocked writes)",
+        any_of: &["PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All"],
+    }],
+};
+
+/// The state key of Graph writes to `tenant` (an id or domain) through `graph_url`.
+pub fn target_key(tenant: &str, graph_url: &str) -> String {
+    state_key::join(&[
+        BACKEND.name,
+        &tenant.trim().to_lowercase(),
+        &state_key::normalise_url(graph_url),
+    ])
+}
+
+/// What to check when Entra does not know a user (the SharePoint store says the same).
+pub const NOT_FOUND_HINT: &str = "include ObjectGUID in the input so the user can be matched by onPremisesImmutableId, or check the UPN in Entra";
+
+/// Opens the store and fails before the first user when the credential does not work at all.
+fn open<'a>(_spec: &'a StoreSpec, _role: StoreRole, ctx: &'a RunContext) -> Opening<'a> {
+    Box::pin(async move {
+        let cloud = ctx.cloud()?;
+        let token = cloud.auth.token(Resource::Graph).await?;
+        // The tenant the token is for: what the state file keys Graph writes by.
+        let tenant = TokenClaims::read(&token.value)
+            .and_then(|claims| claims.tid)
+            .or_else(|| cloud.settings.tenant_id.clone());
+        let store: Box<dyn PhotoStore> = Box::new(GraphStore::new(
+            cloud.http.clone(),
+            &cloud.auth,
+            &cloud.settings.graph_url,
+            tenant,
+        ));
+        Ok(store)
+    })
+}
 
 /// The tenant's photo update policy, as far as we could read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +136,8 @@ pub enum PhotoPolicy {
 
 pub struct GraphStore {
     http: Arc<HttpClient>,
+    /// The tenant written to (the token's `tid`, else the configured tenant).
+    tenant: Option<String>,
     token: TokenSource,
     /// `{graph_url}/v1.0`
     v1: String,
@@ -52,7 +145,6 @@ pub struct GraphStore {
     beta: String,
     /// The policy and the settings as read (the evidence shown with a blocked write).
     policy: OnceCell<(PhotoPolicy, String)>,
-    limits: DecodeLimits,
     /// Reads go through `$batch` (many users per HTTP request).
     batcher: batch::Batcher,
     /// `userPurpose` reads, and whether the token may make them.
@@ -86,18 +178,25 @@ struct GraphUser {
 }
 
 impl GraphStore {
-    pub fn new(http: Arc<HttpClient>, auth: &Arc<Authenticator>, graph_url: &str) -> Self {
+    pub fn new(
+        http: Arc<HttpClient>,
+        auth: &Arc<Authenticator>,
+        graph_url: &str,
+        tenant: Option<String>,
+    ) -> Self {
         let root = graph_url.trim_end_matches('/');
         let v1 = format!("{root}/v1.0");
         let token = auth.source(Resource::Graph);
         GraphStore {
             batcher: batch::Batcher::start(Arc::clone(&http), token.clone(), &v1),
             http,
+            tenant: tenant
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty()),
             token,
             v1,
             beta: format!("{root}/beta"),
             policy: OnceCell::new(),
-            limits: DecodeLimits::default(),
             mailbox_settings: mailbox::MailboxSettings::default(),
         }
     }
@@ -211,7 +310,7 @@ impl GraphStore {
         Finding {
             code: FindingCode::CloudWritesBlocked,
             severity: Severity::Warning,
-            store: Some("graph".into()),
+            store: Some(BACKEND.name.into()),
             message: "The tenant's photo policy (photoUpdateSettings source = onPremises) disables photo changes through Microsoft 365 for admins and users; cloud photos change only when on-premises AD changes.".into(),
             hint: "Update thumbnailPhoto in AD and let Entra Connect sync it, or set photoUpdateSettings source to cloud (PeopleSettings.ReadWrite.All; changes take up to 24 hours).".into(),
         }
@@ -229,7 +328,7 @@ fn no_mailbox_finding(resp: &Response) -> Finding {
     Finding {
         code: FindingCode::NoCloudMailbox,
         severity: Severity::Warning,
-        store: Some("graph".into()),
+        store: Some(BACKEND.name.into()),
         message: e.message,
         hint: e.hint.unwrap_or_default(),
     }
@@ -238,15 +337,25 @@ fn no_mailbox_finding(resp: &Response) -> Finding {
 #[async_trait]
 impl PhotoStore for GraphStore {
     fn name(&self) -> &str {
-        "graph"
+        BACKEND.name
     }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
+            class: StoreClass::Cloud,
+            service: Some(Service::Graph),
             can_write: true,
             can_delete: true,
-            rendition: RenditionKind::Graph,
+            refreshed_copy: false,
+            rendition: Some(RENDITION),
+            not_found_hint: NOT_FOUND_HINT,
         }
+    }
+
+    /// The tenant and the Graph URL: another tenant on the same URL is another target.
+    fn state_key(&self) -> Option<String> {
+        let tenant = self.tenant.as_deref()?;
+        Some(target_key(tenant, self.v1.trim_end_matches("/v1.0")))
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
@@ -313,18 +422,17 @@ impl PhotoStore for GraphStore {
                 if let Some(etag) = resp.header("etag") {
                     read.details.insert("etag".into(), etag.into());
                 }
-                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
-                    Error::new(
-                        ErrorCode::PhotoUnreadable,
-                        ErrorClass::Failed,
-                        format!("the photo stored in Graph cannot be decoded: {}", e.message),
-                    )
-                    .with_hint("sync a new photo to replace it")
-                })?;
-                read.photo = Some(StoredPhoto {
-                    bytes: resp.body.to_vec(),
-                    info,
-                });
+                let stored = StoredPhoto::fingerprint(resp.body.to_vec())
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::PhotoUnreadable,
+                            ErrorClass::Failed,
+                            format!("the photo stored in Graph cannot be decoded: {}", e.message),
+                        )
+                        .with_hint("sync a new photo to replace it")
+                    })?;
+                read.photo = Some(stored);
             }
         }
         Ok(read)
@@ -358,7 +466,8 @@ impl PhotoStore for GraphStore {
     }
 
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
-        let rendition = photo::render_graph(photo)?;
+        let rendition =
+            photo::render_off_thread(photo, |photo| photo::render_one(photo, &RENDITION)).await?;
         // A lost answer comes back as a transient error: sync watches whether it landed.
         match self.put_photo(&user.key, &rendition.bytes).await? {
             resp if resp.is_success() => Ok(()),
@@ -402,5 +511,34 @@ fn write_refused(resp: &Response) -> Error {
         _ if errors::is_no_mailbox(resp) => errors::no_mailbox(resp),
         404 => errors::user_gone(resp),
         _ => errors::rejected(resp, "store the photo"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: the Graph state key took the tenant from PHOTOSYNC_TENANT_ID, empty under
+    // a ready token or a managed identity, so a run against another tenant on the same URL
+    // skipped every user as "unchanged since verified". It is the token's tenant now.
+    #[test]
+    fn another_tenant_on_the_same_url_is_another_target() {
+        let url = "https://graph.microsoft.com";
+        let key = target_key("72f988bf-86f1-41af-91ab-2d7cd011db47", url);
+        assert_ne!(key, target_key("d0d0c5e6-1111-4222-8333-444455556666", url));
+        assert_eq!(
+            key,
+            target_key(
+                " 72F988BF-86F1-41AF-91AB-2D7CD011DB47",
+                "https://Graph.Microsoft.com/"
+            )
+        );
+        assert_ne!(
+            key,
+            target_key(
+                "72f988bf-86f1-41af-91ab-2d7cd011db47",
+                "https://graph.microsoft.us"
+            )
+        );
     }
 }

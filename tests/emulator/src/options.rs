@@ -108,6 +108,10 @@ pub struct Faults {
     /// then dropping the connection before the answer: the write happened, the client cannot
     /// know.
     pub drop_after_processing_rate: f64,
+    /// Probability (0..1) of handling a write fully and then answering 503 (with
+    /// `Retry-After`): the write happened, the answer says it failed — as a gateway that timed
+    /// out waiting for a backend that did finish. A client that resends on 503 writes twice.
+    pub error_503_after_processing_rate: f64,
     /// After a photo write or delete, Graph reads keep serving the previous picture (or 404)
     /// for this long (the service is "not updated immediately"). 0 for the demo.
     pub write_visibility_delay_ms: u64,
@@ -153,6 +157,7 @@ impl Default for Faults {
             no_photo: NoPhotoVariant::default(),
             mailbox_mode: MailboxMode::default(),
             drop_after_processing_rate: 0.0,
+            error_503_after_processing_rate: 0.0,
             write_visibility_delay_ms: 0,
             sharepoint_app_only_profile_writes: false,
             reject_x5t_s256: false,

@@ -1,6 +1,6 @@
 //! HTTP plumbing: the accept loops (plain and TLS), fault injection around every emulated API
-//! call (latency, 503/504 and dropped connections before the handler, a connection dropped
-//! after the handler acted), the request log, and routing of a request by the listener it came
+//! call (latency, 503/504 and dropped connections before the handler; a connection dropped or
+//! a 503 after the handler acted on a write), the request log, and routing of a request by the listener it came
 //! in on (the main origin: identity, Graph, admin API; one origin per SharePoint host) and its
 //! first path segment.
 
@@ -129,14 +129,30 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
     }
     let mut resp = dispatch(&ctx, req).await;
     if emulated {
-        // The handler has acted (a write is stored); now lose the answer, so a client that
-        // repeats writes blindly is caught writing twice.
-        let rate = state.faults().drop_after_processing_rate;
+        // The handler has acted (a write is stored); now lose the answer, or answer 503, so a
+        // client that repeats writes blindly is caught writing twice.
+        let faults = state.faults();
         let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
             || (method == Method::POST && path.starts_with("/_api/"));
-        if is_write && rate > 0.0 && state.random_unit() < rate {
-            lock(&state.counters).dropped_after_processing += 1;
-            resp.extensions_mut().insert(DropConnection);
+        let (drop_rate, error_rate) = (
+            faults.drop_after_processing_rate,
+            faults.error_503_after_processing_rate,
+        );
+        if is_write && drop_rate + error_rate > 0.0 {
+            let roll = state.random_unit();
+            if roll < drop_rate {
+                lock(&state.counters).dropped_after_processing += 1;
+                resp.extensions_mut().insert(DropConnection);
+            } else if roll < drop_rate + error_rate {
+                lock(&state.counters).failed_after_processing += 1;
+                let mut r = graph_error(
+                    503,
+                    "serviceNotAvailable",
+                    "The service is temporarily unavailable. [injected after processing]",
+                );
+                set_header(&mut r, "retry-after", &faults.retry_after_secs.to_string());
+                resp = label(r, "fault.503-after-processing");
+            }
         }
         // The rest of the latency after processing, while the response (and any concurrency
         // slot it holds) is alive — so concurrency limits are observable with added latency.

@@ -145,6 +145,8 @@ pub struct Counters {
     pub dropped_connections: u64,
     /// Requests handled in full whose answer was then dropped.
     pub dropped_after_processing: u64,
+    /// Writes handled in full that were then answered 503.
+    pub failed_after_processing: u64,
     /// Photo writes (PUT/PATCH/DELETE, Graph and SharePoint) per user id / file.
     pub writes_per_user: BTreeMap<String, u64>,
     pub tokens_issued: u64,

@@ -257,6 +257,47 @@ async fn a_write_can_be_processed_and_its_answer_dropped() {
     assert_eq!(r.status(), 200);
 }
 
+/// The fault that catches a client resending a write on 503: the write is stored, then
+/// answered 503.
+#[tokio::test]
+async fn a_write_can_be_processed_and_answered_503() {
+    let emu = start_with(Options {
+        faults: Faults {
+            error_503_after_processing_rate: 1.0,
+            ..Faults::default()
+        },
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let url = format!(
+        "{}/v1.0/users/bruno@contoso.test/photo/$value",
+        emu.graph_url()
+    );
+    let upload = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/photos/wide.png"),
+    )
+    .unwrap();
+    let r = client()
+        .put(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "image/png")
+        .body(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let admin = emu.admin();
+    assert!(
+        admin.photo_of("bruno@contoso.test").is_some(),
+        "the write landed"
+    );
+    let counters = admin.counters();
+    assert_eq!(counters.failed_after_processing, 1);
+    assert_eq!(counters.writes_per_user.values().sum::<u64>(), 1);
+    let r = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "reads are never failed by this fault");
+}
+
 #[tokio::test]
 async fn injected_5xx_and_429_are_deterministic_for_a_seed() {
     let run = |seed: u64| async move {

@@ -23,57 +23,93 @@ use async_trait::async_trait;
 use reqwest::header::ACCEPT;
 use serde_json::Value;
 
-use super::{Capabilities, PhotoRead, PhotoStore, RenditionKind, StoreUser, StoredPhoto};
-use crate::auth::{Authenticator, Resource, TokenSource};
+use super::registry::{Backend, Need, Opening, Permissions};
+use super::spec::StoreSpec;
+use super::{
+    Capabilities, PhotoRead, PhotoStore, RunContext, Service, StoreClass, StoreRole, StoreUser,
+    StoredPhoto, state_key,
+};
+use crate::auth::{Authenticator, Resource, TokenClaims, TokenSource};
 use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response, percent_encode};
-use crate::photo::{self, DecodeLimits, SourcePhoto};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
-use crate::settings::Settings;
+use crate::settings::env::{Group, SHAREPOINT_URL};
+
+/// The `sharepoint` entry of the store registry.
+pub const BACKEND: Backend = Backend {
+    name: "sharepoint",
+    syntax: "sharepoint",
+    description: "the legacy SharePoint user-profile picture (written only when named in --targets)",
+    settings: &[Group::Cloud, Group::SharePoint],
+    rendition: Some(RENDITION),
+    permissions: Some(&PERMISSIONS),
+    parse_argument: None,
+    open,
+};
+
+/// The legacy profile-picture file names are fixed per size (small, medium, large).
+pub const SIZES: [u32; 3] = [48, 72, 200];
+
+/// What the profile receives: one JPEG per size, scaled up when the source is smaller.
+pub const RENDITION: RenditionSpec = RenditionSpec::fixed(&SIZES, photo::GRAPH_MAX_BYTES);
+
+/// What the SharePoint tokens must allow (`auth test`).
+pub const PERMISSIONS: Permissions = Permissions {
+    resource: Resource::SharePoint,
+    read: &[Need {
+        what: "read user profiles and pictures",
+        any_of: &[
+            "Sites.Read.All",
+            "Sites.ReadWrite.All",
+            "Sites.Manage.All",
+            "Sites.FullControl.All",
+            "User.Read.All",
+            "User.ReadWrite.All",
+        ],
+    }],
+    write: &[Need {
+        what: "upload pictures and set profile properties",
+        any_of: &[
+            "Sites.FullControl.All",
+            "Sites.Manage.All",
+            "Sites.ReadWrite.All",
+            "User.ReadWrite.All",
+        ],
+    }],
+    optional: &[],
+};
+
+fn open<'a>(_spec: &'a StoreSpec, role: StoreRole, ctx: &'a RunContext) -> Opening<'a> {
+    Box::pin(async move {
+        let urls = SharePointUrls::from_settings(ctx.sharepoint()).ok_or_else(|| {
+            Error::config("the sharepoint store needs the SharePoint URL").with_hint(format!(
+                "set {SHAREPOINT_URL}, e.g. https://contoso-admin.sharepoint.com"
+            ))
+        })?;
+        let cloud = ctx.cloud()?;
+        let store: Box<dyn PhotoStore> = Box::new(
+            SharePointStore::open(
+                cloud.http.clone(),
+                &cloud.auth,
+                &urls,
+                role == StoreRole::Target,
+                cloud.settings.tenant_id.as_deref(),
+            )
+            .await?,
+        );
+        Ok(store)
+    })
+}
+
+mod urls;
+
+pub use urls::{SharePointUrls, my_site_url, tenant_origins};
 
 pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
 const NOMETADATA: &str = "application/json;odata=nometadata";
 const PLACEHOLDER_STATE: &str = "SPS-PicturePlaceholderState";
 const PICTURE_URL: &str = "PictureURL";
-
-/// Where the tenant's SharePoint lives: the admin site (`PHOTOSYNC_SHAREPOINT_URL`) and, when
-/// they cannot be derived from it, the My Site and root hosts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SharePointUrls {
-    pub admin: String,
-    pub my_site: String,
-    pub root: Option<String>,
-}
-
-impl SharePointUrls {
-    /// From settings; `None` when no SharePoint URL is set.
-    pub fn from_settings(s: &Settings) -> Option<Self> {
-        let set = |v: &Option<String>| {
-            v.as_deref()
-                .map(|u| u.trim().trim_end_matches('/').to_string())
-                .filter(|u| !u.is_empty())
-        };
-        let admin = set(&s.sharepoint_url)?;
-        Some(SharePointUrls {
-            my_site: set(&s.sharepoint_my_site_url).unwrap_or_else(|| my_site_url(&admin)),
-            root: set(&s.sharepoint_root_url),
-            admin,
-        })
-    }
-
-    /// Every origin of the tenant's SharePoint, as token resources (`scheme://host[:port]`).
-    pub fn origins(&self) -> Vec<String> {
-        let mut origins = tenant_origins(&self.admin);
-        for extra in std::iter::once(&self.my_site).chain(self.root.as_ref()) {
-            for o in tenant_origins(extra) {
-                if !origins.contains(&o) {
-                    origins.push(o);
-                }
-            }
-        }
-        origins
-    }
-}
 
 pub struct SharePointStore {
     http: Arc<HttpClient>,
@@ -84,8 +120,9 @@ pub struct SharePointStore {
     /// Every origin a SharePoint token may be sent to (`scheme://host:port`, as
     /// `http::host_key` writes it), each with its own token source.
     sites: Vec<(String, TokenSource)>,
+    /// The tenant written to (the admin token's `tid`, else the configured tenant).
+    tenant: Option<String>,
     writable: bool,
-    limits: DecodeLimits,
     /// Profile properties read by `resolve`, handed to the next `read_photo` of that account
     /// (saves a request); later reads (the engine's verify) fetch them fresh.
     just_resolved: Mutex<HashMap<String, BTreeMap<String, Value>>>,
@@ -98,48 +135,6 @@ impl std::fmt::Debug for SharePointStore {
             .field("writable", &self.writable)
             .finish_non_exhaustive()
     }
-}
-
-/// `https://contoso-admin.sharepoint.com` → `https://contoso-my.sharepoint.com`; any other
-/// URL (a single-host emulator, a custom domain) is used for both.
-pub fn my_site_url(admin_url: &str) -> String {
-    let base = admin_url.trim_end_matches('/');
-    if base.contains("-admin.sharepoint.") {
-        base.replacen("-admin.sharepoint.", "-my.sharepoint.", 1)
-    } else {
-        base.to_string()
-    }
-}
-
-/// The tenant's SharePoint origins for an admin (or other SharePoint) URL, as token resources:
-/// admin, root and My Site (`contoso-admin`, `contoso`, `contoso-my`); just the URL's own origin
-/// otherwise.
-pub fn tenant_origins(sharepoint_url: &str) -> Vec<String> {
-    let base = sharepoint_url.trim_end_matches('/');
-    let Ok(own) = crate::auth::sharepoint_resource(base) else {
-        return Vec::new();
-    };
-    let mut origins = vec![own];
-    if let Ok(u) = reqwest::Url::parse(base)
-        && let Some(host) = u.host_str()
-        && let Some((tenant, rest)) = host.split_once(".sharepoint.")
-    {
-        let tenant = tenant
-            .strip_suffix("-admin")
-            .or_else(|| tenant.strip_suffix("-my"))
-            .unwrap_or(tenant);
-        for name in [
-            tenant.to_string(),
-            format!("{tenant}-admin"),
-            format!("{tenant}-my"),
-        ] {
-            let origin = format!("{}://{name}.sharepoint.{rest}", u.scheme());
-            if !origins.contains(&origin) {
-                origins.push(origin);
-            }
-        }
-    }
-    origins
 }
 
 /// The claims-encoded account name SharePoint keys profiles by.
@@ -173,9 +168,15 @@ impl SharePointStore {
         auth: &Arc<Authenticator>,
         urls: &SharePointUrls,
         writable: bool,
+        configured_tenant: Option<&str>,
     ) -> Result<Self> {
         auth.check_sharepoint_supported()?;
-        auth.token(Resource::SharePoint).await?;
+        let token = auth.token(Resource::SharePoint).await?;
+        let tenant = TokenClaims::read(&token.value)
+            .and_then(|claims| claims.tid)
+            .or_else(|| configured_tenant.map(str::to_string))
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty());
         if writable {
             auth.sharepoint_token(&crate::auth::sharepoint_resource(&urls.my_site)?)
                 .await?;
@@ -192,8 +193,8 @@ impl SharePointStore {
             admin_url: urls.admin.clone(),
             my_site_url: urls.my_site.clone(),
             sites,
+            tenant,
             writable,
-            limits: DecodeLimits::default(),
             just_resolved: Mutex::new(HashMap::new()),
         })
     }
@@ -345,7 +346,7 @@ fn foreign_picture_finding(url: &str) -> Finding {
     Finding {
         code: FindingCode::SharepointForeignPictureUrl,
         severity: Severity::Warning,
-        store: Some("sharepoint".into()),
+        store: Some(BACKEND.name.into()),
         message: format!("The profile's PictureURL points outside the tenant's SharePoint ({origin}); it was not fetched, so the SharePoint token is not sent there."),
         hint: "Check who set PictureURL; `photosync sync --targets sharepoint` replaces it with the tenant's own My Site picture.".into(),
     }
@@ -369,7 +370,7 @@ fn placeholder_finding(reason: &str) -> Finding {
     Finding {
         code: FindingCode::SharepointPlaceholder,
         severity: Severity::Warning,
-        store: Some("sharepoint".into()),
+        store: Some(BACKEND.name.into()),
         message: format!("Classic SharePoint pages show a placeholder for this user: {reason}."),
         hint: "SharePoint copies the Exchange/Graph photo when the user next opens their own profile (allow 24–72 hours after a Graph update); to set it now, run `photosync sync --targets sharepoint`.".into(),
     }
@@ -378,15 +379,29 @@ fn placeholder_finding(reason: &str) -> Finding {
 #[async_trait]
 impl PhotoStore for SharePointStore {
     fn name(&self) -> &str {
-        "sharepoint"
+        BACKEND.name
     }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
+            class: StoreClass::Cloud,
+            service: Some(Service::SharePointProfile),
             can_write: self.writable,
             can_delete: false,
-            rendition: RenditionKind::SharePoint,
+            refreshed_copy: true,
+            rendition: Some(RENDITION),
+            not_found_hint: super::graph::NOT_FOUND_HINT,
         }
+    }
+
+    /// The SharePoint host and the tenant.
+    fn state_key(&self) -> Option<String> {
+        let tenant = self.tenant.as_deref()?;
+        Some(state_key::join(&[
+            self.name(),
+            &state_key::origin(&self.admin_url),
+            tenant,
+        ]))
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
@@ -472,17 +487,16 @@ impl PhotoStore for SharePointStore {
         let resp = self.send(Request::get(file_url)).await?;
         match resp.status {
             200 => {
-                let info = photo::inspect(&resp.body, &self.limits).map_err(|e| {
-                    Error::new(
-                        ErrorCode::PhotoUnreadable,
-                        ErrorClass::Failed,
-                        format!("the SharePoint picture cannot be decoded: {}", e.message),
-                    )
-                })?;
-                read.photo = Some(StoredPhoto {
-                    bytes: resp.body.to_vec(),
-                    info,
-                });
+                let stored = StoredPhoto::fingerprint(resp.body.to_vec())
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::PhotoUnreadable,
+                            ErrorClass::Failed,
+                            format!("the SharePoint picture cannot be decoded: {}", e.message),
+                        )
+                    })?;
+                read.photo = Some(stored);
             }
             404 => read.findings.push(placeholder_finding(
                 "its PictureURL points at a file that does not exist",
@@ -505,7 +519,8 @@ impl PhotoStore for SharePointStore {
             .map(str::to_string)
             .unwrap_or_else(|| user.key.rsplit('|').next().unwrap_or(&user.key).to_string());
         let prefix = file_prefix(&upn);
-        let renditions = photo::render_sharepoint(photo)?;
+        let renditions =
+            photo::render_off_thread(photo, |photo| photo::render(photo, &RENDITION)).await?;
         for (rendition, size) in renditions.into_iter().zip(["S", "M", "L"]) {
             self.upload(&format!("{prefix}_{size}Thumb.jpg"), rendition.bytes)
                 .await?;
@@ -529,48 +544,10 @@ mod tests {
 
     #[test]
     fn names_follow_pnp_conventions() {
-        assert_eq!(
-            my_site_url("https://contoso-admin.sharepoint.com/"),
-            "https://contoso-my.sharepoint.com"
-        );
-        assert_eq!(
-            my_site_url("http://127.0.0.1:9000"),
-            "http://127.0.0.1:9000"
-        );
         assert_eq!(file_prefix("Ann.Lee@Contoso.com"), "ann_lee_contoso_com");
         assert_eq!(
             literal("i:0#.f|membership|o'neil@x"),
             "%27i%3A0%23.f%7Cmembership%7Co%27%27neil%40x%27"
-        );
-    }
-
-    #[test]
-    fn tenant_origins_cover_admin_root_and_my_site_and_configured_hosts() {
-        let urls = SharePointUrls {
-            admin: "https://contoso-admin.sharepoint.com".into(),
-            my_site: my_site_url("https://contoso-admin.sharepoint.com"),
-            root: None,
-        };
-        assert_eq!(
-            urls.origins(),
-            vec![
-                "https://contoso-admin.sharepoint.com",
-                "https://contoso.sharepoint.com",
-                "https://contoso-my.sharepoint.com",
-            ]
-        );
-        let emulator = SharePointUrls {
-            admin: "http://127.0.0.1:9001".into(),
-            my_site: "http://127.0.0.1:9002/".into(),
-            root: Some("http://127.0.0.1:9003".into()),
-        };
-        assert_eq!(
-            emulator.origins(),
-            vec![
-                "http://127.0.0.1:9001",
-                "http://127.0.0.1:9002",
-                "http://127.0.0.1:9003",
-            ]
         );
     }
 

@@ -1,66 +1,31 @@
 //! The judgement on one user: pick the reference picture, compare every store with it, and
 //! give the verdict and findings in the fixed vocabulary (docs/cli.md). Pure: no I/O, so
-//! every rule is unit-tested here.
+//! every rule is unit-tested here. It reads what stores declare (`Capabilities`), never their
+//! names.
 //!
-//! Reference (DESIGN §5): the input record's own photo, else AD's, else Graph's, else the
-//! first listed store holding one. The "source" whose absence means `missing-in-source` is
-//! the input photo when the record names one, else `ad` when it is read.
+//! Reference (DESIGN §5): the input record's own photo, else the directory's, else the
+//! cloud's (not a refreshed copy of it), else the first listed store holding one. The
+//! "source" whose absence means `missing-in-source` is the input photo when the record names
+//! one, else the directory when it is read.
 
 use std::collections::BTreeMap;
 
-use super::diagnose;
-use crate::error::{Error, error_info};
-use crate::photo::{self, SAME_PICTURE_MAX_DISTANCE};
-use crate::schema::{
-    ErrorCode, Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict,
-};
+use super::{Assessment, Observation, Observed, diagnose, finding};
+use crate::error::error_info;
+use crate::photo;
+use crate::schema::{ErrorCode, Finding, FindingCode, Severity, StoreState, StoreStatus, Verdict};
+use crate::store::{Capabilities, StoreClass};
 
-/// Exchange Online ignores AD photos over this size when Entra Connect syncs them.
-pub const EXCHANGE_AD_PHOTO_MAX_BYTES: u64 = 10_240;
-
-/// What one store showed for one user.
-#[derive(Debug, Clone)]
-pub enum Observed {
-    /// The store has no such user.
-    NotFound,
-    /// The user is there, with or without a photo.
-    Read {
-        photo: Option<PhotoInfo>,
-        details: BTreeMap<String, serde_json::Value>,
-        findings: Vec<Finding>,
-        /// A small JPEG for the HTML report, when one was asked for.
-        thumbnail: Option<Vec<u8>>,
-    },
-    /// The store could not be read for this user.
-    Failed(Error),
-}
-
-#[derive(Debug, Clone)]
-pub struct Observation {
-    pub store: String,
-    pub observed: Observed,
-}
-
-impl Observation {
-    fn photo(&self) -> Option<&PhotoInfo> {
-        match &self.observed {
-            Observed::Read { photo, .. } => photo.as_ref(),
-            _ => None,
-        }
+/// How strongly a store's picture claims to be the reference (lower wins); `None`: only when
+/// no store that claims it holds a picture.
+fn reference_rank(c: &Capabilities) -> Option<u8> {
+    match c.class {
+        StoreClass::Source => Some(0),
+        StoreClass::Directory => Some(1),
+        StoreClass::Cloud if !c.refreshed_copy => Some(2),
+        _ => None,
     }
 }
-
-/// The judgement on one user's observations.
-#[derive(Debug, Clone)]
-pub struct Assessment {
-    pub verdict: Verdict,
-    pub reference: Option<String>,
-    pub stores: Vec<StoreStatus>,
-    pub findings: Vec<Finding>,
-}
-
-/// Stores behind Microsoft 365's cloud: a photo missing there is `missing-in-cloud`.
-const CLOUD_STORES: [&str; 2] = ["graph", "sharepoint"];
 
 /// What went wrong across the stores, in the order the verdict weighs it.
 #[derive(Default)]
@@ -75,23 +40,26 @@ struct Gaps {
 
 /// Pick the reference, compare every store with it, and give the verdict and findings.
 pub fn assess(observations: &[Observation]) -> Assessment {
-    let reference_index = ["input", "ad", "graph"]
-        .iter()
-        .find_map(|name| {
-            observations
-                .iter()
-                .position(|o| o.store == *name && o.photo().is_some())
-        })
+    let holding = |rank: Option<u8>| {
+        observations
+            .iter()
+            .position(|o| reference_rank(&o.capabilities) == rank && o.photo().is_some())
+    };
+    let reference_index = (0..=2)
+        .find_map(|rank| holding(Some(rank)))
         .or_else(|| observations.iter().position(|o| o.photo().is_some()));
     let reference = reference_index.and_then(|i| {
         observations[i]
             .photo()
             .map(|p| (observations[i].store.clone(), p))
     });
-    let source = ["input", "ad"]
+    let source_index = [StoreClass::Source, StoreClass::Directory]
         .iter()
-        .find(|name| observations.iter().any(|o| o.store == **name))
-        .copied();
+        .find_map(|class| {
+            observations
+                .iter()
+                .position(|o| o.capabilities.class == *class)
+        });
 
     let mut stores = Vec::new();
     let mut findings = Vec::new();
@@ -137,7 +105,13 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                 status
                     .details
                     .insert("userFound".to_string(), serde_json::Value::Bool(false));
-                findings.push(not_found_finding(&obs.store));
+                findings.push(finding(
+                    FindingCode::UserNotFound,
+                    Severity::Warning,
+                    &obs.store,
+                    format!("the user was not found in {}", obs.store),
+                    obs.capabilities.not_found_hint.to_string(),
+                ));
             }
             Observed::Read {
                 photo,
@@ -152,9 +126,6 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                     Some(info) => {
                         status.state = StoreState::Present;
                         status.photo = Some(info.clone());
-                        if obs.store == "ad" && info.bytes > EXCHANGE_AD_PHOTO_MAX_BYTES {
-                            findings.push(ad_too_large(info.bytes));
-                        }
                         if let Some((ref_name, ref_info)) = &reference {
                             let compared = if is_reference {
                                 Some((true, 0))
@@ -166,21 +137,27 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                                 status.distance = Some(distance);
                                 if !same {
                                     gaps.differs = true;
-                                    findings.push(differs_finding(&obs.store, ref_name, distance));
+                                    findings.push(diagnose::differs(
+                                        &obs.store,
+                                        obs.capabilities.service,
+                                        ref_name,
+                                        distance,
+                                    ));
                                 }
                             }
                         }
                     }
                     None => {
                         if let Some((ref_name, _)) = &reference {
-                            if Some(obs.store.as_str()) == source {
+                            if Some(index) == source_index {
                                 gaps.source_missing = true;
-                            } else if CLOUD_STORES.contains(&obs.store.as_str()) {
+                            } else if obs.capabilities.class == StoreClass::Cloud {
                                 gaps.missing_in_cloud = true;
                             } else {
                                 gaps.missing_in_store = true;
                             }
-                            findings.push(missing_finding(&obs.store, ref_name, source));
+                            let is_source = Some(index) == source_index;
+                            findings.push(missing_finding(&obs.store, ref_name, is_source));
                         }
                     }
                 }
@@ -190,7 +167,7 @@ pub fn assess(observations: &[Observation]) -> Assessment {
     }
     let everywhere_unknown = observations
         .iter()
-        .filter(|o| o.store != "input")
+        .filter(|o| o.capabilities.class != StoreClass::Source)
         .all(|o| matches!(o.observed, Observed::NotFound));
     let verdict = if gaps.error {
         Verdict::Error
@@ -213,11 +190,14 @@ pub fn assess(observations: &[Observation]) -> Assessment {
     } else {
         Verdict::InSync
     };
+    let services: Vec<_> = observations
+        .iter()
+        .map(|o| o.capabilities.service)
+        .collect();
     findings.extend(diagnose::diagnose(
-        reference
-            .as_ref()
-            .map(|(name, info)| (name.as_str(), *info)),
         &stores,
+        &services,
+        reference_index,
         verdict,
     ));
     Assessment {
@@ -228,43 +208,8 @@ pub fn assess(observations: &[Observation]) -> Assessment {
     }
 }
 
-pub(super) fn finding(
-    code: FindingCode,
-    severity: Severity,
-    store: &str,
-    message: String,
-    hint: String,
-) -> Finding {
-    Finding {
-        code,
-        severity,
-        store: Some(store.to_string()),
-        message,
-        hint,
-    }
-}
-
-fn not_found_finding(store: &str) -> Finding {
-    let hint = match store {
-        "graph" | "sharepoint" => {
-            "include ObjectGUID in the input so the user can be matched by onPremisesImmutableId, \
-             or check the UPN in Entra"
-        }
-        "ad" => "check the identity keys, and that the user is under the LDAP base DN",
-        "folder" => "the naming rule needs a property this record lacks: add it to the input",
-        _ => "check the user's identity keys",
-    };
-    finding(
-        FindingCode::UserNotFound,
-        Severity::Warning,
-        store,
-        format!("the user was not found in {store}"),
-        hint.to_string(),
-    )
-}
-
-fn missing_finding(store: &str, reference: &str, source: Option<&str>) -> Finding {
-    if Some(store) == source {
+fn missing_finding(store: &str, reference: &str, is_source: bool) -> Finding {
+    if is_source {
         return finding(
             FindingCode::MissingInStore,
             Severity::Warning,
@@ -282,50 +227,13 @@ fn missing_finding(store: &str, reference: &str, source: Option<&str>) -> Findin
     )
 }
 
-fn differs_finding(store: &str, reference: &str, distance: u32) -> Finding {
-    if store == "sharepoint" {
-        // The legacy profile keeps its own copy, refreshed from Exchange/Graph only when the
-        // user views their own profile: a stale copy is common and has its own explanation.
-        return finding(
-            FindingCode::SharepointStale,
-            Severity::Warning,
-            store,
-            format!(
-                "classic SharePoint pages still show an older picture than {reference} (distance {distance})"
-            ),
-            "SharePoint refreshes it from Exchange/Graph when the user next opens their own profile (allow 24-72 hours); to replace it now, run `photosync sync --targets sharepoint`".to_string(),
-        );
-    }
-    finding(
-        FindingCode::DiffersFromReference,
-        Severity::Warning,
-        store,
-        format!(
-            "{store} shows a different picture from {reference} (distance {distance}, same picture at <= {SAME_PICTURE_MAX_DISTANCE})"
-        ),
-        format!("run `photosync sync` with {store} as a target to replace it"),
-    )
-}
-
-fn ad_too_large(bytes: u64) -> Finding {
-    finding(
-        FindingCode::AdPhotoTooLargeForExchange,
-        Severity::Warning,
-        "ad",
-        format!(
-            "the AD thumbnailPhoto is {bytes} bytes; Exchange Online ignores photos over {EXCHANGE_AD_PHOTO_MAX_BYTES} bytes from Entra Connect"
-        ),
-        "AD's own limit is 100 KB, but Exchange takes only 10 KB through Entra Connect: \
-         `photosync sync --targets ad` writes a 96x96 JPEG under 10 KB instead, \
-         or set the cloud photo directly with `--targets graph`"
-            .to_string(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::capabilities;
     use super::*;
-    use crate::error::ErrorClass;
+    use crate::error::{Error, ErrorClass};
+    use crate::photo::SAME_PICTURE_MAX_DISTANCE;
+    use crate::schema::PhotoInfo;
 
     /// A flat picture whose grey level is 4x the number of set bits in `phash`: equal hashes
     /// (or one bit apart) are the same picture, far-apart hashes are not.
@@ -348,6 +256,7 @@ mod tests {
     fn read(store: &str, photo: Option<PhotoInfo>) -> Observation {
         Observation {
             store: store.into(),
+            capabilities: capabilities(store),
             observed: Observed::Read {
                 photo,
                 details: BTreeMap::new(),
@@ -381,25 +290,12 @@ mod tests {
     }
 
     #[test]
-    fn big_ad_photo_gets_the_exchange_finding() {
-        let a = assess(&[
-            read("ad", Some(info("0000000000000000", 20_000))),
-            read("graph", Some(info("0000000000000001", 5000))),
-        ]);
-        assert_eq!(a.verdict, Verdict::InSync);
-        assert!(
-            a.findings
-                .iter()
-                .any(|f| f.code == FindingCode::AdPhotoTooLargeForExchange)
-        );
-    }
-
-    #[test]
     fn unreadable_store_makes_the_verdict_error() {
         let a = assess(&[
             read("ad", Some(info("0000000000000000", 5000))),
             Observation {
                 store: "graph".into(),
+                capabilities: capabilities("graph"),
                 observed: Observed::Failed(Error::new(
                     crate::schema::ErrorCode::Throttled,
                     ErrorClass::Throttled,
@@ -440,5 +336,87 @@ mod tests {
         let a = assess(&[read("ad", None), read("graph", None)]);
         assert_eq!(a.verdict, Verdict::NoPhoto);
         assert!(a.findings.is_empty());
+    }
+
+    fn not_found(store: &str) -> Observation {
+        Observation {
+            store: store.into(),
+            capabilities: capabilities(store),
+            observed: Observed::NotFound,
+        }
+    }
+
+    /// The reference is chosen by what stores declare, never by name: the record's own photo,
+    /// then the directory, then the cloud (not a refreshed copy of it), then the first listed.
+    #[test]
+    fn the_reference_follows_the_declared_classes() {
+        let photo = |p: &str| Some(info(p, 5000));
+        type Stores<'a> = &'a [(&'a str, Option<&'a str>)];
+        let cases: &[(Stores, Option<&str>)] = &[
+            (&[("graph", Some("0")), ("input", Some("0"))], Some("input")),
+            (&[("graph", Some("0")), ("ad", Some("0"))], Some("ad")),
+            (
+                &[("sharepoint", Some("0")), ("graph", Some("0"))],
+                Some("graph"),
+            ),
+            (
+                &[("folder", Some("0")), ("sharepoint", Some("0"))],
+                Some("folder"),
+            ),
+            (
+                &[("sharepoint", Some("0")), ("folder", Some("0"))],
+                Some("sharepoint"),
+            ),
+            (&[("ad", None), ("folder", Some("0"))], Some("folder")),
+            (&[("ad", None), ("graph", None)], None),
+        ];
+        for (stores, reference) in cases {
+            let observations: Vec<Observation> = stores
+                .iter()
+                .map(|(store, p)| read(store, p.and_then(photo)))
+                .collect();
+            assert_eq!(
+                assess(&observations).reference.as_deref(),
+                *reference,
+                "{stores:?}"
+            );
+        }
+    }
+
+    /// A missing photo is weighed by the store's class: the source's absence first, then a
+    /// cloud store's, then any other store's.
+    #[test]
+    fn a_missing_photo_is_weighed_by_the_declared_class() {
+        let photo = Some(info("0000000000000000", 5000));
+        let cases: &[(&[&str], Verdict)] = &[
+            (&["sharepoint"], Verdict::MissingInCloud),
+            (&["folder"], Verdict::MissingInStore),
+            // The record's own photo is the source: the directory lacking one is a store
+            // missing it, not the source.
+            (&["ad"], Verdict::MissingInStore),
+            (&["folder", "graph"], Verdict::MissingInCloud),
+        ];
+        for (missing, verdict) in cases {
+            let mut observations = vec![read("input", photo.clone())];
+            observations.extend(missing.iter().map(|s| read(s, None)));
+            assert_eq!(assess(&observations).verdict, *verdict, "{missing:?}");
+        }
+        // The directory is the source only when the record carries no photo of its own.
+        let a = assess(&[read("ad", None), read("graph", photo.clone())]);
+        assert_eq!(a.verdict, Verdict::MissingInSource);
+    }
+
+    #[test]
+    fn a_user_no_store_knows_is_not_found_and_the_hint_is_the_stores_own() {
+        let a = assess(&[not_found("ad"), not_found("graph")]);
+        assert_eq!(a.verdict, Verdict::NotFound);
+        assert!(
+            a.findings
+                .iter()
+                .all(|f| f.code == FindingCode::UserNotFound && f.hint == "check the keys")
+        );
+        // The record's own photo does not make the user known somewhere.
+        let a = assess(&[read("input", None), not_found("graph")]);
+        assert_eq!(a.verdict, Verdict::NotFound);
     }
 }

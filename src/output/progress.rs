@@ -9,8 +9,17 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cli::ProgressMode;
 use crate::schema::{OutputRecord, ProgressRecord, SCHEMA_VERSION};
+
+/// Where progress goes, always stderr: `auto` (a live line when stderr is a terminal),
+/// `none`, or `json` (periodic `progress` records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ProgressMode {
+    #[default]
+    Auto,
+    None,
+    Json,
+}
 
 const TERMINAL_EVERY: Duration = Duration::from_millis(200);
 const JSON_EVERY: Duration = Duration::from_secs(1);

@@ -13,7 +13,7 @@ mod page;
 
 use std::io::{self, Write};
 
-use crate::engine::RecordSink;
+use super::sink::RecordSink;
 use crate::schema::OutputRecord;
 
 pub use data::{ReportBuilder, ReportData, rank, to_script_json};

@@ -10,9 +10,10 @@
 use std::io::{self, Write};
 
 use super::sink::RecordSink;
-use super::status::verdict_name;
-use super::sync::action_name;
 use crate::schema::{OutputRecord, StoreState, StoreStatus, UserKeys, Verdict};
+#[cfg(test)]
+use crate::terminal::is_bidi_control;
+use crate::terminal::printable;
 
 const USER_WIDTH: usize = 32;
 const WORD_WIDTH: usize = 18;
@@ -47,60 +48,6 @@ impl<W: Write + Send> TableSink<W> {
             text.to_string()
         }
     }
-}
-
-/// `text` without terminal escape sequences (ESC and C1 CSI/OSC/DCS/... with their
-/// parameters), control characters (line breaks and tabs become a space) or bidirectional
-/// formatting characters.
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                // CSI: parameters and intermediates up to a final byte in @..~.
-                Some('[') => skip_csi(&mut chars),
-                // OSC, DCS, SOS, PM, APC: a string up to BEL or ST (ESC \\).
-                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
-                // Two-character sequences (ESC c, ESC 7, ...): both go.
-                _ => {}
-            },
-            '\u{9b}' => skip_csi(&mut chars),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() || is_bidi_control(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    for c in chars.by_ref() {
-        if ('\u{40}'..='\u{7e}').contains(&c) {
-            break;
-        }
-    }
-}
-
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => break,
-            '\u{1b}' => {
-                if chars.peek() == Some(&'\\') {
-                    chars.next();
-                }
-                break;
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Marks, embeddings, overrides and isolates that reorder how a line reads (Trojan Source).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Colour a padded word so alignment survives the escape codes.
@@ -165,7 +112,7 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                     Verdict::Error => "31",
                     _ => "33",
                 };
-                let verdict = self.paint(&padded(verdict_name(s.verdict)), color);
+                let verdict = self.paint(&padded(s.verdict.name()), color);
                 let stores: Vec<String> = s
                     .stores
                     .iter()
@@ -197,7 +144,7 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                     crate::schema::Action::Updated => "32",
                     _ => "33",
                 };
-                let action = self.paint(&padded(action_name(r.action)), color);
+                let action = self.paint(&padded(r.action.name()), color);
                 let mut reason = printable(&r.reason);
                 if let Some(e) = &r.error {
                     reason.push_str(": ");

@@ -94,8 +94,12 @@ pub struct LastWrite {
 
 impl Live {
     pub fn last_write(&self) -> LastWrite {
+        let at = std::time::Duration::from_secs(self.at);
         LastWrite {
-            written_at: std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.at),
+            // Entries from the future are refused on load; this only guards the arithmetic.
+            written_at: std::time::UNIX_EPOCH
+                .checked_add(at)
+                .unwrap_or_else(std::time::SystemTime::now),
             verified: self.verified,
         }
     }

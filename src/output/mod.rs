@@ -1,6 +1,16 @@
-//! The one place that writes to stdout. Data goes to stdout as JSON Lines (or a table);
-//! everything else goes to stderr through `tracing`. A closed pipe (`| head`) ends the run
-//! quietly instead of panicking.
+//! Presentation, below the engine: where records go (`sink`: JSON Lines, the `table`, the HTML
+//! `report`), the progress line, and the report's thumbnails. The engine hands finished records
+//! to a `RecordSink` and never formats text itself (ripgrep's Sink and printers).
+//!
+//! This is also the one place that writes to stdout. Data goes to stdout as JSON Lines (or a
+//! table); everything else goes to stderr through `tracing`. A closed pipe (`| head`) ends the
+//! run quietly instead of panicking.
+
+pub mod progress;
+pub mod report;
+pub mod sink;
+pub mod table;
+pub mod thumbnail;
 
 use std::io::{self, Write};
 

@@ -9,8 +9,8 @@
 //! Memory holds ~60 bytes per (user, target), see `entry`.
 
 mod entry;
+mod lock;
 mod recheck;
-mod target;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -25,14 +25,19 @@ use crate::schema::UserRecord;
 pub use entry::{Entry, LastWrite};
 use entry::{Key, Live, key_of, parse_line, source_digest};
 pub use recheck::{DEFAULT_RECHECK_AFTER, parse_duration};
-pub use target::{canonical_dir, target_key};
 
 /// Below this size a file is never compacted: rewriting it would save nothing worth a rename.
 const COMPACT_MIN_BYTES: u64 = 4096;
 
+/// How far ahead of this machine's clock an entry's time may be (another machine's clock
+/// running fast). Beyond it the entry is refused on load: it would stay fresh forever.
+const FUTURE_TOLERANCE_SECS: u64 = 600;
+
 pub struct SyncState {
     path: PathBuf,
     inner: Mutex<Inner>,
+    /// Held while a run may write the state (`None` when read-only).
+    _writer: Option<lock::WriterLock>,
 }
 
 struct Inner {
@@ -58,11 +63,19 @@ pub struct LoadStats {
     pub live_bytes: u64,
 }
 
-/// The stable key of a user in the state file: the first of objectGUID, UPN, sAMAccountName,
-/// mail, employeeId, lower-cased.
+/// The stable key of a user in the state file: the first of objectGUID (as lower-case GUID
+/// text, whichever form was given), UPN, sAMAccountName, mail, employeeId, lower-cased. An
+/// objectGUID that is neither form keeps its case: base64 immutable ids are case-sensitive.
 pub fn user_key(record: &UserRecord) -> Option<String> {
+    if let Some(given) = record.object_guid.as_deref().map(str::trim)
+        && !given.is_empty()
+    {
+        return Some(match crate::store::ad::ObjectGuid::parse_either(given) {
+            Some(guid) => format!("guid:{guid}"),
+            None => format!("guid:{given}"),
+        });
+    }
     [
-        record.object_guid.as_deref().map(|g| format!("guid:{g}")),
         record
             .user_principal_name
             .as_deref()
@@ -88,9 +101,11 @@ pub fn now_secs() -> u64 {
 }
 
 impl SyncState {
-    /// Open for a run that writes: load what is there, compact if due, append from now on.
-    /// The file is created when missing.
+    /// Open for a run that writes: take the writer's lock (another writer is an error naming
+    /// it), load what is there, compact if due, append from now on. The file is created when
+    /// missing.
     pub fn open(path: &Path) -> Result<Self> {
+        let writer = lock::take(path)?;
         let mut inner = load(path)?;
         if inner.file_len > COMPACT_MIN_BYTES && inner.file_len > 2 * inner.live_bytes {
             compact(path, &mut inner)?;
@@ -104,6 +119,7 @@ impl SyncState {
         Ok(SyncState {
             path: path.to_path_buf(),
             inner: Mutex::new(inner),
+            _writer: Some(writer),
         })
     }
 
@@ -113,6 +129,7 @@ impl SyncState {
         Ok(SyncState {
             path: path.to_path_buf(),
             inner: Mutex::new(load(path)?),
+            _writer: None,
         })
     }
 
@@ -229,6 +246,7 @@ fn load(path: &Path) -> Result<Inner> {
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let mut line = Vec::with_capacity(512);
     let mut line_number = 0u64;
+    let latest = now_secs().saturating_add(FUTURE_TOLERANCE_SECS);
     loop {
         line.clear();
         let read = reader
@@ -245,7 +263,10 @@ fn load(path: &Path) -> Result<Inner> {
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_line(text).filter(|_| complete) {
+        match parse_line(text)
+            .filter(|_| complete)
+            .filter(|entry| entry.at.is_some_and(|at| at <= latest))
+        {
             Some(entry) => {
                 let live = Live {
                     source: source_digest(&entry.source_sha256),
@@ -263,7 +284,7 @@ fn load(path: &Path) -> Result<Inner> {
                     tracing::warn!(
                         path = %path.display(),
                         line = line_number,
-                        "skipped a state line that is not a valid entry (its user is checked again)"
+                        "skipped a state line that is not a valid entry or is dated in the future (its user is checked again)"
                     );
                 }
             }
@@ -276,13 +297,13 @@ fn load(path: &Path) -> Result<Inner> {
 }
 
 /// Rewrite the file with only its live lines, atomically: a temporary file in the same
-/// directory, fsync, rename over the old one, fsync the directory.
+/// directory (see `partial_file`), fsync, rename over the old one, fsync the directory.
 fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
     let err = |e| state_error(path, e);
-    let tmp = path.with_extension(format!("compact-{}", std::process::id()));
     let result = (|| -> std::io::Result<HashMap<Key, Live>> {
         let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
-        let mut out = BufWriter::new(File::create(&tmp)?);
+        let mut tmp = crate::partial_file::PartialFile::beside(path)?;
+        let mut out = BufWriter::new(tmp.file());
         let mut fresh = HashMap::with_capacity(inner.live.len());
         let mut line = Vec::with_capacity(512);
         let (mut read_at, mut write_at) = (0u64, 0u64);
@@ -312,8 +333,7 @@ fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
         }
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
+        tmp.rename_to(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // Makes the rename itself durable; not possible on every platform.
             if let Ok(dir) = File::open(dir) {
@@ -337,10 +357,8 @@ fn compact(path: &Path, inner: &mut Inner) -> Result<()> {
             );
             Ok(())
         }
-        Err(e) => {
-            std::fs::remove_file(&tmp).ok();
-            Err(err(e))
-        }
+        // The temporary file is gone with its guard.
+        Err(e) => Err(err(e)),
     }
 }
 

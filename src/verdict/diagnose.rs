@@ -1,15 +1,19 @@
 //! Diagnoses beyond "same or different": the common complaints (a blurry or dark photo, an AD
 //! change that never reaches Teams, Teams differing from Outlook, guests and room mailboxes,
-//! a photo too large for a store) each become a finding with a plain explanation and a next
-//! step. Pure: it reads the assessed stores, so every rule is unit-tested here.
-//! docs/diagnosis.md maps each complaint to its finding code.
+//! a photo too large for a store, a stale SharePoint profile) each become a finding with a
+//! plain explanation and a next step. These are Microsoft's rules between its own services,
+//! so they match on the typed `Service` a store declares, never on a store's name. Pure: it
+//! reads the assessed stores, so every rule is unit-tested here. docs/diagnosis.md maps each
+//! complaint to its finding code.
 
 use std::time::Duration;
 
-use crate::photo::{AD_ATTRIBUTE_MAX_BYTES, GRAPH_MAX_BYTES, GRAPH_MAX_PX, same_picture};
+use super::finding;
+use crate::photo::{
+    AD_ATTRIBUTE_MAX_BYTES, GRAPH_MAX_BYTES, GRAPH_MAX_PX, SAME_PICTURE_MAX_DISTANCE, same_picture,
+};
 use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
-
-use super::assess::finding;
+use crate::store::Service;
 
 /// A reference smaller than AD's own 96x96 rendition looks blurry everywhere else.
 pub const SMALLEST_GOOD_PHOTO_PX: u32 = 96;
@@ -28,7 +32,12 @@ pub const RECENT_WRITE_WINDOW: Duration = Duration::from_secs(72 * 3600);
 
 /// "I changed it and nothing happened": when sync wrote this store (from the state file) and
 /// what the store shows now.
-pub fn recently_written(store: &StoreStatus, ago: Duration, verified: bool) -> Finding {
+pub fn recently_written(
+    store: &StoreStatus,
+    service: Option<Service>,
+    ago: Duration,
+    verified: bool,
+) -> Finding {
     let name = store.store.as_str();
     let when = format!("written to {name} {} ago", human(ago));
     let read_back = if verified {
@@ -46,7 +55,7 @@ pub fn recently_written(store: &StoreStatus, ago: Duration, verified: bool) -> F
                 "{when} ({read_back}), but {name} does not show it yet ({})",
                 if store.state == StoreState::Present { "it still shows another picture" } else { "no photo yet" }
             ),
-            if name == "sharepoint" {
+            if service == Some(Service::SharePointProfile) {
                 "the legacy SharePoint profile can take up to 72 hours after a write; check again later, or re-write it with `photosync sync --force --targets sharepoint`".to_string()
             } else {
                 format!("Microsoft 365 can take up to 24 hours to show a new photo everywhere; check again later, and if it still differs run `photosync sync --force --targets {name}`")
@@ -73,33 +82,73 @@ fn human(d: Duration) -> String {
     }
 }
 
-/// Every finding these rules give for one user, after the verdict is known.
+/// Every finding these rules give for one user, after the verdict is known. `services[i]` is
+/// what `stores[i]` is; `reference` indexes the reference store.
 pub fn diagnose(
-    reference: Option<(&str, &PhotoInfo)>,
     stores: &[StoreStatus],
+    services: &[Option<Service>],
+    reference: Option<usize>,
     verdict: Verdict,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let store = |name: &str| stores.iter().find(|s| s.store == name);
-    if let Some((name, info)) = reference {
-        quality(name, info, store("graph").is_some(), &mut out);
-        size_limits(name, info, stores, &mut out);
+    let find = |service: Service| {
+        stores
+            .iter()
+            .zip(services)
+            .find(|(_, s)| **s == Some(service))
+            .map(|(store, _)| store)
+    };
+    if let Some(r) = reference
+        && let Some(info) = stores.get(r).and_then(|s| s.photo.as_ref())
+    {
+        let from_ad = services.get(r).copied().flatten() == Some(Service::ActiveDirectory);
+        let graph_read = find(Service::Graph).is_some();
+        quality(&stores[r].store, from_ad, info, graph_read, &mut out);
+        size_limits(r, info, stores, services, &mut out);
     }
-    if let (Some(ad), Some(graph)) = (store("ad"), store("graph")) {
+    if let (Some(ad), Some(graph)) = (find(Service::ActiveDirectory), find(Service::Graph)) {
         cloud_overrides_ad(ad, graph, &mut out);
     }
-    if let Some(graph) = store("graph") {
+    if let Some(graph) = find(Service::Graph) {
         account_type(graph, &mut out);
         if verdict == Verdict::InSync && graph.matches_reference == Some(true) {
-            out.push(client_cache());
+            out.push(client_cache(&graph.store));
         }
     }
     out
 }
 
-fn quality(name: &str, info: &PhotoInfo, graph_read: bool, out: &mut Vec<Finding>) {
+/// A store showing another picture than the reference. The legacy SharePoint profile keeps
+/// its own copy, refreshed from Exchange/Graph only when the user views their own profile: a
+/// stale copy is common and has its own explanation.
+pub fn differs(store: &str, service: Option<Service>, reference: &str, distance: u32) -> Finding {
+    if service == Some(Service::SharePointProfile) {
+        return finding(
+            FindingCode::SharepointStale,
+            Severity::Warning,
+            store,
+            format!(
+                "classic SharePoint pages still show an older picture than {reference} (distance {distance})"
+            ),
+            format!(
+                "SharePoint refreshes it from Exchange/Graph when the user next opens their own profile (allow 24-72 hours); to replace it now, run `photosync sync --targets {store}`"
+            ),
+        );
+    }
+    finding(
+        FindingCode::DiffersFromReference,
+        Severity::Warning,
+        store,
+        format!(
+            "{store} shows a different picture from {reference} (distance {distance}, same picture at <= {SAME_PICTURE_MAX_DISTANCE})"
+        ),
+        format!("run `photosync sync` with {store} as a target to replace it"),
+    )
+}
+
+fn quality(name: &str, from_ad: bool, info: &PhotoInfo, graph_read: bool, out: &mut Vec<Finding>) {
     let side = info.width.min(info.height);
-    if name == "ad" && graph_read && side < LOW_RESOLUTION_SOURCE_PX {
+    if from_ad && graph_read && side < LOW_RESOLUTION_SOURCE_PX {
         out.push(finding(
             FindingCode::LowResolutionSource,
             Severity::Warning,
@@ -160,33 +209,49 @@ fn quality(name: &str, info: &PhotoInfo, graph_read: bool, out: &mut Vec<Finding
 }
 
 /// A source too large for a store is never sent as is: say the limit and what sync writes.
-fn size_limits(name: &str, info: &PhotoInfo, stores: &[StoreStatus], out: &mut Vec<Finding>) {
-    let read = |store: &str| store != name && stores.iter().any(|s| s.store == store);
-    if read("graph") && info.bytes > GRAPH_MAX_BYTES as u64 {
+fn size_limits(
+    reference: usize,
+    info: &PhotoInfo,
+    stores: &[StoreStatus],
+    services: &[Option<Service>],
+    out: &mut Vec<Finding>,
+) {
+    let read = |service: Service| {
+        stores
+            .iter()
+            .zip(services)
+            .enumerate()
+            .find(|(i, (_, s))| *i != reference && **s == Some(service))
+            .map(|(_, (store, _))| store.store.as_str())
+    };
+    if let Some(graph) = read(Service::Graph)
+        && info.bytes > GRAPH_MAX_BYTES as u64
+    {
         out.push(finding(
             FindingCode::PhotoOverStoreLimit,
             Severity::Info,
-            "graph",
+            graph,
             format!(
                 "the source photo is {} bytes; Graph refuses uploads over {GRAPH_MAX_BYTES} bytes (4 MB)",
                 info.bytes
             ),
             format!(
-                "nothing to do: `photosync sync --targets graph` never uploads the original, it writes a JPEG of at most {GRAPH_MAX_PX}x{GRAPH_MAX_PX} (the largest size Graph keeps)"
+                "nothing to do: `photosync sync --targets {graph}` never uploads the original, it writes a JPEG of at most {GRAPH_MAX_PX}x{GRAPH_MAX_PX} (the largest size Graph keeps)"
             ),
         ));
     }
-    if read("ad") && info.bytes > AD_ATTRIBUTE_MAX_BYTES as u64 {
+    if let Some(ad) = read(Service::ActiveDirectory)
+        && info.bytes > AD_ATTRIBUTE_MAX_BYTES as u64
+    {
         out.push(finding(
             FindingCode::PhotoOverStoreLimit,
             Severity::Info,
-            "ad",
+            ad,
             format!(
                 "the source photo is {} bytes; AD's thumbnailPhoto holds at most {AD_ATTRIBUTE_MAX_BYTES} bytes (100 KB), and Exchange Online takes only 10 KB from Entra Connect",
                 info.bytes
             ),
-            "`photosync sync --targets ad` writes a 96x96 JPEG under 10 KB instead of the original"
-                .to_string(),
+            format!("`photosync sync --targets {ad}` writes a 96x96 JPEG under 10 KB instead of the original"),
         ));
     }
 }
@@ -206,9 +271,9 @@ fn cloud_overrides_ad(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Findi
         out.push(finding(
             FindingCode::CloudPhotoOverridesAd,
             Severity::Warning,
-            "graph",
+            &graph.store,
             "AD and Graph hold different pictures, and the tenant's photo policy (photoUpdateSettings) is `cloud`: a photo set in Microsoft 365 wins over what Entra Connect exports from AD, so AD changes do not reach Exchange, Outlook or Teams".to_string(),
-            "copy AD's photo to the cloud with `photosync sync --source ad --targets graph` (or change the photo in Microsoft 365 instead of AD)".to_string(),
+            format!("copy AD's photo to the cloud with `photosync sync --source {} --targets {}` (or change the photo in Microsoft 365 instead of AD)", ad.store, graph.store),
         ));
     }
 }
@@ -217,10 +282,13 @@ fn cloud_overrides_ad(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Findi
 /// mailboxes (`mailboxSettings.userPurpose`, when the store could read it).
 fn account_type(graph: &StoreStatus, out: &mut Vec<Finding>) {
     let detail = |key: &str| graph.details.get(key).and_then(|v| v.as_str());
+    let target = &graph.store;
     let explained = if detail("userType").is_some_and(|t| t.eq_ignore_ascii_case("guest")) {
         Some((
             "this is a guest (B2B) account: people in other organisations, and often Teams, see the picture from the guest's home tenant, not one set here",
-            "ask the guest to set their photo at home; a photo set here (`--targets graph`) shows only inside this tenant",
+            format!(
+                "ask the guest to set their photo at home; a photo set here (`--targets {target}`) shows only inside this tenant"
+            ),
         ))
     } else {
         match detail("userPurpose")
@@ -229,7 +297,9 @@ fn account_type(graph: &StoreStatus, out: &mut Vec<Finding>) {
         {
             Some("shared") => Some((
                 "this is a shared mailbox: nobody signs in as it, so only an admin or this tool can set its photo",
-                "set it like a user's with `photosync sync --targets graph`; Outlook shows it on mail sent as the mailbox",
+                format!(
+                    "set it like a user's with `photosync sync --targets {target}`; Outlook shows it on mail sent as the mailbox"
+                ),
             )),
             Some(kind @ ("room" | "equipment")) => Some((
                 if kind == "room" {
@@ -237,7 +307,9 @@ fn account_type(graph: &StoreStatus, out: &mut Vec<Finding>) {
                 } else {
                     "this is an equipment mailbox: Outlook shows its photo when it is booked"
                 },
-                "set it like a user's with `photosync sync --targets graph`; a picture of the room or item works better than a logo",
+                format!(
+                    "set it like a user's with `photosync sync --targets {target}`; a picture of the room or item works better than a logo"
+                ),
             )),
             _ => None,
         }
@@ -246,18 +318,18 @@ fn account_type(graph: &StoreStatus, out: &mut Vec<Finding>) {
         out.push(finding(
             FindingCode::AccountType,
             Severity::Info,
-            "graph",
+            target,
             message.to_string(),
-            hint.to_string(),
+            hint,
         ));
     }
 }
 
-fn client_cache() -> Finding {
+fn client_cache(graph: &str) -> Finding {
     finding(
         FindingCode::ClientCache,
         Severity::Info,
-        "graph",
+        graph,
         "every store shows the same picture: if Teams or Outlook still shows another one, that client is showing its cache".to_string(),
         "Teams: sign out and back in (or clear the Teams cache folder); Outlook on the web: sign out, close the browser; Outlook desktop: restart it. Clients refresh photos within about a day (Graph serves them with a 6-hour cache)".to_string(),
     )
@@ -267,7 +339,29 @@ fn client_cache() -> Finding {
 mod tests {
     use std::collections::BTreeMap;
 
+    use super::super::fixtures::capabilities;
     use super::*;
+
+    /// `diagnose` as `assess` calls it: the reference is one of the stores (added in front
+    /// when the test names one the list lacks), each store's service from its label.
+    fn judge(
+        reference: Option<(&str, &PhotoInfo)>,
+        stores: &[StoreStatus],
+        verdict: Verdict,
+    ) -> Vec<Finding> {
+        let mut all = stores.to_vec();
+        let index = reference.map(|(name, info)| {
+            all.iter().position(|s| s.store == name).unwrap_or_else(|| {
+                all.insert(0, store(name, Some(info.clone()), &[]));
+                0
+            })
+        });
+        if let (Some(i), Some((_, info))) = (index, reference) {
+            all[i].photo = Some(info.clone());
+        }
+        let services: Vec<_> = all.iter().map(|s| capabilities(&s.store).service).collect();
+        diagnose(&all, &services, index, verdict)
+    }
 
     /// A photo whose signature is that of a flat square of the grey level named by the first
     /// byte of `phash`, so two infos with different `phash` prefixes show different pictures.
@@ -318,10 +412,10 @@ mod tests {
             store("ad", Some(ad.clone()), &[]),
             store("graph", None, &[]),
         ];
-        let found = diagnose(Some(("ad", &ad)), &stores, Verdict::MissingInCloud);
+        let found = judge(Some(("ad", &ad)), &stores, Verdict::MissingInCloud);
         assert_eq!(codes(&found), [FindingCode::LowResolutionSource]);
         // Without Graph in the run, a 96 px AD photo is just AD's normal size.
-        let found = diagnose(Some(("ad", &ad)), &stores[..1], Verdict::InSync);
+        let found = judge(Some(("ad", &ad)), &stores[..1], Verdict::InSync);
         assert!(found.is_empty(), "{found:?}");
     }
 
@@ -330,7 +424,7 @@ mod tests {
         let mut photo = info((600, 900), 50_000, "0");
         photo.brightness = Some(20);
         photo.contrast = Some(5);
-        let found = diagnose(Some(("input", &photo)), &[], Verdict::InSync);
+        let found = judge(Some(("input", &photo)), &[], Verdict::InSync);
         assert_eq!(
             codes(&found),
             [
@@ -341,14 +435,14 @@ mod tests {
         );
         assert!(found[2].message.contains("600x600"), "{}", found[2].message);
         let fine = info((600, 700), 50_000, "0");
-        assert!(diagnose(Some(("input", &fine)), &[], Verdict::InSync).is_empty());
+        assert!(judge(Some(("input", &fine)), &[], Verdict::InSync).is_empty());
     }
 
     #[test]
     fn sources_over_a_store_limit_name_the_limit_and_the_rendition() {
         let big = info((4000, 4000), 5_000_000, "0");
         let stores = [store("ad", None, &[]), store("graph", None, &[])];
-        let found = diagnose(Some(("input", &big)), &stores, Verdict::MissingInCloud);
+        let found = judge(Some(("input", &big)), &stores, Verdict::MissingInCloud);
         let graph = found
             .iter()
             .find(|f| f.store.as_deref() == Some("graph"))
@@ -375,13 +469,13 @@ mod tests {
                 ),
             ]
         };
-        let found = diagnose(Some(("ad", &ad)), &stores("cloud"), Verdict::Differs);
+        let found = judge(Some(("ad", &ad)), &stores("cloud"), Verdict::Differs);
         let f = found
             .iter()
             .find(|f| f.code == FindingCode::CloudPhotoOverridesAd)
             .expect("finding");
         assert!(f.hint.contains("--source ad --targets graph"));
-        let found = diagnose(Some(("ad", &ad)), &stores("onPremises"), Verdict::Differs);
+        let found = judge(Some(("ad", &ad)), &stores("onPremises"), Verdict::Differs);
         assert!(!codes(&found).contains(&FindingCode::CloudPhotoOverridesAd));
     }
 
@@ -390,9 +484,9 @@ mod tests {
         let photo = info((648, 648), 50_000, "0");
         let mut graph = store("graph", Some(photo.clone()), &[]);
         graph.matches_reference = Some(true);
-        let found = diagnose(Some(("input", &photo)), &[graph.clone()], Verdict::InSync);
+        let found = judge(Some(("input", &photo)), &[graph.clone()], Verdict::InSync);
         assert_eq!(codes(&found), [FindingCode::ClientCache]);
-        let found = diagnose(Some(("input", &photo)), &[graph], Verdict::Differs);
+        let found = judge(Some(("input", &photo)), &[graph], Verdict::Differs);
         assert!(found.is_empty());
     }
 
@@ -400,7 +494,12 @@ mod tests {
     fn a_recent_write_says_when_and_whether_the_store_shows_it() {
         let mut graph = store("graph", Some(info((648, 648), 50_000, "0")), &[]);
         graph.matches_reference = Some(true);
-        let f = recently_written(&graph, Duration::from_secs(3 * 3600 + 60), true);
+        let f = recently_written(
+            &graph,
+            Some(Service::Graph),
+            Duration::from_secs(3 * 3600 + 60),
+            true,
+        );
         assert_eq!(f.code, FindingCode::RecentlyWritten);
         assert!(
             f.message.starts_with("written to graph 3 h ago"),
@@ -409,7 +508,12 @@ mod tests {
         );
         assert!(f.message.contains("shows it now"));
         let sharepoint = store("sharepoint", None, &[]);
-        let f = recently_written(&sharepoint, Duration::from_secs(600), false);
+        let f = recently_written(
+            &sharepoint,
+            Some(Service::SharePointProfile),
+            Duration::from_secs(600),
+            false,
+        );
         assert!(f.message.contains("does not show it yet"), "{}", f.message);
         assert!(f.hint.contains("72 hours"));
     }
@@ -417,7 +521,7 @@ mod tests {
     #[test]
     fn guests_and_room_mailboxes_are_explained() {
         let guest = store("graph", None, &[("userType", "Guest")]);
-        let found = diagnose(None, &[guest], Verdict::NoPhoto);
+        let found = judge(None, &[guest], Verdict::NoPhoto);
         assert_eq!(codes(&found), [FindingCode::AccountType]);
         assert!(found[0].message.contains("guest"));
         for (purpose, says) in [
@@ -426,14 +530,14 @@ mod tests {
             ("shared", "shared mailbox"),
         ] {
             let mailbox = store("graph", None, &[("userPurpose", purpose)]);
-            let found = diagnose(None, &[mailbox], Verdict::NoPhoto);
+            let found = judge(None, &[mailbox], Verdict::NoPhoto);
             assert!(found[0].message.contains(says), "{}", found[0].message);
         }
         for ordinary in ["user", "linked", "others"] {
             let mailbox = store("graph", None, &[("userPurpose", ordinary)]);
-            assert!(diagnose(None, &[mailbox], Verdict::NoPhoto).is_empty());
+            assert!(judge(None, &[mailbox], Verdict::NoPhoto).is_empty());
         }
         let member = store("graph", None, &[("userType", "Member")]);
-        assert!(diagnose(None, &[member], Verdict::NoPhoto).is_empty());
+        assert!(judge(None, &[member], Verdict::NoPhoto).is_empty());
     }
 }

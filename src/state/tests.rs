@@ -154,6 +154,40 @@ fn a_file_over_twice_its_live_size_is_compacted_on_open() {
     let state = SyncState::open_read_only(&path).expect("reopen");
     assert!(state.verified_unchanged("upn:c", "t", "s2", DAY));
     assert_eq!(state.stats().skipped_lines, 0);
-    let leftovers = std::fs::read_dir(dir.path()).expect("ls").count();
-    assert_eq!(leftovers, 1, "no temporary file left behind");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // The writers' lock file stays (removing it would race the next writer); nothing else.
+    assert_eq!(
+        names,
+        ["state.jsonl", "state.jsonl.lock"],
+        "no temporary file left behind"
+    );
+}
+
+// Regression (issue 19, item 20): the state key lower-cased base64 immutable ids, which are
+// case-sensitive, so two users could share one entry; and the same GUID given in its two
+// forms had two entries.
+#[test]
+fn immutable_ids_keep_their_case_and_share_the_key_of_their_guid() {
+    use base64::Engine as _;
+    let guid = "0B6F0F5E-8F7C-4A2B-9C1D-2E3F4A5B6C7D";
+    let bytes = uuid::Uuid::parse_str(guid).expect("guid").to_bytes_le();
+    let immutable_id = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let key = |object_guid: &str| {
+        user_key(&UserRecord {
+            object_guid: Some(object_guid.to_string()),
+            ..UserRecord::default()
+        })
+    };
+    assert_eq!(key(&immutable_id), key(guid));
+    assert_eq!(key(&format!("{{{guid}}}")), key(guid));
+    // Existing state files keep working: the key of a GUID is unchanged.
+    assert_eq!(
+        key(guid).as_deref(),
+        Some("guid:0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d")
+    );
+    assert_ne!(key(&immutable_id.to_lowercase()), key(&immutable_id));
 }

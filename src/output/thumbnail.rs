@@ -3,7 +3,7 @@
 
 use image::DynamicImage;
 
-use crate::photo::{self, DecodeLimits, resize_square};
+use crate::photo::{self, DecodeLimits, SourcePhoto, resize_square};
 
 /// Side of a report thumbnail, in pixels (shown at 64 CSS px).
 pub const THUMBNAIL_PX: u32 = 64;
@@ -21,11 +21,19 @@ pub fn from_square(square: &DynamicImage) -> Option<Vec<u8>> {
         .map(|(bytes, _)| bytes)
 }
 
+/// A thumbnail of a decoded photo, made on a blocking thread.
+pub async fn from_photo(source: &SourcePhoto) -> Option<Vec<u8>> {
+    photo::render_off_thread(source, |source| Ok(from_square(&source.square)))
+        .await
+        .ok()
+        .flatten()
+}
+
 /// A thumbnail of stored photo bytes, decoded on a blocking thread.
 pub async fn from_bytes(bytes: Vec<u8>) -> Option<Vec<u8>> {
-    tokio::task::spawn_blocking(move || {
-        let source = photo::load(&bytes, &DecodeLimits::default()).ok()?;
-        from_square(&source.square)
+    photo::off_thread(move || {
+        let source = photo::load(&bytes, &DecodeLimits::default())?;
+        Ok(from_square(&source.square))
     })
     .await
     .ok()

@@ -1,0 +1,201 @@
+//! Carrying out sync's decision for one user x target: gather the facts `plan` decides on
+//! (the state file first; the target only when the plan asks to look), then skip, fail or
+//! write through `apply_write`, and record in the state file what the target holds.
+
+use super::plan::{self, Facts, Plan, Reason, Seen, Written};
+use super::{Applied, StateSlot, SyncOptions, apply_write, failed, preview, read_back, result};
+use crate::error::{Error, ErrorClass};
+use crate::photo::{self, SourcePhoto};
+use crate::schema::{Action, ErrorCode, PhotoInfo, ResultRecord, UserRecord};
+use crate::store::{PhotoStore, StoreUser};
+
+/// One user x one target.
+pub(super) struct Job<'a> {
+    pub target: &'a dyn PhotoStore,
+    pub record: &'a UserRecord,
+    pub state: Option<StateSlot<'a>>,
+    pub src: &'a SourcePhoto,
+    pub opts: &'a SyncOptions,
+}
+
+/// What looking at the target found.
+enum Look {
+    /// The user is there: the fingerprint of the photo it holds, if any (only that: the
+    /// bytes, a whole photo file for a folder, are not held while the write goes out).
+    Found {
+        user: StoreUser,
+        current: Option<PhotoInfo>,
+        same: bool,
+    },
+    /// The user is not there, is someone else, or cannot be read.
+    Failed(Seen, Error),
+}
+
+impl Look {
+    fn seen(&self) -> Seen {
+        match self {
+            Look::Found { current: None, .. } => Seen::Empty,
+            Look::Found { same, .. } => Seen::Holds { same: *same },
+            Look::Failed(seen, _) => *seen,
+        }
+    }
+}
+
+type Outcome = (ResultRecord, Option<ErrorClass>);
+
+/// Sync one user to one target. Returns the result and the error class when it failed.
+pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
+    let (target, src, opts) = (job.target, job.src, job.opts);
+    let mut facts = Facts {
+        force: opts.force,
+        recheck: opts.recheck,
+        verified_unchanged: job.state.is_some_and(|slot| {
+            slot.state.verified_unchanged(
+                slot.user,
+                slot.target,
+                &src.info.sha256,
+                opts.recheck_after,
+            )
+        }),
+        can_write: target.capabilities().can_write,
+        seen: None,
+    };
+    let look = match plan::plan(&facts) {
+        Plan::Look => look_at(target, job.record, src).await,
+        Plan::Skip(reason) => return (result(target.name(), Action::Skipped, reason), None),
+        Plan::Fail(reason) => {
+            let e = Error::config(format!("the {} store cannot be written", target.name()))
+                .with_hint("pick a target that accepts writes");
+            return failed(target.name(), reason, &e);
+        }
+        Plan::Write(reason) => return inconsistent(target, Plan::Write(reason)),
+    };
+    facts.seen = Some(look.seen());
+    // From here on the state is only written to, and never in a dry run.
+    let state = job.state.filter(|_| !opts.dry_run);
+    match (plan::plan(&facts), look) {
+        (Plan::Skip(reason), Look::Found { current, .. }) => {
+            if let (Some(slot), Some(held)) = (state, &current) {
+                slot.record(src, &held.signature, true);
+            }
+            (result(target.name(), Action::Skipped, reason), None)
+        }
+        (Plan::Fail(reason), Look::Failed(_, e)) => failed(target.name(), reason, &e),
+        (Plan::Write(reason), Look::Found { user, current, .. }) => {
+            write(&job, state, reason, &user, current.as_ref()).await
+        }
+        (decision, _) => inconsistent(target, decision),
+    }
+}
+
+/// Resolve the user in the target and read what it holds.
+async fn look_at(target: &dyn PhotoStore, record: &UserRecord, src: &SourcePhoto) -> Look {
+    let user = match target.resolve(record).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            let e = Error::new(
+                ErrorCode::UserNotFound,
+                ErrorClass::NotFound,
+                format!("the user was not found in {}", target.name()),
+            )
+            .with_hint(target.capabilities().not_found_hint);
+            return Look::Failed(Seen::NotFound, e);
+        }
+        Err(e) => return Look::Failed(Seen::failure(&e), e),
+    };
+    match target.read_photo(&user).await {
+        Ok(read) => {
+            let same = read
+                .photo
+                .as_ref()
+                .and_then(|p| photo::same_picture(&p.info, &src.info))
+                .is_some_and(|(same, _)| same);
+            Look::Found {
+                user,
+                current: read.photo.map(|p| p.info),
+                same,
+            }
+        }
+        // Without knowing what is there, writing could clobber a newer photo: stop here.
+        Err(e) => Look::Failed(Seen::Unreadable, e),
+    }
+}
+
+/// Write the source picture for `reason`, unless an earlier run's write of it shows up.
+async fn write(
+    job: &Job<'_>,
+    state: Option<StateSlot<'_>>,
+    reason: Reason,
+    user: &StoreUser,
+    before: Option<&PhotoInfo>,
+) -> Outcome {
+    let (target, src, opts) = (job.target, job.src, job.opts);
+    // An earlier run's write of this very picture was accepted but not yet seen (that run
+    // stopped, or the service is slow to show it): watch for it before writing it again.
+    if !opts.force
+        && let Some(slot) = state
+        && let Some(age) = slot
+            .state
+            .pending_age(slot.user, slot.target, &src.info.sha256)
+        && let Some(left) = opts.verify_window.checked_sub(age)
+        && let Ok(Applied::Written(info)) = read_back(target, user, src, before, left).await
+    {
+        slot.record(src, &info.signature, true);
+        return (
+            result(target.name(), Action::Skipped, Reason::AlreadyInSync),
+            None,
+        );
+    }
+    // Recorded as pending the moment the store accepts the write, so a run killed before
+    // the read-back still knows to check this user next time.
+    let pending = || {
+        if let Some(slot) = state {
+            slot.record(src, &src.info.signature, false);
+        }
+    };
+    let (written, photo) = match apply_write(target, user, src, before, opts, &pending).await {
+        Ok(Applied::WouldWrite(preview)) => (Written::WouldWrite, preview),
+        Ok(Applied::Written(info)) => {
+            if let Some(slot) = state {
+                slot.record(src, &info.signature, true);
+            }
+            (Written::Verified, Some(info))
+        }
+        Ok(Applied::NotYetVisible) => (
+            Written::NotYetVisible,
+            preview(target.capabilities().rendition, src).await,
+        ),
+        Err(e) => return failed(target.name(), plan::refusal(&e, reason), &e),
+    };
+    match plan::settle(written, reason, opts.require_verified) {
+        (Action::Failed, reason, _) => {
+            let e = super::verify_failed(
+                target.name(),
+                "the previous picture until --verify-window ran out",
+            )
+            .with_hint("the service shows writes only after a while: run status later, or widen --verify-window");
+            failed(target.name(), reason, &e)
+        }
+        (action, reason, verified) => {
+            let mut record = result(target.name(), action, reason);
+            record.verified = verified;
+            record.photo = photo;
+            (record, None)
+        }
+    }
+}
+
+/// A decision that does not fit what sync saw (a bug, never the user's data): the user fails
+/// on this target with a plain error instead of a write nobody decided.
+fn inconsistent(target: &dyn PhotoStore, decision: Plan) -> Outcome {
+    let e = Error::new(
+        ErrorCode::StoreRejected,
+        ErrorClass::Failed,
+        format!(
+            "sync could not carry out {decision:?} for the {} target",
+            target.name()
+        ),
+    )
+    .with_hint("this is a bug in photosync: please report it with the command line");
+    failed(target.name(), Reason::TargetUnreadable, &e)
+}

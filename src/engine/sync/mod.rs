@@ -1,0 +1,391 @@
+//! `sync`: per user and target, skip when the target already shows the source picture,
+//! otherwise write the target's rendition and verify it by reading back. What to do is a pure
+//! decision (`plan`); `execute` looks at the target when the plan asks and carries the decision
+//! out. Every change goes through `apply_write`, the one chokepoint where `--dry-run` stops
+//! (and where the identity gate belongs: docs/architecture.md). Nothing is deleted.
+//! Services show a write only after a while (spec §12), so verification re-reads with backoff
+//! within `--verify-window`; a write still not visible then is `updated` with
+//! `verified: false` (reason `not-yet-visible`), a failure only with `--require-verified`.
+
+mod execute;
+mod plan;
+
+use futures::future::join_all;
+
+use super::driver::{self, Drive, Outcome};
+use super::reference;
+use super::shard::Shard;
+use super::stop::StopSignal;
+use crate::error::{Error, ErrorClass, Result, error_info};
+use crate::input::{InputStream, InputUser};
+use crate::output::progress::{Progress, ProgressMode};
+use crate::output::sink::RecordSink;
+use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
+use crate::schema::{
+    Action, ErrorCode, ErrorRecord, OutputRecord, PhotoInfo, ResultRecord, SCHEMA_VERSION,
+    SummaryRecord, UserKeys, UserRecord,
+};
+use crate::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
+use crate::store::{INPUT, PhotoStore, StoreUser};
+pub use plan::Reason;
+
+/// Where the authoritative photo comes from.
+pub enum SyncSource {
+    /// The record's own `thumbnailPhoto` / `photoPath`.
+    Input,
+    /// A store (`ad`, a folder).
+    Store(Box<dyn PhotoStore>),
+}
+
+impl SyncSource {
+    fn name(&self) -> &str {
+        match self {
+            SyncSource::Input => INPUT,
+            SyncSource::Store(store) => store.name(),
+        }
+    }
+}
+
+pub struct SyncOptions {
+    pub concurrency: usize,
+    pub dry_run: bool,
+    pub force: bool,
+    pub progress: ProgressMode,
+    /// Users expected, when the input can tell (for the progress ETA).
+    pub progress_total: Option<u64>,
+    /// 429s received so far, when the run talks to a throttling service (for progress).
+    pub throttled: Option<std::sync::Arc<dyn Fn() -> u64 + Send + Sync>>,
+    pub state: Option<SyncState>,
+    /// Asks the run to stop early (signals); the engine also triggers it when stdout closes.
+    pub stop: StopSignal,
+    /// How long a write may take to become visible before it is reported unverified.
+    pub verify_window: std::time::Duration,
+    /// An unverified write is the user's failure instead of a pending success.
+    pub require_verified: bool,
+    /// Read every target even when the state says the user is verified and unchanged.
+    pub recheck: bool,
+    /// How long a verified state entry lets a re-run skip a user.
+    pub recheck_after: std::time::Duration,
+    /// Process only this shard of the input.
+    pub shard: Option<Shard>,
+}
+
+/// Default of `--verify-window`.
+pub const DEFAULT_VERIFY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            concurrency: 16,
+            dry_run: false,
+            force: false,
+            progress: ProgressMode::None,
+            progress_total: None,
+            throttled: None,
+            state: None,
+            stop: StopSignal::default(),
+            verify_window: DEFAULT_VERIFY_WINDOW,
+            require_verified: false,
+            recheck: false,
+            recheck_after: DEFAULT_RECHECK_AFTER,
+            shard: None,
+        }
+    }
+}
+
+/// Run `sync` over the input; writes records to `sink` and returns the summary (also written).
+pub async fn run_sync(
+    input: InputStream,
+    source: &SyncSource,
+    targets: &[Box<dyn PhotoStore>],
+    opts: &SyncOptions,
+    sink: &mut dyn RecordSink,
+) -> SummaryRecord {
+    // Where each target writes, as the state file keys it (asked once, not per user).
+    let state_keys: Vec<Option<String>> = targets.iter().map(|t| t.state_key()).collect();
+    let drive = Drive {
+        concurrency: opts.concurrency,
+        shard: opts.shard,
+        stop: &opts.stop,
+        progress: Progress::new(opts.progress, "sync")
+            .with_total(opts.progress_total)
+            .with_throttled(opts.throttled.clone()),
+    };
+    driver::drive(input, drive, sink, |user| {
+        sync_user(user, source, targets, &state_keys, opts)
+    })
+    .await
+    .summarize("sync", &opts.stop, false, sink)
+}
+
+/// The authoritative photo for this user, `Ok(None)` when the source has none.
+async fn source_photo(source: &SyncSource, record: &UserRecord) -> Result<Option<SourcePhoto>> {
+    match source {
+        SyncSource::Input => reference::input_photo(record).await,
+        SyncSource::Store(store) => {
+            let Some(found) = store.resolve(record).await? else {
+                return Err(Error::new(
+                    ErrorCode::UserNotFound,
+                    ErrorClass::NotFound,
+                    format!("the user was not found in the source ({})", store.name()),
+                )
+                .with_hint("check the identity keys, or the source's naming rule"));
+            };
+            // Read and decode within one slot of the photo budget: a photo file's bytes never
+            // wait for their decode outside it.
+            photo::admitted(async {
+                match store.read_photo(&found).await?.photo {
+                    Some(stored) => photo::load_off_thread(stored.bytes).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+            .await
+        }
+    }
+}
+
+async fn sync_user(
+    user: InputUser,
+    source: &SyncSource,
+    targets: &[Box<dyn PhotoStore>],
+    state_keys: &[Option<String>],
+    opts: &SyncOptions,
+) -> Outcome {
+    let keys = UserKeys::from(&user.record);
+    let mut outcome = Outcome::default();
+    let mut report = |record: ResultRecord, class: Option<ErrorClass>| {
+        outcome.counts.push(record.action.name());
+        outcome.errors.extend(class);
+        outcome.records.push(OutputRecord::Result(ResultRecord {
+            user: keys.clone(),
+            ..record
+        }));
+    };
+    let src = match source_photo(source, &user.record).await {
+        Ok(Some(src)) => src,
+        Ok(None) => {
+            for target in targets {
+                report(
+                    result(target.name(), Action::Skipped, Reason::NoSourcePhoto),
+                    None,
+                );
+            }
+            return outcome;
+        }
+        Err(e) => {
+            // One error (the record below); each target's result says why it was not synced.
+            for target in targets {
+                let (failed, _) = failed(target.name(), plan::source_failure(&e), &e);
+                report(failed, None);
+            }
+            outcome.errors.push(e.class);
+            outcome.records.insert(
+                0,
+                OutputRecord::Error(ErrorRecord {
+                    schema_version: SCHEMA_VERSION,
+                    user: Some(keys),
+                    line: Some(user.line),
+                    store: Some(source.name().to_string()),
+                    error: error_info(&e),
+                }),
+            );
+            return outcome;
+        }
+    };
+    let state_user = user_key(&user.record);
+    let results = join_all(targets.iter().zip(state_keys).map(|(target, key)| {
+        let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
+            (Some(state), Some(user), Some(target)) => Some(StateSlot {
+                state,
+                user,
+                target,
+            }),
+            _ => None,
+        };
+        execute::sync_target(execute::Job {
+            target: target.as_ref(),
+            record: &user.record,
+            state: slot,
+            src: &src,
+            opts,
+        })
+    }))
+    .await;
+    for (record, class) in results {
+        report(record, class);
+    }
+    outcome
+}
+
+/// A failed result for `target`, carrying the error, and the error's class.
+fn failed(target: &str, reason: Reason, e: &Error) -> (ResultRecord, Option<ErrorClass>) {
+    let record = ResultRecord {
+        error: Some(error_info(e)),
+        ..result(target, Action::Failed, reason)
+    };
+    (record, Some(e.class))
+}
+
+/// A result record for `target` (the user's keys are filled in by `sync_user`).
+fn result(target: &str, action: Action, reason: Reason) -> ResultRecord {
+    ResultRecord {
+        schema_version: SCHEMA_VERSION,
+        user: UserKeys::default(),
+        target: target.to_string(),
+        action,
+        reason: reason.name().to_string(),
+        verified: None,
+        photo: None,
+        error: None,
+    }
+}
+
+/// Where one user x target lives in the state file.
+#[derive(Clone, Copy)]
+pub(super) struct StateSlot<'a> {
+    pub state: &'a SyncState,
+    pub user: &'a str,
+    pub target: &'a str,
+}
+
+impl StateSlot<'_> {
+    /// Remember what the target holds now. A failed append costs a re-check next run, never
+    /// this user's result, so it is logged and the run goes on.
+    pub fn record(&self, src: &SourcePhoto, written: &str, verified: bool) {
+        let entry = Entry {
+            user: self.user.to_string(),
+            target: self.target.to_string(),
+            source_sha256: src.info.sha256.clone(),
+            source_signature: src.info.signature.clone(),
+            written_signature: written.to_string(),
+            at: Some(now_secs()),
+            verified,
+        };
+        if let Err(e) = self.state.record(&entry) {
+            tracing::warn!(error = %e, "could not append to the state file");
+        }
+    }
+}
+
+pub(super) enum Applied {
+    /// Dry run: what the target's rendition would be, when it can be told without the store.
+    WouldWrite(Option<PhotoInfo>),
+    Written(PhotoInfo),
+    /// Accepted, but reads still showed the previous state when the verify window ran out.
+    NotYetVisible,
+}
+
+/// The one place sync changes a store. `--dry-run` stops here; otherwise write, then read
+/// back until the same picture shows (or the window runs out while the previous state still
+/// shows). A third picture is a failed verification at once.
+///
+/// When a write's answer is lost (connection dropped, gateway timeout), the service may
+/// have stored the photo, and a stored photo can take a while to show: watch for it within
+/// the same window before sending it again, so a write that landed is not written twice.
+pub(super) async fn apply_write(
+    target: &dyn PhotoStore,
+    user: &StoreUser,
+    src: &SourcePhoto,
+    before: Option<&PhotoInfo>,
+    opts: &SyncOptions,
+    written: &(dyn Fn() + Sync),
+) -> Result<Applied> {
+    if opts.dry_run {
+        tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
+        return Ok(Applied::WouldWrite(
+            preview(target.capabilities().rendition, src).await,
+        ));
+    }
+    let mut attempt = 1;
+    loop {
+        match target.write_photo(user, src).await {
+            Ok(()) => {
+                written();
+                return read_back(target, user, src, before, opts.verify_window).await;
+            }
+            Err(e) if e.class == ErrorClass::Transient && attempt < WRITE_ATTEMPTS => {
+                tracing::debug!(target = target.name(), user = %user.key, attempt, error = %e, "the answer to a photo write was lost; watching whether it landed");
+                written();
+                if let Applied::Written(info) =
+                    read_back(target, user, src, before, opts.verify_window).await?
+                {
+                    return Ok(Applied::Written(info));
+                }
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Read a target back after a write until it shows `src` (written), or until `window` runs
+/// out while it still shows what it held before (not yet visible).
+pub(super) async fn read_back(
+    target: &dyn PhotoStore,
+    user: &StoreUser,
+    src: &SourcePhoto,
+    before: Option<&PhotoInfo>,
+    window: std::time::Duration,
+) -> Result<Applied> {
+    // A window past what a clock can hold (`--verify-window 18446744073709551615`) has no end.
+    let deadline = tokio::time::Instant::now().checked_add(window);
+    let mut pause = VERIFY_FIRST_PAUSE;
+    loop {
+        let read_back = target.read_photo(user).await?.photo;
+        // Absent, or the picture from before the write: not visible yet, read again.
+        if let Some(stored) = &read_back {
+            match photo::same_picture(&stored.info, &src.info) {
+                Some((true, _)) => return Ok(Applied::Written(stored.info.clone())),
+                Some((false, distance)) => {
+                    let was_there = before
+                        .and_then(|b| photo::same_picture(&stored.info, b))
+                        .is_some_and(|(same, _)| same);
+                    if !was_there {
+                        return Err(verify_failed(
+                            target.name(),
+                            &format!("a different picture (distance {distance})"),
+                        ));
+                    }
+                }
+                None => return Err(verify_failed(target.name(), "an unreadable fingerprint")),
+            }
+        }
+        let now = tokio::time::Instant::now();
+        let left = deadline.map_or(pause, |d| d.saturating_duration_since(now));
+        if left.is_zero() {
+            return Ok(Applied::NotYetVisible);
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(VERIFY_MAX_PAUSE);
+    }
+}
+
+/// Times sync sends one photo write whose answer keeps getting lost. Each resend follows a
+/// read-back showing the write did not land, so it is never a second write; since a 503 on a
+/// write also takes this path (issue 19), a few more tries keep a flaky gateway from failing
+/// users that a blind HTTP retry used to get through.
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// Backoff between read-backs of a write that is not visible yet.
+const VERIFY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+const VERIFY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// The rendition a store declaring `spec` would receive, fingerprinted (for dry-run output);
+/// made on a blocking thread.
+pub(super) async fn preview(spec: Option<RenditionSpec>, src: &SourcePhoto) -> Option<PhotoInfo> {
+    let spec = spec?;
+    let previewed = photo::render_off_thread(src, move |src| {
+        let rendition = photo::render_one(src, &spec)?;
+        photo::inspect(&rendition.bytes, &DecodeLimits::default())
+    });
+    previewed.await.ok()
+}
+
+pub(super) fn verify_failed(target: &str, what: &str) -> Error {
+    Error::new(
+        ErrorCode::VerifyFailed,
+        ErrorClass::Failed,
+        format!("{target} accepted the photo but reading it back gave {what}"),
+    )
+    .with_hint("the service may still be processing it: run status again in a few minutes")
+}

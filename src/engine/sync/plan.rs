@@ -1,0 +1,300 @@
+//! What sync does for one user x target, decided from what it knows: pure, so every case is a
+//! row of the decision table in the tests. `execute` gathers the facts (it looks at the target
+//! only when `plan` asks to) and carries the decision out.
+
+use crate::error::Error;
+use crate::schema::{Action, ErrorCode};
+
+/// Why an action was taken: the `reason` of a `result` record (docs/cli.md lists them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// `--state`: verified before and the source is unchanged; the target was not called.
+    UnchangedSinceVerified,
+    AlreadyInSync,
+    NoSourcePhoto,
+    SourceUnreadable,
+    IdentityMismatch,
+    TargetReadOnly,
+    UserNotFound,
+    TargetUnreadable,
+    Differs,
+    MissingInTarget,
+    Forced,
+    NotYetVisible,
+    CloudWritesBlocked,
+    SharepointProfileWriteDenied,
+}
+
+impl Reason {
+    /// Every reason, for the docs check.
+    pub const ALL: [Reason; 14] = [
+        Reason::UnchangedSinceVerified,
+        Reason::AlreadyInSync,
+        Reason::NoSourcePhoto,
+        Reason::SourceUnreadable,
+        Reason::IdentityMismatch,
+        Reason::TargetReadOnly,
+        Reason::UserNotFound,
+        Reason::TargetUnreadable,
+        Reason::Differs,
+        Reason::MissingInTarget,
+        Reason::Forced,
+        Reason::NotYetVisible,
+        Reason::CloudWritesBlocked,
+        Reason::SharepointProfileWriteDenied,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::UnchangedSinceVerified => "unchanged-since-verified",
+            Reason::AlreadyInSync => "already-in-sync",
+            Reason::NoSourcePhoto => "no-source-photo",
+            Reason::SourceUnreadable => "source-unreadable",
+            Reason::IdentityMismatch => "identity-mismatch",
+            Reason::TargetReadOnly => "target-read-only",
+            Reason::UserNotFound => "user-not-found",
+            Reason::TargetUnreadable => "target-unreadable",
+            Reason::Differs => "differs",
+            Reason::MissingInTarget => "missing-in-target",
+            Reason::Forced => "forced",
+            Reason::NotYetVisible => "not-yet-visible",
+            Reason::CloudWritesBlocked => "cloud-writes-blocked",
+            Reason::SharepointProfileWriteDenied => "sharepoint-profile-write-denied",
+        }
+    }
+}
+
+/// What the target showed when sync looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// The target does not know the user.
+    NotFound,
+    /// The user the target found is another person than the record's (a reused UPN...).
+    IdentityMismatch,
+    /// The target could not be read: writing blind could clobber a newer photo.
+    Unreadable,
+    /// The user is there without a photo.
+    Empty,
+    /// The user's photo, and whether it is the source picture.
+    Holds { same: bool },
+}
+
+impl Seen {
+    /// How a failed look reads.
+    pub fn failure(e: &Error) -> Seen {
+        if e.code == ErrorCode::IdentityMismatch {
+            Seen::IdentityMismatch
+        } else {
+            Seen::Unreadable
+        }
+    }
+}
+
+/// What sync knows about one user x target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    /// `--force`: write even when the picture is already there.
+    pub force: bool,
+    /// `--recheck`: read the target even when the state says it is verified.
+    pub recheck: bool,
+    /// The state says the target was verified, recently, to hold this very source picture.
+    pub verified_unchanged: bool,
+    pub can_write: bool,
+    /// What the target showed; `None` before sync has looked.
+    pub seen: Option<Seen>,
+}
+
+/// The decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Look at the target (resolve the user, read the photo), then plan again.
+    Look,
+    Skip(Reason),
+    Fail(Reason),
+    Write(Reason),
+}
+
+/// Decide what to do for one user x target.
+pub fn plan(facts: &Facts) -> Plan {
+    if facts.verified_unchanged && !facts.force && !facts.recheck {
+        return Plan::Skip(Reason::UnchangedSinceVerified);
+    }
+    if !facts.can_write {
+        return Plan::Fail(Reason::TargetReadOnly);
+    }
+    match facts.seen {
+        None => Plan::Look,
+        Some(Seen::NotFound) => Plan::Fail(Reason::UserNotFound),
+        Some(Seen::IdentityMismatch) => Plan::Fail(Reason::IdentityMismatch),
+        Some(Seen::Unreadable) => Plan::Fail(Reason::TargetUnreadable),
+        Some(Seen::Holds { same: true }) if !facts.force => Plan::Skip(Reason::AlreadyInSync),
+        Some(Seen::Holds { same: true }) => Plan::Write(Reason::Forced),
+        Some(Seen::Holds { same: false }) => Plan::Write(Reason::Differs),
+        Some(Seen::Empty) => Plan::Write(Reason::MissingInTarget),
+    }
+}
+
+/// Why a user fails on every target when its source photo cannot be had.
+pub fn source_failure(e: &Error) -> Reason {
+    if e.code == ErrorCode::IdentityMismatch {
+        Reason::IdentityMismatch
+    } else {
+        Reason::SourceUnreadable
+    }
+}
+
+/// What became of a write `execute` carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// `--dry-run`: nothing was written.
+    WouldWrite,
+    /// Read back as the source picture.
+    Verified,
+    /// Accepted, but reads still showed the previous state when the verify window ran out.
+    NotYetVisible,
+}
+
+/// The action, reason and `verified` of a write done for `reason`; a write not yet visible is
+/// a failure only with `--require-verified`.
+pub fn settle(
+    written: Written,
+    reason: Reason,
+    require_verified: bool,
+) -> (Action, Reason, Option<bool>) {
+    match written {
+        Written::WouldWrite => (Action::WouldUpdate, reason, None),
+        Written::Verified => (Action::Updated, reason, Some(true)),
+        Written::NotYetVisible if require_verified => (Action::Failed, Reason::NotYetVisible, None),
+        Written::NotYetVisible => (Action::Updated, Reason::NotYetVisible, Some(false)),
+    }
+}
+
+/// The reason a refused write is reported with: a refusal with its own name says more than the
+/// reason the write was attempted.
+pub fn refusal(e: &Error, attempted: Reason) -> Reason {
+    match e.code {
+        ErrorCode::SharepointProfileWriteDenied => Reason::SharepointProfileWriteDenied,
+        ErrorCode::BlockedByPolicy => Reason::CloudWritesBlocked,
+        _ => attempted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorClass;
+
+    const NO: bool = false;
+    const YES: bool = true;
+
+    /// Every row: force, recheck, verified_unchanged, can_write, what the target showed, and
+    /// the decision. Read it as the specification of sync's choices.
+    #[test]
+    fn the_decision_table() {
+        use Plan::*;
+        use Reason::*;
+        let same = Some(Seen::Holds { same: true });
+        let other = Some(Seen::Holds { same: false });
+        type Row = (bool, bool, bool, bool, Option<Seen>, Plan);
+        #[rustfmt::skip]
+        let rows: &[Row] = &[
+            // --state: verified and unchanged skips without a call, unless forced or rechecked.
+            (NO,  NO,  YES, YES, None,                         Skip(UnchangedSinceVerified)),
+            (NO,  NO,  YES, NO,  None,                         Skip(UnchangedSinceVerified)),
+            (YES, NO,  YES, YES, None,                         Look),
+            (NO,  YES, YES, YES, None,                         Look),
+            // A target that cannot be written fails before it is looked at.
+            (NO,  NO,  NO,  NO,  None,                         Fail(TargetReadOnly)),
+            (YES, YES, YES, NO,  None,                         Fail(TargetReadOnly)),
+            // Nothing is decided before looking.
+            (NO,  NO,  NO,  YES, None,                         Look),
+            // What the target showed decides.
+            (NO,  NO,  NO,  YES, Some(Seen::NotFound),         Fail(UserNotFound)),
+            (YES, NO,  NO,  YES, Some(Seen::NotFound),         Fail(UserNotFound)),
+            (NO,  NO,  NO,  YES, Some(Seen::IdentityMismatch), Fail(IdentityMismatch)),
+            (YES, NO,  NO,  YES, Some(Seen::IdentityMismatch), Fail(IdentityMismatch)),
+            (NO,  NO,  NO,  YES, Some(Seen::Unreadable),       Fail(TargetUnreadable)),
+            (YES, NO,  NO,  YES, Some(Seen::Unreadable),       Fail(TargetUnreadable)),
+            (NO,  NO,  NO,  YES, same,                         Skip(AlreadyInSync)),
+            (NO,  YES, YES, YES, same,                         Skip(AlreadyInSync)),
+            (YES, NO,  NO,  YES, same,                         Write(Forced)),
+            (NO,  NO,  NO,  YES, other,                        Write(Differs)),
+            (YES, NO,  NO,  YES, other,                        Write(Differs)),
+            (NO,  NO,  NO,  YES, Some(Seen::Empty),            Write(MissingInTarget)),
+            (YES, NO,  NO,  YES, Some(Seen::Empty),            Write(MissingInTarget)),
+        ];
+        for &(force, recheck, verified_unchanged, can_write, seen, expected) in rows {
+            let facts = Facts {
+                force,
+                recheck,
+                verified_unchanged,
+                can_write,
+                seen,
+            };
+            assert_eq!(plan(&facts), expected, "{facts:?}");
+        }
+    }
+
+    #[test]
+    fn a_write_settles_by_what_the_read_back_showed() {
+        use Reason::*;
+        let cases = [
+            (
+                Written::WouldWrite,
+                NO,
+                (Action::WouldUpdate, Differs, None),
+            ),
+            (
+                Written::Verified,
+                NO,
+                (Action::Updated, Differs, Some(true)),
+            ),
+            (
+                Written::NotYetVisible,
+                NO,
+                (Action::Updated, NotYetVisible, Some(false)),
+            ),
+            (
+                Written::NotYetVisible,
+                YES,
+                (Action::Failed, NotYetVisible, None),
+            ),
+        ];
+        for (written, require_verified, expected) in cases {
+            assert_eq!(
+                settle(written, Differs, require_verified),
+                expected,
+                "{written:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_named_refusal_says_more_than_the_attempted_reason() {
+        let refused = |code| Error::new(code, ErrorClass::Permission, "refused");
+        assert_eq!(
+            refusal(&refused(ErrorCode::BlockedByPolicy), Reason::Differs),
+            Reason::CloudWritesBlocked
+        );
+        assert_eq!(
+            refusal(
+                &refused(ErrorCode::SharepointProfileWriteDenied),
+                Reason::Forced
+            ),
+            Reason::SharepointProfileWriteDenied
+        );
+        assert_eq!(
+            refusal(
+                &refused(ErrorCode::PermissionDenied),
+                Reason::MissingInTarget
+            ),
+            Reason::MissingInTarget
+        );
+        let mismatch = Error::new(ErrorCode::IdentityMismatch, ErrorClass::Input, "other");
+        assert_eq!(source_failure(&mismatch), Reason::IdentityMismatch);
+        assert_eq!(Seen::failure(&mismatch), Seen::IdentityMismatch);
+        let gone = Error::new(ErrorCode::Throttled, ErrorClass::Throttled, "429");
+        assert_eq!(source_failure(&gone), Reason::SourceUnreadable);
+        assert_eq!(Seen::failure(&gone), Seen::Unreadable);
+    }
+}

@@ -1,0 +1,404 @@
+//! A folder of photo files named after users by a naming rule such as `{samAccountName}.jpg`
+//! or `{userPrincipalName}.*` (any image extension). Matching is case-insensitive, so the
+//! HR export `ALICE.JPG` is Alice's photo.
+//!
+//! The folder is listed once when the store opens; files that no user claimed during the run
+//! are reported by `final_findings` (`unmatched-file`), users without a file read as absent.
+//! The store writes (export) only when opened as a sync target, and never deletes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde_json::json;
+
+mod rule;
+
+pub use rule::{DEFAULT_RULE, NamingRule};
+use rule::{IMAGE_EXTENSIONS, unsafe_name};
+
+use super::registry::{Backend, Opening};
+use super::spec::{Location, StoreSpec};
+use super::{
+    Capabilities, PhotoRead, PhotoStore, RunContext, StoreClass, StoreRole, StoreUser, StoredPhoto,
+    state_key,
+};
+use crate::error::{Error, ErrorClass, Result};
+use crate::photo::{self, RenditionSpec, SourcePhoto};
+use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
+
+/// The `folder` entry of the store registry.
+pub const BACKEND: Backend = Backend {
+    name: "folder",
+    syntax: "folder:DIR[:RULE]",
+    description: "files in DIR named by RULE, e.g. {samAccountName}.jpg (default {userPrincipalName}.*); written only when named in --targets",
+    settings: &[],
+    rendition: Some(RENDITION),
+    permissions: None,
+    parse_argument: Some(parse_location),
+    open,
+};
+
+/// A JPEG export gets what Microsoft 365 keeps: the source's size up to 648x648.
+pub const RENDITION: RenditionSpec = super::graph::RENDITION;
+
+/// Where a folder spec points: the directory and the naming rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderLocation {
+    pub dir: PathBuf,
+    pub rule: NamingRule,
+}
+
+fn parse_location(argument: Option<&str>) -> Result<Location> {
+    let (dir, rule) = parse_spec(argument.unwrap_or(""))?;
+    Ok(Location::new(FolderLocation { dir, rule }))
+}
+
+fn open<'a>(spec: &'a StoreSpec, role: StoreRole, _ctx: &'a RunContext) -> Opening<'a> {
+    Box::pin(async move {
+        let location = spec
+            .location::<FolderLocation>()
+            .ok_or_else(|| Error::config("the folder store needs a directory"))?;
+        let store: Box<dyn PhotoStore> = Box::new(FolderStore::open(
+            location.dir.clone(),
+            location.rule.clone(),
+            role,
+        )?);
+        Ok(store)
+    })
+}
+
+/// Split `DIR[:RULE]`: the rule is the part after the last `:` when it contains `{`, so
+/// Windows paths (`C:\photos`) keep their drive colon.
+pub fn parse_spec(rest: &str) -> Result<(PathBuf, NamingRule)> {
+    let (dir, rule) = match rest.rsplit_once(':') {
+        Some((dir, rule)) if rule.contains('{') => (dir, rule),
+        _ => (rest, DEFAULT_RULE),
+    };
+    if dir.is_empty() {
+        return Err(Error::config("the folder store needs a directory")
+            .with_hint("write folder:DIR or folder:DIR:{samAccountName}.jpg"));
+    }
+    Ok((PathBuf::from(dir), NamingRule::parse(rule)?))
+}
+
+/// One photo file found in the folder.
+#[derive(Debug, Clone)]
+struct IndexedFile {
+    name: String,
+    extension: String,
+}
+
+pub struct FolderStore {
+    dir: PathBuf,
+    rule: NamingRule,
+    writable: bool,
+    /// Lower-case stem -> files with that stem.
+    index: Mutex<HashMap<String, Vec<IndexedFile>>>,
+    /// Hashes of the lower-case stems some user claimed (8 bytes per user, not the string).
+    claimed: Mutex<HashSet<u64>>,
+}
+
+impl FolderStore {
+    /// Open the folder `dir`. A missing target folder is created at the first write; a folder
+    /// to read must exist.
+    pub fn open(dir: PathBuf, rule: NamingRule, role: StoreRole) -> Result<Self> {
+        let writable = role == StoreRole::Target;
+        let mut index: HashMap<String, Vec<IndexedFile>> = HashMap::new();
+        // A missing target folder is created at the first write, so a dry run leaves no trace.
+        if writable && !dir.exists() {
+            return Ok(FolderStore {
+                dir,
+                rule,
+                writable,
+                index: Mutex::new(index),
+                claimed: Mutex::new(HashSet::new()),
+            });
+        }
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            Error::config(format!("cannot list folder {}: {e}", dir.display()))
+                .with_hint("check the DIR in folder:DIR[:RULE]")
+        })?;
+        for entry in entries.flatten() {
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let Some((stem, ext)) = name.rsplit_once('.') else {
+                continue;
+            };
+            let ext = ext.to_ascii_lowercase();
+            if !rule.accepts(&ext) {
+                continue;
+            }
+            index
+                .entry(stem.to_lowercase())
+                .or_default()
+                .push(IndexedFile {
+                    name: name.clone(),
+                    extension: ext,
+                });
+        }
+        for files in index.values_mut() {
+            files.sort_by_key(|f| {
+                IMAGE_EXTENSIONS
+                    .iter()
+                    .position(|e| *e == f.extension)
+                    .unwrap_or(usize::MAX)
+            });
+        }
+        Ok(FolderStore {
+            dir,
+            rule,
+            writable,
+            index: Mutex::new(index),
+            claimed: Mutex::new(HashSet::new()),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn files_for(&self, stem: &str) -> Vec<IndexedFile> {
+        lock(&self.index)
+            .get(&stem.to_lowercase())
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The file bytes for a photo saved with this extension: the graph rendition as JPEG, the
+/// square as PNG; any other existing type cannot be replaced.
+fn encode_for(extension: &str, photo: &SourcePhoto) -> Result<Vec<u8>> {
+    match extension {
+        "jpg" | "jpeg" => Ok(photo::render_one(photo, &RENDITION)?.bytes),
+        "png" => {
+            let mut out = Cursor::new(Vec::new());
+            photo
+                .square
+                .write_to(&mut out, image::ImageFormat::Png)
+                .map_err(|e| {
+                    Error::new(
+                        ErrorCode::PhotoUnreadable,
+                        ErrorClass::Failed,
+                        format!("cannot encode PNG: {e}"),
+                    )
+                })?;
+            Ok(out.into_inner())
+        }
+        // One user's existing file, not the run's configuration: that user fails.
+        other => Err(Error::new(
+            ErrorCode::StoreRejected,
+            ErrorClass::Failed,
+            format!(
+                "the existing .{other} file cannot be replaced: photosync writes only JPEG and PNG"
+            ),
+        )
+        .with_hint("convert or remove the file, or use a rule ending in .jpg or .png")),
+    }
+}
+
+fn stem_hash(lower_stem: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(lower_stem, &mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere cannot leave these maps half-updated in a way that matters here.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[async_trait]
+impl PhotoStore for FolderStore {
+    fn name(&self) -> &str {
+        BACKEND.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            class: StoreClass::Files,
+            service: None,
+            can_write: self.writable,
+            can_delete: false,
+            refreshed_copy: false,
+            rendition: Some(RENDITION),
+            not_found_hint: "the naming rule needs a property this record lacks: add it to the input",
+        }
+    }
+
+    /// The canonical directory and the naming rule: another rule in the same folder writes
+    /// other files.
+    fn state_key(&self) -> Option<String> {
+        Some(state_key::join(&[
+            self.name(),
+            &state_key::canonical_dir(&self.dir).display().to_string(),
+            &self.rule.canonical(),
+        ]))
+    }
+
+    async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
+        let Some(stem) = self.rule.stem_for(user)? else {
+            return Ok(None);
+        };
+        lock(&self.claimed).insert(stem_hash(&stem.to_lowercase()));
+        let mut details = BTreeMap::new();
+        details.insert("rule".to_string(), json!(self.rule.to_string()));
+        Ok(Some(StoreUser { key: stem, details }))
+    }
+
+    async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
+        let files = self.files_for(&user.key);
+        let Some(file) = files.first() else {
+            return Ok(PhotoRead::default());
+        };
+        let path = self.dir.join(&file.name);
+        // Read and fingerprinted within one slot of the photo budget (the caller's, when it
+        // holds one): a photo file's bytes never wait for their decode outside it.
+        let stored = photo::admitted(async {
+            let (file, limit) = (path.clone(), photo::DecodeLimits::default().max_bytes);
+            let bytes = photo::off_thread(move || photo::read_photo_file(&file, limit)).await?;
+            StoredPhoto::fingerprint(bytes).await.map_err(|e| Error {
+                message: format!("{}: {}", path.display(), e.message),
+                ..e
+            })
+        })
+        .await?;
+        let mut details = BTreeMap::new();
+        details.insert("file".to_string(), json!(path.display().to_string()));
+        if files.len() > 1 {
+            let others: Vec<&str> = files[1..].iter().map(|f| f.name.as_str()).collect();
+            details.insert("otherFiles".to_string(), json!(others));
+        }
+        Ok(PhotoRead {
+            photo: Some(stored),
+            details,
+            findings: Vec::new(),
+        })
+    }
+
+    async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
+        if !self.writable {
+            return Err(Error::config(format!(
+                "the folder {} is only read in this run",
+                self.dir.display()
+            ))
+            .with_hint("name the folder in --targets to export photos into it"));
+        }
+        let existing = self.files_for(&user.key).into_iter().next();
+        let (name, extension) = match (&existing, self.rule.extension()) {
+            (Some(file), _) => (file.name.clone(), file.extension.clone()),
+            (None, Some(ext)) => (format!("{}.{ext}", user.key), ext.to_string()),
+            (None, None) => (format!("{}.jpg", user.key), "jpg".to_string()),
+        };
+        let path = self.dir.join(&name);
+        // Belt and braces: whatever the name, the file lands directly in the target folder.
+        if path.parent() != Some(self.dir.as_path()) || Path::new(&name).components().count() != 1 {
+            return Err(unsafe_name(
+                "the file",
+                &name,
+                "does not name a file in the folder",
+            ));
+        }
+        let bytes = {
+            let extension = extension.clone();
+            photo::render_off_thread(photo, move |photo| encode_for(&extension, photo))
+                .await
+                .map_err(|e| Error {
+                    message: format!("{}: {}", path.display(), e.message),
+                    ..e
+                })?
+        };
+        let dir = self.dir.clone();
+        let file = name.clone();
+        // On a blocking thread that finishes even when the run is interrupted: the file is
+        // either replaced whole or left as it was, and no partial file stays behind.
+        tokio::task::spawn_blocking(move || crate::partial_file::write_whole(&dir, &file, &bytes))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|written| written)
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::StoreRejected,
+                    ErrorClass::Failed,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+                .with_hint("check free space and permissions on the folder")
+            })?;
+        if existing.is_none() {
+            lock(&self.index)
+                .entry(user.key.to_lowercase())
+                .or_default()
+                .push(IndexedFile { name, extension });
+        }
+        Ok(())
+    }
+
+    async fn final_findings(&self) -> Vec<Finding> {
+        let claimed = lock(&self.claimed).clone();
+        let index = lock(&self.index);
+        let mut names: Vec<&str> = index
+            .iter()
+            .filter(|(stem, _)| !claimed.contains(&stem_hash(stem)))
+            .flat_map(|(_, files)| files.iter().map(|f| f.name.as_str()))
+            .collect();
+        names.sort_unstable();
+        names
+            .into_iter()
+            .map(|name| Finding {
+                code: FindingCode::UnmatchedFile,
+                severity: Severity::Info,
+                store: Some(BACKEND.name.to_string()),
+                message: format!(
+                    "{} matches no user in the input (rule {})",
+                    self.dir.join(name).display(),
+                    self.rule
+                ),
+                hint: "rename the file to the rule, or add the user to the input".to_string(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_keeps_windows_drive_colons() {
+        let (dir, rule) = parse_spec(r"C:\photos:{samAccountName}.jpg").expect("spec");
+        assert_eq!(dir, PathBuf::from(r"C:\photos"));
+        assert_eq!(rule.to_string(), "{samAccountName}.jpg");
+        let (dir, rule) = parse_spec(r"C:\photos").expect("spec");
+        assert_eq!(dir, PathBuf::from(r"C:\photos"));
+        assert_eq!(rule.to_string(), DEFAULT_RULE);
+    }
+
+    fn key(dir: &Path, rule: &str) -> String {
+        let rule = NamingRule::parse(rule).expect("rule");
+        FolderStore::open(dir.to_path_buf(), rule, StoreRole::Target)
+            .expect("open")
+            .state_key()
+            .expect("a folder always has a key")
+    }
+
+    // Regression: the folder's state key was its directory alone, so a second target
+    // `{userPrincipalName}.png` in the same folder was "unchanged since verified" for every
+    // user and never written. The rule is part of where a folder writes.
+    #[test]
+    fn another_rule_in_the_same_folder_is_another_target() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let jpg = key(dir.path(), "{userPrincipalName}.jpg");
+        assert_ne!(jpg, key(dir.path(), "{userPrincipalName}.png"));
+        assert_ne!(jpg, key(dir.path(), "{samAccountName}.jpg"));
+        // The same files however the rule spells them.
+        assert_eq!(jpg, key(dir.path(), "{UPN}.JPG"));
+        assert_eq!(jpg, key(&dir.path().join("x").join(".."), "{upn}.jpg"));
+        assert_ne!(jpg, key(&dir.path().join("other"), "{upn}.jpg"));
+    }
+}
