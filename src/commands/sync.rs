@@ -70,6 +70,9 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         recheck: args.recheck,
         recheck_after,
         shard,
+        identity: engine::identity::Policy {
+            allow_cloud_only_match: settings.allow_cloud_only_match,
+        },
     };
     if args.format == Some(crate::cli::Format::Html) {
         return Err(

@@ -1,9 +1,12 @@
 //! Identity is proven, not assumed: a stale DistinguishedName or a reused UPN never wins over
-//! the objectGUID a record carries, and lookups return user objects only (issue 9).
+//! the objectGUID a record carries, and lookups return user objects only (issue 9). What the
+//! AD store finds passes the engine's identity gate (issue 18), as in status and sync.
 
+use photosync::engine::identity::{self, Policy};
+use photosync::error::Result;
 use photosync::schema::{ErrorCode, UserRecord};
-use photosync::store::PhotoStore;
 use photosync::store::ad::{AdStore, ObjectGuid};
+use photosync::store::{PhotoStore, StoreUser};
 
 use crate::support::{self, SAMBA_BASE, SLAPD_SUFFIX};
 use crate::{connection, open};
@@ -12,6 +15,22 @@ async fn slapd_store() -> AdStore {
     let slapd = support::slapd();
     let conn = slapd.reader_over_ldaps(connection);
     open(&conn, Some(SLAPD_SUFFIX)).await.expect("open slapd")
+}
+
+/// What the store found for `record`, once the identity gate proved it.
+async fn proven(store: &AdStore, record: &UserRecord) -> Result<Option<StoreUser>> {
+    let guid = identity::record_guid(record)?;
+    let found = store.resolve(record).await?;
+    if let Some(user) = &found {
+        identity::prove(
+            store.name(),
+            record,
+            guid,
+            &user.identity,
+            &Policy::default(),
+        )?;
+    }
+    Ok(found)
 }
 
 fn slapd_dn(i: usize) -> String {
@@ -59,7 +78,7 @@ async fn a_dn_or_upn_naming_another_objects_guid_is_an_identity_mismatch() {
             ..Default::default()
         },
     ] {
-        let err = store.resolve(&record).await.expect_err("mismatch");
+        let err = proven(&store, &record).await.expect_err("mismatch");
         assert_eq!(err.code, ErrorCode::IdentityMismatch, "{err:?}");
         assert_eq!(err.class.exit_code(), 1);
         assert!(err.message.contains(&gone), "{}", err.message);
@@ -80,7 +99,7 @@ async fn a_dn_that_names_another_upn_is_an_identity_mismatch() {
         distinguished_name: Some(slapd_dn(14)),
         ..Default::default()
     };
-    let err = store.resolve(&record).await.expect_err("mismatch");
+    let err = proven(&store, &record).await.expect_err("mismatch");
     assert_eq!(err.code, ErrorCode::IdentityMismatch);
     assert!(err.hint.as_deref().is_some_and(|h| h.contains("stale")));
 }
