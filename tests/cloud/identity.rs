@@ -121,18 +121,7 @@ fn a_reused_upn_is_refused_and_nothing_is_written() {
 fn a_cloud_only_match_is_written_only_when_the_run_allows_it() {
     let emu = tenant();
     let creds = secret_creds_graph_only(&emu);
-    let run = photosync(
-        &creds,
-        &[
-            "sync",
-            "--source",
-            "input",
-            "--targets",
-            "graph",
-            "--allow-cloud-only-match",
-        ],
-        &input(),
-    );
+    let run = sync_from_input(&creds, "graph", &["--allow-cloud-only-match"], &input());
     let results = run.of_type("result");
     assert_eq!(by_upn(&results, CLOUD_ONLY)["action"], "updated");
     assert!(holds_picture(&emu, CLOUD_ONLY, &jpeg(102, 240)));
@@ -154,11 +143,7 @@ fn a_mail_two_users_share_writes_neither() {
     let photo: Value =
         serde_json::from_str(&record(None, None, Some(&jpeg(9, 240)))).expect("record");
     only_mail["thumbnailPhoto"] = photo["thumbnailPhoto"].clone();
-    let run = photosync(
-        &creds,
-        &["sync", "--source", "input", "--targets", "graph"],
-        &only_mail.to_string(),
-    );
+    let run = sync_from_input(&creds, "graph", &[], &only_mail.to_string());
     let result = run.of_type("result").pop().expect("result");
     assert_eq!(result["action"], "failed", "{result}");
     assert_eq!(result["reason"], "ambiguous-identity", "{result}");
