@@ -578,6 +578,67 @@ impl PhotoStore for SharePointStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{CloudSettings, Secret, SharePointSettings};
+
+    /// The state key of a SharePoint target at `admin_url` writing to `tenant`, as `open`
+    /// would build the store (no request is made: only where it writes is asked).
+    fn key(admin_url: &str, tenant: Option<&str>) -> Option<String> {
+        let http = HttpClient::new(crate::http::HttpOptions::default()).expect("http client");
+        let cloud = CloudSettings {
+            access_token: Some(Secret::new("opaque-ready-token")),
+            ..CloudSettings::default()
+        };
+        let sharepoint = SharePointSettings {
+            url: Some(admin_url.to_string()),
+            ..SharePointSettings::default()
+        };
+        let auth = Authenticator::from_settings(&cloud, &sharepoint, Arc::clone(&http))
+            .expect("authenticator");
+        let directory = Directory::new(
+            Arc::clone(&http),
+            auth.source(Resource::Graph),
+            "http://127.0.0.1:9/v1.0",
+        );
+        let store = SharePointStore {
+            http,
+            admin_url: admin_url.to_string(),
+            my_site_url: admin_url.to_string(),
+            sites: Vec::new(),
+            tenant: tenant.map(str::to_string),
+            writable: true,
+            limits: DecodeLimits::default(),
+            directory,
+            just_resolved: Mutex::new(HashMap::new()),
+        };
+        store.state_key()
+    }
+
+    // Issue 18, item 7: state entries are keyed by where a target writes, so a run against
+    // another SharePoint host or another tenant never skips its users as "unchanged since
+    // verified" on the strength of a write to the first.
+    // (A tokio test: the Entra directory's batcher starts on the runtime.)
+    #[tokio::test]
+    async fn another_host_or_tenant_is_another_target() {
+        const CONTOSO: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        const FABRIKAM: &str = "d0d0c5e6-1111-4222-8333-444455556666";
+        let admin = "https://contoso-admin.sharepoint.com";
+        let contoso = key(admin, Some(CONTOSO)).expect("a key");
+        // Another tenant at the same URL (an emulator or proxy reused), another host of the
+        // same tenant: other targets.
+        assert_ne!(Some(&contoso), key(admin, Some(FABRIKAM)).as_ref());
+        let other_host = key("https://fabrikam-admin.sharepoint.com", Some(CONTOSO));
+        assert_ne!(Some(&contoso), other_host.as_ref());
+        let other_port = key("http://127.0.0.1:8081", Some(CONTOSO));
+        assert_ne!(other_port, key("http://127.0.0.1:8082", Some(CONTOSO)));
+        // The same target however its URL is spelled.
+        let spelled = key(
+            "https://Contoso-Admin.SharePoint.com/sites/x/",
+            Some(CONTOSO),
+        );
+        assert_eq!(Some(contoso), spelled);
+        // A tenant that cannot be told has no key: `--state` refuses it rather than share one.
+        assert_eq!(key(admin, None), None);
+    }
 
     // Regression (issue 18): `ann.lee@` and `ann_lee@` folded to one file, so syncing one
     // replaced the other's face. Where PnP's folding loses information, a hash of the UPN
