@@ -4,7 +4,7 @@
 //! `photosync sync --targets ad` against Samba writes nobody the gate refuses, which the tests
 //! prove by reading thumbnailPhoto back with `ldapsearch`.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
 use base64::Engine;
@@ -22,9 +22,7 @@ use photosync::store::{PhotoStore, StoreUser};
 use serde_json::Value;
 
 use crate::cli::{describe, photosync, records};
-use crate::support::{
-    self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, SLAPD_SUFFIX, SeedUser, USERS,
-};
+use crate::support::{self, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, SLAPD_SUFFIX, SeedUser, USERS};
 use crate::{connection, open};
 
 async fn slapd_store() -> AdStore {
@@ -322,33 +320,9 @@ fn same_picture(a: &[u8], b: &[u8]) -> bool {
 /// `user`'s thumbnailPhoto as Samba holds it, read with OpenLDAP's `ldapsearch` rather
 /// than photosync.
 fn thumbnail_photo(user: &SeedUser) -> Option<Vec<u8>> {
-    let samba = support::samba();
     let filter = format!("(sAMAccountName={})", user.sam);
-    let out = Command::new("ldapsearch")
-        .env("LDAPTLS_CACERT", &samba.certs.ca)
-        .args([
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-H",
-            "ldaps://127.0.0.1",
-        ])
-        .args([
-            "-D",
-            SAMBA_ADMIN,
-            "-w",
-            SAMBA_ADMIN_PASSWORD,
-            "-b",
-            SAMBA_BASE,
-        ])
-        .args([filter.as_str(), "thumbnailPhoto"])
-        .output()
-        .expect("ldapsearch");
-    assert!(out.status.success(), "{out:?}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("thumbnailPhoto:: "))
+    support::samba()
+        .ldapsearch_base64(&filter, "thumbnailPhoto")
         .map(|b64| STANDARD.decode(b64).expect("base64"))
 }
 

@@ -1,8 +1,6 @@
 //! Against a real AD implementation (Samba 4 DC): TLS, binds, the default user filter,
 //! lookups, objectGUID forms, filter injection, and thumbnailPhoto writes under AD's schema.
 
-use std::process::Command;
-
 use base64::Engine;
 use futures::StreamExt;
 use photosync::error::{ErrorClass, Result};
@@ -199,36 +197,12 @@ async fn objectguid_matches_samba_and_ldapsearch_independently() {
         .expect("guid");
     assert_eq!(user.details["objectGuid"], samba_text);
     // OpenLDAP's client prints the raw bytes base64-encoded: that is the immutableId.
-    let out = Command::new("ldapsearch")
-        .env("LDAPTLS_CACERT", &samba.certs.ca)
-        .args([
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-H",
-            "ldaps://127.0.0.1",
-            "-D",
-            SAMBA_ADMIN,
-        ])
-        .args([
-            "-w",
-            SAMBA_ADMIN_PASSWORD,
-            "-b",
-            SAMBA_BASE,
-            "(sAMAccountName=photo.user)",
-            "objectGUID",
-        ])
-        .output()
-        .expect("ldapsearch");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let b64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("objectGUID:: "))
+    let b64 = samba
+        .ldapsearch_base64("(sAMAccountName=photo.user)", "objectGUID")
         .expect("objectGUID line");
     assert_eq!(user.details["onPremisesImmutableId"], b64);
     let raw = base64::engine::general_purpose::STANDARD
-        .decode(b64)
+        .decode(&b64)
         .expect("base64");
     assert_eq!(
         ObjectGuid::from_bytes(&raw).expect("16 bytes").to_string(),

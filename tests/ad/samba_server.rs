@@ -206,6 +206,36 @@ impl Samba {
             .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
     }
 
+    /// A binary attribute as OpenLDAP's `ldapsearch` reads it over LDAPS, independently of
+    /// photosync: the base64 of its bytes (what Entra Connect makes an immutableId of).
+    pub fn ldapsearch_base64(&self, filter: &str, attr: &str) -> Option<String> {
+        let out = run(
+            Command::new(require("ldapsearch"))
+                .env("LDAPTLS_CACERT", &self.certs.ca)
+                .args([
+                    "-x",
+                    "-LLL",
+                    "-o",
+                    "ldif-wrap=no",
+                    "-H",
+                    "ldaps://127.0.0.1",
+                ])
+                .args([
+                    "-D",
+                    SAMBA_ADMIN,
+                    "-w",
+                    SAMBA_ADMIN_PASSWORD,
+                    "-b",
+                    SAMBA_BASE,
+                ])
+                .args([filter, attr]),
+            "ldapsearch",
+        );
+        let prefix = format!("{attr}:: ");
+        out.lines()
+            .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+    }
+
     fn start() -> Samba {
         let samba = require("samba");
         require("samba-tool");
