@@ -439,8 +439,15 @@ pub enum ErrorCode {
     /// A written photo did not read back as the same picture.
     VerifyFailed,
     /// The user found by a fallback key (UPN, mail, DN) carries another objectGUID /
-    /// immutable id than the record: a reused UPN or a stale DN. Nothing is written.
+    /// immutable id than the record: a reused UPN or a stale DN; or a GUID-carrying record
+    /// matched a cloud-only object, a DN outside the base, or a SharePoint profile bound to
+    /// another Entra object. Nothing is written.
     IdentityMismatch,
+    /// The record's key matched more than one object (a mail shared by two users): none of
+    /// them is written.
+    AmbiguousIdentity,
+    /// Two users of one run would be written to the same file: neither is written there.
+    NameCollision,
     /// SharePoint refused an app-only user-profile write (the usual answer in real tenants;
     /// modern SharePoint shows the Graph photo instead).
     SharepointProfileWriteDenied,

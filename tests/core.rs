@@ -18,6 +18,8 @@ mod docs;
 mod examples;
 #[path = "core/folder.rs"]
 mod folder;
+#[path = "core/identity.rs"]
+mod identity;
 #[path = "core/incremental.rs"]
 mod incremental;
 #[path = "core/input.rs"]

@@ -41,6 +41,9 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
         progress: args.progress,
         stop: super::stop_on_signals(ctx),
         thumbnails: format == Some(Format::Html) || args.report.is_some(),
+        identity: engine::identity::Policy {
+            allow_cloud_only_match: settings.allow_cloud_only_match,
+        },
         state: match &args.state {
             Some(path) => Some(Arc::new(SyncState::open_read_only(path)?)),
             None => None,

@@ -77,6 +77,9 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         recheck: args.recheck,
         recheck_after,
         shard,
+        identity: engine::identity::Policy {
+            allow_cloud_only_match: settings.allow_cloud_only_match,
+        },
     };
     let mut sink = super::sink_for(args.format, settings, ctx)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;

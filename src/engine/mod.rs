@@ -13,6 +13,7 @@
 //! `output`: the engine runs users and hands records to a sink.
 
 mod driver;
+pub mod identity;
 mod reference;
 pub mod shard;
 pub mod status;

@@ -1,5 +1,7 @@
 //! `status`: per user, read every store concurrently, fingerprint, and hand the observations
-//! to `assess` for the verdict and findings. Streams records as users finish. Never writes.
+//! to `assess` for the verdict and findings. What a store found is shown as the record's only
+//! once the identity gate proved it (`identity::prove`). Streams records as users finish.
+//! Never writes.
 //! Stops early on a signal or a closed stdout (`stop`), still with the run's real exit code.
 
 use std::collections::BTreeMap;
@@ -8,9 +10,10 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use super::driver::{self, Drive, Outcome};
+use super::identity;
 use super::reference;
 use super::stop::StopSignal;
-use crate::error::error_info;
+use crate::error::{Error, error_info};
 use crate::input::{InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::sink::RecordSink;
@@ -20,6 +23,7 @@ use crate::schema::{
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
 use crate::state::{self, SyncState};
+use crate::store::ad::ObjectGuid;
 use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass};
 use crate::verdict::{Observation, Observed, assess, diagnose};
 
@@ -34,6 +38,8 @@ pub struct StatusOptions {
     pub thumbnails: bool,
     /// The sync state file, read only: says when each store was last written.
     pub state: Option<Arc<SyncState>>,
+    /// What the identity gate allows beyond its rules.
+    pub identity: identity::Policy,
 }
 
 impl Default for StatusOptions {
@@ -45,6 +51,7 @@ impl Default for StatusOptions {
             stop: StopSignal::default(),
             thumbnails: false,
             state: None,
+            identity: identity::Policy::default(),
         }
     }
 }
@@ -84,10 +91,28 @@ pub async fn run_status(
     driven.summarize("status", &opts.stop, opts.fail_on_drift, sink)
 }
 
+/// The record's objectGUID as the gate reads it; a malformed one fails every store.
+type RecordGuid = std::result::Result<Option<ObjectGuid>, Error>;
+
 /// Read one store for one user (with a report thumbnail of the photo when asked, and what
-/// explains a missing photo).
-pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bool) -> Observation {
-    let observed = match store.resolve(record).await {
+/// explains a missing photo), once the identity gate proved what the store found.
+async fn observe(
+    store: &dyn PhotoStore,
+    record: &UserRecord,
+    guid: &RecordGuid,
+    opts: &StatusOptions,
+) -> Observation {
+    let found = match guid {
+        Err(e) => Err(e.clone()),
+        Ok(guid) => store.resolve(record).await.and_then(|found| {
+            if let Some(user) = &found {
+                identity::prove(store.name(), record, *guid, &user.identity, &opts.identity)?;
+            }
+            Ok(found)
+        }),
+    };
+    let thumbnails = opts.thumbnails;
+    let observed = match found {
         Ok(None) => Observed::NotFound,
         Err(e) => Observed::Failed(e),
         Ok(Some(found)) => match store.read_photo(&found).await {
@@ -151,10 +176,11 @@ async fn status_of_user(
             observed,
         })
     };
+    let guid = identity::record_guid(record);
     let reads = join_all(
         stores
             .iter()
-            .map(|s| observe(s.as_ref(), record, thumbnails)),
+            .map(|s| observe(s.as_ref(), record, &guid, opts)),
     );
     let (input, reads) = futures::join!(input, reads);
     let observations: Vec<Observation> = input.into_iter().chain(reads).collect();

@@ -141,6 +141,13 @@ pub const NO_COLOR: Var = Var::new(
     "set to anything: no colour in the table",
 )
 .from(Source::Environment);
+/// When an admin needs it: docs/cli.md "Identity".
+pub const ALLOW_CLOUD_ONLY_MATCH: Var = Var::new(
+    "PHOTOSYNC_ALLOW_CLOUD_ONLY_MATCH",
+    General,
+    "1 = a record carrying an objectGUID may match a cloud-only account (no onPremisesImmutableId) by UPN or mail; off by default, as that is how a reused UPN looks",
+)
+.flag("--allow-cloud-only-match");
 
 pub const TENANT_ID: Var =
     Var::new("PHOTOSYNC_TENANT_ID", Cloud, "Entra tenant id or domain").flag("--tenant-id");
@@ -329,6 +336,7 @@ pub const VARS: &[Var] = &[
     CONFIG,
     LOG,
     NO_COLOR,
+    ALLOW_CLOUD_ONLY_MATCH,
     TENANT_ID,
     CLIENT_ID,
     CLIENT_SECRET,

@@ -95,6 +95,8 @@ fn auth_flag(value: &str) -> Result<AuthFlag> {
 pub struct Settings {
     /// `NO_COLOR` is set (https://no-color.org): never colour the table.
     pub no_color: bool,
+    /// `--allow-cloud-only-match`: what the identity gate allows beyond its rules.
+    pub allow_cloud_only_match: bool,
     pub cloud: CloudSettings,
     pub sharepoint: SharePointSettings,
     pub directory: DirectorySettings,
@@ -231,6 +233,10 @@ pub struct Flags {
     pub ldap_base_dn: Option<String>,
     #[arg(long, global = true, hide_env_values = true, value_name = "FILE", env = env::LDAP_CA_FILE.name, help = env::LDAP_CA_FILE.meaning)]
     pub ldap_ca_file: Option<PathBuf>,
+    #[arg(long, global = true, hide_env_values = true, env = env::ALLOW_CLOUD_ONLY_MATCH.name,
+          help = env::ALLOW_CLOUD_ONLY_MATCH.meaning, help_heading = "Identity",
+          action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_cloud_only_match: bool,
 }
 
 impl Settings {
@@ -306,6 +312,8 @@ impl Settings {
         };
         Ok(Settings {
             no_color: env(NO_COLOR.name).is_some_and(|v| !v.is_empty()),
+            allow_cloud_only_match: flags.allow_cloud_only_match
+                || switch(layers.get(ALLOW_CLOUD_ONLY_MATCH), ALLOW_CLOUD_ONLY_MATCH)?,
             cloud,
             sharepoint,
             directory,

@@ -1,20 +1,35 @@
-//! An in-memory store for tests: users keyed by UPN, photos kept as given.
+//! An in-memory store for tests: users keyed by UPN, photos kept as given. A user may carry a
+//! mail and an on-premises anchor (`add_person`), so the identity gate's cases run against it
+//! like against a directory: found by objectGUID, then UPN, then mail (which several users
+//! may share).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use super::identity::{self, Anchor, Identity, Key, ObjectKeys, Proofs};
 use super::{Capabilities, PhotoRead, PhotoStore, StoreClass, StoreUser, StoredPhoto};
 use crate::error::Result;
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::UserRecord;
 
-#[derive(Default)]
+/// One user of the memory store.
+#[derive(Debug, Clone, Default)]
+pub struct Person {
+    pub mail: Option<String>,
+    /// `Anchor::Unknown` for users added with `add_user`.
+    pub anchor: Anchor,
+    pub photo: Option<Vec<u8>>,
+}
+
+/// Clones share the users: a test keeps one to look inside after handing the other to the
+/// engine.
+#[derive(Clone, Default)]
 pub struct MemoryStore {
-    /// UPN (lower-case) -> photo bytes (None = user without photo).
-    users: Mutex<HashMap<String, Option<Vec<u8>>>>,
-    writes: Mutex<u64>,
+    /// UPN (lower-case) -> the user; ordered, so "the first of several" is always the same.
+    users: Arc<Mutex<BTreeMap<String, Person>>>,
+    writes: Arc<Mutex<u64>>,
 }
 
 impl MemoryStore {
@@ -23,10 +38,20 @@ impl MemoryStore {
     }
 
     pub fn add_user(&self, upn: &str, photo: Option<Vec<u8>>) {
+        self.add_person(
+            upn,
+            Person {
+                photo,
+                ..Person::default()
+            },
+        );
+    }
+
+    pub fn add_person(&self, upn: &str, person: Person) {
         self.users
             .lock()
             .expect("memory store lock")
-            .insert(upn.to_lowercase(), photo);
+            .insert(upn.to_lowercase(), person);
     }
 
     pub fn photo_of(&self, upn: &str) -> Option<Vec<u8>> {
@@ -34,8 +59,7 @@ impl MemoryStore {
             .lock()
             .expect("memory store lock")
             .get(&upn.to_lowercase())
-            .cloned()
-            .flatten()
+            .and_then(|p| p.photo.clone())
     }
 
     /// How many writes the store has accepted.
@@ -59,6 +83,11 @@ impl PhotoStore for MemoryStore {
             refreshed_copy: false,
             rendition: Some(super::graph::RENDITION),
             not_found_hint: "check the user's identity keys",
+            proofs: Proofs {
+                anchors: true,
+                by_mail: true,
+                ..Proofs::NONE
+            },
         }
     }
 
@@ -68,19 +97,48 @@ impl PhotoStore for MemoryStore {
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
-        let Some(upn) = user.user_principal_name.as_deref() else {
-            return Ok(None);
-        };
-        let key = upn.to_lowercase();
-        let known = self
-            .users
-            .lock()
-            .expect("memory store lock")
-            .contains_key(&key);
-        Ok(known.then(|| StoreUser {
-            key,
-            details: Default::default(),
-        }))
+        let guid = identity::record_guid(user)?;
+        let text = |v: &Option<String>| v.as_deref().map(|v| v.trim().to_lowercase());
+        let (upn, mail) = (text(&user.user_principal_name), text(&user.mail));
+        let users = self.users.lock().expect("memory store lock");
+        let lookups: [(Key, Box<dyn Fn(&String, &Person) -> bool>); 3] = [
+            (
+                Key::ObjectGuid,
+                Box::new(|_, p| guid.is_some_and(|g| p.anchor == Anchor::Guid(g))),
+            ),
+            (
+                Key::UserPrincipalName,
+                Box::new(|k, _| upn.as_ref() == Some(k)),
+            ),
+            (
+                Key::Mail,
+                Box::new(|_, p| mail.is_some() && text(&p.mail) == mail),
+            ),
+        ];
+        for (key, matches) in lookups {
+            let mut found = users.iter().filter(|(k, p)| matches(k, p));
+            let Some((first, person)) = found.next() else {
+                continue;
+            };
+            let identity = Identity {
+                matched_by: Some(key),
+                object: first.clone(),
+                others: found.map(|(k, _)| k.clone()).collect(),
+                anchor: person.anchor.clone(),
+                keys: ObjectKeys {
+                    user_principal_name: Some(first.clone()),
+                    mail: person.mail.clone(),
+                    ..ObjectKeys::default()
+                },
+                ..Identity::default()
+            };
+            return Ok(Some(StoreUser {
+                key: first.clone(),
+                details: Default::default(),
+                identity,
+            }));
+        }
+        Ok(None)
     }
 
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
@@ -89,8 +147,7 @@ impl PhotoStore for MemoryStore {
             .lock()
             .expect("memory store lock")
             .get(&user.key)
-            .cloned()
-            .flatten();
+            .and_then(|p| p.photo.clone());
         let photo = match bytes {
             Some(bytes) => {
                 let info = photo::inspect(&bytes, &DecodeLimits::default())?;
@@ -109,16 +166,22 @@ impl PhotoStore for MemoryStore {
         self.users
             .lock()
             .expect("memory store lock")
-            .insert(user.key.clone(), Some(rendition.bytes));
+            .entry(user.key.clone())
+            .or_default()
+            .photo = Some(rendition.bytes);
         *self.writes.lock().expect("memory store lock") += 1;
         Ok(())
     }
 
     async fn delete_photo(&self, user: &StoreUser) -> Result<()> {
-        self.users
+        if let Some(person) = self
+            .users
             .lock()
             .expect("memory store lock")
-            .insert(user.key.clone(), None);
+            .get_mut(&user.key)
+        {
+            person.photo = None;
+        }
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ pub mod conformance;
 pub mod context;
 pub mod folder;
 pub mod graph;
+pub mod identity;
 pub mod memory;
 pub mod registry;
 pub mod sharepoint;
@@ -28,6 +29,7 @@ pub mod spec;
 pub mod state_key;
 
 pub use context::{CloudContext, RunContext};
+pub use identity::{Identity, Proofs};
 pub use registry::{BACKENDS, Backend, open};
 pub use spec::{SourceSpec, StoreSpec};
 
@@ -83,6 +85,8 @@ pub struct Capabilities {
     pub rendition: Option<RenditionSpec>,
     /// What to check when the store does not know a user.
     pub not_found_hint: &'static str,
+    /// Which identity proofs its matches need (the conformance suite's identity cases).
+    pub proofs: Proofs,
 }
 
 impl Capabilities {
@@ -95,15 +99,18 @@ impl Capabilities {
         refreshed_copy: false,
         rendition: None,
         not_found_hint: "check the thumbnailPhoto or PhotoPath of the record",
+        proofs: Proofs::NONE,
     };
 }
 
 /// A user as found in one store: its stable key there (DN, Graph object id, file path).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreUser {
     pub key: String,
     /// Store-specific facts worth echoing (e.g. resolved Graph id, matched-by).
     pub details: BTreeMap<String, serde_json::Value>,
+    /// Who the object is, for the engine's identity gate (`engine::identity`).
+    pub identity: Identity,
 }
 
 /// A photo read from a store.
@@ -162,6 +169,13 @@ pub trait PhotoStore: Send + Sync {
         _read: &PhotoRead,
     ) -> BTreeMap<String, serde_json::Value> {
         BTreeMap::new()
+    }
+
+    /// The name this record's photo is written under, when two users could be given the same
+    /// one (a file named by a rule): the engine lets one user of a run claim it. Pure and
+    /// cheap: asked for every user, even those the state file lets sync skip.
+    fn write_name(&self, _user: &UserRecord) -> Option<String> {
+        None
     }
 
     /// Replace the user's photo with this store's rendition of `photo`.

@@ -81,7 +81,12 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                 gaps.error = true;
                 status.state = StoreState::Error;
                 status.error = Some(error_info(e));
-                let (code, message) = if e.code == ErrorCode::IdentityMismatch {
+                // Not proven to be the record's person (another one, or several).
+                let not_proven = matches!(
+                    e.code,
+                    ErrorCode::IdentityMismatch | ErrorCode::AmbiguousIdentity
+                );
+                let (code, message) = if not_proven {
                     let message = format!("{}: {}", obs.store, e.message);
                     (FindingCode::IdentityMismatch, message)
                 } else {

@@ -99,6 +99,7 @@ pub(crate) mod fixtures {
             refreshed_copy: service == Some(Service::SharePointProfile),
             rendition: None,
             not_found_hint: "check the keys",
+            proofs: crate::store::Proofs::NONE,
         }
     }
 }

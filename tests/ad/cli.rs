@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD};
 use crate::{connection, open};
 
-fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
+pub(crate) fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
     let samba = support::samba();
     let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
         .args(args)
@@ -36,7 +36,7 @@ fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("photosync output")
 }
 
-fn records(out: &Output, kind: &str) -> Vec<Value> {
+pub(crate) fn records(out: &Output, kind: &str) -> Vec<Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -44,7 +44,7 @@ fn records(out: &Output, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-fn describe(out: &Output) -> String {
+pub(crate) fn describe(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),

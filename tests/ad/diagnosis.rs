@@ -11,6 +11,16 @@ use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD};
 const APP: &str = "aaaaaaaa-0000-0000-0000-0000000000d1";
 const SECRET: &str = "diagnosis-test-secret";
 
+/// The immutable id Entra Connect gives photo.user: the base64 of its objectGUID.
+fn photo_user_immutable_id(samba: &support::Samba) -> String {
+    let guid = samba
+        .ldbsearch("(sAMAccountName=photo.user)", "objectGUID")
+        .expect("photo.user has an objectGUID");
+    photosync::store::ad::ObjectGuid::parse(guid.trim())
+        .expect("ldbsearch prints the GUID as text")
+        .immutable_id()
+}
+
 /// `status --stores ad,graph` for photo.user (a 96 px AD thumbnail), with Graph holding
 /// another picture under the given photo policy.
 fn status_of_photo_user(policy: Option<&str>) -> Value {
@@ -21,7 +31,12 @@ fn status_of_photo_user(policy: Option<&str>) -> Value {
             "ProfilePhoto.Read.All",
             "PeopleSettings.Read.All",
         ]))
-        .user(SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 77, 90)))
+        // Synced by Entra Connect: its immutable id is the AD account's objectGUID.
+        .user(
+            SeedUser::new("photo.user@example.test")
+                .immutable_id(&photo_user_immutable_id(samba))
+                .photo_bytes(&support::jpeg(400, 77, 90)),
+        )
         .photo_update_settings(PhotoUpdateSettings {
             source: policy.map(str::to_string),
             allowed_roles: Vec::new(),

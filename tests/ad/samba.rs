@@ -1,15 +1,13 @@
 //! Against a real AD implementation (Samba 4 DC): TLS, binds, the default user filter,
 //! lookups, objectGUID forms, filter injection, and thumbnailPhoto writes under AD's schema.
 
-use std::process::Command;
-
 use base64::Engine;
 use futures::StreamExt;
 use photosync::error::{ErrorClass, Result};
 use photosync::photo::{self, DecodeLimits};
 use photosync::schema::{ErrorCode, UserRecord};
 use photosync::store::ad::{AdStore, ObjectGuid};
-use photosync::store::{PhotoStore, StoreUser};
+use photosync::store::{PhotoStore, StoreUser, state_key};
 
 use crate::support::{
     self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, SAMBA_USER, SAMBA_USER_PASSWORD,
@@ -199,36 +197,12 @@ async fn objectguid_matches_samba_and_ldapsearch_independently() {
         .expect("guid");
     assert_eq!(user.details["objectGuid"], samba_text);
     // OpenLDAP's client prints the raw bytes base64-encoded: that is the immutableId.
-    let out = Command::new("ldapsearch")
-        .env("LDAPTLS_CACERT", &samba.certs.ca)
-        .args([
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-H",
-            "ldaps://127.0.0.1",
-            "-D",
-            SAMBA_ADMIN,
-        ])
-        .args([
-            "-w",
-            SAMBA_ADMIN_PASSWORD,
-            "-b",
-            SAMBA_BASE,
-            "(sAMAccountName=photo.user)",
-            "objectGUID",
-        ])
-        .output()
-        .expect("ldapsearch");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let b64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("objectGUID:: "))
+    let b64 = samba
+        .ldapsearch_base64("(sAMAccountName=photo.user)", "objectGUID")
         .expect("objectGUID line");
     assert_eq!(user.details["onPremisesImmutableId"], b64);
     let raw = base64::engine::general_purpose::STANDARD
-        .decode(b64)
+        .decode(&b64)
         .expect("base64");
     assert_eq!(
         ObjectGuid::from_bytes(&raw).expect("16 bytes").to_string(),
@@ -411,4 +385,38 @@ async fn writing_another_users_photo_without_rights_is_a_permission_error() {
         .expect_err("denied");
     assert_eq!(err.class, ErrorClass::Permission, "{}", err.message);
     assert_eq!(err.code, ErrorCode::PermissionDenied);
+}
+
+// Issue 18, item 7: state entries are keyed by where a target writes. Samba and slapd serve
+// the same naming context (two forests named alike, as after an acquisition), and one server
+// serves more than one: a run against either must never skip users as "unchanged since
+// verified" on the strength of a write to the other.
+#[tokio::test]
+async fn another_server_or_naming_context_is_another_target() {
+    let samba = support::samba();
+    let conn = samba.admin_over_ldaps(connection);
+    let key = |store: AdStore| {
+        store
+            .state_key()
+            .expect("an AD store knows where it writes")
+    };
+    let domain = key(admin().await);
+    let users = format!("CN=Users,{SAMBA_BASE}");
+    let users = key(open(&conn, Some(&users)).await.expect("open"));
+    assert_ne!(domain, users, "another naming context of the same server");
+    let spelled = key(open(&conn, Some("dc=Example, dc=Test"))
+        .await
+        .expect("open"));
+    assert_eq!(domain, spelled, "the discovered base, spelled otherwise");
+    let slapd = support::slapd();
+    let slapd_conn = slapd.reader_over_ldaps(connection);
+    let slapd_store = open(&slapd_conn, Some(support::SLAPD_SUFFIX))
+        .await
+        .expect("open slapd");
+    assert_eq!(
+        state_key::normalise_dn(slapd_store.base_dn()),
+        state_key::normalise_dn(SAMBA_BASE),
+        "both serve one naming context"
+    );
+    assert_ne!(domain, key(slapd_store), "another server");
 }

@@ -18,11 +18,19 @@ pub struct SeedUser {
     pub mail: Option<&'static str>,
     pub photo: Option<Vec<u8>>,
     pub disabled: bool,
+    /// The container the user lives in, below the domain: `USERS`, or `OUTSIDE`, an OU
+    /// beside it that tests configure out of the base DN.
+    pub container: &'static str,
 }
+
+/// Where Samba keeps users by default; the identity tests use it as the configured base DN.
+pub const USERS: &str = "CN=Users";
+/// An OU beside `USERS`: outside a base DN of `CN=Users,...`.
+pub const OUTSIDE: &str = "OU=Outside";
 
 impl SeedUser {
     pub fn dn(&self) -> String {
-        format!("CN={},CN=Users,{SAMBA_BASE}", self.cn)
+        format!("CN={},{},{SAMBA_BASE}", self.cn, self.container)
     }
 }
 
@@ -35,6 +43,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: Some("photo.user@example.test"),
             photo: Some(jpeg(96, 1, 85)),
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "No Photo",
@@ -43,6 +52,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: Some("no.photo@example.test"),
             photo: None,
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "Jürgen Ørsted",
@@ -51,6 +61,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: Some("jurgen.orsted@example.test"),
             photo: Some(jpeg(120, 2, 85)),
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "Anna Berg",
@@ -59,6 +70,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: Some("anna.berg@example.test"),
             photo: Some(jpeg(96, 3, 85)),
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "Old Account",
@@ -67,6 +79,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: None,
             photo: Some(jpeg(96, 4, 85)),
             disabled: true,
+            container: USERS,
         },
         SeedUser {
             cn: "Paren (Contractor)",
@@ -75,6 +88,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: None,
             photo: None,
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "Conformance User",
@@ -83,6 +97,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: None,
             photo: None,
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "Sync Target",
@@ -91,6 +106,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: None,
             photo: None,
             disabled: false,
+            container: USERS,
         },
         SeedUser {
             cn: "Writable User",
@@ -99,6 +115,55 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             mail: None,
             photo: None,
             disabled: false,
+            container: USERS,
+        },
+        // The identity gate (tests/ad/identity.rs): an account outside the base DN, two
+        // accounts sharing one mail (AD does not make mail unique), an account whose DN a
+        // record names beside keys of its own, and one the same run may write.
+        SeedUser {
+            cn: "Outside Base",
+            sam: "outside.base",
+            upn: "outside.base@example.test",
+            mail: Some("outside.base@example.test"),
+            photo: Some(jpeg(96, 5, 85)),
+            disabled: false,
+            container: OUTSIDE,
+        },
+        SeedUser {
+            cn: "Shared Mail One",
+            sam: "shared.one",
+            upn: "shared.one@example.test",
+            mail: Some("shared.mail@example.test"),
+            photo: Some(jpeg(96, 6, 85)),
+            disabled: false,
+            container: USERS,
+        },
+        SeedUser {
+            cn: "Shared Mail Two",
+            sam: "shared.two",
+            upn: "shared.two@example.test",
+            mail: Some("shared.mail@example.test"),
+            photo: Some(jpeg(96, 7, 85)),
+            disabled: false,
+            container: USERS,
+        },
+        SeedUser {
+            cn: "Named By Dn",
+            sam: "named.by.dn",
+            upn: "named.by.dn@example.test",
+            mail: Some("named.by.dn@example.test"),
+            photo: Some(jpeg(96, 8, 85)),
+            disabled: false,
+            container: USERS,
+        },
+        SeedUser {
+            cn: "Gate Control",
+            sam: "gate.control",
+            upn: "gate.control@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+            container: USERS,
         },
     ]
 }
@@ -137,6 +202,36 @@ impl Samba {
             "ldbsearch",
         );
         let prefix = format!("{attr}: ");
+        out.lines()
+            .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+    }
+
+    /// A binary attribute as OpenLDAP's `ldapsearch` reads it over LDAPS, independently of
+    /// photosync: the base64 of its bytes (what Entra Connect makes an immutableId of).
+    pub fn ldapsearch_base64(&self, filter: &str, attr: &str) -> Option<String> {
+        let out = run(
+            Command::new(require("ldapsearch"))
+                .env("LDAPTLS_CACERT", &self.certs.ca)
+                .args([
+                    "-x",
+                    "-LLL",
+                    "-o",
+                    "ldif-wrap=no",
+                    "-H",
+                    "ldaps://127.0.0.1",
+                ])
+                .args([
+                    "-D",
+                    SAMBA_ADMIN,
+                    "-w",
+                    SAMBA_ADMIN_PASSWORD,
+                    "-b",
+                    SAMBA_BASE,
+                ])
+                .args([filter, attr]),
+            "ldapsearch",
+        );
+        let prefix = format!("{attr}:: ");
         out.lines()
             .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
     }
@@ -196,7 +291,7 @@ impl Samba {
             "samba-tool user add",
         );
         let users = samba_seed_users();
-        let mut ldif = String::new();
+        let mut ldif = format!("dn: {OUTSIDE},{SAMBA_BASE}\nobjectClass: organizationalUnit\n\n");
         for u in &users {
             ldif.push_str(&ldif_value("dn", u.dn().as_bytes()));
             ldif.push_str("objectClass: user\n");

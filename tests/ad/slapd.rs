@@ -195,7 +195,8 @@ async fn a_malformed_guid_alone_is_reported_as_such() {
         .await
         .expect_err("bad guid reported");
     assert!(
-        err.message.contains("is not an objectGUID"),
+        err.message
+            .contains("`not-a-guid` is neither a GUID nor its base64 immutable id"),
         "{}",
         err.message
     );

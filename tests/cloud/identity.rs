@@ -1,6 +1,8 @@
-//! Never the wrong person (issue 9): a user found in Entra by UPN or mail is cross-checked
-//! against the objectGUID the record carries, and a malformed objectGUID is that record's
-//! error — checked against the emulator's own state, not photosync's report.
+//! Never the wrong person (issues 9 and 18): a user found in Entra by UPN or mail is
+//! cross-checked against the objectGUID the record carries (also when the account found is
+//! cloud-only), a key two users share writes neither, a malformed objectGUID is that record's
+//! error for every target, and the SharePoint profile written is bound to the Entra user the
+//! record resolved to — checked against the emulator's own state, not photosync's report.
 
 use photosync_emulator::{Faults, SeedUser};
 use serde_json::Value;
@@ -31,7 +33,7 @@ fn input() -> String {
     [
         // The leaver's record: their GUID, their (now reused) UPN, their photo.
         record(Some(REUSED), Some(&guid_of(0)), Some(&jpeg(100, 240))),
-        // Matched by UPN; no immutable id in the cloud to contradict the GUID.
+        // Matched by UPN; the cloud-only account has no immutable id to confirm the GUID.
         record(Some(CLOUD_ONLY), Some(&guid_of(5)), Some(&jpeg(102, 240))),
         // Found by its GUID directly.
         record(Some(MATCHING), Some(&guid_of(2)), Some(&jpeg(103, 240))),
@@ -93,11 +95,16 @@ fn a_reused_upn_is_refused_and_nothing_is_written() {
         "a PUT reached the new hire"
     );
 
-    // The legitimate fallbacks went through.
-    for (upn, person) in [(CLOUD_ONLY, 102), (MATCHING, 103)] {
-        assert_eq!(by_upn(&results, upn)["action"], "updated", "{upn}");
-        assert!(holds_picture(&emu, upn, &jpeg(person, 240)), "{upn}");
-    }
+    // Regression (issue 18): a cloud-only account matched by UPN accepted a record carrying
+    // an on-prem GUID it has never seen — exactly how a reused UPN looks once new hires are
+    // cloud-only (an earlier version of this test called it a legitimate fallback).
+    let cloud_only = by_upn(&results, CLOUD_ONLY);
+    assert_eq!(cloud_only["reason"], "identity-mismatch", "{cloud_only}");
+    assert!(error_hint(cloud_only).contains("--allow-cloud-only-match"));
+    assert_eq!(emu.admin().photo_of(CLOUD_ONLY), None, "nothing written");
+    // The GUID's own account went through.
+    assert_eq!(by_upn(&results, MATCHING)["action"], "updated");
+    assert!(holds_picture(&emu, MATCHING, &jpeg(103, 240)));
 
     // The malformed GUID is that record's input error: no silent UPN match, no write.
     let bad = by_upn(&results, BAD_GUID);
@@ -105,7 +112,135 @@ fn a_reused_upn_is_refused_and_nothing_is_written() {
     assert_eq!(bad["error"]["code"], "no-identity", "{bad}");
     assert!(holds_picture(&emu, BAD_GUID, &jpeg(504, 200)));
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.summary()["counts"]["updated"], 2);
+    assert_eq!(run.summary()["counts"]["updated"], 1);
+}
+
+/// `--allow-cloud-only-match`: the admin's word that a record's GUID is no on-prem anchor.
+/// The cloud-only account is then written; an account with another anchor still is not.
+#[test]
+fn a_cloud_only_match_is_written_only_when_the_run_allows_it() {
+    let emu = tenant();
+    let creds = secret_creds_graph_only(&emu);
+    let run = sync_from_input(&creds, "graph", &["--allow-cloud-only-match"], &input());
+    let results = run.of_type("result");
+    assert_eq!(by_upn(&results, CLOUD_ONLY)["action"], "updated");
+    assert!(holds_picture(&emu, CLOUD_ONLY, &jpeg(102, 240)));
+    assert_eq!(by_upn(&results, REUSED)["reason"], "identity-mismatch");
+    assert!(holds_picture(&emu, REUSED, &jpeg(501, 200)));
+}
+
+// Regression (issue 18): the Graph lookup took the first of several matches, and mail is not
+// unique in Entra: a record with only a mail two users share was written to one of them.
+#[test]
+fn a_mail_two_users_share_writes_neither() {
+    let shared = "team@contoso.test";
+    let seed = apps(photosync_emulator::Seed::new())
+        .user(SeedUser::new("ann@contoso.test").mail(Some(shared)))
+        .user(SeedUser::new("bob@contoso.test").mail(Some(shared)));
+    let emu = start(seed, Faults::default());
+    let creds = secret_creds_graph_only(&emu);
+    let mut only_mail = serde_json::json!({"mail": shared});
+    let photo: Value =
+        serde_json::from_str(&record(None, None, Some(&jpeg(9, 240)))).expect("record");
+    only_mail["thumbnailPhoto"] = photo["thumbnailPhoto"].clone();
+    let run = sync_from_input(&creds, "graph", &[], &only_mail.to_string());
+    let result = run.of_type("result").pop().expect("result");
+    assert_eq!(result["action"], "failed", "{result}");
+    assert_eq!(result["reason"], "ambiguous-identity", "{result}");
+    let message = result["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("ann@contoso.test") && message.contains("bob@contoso.test"),
+        "names both candidates: {message}"
+    );
+    for upn in ["ann@contoso.test", "bob@contoso.test"] {
+        assert_eq!(emu.admin().photo_of(upn), None, "{upn} was written");
+    }
+    assert_eq!(run.code, 1);
+}
+
+// Regression (issue 18): the SharePoint target wrote with no identity check: a reused UPN
+// refused by Graph was written to SharePoint in the same run, and so was a record whose GUID
+// was malformed. Now the record is resolved in Entra and the profile must be bound to that
+// Entra user (its msOnline-ObjectId).
+#[test]
+fn sharepoint_writes_only_the_profile_bound_to_the_records_entra_user() {
+    let rebound = "rebound@contoso.test";
+    let seed = apps(photosync_emulator::Seed::new())
+        .user(
+            SeedUser::new(REUSED)
+                .immutable_id(&immutable_id_of(1))
+                .photo_bytes(&jpeg(501, 200)),
+        )
+        .user(SeedUser::new(MATCHING).immutable_id(&immutable_id_of(2)))
+        .user(SeedUser::new(BAD_GUID))
+        .user(SeedUser::new(rebound).immutable_id(&immutable_id_of(3)));
+    let emu = start(
+        seed,
+        Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+    );
+    // The profile under this UPN still belongs to the account that had it before.
+    emu.admin().set_sharepoint_property(
+        rebound,
+        "msOnline-ObjectId",
+        "0badc0de-0000-4000-8000-000000000000",
+    );
+    let creds = pem_creds(&emu, "rs256");
+    let input = [
+        record(Some(REUSED), Some(&guid_of(0)), Some(&jpeg(100, 240))),
+        record(Some(MATCHING), Some(&guid_of(2)), Some(&jpeg(103, 240))),
+        record(
+            Some(BAD_GUID),
+            Some("3ab39606-c642-489b-84b6-58c038d3ef3z"),
+            Some(&jpeg(104, 240)),
+        ),
+        record(Some(rebound), Some(&guid_of(3)), Some(&jpeg(105, 240))),
+    ]
+    .join("\n");
+    let run = sync_from_input(&creds, "graph,sharepoint", &[], &input);
+    let results = run.of_type("result");
+    let outcome = |upn: &str, target: &str| {
+        results
+            .iter()
+            .find(|r| r["user"]["userPrincipalName"] == upn && r["target"] == target)
+            .unwrap_or_else(|| panic!("no {target} result for {upn}: {results:#?}"))
+            .clone()
+    };
+    for (upn, reason) in [
+        (REUSED, "identity-mismatch"),
+        (BAD_GUID, "no-identity"),
+        (rebound, "identity-mismatch"),
+    ] {
+        let sp = outcome(upn, "sharepoint");
+        assert_eq!(sp["action"], "failed", "{sp}");
+        assert_eq!(sp["reason"], reason, "{sp}");
+        assert_eq!(
+            emu.admin()
+                .sharepoint_property(upn, "PictureURL")
+                .as_deref(),
+            None,
+            "{upn}'s profile was written"
+        );
+    }
+    assert!(
+        outcome(rebound, "sharepoint")["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("0badc0de-0000-4000-8000-000000000000")),
+        "names the profile's object id"
+    );
+    // Graph refuses the same records, and writes the rebound user (its Entra object is right).
+    assert_eq!(outcome(REUSED, "graph")["reason"], "identity-mismatch");
+    assert_eq!(outcome(BAD_GUID, "graph")["reason"], "no-identity");
+    assert_eq!(outcome(rebound, "graph")["action"], "updated");
+    // The record whose profile is its own is written to both.
+    assert_eq!(outcome(MATCHING, "sharepoint")["action"], "updated");
+    assert!(
+        emu.admin()
+            .sharepoint_property(MATCHING, "PictureURL")
+            .is_some_and(|u| u.ends_with("_MThumb.jpg"))
+    );
 }
 
 #[test]

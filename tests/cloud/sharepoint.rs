@@ -252,3 +252,49 @@ fn each_sharepoint_host_gets_a_token_minted_for_it() {
         "{doc}"
     );
 }
+
+// Regression (issue 18): `ann.lee@` and `ann_lee@` mapped to one picture file, so syncing one
+// replaced the other's face. Each profile now points at a file of its own, holding its own
+// picture.
+#[test]
+fn two_users_whose_upns_fold_alike_keep_their_own_pictures() {
+    let (dot, underscore) = ("ann.lee@contoso.test", "ann_lee@contoso.test");
+    let seed = apps(photosync_emulator::Seed::new())
+        .user(photosync_emulator::SeedUser::new(dot))
+        .user(photosync_emulator::SeedUser::new(underscore));
+    let emu = start(
+        seed,
+        Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+    );
+    let creds = pem_creds(&emu, "rs256");
+    let input = [
+        record(Some(dot), None, Some(&jpeg(31, 240))),
+        record(Some(underscore), None, Some(&jpeg(32, 240))),
+    ]
+    .join("\n");
+    let sync = sync_from_input(&creds, "sharepoint", &["--concurrency", "1"], &input);
+    assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
+    let admin = emu.admin();
+    let file_of = |upn: &str| {
+        let url = admin
+            .sharepoint_property(upn, "PictureURL")
+            .unwrap_or_else(|| panic!("{upn} has no PictureURL"));
+        let name = url.rsplit('/').next().unwrap_or_default();
+        let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+        admin
+            .sharepoint_file(&name)
+            .unwrap_or_else(|| panic!("{name} is missing"))
+    };
+    let limits = photosync::photo::DecodeLimits::default();
+    for (upn, person) in [(dot, 31), (underscore, 32)] {
+        let stored = photosync::photo::inspect(&file_of(upn), &limits).expect("stored picture");
+        let own = photosync::photo::inspect(&jpeg(person, 240), &limits).expect("own picture");
+        assert!(
+            photosync::photo::same_picture(&stored, &own).is_some_and(|(same, _)| same),
+            "{upn} shows another picture"
+        );
+    }
+}

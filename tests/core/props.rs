@@ -149,7 +149,7 @@ proptest! {
 
     #[test]
     fn odata_literals_round_trip_and_stay_one_literal(value in "\\PC{0,40}|['a-z ]{0,40}") {
-        let literal = photosync::store::graph::resolve::odata_literal(&value);
+        let literal = photosync::store::graph::directory::odata_literal(&value);
         prop_assert!(literal.len() >= 2 && literal.starts_with('\'') && literal.ends_with('\''));
         let inner = &literal[1..literal.len() - 1];
         // Inside, quotes only come in pairs: the literal cannot be closed early.

@@ -1,18 +1,27 @@
 //! Carrying out sync's decision for one user x target: gather the facts `plan` decides on
-//! (the state file first; the target only when the plan asks to look), then skip, fail or
-//! write through `apply_write`, and record in the state file what the target holds.
+//! (the state file first; the target only when the plan asks to look, and what it found only
+//! once the identity gate admitted it), then skip, fail or write through `apply_write`, and
+//! record in the state file what the target holds.
 
 use super::plan::{self, Facts, Plan, Reason, Seen, Written};
 use super::{Applied, StateSlot, SyncOptions, apply_write, failed, preview, read_back, result};
-use crate::error::{Error, ErrorClass};
+use crate::engine::identity::{self, Admitted, Claims};
+use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, SourcePhoto};
 use crate::schema::{Action, ErrorCode, PhotoInfo, ResultRecord, UserRecord};
-use crate::store::{PhotoStore, StoreUser};
+use crate::store::PhotoStore;
+use crate::store::ad::ObjectGuid;
 
 /// One user x one target.
 pub(super) struct Job<'a> {
     pub target: &'a dyn PhotoStore,
     pub record: &'a UserRecord,
+    /// The record's objectGUID (already checked to be well formed).
+    pub guid: Option<ObjectGuid>,
+    /// The user as name-collision messages name it.
+    pub who: &'a str,
+    /// The file names this target's users claimed in the run.
+    pub claims: &'a Claims,
     pub state: Option<StateSlot<'a>>,
     pub src: &'a SourcePhoto,
     pub opts: &'a SyncOptions,
@@ -20,10 +29,11 @@ pub(super) struct Job<'a> {
 
 /// What looking at the target found.
 enum Look {
-    /// The user is there: the fingerprint of the photo it holds, if any (only that: the
-    /// bytes, a whole photo file for a folder, are not held while the write goes out).
+    /// The user is there, admitted by the identity gate: the fingerprint of the photo it
+    /// holds, if any (only that: the bytes, a whole photo file for a folder, are not held
+    /// while the write goes out).
     Found {
-        user: StoreUser,
+        user: Admitted,
         current: Option<PhotoInfo>,
         same: bool,
     },
@@ -46,6 +56,13 @@ type Outcome = (ResultRecord, Option<ErrorClass>);
 /// Sync one user to one target. Returns the result and the error class when it failed.
 pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     let (target, src, opts) = (job.target, job.src, job.opts);
+    // Claimed before anything else, also by users the state file lets sync skip, so a later
+    // user whose file is this one's never overwrites it.
+    if target.capabilities().can_write
+        && let Err(e) = claim(&job)
+    {
+        return failed(target.name(), Reason::NameCollision, &e);
+    }
     let mut facts = Facts {
         force: opts.force,
         recheck: opts.recheck,
@@ -61,7 +78,7 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
         seen: None,
     };
     let look = match plan::plan(&facts) {
-        Plan::Look => look_at(target, job.record, src).await,
+        Plan::Look => look_at(&job).await,
         Plan::Skip(reason) => return (result(target.name(), Action::Skipped, reason), None),
         Plan::Fail(reason) => {
             let e = Error::config(format!("the {} store cannot be written", target.name()))
@@ -88,9 +105,18 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     }
 }
 
-/// Resolve the user in the target and read what it holds.
-async fn look_at(target: &dyn PhotoStore, record: &UserRecord, src: &SourcePhoto) -> Look {
-    let user = match target.resolve(record).await {
+/// Claim the file this user is written to, when the target names files.
+fn claim(job: &Job<'_>) -> Result<()> {
+    match job.target.write_name(job.record) {
+        Some(name) => job.claims.claim(job.target.name(), &name, job.who),
+        None => Ok(()),
+    }
+}
+
+/// Resolve the user in the target, pass it through the identity gate, and read what it holds.
+async fn look_at(job: &Job<'_>) -> Look {
+    let (target, record, src) = (job.target, job.record, job.src);
+    let found = match target.resolve(record).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             let e = Error::new(
@@ -103,7 +129,15 @@ async fn look_at(target: &dyn PhotoStore, record: &UserRecord, src: &SourcePhoto
         }
         Err(e) => return Look::Failed(Seen::failure(&e), e),
     };
-    match target.read_photo(&user).await {
+    let policy = &job.opts.identity;
+    // The claim again: another user may have claimed this file since.
+    let user = match identity::admit(target.name(), record, job.guid, found, policy)
+        .and_then(|admitted| claim(job).map(|()| admitted))
+    {
+        Ok(admitted) => admitted,
+        Err(e) => return Look::Failed(Seen::failure(&e), e),
+    };
+    match target.read_photo(user.user()).await {
         Ok(read) => {
             let same = read
                 .photo
@@ -126,7 +160,7 @@ async fn write(
     job: &Job<'_>,
     state: Option<StateSlot<'_>>,
     reason: Reason,
-    user: &StoreUser,
+    user: &Admitted,
     before: Option<&PhotoInfo>,
 ) -> Outcome {
     let (target, src, opts) = (job.target, job.src, job.opts);
@@ -138,7 +172,7 @@ async fn write(
             .state
             .pending_age(slot.user, slot.target, &src.info.sha256)
         && let Some(left) = opts.verify_window.checked_sub(age)
-        && let Ok(Applied::Written(info)) = read_back(target, user, src, before, left).await
+        && let Ok(Applied::Written(info)) = read_back(target, user.user(), src, before, left).await
     {
         slot.record(src, &info.signature, true);
         return (

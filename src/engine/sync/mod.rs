@@ -1,8 +1,8 @@
 //! `sync`: per user and target, skip when the target already shows the source picture,
 //! otherwise write the target's rendition and verify it by reading back. What to do is a pure
 //! decision (`plan`); `execute` looks at the target when the plan asks and carries the decision
-//! out. Every change goes through `apply_write`, the one chokepoint where `--dry-run` stops
-//! (and where the identity gate belongs: docs/architecture.md). Nothing is deleted.
+//! out. Every change goes through `apply_write`, the one chokepoint where `--dry-run` stops;
+//! it takes only a user the identity gate admitted (`engine::identity`). Nothing is deleted.
 //! Services show a write only after a while (spec §12), so verification re-reads with backoff
 //! within `--verify-window`; a write still not visible then is `updated` with
 //! `verified: false` (reason `not-yet-visible`), a failure only with `--require-verified`.
@@ -13,6 +13,7 @@ mod plan;
 use futures::future::join_all;
 
 use super::driver::{self, Drive, Outcome};
+use super::identity::{self, Admitted, Claims};
 use super::reference;
 use super::shard::Shard;
 use super::stop::StopSignal;
@@ -68,6 +69,8 @@ pub struct SyncOptions {
     pub recheck_after: std::time::Duration,
     /// Process only this shard of the input.
     pub shard: Option<Shard>,
+    /// What the identity gate allows beyond its rules.
+    pub identity: identity::Policy,
 }
 
 /// Default of `--verify-window`.
@@ -89,6 +92,7 @@ impl Default for SyncOptions {
             recheck: false,
             recheck_after: DEFAULT_RECHECK_AFTER,
             shard: None,
+            identity: identity::Policy::default(),
         }
     }
 }
@@ -103,6 +107,8 @@ pub async fn run_sync(
 ) -> SummaryRecord {
     // Where each target writes, as the state file keys it (asked once, not per user).
     let state_keys: Vec<Option<String>> = targets.iter().map(|t| t.state_key()).collect();
+    // The file names each target's users claimed in this run (name-collision).
+    let claims: Vec<Claims> = targets.iter().map(|_| Claims::default()).collect();
     let drive = Drive {
         concurrency: opts.concurrency,
         shard: opts.shard,
@@ -112,7 +118,7 @@ pub async fn run_sync(
             .with_throttled(opts.throttled.clone()),
     };
     driver::drive(input, drive, sink, |user| {
-        sync_user(user, source, targets, &state_keys, opts)
+        sync_user(user, source, targets, &state_keys, &claims, opts)
     })
     .await
     .summarize("sync", &opts.stop, false, sink)
@@ -149,6 +155,7 @@ async fn sync_user(
     source: &SyncSource,
     targets: &[Box<dyn PhotoStore>],
     state_keys: &[Option<String>],
+    claims: &[Claims],
     opts: &SyncOptions,
 ) -> Outcome {
     let keys = UserKeys::from(&user.record);
@@ -161,6 +168,12 @@ async fn sync_user(
             ..record
         }));
     };
+    // A malformed objectGUID refuses the user everywhere: no store could check a match by
+    // another key against the GUID the record meant to give.
+    let guid = match identity::record_guid(&user.record) {
+        Ok(guid) => guid,
+        Err(e) => return refused_everywhere(&user, None, targets, e),
+    };
     let src = match source_photo(source, &user.record).await {
         Ok(Some(src)) => src,
         Ok(None) => {
@@ -172,48 +185,67 @@ async fn sync_user(
             }
             return outcome;
         }
-        Err(e) => {
-            // One error (the record below); each target's result says why it was not synced.
-            for target in targets {
-                let (failed, _) = failed(target.name(), plan::source_failure(&e), &e);
-                report(failed, None);
-            }
-            outcome.errors.push(e.class);
-            outcome.records.insert(
-                0,
-                OutputRecord::Error(ErrorRecord {
-                    schema_version: SCHEMA_VERSION,
-                    user: Some(keys),
-                    line: Some(user.line),
-                    store: Some(source.name().to_string()),
-                    error: error_info(&e),
-                }),
-            );
-            return outcome;
-        }
+        Err(e) => return refused_everywhere(&user, Some(source.name()), targets, e),
     };
     let state_user = user_key(&user.record);
-    let results = join_all(targets.iter().zip(state_keys).map(|(target, key)| {
-        let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
-            (Some(state), Some(user), Some(target)) => Some(StateSlot {
-                state,
-                user,
-                target,
-            }),
-            _ => None,
-        };
-        execute::sync_target(execute::Job {
-            target: target.as_ref(),
-            record: &user.record,
-            state: slot,
-            src: &src,
-            opts,
-        })
-    }))
+    let who = state_user
+        .clone()
+        .unwrap_or_else(|| format!("the record on line {}", user.line));
+    let results = join_all(targets.iter().zip(state_keys).zip(claims).map(
+        |((target, key), claims)| {
+            let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
+                (Some(state), Some(user), Some(target)) => Some(StateSlot {
+                    state,
+                    user,
+                    target,
+                }),
+                _ => None,
+            };
+            execute::sync_target(execute::Job {
+                target: target.as_ref(),
+                record: &user.record,
+                guid,
+                who: &who,
+                claims,
+                state: slot,
+                src: &src,
+                opts,
+            })
+        },
+    ))
     .await;
     for (record, class) in results {
         report(record, class);
     }
+    outcome
+}
+
+/// One error record for the user (from `store`, if one), and a failed result on every
+/// target saying why it was not synced.
+fn refused_everywhere(
+    user: &InputUser,
+    store: Option<&str>,
+    targets: &[Box<dyn PhotoStore>],
+    e: Error,
+) -> Outcome {
+    let keys = UserKeys::from(&user.record);
+    let mut outcome = Outcome::default();
+    outcome.records.push(OutputRecord::Error(ErrorRecord {
+        schema_version: SCHEMA_VERSION,
+        user: Some(keys.clone()),
+        line: Some(user.line),
+        store: store.map(str::to_string),
+        error: error_info(&e),
+    }));
+    for target in targets {
+        let (record, _) = failed(target.name(), plan::source_failure(&e), &e);
+        outcome.counts.push(record.action.name());
+        outcome.records.push(OutputRecord::Result(ResultRecord {
+            user: keys.clone(),
+            ..record
+        }));
+    }
+    outcome.errors.push(e.class);
     outcome
 }
 
@@ -284,12 +316,13 @@ pub(super) enum Applied {
 /// the same window before sending it again, so a write that landed is not written twice.
 pub(super) async fn apply_write(
     target: &dyn PhotoStore,
-    user: &StoreUser,
+    admitted: &Admitted,
     src: &SourcePhoto,
     before: Option<&PhotoInfo>,
     opts: &SyncOptions,
     written: &(dyn Fn() + Sync),
 ) -> Result<Applied> {
+    let user = admitted.user();
     if opts.dry_run {
         tracing::info!(target = target.name(), user = %user.key, "skipped write because --dry-run");
         return Ok(Applied::WouldWrite(

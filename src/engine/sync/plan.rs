@@ -14,6 +14,9 @@ pub enum Reason {
     NoSourcePhoto,
     SourceUnreadable,
     IdentityMismatch,
+    AmbiguousIdentity,
+    NameCollision,
+    NoIdentity,
     TargetReadOnly,
     UserNotFound,
     TargetUnreadable,
@@ -27,12 +30,15 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for the docs check.
-    pub const ALL: [Reason; 14] = [
+    pub const ALL: [Reason; 17] = [
         Reason::UnchangedSinceVerified,
         Reason::AlreadyInSync,
         Reason::NoSourcePhoto,
         Reason::SourceUnreadable,
         Reason::IdentityMismatch,
+        Reason::AmbiguousIdentity,
+        Reason::NameCollision,
+        Reason::NoIdentity,
         Reason::TargetReadOnly,
         Reason::UserNotFound,
         Reason::TargetUnreadable,
@@ -51,6 +57,9 @@ impl Reason {
             Reason::NoSourcePhoto => "no-source-photo",
             Reason::SourceUnreadable => "source-unreadable",
             Reason::IdentityMismatch => "identity-mismatch",
+            Reason::AmbiguousIdentity => "ambiguous-identity",
+            Reason::NameCollision => "name-collision",
+            Reason::NoIdentity => "no-identity",
             Reason::TargetReadOnly => "target-read-only",
             Reason::UserNotFound => "user-not-found",
             Reason::TargetUnreadable => "target-unreadable",
@@ -69,8 +78,9 @@ impl Reason {
 pub enum Seen {
     /// The target does not know the user.
     NotFound,
-    /// The user the target found is another person than the record's (a reused UPN...).
-    IdentityMismatch,
+    /// The identity gate refused what the target found (another person, several objects, a
+    /// file another user claimed, a DN alone), for this reason.
+    NotProven(Reason),
     /// The target could not be read: writing blind could clobber a newer photo.
     Unreadable,
     /// The user is there without a photo.
@@ -82,10 +92,9 @@ pub enum Seen {
 impl Seen {
     /// How a failed look reads.
     pub fn failure(e: &Error) -> Seen {
-        if e.code == ErrorCode::IdentityMismatch {
-            Seen::IdentityMismatch
-        } else {
-            Seen::Unreadable
+        match identity_refusal(e) {
+            Some(reason) => Seen::NotProven(reason),
+            None => Seen::Unreadable,
         }
     }
 }
@@ -125,7 +134,7 @@ pub fn plan(facts: &Facts) -> Plan {
     match facts.seen {
         None => Plan::Look,
         Some(Seen::NotFound) => Plan::Fail(Reason::UserNotFound),
-        Some(Seen::IdentityMismatch) => Plan::Fail(Reason::IdentityMismatch),
+        Some(Seen::NotProven(reason)) => Plan::Fail(reason),
         Some(Seen::Unreadable) => Plan::Fail(Reason::TargetUnreadable),
         Some(Seen::Holds { same: true }) if !facts.force => Plan::Skip(Reason::AlreadyInSync),
         Some(Seen::Holds { same: true }) => Plan::Write(Reason::Forced),
@@ -136,11 +145,18 @@ pub fn plan(facts: &Facts) -> Plan {
 
 /// Why a user fails on every target when its source photo cannot be had.
 pub fn source_failure(e: &Error) -> Reason {
-    if e.code == ErrorCode::IdentityMismatch {
-        Reason::IdentityMismatch
-    } else {
-        Reason::SourceUnreadable
-    }
+    identity_refusal(e).unwrap_or(Reason::SourceUnreadable)
+}
+
+/// The reason of an identity refusal (the gate's, or a store's own lookup).
+fn identity_refusal(e: &Error) -> Option<Reason> {
+    Some(match e.code {
+        ErrorCode::IdentityMismatch => Reason::IdentityMismatch,
+        ErrorCode::AmbiguousIdentity => Reason::AmbiguousIdentity,
+        ErrorCode::NameCollision => Reason::NameCollision,
+        ErrorCode::NoIdentity => Reason::NoIdentity,
+        _ => return None,
+    })
 }
 
 /// What became of a write `execute` carried out.
@@ -195,6 +211,7 @@ mod tests {
         use Reason::*;
         let same = Some(Seen::Holds { same: true });
         let other = Some(Seen::Holds { same: false });
+        let refused = |reason| Some(Seen::NotProven(reason));
         type Row = (bool, bool, bool, bool, Option<Seen>, Plan);
         #[rustfmt::skip]
         let rows: &[Row] = &[
@@ -211,8 +228,11 @@ mod tests {
             // What the target showed decides.
             (NO,  NO,  NO,  YES, Some(Seen::NotFound),         Fail(UserNotFound)),
             (YES, NO,  NO,  YES, Some(Seen::NotFound),         Fail(UserNotFound)),
-            (NO,  NO,  NO,  YES, Some(Seen::IdentityMismatch), Fail(IdentityMismatch)),
-            (YES, NO,  NO,  YES, Some(Seen::IdentityMismatch), Fail(IdentityMismatch)),
+            (NO,  NO,  NO,  YES, refused(IdentityMismatch),    Fail(IdentityMismatch)),
+            (YES, NO,  NO,  YES, refused(IdentityMismatch),    Fail(IdentityMismatch)),
+            (YES, NO,  NO,  YES, refused(AmbiguousIdentity),   Fail(AmbiguousIdentity)),
+            (YES, NO,  NO,  YES, refused(NameCollision),       Fail(NameCollision)),
+            (NO,  NO,  NO,  YES, refused(NoIdentity),          Fail(NoIdentity)),
             (NO,  NO,  NO,  YES, Some(Seen::Unreadable),       Fail(TargetUnreadable)),
             (YES, NO,  NO,  YES, Some(Seen::Unreadable),       Fail(TargetUnreadable)),
             (NO,  NO,  NO,  YES, same,                         Skip(AlreadyInSync)),
@@ -292,7 +312,19 @@ mod tests {
         );
         let mismatch = Error::new(ErrorCode::IdentityMismatch, ErrorClass::Input, "other");
         assert_eq!(source_failure(&mismatch), Reason::IdentityMismatch);
-        assert_eq!(Seen::failure(&mismatch), Seen::IdentityMismatch);
+        assert_eq!(
+            Seen::failure(&mismatch),
+            Seen::NotProven(Reason::IdentityMismatch)
+        );
+        for (code, reason) in [
+            (ErrorCode::AmbiguousIdentity, Reason::AmbiguousIdentity),
+            (ErrorCode::NameCollision, Reason::NameCollision),
+            (ErrorCode::NoIdentity, Reason::NoIdentity),
+        ] {
+            let refused = Error::new(code, ErrorClass::Failed, "refused");
+            assert_eq!(Seen::failure(&refused), Seen::NotProven(reason));
+            assert_eq!(source_failure(&refused), reason);
+        }
         let gone = Error::new(ErrorCode::Throttled, ErrorClass::Throttled, "429");
         assert_eq!(source_failure(&gone), Reason::SourceUnreadable);
         assert_eq!(Seen::failure(&gone), Seen::Unreadable);

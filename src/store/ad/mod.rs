@@ -11,7 +11,6 @@ mod connection;
 mod entry;
 pub mod filter;
 pub mod guid;
-mod identity;
 mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,6 +26,7 @@ pub use filter::DEFAULT_USER_FILTER;
 pub use guid::ObjectGuid;
 pub use search::UserStream;
 
+use super::identity::{self, Anchor, Identity, Key, ObjectKeys, Proofs};
 use super::registry::{Backend, Opening};
 use super::spec::StoreSpec;
 use super::{
@@ -243,11 +243,12 @@ impl AdStore {
         self.users(user_filter, false).await
     }
 
-    /// Find one user by the first identity key of the record that the directory knows:
+    /// Find the user by the first identity key of the record that the directory knows:
     /// objectGUID, then DistinguishedName, UPN, sAMAccountName, mail. Only user objects
-    /// (people, not computers or contacts) are considered, and a match by anything but the
-    /// objectGUID is cross-checked (`identity`), so a stale DN never wins over the GUID.
-    pub async fn find(&self, user: &UserRecord) -> Result<Option<(AdUser, &'static str)>> {
+    /// (people, not computers or contacts) are considered. What was found, and how, is handed
+    /// to the engine's identity gate (a stale DN or a reused UPN is refused there, also
+    /// another match of the same key, and a DN outside the base).
+    pub async fn find(&self, user: &UserRecord) -> Result<Option<(AdUser, Identity)>> {
         let attrs = self.attributes(true);
         let guid = identity::record_guid(user)?;
         let dn = user
@@ -255,22 +256,30 @@ impl AdStore {
             .as_deref()
             .map(str::trim)
             .filter(|d| !d.is_empty());
-        let mut lookups: Vec<(&'static str, Lookup)> = Vec::new();
+        let mut lookups: Vec<(Key, Lookup)> = Vec::new();
         if let Some(guid) = guid {
             let assertion = format!("(objectGUID={})", guid.filter_value());
-            lookups.push((identity::BY_GUID, Lookup::Search(assertion)));
+            lookups.push((Key::ObjectGuid, Lookup::Search(assertion)));
         }
         if let Some(dn) = dn {
-            lookups.push((identity::BY_DN, Lookup::Entry(dn.to_string())));
+            lookups.push((Key::DistinguishedName, Lookup::Entry(dn.to_string())));
         }
-        for (attribute, value) in [
-            ("userPrincipalName", &user.user_principal_name),
-            ("sAMAccountName", &user.sam_account_name),
-            ("mail", &user.mail),
+        for (key, attribute, value) in [
+            (
+                Key::UserPrincipalName,
+                "userPrincipalName",
+                &user.user_principal_name,
+            ),
+            (
+                Key::SamAccountName,
+                "sAMAccountName",
+                &user.sam_account_name,
+            ),
+            (Key::Mail, "mail", &user.mail),
         ] {
             if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
                 let assertion = filter::equals(attribute, value.trim());
-                lookups.push((attribute, Lookup::Search(assertion)));
+                lookups.push((key, Lookup::Search(assertion)));
             }
         }
         if lookups.is_empty() {
@@ -281,29 +290,37 @@ impl AdStore {
             .with_hint("give each record at least one of these keys"));
         }
         for (matched_by, lookup) in lookups {
-            let found = match lookup {
-                Lookup::Entry(dn) => self.read_dn(&dn, &attrs).await?,
-                Lookup::Search(assertion) => {
-                    self.search_one(matched_by, &assertion, &attrs).await?
-                }
+            let mut found = match lookup {
+                Lookup::Entry(dn) => self.read_dn(&dn, &attrs).await?.into_iter().collect(),
+                Lookup::Search(assertion) => self.search(&assertion, &attrs).await?,
             };
-            if let Some(found) = found {
-                identity::cross_check(user, guid, &found, matched_by)?;
-                return Ok(Some((found, matched_by)));
+            if found.is_empty() {
+                continue;
             }
+            let first = found.remove(0);
+            let identity = Identity {
+                matched_by: Some(matched_by),
+                object: first.dn.clone(),
+                others: found.into_iter().map(|other| other.dn).collect(),
+                anchor: first.object_guid.map_or(Anchor::Unknown, Anchor::Guid),
+                keys: ObjectKeys {
+                    user_principal_name: first.user_principal_name.clone(),
+                    sam_account_name: first.sam_account_name.clone(),
+                    mail: first.mail.clone(),
+                },
+                outside_base: (!under_base(&first.dn, &self.base_dn)).then(|| self.base_dn.clone()),
+                binding: None,
+            };
+            return Ok(Some((first, identity)));
         }
         Ok(None)
     }
 
-    /// The one user object matching `assertion`; more than one is the record's error.
-    async fn search_one(
-        &self,
-        attribute: &str,
-        assertion: &str,
-        attrs: &[String],
-    ) -> Result<Option<AdUser>> {
+    /// The user objects matching `assertion`: the first two, which is enough to tell one from
+    /// several.
+    async fn search(&self, assertion: &str, attrs: &[String]) -> Result<Vec<AdUser>> {
         let query = format!("(&{}{assertion})", filter::USER_OBJECTS);
-        let mut found = search::entries(
+        let found = search::entries(
             self.handle().await?,
             &self.base_dn,
             Scope::Subtree,
@@ -312,18 +329,11 @@ impl AdStore {
             2,
         )
         .await?;
-        match found.len() {
-            0 => Ok(None),
-            1 => Ok(Some(AdUser::from_entry(
-                found.remove(0),
-                self.options.photo_attribute.name(),
-            ))),
-            _ => Err(Error::input(
-                ErrorCode::UserNotFound,
-                format!("more than one AD user has this {attribute}"),
-            )
-            .with_hint("identify the user by objectGUID or userPrincipalName instead")),
-        }
+        let attribute = self.options.photo_attribute.name();
+        Ok(found
+            .into_iter()
+            .map(|entry| AdUser::from_entry(entry, attribute))
+            .collect())
     }
 
     /// The user object at `dn`, if it is one (a DN naming a group or computer is no user).
@@ -389,6 +399,12 @@ impl PhotoStore for AdStore {
             refreshed_copy: false,
             rendition: Some(self.options.rendition),
             not_found_hint: "check the identity keys, and that the user is under the LDAP base DN",
+            proofs: Proofs {
+                anchors: true,
+                by_mail: true,
+                by_dn: true,
+                named_files: false,
+            },
         }
     }
 
@@ -403,10 +419,11 @@ impl PhotoStore for AdStore {
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
-        let Some((found, matched_by)) = self.find(user).await? else {
+        let Some((found, identity)) = self.find(user).await? else {
             return Ok(None);
         };
         let mut details = found.details();
+        let matched_by = identity.matched_by.map(Key::name);
         details.insert("matchedBy".to_string(), matched_by.into());
         let key = found.dn.clone();
         if let Ok(mut cache) = self.prefetched.lock() {
@@ -416,7 +433,11 @@ impl PhotoStore for AdStore {
             }
             cache.insert(key.clone(), found);
         }
-        Ok(Some(StoreUser { key, details }))
+        Ok(Some(StoreUser {
+            key,
+            details,
+            identity,
+        }))
     }
 
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {
@@ -506,6 +527,12 @@ impl PhotoStore for AdStore {
 }
 
 /// Entra Connect exports `thumbnailPhoto`, but Exchange Online ignores one over 10 KB.
+/// Whether `dn` is `base` or lies beneath it (RDNs compared without case or spacing).
+fn under_base(dn: &str, base: &str) -> bool {
+    let (dn, base) = (state_key::normalise_dn(dn), state_key::normalise_dn(base));
+    dn == base || dn.ends_with(&format!(",{base}"))
+}
+
 fn exchange_findings(store: &str, photo_bytes: Option<u64>) -> Vec<Finding> {
     match photo_bytes {
         Some(bytes) if bytes > EXCHANGE_MAX_BYTES as u64 => {
@@ -533,6 +560,17 @@ fn too_large_for_exchange(store: &str, bytes: u64) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression (issue 18): a DN outside the configured base was read and written.
+    #[test]
+    fn a_dn_is_under_the_base_only_below_it() {
+        let base = "OU=People, DC=example,DC=test";
+        assert!(under_base("cn=Ann,ou=people,dc=example,dc=test", base));
+        assert!(under_base("OU=People,DC=example,DC=test", base));
+        assert!(!under_base("CN=Ann,OU=Elsewhere,DC=example,DC=test", base));
+        assert!(!under_base("CN=Ann,OU=NotPeople,DC=example,DC=test", base));
+        assert!(!under_base("DC=test", base));
+    }
 
     #[test]
     fn a_photo_over_10_kb_gets_the_exchange_finding() {

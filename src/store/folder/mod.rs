@@ -22,8 +22,8 @@ use rule::{IMAGE_EXTENSIONS, unsafe_name};
 use super::registry::{Backend, Opening};
 use super::spec::{Location, StoreSpec};
 use super::{
-    Capabilities, PhotoRead, PhotoStore, RunContext, StoreClass, StoreRole, StoreUser, StoredPhoto,
-    state_key,
+    Capabilities, PhotoRead, PhotoStore, Proofs, RunContext, StoreClass, StoreRole, StoreUser,
+    StoredPhoto, state_key,
 };
 use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, RenditionSpec, SourcePhoto};
@@ -229,6 +229,10 @@ impl PhotoStore for FolderStore {
             refreshed_copy: false,
             rendition: Some(RENDITION),
             not_found_hint: "the naming rule needs a property this record lacks: add it to the input",
+            proofs: Proofs {
+                named_files: true,
+                ..Proofs::NONE
+            },
         }
     }
 
@@ -249,7 +253,24 @@ impl PhotoStore for FolderStore {
         lock(&self.claimed).insert(stem_hash(&stem.to_lowercase()));
         let mut details = BTreeMap::new();
         details.insert("rule".to_string(), json!(self.rule.to_string()));
-        Ok(Some(StoreUser { key: stem, details }))
+        Ok(Some(StoreUser {
+            key: stem,
+            details,
+            ..StoreUser::default()
+        }))
+    }
+
+    /// The user's file (the engine compares names case-insensitively, as files are matched
+    /// here: `Ann.jpg` and `ann.jpg` are one file).
+    fn write_name(&self, user: &UserRecord) -> Option<String> {
+        let stem = self.rule.stem_for(user).ok().flatten()?;
+        let extension = self.rule.extension().unwrap_or("*");
+        Some(
+            self.dir
+                .join(format!("{stem}.{extension}"))
+                .display()
+                .to_string(),
+        )
     }
 
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {

@@ -1,7 +1,7 @@
 //! The Microsoft Graph store: the one cloud write path, behind Entra ID, Exchange Online,
 //! Outlook, Teams and modern SharePoint.
 //!
-//! Users are resolved once to their object id (see `resolve`), then photos are read with
+//! Users are resolved once to their object id (see `directory`), then photos are read with
 //! `GET /users/{id}/photo/$value` and written with `PUT` of the `graph` rendition. Once the
 //! user is known to exist, any 404 on the photo means "no photo" — Graph has used at least
 //! four error codes for it. A mailbox-less user, a missing permission and the tenant's
@@ -14,22 +14,21 @@
 //! explained by the kind of mailbox where Graph tells it (`mailbox`).
 
 pub mod batch;
+pub mod directory;
 pub mod errors;
 pub mod mailbox;
-pub mod resolve;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use tokio::sync::OnceCell;
 
 use super::registry::{Backend, Need, Opening, Permissions};
 use super::spec::StoreSpec;
 use super::{
-    Capabilities, PhotoRead, PhotoStore, RunContext, Service, StoreClass, StoreRole, StoreUser,
-    StoredPhoto, state_key,
+    Capabilities, PhotoRead, PhotoStore, Proofs, RunContext, Service, StoreClass, StoreRole,
+    StoreUser, StoredPhoto, state_key,
 };
 use crate::auth::{Authenticator, Resource, TokenClaims, TokenSource};
 use crate::error::{Error, ErrorClass, Result};
@@ -37,6 +36,7 @@ use crate::http::{HttpClient, Request, Response};
 use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 use crate::settings::env::Group;
+pub use directory::Directory;
 
 /// The `graph` entry of the store registry.
 pub const BACKEND: Backend = Backend {
@@ -101,6 +101,14 @@ pub fn target_key(tenant: &str, graph_url: &str) -> String {
     ])
 }
 
+/// What Entra lookups need proven (the SharePoint store, which binds to them, too).
+pub const PROOFS: Proofs = Proofs {
+    anchors: true,
+    by_mail: true,
+    by_dn: false,
+    named_files: false,
+};
+
 /// What to check when Entra does not know a user (the SharePoint store says the same).
 pub const NOT_FOUND_HINT: &str = "include ObjectGUID in the input so the user can be matched by onPremisesImmutableId, or check the UPN in Entra";
 
@@ -145,8 +153,8 @@ pub struct GraphStore {
     beta: String,
     /// The policy and the settings as read (the evidence shown with a blocked write).
     policy: OnceCell<(PhotoPolicy, String)>,
-    /// Reads go through `$batch` (many users per HTTP request).
-    batcher: batch::Batcher,
+    /// User lookups, through `$batch` (many users per HTTP request).
+    directory: Directory,
     /// `userPurpose` reads, and whether the token may make them.
     mailbox_settings: mailbox::MailboxSettings,
 }
@@ -157,24 +165,6 @@ impl std::fmt::Debug for GraphStore {
             .field("v1", &self.v1)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Deserialize)]
-struct UserList {
-    #[serde(default)]
-    value: Vec<GraphUser>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GraphUser {
-    id: String,
-    #[serde(default)]
-    user_principal_name: Option<String>,
-    #[serde(default)]
-    user_type: Option<String>,
-    #[serde(default)]
-    on_premises_immutable_id: Option<String>,
 }
 
 impl GraphStore {
@@ -188,7 +178,7 @@ impl GraphStore {
         let v1 = format!("{root}/v1.0");
         let token = auth.source(Resource::Graph);
         GraphStore {
-            batcher: batch::Batcher::start(Arc::clone(&http), token.clone(), &v1),
+            directory: Directory::new(Arc::clone(&http), token.clone(), &v1),
             http,
             tenant: tenant
                 .map(|t| t.trim().to_lowercase())
@@ -203,17 +193,6 @@ impl GraphStore {
 
     async fn get(&self, url: String) -> Result<Response> {
         self.http.send(&Request::get(url), Some(&self.token)).await
-    }
-
-    /// GET a path under `/v1.0`, batched with other users' reads when the service allows.
-    async fn read(&self, path: String) -> Result<Response> {
-        if self.batcher.active() {
-            match self.batcher.get(path.clone()).await {
-                Err(e) if e.code == ErrorCode::NotAvailable => {}
-                other => return other,
-            }
-        }
-        self.get(format!("{}{path}", self.v1)).await
     }
 
     fn photo_url(&self, id: &str) -> String {
@@ -266,23 +245,6 @@ impl GraphStore {
             })
             .await
             .clone()
-    }
-
-    async fn find(&self, filter: &str) -> Result<Option<GraphUser>> {
-        let path = format!(
-            "/users?$filter={}&$select={}",
-            crate::http::percent_encode(filter),
-            resolve::SELECT
-        );
-        let resp = self.read(path).await?;
-        match resp.status {
-            200 => Ok(resp.json::<UserList>()?.value.into_iter().next()),
-            403 => Err(errors::read_permission_denied(
-                &resp,
-                &self.token.permissions().await,
-            )),
-            _ => Err(errors::rejected(&resp, "look up the user")),
-        }
     }
 
     async fn read_bytes(&self, id: &str) -> Result<ReadOutcome> {
@@ -349,6 +311,7 @@ impl PhotoStore for GraphStore {
             refreshed_copy: false,
             rendition: Some(RENDITION),
             not_found_hint: NOT_FOUND_HINT,
+            proofs: PROOFS,
         }
     }
 
@@ -359,42 +322,27 @@ impl PhotoStore for GraphStore {
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
-        let lookups = resolve::lookups(user)?;
-        if lookups.is_empty() {
-            return Err(Error::input(
-                ErrorCode::NoIdentity,
-                "the record has no objectGuid, userPrincipalName or mail to find the user in Entra ID",
-            )
-            .with_hint("add ObjectGUID or UserPrincipalName to the input"));
+        let Some(found) = self.directory.find(user).await? else {
+            return Ok(None);
+        };
+        let entra = found.user;
+        let mut details = BTreeMap::new();
+        details.insert("graphId".into(), entra.id.clone().into());
+        details.insert("matchedBy".into(), found.lookup.matched_by.into());
+        if let Some(upn) = entra.user_principal_name {
+            details.insert("userPrincipalName".into(), upn.into());
         }
-        let expected = resolve::expected_immutable_id(user)?;
-        for lookup in &lookups {
-            if let Some(found) = self.find(&lookup.filter).await? {
-                resolve::cross_check(
-                    lookup.matched_by,
-                    &lookup.key,
-                    expected.as_deref(),
-                    found.on_premises_immutable_id.as_deref(),
-                )?;
-                let mut details = BTreeMap::new();
-                details.insert("graphId".into(), found.id.clone().into());
-                details.insert("matchedBy".into(), lookup.matched_by.into());
-                if let Some(upn) = found.user_principal_name {
-                    details.insert("userPrincipalName".into(), upn.into());
-                }
-                if let Some(anchor) = found.on_premises_immutable_id.filter(|a| !a.is_empty()) {
-                    details.insert("onPremisesImmutableId".into(), anchor.into());
-                }
-                if found.user_type.as_deref() == Some("Guest") {
-                    details.insert("userType".into(), "Guest".into());
-                }
-                return Ok(Some(StoreUser {
-                    key: found.id,
-                    details,
-                }));
-            }
+        if let Some(anchor) = entra.on_premises_immutable_id.filter(|a| !a.is_empty()) {
+            details.insert("onPremisesImmutableId".into(), anchor.into());
         }
-        Ok(None)
+        if entra.user_type.as_deref() == Some("Guest") {
+            details.insert("userType".into(), "Guest".into());
+        }
+        Ok(Some(StoreUser {
+            key: entra.id,
+            details,
+            identity: found.identity,
+        }))
     }
 
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {

@@ -23,6 +23,8 @@ use async_trait::async_trait;
 use reqwest::header::ACCEPT;
 use serde_json::Value;
 
+use super::graph::Directory;
+use super::identity::Binding;
 use super::registry::{Backend, Need, Opening, Permissions};
 use super::spec::StoreSpec;
 use super::{
@@ -95,6 +97,7 @@ fn open<'a>(_spec: &'a StoreSpec, role: StoreRole, ctx: &'a RunContext) -> Openi
                 &urls,
                 role == StoreRole::Target,
                 cloud.settings.tenant_id.as_deref(),
+                &cloud.settings.graph_url,
             )
             .await?,
         );
@@ -110,6 +113,8 @@ pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
 const NOMETADATA: &str = "application/json;odata=nometadata";
 const PLACEHOLDER_STATE: &str = "SPS-PicturePlaceholderState";
 const PICTURE_URL: &str = "PictureURL";
+/// The user-profile property holding the Entra object id the profile belongs to.
+pub const OBJECT_ID: &str = "msOnline-ObjectId";
 
 pub struct SharePointStore {
     http: Arc<HttpClient>,
@@ -123,6 +128,8 @@ pub struct SharePointStore {
     /// The tenant written to (the admin token's `tid`, else the configured tenant).
     tenant: Option<String>,
     writable: bool,
+    /// Entra ID, where a record is resolved before its profile is bound to it.
+    directory: Directory,
     /// Profile properties read by `resolve`, handed to the next `read_photo` of that account
     /// (saves a request); later reads (the engine's verify) fetch them fresh.
     just_resolved: Mutex<HashMap<String, BTreeMap<String, Value>>>,
@@ -142,9 +149,20 @@ pub fn account_name(upn: &str) -> String {
     format!("i:0#.f|membership|{upn}")
 }
 
-/// PnP's file prefix: the UPN with `@` and `.` replaced by `_`.
+/// The picture file prefix: PnP's (the UPN lower-cased, `@` and `.` replaced by `_`) where
+/// that folding can be undone, else PnP's with `-` and a short hash of the UPN, so `ann.lee@`
+/// and `ann_lee@` (or `ann.lee@x.com` and `ann@lee.x.com`) never share a file. A PnP name
+/// never holds `-` here, so no PnP name equals a hashed one.
 pub fn file_prefix(upn: &str) -> String {
-    upn.to_lowercase().replace(['@', '.'], "_")
+    let upn = upn.trim().to_lowercase();
+    let folded = upn.replace(['@', '.'], "_");
+    let local = upn.split_once('@').map_or(upn.as_str(), |(local, _)| local);
+    if upn.contains(['_', '-']) || local.contains('.') {
+        let hash = photo::sha256_hex(upn.as_bytes());
+        format!("{folded}-{}", &hash[..8])
+    } else {
+        folded
+    }
 }
 
 /// An OData string literal, percent-encoded for use inside a URL path or query.
@@ -169,8 +187,13 @@ impl SharePointStore {
         urls: &SharePointUrls,
         writable: bool,
         configured_tenant: Option<&str>,
+        graph_url: &str,
     ) -> Result<Self> {
         auth.check_sharepoint_supported()?;
+        // Records are resolved in Entra ID first: a credential Graph refuses fails now.
+        auth.token(Resource::Graph).await?;
+        let v1 = format!("{}/v1.0", graph_url.trim_end_matches('/'));
+        let directory = Directory::new(Arc::clone(&http), auth.source(Resource::Graph), &v1);
         let token = auth.token(Resource::SharePoint).await?;
         let tenant = TokenClaims::read(&token.value)
             .and_then(|claims| claims.tid)
@@ -195,6 +218,7 @@ impl SharePointStore {
             sites,
             tenant,
             writable,
+            directory,
             just_resolved: Mutex::new(HashMap::new()),
         })
     }
@@ -246,6 +270,7 @@ impl SharePointStore {
             PLACEHOLDER_STATE,
             "SPS-PictureExchangeSyncState",
             "SPS-PictureTimestamp",
+            OBJECT_ID,
         ] {
             if let Some(v) = props.get(key) {
                 details.insert(key.to_string(), v.clone().into());
@@ -391,6 +416,10 @@ impl PhotoStore for SharePointStore {
             refreshed_copy: true,
             rendition: Some(RENDITION),
             not_found_hint: super::graph::NOT_FOUND_HINT,
+            proofs: super::Proofs {
+                named_files: true,
+                ..super::graph::PROOFS
+            },
         }
     }
 
@@ -404,20 +433,15 @@ impl PhotoStore for SharePointStore {
         ]))
     }
 
+    /// The profile of the Entra user the record resolves to, bound to it for the gate.
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
-        let Some(upn) = user
-            .user_principal_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-        else {
-            return Err(Error::input(
-                ErrorCode::NoIdentity,
-                "SharePoint user profiles are found by userPrincipalName, which this record lacks",
-            )
-            .with_hint("add UserPrincipalName to the input"));
+        let Some(entra) = self.directory.find(user).await? else {
+            return Ok(None);
         };
-        let account = account_name(upn);
+        let Some(upn) = entra.user.user_principal_name.clone() else {
+            return Ok(None);
+        };
+        let account = account_name(&upn);
         let Some(mut details) = self.profile(&account).await? else {
             return Ok(None);
         };
@@ -426,9 +450,20 @@ impl PhotoStore for SharePointStore {
             .unwrap_or_else(|e| e.into_inner())
             .insert(account.clone(), details.clone());
         details.insert("userPrincipalName".into(), upn.into());
+        details.insert("graphId".into(), entra.user.id.clone().into());
+        let mut identity = entra.identity;
+        identity.binding = Some(Binding {
+            property: OBJECT_ID,
+            resolved: entra.user.id,
+            bound: details
+                .get(OBJECT_ID)
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        });
         Ok(Some(StoreUser {
             key: account,
             details,
+            identity,
         }))
     }
 
@@ -541,10 +576,96 @@ impl PhotoStore for SharePointStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{CloudSettings, Secret, SharePointSettings};
+
+    /// The state key of a SharePoint target at `admin_url` writing to `tenant`, as `open`
+    /// would build the store (no request is made: only where it writes is asked).
+    fn key(admin_url: &str, tenant: Option<&str>) -> Option<String> {
+        let http = HttpClient::new(crate::http::HttpOptions::default()).expect("http client");
+        let cloud = CloudSettings {
+            access_token: Some(Secret::new("opaque-ready-token")),
+            ..CloudSettings::default()
+        };
+        let sharepoint = SharePointSettings {
+            url: Some(admin_url.to_string()),
+            ..SharePointSettings::default()
+        };
+        let auth = Authenticator::from_settings(&cloud, &sharepoint, Arc::clone(&http))
+            .expect("authenticator");
+        let directory = Directory::new(
+            Arc::clone(&http),
+            auth.source(Resource::Graph),
+            "http://127.0.0.1:9/v1.0",
+        );
+        let store = SharePointStore {
+            http,
+            admin_url: admin_url.to_string(),
+            my_site_url: admin_url.to_string(),
+            sites: Vec::new(),
+            tenant: tenant.map(str::to_string),
+            writable: true,
+            directory,
+            just_resolved: Mutex::new(HashMap::new()),
+        };
+        store.state_key()
+    }
+
+    // Issue 18, item 7: state entries are keyed by where a target writes, so a run against
+    // another SharePoint host or another tenant never skips its users as "unchanged since
+    // verified" on the strength of a write to the first.
+    // (A tokio test: the Entra directory's batcher starts on the runtime.)
+    #[tokio::test]
+    async fn another_host_or_tenant_is_another_target() {
+        const CONTOSO: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        const FABRIKAM: &str = "d0d0c5e6-1111-4222-8333-444455556666";
+        let admin = "https://contoso-admin.sharepoint.com";
+        let contoso = key(admin, Some(CONTOSO)).expect("a key");
+        // Another tenant at the same URL (an emulator or proxy reused), another host of the
+        // same tenant: other targets.
+        assert_ne!(Some(&contoso), key(admin, Some(FABRIKAM)).as_ref());
+        let other_host = key("https://fabrikam-admin.sharepoint.com", Some(CONTOSO));
+        assert_ne!(Some(&contoso), other_host.as_ref());
+        let other_port = key("http://127.0.0.1:8081", Some(CONTOSO));
+        assert_ne!(other_port, key("http://127.0.0.1:8082", Some(CONTOSO)));
+        // The same target however its URL is spelled.
+        let spelled = key(
+            "https://Contoso-Admin.SharePoint.com/sites/x/",
+            Some(CONTOSO),
+        );
+        assert_eq!(Some(contoso), spelled);
+        // A tenant that cannot be told has no key: `--state` refuses it rather than share one.
+        assert_eq!(key(admin, None), None);
+    }
+
+    // Regression (issue 18): `ann.lee@` and `ann_lee@` folded to one file, so syncing one
+    // replaced the other's face. Where PnP's folding loses information, a hash of the UPN
+    // tells them apart.
+    #[test]
+    fn picture_names_are_unique_per_user() {
+        let names: Vec<String> = [
+            "ann.lee@contoso.com",
+            "ann_lee@contoso.com",
+            "ann@lee.contoso.com",
+            "ann_lee_contoso_com@x",
+            "ann-lee@contoso.com",
+            "annlee@contoso.com",
+        ]
+        .iter()
+        .map(|upn| file_prefix(upn))
+        .collect();
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert!(names[0].starts_with("ann_lee_contoso_com-"), "{}", names[0]);
+        // The same user, however the UPN is cased, keeps one file.
+        assert_eq!(file_prefix("Ann.Lee@Contoso.com"), names[0]);
+    }
 
     #[test]
     fn names_follow_pnp_conventions() {
-        assert_eq!(file_prefix("Ann.Lee@Contoso.com"), "ann_lee_contoso_com");
+        assert_eq!(file_prefix("Ann@Contoso.com"), "ann_contoso_com");
         assert_eq!(
             literal("i:0#.f|membership|o'neil@x"),
             "%27i%3A0%23.f%7Cmembership%7Co%27%27neil%40x%27"

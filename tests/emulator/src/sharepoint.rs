@@ -236,6 +236,10 @@ fn profile_properties(state: &State, user: &crate::state::User) -> Vec<(String, 
             .into(),
         ),
         ("SPS-PictureTimestamp".into(), String::new()),
+        // The Entra object the profile belongs to, set by the Entra-to-UPA profile sync
+        // (docs/emulator.md cites the sources); tests re-bind it with
+        // `Admin::set_sharepoint_property`.
+        ("msOnline-ObjectId".into(), user.id.clone()),
     ];
     let sp = lock(&state.sharepoint);
     if let Some(stored) = sp.profiles.get(&account) {

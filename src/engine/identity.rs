@@ -1,0 +1,454 @@
+//! The identity gate: the one place that proves, for every store alike, that the object a
+//! store found is the record's person, before sync writes anything there (and before status
+//! shows it as the record's picture).
+//!
+//! Stores report what they found (`store::identity::Identity`); the rules live here:
+//! - exactly one object: a key that matched several (mail is not unique in Entra) is
+//!   `ambiguous-identity`, never "the first";
+//! - the record's objectGUID agrees with the object's on-premises anchor. A GUID-carrying
+//!   record that matched an object without one (cloud-only) by UPN or mail is refused unless
+//!   the run allows it (`--allow-cloud-only-match`): that is how a reused UPN looks once new
+//!   hires are cloud-only;
+//! - a malformed objectGUID refuses the user for every target (`record_guid`);
+//! - a DN lies under the store's base, agrees with the record's other keys, and writes only
+//!   when a second key confirms it;
+//! - an entry bound to a directory object (a SharePoint profile) is bound to the one resolved;
+//! - two users of one run never share a file (`Claims`): both are refused.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::error::{Error, ErrorClass, Result};
+use crate::schema::{ErrorCode, UserRecord};
+use crate::store::StoreUser;
+use crate::store::ad::ObjectGuid;
+use crate::store::identity::{Anchor, Identity, Key};
+
+pub use crate::store::identity::record_guid;
+
+/// What the run allows beyond the rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// `--allow-cloud-only-match`: a record carrying an objectGUID may match, by UPN or mail,
+    /// an object without an on-premises anchor.
+    pub allow_cloud_only_match: bool,
+}
+
+/// A user proven to be the record's person in one store. Only the gate makes one, and sync's
+/// write chokepoint takes nothing else.
+#[derive(Debug)]
+pub struct Admitted(Box<StoreUser>);
+
+impl Admitted {
+    pub fn user(&self) -> &StoreUser {
+        &self.0
+    }
+}
+
+/// Prove that the object `store` found is the record's person. `guid` is the record's own
+/// (`record_guid`).
+pub fn prove(
+    store: &str,
+    record: &UserRecord,
+    guid: Option<ObjectGuid>,
+    found: &Identity,
+    policy: &Policy,
+) -> Result<()> {
+    let by = found.matched_by.map_or("its naming rule", Key::name);
+    if !found.others.is_empty() {
+        return Err(Error::new(
+            ErrorCode::AmbiguousIdentity,
+            ErrorClass::Failed,
+            format!(
+                "the record's {by} matches more than one {store} object: {} and {}; none was written",
+                found.object,
+                found.others.join(", ")
+            ),
+        )
+        .with_hint("mail and the other fallback keys need not be unique: identify the user by ObjectGUID or UserPrincipalName"));
+    }
+    if let Some(base) = &found.outside_base {
+        return Err(mismatch(
+            format!(
+                "the {store} object found by {by}, {}, lies outside the configured base {base}; nothing was written",
+                found.object
+            ),
+            "export the record again with Get-ADUser, or widen the base DN if the account really is in scope",
+        ));
+    }
+    if let Some(guid) = guid {
+        check_anchor(store, by, guid, found, policy)?;
+    }
+    if found.matched_by == Some(Key::DistinguishedName) {
+        for (key, want, have) in second_keys(record, found) {
+            if let (Some(want), Some(have)) = (want, have)
+                && !want.eq_ignore_ascii_case(have)
+            {
+                return Err(mismatch(
+                    format!(
+                        "the {store} object at {} has {key} {have}, but the record says {want}: a different user; nothing was written",
+                        found.object
+                    ),
+                    "the DistinguishedName is probably stale (the account was moved, renamed or deleted and the DN now names another object): export the user again with Get-ADUser, or match by ObjectGUID alone",
+                ));
+            }
+        }
+    }
+    if let Some(binding) = &found.binding {
+        let bound = binding.bound.as_deref().map(str::trim).unwrap_or_default();
+        if !bound.eq_ignore_ascii_case(binding.resolved.trim()) {
+            let carries = if bound.is_empty() {
+                format!("carries no {}", binding.property)
+            } else {
+                format!("has {} {bound}", binding.property)
+            };
+            return Err(mismatch(
+                format!(
+                    "the {store} entry {} {carries}, but the record resolved to Entra object {}: it is not bound to that user; nothing was written",
+                    found.object, binding.resolved
+                ),
+                "the profile belongs to another account (a reused UPN) or was never synced from Entra ID: check the user profile in the SharePoint admin center",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sync's gate: `prove`, plus what only a write needs (a DN confirmed by a second key).
+pub fn admit(
+    store: &str,
+    record: &UserRecord,
+    guid: Option<ObjectGuid>,
+    found: StoreUser,
+    policy: &Policy,
+) -> Result<Admitted> {
+    let identity = &found.identity;
+    prove(store, record, guid, identity, policy)?;
+    if identity.matched_by == Some(Key::DistinguishedName) {
+        let by_guid = guid.is_some_and(|g| identity.anchor == Anchor::Guid(g));
+        let by_other = second_keys(record, identity).any(|(_, want, have)| {
+            want.zip(have)
+                .is_some_and(|(w, h)| w.eq_ignore_ascii_case(h))
+        });
+        if !by_guid && !by_other {
+            return Err(Error::input(
+                ErrorCode::NoIdentity,
+                format!(
+                    "{} was found by its DistinguishedName alone, which no second key of the record confirms; a DN can name another account after a move or rename, so nothing was written",
+                    identity.object
+                ),
+            )
+            .with_hint("add ObjectGUID or UserPrincipalName to the record (Get-ADUser prints both)"));
+        }
+    }
+    Ok(Admitted(Box::new(found)))
+}
+
+/// The record's UPN, sAMAccountName and mail beside the object's own.
+fn second_keys<'a>(
+    record: &'a UserRecord,
+    found: &'a Identity,
+) -> impl Iterator<Item = (&'static str, Option<&'a str>, Option<&'a str>)> {
+    let text = |v: &'a Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    [
+        (
+            "userPrincipalName",
+            text(&record.user_principal_name),
+            text(&found.keys.user_principal_name),
+        ),
+        (
+            "sAMAccountName",
+            text(&record.sam_account_name),
+            text(&found.keys.sam_account_name),
+        ),
+        ("mail", text(&record.mail), text(&found.keys.mail)),
+    ]
+    .into_iter()
+}
+
+fn check_anchor(
+    store: &str,
+    by: &str,
+    guid: ObjectGuid,
+    found: &Identity,
+    policy: &Policy,
+) -> Result<()> {
+    let agrees = match &found.anchor {
+        Anchor::Unknown => true,
+        Anchor::Guid(have) => *have == guid,
+        Anchor::Missing => policy.allow_cloud_only_match,
+        Anchor::Other(_) => false,
+    };
+    if agrees {
+        return Ok(());
+    }
+    let want = Anchor::Guid(guid).describe();
+    let message = format!(
+        "the {store} object found by {by}, {}, has {}, but the record's objectGUID gives {want}: not proven to be the same person; nothing was written",
+        found.object,
+        found.anchor.describe()
+    );
+    let hint = if found.anchor == Anchor::Missing {
+        "a cloud-only account cannot confirm an on-premises objectGUID: this is how a reused UPN looks when new hires are cloud-only. If the record's GUID is only an HR key for this cloud-only account, run with --allow-cloud-only-match"
+    } else {
+        "check whether the UPN or mail was reused for a new account (a leaver's address given to a new hire), or whether the record's objectGUID is stale; fix the record or the account, then run again"
+    };
+    Err(mismatch(message, hint))
+}
+
+fn mismatch(message: String, hint: &str) -> Error {
+    Error::new(ErrorCode::IdentityMismatch, ErrorClass::Failed, message).with_hint(hint)
+}
+
+/// The file names users of one run claimed in one target. A name claimed by two users is
+/// refused to both: to the later at once, to the earlier at its write if it is still to come
+/// (a write done before the second user arrived stands; it is the earlier user's own).
+#[derive(Debug, Default)]
+pub struct Claims {
+    names: Mutex<HashMap<String, Claim>>,
+}
+
+#[derive(Debug)]
+struct Claim {
+    first: String,
+    contested_by: Option<String>,
+}
+
+impl Claims {
+    /// Claim `name` (compared case-insensitively, as Windows and SharePoint compare file
+    /// names) for `who`.
+    pub fn claim(&self, store: &str, name: &str, who: &str) -> Result<()> {
+        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
+        let claim = names.entry(name.to_lowercase()).or_insert_with(|| Claim {
+            first: who.to_string(),
+            contested_by: None,
+        });
+        if claim.first == who {
+            return match &claim.contested_by {
+                Some(other) => Err(collision(store, name, who, other)),
+                None => Ok(()),
+            };
+        }
+        claim.contested_by.get_or_insert_with(|| who.to_string());
+        Err(collision(store, name, who, &claim.first))
+    }
+}
+
+fn collision(store: &str, name: &str, who: &str, other: &str) -> Error {
+    Error::new(
+        ErrorCode::NameCollision,
+        ErrorClass::Failed,
+        format!(
+            "{who} and {other} would both be written to `{name}` in {store}; neither is written there, so neither replaces the other's photo"
+        ),
+    )
+    .with_hint("name files by a key unique per user, e.g. {userPrincipalName} or {objectGuid}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::identity::{Binding, ObjectKeys};
+
+    const GUID_A: &str = "3ab39606-c642-489b-84b6-58c038d3ef39";
+    const GUID_B: &str = "8c4ac332-975f-4717-ad7b-ba4a4e968fff";
+
+    fn guid(text: &str) -> ObjectGuid {
+        ObjectGuid::parse(text).expect("guid")
+    }
+
+    fn found(matched_by: Key, anchor: Anchor) -> Identity {
+        Identity {
+            matched_by: Some(matched_by),
+            object: "CN=Someone,OU=People,DC=x".into(),
+            anchor,
+            keys: ObjectKeys {
+                user_principal_name: Some("ann@x".into()),
+                ..ObjectKeys::default()
+            },
+            ..Identity::default()
+        }
+    }
+
+    fn record(upn: Option<&str>) -> UserRecord {
+        UserRecord {
+            user_principal_name: upn.map(str::to_string),
+            ..UserRecord::default()
+        }
+    }
+
+    fn code(result: Result<()>) -> Option<ErrorCode> {
+        result.err().map(|e| e.code)
+    }
+
+    #[test]
+    fn the_anchor_decides_a_match_by_a_fallback_key() {
+        let strict = Policy::default();
+        let lenient = Policy {
+            allow_cloud_only_match: true,
+        };
+        let rec = record(Some("ann@x"));
+        let g = Some(guid(GUID_A));
+        #[rustfmt::skip]
+        let rows: &[(Anchor, Option<ObjectGuid>, Policy, Option<ErrorCode>)] = &[
+            (Anchor::Guid(guid(GUID_A)), g,    strict,  None),
+            (Anchor::Guid(guid(GUID_B)), g,    strict,  Some(ErrorCode::IdentityMismatch)),
+            (Anchor::Guid(guid(GUID_B)), g,    lenient, Some(ErrorCode::IdentityMismatch)),
+            (Anchor::Guid(guid(GUID_B)), None, strict,  None),
+            (Anchor::Missing,            g,    strict,  Some(ErrorCode::IdentityMismatch)),
+            (Anchor::Missing,            g,    lenient, None),
+            (Anchor::Missing,            None, strict,  None),
+            (Anchor::Other("EMP-1".into()), g, lenient, Some(ErrorCode::IdentityMismatch)),
+            (Anchor::Unknown,            g,    strict,  None),
+        ];
+        for (anchor, record_guid, policy, expected) in rows {
+            let f = found(Key::UserPrincipalName, anchor.clone());
+            assert_eq!(
+                code(prove("store", &rec, *record_guid, &f, policy)),
+                *expected,
+                "{anchor:?} {record_guid:?} {policy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_mismatch_names_both_anchors_and_the_cloud_only_case_names_the_flag() {
+        let rec = record(Some("ann@x"));
+        let f = found(Key::Mail, Anchor::Guid(guid(GUID_B)));
+        let err =
+            prove("store", &rec, Some(guid(GUID_A)), &f, &Policy::default()).expect_err("mismatch");
+        assert!(err.message.contains(GUID_A) && err.message.contains(GUID_B));
+        assert!(err.message.contains(&guid(GUID_B).immutable_id()));
+        assert!(err.hint.as_deref().is_some_and(|h| h.contains("reused")));
+        let cloud = found(Key::UserPrincipalName, Anchor::Missing);
+        let err = prove(
+            "store",
+            &rec,
+            Some(guid(GUID_A)),
+            &cloud,
+            &Policy::default(),
+        )
+        .expect_err("cloud-only");
+        assert!(
+            err.hint
+                .as_deref()
+                .is_some_and(|h| h.contains("--allow-cloud-only-match")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn several_matches_are_ambiguous_and_name_every_candidate() {
+        let mut f = found(Key::Mail, Anchor::Missing);
+        f.object = "ann@x (id 1)".into();
+        f.others = vec!["anna@x (id 2)".into()];
+        let err = prove("store", &record(None), None, &f, &Policy::default()).expect_err("two");
+        assert_eq!(err.code, ErrorCode::AmbiguousIdentity);
+        assert!(err.message.contains("id 1") && err.message.contains("id 2"));
+    }
+
+    #[test]
+    fn a_dn_must_be_in_the_base_agree_with_the_record_and_be_confirmed_to_write() {
+        let policy = Policy::default();
+        let by_dn = |anchor| StoreUser {
+            identity: found(Key::DistinguishedName, anchor),
+            ..StoreUser::default()
+        };
+        // Outside the base: refused even for reading.
+        let mut outside = found(Key::DistinguishedName, Anchor::Guid(guid(GUID_A)));
+        outside.outside_base = Some("OU=People,DC=x".into());
+        assert_eq!(
+            code(prove(
+                "store",
+                &record(Some("ann@x")),
+                None,
+                &outside,
+                &policy
+            )),
+            Some(ErrorCode::IdentityMismatch)
+        );
+        // Another UPN than the object's: a stale DN.
+        let other = record(Some("bob@x"));
+        let err = admit(
+            "store",
+            &other,
+            None,
+            by_dn(Anchor::Guid(guid(GUID_A))),
+            &policy,
+        )
+        .expect_err("other upn");
+        assert_eq!(err.code, ErrorCode::IdentityMismatch);
+        assert!(err.hint.as_deref().is_some_and(|h| h.contains("stale")));
+        // Confirmed by the UPN, or by the GUID: written.
+        let rec = record(Some("ANN@x"));
+        assert!(
+            admit(
+                "store",
+                &rec,
+                None,
+                by_dn(Anchor::Guid(guid(GUID_A))),
+                &policy
+            )
+            .is_ok()
+        );
+        let dn_and_guid = UserRecord::default();
+        let g = Some(guid(GUID_A));
+        assert!(
+            admit(
+                "store",
+                &dn_and_guid,
+                g,
+                by_dn(Anchor::Guid(guid(GUID_A))),
+                &policy
+            )
+            .is_ok()
+        );
+        // A DN alone reads, but never writes.
+        let alone = UserRecord::default();
+        let user = by_dn(Anchor::Guid(guid(GUID_A)));
+        assert!(prove("store", &alone, None, &user.identity, &policy).is_ok());
+        let err = admit("store", &alone, None, user, &policy).expect_err("dn alone");
+        assert_eq!(err.code, ErrorCode::NoIdentity);
+    }
+
+    #[test]
+    fn a_bound_entry_must_be_bound_to_the_resolved_object() {
+        let binding = |bound: Option<&str>| Identity {
+            binding: Some(Binding {
+                property: "msOnline-ObjectId",
+                resolved: "AAAA-1".into(),
+                bound: bound.map(str::to_string),
+            }),
+            ..Identity::default()
+        };
+        let policy = Policy::default();
+        let rec = record(Some("ann@x"));
+        assert!(prove("store", &rec, None, &binding(Some("aaaa-1")), &policy).is_ok());
+        for bound in [Some("BBBB-2"), Some(""), None] {
+            let err = prove("store", &rec, None, &binding(bound), &policy).expect_err("unbound");
+            assert_eq!(err.code, ErrorCode::IdentityMismatch, "{bound:?}");
+            assert!(err.message.contains("msOnline-ObjectId"));
+        }
+    }
+
+    #[test]
+    fn a_name_two_users_claim_is_refused_to_both() {
+        let claims = Claims::default();
+        assert!(claims.claim("store", "Ann.jpg", "upn:ann@x").is_ok());
+        assert!(
+            claims.claim("store", "Ann.jpg", "upn:ann@x").is_ok(),
+            "again"
+        );
+        let later = claims
+            .claim("store", "ANN.jpg", "upn:anna@x")
+            .expect_err("taken");
+        assert_eq!(later.code, ErrorCode::NameCollision);
+        assert!(later.message.contains("upn:ann@x") && later.message.contains("upn:anna@x"));
+        // The earlier user, asked again before its write, is refused too.
+        let earlier = claims
+            .claim("store", "ann.jpg", "upn:ann@x")
+            .expect_err("contested");
+        assert_eq!(earlier.code, ErrorCode::NameCollision);
+        assert!(claims.claim("store", "bob.jpg", "upn:bob@x").is_ok());
+    }
+}

@@ -1,0 +1,103 @@
+//! The identity gate on the stores that need no server (issue 18): a malformed objectGUID
+//! refuses the user on every target, not just the directory ones, and two users of one run
+//! never land on one file of a folder target.
+
+use photosync::engine::{SyncOptions, SyncSource};
+use photosync::schema::{Action, PhotoBytes, UserRecord};
+use photosync::store::folder::{FolderStore, NamingRule};
+use photosync::store::memory::MemoryStore;
+use photosync::store::{PhotoStore, StoreRole};
+
+use crate::support::{jpeg, jsonl, result_of, results, sync};
+
+fn folder(dir: &std::path::Path, rule: &str) -> FolderStore {
+    let rule = NamingRule::parse(rule).expect("rule");
+    FolderStore::open(dir.to_path_buf(), rule, StoreRole::Target).expect("open folder")
+}
+
+fn person(name: &str, mail: Option<&str>, picture: u64) -> UserRecord {
+    UserRecord {
+        user_principal_name: Some(format!("{name}@contoso.com")),
+        mail: mail.map(str::to_string),
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(picture, 200))),
+        ..Default::default()
+    }
+}
+
+// Regression (issue 18): a malformed GUID was refused by Graph (`no-identity`) and written
+// to every other target in the same run: the folder and memory stores never looked at it.
+#[tokio::test]
+async fn a_malformed_guid_refuses_the_user_for_every_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let memory = MemoryStore::new();
+    memory.add_user("ann@contoso.com", None);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![
+        Box::new(folder(dir.path(), "{userPrincipalName}.jpg")),
+        Box::new(memory.clone()),
+    ];
+    let record = UserRecord {
+        object_guid: Some("3ab39606-c642-489b-84b6-58c038d3ef3z".into()),
+        ..person("ann", None, 1)
+    };
+    let (records, summary) = sync(
+        jsonl(&[record]),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    for target in ["folder", "memory"] {
+        let result = result_of(&records, "ann@contoso.com", target);
+        assert_eq!(result.action, Action::Failed, "{target}: {result:?}");
+        assert_eq!(result.reason, "no-identity", "{target}");
+    }
+    assert_eq!(memory.writes(), 0, "memory was written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("ls").count(),
+        0,
+        "a file was written"
+    );
+    assert_eq!(summary.exit_code, 1);
+}
+
+// Regression (issue 18): two users whose names resolve to one file (here a mail they share,
+// in another case) were both written, the second replacing the first one's face. With one
+// user at a time the first is written and the second refused; the file keeps the first's
+// picture.
+#[tokio::test]
+async fn two_users_of_one_run_never_share_a_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(folder(dir.path(), "{mail}.jpg"))];
+    let users = [
+        person("ann", Some("Team@contoso.com"), 1),
+        person("bob", Some("team@contoso.com"), 2),
+    ];
+    let opts = SyncOptions {
+        concurrency: 1,
+        ..SyncOptions::default()
+    };
+    let (records, _) = sync(jsonl(&users), &SyncSource::Input, &targets, &opts).await;
+    assert_eq!(
+        result_of(&records, "ann@contoso.com", "folder").action,
+        Action::Updated
+    );
+    let bob = result_of(&records, "bob@contoso.com", "folder");
+    assert_eq!(bob.action, Action::Failed, "{bob:?}");
+    assert_eq!(bob.reason, "name-collision");
+    let message = &bob.error.as_ref().expect("error").message;
+    assert!(message.contains("ann@contoso.com"), "{message}");
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let held = std::fs::read(files[0].path()).expect("read");
+    let limits = photosync::photo::DecodeLimits::default();
+    let held = photosync::photo::inspect(&held, &limits).expect("held");
+    let ann = photosync::photo::inspect(&jpeg(1, 200), &limits).expect("ann");
+    assert!(
+        photosync::photo::same_picture(&held, &ann).is_some_and(|(same, _)| same),
+        "the file no longer shows ann"
+    );
+    assert_eq!(results(&records).len(), 2);
+}
