@@ -31,6 +31,7 @@ $script:PhotoSyncModuleWords = [ordered]@{
     '--recheck'                        = '-Recheck'
     '--verify-window'                  = '-VerifyWindow'
     '--require-verified'               = '-RequireVerified'
+    '--allow-cloud-only-match'         = '-AllowCloudOnlyMatch'
     '--shard'                          = '-Shard'
     '--concurrency'                    = '-Concurrency'
     '--ad-filter'                      = '-LdapFilter'

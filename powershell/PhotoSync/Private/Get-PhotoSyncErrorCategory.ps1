@@ -22,6 +22,8 @@ function Get-PhotoSyncErrorCategory([string]$Code) {
         'store-rejected' { return [System.Management.Automation.ErrorCategory]::WriteError }
         'verify-failed' { return [System.Management.Automation.ErrorCategory]::WriteError }
         'identity-mismatch' { return [System.Management.Automation.ErrorCategory]::InvalidResult }
+        'ambiguous-identity' { return [System.Management.Automation.ErrorCategory]::InvalidResult }
+        'name-collision' { return [System.Management.Automation.ErrorCategory]::ResourceExists }
         'sharepoint-profile-write-denied' { return [System.Management.Automation.ErrorCategory]::PermissionDenied }
         'credential-not-supported' { return [System.Management.Automation.ErrorCategory]::InvalidArgument }
         'no-mailbox' { return [System.Management.Automation.ErrorCategory]::ResourceUnavailable }

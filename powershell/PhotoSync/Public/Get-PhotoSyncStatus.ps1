@@ -96,6 +96,12 @@ function Get-PhotoSyncStatus {
     user, with verdicts and findings) to this file, replaced when the run
     completes. The objects are written as well.
 
+    .PARAMETER AllowCloudOnlyMatch
+    Let a record that carries an ObjectGUID match a cloud-only account (one
+    without onPremisesImmutableId) by UPN or mail. Off by default, because
+    that is exactly how a reused UPN looks; turn it on only for cloud-only
+    accounts your HR export keys by GUID (docs/cli.md, Identity).
+
     .PARAMETER FailOnDrift
     After the run, write a non-terminating error PhotoSync.drift naming
     how many users are not in sync (a scheduled check with -ErrorAction
@@ -203,6 +209,8 @@ function Get-PhotoSyncStatus {
 
         [switch]$FailOnDrift,
 
+        [switch]$AllowCloudOnlyMatch,
+
         [ValidateRange(1, 256)]
         [Alias('ThrottleLimit')]
         [int]$Concurrency = 16,
@@ -225,6 +233,7 @@ function Get-PhotoSyncStatus {
         if ($State) { $arguments += @('--state', (Resolve-PhotoSyncSettingPath -Cmdlet $PSCmdlet -Name 'State' -Path $State)) }
         if ($ReportPath) { $arguments += @('--report', (Resolve-PhotoSyncSettingPath -Cmdlet $PSCmdlet -Name 'ReportPath' -Path $ReportPath)) }
         if ($FailOnDrift) { $arguments += '--fail-on-drift' }
+        if ($AllowCloudOnlyMatch) { $arguments += '--allow-cloud-only-match' }
         $keysGiven = $false
         foreach ($name in 'ObjectGUID', 'UserPrincipalName', 'SamAccountName', 'Mail', 'EmployeeId') { if ($PSBoundParameters.ContainsKey($name)) { $keysGiven = $true } }
         if ($PSBoundParameters.ContainsKey('LdapFilter')) {

@@ -117,6 +117,12 @@ function Sync-UserPhoto {
     Seconds to keep re-reading a written photo until the service shows it
     (default 60); after that the write is 'updated' with Verified $false.
 
+    .PARAMETER AllowCloudOnlyMatch
+    Let a record that carries an ObjectGUID match a cloud-only account (one
+    without onPremisesImmutableId) by UPN or mail. Off by default, because
+    that is exactly how a reused UPN looks; turn it on only for cloud-only
+    accounts your HR export keys by GUID (docs/cli.md, Identity).
+
     .PARAMETER RequireVerified
     Count a write that does not show within -VerifyWindow as failed.
 
@@ -253,6 +259,8 @@ function Sync-UserPhoto {
 
         [switch]$RequireVerified,
 
+        [switch]$AllowCloudOnlyMatch,
+
         [ValidatePattern('^\s*\d+\s*/\s*\d+\s*$')]
         [string]$Shard,
 
@@ -292,6 +300,7 @@ function Sync-UserPhoto {
         if ($RecheckAfter) { $arguments += @('--recheck-after', ($RecheckAfter -replace '\s', '').ToLowerInvariant()) }
         if ($PSBoundParameters.ContainsKey('VerifyWindow')) { $arguments += @('--verify-window', [string]$VerifyWindow) }
         if ($RequireVerified) { $arguments += '--require-verified' }
+        if ($AllowCloudOnlyMatch) { $arguments += '--allow-cloud-only-match' }
         if ($Shard) { $arguments += @('--shard', ($Shard -replace '\s', '')) }
         if ($dryRun) { $arguments += '--dry-run' }
 
