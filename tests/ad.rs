@@ -29,7 +29,8 @@ pub fn connection(url: &str, bind_dn: &str, password: &str, ca: Option<&Path>) -
         password: Secret::new(password),
         ca_file: ca.map(Path::to_path_buf),
         allow_plaintext: false,
-        timeout: Duration::from_secs(20),
+        // Per LDAP operation; a loaded Samba answers slowly, and a test is no place to time it.
+        timeout: Duration::from_secs(60),
     }
 }
 

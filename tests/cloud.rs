@@ -18,6 +18,8 @@ mod chaos_driver;
 mod conformance;
 #[path = "cloud/fidelity.rs"]
 mod fidelity;
+#[path = "cloud/field.rs"]
+mod field;
 #[path = "cloud/graph.rs"]
 mod graph;
 #[path = "cloud/identity.rs"]

@@ -381,6 +381,7 @@ impl HttpClient {
                 self.attempt(req, token.as_ref()).await
             };
             let last = attempt >= policy.max_attempts || req.caller_retries;
+            let last_failure = last || attempt >= policy.max_failure_attempts;
             let (retry_after, reason) = match outcome {
                 Attempt::Answer(resp) if req.caller_retries => return Ok(resp),
                 Attempt::Answer(resp) => match classify(resp.status) {
@@ -429,7 +430,7 @@ impl HttpClient {
                     }
                     StatusClass::ServerTrouble => {
                         self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
-                        if last || !req.idempotent {
+                        if last_failure || !req.idempotent {
                             return Err(server_trouble(&resp, attempt, req.idempotent));
                         }
                         let after = resp.header("retry-after").and_then(parse_retry_after);
@@ -445,7 +446,7 @@ impl HttpClient {
                 }
                 Attempt::Ambiguous(why) => {
                     self.stats.network_errors.fetch_add(1, Ordering::Relaxed);
-                    if last || !req.idempotent {
+                    if last_failure || !req.idempotent {
                         return Err(network_out(&why, attempt));
                     }
                     (None, format!("connection lost: {why}"))
@@ -636,12 +637,19 @@ fn server_trouble(resp: &Response, attempts: u32, idempotent: bool) -> Error {
     } else {
         "the service failed while handling a write".to_string()
     };
-    Error::new(
+    let error = Error::new(
         ErrorCode::Transient,
         ErrorClass::Transient,
         format!("{what} ({})", with_service_code(resp)),
-    )
-    .with_hint("run again; users already done are skipped")
+    );
+    // Exchange's answer for a mailbox it cannot open: the same every time for that user.
+    if resp
+        .service_error()
+        .is_some_and(|e| e.code == "ErrorStoreInternalServerError")
+    {
+        return error.with_hint("Exchange Online could not open this user's mailbox (seen with Bookings and other scheduling mailboxes); the other users went on. Check the mailbox in the Exchange admin center, then run again");
+    }
+    error.with_hint("run again; users already done are skipped")
 }
 
 fn network_out(why: &str, attempts: u32) -> Error {

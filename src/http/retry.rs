@@ -12,6 +12,11 @@ use std::time::{Duration, SystemTime};
 pub struct RetryPolicy {
     /// Attempts including the first one.
     pub max_attempts: u32,
+    /// Attempts when the service fails rather than throttles (a 5xx other than 503, or no
+    /// answer after sending). Throttling passes; a mailbox whose every call answers 500
+    /// `ErrorStoreInternalServerError`, or a call that stalls past the timeout, does not:
+    /// more attempts only hold the user up (Microsoft's Graph SDKs retry only 429, 503, 504).
+    pub max_failure_attempts: u32,
     /// First backoff step; doubles per attempt.
     pub base_delay: Duration,
     /// Longest backoff between two attempts.
@@ -24,6 +29,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 10,
+            max_failure_attempts: 4,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(300),

@@ -237,7 +237,9 @@ impl Samba {
             &log,
         );
         let ca = certs.ca.display().to_string();
-        wait_until("samba", Duration::from_secs(120), &log, || {
+        // Waiting includes the wait for the port lock, then Samba's start (a minute or more on
+        // a loaded machine).
+        wait_until("samba", LOCK_WAIT + Duration::from_secs(300), &log, || {
             Command::new("ldapsearch")
                 .env("LDAPTLS_CACERT", &ca)
                 .args([

@@ -105,7 +105,7 @@ impl Slapd {
             &log,
         );
         let probe_url = format!("ldap://127.0.0.1:{port}");
-        wait_until("slapd", Duration::from_secs(30), &log, || {
+        wait_until("slapd", Duration::from_secs(120), &log, || {
             Command::new("ldapsearch")
                 .args(["-x", "-H", &probe_url, "-b", "", "-s", "base"])
                 .stdout(Stdio::null())

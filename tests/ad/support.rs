@@ -213,6 +213,10 @@ kill -s KILL -- "-$child" 2>/dev/null
 rm -rf "$remove"
 "#;
 
+/// Longest wait for a fixed-port server's lock: another test run on the machine (another
+/// developer's, or the benchmark) may hold the server for minutes.
+pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(600);
+
 /// Start `cmd` under the watchdog; `lock` serialises servers that need fixed ports.
 pub(crate) fn spawn_watched(dir: &Path, lock: Option<&Path>, cmd: &[&str], log: &Path) {
     let script = dir.join("watchdog.sh");
@@ -220,7 +224,9 @@ pub(crate) fn spawn_watched(dir: &Path, lock: Option<&Path>, cmd: &[&str], log: 
     let mut command = match lock {
         Some(lock) => {
             let mut c = Command::new(require("flock"));
-            c.args(["-w", "300"]).arg(lock).arg("sh");
+            c.args(["-w", &LOCK_WAIT.as_secs().to_string()])
+                .arg(lock)
+                .arg("sh");
             c
         }
         None => Command::new("sh"),
@@ -240,6 +246,8 @@ pub(crate) fn spawn_watched(dir: &Path, lock: Option<&Path>, cmd: &[&str], log: 
     std::thread::spawn(move || child.wait());
 }
 
+/// Waits for a server to answer: `timeout` is a hang guard, not a timing claim, so it is
+/// generous (a loaded machine starts servers slowly).
 pub(crate) fn wait_until(
     what: &str,
     timeout: Duration,

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -225,7 +227,10 @@ fn write_input(dir: &Path, users: usize) -> PathBuf {
     path
 }
 
-/// Run `sync` once; stop it after `stop_at` with `stop` when given.
+/// Run `sync` once; stop it after `stop_at` with `stop` when given. A SIGINT waits also until
+/// the run has written its first record: only then are its signal handlers surely installed.
+// Regression (issue 22): on a busy machine the run could still be starting (or retrying its
+// first token) at the random moment, and SIGINT's default action killed it without a summary.
 fn run_once(
     emu: &RunningEmulator,
     input: &Path,
@@ -264,11 +269,14 @@ fn run_once(
         .spawn()
         .expect("photosync starts");
     let stdout = child.stdout.take().expect("stdout");
+    let underway = Arc::new(AtomicBool::new(false));
+    let first_record = underway.clone();
     let reader = std::thread::spawn(move || {
         let mut lines = Vec::new();
         let mut buf = Vec::new();
         let mut reader = std::io::BufReader::new(stdout);
         while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            first_record.store(true, Ordering::SeqCst);
             lines.push(String::from_utf8_lossy(&buf).into_owned());
             buf.clear();
         }
@@ -283,7 +291,8 @@ fn run_once(
     let mut stopped = None;
     if let Some((how, after)) = stop {
         let deadline = started + after;
-        while Instant::now() < deadline {
+        let ready = || how == Stop::Kill || underway.load(Ordering::SeqCst);
+        while Instant::now() < deadline || !ready() {
             if child.try_wait().ok().flatten().is_some() {
                 break;
             }

@@ -3,7 +3,7 @@
 //! back the same picture — from the store itself, not only through the binary.
 
 use photosync::schema::UserRecord;
-use photosync::settings::{CloudSettings, Secret, Settings, SharePointSettings};
+use photosync::settings::{CloudSettings, Settings, SharePointSettings};
 use photosync::store::conformance::{self, Fixture};
 use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
 use photosync_emulator::Faults;
@@ -42,17 +42,7 @@ async fn the_graph_store_passes_the_conformance_suite() {
         tenant_with_users(3, |i| (i == 0).then_some(1)),
         Faults::default(),
     );
-    let settings = Settings {
-        cloud: CloudSettings {
-            tenant_id: Some(emu.tenant_id()),
-            client_id: Some(SECRET_APP.to_string()),
-            client_secret: Some(Secret::new(SECRET)),
-            graph_url: emu.graph_url(),
-            login_url: emu.login_url(),
-            ..CloudSettings::default()
-        },
-        ..Settings::default()
-    };
+    let settings = secret_settings(&emu);
     let store = open_target("graph", &settings).await;
     let fixture = fixture(emu.admin().photo_of(&upn(0)).expect("seeded photo"));
     conformance::check(store.as_ref(), &fixture)

@@ -7,9 +7,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use image::ImageFormat;
-use photosync_emulator::{Emulator, Faults, Options, RunningEmulator, Seed, SeedApp, SeedUser};
+use photosync_emulator::{
+    Emulator, Faults, LogEntry, Options, RunningEmulator, Seed, SeedApp, SeedUser,
+};
 use serde_json::Value;
 
 use super::core_support::{encode, portrait};
@@ -127,6 +131,21 @@ pub fn record(upn: Option<&str>, guid: Option<&str>, photo: Option<&[u8]>) -> St
         );
     }
     Value::Object(v).to_string()
+}
+
+/// Settings for using the stores as a library against `emu`, with the client-secret app.
+pub fn secret_settings(emu: &RunningEmulator) -> photosync::settings::Settings {
+    photosync::settings::Settings {
+        cloud: photosync::settings::CloudSettings {
+            tenant_id: Some(emu.tenant_id()),
+            client_id: Some(SECRET_APP.to_string()),
+            client_secret: Some(photosync::settings::Secret::new(SECRET)),
+            graph_url: emu.graph_url(),
+            login_url: emu.login_url(),
+            ..photosync::settings::CloudSettings::default()
+        },
+        ..photosync::settings::Settings::default()
+    }
 }
 
 /// Credential environment for one kind, against `emu`.
@@ -402,4 +421,75 @@ pub fn holds_picture(emu: &RunningEmulator, user: &str, expected: &[u8]) -> bool
 
 pub fn temp_path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
+}
+
+/// Moves the emulator's (frozen) clock by `by` once its request log shows `event`, from a thread
+/// that watches the log while a run goes on: time passes at a point the run reached, never after
+/// a duration, so a busy machine cannot change what the run sees (issue 22).
+pub struct ClockMover {
+    stop: mpsc::Sender<()>,
+    watcher: std::thread::JoinHandle<bool>,
+}
+
+impl ClockMover {
+    pub fn start(
+        emu: &RunningEmulator,
+        by: Duration,
+        event: impl Fn(&[LogEntry]) -> bool + Send + 'static,
+    ) -> ClockMover {
+        let admin = emu.admin();
+        let (stop, stopped) = mpsc::channel();
+        let watcher = std::thread::spawn(move || {
+            loop {
+                if event(&admin.request_log()) {
+                    admin.advance_clock(by);
+                    return true;
+                }
+                // A poll of the log, not a wait for time to pass: stop when told.
+                match stopped.recv_timeout(Duration::from_millis(5)) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return false,
+                }
+            }
+        });
+        ClockMover { stop, watcher }
+    }
+
+    /// Stops watching; whether the clock was moved.
+    pub fn moved(self) -> bool {
+        let _ = self.stop.send(());
+        self.watcher.join().expect("clock mover")
+    }
+}
+
+/// The user a Graph photo request addresses (`/v1.0/users/{key}/photo…`), lower-case.
+fn photo_user(entry: &LogEntry) -> Option<String> {
+    let mut segments = entry.path.split('/').skip_while(|s| *s != "users").skip(1);
+    let user = segments.next()?;
+    segments
+        .next()
+        .is_some_and(|s| s.starts_with("photo"))
+        .then(|| user.to_lowercase())
+}
+
+/// Every user whose photo was written (`writes` of them) has since been read and not found
+/// (404): the run looked for its write and saw that it was not visible yet.
+pub fn writes_read_back_unseen(log: &[LogEntry], writes: usize) -> bool {
+    let mut written: Vec<String> = Vec::new();
+    let mut unseen: Vec<String> = Vec::new();
+    for entry in log {
+        let Some(user) = photo_user(entry) else {
+            continue;
+        };
+        if entry.method == "PUT" && !written.contains(&user) {
+            written.push(user);
+        } else if entry.method == "GET"
+            && entry.status == 404
+            && written.contains(&user)
+            && !unseen.contains(&user)
+        {
+            unseen.push(user);
+        }
+    }
+    written.len() == writes && unseen.len() == writes
 }

@@ -166,6 +166,21 @@ pub fn too_large(resp: &Response) -> Error {
     .with_hint("Graph accepts photos up to 4 MB")
 }
 
+/// A 400 `ValidationWidthTooSmall`: the profile service refuses narrow pictures (a 23 px
+/// upload was refused, microsoft-graph-docs-contrib#423; the minimum is undocumented).
+pub fn is_too_narrow(resp: &Response) -> bool {
+    resp.status == 400 && code_of(resp) == "ValidationWidthTooSmall"
+}
+
+pub fn too_narrow(resp: &Response) -> Error {
+    Error::new(
+        ErrorCode::StoreRejected,
+        ErrorClass::Input,
+        format!("Graph refused the photo as too small ({})", detail(resp)),
+    )
+    .with_hint("Microsoft 365 refuses very small pictures (its minimum width is undocumented): use a source photo of at least 96x96 pixels")
+}
+
 /// Any other refusal.
 pub fn rejected(resp: &Response, what: &str) -> Error {
     Error::new(

@@ -509,6 +509,7 @@ impl GraphStore {
 fn write_refused(resp: &Response) -> Error {
     match resp.status {
         413 => errors::too_large(resp),
+        _ if errors::is_too_narrow(resp) => errors::too_narrow(resp),
         _ if errors::is_no_mailbox(resp) => errors::no_mailbox(resp),
         404 => errors::user_gone(resp),
         _ => errors::rejected(resp, "store the photo"),

@@ -2,33 +2,15 @@
 //! requests from concurrent keep-alive clients, no injected latency, throttling off.
 //! Run: `cargo bench -p photosync-emulator --bench photo_get_throughput`.
 
-use std::time::Instant;
+mod support;
 
-use photosync_emulator::{CredentialKind, Emulator, Faults, Options, Seed, ThrottleLimits};
+use std::time::Instant;
 
 const REQUESTS: usize = 30_000;
 const CONCURRENCY: usize = 32;
 
 fn main() -> anyhow::Result<()> {
-    let emu = Emulator::start(
-        Seed::example()?,
-        Options {
-            faults: Faults {
-                throttle: ThrottleLimits {
-                    enabled: false,
-                    ..ThrottleLimits::default()
-                },
-                ..Faults::default()
-            },
-            request_log_capacity: 1_000,
-            ..Options::default()
-        },
-    )?;
-    let token = emu.admin().issue_token(
-        "aaaaaaaa-0000-4000-8000-000000000001",
-        "https://graph.microsoft.com",
-        CredentialKind::Secret,
-    )?;
+    let (emu, token) = support::unthrottled_tenant(0)?;
     let users: Vec<String> = emu
         .admin()
         .users()

@@ -63,7 +63,9 @@ def test_photo_round_trip_with_static_token(emu):
     data, meta = asyncio.run(run())
     assert data[:2] == b"\xff\xd8", "served as JPEG"
     assert data != upload, "re-encoded, as Exchange/Entra do"
-    assert meta.id and meta.width == meta.height and meta.width > 0
+    # The Entra profile (the emulator's default photoModel): one `Default` picture at the
+    # upload's own size, here the 320x180 PNG.
+    assert (meta.id, meta.width, meta.height) == ("Default", 320, 180)
 
 
 def test_no_photo_surfaces_as_odata_error(emu):

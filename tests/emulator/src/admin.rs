@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::identity::{Resource, classify_resource, mint};
 use crate::options::Faults;
 use crate::respond::{json, label};
-use crate::seed::PhotoUpdateSettings;
+use crate::seed::{PhotoUpdateSettings, UserPhotoFault};
 use crate::state::{Counters, LogEntry, State, User, lock, read, write};
 use crate::token::CredentialKind;
 
@@ -64,6 +64,56 @@ impl Admin {
             .map_err(|e| anyhow::anyhow!("photo for {user} refused: {e}"))
     }
 
+    /// The user changes their own photo (in Teams, Outlook or the profile page): stored as the
+    /// service keeps it, with a new ETag, shown to Graph reads after the visibility delay like
+    /// any write, and not counted as the app's write. Returns the new ETag.
+    pub fn change_photo_as_user(&self, user: &str, bytes: &[u8]) -> anyhow::Result<String> {
+        let u = self
+            .state
+            .find_user(user)
+            .ok_or_else(|| anyhow::anyhow!("no such user: {user}"))?;
+        self.state.hide_write(&u.id);
+        let set = self
+            .state
+            .store_photo(&u, bytes)
+            .map_err(|e| anyhow::anyhow!("photo for {user} refused: {e}"))?;
+        *lock(&self.state.user_photo_changes) += 1;
+        Ok(set.etag.clone())
+    }
+
+    /// Photo changes users made themselves (`change_photo_as_user`).
+    pub fn user_photo_changes(&self) -> u64 {
+        *lock(&self.state.user_photo_changes)
+    }
+
+    /// Gives a user a deterministic photo fault (or clears it with `None`).
+    pub fn set_user_photo_fault(
+        &self,
+        user: &str,
+        fault: Option<UserPhotoFault>,
+    ) -> anyhow::Result<()> {
+        let u = self
+            .state
+            .find_user(user)
+            .ok_or_else(|| anyhow::anyhow!("no such user: {user}"))?;
+        let mut faults = write(&self.state.user_faults);
+        match fault {
+            Some(f) => faults.insert(u.id.to_lowercase(), f),
+            None => faults.remove(&u.id.to_lowercase()),
+        };
+        Ok(())
+    }
+
+    /// Beta `onPremisesSyncBehavior.isCloudManaged` of a user.
+    pub fn cloud_managed(&self, user: &str) -> bool {
+        self.state.find_user(user).is_some_and(|u| {
+            read(&self.state.cloud_managed)
+                .get(&u.id.to_lowercase())
+                .copied()
+                .unwrap_or(false)
+        })
+    }
+
     pub fn delete_photo(&self, user: &str) -> bool {
         self.state
             .find_user(user)
@@ -106,6 +156,30 @@ impl Admin {
     /// Forgets throttling budgets so a new phase starts with full buckets.
     pub fn reset_throttling(&self) {
         self.state.throttle.reset();
+    }
+
+    /// Stops the emulator's clock: tokens, digests, visibility and policy delays, throttling
+    /// budgets and added latency then see time pass only through `advance_clock` (a request
+    /// held by latency waits until the clock passes its deadline).
+    pub fn freeze_clock(&self) {
+        self.state.clock.freeze();
+    }
+
+    /// Lets the emulator's clock flow with the wall clock again, from where it stands.
+    pub fn resume_clock(&self) {
+        self.state.clock.resume();
+    }
+
+    /// Moves the emulator's clock ahead: whatever was due by then is due now (a token with
+    /// less left expires, a hidden write shows, a throttling budget refills, held requests go).
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.clock.advance(by);
+    }
+
+    /// Requests held by added latency until the clock passes their deadline, right now: with a
+    /// frozen clock, the requests in flight a test waits for before it advances.
+    pub fn requests_waiting_for_clock(&self) -> usize {
+        self.state.clock.waiting()
     }
 
     /// Lifetime of tokens issued from now on.
@@ -186,6 +260,15 @@ impl Admin {
     }
 }
 
+/// `POST /_emulator/clock`: freeze or resume, then advance.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClockRequest {
+    frozen: Option<bool>,
+    #[serde(default)]
+    advance_ms: u64,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TokenRequest {
@@ -226,6 +309,22 @@ pub fn handle_http(
             }
             Err(e) => json(400, json!({"error": format!("faults JSON not valid: {e}")})),
         },
+        (Method::GET, ["clock"]) => json(200, clock_json(state)),
+        (Method::POST, ["clock"]) => match serde_json::from_slice::<ClockRequest>(body) {
+            Ok(c) => {
+                match c.frozen {
+                    Some(true) => admin.freeze_clock(),
+                    Some(false) => admin.resume_clock(),
+                    None => {}
+                }
+                admin.advance_clock(Duration::from_millis(c.advance_ms));
+                json(200, clock_json(state))
+            }
+            Err(e) => json(
+                400,
+                json!({"error": format!("clock JSON not valid: {e}"), "hint": r#"e.g. {"frozen": true} or {"advanceMs": 1500}"#}),
+            ),
+        },
         (Method::POST, ["reset-throttling"]) => {
             admin.reset_throttling();
             json(200, json!({}))
@@ -241,6 +340,24 @@ pub fn handle_http(
         },
         (Method::DELETE, ["photos", user]) => {
             json(200, json!({"deleted": admin.delete_photo(user)}))
+        }
+        (Method::PUT, ["photos", user, "as-user"]) => {
+            match admin.change_photo_as_user(user, body) {
+                Ok(etag) => json(200, json!({"etag": etag})),
+                Err(e) => json(400, json!({"error": e.to_string()})),
+            }
+        }
+        (Method::PUT, ["users", user, "photo-fault"]) => {
+            match serde_json::from_slice::<Option<UserPhotoFault>>(body) {
+                Ok(fault) => match admin.set_user_photo_fault(user, fault) {
+                    Ok(()) => json(200, json!({"photoFault": fault})),
+                    Err(e) => json(404, json!({"error": e.to_string()})),
+                },
+                Err(e) => json(
+                    400,
+                    json!({"error": format!("body must be \"storeInternalServerError\", \"stall\" or null: {e}")}),
+                ),
+            }
         }
         (Method::POST, ["token"]) => match serde_json::from_slice::<TokenRequest>(body) {
             Ok(t) => match admin.issue_token(
@@ -284,9 +401,19 @@ pub fn handle_http(
             json!({"error": "unknown admin route", "routes": [
             "GET/DELETE /_emulator/requests", "GET/DELETE /_emulator/counters", "GET/PUT /_emulator/faults",
             "POST /_emulator/reset-throttling", "GET /_emulator/users", "GET/PUT/DELETE /_emulator/photos/{user}",
+            "PUT /_emulator/photos/{user}/as-user", "PUT /_emulator/users/{user}/photo-fault",
             "POST /_emulator/token", "PUT /_emulator/imds-script", "GET /_emulator/sharepoint/properties/{upn}/{property}",
-            "PUT /_emulator/token-lifetime-secs"]}),
+            "PUT /_emulator/token-lifetime-secs", "GET/POST /_emulator/clock"]}),
         ),
     };
     label(resp, "admin")
+}
+
+/// The clock as the admin API shows it.
+fn clock_json(state: &State) -> serde_json::Value {
+    json!({
+        "unixMs": state.clock.unix_ms(),
+        "frozen": state.clock.is_frozen(),
+        "requestsWaiting": state.clock.waiting(),
+    })
 }

@@ -246,10 +246,10 @@ async fn run_item(state: &Arc<State>, version: &str, outer: &HeaderMap, it: &Ite
     let latency = state.faults().latency_ms;
     if is_outlook && latency > 0 {
         // The response holds the item's Outlook slot: keep it for the item's duration.
-        crate::latency::sleep_until(
-            tokio::time::Instant::now() + std::time::Duration::from_millis(latency),
-        )
-        .await;
+        state
+            .clock
+            .sleep_until(state.clock.now() + std::time::Duration::from_millis(latency))
+            .await;
     }
     let route = resp
         .extensions()
@@ -289,7 +289,7 @@ async fn run_item(state: &Arc<State>, version: &str, outer: &HeaderMap, it: &Ite
         status,
         origin: state.base_url(),
         app_id: app,
-        at_unix_ms: crate::server::now_ms(),
+        at_unix_ms: state.clock.unix_ms(),
     });
     let body = if bytes.is_empty() {
         Value::Null

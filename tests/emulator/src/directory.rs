@@ -45,7 +45,7 @@ const DEFAULT_PROPS: [&str; 11] = [
     "id",
 ];
 
-const SELECTABLE: [&str; 15] = [
+const SELECTABLE: [&str; 17] = [
     "businessPhones",
     "displayName",
     "givenName",
@@ -61,6 +61,8 @@ const SELECTABLE: [&str; 15] = [
     "onPremisesSamAccountName",
     "userType",
     "accountEnabled",
+    "onPremisesSyncEnabled",
+    "onPremisesLastSyncDateTime",
 ];
 
 fn property(user: &User, name: &str) -> Value {
@@ -74,6 +76,8 @@ fn property(user: &User, name: &str) -> Value {
         "onPremisesSamAccountName" => json!(user.on_premises_sam_account_name),
         "userType" => json!(if user.guest { "Guest" } else { "Member" }),
         "accountEnabled" => json!(true),
+        "onPremisesSyncEnabled" => json!(user.on_premises_sync_enabled),
+        "onPremisesLastSyncDateTime" => json!(user.on_premises_last_sync_date_time),
         _ => Value::Null,
     }
 }

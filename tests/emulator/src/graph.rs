@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::directory::{self, UserKey};
@@ -14,7 +14,7 @@ use crate::identity::{GRAPH_APP_ID, GRAPH_AUDIENCE};
 use crate::mailbox::Part;
 use crate::respond::{self, form, graph_error, json, label, set_header, with_app};
 use crate::seed::PhotoUpdateSettings;
-use crate::state::{State, now_secs, read};
+use crate::state::{State, read};
 use crate::throttle::Throttled;
 use crate::token::AccessClaims;
 
@@ -50,7 +50,7 @@ pub fn authenticate(state: &State, headers: &HeaderMap) -> Result<AccessClaims, 
     let token = respond::bearer(headers).unwrap_or_default();
     let claims = state
         .signer
-        .verify(token, now_secs())
+        .verify(token, state.clock.unix_secs())
         .map_err(|e| graph_error(401, "InvalidAuthenticationToken", &e.message()))?;
     if claims.aud != GRAPH_AUDIENCE && claims.aud != GRAPH_APP_ID {
         return Err(graph_error(
@@ -229,6 +229,10 @@ async fn route_authenticated(
             "graph.photos.size.value.get".into(),
             crate::photos::photo_read(state, claims, &key, Some(size), true).await,
         ),
+        ["onpremisessyncbehavior"] => (
+            "graph.onPremisesSyncBehavior".into(),
+            crate::sync_behavior::handle(state, claims, req.version, &req.method, &key, &req.body),
+        ),
         ["mailboxsettings"] => match req.method {
             Method::GET => (
                 "graph.mailboxSettings.get".into(),
@@ -332,7 +336,7 @@ fn basic_only_violation(
     (selects_more || filters_more).then(denied_directory)
 }
 
-fn denied_directory() -> Response {
+pub(crate) fn denied_directory() -> Response {
     graph_error(
         403,
         "Authorization_RequestDenied",
@@ -394,8 +398,8 @@ pub(crate) fn admit(
         })
 }
 
-/// Adds the throttling headers and keeps the mailbox concurrency slot alive for as long as the
-/// response exists (the server holds it through any injected latency).
+/// Adds the throttling headers and keeps the mailbox concurrency slot alive with the response:
+/// the server holds it through any injected latency and frees it before the answer leaves.
 pub(crate) fn decorate(mut resp: Response, admitted: crate::throttle::Admitted) -> Response {
     set_header(
         &mut resp,
@@ -529,6 +533,15 @@ fn photo_update_settings(state: &State, claims: &AccessClaims, req: &GraphReques
             }
             state.change_policy(policy.clone());
             json(200, body_of(&policy))
+        }
+        // Resets the tenant to its default, empty policy (beta
+        // `peopleadminsettings-delete-photoupdatesettings`: 204 No Content).
+        Method::DELETE => {
+            if !claims.has_any_role(&["PeopleSettings.ReadWrite.All"]) {
+                return denied_directory();
+            }
+            state.change_policy(PhotoUpdateSettings::default());
+            (axum::http::StatusCode::NO_CONTENT, "").into_response()
         }
         _ => method_not_allowed(),
     }

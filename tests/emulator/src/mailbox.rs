@@ -45,6 +45,9 @@ pub(crate) async fn mailbox_settings(
             &format!("The requested user '{key}' is invalid."),
         );
     };
+    if let Some(r) = crate::user_faults::intercept(state, &user.id).await {
+        return r;
+    }
     let admitted = match admit(state, claims, 1, false, Some(&user.id)) {
         Ok(a) => a,
         Err(r) => return r,

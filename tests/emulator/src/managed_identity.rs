@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::identity::{Resource, classify_resource, mint};
 use crate::respond::{form, header_str, json, label};
-use crate::state::{App, State, iso_utc, lock, now_secs};
+use crate::state::{App, State, iso_utc, lock};
 use crate::token::CredentialKind;
 
 /// The `resource` parameter every managed-identity flow takes (as asked, and what it names),
@@ -96,7 +96,7 @@ pub fn app_service(
             200,
             json!({
                 "access_token": token,
-                "expires_on": (now_secs() + lifetime).to_string(),
+                "expires_on": (state.clock.unix_secs() + lifetime).to_string(),
                 "resource": requested,
                 "token_type": "Bearer",
                 "client_id": app.client_id,
@@ -123,8 +123,7 @@ fn scripted_imds_answer(state: &State) -> Option<Response> {
 }
 
 /// IMDS-style token body (Arc answers the same way): every value a string.
-fn imds_token_body(token: &str, lifetime: u64, requested: &str) -> serde_json::Value {
-    let now = now_secs();
+fn imds_token_body(token: &str, lifetime: u64, requested: &str, now: u64) -> serde_json::Value {
     json!({
         "access_token": token,
         "refresh_token": "",
@@ -177,7 +176,10 @@ pub fn imds(state: &State, query: Option<&str>, headers: &HeaderMap) -> Response
             requested,
             CredentialKind::ManagedIdentity,
         );
-        json(200, imds_token_body(&token, lifetime, requested))
+        json(
+            200,
+            imds_token_body(&token, lifetime, requested, state.clock.unix_secs()),
+        )
     })();
     label(resp, "identity.imds")
 }
@@ -236,7 +238,7 @@ pub fn azure_arc(state: &State, query: Option<&str>, headers: &HeaderMap) -> Res
         };
         let accepted = {
             let mut keys = lock(&state.arc_keys);
-            let now = std::time::Instant::now();
+            let now = state.clock.now();
             keys.live.retain(|_, until| *until > now);
             keys.live.remove(&key).is_some()
         };
@@ -266,7 +268,10 @@ pub fn azure_arc(state: &State, query: Option<&str>, headers: &HeaderMap) -> Res
             requested,
             CredentialKind::ManagedIdentity,
         );
-        json(200, imds_token_body(&token, lifetime, requested))
+        json(
+            200,
+            imds_token_body(&token, lifetime, requested, state.clock.unix_secs()),
+        )
     })();
     label(resp, "identity.azure_arc")
 }
@@ -289,7 +294,7 @@ fn arc_challenge(state: &State) -> Response {
         );
     }
     keys.live
-        .insert(key.clone(), std::time::Instant::now() + ARC_KEY_LIFETIME);
+        .insert(key.clone(), state.clock.now() + ARC_KEY_LIFETIME);
     keys.issued.push(key);
     drop(keys);
     let mut r = mi_error(
@@ -339,7 +344,7 @@ pub fn legacy_msi(state: &State, query: Option<&str>, headers: &HeaderMap) -> Re
             requested,
             CredentialKind::ManagedIdentity,
         );
-        let expires = now_secs() + lifetime;
+        let expires = state.clock.unix_secs() + lifetime;
         let expires_on = if state.faults().msi_expires_on_epoch {
             expires.to_string()
         } else {

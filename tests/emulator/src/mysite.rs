@@ -14,7 +14,7 @@ use crate::sharepoint::{
     OData, PROFILE_PICTURES, READ_ROLES, Site, SiteRole, access_denied, authenticate, bad_request,
     odata_mode, sp_error, wrap,
 };
-use crate::state::{SpFile, State, iso_utc, lock, now_secs};
+use crate::state::{SpFile, State, iso_utc, lock};
 
 /// The library: `/User Photos/Profile Pictures` on the My Site host, nowhere else.
 fn in_profile_pictures(site: Site<'_>, folder: &str) -> bool {
@@ -86,7 +86,7 @@ pub(crate) fn add_file(
             "\"{{{}}},1\"",
             uuid::Uuid::new_v4().to_string().to_uppercase()
         ),
-        modified: now_secs(),
+        modified: state.clock.unix_secs(),
     };
     {
         let mut sp = lock(&state.sharepoint);

@@ -119,6 +119,9 @@ pub struct Faults {
     /// The `MSI_ENDPOINT` (App Service 2017-09-01) answers `expires_on` as epoch seconds instead
     /// of its documented date string (`MM/DD/YYYY hh:mm:ss AM +00:00`); clients must read both.
     pub msi_expires_on_epoch: bool,
+    /// How long a photo call of a user seeded with the `stall` fault hangs before its 504:
+    /// past any client's timeout (PhotoSync's is 60 s).
+    pub stall_ms: u64,
 }
 
 impl Faults {
@@ -150,6 +153,7 @@ impl Default for Faults {
             reject_x5t_s256: false,
             policy_change_delay_ms: 0,
             msi_expires_on_epoch: false,
+            stall_ms: 100_000,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Photo storage as the service keeps it: every upload is decoded and re-encoded as JPEG, for
-//! Exchange Online users into the documented HD size ladder (never upsized), for Entra-only
-//! users as one `Default` rendition. Bytes therefore never equal the upload, as in Microsoft 365.
+//! Photo storage as the service keeps it: every upload is decoded and re-encoded as JPEG, either
+//! into Exchange Online's documented HD size ladder (never upsized) or as one `Default`
+//! rendition at the upload's own pixel size (the Entra profile: Microsoft's 2024 admin docs;
+//! the seed's `photoModel` decides). Bytes therefore never equal the upload, as in Microsoft 365.
 
 use std::io::Cursor;
 
@@ -62,6 +63,15 @@ impl std::fmt::Display for PhotoError {
     }
 }
 
+/// Width and height from an image's header, without decoding its pixels.
+pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+}
+
 /// Decodes an upload and produces the stored renditions.
 pub fn store(upload: &[u8], ladder: bool, etag: String) -> Result<PhotoSet, PhotoError> {
     if upload.len() > MAX_UPLOAD_BYTES {
@@ -69,19 +79,25 @@ pub fn store(upload: &[u8], ladder: bool, etag: String) -> Result<PhotoSet, Phot
     }
     let img = image::load_from_memory(upload).map_err(|e| PhotoError::NotAnImage(e.to_string()))?;
     let renditions = if ladder {
-        ladder_renditions(&img)
+        ladder_renditions(&img, true)
     } else {
-        vec![Rendition {
+        // The picture itself is "the largest"; the ladder sizes it covers stay addressable
+        // through `/photos/{size}` (how the profile service derives them is UNVERIFIED).
+        let mut sizes = ladder_renditions(&img, false);
+        sizes.push(Rendition {
             id: "Default".to_string(),
             width: img.width(),
             height: img.height(),
             bytes: encode_jpeg(&img),
-        }]
+        });
+        sizes
     };
     Ok(PhotoSet { etag, renditions })
 }
 
-fn ladder_renditions(img: &DynamicImage) -> Vec<Rendition> {
+/// The ladder sizes a picture covers, as centre-cropped squares. `keep_tiny`: a picture under
+/// 48 px is kept at its own size (Exchange stores something); otherwise it has no ladder size.
+fn ladder_renditions(img: &DynamicImage, keep_tiny: bool) -> Vec<Rendition> {
     // Exchange serves square sizes: crop the centre square first (UNVERIFIED crop rule).
     let side = img.width().min(img.height()).max(1);
     let square = img.crop_imm(
@@ -91,7 +107,7 @@ fn ladder_renditions(img: &DynamicImage) -> Vec<Rendition> {
         side,
     );
     let mut sizes: Vec<u32> = SIZE_LADDER.iter().copied().filter(|s| *s <= side).collect();
-    if sizes.is_empty() {
+    if sizes.is_empty() && keep_tiny {
         sizes.push(side);
     }
     sizes

@@ -18,10 +18,28 @@ use crate::respond::{graph_error, json};
 use crate::seed::Mailbox;
 use crate::state::{State, User};
 use crate::token::AccessClaims;
+use crate::user_faults::intercept;
 
 /// Resolves the user and applies the legacy mailbox rules shared by all photo routes.
 fn photo_user(state: &State, key: &str) -> Result<User, Response> {
     let user = state.find_user(key).ok_or_else(|| user_not_found(key))?;
+    mailbox_rules(state, user)
+}
+
+/// For reads, a key that is some user's `mail` but not their id or UPN does not resolve in
+/// the photo service, which then answers exactly as for a user without a photo (404
+/// `ImageNotFound`, field report) — not with the directory's `Request_ResourceNotFound`.
+fn photo_user_to_read(state: &State, key: &str) -> Result<User, Response> {
+    match state.find_user(key) {
+        Some(user) => mailbox_rules(state, user),
+        None if state.find_by_mail_only(key).is_some() => {
+            Err(graph_error(404, "ImageNotFound", IMAGE_NOT_FOUND))
+        }
+        None => Err(user_not_found(key)),
+    }
+}
+
+fn mailbox_rules(state: &State, user: User) -> Result<User, Response> {
     if state.faults().mailbox_mode == MailboxMode::Legacy {
         match user.mailbox {
             Mailbox::None => {
@@ -96,10 +114,13 @@ pub(crate) async fn photo_read(
     if !claims.has_any_role(&READ_PHOTO) {
         return denied_photo();
     }
-    let user = match photo_user(state, key) {
+    let user = match photo_user_to_read(state, key) {
         Ok(u) => u,
         Err(r) => return r,
     };
+    if let Some(r) = intercept(state, &user.id).await {
+        return r;
+    }
     let admitted = match admit(state, claims, 1, false, Some(&user.id)) {
         Ok(a) => a,
         Err(r) => return r,
@@ -143,10 +164,13 @@ pub(crate) async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: 
     if !claims.has_any_role(&READ_PHOTO) {
         return denied_photo();
     }
-    let user = match photo_user(state, key) {
+    let user = match photo_user_to_read(state, key) {
         Ok(u) => u,
         Err(r) => return r,
     };
+    if let Some(r) = intercept(state, &user.id).await {
+        return r;
+    }
     let admitted = match admit(state, claims, 1, false, Some(&user.id)) {
         Ok(a) => a,
         Err(r) => return r,
@@ -173,6 +197,20 @@ pub(crate) async fn photos_list(state: &Arc<State>, claims: &AccessClaims, key: 
     )
 }
 
+/// An upload narrower than the tenant's minimum: 400 `ValidationWidthTooSmall` with the
+/// profile service's generic message (microsoft-graph-docs-contrib#423: a 23x23 upload).
+fn too_narrow(state: &State, body: &Bytes) -> Option<Response> {
+    let min = state.photo_min_width?;
+    let (width, _) = crate::photo::dimensions(body)?;
+    (width < min).then(|| {
+        graph_error(
+            400,
+            "ValidationWidthTooSmall",
+            "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ProfileBadRequestException' was thrown.",
+        )
+    })
+}
+
 /// Microsoft does not document what a policy-blocked write returns, so the emulator answers
 /// with the plain access-denied a missing permission gets: a client must read the tenant's
 /// settings to tell the two apart, not count on a helpful code.
@@ -194,6 +232,9 @@ pub(crate) async fn photo_write(
         Ok(u) => u,
         Err(r) => return r,
     };
+    if let Some(r) = intercept(state, &user.id).await {
+        return r;
+    }
     if let Some(r) = policy_blocks_writes(state) {
         return r;
     }
@@ -203,6 +244,9 @@ pub(crate) async fn photo_write(
             "RequestBodyTooLarge",
             "The request size exceeds the maximum limit. The size of the photo you can update to is limited to 4 MB.",
         );
+    }
+    if let Some(r) = too_narrow(state, body) {
+        return r;
     }
     let admitted = match admit(state, claims, 1, true, Some(&user.id)) {
         Ok(a) => a,
@@ -238,6 +282,9 @@ pub(crate) async fn photo_delete(state: &Arc<State>, claims: &AccessClaims, key:
         Ok(u) => u,
         Err(r) => return r,
     };
+    if let Some(r) = intercept(state, &user.id).await {
+        return r;
+    }
     if let Some(r) = policy_blocks_writes(state) {
         return r;
     }

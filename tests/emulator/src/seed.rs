@@ -55,6 +55,32 @@ impl UserPurpose {
     }
 }
 
+/// How the tenant's photo service stores pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum PhotoModel {
+    /// Photos live in the Entra profile (Microsoft's 2024 documentation): one `Default`
+    /// picture at its own pixel size for every user, whatever the mailbox; large uploads keep
+    /// their size.
+    #[default]
+    EntraProfile,
+    /// Exchange Online's HD ladder (48 … 648 px squares, never upsized) for users with an
+    /// Exchange Online mailbox; others as under `entraProfile`.
+    Exchange,
+}
+
+/// A deterministic failure of one user's photo calls (not a random rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UserPhotoFault {
+    /// Every photo and mailbox-settings call for the user answers 500
+    /// `ErrorStoreInternalServerError` (Bookings and other scheduling mailboxes fail so).
+    StoreInternalServerError,
+    /// Every photo call for the user stalls for `Faults::stall_ms` (past a client's timeout),
+    /// then answers 504.
+    Stall,
+}
+
 /// An initial photo for a seeded user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", untagged)]
@@ -103,6 +129,21 @@ pub struct SeedUser {
     pub user_purpose: Option<UserPurpose>,
     #[serde(default)]
     pub photo: Option<SeedPhoto>,
+    /// A deterministic failure of this user's photo calls.
+    #[serde(default)]
+    pub photo_fault: Option<UserPhotoFault>,
+    /// `onPremisesSyncEnabled`; by default `true` for users with an `onPremisesImmutableId`
+    /// (synced from AD), absent (`null`) for cloud-only users.
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+    /// `onPremisesLastSyncDateTime` (ISO 8601, `2026-11-30T08:15:00Z`); by default half an hour
+    /// before the emulator started for synced users, `null` for cloud-only ones.
+    #[serde(default)]
+    pub on_premises_last_sync_date_time: Option<String>,
+    /// Beta `onPremisesSyncBehavior.isCloudManaged`: the source of authority was moved to the
+    /// cloud, so updates from AD are blocked.
+    #[serde(default)]
+    pub cloud_managed: bool,
 }
 
 impl SeedUser {
@@ -118,6 +159,10 @@ impl SeedUser {
             guest: upn.contains("#EXT#"),
             user_purpose: None,
             photo: None,
+            photo_fault: None,
+            on_premises_sync_enabled: None,
+            on_premises_last_sync_date_time: None,
+            cloud_managed: false,
         }
     }
     pub fn id(mut self, id: &str) -> Self {
@@ -158,6 +203,20 @@ impl SeedUser {
         self.photo = Some(SeedPhoto::Base64 {
             base64: base64::engine::general_purpose::STANDARD.encode(bytes),
         });
+        self
+    }
+    pub fn photo_fault(mut self, fault: UserPhotoFault) -> Self {
+        self.photo_fault = Some(fault);
+        self
+    }
+    /// Directory sync as Entra Connect last left it for this user.
+    pub fn on_premises_sync(mut self, enabled: Option<bool>, last_sync: Option<&str>) -> Self {
+        self.on_premises_sync_enabled = enabled;
+        self.on_premises_last_sync_date_time = last_sync.map(str::to_string);
+        self
+    }
+    pub fn cloud_managed(mut self, cloud_managed: bool) -> Self {
+        self.cloud_managed = cloud_managed;
         self
     }
     pub fn generated_photo(mut self, width: u32, height: u32, hue: u8) -> Self {
@@ -270,6 +329,13 @@ pub struct Seed {
     pub tenant: SeedTenant,
     #[serde(default)]
     pub photo_update_settings: PhotoUpdateSettings,
+    /// How photos are stored and served (`entraProfile` by default).
+    #[serde(default)]
+    pub photo_model: PhotoModel,
+    /// Uploads narrower than this are refused with 400 `ValidationWidthTooSmall`. Microsoft
+    /// does not document the minimum (a 23 px upload was refused), so it is off unless seeded.
+    #[serde(default)]
+    pub photo_min_width: Option<u32>,
     #[serde(default)]
     pub users: Vec<SeedUser>,
     #[serde(default)]
@@ -330,6 +396,14 @@ impl Seed {
     }
     pub fn app(mut self, app: SeedApp) -> Self {
         self.apps.push(app);
+        self
+    }
+    pub fn photo_model(mut self, model: PhotoModel) -> Self {
+        self.photo_model = model;
+        self
+    }
+    pub fn photo_min_width(mut self, width: u32) -> Self {
+        self.photo_min_width = Some(width);
         self
     }
     pub fn photo_update_settings(mut self, settings: PhotoUpdateSettings) -> Self {

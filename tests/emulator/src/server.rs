@@ -27,13 +27,6 @@ const BODY_LIMIT: usize = 64 << 20;
 #[derive(Clone, Copy)]
 struct DropConnection;
 
-pub fn now_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
-}
-
 pub fn decode_segment(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
@@ -68,8 +61,8 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
     // Added latency is a floor on the time to answer, counted from arrival: the emulator's own
     // work (decoding an upload, rendering its size ladder) happens inside it, as a service's
     // does, instead of adding to it.
-    let arrived = tokio::time::Instant::now();
     let state = ctx.state.clone();
+    let arrived = state.clock.now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
@@ -106,7 +99,9 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         }
         if let Some(r) = injected {
             if faults.latency_ms > 0 {
-                crate::latency::sleep_until(arrived + Duration::from_millis(faults.latency_ms))
+                state
+                    .clock
+                    .sleep_until(arrived + Duration::from_millis(faults.latency_ms))
                     .await;
             }
             if r.status().is_server_error() {
@@ -131,8 +126,17 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
         // slot it holds) is alive — so concurrency limits are observable with added latency.
         let latency = state.faults().latency_ms;
         if latency > 0 {
-            crate::latency::sleep_until(arrived + Duration::from_millis(latency)).await;
+            state
+                .clock
+                .sleep_until(arrived + Duration::from_millis(latency))
+                .await;
         }
+        // The slot is free before the answer leaves, as the service frees it when it answers:
+        // a client that sends its next call on reading this answer never finds it still taken
+        // (left in the response, the guard lived until hyper dropped it, which could be after
+        // the client had read the answer).
+        resp.extensions_mut()
+            .remove::<Arc<crate::throttle::ConcurrencyGuard>>();
         record(&state, &ctx.base, &method, &path, query, &resp);
     }
     resp
@@ -159,7 +163,7 @@ fn record(
         status: resp.status().as_u16(),
         origin: origin.to_string(),
         app_id: resp.extensions().get::<CallerApp>().map(|a| a.0.clone()),
-        at_unix_ms: now_ms(),
+        at_unix_ms: state.clock.unix_ms(),
     });
 }
 

@@ -10,7 +10,6 @@
 //! token", as SharePoint does.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method};
@@ -19,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::identity::SHAREPOINT_APP_ID;
 use crate::respond::{self, form, header_str, json, label, set_header, with_app};
-use crate::state::{State, iso_utc, lock, now_secs, read};
+use crate::state::{State, iso_utc, lock, read};
 use crate::token::{AccessClaims, CredentialKind};
 
 pub const PROFILE_PICTURES: &str = "/User Photos/Profile Pictures";
@@ -126,7 +125,7 @@ pub(crate) fn authenticate(
     let token = respond::bearer(headers).unwrap_or_default();
     let claims = state
         .signer
-        .verify(token, now_secs())
+        .verify(token, state.clock.unix_secs())
         .map_err(|e| unauthorized(&e.message(), "3000006"))?;
     let aud = claims.aud.trim_end_matches('/');
     let for_this_host = aud.eq_ignore_ascii_case(site.origin.trim_end_matches('/'))
@@ -356,7 +355,7 @@ fn digest_ok(state: &State, headers: &HeaderMap) -> bool {
     lock(&state.sharepoint)
         .digests
         .get(d)
-        .is_some_and(|exp| Instant::now() < *exp)
+        .is_some_and(|exp| state.clock.now() < *exp)
 }
 
 pub struct SpRequest<'a> {
@@ -544,11 +543,11 @@ fn context_info(state: &State, site: Site<'_>, mode: OData) -> Response {
     let digest = format!(
         "0x{},{} -0000",
         uuid::Uuid::new_v4().simple().to_string().to_uppercase(),
-        iso_utc(now_secs()).replace('T', " ")
+        iso_utc(state.clock.unix_secs()).replace('T', " ")
     );
     {
         let mut sp = lock(&state.sharepoint);
-        let now = Instant::now();
+        let now = state.clock.now();
         sp.digests.retain(|_, exp| *exp > now);
         sp.digests.insert(digest.clone(), now + lifetime);
     }

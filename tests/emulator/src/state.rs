@@ -10,9 +10,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::body::Bytes;
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::options::{Faults, Options};
 use crate::photo::{self, PhotoError, PhotoSet};
-use crate::seed::{Mailbox, PhotoUpdateSettings, Seed, SeedTenant, UserPurpose};
+use crate::seed::{
+    Mailbox, PhotoModel, PhotoUpdateSettings, Seed, SeedTenant, UserPhotoFault, UserPurpose,
+};
 use crate::throttle::Throttle;
 use crate::token::{RegisteredCert, TokenSigner};
 
@@ -27,6 +30,8 @@ pub(crate) fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     m.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Wall time, for the timestamps in error texts only: everything judged by time reads
+/// `State::clock`.
 pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -49,6 +54,10 @@ pub struct User {
     /// `mailboxSettings.userPurpose`; `None` without an Exchange Online mailbox here (guests,
     /// mailbox-less and on-premises users).
     pub user_purpose: Option<UserPurpose>,
+    /// `onPremisesSyncEnabled` (`None` = `null`, a cloud-only user).
+    pub on_premises_sync_enabled: Option<bool>,
+    /// `onPremisesLastSyncDateTime`, ISO 8601 UTC.
+    pub on_premises_last_sync_date_time: Option<String>,
 }
 
 /// An app registration as the token endpoint sees it.
@@ -177,6 +186,16 @@ pub struct State {
     /// What writes still obey until a change takes effect: (previous settings, effective at).
     policy_change: Mutex<Option<(PhotoUpdateSettings, Instant)>>,
     pub sharepoint: Mutex<SharePointState>,
+    /// How photos are stored (fixed by the seed).
+    pub photo_model: PhotoModel,
+    /// Uploads narrower than this are refused (`ValidationWidthTooSmall`).
+    pub photo_min_width: Option<u32>,
+    /// Deterministic per-user photo failures: user id (lower case) → fault.
+    pub user_faults: RwLock<HashMap<String, UserPhotoFault>>,
+    /// Beta `onPremisesSyncBehavior.isCloudManaged`: user id (lower case) → value.
+    pub cloud_managed: RwLock<HashMap<String, bool>>,
+    /// Photo changes made by users themselves (the `change_photo_as_user` hook).
+    pub user_photo_changes: Mutex<u64>,
     pub faults: RwLock<Faults>,
     pub token_lifetime: RwLock<Duration>,
     pub digest_lifetime: RwLock<Duration>,
@@ -190,6 +209,8 @@ pub struct State {
     pub log_capacity: usize,
     pub counters: Mutex<Counters>,
     pub throttle: Throttle,
+    /// The emulator's time (`clock`): every expiry, delay, budget and latency reads it.
+    pub clock: Arc<Clock>,
     rng: Mutex<u64>,
     pub urls: OnceLock<Urls>,
 }
@@ -199,6 +220,10 @@ impl State {
         seed.validate()?;
         let mut dir = Directory::default();
         let mut photos = HashMap::new();
+        let mut user_faults = HashMap::new();
+        let mut cloud_managed = HashMap::new();
+        // Entra Connect's default cycle is 30 minutes: a synced user was last synced then.
+        let default_last_sync = format!("{}Z", iso_utc(now_secs().saturating_sub(1800)));
         for (n, su) in seed.users.iter().enumerate() {
             let id = su
                 .id
@@ -221,12 +246,29 @@ impl State {
                 guest: su.guest,
                 user_purpose: (su.mailbox == Mailbox::ExchangeOnline && !su.guest)
                     .then(|| su.user_purpose.unwrap_or_default()),
+                on_premises_sync_enabled: su
+                    .on_premises_sync_enabled
+                    .or(su.on_premises_immutable_id.as_ref().map(|_| true)),
+                on_premises_last_sync_date_time: su
+                    .on_premises_last_sync_date_time
+                    .clone()
+                    .or_else(|| {
+                        su.on_premises_immutable_id
+                            .as_ref()
+                            .map(|_| default_last_sync.clone())
+                    }),
             };
+            if let Some(fault) = su.photo_fault {
+                user_faults.insert(id.to_lowercase(), fault);
+            }
+            if su.cloud_managed {
+                cloud_managed.insert(id.to_lowercase(), true);
+            }
             if let Some(p) = &su.photo {
                 let bytes = seed.photo_bytes(p).map_err(|e| {
                     e.context(format!("photo of seed user {}", su.user_principal_name))
                 })?;
-                let set = photo::store(&bytes, user.mailbox == Mailbox::ExchangeOnline, new_etag())
+                let set = photo::store(&bytes, ladder(seed.photo_model, &user), new_etag())
                     .map_err(|e| {
                         anyhow::anyhow!("photo of seed user {}: {e}", su.user_principal_name)
                     })?;
@@ -257,6 +299,7 @@ impl State {
             });
         }
         let user_count = dir.users.len();
+        let clock = Arc::new(Clock::new());
         Ok(State {
             tenant: seed.tenant.clone(),
             directory: RwLock::new(dir),
@@ -266,6 +309,11 @@ impl State {
             policy: RwLock::new(seed.photo_update_settings.clone()),
             policy_change: Mutex::new(None),
             sharepoint: Mutex::new(SharePointState::default()),
+            photo_model: seed.photo_model,
+            photo_min_width: seed.photo_min_width,
+            user_faults: RwLock::new(user_faults),
+            cloud_managed: RwLock::new(cloud_managed),
+            user_photo_changes: Mutex::new(0),
             faults: RwLock::new(options.faults.clone()),
             token_lifetime: RwLock::new(options.token_lifetime),
             digest_lifetime: RwLock::new(options.digest_lifetime),
@@ -284,7 +332,8 @@ impl State {
             log: Mutex::new(VecDeque::new()),
             log_capacity: options.request_log_capacity,
             counters: Mutex::new(Counters::default()),
-            throttle: Throttle::new(user_count),
+            throttle: Throttle::new(user_count, clock.clone()),
+            clock,
             rng: Mutex::new(options.faults.rng_seed),
             urls: OnceLock::new(),
         })
@@ -342,7 +391,7 @@ impl State {
         let delay = read(&self.faults).policy_change_delay_ms;
         let enforced = self.enforced_policy();
         *lock(&self.policy_change) =
-            (delay > 0).then(|| (enforced, Instant::now() + Duration::from_millis(delay)));
+            (delay > 0).then(|| (enforced, self.clock.now() + Duration::from_millis(delay)));
         *write(&self.policy) = next;
     }
 
@@ -350,7 +399,7 @@ impl State {
     pub fn enforced_policy(&self) -> PhotoUpdateSettings {
         let mut change = lock(&self.policy_change);
         match change.as_ref() {
-            Some((before, until)) if Instant::now() < *until => return before.clone(),
+            Some((before, until)) if self.clock.now() < *until => return before.clone(),
             Some(_) => *change = None,
             None => {}
         }
@@ -364,7 +413,7 @@ impl State {
         {
             let mut hidden = lock(&self.hidden_writes);
             match hidden.get(&key) {
-                Some((before, until)) if Instant::now() < *until => return before.clone(),
+                Some((before, until)) if self.clock.now() < *until => return before.clone(),
                 Some(_) => {
                     hidden.remove(&key);
                 }
@@ -384,20 +433,48 @@ impl State {
         let before = self.visible_photo(user_id);
         lock(&self.hidden_writes).insert(
             user_id.to_lowercase(),
-            (before, Instant::now() + Duration::from_millis(delay)),
+            (before, self.clock.now() + Duration::from_millis(delay)),
         );
     }
 
     /// Re-encodes and stores a photo; the expensive part runs before the lock is taken.
     pub fn set_photo(&self, user: &User, bytes: &[u8]) -> Result<Arc<PhotoSet>, PhotoError> {
+        let set = self.store_photo(user, bytes)?;
+        self.count_write(&user.id);
+        Ok(set)
+    }
+
+    /// Stores a photo as the service keeps it (per `photo_model`), with a new ETag.
+    pub(crate) fn store_photo(
+        &self,
+        user: &User,
+        bytes: &[u8],
+    ) -> Result<Arc<PhotoSet>, PhotoError> {
         let set = Arc::new(photo::store(
             bytes,
-            user.mailbox == Mailbox::ExchangeOnline,
+            ladder(self.photo_model, user),
             new_etag(),
         )?);
         write(&self.photos).insert(user.id.to_lowercase(), set.clone());
-        self.count_write(&user.id);
         Ok(set)
+    }
+
+    /// The user's deterministic photo fault, if one is seeded or set.
+    pub fn user_fault(&self, user_id: &str) -> Option<UserPhotoFault> {
+        read(&self.user_faults)
+            .get(&user_id.to_lowercase())
+            .copied()
+    }
+
+    /// A user whose `mail` is `key` but whose id and UPN are not (photo routes answer such a
+    /// key as if the user had no photo).
+    pub fn find_by_mail_only(&self, key: &str) -> Option<User> {
+        let dir = read(&self.directory);
+        dir.by_filter
+            .get(&("mail", key.to_ascii_lowercase()))
+            .and_then(|hits| hits.first())
+            .and_then(|n| dir.users.get(*n))
+            .cloned()
     }
 
     pub fn delete_photo(&self, user: &User) -> bool {
@@ -426,6 +503,11 @@ impl State {
         }
         log.push_back(entry);
     }
+}
+
+/// Whether the user's photos are kept on Exchange's size ladder.
+fn ladder(model: PhotoModel, user: &User) -> bool {
+    model == PhotoModel::Exchange && user.mailbox == Mailbox::ExchangeOnline
 }
 
 /// A fresh quoted ETag value in the service's style (`"BA09D118"`-like, 8 hex digits).

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::clock::Clock;
 use crate::options::{OutlookScope, ThrottleLimits};
 use crate::state::lock;
 
@@ -45,8 +46,7 @@ struct Bucket {
 
 impl Bucket {
     /// Refills continuously; capacity units per window.
-    fn refill(&mut self, capacity: f64, window_ms: u64) {
-        let now = Instant::now();
+    fn refill(&mut self, capacity: f64, window_ms: u64, now: Instant) {
         let elapsed = now.duration_since(self.last).as_secs_f64();
         let rate = capacity / (window_ms.max(1) as f64 / 1000.0);
         self.tokens = (self.tokens + elapsed * rate).min(capacity);
@@ -70,6 +70,8 @@ pub struct Throttle {
     buckets: Mutex<Buckets>,
     concurrency: Arc<Mutex<HashMap<(String, String), u32>>>,
     tenant_user_count: usize,
+    /// The emulator's clock: buckets refill, and `Retry-After` counts, in its time.
+    clock: Arc<Clock>,
 }
 
 /// Releases one concurrency slot when the request finishes.
@@ -92,11 +94,12 @@ impl Drop for ConcurrencyGuard {
 }
 
 impl Throttle {
-    pub fn new(tenant_user_count: usize) -> Self {
+    pub fn new(tenant_user_count: usize, clock: Arc<Clock>) -> Self {
         Throttle {
             buckets: Mutex::new(Buckets::default()),
             concurrency: Arc::new(Mutex::new(HashMap::new())),
             tenant_user_count,
+            clock,
         }
     }
 
@@ -126,6 +129,7 @@ impl Throttle {
                 guard: None,
             });
         }
+        let now = self.clock.now();
         let key = format!("{app}/{tenant}");
         let ru_capacity = limits
             .resource_units
@@ -138,14 +142,16 @@ impl Throttle {
                 .entry(key.clone())
                 .or_insert_with(|| Bucket {
                     tokens: ru_capacity,
-                    last: Instant::now(),
+                    last: now,
                 });
-            ru.refill(ru_capacity, limits.resource_unit_window_ms);
+            ru.refill(ru_capacity, limits.resource_unit_window_ms, now);
             if ru.tokens < cost as f64 {
+                // Ignoring Retry-After digs the hole deeper (bounded at one window of debt);
+                // the wait is counted after the refused request's own charge, so a client that
+                // waits it out is admitted.
+                ru.tokens = (ru.tokens - cost as f64).max(-ru_capacity);
                 let retry =
                     ru.seconds_until(cost as f64, ru_capacity, limits.resource_unit_window_ms);
-                // Ignoring Retry-After digs the hole deeper (bounded at one window of debt).
-                ru.tokens = (ru.tokens - cost as f64).max(-ru_capacity);
                 return Err(Throttled {
                     retry_after_secs: retry,
                     scope: format!("Tenant_Application/ReadWrite/{app}/{tenant}"),
@@ -158,12 +164,12 @@ impl Throttle {
                 let wcap = wcap as f64;
                 let w = b.writes.entry(key.clone()).or_insert_with(|| Bucket {
                     tokens: wcap,
-                    last: Instant::now(),
+                    last: now,
                 });
-                w.refill(wcap, limits.write_window_ms);
+                w.refill(wcap, limits.write_window_ms, now);
                 if w.tokens < 1.0 {
-                    let retry = w.seconds_until(1.0, wcap, limits.write_window_ms);
                     w.tokens = (w.tokens - 1.0).max(-wcap);
+                    let retry = w.seconds_until(1.0, wcap, limits.write_window_ms);
                     return Err(Throttled {
                         retry_after_secs: retry,
                         scope: format!("Tenant_Application/Write/{app}/{tenant}"),

@@ -210,10 +210,31 @@ struct AssertionClaims {
     iss: Option<String>,
     #[serde(default)]
     sub: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numeric_date")]
     exp: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numeric_date")]
     nbf: Option<u64>,
+}
+
+/// A JWT NumericDate as a JSON number, or as a string of digits: MSAL.NET writes its
+/// assertion's `nbf` and `exp` as strings (`JsonWebToken.cs`, `"nbf":"{validFrom}"`), and Entra
+/// accepts what Microsoft's own library sends.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::de::Error as _;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+            .map(Some)
+            .ok_or_else(|| D::Error::custom("a NumericDate must not be negative")),
+        Some(serde_json::Value::String(s)) => s
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| D::Error::custom("a NumericDate string must be digits")),
+        Some(_) => Err(D::Error::custom("a NumericDate is a number")),
+    }
 }
 
 /// Allowed clock skew for assertion `exp`/`nbf` (UNVERIFIED; 5 minutes is the usual default).

@@ -60,7 +60,7 @@ async fn binary_bodies_are_base64_both_ways() {
     assert_eq!(bytes, emu.admin().photo_of("bruno@contoso.test").unwrap());
     assert_eq!(
         item(&resp, "3")["body"]["id"],
-        "96X96",
+        "Default",
         "JSON bodies stay JSON"
     );
     assert_eq!(item(&resp, "4")["status"], 404);
@@ -174,14 +174,19 @@ async fn item_bodies_without_content_type_are_read_by_their_shape() {
 /// Outlook runs up to 4 items of a batch in parallel, each holding a slot of the app's
 /// concurrency limit: a batch of 12 photo reads never throttles itself, but a photo request
 /// sent while it runs finds the limit taken.
+// Regression (issue 22): the probe was sent after a 150 ms sleep, hoping the batch's items were
+// then in flight; on a busy machine they were not yet, or no longer. The frozen clock holds
+// them until the probe has been refused.
 #[tokio::test]
 async fn photo_items_run_four_at_a_time_within_the_app_limit() {
     let emu = start();
-    emu.admin().set_faults(Faults {
+    let token = graph_token(&emu).await;
+    let admin = emu.admin();
+    admin.freeze_clock();
+    admin.set_faults(Faults {
         latency_ms: 300,
         ..Faults::default()
     });
-    let token = graph_token(&emu).await;
     let users = ["alice", "chen", "emeka", "gustav", "ivan", "kofi"];
     let requests: Vec<Value> = (0..12)
         .map(|i| {
@@ -192,17 +197,21 @@ async fn photo_items_run_four_at_a_time_within_the_app_limit() {
     let (emu_ref, tok) = (&emu, token.clone());
     let batch_run = batch(emu_ref, &tok, json!({ "requests": requests }));
     let probe = async {
-        // Sent while the batch's items hold all four slots.
-        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-        client()
-            .get(format!(
-                "{}/v1.0/users/alice@contoso.test/photo/$value",
-                emu.graph_url()
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
+        // Sent while the batch's first four items hold all four slots (and the clock holds them).
+        wait_until_held(&emu, 4).await;
+        let probe = tokio::spawn(
+            client()
+                .get(format!(
+                    "{}/v1.0/users/alice@contoso.test/photo/$value",
+                    emu.graph_url()
+                ))
+                .bearer_auth(&token)
+                .send(),
+        );
+        // Refused on arrival (its answer then waits for the clock like any other).
+        wait_for("the probe's 429", || admin.counters().throttled_429 == 1).await;
+        admin.resume_clock();
+        probe.await.unwrap().unwrap()
     };
     let ((s, resp), probe) = tokio::join!(batch_run, probe);
     assert_eq!(s, 200);

@@ -29,6 +29,30 @@ pub fn start_with(options: Options) -> RunningEmulator {
     Emulator::start(Seed::example().expect("example seed loads"), options).expect("emulator starts")
 }
 
+/// A tenant of the test's own with `faults`.
+pub fn start_seed(seed: Seed, faults: photosync_emulator::Faults) -> RunningEmulator {
+    Emulator::start(
+        seed,
+        Options {
+            faults,
+            ..Options::default()
+        },
+    )
+    .expect("emulator starts")
+}
+
+/// GET a v1.0 path as the app `token` was issued to: (status, JSON body or Null).
+pub async fn get_json(emu: &RunningEmulator, token: &str, path: &str) -> (u16, Value) {
+    let r = client()
+        .get(format!("{}/v1.0{path}", emu.graph_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
@@ -105,6 +129,8 @@ pub struct Assertion {
     pub exp: u64,
     pub key: Option<KeyPair>,
     pub thumbprint_of: Vec<u8>,
+    /// Write `nbf` and `exp` as JSON strings, as MSAL.NET does.
+    pub string_dates: bool,
 }
 
 impl Assertion {
@@ -120,6 +146,7 @@ impl Assertion {
             exp: n + 600,
             key: None,
             thumbprint_of: cert_der(),
+            string_dates: false,
         }
     }
 
@@ -130,8 +157,12 @@ impl Assertion {
         } else {
             header["x5t"] = json!(B64URL.encode(sha1::Sha1::digest(&self.thumbprint_of)));
         }
-        let claims = json!({"aud": self.aud, "iss": self.iss, "sub": self.sub, "jti": uuid::Uuid::new_v4().to_string(),
+        let mut claims = json!({"aud": self.aud, "iss": self.iss, "sub": self.sub, "jti": uuid::Uuid::new_v4().to_string(),
                             "nbf": self.nbf, "exp": self.exp, "iat": self.nbf});
+        if self.string_dates {
+            claims["nbf"] = json!(self.nbf.to_string());
+            claims["exp"] = json!(self.exp.to_string());
+        }
         let input = format!(
             "{}.{}",
             B64URL.encode(header.to_string()),
@@ -209,4 +240,26 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Png)
         .unwrap();
     out.into_inner()
+}
+
+/// Waits for an event (never for a duration): polls `ready`, failing only as a hang guard.
+pub async fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    let guard = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < guard,
+            "hang guard: still waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until `n` requests are held by added latency on the frozen clock: all of them are in
+/// the emulator at once, admitted or refused, and stay there until the clock moves.
+pub async fn wait_until_held(emu: &RunningEmulator, n: usize) {
+    let admin = emu.admin();
+    wait_for(&format!("{n} requests held by the clock"), || {
+        admin.requests_waiting_for_clock() == n
+    })
+    .await;
 }

@@ -17,22 +17,22 @@ fn tight(ru: u32, window_ms: u64) -> Faults {
     }
 }
 
-/// Fetches `n` photos; honouring Retry-After (sleeps) or not (retries at once). Returns
-/// (completed, 429s seen), giving up after `deadline`.
+/// Fetches `n` photos on the emulator's frozen clock, letting its time pass between tries as the
+/// client would: the `Retry-After` when honouring it, 20 ms when not. Returns (completed, 429s
+/// seen), giving up once `patience` of the emulator's time has passed.
 async fn fetch_all(
     emu: &photosync_emulator::RunningEmulator,
     token: &str,
     n: usize,
     honour: bool,
-    deadline: Duration,
+    patience: Duration,
 ) -> (usize, usize) {
-    let started = Instant::now();
     let url = format!(
         "{}/v1.0/users/alice@contoso.test/photo/$value",
         emu.graph_url()
     );
-    let (mut done, mut throttled) = (0, 0);
-    while done < n && started.elapsed() < deadline {
+    let (mut done, mut throttled, mut waited) = (0, 0, Duration::ZERO);
+    while done < n && waited < patience {
         let r = client().get(&url).bearer_auth(token).send().await.unwrap();
         match r.status().as_u16() {
             200 => done += 1,
@@ -45,11 +45,13 @@ async fn fetch_all(
                     "ResourceUnitLimitExceeded"
                 );
                 let ra: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
-                if honour {
-                    tokio::time::sleep(Duration::from_secs(ra)).await;
+                let pause = if honour {
+                    Duration::from_secs(ra)
                 } else {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
+                    Duration::from_millis(20)
+                };
+                emu.admin().advance_clock(pause);
+                waited += pause;
             }
             other => panic!("unexpected status {other}"),
         }
@@ -57,21 +59,28 @@ async fn fetch_all(
     (done, throttled)
 }
 
+// Regression (issue 22): the client slept for real, with a 3-second budget for the one that
+// ignores Retry-After; how many 429s each earned depended on how busy the machine was. Now the
+// emulator's time passes only as the client waits, so the counts are the model's own.
 #[tokio::test]
 async fn honouring_retry_after_completes_and_ignoring_it_gets_more_429s() {
-    // 10 RU per second: 20 requests need ~2 s when paced.
+    // 10 RU per second: 20 requests need 2 s when paced.
     let emu = start_with(Options {
         faults: tight(10, 1_000),
         ..Options::default()
     });
     let token = graph_token(&emu).await;
+    emu.admin().freeze_clock();
     let (done, honoured_429s) = fetch_all(&emu, &token, 20, true, Duration::from_secs(20)).await;
     assert_eq!(done, 20, "a client honouring Retry-After completes");
+    // A full bucket of 10, then one 429 per refill of 10 (each refused try costs a unit too).
+    assert_eq!(honoured_429s, 2);
     emu.admin().reset_throttling();
-    let (_, ignored_429s) = fetch_all(&emu, &token, 20, false, Duration::from_secs(3)).await;
+    let (ignored_done, ignored_429s) =
+        fetch_all(&emu, &token, 20, false, Duration::from_secs(3)).await;
     assert!(
-        ignored_429s > honoured_429s * 3,
-        "ignoring Retry-After must earn more 429s (honoured {honoured_429s}, ignored {ignored_429s})"
+        ignored_429s > honoured_429s * 3 && ignored_done < 20,
+        "ignoring Retry-After must earn more 429s and finish less (honoured {honoured_429s}, ignored {ignored_429s}, done {ignored_done})"
     );
     assert!(emu.admin().counters().throttled_429 as usize >= ignored_429s);
 }
@@ -90,6 +99,8 @@ async fn write_budget_is_separate_from_reads() {
         ..Options::default()
     });
     let token = graph_token(&emu).await;
+    // No refill between the writes, however slowly they go.
+    emu.admin().freeze_clock();
     let url = format!(
         "{}/v1.0/users/bruno@contoso.test/photo/$value",
         emu.graph_url()
@@ -120,12 +131,16 @@ async fn write_budget_is_separate_from_reads() {
     );
 }
 
-/// Sends one photo GET per URL at once (each held 1 s by latency); returns (status, body).
+/// Sends one photo GET per URL at once, each held by 1 s of latency on the frozen clock until
+/// all are in the emulator (admitted or refused); returns (status, body).
+// Regression (issue 22): "at once" used to mean "within the 1 s of latency", which a busy machine
+// did not always manage.
 async fn concurrent_photo_gets(
     emu: &photosync_emulator::RunningEmulator,
     users: &[&str],
 ) -> Vec<(u16, serde_json::Value)> {
     let token = graph_token(emu).await;
+    emu.admin().freeze_clock();
     let mut handles = Vec::new();
     for user in users {
         let url = format!("{}/v1.0/users/{user}/photo/$value", emu.graph_url());
@@ -137,6 +152,8 @@ async fn concurrent_photo_gets(
             (status, serde_json::from_slice(&body).unwrap_or_default())
         }));
     }
+    wait_until_held(emu, users.len()).await;
+    emu.admin().advance_clock(Duration::from_secs(1));
     let mut out = Vec::new();
     for h in handles {
         out.push(h.await.unwrap());
@@ -333,4 +350,29 @@ async fn latency_is_added() {
         .await
         .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(250));
+}
+
+/// Regression (issue 21): `Retry-After` was counted before the refused request's own charge,
+/// so a client that waited exactly that long was refused again — the Graph .NET SDK's retry
+/// handler (three retries, each waiting `Retry-After`) gave up on a lightly throttled call.
+#[tokio::test]
+async fn waiting_out_retry_after_once_is_enough() {
+    let emu = start_with(Options {
+        faults: tight(2, 4_000),
+        ..Options::default()
+    });
+    let token = graph_token(&emu).await;
+    let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
+    let get = || client().get(&url).bearer_auth(&token).send();
+    assert_eq!(get().await.unwrap().status(), 200);
+    assert_eq!(get().await.unwrap().status(), 200);
+    let throttled = get().await.unwrap();
+    assert_eq!(throttled.status(), 429);
+    let wait: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(get().await.unwrap().status(), 200);
 }

@@ -15,7 +15,17 @@ struct Graph {
 
 impl Graph {
     async fn new() -> Graph {
-        let emu = start();
+        Graph::on(start()).await
+    }
+    /// The example tenant with Exchange Online's HD size ladder (`photoModel: exchange`).
+    async fn exchange() -> Graph {
+        let seed = photosync_emulator::Seed::example()
+            .expect("example seed loads")
+            .photo_model(photosync_emulator::PhotoModel::Exchange);
+        Graph::on(photosync_emulator::Emulator::start(seed, Default::default()).expect("starts"))
+            .await
+    }
+    async fn on(emu: RunningEmulator) -> Graph {
         let token = graph_token(&emu).await;
         Graph { emu, token }
     }
@@ -202,7 +212,7 @@ async fn list_users_filter_select_top_and_paging() {
 
 #[tokio::test]
 async fn photo_metadata_value_sizes_and_ladder() {
-    let g = Graph::new().await;
+    let g = Graph::exchange().await;
     // fatima has a 648x648 seed photo → full ladder.
     let (s, meta) = g.json("/users/chen@contoso.test/photo").await;
     assert_eq!(s, 200);
@@ -236,7 +246,7 @@ async fn photo_metadata_value_sizes_and_ladder() {
 
 #[tokio::test]
 async fn upload_is_reencoded_gets_new_etag_and_can_be_deleted() {
-    let g = Graph::new().await;
+    let g = Graph::exchange().await;
     let upload = png(300, 300);
     let r = g
         .put(
@@ -487,6 +497,52 @@ async fn photo_update_settings_block_cloud_writes() {
     assert_eq!(v1.status(), 400, "photoUpdateSettings is beta-only");
 }
 
+/// Regression (issue 21): DELETE on photoUpdateSettings answered 405; Microsoft's beta
+/// `Delete photoUpdateSettings` answers 204 and the tenant is back to its default, empty policy.
+#[tokio::test]
+async fn deleting_photo_update_settings_resets_them_with_204() {
+    let emu = start();
+    let cert = cert_token(&emu, GRAPH_SCOPE).await;
+    let url = photo_update_settings_url(&emu);
+    let patch = patch_photo_update_settings(
+        &emu,
+        &cert,
+        json!({"source": "onPremises", "allowedRoles": ["fe930be7-5e62-47db-91af-98c3a49a38b1"]}),
+    )
+    .await;
+    assert_eq!(patch.status(), 200);
+    let secret = graph_token(&emu).await;
+    let denied = send(as_app(&secret, Method::DELETE, &url)).await;
+    assert_eq!(denied.status(), 403, "PeopleSettings.Read.All cannot reset");
+    let del = send(as_app(&cert, Method::DELETE, &url)).await;
+    assert_eq!(del.status(), 204);
+    assert_eq!(
+        emu.admin().photo_update_settings(),
+        PhotoUpdateSettings::default()
+    );
+    let get: Value = send(as_app(&cert, Method::GET, &url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(get["source"].is_null());
+    assert_eq!(get["allowedRoles"], json!([]));
+    // Writes are allowed again.
+    let put = send(
+        as_app(
+            &cert,
+            Method::PUT,
+            format!(
+                "{}/v1.0/users/alice@contoso.test/photo/$value",
+                emu.graph_url()
+            ),
+        )
+        .body(jpeg(64, 64, 1)),
+    )
+    .await;
+    assert_eq!(put.status(), 200);
+}
+
 #[tokio::test]
 async fn request_log_and_counters_record_calls() {
     let g = Graph::new().await;
@@ -538,10 +594,13 @@ async fn photo_value_has_a_weak_etag_and_cache_control() {
 }
 
 /// Reads right after a write still show the previous state for `writeVisibilityDelayMs`.
+// Regression (issue 22): the end of the delay was awaited in real time (300 ms, polled); the
+// emulator's frozen clock is moved to it instead.
 #[tokio::test]
 async fn a_write_becomes_visible_only_after_the_visibility_delay() {
     let g = Graph::new().await;
     let admin = g.emu.admin();
+    admin.freeze_clock();
     admin.set_faults(Faults {
         write_visibility_delay_ms: 120_000,
         ..Faults::default()
@@ -563,29 +622,23 @@ async fn a_write_becomes_visible_only_after_the_visibility_delay() {
     assert_eq!(put.status(), 200);
     let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
     assert_eq!(s, 404, "not visible yet");
-    // With a short delay the new picture shows up.
-    admin.set_faults(Faults {
-        write_visibility_delay_ms: 300,
-        ..Faults::default()
-    });
-    let put = g.put_jpeg("chen@contoso.test", jpeg(200, 200, 9)).await;
-    assert_eq!(put.status(), 200);
-    let newest = admin.photo_of("chen@contoso.test").expect("stored");
-    let mut seen = Vec::new();
-    for _ in 0..100 {
-        seen = g
-            .get("/users/chen@contoso.test/photo/$value")
+    let read_chen = || async {
+        g.get("/users/chen@contoso.test/photo/$value")
             .await
             .bytes()
             .await
             .unwrap()
-            .to_vec();
-        if seen == newest {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(seen, newest, "visible once the delay is over");
+    };
+    admin.advance_clock(std::time::Duration::from_millis(119_999));
+    assert_eq!(
+        read_chen().await,
+        old,
+        "a millisecond before the delay is over"
+    );
+    admin.advance_clock(std::time::Duration::from_millis(1));
+    assert_eq!(read_chen().await, stored, "visible once the delay is over");
+    let (s, _) = g.json("/users/bruno@contoso.test/photo").await;
+    assert_eq!(s, 200, "the new photo of a user who had none shows too");
 }
 
 /// User.ReadBasic.All alone cannot `$select`/`$filter` onPremisesImmutableId or userType
@@ -635,6 +688,7 @@ async fn read_basic_cannot_select_or_filter_non_basic_properties() {
 async fn a_policy_change_takes_effect_after_its_delay() {
     let g = Graph::new().await;
     let admin = g.emu.admin();
+    admin.freeze_clock();
     admin.set_faults(Faults {
         policy_change_delay_ms: 120_000,
         ..Faults::default()
@@ -649,12 +703,12 @@ async fn a_policy_change_takes_effect_after_its_delay() {
     );
     let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 1)).await;
     assert_eq!(put.status(), 200, "not enforced yet");
-    // Once in force: 403 with the code a missing permission gets.
-    admin.set_faults(Faults::default());
-    let patch =
-        patch_photo_update_settings(&g.emu, &admin_token, json!({"source": "onPremises"})).await;
-    assert_eq!(patch.status(), 200);
+    admin.advance_clock(std::time::Duration::from_millis(119_999));
     let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 2)).await;
+    assert_eq!(put.status(), 200, "a millisecond before the change binds");
+    // Once in force: 403 with the code a missing permission gets.
+    admin.advance_clock(std::time::Duration::from_millis(1));
+    let put = g.put_jpeg("bruno@contoso.test", jpeg(100, 100, 3)).await;
     assert_eq!(put.status(), 403);
     let body: Value = put.json().await.unwrap();
     assert_eq!(body["error"]["code"], "ErrorAccessDenied");

@@ -236,6 +236,25 @@ async fn x5t_s256_can_be_refused_as_some_tenants_did() {
     assert_eq!(s, 200, "{body}");
 }
 
+/// Regression (issue 21): MSAL.NET, under Azure.Identity's ClientCertificateCredential, writes
+/// `nbf` and `exp` as JSON strings (`JsonWebToken.cs`) and signs PS256 with `x5t#S256`; the
+/// emulator answered AADSTS50027 "The payload is not valid JSON" where Entra issues a token.
+#[tokio::test]
+async fn msal_net_assertions_with_string_dates_are_accepted() {
+    let emu = start();
+    let mut msal_net = Assertion::valid(&emu);
+    msal_net.string_dates = true;
+    assert_eq!((msal_net.alg, msal_net.sha256_thumbprint), ("PS256", true));
+    let (s, body) = assertion_result(&emu, &msal_net).await;
+    assert_eq!(s, 200, "{body}");
+    // Still checked: an expired string date is expired, a non-number is malformed.
+    let n = now();
+    msal_net.nbf = n - 7200;
+    msal_net.exp = n - 3600;
+    let (s, body) = assertion_result(&emu, &msal_net).await;
+    assert_eq!((s, code_of(&body)), (400, 700024), "{body}");
+}
+
 #[tokio::test]
 async fn certificate_assertion_rejections() {
     let emu = start();
@@ -389,17 +408,24 @@ async fn imds_requires_lowercase_metadata_true_and_returns_strings() {
     assert_eq!(wrong_case.status(), 400);
 }
 
+// Regression (issue 22): the token lived 1 s and the test slept 2.1 s; on a loaded machine the
+// first request arrived after the token had expired (401 where 200 was due). The emulator's
+// clock is frozen and moved instead, so the token is good up to its `exp` and not after.
 #[tokio::test]
 async fn expired_token_gets_invalid_authentication_token() {
-    let emu = start_with(Options {
-        token_lifetime: Duration::from_secs(1),
-        ..Options::default()
-    });
+    let emu = start();
+    let admin = emu.admin();
+    admin.freeze_clock();
     let token = graph_token(&emu).await;
+    let lifetime =
+        claims(&token)["exp"].as_u64().unwrap() - claims(&token)["iat"].as_u64().unwrap();
     let url = format!("{}/v1.0/users/alice@contoso.test", emu.graph_url());
     let first = client().get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(first.status(), 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    admin.advance_clock(Duration::from_secs(lifetime - 1));
+    let last_second = client().get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(last_second.status(), 200, "still inside its lifetime");
+    admin.advance_clock(Duration::from_secs(1));
     let later = client().get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(later.status(), 401);
     let body: serde_json::Value = later.json().await.unwrap();

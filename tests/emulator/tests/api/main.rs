@@ -5,6 +5,7 @@ mod batch;
 mod binary;
 mod common;
 mod faults;
+mod field;
 mod graph;
 mod identity;
 mod mailbox;

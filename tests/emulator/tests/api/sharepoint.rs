@@ -243,12 +243,15 @@ async fn set_and_get_profile_properties_in_all_forms() {
     assert!(r.json::<Value>().await.unwrap()["AccountName"].is_null());
 }
 
+// Regression (issue 22): a 1-second digest and a real sleep raced the first write on a busy
+// machine; the emulator's frozen clock is moved past the digest's lifetime instead.
 #[tokio::test]
 async fn expired_digest_is_refused() {
     let emu = profile_writes_allowed(Options {
-        digest_lifetime: Duration::from_secs(1),
+        digest_lifetime: Duration::from_secs(1800),
         ..Options::default()
     });
+    emu.admin().freeze_clock();
     let token = sp_token(&emu).await;
     let d = digest(&emu, &token).await;
     assert_eq!(
@@ -257,7 +260,15 @@ async fn expired_digest_is_refused() {
             .status(),
         200
     );
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    emu.admin().advance_clock(Duration::from_secs(1799));
+    assert_eq!(
+        set_prop(&emu, &token, Some(&d), "PictureURL", "x2")
+            .await
+            .status(),
+        200,
+        "still inside FormDigestTimeoutSeconds"
+    );
+    emu.admin().advance_clock(Duration::from_secs(1));
     let r = set_prop(&emu, &token, Some(&d), "PictureURL", "y").await;
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
