@@ -26,5 +26,7 @@ mod graph;
 mod identity;
 #[path = "cloud/mailbox.rs"]
 mod mailbox;
+#[path = "cloud/policy.rs"]
+mod policy;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;

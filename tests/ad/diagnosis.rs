@@ -14,6 +14,11 @@ const SECRET: &str = "diagnosis-test-secret";
 /// `status --stores ad,graph` for photo.user (a 96 px AD thumbnail), with Graph holding
 /// another picture under the given photo policy.
 fn status_of_photo_user(policy: Option<&str>) -> Value {
+    status_under(policy, &[])
+}
+
+/// The same, with the policy's `allowedRoles` too.
+fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
     let samba = support::samba();
     let seed = Seed::new()
         .app(SeedApp::with_secret(APP, SECRET).graph_roles(&[
@@ -24,7 +29,7 @@ fn status_of_photo_user(policy: Option<&str>) -> Value {
         .user(SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 77, 90)))
         .photo_update_settings(PhotoUpdateSettings {
             source: policy.map(str::to_string),
-            allowed_roles: Vec::new(),
+            allowed_roles: allowed_roles.iter().map(|r| r.to_string()).collect(),
         });
     let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
     let out: Output = Command::new(env!("CARGO_BIN_EXE_photosync"))
@@ -96,5 +101,48 @@ fn ad_change_under_cloud_policy_names_the_command_that_fixes_it() {
     assert!(
         finding(&status, "cloud-writes-blocked").is_some(),
         "{status}"
+    );
+}
+
+/// Issue 21: the default policy is unset, and then both Entra Connect and Microsoft 365 write
+/// the photo; AD ≠ Graph was explained only for `cloud` and `onPremises`.
+#[test]
+fn ad_change_under_an_unset_policy_explains_the_last_writer_race_and_the_fix() {
+    let status = status_under(None, &[]);
+    assert_eq!(status["verdict"], "differs", "{status}");
+    let graph = status["stores"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["store"] == "graph"))
+        .expect("graph entry");
+    assert_eq!(graph["details"]["photoUpdateSource"], "unset", "{graph}");
+    assert_eq!(graph["details"]["usersCanChangeOwnPhoto"], true, "{graph}");
+    let race = finding(&status, "photo-policy-unset").expect("the race is explained");
+    let message = race["message"].as_str().unwrap_or_default();
+    assert!(message.contains("whichever wrote last wins"), "{message}");
+    // Users may change their own photo here, and Outlook's old switch does not stop them.
+    assert!(message.contains("SetPhotoEnabled no longer"), "{message}");
+    let hint = race["hint"].as_str().unwrap_or_default();
+    assert!(
+        hint.contains("photosync policy set --source onPremises"),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("photosync sync --source ad --targets graph"),
+        "{hint}"
+    );
+    assert!(
+        finding(&status, "cloud-photo-overrides-ad").is_none(),
+        "{status}"
+    );
+
+    // Where only an admin role may change photos, users are not named as a cause.
+    let status = status_under(None, &["024906de-61e5-49c8-8572-40335f1e0e10"]);
+    let race = finding(&status, "photo-policy-unset").expect("the race is explained");
+    assert!(
+        !race["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("SetPhotoEnabled"),
+        "{race}"
     );
 }

@@ -16,6 +16,7 @@
 pub mod batch;
 pub mod errors;
 pub mod mailbox;
+pub mod policy;
 pub mod resolve;
 
 use std::collections::BTreeMap;
@@ -37,6 +38,7 @@ use crate::http::{HttpClient, Request, Response};
 use crate::photo::{self, DecodeLimits, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 use crate::settings::env::Group;
+use policy::{PhotoUpdateSettings, PolicySource};
 
 /// The `graph` entry of the store registry.
 pub const BACKEND: Backend = Backend {
@@ -123,17 +125,6 @@ fn open<'a>(_spec: &'a StoreSpec, _role: StoreRole, ctx: &'a RunContext) -> Open
     })
 }
 
-/// The tenant's photo update policy, as far as we could read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PhotoPolicy {
-    /// `source = onPremises`: cloud photo updates are disabled for everyone.
-    OnPremises,
-    /// Cloud updates allowed (`cloud`, or the default empty policy).
-    Cloud,
-    /// Not readable (no `PeopleSettings.Read.All`, or the beta endpoint failed).
-    Unknown,
-}
-
 pub struct GraphStore {
     http: Arc<HttpClient>,
     /// The tenant written to (the token's `tid`, else the configured tenant).
@@ -143,8 +134,9 @@ pub struct GraphStore {
     v1: String,
     /// `{graph_url}/beta`
     beta: String,
-    /// The policy and the settings as read (the evidence shown with a blocked write).
-    policy: OnceCell<(PhotoPolicy, String)>,
+    /// The tenant's photo policy, read once (`None`: not readable, e.g. no
+    /// PeopleSettings.Read.All).
+    policy: OnceCell<Option<PhotoUpdateSettings>>,
     limits: DecodeLimits,
     /// Reads go through `$batch` (many users per HTTP request).
     batcher: batch::Batcher,
@@ -225,44 +217,15 @@ impl GraphStore {
             crate::http::percent_encode(id)
         )
     }
-    /// The tenant's photo policy, read once per run.
-    pub async fn photo_policy(&self) -> PhotoPolicy {
-        self.policy_read().await.0
-    }
-
-    async fn policy_read(&self) -> (PhotoPolicy, String) {
+    /// The tenant's photo policy, read once per run; `None` when it cannot be read.
+    async fn policy(&self) -> Option<PhotoUpdateSettings> {
         self.policy
             .get_or_init(|| async {
-                let url = format!("{}/admin/people/photoUpdateSettings", self.beta);
-                match self.get(url).await {
-                    Ok(resp) if resp.is_success() => {
-                        let v = resp.json::<serde_json::Value>().unwrap_or_default();
-                        let evidence = serde_json::json!({
-                            "source": v.get("source"),
-                            "allowedRoles": v.get("allowedRoles"),
-                        })
-                        .to_string();
-                        let on_prem = v
-                            .get("source")
-                            .and_then(|s| s.as_str())
-                            .is_some_and(|s| s.eq_ignore_ascii_case("onPremises"));
-                        let policy = if on_prem {
-                            PhotoPolicy::OnPremises
-                        } else {
-                            PhotoPolicy::Cloud
-                        };
-                        (policy, evidence)
-                    }
-                    Ok(resp) => {
-                        tracing::info!(
-                            status = resp.status,
-                            "cannot read photoUpdateSettings (PeopleSettings.Read.All missing?)"
-                        );
-                        (PhotoPolicy::Unknown, String::new())
-                    }
+                match policy::read(&self.http, &self.token, &self.beta).await {
+                    Ok(settings) => Some(settings),
                     Err(e) => {
-                        tracing::info!(error = %e, "cannot read photoUpdateSettings");
-                        (PhotoPolicy::Unknown, String::new())
+                        tracing::info!(error = %e, "cannot read photoUpdateSettings (PeopleSettings.Read.All missing?)");
+                        None
                     }
                 }
             })
@@ -314,7 +277,7 @@ impl GraphStore {
             severity: Severity::Warning,
             store: Some(BACKEND.name.into()),
             message: "The tenant's photo policy (photoUpdateSettings source = onPremises) disables photo changes through Microsoft 365 for admins and users; cloud photos change only when on-premises AD changes.".into(),
-            hint: "Update thumbnailPhoto in AD and let Entra Connect sync it, or set photoUpdateSettings source to cloud (PeopleSettings.ReadWrite.All; changes take up to 24 hours).".into(),
+            hint: "Update thumbnailPhoto in AD and let Entra Connect sync it, or set the source to cloud with `photosync policy set --source cloud` (PeopleSettings.ReadWrite.All; changes take up to 24 hours).".into(),
         }
     }
 }
@@ -404,18 +367,17 @@ impl PhotoStore for GraphStore {
             details: user.details.clone(),
             ..PhotoRead::default()
         };
-        match self.photo_policy().await {
-            PhotoPolicy::OnPremises => {
+        if let Some(settings) = self.policy().await {
+            if settings.source == PolicySource::OnPremises {
                 read.findings.push(self.policy_finding());
-                read.details
-                    .insert("photoUpdateSource".into(), "onPremises".into());
             }
-            // Status explains AD changes that never arrive by this (diagnose.rs).
-            PhotoPolicy::Cloud => {
-                read.details
-                    .insert("photoUpdateSource".into(), "cloud".into());
-            }
-            PhotoPolicy::Unknown => {}
+            // Status explains AD changes that never arrive by these (diagnose.rs).
+            read.details
+                .insert("photoUpdateSource".into(), settings.source.name().into());
+            read.details.insert(
+                "usersCanChangeOwnPhoto".into(),
+                settings.users_can_change_own_photo().into(),
+            );
         }
         match self.read_bytes(&user.key).await? {
             ReadOutcome::NoPhoto => {}
@@ -497,8 +459,12 @@ impl GraphStore {
         if resp.status != 403 {
             return write_refused(resp);
         }
-        let (policy, evidence) = self.policy_read().await;
-        if policy == PhotoPolicy::OnPremises || errors::is_blocked_by_policy(resp) {
+        let settings = self.policy().await;
+        let on_premises = settings
+            .as_ref()
+            .is_some_and(|p| p.source == PolicySource::OnPremises);
+        if on_premises || errors::is_blocked_by_policy(resp) {
+            let evidence = settings.map(|p| p.evidence()).unwrap_or_default();
             return errors::blocked_by_policy(resp, &evidence);
         }
         let held = self.token.permissions().await;
