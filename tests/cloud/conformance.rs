@@ -87,6 +87,7 @@ async fn the_sharepoint_store_passes_the_conformance_suite() {
             url: Some(emu.sharepoint_url()),
             my_site_url: Some(emu.sharepoint_my_site_url()),
             root_url: Some(emu.sharepoint_root_url()),
+            ..SharePointSettings::default()
         },
         ..Settings::default()
     };
