@@ -206,6 +206,8 @@ pub struct StatusArgs {
 #[command(after_help = "Examples:
   photosync sync --source ad --targets graph --dry-run
   photosync sync --source input --csv photos.csv --targets graph
+  photosync sync --source input --csv guests.csv --targets graph --only-missing --default-photo logo.png
+  photosync sync --source ad --targets graph --state sync.state --keep-outside-changes
   photosync sync --source folder:./photos:{samAccountName}.jpg --input users.jsonl --targets graph,ad")]
 pub struct SyncArgs {
     #[command(flatten)]
@@ -249,6 +251,24 @@ pub struct SyncArgs {
     /// Write even when the target already holds the same picture.
     #[arg(long)]
     pub force: bool,
+
+    /// Write only where a target has no photo or a placeholder (a nearly uniform picture);
+    /// a target holding somebody's photo is skipped (reason target-has-photo).
+    #[arg(long, conflicts_with = "force")]
+    pub only_missing: bool,
+
+    /// The picture for users whose source has none (guests, service accounts, rooms). It only
+    /// fills a target with no photo or a placeholder (reason default-photo), never replaces
+    /// somebody's photo.
+    #[arg(long, value_name = "FILE")]
+    pub default_photo: Option<PathBuf>,
+
+    /// With --state: leave alone a target someone changed (in Teams, Outlook, the admin
+    /// center) since PhotoSync's verified write while the source stayed the same (skipped,
+    /// changed-outside-photosync). Without it sync writes the source back and says so (reason
+    /// replaced-outside-change).
+    #[arg(long, requires = "state")]
+    pub keep_outside_changes: bool,
 
     /// Seconds to keep re-reading a written photo until the service shows it; after that the
     /// write is reported `updated` with `verified: false` (reason not-yet-visible).

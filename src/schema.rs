@@ -399,6 +399,9 @@ pub enum FindingCode {
     AccountType,
     /// Sync wrote this store recently (from `--state`): when, and whether it shows it yet.
     RecentlyWritten,
+    /// The store shows another picture than the one PhotoSync wrote and verified there while
+    /// the source is unchanged (from `--state`): someone changed it outside PhotoSync.
+    ChangedOutsidePhotosync,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

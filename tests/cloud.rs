@@ -26,6 +26,8 @@ mod graph;
 mod identity;
 #[path = "cloud/mailbox.rs"]
 mod mailbox;
+#[path = "cloud/modes.rs"]
+mod modes;
 #[path = "cloud/policy.rs"]
 mod policy;
 #[path = "cloud/sharepoint.rs"]

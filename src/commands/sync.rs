@@ -70,6 +70,13 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         recheck: args.recheck,
         recheck_after,
         shard,
+        only_missing: args.only_missing,
+        keep_outside_changes: args.keep_outside_changes,
+        default_photo: args
+            .default_photo
+            .as_deref()
+            .map(default_photo)
+            .transpose()?,
     };
     if args.format == Some(crate::cli::Format::Html) {
         return Err(
@@ -81,6 +88,19 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
     let mut sink = super::sink_for(args.format, settings)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
+}
+
+/// `--default-photo FILE`, decoded once before any user: a bad file stops the run at once.
+fn default_photo(path: &std::path::Path) -> Result<crate::photo::SourcePhoto> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::config(format!("cannot read --default-photo {shown}: {e}"))
+            .with_hint("give the path of a JPEG or PNG picture")
+    })?;
+    crate::photo::load(&bytes, &crate::photo::DecodeLimits::default()).map_err(|e| {
+        Error::config(format!("--default-photo {shown}: {}", e.message))
+            .with_hint("give a JPEG or PNG picture")
+    })
 }
 
 /// Users in an input file, for the progress ETA: non-blank lines of a JSON Lines file, or of a

@@ -186,10 +186,20 @@ async fn status_of_user(
     let mut assessment = assess(&observations);
     if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
         let now = std::time::SystemTime::now();
+        // The picture the stores are compared with, as the state file fingerprints a source.
+        let reference_sha = assessment
+            .reference
+            .as_deref()
+            .and_then(|name| assessment.stores.iter().find(|s| s.store == name))
+            .and_then(|s| s.photo.as_ref())
+            .map(|p| p.sha256.clone());
         // The stores' statuses follow the input's own (when the record has a photo).
         let first_store = assessment.stores.len() - stores.len();
         for (i, (store, key)) in stores.iter().zip(state_keys).enumerate() {
-            let Some(last) = key.as_deref().and_then(|k| state.last_write(&user_key, k)) else {
+            let Some(key) = key.as_deref() else {
+                continue;
+            };
+            let Some(last) = state.last_write(&user_key, key) else {
                 continue;
             };
             let Some(shown) = assessment.stores.get_mut(first_store + i) else {
@@ -203,7 +213,17 @@ async fn status_of_user(
                     serde_json::json!({ "ageSecs": ago.as_secs() }),
                 );
             }
-            if ago <= diagnose::RECENT_WRITE_WINDOW {
+            // PhotoSync verified this very source picture here, and the store now shows
+            // another: someone changed it outside PhotoSync.
+            let changed_outside = shown.matches_reference == Some(false)
+                && reference_sha
+                    .as_deref()
+                    .is_some_and(|sha| state.verified_source(&user_key, key, sha));
+            if changed_outside {
+                assessment
+                    .findings
+                    .push(diagnose::changed_outside(shown, ago));
+            } else if ago <= diagnose::RECENT_WRITE_WINDOW {
                 assessment.findings.push(diagnose::recently_written(
                     shown,
                     store.capabilities().service,

@@ -21,8 +21,7 @@ pub const SMALLEST_GOOD_PHOTO_PX: u32 = 96;
 pub const LOW_RESOLUTION_SOURCE_PX: u32 = GRAPH_MAX_PX / 2;
 /// Mean luma (0-255) at or below which a face is hard to make out.
 pub const DARK_MAX_BRIGHTNESS: u8 = 45;
-/// Luma standard deviation at or below which a picture is nearly uniform.
-pub const FLAT_MAX_CONTRAST: u8 = 12;
+pub use crate::photo::FLAT_MAX_CONTRAST;
 /// Width/height ratio beyond which centre-cropping to a square cuts a visible part away.
 pub const SQUARE_MAX_RATIO: f64 = 1.25;
 
@@ -79,6 +78,24 @@ pub fn recently_written(
         name,
         message,
         hint,
+    )
+}
+
+/// The store shows another picture than the one PhotoSync wrote and verified there, while the
+/// source is unchanged (`status --state`): someone changed it outside PhotoSync.
+pub fn changed_outside(store: &StoreStatus, ago: Duration) -> Finding {
+    let name = store.store.as_str();
+    finding(
+        FindingCode::ChangedOutsidePhotosync,
+        Severity::Warning,
+        name,
+        format!(
+            "{name} shows another picture than the one PhotoSync wrote and verified there {} ago, and the source has not changed since: someone changed it outside PhotoSync (Teams, Outlook, the admin center or another tool)",
+            human(ago)
+        ),
+        format!(
+            "`photosync sync --state FILE --targets {name}` writes the source's picture back when it reads the target (with --recheck, or once --recheck-after has passed) and reports replaced-outside-change; add --keep-outside-changes to leave such users alone, or update the source if the new picture is the one to keep"
+        ),
     )
 }
 
@@ -627,6 +644,21 @@ mod tests {
         );
         assert!(f.message.contains("does not show it yet"), "{}", f.message);
         assert!(f.hint.contains("72 hours"));
+    }
+
+    #[test]
+    fn an_outside_change_names_the_store_the_age_and_both_ways_out() {
+        let graph = store("graph", Some(info((648, 648), 50_000, "0")), &[]);
+        let f = changed_outside(&graph, Duration::from_secs(2 * 86_400 + 60));
+        assert_eq!(f.code, FindingCode::ChangedOutsidePhotosync);
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.message.contains("verified there 2 d ago"),
+            "{}",
+            f.message
+        );
+        assert!(f.hint.contains("--keep-outside-changes"), "{}", f.hint);
+        assert!(f.hint.contains("replaced-outside-change"), "{}", f.hint);
     }
 
     #[test]

@@ -68,6 +68,13 @@ pub struct SyncOptions {
     pub recheck_after: std::time::Duration,
     /// Process only this shard of the input.
     pub shard: Option<Shard>,
+    /// Write only where a target has no photo or a placeholder.
+    pub only_missing: bool,
+    /// With `state`: leave a target someone changed since PhotoSync's verified write.
+    pub keep_outside_changes: bool,
+    /// The picture for users whose source has none (guests, service accounts); it only fills a
+    /// missing photo or a placeholder.
+    pub default_photo: Option<SourcePhoto>,
 }
 
 /// Default of `--verify-window`.
@@ -89,6 +96,9 @@ impl Default for SyncOptions {
             recheck: false,
             recheck_after: DEFAULT_RECHECK_AFTER,
             shard: None,
+            only_missing: false,
+            keep_outside_changes: false,
+            default_photo: None,
         }
     }
 }
@@ -156,9 +166,12 @@ async fn sync_user(
             ..record
         }));
     };
-    let src = match source_photo(source, &user.record).await {
-        Ok(Some(src)) => src,
-        Ok(None) => {
+    let own = source_photo(source, &user.record).await;
+    // Without a photo of its own, the user gets --default-photo, when given.
+    let (src, default_photo) = match (&own, &opts.default_photo) {
+        (Ok(Some(src)), _) => (src, false),
+        (Ok(None), Some(default)) => (default, true),
+        (Ok(None), None) => {
             for target in targets {
                 report(
                     result(target.name(), Action::Skipped, Reason::NoSourcePhoto),
@@ -167,10 +180,10 @@ async fn sync_user(
             }
             return outcome;
         }
-        Err(e) => {
+        (Err(e), _) => {
             // One error (the record below); each target's result says why it was not synced.
             for target in targets {
-                let (failed, _) = failed(target.name(), plan::source_failure(&e), &e);
+                let (failed, _) = failed(target.name(), plan::source_failure(e), e);
                 report(failed, None);
             }
             outcome.errors.push(e.class);
@@ -181,7 +194,7 @@ async fn sync_user(
                     user: Some(keys),
                     line: Some(user.line),
                     store: Some(source.name().to_string()),
-                    error: error_info(&e),
+                    error: error_info(e),
                 }),
             );
             return outcome;
@@ -201,7 +214,8 @@ async fn sync_user(
             target: target.as_ref(),
             record: &user.record,
             state: slot,
-            src: &src,
+            src,
+            default_photo,
             opts,
         })
     }))
