@@ -393,6 +393,15 @@ pub enum FindingCode {
     /// AD and Graph differ while the tenant's photo policy is unset: AD (through Entra
     /// Connect) and Microsoft 365 both write, and the last writer wins.
     PhotoPolicyUnset,
+    /// AD and Graph differ and the user's source of authority was moved to the cloud
+    /// (`onPremisesSyncBehavior.isCloudManaged`): updates from AD are blocked.
+    CloudManagedUser,
+    /// AD and Graph differ and Entra Connect last synced this user far behind the tenant's
+    /// other users: the user has stopped exporting (e.g. a `LargeObject` export error).
+    StaleDirectorySync,
+    /// AD and Graph differ and the cloud user is cloud-only (`onPremisesSyncEnabled` is not
+    /// true): Entra Connect never carries AD's photo to it.
+    NotSyncedFromAd,
     /// Every store agrees: a client (Teams, Outlook) showing another picture is caching it.
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.

@@ -15,12 +15,13 @@ use crate::input::{InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::sink::RecordSink;
 use crate::output::thumbnail;
+use crate::photo;
 use crate::schema::{
     ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
 use crate::state::{self, SyncState};
-use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass};
+use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass, StoreUser};
 use crate::verdict::{Observation, Observed, assess, diagnose};
 
 #[derive(Clone)]
@@ -85,8 +86,13 @@ pub async fn run_status(
 }
 
 /// Read one store for one user (with a report thumbnail of the photo when asked, and what
-/// explains a missing photo).
-pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bool) -> Observation {
+/// explains a missing photo); the user as the store found it, for follow-up questions.
+pub async fn observe(
+    store: &dyn PhotoStore,
+    record: &UserRecord,
+    thumbnails: bool,
+) -> (Observation, Option<StoreUser>) {
+    let mut user = None;
     let observed = match store.resolve(record).await {
         Ok(None) => Observed::NotFound,
         Err(e) => Observed::Failed(e),
@@ -96,7 +102,8 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
                     None => store.explain_no_photo(&found, &read).await,
                     Some(_) => BTreeMap::new(),
                 };
-                let mut details = found.details;
+                let mut details = found.details.clone();
+                user = Some(found);
                 details.extend(read.details);
                 details.extend(explained);
                 let thumbnail = match (&read.photo, thumbnails) {
@@ -113,10 +120,44 @@ pub async fn observe(store: &dyn PhotoStore, record: &UserRecord, thumbnails: bo
             Err(e) => Observed::Failed(e),
         },
     };
-    Observation {
+    let observation = Observation {
         store: store.name().to_string(),
         capabilities: store.capabilities(),
         observed,
+    };
+    (observation, user)
+}
+
+/// Ask each store that does not show the directory's picture why (only where both hold a
+/// photo and the pictures differ: an AD change that never arrived), into its details.
+async fn explain_differences(
+    stores: &[Box<dyn PhotoStore>],
+    reads: &mut [(Observation, Option<StoreUser>)],
+) {
+    let directory = reads
+        .iter()
+        .find(|(o, _)| o.capabilities.class == StoreClass::Directory)
+        .and_then(|(o, _)| o.photo().cloned());
+    let Some(directory) = directory else {
+        return;
+    };
+    for (store, (observation, user)) in stores.iter().zip(reads.iter_mut()) {
+        let (
+            Some(user),
+            Observed::Read {
+                photo: Some(shown),
+                details,
+                ..
+            },
+        ) = (user.as_ref(), &mut observation.observed)
+        else {
+            continue;
+        };
+        if observation.capabilities.class != StoreClass::Directory
+            && photo::same_picture(&directory, shown).is_some_and(|(same, _)| !same)
+        {
+            details.extend(store.explain_difference(user).await);
+        }
     }
 }
 
@@ -156,8 +197,12 @@ async fn status_of_user(
             .iter()
             .map(|s| observe(s.as_ref(), record, thumbnails)),
     );
-    let (input, reads) = futures::join!(input, reads);
-    let observations: Vec<Observation> = input.into_iter().chain(reads).collect();
+    let (input, mut reads) = futures::join!(input, reads);
+    explain_differences(stores, &mut reads).await;
+    let observations: Vec<Observation> = input
+        .into_iter()
+        .chain(reads.into_iter().map(|(observation, _)| observation))
+        .collect();
 
     let mut records = Vec::new();
     let mut errors = Vec::new();

@@ -25,6 +25,11 @@ pub use crate::photo::FLAT_MAX_CONTRAST;
 /// Width/height ratio beyond which centre-cropping to a square cuts a visible part away.
 pub const SQUARE_MAX_RATIO: f64 = 1.25;
 
+/// How far (hours) a user's last directory sync may lag behind the newest one seen in the run
+/// before it is called stale: Entra Connect syncs every 30 minutes by default, so three days
+/// behind the tenant's other users is no schedule but a user that stopped exporting.
+pub const STALE_SYNC_LAG_HOURS: u64 = 72;
+
 /// How long after a sync status still explains what the write changed (the slowest store,
 /// the legacy SharePoint profile, can take up to 72 hours).
 pub const RECENT_WRITE_WINDOW: Duration = Duration::from_secs(72 * 3600);
@@ -304,6 +309,11 @@ fn ad_and_graph_disagree(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Fi
         "`photosync sync --source {} --targets {}`",
         ad.store, graph.store
     );
+    // The user's own sync path explains it before the tenant's policy does.
+    if let Some(path) = sync_path(graph, &copy) {
+        out.push(path);
+        return;
+    }
     let users = match users_can_change {
         Some(true) => {
             " Users can change their own photo (photoUpdateSettings.allowedRoles is empty), so a change in Teams or Outlook replaces AD's too; to stop that, name the roles that may change photos (`photosync policy set --allowed-roles people-administrator`) — Outlook on the web's SetPhotoEnabled no longer controls it."
@@ -327,6 +337,51 @@ fn ad_and_graph_disagree(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Fi
         )),
         _ => {}
     }
+}
+
+/// Why this user's AD photo does not reach Microsoft 365 however the policy is set: its source
+/// of authority moved to the cloud, it is a cloud-only user, or it stopped exporting (the
+/// Graph store's `details`, from its lookup and `onPremisesSyncBehavior`).
+fn sync_path(graph: &StoreStatus, copy: &str) -> Option<Finding> {
+    let detail = |key: &str| graph.details.get(key);
+    let store = &graph.store;
+    if detail("isCloudManaged").and_then(|v| v.as_bool()) == Some(true) {
+        return Some(finding(
+            FindingCode::CloudManagedUser,
+            Severity::Warning,
+            store,
+            "this user's source of authority was moved to the cloud (onPremisesSyncBehavior.isCloudManaged): Entra ID blocks updates from on-premises AD for it, so AD's photo never reaches Microsoft 365".to_string(),
+            format!("the fix is in the cloud, not in AD: set the photo there with {copy}, or hand the user back to AD (isCloudManaged false) if AD should manage it"),
+        ));
+    }
+    if detail("onPremisesSyncEnabled").and_then(|v| v.as_bool()) == Some(false) {
+        return Some(finding(
+            FindingCode::NotSyncedFromAd,
+            Severity::Warning,
+            store,
+            "this AD user's Microsoft 365 account is cloud-only (onPremisesSyncEnabled is not true): Entra Connect does not sync it, so AD's photo never arrives".to_string(),
+            format!("match the two accounts in Entra Connect (a hard match sets the cloud user's onPremisesImmutableId to the AD objectGUID's base64), or copy AD's photo with {copy}"),
+        ));
+    }
+    let lag = detail("onPremisesSyncLagHours").and_then(|v| v.as_u64())?;
+    if lag < STALE_SYNC_LAG_HOURS {
+        return None;
+    }
+    let last = detail("onPremisesLastSyncDateTime")
+        .and_then(|v| v.as_str())
+        .unwrap_or("long ago");
+    Some(finding(
+        FindingCode::StaleDirectorySync,
+        Severity::Warning,
+        store,
+        format!(
+            "Entra Connect last synced this user at {last}, {} behind the newest sync of the other users read in this run: the user has stopped exporting — an Entra Connect export error such as LargeObject or ExceededAllowedLength stops the whole user, and thumbnailPhoto is a named cause",
+            human(std::time::Duration::from_secs(lag * 3600))
+        ),
+        format!(
+            "look the user up in Entra Connect's export errors (Synchronization Service Manager, or Entra Connect Health); an AD photo too large is replaced by `photosync sync --targets ad` (a 96x96 JPEG under 10 KB); meanwhile {copy} sets the cloud photo directly"
+        ),
+    ))
 }
 
 /// Graph says what kind of account this is: guests (`userType`) and shared, room or equipment
@@ -591,6 +646,70 @@ mod tests {
             Verdict::InSync,
         );
         assert!(!codes(&found).contains(&FindingCode::PhotoPolicyUnset));
+    }
+
+    /// Issue 21 §2: the user's own sync path explains an AD change that never arrives, ahead of
+    /// the tenant's policy; each with its next step.
+    #[test]
+    fn the_sync_path_explains_ad_and_graph_differing_before_the_policy_does() {
+        let ad = info((96, 96), 5000, "ffffffff00000000");
+        let graph_with = |details: &[(&str, serde_json::Value)]| {
+            let mut graph = store(
+                "graph",
+                Some(info((648, 648), 50_000, "0000000000000000")),
+                &[("photoUpdateSource", "cloud")],
+            );
+            for (k, v) in details {
+                graph.details.insert(k.to_string(), v.clone());
+            }
+            graph
+        };
+        let judge_with = |details: &[(&str, serde_json::Value)]| {
+            let stores = [store("ad", Some(ad.clone()), &[]), graph_with(details)];
+            judge(Some(("ad", &ad)), &stores, Verdict::Differs)
+        };
+        let synced = ("onPremisesSyncEnabled", true.into());
+        let managed = judge_with(&[synced.clone(), ("isCloudManaged", true.into())]);
+        assert!(
+            codes(&managed).contains(&FindingCode::CloudManagedUser),
+            "{managed:?}"
+        );
+        assert!(!codes(&managed).contains(&FindingCode::CloudPhotoOverridesAd));
+        let f = &managed[managed.len() - 1];
+        assert!(f.hint.contains("in the cloud, not in AD"), "{}", f.hint);
+
+        let cloud_only = judge_with(&[("onPremisesSyncEnabled", false.into())]);
+        assert!(
+            codes(&cloud_only).contains(&FindingCode::NotSyncedFromAd),
+            "{cloud_only:?}"
+        );
+
+        let stale = judge_with(&[
+            synced.clone(),
+            ("onPremisesLastSyncDateTime", "2025-06-01T08:00:00Z".into()),
+            ("onPremisesSyncLagHours", (STALE_SYNC_LAG_HOURS * 10).into()),
+        ]);
+        let f = stale
+            .iter()
+            .find(|f| f.code == FindingCode::StaleDirectorySync)
+            .expect("stale");
+        assert!(
+            f.message.contains("2025-06-01T08:00:00Z") && f.message.contains("LargeObject"),
+            "{}",
+            f.message
+        );
+
+        // Synced on the tenant's pace and not cloud-managed: the policy explains it.
+        let on_pace = judge_with(&[
+            synced,
+            ("onPremisesSyncLagHours", (STALE_SYNC_LAG_HOURS - 1).into()),
+            ("isCloudManaged", false.into()),
+        ]);
+        assert!(
+            codes(&on_pace).contains(&FindingCode::CloudPhotoOverridesAd),
+            "{on_pace:?}"
+        );
+        assert!(!codes(&on_pace).contains(&FindingCode::StaleDirectorySync));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Diagnoses that need AD and the cloud side by side: the Samba DC as AD, the project's
 //! emulator as the tenant, the real binary between them (docs/diagnosis.md).
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 use photosync_emulator::{Emulator, Options, PhotoUpdateSettings, Seed, SeedApp, SeedUser};
 use serde_json::Value;
@@ -26,7 +27,12 @@ fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
             "ProfilePhoto.Read.All",
             "PeopleSettings.Read.All",
         ]))
-        .user(SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 77, 90)))
+        // Synced by Entra Connect: only the policy stands between AD and the cloud.
+        .user(
+            SeedUser::new("photo.user@example.test")
+                .photo_bytes(&support::jpeg(400, 77, 90))
+                .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
+        )
         .photo_update_settings(PhotoUpdateSettings {
             source: policy.map(str::to_string),
             allowed_roles: allowed_roles.iter().map(|r| r.to_string()).collect(),
@@ -145,4 +151,187 @@ fn ad_change_under_an_unset_policy_explains_the_last_writer_race_and_the_fix() {
             .contains("SetPhotoEnabled"),
         "{race}"
     );
+}
+
+const SYNC_BEHAVIOR_ROLE: &str = "User-OnPremisesSyncBehavior.ReadWrite.All";
+
+/// `status --stores ad,graph --concurrency 1` for `records` (one UPN per line, in order) against
+/// a tenant of `users`, with an app holding `roles` besides the usual read roles.
+fn status_of_records(
+    users: Vec<SeedUser>,
+    roles: &[&str],
+    upns: &[&str],
+) -> (Vec<Value>, photosync_emulator::RunningEmulator) {
+    let samba = support::samba();
+    let mut all = vec![
+        "User.Read.All",
+        "ProfilePhoto.Read.All",
+        "PeopleSettings.Read.All",
+    ];
+    all.extend_from_slice(roles);
+    let mut seed = Seed::new().app(SeedApp::with_secret(APP, SECRET).graph_roles(&all));
+    for user in users {
+        seed = seed.user(user);
+    }
+    let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args([
+            "status",
+            "--stores",
+            "ad,graph",
+            "--concurrency",
+            "1",
+            "--format",
+            "json",
+            "--progress",
+            "none",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
+        .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
+        .env("PHOTOSYNC_LDAP_PASSWORD", SAMBA_ADMIN_PASSWORD)
+        .env("PHOTOSYNC_LDAP_CA_FILE", &samba.certs.ca)
+        .env("PHOTOSYNC_GRAPH_URL", emu.graph_url())
+        .env("PHOTOSYNC_LOGIN_URL", emu.login_url())
+        .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
+        .env("PHOTOSYNC_CLIENT_ID", APP)
+        .env("PHOTOSYNC_CLIENT_SECRET", SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run photosync");
+    let input: String = upns
+        .iter()
+        .map(|u| format!("{{\"userPrincipalName\":\"{u}\"}}\n"))
+        .collect();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("photosync finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let records: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "status")
+        .collect();
+    assert_eq!(
+        records.len(),
+        upns.len(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (records, emu)
+}
+
+fn status_for<'a>(records: &'a [Value], upn: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r["user"]["userPrincipalName"] == upn)
+        .unwrap_or_else(|| panic!("no status for {upn}"))
+}
+
+fn sync_behavior_calls(emu: &photosync_emulator::RunningEmulator) -> usize {
+    emu.admin()
+        .request_log()
+        .iter()
+        .filter(|e| e.route == "graph.onPremisesSyncBehavior")
+        .count()
+}
+
+/// Issue 21 §2: why an AD change never arrives, from the user's own sync path. Anna syncs on
+/// the tenant's pace; photo.user's last sync is months behind hers (an export error); Jürgen's
+/// source of authority moved to the cloud. The sync properties come with the lookup, the
+/// beta onPremisesSyncBehavior only for users whose pictures differ.
+#[test]
+fn an_ad_change_that_never_arrives_is_explained_by_the_users_sync_path() {
+    let recent = "2026-11-30T08:00:00Z";
+    let users = vec![
+        SeedUser::new("anna@corp.example.test")
+            .photo_bytes(&support::jpeg(400, 41, 90))
+            .on_premises_sync(Some(true), Some(recent)),
+        SeedUser::new("photo.user@example.test")
+            .photo_bytes(&support::jpeg(400, 42, 90))
+            .on_premises_sync(Some(true), Some("2026-06-01T08:00:00Z")),
+        SeedUser::new("jürgen.ørsted@example.test")
+            .photo_bytes(&support::jpeg(400, 43, 90))
+            .on_premises_sync(Some(true), Some(recent))
+            .cloud_managed(true),
+        // AD's own picture in Graph: nothing to explain, and no extra call.
+        SeedUser::new("jdoe@example.test").on_premises_sync(Some(true), Some(recent)),
+    ];
+    let upns = [
+        "anna@corp.example.test",
+        "photo.user@example.test",
+        "jürgen.ørsted@example.test",
+    ];
+    let (records, emu) = status_of_records(users, &[SYNC_BEHAVIOR_ROLE], &upns);
+
+    let anna = status_for(&records, "anna@corp.example.test");
+    assert_eq!(anna["verdict"], "differs", "{anna}");
+    assert!(finding(anna, "stale-directory-sync").is_none(), "{anna}");
+    assert!(finding(anna, "photo-policy-unset").is_some(), "{anna}");
+
+    let stale = status_for(&records, "photo.user@example.test");
+    let f = finding(stale, "stale-directory-sync").expect("stale sync");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("2026-06-01T08:00:00Z") && message.contains("LargeObject"),
+        "{message}"
+    );
+    assert!(finding(stale, "photo-policy-unset").is_none(), "{stale}");
+
+    let managed = status_for(&records, "jürgen.ørsted@example.test");
+    let f = finding(managed, "cloud-managed-user").expect("cloud-managed");
+    assert!(
+        f["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("in the cloud, not in AD")),
+        "{f}"
+    );
+    // One beta call per differing user, none for another.
+    assert_eq!(sync_behavior_calls(&emu), 3);
+}
+
+#[test]
+fn an_ad_user_whose_cloud_account_is_cloud_only_is_explained_and_the_beta_call_is_asked_once() {
+    // photo.user is cloud-only in the tenant (no anchor: Entra Connect never synced it); anna
+    // and Jürgen are synced, but the app may not read onPremisesSyncBehavior.
+    let users = vec![
+        SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 51, 90)),
+        SeedUser::new("anna@corp.example.test")
+            .photo_bytes(&support::jpeg(400, 52, 90))
+            .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
+        SeedUser::new("jürgen.ørsted@example.test")
+            .photo_bytes(&support::jpeg(400, 53, 90))
+            .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z"))
+            .cloud_managed(true),
+    ];
+    let upns = [
+        "photo.user@example.test",
+        "anna@corp.example.test",
+        "jürgen.ørsted@example.test",
+    ];
+    let (records, emu) = status_of_records(users, &[], &upns);
+    let cloud_only = status_for(&records, "photo.user@example.test");
+    let f = finding(cloud_only, "not-synced-from-ad").expect("cloud-only");
+    assert!(
+        f["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("onPremisesImmutableId")),
+        "{f}"
+    );
+    // Without the role nobody is told cloud-managed, nothing fails, and the refused call is
+    // not repeated for the next user.
+    let managed = status_for(&records, "jürgen.ørsted@example.test");
+    assert!(
+        finding(managed, "cloud-managed-user").is_none(),
+        "{managed}"
+    );
+    assert_eq!(managed["verdict"], "differs", "{managed}");
+    assert_eq!(sync_behavior_calls(&emu), 1);
 }

@@ -18,6 +18,7 @@ pub mod errors;
 pub mod mailbox;
 pub mod policy;
 pub mod resolve;
+pub mod sync_path;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -142,6 +143,8 @@ pub struct GraphStore {
     batcher: batch::Batcher,
     /// `userPurpose` reads, and whether the token may make them.
     mailbox_settings: mailbox::MailboxSettings,
+    /// The tenant's directory-sync pace and `onPremisesSyncBehavior` reads.
+    sync_path: sync_path::SyncPath,
 }
 
 impl std::fmt::Debug for GraphStore {
@@ -168,6 +171,10 @@ struct GraphUser {
     user_type: Option<String>,
     #[serde(default)]
     on_premises_immutable_id: Option<String>,
+    #[serde(default)]
+    on_premises_sync_enabled: Option<bool>,
+    #[serde(default)]
+    on_premises_last_sync_date_time: Option<String>,
 }
 
 impl GraphStore {
@@ -192,6 +199,7 @@ impl GraphStore {
             policy: OnceCell::new(),
             limits: DecodeLimits::default(),
             mailbox_settings: mailbox::MailboxSettings::default(),
+            sync_path: sync_path::SyncPath::default(),
         }
     }
 
@@ -353,6 +361,18 @@ impl PhotoStore for GraphStore {
                 if found.user_type.as_deref() == Some("Guest") {
                     details.insert("userType".into(), "Guest".into());
                 }
+                // Absent (null) for a cloud-only user, as `false` after a sync was turned off.
+                details.insert(
+                    "onPremisesSyncEnabled".into(),
+                    found.on_premises_sync_enabled.unwrap_or(false).into(),
+                );
+                let last_sync = found
+                    .on_premises_last_sync_date_time
+                    .filter(|t| !t.is_empty());
+                self.sync_path.saw(last_sync.as_deref());
+                if let Some(at) = last_sync {
+                    details.insert("onPremisesLastSyncDateTime".into(), at.into());
+                }
                 return Ok(Some(StoreUser {
                     key: found.id,
                     details,
@@ -426,6 +446,33 @@ impl PhotoStore for GraphStore {
             .await
         {
             details.insert("userPurpose".into(), purpose.into());
+        }
+        details
+    }
+
+    /// Why Graph does not show the directory's picture: the user's lag behind the tenant's
+    /// newest directory sync, and whether its source of authority moved to the cloud
+    /// (`sync_path`; diagnose.rs turns them into findings).
+    async fn explain_difference(&self, user: &StoreUser) -> BTreeMap<String, serde_json::Value> {
+        let mut details = BTreeMap::new();
+        let synced = user.details.get("onPremisesSyncEnabled") == Some(&true.into());
+        if !synced {
+            return details;
+        }
+        if let Some(lag) = user
+            .details
+            .get("onPremisesLastSyncDateTime")
+            .and_then(|t| t.as_str())
+            .and_then(|t| self.sync_path.lag_hours(t))
+        {
+            details.insert("onPremisesSyncLagHours".into(), lag.into());
+        }
+        if let Some(managed) = self
+            .sync_path
+            .cloud_managed(&self.http, &self.token, &self.beta, &user.key)
+            .await
+        {
+            details.insert("isCloudManaged".into(), managed.into());
         }
         details
     }

@@ -16,8 +16,9 @@ use base64::Engine;
 use crate::error::{Error, ErrorClass, Result};
 use crate::schema::{ErrorCode, UserRecord};
 
-/// Properties read when resolving.
-pub const SELECT: &str = "id,userPrincipalName,mail,onPremisesImmutableId,userType";
+/// Properties read when resolving; the sync properties explain an AD change that never
+/// arrives (`sync_path`) without another call.
+pub const SELECT: &str = "id,userPrincipalName,mail,onPremisesImmutableId,userType,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
 
 /// One way to look a user up, in the order tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
