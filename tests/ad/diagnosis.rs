@@ -2,7 +2,7 @@
 //! emulator as the tenant, the real binary between them (docs/diagnosis.md).
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use photosync_emulator::{Emulator, Options, PhotoUpdateSettings, Seed, SeedApp, SeedUser};
 use serde_json::Value;
@@ -20,36 +20,47 @@ fn status_of_photo_user(policy: Option<&str>) -> Value {
 
 /// The same, with the policy's `allowedRoles` too.
 fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
-    let samba = support::samba();
-    let seed = Seed::new()
-        .app(SeedApp::with_secret(APP, SECRET).graph_roles(&[
-            "User.Read.All",
-            "ProfilePhoto.Read.All",
-            "PeopleSettings.Read.All",
-        ]))
+    let seed = tenant(
         // Synced by Entra Connect: only the policy stands between AD and the cloud.
-        .user(
+        vec![
             SeedUser::new("photo.user@example.test")
                 .photo_bytes(&support::jpeg(400, 77, 90))
                 .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
-        )
-        .photo_update_settings(PhotoUpdateSettings {
-            source: policy.map(str::to_string),
-            allowed_roles: allowed_roles.iter().map(|r| r.to_string()).collect(),
-        });
+        ],
+        &[],
+    )
+    .photo_update_settings(PhotoUpdateSettings {
+        source: policy.map(str::to_string),
+        allowed_roles: allowed_roles.iter().map(|r| r.to_string()).collect(),
+    });
     let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args([
-            "status",
-            "--ad-filter",
-            "(sAMAccountName=photo.user)",
-            "--stores",
-            "ad,graph",
-            "--format",
-            "json",
-            "--progress",
-            "none",
-        ])
+    let args = ["--ad-filter", "(sAMAccountName=photo.user)"];
+    statuses(&emu, &args, "").pop().expect("a status record")
+}
+
+/// The tenant: `users`, and the app with the usual read roles and `roles`.
+fn tenant(users: Vec<SeedUser>, roles: &[&str]) -> Seed {
+    let mut all = vec![
+        "User.Read.All",
+        "ProfilePhoto.Read.All",
+        "PeopleSettings.Read.All",
+    ];
+    all.extend_from_slice(roles);
+    let mut seed = Seed::new().app(SeedApp::with_secret(APP, SECRET).graph_roles(&all));
+    for user in users {
+        seed = seed.user(user);
+    }
+    seed
+}
+
+/// Every status record of `status --stores ad,graph ARGS` against Samba and `emu`, with
+/// `stdin` as input.
+fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &str) -> Vec<Value> {
+    let samba = support::samba();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(["status", "--stores", "ad,graph", "--format", "json"])
+        .args(["--progress", "none"])
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
@@ -61,19 +72,30 @@ fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
         .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
         .env("PHOTOSYNC_CLIENT_ID", APP)
         .env("PHOTOSYNC_CLIENT_SECRET", SECRET)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run photosync");
+    // A closed pipe just means the command did not read stdin (--ad-filter).
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    let out = child.wait_with_output().expect("photosync finishes");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
+    let records: Vec<Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "status")
-        .unwrap_or_else(|| {
-            panic!(
-                "no status record:\n{stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+        .filter(|v| v["type"] == "status")
+        .collect();
+    assert!(
+        !records.is_empty(),
+        "no status record:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    records
 }
 
 fn finding<'a>(status: &'a Value, code: &str) -> Option<&'a Value> {
@@ -155,76 +177,21 @@ fn ad_change_under_an_unset_policy_explains_the_last_writer_race_and_the_fix() {
 
 const SYNC_BEHAVIOR_ROLE: &str = "User-OnPremisesSyncBehavior.ReadWrite.All";
 
-/// `status --stores ad,graph --concurrency 1` for `records` (one UPN per line, in order) against
-/// a tenant of `users`, with an app holding `roles` besides the usual read roles.
+/// `status` of `upns`, one at a time in this order (the stale-sync rule compares with the
+/// newest sync seen earlier in the run), against a tenant of `users` whose app also holds
+/// `roles`.
 fn status_of_records(
     users: Vec<SeedUser>,
     roles: &[&str],
     upns: &[&str],
 ) -> (Vec<Value>, photosync_emulator::RunningEmulator) {
-    let samba = support::samba();
-    let mut all = vec![
-        "User.Read.All",
-        "ProfilePhoto.Read.All",
-        "PeopleSettings.Read.All",
-    ];
-    all.extend_from_slice(roles);
-    let mut seed = Seed::new().app(SeedApp::with_secret(APP, SECRET).graph_roles(&all));
-    for user in users {
-        seed = seed.user(user);
-    }
-    let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args([
-            "status",
-            "--stores",
-            "ad,graph",
-            "--concurrency",
-            "1",
-            "--format",
-            "json",
-            "--progress",
-            "none",
-        ])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
-        .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
-        .env("PHOTOSYNC_LDAP_PASSWORD", SAMBA_ADMIN_PASSWORD)
-        .env("PHOTOSYNC_LDAP_CA_FILE", &samba.certs.ca)
-        .env("PHOTOSYNC_GRAPH_URL", emu.graph_url())
-        .env("PHOTOSYNC_LOGIN_URL", emu.login_url())
-        .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
-        .env("PHOTOSYNC_CLIENT_ID", APP)
-        .env("PHOTOSYNC_CLIENT_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run photosync");
+    let emu = Emulator::start(tenant(users, roles), Options::default()).expect("emulator starts");
     let input: String = upns
         .iter()
-        .map(|u| format!("{{\"userPrincipalName\":\"{u}\"}}\n"))
+        .map(|u| format!("{}\n", serde_json::json!({ "userPrincipalName": u })))
         .collect();
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("photosync finishes");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let records: Vec<Value> = stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["type"] == "status")
-        .collect();
-    assert_eq!(
-        records.len(),
-        upns.len(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let records = statuses(&emu, &["--concurrency", "1"], &input);
+    assert_eq!(records.len(), upns.len(), "{records:?}");
     (records, emu)
 }
 
