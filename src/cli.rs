@@ -129,6 +129,10 @@ pub enum Command {
     /// Check the configured credential: which one, whether tokens come, which roles they carry.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Show or set the tenant's photo policy (Graph photoUpdateSettings): where photos may be
+    /// changed, and who may change them.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print the JSON Schema of every input and output record.
     Schema,
 }
@@ -210,6 +214,8 @@ pub struct StatusArgs {
 #[command(after_help = "Examples:
   photosync sync --source ad --targets graph --dry-run
   photosync sync --source input --csv photos.csv --targets graph
+  photosync sync --source input --csv guests.csv --targets graph --only-missing --default-photo logo.png
+  photosync sync --source ad --targets graph --state sync.state --keep-outside-changes
   photosync sync --source folder:./photos:{samAccountName}.jpg --input users.jsonl --targets graph,ad")]
 pub struct SyncArgs {
     #[command(flatten)]
@@ -254,6 +260,24 @@ pub struct SyncArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Write only where a target has no photo or a placeholder (a nearly uniform picture);
+    /// a target holding somebody's photo is skipped (reason target-has-photo).
+    #[arg(long, conflicts_with = "force")]
+    pub only_missing: bool,
+
+    /// The picture for users whose source has none (guests, service accounts, rooms). It only
+    /// fills a target with no photo or a placeholder (reason default-photo), never replaces
+    /// somebody's photo.
+    #[arg(long, value_name = "FILE")]
+    pub default_photo: Option<PathBuf>,
+
+    /// With --state: leave alone a target someone changed (in Teams, Outlook, the admin
+    /// center) since PhotoSync's verified write while the source stayed the same (skipped,
+    /// changed-outside-photosync). Without it sync writes the source back and says so (reason
+    /// replaced-outside-change).
+    #[arg(long, requires = "state")]
+    pub keep_outside_changes: bool,
+
     /// Seconds to keep re-reading a written photo until the service shows it; after that the
     /// write is reported `updated` with `verified: false` (reason not-yet-visible).
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -296,6 +320,52 @@ pub enum PhotoCommand {
     },
     /// Say whether two images show the same picture (perceptual distance).
     Compare { a: PathBuf, b: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the policy and what it means, as one JSON line (needs PeopleSettings.Read.All).
+    Show,
+    /// Change the policy, then print it as `show` does, with the previous one (needs
+    /// PeopleSettings.ReadWrite.All; a person signing in needs the People Administrator role).
+    /// Changes take up to 24 hours to apply across Microsoft 365.
+    #[command(after_help = "Examples:
+  photosync policy set --source onPremises            AD is authoritative: cloud changes blocked
+  photosync policy set --source cloud --allowed-roles people-administrator,user-administrator
+                                                      photos managed in the cloud by admins only
+  photosync policy set --allowed-roles none           every user may change their own photo
+  photosync policy set --source unset --dry-run       what resetting to the default would do")]
+    Set(PolicySetArgs),
+}
+
+/// Where photos may be changed (`photoUpdateSettings.source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicySourceArg {
+    /// Photos are managed in Microsoft 365; a photo set there wins over AD's.
+    Cloud,
+    /// Photos change only in AD (Entra Connect exports thumbnailPhoto); cloud changes blocked.
+    #[value(name = "onPremises", alias = "on-premises", alias = "onpremises")]
+    OnPremises,
+    /// Reset to the tenant's default, empty policy (DELETE): both AD and the cloud write.
+    Unset,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicySetArgs {
+    /// Where photos may be changed.
+    #[arg(long, value_enum)]
+    pub source: Option<PolicySourceArg>,
+
+    /// Roles that may change photos in the cloud, comma-separated: people-administrator,
+    /// user-administrator, global-administrator or role template ids; `none` lets every user
+    /// change their own photo. (This replaces Outlook on the web's SetPhotoEnabled, which no
+    /// longer controls photo changes.)
+    #[arg(long, value_name = "ROLES")]
+    pub allowed_roles: Option<String>,
+
+    /// Print what would change (`would-update`); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

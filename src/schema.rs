@@ -125,6 +125,59 @@ pub enum OutputRecord {
     Progress(ProgressRecord),
     Summary(SummaryRecord),
     Finding(FindingRecord),
+    Policy(PolicyRecord),
+}
+
+/// What `photosync policy` did with the tenant's photo policy (`photoUpdateSettings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyAction {
+    /// `policy show`: read only.
+    Shown,
+    /// `policy set`: changed (PATCH).
+    Updated,
+    /// `policy set --source unset`: reset to the default, empty policy (DELETE).
+    Reset,
+    /// `policy set --dry-run`: what `updated` would write; nothing was changed.
+    WouldUpdate,
+    /// `policy set --source unset --dry-run`.
+    WouldReset,
+    /// `policy set` asked for what the tenant already has: nothing was sent.
+    Unchanged,
+}
+
+/// The tenant's photo policy and what it means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicySettings {
+    /// `cloud`, `onPremises` or `unset` (the default: both AD and Microsoft 365 write).
+    pub source: String,
+    /// Entra role template ids allowed to change photos in the cloud; empty: every user may
+    /// change their own.
+    pub allowed_roles: Vec<String>,
+    /// Whether photos can be changed through Microsoft 365 at all (`false` for `onPremises`).
+    pub cloud_photo_changes: bool,
+    /// Whether people can change their own photo in Teams, Outlook or their profile.
+    pub users_can_change_own_photo: bool,
+    /// The policy's effect in plain words.
+    pub effect: String,
+}
+
+/// One line of `photosync policy show|set`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRecord {
+    pub schema_version: u32,
+    pub action: PolicyAction,
+    /// The policy now (for a dry run: as it would be).
+    #[serde(flatten)]
+    pub settings: PolicySettings,
+    /// The policy before a change (`policy set`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PolicySettings>,
+    /// What to know next (a change takes up to 24 hours; Outlook's SetPhotoEnabled no longer
+    /// applies).
+    pub hint: String,
 }
 
 /// A finding about a store as a whole rather than one user (e.g. a folder file that matches
@@ -337,12 +390,27 @@ pub enum FindingCode {
     /// AD and Graph differ while the tenant's photo policy is `cloud`: the cloud photo wins
     /// over what Entra Connect exports from AD.
     CloudPhotoOverridesAd,
+    /// AD and Graph differ while the tenant's photo policy is unset: AD (through Entra
+    /// Connect) and Microsoft 365 both write, and the last writer wins.
+    PhotoPolicyUnset,
+    /// AD and Graph differ and the user's source of authority was moved to the cloud
+    /// (`onPremisesSyncBehavior.isCloudManaged`): updates from AD are blocked.
+    CloudManagedUser,
+    /// AD and Graph differ and Entra Connect last synced this user far behind the tenant's
+    /// other users: the user has stopped exporting (e.g. a `LargeObject` export error).
+    StaleDirectorySync,
+    /// AD and Graph differ and the cloud user is cloud-only (`onPremisesSyncEnabled` is not
+    /// true): Entra Connect never carries AD's photo to it.
+    NotSyncedFromAd,
     /// Every store agrees: a client (Teams, Outlook) showing another picture is caching it.
     ClientCache,
     /// A guest, shared, room or equipment account: what works differs from a member mailbox.
     AccountType,
     /// Sync wrote this store recently (from `--state`): when, and whether it shows it yet.
     RecentlyWritten,
+    /// The store shows another picture than the one PhotoSync wrote and verified there while
+    /// the source is unchanged (from `--state`): someone changed it outside PhotoSync.
+    ChangedOutsidePhotosync,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -28,5 +28,9 @@ mod hostile;
 mod identity;
 #[path = "cloud/mailbox.rs"]
 mod mailbox;
+#[path = "cloud/modes.rs"]
+mod modes;
+#[path = "cloud/policy.rs"]
+mod policy;
 #[path = "cloud/sharepoint.rs"]
 mod sharepoint;

@@ -8,6 +8,8 @@ mod support;
 
 #[path = "core/cli.rs"]
 mod cli;
+#[path = "core/clouds.rs"]
+mod clouds;
 #[path = "core/conformance.rs"]
 mod conformance;
 #[path = "core/diagnosis.rs"]

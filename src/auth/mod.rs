@@ -24,7 +24,7 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::http::{BearerSource, HttpClient, Request, Response};
 use crate::schema::ErrorCode;
 pub use crate::settings::CredentialKind;
-use crate::settings::{CloudSettings, Secret, SharePointSettings};
+use crate::settings::{CloudSettings, NationalCloud, Secret, SharePointSettings};
 pub use certificate::{AssertionAlgorithm, Certificate};
 pub use dead::DeadCredential;
 pub use managed_identity::{DEFAULT_IMDS_URL, ImdsRetry, ManagedIdentityEndpoint};
@@ -106,15 +106,15 @@ fn required(value: &Option<String>, what: &str, env: &str) -> Result<String> {
         .ok_or_else(|| Error::config(format!("{what} is not set")).with_hint(format!("set {env}")))
 }
 
-/// The resource (audience) of Graph tokens for a Graph base URL: the URL's origin for
-/// Microsoft's clouds over https; the global Graph otherwise (a local emulator stands in for
-/// graph.microsoft.com and expects its audience).
-pub fn graph_resource(graph_url: &str) -> String {
+/// The resource (audience, token scope) of Graph tokens for a Graph base URL: the URL's
+/// origin over https; otherwise the cloud's own Graph (a local emulator stands in for it and
+/// expects its audience).
+pub fn graph_resource(graph_url: &str, cloud: NationalCloud) -> String {
     match reqwest::Url::parse(graph_url) {
-        Ok(u) if u.scheme() == "https" && !is_loopback(&u) => {
-            format!("https://{}", u.host_str().unwrap_or("graph.microsoft.com"))
+        Ok(u) if u.scheme() == "https" && !is_loopback(&u) && u.host_str().is_some() => {
+            format!("https://{}", u.host_str().unwrap_or_default())
         }
-        _ => "https://graph.microsoft.com".to_string(),
+        _ => cloud.graph_url().to_string(),
     }
 }
 
@@ -158,7 +158,7 @@ impl Authenticator {
             credential,
             http,
             login_url: settings.login_url.trim_end_matches('/').to_string(),
-            graph_resource: graph_resource(&settings.graph_url),
+            graph_resource: graph_resource(&settings.graph_url, settings.cloud),
             sharepoint_resource,
             graph: TokenCache::new(),
             sharepoint: Mutex::new(HashMap::new()),
@@ -612,17 +612,23 @@ mod tests {
 
     #[test]
     fn graph_resource_follows_national_clouds_but_not_emulators() {
+        let global = NationalCloud::Global;
         assert_eq!(
-            graph_resource("https://graph.microsoft.com"),
+            graph_resource("https://graph.microsoft.com", global),
             "https://graph.microsoft.com"
         );
         assert_eq!(
-            graph_resource("https://graph.microsoft.us/"),
+            graph_resource("https://graph.microsoft.us/", global),
             "https://graph.microsoft.us"
         );
         assert_eq!(
-            graph_resource("http://127.0.0.1:8080"),
+            graph_resource("http://127.0.0.1:8080", global),
             "https://graph.microsoft.com"
+        );
+        // A stand-in for a national cloud's Graph gets tokens scoped to that cloud's Graph.
+        assert_eq!(
+            graph_resource("http://127.0.0.1:8080", NationalCloud::Usgovdod),
+            "https://dod-graph.microsoft.us"
         );
     }
 

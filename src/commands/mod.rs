@@ -4,6 +4,7 @@
 pub mod auth;
 mod dead_credential;
 pub mod photo;
+pub mod policy;
 pub mod status;
 pub mod sync;
 
@@ -38,6 +39,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let code = sync::run(args, &settings, &ctx).await;
             log_http_stats(&ctx);
             code
+        }
+        Command::Policy(cmd) => {
+            let settings = Settings::resolve(&cli.connection)?;
+            policy::run(cmd, &RunContext::new(&settings)).await
         }
         Command::Auth(crate::cli::AuthCommand::Test) => {
             let settings = Settings::resolve(&cli.connection)?;

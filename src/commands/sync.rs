@@ -80,10 +80,35 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         identity: engine::identity::Policy {
             allow_cloud_only_match: settings.allow_cloud_only_match,
         },
+        only_missing: args.only_missing,
+        keep_outside_changes: args.keep_outside_changes,
+        default_photo: args
+            .default_photo
+            .as_deref()
+            .map(default_photo)
+            .transpose()?,
     };
     let mut sink = super::sink_for(args.format, settings, ctx)?;
     let summary = engine::run_sync(input, &source, &targets, &opts, sink.as_mut()).await;
     Ok(summary.exit_code)
+}
+
+/// `--default-photo FILE`, decoded once before any user: a bad file stops the run at once.
+fn default_photo(path: &std::path::Path) -> Result<crate::photo::SourcePhoto> {
+    let shown = path.display();
+    let limits = crate::photo::DecodeLimits::default();
+    // Read like any photo file: a regular file only, never past the byte limit.
+    let bytes = crate::photo::read_photo_file(path, limits.max_bytes).map_err(|e| {
+        Error::config(format!(
+            "cannot read --default-photo {shown}: {}",
+            e.message
+        ))
+        .with_hint("give the path of a JPEG or PNG picture")
+    })?;
+    crate::photo::load(&bytes, &limits).map_err(|e| {
+        Error::config(format!("--default-photo {shown}: {}", e.message))
+            .with_hint("give a JPEG or PNG picture")
+    })
 }
 
 /// Users in an input file, for the progress ETA: non-blank lines of a JSON Lines file, or of a

@@ -18,13 +18,14 @@ use crate::input::{InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
 use crate::output::sink::RecordSink;
 use crate::output::thumbnail;
+use crate::photo;
 use crate::schema::{
     ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
 use crate::state::{self, SyncState};
 use crate::store::ad::ObjectGuid;
-use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass};
+use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass, StoreUser};
 use crate::verdict::{Observation, Observed, assess, diagnose};
 
 #[derive(Clone)]
@@ -95,13 +96,14 @@ pub async fn run_status(
 type RecordGuid = std::result::Result<Option<ObjectGuid>, Error>;
 
 /// Read one store for one user (with a report thumbnail of the photo when asked, and what
-/// explains a missing photo), once the identity gate proved what the store found.
+/// explains a missing photo), once the identity gate proved what the store found; the user as
+/// the store found it, for follow-up questions.
 async fn observe(
     store: &dyn PhotoStore,
     record: &UserRecord,
     guid: &RecordGuid,
     opts: &StatusOptions,
-) -> Observation {
+) -> (Observation, Option<StoreUser>) {
     let found = match guid {
         Err(e) => Err(e.clone()),
         Ok(guid) => store.resolve(record).await.and_then(|found| {
@@ -112,6 +114,7 @@ async fn observe(
         }),
     };
     let thumbnails = opts.thumbnails;
+    let mut user = None;
     let observed = match found {
         Ok(None) => Observed::NotFound,
         Err(e) => Observed::Failed(e),
@@ -121,7 +124,8 @@ async fn observe(
                     None => store.explain_no_photo(&found, &read).await,
                     Some(_) => BTreeMap::new(),
                 };
-                let mut details = found.details;
+                let mut details = found.details.clone();
+                user = Some(found);
                 details.extend(read.details);
                 details.extend(explained);
                 let thumbnail = match (&read.photo, thumbnails) {
@@ -138,10 +142,44 @@ async fn observe(
             Err(e) => Observed::Failed(e),
         },
     };
-    Observation {
+    let observation = Observation {
         store: store.name().to_string(),
         capabilities: store.capabilities(),
         observed,
+    };
+    (observation, user)
+}
+
+/// Ask each store that does not show the directory's picture why (only where both hold a
+/// photo and the pictures differ: an AD change that never arrived), into its details.
+async fn explain_differences(
+    stores: &[Box<dyn PhotoStore>],
+    reads: &mut [(Observation, Option<StoreUser>)],
+) {
+    let directory = reads
+        .iter()
+        .find(|(o, _)| o.capabilities.class == StoreClass::Directory)
+        .and_then(|(o, _)| o.photo().cloned());
+    let Some(directory) = directory else {
+        return;
+    };
+    for (store, (observation, user)) in stores.iter().zip(reads.iter_mut()) {
+        let (
+            Some(user),
+            Observed::Read {
+                photo: Some(shown),
+                details,
+                ..
+            },
+        ) = (user.as_ref(), &mut observation.observed)
+        else {
+            continue;
+        };
+        if observation.capabilities.class != StoreClass::Directory
+            && photo::same_picture(&directory, shown).is_some_and(|(same, _)| !same)
+        {
+            details.extend(store.explain_difference(user).await);
+        }
     }
 }
 
@@ -182,8 +220,12 @@ async fn status_of_user(
             .iter()
             .map(|s| observe(s.as_ref(), record, &guid, opts)),
     );
-    let (input, reads) = futures::join!(input, reads);
-    let observations: Vec<Observation> = input.into_iter().chain(reads).collect();
+    let (input, mut reads) = futures::join!(input, reads);
+    explain_differences(stores, &mut reads).await;
+    let observations: Vec<Observation> = input
+        .into_iter()
+        .chain(reads.into_iter().map(|(observation, _)| observation))
+        .collect();
 
     let mut records = Vec::new();
     let mut errors = Vec::new();
@@ -212,10 +254,20 @@ async fn status_of_user(
     let mut assessment = assess(&observations);
     if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
         let now = std::time::SystemTime::now();
+        // The picture the stores are compared with, as the state file fingerprints a source.
+        let reference_sha = assessment
+            .reference
+            .as_deref()
+            .and_then(|name| assessment.stores.iter().find(|s| s.store == name))
+            .and_then(|s| s.photo.as_ref())
+            .map(|p| p.sha256.clone());
         // The stores' statuses follow the input's own (when the record has a photo).
         let first_store = assessment.stores.len() - stores.len();
         for (i, (store, key)) in stores.iter().zip(state_keys).enumerate() {
-            let Some(last) = key.as_deref().and_then(|k| state.last_write(&user_key, k)) else {
+            let Some(key) = key.as_deref() else {
+                continue;
+            };
+            let Some(last) = state.last_write(&user_key, key) else {
                 continue;
             };
             let Some(shown) = assessment.stores.get_mut(first_store + i) else {
@@ -229,7 +281,17 @@ async fn status_of_user(
                     serde_json::json!({ "ageSecs": ago.as_secs() }),
                 );
             }
-            if ago <= diagnose::RECENT_WRITE_WINDOW {
+            // PhotoSync verified this very source picture here, and the store now shows
+            // another: someone changed it outside PhotoSync.
+            let changed_outside = shown.matches_reference == Some(false)
+                && reference_sha
+                    .as_deref()
+                    .is_some_and(|sha| state.verified_source(&user_key, key, sha));
+            if changed_outside {
+                assessment
+                    .findings
+                    .push(diagnose::changed_outside(shown, ago));
+            } else if ago <= diagnose::RECENT_WRITE_WINDOW {
                 assessment.findings.push(diagnose::recently_written(
                     shown,
                     store.capabilities().service,

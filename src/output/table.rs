@@ -200,6 +200,14 @@ impl<W: Write + Send> RecordSink for TableSink<W> {
                     p.done
                 )?;
             }
+            OutputRecord::Policy(p) => {
+                writeln!(
+                    self.out,
+                    "photo policy: source {}: {}",
+                    printable(&p.settings.source),
+                    printable(&p.settings.effect)
+                )?;
+            }
         }
         self.out.flush()
     }

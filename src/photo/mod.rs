@@ -24,6 +24,7 @@ use crate::schema::PhotoInfo;
 pub use decode::{DecodedPhoto, MAX_SQUARE_PX, centre_square, decode};
 pub use file::read_photo_file;
 pub use fingerprint::{distance, parse_phash, perceptual_hash, sha256_hex};
+pub use quality::{FLAT_MAX_CONTRAST, is_placeholder};
 pub use render::{
     JPEG_MAX_QUALITY, JPEG_MIN_QUALITY, MAX_RENDITION_PX, MIN_RENDITION_PX, RenditionSpec,
     encode_jpeg_within, render, render_one, resize_square,

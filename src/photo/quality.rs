@@ -1,7 +1,19 @@
 //! Brightness and contrast of a picture: enough to tell a dark or blank photo from a face,
-//! which the status diagnoses report (docs/diagnosis.md).
+//! which the status diagnoses report (docs/diagnosis.md), and a placeholder from a photo, which
+//! `sync --only-missing` fills.
 
 use image::RgbImage;
+
+use crate::schema::PhotoInfo;
+
+/// Luma standard deviation at or below which a picture is nearly uniform: a blank, a flat
+/// silhouette or a placeholder rather than a face.
+pub const FLAT_MAX_CONTRAST: u8 = 12;
+
+/// Whether a stored picture is a placeholder (nearly uniform), not somebody's photo.
+pub fn is_placeholder(info: &PhotoInfo) -> bool {
+    info.contrast.is_some_and(|c| c <= FLAT_MAX_CONTRAST)
+}
 
 /// Pixels sampled at most: a regular grid keeps poster-sized photos as cheap as thumbnails.
 const MAX_SAMPLES: u32 = 128 * 128;

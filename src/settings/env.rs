@@ -255,16 +255,22 @@ pub const AUTH: Var = Var::new(
     "secret | certificate | managed-identity | token (default: the first configured of a ready token, a certificate, a client secret, a managed identity endpoint)",
 )
 .flag("--auth");
+pub const CLOUD: Var = Var::new(
+    "PHOTOSYNC_CLOUD",
+    Cloud,
+    "Microsoft cloud: global (default; also GCC), usgov (GCC High), usgovdod (DoD), china (21Vianet); sets the sign-in, Graph and SharePoint hosts",
+)
+.flag("--cloud");
 pub const GRAPH_URL: Var = Var::new(
     "PHOTOSYNC_GRAPH_URL",
     Cloud,
-    "Microsoft Graph base URL (default https://graph.microsoft.com)",
+    "Microsoft Graph base URL (default: the cloud's, https://graph.microsoft.com)",
 )
 .flag("--graph-url");
 pub const LOGIN_URL: Var = Var::new(
     "PHOTOSYNC_LOGIN_URL",
     Cloud,
-    "identity platform base URL (default https://login.microsoftonline.com)",
+    "identity platform base URL (default: the cloud's, https://login.microsoftonline.com)",
 )
 .flag("--login-url");
 
@@ -347,6 +353,7 @@ pub const VARS: &[Var] = &[
     ACCESS_TOKEN,
     ACCESS_TOKEN_FILE,
     AUTH,
+    CLOUD,
     GRAPH_URL,
     LOGIN_URL,
     IDENTITY_ENDPOINT,

@@ -6,6 +6,7 @@
 //! password, access token, LDAP password) come only from the environment or files, never from
 //! argv, and `Debug` redacts them.
 
+mod cloud;
 pub mod env;
 mod layers;
 
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::error::{Error, Result};
+pub use cloud::NationalCloud;
 use layers::{ConfigFile, Layers, millis, switch};
 
 /// A secret string: never printed by `Debug` or `Display`.
@@ -90,6 +92,17 @@ fn auth_flag(value: &str) -> Result<AuthFlag> {
     }
 }
 
+/// The `--cloud` value; empty (an exported empty variable) means unset, as elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloudFlag(pub Option<NationalCloud>);
+
+fn cloud_flag(value: &str) -> Result<CloudFlag> {
+    match value.trim() {
+        "" => Ok(CloudFlag(None)),
+        name => NationalCloud::parse(name, env::CLOUD.name).map(|c| CloudFlag(Some(c))),
+    }
+}
+
 /// Resolved settings, in groups: each store sees only its own.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -129,7 +142,11 @@ pub struct CloudSettings {
     pub imds_retry_unit: Option<std::time::Duration>,
     pub access_token: Option<Secret>,
     pub auth: Option<CredentialKind>,
+    /// The Microsoft cloud the tenant lives in: the default hosts and the Graph token scope.
+    pub cloud: NationalCloud,
+    /// The cloud's Graph unless set.
     pub graph_url: String,
+    /// The cloud's identity platform unless set.
     pub login_url: String,
 }
 
@@ -141,6 +158,8 @@ pub struct SharePointSettings {
     /// loopback ports).
     pub my_site_url: Option<String>,
     pub root_url: Option<String>,
+    /// The Microsoft cloud the tenant lives in (its SharePoint domain).
+    pub cloud: NationalCloud,
 }
 
 /// The Active Directory connection (`env::Group::Directory`).
@@ -200,6 +219,7 @@ impl ArcKeyFolder {
     }
 }
 
+/// The worldwide cloud's hosts (`NationalCloud::Global`).
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
 pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
 
@@ -219,6 +239,8 @@ pub struct Flags {
     pub certificate_path: Option<PathBuf>,
     #[arg(long, global = true, hide_env_values = true, value_name = "KIND", value_parser = auth_flag, env = env::AUTH.name, help = env::AUTH.meaning)]
     pub auth: Option<AuthFlag>,
+    #[arg(long, global = true, hide_env_values = true, value_name = "CLOUD", value_parser = cloud_flag, env = env::CLOUD.name, help = env::CLOUD.meaning)]
+    pub cloud: Option<CloudFlag>,
     #[arg(long, global = true, hide_env_values = true, value_name = "URL", env = env::GRAPH_URL.name, help = env::GRAPH_URL.meaning)]
     pub graph_url: Option<String>,
     #[arg(long, global = true, hide_env_values = true, value_name = "URL", env = env::LOGIN_URL.name, help = env::LOGIN_URL.meaning)]
@@ -270,6 +292,14 @@ impl Settings {
                 .map(CredentialKind::parse)
                 .transpose()?,
         };
+        let national = match flags.cloud {
+            Some(CloudFlag(Some(cloud))) => cloud,
+            _ => layers
+                .get(CLOUD)
+                .map(|v| NationalCloud::parse(&v, CLOUD.name))
+                .transpose()?
+                .unwrap_or_default(),
+        };
         let cloud = CloudSettings {
             tenant_id: layers.text(&flags.tenant_id, TENANT_ID),
             client_id: layers.text(&flags.client_id, CLIENT_ID),
@@ -288,18 +318,20 @@ impl Settings {
             imds_retry_unit: millis(layers.get(IMDS_RETRY_MS), IMDS_RETRY_MS)?,
             access_token: layers.secret(ACCESS_TOKEN, Some(ACCESS_TOKEN_FILE))?,
             auth,
+            cloud: national,
             graph_url: layers
                 .text(&flags.graph_url, GRAPH_URL)
                 .map(|u| graph_root(&u))
-                .unwrap_or_else(|| DEFAULT_GRAPH_URL.to_string()),
+                .unwrap_or_else(|| national.graph_url().to_string()),
             login_url: layers
                 .text(&flags.login_url, LOGIN_URL)
-                .unwrap_or_else(|| DEFAULT_LOGIN_URL.to_string()),
+                .unwrap_or_else(|| national.login_url().to_string()),
         };
         let sharepoint = SharePointSettings {
             url: layers.text(&flags.sharepoint_url, SHAREPOINT_URL),
             my_site_url: layers.get(SHAREPOINT_MY_SITE_URL),
             root_url: layers.get(SHAREPOINT_ROOT_URL),
+            cloud: national,
         };
         let directory = DirectorySettings {
             url: layers.text(&flags.ldap_url, LDAP_URL),
@@ -443,6 +475,42 @@ mod tests {
                 .as_deref()
                 .is_some_and(|h| h.contains("managed-identity"))
         );
+    }
+
+    /// Issue 21 §6: each national cloud brings its own sign-in and Graph hosts, from the flag,
+    /// the variable or the config file; an explicit URL still wins.
+    #[test]
+    fn the_cloud_sets_the_default_hosts_and_explicit_urls_still_win() {
+        let resolve = |pairs: &[(&str, &str)], flags: Flags| {
+            Settings::resolve_with(&flags, &env_of(pairs)).expect("resolve")
+        };
+        let usgov = resolve(&[(env::CLOUD.name, "usgov")], Flags::default());
+        assert_eq!(usgov.cloud.login_url, "https://login.microsoftonline.us");
+        assert_eq!(usgov.cloud.graph_url, "https://graph.microsoft.us");
+        assert_eq!(usgov.sharepoint.cloud, NationalCloud::Usgov);
+        let flags = Flags {
+            cloud: Some(CloudFlag(Some(NationalCloud::China))),
+            graph_url: Some("https://graph.example.test/v1.0".into()),
+            ..Default::default()
+        };
+        let china = resolve(&[(env::CLOUD.name, "usgov")], flags);
+        assert_eq!(china.cloud.cloud, NationalCloud::China);
+        assert_eq!(china.cloud.login_url, "https://login.chinacloudapi.cn");
+        assert_eq!(china.cloud.graph_url, "https://graph.example.test");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("photosync.conf");
+        std::fs::write(&config, "PHOTOSYNC_CLOUD=usgovdod\n").expect("write config");
+        let dod = resolve(
+            &[(env::CONFIG.name, config.to_str().expect("utf-8 path"))],
+            Flags::default(),
+        );
+        assert_eq!(dod.cloud.graph_url, "https://dod-graph.microsoft.us");
+        let global = resolve(&[(env::CLOUD.name, "")], Flags::default());
+        assert_eq!(global.cloud.graph_url, DEFAULT_GRAPH_URL);
+        assert_eq!(global.cloud.login_url, DEFAULT_LOGIN_URL);
+        let err = Settings::resolve_with(&Flags::default(), &env_of(&[(env::CLOUD.name, "mars")]))
+            .expect_err("not a cloud");
+        assert!(err.hint.is_some_and(|h| h.contains("usgovdod")));
     }
 
     #[test]

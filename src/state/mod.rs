@@ -179,6 +179,15 @@ impl SyncState {
             })
     }
 
+    /// Whether the last entry says `target` was verified to hold this source picture for
+    /// `user`, at any time: then another picture there now was put there by someone else.
+    pub fn verified_source(&self, user: &str, target: &str, source_sha256: &str) -> bool {
+        self.lock()
+            .live
+            .get(&key_of(user, target))
+            .is_some_and(|live| live.verified && live.source == source_digest(source_sha256))
+    }
+
     /// How long ago a write of this source picture to `target` was accepted without a
     /// read-back showing it yet (a run stopped, or the service was slow to show it).
     pub fn pending_age(&self, user: &str, target: &str, source_sha256: &str) -> Option<Duration> {

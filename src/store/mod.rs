@@ -178,6 +178,14 @@ pub trait PhotoStore: Send + Sync {
         None
     }
 
+    /// Facts that explain why this store does not show the picture the directory (AD) holds
+    /// for a found user (e.g. how directory sync treats the user), added to the store's
+    /// `details`. Only `status` asks, and only when both hold a photo and the pictures differ.
+    /// Best effort: nothing when the facts cannot be read.
+    async fn explain_difference(&self, _user: &StoreUser) -> BTreeMap<String, serde_json::Value> {
+        BTreeMap::new()
+    }
+
     /// Replace the user's photo with this store's rendition of `photo`.
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()>;
 

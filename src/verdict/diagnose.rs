@@ -21,14 +21,23 @@ pub const SMALLEST_GOOD_PHOTO_PX: u32 = 96;
 pub const LOW_RESOLUTION_SOURCE_PX: u32 = GRAPH_MAX_PX / 2;
 /// Mean luma (0-255) at or below which a face is hard to make out.
 pub const DARK_MAX_BRIGHTNESS: u8 = 45;
-/// Luma standard deviation at or below which a picture is nearly uniform.
-pub const FLAT_MAX_CONTRAST: u8 = 12;
+pub use crate::photo::FLAT_MAX_CONTRAST;
 /// Width/height ratio beyond which centre-cropping to a square cuts a visible part away.
 pub const SQUARE_MAX_RATIO: f64 = 1.25;
+
+/// How far (hours) a user's last directory sync may lag behind the newest one seen in the run
+/// before it is called stale: Entra Connect syncs every 30 minutes by default, so three days
+/// behind the tenant's other users is no schedule but a user that stopped exporting.
+pub const STALE_SYNC_LAG_HOURS: u64 = 72;
 
 /// How long after a sync status still explains what the write changed (the slowest store,
 /// the legacy SharePoint profile, can take up to 72 hours).
 pub const RECENT_WRITE_WINDOW: Duration = Duration::from_secs(72 * 3600);
+
+/// What a person does when Teams or Outlook shows an old picture while Graph holds the right
+/// one. Teams' service caches user information for up to 3 days and its client caches profile
+/// photos for up to 60 days (Microsoft Learn, "User information isn't updated in Teams").
+const STALE_CLIENT_STEPS: &str = "the server is right and that client is stale: Teams caches user information for up to 3 days in the service and profile photos for up to 60 days in the client, so sign out of Teams and back in (or clear the Teams cache); Outlook on the web: sign out and close the browser; Outlook desktop: restart it";
 
 /// "I changed it and nothing happened": when sync wrote this store (from the state file) and
 /// what the store shows now.
@@ -48,17 +57,23 @@ pub fn recently_written(
     let (message, hint) = match (store.state, store.matches_reference) {
         (StoreState::Present, Some(true)) => (
             format!("{when} ({read_back}); {name} shows it now"),
-            "if a client still shows the old picture, that is its cache: see the client-cache steps (Teams: sign out and in; Outlook: restart), allow up to a day".to_string(),
+            format!("if a client still shows the old picture, {STALE_CLIENT_STEPS}"),
         ),
         _ => (
             format!(
                 "{when} ({read_back}), but {name} does not show it yet ({})",
-                if store.state == StoreState::Present { "it still shows another picture" } else { "no photo yet" }
+                if store.state == StoreState::Present {
+                    "it still shows another picture"
+                } else {
+                    "no photo yet"
+                }
             ),
             if service == Some(Service::SharePointProfile) {
                 "the legacy SharePoint profile can take up to 72 hours after a write; check again later, or re-write it with `photosync sync --force --targets sharepoint`".to_string()
             } else {
-                format!("Microsoft 365 can take up to 24 hours to show a new photo everywhere; check again later, and if it still differs run `photosync sync --force --targets {name}`")
+                format!(
+                    "Microsoft 365 can take up to 24 hours to show a new photo everywhere; check again later, and if it still differs run `photosync sync --force --targets {name}`"
+                )
             },
         ),
     };
@@ -68,6 +83,24 @@ pub fn recently_written(
         name,
         message,
         hint,
+    )
+}
+
+/// The store shows another picture than the one PhotoSync wrote and verified there, while the
+/// source is unchanged (`status --state`): someone changed it outside PhotoSync.
+pub fn changed_outside(store: &StoreStatus, ago: Duration) -> Finding {
+    let name = store.store.as_str();
+    finding(
+        FindingCode::ChangedOutsidePhotosync,
+        Severity::Warning,
+        name,
+        format!(
+            "{name} shows another picture than the one PhotoSync wrote and verified there {} ago, and the source has not changed since: someone changed it outside PhotoSync (Teams, Outlook, the admin center or another tool)",
+            human(ago)
+        ),
+        format!(
+            "`photosync sync --state FILE --targets {name}` writes the source's picture back when it reads the target (with --recheck, or once --recheck-after has passed) and reports replaced-outside-change; add --keep-outside-changes to leave such users alone, or update the source if the new picture is the one to keep"
+        ),
     )
 }
 
@@ -107,7 +140,7 @@ pub fn diagnose(
         size_limits(r, info, stores, services, &mut out);
     }
     if let (Some(ad), Some(graph)) = (find(Service::ActiveDirectory), find(Service::Graph)) {
-        cloud_overrides_ad(ad, graph, &mut out);
+        ad_and_graph_disagree(ad, graph, &mut out);
     }
     if let Some(graph) = find(Service::Graph) {
         account_type(graph, &mut out);
@@ -154,7 +187,7 @@ fn quality(name: &str, from_ad: bool, info: &PhotoInfo, graph_read: bool, out: &
             Severity::Warning,
             name,
             format!(
-                "the only source is AD's {}x{} thumbnail; Outlook and Teams show Graph photos up to {GRAPH_MAX_PX}x{GRAPH_MAX_PX}, so this one will look blurry on high-DPI screens",
+                "the only source is AD's {}x{} thumbnail; Outlook and Teams show photos as large as {GRAPH_MAX_PX}x{GRAPH_MAX_PX} (and the Entra profile keeps a larger upload whole), so this one will look blurry on high-DPI screens",
                 info.width, info.height
             ),
             format!(
@@ -170,7 +203,7 @@ fn quality(name: &str, from_ad: bool, info: &PhotoInfo, graph_read: bool, out: &
                 "the reference photo is only {}x{} pixels; Outlook and Teams show photos larger and will upscale it",
                 info.width, info.height
             ),
-            format!("use a source photo of at least {GRAPH_MAX_PX}x{GRAPH_MAX_PX} pixels (what Graph stores at most)"),
+            format!("use a source photo of at least {GRAPH_MAX_PX}x{GRAPH_MAX_PX} pixels (the largest size Outlook and Teams show)"),
         ));
     }
     if let Some(brightness) = info.brightness.filter(|b| *b <= DARK_MAX_BRIGHTNESS) {
@@ -236,7 +269,7 @@ fn size_limits(
                 info.bytes
             ),
             format!(
-                "nothing to do: `photosync sync --targets {graph}` never uploads the original, it writes a JPEG of at most {GRAPH_MAX_PX}x{GRAPH_MAX_PX} (the largest size Graph keeps)"
+                "nothing to do: `photosync sync --targets {graph}` never uploads the original, it writes a JPEG of at most {GRAPH_MAX_PX}x{GRAPH_MAX_PX} (the largest size Outlook and Teams show)"
             ),
         ));
     }
@@ -256,26 +289,99 @@ fn size_limits(
     }
 }
 
-/// Entra Connect exports AD's photo, but with the tenant's photo policy at `cloud` a photo set
-/// in Microsoft 365 wins afterwards: AD changes then never reach Exchange and Teams.
-fn cloud_overrides_ad(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Finding>) {
-    let policy = graph
-        .details
-        .get("photoUpdateSource")
-        .and_then(|v| v.as_str());
+/// AD and Graph hold different pictures: say why by the tenant's photo policy as Graph read
+/// it (`photoUpdateSource`). At `cloud` a photo set in Microsoft 365 wins over what Entra
+/// Connect exports; unset, both write and the last writer wins (Microsoft's Entra Connect
+/// attribute reference: a photo changed on-premises and in the cloud within one sync interval
+/// is "not guaranteed" to be the one served). `onPremises` is explained by the store itself
+/// (`cloud-writes-blocked`).
+fn ad_and_graph_disagree(ad: &StoreStatus, graph: &StoreStatus, out: &mut Vec<Finding>) {
+    let detail = |key: &str| graph.details.get(key);
+    let policy = detail("photoUpdateSource").and_then(|v| v.as_str());
+    let users_can_change = detail("usersCanChangeOwnPhoto").and_then(|v| v.as_bool());
     let (Some(ad_photo), Some(graph_photo)) = (&ad.photo, &graph.photo) else {
         return;
     };
-    let differs = same_picture(ad_photo, graph_photo).is_some_and(|(same, _)| !same);
-    if differs && policy == Some("cloud") {
-        out.push(finding(
+    if same_picture(ad_photo, graph_photo).is_none_or(|(same, _)| same) {
+        return;
+    }
+    let copy = format!(
+        "`photosync sync --source {} --targets {}`",
+        ad.store, graph.store
+    );
+    // The user's own sync path explains it before the tenant's policy does.
+    if let Some(path) = sync_path(graph, &copy) {
+        out.push(path);
+        return;
+    }
+    let users = match users_can_change {
+        Some(true) => {
+            " Users can change their own photo (photoUpdateSettings.allowedRoles is empty), so a change in Teams or Outlook replaces AD's too; to stop that, name the roles that may change photos (`photosync policy set --allowed-roles people-administrator`) — Outlook on the web's SetPhotoEnabled no longer controls it."
+        }
+        _ => "",
+    };
+    match policy {
+        Some("cloud") => out.push(finding(
             FindingCode::CloudPhotoOverridesAd,
             Severity::Warning,
             &graph.store,
-            "AD and Graph hold different pictures, and the tenant's photo policy (photoUpdateSettings) is `cloud`: a photo set in Microsoft 365 wins over what Entra Connect exports from AD, so AD changes do not reach Exchange, Outlook or Teams".to_string(),
-            format!("copy AD's photo to the cloud with `photosync sync --source {} --targets {}` (or change the photo in Microsoft 365 instead of AD)", ad.store, graph.store),
+            format!("AD and Graph hold different pictures, and the tenant's photo policy (photoUpdateSettings) is `cloud`: a photo set in Microsoft 365 wins over what Entra Connect exports from AD, so AD changes do not reach Exchange, Outlook or Teams.{users}"),
+            format!("copy AD's photo to the cloud with {copy} (or change the photo in Microsoft 365 instead of AD)"),
+        )),
+        Some("unset") => out.push(finding(
+            FindingCode::PhotoPolicyUnset,
+            Severity::Warning,
+            &graph.store,
+            format!("AD and Graph hold different pictures, and the tenant's photo policy (photoUpdateSettings) is unset: Entra Connect exports AD's photo and Microsoft 365 accepts changes too, so whichever wrote last wins, and when both change within one sync interval Microsoft does not guarantee the latest is served.{users}"),
+            format!("choose one source: keep AD authoritative with `photosync policy set --source onPremises` (cloud changes blocked) or manage photos in the cloud with `photosync policy set --source cloud` and copy AD's photo there with {copy}; changes to the policy take up to 24 hours"),
+        )),
+        _ => {}
+    }
+}
+
+/// Why this user's AD photo does not reach Microsoft 365 however the policy is set: its source
+/// of authority moved to the cloud, it is a cloud-only user, or it stopped exporting (the
+/// Graph store's `details`, from its lookup and `onPremisesSyncBehavior`).
+fn sync_path(graph: &StoreStatus, copy: &str) -> Option<Finding> {
+    let detail = |key: &str| graph.details.get(key);
+    let store = &graph.store;
+    if detail("isCloudManaged").and_then(|v| v.as_bool()) == Some(true) {
+        return Some(finding(
+            FindingCode::CloudManagedUser,
+            Severity::Warning,
+            store,
+            "this user's source of authority was moved to the cloud (onPremisesSyncBehavior.isCloudManaged): Entra ID blocks updates from on-premises AD for it, so AD's photo never reaches Microsoft 365".to_string(),
+            format!("the fix is in the cloud, not in AD: set the photo there with {copy}, or hand the user back to AD (isCloudManaged false) if AD should manage it"),
         ));
     }
+    if detail("onPremisesSyncEnabled").and_then(|v| v.as_bool()) == Some(false) {
+        return Some(finding(
+            FindingCode::NotSyncedFromAd,
+            Severity::Warning,
+            store,
+            "this AD user's Microsoft 365 account is cloud-only (onPremisesSyncEnabled is not true): Entra Connect does not sync it, so AD's photo never arrives".to_string(),
+            format!("match the two accounts in Entra Connect (a hard match sets the cloud user's onPremisesImmutableId to the AD objectGUID's base64), or copy AD's photo with {copy}"),
+        ));
+    }
+    let lag = detail("onPremisesSyncLagHours").and_then(|v| v.as_u64())?;
+    if lag < STALE_SYNC_LAG_HOURS {
+        return None;
+    }
+    let last = detail("onPremisesLastSyncDateTime")
+        .and_then(|v| v.as_str())
+        .unwrap_or("long ago");
+    Some(finding(
+        FindingCode::StaleDirectorySync,
+        Severity::Warning,
+        store,
+        format!(
+            "Entra Connect last synced this user at {last}, {} behind the newest sync of the other users read in this run: the user has stopped exporting — an Entra Connect export error such as LargeObject or ExceededAllowedLength stops the whole user, and thumbnailPhoto is a named cause",
+            human(std::time::Duration::from_secs(lag * 3600))
+        ),
+        format!(
+            "look the user up in Entra Connect's export errors (Synchronization Service Manager, or Entra Connect Health); an AD photo too large is replaced by `photosync sync --targets ad` (a 96x96 JPEG under 10 KB); meanwhile {copy} sets the cloud photo directly"
+        ),
+    ))
 }
 
 /// Graph says what kind of account this is: guests (`userType`) and shared, room or equipment
@@ -330,9 +436,17 @@ fn client_cache(graph: &str) -> Finding {
         FindingCode::ClientCache,
         Severity::Info,
         graph,
-        "every store shows the same picture: if Teams or Outlook still shows another one, that client is showing its cache".to_string(),
-        "Teams: sign out and back in (or clear the Teams cache folder); Outlook on the web: sign out, close the browser; Outlook desktop: restart it. Clients refresh photos within about a day (Graph serves them with a 6-hour cache)".to_string(),
+        "Graph holds the reference picture and every store shows it: if Teams or Outlook still shows another one, the server is right and that client is showing a stale copy".to_string(),
+        format!("{}. Graph itself serves photos with a 6-hour cache", capitalised(STALE_CLIENT_STEPS)),
     )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -479,6 +593,125 @@ mod tests {
         assert!(!codes(&found).contains(&FindingCode::CloudPhotoOverridesAd));
     }
 
+    /// Issue 21: with the tenant's photo policy unset (the default) both AD and Microsoft 365
+    /// write, and AD ≠ Graph was left unexplained.
+    #[test]
+    fn ad_differing_from_graph_under_an_unset_policy_explains_the_last_writer_race() {
+        let ad = info((96, 96), 5000, "ffffffff00000000");
+        let mut graph = store(
+            "graph",
+            Some(info((648, 648), 50_000, "0000000000000000")),
+            &[("photoUpdateSource", "unset")],
+        );
+        graph
+            .details
+            .insert("usersCanChangeOwnPhoto".into(), true.into());
+        let stores = [store("ad", Some(ad.clone()), &[]), graph.clone()];
+        let found = judge(Some(("ad", &ad)), &stores, Verdict::Differs);
+        let f = found
+            .iter()
+            .find(|f| f.code == FindingCode::PhotoPolicyUnset)
+            .expect("the race is explained");
+        assert!(
+            f.message.contains("whichever wrote last wins"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("SetPhotoEnabled no longer"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.hint.contains("policy set --source onPremises"),
+            "{}",
+            f.hint
+        );
+        assert!(f.hint.contains("--source ad --targets graph"), "{}", f.hint);
+        // Only users allowed to change their own photo are told about it.
+        graph
+            .details
+            .insert("usersCanChangeOwnPhoto".into(), false.into());
+        let found = judge(
+            Some(("ad", &ad)),
+            &[stores[0].clone(), graph],
+            Verdict::Differs,
+        );
+        assert!(found.iter().all(|f| !f.message.contains("SetPhotoEnabled")));
+        // The same pictures under an unset policy need no explanation.
+        let same = store("graph", Some(ad.clone()), &[("photoUpdateSource", "unset")]);
+        let found = judge(
+            Some(("ad", &ad)),
+            &[stores[0].clone(), same],
+            Verdict::InSync,
+        );
+        assert!(!codes(&found).contains(&FindingCode::PhotoPolicyUnset));
+    }
+
+    /// Issue 21 §2: the user's own sync path explains an AD change that never arrives, ahead of
+    /// the tenant's policy; each with its next step.
+    #[test]
+    fn the_sync_path_explains_ad_and_graph_differing_before_the_policy_does() {
+        let ad = info((96, 96), 5000, "ffffffff00000000");
+        let graph_with = |details: &[(&str, serde_json::Value)]| {
+            let mut graph = store(
+                "graph",
+                Some(info((648, 648), 50_000, "0000000000000000")),
+                &[("photoUpdateSource", "cloud")],
+            );
+            for (k, v) in details {
+                graph.details.insert(k.to_string(), v.clone());
+            }
+            graph
+        };
+        let judge_with = |details: &[(&str, serde_json::Value)]| {
+            let stores = [store("ad", Some(ad.clone()), &[]), graph_with(details)];
+            judge(Some(("ad", &ad)), &stores, Verdict::Differs)
+        };
+        let synced = ("onPremisesSyncEnabled", true.into());
+        let managed = judge_with(&[synced.clone(), ("isCloudManaged", true.into())]);
+        assert!(
+            codes(&managed).contains(&FindingCode::CloudManagedUser),
+            "{managed:?}"
+        );
+        assert!(!codes(&managed).contains(&FindingCode::CloudPhotoOverridesAd));
+        let f = &managed[managed.len() - 1];
+        assert!(f.hint.contains("in the cloud, not in AD"), "{}", f.hint);
+
+        let cloud_only = judge_with(&[("onPremisesSyncEnabled", false.into())]);
+        assert!(
+            codes(&cloud_only).contains(&FindingCode::NotSyncedFromAd),
+            "{cloud_only:?}"
+        );
+
+        let stale = judge_with(&[
+            synced.clone(),
+            ("onPremisesLastSyncDateTime", "2025-06-01T08:00:00Z".into()),
+            ("onPremisesSyncLagHours", (STALE_SYNC_LAG_HOURS * 10).into()),
+        ]);
+        let f = stale
+            .iter()
+            .find(|f| f.code == FindingCode::StaleDirectorySync)
+            .expect("stale");
+        assert!(
+            f.message.contains("2025-06-01T08:00:00Z") && f.message.contains("LargeObject"),
+            "{}",
+            f.message
+        );
+
+        // Synced on the tenant's pace and not cloud-managed: the policy explains it.
+        let on_pace = judge_with(&[
+            synced,
+            ("onPremisesSyncLagHours", (STALE_SYNC_LAG_HOURS - 1).into()),
+            ("isCloudManaged", false.into()),
+        ]);
+        assert!(
+            codes(&on_pace).contains(&FindingCode::CloudPhotoOverridesAd),
+            "{on_pace:?}"
+        );
+        assert!(!codes(&on_pace).contains(&FindingCode::StaleDirectorySync));
+    }
+
     #[test]
     fn in_sync_graph_explains_a_differing_client_as_cache() {
         let photo = info((648, 648), 50_000, "0");
@@ -486,6 +719,19 @@ mod tests {
         graph.matches_reference = Some(true);
         let found = judge(Some(("input", &photo)), &[graph.clone()], Verdict::InSync);
         assert_eq!(codes(&found), [FindingCode::ClientCache]);
+        // Issue 21: Teams caches photos for up to 60 days, not "about a day".
+        let cache = &found[0];
+        assert!(
+            cache.message.contains("the server is right"),
+            "{}",
+            cache.message
+        );
+        assert!(
+            cache.hint.contains("60 days") && cache.hint.contains("3 days"),
+            "{}",
+            cache.hint
+        );
+        assert!(!cache.hint.contains("about a day"), "{}", cache.hint);
         let found = judge(Some(("input", &photo)), &[graph], Verdict::Differs);
         assert!(found.is_empty());
     }
@@ -507,6 +753,7 @@ mod tests {
             f.message
         );
         assert!(f.message.contains("shows it now"));
+        assert!(f.hint.contains("up to 60 days"), "{}", f.hint);
         let sharepoint = store("sharepoint", None, &[]);
         let f = recently_written(
             &sharepoint,
@@ -516,6 +763,21 @@ mod tests {
         );
         assert!(f.message.contains("does not show it yet"), "{}", f.message);
         assert!(f.hint.contains("72 hours"));
+    }
+
+    #[test]
+    fn an_outside_change_names_the_store_the_age_and_both_ways_out() {
+        let graph = store("graph", Some(info((648, 648), 50_000, "0")), &[]);
+        let f = changed_outside(&graph, Duration::from_secs(2 * 86_400 + 60));
+        assert_eq!(f.code, FindingCode::ChangedOutsidePhotosync);
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.message.contains("verified there 2 d ago"),
+            "{}",
+            f.message
+        );
+        assert!(f.hint.contains("--keep-outside-changes"), "{}", f.hint);
+        assert!(f.hint.contains("replaced-outside-change"), "{}", f.hint);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub struct Observation {
 }
 
 impl Observation {
-    fn photo(&self) -> Option<&PhotoInfo> {
+    pub fn photo(&self) -> Option<&PhotoInfo> {
         match &self.observed {
             Observed::Read { photo, .. } => photo.as_ref(),
             _ => None,

@@ -1,7 +1,8 @@
 //! Diagnoses that need AD and the cloud side by side: the Samba DC as AD, the project's
 //! emulator as the tenant, the real binary between them (docs/diagnosis.md).
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use photosync_emulator::{Emulator, Options, PhotoUpdateSettings, Seed, SeedApp, SeedUser};
 use serde_json::Value;
@@ -24,36 +25,54 @@ fn photo_user_immutable_id(samba: &support::Samba) -> String {
 /// `status --stores ad,graph` for photo.user (a 96 px AD thumbnail), with Graph holding
 /// another picture under the given photo policy.
 fn status_of_photo_user(policy: Option<&str>) -> Value {
-    let samba = support::samba();
-    let seed = Seed::new()
-        .app(SeedApp::with_secret(APP, SECRET).graph_roles(&[
-            "User.Read.All",
-            "ProfilePhoto.Read.All",
-            "PeopleSettings.Read.All",
-        ]))
-        // Synced by Entra Connect: its immutable id is the AD account's objectGUID.
-        .user(
+    status_under(policy, &[])
+}
+
+/// The same, with the policy's `allowedRoles` too.
+fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
+    let seed = tenant(
+        // Synced by Entra Connect (its immutable id is the AD account's objectGUID): only the
+        // policy stands between AD and the cloud.
+        vec![
             SeedUser::new("photo.user@example.test")
-                .immutable_id(&photo_user_immutable_id(samba))
-                .photo_bytes(&support::jpeg(400, 77, 90)),
-        )
-        .photo_update_settings(PhotoUpdateSettings {
-            source: policy.map(str::to_string),
-            allowed_roles: Vec::new(),
-        });
+                .immutable_id(&photo_user_immutable_id(support::samba()))
+                .photo_bytes(&support::jpeg(400, 77, 90))
+                .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
+        ],
+        &[],
+    )
+    .photo_update_settings(PhotoUpdateSettings {
+        source: policy.map(str::to_string),
+        allowed_roles: allowed_roles.iter().map(|r| r.to_string()).collect(),
+    });
     let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args([
-            "status",
-            "--ad-filter",
-            "(sAMAccountName=photo.user)",
-            "--stores",
-            "ad,graph",
-            "--format",
-            "json",
-            "--progress",
-            "none",
-        ])
+    let args = ["--ad-filter", "(sAMAccountName=photo.user)"];
+    statuses(&emu, &args, "").pop().expect("a status record")
+}
+
+/// The tenant: `users`, and the app with the usual read roles and `roles`.
+fn tenant(users: Vec<SeedUser>, roles: &[&str]) -> Seed {
+    let mut all = vec![
+        "User.Read.All",
+        "ProfilePhoto.Read.All",
+        "PeopleSettings.Read.All",
+    ];
+    all.extend_from_slice(roles);
+    let mut seed = Seed::new().app(SeedApp::with_secret(APP, SECRET).graph_roles(&all));
+    for user in users {
+        seed = seed.user(user);
+    }
+    seed
+}
+
+/// Every status record of `status --stores ad,graph ARGS` against Samba and `emu`, with
+/// `stdin` as input.
+fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &str) -> Vec<Value> {
+    let samba = support::samba();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(["status", "--stores", "ad,graph", "--format", "json"])
+        .args(["--progress", "none"])
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
@@ -65,19 +84,30 @@ fn status_of_photo_user(policy: Option<&str>) -> Value {
         .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
         .env("PHOTOSYNC_CLIENT_ID", APP)
         .env("PHOTOSYNC_CLIENT_SECRET", SECRET)
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run photosync");
+    // A closed pipe just means the command did not read stdin (--ad-filter).
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    let out = child.wait_with_output().expect("photosync finishes");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
+    let records: Vec<Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "status")
-        .unwrap_or_else(|| {
-            panic!(
-                "no status record:\n{stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+        .filter(|v| v["type"] == "status")
+        .collect();
+    assert!(
+        !records.is_empty(),
+        "no status record:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    records
 }
 
 fn finding<'a>(status: &'a Value, code: &str) -> Option<&'a Value> {
@@ -112,4 +142,175 @@ fn ad_change_under_cloud_policy_names_the_command_that_fixes_it() {
         finding(&status, "cloud-writes-blocked").is_some(),
         "{status}"
     );
+}
+
+/// Issue 21: the default policy is unset, and then both Entra Connect and Microsoft 365 write
+/// the photo; AD ≠ Graph was explained only for `cloud` and `onPremises`.
+#[test]
+fn ad_change_under_an_unset_policy_explains_the_last_writer_race_and_the_fix() {
+    let status = status_under(None, &[]);
+    assert_eq!(status["verdict"], "differs", "{status}");
+    let graph = status["stores"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["store"] == "graph"))
+        .expect("graph entry");
+    assert_eq!(graph["details"]["photoUpdateSource"], "unset", "{graph}");
+    assert_eq!(graph["details"]["usersCanChangeOwnPhoto"], true, "{graph}");
+    let race = finding(&status, "photo-policy-unset").expect("the race is explained");
+    let message = race["message"].as_str().unwrap_or_default();
+    assert!(message.contains("whichever wrote last wins"), "{message}");
+    // Users may change their own photo here, and Outlook's old switch does not stop them.
+    assert!(message.contains("SetPhotoEnabled no longer"), "{message}");
+    let hint = race["hint"].as_str().unwrap_or_default();
+    assert!(
+        hint.contains("photosync policy set --source onPremises"),
+        "{hint}"
+    );
+    assert!(
+        hint.contains("photosync sync --source ad --targets graph"),
+        "{hint}"
+    );
+    assert!(
+        finding(&status, "cloud-photo-overrides-ad").is_none(),
+        "{status}"
+    );
+
+    // Where only an admin role may change photos, users are not named as a cause.
+    let status = status_under(None, &["024906de-61e5-49c8-8572-40335f1e0e10"]);
+    let race = finding(&status, "photo-policy-unset").expect("the race is explained");
+    assert!(
+        !race["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("SetPhotoEnabled"),
+        "{race}"
+    );
+}
+
+const SYNC_BEHAVIOR_ROLE: &str = "User-OnPremisesSyncBehavior.ReadWrite.All";
+
+/// `status` of `upns`, one at a time in this order (the stale-sync rule compares with the
+/// newest sync seen earlier in the run), against a tenant of `users` whose app also holds
+/// `roles`.
+fn status_of_records(
+    users: Vec<SeedUser>,
+    roles: &[&str],
+    upns: &[&str],
+) -> (Vec<Value>, photosync_emulator::RunningEmulator) {
+    let emu = Emulator::start(tenant(users, roles), Options::default()).expect("emulator starts");
+    let input: String = upns
+        .iter()
+        .map(|u| format!("{}\n", serde_json::json!({ "userPrincipalName": u })))
+        .collect();
+    let records = statuses(&emu, &["--concurrency", "1"], &input);
+    assert_eq!(records.len(), upns.len(), "{records:?}");
+    (records, emu)
+}
+
+fn status_for<'a>(records: &'a [Value], upn: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r["user"]["userPrincipalName"] == upn)
+        .unwrap_or_else(|| panic!("no status for {upn}"))
+}
+
+fn sync_behavior_calls(emu: &photosync_emulator::RunningEmulator) -> usize {
+    emu.admin()
+        .request_log()
+        .iter()
+        .filter(|e| e.route == "graph.onPremisesSyncBehavior")
+        .count()
+}
+
+/// Issue 21 §2: why an AD change never arrives, from the user's own sync path. Anna syncs on
+/// the tenant's pace; photo.user's last sync is months behind hers (an export error); Jürgen's
+/// source of authority moved to the cloud. The sync properties come with the lookup, the
+/// beta onPremisesSyncBehavior only for users whose pictures differ.
+#[test]
+fn an_ad_change_that_never_arrives_is_explained_by_the_users_sync_path() {
+    let recent = "2026-11-30T08:00:00Z";
+    let users = vec![
+        SeedUser::new("anna@corp.example.test")
+            .photo_bytes(&support::jpeg(400, 41, 90))
+            .on_premises_sync(Some(true), Some(recent)),
+        SeedUser::new("photo.user@example.test")
+            .photo_bytes(&support::jpeg(400, 42, 90))
+            .on_premises_sync(Some(true), Some("2026-06-01T08:00:00Z")),
+        SeedUser::new("jürgen.ørsted@example.test")
+            .photo_bytes(&support::jpeg(400, 43, 90))
+            .on_premises_sync(Some(true), Some(recent))
+            .cloud_managed(true),
+        // AD's own picture in Graph: nothing to explain, and no extra call.
+        SeedUser::new("jdoe@example.test").on_premises_sync(Some(true), Some(recent)),
+    ];
+    let upns = [
+        "anna@corp.example.test",
+        "photo.user@example.test",
+        "jürgen.ørsted@example.test",
+    ];
+    let (records, emu) = status_of_records(users, &[SYNC_BEHAVIOR_ROLE], &upns);
+
+    let anna = status_for(&records, "anna@corp.example.test");
+    assert_eq!(anna["verdict"], "differs", "{anna}");
+    assert!(finding(anna, "stale-directory-sync").is_none(), "{anna}");
+    assert!(finding(anna, "photo-policy-unset").is_some(), "{anna}");
+
+    let stale = status_for(&records, "photo.user@example.test");
+    let f = finding(stale, "stale-directory-sync").expect("stale sync");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("2026-06-01T08:00:00Z") && message.contains("LargeObject"),
+        "{message}"
+    );
+    assert!(finding(stale, "photo-policy-unset").is_none(), "{stale}");
+
+    let managed = status_for(&records, "jürgen.ørsted@example.test");
+    let f = finding(managed, "cloud-managed-user").expect("cloud-managed");
+    assert!(
+        f["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("in the cloud, not in AD")),
+        "{f}"
+    );
+    // One beta call per differing user, none for another.
+    assert_eq!(sync_behavior_calls(&emu), 3);
+}
+
+#[test]
+fn an_ad_user_whose_cloud_account_is_cloud_only_is_explained_and_the_beta_call_is_asked_once() {
+    // photo.user is cloud-only in the tenant (no anchor: Entra Connect never synced it); anna
+    // and Jürgen are synced, but the app may not read onPremisesSyncBehavior.
+    let users = vec![
+        SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 51, 90)),
+        SeedUser::new("anna@corp.example.test")
+            .photo_bytes(&support::jpeg(400, 52, 90))
+            .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
+        SeedUser::new("jürgen.ørsted@example.test")
+            .photo_bytes(&support::jpeg(400, 53, 90))
+            .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z"))
+            .cloud_managed(true),
+    ];
+    let upns = [
+        "photo.user@example.test",
+        "anna@corp.example.test",
+        "jürgen.ørsted@example.test",
+    ];
+    let (records, emu) = status_of_records(users, &[], &upns);
+    let cloud_only = status_for(&records, "photo.user@example.test");
+    let f = finding(cloud_only, "not-synced-from-ad").expect("cloud-only");
+    assert!(
+        f["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("onPremisesImmutableId")),
+        "{f}"
+    );
+    // Without the role nobody is told cloud-managed, nothing fails, and the refused call is
+    // not repeated for the next user.
+    let managed = status_for(&records, "jürgen.ørsted@example.test");
+    assert!(
+        finding(managed, "cloud-managed-user").is_none(),
+        "{managed}"
+    );
+    assert_eq!(managed["verdict"], "differs", "{managed}");
+    assert_eq!(sync_behavior_calls(&emu), 1);
 }

@@ -82,6 +82,7 @@ async fn sharepoint_store(source: &[u8]) -> (RunningEmulator, Box<dyn PhotoStore
             url: Some(emu.sharepoint_url()),
             my_site_url: Some(emu.sharepoint_my_site_url()),
             root_url: Some(emu.sharepoint_root_url()),
+            ..SharePointSettings::default()
         },
         ..Settings::default()
     };

@@ -108,10 +108,19 @@ fn teams_differing_from_outlook_while_graph_agrees_is_the_client_cache() {
     let ann = status_of(&records, "ann@contoso.test");
     assert_eq!(ann["verdict"], "in-sync");
     let cache = finding(ann, "client-cache");
+    let hint = cache["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("sign out"), "{hint}");
+    // Issue 21: Teams keeps a photo for up to 60 days (its service up to 3), not "about a
+    // day"; Graph holding the reference means the server is right and the client stale.
     assert!(
-        cache["hint"]
+        hint.contains("60 days") && hint.contains("3 days"),
+        "{hint}"
+    );
+    assert!(
+        cache["message"]
             .as_str()
-            .is_some_and(|h| h.contains("sign out"))
+            .is_some_and(|m| m.contains("the server is right")),
+        "{cache}"
     );
     // Where the stores disagree, the answer is the difference, not the cache.
     let bob = status_of(&records, "bob@contoso.test");

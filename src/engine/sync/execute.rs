@@ -24,6 +24,8 @@ pub(super) struct Job<'a> {
     pub claims: &'a Claims,
     pub state: Option<StateSlot<'a>>,
     pub src: &'a SourcePhoto,
+    /// `src` is `--default-photo`: the user's own source has none.
+    pub default_photo: bool,
     pub opts: &'a SyncOptions,
 }
 
@@ -45,7 +47,14 @@ impl Look {
     fn seen(&self) -> Seen {
         match self {
             Look::Found { current: None, .. } => Seen::Empty,
-            Look::Found { same, .. } => Seen::Holds { same: *same },
+            Look::Found {
+                current: Some(held),
+                same,
+                ..
+            } => Seen::Holds {
+                same: *same,
+                placeholder: photo::is_placeholder(held),
+            },
             Look::Failed(seen, _) => *seen,
         }
     }
@@ -74,7 +83,14 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
                 opts.recheck_after,
             )
         }),
+        verified_before: job.state.is_some_and(|slot| {
+            slot.state
+                .verified_source(slot.user, slot.target, &src.info.sha256)
+        }),
         can_write: target.capabilities().can_write,
+        only_missing: opts.only_missing,
+        keep_outside_changes: opts.keep_outside_changes,
+        default_photo: job.default_photo,
         seen: None,
     };
     let look = match plan::plan(&facts) {

@@ -71,6 +71,13 @@ pub struct SyncOptions {
     pub shard: Option<Shard>,
     /// What the identity gate allows beyond its rules.
     pub identity: identity::Policy,
+    /// Write only where a target has no photo or a placeholder.
+    pub only_missing: bool,
+    /// With `state`: leave a target someone changed since PhotoSync's verified write.
+    pub keep_outside_changes: bool,
+    /// The picture for users whose source has none (guests, service accounts); it only fills a
+    /// missing photo or a placeholder.
+    pub default_photo: Option<SourcePhoto>,
 }
 
 /// Default of `--verify-window`.
@@ -93,6 +100,9 @@ impl Default for SyncOptions {
             recheck_after: DEFAULT_RECHECK_AFTER,
             shard: None,
             identity: identity::Policy::default(),
+            only_missing: false,
+            keep_outside_changes: false,
+            default_photo: None,
         }
     }
 }
@@ -174,9 +184,12 @@ async fn sync_user(
         Ok(guid) => guid,
         Err(e) => return refused_everywhere(&user, None, targets, e),
     };
-    let src = match source_photo(source, &user.record).await {
-        Ok(Some(src)) => src,
-        Ok(None) => {
+    let own = source_photo(source, &user.record).await;
+    // Without a photo of its own, the user gets --default-photo, when given.
+    let (src, default_photo) = match (own, &opts.default_photo) {
+        (Ok(Some(src)), _) => (std::borrow::Cow::Owned(src), false),
+        (Ok(None), Some(default)) => (std::borrow::Cow::Borrowed(default), true),
+        (Ok(None), None) => {
             for target in targets {
                 report(
                     result(target.name(), Action::Skipped, Reason::NoSourcePhoto),
@@ -185,7 +198,7 @@ async fn sync_user(
             }
             return outcome;
         }
-        Err(e) => return refused_everywhere(&user, Some(source.name()), targets, e),
+        (Err(e), _) => return refused_everywhere(&user, Some(source.name()), targets, e),
     };
     let state_user = user_key(&user.record);
     let who = state_user
@@ -209,6 +222,7 @@ async fn sync_user(
                 claims,
                 state: slot,
                 src: &src,
+                default_photo,
                 opts,
             })
         },

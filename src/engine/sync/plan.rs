@@ -26,11 +26,22 @@ pub enum Reason {
     NotYetVisible,
     CloudWritesBlocked,
     SharepointProfileWriteDenied,
+    /// `--only-missing` (or the default photo): the target already holds a real photo.
+    TargetHasPhoto,
+    /// The target held a placeholder (a nearly uniform picture): written over.
+    PlaceholderInTarget,
+    /// `--default-photo`: the user's source has none, the target had none either.
+    DefaultPhoto,
+    /// `--state`: someone changed the target since PhotoSync's verified write while the source
+    /// stayed the same; written back (the default).
+    ReplacedOutsideChange,
+    /// The same, left alone with `--keep-outside-changes`.
+    ChangedOutsidePhotosync,
 }
 
 impl Reason {
     /// Every reason, for the docs check.
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 22] = [
         Reason::UnchangedSinceVerified,
         Reason::AlreadyInSync,
         Reason::NoSourcePhoto,
@@ -48,6 +59,11 @@ impl Reason {
         Reason::NotYetVisible,
         Reason::CloudWritesBlocked,
         Reason::SharepointProfileWriteDenied,
+        Reason::TargetHasPhoto,
+        Reason::PlaceholderInTarget,
+        Reason::DefaultPhoto,
+        Reason::ReplacedOutsideChange,
+        Reason::ChangedOutsidePhotosync,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +85,11 @@ impl Reason {
             Reason::NotYetVisible => "not-yet-visible",
             Reason::CloudWritesBlocked => "cloud-writes-blocked",
             Reason::SharepointProfileWriteDenied => "sharepoint-profile-write-denied",
+            Reason::TargetHasPhoto => "target-has-photo",
+            Reason::PlaceholderInTarget => "placeholder-in-target",
+            Reason::DefaultPhoto => "default-photo",
+            Reason::ReplacedOutsideChange => "replaced-outside-change",
+            Reason::ChangedOutsidePhotosync => "changed-outside-photosync",
         }
     }
 }
@@ -85,8 +106,9 @@ pub enum Seen {
     Unreadable,
     /// The user is there without a photo.
     Empty,
-    /// The user's photo, and whether it is the source picture.
-    Holds { same: bool },
+    /// The user's photo: whether it is the source picture, and whether it is a placeholder
+    /// (a nearly uniform picture) rather than somebody's photo.
+    Holds { same: bool, placeholder: bool },
 }
 
 impl Seen {
@@ -108,7 +130,17 @@ pub struct Facts {
     pub recheck: bool,
     /// The state says the target was verified, recently, to hold this very source picture.
     pub verified_unchanged: bool,
+    /// The state says the target was verified, at any time, to hold this very source picture:
+    /// another picture there now was put there by someone else.
+    pub verified_before: bool,
     pub can_write: bool,
+    /// `--only-missing`: write only where the target has no photo or a placeholder.
+    pub only_missing: bool,
+    /// `--keep-outside-changes`: leave a target someone changed since the verified write.
+    pub keep_outside_changes: bool,
+    /// The source picture is `--default-photo` (the user's own source has none): it only ever
+    /// fills a missing photo or a placeholder, never replaces somebody's photo.
+    pub default_photo: bool,
     /// What the target showed; `None` before sync has looked.
     pub seen: Option<Seen>,
 }
@@ -131,14 +163,28 @@ pub fn plan(facts: &Facts) -> Plan {
     if !facts.can_write {
         return Plan::Fail(Reason::TargetReadOnly);
     }
+    let only_missing = facts.only_missing || facts.default_photo;
     match facts.seen {
         None => Plan::Look,
         Some(Seen::NotFound) => Plan::Fail(Reason::UserNotFound),
         Some(Seen::NotProven(reason)) => Plan::Fail(reason),
         Some(Seen::Unreadable) => Plan::Fail(Reason::TargetUnreadable),
-        Some(Seen::Holds { same: true }) if !facts.force => Plan::Skip(Reason::AlreadyInSync),
-        Some(Seen::Holds { same: true }) => Plan::Write(Reason::Forced),
-        Some(Seen::Holds { same: false }) => Plan::Write(Reason::Differs),
+        Some(Seen::Holds { same: true, .. }) if !facts.force || only_missing => {
+            Plan::Skip(Reason::AlreadyInSync)
+        }
+        Some(Seen::Holds { same: true, .. }) => Plan::Write(Reason::Forced),
+        Some(Seen::Holds {
+            placeholder: true, ..
+        }) => Plan::Write(Reason::PlaceholderInTarget),
+        Some(Seen::Holds { .. }) if only_missing => Plan::Skip(Reason::TargetHasPhoto),
+        Some(Seen::Holds { .. }) if facts.verified_before && facts.keep_outside_changes => {
+            Plan::Skip(Reason::ChangedOutsidePhotosync)
+        }
+        Some(Seen::Holds { .. }) if facts.verified_before => {
+            Plan::Write(Reason::ReplacedOutsideChange)
+        }
+        Some(Seen::Holds { .. }) => Plan::Write(Reason::Differs),
+        Some(Seen::Empty) if facts.default_photo => Plan::Write(Reason::DefaultPhoto),
         Some(Seen::Empty) => Plan::Write(Reason::MissingInTarget),
     }
 }
@@ -204,13 +250,19 @@ mod tests {
     const YES: bool = true;
 
     /// Every row: force, recheck, verified_unchanged, can_write, what the target showed, and
-    /// the decision. Read it as the specification of sync's choices.
+    /// the decision (without the modes below). Read it as the specification of sync's choices.
     #[test]
     fn the_decision_table() {
         use Plan::*;
         use Reason::*;
-        let same = Some(Seen::Holds { same: true });
-        let other = Some(Seen::Holds { same: false });
+        let same = Some(Seen::Holds {
+            same: true,
+            placeholder: false,
+        });
+        let other = Some(Seen::Holds {
+            same: false,
+            placeholder: false,
+        });
         let refused = |reason| Some(Seen::NotProven(reason));
         type Row = (bool, bool, bool, bool, Option<Seen>, Plan);
         #[rustfmt::skip]
@@ -250,6 +302,69 @@ mod tests {
                 verified_unchanged,
                 can_write,
                 seen,
+                ..Facts::default()
+            };
+            assert_eq!(plan(&facts), expected, "{facts:?}");
+        }
+    }
+
+    /// Issue 21 §3, after looking at a writable target: `--only-missing`, the default photo,
+    /// and a picture changed outside PhotoSync (the state verified this source there before)
+    /// with and without `--keep-outside-changes`. Row: only_missing, default_photo,
+    /// verified_before, keep_outside_changes, force, what the target showed, the decision.
+    #[test]
+    fn the_decision_table_of_missing_photos_and_outside_changes() {
+        use Plan::*;
+        use Reason::*;
+        let holds = |same, placeholder| Some(Seen::Holds { same, placeholder });
+        let (photo, placeholder, same) = (holds(NO, NO), holds(NO, YES), holds(YES, NO));
+        let empty = Some(Seen::Empty);
+        type Row = (bool, bool, bool, bool, bool, Option<Seen>, Plan);
+        #[rustfmt::skip]
+        let rows: &[Row] = &[
+            // --only-missing fills what has no photo or a placeholder, and nothing else.
+            (YES, NO,  NO,  NO,  NO,  empty,       Write(MissingInTarget)),
+            (YES, NO,  NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
+            (YES, NO,  NO,  NO,  NO,  photo,       Skip(TargetHasPhoto)),
+            (YES, NO,  YES, NO,  NO,  photo,       Skip(TargetHasPhoto)),
+            (YES, NO,  NO,  NO,  NO,  same,        Skip(AlreadyInSync)),
+            // A placeholder is replaced in every mode.
+            (NO,  NO,  NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
+            (NO,  NO,  YES, YES, NO,  placeholder, Write(PlaceholderInTarget)),
+            // The default photo never replaces somebody's photo, even with --force.
+            (NO,  YES, NO,  NO,  NO,  empty,       Write(DefaultPhoto)),
+            (NO,  YES, NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
+            (NO,  YES, NO,  NO,  NO,  photo,       Skip(TargetHasPhoto)),
+            (NO,  YES, NO,  NO,  YES, photo,       Skip(TargetHasPhoto)),
+            (NO,  YES, NO,  NO,  YES, same,        Skip(AlreadyInSync)),
+            // Changed outside PhotoSync while the source stayed: written back by default,
+            // left alone with --keep-outside-changes.
+            (NO,  NO,  YES, NO,  NO,  photo,       Write(ReplacedOutsideChange)),
+            (NO,  NO,  YES, YES, NO,  photo,       Skip(ChangedOutsidePhotosync)),
+            (NO,  NO,  YES, YES, NO,  same,        Skip(AlreadyInSync)),
+            (NO,  NO,  YES, YES, NO,  empty,       Write(MissingInTarget)),
+            // Without a verified write before, a different picture is just a difference.
+            (NO,  NO,  NO,  YES, NO,  photo,       Write(Differs)),
+        ];
+        for &(
+            only_missing,
+            default_photo,
+            verified_before,
+            keep_outside_changes,
+            force,
+            seen,
+            expected,
+        ) in rows
+        {
+            let facts = Facts {
+                force,
+                can_write: true,
+                only_missing,
+                default_photo,
+                verified_before,
+                keep_outside_changes,
+                seen,
+                ..Facts::default()
             };
             assert_eq!(plan(&facts), expected, "{facts:?}");
         }

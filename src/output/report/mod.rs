@@ -53,7 +53,7 @@ impl RecordSink for ReportSink {
                     self.out.flush()?;
                 }
             }
-            OutputRecord::Result(_) | OutputRecord::Progress(_) => {}
+            OutputRecord::Result(_) | OutputRecord::Progress(_) | OutputRecord::Policy(_) => {}
         }
         Ok(())
     }

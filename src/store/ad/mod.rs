@@ -526,13 +526,14 @@ impl PhotoStore for AdStore {
     }
 }
 
-/// Entra Connect exports `thumbnailPhoto`, but Exchange Online ignores one over 10 KB.
 /// Whether `dn` is `base` or lies beneath it (RDNs compared without case or spacing).
 fn under_base(dn: &str, base: &str) -> bool {
     let (dn, base) = (state_key::normalise_dn(dn), state_key::normalise_dn(base));
     dn == base || dn.ends_with(&format!(",{base}"))
 }
 
+/// Entra Connect exports `thumbnailPhoto`; the KB says Exchange Online ignores one over 10 KB, the
+/// Entra Connect docs dropped that rule in 2023: said as a possible cause, not as fact.
 fn exchange_findings(store: &str, photo_bytes: Option<u64>) -> Vec<Finding> {
     match photo_bytes {
         Some(bytes) if bytes > EXCHANGE_MAX_BYTES as u64 => {
@@ -548,12 +549,13 @@ fn too_large_for_exchange(store: &str, bytes: u64) -> Finding {
         severity: Severity::Warning,
         store: Some(store.to_string()),
         message: format!(
-            "the AD thumbnailPhoto is {bytes} bytes; Exchange Online ignores photos over {EXCHANGE_MAX_BYTES} bytes from Entra Connect"
+            "the AD thumbnailPhoto is {bytes} bytes; Microsoft's older guidance says Exchange Online ignores AD photos over {EXCHANGE_MAX_BYTES} bytes from Entra Connect, a rule the current Entra Connect documentation no longer states, so it may not apply to this tenant"
         ),
-        hint: "AD's own limit is 100 KB, but Exchange takes only 10 KB through Entra Connect: \
-               `photosync sync --targets ad` writes a 96x96 JPEG under 10 KB instead, \
+        hint:
+            "if the cloud photo does not follow AD, this legacy 10 KB rule is one possible cause: \
+               `photosync sync --targets ad` writes a 96x96 JPEG under 10 KB, \
                or set the cloud photo directly with `--targets graph`"
-            .to_string(),
+                .to_string(),
     }
 }
 
@@ -579,6 +581,12 @@ mod tests {
         assert_eq!(found[0].code, FindingCode::AdPhotoTooLargeForExchange);
         assert!(
             found[0].message.contains("20000 bytes"),
+            "{}",
+            found[0].message
+        );
+        // Issue 21: the 10 KB rule is legacy; the finding says it may not apply.
+        assert!(
+            found[0].message.contains("may not apply"),
             "{}",
             found[0].message
         );

@@ -22,8 +22,9 @@ use crate::http::{HttpClient, Request, Response};
 use crate::schema::{ErrorCode, UserRecord};
 use crate::store::identity::{self, Anchor, Identity, Key, ObjectKeys};
 
-/// Properties read when resolving.
-pub const SELECT: &str = "id,userPrincipalName,mail,onPremisesImmutableId,userType";
+/// Properties read when resolving; the sync properties explain an AD change that never
+/// arrives (`sync_path`) without another call.
+pub const SELECT: &str = "id,userPrincipalName,mail,onPremisesImmutableId,userType,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
 
 /// One way to look a user up, in the order tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +97,10 @@ pub struct EntraUser {
     pub user_type: Option<String>,
     #[serde(default)]
     pub on_premises_immutable_id: Option<String>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+    #[serde(default)]
+    pub on_premises_last_sync_date_time: Option<String>,
 }
 
 impl EntraUser {

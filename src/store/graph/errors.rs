@@ -13,7 +13,7 @@ pub fn code_of(resp: &Response) -> String {
     resp.service_error().map(|e| e.code).unwrap_or_default()
 }
 
-fn detail(resp: &Response) -> String {
+pub fn detail(resp: &Response) -> String {
     match resp.service_error() {
         Some(e) if !e.message.is_empty() => format!("{} {}: {}", resp.status, e.code, e.message),
         Some(e) => format!("{} {}", resp.status, e.code),
@@ -83,7 +83,7 @@ pub fn blocked_by_policy(resp: &Response, evidence: &str) -> Error {
             detail(resp)
         ),
     )
-    .with_hint("photoUpdateSettings source is onPremises: change the photo in AD (sync --targets ad) and let Entra Connect carry it, or set the policy's source to cloud (takes up to 24 h)")
+    .with_hint("photoUpdateSettings source is onPremises: change the photo in AD (sync --targets ad) and let Entra Connect carry it, or set the source to cloud with `photosync policy set --source cloud` (takes up to 24 h)")
 }
 
 pub fn permission_denied(resp: &Response, needed: &str) -> Error {

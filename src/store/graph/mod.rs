@@ -17,6 +17,8 @@ pub mod batch;
 pub mod directory;
 pub mod errors;
 pub mod mailbox;
+pub mod policy;
+pub mod sync_path;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ use crate::photo::{self, RenditionSpec, SourcePhoto};
 use crate::schema::{ErrorCode, Finding, FindingCode, Severity, UserRecord};
 use crate::settings::env::Group;
 pub use directory::Directory;
+use policy::{PhotoUpdateSettings, PolicySource};
 
 /// The `graph` entry of the store registry.
 pub const BACKEND: Backend = Backend {
@@ -131,17 +134,6 @@ fn open<'a>(_spec: &'a StoreSpec, _role: StoreRole, ctx: &'a RunContext) -> Open
     })
 }
 
-/// The tenant's photo update policy, as far as we could read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PhotoPolicy {
-    /// `source = onPremises`: cloud photo updates are disabled for everyone.
-    OnPremises,
-    /// Cloud updates allowed (`cloud`, or the default empty policy).
-    Cloud,
-    /// Not readable (no `PeopleSettings.Read.All`, or the beta endpoint failed).
-    Unknown,
-}
-
 pub struct GraphStore {
     http: Arc<HttpClient>,
     /// The tenant written to (the token's `tid`, else the configured tenant).
@@ -151,12 +143,15 @@ pub struct GraphStore {
     v1: String,
     /// `{graph_url}/beta`
     beta: String,
-    /// The policy and the settings as read (the evidence shown with a blocked write).
-    policy: OnceCell<(PhotoPolicy, String)>,
+    /// The tenant's photo policy, read once (`None`: not readable, e.g. no
+    /// PeopleSettings.Read.All).
+    policy: OnceCell<Option<PhotoUpdateSettings>>,
     /// User lookups, through `$batch` (many users per HTTP request).
     directory: Directory,
     /// `userPurpose` reads, and whether the token may make them.
     mailbox_settings: mailbox::MailboxSettings,
+    /// The tenant's directory-sync pace and `onPremisesSyncBehavior` reads.
+    sync_path: sync_path::SyncPath,
 }
 
 impl std::fmt::Debug for GraphStore {
@@ -188,11 +183,8 @@ impl GraphStore {
             beta: format!("{root}/beta"),
             policy: OnceCell::new(),
             mailbox_settings: mailbox::MailboxSettings::default(),
+            sync_path: sync_path::SyncPath::default(),
         }
-    }
-
-    async fn get(&self, url: String) -> Result<Response> {
-        self.http.send(&Request::get(url), Some(&self.token)).await
     }
 
     fn photo_url(&self, id: &str) -> String {
@@ -202,44 +194,15 @@ impl GraphStore {
             crate::http::percent_encode(id)
         )
     }
-    /// The tenant's photo policy, read once per run.
-    pub async fn photo_policy(&self) -> PhotoPolicy {
-        self.policy_read().await.0
-    }
-
-    async fn policy_read(&self) -> (PhotoPolicy, String) {
+    /// The tenant's photo policy, read once per run; `None` when it cannot be read.
+    async fn policy(&self) -> Option<PhotoUpdateSettings> {
         self.policy
             .get_or_init(|| async {
-                let url = format!("{}/admin/people/photoUpdateSettings", self.beta);
-                match self.get(url).await {
-                    Ok(resp) if resp.is_success() => {
-                        let v = resp.json::<serde_json::Value>().unwrap_or_default();
-                        let evidence = serde_json::json!({
-                            "source": v.get("source"),
-                            "allowedRoles": v.get("allowedRoles"),
-                        })
-                        .to_string();
-                        let on_prem = v
-                            .get("source")
-                            .and_then(|s| s.as_str())
-                            .is_some_and(|s| s.eq_ignore_ascii_case("onPremises"));
-                        let policy = if on_prem {
-                            PhotoPolicy::OnPremises
-                        } else {
-                            PhotoPolicy::Cloud
-                        };
-                        (policy, evidence)
-                    }
-                    Ok(resp) => {
-                        tracing::info!(
-                            status = resp.status,
-                            "cannot read photoUpdateSettings (PeopleSettings.Read.All missing?)"
-                        );
-                        (PhotoPolicy::Unknown, String::new())
-                    }
+                match policy::read(&self.http, &self.token, &self.beta).await {
+                    Ok(settings) => Some(settings),
                     Err(e) => {
-                        tracing::info!(error = %e, "cannot read photoUpdateSettings");
-                        (PhotoPolicy::Unknown, String::new())
+                        tracing::info!(error = %e, "cannot read photoUpdateSettings (PeopleSettings.Read.All missing?)");
+                        None
                     }
                 }
             })
@@ -274,7 +237,7 @@ impl GraphStore {
             severity: Severity::Warning,
             store: Some(BACKEND.name.into()),
             message: "The tenant's photo policy (photoUpdateSettings source = onPremises) disables photo changes through Microsoft 365 for admins and users; cloud photos change only when on-premises AD changes.".into(),
-            hint: "Update thumbnailPhoto in AD and let Entra Connect sync it, or set photoUpdateSettings source to cloud (PeopleSettings.ReadWrite.All; changes take up to 24 hours).".into(),
+            hint: "Update thumbnailPhoto in AD and let Entra Connect sync it, or set the source to cloud with `photosync policy set --source cloud` (PeopleSettings.ReadWrite.All; changes take up to 24 hours).".into(),
         }
     }
 }
@@ -335,6 +298,18 @@ impl PhotoStore for GraphStore {
         if let Some(anchor) = entra.on_premises_immutable_id.filter(|a| !a.is_empty()) {
             details.insert("onPremisesImmutableId".into(), anchor.into());
         }
+        // Absent (null) for a cloud-only user, as `false` after a sync was turned off.
+        details.insert(
+            "onPremisesSyncEnabled".into(),
+            entra.on_premises_sync_enabled.unwrap_or(false).into(),
+        );
+        let last_sync = entra
+            .on_premises_last_sync_date_time
+            .filter(|t| !t.is_empty());
+        self.sync_path.saw(last_sync.as_deref());
+        if let Some(at) = last_sync {
+            details.insert("onPremisesLastSyncDateTime".into(), at.into());
+        }
         if entra.user_type.as_deref() == Some("Guest") {
             details.insert("userType".into(), "Guest".into());
         }
@@ -350,18 +325,17 @@ impl PhotoStore for GraphStore {
             details: user.details.clone(),
             ..PhotoRead::default()
         };
-        match self.photo_policy().await {
-            PhotoPolicy::OnPremises => {
+        if let Some(settings) = self.policy().await {
+            if settings.source == PolicySource::OnPremises {
                 read.findings.push(self.policy_finding());
-                read.details
-                    .insert("photoUpdateSource".into(), "onPremises".into());
             }
-            // Status explains AD changes that never arrive by this (diagnose.rs).
-            PhotoPolicy::Cloud => {
-                read.details
-                    .insert("photoUpdateSource".into(), "cloud".into());
-            }
-            PhotoPolicy::Unknown => {}
+            // Status explains AD changes that never arrive by these (diagnose.rs).
+            read.details
+                .insert("photoUpdateSource".into(), settings.source.name().into());
+            read.details.insert(
+                "usersCanChangeOwnPhoto".into(),
+                settings.users_can_change_own_photo().into(),
+            );
         }
         match self.read_bytes(&user.key).await? {
             ReadOutcome::NoPhoto => {}
@@ -413,6 +387,33 @@ impl PhotoStore for GraphStore {
         details
     }
 
+    /// Why Graph does not show the directory's picture: the user's lag behind the tenant's
+    /// newest directory sync, and whether its source of authority moved to the cloud
+    /// (`sync_path`; diagnose.rs turns them into findings).
+    async fn explain_difference(&self, user: &StoreUser) -> BTreeMap<String, serde_json::Value> {
+        let mut details = BTreeMap::new();
+        let synced = user.details.get("onPremisesSyncEnabled") == Some(&true.into());
+        if !synced {
+            return details;
+        }
+        if let Some(lag) = user
+            .details
+            .get("onPremisesLastSyncDateTime")
+            .and_then(|t| t.as_str())
+            .and_then(|t| self.sync_path.lag_hours(t))
+        {
+            details.insert("onPremisesSyncLagHours".into(), lag.into());
+        }
+        if let Some(managed) = self
+            .sync_path
+            .cloud_managed(&self.http, &self.token, &self.beta, &user.key)
+            .await
+        {
+            details.insert("isCloudManaged".into(), managed.into());
+        }
+        details
+    }
+
     async fn write_photo(&self, user: &StoreUser, photo: &SourcePhoto) -> Result<()> {
         let rendition =
             photo::render_off_thread(photo, |photo| photo::render_one(photo, &RENDITION)).await?;
@@ -443,8 +444,12 @@ impl GraphStore {
         if resp.status != 403 {
             return write_refused(resp);
         }
-        let (policy, evidence) = self.policy_read().await;
-        if policy == PhotoPolicy::OnPremises || errors::is_blocked_by_policy(resp) {
+        let settings = self.policy().await;
+        let on_premises = settings
+            .as_ref()
+            .is_some_and(|p| p.source == PolicySource::OnPremises);
+        if on_premises || errors::is_blocked_by_policy(resp) {
+            let evidence = settings.map(|p| p.evidence()).unwrap_or_default();
             return errors::blocked_by_policy(resp, &evidence);
         }
         let held = self.token.permissions().await;
