@@ -81,10 +81,17 @@ const SECRET_APP: [(&str, &str); 3] = [
     ("PHOTOSYNC_CLIENT_SECRET", "not-a-real-secret"),
 ];
 
-const READY_TOKEN: [(&str, &str); 2] = [
-    ("PHOTOSYNC_TENANT_ID", "contoso.onmicrosoft.us"),
-    ("PHOTOSYNC_ACCESS_TOKEN", "opaque-ready-token"),
-];
+/// A ready token (unsigned: nothing here checks signatures) for the Graph at `audience`: a
+/// token for anything else is refused before any request is made.
+fn ready_token(audience: &str) -> String {
+    use base64::Engine;
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.sig",
+        enc.encode(br#"{"typ":"JWT","alg":"none"}"#),
+        enc.encode(serde_json::json!({ "aud": audience }).to_string())
+    )
+}
 
 fn with<'a>(base: &[(&'a str, &'a str)], more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     base.iter().chain(more).copied().collect()
@@ -116,7 +123,14 @@ fn each_cloud_calls_its_own_graph_host() {
         ("usgovdod", "dod-graph.microsoft.us:443"),
         ("china", "microsoftgraph.chinacloudapi.cn:443"),
     ] {
-        let env = with(&READY_TOKEN, &[("PHOTOSYNC_CLOUD", cloud)]);
+        let token = ready_token(&format!("https://{}", graph.trim_end_matches(":443")));
+        let env = with(
+            &[
+                ("PHOTOSYNC_TENANT_ID", "contoso.onmicrosoft.us"),
+                ("PHOTOSYNC_ACCESS_TOKEN", &token),
+            ],
+            &[("PHOTOSYNC_CLOUD", cloud)],
+        );
         let args = ["status", "--stores", "graph", "--progress", "none"];
         assert_eq!(first_host(&env, &args, record), graph, "{cloud}");
     }
@@ -135,7 +149,14 @@ fn explicit_urls_win_over_the_clouds_hosts() {
         first_host(&env, &["auth", "test"], ""),
         "login.example.test:443"
     );
-    let env = with(&READY_TOKEN, &[("PHOTOSYNC_CLOUD", "usgovdod")]);
+    let token = ready_token("https://graph.example.test");
+    let env = with(
+        &[
+            ("PHOTOSYNC_TENANT_ID", "contoso.onmicrosoft.us"),
+            ("PHOTOSYNC_ACCESS_TOKEN", &token),
+        ],
+        &[("PHOTOSYNC_CLOUD", "usgovdod")],
+    );
     let host = first_host(
         &env,
         &[
