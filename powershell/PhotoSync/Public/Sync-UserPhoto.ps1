@@ -126,6 +126,25 @@ function Sync-UserPhoto {
     .PARAMETER RequireVerified
     Count a write that does not show within -VerifyWindow as failed.
 
+    .PARAMETER OnlyMissing
+    Write only where a target has no photo or a placeholder (a nearly
+    uniform picture): "set it only if none exists". A target holding
+    somebody's photo is skipped (Reason target-has-photo). Cannot be
+    combined with -Overwrite.
+
+    .PARAMETER DefaultPhoto
+    A picture (a PowerShell path) for users whose source has none:
+    guests, service accounts, rooms. It only fills a target with no
+    photo or a placeholder (Reason default-photo), never replaces
+    somebody's photo, even with -Overwrite.
+
+    .PARAMETER KeepOutsideChanges
+    With -State: leave alone a target someone changed (in Teams,
+    Outlook, the admin center) since PhotoSync's verified write while
+    the source stayed the same (skipped, Reason
+    changed-outside-photosync). Without it such a target gets the
+    source's picture back (Reason replaced-outside-change).
+
     .PARAMETER Shard
     Process only shard K of N ('K/N', 1 <= K <= N), split by objectGUID
     (else UPN): N runs with 1/N .. N/N together process every user
@@ -176,6 +195,13 @@ function Sync-UserPhoto {
 
     One of four runbook jobs splitting 100,000 users: each takes its
     quarter of the same CSV.
+
+    .EXAMPLE
+    Import-Csv .\guests.csv |
+        Sync-UserPhoto -OnlyMissing -DefaultPhoto .\logo.png
+
+    Guests and service accounts: fill only empty or placeholder photos,
+    with the company logo where the CSV gives no photo.
 
     .EXAMPLE
     Get-ChildItem \\fileserver\photos\*.jpg |
@@ -261,6 +287,13 @@ function Sync-UserPhoto {
 
         [switch]$AllowCloudOnlyMatch,
 
+        [switch]$OnlyMissing,
+
+        [ValidateNotNullOrEmpty()]
+        [string]$DefaultPhoto,
+
+        [switch]$KeepOutsideChanges,
+
         [ValidatePattern('^\s*\d+\s*/\s*\d+\s*$')]
         [string]$Shard,
 
@@ -287,6 +320,14 @@ function Sync-UserPhoto {
         $confirming = (-not $dryRun) -and $ConfirmPreference -ne 'None' -and
         ([int][System.Management.Automation.ConfirmImpact]$ConfirmPreference -le [int][System.Management.Automation.ConfirmImpact]::Medium)
         $connection = Resolve-PhotoSyncConnection -Connection $Connection
+        if ($KeepOutsideChanges -and -not $State) {
+            $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message '-KeepOutsideChanges needs -State: only the state file knows which picture PhotoSync wrote last.' `
+                        -Hint 'Add -State with the file of earlier runs (e.g. -State C:\PhotoSync\state.jsonl), or leave out -KeepOutsideChanges.'))
+        }
+        if ($OnlyMissing -and $Overwrite) {
+            $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'config' -Message '-OnlyMissing and -Overwrite contradict each other: one never replaces a photo, the other always does.' `
+                        -Hint 'Use -OnlyMissing to fill only empty or placeholder photos, or -Overwrite to rewrite every photo.'))
+        }
         if ($PSBoundParameters.ContainsKey('LdapFilter') -and -not $PSBoundParameters.ContainsKey('Source')) {
             $Source = 'ad'
         }
@@ -294,7 +335,13 @@ function Sync-UserPhoto {
         $targets = Resolve-PhotoSyncStoreList -Cmdlet $PSCmdlet -Name 'Target' -List $Target
         $coreTargets = $targets.CoreSpecs
         $arguments = @('sync', '--format', 'json', '--source', $coreSource, '--targets', ($coreTargets -join ','), '--concurrency', [string]$Concurrency)
-        if ($State -and -not $dryRun) { $arguments += @('--state', (Resolve-PhotoSyncSettingPath -Cmdlet $PSCmdlet -Name 'State' -Path $State)) }
+        if ($State -and -not $dryRun) {
+            $arguments += @('--state', (Resolve-PhotoSyncSettingPath -Cmdlet $PSCmdlet -Name 'State' -Path $State))
+            # The core needs the state for it; a dry run reads no state, so it has nothing to keep.
+            if ($KeepOutsideChanges) { $arguments += '--keep-outside-changes' }
+        }
+        if ($OnlyMissing) { $arguments += '--only-missing' }
+        if ($DefaultPhoto) { $arguments += @('--default-photo', (Resolve-PhotoSyncSettingPath -Cmdlet $PSCmdlet -Name 'DefaultPhoto' -Path $DefaultPhoto)) }
         if ($Overwrite) { $arguments += '--force' }
         if ($Recheck) { $arguments += '--recheck' }
         if ($RecheckAfter) { $arguments += @('--recheck-after', ($RecheckAfter -replace '\s', '').ToLowerInvariant()) }
