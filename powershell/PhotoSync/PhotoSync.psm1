@@ -51,6 +51,13 @@ Register-ArgumentCompleter -CommandName 'Sync-UserPhoto' -ParameterName 'Source'
     param($commandName, $parameterName, $wordToComplete)
     Get-PhotoSyncStoreCompletion -Word $wordToComplete -Kinds 'input', 'ad', 'folder:'
 }
+# The role names photosync knows (role template ids are taken too).
+Register-ArgumentCompleter -CommandName 'Set-PhotoSyncPolicy' -ParameterName 'AllowedRoles' -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete)
+    foreach ($role in 'people-administrator', 'user-administrator', 'global-administrator', 'none') {
+        if ($role -like "$wordToComplete*") { New-Object -TypeName System.Management.Automation.CompletionResult -ArgumentList $role, $role, 'ParameterValue', $role }
+    }
+}
 
 # Chosen once at import (and again at call time if PHOTOSYNC_BINARY is set later). A missing
 # binary does not stop the import, so Get-Help works; the cmdlets then fail naming the platform.
@@ -59,4 +66,4 @@ if (-not $script:PhotoSyncBinary.Path) {
     Write-Verbose "PhotoSync: $($script:PhotoSyncBinary.Problem)"
 }
 
-Export-ModuleMember -Function 'Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncConnection', 'Get-PhotoSyncStatus', 'Sync-UserPhoto', 'Test-PhotoSyncConnection'
+Export-ModuleMember -Function 'Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncConnection', 'Get-PhotoSyncPolicy', 'Get-PhotoSyncStatus', 'Set-PhotoSyncPolicy', 'Sync-UserPhoto', 'Test-PhotoSyncConnection'

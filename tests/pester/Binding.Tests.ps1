@@ -11,9 +11,9 @@ AfterAll {
 }
 
 Describe 'Module surface and help' {
-    It 'exports exactly the six commands' {
+    It 'exports exactly the eight commands' {
         (Get-Command -Module PhotoSync).Name | Sort-Object |
-            Should -Be @('Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncConnection', 'Get-PhotoSyncStatus', 'Sync-UserPhoto', 'Test-PhotoSyncConnection')
+            Should -Be @('Connect-PhotoSync', 'Disconnect-PhotoSync', 'Get-PhotoSyncConnection', 'Get-PhotoSyncPolicy', 'Get-PhotoSyncStatus', 'Set-PhotoSyncPolicy', 'Sync-UserPhoto', 'Test-PhotoSyncConnection')
     }
 
     It 'builds a parameter binder for every command (no alias equals a parameter name, ignoring case)' {

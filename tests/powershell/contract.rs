@@ -465,6 +465,28 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
     }
 }
 
+/// The policy cmdlets pass only flags `photosync policy set` takes (a renamed flag would make
+/// every Set-PhotoSyncPolicy a usage error).
+#[test]
+fn every_flag_the_policy_cmdlets_pass_is_accepted_by_policy_set() {
+    let output = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        .args(["policy", "set", "--help"])
+        .output()
+        .expect("photosync policy set --help");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let source = read(&module_dir().join("Public").join("Set-PhotoSyncPolicy.ps1"));
+    let flags = flags_in(&source);
+    for expected in ["--source", "--allowed-roles", "--dry-run"] {
+        assert!(flags.contains(expected), "Set-PhotoSyncPolicy: {flags:?}");
+    }
+    for flag in flags {
+        assert!(
+            text.contains(&format!("{flag} ")) || text.contains(&format!("{flag}\n")),
+            "Set-PhotoSyncPolicy passes {flag}, which `photosync policy set` lacks"
+        );
+    }
+}
+
 fn flags_in(source: &str) -> BTreeSet<String> {
     string_values(parse(source).root_node(), source)
         .into_iter()

@@ -71,20 +71,7 @@ function Test-PhotoSyncConnection {
     )
 
     $connection = Resolve-PhotoSyncConnection -Connection $Connection
-    $binary = Get-PhotoSyncBinaryPath -Cmdlet $PSCmdlet
-    $environment = Get-PhotoSyncChildEnvironment -Connection $connection -Cmdlet $PSCmdlet
-    try {
-        $run = Invoke-PhotoSyncBinary -Binary $binary -ArgumentList @('auth', 'test') -Variables $environment.Variables -Cmdlet $PSCmdlet -Broker $environment.Broker
-    }
-    finally {
-        if ($environment.Broker) { Stop-PhotoSyncTokenBroker -Broker $environment.Broker }
-    }
-    $parseError = $null
-    $report = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson($run.Stdout, [ref]$parseError)
-    if ($null -ne $parseError -or $null -eq $report) {
-        $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'bad-output' -Message "photosync auth test wrote no report (exit code $($run.ExitCode)): $($run.Stderr.Trim())" `
-                    -Hint 'Use the photosync binary shipped with this module.'))
-    }
+    $report = Invoke-PhotoSyncReport -Cmdlet $PSCmdlet -Connection $connection -ArgumentList @('auth', 'test')
     if ($report.type -eq 'error') {
         if ($Quiet) { return $false }
         $PSCmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code $report.code -Message $report.message -Hint $report.hint))
