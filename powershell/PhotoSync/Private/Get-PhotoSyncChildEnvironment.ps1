@@ -12,6 +12,7 @@ function Get-PhotoSyncChildEnvironment($Connection, [System.Management.Automatio
 
     if ($Connection.TenantId) { $variables['PHOTOSYNC_TENANT_ID'] = [string]$Connection.TenantId }
     if ($Connection.ClientId) { $variables['PHOTOSYNC_CLIENT_ID'] = [string]$Connection.ClientId }
+    if ($Connection.Environment) { $variables['PHOTOSYNC_CLOUD'] = ([string]$Connection.Environment).ToLowerInvariant() }
     if ($Connection.GraphUrl) { $variables['PHOTOSYNC_GRAPH_URL'] = [string]$Connection.GraphUrl }
     if ($Connection.LoginUrl) { $variables['PHOTOSYNC_LOGIN_URL'] = [string]$Connection.LoginUrl }
     if ($Connection.SharePointUrl) { $variables['PHOTOSYNC_SHAREPOINT_URL'] = [string]$Connection.SharePointUrl }
@@ -33,7 +34,15 @@ function Get-PhotoSyncChildEnvironment($Connection, [System.Management.Automatio
             }
         }
         'Certificate' {
-            $loginUrl = if ($Connection.LoginUrl) { $Connection.LoginUrl } elseif ($env:PHOTOSYNC_LOGIN_URL) { $env:PHOTOSYNC_LOGIN_URL } else { 'https://login.microsoftonline.com' }
+            # The broker signs in where the core would: the cloud's sign-in host (docs/cli.md,
+            # National clouds) unless a login URL is given.
+            $cloud = if ($Connection.Environment) { [string]$Connection.Environment } else { [string]$env:PHOTOSYNC_CLOUD }
+            $cloudLogin = switch ($cloud.ToLowerInvariant()) {
+                { $_ -in 'usgov', 'usgovdod' } { 'https://login.microsoftonline.us' }
+                'china' { 'https://login.chinacloudapi.cn' }
+                default { 'https://login.microsoftonline.com' }
+            }
+            $loginUrl = if ($Connection.LoginUrl) { $Connection.LoginUrl } elseif ($env:PHOTOSYNC_LOGIN_URL) { $env:PHOTOSYNC_LOGIN_URL } else { $cloudLogin }
             $tenant = if ($Connection.TenantId) { $Connection.TenantId } else { $env:PHOTOSYNC_TENANT_ID }
             $clientId = if ($Connection.ClientId) { $Connection.ClientId } else { $env:PHOTOSYNC_CLIENT_ID }
             $broker = Start-PhotoSyncTokenBroker -Certificate $Connection.Certificate -TenantId $tenant -ClientId $clientId -LoginUrl $loginUrl

@@ -6,7 +6,7 @@
 
 function New-PhotoSyncConnection($Base, [hashtable]$Settings, [string]$Credential) {
     $names = 'TenantId', 'ClientId', 'Credential', 'CertificatePath', 'CertificateThumbprint', 'AccessTokenExpiresOn',
-    'GraphUrl', 'LoginUrl', 'SharePointUrl', 'LdapServer', 'LdapUser', 'LdapBaseDN', 'LdapCaFile',
+    'Environment', 'GraphUrl', 'LoginUrl', 'SharePointUrl', 'LdapServer', 'LdapUser', 'LdapBaseDN', 'LdapCaFile',
     'ClientSecret', 'CertificatePassword', 'AccessToken', 'Certificate', 'LdapCredential'
     $values = [ordered]@{ PSTypeName = 'PhotoSync.Connection' }
     foreach ($name in $names) { $values[$name] = if ($Base) { $Base.$name } else { $null } }

@@ -79,13 +79,20 @@ function Connect-PhotoSync {
     -AsSecureString).Token). It cannot be renewed: prefer
     -ManagedIdentity or a certificate for long runs.
 
+    .PARAMETER Environment
+    The Microsoft cloud the tenant lives in: Global (the default; also
+    Microsoft 365 GCC), USGov (GCC High), USGovDoD (DoD) or China
+    (operated by 21Vianet). It sets the sign-in host, the Graph host
+    and its token scope, and the SharePoint domain (PHOTOSYNC_CLOUD for
+    photosync). -GraphUrl and -LoginUrl still win over it.
+
     .PARAMETER GraphUrl
-    The Microsoft Graph base URL for national clouds
-    (https://graph.microsoft.us) or a test emulator.
+    The Microsoft Graph base URL, when not the -Environment's own (a
+    test emulator).
 
     .PARAMETER LoginUrl
-    The identity platform base URL for national clouds or a test
-    emulator.
+    The identity platform base URL, when not the -Environment's own (a
+    test emulator).
 
     .PARAMETER SharePointUrl
     The SharePoint Online admin or root URL
@@ -134,6 +141,15 @@ function Connect-PhotoSync {
     The runbook style on a Hybrid Runbook Worker: the Automation
     account's managed identity (renewed for runs of any length), then LDAP
     added to the same connection.
+
+    .EXAMPLE
+    Connect-PhotoSync -Environment USGov `
+        -TenantId contoso.onmicrosoft.us `
+        -ClientId $appId -CertificateThumbprint $thumbprint
+    Get-ADUser -Filter * -Properties thumbnailPhoto | Sync-UserPhoto
+
+    A GCC High tenant: sign-in at login.microsoftonline.us, photos
+    through graph.microsoft.us.
 
     .EXAMPLE
     $contoso = Connect-PhotoSync -TenantId contoso.onmicrosoft.com `
@@ -185,6 +201,9 @@ function Connect-PhotoSync {
         [Parameter(ParameterSetName = 'AccessToken', Mandatory)]
         [System.Security.SecureString]$AccessToken,
 
+        [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')]
+        [string]$Environment,
+
         [string]$GraphUrl,
 
         [string]$LoginUrl,
@@ -208,9 +227,11 @@ function Connect-PhotoSync {
                     -Hint 'Name the credential to use instead (-ClientSecret, -CertificateThumbprint, -CertificatePath, -AccessToken), or Disconnect-PhotoSync to forget the kept one.'))
     }
     $settings = @{}
-    foreach ($name in 'TenantId', 'ClientId', 'ClientSecret', 'CertificatePassword', 'GraphUrl', 'LoginUrl', 'SharePointUrl', 'LdapServer', 'LdapCredential', 'LdapBaseDN') {
+    foreach ($name in 'TenantId', 'ClientId', 'ClientSecret', 'CertificatePassword', 'Environment', 'GraphUrl', 'LoginUrl', 'SharePointUrl', 'LdapServer', 'LdapCredential', 'LdapBaseDN') {
         if ($PSBoundParameters.ContainsKey($name)) { $settings[$name] = $PSBoundParameters[$name] }
     }
+    # As the set spells it (ValidateSet ignores case), so Get-PhotoSyncConnection shows one name.
+    if ($settings.ContainsKey('Environment')) { $settings['Environment'] = @('Global', 'USGov', 'USGovDoD', 'China') -eq $Environment | Select-Object -First 1 }
     # Files are resolved now, as PowerShell paths: later runs may start from another location.
     foreach ($name in 'CertificatePath', 'LdapCaFile') {
         if (-not $PSBoundParameters.ContainsKey($name)) { continue }
