@@ -1,2 +1,5 @@
 //! PhotoSync's test support, shared by every suite under `tests/` (and kept out of the shipped
 //! library): each module is one concern.
+//! - `run`: the binary runner (args, stdin, env → exit code, records by type, stderr).
+
+pub mod run;
