@@ -69,7 +69,7 @@ pub fn recently_written(
                 }
             ),
             if service == Some(Service::SharePointProfile) {
-                "the legacy SharePoint profile can take up to 72 hours after a write; check again later, or re-write it with `photosync sync --force --targets sharepoint`".to_string()
+                "the legacy SharePoint profile can take up to 72 hours after a write; check again later (a new write, `photosync sync --force --targets sharepoint`, helps only where the tenant allows app-only profile writes)".to_string()
             } else {
                 format!(
                     "Microsoft 365 can take up to 24 hours to show a new photo everywhere; check again later, and if it still differs run `photosync sync --force --targets {name}`"

@@ -74,6 +74,20 @@ fn certificate_reads_placeholders_and_writes_the_legacy_renditions() {
             "{status}"
         );
         assert!(has_finding(&status, "sharepoint-placeholder"), "{status}");
+        // The hint leads with Graph, and never offers the SharePoint target as if any tenant
+        // allowed app-only profile writes (most deny them: docs/diagnosis.md).
+        let finding = status["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["code"] == "sharepoint-placeholder")
+            .expect("placeholder finding");
+        let hint = finding["hint"].as_str().expect("hint");
+        assert!(hint.contains("--targets graph"), "{hint}");
+        assert!(
+            hint.contains("only where the tenant allows app-only"),
+            "{hint}"
+        );
     }
 
     let sync = sync_from_input(&creds, "sharepoint", &[], &input);

@@ -373,7 +373,7 @@ fn foreign_picture_finding(url: &str) -> Finding {
         severity: Severity::Warning,
         store: Some(BACKEND.name.into()),
         message: format!("The profile's PictureURL points outside the tenant's SharePoint ({origin}); it was not fetched, so the SharePoint token is not sent there."),
-        hint: "Check who set PictureURL; `photosync sync --targets sharepoint` replaces it with the tenant's own My Site picture.".into(),
+        hint: "Check who set PictureURL; `photosync sync --targets sharepoint` replaces it with the tenant's own My Site picture where the tenant allows app-only profile writes (most deny them: then clear it as a SharePoint admin).".into(),
     }
 }
 
@@ -397,7 +397,7 @@ fn placeholder_finding(reason: &str) -> Finding {
         severity: Severity::Warning,
         store: Some(BACKEND.name.into()),
         message: format!("Classic SharePoint pages show a placeholder for this user: {reason}."),
-        hint: "SharePoint copies the Exchange/Graph photo when the user next opens their own profile (allow 24–72 hours after a Graph update); to set it now, run `photosync sync --targets sharepoint`.".into(),
+        hint: "SharePoint copies the Exchange/Graph photo when the user next opens their own profile (allow 24–72 hours after a Graph update), so make sure Graph holds it (`photosync sync --targets graph`); `--targets sharepoint` sets it at once only where the tenant allows app-only profile writes (most deny them).".into(),
     }
 }
 
