@@ -22,7 +22,8 @@ function Write-PhotoSyncResultRecords($Core, $Records) {
         if ($Core.RecordCount % $Core.RecordsPerUser -eq 0) { $Core.CompletedUsers++ }
         if ($Core.Discarding) { continue }
         # The input item this record is about: by an echoed identity key, in the order the keys
-        # were registered (the first one found is the common case).
+        # were registered (the first one found is the common case). The same lookup as in
+        # Write-PhotoSyncStatusRecords, inline in both: a call per record costs about a tenth of the record.
         $item = $null
         $user = $record.user
         if ($user.userPrincipalName -and $Core.ByKey.TryGetValue('userPrincipalName:' + $user.userPrincipalName, [ref]$item)) { }
