@@ -3,10 +3,10 @@
 # the output objects (Write-PhotoSyncStatusRecords, Write-PhotoSyncResultRecords); the rare
 # records (errors, findings, the summary) go to Write-PhotoSyncCoreNotice.
 #
-# Why three functions and not one loop: PowerShell compiles a function's whole body to one .NET
-# method once it is hot (and a hot loop inside it once more, on its own), and the JIT's cost grows
-# faster than the method's size. One loop for both kinds, with every rare branch inline, cost the
-# first pipeline of a session more than two seconds of CPU in compilation alone
+# Why a loop per kind, with the rare records apart: PowerShell compiles a hot function's whole
+# body to one .NET method (and a hot loop inside it once more, on its own), and the JIT's cost
+# grows faster than the method's size. One loop for both kinds, with every rare branch inline,
+# cost the first pipeline of a session about three seconds of CPU in compilation alone
 # (docs/performance.md, "The first pipeline of a session").
 
 function Write-PhotoSyncCoreRecords($Core, [string]$Text) {
