@@ -6,13 +6,19 @@
 # record (what the module costs, whatever else the machine does) and memory; times belong here,
 # not in the Pester suite. -BaselineModule runs the two cmdlets of another copy of the module
 # too (an older release: git archive <commit> powershell/PhotoSync | tar -x -C /tmp/old).
+# -FirstPipeline Sync times Sync-UserPhoto -WhatIf as the session's first pipeline instead of
+# Get-PhotoSyncStatus. On Linux, Threads splits the CPU time by thread: the pipeline, the thread
+# pool (where PowerShell compiles hot script blocks) and .NET's tiered compilation
+# (docs/performance.md, "The first pipeline of a session").
 # Run after `cargo build --release -p photosync` (the default binary; -Binary another one):
 #   pwsh -NoProfile -File benches/module.ps1 -Count 20000
 # Works on Windows PowerShell 5.1 too (powershell -File benches\module.ps1).
 param(
     [int]$Count = 20000,
     [string]$Binary,
-    [string]$BaselineModule
+    [string]$BaselineModule,
+    [ValidateSet('Status', 'Sync')]
+    [string]$FirstPipeline = 'Status'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -30,6 +36,22 @@ $store = Join-Path $work 'store'
 New-Item -ItemType Directory -Path $store | Out-Null
 $self = Get-Process -Id $PID
 
+function Get-ThreadCpu {
+    # CPU seconds per kind of thread of this process, from /proc (Linux only; elsewhere empty).
+    $seconds = @{}
+    $tasks = "/proc/$PID/task"
+    if (-not (Test-Path -LiteralPath $tasks)) { return $seconds }
+    foreach ($task in [System.IO.Directory]::GetDirectories($tasks)) {
+        try { $stat = [System.IO.File]::ReadAllText("$task/stat") } catch { continue }
+        $name = $stat.Substring($stat.IndexOf('(') + 1, $stat.LastIndexOf(')') - $stat.IndexOf('(') - 1)
+        $fields = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+        $kind = switch -Wildcard ($name) { 'Pipeline*' { 'pipeline' } '.NET TP*' { 'pool' } '.NET Tiered*' { 'tiering' } default { 'other' } }
+        # utime + stime, in clock ticks (100 per second on Linux).
+        $seconds[$kind] = $seconds[$kind] + ([double]$fields[11] + [double]$fields[12]) / 100
+    }
+    $seconds
+}
+
 function Measure-Run([string]$Name, [scriptblock]$Run) {
     # One timed run: elapsed, records/s, the CPU time this PowerShell spent (on a busy machine
     # wall time mostly measures the other processes; CPU time per record much less so), and
@@ -38,11 +60,13 @@ function Measure-Run([string]$Name, [scriptblock]$Run) {
     $self.Refresh()
     $before = $self.WorkingSet64
     $cpuBefore = $self.TotalProcessorTime
+    $threadsBefore = Get-ThreadCpu
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $records = & $Run
     $clock.Stop()
     $self.Refresh()
     $pwshCpu = ($self.TotalProcessorTime - $cpuBefore).TotalSeconds
+    $threadsAfter = Get-ThreadCpu
     [pscustomobject]@{
         Run                = $Name
         Records            = $records
@@ -55,6 +79,9 @@ function Measure-Run([string]$Name, [scriptblock]$Run) {
         PeakMB             = [math]::Round($self.PeakWorkingSet64 / 1MB)
         GrowthMB           = [math]::Round(($self.WorkingSet64 - $before) / 1MB)
         HeapMB             = [math]::Round([GC]::GetTotalMemory($true) / 1MB, 1)
+        Threads            = (@(foreach ($kind in 'pipeline', 'pool', 'tiering', 'other') {
+                    if ($threadsAfter.ContainsKey($kind)) { '{0} {1:N1}' -f $kind, ($threadsAfter[$kind] - $threadsBefore[$kind]) }
+                }) -join ', ')
     }
 }
 
@@ -104,8 +131,14 @@ try {
     $status = { $n = 0; $users | Get-PhotoSyncStatus -Store "folder:$store" | ForEach-Object { $n++ }; $n }
     $sync = { $n = 0; $users | Sync-UserPhoto -Target "folder:$store" -WhatIf | ForEach-Object { $n++ }; $n }
     $rows = @(
-        Measure-Run 'Get-PhotoSyncStatus, first run in the session' $status
-        Measure-Run 'Sync-UserPhoto -WhatIf, first run in the session' $sync
+        if ($FirstPipeline -eq 'Sync') {
+            Measure-Run 'Sync-UserPhoto -WhatIf, first run in the session' $sync
+            Measure-Run 'Get-PhotoSyncStatus, first run in the session' $status
+        }
+        else {
+            Measure-Run 'Get-PhotoSyncStatus, first run in the session' $status
+            Measure-Run 'Sync-UserPhoto -WhatIf, first run in the session' $sync
+        }
         Measure-Run 'photosync status --input FILE' { Invoke-Binary @('status', '--input', "`"$file`"", '--stores', "`"folder:$store`"", '--format', 'json', '--progress', 'none') }
         Measure-Run 'Get-PhotoSyncStatus' $status
         Measure-Run 'photosync sync --dry-run --input FILE' { Invoke-Binary @('sync', '--source', 'input', '--targets', "`"folder:$store`"", '--dry-run', '--input', "`"$file`"", '--format', 'json', '--progress', 'none') }
@@ -120,7 +153,9 @@ try {
             Measure-Run 'Sync-UserPhoto -WhatIf (baseline module)' $sync
         }
     )
-    $rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Output
+    $rows | Select-Object -Property * -ExcludeProperty Threads | Format-Table -AutoSize | Out-String -Width 200 | Write-Output
+    # Where each run's CPU time went, by thread (Linux).
+    if ($rows[0].Threads) { $rows | Format-Table -Property Run, PowerShellCpuS, Threads -AutoSize | Out-String -Width 200 | Write-Output }
     'PowerShell {0} ({1}); binary {2}; {3} small records; {4} logical processors; load: {5}' -f $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, $Binary, $Count,
     [Environment]::ProcessorCount, $(if (Test-Path -LiteralPath '/proc/loadavg') { (Get-Content -LiteralPath '/proc/loadavg').Split(' ')[0..2] -join ' ' } else { 'n/a' })
 }

@@ -171,6 +171,8 @@ Describe 'Helpers on the per-record path' {
         # Defect 10: [CmdletBinding()] helpers ran ~60 binders per record.
         InModuleScope PhotoSync {
             foreach ($name in 'Add-PhotoSyncCoreUser', 'Step-PhotoSyncCore', 'Write-PhotoSyncCoreRecords',
+                'Write-PhotoSyncStatusRecords', 'Write-PhotoSyncResultRecords', 'Write-PhotoSyncCoreNotice',
+                'Write-PhotoSyncUserError', 'Write-PhotoSyncInputError', 'ConvertTo-PhotoSyncUserKeys',
                 'Get-PhotoSyncUserLabel', 'New-PhotoSyncErrorRecord', 'Resolve-PhotoSyncPath', 'ConvertTo-PhotoSyncKeyValue',
                 'ConvertTo-PhotoSyncModuleHint', 'Remove-PhotoSyncCoreItem') {
                 (Get-Command $name).CmdletBinding | Should -BeFalse -Because "$name runs for every record"

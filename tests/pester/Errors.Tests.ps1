@@ -90,6 +90,22 @@ Describe 'Errors the module handles itself' {
         $status.UserPrincipalName | Should -Be 'bob.smith@contoso.com'
     }
 
+    It 'refuses a thumbnailPhoto that is text but not base64, naming the user; the next user is still checked' {
+        $folder = New-TestFolder
+        $errors = $null
+        $users = @(
+            [pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; ThumbnailPhoto = 'not a photo!' }
+            [pscustomobject]@{ UserPrincipalName = 'bob.smith@contoso.com'; PhotoPath = $script:BobPhoto }
+        )
+        $status = @($users | Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.photo-unreadable*'
+        $errors[0].Exception.Message | Should -Match '^ann\.lee@contoso\.com: the piped thumbnailPhoto is text that is not base64\.'
+        $errors[0].ErrorDetails.RecommendedAction | Should -Match 'base64 text'
+        $errors[0].TargetObject | Should -Be $users[0]
+        $status.UserPrincipalName | Should -Be 'bob.smith@contoso.com'
+    }
+
     It 'words the core''s hints with the module''s parameters' {
         $failure = $null
         try { Get-ManyUsers 1 | Get-PhotoSyncStatus -Store sharepoint -ErrorAction Stop } catch { $failure = $_ }

@@ -30,6 +30,18 @@ Describe 'Binary and schema checks' {
         $env:PHOTOSYNC_BINARY = $fake
         { 'ann.lee' | Get-PhotoSyncStatus -ErrorAction Stop } | Should -Throw -ErrorId 'PhotoSync.schema-mismatch*'
     }
+
+    It 'stops naming the line when the binary writes one that is not JSON' -Skip:$script:OnWindows {
+        $fake = Join-Path $TestDrive 'not-json-photosync'
+        "#!/bin/sh`nif [ ""`$1"" = schema ]; then echo '{""schemaVersion"": 1}'; exit 0; fi`ncat >/dev/null`necho 'Segmentation fault (core dumped)'" |
+            Set-Content -LiteralPath $fake
+        chmod +x $fake
+        $env:PHOTOSYNC_BINARY = $fake
+        $failure = $null
+        try { 'ann.lee' | Get-PhotoSyncStatus -Store "folder:$TestDrive" -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.bad-output*'
+        $failure.Exception.Message | Should -Match 'not JSON: Segmentation fault \(core dumped\)'
+    }
 }
 
 Describe 'Azure Automation' {

@@ -317,7 +317,7 @@ fn per_user_errors_carry_line_user_code_and_hint_and_the_run_goes_on() {
     );
     let mut lines_with_errors = BTreeSet::new();
     for error in &errors {
-        // Write-PhotoSyncCoreRecords maps `line` back to the input object (the TargetObject).
+        // Write-PhotoSyncCoreNotice maps `line` back to the input object (the TargetObject).
         let line = error["line"]
             .as_u64()
             .unwrap_or_else(|| panic!("per-user error without line: {error}"));

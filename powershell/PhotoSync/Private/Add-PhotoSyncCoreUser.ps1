@@ -8,39 +8,22 @@
 # step that writes the queued lines and reads what came back.
 
 function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $ThumbnailPhoto, $PhotoPath, $InputObject) {
+    # Strings (and a [guid]) are the common case; anything else is made one key value, or refused.
     $several = $null
-    if ($null -ne $UserPrincipalName -and $UserPrincipalName -isnot [string]) {
-        $value = ConvertTo-PhotoSyncKeyValue -Value $UserPrincipalName
-        if ($value.Values) { $several = 'UserPrincipalName', $value.Values }
-        $UserPrincipalName = $value.Value
-    }
-    if ($null -ne $SamAccountName -and $SamAccountName -isnot [string]) {
-        $value = ConvertTo-PhotoSyncKeyValue -Value $SamAccountName
-        if ($value.Values) { $several = 'SamAccountName', $value.Values }
-        $SamAccountName = $value.Value
-    }
-    if ($null -ne $Mail -and $Mail -isnot [string]) {
-        $value = ConvertTo-PhotoSyncKeyValue -Value $Mail
-        if ($value.Values) { $several = 'Mail', $value.Values }
-        $Mail = $value.Value
-    }
-    if ($null -ne $EmployeeId -and $EmployeeId -isnot [string]) {
-        $value = ConvertTo-PhotoSyncKeyValue -Value $EmployeeId
-        if ($value.Values) { $several = 'EmployeeId', $value.Values }
-        $EmployeeId = $value.Value
-    }
-    if ($null -ne $PhotoPath -and $PhotoPath -isnot [string]) {
-        $value = ConvertTo-PhotoSyncKeyValue -Value $PhotoPath
-        if ($value.Values) { $several = 'PhotoPath', $value.Values }
-        $PhotoPath = $value.Value
-    }
     $guid = $null
-    if ($ObjectGUID -is [guid]) { $guid = $ObjectGUID.ToString() }
-    elseif ($null -ne $ObjectGUID) {
-        $value = ConvertTo-PhotoSyncKeyValue -Value $ObjectGUID
-        if ($value.Values) { $several = 'ObjectGUID', $value.Values }
-        $guid = ConvertTo-PhotoSyncGuidString -Text $value.Value
+    if (($null -ne $UserPrincipalName -and $UserPrincipalName -isnot [string]) -or ($null -ne $SamAccountName -and $SamAccountName -isnot [string]) -or
+        ($null -ne $Mail -and $Mail -isnot [string]) -or ($null -ne $EmployeeId -and $EmployeeId -isnot [string]) -or
+        ($null -ne $PhotoPath -and $PhotoPath -isnot [string]) -or ($null -ne $ObjectGUID -and $ObjectGUID -isnot [guid])) {
+        $values = ConvertTo-PhotoSyncUserKeys $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $PhotoPath
+        $several = $values.Several
+        $guid = $values.ObjectGUID
+        $UserPrincipalName = $values.UserPrincipalName
+        $SamAccountName = $values.SamAccountName
+        $Mail = $values.Mail
+        $EmployeeId = $values.EmployeeId
+        $PhotoPath = $values.PhotoPath
     }
+    elseif ($null -ne $ObjectGUID) { $guid = $ObjectGUID.ToString() }
 
     $json = '{'
     $keys = [System.Collections.Generic.List[string]]::new()
@@ -86,13 +69,9 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     }
     # The name shown in messages and prompts: the order of Get-PhotoSyncUserLabel.
     if (-not $label) { $label = if ($SamAccountName) { $SamAccountName } elseif ($guid) { $guid } elseif ($EmployeeId) { $EmployeeId } else { '(a user without identity keys)' } }
-    $cmdlet = $Core.Cmdlet
 
     if ($several) {
-        $values = @($several[1] | Select-Object -First 3 | ForEach-Object { "$_" }) -join ', '
-        $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'array-value' -TargetObject $InputObject -UserLabel $label `
-                    -Message "$($several[0]) holds $(@($several[1]).Count) values ($values); one user needs one." `
-                    -Hint "Give one value per object, e.g. Select-Object @{ n = '$($several[0])'; e = { `$_.$($several[0])[0] } }, or split the object into one per user."))
+        Write-PhotoSyncInputError -Core $Core -Code 'array-value' -Detail $several -InputObject $InputObject -Label $label
         return
     }
 
@@ -100,9 +79,7 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     if ($null -ne $ThumbnailPhoto -and $ThumbnailPhoto -isnot [byte[]]) {
         $converted = ConvertTo-PhotoSyncPhotoBytes -Value $ThumbnailPhoto
         if ($converted.Problem) {
-            $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'photo-unreadable' -TargetObject $InputObject -UserLabel $label `
-                        -Message "the piped thumbnailPhoto $($converted.Problem)." `
-                        -Hint 'Pipe the photo as bytes (Get-ADUser -Properties thumbnailPhoto) or base64 text, or give a file as PhotoPath.'))
+            Write-PhotoSyncInputError -Core $Core -Code 'photo-unreadable' -Detail $converted.Problem -InputObject $InputObject -Label $label
             return
         }
         $ThumbnailPhoto = $converted.Bytes
@@ -110,9 +87,7 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     if ($ThumbnailPhoto.Length -gt 0) {
         # Checked before any encoding: a 50 MB attribute would cost gigabytes as base64 strings.
         if ($ThumbnailPhoto.Length -gt $script:PhotoSyncMaxInlinePhotoBytes) {
-            $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'photo-too-large' -TargetObject $InputObject -UserLabel $label `
-                        -Message ('the piped thumbnailPhoto is {0:N1} MB, over the {1:N0} MB a piped photo may have.' -f ($ThumbnailPhoto.Length / 1048576), ($script:PhotoSyncMaxInlinePhotoBytes / 1048576)) `
-                        -Hint 'AD holds at most 100 KB in thumbnailPhoto, so this is not an AD photo: check where it comes from, or give a large photo as a file (PhotoPath).'))
+            Write-PhotoSyncInputError -Core $Core -Code 'photo-too-large' -Detail $ThumbnailPhoto.Length -InputObject $InputObject -Label $label
             return
         }
         # No [byte[]] cast: on a PSObject-wrapped array it converts byte by byte (milliseconds each).
@@ -124,10 +99,9 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
         $path = $PhotoPath
         if ($path.Trim().Length -gt 0) {
             # The child does not share PowerShell's location or drives: resolve as PowerShell does.
-            $resolved = Resolve-PhotoSyncPath -Cmdlet $cmdlet -Path $path
+            $resolved = Resolve-PhotoSyncPath -Cmdlet $Core.Cmdlet -Path $path
             if ($resolved.Problem) {
-                $cmdlet.WriteError((New-PhotoSyncErrorRecord -Code 'photo-file-unreadable' -TargetObject $InputObject -UserLabel $label `
-                            -Message "the PhotoPath $($resolved.Problem)." -Hint 'Give a file-system path: absolute, relative to the current location, ~/..., or on a FileSystem PSDrive.'))
+                Write-PhotoSyncInputError -Core $Core -Code 'photo-file-unreadable' -Detail $resolved.Problem -InputObject $InputObject -Label $label
                 return
             }
             $path = $resolved.Path

@@ -1,0 +1,80 @@
+# The records of a sync core (Sync-UserPhoto), one batch: a PhotoSync.SyncResult per result
+# record, written as it comes, a failed one also as a non-terminating ErrorRecord; any other
+# record goes to Write-PhotoSyncCoreNotice. A user's results come together, one per target in
+# the order of -Target; the input item is released after the last. Under -Confirm (a dry run
+# first), a user's results are held until all are in, then Resolve-PhotoSyncConfirmation
+# decides. While a stopped pipeline is wound down (Discarding), records are only counted.
+#
+# The objects are built here, in the loop (a call per record costs more than building the
+# object, benches/module.ps1), with the same properties for every object of a run: the input
+# keys, Target (as given to -Target, so two folders are told apart), Action, Reason, Verified,
+# ErrorCode, ErrorMessage, Photo and Error.
+
+function Write-PhotoSyncResultRecords($Core, $Records) {
+    $cmdlet = $Core.Cmdlet
+    $specs = $Core.Specs
+    foreach ($record in $Records) {
+        if ($record.type -ne 'result' -or $record.schemaVersion -ne $script:PhotoSyncSchemaVersion) {
+            Write-PhotoSyncCoreNotice -Core $Core -Record $record
+            continue
+        }
+        $Core.RecordCount++
+        if ($Core.RecordCount % $Core.RecordsPerUser -eq 0) { $Core.CompletedUsers++ }
+        if ($Core.Discarding) { continue }
+        # The input item this record is about: by an echoed identity key, in the order the keys
+        # were registered (the first one found is the common case). The same lookup as in
+        # Write-PhotoSyncStatusRecords, inline in both: a call per record costs about a tenth of the record.
+        $item = $null
+        $user = $record.user
+        if ($user.userPrincipalName -and $Core.ByKey.TryGetValue('userPrincipalName:' + $user.userPrincipalName, [ref]$item)) { }
+        elseif ($user.objectGuid -and $Core.ByKey.TryGetValue('objectGuid:' + $user.objectGuid, [ref]$item)) { }
+        elseif ($user.samAccountName -and $Core.ByKey.TryGetValue('samAccountName:' + $user.samAccountName, [ref]$item)) { }
+        elseif ($user.mail -and $Core.ByKey.TryGetValue('mail:' + $user.mail, [ref]$item)) { }
+        elseif ($user.employeeId -and $Core.ByKey.TryGetValue('employeeId:' + $user.employeeId, [ref]$item)) { }
+        if ($null -eq $item -and $Core.Confirm) { $item = New-PhotoSyncRecordItem -Core $Core -User $user }
+        $label = $user.userPrincipalName
+        if (-not $label) { $label = Get-PhotoSyncUserLabel -User $user }
+
+        $targetName = $record.target
+        if ($item -and $specs.Count -eq $Core.RecordsPerUser) { $targetName = $specs[$Core.RecordsPerUser - $item.Remaining] }
+        $photo = $null
+        if ($record.photo) {
+            $photo = [pscustomobject]@{ PSTypeName = 'PhotoSync.PhotoInfo'; Format = $record.photo.format; Width = $record.photo.width; Height = $record.photo.height
+                Bytes = $record.photo.bytes; Sha256 = $record.photo.sha256; PHash = $record.photo.phash; Signature = $record.photo.signature
+            }
+        }
+        $errorInfo = $null
+        $errorCode = $null
+        $errorMessage = $null
+        if ($record.error) {
+            $errorInfo = Write-PhotoSyncUserError -Core $Core -User $user -Problem $record.error -Place $targetName -Label $label -Item $item -Tell ($record.action -eq 'failed')
+            $errorCode = $errorInfo.Code
+            $errorMessage = $errorInfo.Message
+        }
+        $output = [pscustomobject]@{
+            PSTypeName = 'PhotoSync.SyncResult'; User = $label; UserPrincipalName = $user.userPrincipalName; ObjectGUID = $user.objectGuid
+            SamAccountName = $user.samAccountName; Mail = $user.mail; EmployeeId = $user.employeeId; Target = $targetName
+            Action = $record.action; Reason = $record.reason; Verified = $record.verified; ErrorCode = $errorCode
+            ErrorMessage = $errorMessage; Photo = $photo; Error = $errorInfo
+        }
+        if ($item) {
+            $item.Remaining--
+            if ($Core.Confirm) {
+                $item.Held.Add($output)
+                if ($item.Remaining -le 0) {
+                    Remove-PhotoSyncCoreItem -Core $Core -Item $item
+                    Resolve-PhotoSyncConfirmation -Core $Core -Item $item
+                }
+                continue
+            }
+            if ($item.Remaining -le 0) {
+                # The user's last record: forget the item (Remove-PhotoSyncCoreItem, inline).
+                [void]$Core.ByLine.Remove($item.Line)
+                foreach ($key in $item.Keys) {
+                    if ($Core.ByKey.ContainsKey($key) -and [object]::ReferenceEquals($Core.ByKey[$key], $item)) { [void]$Core.ByKey.Remove($key) }
+                }
+            }
+        }
+        $cmdlet.WriteObject($output)
+    }
+}
