@@ -5,8 +5,8 @@
 //! (`Capabilities`: class, rendition, hints; `state_key`: where they write). Backends register
 //! in one table (`registry`): `ad`, `graph`, `sharepoint`, `folder`; `memory` is for tests.
 //! A `--stores`/`--targets`/`--source` value is parsed once into a `StoreSpec` and opened
-//! through the registry with the run's shared `RunContext`. Every backend passes the
-//! conformance suite in `conformance`.
+//! through the registry with the run's shared `RunContext`. Every backend passes the store
+//! conformance suite (`photosync_testkit::conformance`, in tests/kit).
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,6 @@ use crate::photo::{RenditionSpec, SourcePhoto};
 use crate::schema::{Finding, PhotoInfo, UserRecord};
 
 pub mod ad;
-pub mod conformance;
 pub mod context;
 pub mod folder;
 pub mod graph;

@@ -156,6 +156,16 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             disabled: false,
             container: USERS,
         },
+        // The conformance suite's reused UPN: the new hire who holds it now.
+        SeedUser {
+            cn: "New Hire",
+            sam: "new.hire",
+            upn: "new.hire@example.test",
+            mail: None,
+            photo: Some(jpeg(96, 9, 85)),
+            disabled: false,
+            container: USERS,
+        },
         SeedUser {
             cn: "Gate Control",
             sam: "gate.control",

@@ -554,6 +554,13 @@ impl PhotoStore for SharePointStore {
             .map(str::to_string)
             .unwrap_or_else(|| user.key.rsplit('|').next().unwrap_or(&user.key).to_string());
         let prefix = file_prefix(&upn);
+        // Regression (found by the conformance suite's writes_read_back_as_same_picture): a
+        // read right after resolve and write gave the profile as resolved, before the write,
+        // so the picture just written read back as none. The write outdates that copy.
+        self.just_resolved
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&user.key);
         let renditions =
             photo::render_off_thread(photo, |photo| photo::render(photo, &RENDITION)).await?;
         for (rendition, size) in renditions.into_iter().zip(["S", "M", "L"]) {

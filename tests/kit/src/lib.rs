@@ -1,5 +1,7 @@
 //! PhotoSync's test support, shared by every suite under `tests/` (and kept out of the shipped
 //! library): each module is one concern.
 //! - `run`: the binary runner (args, stdin, env → exit code, records by type, stderr).
+//! - `conformance`: the store conformance suite, named checks every store runs with one call.
 
+pub mod conformance;
 pub mod run;
