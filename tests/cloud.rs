@@ -2,9 +2,6 @@
 //! stores) against the project's Microsoft 365 emulator, started by each test. The real
 //! `photosync` binary runs with a clean environment; nothing is mocked.
 
-#[path = "core/support.rs"]
-mod core_support;
-
 #[path = "cloud/support.rs"]
 mod support;
 

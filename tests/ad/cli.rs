@@ -8,6 +8,7 @@ use photosync::photo::{self, DecodeLimits};
 use photosync::schema::UserRecord;
 use photosync::store::PhotoStore;
 use photosync::store::conformance::{self, Fixture};
+use photosync_testkit::portrait;
 use serde_json::Value;
 
 use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD};
@@ -72,8 +73,12 @@ fn status_with_ad_filter_compares_ad_with_a_folder() {
     let samba = support::samba();
     let dir = support::scratch_dir("cli-status");
     // photo.user: the same picture, re-encoded larger; anna: a different picture.
-    std::fs::write(dir.join("photo.user.jpg"), support::jpeg(300, 1, 90)).expect("write");
-    std::fs::write(dir.join("anna.jpg"), support::jpeg(300, 99, 90)).expect("write");
+    std::fs::write(
+        dir.join("photo.user.jpg"),
+        portrait::jpeg_at_quality(1, 300, 90),
+    )
+    .expect("write");
+    std::fs::write(dir.join("anna.jpg"), portrait::jpeg_at_quality(99, 300, 90)).expect("write");
     let folder = format!("folder:{}:{{samAccountName}}.jpg", dir.display());
     let filter = "(|(sAMAccountName=photo.user)(sAMAccountName=anna)(sAMAccountName=no.photo)(sAMAccountName=old.account))";
     let out = photosync(
@@ -146,7 +151,7 @@ fn sync_from_ad_to_a_folder_and_from_a_folder_to_ad() {
 
     // Folder → AD, only because `ad` is named as a target; records piped in by UPN.
     let src_dir = support::scratch_dir("cli-sync-src");
-    let source_photo = support::jpeg(800, 55, 95);
+    let source_photo = portrait::jpeg_at_quality(55, 800, 95);
     std::fs::write(src_dir.join("sync.target@example.test.jpg"), &source_photo).expect("write");
     let source = format!("folder:{}", src_dir.display());
     let out = photosync(
@@ -253,7 +258,7 @@ async fn the_ad_store_passes_the_conformance_suite() {
         without_photo: Some(upn("no.photo@example.test")),
         unknown: Some(upn("nobody@example.test")),
         writable: Some(upn("conform@example.test")),
-        new_photo: support::jpeg(400, 31, 90),
+        new_photo: portrait::jpeg_at_quality(31, 400, 90),
     };
     conformance::check(&store as &dyn PhotoStore, &fixture)
         .await

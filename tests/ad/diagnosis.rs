@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use photosync_emulator::{Emulator, Options, PhotoUpdateSettings, Seed, SeedApp, SeedUser};
+use photosync_testkit::portrait;
 use serde_json::Value;
 
 use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD};
@@ -36,7 +37,7 @@ fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
         vec![
             SeedUser::new("photo.user@example.test")
                 .immutable_id(&photo_user_immutable_id(support::samba()))
-                .photo_bytes(&support::jpeg(400, 77, 90))
+                .photo_bytes(&portrait::jpeg_at_quality(77, 400, 90))
                 .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
         ],
         &[],
@@ -231,13 +232,13 @@ fn an_ad_change_that_never_arrives_is_explained_by_the_users_sync_path() {
     let recent = "2026-11-30T08:00:00Z";
     let users = vec![
         SeedUser::new("anna@corp.example.test")
-            .photo_bytes(&support::jpeg(400, 41, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(41, 400, 90))
             .on_premises_sync(Some(true), Some(recent)),
         SeedUser::new("photo.user@example.test")
-            .photo_bytes(&support::jpeg(400, 42, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(42, 400, 90))
             .on_premises_sync(Some(true), Some("2026-06-01T08:00:00Z")),
         SeedUser::new("jürgen.ørsted@example.test")
-            .photo_bytes(&support::jpeg(400, 43, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(43, 400, 90))
             .on_premises_sync(Some(true), Some(recent))
             .cloud_managed(true),
         // AD's own picture in Graph: nothing to explain, and no extra call.
@@ -281,12 +282,13 @@ fn an_ad_user_whose_cloud_account_is_cloud_only_is_explained_and_the_beta_call_i
     // photo.user is cloud-only in the tenant (no anchor: Entra Connect never synced it); anna
     // and Jürgen are synced, but the app may not read onPremisesSyncBehavior.
     let users = vec![
-        SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 51, 90)),
+        SeedUser::new("photo.user@example.test")
+            .photo_bytes(&portrait::jpeg_at_quality(51, 400, 90)),
         SeedUser::new("anna@corp.example.test")
-            .photo_bytes(&support::jpeg(400, 52, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(52, 400, 90))
             .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
         SeedUser::new("jürgen.ørsted@example.test")
-            .photo_bytes(&support::jpeg(400, 53, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(53, 400, 90))
             .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z"))
             .cloud_managed(true),
     ];

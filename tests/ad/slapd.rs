@@ -5,6 +5,7 @@ use ldap3::{LdapConnAsync, LdapConnSettings, Scope};
 use photosync::error::ErrorClass;
 use photosync::store::PhotoStore;
 use photosync::store::ad::ObjectGuid;
+use photosync_testkit::portrait;
 
 use crate::support::{
     self, SLAPD_READER_DN, SLAPD_READER_PASSWORD, SLAPD_SIZE_LIMIT, SLAPD_SUFFIX,
@@ -233,7 +234,7 @@ async fn jpeg_photo_is_used_when_asked_for() {
             .is_none()
     );
     let source = photosync::photo::load(
-        &support::jpeg(300, 5, 90),
+        &portrait::jpeg_at_quality(5, 300, 90),
         &photosync::photo::DecodeLimits::default(),
     )
     .expect("source");
@@ -366,7 +367,7 @@ async fn the_ad_store_decodes_and_renders_off_the_async_workers() {
         ..Default::default()
     };
     let source = photosync::photo::load(
-        &support::jpeg(300, 999, 90),
+        &portrait::jpeg_at_quality(999, 300, 90),
         &photosync::photo::DecodeLimits::default(),
     )
     .expect("source");

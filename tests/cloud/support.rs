@@ -10,13 +10,12 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use image::ImageFormat;
 use photosync_emulator::{
     Emulator, Faults, LogEntry, Options, RunningEmulator, Seed, SeedApp, SeedUser,
 };
 use serde_json::Value;
 
-use super::core_support::{encode, portrait};
+pub use photosync_testkit::portrait::jpeg;
 
 pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 /// A client secret with characters that need form encoding; asserted never to leak.
@@ -87,11 +86,6 @@ pub fn immutable_id_of(i: usize) -> String {
     use base64::Engine;
     let u = uuid::Uuid::parse_str(&guid_of(i)).expect("guid");
     base64::engine::general_purpose::STANDARD.encode(u.to_bytes_le())
-}
-
-/// A JPEG portrait unique to `person`.
-pub fn jpeg(person: u64, side: u32) -> Vec<u8> {
-    encode(&portrait(person, side, side), ImageFormat::Jpeg)
 }
 
 pub fn start(seed: Seed, faults: Faults) -> RunningEmulator {

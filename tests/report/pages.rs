@@ -6,7 +6,7 @@ use std::process::Command;
 use photosync_emulator::{Emulator, Options, RunningEmulator, Seed};
 
 use crate::browser::{self, Loaded, body_attribute, count};
-use crate::core_support::jpeg;
+use photosync_testkit::portrait::jpeg;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,3 +3,6 @@
 //! - `run`: the binary runner (args, stdin, env → exit code, records by type, stderr).
 
 pub mod run;
+
+/// The deterministic "person N" pictures.
+pub mod portrait;
