@@ -1,8 +1,7 @@
 //! `photosync` end to end against the Samba DC: `status --ad-filter` next to a folder store,
 //! `sync --source ad`, `sync --targets ad`, setup errors; and the store conformance suite.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use photosync::photo::{self, DecodeLimits};
 use photosync::schema::UserRecord;
@@ -16,25 +15,16 @@ use crate::{connection, open};
 
 pub(crate) fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
     let samba = support::samba();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    photosync_testkit::photosync!()
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .clean_env()
+        .inherit("PATH")
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
         .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
         .env("PHOTOSYNC_LDAP_PASSWORD", password)
         .env("PHOTOSYNC_LDAP_CA_FILE", &samba.certs.ca)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .expect("write stdin");
-    drop(input);
-    child.wait_with_output().expect("photosync output")
+        .stdin(stdin.unwrap_or(""))
+        .output()
 }
 
 pub(crate) fn records(out: &Output, kind: &str) -> Vec<Value> {

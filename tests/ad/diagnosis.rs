@@ -1,9 +1,6 @@
 //! Diagnoses that need AD and the cloud side by side: the Samba DC as AD, the project's
 //! emulator as the tenant, the real binary between them (docs/diagnosis.md).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use photosync_emulator::{Emulator, Options, PhotoUpdateSettings, Seed, SeedApp, SeedUser};
 use photosync_testkit::portrait;
 use serde_json::Value;
@@ -70,12 +67,12 @@ fn tenant(users: Vec<SeedUser>, roles: &[&str]) -> Seed {
 /// `stdin` as input.
 fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &str) -> Vec<Value> {
     let samba = support::samba();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let out = photosync_testkit::photosync!()
         .args(["status", "--stores", "ad,graph", "--format", "json"])
         .args(["--progress", "none"])
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .clean_env()
+        .inherit("PATH")
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
         .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
         .env("PHOTOSYNC_LDAP_PASSWORD", SAMBA_ADMIN_PASSWORD)
@@ -85,18 +82,9 @@ fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &st
         .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
         .env("PHOTOSYNC_CLIENT_ID", APP)
         .env("PHOTOSYNC_CLIENT_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run photosync");
-    // A closed pipe just means the command did not read stdin (--ad-filter).
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    let out = child.wait_with_output().expect("photosync finishes");
+        // A closed pipe just means the command did not read stdin (--ad-filter).
+        .stdin(stdin)
+        .output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let records: Vec<Value> = stdout
         .lines()

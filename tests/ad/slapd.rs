@@ -307,7 +307,7 @@ fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial
     let slapd = support::slapd();
     let proxy = cutting_proxy(slapd.tls_port, 40_000);
     let empty = support::scratch_dir("cut-search");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let out = photosync_testkit::photosync!()
         .args([
             "status",
             "--ad-filter",
@@ -315,17 +315,17 @@ fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial
             "--format",
             "json",
         ])
-        .arg("--stores")
-        .arg(format!("folder:{}", empty.display()))
-        .env_clear()
+        .args([
+            "--stores".to_string(),
+            format!("folder:{}", empty.display()),
+        ])
+        .clean_env()
         .env("PHOTOSYNC_LDAP_URL", format!("ldaps://127.0.0.1:{proxy}"))
         .env("PHOTOSYNC_LDAP_BIND_DN", SLAPD_READER_DN)
         .env("PHOTOSYNC_LDAP_PASSWORD", SLAPD_READER_PASSWORD)
         .env("PHOTOSYNC_LDAP_CA_FILE", &slapd.certs.ca)
         .env("PHOTOSYNC_LDAP_BASE_DN", SLAPD_SUFFIX)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run photosync");
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -64,13 +64,13 @@ fn a_photo_changed_outside_photosync_is_reported_written_back_or_kept() {
         .change_photo_as_user(&upn(0), &theirs)
         .expect("the user's own change");
 
-    let status = photosync(
-        &creds,
-        &[
+    let status = creds
+        .photosync()
+        .args([
             "status", "--stores", "graph", "--state", state, "--format", "json",
-        ],
-        &input,
-    );
+        ])
+        .stdin(&input)
+        .run();
     let changed = status_of(&status, &upn(0));
     assert_eq!(changed["verdict"], "differs", "{changed}");
     assert!(

@@ -3,9 +3,9 @@
 //! are generated once here and committed, so the README command needs no tools).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use image::ImageFormat;
+use photosync_testkit::photosync;
 
 use crate::support::{encode, portrait};
 
@@ -70,7 +70,7 @@ fn readme_status_command_on_examples_shows_each_verdict() {
     if std::env::var_os("UPDATE_EXAMPLES").is_some() {
         generate(&examples);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let out = photosync!()
         .current_dir(root())
         .args([
             "status",
@@ -81,8 +81,7 @@ fn readme_status_command_on_examples_shows_each_verdict() {
             "--format",
             "json",
         ])
-        .output()
-        .expect("run photosync");
+        .output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let verdicts: Vec<(String, String)> = stdout
         .lines()

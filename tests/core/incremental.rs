@@ -13,7 +13,9 @@ use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole, StoreUser};
 
-use crate::support::{jpeg, jsonl, png, result_of, results, spawn_photosync, sync, sync_args, upn};
+use photosync_testkit::photosync;
+
+use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -256,12 +258,6 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     );
 }
 
-fn photosync(args: &[&str], stdin: &str) -> Output {
-    let (child, input) = spawn_photosync(args, stdin.as_bytes());
-    drop(input);
-    child.wait_with_output().expect("photosync output")
-}
-
 fn actions(out: &Output) -> Vec<(String, String)> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -301,7 +297,10 @@ fn another_folder_target_with_the_same_state_is_written_in_full() {
             "folder:{}:{{samAccountName}}.jpg",
             dir.path().join(folder).display()
         );
-        photosync(&sync_args(&target, &["--state", &state_arg]), &stdin)
+        photosync!()
+            .args(&sync_args(&target, &["--state", &state_arg]))
+            .stdin(&stdin)
+            .output()
     };
     assert_eq!(
         actions(&run("a")),
@@ -334,10 +333,13 @@ fn a_dry_run_creates_no_state_file() {
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("out").display()
     );
-    let out = photosync(
-        &sync_args(&target, &["--dry-run", "--state", &state.to_string_lossy()]),
-        &stdin,
-    );
+    let out = photosync!()
+        .args(&sync_args(
+            &target,
+            &["--dry-run", "--state", &state.to_string_lossy()],
+        ))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -358,7 +360,9 @@ fn bad_shard_and_recheck_values_are_usage_errors() {
         ["--shard", "4/3"],
         ["--recheck-after", "soon"],
     ] {
-        let out = photosync(&sync_args("folder:/tmp/x", &args), "");
+        let out = photosync!()
+            .args(&sync_args("folder:/tmp/x", &args))
+            .output();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("hint"),
@@ -460,8 +464,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
             .expect("record");
     }
     drop(state);
-    let out = photosync(
-        &[
+    let out = photosync!().args([
             "status",
             "--stores",
             &spec,
@@ -469,9 +472,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
             &path.to_string_lossy(),
             "--format",
             "json",
-        ],
-        "{\"userPrincipalName\":\"ann@contoso.com\"}\n{\"userPrincipalName\":\"bob@contoso.com\"}\n",
-    );
+        ]).stdin("{\"userPrincipalName\":\"ann@contoso.com\"}\n{\"userPrincipalName\":\"bob@contoso.com\"}\n").output();
     let statuses: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -531,12 +532,12 @@ fn a_state_entry_from_the_future_is_refused_not_a_panic() {
     });
     std::fs::write(&path, format!("{far}\n")).expect("write state");
     let state_arg = path.to_string_lossy().into_owned();
-    let status = photosync(
-        &[
+    let status = photosync!()
+        .args([
             "status", "--stores", &target, "--state", &state_arg, "--format", "json",
-        ],
-        "{\"SamAccountName\":\"ann\"}\n",
-    );
+        ])
+        .stdin("{\"SamAccountName\":\"ann\"}\n")
+        .output();
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert_eq!(status.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -546,7 +547,10 @@ fn a_state_entry_from_the_future_is_refused_not_a_panic() {
         (0, 1)
     );
     // The refused entry does not make sync skip ann: she is written.
-    let sync = photosync(&sync_args(&target, &["--state", &state_arg]), &stdin);
+    let sync = photosync!()
+        .args(&sync_args(&target, &["--state", &state_arg]))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         actions(&sync),
         [("updated".into(), "missing-in-target".into())],
@@ -564,10 +568,13 @@ fn a_huge_verify_window_is_not_a_panic() {
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("out").display()
     );
-    let out = photosync(
-        &sync_args(&target, &["--verify-window", &u64::MAX.to_string()]),
-        &stdin,
-    );
+    let out = photosync!()
+        .args(&sync_args(
+            &target,
+            &["--verify-window", &u64::MAX.to_string()],
+        ))
+        .stdin(&stdin)
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(
@@ -594,16 +601,19 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     };
     // The first run holds the state while it waits for more input (its stdin stays open).
     let first_target = target("a");
-    let (mut first, first_in) = spawn_photosync(
-        &sync_args(&first_target, &["--state", &state_arg]),
-        stdin.as_bytes(),
-    );
+    let (mut first, first_in) = photosync!()
+        .args(&sync_args(&first_target, &["--state", &state_arg]))
+        .stdin(stdin.as_bytes())
+        .spawn();
     let mut first_out = std::io::BufReader::new(first.stdout.take().expect("stdout"));
     let mut line = String::new();
     first_out.read_line(&mut line).expect("ann's result");
     assert!(line.contains("\"result\""), "{line}");
 
-    let second = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    let second = photosync!()
+        .args(&sync_args(&target("b"), &["--state", &state_arg]))
+        .stdin(&stdin)
+        .output();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(2), "{stderr}");
     assert!(
@@ -617,20 +627,23 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     );
 
     // Readers go on while the writer runs.
-    let dry = photosync(
-        &sync_args(&target("c"), &["--state", &state_arg, "--dry-run"]),
-        &stdin,
-    );
+    let dry = photosync!()
+        .args(&sync_args(
+            &target("c"),
+            &["--state", &state_arg, "--dry-run"],
+        ))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         dry.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&dry.stderr)
     );
-    let status = photosync(
-        &["status", "--stores", &first_target, "--state", &state_arg],
-        &stdin,
-    );
+    let status = photosync!()
+        .args(["status", "--stores", &first_target, "--state", &state_arg])
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         status.status.code(),
         Some(0),
@@ -642,7 +655,10 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     let rest = first.wait_with_output().expect("first run ends");
     assert_eq!(rest.status.code(), Some(0));
     // Once the writer is gone, the next one takes the state.
-    let next = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    let next = photosync!()
+        .args(&sync_args(&target("b"), &["--state", &state_arg]))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         next.status.code(),
         Some(0),

@@ -11,29 +11,6 @@ use photosync::output::sink::CollectSink;
 use photosync::schema::{OutputRecord, ResultRecord, StatusRecord, SummaryRecord, UserRecord};
 use photosync::store::PhotoStore;
 
-/// Start the binary with `args` (every stream piped, no config file, no colour) and feed it
-/// `stdin`, leaving the pipe open: the caller drops it to end the input.
-pub fn spawn_photosync<S: AsRef<std::ffi::OsStr>>(
-    args: &[S],
-    stdin: &[u8],
-) -> (std::process::Child, std::process::ChildStdin) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .env("NO_COLOR", "1")
-        .spawn()
-        .expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin).expect("feed stdin");
-    input.flush().expect("flush stdin");
-    (child, input)
-}
-
 pub use photosync_testkit::portrait::{encode, jpeg, png, portrait};
 
 /// `sync --source input --targets TARGETS EXTRA…`: the command line the CLI tests vary only
