@@ -32,10 +32,7 @@ fn main() {
         std::fs::write(&source, jpeg(person, 160)).expect("write");
         csv.push_str(&format!("{upn},{}\n", source.display()));
         match i % 10 {
-            0..=6 => std::fs::write(
-                published.join(format!("{upn}.jpg")),
-                jpeg(person, 120),
-            ),
+            0..=6 => std::fs::write(published.join(format!("{upn}.jpg")), jpeg(person, 120)),
             7 | 8 => std::fs::write(
                 published.join(format!("{upn}.jpg")),
                 jpeg(person + 1_000_000, 120),
