@@ -17,6 +17,7 @@ mod incremental;
 mod input;
 mod props;
 mod schema;
+mod snapshots;
 mod status;
 mod stopping;
 mod structure;
