@@ -4,16 +4,16 @@
 
 use std::process::Output;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use photosync::engine::{Shard, SyncOptions, SyncSource};
 use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
 use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
-use photosync::store::{PhotoStore, StoreRole, StoreUser};
+use photosync::store::{PhotoStore, StoreRole};
 
 use photosync_testkit::photosync;
+use photosync_testkit::store::ScriptedStore;
 
 use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
 
@@ -24,97 +24,10 @@ fn with_photo(name: &str, person: u64) -> UserRecord {
     }
 }
 
-/// A memory target that counts every call, and can hide writes from reads for a while
-/// (the cloud's eventual consistency).
-struct Counting {
-    inner: Arc<MemoryStore>,
-    calls: Arc<AtomicU64>,
-    /// Reads show the photo as it was before the last write until this is cleared.
-    stale_reads: Arc<std::sync::Mutex<Option<StaleReads>>>,
-}
-
-/// User → the photo reads still show (None: no photo).
-type StaleReads = std::collections::HashMap<String, Option<Vec<u8>>>;
-
-impl Counting {
-    fn new(inner: Arc<MemoryStore>) -> Self {
-        Counting {
-            inner,
-            calls: Arc::new(AtomicU64::new(0)),
-            stale_reads: Arc::new(std::sync::Mutex::new(None)),
-        }
-    }
-
-    fn calls(&self) -> u64 {
-        self.calls.load(Ordering::SeqCst)
-    }
-
-    fn handle(&self) -> Counting {
-        Counting {
-            inner: self.inner.clone(),
-            calls: self.calls.clone(),
-            stale_reads: self.stale_reads.clone(),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl PhotoStore for Counting {
-    fn name(&self) -> &str {
-        "graph"
-    }
-    fn capabilities(&self) -> photosync::store::Capabilities {
-        self.inner.capabilities()
-    }
-    fn state_key(&self) -> Option<String> {
-        self.inner.state_key()
-    }
-    async fn resolve(&self, user: &UserRecord) -> photosync::error::Result<Option<StoreUser>> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.resolve(user).await
-    }
-    async fn read_photo(
-        &self,
-        user: &StoreUser,
-    ) -> photosync::error::Result<photosync::store::PhotoRead> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let stale = self
-            .stale_reads
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .and_then(|m| m.get(&user.key).cloned());
-        match stale {
-            Some(old) => {
-                let photo = match old {
-                    Some(bytes) => Some(
-                        photosync::store::StoredPhoto::fingerprint(bytes)
-                            .await
-                            .expect("decodes"),
-                    ),
-                    None => None,
-                };
-                Ok(photosync::store::PhotoRead {
-                    photo,
-                    ..Default::default()
-                })
-            }
-            None => self.inner.read_photo(user).await,
-        }
-    }
-    async fn write_photo(
-        &self,
-        user: &StoreUser,
-        photo: &photosync::photo::SourcePhoto,
-    ) -> photosync::error::Result<()> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if let Some(stale) = self.stale_reads.lock().expect("lock").as_mut() {
-            stale
-                .entry(user.key.clone())
-                .or_insert_with(|| self.inner.photo_of(&user.key));
-        }
-        self.inner.write_photo(user, photo).await
-    }
+/// The memory target as Graph, counting every call; `hide_writes` plays the cloud's eventual
+/// consistency.
+fn counting(store: &Arc<MemoryStore>) -> ScriptedStore {
+    ScriptedStore::over((**store).clone()).named("graph")
 }
 
 fn store_with(users: &[&str]) -> Arc<MemoryStore> {
@@ -137,8 +50,8 @@ async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.jsonl");
     let store = store_with(&["ann", "bob"]);
-    let counting = Counting::new(store.clone());
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let counting = counting(&store);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.clone())];
     let users = || jsonl(&[with_photo("ann", 1), with_photo("bob", 2)]);
     sync(users(), &SyncSource::Input, &targets, &with_state(&path)).await;
     assert_eq!(store.writes(), 2);
@@ -201,9 +114,9 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.jsonl");
     let store = store_with(&["ann"]);
-    let counting = Counting::new(store.clone());
-    *counting.stale_reads.lock().expect("lock") = Some(Default::default());
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let counting = counting(&store);
+    counting.hide_writes();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.clone())];
     let quick = || SyncOptions {
         verify_window: Duration::from_millis(200),
         ..with_state(&path)
@@ -235,7 +148,7 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
 
     // The write becomes visible: the next run reads (does not trust the pending entry),
     // finds the picture, writes nothing and records it verified.
-    *counting.stale_reads.lock().expect("lock") = None;
+    counting.show_writes();
     let calls = counting.calls();
     let (records, _) = sync(
         jsonl(&[with_photo("ann", 1)]),
@@ -384,7 +297,7 @@ async fn shards_together_process_every_user_exactly_once() {
         .collect();
     let names: Vec<String> = (0..60).map(|i| format!("user{i}")).collect();
     let store = store_with(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Counting::new(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting(&store))];
     let mut seen = std::collections::BTreeMap::<String, u32>::new();
     let mut input_errors = 0;
     for k in 1..=3 {

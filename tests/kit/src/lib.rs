@@ -6,3 +6,6 @@ pub mod run;
 
 /// The deterministic "person N" pictures.
 pub mod portrait;
+
+/// A `MemoryStore` with a name, a class, a write hook and faults: the store double.
+pub mod store;
