@@ -165,7 +165,7 @@ fn wrong_secret_is_an_auth_failure_with_a_hint_and_no_echo() {
     let status = creds
         .photosync()
         .args(["status", "--stores", "graph", "--format", "json"])
-        .stdin(&record(Some(&upn(0)), None, None))
+        .stdin(record(Some(&upn(0)), None, None))
         .run();
     assert_eq!(status.code, 3, "{}\n{}", status.stdout, status.stderr);
     status.assert_never_shows(wrong);
@@ -486,7 +486,7 @@ fn a_refused_ready_token_stops_the_run_with_exit_3() {
     let run = token_creds(&emu, token)
         .photosync()
         .args(STATUS_OF_USERS)
-        .stdin(&user_lines(0..40))
+        .stdin(user_lines(0..40))
         .run();
     assert_stopped_for_the_credential(&run, "refused the ready access token");
 }

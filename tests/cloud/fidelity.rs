@@ -58,7 +58,7 @@ fn status_through_outlook_limit(n: usize, outlook_limit: u32, concurrency: &str)
             "--format",
             "json",
         ])
-        .stdin(&status_input(n))
+        .stdin(status_input(n))
         .run();
     let statuses = run.of_type("status");
     assert_eq!(statuses.len(), n, "{}", run.stderr);

@@ -65,7 +65,7 @@ fn a_reused_upn_is_refused_and_nothing_is_written() {
     let run = creds
         .photosync()
         .args(["sync", "--source", "input", "--targets", "graph"])
-        .stdin(&input())
+        .stdin(input())
         .run();
     let results = run.of_type("result");
     let refused = by_upn(&results, REUSED);

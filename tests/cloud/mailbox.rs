@@ -98,7 +98,7 @@ fn shared_room_and_equipment_mailboxes_and_guests_without_a_photo_are_explained(
     let run = reader_creds(&emu)
         .photosync()
         .args(["status", "--stores", "graph", "--format", "json"])
-        .stdin(&upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON, GUEST]))
+        .stdin(upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON, GUEST]))
         .run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.of_type("error").is_empty(), "{}", run.stdout);
@@ -168,7 +168,7 @@ fn an_app_without_mailbox_settings_read_gets_no_error_and_no_mailbox_finding() {
     let run = secret_creds_graph_only(&emu)
         .photosync()
         .args(["status", "--stores", "graph", "--format", "json"])
-        .stdin(&upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON]))
+        .stdin(upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON]))
         .run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.of_type("error").is_empty(), "{}", run.stdout);

@@ -156,7 +156,7 @@ fn each_sharepoint_host_gets_a_token_minted_for_it() {
             "--format",
             "json",
         ])
-        .stdin(&record(Some(&upn(0)), None, Some(&jpeg(100, 240))))
+        .stdin(record(Some(&upn(0)), None, Some(&jpeg(100, 240))))
         .run();
     assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
     assert_eq!(sync.summary()["counts"]["updated"], 1, "{}", sync.summary());

@@ -235,7 +235,7 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
         dir.path().join("ann.png").display()
     );
     let out = photosync!()
-        .args(&sync_args(&targets, &["--dry-run", "-v"]))
+        .args(sync_args(&targets, &["--dry-run", "-v"]))
         .stdin(stdin.as_bytes())
         .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -254,7 +254,7 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
     assert_eq!(out.status.code(), Some(0));
 
     let out = photosync!()
-        .args(&sync_args(&targets, &[]))
+        .args(sync_args(&targets, &[]))
         .stdin(stdin.as_bytes())
         .output();
     let lines = json_lines(&out);
@@ -418,7 +418,7 @@ fn input_that_is_a_pipe_is_read_once_not_counted_away() {
         });
         let stdin = if writer.is_some() { "" } else { text.as_str() };
         let out = photosync!()
-            .args(&sync_args(&target, &[flag, path]))
+            .args(sync_args(&target, &[flag, path]))
             .stdin(stdin.as_bytes())
             .output();
         if let Some(writer) = writer {
@@ -579,7 +579,7 @@ fn an_interrupted_report_keeps_the_last_good_one() {
     let (dir, stores, stdin) = report_setup();
     let report = dir.path().join("report.html");
     let (mut child, input) = photosync!()
-        .args(&[
+        .args([
             "status",
             "--stores",
             &stores,

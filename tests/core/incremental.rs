@@ -211,7 +211,7 @@ fn another_folder_target_with_the_same_state_is_written_in_full() {
             dir.path().join(folder).display()
         );
         photosync!()
-            .args(&sync_args(&target, &["--state", &state_arg]))
+            .args(sync_args(&target, &["--state", &state_arg]))
             .stdin(&stdin)
             .output()
     };
@@ -247,7 +247,7 @@ fn a_dry_run_creates_no_state_file() {
         dir.path().join("out").display()
     );
     let out = photosync!()
-        .args(&sync_args(
+        .args(sync_args(
             &target,
             &["--dry-run", "--state", &state.to_string_lossy()],
         ))
@@ -274,7 +274,7 @@ fn bad_shard_and_recheck_values_are_usage_errors() {
         ["--recheck-after", "soon"],
     ] {
         let out = photosync!()
-            .args(&sync_args("folder:/tmp/x", &args))
+            .args(sync_args("folder:/tmp/x", &args))
             .output();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
@@ -461,7 +461,7 @@ fn a_state_entry_from_the_future_is_refused_not_a_panic() {
     );
     // The refused entry does not make sync skip ann: she is written.
     let sync = photosync!()
-        .args(&sync_args(&target, &["--state", &state_arg]))
+        .args(sync_args(&target, &["--state", &state_arg]))
         .stdin(&stdin)
         .output();
     assert_eq!(
@@ -482,7 +482,7 @@ fn a_huge_verify_window_is_not_a_panic() {
         dir.path().join("out").display()
     );
     let out = photosync!()
-        .args(&sync_args(
+        .args(sync_args(
             &target,
             &["--verify-window", &u64::MAX.to_string()],
         ))
@@ -515,7 +515,7 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     // The first run holds the state while it waits for more input (its stdin stays open).
     let first_target = target("a");
     let (mut first, first_in) = photosync!()
-        .args(&sync_args(&first_target, &["--state", &state_arg]))
+        .args(sync_args(&first_target, &["--state", &state_arg]))
         .stdin(stdin.as_bytes())
         .spawn();
     let mut first_out = std::io::BufReader::new(first.stdout.take().expect("stdout"));
@@ -524,7 +524,7 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     assert!(line.contains("\"result\""), "{line}");
 
     let second = photosync!()
-        .args(&sync_args(&target("b"), &["--state", &state_arg]))
+        .args(sync_args(&target("b"), &["--state", &state_arg]))
         .stdin(&stdin)
         .output();
     let stderr = String::from_utf8_lossy(&second.stderr);
@@ -541,7 +541,7 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
 
     // Readers go on while the writer runs.
     let dry = photosync!()
-        .args(&sync_args(
+        .args(sync_args(
             &target("c"),
             &["--state", &state_arg, "--dry-run"],
         ))
@@ -569,7 +569,7 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     assert_eq!(rest.status.code(), Some(0));
     // Once the writer is gone, the next one takes the state.
     let next = photosync!()
-        .args(&sync_args(&target("b"), &["--state", &state_arg]))
+        .args(sync_args(&target("b"), &["--state", &state_arg]))
         .stdin(&stdin)
         .output();
     assert_eq!(
