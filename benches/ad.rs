@@ -2,7 +2,7 @@
 //! `ad` store, next to OpenLDAP's `ldapsearch` fetching the same entries in the same run.
 //! Target: the store within 1.5x of ldapsearch. Run: `cargo bench --bench ad`.
 
-#[path = "../tests/ad/support.rs"]
+#[path = "../tests/ad/support/mod.rs"]
 mod support;
 
 use std::process::{Command, Stdio};

@@ -6,14 +6,13 @@
 //! Run: `cargo bench --bench report --profile dev` (the numbers are the page's, not the
 //! binary's). Knob: `BENCH_REPORT_USERS` (10000).
 
-#[path = "../tests/core/support.rs"]
-mod support;
-
 #[path = "../tests/report/browser.rs"]
 mod browser;
 
 use std::process::Command;
 use std::time::Instant;
+
+use photosync_testkit::portrait::jpeg;
 
 fn main() {
     let users: usize = std::env::var("BENCH_REPORT_USERS")
@@ -30,16 +29,13 @@ fn main() {
         let upn = format!("user{i:05}@contoso.test");
         let person = i as u64;
         let source = hr.join(format!("{i}.jpg"));
-        std::fs::write(&source, support::jpeg(person, 160)).expect("write");
+        std::fs::write(&source, jpeg(person, 160)).expect("write");
         csv.push_str(&format!("{upn},{}\n", source.display()));
         match i % 10 {
-            0..=6 => std::fs::write(
-                published.join(format!("{upn}.jpg")),
-                support::jpeg(person, 120),
-            ),
+            0..=6 => std::fs::write(published.join(format!("{upn}.jpg")), jpeg(person, 120)),
             7 | 8 => std::fs::write(
                 published.join(format!("{upn}.jpg")),
-                support::jpeg(person + 1_000_000, 120),
+                jpeg(person + 1_000_000, 120),
             ),
             _ => Ok(()),
         }

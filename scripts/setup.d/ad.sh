@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Directory servers for the AD tests (tests/ad.rs) and benchmark (benches/ad.rs):
+# Directory servers for the AD tests (tests/ad/) and benchmark (benches/ad.rs):
 # Samba AD DC (a real AD implementation: schema limits, strong-auth rules) and OpenLDAP slapd
 # (caps unpaged searches, like AD's MaxPageSize). Idempotent; installs only what is missing.
 # The package services are never started here: the tests start their own throw-away servers.

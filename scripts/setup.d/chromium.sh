@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headless Chromium for the report's browser tests (tests/report.rs): Debian's chromium and
+# Headless Chromium for the report's browser tests (tests/report/): Debian's chromium and
 # chromium-driver, plus a font so text renders in screenshots. Idempotent; installs only what
 # is missing, and waits for another apt run to finish instead of failing on its lock.
 set -euo pipefail

@@ -4,7 +4,7 @@
 # NuGet feed the machine's dotnet uses and copied into pwsh's user module path, where
 # `Import-Module Pester` finds it. Idempotent: installs only what is missing.
 # Without dotnet (or without a NuGet feed) PowerShell is skipped, and .ci/run prints
-# "Pester suite: NOT RUN"; the Rust tests (tests/powershell.rs) still check the module.
+# "Pester suite: NOT RUN"; the Rust tests (tests/powershell/) still check the module.
 set -euo pipefail
 
 PWSH_VERSION=7.6.9

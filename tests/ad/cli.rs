@@ -1,14 +1,14 @@
 //! `photosync` end to end against the Samba DC: `status --ad-filter` next to a folder store,
 //! `sync --source ad`, `sync --targets ad`, setup errors; and the store conformance suite.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 
 use photosync::photo::{self, DecodeLimits};
 use photosync::schema::UserRecord;
 use photosync::store::PhotoStore;
 use photosync_testkit::conformance::{self, Fixture, IdentityCases, SharedMail};
+use photosync_testkit::portrait;
 use serde_json::Value;
 
 use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, USERS};
@@ -16,25 +16,16 @@ use crate::{connection, open};
 
 pub(crate) fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
     let samba = support::samba();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    photosync_testkit::photosync!()
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .clean_env()
+        .inherit("PATH")
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
         .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
         .env("PHOTOSYNC_LDAP_PASSWORD", password)
         .env("PHOTOSYNC_LDAP_CA_FILE", &samba.certs.ca)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .expect("write stdin");
-    drop(input);
-    child.wait_with_output().expect("photosync output")
+        .stdin(stdin.unwrap_or(""))
+        .output()
 }
 
 pub(crate) fn records(out: &Output, kind: &str) -> Vec<Value> {
@@ -73,8 +64,12 @@ fn status_with_ad_filter_compares_ad_with_a_folder() {
     let samba = support::samba();
     let dir = support::scratch_dir("cli-status");
     // photo.user: the same picture, re-encoded larger; anna: a different picture.
-    std::fs::write(dir.join("photo.user.jpg"), support::jpeg(300, 1, 90)).expect("write");
-    std::fs::write(dir.join("anna.jpg"), support::jpeg(300, 99, 90)).expect("write");
+    std::fs::write(
+        dir.join("photo.user.jpg"),
+        portrait::jpeg_at_quality(1, 300, 90),
+    )
+    .expect("write");
+    std::fs::write(dir.join("anna.jpg"), portrait::jpeg_at_quality(99, 300, 90)).expect("write");
     let folder = format!("folder:{}:{{samAccountName}}.jpg", dir.display());
     let filter = "(|(sAMAccountName=photo.user)(sAMAccountName=anna)(sAMAccountName=no.photo)(sAMAccountName=old.account))";
     let out = photosync(
@@ -147,7 +142,7 @@ fn sync_from_ad_to_a_folder_and_from_a_folder_to_ad() {
 
     // Folder → AD, only because `ad` is named as a target; records piped in by UPN.
     let src_dir = support::scratch_dir("cli-sync-src");
-    let source_photo = support::jpeg(800, 55, 95);
+    let source_photo = portrait::jpeg_at_quality(55, 800, 95);
     std::fs::write(src_dir.join("sync.target@example.test.jpg"), &source_photo).expect("write");
     let source = format!("folder:{}", src_dir.display());
     let out = photosync(
@@ -261,7 +256,7 @@ async fn the_ad_store_passes_the_conformance_suite() {
         without_photo: upn("no.photo@example.test"),
         unknown: upn("nobody@example.test"),
         writable: Some(upn("conform@example.test")),
-        new_photo: support::jpeg(400, 31, 90),
+        new_photo: portrait::jpeg_at_quality(31, 400, 90),
         identity: IdentityCases {
             // The leaver's GUID, which no account carries, beside the new hire's UPN.
             reused_upn: Some(UserRecord {

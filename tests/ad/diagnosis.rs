@@ -1,10 +1,8 @@
 //! Diagnoses that need AD and the cloud side by side: the Samba DC as AD, the project's
 //! emulator as the tenant, the real binary between them (docs/diagnosis.md).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use photosync_emulator::{Emulator, Options, PhotoUpdateSettings, Seed, SeedApp, SeedUser};
+use photosync_testkit::portrait;
 use serde_json::Value;
 
 use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD};
@@ -36,7 +34,7 @@ fn status_under(policy: Option<&str>, allowed_roles: &[&str]) -> Value {
         vec![
             SeedUser::new("photo.user@example.test")
                 .immutable_id(&photo_user_immutable_id(support::samba()))
-                .photo_bytes(&support::jpeg(400, 77, 90))
+                .photo_bytes(&portrait::jpeg_at_quality(77, 400, 90))
                 .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
         ],
         &[],
@@ -69,12 +67,12 @@ fn tenant(users: Vec<SeedUser>, roles: &[&str]) -> Seed {
 /// `stdin` as input.
 fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &str) -> Vec<Value> {
     let samba = support::samba();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let out = photosync_testkit::photosync!()
         .args(["status", "--stores", "ad,graph", "--format", "json"])
         .args(["--progress", "none"])
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .clean_env()
+        .inherit("PATH")
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
         .env("PHOTOSYNC_LDAP_BIND_DN", SAMBA_ADMIN)
         .env("PHOTOSYNC_LDAP_PASSWORD", SAMBA_ADMIN_PASSWORD)
@@ -84,18 +82,9 @@ fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &st
         .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
         .env("PHOTOSYNC_CLIENT_ID", APP)
         .env("PHOTOSYNC_CLIENT_SECRET", SECRET)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run photosync");
-    // A closed pipe just means the command did not read stdin (--ad-filter).
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
-    let out = child.wait_with_output().expect("photosync finishes");
+        // A closed pipe just means the command did not read stdin (--ad-filter).
+        .stdin(stdin)
+        .output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let records: Vec<Value> = stdout
         .lines()
@@ -231,13 +220,13 @@ fn an_ad_change_that_never_arrives_is_explained_by_the_users_sync_path() {
     let recent = "2026-11-30T08:00:00Z";
     let users = vec![
         SeedUser::new("anna@corp.example.test")
-            .photo_bytes(&support::jpeg(400, 41, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(41, 400, 90))
             .on_premises_sync(Some(true), Some(recent)),
         SeedUser::new("photo.user@example.test")
-            .photo_bytes(&support::jpeg(400, 42, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(42, 400, 90))
             .on_premises_sync(Some(true), Some("2026-06-01T08:00:00Z")),
         SeedUser::new("jürgen.ørsted@example.test")
-            .photo_bytes(&support::jpeg(400, 43, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(43, 400, 90))
             .on_premises_sync(Some(true), Some(recent))
             .cloud_managed(true),
         // AD's own picture in Graph: nothing to explain, and no extra call.
@@ -281,12 +270,13 @@ fn an_ad_user_whose_cloud_account_is_cloud_only_is_explained_and_the_beta_call_i
     // photo.user is cloud-only in the tenant (no anchor: Entra Connect never synced it); anna
     // and Jürgen are synced, but the app may not read onPremisesSyncBehavior.
     let users = vec![
-        SeedUser::new("photo.user@example.test").photo_bytes(&support::jpeg(400, 51, 90)),
+        SeedUser::new("photo.user@example.test")
+            .photo_bytes(&portrait::jpeg_at_quality(51, 400, 90)),
         SeedUser::new("anna@corp.example.test")
-            .photo_bytes(&support::jpeg(400, 52, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(52, 400, 90))
             .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
         SeedUser::new("jürgen.ørsted@example.test")
-            .photo_bytes(&support::jpeg(400, 53, 90))
+            .photo_bytes(&portrait::jpeg_at_quality(53, 400, 90))
             .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z"))
             .cloud_managed(true),
     ];

@@ -19,6 +19,7 @@ use photosync::schema::{ErrorCode, OutputRecord, UserRecord};
 use photosync::store::ad::{AdStore, ObjectGuid};
 use photosync::store::{PhotoStore, StoreUser};
 
+use photosync_testkit::portrait;
 use serde_json::Value;
 
 use crate::cli::{describe, photosync, records};
@@ -219,7 +220,7 @@ async fn computers_are_not_users_in_samba() {
 /// The account the gated run may write: proof that the run writes at all.
 const CONTROL: &str = "gate.control";
 /// The photo every record of the run carries; the control user must end up with it.
-const NEW_PHOTO_SEED: u32 = 61;
+const NEW_PHOTO_SEED: u64 = 61;
 
 /// A `sync --source input` record: these keys and the run's new photo.
 fn record(keys: &[(&str, String)]) -> String {
@@ -307,7 +308,7 @@ fn result_of(is: impl Fn(&Value) -> bool) -> Value {
 }
 
 fn new_photo() -> Vec<u8> {
-    support::jpeg(300, NEW_PHOTO_SEED, 90)
+    portrait::jpeg_at_quality(NEW_PHOTO_SEED, 300, 90)
 }
 
 fn same_picture(a: &[u8], b: &[u8]) -> bool {

@@ -8,6 +8,7 @@ use photosync::photo::{self, DecodeLimits};
 use photosync::schema::{ErrorCode, UserRecord};
 use photosync::store::ad::{AdStore, ObjectGuid};
 use photosync::store::{PhotoStore, StoreUser, state_key};
+use photosync_testkit::portrait;
 
 use crate::support::{
     self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, SAMBA_USER, SAMBA_USER_PASSWORD,
@@ -324,8 +325,11 @@ async fn a_user_without_a_photo_reads_as_absent() {
 async fn photo_write_round_trip_and_schema_limit() {
     let store = admin().await;
     let user = support::found(&store, &by_upn("writable@example.test")).await;
-    let source =
-        photo::load(&support::jpeg(600, 77, 95), &DecodeLimits::default()).expect("source");
+    let source = photo::load(
+        &portrait::jpeg_at_quality(77, 600, 95),
+        &DecodeLimits::default(),
+    )
+    .expect("source");
     store.write_photo(&user, &source).await.expect("write");
     let read = store
         .read_photo(&user)
@@ -380,7 +384,7 @@ async fn writing_another_users_photo_without_rights_is_a_permission_error() {
     let store = open(&conn, None).await.expect("bind as jdoe");
     let victim = support::found(&store, &by_upn("photo.user@example.test")).await;
     let err = store
-        .replace_photo(&victim.key, &support::jpeg(96, 9, 80))
+        .replace_photo(&victim.key, &portrait::jpeg_at_quality(9, 96, 80))
         .await
         .expect_err("denied");
     assert_eq!(err.class, ErrorClass::Permission, "{}", err.message);

@@ -5,6 +5,7 @@ use ldap3::{LdapConnAsync, LdapConnSettings, Scope};
 use photosync::error::ErrorClass;
 use photosync::store::PhotoStore;
 use photosync::store::ad::ObjectGuid;
+use photosync_testkit::portrait;
 
 use crate::support::{
     self, SLAPD_READER_DN, SLAPD_READER_PASSWORD, SLAPD_SIZE_LIMIT, SLAPD_SUFFIX,
@@ -233,7 +234,7 @@ async fn jpeg_photo_is_used_when_asked_for() {
             .is_none()
     );
     let source = photosync::photo::load(
-        &support::jpeg(300, 5, 90),
+        &portrait::jpeg_at_quality(5, 300, 90),
         &photosync::photo::DecodeLimits::default(),
     )
     .expect("source");
@@ -306,7 +307,7 @@ fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial
     let slapd = support::slapd();
     let proxy = cutting_proxy(slapd.tls_port, 40_000);
     let empty = support::scratch_dir("cut-search");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let out = photosync_testkit::photosync!()
         .args([
             "status",
             "--ad-filter",
@@ -314,17 +315,17 @@ fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial
             "--format",
             "json",
         ])
-        .arg("--stores")
-        .arg(format!("folder:{}", empty.display()))
-        .env_clear()
+        .args([
+            "--stores".to_string(),
+            format!("folder:{}", empty.display()),
+        ])
+        .clean_env()
         .env("PHOTOSYNC_LDAP_URL", format!("ldaps://127.0.0.1:{proxy}"))
         .env("PHOTOSYNC_LDAP_BIND_DN", SLAPD_READER_DN)
         .env("PHOTOSYNC_LDAP_PASSWORD", SLAPD_READER_PASSWORD)
         .env("PHOTOSYNC_LDAP_CA_FILE", &slapd.certs.ca)
         .env("PHOTOSYNC_LDAP_BASE_DN", SLAPD_SUFFIX)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run photosync");
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -366,7 +367,7 @@ async fn the_ad_store_decodes_and_renders_off_the_async_workers() {
         ..Default::default()
     };
     let source = photosync::photo::load(
-        &support::jpeg(300, 999, 90),
+        &portrait::jpeg_at_quality(999, 300, 90),
         &photosync::photo::DecodeLimits::default(),
     )
     .expect("source");

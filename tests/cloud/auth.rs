@@ -17,7 +17,7 @@ fn check_credential(
     secrets: &[&str],
     with_sharepoint: bool,
 ) -> Vec<Run> {
-    let run = photosync(creds, &["-vv", "auth", "test"], "");
+    let run = creds.photosync().args(["-vv", "auth", "test"]).run();
     assert_eq!(
         run.code, 0,
         "auth test failed:\n{}\n{}",
@@ -57,11 +57,11 @@ fn check_credential(
         record(Some(&upn(0)), None, None),
         record(Some(&upn(1)), None, None)
     );
-    let status = photosync(
-        creds,
-        &["-vv", "status", "--stores", "graph", "--format", "json"],
-        &input,
-    );
+    let status = creds
+        .photosync()
+        .args(["-vv", "status", "--stores", "graph", "--format", "json"])
+        .stdin(&input)
+        .run();
     assert_eq!(
         status.code, 0,
         "status failed:\n{}\n{}",
@@ -144,7 +144,7 @@ fn wrong_secret_is_an_auth_failure_with_a_hint_and_no_echo() {
             *v = wrong.into();
         }
     }
-    let run = photosync(&creds, &["-vv", "auth", "test"], "");
+    let run = creds.photosync().args(["-vv", "auth", "test"]).run();
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     let doc = run.document();
     let err = &doc["tokens"][0]["error"];
@@ -162,11 +162,11 @@ fn wrong_secret_is_an_auth_failure_with_a_hint_and_no_echo() {
     );
     run.assert_never_shows(wrong);
     // status stops before any user with the same explanation, exit 3.
-    let status = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &record(Some(&upn(0)), None, None),
-    );
+    let status = creds
+        .photosync()
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin(record(Some(&upn(0)), None, None))
+        .run();
     assert_eq!(status.code, 3, "{}\n{}", status.stdout, status.stderr);
     status.assert_never_shows(wrong);
 }
@@ -182,7 +182,7 @@ fn missing_roles_are_reported_per_command() {
             _ => {}
         }
     }
-    let run = photosync(&creds, &["auth", "test"], "");
+    let run = creds.photosync().args(["auth", "test"]).run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let doc = run.document();
     let verdict = |cmd: &str| {
@@ -206,7 +206,7 @@ fn no_credential_is_a_configuration_error() {
     let emu = start(two_users(), Faults::default());
     let mut creds = secret_creds_graph_only(&emu);
     creds.env.retain(|(k, _)| k != "PHOTOSYNC_CLIENT_SECRET");
-    let run = photosync(&creds, &["auth", "test"], "");
+    let run = creds.photosync().args(["auth", "test"]).run();
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
 }
@@ -247,7 +247,7 @@ fn an_arc_key_file_outside_the_allowed_folder_is_refused() {
     let emu = start(two_users(), Faults::default());
     let elsewhere = tempfile::tempdir().expect("tempdir");
     let creds = arc_creds(&emu, elsewhere.path());
-    let run = photosync(&creds, &["-vv", "auth", "test"], "");
+    let run = creds.photosync().args(["-vv", "auth", "test"]).run();
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     let err = &run.document()["tokens"][0]["error"];
     assert_eq!(err["code"], "auth-failed", "{err}");
@@ -275,7 +275,7 @@ fn an_arc_key_file_outside_the_allowed_folder_is_refused() {
     production
         .env
         .retain(|(k, _)| k != "PHOTOSYNC_TEST_ONLY_ARC_KEY_DIR");
-    let run = photosync(&production, &["auth", "test"], "");
+    let run = production.photosync().args(["auth", "test"]).run();
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.document()["tokens"][0]["error"]["message"]
@@ -321,7 +321,7 @@ fn imds_is_retried_through_updates_and_throttling() {
     emu.admin().script_imds(&[410, 404, 429, 500, 503, 410]);
     let mut creds = fast_imds_creds(&emu);
     creds.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
-    let run = photosync(&creds, &["-vv", "auth", "test"], "");
+    let run = creds.photosync().args(["-vv", "auth", "test"]).run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.document()["tokens"][0]["obtained"], true);
     let statuses: Vec<u16> = emu
@@ -344,11 +344,11 @@ fn imds_retries_end_and_other_statuses_are_final() {
     let mut creds = fast_imds_creds(&emu);
     creds.env.retain(|(k, _)| k != "PHOTOSYNC_SHAREPOINT_URL");
     let input = record(Some(&upn(0)), None, None);
-    let run = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &input,
-    );
+    let run = creds
+        .photosync()
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin(&input)
+        .run();
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
     let imds_calls = |emu: &photosync_emulator::RunningEmulator| {
         emu.admin()
@@ -366,7 +366,7 @@ fn imds_retries_end_and_other_statuses_are_final() {
 
     let emu = start(two_users(), Faults::default());
     emu.admin().script_imds(&[400]);
-    let run = photosync(&creds_for(&emu), &["auth", "test"], "");
+    let run = creds_for(&emu).photosync().args(["auth", "test"]).run();
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     let message = run.document()["tokens"][0]["error"]["message"]
         .as_str()
@@ -459,17 +459,18 @@ fn an_expired_ready_token_stops_the_run_with_exit_3_instead_of_failing_every_use
         .expect("token");
     let expires = std::time::SystemTime::now() + std::time::Duration::from_secs(3);
     // Two users while the token is good, the rest once it has expired (waited for, not timed).
-    let run = photosync_fed_in_two_parts(
-        &token_creds(&emu, &token),
-        STATUS_OF_USERS,
-        user_lines(0..2),
-        move || {
-            while std::time::SystemTime::now() < expires {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-        },
-        user_lines(2..40),
-    );
+    let run = token_creds(&emu, &token)
+        .photosync()
+        .args(STATUS_OF_USERS)
+        .stdin(user_lines(0..2))
+        .run_fed_in_two_parts(
+            move || {
+                while std::time::SystemTime::now() < expires {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            },
+            user_lines(2..40),
+        );
     assert_stopped_for_the_credential(&run, "expired at");
     run.assert_never_shows(&token);
 }
@@ -482,10 +483,10 @@ fn a_refused_ready_token_stops_the_run_with_exit_3() {
     // Well-formed and unexpired, but not signed by the tenant.
     let token =
         "eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.bm90LXNpZ25lZA";
-    let run = photosync(
-        &token_creds(&emu, token),
-        STATUS_OF_USERS,
-        &user_lines(0..40),
-    );
+    let run = token_creds(&emu, token)
+        .photosync()
+        .args(STATUS_OF_USERS)
+        .stdin(user_lines(0..40))
+        .run();
     assert_stopped_for_the_credential(&run, "refused the ready access token");
 }

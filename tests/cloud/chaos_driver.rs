@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -249,8 +249,8 @@ fn run_once(
     stop: Option<(Stop, Duration)>,
 ) -> RunReport {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .env_clear()
+    let (mut child, stdin) = photosync_testkit::photosync!()
+        .clean_env()
         .env("PHOTOSYNC_GRAPH_URL", emu.graph_url())
         .env("PHOTOSYNC_LOGIN_URL", emu.login_url())
         .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
@@ -265,19 +265,17 @@ fn run_once(
             "--progress",
             "none",
         ])
-        .arg("--input")
-        .arg(input)
-        .arg("--state")
-        .arg(state)
+        .args(["--input"])
+        .args([input])
+        .args(["--state"])
+        .args([state])
         .args(["--concurrency", &concurrency.to_string()])
         // Well past the 1 s visibility delay, short enough that a write which never landed
         // is sent again soon.
         .args(["--verify-window", "8"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("photosync starts");
+        .spawn();
+    // The input is a file: stdin ends at once.
+    drop(stdin);
     let stdout = child.stdout.take().expect("stdout");
     let underway = Arc::new(AtomicBool::new(false));
     let first_record = underway.clone();

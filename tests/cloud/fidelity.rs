@@ -47,9 +47,9 @@ fn status_through_outlook_limit(n: usize, outlook_limit: u32, concurrency: &str)
         slow(50, outlook_limit),
     );
     let creds = secret_creds_graph_only(&emu);
-    let run = photosync(
-        &creds,
-        &[
+    let run = creds
+        .photosync()
+        .args([
             "status",
             "--stores",
             "graph",
@@ -57,9 +57,9 @@ fn status_through_outlook_limit(n: usize, outlook_limit: u32, concurrency: &str)
             concurrency,
             "--format",
             "json",
-        ],
-        &status_input(n),
-    );
+        ])
+        .stdin(status_input(n))
+        .run();
     let statuses = run.of_type("status");
     assert_eq!(statuses.len(), n, "{}", run.stderr);
     for s in &statuses {
@@ -432,9 +432,12 @@ fn certificate_assertions_default_to_rs256_with_x5t() {
     default
         .env
         .retain(|(k, _)| k != "PHOTOSYNC_CERTIFICATE_ALGORITHM");
-    let doc = photosync(&default, &["auth", "test"], "").document();
+    let doc = default.photosync().args(["auth", "test"]).run().document();
     assert_eq!(doc["tokens"][0]["obtained"], true, "{doc}");
-    let ps256 = photosync(&pem_creds(&emu, "ps256"), &["auth", "test"], "");
+    let ps256 = pem_creds(&emu, "ps256")
+        .photosync()
+        .args(["auth", "test"])
+        .run();
     assert!(
         ps256.stdout.contains("AADSTS700027"),
         "{}\n{}",
@@ -449,7 +452,7 @@ fn certificate_assertions_default_to_rs256_with_x5t() {
 // the summary is written, exit 143.
 #[test]
 fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::{BufRead, BufReader};
     use std::process::Command;
     let users = 6;
     let emu = start(
@@ -460,9 +463,9 @@ fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
         },
     );
     let creds = secret_creds_graph_only(&emu);
-    let mut child = spawn_photosync(
-        &creds,
-        &[
+    let (mut child, stdin) = creds
+        .photosync()
+        .args([
             "sync",
             "--source",
             "input",
@@ -474,12 +477,9 @@ fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
             "none",
             "--format",
             "json",
-        ],
-    );
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin
-        .write_all(sync_input(0..users, |i| 300 + i as u64).as_bytes())
-        .expect("input");
+        ])
+        .stdin(sync_input(0..users, |i| 300 + i as u64))
+        .spawn();
     // stdin stays open: only the signal ends the run.
     let stdout = child.stdout.take().expect("stdout");
     let out = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());

@@ -11,8 +11,8 @@ use photosync::schema::UserRecord;
 use photosync::store::PhotoStore;
 use photosync_emulator::{Faults, PhotoModel, SeedUser, UserPhotoFault};
 
-use super::core_support::{encode, portrait};
 use super::support::*;
+use photosync_testkit::portrait::{encode, portrait};
 
 /// A JPEG portrait of `person`, `width` x `height`.
 fn picture(person: u64, width: u32, height: u32) -> Vec<u8> {

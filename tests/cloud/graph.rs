@@ -50,9 +50,9 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
     let creds = secret_creds_graph_only(&emu);
     let input = input_for(0..USERS, |i| 1000 + i as u64);
 
-    let run = photosync(
-        &creds,
-        &[
+    let run = creds
+        .photosync()
+        .args([
             "-v",
             "sync",
             "--source",
@@ -67,9 +67,9 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
             // have landed); this emulator shows writes at once, so a short window will do.
             "--verify-window",
             "5",
-        ],
-        &input,
-    );
+        ])
+        .stdin(&input)
+        .run();
     assert_eq!(
         run.code,
         0,

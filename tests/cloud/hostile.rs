@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use photosync::http::{HttpClient, HttpOptions, Request};
+use photosync_testkit::photosync;
+use photosync_testkit::run::Run;
 
 use super::support::jwt_for;
 
@@ -117,32 +119,6 @@ pub fn respond(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The binary with only these variables set.
-fn photosync(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (Option<i32>, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.args(args)
-        .env_clear()
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run photosync");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin");
-    let out = child.wait_with_output().expect("output");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 // Regression (issue 19, item 8): redirects were followed up to 10 hops with every header: a
 // managed-identity endpoint answering 307 to another port received `x-identity-header` there.
 // Token endpoints follow no redirect at all.
@@ -153,22 +129,24 @@ fn a_managed_identity_endpoint_redirect_is_not_followed_with_its_secret() {
     let endpoint = Loopback::start(move |_| respond(307, &[("location", &target)], b""));
     let url = format!("{}/msi/token", endpoint.base);
     let secret = "identity-header-secret-value";
-    let (code, stdout, stderr) = photosync(
-        &["auth", "test"],
-        &[
-            ("PHOTOSYNC_AUTH", "managed-identity"),
-            ("IDENTITY_ENDPOINT", &url),
-            ("IDENTITY_HEADER", secret),
-        ],
-        "",
-    );
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = photosync!()
+        .clean_env()
+        .env("PHOTOSYNC_AUTH", "managed-identity")
+        .env("IDENTITY_ENDPOINT", &url)
+        .env("IDENTITY_HEADER", secret)
+        .args(["auth", "test"])
+        .run();
     assert!(
         elsewhere.seen().is_empty(),
         "the redirect was followed: {:?}",
         elsewhere.seen()
     );
     assert_eq!(endpoint.seen().len(), 1, "asked once, not retried");
-    assert_ne!(code, Some(0), "{stdout}\n{stderr}");
+    assert_ne!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("redirect"), "{stdout}\n{stderr}");
     assert!(!stdout.contains(secret) && !stderr.contains(secret));
 }
@@ -231,14 +209,17 @@ async fn a_read_follows_a_redirect_only_within_its_origin() {
 fn a_ready_token_for_another_audience_is_not_sent_to_graph() {
     let graph = Loopback::start(|_| respond(200, &[], br#"{"value":[]}"#));
     let token = jwt_for("https://contoso.sharepoint.com");
-    let (code, stdout, stderr) = photosync(
-        &["status", "--stores", "graph", "--format", "json"],
-        &[
-            ("PHOTOSYNC_ACCESS_TOKEN", &token),
-            ("PHOTOSYNC_GRAPH_URL", &graph.base),
-        ],
-        "{\"userPrincipalName\":\"ann@contoso.com\"}\n",
-    );
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = photosync!()
+        .clean_env()
+        .env("PHOTOSYNC_ACCESS_TOKEN", &token)
+        .env("PHOTOSYNC_GRAPH_URL", &graph.base)
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin("{\"userPrincipalName\":\"ann@contoso.com\"}\n")
+        .run();
     assert!(
         graph
             .seen()
@@ -247,7 +228,7 @@ fn a_ready_token_for_another_audience_is_not_sent_to_graph() {
         "the token was sent: {:?}",
         graph.seen()
     );
-    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
     assert!(stderr.contains("contoso.sharepoint.com"), "{stderr}");
     assert!(!stdout.contains(&token) && !stderr.contains(&token));
 }
@@ -310,18 +291,21 @@ fn escape_sequences_from_a_server_never_reach_stderr() {
             body.to_string().as_bytes(),
         )
     });
-    let (code, stdout, stderr) = photosync(
-        &["-vv", "status", "--stores", "graph", "--format", "json"],
-        &[
-            ("PHOTOSYNC_LOGIN_URL", &login.base),
-            ("PHOTOSYNC_GRAPH_URL", "http://127.0.0.1:9"),
-            ("PHOTOSYNC_TENANT_ID", "contoso"),
-            ("PHOTOSYNC_CLIENT_ID", "app"),
-            ("PHOTOSYNC_CLIENT_SECRET", "secret-value"),
-        ],
-        "{\"userPrincipalName\":\"ann@contoso.com\"}\n",
-    );
-    assert_eq!(code, Some(3), "{stdout}\n{stderr}");
+    let Run {
+        code,
+        stdout,
+        stderr,
+    } = photosync!()
+        .clean_env()
+        .env("PHOTOSYNC_LOGIN_URL", &login.base)
+        .env("PHOTOSYNC_GRAPH_URL", "http://127.0.0.1:9")
+        .env("PHOTOSYNC_TENANT_ID", "contoso")
+        .env("PHOTOSYNC_CLIENT_ID", "app")
+        .env("PHOTOSYNC_CLIENT_SECRET", "secret-value")
+        .args(["-vv", "status", "--stores", "graph", "--format", "json"])
+        .stdin("{\"userPrincipalName\":\"ann@contoso.com\"}\n")
+        .run();
+    assert_eq!(code, 3, "{stdout}\n{stderr}");
     assert!(stderr.contains("AADSTS7000215"), "{stderr}");
     let controls: Vec<char> = stderr
         .chars()

@@ -62,11 +62,11 @@ fn a_reused_upn_is_refused_and_nothing_is_written() {
     let creds = secret_creds_graph_only(&emu);
     let before = emu.admin().photo_etag(REUSED).expect("new hire's photo");
 
-    let run = photosync(
-        &creds,
-        &["sync", "--source", "input", "--targets", "graph"],
-        &input(),
-    );
+    let run = creds
+        .photosync()
+        .args(["sync", "--source", "input", "--targets", "graph"])
+        .stdin(input())
+        .run();
     let results = run.of_type("result");
     let refused = by_upn(&results, REUSED);
     assert_eq!(refused["action"], "failed", "{refused}");
@@ -249,7 +249,11 @@ fn status_reports_the_mismatch_as_an_error_not_in_sync() {
     let creds = secret_creds_graph_only(&emu);
     // The record's picture IS what the new hire's account shows: still never "in-sync".
     let input = record(Some(REUSED), Some(&guid_of(0)), Some(&jpeg(501, 200)));
-    let run = photosync(&creds, &["status", "--stores", "graph"], &input);
+    let run = creds
+        .photosync()
+        .args(["status", "--stores", "graph"])
+        .stdin(&input)
+        .run();
     let status = run.of_type("status").pop().expect("status");
     assert_eq!(status["verdict"], "error", "{status}");
     let graph = store_entry(&status, "graph");

@@ -95,11 +95,11 @@ fn graph_id(emu: &RunningEmulator, upn: &str) -> String {
 #[test]
 fn shared_room_and_equipment_mailboxes_and_guests_without_a_photo_are_explained() {
     let emu = tenant(mailboxes_without_photos());
-    let run = photosync(
-        &reader_creds(&emu),
-        &["status", "--stores", "graph", "--format", "json"],
-        &upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON, GUEST]),
-    );
+    let run = reader_creds(&emu)
+        .photosync()
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin(upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON, GUEST]))
+        .run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.of_type("error").is_empty(), "{}", run.stdout);
     for (upn, purpose, says) in [
@@ -165,11 +165,11 @@ fn shared_room_and_equipment_mailboxes_and_guests_without_a_photo_are_explained(
 #[test]
 fn an_app_without_mailbox_settings_read_gets_no_error_and_no_mailbox_finding() {
     let emu = tenant(mailboxes_without_photos());
-    let run = photosync(
-        &secret_creds_graph_only(&emu),
-        &["status", "--stores", "graph", "--format", "json"],
-        &upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON]),
-    );
+    let run = secret_creds_graph_only(&emu)
+        .photosync()
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin(upns_only(&[ROOM, EQUIPMENT, SHARED, PERSON]))
+        .run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.of_type("error").is_empty(), "{}", run.stdout);
     for upn in [ROOM, EQUIPMENT, SHARED, PERSON] {
@@ -208,11 +208,11 @@ fn in_sync_users_and_sync_never_read_mailbox_settings() {
         record(Some(ROOM), None, None),
     ]
     .join("\n");
-    let run = photosync(
-        &creds,
-        &["status", "--stores", "graph", "--format", "json"],
-        &input,
-    );
+    let run = creds
+        .photosync()
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin(&input)
+        .run();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(status_of(&run, IN_SYNC)["verdict"], "in-sync");
     assert!(account_type(&status_of(&run, ROOM)).is_some());
@@ -230,9 +230,9 @@ fn in_sync_users_and_sync_never_read_mailbox_settings() {
         record(Some(ROOM), None, Some(&jpeg(8, 300))),
     ]
     .join("\n");
-    let sync = photosync(
-        &creds,
-        &[
+    let sync = creds
+        .photosync()
+        .args([
             "sync",
             "--source",
             "input",
@@ -240,9 +240,9 @@ fn in_sync_users_and_sync_never_read_mailbox_settings() {
             "graph",
             "--format",
             "json",
-        ],
-        &input,
-    );
+        ])
+        .stdin(&input)
+        .run();
     assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
     assert_eq!(sync.summary()["counts"]["updated"], 1, "{}", sync.stdout);
     assert!(

@@ -7,8 +7,8 @@ use image::{ImageFormat, Rgb, RgbImage};
 use photosync_emulator::{Faults, SeedUser};
 use serde_json::Value;
 
-use super::core_support::encode;
 use super::support::*;
+use photosync_testkit::portrait::{encode, portrait};
 
 /// The result of `user` in a sync run.
 fn result_of(run: &Run, user: &str) -> Value {
@@ -64,13 +64,13 @@ fn a_photo_changed_outside_photosync_is_reported_written_back_or_kept() {
         .change_photo_as_user(&upn(0), &theirs)
         .expect("the user's own change");
 
-    let status = photosync(
-        &creds,
-        &[
+    let status = creds
+        .photosync()
+        .args([
             "status", "--stores", "graph", "--state", state, "--format", "json",
-        ],
-        &input,
-    );
+        ])
+        .stdin(&input)
+        .run();
     let changed = status_of(&status, &upn(0));
     assert_eq!(changed["verdict"], "differs", "{changed}");
     assert!(
@@ -155,10 +155,7 @@ fn the_default_photo_fills_users_without_a_source_photo_and_replaces_no_ones_pic
     let creds = secret_creds_graph_only(&emu);
     let dir = tempfile::tempdir().expect("tempdir");
     let logo = temp_path(&dir, "default.png");
-    let default = encode(
-        &super::core_support::portrait(52, 300, 300),
-        ImageFormat::Png,
-    );
+    let default = encode(&portrait(52, 300, 300), ImageFormat::Png);
     std::fs::write(&logo, &default).expect("write the default photo");
     let own = jpeg(53, 400);
     // user0 and user1 have no photo of their own (guests); user2 has one.

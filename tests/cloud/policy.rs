@@ -57,11 +57,12 @@ fn policy_calls(emu: &photosync_emulator::RunningEmulator, method: &str) -> usiz
 fn policy_show_says_what_the_tenants_photo_policy_means() {
     // The default tenant: no source, no roles.
     let emu = tenant(PhotoUpdateSettings::default());
-    let shown = policy_record(&photosync(
-        &secret_creds_graph_only(&emu),
-        &["policy", "show"],
-        "",
-    ));
+    let shown = policy_record(
+        &secret_creds_graph_only(&emu)
+            .photosync()
+            .args(["policy", "show"])
+            .run(),
+    );
     assert_eq!(shown["action"], "shown");
     assert_eq!(shown["source"], "unset");
     assert_eq!(shown["usersCanChangeOwnPhoto"], true);
@@ -76,11 +77,12 @@ fn policy_show_says_what_the_tenants_photo_policy_means() {
         source: Some("cloud".into()),
         allowed_roles: vec![PEOPLE_ADMINISTRATOR.into()],
     });
-    let shown = policy_record(&photosync(
-        &secret_creds_graph_only(&emu),
-        &["policy", "show"],
-        "",
-    ));
+    let shown = policy_record(
+        &secret_creds_graph_only(&emu)
+            .photosync()
+            .args(["policy", "show"])
+            .run(),
+    );
     assert_eq!(shown["source"], "cloud");
     assert_eq!(shown["allowedRoles"][0], PEOPLE_ADMINISTRATOR);
     assert_eq!(shown["usersCanChangeOwnPhoto"], false);
@@ -101,11 +103,12 @@ fn policy_set_changes_resets_and_dry_runs_the_tenants_photo_policy() {
     let creds = admin_creds(&emu);
 
     // A dry run says what would change and sends no change.
-    let planned = policy_record(&photosync(
-        &creds,
-        &["policy", "set", "--source", "onPremises", "--dry-run"],
-        "",
-    ));
+    let planned = policy_record(
+        &creds
+            .photosync()
+            .args(["policy", "set", "--source", "onPremises", "--dry-run"])
+            .run(),
+    );
     assert_eq!(planned["action"], "would-update");
     assert_eq!(planned["source"], "onPremises");
     assert_eq!(planned["previous"]["source"], "unset");
@@ -116,18 +119,19 @@ fn policy_set_changes_resets_and_dry_runs_the_tenants_photo_policy() {
     );
 
     // A change is sent, read back and shown with what it replaced.
-    let changed = policy_record(&photosync(
-        &creds,
-        &[
-            "policy",
-            "set",
-            "--source",
-            "cloud",
-            "--allowed-roles",
-            "People Administrator",
-        ],
-        "",
-    ));
+    let changed = policy_record(
+        &creds
+            .photosync()
+            .args([
+                "policy",
+                "set",
+                "--source",
+                "cloud",
+                "--allowed-roles",
+                "People Administrator",
+            ])
+            .run(),
+    );
     assert_eq!(changed["action"], "updated");
     assert_eq!(changed["source"], "cloud");
     assert_eq!(changed["usersCanChangeOwnPhoto"], false);
@@ -146,20 +150,22 @@ fn policy_set_changes_resets_and_dry_runs_the_tenants_photo_policy() {
     );
 
     // Asking for what is already there sends nothing.
-    let same = policy_record(&photosync(
-        &creds,
-        &["policy", "set", "--source", "cloud"],
-        "",
-    ));
+    let same = policy_record(
+        &creds
+            .photosync()
+            .args(["policy", "set", "--source", "cloud"])
+            .run(),
+    );
     assert_eq!(same["action"], "unchanged");
     assert_eq!(policy_calls(&emu, "PATCH"), 1);
 
     // `unset` is Graph's DELETE: back to the default, roles included.
-    let reset = policy_record(&photosync(
-        &creds,
-        &["policy", "set", "--source", "unset"],
-        "",
-    ));
+    let reset = policy_record(
+        &creds
+            .photosync()
+            .args(["policy", "set", "--source", "unset"])
+            .run(),
+    );
     assert_eq!(reset["action"], "reset");
     assert_eq!(reset["source"], "unset");
     assert_eq!(reset["previous"]["source"], "cloud");
@@ -174,11 +180,10 @@ fn policy_set_changes_resets_and_dry_runs_the_tenants_photo_policy() {
 fn policy_set_without_people_settings_write_is_refused_with_the_permission_to_grant() {
     let emu = tenant(PhotoUpdateSettings::default());
     // The usual photo app reads the policy but may not change it.
-    let run = photosync(
-        &secret_creds_graph_only(&emu),
-        &["policy", "set", "--source", "onPremises"],
-        "",
-    );
+    let run = secret_creds_graph_only(&emu)
+        .photosync()
+        .args(["policy", "set", "--source", "onPremises"])
+        .run();
     assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
     let error = run.of_type("error").pop().expect("an error record");
     assert_eq!(error["code"], "permission-denied", "{error}");
@@ -194,13 +199,12 @@ fn policy_set_without_people_settings_write_is_refused_with_the_permission_to_gr
     run.assert_never_shows(SECRET);
 
     // A usage error names what is missing, before any call.
-    let run = photosync(&admin_creds(&emu), &["policy", "set"], "");
+    let run = admin_creds(&emu).photosync().args(["policy", "set"]).run();
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    let run = photosync(
-        &admin_creds(&emu),
-        &["policy", "set", "--allowed-roles", "helpdesk"],
-        "",
-    );
+    let run = admin_creds(&emu)
+        .photosync()
+        .args(["policy", "set", "--allowed-roles", "helpdesk"])
+        .run();
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("people-administrator"),

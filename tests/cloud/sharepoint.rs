@@ -30,7 +30,7 @@ fn a_client_secret_for_sharepoint_fails_early_with_a_hint() {
     );
     run.assert_never_shows(SECRET);
     // auth test says the same for the SharePoint token, and still gets the Graph one.
-    let doc = photosync(&creds, &["auth", "test"], "").document();
+    let doc = creds.photosync().args(["auth", "test"]).run().document();
     assert_eq!(doc["tokens"][0]["obtained"], true, "{doc}");
     assert_eq!(
         doc["tokens"][1]["error"]["code"], "credential-not-supported",
@@ -158,9 +158,9 @@ fn each_sharepoint_host_gets_a_token_minted_for_it() {
         },
     );
     let creds = pem_creds(&emu, "rs256");
-    let sync = photosync(
-        &creds,
-        &[
+    let sync = creds
+        .photosync()
+        .args([
             "-vv",
             "sync",
             "--source",
@@ -169,9 +169,9 @@ fn each_sharepoint_host_gets_a_token_minted_for_it() {
             "sharepoint",
             "--format",
             "json",
-        ],
-        &record(Some(&upn(0)), None, Some(&jpeg(100, 240))),
-    );
+        ])
+        .stdin(record(Some(&upn(0)), None, Some(&jpeg(100, 240))))
+        .run();
     assert_eq!(sync.code, 0, "{}\n{}", sync.stdout, sync.stderr);
     assert_eq!(sync.summary()["counts"]["updated"], 1, "{}", sync.summary());
     sync.assert_never_shows(JWT_PREFIX);
@@ -191,11 +191,11 @@ fn each_sharepoint_host_gets_a_token_minted_for_it() {
         record(Some(&upn(1)), None, None),
     ]
     .join("\n");
-    let status = photosync(
-        &creds,
-        &["status", "--stores", "sharepoint", "--format", "json"],
-        &input,
-    );
+    let status = creds
+        .photosync()
+        .args(["status", "--stores", "sharepoint", "--format", "json"])
+        .stdin(&input)
+        .run();
     let records = status.of_type("status");
     assert_eq!(records.len(), 2, "{}\n{}", status.stdout, status.stderr);
     let of = |u: String| {
@@ -253,7 +253,7 @@ fn each_sharepoint_host_gets_a_token_minted_for_it() {
     assert_eq!(count(&admin_site, "sharepoint.files.add"), 0);
 
     // auth test shows the admin site's and the My Site host's tokens, each with its audience.
-    let doc = photosync(&creds, &["auth", "test"], "").document();
+    let doc = creds.photosync().args(["auth", "test"]).run().document();
     let tokens = doc["tokens"].as_array().expect("tokens");
     let sharepoint_audiences: Vec<&str> = tokens
         .iter()

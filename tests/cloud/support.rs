@@ -4,19 +4,17 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use image::ImageFormat;
 use photosync_emulator::{
     Emulator, Faults, LogEntry, Options, RunningEmulator, Seed, SeedApp, SeedUser,
 };
 use serde_json::Value;
 
-use super::core_support::{encode, portrait};
+pub use photosync_testkit::portrait::jpeg;
+pub use photosync_testkit::run::{Photosync, Run};
 
 pub const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 /// A client secret with characters that need form encoding; asserted never to leak.
@@ -89,11 +87,6 @@ pub fn immutable_id_of(i: usize) -> String {
     base64::engine::general_purpose::STANDARD.encode(u.to_bytes_le())
 }
 
-/// A JPEG portrait unique to `person`.
-pub fn jpeg(person: u64, side: u32) -> Vec<u8> {
-    encode(&portrait(person, side, side), ImageFormat::Jpeg)
-}
-
 pub fn start(seed: Seed, faults: Faults) -> RunningEmulator {
     Emulator::start(
         seed,
@@ -152,6 +145,15 @@ pub fn secret_settings(emu: &RunningEmulator) -> photosync::settings::Settings {
 pub struct Creds {
     pub env: Vec<(String, String)>,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl Creds {
+    /// `photosync` with only these credentials in its environment.
+    pub fn photosync(&self) -> Photosync {
+        photosync_testkit::photosync!()
+            .clean_env()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+    }
 }
 
 fn base_env(emu: &RunningEmulator) -> Vec<(String, String)> {
@@ -292,128 +294,6 @@ fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// What one run of the binary produced.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Every stdout line parsed as JSON (panics on a non-JSON line: stdout is data only).
-    pub fn records(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect()
-    }
-
-    pub fn of_type(&self, ty: &str) -> Vec<Value> {
-        self.records()
-            .into_iter()
-            .filter(|r| r["type"] == ty)
-            .collect()
-    }
-
-    pub fn summary(&self) -> Value {
-        self.of_type("summary").pop().unwrap_or_else(|| {
-            panic!(
-                "no summary; stdout:\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    /// The whole stdout as one JSON document (`auth test`).
-    pub fn document(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "not one JSON document ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    /// Panic if `needle` appears anywhere in stdout or stderr.
-    pub fn assert_never_shows(&self, needle: &str) {
-        assert!(
-            !self.stdout.contains(needle) && !self.stderr.contains(needle),
-            "a secret leaked into the output:\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-    }
-}
-
-/// Start `photosync ARGS` with only `creds` in the environment and every stream piped.
-pub fn spawn_photosync(creds: &Creds, args: &[&str]) -> std::process::Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.env_clear()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in &creds.env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("photosync runs")
-}
-
-/// Run `photosync ARGS` with only `creds` in the environment and `stdin` piped in.
-pub fn photosync(creds: &Creds, args: &[&str], stdin: &str) -> Run {
-    let mut child = spawn_photosync(creds, args);
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        // A closed pipe here just means the command did not read stdin.
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    let out = child.wait_with_output().expect("photosync finishes");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Like `photosync`, but stdin comes in two parts: `first`, then `rest` once `between` returns
-/// (a run that has started when something changes, such as a token expiring).
-pub fn photosync_fed_in_two_parts(
-    creds: &Creds,
-    args: &[&str],
-    first: String,
-    between: impl FnOnce() + Send + 'static,
-    rest: String,
-) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.env_clear()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in &creds.env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("photosync runs");
-    let mut input = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || {
-        // A closed pipe just means the command stopped reading.
-        let _ = input
-            .write_all(first.as_bytes())
-            .and_then(|()| input.flush());
-        between();
-        let _ = input.write_all(rest.as_bytes());
-    });
-    let out = child.wait_with_output().expect("photosync finishes");
-    writer.join().expect("the writer finishes");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `photosync sync --source input --targets TARGETS --format json EXTRA…` with `records` on
 /// stdin: the sync nearly every test runs, so each call shows only what it varies.
 pub fn sync_from_input(creds: &Creds, targets: &str, extra: &[&str], records: &str) -> Run {
@@ -427,16 +307,16 @@ pub fn sync_from_input(creds: &Creds, targets: &str, extra: &[&str], records: &s
         "json",
     ];
     args.extend_from_slice(extra);
-    photosync(creds, &args, records)
+    creds.photosync().args(args).stdin(records).run()
 }
 
 /// `photosync status --stores STORES --format json` with `records` on stdin.
 pub fn status_json(creds: &Creds, stores: &str, records: &str) -> Run {
-    photosync(
-        creds,
-        &["status", "--stores", stores, "--format", "json"],
-        records,
-    )
+    creds
+        .photosync()
+        .args(["status", "--stores", stores, "--format", "json"])
+        .stdin(records)
+        .run()
 }
 
 /// The graph store's entry of a status record.

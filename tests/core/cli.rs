@@ -2,27 +2,11 @@
 //! codes follow DESIGN §5, secrets never show up.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use photosync_testkit::photosync;
 
 use crate::support::{jpeg, png, sync_args};
-
-fn photosync(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run photosync");
-    let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin).expect("write stdin");
-    drop(input);
-    child.wait_with_output().expect("photosync output")
-}
 
 /// Every stdout line parses as JSON with `type` and `schemaVersion`.
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
@@ -62,7 +46,10 @@ fn status_from_stdin_writes_json_lines_and_exits_0() {
         "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\nnot json\n{{\"SamAccountName\":\"carol\"}}\n",
         dir.path().join("ann.png").display()
     );
-    let out = photosync(&["status", "--stores", &stores], stdin.as_bytes(), &[]);
+    let out = photosync!()
+        .args(["status", "--stores", &stores])
+        .stdin(stdin.as_bytes())
+        .output();
     let lines = json_lines(&out);
     let statuses = of_type(&lines, "status");
     assert_eq!(statuses.len(), 2, "{lines:#?}");
@@ -96,8 +83,8 @@ fn status_report_writes_the_page_beside_the_records() {
         "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n{{\"SamAccountName\":\"bob\"}}\n",
         dir.path().join("ann.png").display()
     );
-    let out = photosync(
-        &[
+    let out = photosync!()
+        .args([
             "status",
             "--stores",
             &stores,
@@ -105,10 +92,9 @@ fn status_report_writes_the_page_beside_the_records() {
             "json",
             "--report",
             &report.to_string_lossy(),
-        ],
-        stdin.as_bytes(),
-        &[],
-    );
+        ])
+        .stdin(stdin.as_bytes())
+        .output();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let lines = json_lines(&out);
     assert_eq!(of_type(&lines, "status").len(), 2, "{lines:#?}");
@@ -139,8 +125,8 @@ fn csv_status_with_table_format_is_readable_text() {
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("photos").display()
     );
-    let out = photosync(
-        &[
+    let out = photosync!()
+        .args([
             "status",
             "--csv",
             csv.to_str().expect("utf-8"),
@@ -149,10 +135,8 @@ fn csv_status_with_table_format_is_readable_text() {
             "--format",
             "table",
             "--fail-on-drift",
-        ],
-        b"",
-        &[],
-    );
+        ])
+        .output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("USER"), "{text}");
     assert!(
@@ -172,7 +156,7 @@ fn csv_status_with_table_format_is_readable_text() {
 
 #[test]
 fn unconfigured_cloud_store_is_exit_2_with_message_on_stderr() {
-    let out = photosync(&["status", "--stores", "graph"], b"", &[]);
+    let out = photosync!().args(["status", "--stores", "graph"]).output();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no credential"), "{stderr}");
@@ -191,11 +175,10 @@ fn bad_config_file_is_exit_2_and_secrets_never_leak() {
         "PHOTOSYNC_CLIENT_SECRET=hunter2-secret\nPHOTOSYNC_TENNANT=x\n",
     )
     .expect("write");
-    let out = photosync(
-        &["status", "--stores", "folder:/tmp", "-vv"],
-        b"",
-        &[("PHOTOSYNC_CONFIG", conf.to_str().expect("utf-8"))],
-    );
+    let out = photosync!()
+        .args(["status", "--stores", "folder:/tmp", "-vv"])
+        .envs([("PHOTOSYNC_CONFIG", conf.to_str().expect("utf-8"))])
+        .output();
     assert_eq!(out.status.code(), Some(2));
     let all = format!(
         "{}{}",
@@ -232,7 +215,7 @@ fn a_usage_error_touches_no_store_and_no_state_file() {
             &state_arg,
         ];
         args.extend(extra.iter().copied());
-        let out = photosync(&args, b"", &[]);
+        let out = photosync!().args(&args).output();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
         // The missing source folder would have been the complaint had it been opened.
@@ -251,11 +234,10 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
         "{{\"SamAccountName\":\"ann\",\"PhotoPath\":\"{}\"}}\n",
         dir.path().join("ann.png").display()
     );
-    let out = photosync(
-        &sync_args(&targets, &["--dry-run", "-v"]),
-        stdin.as_bytes(),
-        &[],
-    );
+    let out = photosync!()
+        .args(sync_args(&targets, &["--dry-run", "-v"]))
+        .stdin(stdin.as_bytes())
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("skipped write because --dry-run"),
@@ -271,7 +253,10 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
     );
     assert_eq!(out.status.code(), Some(0));
 
-    let out = photosync(&sync_args(&targets, &[]), stdin.as_bytes(), &[]);
+    let out = photosync!()
+        .args(sync_args(&targets, &[]))
+        .stdin(stdin.as_bytes())
+        .output();
     let lines = json_lines(&out);
     assert_eq!(of_type(&lines, "result")[0]["action"], "updated");
     assert!(out_dir.join("ann.jpg").exists());
@@ -279,7 +264,7 @@ fn sync_dry_run_writes_nothing_and_reports_would_update() {
 
 #[test]
 fn help_lists_environment_variables_and_exit_codes() {
-    let out = photosync(&["--help"], b"", &[]);
+    let out = photosync!().args(["--help"]).output();
     let text = String::from_utf8_lossy(&out.stdout);
     for var in photosync::settings::env::VARS.iter().filter(|v| v.listed()) {
         assert!(text.contains(var.name), "--help lacks {var}");
@@ -303,7 +288,7 @@ fn a_bad_store_spec_is_one_error_record_before_any_user() {
         vec!["status", "--stores", "graph:tenant"],
     ] {
         // No input: the run stops before reading any (and may exit before stdin is written).
-        let out = photosync(&args, b"", &[]);
+        let out = photosync!().args(&args).output();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let lines = json_lines(&out);
         assert_eq!(lines.len(), 1, "{args:?}: {lines:#?}");
@@ -326,16 +311,15 @@ fn an_exported_but_empty_variable_counts_as_unset() {
     )
     .expect("write config");
     let config = config.to_str().expect("utf-8 path");
-    let out = photosync(
-        &["auth", "test"],
-        b"",
-        &[
+    let out = photosync!()
+        .args(["auth", "test"])
+        .envs([
             ("PHOTOSYNC_CONFIG", config),
             ("PHOTOSYNC_AUTH", ""),
             ("PHOTOSYNC_TENANT_ID", ""),
             ("PHOTOSYNC_GRAPH_URL", ""),
-        ],
-    );
+        ])
+        .output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
@@ -355,11 +339,10 @@ fn progress_json_goes_to_stderr_as_records() {
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("photos").display()
     );
-    let out = photosync(
-        &["status", "--stores", &stores, "--progress", "json"],
-        b"{\"sam\":\"ann\"}\n",
-        &[],
-    );
+    let out = photosync!()
+        .args(["status", "--stores", &stores, "--progress", "json"])
+        .stdin(b"{\"sam\":\"ann\"}\n")
+        .output();
     let lines = json_lines(&out);
     assert!(of_type(&lines, "progress").is_empty(), "{lines:#?}");
     let progress: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
@@ -392,7 +375,10 @@ fn windows_powershell_get_aduser_json_with_byte_array_photo() {
         photo.join(",")
     );
     let stores = format!("folder:{}:{{objectGuid}}.jpg", dir.path().display());
-    let out = photosync(&["status", "--stores", &stores], stdin.as_bytes(), &[]);
+    let out = photosync!()
+        .args(["status", "--stores", &stores])
+        .stdin(stdin.as_bytes())
+        .output();
     let lines = json_lines(&out);
     let statuses = of_type(&lines, "status");
     assert_eq!(statuses.len(), 1, "{lines:#?}");
@@ -431,7 +417,10 @@ fn input_that_is_a_pipe_is_read_once_not_counted_away() {
             std::thread::spawn(move || feed_fifo(&fifo, text.as_bytes()))
         });
         let stdin = if writer.is_some() { "" } else { text.as_str() };
-        let out = photosync(&sync_args(&target, &[flag, path]), stdin.as_bytes(), &[]);
+        let out = photosync!()
+            .args(sync_args(&target, &[flag, path]))
+            .stdin(stdin.as_bytes())
+            .output();
         if let Some(writer) = writer {
             writer.join().expect("writer");
         }
@@ -474,7 +463,6 @@ fn feed_fifo(fifo: &std::path::Path, bytes: &[u8]) {
 // clear error and the run ends.
 #[test]
 fn a_photo_path_that_is_a_device_or_a_fifo_is_refused_at_once() {
-    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("photo.fifo");
     assert!(
@@ -489,30 +477,13 @@ fn a_photo_path_that_is_a_device_or_a_fifo_is_refused_at_once() {
         dir.path()
     );
     let target = format!("folder:{}", dir.path().join("out").display());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.args(sync_args(&target, &[]))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG");
     // Old builds read /dev/zero until memory ran out: cap the heap so they fail, not the machine.
-    unsafe {
-        cmd.pre_exec(|| {
-            let cap = libc::rlimit {
-                rlim_cur: 2 << 30,
-                rlim_max: 2 << 30,
-            };
-            libc::setrlimit(libc::RLIMIT_DATA, &cap);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().expect("run photosync");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    let (child, input) = photosync!()
+        .args(sync_args(&target, &[]))
+        .stdin(stdin)
+        .memory_cap(2 << 30)
+        .spawn();
+    drop(input);
     let out = wait_or_kill(child, std::time::Duration::from_secs(60));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines = json_lines(&out);
@@ -568,17 +539,16 @@ fn a_planted_symlink_does_not_redirect_the_report() {
     std::fs::write(&victim, "precious").expect("victim");
     std::os::unix::fs::symlink(&victim, dir.path().join("report.html.partial")).expect("plant");
     let report = dir.path().join("report.html");
-    let out = photosync(
-        &[
+    let out = photosync!()
+        .args([
             "status",
             "--stores",
             &stores,
             "--out",
             &report.to_string_lossy(),
-        ],
-        stdin.as_bytes(),
-        &[],
-    );
+        ])
+        .stdin(stdin.as_bytes())
+        .output();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -608,8 +578,8 @@ fn an_interrupted_report_keeps_the_last_good_one() {
     use std::io::BufRead;
     let (dir, stores, stdin) = report_setup();
     let report = dir.path().join("report.html");
-    let (mut child, input) = crate::support::spawn_photosync(
-        &[
+    let (mut child, input) = photosync!()
+        .args([
             "status",
             "--stores",
             &stores,
@@ -617,9 +587,9 @@ fn an_interrupted_report_keeps_the_last_good_one() {
             "json",
             "--out",
             &report.to_string_lossy(),
-        ],
-        stdin.as_bytes(),
-    );
+        ])
+        .stdin(stdin)
+        .spawn();
     // stdin stays open; once ann is done (a progress record), the run is stopped.
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
     let mut seen = String::new();

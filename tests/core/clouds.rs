@@ -5,9 +5,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use photosync_testkit::photosync;
 
 /// A proxy that answers every `CONNECT` with 403 after sending its first line on.
 fn refusing_proxy() -> (String, mpsc::Receiver<String>) {
@@ -40,22 +41,15 @@ fn refusing_proxy() -> (String, mpsc::Receiver<String>) {
 /// request. The run is stopped there: refused, it would only retry the same host.
 fn first_host(env: &[(&str, &str)], args: &[&str], stdin: &str) -> String {
     let (proxy, requests) = refusing_proxy();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let (mut child, input) = photosync!()
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .clean_env()
+        .inherit("PATH")
         .env("HTTPS_PROXY", &proxy)
         .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run photosync");
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes());
+        .stdin(stdin)
+        .spawn();
+    drop(input);
     // A hang guard, not a timing: the first request comes as soon as the binary starts.
     let first = requests.recv_timeout(Duration::from_secs(120));
     let _ = child.kill();

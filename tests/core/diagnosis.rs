@@ -2,12 +2,10 @@
 //! the project's Microsoft 365 emulator (cloud complaints) or a folder (photo quality).
 //! AD next to Graph is in tests/ad/diagnosis.rs.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use base64::Engine as _;
 use image::{ImageFormat, Rgb, RgbImage};
 use photosync_emulator::{Emulator, Options, RunningEmulator, Seed, SeedApp, SeedUser};
+use photosync_testkit::photosync;
 use serde_json::Value;
 
 use crate::support::{encode, jpeg, portrait};
@@ -29,29 +27,21 @@ fn tenant(users: Vec<SeedUser>) -> RunningEmulator {
 
 /// Run the binary with JSON Lines on stdin; every stdout record.
 fn photosync(emu: Option<&RunningEmulator>, args: &[&str], stdin: &str) -> Vec<Value> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    cmd.args(args)
+    let mut run = photosync!()
+        .args(args)
         .args(["--progress", "none"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .clean_env()
+        .inherit("PATH")
+        .stdin(stdin);
     if let Some(emu) = emu {
-        cmd.env("PHOTOSYNC_GRAPH_URL", emu.graph_url())
+        run = run
+            .env("PHOTOSYNC_GRAPH_URL", emu.graph_url())
             .env("PHOTOSYNC_LOGIN_URL", emu.login_url())
             .env("PHOTOSYNC_TENANT_ID", emu.tenant_id())
             .env("PHOTOSYNC_CLIENT_ID", APP)
             .env("PHOTOSYNC_CLIENT_SECRET", SECRET);
     }
-    let mut child = cmd.spawn().expect("run photosync");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("output");
+    let out = run.output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.code().is_some_and(|c| c <= 1),

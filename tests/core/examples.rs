@@ -3,9 +3,9 @@
 //! are generated once here and committed, so the README command needs no tools).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use image::ImageFormat;
+use photosync_testkit::photosync;
 
 use crate::support::{encode, portrait};
 
@@ -20,34 +20,48 @@ const CAROL: u64 = 13;
 const BOB_OLD: u64 = 21;
 const LEFTOVER: u64 = 22;
 
-fn write(path: &Path, bytes: Vec<u8>) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, bytes).expect("write example");
+/// Every example photo by path under examples/, as `portrait` draws it.
+fn example_photos() -> Vec<(&'static str, Vec<u8>)> {
+    let jpeg = |person, width, height| encode(&portrait(person, width, height), ImageFormat::Jpeg);
+    vec![
+        ("hr/ann.lee.jpg", jpeg(ANN, 240, 300)),
+        ("hr/bob.smith.jpg", jpeg(BOB, 240, 300)),
+        ("hr/carol.diaz.jpg", jpeg(CAROL, 240, 300)),
+        // Published photos: Ann's is her HR photo, smaller; Bob's is an old one; Carol has
+        // none; one file belongs to nobody in the list.
+        ("photos/ann.lee@contoso.com.jpg", jpeg(ANN, 96, 120)),
+        ("photos/bob.smith@contoso.com.jpg", jpeg(BOB_OLD, 96, 96)),
+        (
+            "photos/former.employee@contoso.com.jpg",
+            jpeg(LEFTOVER, 96, 96),
+        ),
+    ]
 }
 
 fn generate(examples: &Path) {
-    let hr = examples.join("hr");
-    let photos = examples.join("photos");
-    for (name, person) in [("ann.lee", ANN), ("bob.smith", BOB), ("carol.diaz", CAROL)] {
-        write(
-            &hr.join(format!("{name}.jpg")),
-            encode(&portrait(person, 240, 300), ImageFormat::Jpeg),
+    for (name, bytes) in example_photos() {
+        let path = examples.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write example");
+    }
+}
+
+/// The committed example photos are still the people the generator draws: a change to
+/// `photosync_testkit::portrait` that would silently make the README's examples other people
+/// (or make regenerating them change what the README shows) fails here.
+#[test]
+fn committed_example_photos_are_the_generated_people() {
+    let limits = photosync::photo::DecodeLimits::default();
+    for (name, generated) in example_photos() {
+        let committed = std::fs::read(root().join("examples").join(name)).expect(name);
+        let a = photosync::photo::inspect(&committed, &limits).expect("committed decodes");
+        let b = photosync::photo::inspect(&generated, &limits).expect("generated decodes");
+        let same = photosync::photo::same_picture(&a, &b).is_some_and(|(same, _)| same);
+        assert!(
+            same,
+            "examples/{name} is no longer the picture portrait() draws"
         );
     }
-    // Published photos: Ann's is her HR photo, smaller; Bob's is an old one; Carol has none;
-    // one file belongs to nobody in the list.
-    write(
-        &photos.join("ann.lee@contoso.com.jpg"),
-        encode(&portrait(ANN, 96, 120), ImageFormat::Jpeg),
-    );
-    write(
-        &photos.join("bob.smith@contoso.com.jpg"),
-        encode(&portrait(BOB_OLD, 96, 96), ImageFormat::Jpeg),
-    );
-    write(
-        &photos.join("former.employee@contoso.com.jpg"),
-        encode(&portrait(LEFTOVER, 96, 96), ImageFormat::Jpeg),
-    );
 }
 
 #[test]
@@ -56,7 +70,7 @@ fn readme_status_command_on_examples_shows_each_verdict() {
     if std::env::var_os("UPDATE_EXAMPLES").is_some() {
         generate(&examples);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let out = photosync!()
         .current_dir(root())
         .args([
             "status",
@@ -67,8 +81,7 @@ fn readme_status_command_on_examples_shows_each_verdict() {
             "--format",
             "json",
         ])
-        .output()
-        .expect("run photosync");
+        .output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let verdicts: Vec<(String, String)> = stdout
         .lines()

@@ -4,16 +4,18 @@
 
 use std::process::Output;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use photosync::engine::{Shard, SyncOptions, SyncSource};
 use photosync::schema::{Action, OutputRecord, PhotoBytes, UserRecord};
 use photosync::state::{self, SyncState};
 use photosync::store::memory::MemoryStore;
-use photosync::store::{PhotoStore, StoreRole, StoreUser};
+use photosync::store::{PhotoStore, StoreRole};
 
-use crate::support::{jpeg, jsonl, png, result_of, results, spawn_photosync, sync, sync_args, upn};
+use photosync_testkit::photosync;
+use photosync_testkit::store::ScriptedStore;
+
+use crate::support::{jpeg, jsonl, png, result_of, results, sync, sync_args, upn};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -22,97 +24,10 @@ fn with_photo(name: &str, person: u64) -> UserRecord {
     }
 }
 
-/// A memory target that counts every call, and can hide writes from reads for a while
-/// (the cloud's eventual consistency).
-struct Counting {
-    inner: Arc<MemoryStore>,
-    calls: Arc<AtomicU64>,
-    /// Reads show the photo as it was before the last write until this is cleared.
-    stale_reads: Arc<std::sync::Mutex<Option<StaleReads>>>,
-}
-
-/// User → the photo reads still show (None: no photo).
-type StaleReads = std::collections::HashMap<String, Option<Vec<u8>>>;
-
-impl Counting {
-    fn new(inner: Arc<MemoryStore>) -> Self {
-        Counting {
-            inner,
-            calls: Arc::new(AtomicU64::new(0)),
-            stale_reads: Arc::new(std::sync::Mutex::new(None)),
-        }
-    }
-
-    fn calls(&self) -> u64 {
-        self.calls.load(Ordering::SeqCst)
-    }
-
-    fn handle(&self) -> Counting {
-        Counting {
-            inner: self.inner.clone(),
-            calls: self.calls.clone(),
-            stale_reads: self.stale_reads.clone(),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl PhotoStore for Counting {
-    fn name(&self) -> &str {
-        "graph"
-    }
-    fn capabilities(&self) -> photosync::store::Capabilities {
-        self.inner.capabilities()
-    }
-    fn state_key(&self) -> Option<String> {
-        self.inner.state_key()
-    }
-    async fn resolve(&self, user: &UserRecord) -> photosync::error::Result<Option<StoreUser>> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.resolve(user).await
-    }
-    async fn read_photo(
-        &self,
-        user: &StoreUser,
-    ) -> photosync::error::Result<photosync::store::PhotoRead> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let stale = self
-            .stale_reads
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .and_then(|m| m.get(&user.key).cloned());
-        match stale {
-            Some(old) => {
-                let photo = match old {
-                    Some(bytes) => Some(
-                        photosync::store::StoredPhoto::fingerprint(bytes)
-                            .await
-                            .expect("decodes"),
-                    ),
-                    None => None,
-                };
-                Ok(photosync::store::PhotoRead {
-                    photo,
-                    ..Default::default()
-                })
-            }
-            None => self.inner.read_photo(user).await,
-        }
-    }
-    async fn write_photo(
-        &self,
-        user: &StoreUser,
-        photo: &photosync::photo::SourcePhoto,
-    ) -> photosync::error::Result<()> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if let Some(stale) = self.stale_reads.lock().expect("lock").as_mut() {
-            stale
-                .entry(user.key.clone())
-                .or_insert_with(|| self.inner.photo_of(&user.key));
-        }
-        self.inner.write_photo(user, photo).await
-    }
+/// The memory target as Graph, counting every call; `hide_writes` plays the cloud's eventual
+/// consistency.
+fn counting(store: &Arc<MemoryStore>) -> ScriptedStore {
+    ScriptedStore::over((**store).clone()).named("graph")
 }
 
 fn store_with(users: &[&str]) -> Arc<MemoryStore> {
@@ -135,8 +50,8 @@ async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.jsonl");
     let store = store_with(&["ann", "bob"]);
-    let counting = Counting::new(store.clone());
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let counting = counting(&store);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.clone())];
     let users = || jsonl(&[with_photo("ann", 1), with_photo("bob", 2)]);
     sync(users(), &SyncSource::Input, &targets, &with_state(&path)).await;
     assert_eq!(store.writes(), 2);
@@ -199,9 +114,9 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.jsonl");
     let store = store_with(&["ann"]);
-    let counting = Counting::new(store.clone());
-    *counting.stale_reads.lock().expect("lock") = Some(Default::default());
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.handle())];
+    let counting = counting(&store);
+    counting.hide_writes();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.clone())];
     let quick = || SyncOptions {
         verify_window: Duration::from_millis(200),
         ..with_state(&path)
@@ -233,7 +148,7 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
 
     // The write becomes visible: the next run reads (does not trust the pending entry),
     // finds the picture, writes nothing and records it verified.
-    *counting.stale_reads.lock().expect("lock") = None;
+    counting.show_writes();
     let calls = counting.calls();
     let (records, _) = sync(
         jsonl(&[with_photo("ann", 1)]),
@@ -254,12 +169,6 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
         state.last_write(user, &target).map(|w| w.verified),
         Some(true)
     );
-}
-
-fn photosync(args: &[&str], stdin: &str) -> Output {
-    let (child, input) = spawn_photosync(args, stdin.as_bytes());
-    drop(input);
-    child.wait_with_output().expect("photosync output")
 }
 
 fn actions(out: &Output) -> Vec<(String, String)> {
@@ -301,7 +210,10 @@ fn another_folder_target_with_the_same_state_is_written_in_full() {
             "folder:{}:{{samAccountName}}.jpg",
             dir.path().join(folder).display()
         );
-        photosync(&sync_args(&target, &["--state", &state_arg]), &stdin)
+        photosync!()
+            .args(sync_args(&target, &["--state", &state_arg]))
+            .stdin(&stdin)
+            .output()
     };
     assert_eq!(
         actions(&run("a")),
@@ -334,10 +246,13 @@ fn a_dry_run_creates_no_state_file() {
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("out").display()
     );
-    let out = photosync(
-        &sync_args(&target, &["--dry-run", "--state", &state.to_string_lossy()]),
-        &stdin,
-    );
+    let out = photosync!()
+        .args(sync_args(
+            &target,
+            &["--dry-run", "--state", &state.to_string_lossy()],
+        ))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -358,7 +273,9 @@ fn bad_shard_and_recheck_values_are_usage_errors() {
         ["--shard", "4/3"],
         ["--recheck-after", "soon"],
     ] {
-        let out = photosync(&sync_args("folder:/tmp/x", &args), "");
+        let out = photosync!()
+            .args(sync_args("folder:/tmp/x", &args))
+            .output();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("hint"),
@@ -380,7 +297,7 @@ async fn shards_together_process_every_user_exactly_once() {
         .collect();
     let names: Vec<String> = (0..60).map(|i| format!("user{i}")).collect();
     let store = store_with(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Counting::new(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting(&store))];
     let mut seen = std::collections::BTreeMap::<String, u32>::new();
     let mut input_errors = 0;
     for k in 1..=3 {
@@ -460,8 +377,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
             .expect("record");
     }
     drop(state);
-    let out = photosync(
-        &[
+    let out = photosync!().args([
             "status",
             "--stores",
             &spec,
@@ -469,9 +385,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
             &path.to_string_lossy(),
             "--format",
             "json",
-        ],
-        "{\"userPrincipalName\":\"ann@contoso.com\"}\n{\"userPrincipalName\":\"bob@contoso.com\"}\n",
-    );
+        ]).stdin("{\"userPrincipalName\":\"ann@contoso.com\"}\n{\"userPrincipalName\":\"bob@contoso.com\"}\n").output();
     let statuses: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -531,12 +445,12 @@ fn a_state_entry_from_the_future_is_refused_not_a_panic() {
     });
     std::fs::write(&path, format!("{far}\n")).expect("write state");
     let state_arg = path.to_string_lossy().into_owned();
-    let status = photosync(
-        &[
+    let status = photosync!()
+        .args([
             "status", "--stores", &target, "--state", &state_arg, "--format", "json",
-        ],
-        "{\"SamAccountName\":\"ann\"}\n",
-    );
+        ])
+        .stdin("{\"SamAccountName\":\"ann\"}\n")
+        .output();
     let stderr = String::from_utf8_lossy(&status.stderr);
     assert_eq!(status.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -546,7 +460,10 @@ fn a_state_entry_from_the_future_is_refused_not_a_panic() {
         (0, 1)
     );
     // The refused entry does not make sync skip ann: she is written.
-    let sync = photosync(&sync_args(&target, &["--state", &state_arg]), &stdin);
+    let sync = photosync!()
+        .args(sync_args(&target, &["--state", &state_arg]))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         actions(&sync),
         [("updated".into(), "missing-in-target".into())],
@@ -564,10 +481,13 @@ fn a_huge_verify_window_is_not_a_panic() {
         "folder:{}:{{samAccountName}}.jpg",
         dir.path().join("out").display()
     );
-    let out = photosync(
-        &sync_args(&target, &["--verify-window", &u64::MAX.to_string()]),
-        &stdin,
-    );
+    let out = photosync!()
+        .args(sync_args(
+            &target,
+            &["--verify-window", &u64::MAX.to_string()],
+        ))
+        .stdin(&stdin)
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(
@@ -594,16 +514,19 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     };
     // The first run holds the state while it waits for more input (its stdin stays open).
     let first_target = target("a");
-    let (mut first, first_in) = spawn_photosync(
-        &sync_args(&first_target, &["--state", &state_arg]),
-        stdin.as_bytes(),
-    );
+    let (mut first, first_in) = photosync!()
+        .args(sync_args(&first_target, &["--state", &state_arg]))
+        .stdin(stdin.as_bytes())
+        .spawn();
     let mut first_out = std::io::BufReader::new(first.stdout.take().expect("stdout"));
     let mut line = String::new();
     first_out.read_line(&mut line).expect("ann's result");
     assert!(line.contains("\"result\""), "{line}");
 
-    let second = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    let second = photosync!()
+        .args(sync_args(&target("b"), &["--state", &state_arg]))
+        .stdin(&stdin)
+        .output();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(2), "{stderr}");
     assert!(
@@ -617,20 +540,23 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     );
 
     // Readers go on while the writer runs.
-    let dry = photosync(
-        &sync_args(&target("c"), &["--state", &state_arg, "--dry-run"]),
-        &stdin,
-    );
+    let dry = photosync!()
+        .args(sync_args(
+            &target("c"),
+            &["--state", &state_arg, "--dry-run"],
+        ))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         dry.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&dry.stderr)
     );
-    let status = photosync(
-        &["status", "--stores", &first_target, "--state", &state_arg],
-        &stdin,
-    );
+    let status = photosync!()
+        .args(["status", "--stores", &first_target, "--state", &state_arg])
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         status.status.code(),
         Some(0),
@@ -642,7 +568,10 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
     let rest = first.wait_with_output().expect("first run ends");
     assert_eq!(rest.status.code(), Some(0));
     // Once the writer is gone, the next one takes the state.
-    let next = photosync(&sync_args(&target("b"), &["--state", &state_arg]), &stdin);
+    let next = photosync!()
+        .args(sync_args(&target("b"), &["--state", &state_arg]))
+        .stdin(&stdin)
+        .output();
     assert_eq!(
         next.status.code(),
         Some(0),

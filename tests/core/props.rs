@@ -1,12 +1,18 @@
 //! Property tests (proptest) for the parsers that see untrusted input: the CSV and JSON Lines
-//! readers, LDAP and OData escaping, `Retry-After`, and the state file loader. Each property
-//! would fail on a panic, a lost line number, an injection, or a lost valid entry.
+//! readers (any bytes, and lines or rows past their size cap), the folder naming rule, LDAP and
+//! OData escaping, `Retry-After`, and the state file loader. Each property would fail on a
+//! panic, a lost line number, an unbounded read, a file name outside the folder, an injection,
+//! or a lost valid entry.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use photosync::input::{self, InputEvent};
+use photosync::schema::UserRecord;
 use photosync::state::{Entry, SyncState};
+use photosync::store::folder::NamingRule;
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -244,6 +250,203 @@ proptest! {
         let state = SyncState::open_read_only(&path).expect("reload");
         prop_assert!(state.last_write("upn:new", &fresh.target).is_some());
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn a_naming_rule_is_refused_or_names_only_files_inside_the_folder(
+        rule in naming_rule(),
+        upn in property_value(),
+        sam in property_value(),
+        mail in property_value(),
+        employee in property_value(),
+        guid in property_value(),
+    ) {
+        let Ok(parsed) = NamingRule::parse(&rule) else {
+            return Ok(());
+        };
+        let user = UserRecord {
+            user_principal_name: upn,
+            sam_account_name: sam,
+            mail,
+            employee_id: employee,
+            object_guid: guid,
+            ..UserRecord::default()
+        };
+        if let Ok(Some(stem)) = parsed.stem_for(&user) {
+            let name = format!("{stem}.jpg");
+            prop_assert!(!stem.is_empty(), "rule {rule:?} gave an empty stem");
+            prop_assert!(
+                !name.contains(['/', '\\', '\0']),
+                "rule {rule:?} named {name:?} for {user:?}"
+            );
+            let mut parts = std::path::Path::new(&name).components();
+            prop_assert!(
+                matches!(parts.next(), Some(std::path::Component::Normal(_))) && parts.next().is_none(),
+                "rule {rule:?} named {name:?}, which is not one plain file in the folder"
+            );
+            prop_assert!(stem != ".." && stem != ".", "rule {rule:?} named {name:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cap_config())]
+
+    // Bounded memory: a line past the cap is an error at its own line number, read into at
+    // most cap + 1 bytes and skipped without buffering (the users around it still arrive).
+    #[test]
+    fn a_json_line_past_the_cap_is_an_error_and_the_next_line_still_counts(
+        filler in "[a-z{\\[\" ]",
+        before in 0usize..3,
+        over in 1u64..70_000,
+        terminated in any::<bool>(),
+    ) {
+        let head: String = (0..before).map(|i| format!("{{\"userPrincipalName\":\"b{i}@x.com\"}}\n")).collect();
+        let tail = if terminated { "\n{\"userPrincipalName\":\"after@x.com\"}\n" } else { "" };
+        let input = stream(head, filler.as_bytes()[0], INPUT_CAP + over, tail.to_string());
+        let events: Vec<InputEvent> = input::from_json_lines(input).collect();
+        let errors = error_messages(&events);
+        prop_assert_eq!(errors.len(), 1, "{:?}", errors);
+        let expected = format!("line {} is longer than {INPUT_CAP} bytes", before + 1);
+        prop_assert_eq!(&errors[0], &expected);
+        prop_assert_eq!(upns(&events).len(), before + usize::from(terminated));
+    }
+
+    // Bounded memory: a CSV row past the cap (an unclosed quote or a huge field) ends the read
+    // with an error there; the reader stops taking bytes soon after the cap, so it cannot have
+    // held more. An unbounded reader would take the whole 2 x cap.
+    #[test]
+    fn a_csv_row_past_the_cap_is_an_error_and_reading_stops_there(
+        filler in "[a-z ;,]",
+        quoted in any::<bool>(),
+        before in 0usize..3,
+    ) {
+        let mut head = String::from("UserPrincipalName,Department\n");
+        for i in 0..before {
+            head.push_str(&format!("b{i}@x.com,IT\n"));
+        }
+        head.push_str(if quoted { "huge@x.com,\"" } else { "huge@x.com," });
+        let taken = Arc::new(AtomicU64::new(0));
+        let source = Counting {
+            inner: stream(head, filler.as_bytes()[0], 2 * INPUT_CAP, "\nlast@x.com,IT\n".into()),
+            taken: taken.clone(),
+        };
+        let events: Vec<InputEvent> = input::from_csv(source, None).expect("header").collect();
+        let errors = error_messages(&events);
+        prop_assert!(
+            errors.iter().any(|m| m.contains("longer than 16 MiB")),
+            "{:?}", errors
+        );
+        prop_assert_eq!(upns(&events).len(), before);
+        let taken = taken.load(Ordering::Relaxed);
+        prop_assert!(taken < INPUT_CAP + 1024 * 1024, "read {taken} bytes for a cap of {INPUT_CAP}");
+    }
+}
+
+/// The readers' own cap on one line (JSON Lines) or row (CSV): 16 MiB.
+const INPUT_CAP: u64 = 16 * 1024 * 1024;
+
+/// Few cases: each one streams more than the cap (generated as it is read, never held here).
+fn cap_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 3,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Counts the bytes a reader took from its source.
+struct Counting<R> {
+    inner: R,
+    taken: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// `head`, then `filler` repeated `len` times (never in memory at once), then `tail`.
+fn stream(head: String, filler: u8, len: u64, tail: String) -> impl Read + Send + 'static {
+    Cursor::new(head.into_bytes())
+        .chain(std::io::repeat(filler).take(len))
+        .chain(Cursor::new(tail.into_bytes()))
+}
+
+fn error_messages(events: &[InputEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InputEvent::Error(err) => Some(err.error.message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn upns(events: &[InputEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InputEvent::User(u) => u.record.user_principal_name.clone(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Naming rules: arbitrary text, and rules built of the parts real ones have.
+fn naming_rule() -> impl Strategy<Value = String> {
+    let placeholder = prop_oneof![
+        Just("{userPrincipalName}"),
+        Just("{upn}"),
+        Just("{samAccountName}"),
+        Just("{sam}"),
+        Just("{mail}"),
+        Just("{employeeId}"),
+        Just("{objectGuid}"),
+        Just("{nope}"),
+        Just("{"),
+    ];
+    let extension = prop_oneof![
+        Just(".jpg"),
+        Just(".*"),
+        Just(".PNG"),
+        Just(".exe"),
+        Just(""),
+        Just(".jpg."),
+    ];
+    prop_oneof![
+        "\\PC{0,30}",
+        (
+            "[a-z_. -]{0,4}|\\.\\.|/|\\\\|:|\\x00|\\*",
+            placeholder,
+            "[a-z_. -]{0,4}|\\.\\.|/|:|\\*",
+            extension
+        )
+            .prop_map(|(a, p, b, e)| format!("{a}{p}{b}{e}")),
+    ]
+}
+
+/// User property values as hostile as input gets: path parts, separators, NUL, device names.
+fn property_value() -> impl Strategy<Value = Option<String>> {
+    proptest::option::of(prop_oneof![
+        "[a-z.@]{1,12}",
+        "\\PC{0,20}",
+        Just("..".to_string()),
+        Just(".".to_string()),
+        Just("../../etc/passwd".to_string()),
+        Just("a/b".to_string()),
+        Just("a\\b".to_string()),
+        Just("nul\0byte".to_string()),
+        Just("CON".to_string()),
+        Just("ann.lee:stream".to_string()),
+        Just("  ".to_string()),
+    ])
 }
 
 /// Undo RFC 4515 escaping: `\xx` hex pairs back to bytes.

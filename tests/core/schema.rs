@@ -34,10 +34,7 @@ fn schema_snapshot_is_current() {
 
 #[test]
 fn schema_command_prints_the_same_schema() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .arg("schema")
-        .output()
-        .expect("run photosync schema");
+    let out = photosync_testkit::photosync!().args(["schema"]).output();
     assert_eq!(out.status.code(), Some(0));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("schema is JSON");
     assert_eq!(printed, photosync::schema::json_schema());

@@ -1,15 +1,14 @@
 //! `status` through the engine with memory and folder stores.
 
-use async_trait::async_trait;
 use base64::Engine as _;
-use photosync::error::{Error, ErrorClass, Result};
-use photosync::photo::SourcePhoto;
+use photosync::error::{Error, ErrorClass};
 use photosync::schema::{
     ErrorCode, FindingCode, OutputRecord, PhotoBytes, StoreState, UserRecord, Verdict,
 };
 use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::memory::MemoryStore;
-use photosync::store::{Capabilities, PhotoRead, PhotoStore, StoreRole, StoreUser};
+use photosync::store::{PhotoStore, StoreRole};
+use photosync_testkit::store::ScriptedStore;
 
 use crate::support::{errors, jpeg, jsonl, png, status, status_of, upn};
 
@@ -159,40 +158,22 @@ async fn corrupt_and_missing_input_photos_are_error_records_and_the_run_goes_on(
     assert_eq!(summary.exit_code, 1);
 }
 
-/// A store that fails every read with a given error class.
-struct BrokenStore(ErrorClass);
-
-#[async_trait]
-impl PhotoStore for BrokenStore {
-    fn name(&self) -> &str {
-        "graph"
-    }
-    fn capabilities(&self) -> Capabilities {
-        MemoryStore::new().capabilities()
-    }
-    fn state_key(&self) -> Option<String> {
-        None
-    }
-    async fn resolve(&self, _user: &UserRecord) -> Result<Option<StoreUser>> {
-        Err(
-            Error::new(ErrorCode::Throttled, self.0, "429 Too Many Requests")
-                .with_hint("lower --concurrency"),
-        )
-    }
-    async fn read_photo(&self, _user: &StoreUser) -> Result<PhotoRead> {
-        unreachable!("resolve always fails")
-    }
-    async fn write_photo(&self, _user: &StoreUser, _photo: &SourcePhoto) -> Result<()> {
-        unreachable!("status never writes")
-    }
-}
-
 #[tokio::test]
 async fn one_failing_store_does_not_stop_the_others_and_sets_exit_4() {
+    // A Graph whose every lookup is throttled.
+    let throttled = ScriptedStore::over(MemoryStore::new())
+        .named("graph")
+        .failing_lookups(|| {
+            Error::new(
+                ErrorCode::Throttled,
+                ErrorClass::Throttled,
+                "429 Too Many Requests",
+            )
+            .with_hint("lower --concurrency")
+        });
     let good = MemoryStore::new();
     good.add_user("ann@contoso.com", Some(jpeg(1, 64)));
-    let stores: Vec<Box<dyn PhotoStore>> =
-        vec![Box::new(good), Box::new(BrokenStore(ErrorClass::Throttled))];
+    let stores: Vec<Box<dyn PhotoStore>> = vec![Box::new(good), Box::new(throttled)];
     let (records, summary) = status(jsonl(&[upn("ann"), upn("bob")]), &stores).await;
     let ann = status_of(&records, "ann@contoso.com");
     assert_eq!(ann.verdict, Verdict::Error);

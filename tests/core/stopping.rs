@@ -2,22 +2,12 @@
 //! real binary cleanly, with records, summary and an exit code that tell the truth (issue 9).
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use crate::support::jpeg;
+use photosync_testkit::photosync;
 
-fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("PHOTOSYNC_CONFIG")
-        .env("NO_COLOR", "1")
-        .spawn()
-        .expect("run photosync")
-}
+use crate::support::jpeg;
 
 /// Wait for the child; a hang guard (not a timing assertion): kill it after a minute.
 fn exit_code(child: &mut Child) -> Option<i32> {
@@ -79,8 +69,7 @@ fn a_closed_stdout_with_users_left_exits_141() {
             141,
         ),
     ] {
-        let mut child = spawn(&args);
-        let mut stdin_pipe = child.stdin.take().expect("stdin");
+        let (mut child, mut stdin_pipe) = photosync!().args(&args).spawn();
         let writer = std::thread::spawn(move || {
             // The run may stop reading before the end: a closed pipe here is expected.
             let _ = stdin_pipe.write_all(stdin.as_bytes());
@@ -106,16 +95,17 @@ fn interrupted_sync(signal: &str, expected: i32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     let target = format!("folder:{}:{{samAccountName}}.jpg", out.display());
-    let mut child = spawn(&[
-        "sync",
-        "--source",
-        "input",
-        "--targets",
-        &target,
-        "--concurrency",
-        "4",
-    ]);
-    let mut stdin = child.stdin.take().expect("stdin");
+    let (mut child, mut stdin) = photosync!()
+        .args([
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            &target,
+            "--concurrency",
+            "4",
+        ])
+        .spawn();
     let photo = dir.path().join("hr.jpg");
     std::fs::write(&photo, jpeg(7, 300)).expect("write");
     for i in 0..8 {

@@ -7,6 +7,7 @@ use photosync::state::SyncState;
 use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole};
+use photosync_testkit::store::ScriptedStore;
 
 use crate::support::{jpeg, jsonl, png, result_of, sync, upn, with_sam};
 
@@ -26,38 +27,9 @@ fn target(users: &[(&str, Option<Vec<u8>>)]) -> std::sync::Arc<MemoryStore> {
     std::sync::Arc::new(store)
 }
 
-struct Shared(std::sync::Arc<MemoryStore>);
-
-#[async_trait::async_trait]
-impl PhotoStore for Shared {
-    fn name(&self) -> &str {
-        "graph"
-    }
-    fn capabilities(&self) -> photosync::store::Capabilities {
-        self.0.capabilities()
-    }
-    fn state_key(&self) -> Option<String> {
-        self.0.state_key()
-    }
-    async fn resolve(
-        &self,
-        user: &UserRecord,
-    ) -> photosync::error::Result<Option<photosync::store::StoreUser>> {
-        self.0.resolve(user).await
-    }
-    async fn read_photo(
-        &self,
-        user: &photosync::store::StoreUser,
-    ) -> photosync::error::Result<photosync::store::PhotoRead> {
-        self.0.read_photo(user).await
-    }
-    async fn write_photo(
-        &self,
-        user: &photosync::store::StoreUser,
-        photo: &photosync::photo::SourcePhoto,
-    ) -> photosync::error::Result<()> {
-        self.0.write_photo(user, photo).await
-    }
+/// The memory target as Graph.
+fn as_graph(store: &std::sync::Arc<MemoryStore>) -> ScriptedStore {
+    ScriptedStore::over((**store).clone()).named("graph")
 }
 
 fn users() -> Vec<UserRecord> {
@@ -82,7 +54,7 @@ fn graph() -> std::sync::Arc<MemoryStore> {
 #[tokio::test]
 async fn sync_skips_in_sync_writes_the_rest_and_verifies() {
     let store = graph();
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
     let (records, summary) = sync(
         jsonl(&users()),
         &SyncSource::Input,
@@ -143,7 +115,7 @@ async fn sync_skips_in_sync_writes_the_rest_and_verifies() {
 #[tokio::test]
 async fn dry_run_writes_nothing_and_says_would_update() {
     let store = graph();
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
     let opts = SyncOptions {
         dry_run: true,
         ..Default::default()
@@ -170,7 +142,7 @@ async fn dry_run_writes_nothing_and_says_would_update() {
 #[tokio::test]
 async fn force_rewrites_the_same_picture() {
     let store = graph();
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
     let opts = SyncOptions {
         force: true,
         ..Default::default()
@@ -195,7 +167,7 @@ async fn state_file_skips_unchanged_users_without_reading_the_target() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state_path = dir.path().join("state.jsonl");
     let store = graph();
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
     let opts = SyncOptions {
         state: Some(SyncState::open(&state_path).expect("state")),
         ..Default::default()
@@ -279,7 +251,7 @@ async fn folder_source_to_folder_target_exports_and_reports_missing_sources() {
 #[tokio::test]
 async fn corrupt_source_photo_fails_that_user_only() {
     let store = graph();
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(Shared(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
     let broken = UserRecord {
         thumbnail_photo: Some(PhotoBytes::Base64("not base64 at all!".into())),
         ..upn("bob")
@@ -304,46 +276,16 @@ async fn corrupt_source_photo_fails_that_user_only() {
     assert_eq!(summary.exit_code, 1);
 }
 
-/// Accepts writes but keeps a different picture (a service that silently swapped it).
-struct SwappingStore(std::sync::Arc<MemoryStore>);
-
-#[async_trait::async_trait]
-impl PhotoStore for SwappingStore {
-    fn name(&self) -> &str {
-        "graph"
-    }
-    fn capabilities(&self) -> photosync::store::Capabilities {
-        self.0.capabilities()
-    }
-    fn state_key(&self) -> Option<String> {
-        self.0.state_key()
-    }
-    async fn resolve(
-        &self,
-        user: &UserRecord,
-    ) -> photosync::error::Result<Option<photosync::store::StoreUser>> {
-        self.0.resolve(user).await
-    }
-    async fn read_photo(
-        &self,
-        user: &photosync::store::StoreUser,
-    ) -> photosync::error::Result<photosync::store::PhotoRead> {
-        self.0.read_photo(user).await
-    }
-    async fn write_photo(
-        &self,
-        user: &photosync::store::StoreUser,
-        _photo: &photosync::photo::SourcePhoto,
-    ) -> photosync::error::Result<()> {
-        self.0.add_user(&user.key, Some(jpeg(99, 96)));
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn write_that_reads_back_as_another_picture_fails_verification() {
     let store = graph();
-    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(SwappingStore(store.clone()))];
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(
+        // Accepts writes but keeps a different picture (a service that silently swapped it).
+        as_graph(&store).on_write(|memory, user, _photo| {
+            memory.add_user(&user.key, Some(jpeg(99, 96)));
+            Ok(())
+        }),
+    )];
     let (records, summary) = sync(
         jsonl(&[with_photo("carol", 3)]),
         &SyncSource::Input,

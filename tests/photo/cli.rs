@@ -2,19 +2,13 @@
 //! records and exit codes for bad files.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use image::{DynamicImage, Rgb, RgbImage};
+use photosync_testkit::photosync;
 use serde_json::Value;
 
 use super::fixtures::*;
-
-fn photosync(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .args(args)
-        .output()
-        .expect("run photosync")
-}
 
 fn json(out: &Output) -> Value {
     let text = String::from_utf8_lossy(&out.stdout);
@@ -33,7 +27,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 fn inspect_prints_the_fingerprint() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "p.png", &png(&corner_markers(120, 80)));
-    let out = photosync(&["photo", "inspect", &file]);
+    let out = photosync!().args(["photo", "inspect", &file]).output();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -65,15 +59,17 @@ fn prepare_ad_from_a_4000x3000_exif_rotated_jpeg_is_upright_96px_within_10_kib()
         &with_exif_orientation(&jpeg(&stored, 85), 6),
     );
     let out_path = dir.path().join("ad.jpg");
-    let out = photosync(&[
-        "photo",
-        "prepare",
-        &file,
-        "--target",
-        "ad",
-        "--out",
-        out_path.to_str().unwrap_or_default(),
-    ]);
+    let out = photosync!()
+        .args([
+            "photo",
+            "prepare",
+            &file,
+            "--target",
+            "ad",
+            "--out",
+            out_path.to_str().unwrap_or_default(),
+        ])
+        .output();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -114,29 +110,33 @@ fn prepare_graph_and_sharepoint_write_the_right_sizes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "p.jpg", &jpeg(&corner_markers(1000, 800), 90));
     let graph = dir.path().join("graph.jpg");
-    let out = photosync(&[
-        "photo",
-        "prepare",
-        &file,
-        "--target",
-        "graph",
-        "--out",
-        graph.to_str().unwrap_or_default(),
-    ]);
+    let out = photosync!()
+        .args([
+            "photo",
+            "prepare",
+            &file,
+            "--target",
+            "graph",
+            "--out",
+            graph.to_str().unwrap_or_default(),
+        ])
+        .output();
     assert_eq!(out.status.code(), Some(0));
     let img = image::open(&graph).expect("graph rendition");
     assert_eq!((img.width(), img.height()), (648, 648));
 
     let sp = dir.path().join("sp.jpg");
-    let out = photosync(&[
-        "photo",
-        "prepare",
-        &file,
-        "--target",
-        "sharepoint",
-        "--out",
-        sp.to_str().unwrap_or_default(),
-    ]);
+    let out = photosync!()
+        .args([
+            "photo",
+            "prepare",
+            &file,
+            "--target",
+            "sharepoint",
+            "--out",
+            sp.to_str().unwrap_or_default(),
+        ])
+        .output();
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(v["renditions"].as_array().map(Vec::len), Some(3));
@@ -161,10 +161,10 @@ fn compare_says_same_for_a_reencode_and_different_for_another_picture() {
     );
     let other = RgbImage::from_fn(300, 300, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
     let c = write(dir.path(), "c.png", &png(&other));
-    let same = json(&photosync(&["photo", "compare", &a, &b]));
+    let same = json(&photosync!().args(["photo", "compare", &a, &b]).output());
     assert_eq!(same["same"], true, "{same}");
     assert_eq!(same["identicalBytes"], false);
-    let different = json(&photosync(&["photo", "compare", &a, &c]));
+    let different = json(&photosync!().args(["photo", "compare", &a, &c]).output());
     assert_eq!(different["same"], false, "{different}");
     assert!(different["distance"].as_u64() > different["threshold"].as_u64());
 }
@@ -182,7 +182,7 @@ fn assert_refused(file: &str, code: &str) {
             "/nonexistent-dir/x.jpg",
         ],
     ] {
-        let out = photosync(&args);
+        let out = photosync!().args(&args).output();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let v = json(&out);
         assert_eq!(v["type"], "error");
@@ -230,17 +230,19 @@ fn an_ad_budget_over_the_attribute_limit_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "p.png", &png(&corner_markers(100, 100)));
     let out_path = dir.path().join("o.jpg");
-    let out = photosync(&[
-        "photo",
-        "prepare",
-        &file,
-        "--target",
-        "ad",
-        "--out",
-        out_path.to_str().unwrap_or_default(),
-        "--ad-max-bytes",
-        "200000",
-    ]);
+    let out = photosync!()
+        .args([
+            "photo",
+            "prepare",
+            &file,
+            "--target",
+            "ad",
+            "--out",
+            out_path.to_str().unwrap_or_default(),
+            "--ad-max-bytes",
+            "200000",
+        ])
+        .output();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json(&out)["code"], "config");
     assert!(!out_path.exists());

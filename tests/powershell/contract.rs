@@ -3,7 +3,6 @@
 //! Each assertion is something a line of the module relies on.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -435,10 +434,9 @@ fn progress_and_store_findings_have_the_fields_the_module_reads() {
 #[test]
 fn every_flag_the_module_passes_is_accepted_by_the_binary() {
     let help = |sub: &str| {
-        let output = Command::new(env!("CARGO_BIN_EXE_photosync"))
+        let output = photosync_testkit::photosync!()
             .args([sub, "--help"])
-            .output()
-            .expect("photosync --help");
+            .output();
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let runner = read(&module_dir().join("Private").join("Start-PhotoSyncCore.ps1"));
@@ -469,10 +467,9 @@ fn every_flag_the_module_passes_is_accepted_by_the_binary() {
 /// every Set-PhotoSyncPolicy a usage error).
 #[test]
 fn every_flag_the_policy_cmdlets_pass_is_accepted_by_policy_set() {
-    let output = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let output = photosync_testkit::photosync!()
         .args(["policy", "set", "--help"])
-        .output()
-        .expect("photosync policy set --help");
+        .output();
     let text = String::from_utf8_lossy(&output.stdout);
     let source = read(&module_dir().join("Public").join("Set-PhotoSyncPolicy.ps1"));
     let flags = flags_in(&source);

@@ -2,7 +2,6 @@
 //! environment variable names (src/settings/env.rs), error codes (src/schema.rs), the schema version.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use photosync::schema::{SCHEMA_VERSION, json_schema};
 use photosync::settings::env::VARS;
@@ -178,10 +177,7 @@ fn module_schema_version_matches_the_binary() {
     assert_eq!(declared.trim(), SCHEMA_VERSION.to_string());
 
     // The module reads `schemaVersion` from `photosync schema` before its first run.
-    let output = Command::new(env!("CARGO_BIN_EXE_photosync"))
-        .arg("schema")
-        .output()
-        .expect("photosync runs");
+    let output = photosync_testkit::photosync!().args(["schema"]).output();
     assert!(output.status.success(), "photosync schema: {output:?}");
     let text = String::from_utf8(output.stdout).expect("UTF-8");
     let schema: serde_json::Value =

@@ -1,9 +1,7 @@
 //! How the contract tests run photosync the way the module does: the JSON Lines that
 //! New-PhotoSyncInputItem produces, and the arguments the cmdlets build, read from their scripts.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -19,31 +17,19 @@ pub struct Run {
 /// Runs photosync the way Start-PhotoSyncCore does: stdin JSON Lines, no PHOTOSYNC_*
 /// settings inherited from the test's environment, working directory = the caller's location.
 pub fn run(cwd: &Path, args: &[&str], lines: &[String]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_photosync"));
-    command
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("PHOTOSYNC_") {
-            command.env_remove(name);
-        }
-    }
-    let mut child = command.spawn().expect("photosync starts");
     let mut payload = String::new();
     for line in lines {
         payload.push_str(line);
         payload.push('\n');
     }
-    let mut stdin = child.stdin.take().expect("stdin");
-    // Written from a thread, as the module writes asynchronously: output may fill the pipe first.
-    let writer = std::thread::spawn(move || {
-        stdin.write_all(payload.as_bytes()).ok();
-    });
-    let output = child.wait_with_output().expect("photosync finishes");
-    writer.join().expect("writer thread");
+    // The kit writes stdin from a thread, as the module writes asynchronously: output may fill
+    // the pipe first.
+    let output = photosync_testkit::photosync!()
+        .args(args)
+        .current_dir(cwd)
+        .without_env_prefix("PHOTOSYNC_")
+        .stdin(payload)
+        .output();
     let stdout = String::from_utf8(output.stdout).expect("stdout is UTF-8");
     let records = stdout
         .lines()

@@ -1,12 +1,12 @@
 //! Reports made by the real binary, opened in headless Chromium.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use photosync_emulator::{Emulator, Options, RunningEmulator, Seed};
 
 use crate::browser::{self, Loaded, body_attribute, count};
-use crate::core_support::jpeg;
+use photosync_testkit::photosync;
+use photosync_testkit::portrait::jpeg;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -15,17 +15,16 @@ fn repo() -> PathBuf {
 /// Run `photosync status ... --out DIR/report.html`; returns the report's path.
 fn make_report(dir: &Path, args: &[&str], env: &[(String, String)]) -> PathBuf {
     let out = dir.join("report.html");
-    let output = Command::new(env!("CARGO_BIN_EXE_photosync"))
+    let output = photosync!()
         .current_dir(repo())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .arg("status")
+        .clean_env()
+        .inherit("PATH")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(["status"])
         .args(args)
         .args(["--progress", "none", "--out"])
-        .arg(&out)
-        .output()
-        .expect("run photosync");
+        .args([&out])
+        .output();
     assert!(
         output.status.code().is_some_and(|c| c <= 1),
         "photosync failed: {}\n{}",

@@ -12,7 +12,7 @@
 
 use std::ffi::OsStr;
 use std::io::Write;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -60,6 +60,35 @@ impl Photosync {
         self
     }
 
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        self.command.envs(vars);
+        self
+    }
+
+    /// Drop every variable of the test's environment whose name starts with `prefix`: the
+    /// machine's settings stay out, the rest (PATH, HOME) stays in.
+    pub fn without_env_prefix(mut self, prefix: &str) -> Self {
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with(prefix) {
+                self.command.env_remove(name);
+            }
+        }
+        self
+    }
+
+    /// Pass on the test's own value of `key` (after `clean_env`), if it has one.
+    pub fn inherit(self, key: &str) -> Self {
+        match std::env::var_os(key) {
+            Some(value) => self.env(key, value),
+            None => self,
+        }
+    }
+
     /// Only the variables given with `env` afterwards: no credential or setting of the
     /// machine can leak into the run.
     pub fn clean_env(mut self) -> Self {
@@ -72,12 +101,32 @@ impl Photosync {
         self
     }
 
+    /// Cap the process's heap (`RLIMIT_DATA`), so a build that reads without bound fails
+    /// instead of exhausting the machine.
+    #[cfg(unix)]
+    pub fn memory_cap(mut self, bytes: u64) -> Self {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec only `setrlimit` runs: async-signal-safe, no allocation.
+        unsafe {
+            self.command.pre_exec(move || {
+                let cap = libc::rlimit {
+                    rlim_cur: bytes,
+                    rlim_max: bytes,
+                };
+                libc::setrlimit(libc::RLIMIT_DATA, &cap);
+                Ok(())
+            });
+        }
+        self
+    }
+
     pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Self {
         self.stdin = bytes.as_ref().to_vec();
         self
     }
 
-    /// Start it and feed stdin, leaving the pipe open: the caller drops it to end the input.
+    /// Start it and feed stdin (before returning: keep it small), leaving the pipe open: the
+    /// caller drops it to end the input.
     pub fn spawn(mut self) -> (Child, ChildStdin) {
         let mut child = self.command.spawn().expect("photosync starts");
         let mut input = child.stdin.take().expect("stdin is piped");
@@ -88,9 +137,43 @@ impl Photosync {
 
     /// Run it to the end with stdin closed after the given bytes.
     pub fn run(self) -> Run {
-        let (child, input) = self.spawn();
-        drop(input);
-        Run::of(child)
+        Run::of(self.output())
+    }
+
+    /// Like `run`, but the process's own `Output` (for tests that read raw bytes).
+    pub fn output(self) -> Output {
+        self.fed_in_two_parts(|| {}, Vec::new())
+    }
+
+    /// Run it with stdin in two parts: the bytes given to `stdin`, then `rest` once `between`
+    /// returns (a run that has started when something changes, such as a token expiring).
+    pub fn run_fed_in_two_parts(
+        self,
+        between: impl FnOnce() + Send + 'static,
+        rest: impl Into<Vec<u8>>,
+    ) -> Run {
+        Run::of(self.fed_in_two_parts(between, rest.into()))
+    }
+
+    /// stdin is written from a thread while the output is read: a run whose output fills its
+    /// pipe before it has read all its input cannot deadlock the test.
+    fn fed_in_two_parts(
+        mut self,
+        between: impl FnOnce() + Send + 'static,
+        rest: Vec<u8>,
+    ) -> Output {
+        let first = std::mem::take(&mut self.stdin);
+        let mut child = self.command.spawn().expect("photosync starts");
+        let mut input = child.stdin.take().expect("stdin is piped");
+        let writer = std::thread::spawn(move || {
+            // A closed pipe just means the command stopped reading (or never read).
+            let _ = input.write_all(&first).and_then(|()| input.flush());
+            between();
+            let _ = input.write_all(&rest);
+        });
+        let out = child.wait_with_output().expect("photosync finishes");
+        writer.join().expect("the stdin writer finishes");
+        out
     }
 }
 
@@ -103,9 +186,8 @@ pub struct Run {
 }
 
 impl Run {
-    /// Wait for a started child and collect what it wrote.
-    pub fn of(child: Child) -> Run {
-        let out = child.wait_with_output().expect("photosync finishes");
+    /// What a finished process wrote (`child.wait_with_output()` for a spawned one).
+    pub fn of(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

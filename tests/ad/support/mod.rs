@@ -265,41 +265,6 @@ pub(crate) fn wait_until(
     panic!("{what} did not become ready within {timeout:?}; log:\n{log}");
 }
 
-/// A small JPEG whose picture depends on `seed`: a smooth random colour field, so different
-/// seeds are different pictures to a perceptual hash, and the same seed is the same picture
-/// at any size.
-pub fn jpeg(side: u32, seed: u32, quality: u8) -> Vec<u8> {
-    const GRID: usize = 4;
-    let mut state = u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5151_AAAA;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as u8
-    };
-    let cells: Vec<[u8; 3]> = (0..GRID * GRID).map(|_| [next(), next(), next()]).collect();
-    let img = image::RgbImage::from_fn(side, side, |x, y| {
-        let scale = (GRID - 1) as f64 / f64::from(side.max(2) - 1);
-        let (fx, fy) = (f64::from(x) * scale, f64::from(y) * scale);
-        let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
-        let (x1, y1) = ((x0 + 1).min(GRID - 1), (y0 + 1).min(GRID - 1));
-        let (tx, ty) = (fx - x0 as f64, fy - y0 as f64);
-        let mut px = [0u8; 3];
-        for (c, out) in px.iter_mut().enumerate() {
-            let v = |gx: usize, gy: usize| f64::from(cells[gy * GRID + gx][c]);
-            let top = v(x0, y0) * (1.0 - tx) + v(x1, y0) * tx;
-            let bottom = v(x0, y1) * (1.0 - tx) + v(x1, y1) * tx;
-            *out = (top * (1.0 - ty) + bottom * ty) as u8;
-        }
-        image::Rgb(px)
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&img)
-        .expect("encode test jpeg");
-    out
-}
-
 pub(crate) fn ldif_value(attr: &str, value: &[u8]) -> String {
     format!("{attr}:: {}\n", STANDARD.encode(value))
 }

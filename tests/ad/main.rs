@@ -2,18 +2,12 @@
 //! domain controller (real AD schema and rules) and OpenLDAP slapd (caps unpaged searches).
 //! Run `scripts/setup.d/ad.sh` first; missing servers fail these tests, they never skip.
 
-#[path = "ad/support.rs"]
 mod support;
 
-#[path = "ad/cli.rs"]
 mod cli;
-#[path = "ad/diagnosis.rs"]
 mod diagnosis;
-#[path = "ad/identity.rs"]
 mod identity;
-#[path = "ad/samba.rs"]
 mod samba;
-#[path = "ad/slapd.rs"]
 mod slapd;
 
 use std::path::Path;

@@ -3,11 +3,6 @@
 //! tenant in the emulator and from hostile names, and the tests read the DOM it built: row
 //! counts, filters, escaping, and that the page made no network request.
 
-#[path = "core/support.rs"]
-mod core_support;
-
-#[path = "report/browser.rs"]
 mod browser;
 
-#[path = "report/pages.rs"]
 mod pages;

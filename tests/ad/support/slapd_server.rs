@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use photosync_testkit::portrait::jpeg_at_quality;
+
 use super::*;
 
 /// 16 raw objectGUID bytes derived from an index (slapd does not make GUIDs).
@@ -72,7 +74,10 @@ impl Slapd {
             );
             entry.push_str(&ldif_value("objectGUID", &slapd_guid(i)));
             if photo_every > 0 && i % photo_every == 0 {
-                entry.push_str(&ldif_value("thumbnailPhoto", &jpeg(96, i as u32, 80)));
+                entry.push_str(&ldif_value(
+                    "thumbnailPhoto",
+                    &jpeg_at_quality(i as u64, 96, 80),
+                ));
             }
             entry.push('\n');
             f.write_all(entry.as_bytes()).expect("seed");

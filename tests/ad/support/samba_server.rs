@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use photosync_testkit::portrait::jpeg_at_quality;
+
 use super::*;
 
 /// A seeded Samba AD user: what the tests look for.
@@ -41,7 +43,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "photo.user",
             upn: "photo.user@example.test",
             mail: Some("photo.user@example.test"),
-            photo: Some(jpeg(96, 1, 85)),
+            photo: Some(jpeg_at_quality(1, 96, 85)),
             disabled: false,
             container: USERS,
         },
@@ -59,7 +61,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "jorsted",
             upn: "jürgen.ørsted@example.test",
             mail: Some("jurgen.orsted@example.test"),
-            photo: Some(jpeg(120, 2, 85)),
+            photo: Some(jpeg_at_quality(2, 120, 85)),
             disabled: false,
             container: USERS,
         },
@@ -68,7 +70,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "anna",
             upn: "anna@corp.example.test",
             mail: Some("anna.berg@example.test"),
-            photo: Some(jpeg(96, 3, 85)),
+            photo: Some(jpeg_at_quality(3, 96, 85)),
             disabled: false,
             container: USERS,
         },
@@ -77,7 +79,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "old.account",
             upn: "old.account@example.test",
             mail: None,
-            photo: Some(jpeg(96, 4, 85)),
+            photo: Some(jpeg_at_quality(4, 96, 85)),
             disabled: true,
             container: USERS,
         },
@@ -125,7 +127,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "outside.base",
             upn: "outside.base@example.test",
             mail: Some("outside.base@example.test"),
-            photo: Some(jpeg(96, 5, 85)),
+            photo: Some(jpeg_at_quality(5, 96, 85)),
             disabled: false,
             container: OUTSIDE,
         },
@@ -134,7 +136,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "shared.one",
             upn: "shared.one@example.test",
             mail: Some("shared.mail@example.test"),
-            photo: Some(jpeg(96, 6, 85)),
+            photo: Some(jpeg_at_quality(6, 96, 85)),
             disabled: false,
             container: USERS,
         },
@@ -143,7 +145,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "shared.two",
             upn: "shared.two@example.test",
             mail: Some("shared.mail@example.test"),
-            photo: Some(jpeg(96, 7, 85)),
+            photo: Some(jpeg_at_quality(7, 96, 85)),
             disabled: false,
             container: USERS,
         },
@@ -152,7 +154,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "named.by.dn",
             upn: "named.by.dn@example.test",
             mail: Some("named.by.dn@example.test"),
-            photo: Some(jpeg(96, 8, 85)),
+            photo: Some(jpeg_at_quality(8, 96, 85)),
             disabled: false,
             container: USERS,
         },

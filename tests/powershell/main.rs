@@ -10,23 +10,13 @@
 //! the module sends, with the arguments read from the module's scripts (`contract`,
 //! `contract_static`).
 
-#[path = "powershell/common.rs"]
 mod common;
-#[path = "powershell/compat.rs"]
 mod compat;
-#[path = "powershell/contract.rs"]
 mod contract;
-#[path = "powershell/contract_static.rs"]
 mod contract_static;
-#[path = "powershell/contract_support.rs"]
 mod contract_support;
-#[path = "powershell/manifest.rs"]
 mod manifest;
-#[path = "powershell/packaging.rs"]
 mod packaging;
-#[path = "powershell/parameters.rs"]
 mod parameters;
-#[path = "powershell/pipeline.rs"]
 mod pipeline;
-#[path = "powershell/syntax.rs"]
 mod syntax;
