@@ -164,7 +164,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             sam: "new.hire",
             upn: "new.hire@example.test",
             mail: None,
-            photo: Some(jpeg(96, 9, 85)),
+            photo: Some(jpeg_at_quality(9, 96, 85)),
             disabled: false,
             container: USERS,
         },
