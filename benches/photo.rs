@@ -428,43 +428,15 @@ fn bench_memory(dir: &Path) {
     let default_photo = photos.join("u000@contoso.com.jpg");
     let default_arg = default_photo.to_string_lossy().into_owned();
     let local: [(&str, Vec<&str>); 5] = [
-        (
-            "input",
-            vec![
-                "sync",
-                "--source",
-                "input",
-                "--targets",
-                &export,
-                "--input",
-                &input_arg,
-            ],
-        ),
-        (
-            "inline",
-            vec![
-                "sync",
-                "--source",
-                "input",
-                "--targets",
-                &export,
-                "--input",
-                &inline_arg,
-            ],
-        ),
+        ("input", sync_from_input(&export, &input_arg)),
+        ("inline", sync_from_input(&export, &inline_arg)),
         (
             "default-photo",
-            vec![
-                "sync",
-                "--source",
-                "input",
-                "--targets",
-                &export,
-                "--input",
-                &bare_arg,
-                "--default-photo",
-                &default_arg,
-            ],
+            [
+                sync_from_input(&export, &bare_arg),
+                vec!["--default-photo", &default_arg],
+            ]
+            .concat(),
         ),
         (
             "folder-status",
@@ -501,6 +473,19 @@ fn bench_memory(dir: &Path) {
     if wanted("ad") {
         bench_memory_ad(dir, &photos, USERS);
     }
+}
+
+/// `sync --source input --targets EXPORT --input INPUT`.
+fn sync_from_input<'a>(export: &'a str, input: &'a str) -> Vec<&'a str> {
+    vec![
+        "sync",
+        "--source",
+        "input",
+        "--targets",
+        export,
+        "--input",
+        input,
+    ]
 }
 
 /// `users` records whose `thumbnailPhoto` is the base64 of their photo in `photos`, written
