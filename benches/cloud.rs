@@ -64,6 +64,8 @@ struct Measured {
     outlook_calls: u64,
     throttled: u64,
     peak_rss_kb: u64,
+    /// User + system CPU seconds of the photosync child (sampled with its peak RSS).
+    cpu_seconds: f64,
     ok_users: usize,
     exit_code: i32,
 }
@@ -97,6 +99,17 @@ fn request_counts(counters: &photosync_emulator::Counters) -> (u64, u64) {
         }
     }
     (http, calls)
+}
+
+/// User + system CPU seconds a running process has used so far (`/proc/PID/stat`), which
+/// the machine's load changes far less than wall time.
+fn cpu_seconds_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which ends at the last ')': utime and stime are 14 and 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // In clock ticks of USER_HZ, which Linux fixes at 100 for /proc on every common platform.
+    Some(ticks as f64 / 100.0)
 }
 
 /// Run photosync with `args`, feeding `input`, sampling the child's VmHWM until it exits.
@@ -146,7 +159,11 @@ fn run_photosync(emu: &RunningEmulator, args: &[&str], input: String, ok_type: &
         (users, ok)
     });
     let mut peak = 0u64;
+    let mut cpu_seconds = 0f64;
     let status = loop {
+        if let Some(cpu) = cpu_seconds_of(pid) {
+            cpu_seconds = cpu;
+        }
         if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
             && let Some(kb) = text
                 .lines()
@@ -173,6 +190,7 @@ fn run_photosync(emu: &RunningEmulator, args: &[&str], input: String, ok_type: &
         outlook_calls: outlook_calls(&counters),
         throttled: counters.throttled_429,
         peak_rss_kb: peak,
+        cpu_seconds,
         ok_users,
         exit_code: status.code().unwrap_or(-1),
     }
@@ -262,7 +280,12 @@ fn report(name: &str, model: &Model, latency_ms: u64, write_budget: bool, m: &Me
         100.0 * m.throttled as f64 / m.api_calls.max(1) as f64,
         100.0 * m.throttled as f64 / m.outlook_calls.max(1) as f64
     );
-    println!("peak RSS: {:.1} MB", m.peak_rss_kb as f64 / 1024.0);
+    println!(
+        "peak RSS: {:.1} MB, photosync CPU (user+sys): {:.1} s = {:.2} ms per user",
+        m.peak_rss_kb as f64 / 1024.0,
+        m.cpu_seconds,
+        1000.0 * m.cpu_seconds / users.max(1.0)
+    );
     println!();
 }
 

@@ -7,9 +7,12 @@
 //! 3. one 3000x4000 JPEG to the 648 px graph rendition as a whole process (`photosync photo
 //!    prepare`), next to `vipsthumbnail` and ImageMagick: wall time and peak RSS;
 //! 4. memory: 200 users, each with its own 4000x3000 JPEG, at `--concurrency 128`, peak RSS of
-//!    the whole process on every path that reads a photo: `sync --source input` to a folder,
-//!    `status --stores folder:`, `sync --source folder:`, and the cloud store against the
-//!    emulator (`sync --targets graph`, `status --stores graph`).
+//!    the whole process on every path that reads a photo: `sync --source input` to a folder
+//!    (the photo named by `photoPath`, or inline as base64 `thumbnailPhoto`), `--default-photo`,
+//!    `status --stores folder:`, `sync --source folder:`, the cloud stores against the emulator
+//!    (`sync --targets graph|sharepoint`, `status --stores graph|sharepoint`) and the AD store
+//!    against a throw-away slapd (`sync --targets ad`, `status --stores ad`). One photo through
+//!    `photo prepare` is part 3.
 //!
 //! Run with `scripts/bench-photo` (installs ImageMagick and libvips-tools, pins 1-3 to one
 //! CPU). `cargo bench --bench photo -- memory` (or `compare`, `large`, `throughput`) runs
@@ -18,6 +21,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+#[path = "../tests/ad/support.rs"]
+mod ad_support;
 
 use photosync::photo::{self, DecodeLimits};
 use photosync::store::{ad, graph, sharepoint};
@@ -396,6 +402,17 @@ fn bench_memory(dir: &Path) {
     }
     let input_file = dir.join("memory-users.jsonl");
     std::fs::write(&input_file, input).expect("write users");
+    // The same photos inline, as `ConvertTo-Json` writes a byte[] (one 4.4 MB line per user).
+    let inline_file = dir.join("memory-users-inline.jsonl");
+    if !inline_file.exists() {
+        write_inline_users(&photos, USERS, &inline_file);
+    }
+    // Users without a photo of their own: every one gets `--default-photo`.
+    let bare_file = dir.join("memory-users-bare.jsonl");
+    let bare: String = (0..USERS)
+        .map(|i| format!("{{\"userPrincipalName\":\"u{i:03}@contoso.com\"}}\n"))
+        .collect();
+    std::fs::write(&bare_file, bare).expect("write users");
     println!(
         "memory: {USERS} users x 4000x3000 JPEG ({:.1} MB of photos), --concurrency 128, peak RSS of photosync:",
         total as f64 / 1e6
@@ -406,18 +423,20 @@ fn bench_memory(dir: &Path) {
     let out = dir.join("memory-out");
     let export = format!("folder:{}:{{userPrincipalName}}.jpg", out.display());
     let input_arg = input_file.to_string_lossy().into_owned();
-    let local: [(&str, Vec<&str>); 3] = [
+    let inline_arg = inline_file.to_string_lossy().into_owned();
+    let bare_arg = bare_file.to_string_lossy().into_owned();
+    let default_photo = photos.join("u000@contoso.com.jpg");
+    let default_arg = default_photo.to_string_lossy().into_owned();
+    let local: [(&str, Vec<&str>); 5] = [
+        ("input", sync_from_input(&export, &input_arg)),
+        ("inline", sync_from_input(&export, &inline_arg)),
         (
-            "input",
-            vec![
-                "sync",
-                "--source",
-                "input",
-                "--targets",
-                &export,
-                "--input",
-                &input_arg,
-            ],
+            "default-photo",
+            [
+                sync_from_input(&export, &bare_arg),
+                vec!["--default-photo", &default_arg],
+            ]
+            .concat(),
         ),
         (
             "folder-status",
@@ -448,6 +467,171 @@ fn bench_memory(dir: &Path) {
     if wanted("graph") {
         bench_memory_graph(dir, USERS, &input_arg);
     }
+    if wanted("sharepoint") {
+        bench_memory_sharepoint(dir, USERS, &input_arg);
+    }
+    if wanted("ad") {
+        bench_memory_ad(dir, &photos, USERS);
+    }
+}
+
+/// `sync --source input --targets EXPORT --input INPUT`.
+fn sync_from_input<'a>(export: &'a str, input: &'a str) -> Vec<&'a str> {
+    vec![
+        "sync",
+        "--source",
+        "input",
+        "--targets",
+        export,
+        "--input",
+        input,
+    ]
+}
+
+/// `users` records whose `thumbnailPhoto` is the base64 of their photo in `photos`, written
+/// one at a time (the file is about 900 MB).
+fn write_inline_users(photos: &Path, users: usize, file: &Path) {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let partial = file.with_extension("partial");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&partial).expect("inline users"));
+    for i in 0..users {
+        let bytes = std::fs::read(photos.join(format!("u{i:03}@contoso.com.jpg"))).expect("photo");
+        writeln!(
+            out,
+            "{{\"userPrincipalName\":\"u{i:03}@contoso.com\",\"thumbnailPhoto\":\"{}\"}}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+        .expect("write inline users");
+    }
+    out.flush().expect("write inline users");
+    drop(out);
+    std::fs::rename(&partial, file).expect("inline users");
+}
+
+/// The legacy SharePoint profile store against the emulator, with a certificate (SharePoint
+/// refuses secrets) in a tenant that allows app-only profile writes: `sync --targets
+/// sharepoint` (three renditions written per user, the Entra object looked up for the identity
+/// gate), then `status --stores sharepoint` over the same users.
+fn bench_memory_sharepoint(dir: &Path, users: usize, input: &str) {
+    use photosync_emulator::{Emulator, Faults, Options, Seed, SeedApp, SeedUser};
+    const CLIENT: &str = "cccccccc-0000-0000-0000-00000000000c";
+    let cert = std::fs::read_to_string(Seed::example_test_only_cert_path()).expect("test cert");
+    let key = std::fs::read_to_string(Seed::example_test_only_key_path()).expect("test key");
+    let pem = dir.join("memory-app.pem");
+    std::fs::write(&pem, format!("{cert}\n{key}")).expect("pem");
+    let mut seed = Seed::new().app(
+        SeedApp::with_certificate(CLIENT, &cert)
+            .graph_roles(&["User.Read.All", "ProfilePhoto.ReadWrite.All"])
+            .share_point_roles(&["Sites.FullControl.All", "User.ReadWrite.All"]),
+    );
+    for i in 0..users {
+        seed = seed.user(SeedUser::new(&format!("u{i:03}@contoso.com")));
+    }
+    let options = Options {
+        faults: Faults {
+            sharepoint_app_only_profile_writes: true,
+            ..Faults::default()
+        },
+        ..Options::default()
+    };
+    let emu = Emulator::start(seed, options).expect("emulator");
+    let env = [
+        ("PHOTOSYNC_GRAPH_URL", emu.graph_url()),
+        ("PHOTOSYNC_LOGIN_URL", emu.login_url()),
+        ("PHOTOSYNC_SHAREPOINT_URL", emu.sharepoint_url()),
+        (
+            "PHOTOSYNC_SHAREPOINT_MY_SITE_URL",
+            emu.sharepoint_my_site_url(),
+        ),
+        ("PHOTOSYNC_SHAREPOINT_ROOT_URL", emu.sharepoint_root_url()),
+        ("PHOTOSYNC_TENANT_ID", emu.tenant_id()),
+        ("PHOTOSYNC_CLIENT_ID", CLIENT.to_string()),
+        (
+            "PHOTOSYNC_CERTIFICATE_PATH",
+            pem.to_string_lossy().into_owned(),
+        ),
+    ];
+    measure_memory(
+        dir,
+        "sharepoint-sync",
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "sharepoint",
+            "--input",
+            input,
+        ],
+        &env,
+    );
+    measure_memory(
+        dir,
+        "sharepoint-status",
+        &[
+            "status",
+            "--stores",
+            "sharepoint",
+            "--input",
+            input,
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+}
+
+/// The AD store against a throw-away slapd whose users have no photo yet: `sync --source
+/// input --targets ad` (the 96 px rendition searched for quality within 10 KB), then `status
+/// --stores ad` over the same users.
+fn bench_memory_ad(dir: &Path, photos: &Path, users: usize) {
+    use ad_support::{SLAPD_ADMIN_DN, SLAPD_ADMIN_PASSWORD, SLAPD_SUFFIX, Slapd, slapd_uid};
+    let slapd = Slapd::start("bench-memory-slapd", users, 0);
+    let input: String = (0..users)
+        .map(|i| {
+            format!(
+                "{{\"userPrincipalName\":\"{}@example.test\",\"photoPath\":\"{}\"}}\n",
+                slapd_uid(i),
+                photos.join(format!("u{i:03}@contoso.com.jpg")).display()
+            )
+        })
+        .collect();
+    let input_file = dir.join("memory-users-ad.jsonl");
+    std::fs::write(&input_file, input).expect("write users");
+    let input = input_file.to_string_lossy().into_owned();
+    let env = [
+        ("PHOTOSYNC_LDAP_URL", slapd.ldaps_url()),
+        ("PHOTOSYNC_LDAP_BIND_DN", SLAPD_ADMIN_DN.to_string()),
+        ("PHOTOSYNC_LDAP_PASSWORD", SLAPD_ADMIN_PASSWORD.to_string()),
+        ("PHOTOSYNC_LDAP_BASE_DN", SLAPD_SUFFIX.to_string()),
+        (
+            "PHOTOSYNC_LDAP_CA_FILE",
+            slapd.certs.ca.to_string_lossy().into_owned(),
+        ),
+    ];
+    measure_memory(
+        dir,
+        "ad-sync",
+        &[
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "ad",
+            "--input",
+            &input,
+        ],
+        &env,
+    );
+    measure_memory(
+        dir,
+        "ad-status",
+        &[
+            "status", "--stores", "ad", "--input", &input, "--format", "json",
+        ],
+        &env,
+    );
 }
 
 /// The cloud paths against the emulator: `sync --source input --targets graph` (every photo
@@ -496,12 +680,12 @@ fn bench_memory_graph(dir: &Path, users: usize, input: &str) {
 }
 
 /// Run photosync with `args` (plus `--concurrency 128`) under `/usr/bin/time`; print the
-/// peak RSS, the wall time and the summary's counts.
+/// peak RSS, the wall time, the CPU time (user + system) and the summary's counts.
 fn measure_memory(dir: &Path, name: &str, args: &[&str], env: &[(&str, String)]) {
     let report = dir.join("memory-time.txt");
     let start = Instant::now();
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.args(["-f", "%M", "-o"])
+    cmd.args(["-f", "%M %U %S", "-o"])
         .arg(&report)
         .arg(env!("CARGO_BIN_EXE_photosync"))
         .args(args)
@@ -513,11 +697,11 @@ fn measure_memory(dir: &Path, name: &str, args: &[&str], env: &[(&str, String)])
     }
     let result = cmd.output().expect("run photosync");
     let elapsed = start.elapsed().as_secs_f64();
-    let rss_kib: u64 = std::fs::read_to_string(&report)
-        .unwrap_or_default()
-        .trim()
-        .parse()
-        .unwrap_or(0);
+    // "%M %U %S": peak RSS in KiB, user and system CPU seconds.
+    let times = std::fs::read_to_string(&report).unwrap_or_default();
+    let mut times = times.split_whitespace();
+    let rss_kib: u64 = times.next().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let cpu: f64 = times.filter_map(|t| t.parse::<f64>().ok()).sum();
     let stdout = String::from_utf8_lossy(&result.stdout);
     let summary: serde_json::Value = stdout
         .lines()
@@ -525,7 +709,7 @@ fn measure_memory(dir: &Path, name: &str, args: &[&str], env: &[(&str, String)])
         .and_then(|l| serde_json::from_str(l).ok())
         .unwrap_or_default();
     println!(
-        "  {name:<14} peak RSS {:6.1} MB  {elapsed:5.1} s  exit {:?}  {}",
+        "  {name:<17} peak RSS {:6.1} MB  {elapsed:5.1} s  CPU {cpu:5.1} s  exit {:?}  {}",
         rss_kib as f64 / 1024.0,
         result.status.code(),
         summary["counts"]

@@ -50,7 +50,7 @@ const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// waits for a slot of the photo budget (`photo::admit`) and keeps it while the body lives, so
 /// large bodies in memory are bounded by the same few slots as photo files, not by
 /// `concurrency x MAX_BODY_BYTES`.
-const FREE_BODY_BYTES: usize = 256 * 1024;
+const FREE_BODY_BYTES: usize = crate::photo::FREE_BYTES as usize;
 
 /// Redirects followed for one read (within its own origin).
 const MAX_REDIRECTS: usize = 5;

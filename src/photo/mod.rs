@@ -30,7 +30,9 @@ pub use render::{
     encode_jpeg_within, render, render_one, resize_square,
 };
 pub use signature::{Comparison, Signature, compare};
-pub use slots::{admit, admitted, budget_slots, off_thread, photo_work_on_task};
+pub use slots::{
+    FREE_BYTES, admit, admitted, admitted_if_large, budget_slots, off_thread, photo_work_on_task,
+};
 
 /// `same_picture` distances are the signature distance in hundredths: at or below this (1.0,
 /// every component within its limit) two photos show the same picture.

@@ -8,10 +8,11 @@
 //! `admitted` is the same bound one step earlier, for work that reads a photo and then
 //! decodes it: a slot taken before the read also bounds the undecoded bytes in memory (a 12 MP
 //! camera JPEG is several MB; a hundred of them waiting for a decode slot would not be). Every
-//! path that reads a photo file takes it (the input's PhotoPath, the folder store, sync's
-//! source), and so does a large HTTP response body (`http`), for as long as it lives. A task
-//! that holds a slot never waits for a second one: work nested in `admitted` uses the slot
-//! already held, so no set of tasks can hold every slot while waiting for another.
+//! path that reads a photo file takes it (the input's PhotoPath, sync's source, a folder file
+//! over `FREE_BYTES`), and so does a large HTTP response body (`http`), for as long as it
+//! lives. A task that holds a slot never waits for a second one: work nested in `admitted`
+//! uses the slot already held, so no set of tasks can hold every slot while waiting for
+//! another.
 //!
 //! `off_thread` moves photo work (decode, render, file reads) onto blocking threads;
 //! `photo_work_on_task` lets tests prove that none is left on an async worker.
@@ -92,6 +93,21 @@ pub async fn admitted<F: std::future::Future>(work: F) -> F::Output {
         return work.await;
     };
     ADMITTED.scope((), work).await
+}
+
+/// Photo bytes that may wait in memory without a slot of the photo budget: a hundred such
+/// files or bodies waiting hold a few tens of MB at most.
+pub const FREE_BYTES: u64 = 256 * 1024;
+
+/// `admitted` for `len` bytes of photo about to be read: a read of at most `FREE_BYTES` waits
+/// for no slot. Without this, a read-back of a rendition just written queued behind every user
+/// still to be decoded, while each of them held its decoded source.
+pub async fn admitted_if_large<F: std::future::Future>(len: u64, work: F) -> F::Output {
+    if len <= FREE_BYTES {
+        work.await
+    } else {
+        admitted(work).await
+    }
 }
 
 /// Slots of the photo budget (one per core, at least 2).
