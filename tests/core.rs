@@ -26,6 +26,8 @@ mod identity;
 mod incremental;
 #[path = "core/input.rs"]
 mod input;
+#[path = "core/own_writes.rs"]
+mod own_writes;
 #[path = "core/props.rs"]
 mod props;
 #[path = "core/schema.rs"]

@@ -185,10 +185,11 @@ async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
         )
         .await;
         assert!(counting.calls() > before, "the target was read");
+        // It holds PhotoSync's verified write byte for byte: in sync by the record (issue 18).
         let bob = result_of(&records, "bob@contoso.com", "graph");
         assert_eq!(
             (bob.action, bob.reason.as_str()),
-            (Action::Skipped, "already-in-sync")
+            (Action::Skipped, "own-write-unchanged")
         );
     }
     assert_eq!(store.writes(), 3);
@@ -454,6 +455,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
                 source_sha256: "00".repeat(32),
                 source_signature: String::new(),
                 written_signature: String::new(),
+                written_sha256: String::new(),
                 at: Some(state::now_secs() - 120),
                 verified,
             })

@@ -120,7 +120,7 @@ function Write-PhotoSyncCoreRecords($Core, [string]$Text) {
                         }
                     }
                     $stores.Add([pscustomobject]@{
-                            PSTypeName = 'PhotoSync.StoreStatus'; Store = $name; State = $store.state; MatchesReference = $store.matchesReference
+                            PSTypeName = 'PhotoSync.StoreStatus'; Store = $name; State = $store.state; MatchesReference = $store.matchesReference; ComparedBy = $store.comparedBy
                             Distance = $store.distance; Photo = $photo; Details = $store.details; Error = $errorInfo
                         })
                 }
