@@ -652,3 +652,31 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
         String::from_utf8_lossy(&next.stderr)
     );
 }
+
+// Regression: a user skipped because the target held somebody else's photo (`--only-missing`,
+// `target-has-photo`) was recorded as this source verified there, so the next ordinary
+// `sync --state` skipped them as `unchanged-since-verified` and never wrote the source.
+#[tokio::test]
+async fn a_photo_left_alone_by_only_missing_is_not_recorded_as_the_source_verified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let store = MemoryStore::new();
+    store.add_user("ann@contoso.com", Some(jpeg(9, 200)));
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(store.clone())];
+    let ann = || jsonl(&[with_photo("ann", 1)]);
+    let only_missing = SyncOptions {
+        only_missing: true,
+        ..with_state(&path)
+    };
+    let (records, _) = sync(ann(), &SyncSource::Input, &targets, &only_missing).await;
+    drop(only_missing);
+    let r = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!(
+        (r.action, r.reason.as_str()),
+        (Action::Skipped, "target-has-photo")
+    );
+    let (records, _) = sync(ann(), &SyncSource::Input, &targets, &with_state(&path)).await;
+    let r = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!((r.action, r.reason.as_str()), (Action::Updated, "differs"));
+    assert_eq!(store.writes(), 1);
+}
