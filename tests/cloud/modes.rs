@@ -168,11 +168,11 @@ fn a_second_run_with_state_decides_by_photosyncs_own_write() {
     let writes = [writes_to(&emu, 0), writes_to(&emu, 1)];
     let again = sync_from_input(&creds, "graph", &["--state", state, "--recheck"], &input);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
-    for i in 0..2 {
+    for (i, writes) in writes.into_iter().enumerate() {
         let result = result_of(&again, &upn(i));
         assert_eq!(result["action"], "skipped", "{result}");
         assert_eq!(result["reason"], "own-write-unchanged", "{result}");
-        assert_eq!(writes_to(&emu, i), writes[i]);
+        assert_eq!(writes_to(&emu, i), writes);
     }
 
     // user0's source is a new picture, and someone already put a look-alike of it in Teams;
