@@ -8,7 +8,9 @@ use std::sync::Arc;
 use photosync::engine::{StatusOptions, SyncOptions, SyncSource};
 use photosync::output::sink::CollectSink;
 use photosync::photo::sha256_hex;
-use photosync::schema::{Action, ComparedBy, OutputRecord, PhotoBytes, UserRecord, Verdict};
+use photosync::schema::{
+    Action, ComparedBy, OutputRecord, PhotoBytes, ResultRecord, UserRecord, Verdict,
+};
 use photosync::state::{self, SyncState};
 use photosync::store::PhotoStore;
 use photosync::store::memory::MemoryStore;
@@ -49,12 +51,34 @@ fn earlier_run_wrote(path: &std::path::Path, source: &[u8], written: Option<&[u8
         .expect("record");
 }
 
-fn rechecking(path: &std::path::Path) -> SyncOptions {
+fn with_state(path: &std::path::Path) -> SyncOptions {
     SyncOptions {
         state: Some(SyncState::open(path).expect("state")),
-        recheck: true,
         ..Default::default()
     }
+}
+
+fn rechecking(path: &std::path::Path) -> SyncOptions {
+    SyncOptions {
+        recheck: true,
+        ..with_state(path)
+    }
+}
+
+/// Sync Ann with `photo` as her source; her result.
+async fn sync_ann(
+    photo: &[u8],
+    targets: &[Box<dyn PhotoStore>],
+    opts: SyncOptions,
+) -> ResultRecord {
+    let (records, _) = sync(
+        jsonl(&[ann_with(photo)]),
+        &SyncSource::Input,
+        targets,
+        &opts,
+    )
+    .await;
+    result_of(&records, ANN, "memory").clone()
 }
 
 async fn status_with_state(
@@ -91,14 +115,7 @@ async fn a_target_holding_photosyncs_own_write_is_in_sync_by_the_record_whatever
     assert_eq!(shown.compared_by, Some(ComparedBy::OwnWrite));
     assert_eq!(shown.distance, None, "no picture judgement made");
 
-    let (records, _) = sync(
-        jsonl(&[ann_with(&source)]),
-        &SyncSource::Input,
-        &targets,
-        &rechecking(&path),
-    )
-    .await;
-    let r = result_of(&records, ANN, "memory");
+    let r = sync_ann(&source, &targets, rechecking(&path)).await;
     assert_eq!(
         (r.action, r.reason.as_str()),
         (Action::Skipped, "own-write-unchanged")
@@ -128,14 +145,7 @@ async fn an_older_state_line_without_the_written_fingerprint_is_judged_by_lookin
     assert_eq!(status.verdict, Verdict::Differs);
     assert_eq!(status.stores[1].compared_by, Some(ComparedBy::Picture));
 
-    let (records, _) = sync(
-        jsonl(&[ann_with(&source)]),
-        &SyncSource::Input,
-        &targets,
-        &rechecking(&path),
-    )
-    .await;
-    let r = result_of(&records, ANN, "memory");
+    let r = sync_ann(&source, &targets, rechecking(&path)).await;
     assert_eq!(r.action, Action::Updated);
     assert_eq!(r.reason, "replaced-outside-change");
     assert_eq!(store.writes(), 1);
@@ -151,30 +161,13 @@ async fn a_changed_source_is_written_even_where_the_target_looks_the_same() {
     let path = dir.path().join("state.jsonl");
     let (first, second) = (jpeg(1, 200), jpeg(2, 200));
     let (store, targets) = target_holding(None);
-    let with_state = || SyncOptions {
-        state: Some(SyncState::open(&path).expect("state")),
-        ..Default::default()
-    };
-    let (records, _) = sync(
-        jsonl(&[ann_with(&first)]),
-        &SyncSource::Input,
-        &targets,
-        &with_state(),
-    )
-    .await;
-    assert_eq!(result_of(&records, ANN, "memory").action, Action::Updated);
+    let r = sync_ann(&first, &targets, with_state(&path)).await;
+    assert_eq!(r.action, Action::Updated);
     assert_eq!(store.writes(), 1);
 
     let look_alike = png(2, 200);
     store.add_user(ANN, Some(look_alike.clone()));
-    let (records, _) = sync(
-        jsonl(&[ann_with(&second)]),
-        &SyncSource::Input,
-        &targets,
-        &with_state(),
-    )
-    .await;
-    let r = result_of(&records, ANN, "memory");
+    let r = sync_ann(&second, &targets, with_state(&path)).await;
     assert_eq!(
         (r.action, r.reason.as_str(), r.verified),
         (Action::Updated, "source-changed", Some(true))
@@ -186,17 +179,7 @@ async fn a_changed_source_is_written_even_where_the_target_looks_the_same() {
     let old_path = dir.path().join("old.jsonl");
     let (store, targets) = target_holding(Some(look_alike));
     earlier_run_wrote(&old_path, &first, None);
-    let (records, _) = sync(
-        jsonl(&[ann_with(&second)]),
-        &SyncSource::Input,
-        &targets,
-        &SyncOptions {
-            state: Some(SyncState::open(&old_path).expect("state")),
-            ..Default::default()
-        },
-    )
-    .await;
-    let r = result_of(&records, ANN, "memory");
+    let r = sync_ann(&second, &targets, with_state(&old_path)).await;
     assert_eq!(
         (r.action, r.reason.as_str()),
         (Action::Skipped, "already-in-sync")
@@ -212,17 +195,8 @@ async fn a_verified_write_is_recorded_exactly_and_decides_the_next_look() {
     let path = dir.path().join("state.jsonl");
     let source = jpeg(3, 200);
     let (store, targets) = target_holding(None);
-    let (records, _) = sync(
-        jsonl(&[ann_with(&source)]),
-        &SyncSource::Input,
-        &targets,
-        &SyncOptions {
-            state: Some(SyncState::open(&path).expect("state")),
-            ..Default::default()
-        },
-    )
-    .await;
-    assert_eq!(result_of(&records, ANN, "memory").action, Action::Updated);
+    let r = sync_ann(&source, &targets, with_state(&path)).await;
+    assert_eq!(r.action, Action::Updated);
     let held = store.photo_of(ANN).expect("written");
     let write = SyncState::open_read_only(&path)
         .expect("state")
@@ -231,16 +205,7 @@ async fn a_verified_write_is_recorded_exactly_and_decides_the_next_look() {
     assert!(write.is_held_as(&sha256_hex(&held)));
     assert!(write.is_of_source(&sha256_hex(&source)));
 
-    let (records, _) = sync(
-        jsonl(&[ann_with(&source)]),
-        &SyncSource::Input,
-        &targets,
-        &rechecking(&path),
-    )
-    .await;
-    assert_eq!(
-        result_of(&records, ANN, "memory").reason,
-        "own-write-unchanged"
-    );
+    let r = sync_ann(&source, &targets, rechecking(&path)).await;
+    assert_eq!(r.reason, "own-write-unchanged");
     assert_eq!(store.writes(), 1);
 }
