@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[path = "../tests/ad/support.rs"]
+#[path = "../tests/ad/support/mod.rs"]
 mod ad_support;
 
 use photosync::photo::{self, DecodeLimits};

@@ -34,6 +34,7 @@ fn main() {
                 source_sha256: source(i),
                 source_signature: signature(i * 31),
                 written_signature: signature(i * 37),
+                written_sha256: source(i + entries),
                 at: Some(now_secs()),
                 verified: true,
             };

@@ -200,6 +200,18 @@ pub enum StoreState {
     NotApplicable,
 }
 
+/// How a store's picture was compared with the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComparedBy {
+    /// The pictures were compared perceptually (`distance`).
+    Picture,
+    /// `status --state`: the store holds PhotoSync's verified write byte for byte, so the state
+    /// record decides: the same when that write was made from the reference picture, out of
+    /// date when the source changed since. No picture judgement is made.
+    OwnWrite,
+}
+
 /// Per user: the one-word answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -308,10 +320,15 @@ pub struct StoreStatus {
     pub state: StoreState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<PhotoInfo>,
-    /// Whether this store's picture is the reference picture (perceptual comparison).
+    /// Whether this store's picture is the reference picture (`comparedBy` says how this
+    /// was decided).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches_reference: Option<bool>,
-    /// Perceptual distance to the reference (0 = identical, see docs/photos.md).
+    /// How `matchesReference` was decided; absent for the reference itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared_by: Option<ComparedBy>,
+    /// Perceptual distance to the reference (0 = identical, see docs/photos.md); only when the
+    /// pictures were compared (`comparedBy: picture`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance: Option<u32>,
     /// Store-specific facts worth showing (e.g. SharePoint `PictureURL`, Graph ETag).

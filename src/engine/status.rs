@@ -1,6 +1,8 @@
 //! `status`: per user, read every store concurrently, fingerprint, and hand the observations
 //! to `assess` for the verdict and findings. What a store found is shown as the record's only
-//! once the identity gate proved it (`identity::prove`). Streams records as users finish.
+//! once the identity gate proved it (`identity::prove`). With `--state`, a store holding
+//! PhotoSync's own verified write byte for byte is compared by that record, not by looking.
+//! Streams records as users finish.
 //! Never writes.
 //! Stops early on a signal or a closed stdout (`stop`), still with the run's real exit code.
 
@@ -20,10 +22,10 @@ use crate::output::sink::RecordSink;
 use crate::output::thumbnail;
 use crate::photo;
 use crate::schema::{
-    ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, SCHEMA_VERSION, StatusRecord,
+    ErrorInfo, ErrorRecord, FindingRecord, OutputRecord, PhotoInfo, SCHEMA_VERSION, StatusRecord,
     SummaryRecord, UserKeys, UserRecord, Verdict,
 };
-use crate::state::{self, SyncState};
+use crate::state::{self, SyncState, VerifiedWrite};
 use crate::store::ad::ObjectGuid;
 use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass, StoreUser};
 use crate::verdict::{Observation, Observed, assess, diagnose};
@@ -146,6 +148,7 @@ async fn observe(
         store: store.name().to_string(),
         capabilities: store.capabilities(),
         observed,
+        own_write: None,
     };
     (observation, user)
 }
@@ -183,6 +186,17 @@ async fn explain_differences(
     }
 }
 
+/// PhotoSync's verified write to a store, when the store holds it byte for byte now.
+fn held_own_write(
+    state: &SyncState,
+    user: &str,
+    key: Option<&str>,
+    photo: Option<&PhotoInfo>,
+) -> Option<VerifiedWrite> {
+    let write = state.verified_write(user, key?)?;
+    write.is_held_as(&photo?.sha256).then_some(write)
+}
+
 async fn status_of_user(
     user: InputUser,
     stores: &[Box<dyn PhotoStore>],
@@ -212,6 +226,7 @@ async fn status_of_user(
             store: INPUT.to_string(),
             capabilities: Capabilities::INPUT,
             observed,
+            own_write: None,
         })
     };
     let guid = identity::record_guid(record);
@@ -222,6 +237,13 @@ async fn status_of_user(
     );
     let (input, mut reads) = futures::join!(input, reads);
     explain_differences(stores, &mut reads).await;
+    let user_key = state::user_key(record);
+    if let (Some(state), Some(user)) = (&opts.state, user_key.as_deref()) {
+        for ((observation, _), key) in reads.iter_mut().zip(state_keys) {
+            observation.own_write =
+                held_own_write(state, user, key.as_deref(), observation.photo());
+        }
+    }
     let observations: Vec<Observation> = input
         .into_iter()
         .chain(reads.into_iter().map(|(observation, _)| observation))
@@ -252,7 +274,7 @@ async fn status_of_user(
         }
     }
     let mut assessment = assess(&observations);
-    if let (Some(state), Some(user_key)) = (&opts.state, state::user_key(record)) {
+    if let (Some(state), Some(user_key)) = (&opts.state, user_key) {
         let now = std::time::SystemTime::now();
         // The picture the stores are compared with, as the state file fingerprints a source.
         let reference_sha = assessment

@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use super::sink::RecordSink;
-use crate::schema::{OutputRecord, StoreState, StoreStatus, UserKeys, Verdict};
+use crate::schema::{ComparedBy, OutputRecord, StoreState, StoreStatus, UserKeys, Verdict};
 #[cfg(test)]
 use crate::terminal::is_bidi_control;
 use crate::terminal::printable;
@@ -78,8 +78,12 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn store_cell(status: &StoreStatus, reference: Option<&str>) -> String {
+    let by_record = status.compared_by == Some(ComparedBy::OwnWrite);
     let word = match (status.state, status.matches_reference) {
         (StoreState::Present, _) if reference == Some(status.store.as_str()) => "reference",
+        // PhotoSync's verified write, decided by the state record (`status --state`).
+        (StoreState::Present, Some(true)) if by_record => "own-write",
+        (StoreState::Present, Some(false)) if by_record => "OUTDATED",
         (StoreState::Present, Some(true)) => "same",
         (StoreState::Present, Some(false)) => "DIFFERENT",
         (StoreState::Present, None) => "present",
@@ -309,5 +313,25 @@ mod tests {
             plain
         );
         assert!(plain.contains("ann@contoso.com") && plain.contains("differs"));
+    }
+
+    #[test]
+    fn a_store_decided_by_the_state_record_says_so() {
+        let store = |matches, compared_by| StoreStatus {
+            store: "graph".into(),
+            state: StoreState::Present,
+            photo: None,
+            matches_reference: Some(matches),
+            compared_by: Some(compared_by),
+            distance: None,
+            details: Default::default(),
+            error: None,
+            thumbnail: None,
+        };
+        let cell = |matches, by| store_cell(&store(matches, by), Some("ad"));
+        assert_eq!(cell(true, ComparedBy::OwnWrite), "graph=own-write");
+        assert_eq!(cell(false, ComparedBy::OwnWrite), "graph=OUTDATED");
+        assert_eq!(cell(true, ComparedBy::Picture), "graph=same");
+        assert_eq!(cell(false, ComparedBy::Picture), "graph=DIFFERENT");
     }
 }

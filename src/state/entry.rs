@@ -1,8 +1,8 @@
 //! One line of the state file, and the compact form kept in memory for each (user, target).
 //!
 //! The file holds full JSON lines (readable, greppable, mergeable by `cat`); memory holds
-//! only a 128-bit key, a 128-bit source digest and a few numbers per entry, so 100k users
-//! cost a few megabytes.
+//! only a 128-bit key, 128-bit digests of the source and of PhotoSync's own write, and a few
+//! numbers per entry, so 100k users cost a few megabytes.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -23,6 +23,12 @@ pub struct Entry {
     /// Perceptual signature of what the target held after the write (or was seen to hold).
     #[serde(default)]
     pub written_signature: String,
+    /// SHA-256 of the target's bytes as read back after PhotoSync's own verified write: the
+    /// one exact fingerprint of that write as the service stores it (services re-encode).
+    /// Empty when PhotoSync found the picture already there, on a pending write, and on lines
+    /// from older versions: then the target is judged by its picture alone.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub written_sha256: String,
     /// Unix seconds of the write, or of the read that showed the target already held it.
     /// Absent on lines from older versions, which are ignored.
     #[serde(default)]
@@ -76,6 +82,8 @@ fn first_16(digest: &[u8]) -> [u8; 16] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Live {
     pub source: [u8; 16],
+    /// The digest of PhotoSync's own verified write (`writtenSha256`), when the line has one.
+    pub written: Option<[u8; 16]>,
     pub at: u64,
     pub verified: bool,
     /// Where the line starts in the file and how long it is (with its newline), for
@@ -92,7 +100,57 @@ pub struct LastWrite {
     pub verified: bool,
 }
 
+/// PhotoSync's own verified write to a target, as the state records it: which source picture
+/// it was made from, and exactly what the target returned when it was read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedWrite {
+    source: [u8; 16],
+    written: [u8; 16],
+}
+
+impl VerifiedWrite {
+    /// Whether a target's bytes (their SHA-256) are this write, byte for byte.
+    pub fn is_held_as(&self, target_sha256: &str) -> bool {
+        source_digest(target_sha256) == self.written
+    }
+
+    /// Whether this write was made from the source picture with this SHA-256.
+    pub fn is_of_source(&self, source_sha256: &str) -> bool {
+        source_digest(source_sha256) == self.source
+    }
+
+    /// A write of `source_sha256` read back as `written_sha256`, for the verdict's tests.
+    #[cfg(test)]
+    pub(crate) fn of(source_sha256: &str, written_sha256: &str) -> VerifiedWrite {
+        VerifiedWrite {
+            source: source_digest(source_sha256),
+            written: source_digest(written_sha256),
+        }
+    }
+}
+
 impl Live {
+    /// Read what an entry says (at `offset`, `len` bytes with its newline).
+    pub fn of(entry: &Entry, offset: u64, len: u64) -> Live {
+        Live {
+            source: source_digest(&entry.source_sha256),
+            written: (entry.verified && !entry.written_sha256.is_empty())
+                .then(|| source_digest(&entry.written_sha256)),
+            at: entry.at.unwrap_or(0),
+            verified: entry.verified,
+            offset,
+            len,
+        }
+    }
+
+    /// PhotoSync's own verified write, when this entry records one.
+    pub fn verified_write(&self) -> Option<VerifiedWrite> {
+        self.written.map(|written| VerifiedWrite {
+            source: self.source,
+            written,
+        })
+    }
+
     pub fn last_write(&self) -> LastWrite {
         let at = std::time::Duration::from_secs(self.at);
         LastWrite {

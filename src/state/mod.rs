@@ -6,7 +6,7 @@
 //! torn last line is skipped on load (and a newline is added before the next entry, so the
 //! next entry is not glued to it). Bad lines are skipped with a warning, never fatal. When the
 //! file grows past twice its live size it is rewritten atomically (write, fsync, rename).
-//! Memory holds ~60 bytes per (user, target), see `entry`.
+//! Memory holds ~80 bytes per (user, target), see `entry`.
 
 mod entry;
 mod lock;
@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::error::{Error, Result};
 use crate::schema::UserRecord;
 
-pub use entry::{Entry, LastWrite};
+pub use entry::{Entry, LastWrite, VerifiedWrite};
 use entry::{Key, Live, key_of, parse_line, source_digest};
 pub use recheck::{DEFAULT_RECHECK_AFTER, parse_duration};
 
@@ -188,6 +188,15 @@ impl SyncState {
             .is_some_and(|live| live.verified && live.source == source_digest(source_sha256))
     }
 
+    /// PhotoSync's own verified write to `target` for `user`, when the last entry records one
+    /// (entries from older versions, pending writes and pictures found in place do not).
+    pub fn verified_write(&self, user: &str, target: &str) -> Option<VerifiedWrite> {
+        self.lock()
+            .live
+            .get(&key_of(user, target))
+            .and_then(Live::verified_write)
+    }
+
     /// How long ago a write of this source picture to `target` was accepted without a
     /// read-back showing it yet (a run stopped, or the service was slow to show it).
     pub fn pending_age(&self, user: &str, target: &str, source_sha256: &str) -> Option<Duration> {
@@ -217,13 +226,7 @@ impl SyncState {
         }
         file.write_all(&line)
             .map_err(|e| state_error(&self.path, e))?;
-        let live = Live {
-            source: source_digest(&entry.source_sha256),
-            at: entry.at.unwrap_or(0),
-            verified: entry.verified,
-            offset: inner.file_len,
-            len: line.len() as u64,
-        };
+        let live = Live::of(entry, inner.file_len, line.len() as u64);
         inner.file_len += live.len;
         remember(inner, key_of(&entry.user, &entry.target), live);
         Ok(())
@@ -277,13 +280,7 @@ fn load(path: &Path) -> Result<Inner> {
             .filter(|entry| entry.at.is_some_and(|at| at <= latest))
         {
             Some(entry) => {
-                let live = Live {
-                    source: source_digest(&entry.source_sha256),
-                    at: entry.at.unwrap_or(0),
-                    verified: entry.verified,
-                    offset,
-                    len: read as u64,
-                };
+                let live = Live::of(&entry, offset, read as u64);
                 remember(&mut inner, key_of(&entry.user, &entry.target), live);
             }
             None => {

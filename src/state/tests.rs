@@ -9,6 +9,7 @@ fn entry(user: &str, target: &str, source: &str, verified: bool) -> Entry {
         source_sha256: source.into(),
         source_signature: "sig".into(),
         written_signature: "sig".into(),
+        written_sha256: String::new(),
         at: Some(now_secs()),
         verified,
     }
@@ -190,4 +191,58 @@ fn immutable_ids_keep_their_case_and_share_the_key_of_their_guid() {
         Some("guid:0b6f0f5e-8f7c-4a2b-9c1d-2e3f4a5b6c7d")
     );
     assert_ne!(key(&immutable_id.to_lowercase()), key(&immutable_id));
+}
+
+/// Issue 18: the state keeps the exact fingerprint of PhotoSync's own verified write, through a
+/// reload and a compaction; a pending write, a picture found in place and a line from an older
+/// version (no `writtenSha256`) record none, so those targets are judged by their picture.
+#[test]
+fn a_verified_write_is_remembered_exactly_and_only_when_photosync_made_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let (source, written) = ("a".repeat(64), "b".repeat(64));
+    let ours = Entry {
+        written_sha256: written.clone(),
+        ..entry("upn:a", "t", &source, true)
+    };
+    let pending = Entry {
+        written_sha256: written.clone(),
+        ..entry("upn:b", "t", &source, false)
+    };
+    let old_line = format!(
+        r#"{{"user":"upn:c","target":"t","sourceSha256":"{source}","at":{},"verified":true}}"#,
+        now_secs()
+    );
+    std::fs::write(&path, format!("{}{old_line}\n", line(&pending))).expect("write");
+    let state = SyncState::open(&path).expect("open");
+    state.record(&ours).expect("record");
+    state
+        .record(&entry("upn:d", "t", &source, true))
+        .expect("record");
+    // Enough superseded lines that the next open compacts the file.
+    for _ in 0..40 {
+        state.record(&ours).expect("record");
+    }
+    let check = |state: &SyncState| {
+        let write = state.verified_write("upn:a", "t").expect("our write");
+        assert!(write.is_held_as(&written));
+        assert!(!write.is_held_as(&source));
+        assert!(write.is_of_source(&source));
+        assert!(!write.is_of_source(&written));
+        for other in ["upn:b", "upn:c", "upn:d"] {
+            assert_eq!(state.verified_write(other, "t"), None, "{other}");
+        }
+        // The older line still works as before.
+        assert!(state.verified_unchanged("upn:c", "t", &source, DAY));
+    };
+    check(&state);
+    drop(state);
+    let state = SyncState::open(&path).expect("reopen compacts");
+    assert_eq!(state.stats().file_bytes, state.stats().live_bytes);
+    check(&state);
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains(&format!(r#""writtenSha256":"{written}""#))
+    );
 }

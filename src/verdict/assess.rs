@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 use super::{Assessment, Observation, Observed, diagnose, finding};
 use crate::error::error_info;
 use crate::photo;
-use crate::schema::{ErrorCode, Finding, FindingCode, Severity, StoreState, StoreStatus, Verdict};
+use crate::schema::{
+    ComparedBy, ErrorCode, Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus,
+    Verdict,
+};
 use crate::store::{Capabilities, StoreClass};
 
 /// How strongly a store's picture claims to be the reference (lower wins); `None`: only when
@@ -24,6 +27,67 @@ fn reference_rank(c: &Capabilities) -> Option<u8> {
         StoreClass::Directory => Some(1),
         StoreClass::Cloud if !c.refreshed_copy => Some(2),
         _ => None,
+    }
+}
+
+/// How one store's picture compares with the reference.
+enum Comparison {
+    /// It is the reference.
+    Reference,
+    /// Decided by the state's record of PhotoSync's own write, which the store holds byte for
+    /// byte: the same when made from the reference picture, out of date when the source
+    /// changed since.
+    Record { same: bool },
+    /// Decided by looking: the perceptual judgement and its distance.
+    Picture { same: bool, distance: u32 },
+}
+
+/// Compare `obs`'s picture with the reference. PhotoSync's own verified write is compared by
+/// its record, never judged by looking; so is nothing else. A write from another picture than
+/// the reference says "out of date" only when the reference is the source (the record's own
+/// photo or the directory): another target showing another picture says nothing about it.
+fn compare(
+    obs: &Observation,
+    info: &PhotoInfo,
+    reference: &PhotoInfo,
+    reference_is_source: bool,
+) -> Option<Comparison> {
+    match obs.own_write {
+        Some(write) if write.is_of_source(&reference.sha256) => {
+            Some(Comparison::Record { same: true })
+        }
+        Some(_) if reference_is_source => Some(Comparison::Record { same: false }),
+        _ => photo::same_picture(info, reference)
+            .map(|(same, distance)| Comparison::Picture { same, distance }),
+    }
+}
+
+/// Put a comparison into the store's status; the finding when its picture is not the
+/// reference.
+fn show_comparison(
+    status: &mut StoreStatus,
+    obs: &Observation,
+    reference: &str,
+    compared: Comparison,
+) -> Option<Finding> {
+    match compared {
+        Comparison::Reference => {
+            status.matches_reference = Some(true);
+            status.distance = Some(0);
+            None
+        }
+        Comparison::Record { same } => {
+            status.matches_reference = Some(same);
+            status.compared_by = Some(ComparedBy::OwnWrite);
+            (!same).then(|| outdated_own_write(&obs.store, reference))
+        }
+        Comparison::Picture { same, distance } => {
+            status.matches_reference = Some(same);
+            status.compared_by = Some(ComparedBy::Picture);
+            status.distance = Some(distance);
+            let service = obs.capabilities.service;
+            (!same).then(|| diagnose::differs(&obs.store, service, reference, distance))
+        }
     }
 }
 
@@ -53,6 +117,8 @@ pub fn assess(observations: &[Observation]) -> Assessment {
             .photo()
             .map(|p| (observations[i].store.clone(), p))
     });
+    let reference_is_source = reference_index
+        .is_some_and(|i| matches!(reference_rank(&observations[i].capabilities), Some(0 | 1)));
     let source_index = [StoreClass::Source, StoreClass::Directory]
         .iter()
         .find_map(|class| {
@@ -71,6 +137,7 @@ pub fn assess(observations: &[Observation]) -> Assessment {
             state: StoreState::Absent,
             photo: None,
             matches_reference: None,
+            compared_by: None,
             distance: None,
             details: BTreeMap::new(),
             error: None,
@@ -133,22 +200,16 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                         status.photo = Some(info.clone());
                         if let Some((ref_name, ref_info)) = &reference {
                             let compared = if is_reference {
-                                Some((true, 0))
+                                Some(Comparison::Reference)
                             } else {
-                                photo::same_picture(info, ref_info)
+                                compare(obs, info, ref_info, reference_is_source)
                             };
-                            if let Some((same, distance)) = compared {
-                                status.matches_reference = Some(same);
-                                status.distance = Some(distance);
-                                if !same {
-                                    gaps.differs = true;
-                                    findings.push(diagnose::differs(
-                                        &obs.store,
-                                        obs.capabilities.service,
-                                        ref_name,
-                                        distance,
-                                    ));
-                                }
+                            let differs = compared.and_then(|compared| {
+                                show_comparison(&mut status, obs, ref_name, compared)
+                            });
+                            if let Some(finding) = differs {
+                                gaps.differs = true;
+                                findings.push(finding);
                             }
                         }
                     }
@@ -213,6 +274,19 @@ pub fn assess(observations: &[Observation]) -> Assessment {
     }
 }
 
+/// The store still holds PhotoSync's verified write of an earlier source picture.
+fn outdated_own_write(store: &str, reference: &str) -> Finding {
+    finding(
+        FindingCode::DiffersFromReference,
+        Severity::Warning,
+        store,
+        format!(
+            "{store} holds PhotoSync's verified write of an earlier picture; {reference} has changed since (decided by the state record, not by comparing pictures)"
+        ),
+        format!("run `photosync sync` with {store} as a target to write the current picture"),
+    )
+}
+
 fn missing_finding(store: &str, reference: &str, is_source: bool) -> Finding {
     if is_source {
         return finding(
@@ -239,6 +313,7 @@ mod tests {
     use crate::error::{Error, ErrorClass};
     use crate::photo::SAME_PICTURE_MAX_DISTANCE;
     use crate::schema::PhotoInfo;
+    use crate::state::VerifiedWrite;
 
     /// A flat picture whose grey level is 4x the number of set bits in `phash`: equal hashes
     /// (or one bit apart) are the same picture, far-apart hashes are not.
@@ -268,6 +343,7 @@ mod tests {
                 findings: Vec::new(),
                 thumbnail: None,
             },
+            own_write: None,
         }
     }
 
@@ -306,6 +382,7 @@ mod tests {
                     ErrorClass::Throttled,
                     "429",
                 )),
+                own_write: None,
             },
         ]);
         assert_eq!(a.verdict, Verdict::Error);
@@ -348,6 +425,7 @@ mod tests {
             store: store.into(),
             capabilities: capabilities(store),
             observed: Observed::NotFound,
+            own_write: None,
         }
     }
 
@@ -423,5 +501,112 @@ mod tests {
         // The record's own photo does not make the user known somewhere.
         let a = assess(&[read("input", None), not_found("graph")]);
         assert_eq!(a.verdict, Verdict::NotFound);
+    }
+
+    /// A picture with this SHA-256, perceptually like `info(phash, …)`.
+    fn exact(phash: &str, sha256: &str) -> PhotoInfo {
+        PhotoInfo {
+            sha256: sha256.repeat(32),
+            ..info(phash, 5000)
+        }
+    }
+
+    fn holding_own_write(store: &str, photo: PhotoInfo, write: VerifiedWrite) -> Observation {
+        Observation {
+            own_write: Some(write),
+            ..read(store, Some(photo))
+        }
+    }
+
+    /// Issue 18: a store holding PhotoSync's verified write of the reference picture is in
+    /// sync by that record, even where looking would call the pictures different (a stricter
+    /// judge than the one that verified the write, or a service's heavy re-encoding). Fails
+    /// on code that judges every picture by looking.
+    #[test]
+    fn photosyncs_own_write_of_the_source_is_in_sync_by_its_record() {
+        let source = exact("ffffffff00000000", "aa");
+        let written = exact("0000000000000000", "bb");
+        let write = VerifiedWrite::of(&"aa".repeat(32), &"bb".repeat(32));
+        let judged = assess(&[
+            read("input", Some(source.clone())),
+            read("graph", Some(written.clone())),
+        ]);
+        assert_eq!(
+            judged.verdict,
+            Verdict::Differs,
+            "the control: looking says different"
+        );
+
+        let a = assess(&[
+            read("input", Some(source)),
+            holding_own_write("graph", written, write),
+        ]);
+        assert_eq!(a.verdict, Verdict::InSync);
+        assert_eq!(a.stores[1].matches_reference, Some(true));
+        assert_eq!(a.stores[1].compared_by, Some(ComparedBy::OwnWrite));
+        assert_eq!(a.stores[1].distance, None, "no picture judgement made");
+        assert!(
+            a.findings.iter().all(|f| f.severity == Severity::Info),
+            "{:?}",
+            a.findings
+        );
+    }
+
+    /// Issue 18: a store still holding PhotoSync's write of an earlier source picture is out of
+    /// date once the source changed, even where the new picture looks the same. Fails on code
+    /// that calls it in sync by looking.
+    #[test]
+    fn photosyncs_own_write_of_an_earlier_source_is_out_of_date() {
+        let source = exact("0000000000000000", "cc");
+        let written = exact("0000000000000000", "bb");
+        let write = VerifiedWrite::of(&"aa".repeat(32), &"bb".repeat(32));
+        for reference in ["input", "ad"] {
+            let judged = assess(&[
+                read(reference, Some(source.clone())),
+                read("graph", Some(written.clone())),
+            ]);
+            assert_eq!(
+                judged.verdict,
+                Verdict::InSync,
+                "the control: looking says the same"
+            );
+
+            let a = assess(&[
+                read(reference, Some(source.clone())),
+                holding_own_write("graph", written.clone(), write),
+            ]);
+            assert_eq!(a.verdict, Verdict::Differs, "{reference}");
+            assert_eq!(a.stores[1].matches_reference, Some(false));
+            assert_eq!(a.stores[1].compared_by, Some(ComparedBy::OwnWrite));
+            let finding = a
+                .findings
+                .iter()
+                .find(|f| f.code == FindingCode::DiffersFromReference)
+                .expect("a differs finding");
+            assert!(
+                finding.message.contains("earlier picture"),
+                "{}",
+                finding.message
+            );
+        }
+    }
+
+    /// Where the reference is not the source (another target, for lack of a source photo), a
+    /// write made from another picture says nothing about it: the pictures are compared.
+    #[test]
+    fn an_own_write_is_out_of_date_only_against_the_source() {
+        let shown = exact("0000000000000000", "cc");
+        let write = VerifiedWrite::of(&"aa".repeat(32), &"bb".repeat(32));
+        let a = assess(&[
+            read("graph", Some(shown.clone())),
+            holding_own_write("sharepoint", exact("0000000000000000", "bb"), write),
+        ]);
+        assert_eq!(a.reference.as_deref(), Some("graph"));
+        assert_eq!(a.verdict, Verdict::InSync);
+        assert_eq!(a.stores[1].compared_by, Some(ComparedBy::Picture));
+        assert_eq!(
+            a.stores[0].compared_by, None,
+            "the reference is not compared"
+        );
     }
 }

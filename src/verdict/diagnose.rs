@@ -505,6 +505,7 @@ mod tests {
             },
             photo,
             matches_reference: None,
+            compared_by: None,
             distance: None,
             details: details
                 .iter()

@@ -13,6 +13,7 @@ pub use assess::assess;
 
 use crate::error::Error;
 use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreStatus, Verdict};
+use crate::state::VerifiedWrite;
 use crate::store::Capabilities;
 
 /// What one store showed for one user.
@@ -38,6 +39,9 @@ pub struct Observation {
     pub store: String,
     pub capabilities: Capabilities,
     pub observed: Observed,
+    /// The store's picture is, byte for byte, PhotoSync's verified write that the state
+    /// records (`status --state`): then the record, not the picture, is compared.
+    pub own_write: Option<VerifiedWrite>,
 }
 
 impl Observation {

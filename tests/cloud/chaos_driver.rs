@@ -184,6 +184,7 @@ fn verified_in(records: &[serde_json::Value]) -> BTreeSet<String> {
             (r["action"] == "updated" && r["verified"] == true)
                 || (r["action"] == "skipped"
                     && (r["reason"] == "already-in-sync"
+                        || r["reason"] == "own-write-unchanged"
                         || r["reason"] == "unchanged-since-verified"))
         })
         .filter_map(|r| r["user"]["userPrincipalName"].as_str())

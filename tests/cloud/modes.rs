@@ -1,7 +1,8 @@
 //! Issue 21 §3 against the emulator: respecting what people changed (a photo changed in Teams
 //! or Outlook after PhotoSync's verified write: `changed-outside-photosync` in status, written
 //! back by default and said so, left alone with `--keep-outside-changes`), and filling what is
-//! missing (`--only-missing`, `--default-photo`).
+//! missing (`--only-missing`, `--default-photo`); and a second run with `--state` deciding by
+//! PhotoSync's own verified write (issue 18).
 
 use image::{ImageFormat, Rgb, RgbImage};
 use photosync_emulator::{Faults, SeedUser};
@@ -98,7 +99,8 @@ fn a_photo_changed_outside_photosync_is_reported_written_back_or_kept() {
     assert_eq!(result["reason"], "changed-outside-photosync", "{result}");
     assert_eq!(writes_to(&emu, 0), writes);
     assert!(holds_picture(&emu, &upn(0), &theirs));
-    assert_eq!(result_of(&kept, &upn(1))["reason"], "already-in-sync");
+    // user1 still holds PhotoSync's write byte for byte: in sync by the record (issue 18).
+    assert_eq!(result_of(&kept, &upn(1))["reason"], "own-write-unchanged");
 
     // By default the authoritative picture goes back, and the result says what it replaced.
     let restored = sync_from_input(&creds, "graph", &["--state", state, "--recheck"], &input);
@@ -107,6 +109,106 @@ fn a_photo_changed_outside_photosync_is_reported_written_back_or_kept() {
     assert_eq!(result["action"], "updated", "{result}");
     assert_eq!(result["reason"], "replaced-outside-change", "{result}");
     assert!(holds_picture(&emu, &upn(0), &sources[0]));
+}
+
+/// Issue 18 end to end: after a verified write, the state holds the exact fingerprint of what
+/// Graph returned, and a second run with `--state` decides by that record instead of comparing
+/// pictures, and says so: `status` in sync with `comparedBy: own-write`, `sync --recheck`
+/// skipped as `own-write-unchanged` without a write. Once the source changes, the target is
+/// out of date whatever it looks like: a re-encoded source (the same picture, other bytes) and
+/// a look-alike someone put in Teams are both written (`source-changed`). Before issue 18 both
+/// were judged "the same picture": `in-sync` and `already-in-sync`, the update skipped.
+#[test]
+fn a_second_run_with_state_decides_by_photosyncs_own_write() {
+    let emu = start(tenant_with_users(2, |_| None), Faults::default());
+    let creds = secret_creds_graph_only(&emu);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = temp_path(&dir, "sync.state");
+    let state = state.to_str().expect("utf-8 path");
+    let input_of = |sources: &[Vec<u8>]| {
+        (0..2)
+            .map(|i| record(Some(&upn(i)), Some(&guid_of(i)), Some(&sources[i])))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let input = input_of(&[jpeg(51, 400), jpeg(52, 400)]);
+    let first = sync_from_input(&creds, "graph", &["--state", state], &input);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+
+    // The state line carries the SHA-256 of the bytes Graph serves, not of what was sent.
+    let lines = std::fs::read_to_string(state).expect("state file");
+    for i in 0..2 {
+        let served = emu.admin().photo_of(&upn(i)).expect("written");
+        let sha = photosync::photo::sha256_hex(&served);
+        assert!(
+            lines.contains(&format!(r#""writtenSha256":"{sha}""#)),
+            "{lines}"
+        );
+    }
+
+    let status = photosync(
+        &creds,
+        &[
+            "status", "--stores", "graph", "--state", state, "--format", "json",
+        ],
+        &input,
+    );
+    for i in 0..2 {
+        let user = status_of(&status, &upn(i));
+        assert_eq!(user["verdict"], "in-sync", "{user}");
+        let graph = store_entry(&user, "graph");
+        assert_eq!(graph["matchesReference"], true, "{graph}");
+        assert_eq!(graph["comparedBy"], "own-write", "{graph}");
+        assert!(
+            graph.get("distance").is_none(),
+            "no picture judgement: {graph}"
+        );
+    }
+
+    let writes = [writes_to(&emu, 0), writes_to(&emu, 1)];
+    let again = sync_from_input(&creds, "graph", &["--state", state, "--recheck"], &input);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    for (i, writes) in writes.into_iter().enumerate() {
+        let result = result_of(&again, &upn(i));
+        assert_eq!(result["action"], "skipped", "{result}");
+        assert_eq!(result["reason"], "own-write-unchanged", "{result}");
+        assert_eq!(writes_to(&emu, i), writes);
+    }
+
+    // user0's source is a new picture, and someone already put a look-alike of it in Teams;
+    // user1's source is the same picture re-encoded. Both are judged "the same" by looking.
+    let (new0, new1) = (jpeg(53, 400), jpeg(52, 320));
+    emu.admin()
+        .change_photo_as_user(&upn(0), &jpeg(53, 500))
+        .expect("the user's own change");
+    let changed = input_of(&[new0.clone(), new1]);
+    let status = photosync(
+        &creds,
+        &[
+            "status", "--stores", "graph", "--state", state, "--format", "json",
+        ],
+        &changed,
+    );
+    let user0 = status_of(&status, &upn(0));
+    assert_eq!(
+        user0["verdict"], "in-sync",
+        "not our write: judged by looking {user0}"
+    );
+    assert_eq!(store_entry(&user0, "graph")["comparedBy"], "picture");
+    let user1 = status_of(&status, &upn(1));
+    assert_eq!(user1["verdict"], "differs", "{user1}");
+    assert_eq!(store_entry(&user1, "graph")["comparedBy"], "own-write");
+    assert!(has_finding(&user1, "differs-from-reference"), "{user1}");
+
+    let synced = sync_from_input(&creds, "graph", &["--state", state], &changed);
+    assert_eq!(synced.code, 0, "{}\n{}", synced.stdout, synced.stderr);
+    for i in 0..2 {
+        let result = result_of(&synced, &upn(i));
+        assert_eq!(result["action"], "updated", "{result}");
+        assert_eq!(result["reason"], "source-changed", "{result}");
+        assert_eq!(result["verified"], true, "{result}");
+    }
+    assert!(holds_picture(&emu, &upn(0), &new0));
 }
 
 #[test]

@@ -100,10 +100,11 @@ async fn verified_unchanged_users_are_skipped_without_any_call_to_the_target() {
         )
         .await;
         assert!(counting.calls() > before, "the target was read");
+        // It holds PhotoSync's verified write byte for byte: in sync by the record (issue 18).
         let bob = result_of(&records, "bob@contoso.com", "graph");
         assert_eq!(
             (bob.action, bob.reason.as_str()),
-            (Action::Skipped, "already-in-sync")
+            (Action::Skipped, "own-write-unchanged")
         );
     }
     assert_eq!(store.writes(), 3);
@@ -371,6 +372,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
                 source_sha256: "00".repeat(32),
                 source_signature: String::new(),
                 written_signature: String::new(),
+                written_sha256: String::new(),
                 at: Some(state::now_secs() - 120),
                 verified,
             })
@@ -578,4 +580,32 @@ fn a_second_writer_of_a_state_file_is_refused_and_readers_never_wait() {
         "{}",
         String::from_utf8_lossy(&next.stderr)
     );
+}
+
+// Regression: a user skipped because the target held somebody else's photo (`--only-missing`,
+// `target-has-photo`) was recorded as this source verified there, so the next ordinary
+// `sync --state` skipped them as `unchanged-since-verified` and never wrote the source.
+#[tokio::test]
+async fn a_photo_left_alone_by_only_missing_is_not_recorded_as_the_source_verified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let store = MemoryStore::new();
+    store.add_user("ann@contoso.com", Some(jpeg(9, 200)));
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(store.clone())];
+    let ann = || jsonl(&[with_photo("ann", 1)]);
+    let only_missing = SyncOptions {
+        only_missing: true,
+        ..with_state(&path)
+    };
+    let (records, _) = sync(ann(), &SyncSource::Input, &targets, &only_missing).await;
+    drop(only_missing);
+    let r = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!(
+        (r.action, r.reason.as_str()),
+        (Action::Skipped, "target-has-photo")
+    );
+    let (records, _) = sync(ann(), &SyncSource::Input, &targets, &with_state(&path)).await;
+    let r = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!((r.action, r.reason.as_str()), (Action::Updated, "differs"));
+    assert_eq!(store.writes(), 1);
 }

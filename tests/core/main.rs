@@ -15,6 +15,7 @@ mod folder;
 mod identity;
 mod incremental;
 mod input;
+mod own_writes;
 mod props;
 mod schema;
 mod snapshots;

@@ -196,6 +196,9 @@ proptest! {
             source_sha256: format!("{:064x}", i),
             source_signature: String::new(),
             written_signature: String::new(),
+            // Lines with and without the exact fingerprint of the write, as a file written
+            // across versions holds them.
+            written_sha256: if i % 2 == 0 { format!("{:064x}", i + 1_000) } else { String::new() },
             at: Some(1_700_000_000 + i as u64),
             verified: i % 3 != 0,
         }).collect();
@@ -229,16 +232,25 @@ proptest! {
             let reach = span.start.saturating_sub(1)..span.end;
             let intact = span.end <= cut && !damaged.iter().any(|d| reach.contains(d));
             if intact {
-                latest.insert(e.user.clone(), Some(e.verified));
+                latest.insert(e.user.clone(), Some(e));
             } else {
                 latest.entry(e.user.clone()).or_insert(None);
             }
         }
-        for (user, verified) in latest {
-            let last = state.last_write(&user, "graph|t|https://graph.microsoft.com");
-            match verified {
-                Some(verified) => prop_assert_eq!(last.map(|w| w.verified), Some(verified), "{}", user),
-                None => prop_assert!(last.is_none(), "{} has no intact line", user),
+        for (user, line) in latest {
+            let target = "graph|t|https://graph.microsoft.com";
+            let last = state.last_write(&user, target);
+            let own_write = state.verified_write(&user, target);
+            match line {
+                Some(e) => {
+                    prop_assert_eq!(last.map(|w| w.verified), Some(e.verified), "{}", user);
+                    // PhotoSync's own write is known exactly when the line verified one.
+                    let recorded = e.verified && !e.written_sha256.is_empty();
+                    prop_assert_eq!(own_write.is_some(), recorded, "{}", user);
+                    prop_assert!(own_write.is_none_or(|w| w.is_held_as(&e.written_sha256)
+                        && w.is_of_source(&e.source_sha256)), "{}", user);
+                }
+                None => prop_assert!(last.is_none() && own_write.is_none(), "{} has no intact line", user),
             }
         }
         // And a writer can append after any damage, and the next load sees it.

@@ -73,8 +73,8 @@ Describe 'Sync-UserPhoto -State with -Recheck and -RecheckAfter' {
         $state = Join-Path $TestDrive 'recheck-state.jsonl'
         $null = Get-Rows | Sync-UserPhoto -Target "folder:$target" -State $state -Confirm:$false
         (Get-Rows | Sync-UserPhoto -Target "folder:$target" -State $state -Confirm:$false).Reason | Should -Be @('unchanged-since-verified', 'unchanged-since-verified')
-        (Get-Rows | Sync-UserPhoto -Target "folder:$target" -State $state -Recheck -Confirm:$false).Reason | Should -Be @('already-in-sync', 'already-in-sync')
-        (Get-Rows | Sync-UserPhoto -Target "folder:$target" -State $state -RecheckAfter 0s -Confirm:$false).Reason | Should -Be @('already-in-sync', 'already-in-sync')
+        (Get-Rows | Sync-UserPhoto -Target "folder:$target" -State $state -Recheck -Confirm:$false).Reason | Should -Be @('own-write-unchanged', 'own-write-unchanged')
+        (Get-Rows | Sync-UserPhoto -Target "folder:$target" -State $state -RecheckAfter 0s -Confirm:$false).Reason | Should -Be @('own-write-unchanged', 'own-write-unchanged')
     }
 }
 

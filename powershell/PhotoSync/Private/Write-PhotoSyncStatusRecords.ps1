@@ -79,7 +79,7 @@ function Write-PhotoSyncStatusRecords($Core, $Records) {
                 if (-not $errorCode) { $errorCode = $errorInfo.Code; $errorMessage = $errorInfo.Message }
             }
             $stores.Add([pscustomobject]@{
-                    PSTypeName = 'PhotoSync.StoreStatus'; Store = $name; State = $store.state; MatchesReference = $store.matchesReference
+                    PSTypeName = 'PhotoSync.StoreStatus'; Store = $name; State = $store.state; MatchesReference = $store.matchesReference; ComparedBy = $store.comparedBy
                     Distance = $store.distance; Photo = $photo; Details = $store.details; Error = $errorInfo
                 })
         }

@@ -3,12 +3,13 @@
 //! once the identity gate admitted it), then skip, fail or write through `apply_write`, and
 //! record in the state file what the target holds.
 
-use super::plan::{self, Facts, Plan, Reason, Seen, Written};
+use super::plan::{self, Facts, Held, OwnWrite, Plan, Reason, Seen, Written};
 use super::{Applied, StateSlot, SyncOptions, apply_write, failed, preview, read_back, result};
 use crate::engine::identity::{self, Admitted, Claims};
 use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, SourcePhoto};
 use crate::schema::{Action, ErrorCode, PhotoInfo, ResultRecord, UserRecord};
+use crate::state::VerifiedWrite;
 use crate::store::PhotoStore;
 use crate::store::ad::ObjectGuid;
 
@@ -31,16 +32,20 @@ pub(super) struct Job<'a> {
 
 /// What looking at the target found.
 enum Look {
-    /// The user is there, admitted by the identity gate: the fingerprint of the photo it
-    /// holds, if any (only that: the bytes, a whole photo file for a folder, are not held
-    /// while the write goes out).
+    /// The user is there, admitted by the identity gate, with the photo it holds, if any.
     Found {
         user: Admitted,
-        current: Option<PhotoInfo>,
-        same: bool,
+        current: Option<Current>,
     },
     /// The user is not there, is someone else, or cannot be read.
     Failed(Seen, Error),
+}
+
+/// The photo a target holds: its fingerprint (only that: the bytes, a whole photo file for a
+/// folder, are not held while the write goes out), and what it is.
+struct Current {
+    info: PhotoInfo,
+    held: Held,
 }
 
 impl Look {
@@ -48,13 +53,9 @@ impl Look {
         match self {
             Look::Found { current: None, .. } => Seen::Empty,
             Look::Found {
-                current: Some(held),
-                same,
+                current: Some(current),
                 ..
-            } => Seen::Holds {
-                same: *same,
-                placeholder: photo::is_placeholder(held),
-            },
+            } => Seen::Holds(current.held),
             Look::Failed(seen, _) => *seen,
         }
     }
@@ -72,6 +73,9 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     {
         return failed(target.name(), Reason::NameCollision, &e);
     }
+    let verified_write = job
+        .state
+        .and_then(|slot| slot.state.verified_write(slot.user, slot.target));
     let mut facts = Facts {
         force: opts.force,
         recheck: opts.recheck,
@@ -87,6 +91,11 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
             slot.state
                 .verified_source(slot.user, slot.target, &src.info.sha256)
         }),
+        own_write: match verified_write {
+            None => OwnWrite::Unknown,
+            Some(write) if write.is_of_source(&src.info.sha256) => OwnWrite::OfThisSource,
+            Some(_) => OwnWrite::OfEarlierSource,
+        },
         can_write: target.capabilities().can_write,
         only_missing: opts.only_missing,
         keep_outside_changes: opts.keep_outside_changes,
@@ -94,7 +103,7 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
         seen: None,
     };
     let look = match plan::plan(&facts) {
-        Plan::Look => look_at(&job).await,
+        Plan::Look => look_at(&job, verified_write).await,
         Plan::Skip(reason) => return (result(target.name(), Action::Skipped, reason), None),
         Plan::Fail(reason) => {
             let e = Error::config(format!("the {} store cannot be written", target.name()))
@@ -108,14 +117,20 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     let state = job.state.filter(|_| !opts.dry_run);
     match (plan::plan(&facts), look) {
         (Plan::Skip(reason), Look::Found { current, .. }) => {
-            if let (Some(slot), Some(held)) = (state, &current) {
-                slot.record(src, &held.signature, true);
+            // Remembered only when the target is in sync: a photo left alone (--only-missing,
+            // the default photo, --keep-outside-changes) is not this source verified there.
+            let own_write = reason == Reason::OwnWriteUnchanged;
+            if let (Some(slot), Some(current)) = (state, &current)
+                && (own_write || reason == Reason::AlreadyInSync)
+            {
+                slot.record_verified(src, &current.info, own_write);
             }
             (result(target.name(), Action::Skipped, reason), None)
         }
         (Plan::Fail(reason), Look::Failed(_, e)) => failed(target.name(), reason, &e),
-        (Plan::Write(reason), Look::Found { user, current, .. }) => {
-            write(&job, state, reason, &user, current.as_ref()).await
+        (Plan::Write(reason), Look::Found { user, current }) => {
+            let before = current.as_ref().map(|c| &c.info);
+            write(&job, state, reason, &user, before).await
         }
         (decision, _) => inconsistent(target, decision),
     }
@@ -129,8 +144,10 @@ fn claim(job: &Job<'_>) -> Result<()> {
     }
 }
 
-/// Resolve the user in the target, pass it through the identity gate, and read what it holds.
-async fn look_at(job: &Job<'_>) -> Look {
+/// Resolve the user in the target, pass it through the identity gate, and read what it holds:
+/// PhotoSync's own verified write (`verified_write`, compared byte for byte), else a picture
+/// judged against the source.
+async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
     let (target, record, src) = (job.target, job.record, job.src);
     let found = match target.resolve(record).await {
         Ok(Some(user)) => user,
@@ -155,16 +172,19 @@ async fn look_at(job: &Job<'_>) -> Look {
     };
     match target.read_photo(user.user()).await {
         Ok(read) => {
-            let same = read
-                .photo
-                .as_ref()
-                .and_then(|p| photo::same_picture(&p.info, &src.info))
-                .is_some_and(|(same, _)| same);
-            Look::Found {
-                user,
-                current: read.photo.map(|p| p.info),
-                same,
-            }
+            let current = read.photo.map(|p| {
+                let held = if verified_write.is_some_and(|w| w.is_held_as(&p.info.sha256)) {
+                    Held::OwnWrite
+                } else if photo::same_picture(&p.info, &src.info).is_some_and(|(same, _)| same) {
+                    Held::Same
+                } else {
+                    Held::Other {
+                        placeholder: photo::is_placeholder(&p.info),
+                    }
+                };
+                Current { info: p.info, held }
+            });
+            Look::Found { user, current }
         }
         // Without knowing what is there, writing could clobber a newer photo: stop here.
         Err(e) => Look::Failed(Seen::Unreadable, e),
@@ -180,6 +200,10 @@ async fn write(
     before: Option<&PhotoInfo>,
 ) -> Outcome {
     let (target, src, opts) = (job.target, job.src, job.opts);
+    // A read-back is PhotoSync's own write only when it shows other bytes than the target held
+    // before: the same bytes may be the old picture still showing (judged "the same" as the
+    // source), and recording that as our write would stop later runs from ever judging it.
+    let own_write = |shown: &PhotoInfo| before.is_none_or(|b| b.sha256 != shown.sha256);
     // An earlier run's write of this very picture was accepted but not yet seen (that run
     // stopped, or the service is slow to show it): watch for it before writing it again.
     if !opts.force
@@ -190,7 +214,7 @@ async fn write(
         && let Some(left) = opts.verify_window.checked_sub(age)
         && let Ok(Applied::Written(info)) = read_back(target, user.user(), src, before, left).await
     {
-        slot.record(src, &info.signature, true);
+        slot.record_verified(src, &info, own_write(&info));
         return (
             result(target.name(), Action::Skipped, Reason::AlreadyInSync),
             None,
@@ -200,14 +224,14 @@ async fn write(
     // the read-back still knows to check this user next time.
     let pending = || {
         if let Some(slot) = state {
-            slot.record(src, &src.info.signature, false);
+            slot.record_pending(src);
         }
     };
     let (written, photo) = match apply_write(target, user, src, before, opts, &pending).await {
         Ok(Applied::WouldWrite(preview)) => (Written::WouldWrite, preview),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
-                slot.record(src, &info.signature, true);
+                slot.record_verified(src, &info, own_write(&info));
             }
             (Written::Verified, Some(info))
         }

@@ -37,11 +37,17 @@ pub enum Reason {
     ReplacedOutsideChange,
     /// The same, left alone with `--keep-outside-changes`.
     ChangedOutsidePhotosync,
+    /// `--state`: the target holds PhotoSync's verified write byte for byte and the source is
+    /// unchanged since: in sync by the record, no picture judgement made.
+    OwnWriteUnchanged,
+    /// `--state`: the source changed since PhotoSync's verified write to the target: written,
+    /// whatever the target shows (a picture judged "the same" is no reason to skip an update).
+    SourceChanged,
 }
 
 impl Reason {
     /// Every reason, for the docs check.
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 24] = [
         Reason::UnchangedSinceVerified,
         Reason::AlreadyInSync,
         Reason::NoSourcePhoto,
@@ -64,6 +70,8 @@ impl Reason {
         Reason::DefaultPhoto,
         Reason::ReplacedOutsideChange,
         Reason::ChangedOutsidePhotosync,
+        Reason::OwnWriteUnchanged,
+        Reason::SourceChanged,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +98,8 @@ impl Reason {
             Reason::DefaultPhoto => "default-photo",
             Reason::ReplacedOutsideChange => "replaced-outside-change",
             Reason::ChangedOutsidePhotosync => "changed-outside-photosync",
+            Reason::OwnWriteUnchanged => "own-write-unchanged",
+            Reason::SourceChanged => "source-changed",
         }
     }
 }
@@ -106,9 +116,34 @@ pub enum Seen {
     Unreadable,
     /// The user is there without a photo.
     Empty,
-    /// The user's photo: whether it is the source picture, and whether it is a placeholder
-    /// (a nearly uniform picture) rather than somebody's photo.
-    Holds { same: bool, placeholder: bool },
+    /// The user's photo.
+    Holds(Held),
+}
+
+/// What the photo in a target is. Only a picture PhotoSync did not write is judged by looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Byte for byte the verified write the state records (`OwnWrite` says of which source).
+    OwnWrite,
+    /// Judged to be the source picture.
+    Same,
+    /// Judged to be another picture; `placeholder`: a nearly uniform one rather than
+    /// somebody's photo.
+    Other { placeholder: bool },
+}
+
+/// What the state records of PhotoSync's own verified write to the target (`--state`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OwnWrite {
+    /// None recorded: no state, no entry, a pending write, a picture found in place, or a
+    /// line from an older version. The target is judged by its picture, as before.
+    #[default]
+    Unknown,
+    /// A write of this very source picture.
+    OfThisSource,
+    /// A write of an earlier source picture: the source changed since, so the target is out
+    /// of date whatever it shows.
+    OfEarlierSource,
 }
 
 impl Seen {
@@ -133,6 +168,8 @@ pub struct Facts {
     /// The state says the target was verified, at any time, to hold this very source picture:
     /// another picture there now was put there by someone else.
     pub verified_before: bool,
+    /// PhotoSync's own verified write to this target, as the state records it.
+    pub own_write: OwnWrite,
     pub can_write: bool,
     /// `--only-missing`: write only where the target has no photo or a placeholder.
     pub only_missing: bool,
@@ -169,21 +206,34 @@ pub fn plan(facts: &Facts) -> Plan {
         Some(Seen::NotFound) => Plan::Fail(Reason::UserNotFound),
         Some(Seen::NotProven(reason)) => Plan::Fail(reason),
         Some(Seen::Unreadable) => Plan::Fail(Reason::TargetUnreadable),
-        Some(Seen::Holds { same: true, .. }) if !facts.force || only_missing => {
-            Plan::Skip(Reason::AlreadyInSync)
+        // PhotoSync's own write of this very source, still there: in sync by the record.
+        Some(Seen::Holds(Held::OwnWrite)) if facts.own_write == OwnWrite::OfThisSource => {
+            if facts.force && !only_missing {
+                Plan::Write(Reason::Forced)
+            } else {
+                Plan::Skip(Reason::OwnWriteUnchanged)
+            }
         }
-        Some(Seen::Holds { same: true, .. }) => Plan::Write(Reason::Forced),
-        Some(Seen::Holds {
-            placeholder: true, ..
-        }) => Plan::Write(Reason::PlaceholderInTarget),
-        Some(Seen::Holds { .. }) if only_missing => Plan::Skip(Reason::TargetHasPhoto),
-        Some(Seen::Holds { .. }) if facts.verified_before && facts.keep_outside_changes => {
+        // A picture judged the same counts only while the source is the one last written.
+        Some(Seen::Holds(Held::Same)) if facts.own_write != OwnWrite::OfEarlierSource => {
+            if facts.force && !only_missing {
+                Plan::Write(Reason::Forced)
+            } else {
+                Plan::Skip(Reason::AlreadyInSync)
+            }
+        }
+        Some(Seen::Holds(Held::Other { placeholder: true })) => {
+            Plan::Write(Reason::PlaceholderInTarget)
+        }
+        Some(Seen::Holds(_)) if only_missing => Plan::Skip(Reason::TargetHasPhoto),
+        Some(Seen::Holds(_)) if facts.own_write == OwnWrite::OfEarlierSource => {
+            Plan::Write(Reason::SourceChanged)
+        }
+        Some(Seen::Holds(_)) if facts.verified_before && facts.keep_outside_changes => {
             Plan::Skip(Reason::ChangedOutsidePhotosync)
         }
-        Some(Seen::Holds { .. }) if facts.verified_before => {
-            Plan::Write(Reason::ReplacedOutsideChange)
-        }
-        Some(Seen::Holds { .. }) => Plan::Write(Reason::Differs),
+        Some(Seen::Holds(_)) if facts.verified_before => Plan::Write(Reason::ReplacedOutsideChange),
+        Some(Seen::Holds(_)) => Plan::Write(Reason::Differs),
         Some(Seen::Empty) if facts.default_photo => Plan::Write(Reason::DefaultPhoto),
         Some(Seen::Empty) => Plan::Write(Reason::MissingInTarget),
     }
@@ -255,14 +305,8 @@ mod tests {
     fn the_decision_table() {
         use Plan::*;
         use Reason::*;
-        let same = Some(Seen::Holds {
-            same: true,
-            placeholder: false,
-        });
-        let other = Some(Seen::Holds {
-            same: false,
-            placeholder: false,
-        });
+        let same = Some(Seen::Holds(Held::Same));
+        let other = Some(Seen::Holds(Held::Other { placeholder: false }));
         let refused = |reason| Some(Seen::NotProven(reason));
         type Row = (bool, bool, bool, bool, Option<Seen>, Plan);
         #[rustfmt::skip]
@@ -316,8 +360,8 @@ mod tests {
     fn the_decision_table_of_missing_photos_and_outside_changes() {
         use Plan::*;
         use Reason::*;
-        let holds = |same, placeholder| Some(Seen::Holds { same, placeholder });
-        let (photo, placeholder, same) = (holds(NO, NO), holds(NO, YES), holds(YES, NO));
+        let other = |placeholder| Some(Seen::Holds(Held::Other { placeholder }));
+        let (photo, placeholder, same) = (other(NO), other(YES), Some(Seen::Holds(Held::Same)));
         let empty = Some(Seen::Empty);
         type Row = (bool, bool, bool, bool, bool, Option<Seen>, Plan);
         #[rustfmt::skip]
@@ -363,6 +407,67 @@ mod tests {
                 default_photo,
                 verified_before,
                 keep_outside_changes,
+                seen,
+                ..Facts::default()
+            };
+            assert_eq!(plan(&facts), expected, "{facts:?}");
+        }
+    }
+
+    /// Issue 18, after looking at a writable target with `--state`: where the state records
+    /// PhotoSync's own verified write, the record decides, not the picture judgement. Row:
+    /// what the state records of the write, force, only_missing, default_photo, what the
+    /// target showed, the decision.
+    #[test]
+    fn the_decision_table_of_photosyncs_own_writes() {
+        use OwnWrite::*;
+        use Plan::*;
+        use Reason::*;
+        let holds = |held| Some(Seen::Holds(held));
+        let (ours, same) = (holds(Held::OwnWrite), holds(Held::Same));
+        let (photo, placeholder) = (
+            holds(Held::Other { placeholder: NO }),
+            holds(Held::Other { placeholder: YES }),
+        );
+        let empty = Some(Seen::Empty);
+        type Row = (OwnWrite, bool, bool, bool, Option<Seen>, Plan);
+        #[rustfmt::skip]
+        let rows: &[Row] = &[
+            // The target holds PhotoSync's write of this very source: in sync by the record,
+            // whatever a picture judgement would say; --force still writes.
+            (OfThisSource,    NO,  NO,  NO,  ours,        Skip(OwnWriteUnchanged)),
+            (OfThisSource,    YES, NO,  NO,  ours,        Write(Forced)),
+            (OfThisSource,    NO,  YES, NO,  ours,        Skip(OwnWriteUnchanged)),
+            (OfThisSource,    YES, YES, NO,  ours,        Skip(OwnWriteUnchanged)),
+            (OfThisSource,    NO,  NO,  YES, ours,        Skip(OwnWriteUnchanged)),
+            // Another picture than that write: judged as before.
+            (OfThisSource,    NO,  NO,  NO,  same,        Skip(AlreadyInSync)),
+            (OfThisSource,    NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
+            (OfThisSource,    NO,  NO,  NO,  empty,       Write(MissingInTarget)),
+            // The source changed since PhotoSync's write: never a skipped update, whether the
+            // target still holds that write or a picture judged "the same" as the new source.
+            (OfEarlierSource, NO,  NO,  NO,  ours,        Write(SourceChanged)),
+            (OfEarlierSource, NO,  NO,  NO,  same,        Write(SourceChanged)),
+            (OfEarlierSource, YES, NO,  NO,  same,        Write(SourceChanged)),
+            (OfEarlierSource, NO,  NO,  NO,  photo,       Write(SourceChanged)),
+            (OfEarlierSource, NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
+            (OfEarlierSource, NO,  NO,  NO,  empty,       Write(MissingInTarget)),
+            // --only-missing and the default photo still replace no photo.
+            (OfEarlierSource, NO,  YES, NO,  ours,        Skip(TargetHasPhoto)),
+            (OfEarlierSource, NO,  NO,  YES, same,        Skip(TargetHasPhoto)),
+            (OfEarlierSource, YES, NO,  YES, photo,       Skip(TargetHasPhoto)),
+            // Nothing recorded (no state, or a line from an older version): as before.
+            (Unknown,         NO,  NO,  NO,  same,        Skip(AlreadyInSync)),
+            (Unknown,         YES, NO,  NO,  same,        Write(Forced)),
+            (Unknown,         NO,  NO,  NO,  photo,       Write(Differs)),
+        ];
+        for &(own_write, force, only_missing, default_photo, seen, expected) in rows {
+            let facts = Facts {
+                own_write,
+                force,
+                only_missing,
+                default_photo,
+                can_write: true,
                 seen,
                 ..Facts::default()
             };
