@@ -146,13 +146,13 @@ fn a_second_run_with_state_decides_by_photosyncs_own_write() {
         );
     }
 
-    let status = photosync(
-        &creds,
-        &[
+    let status = creds
+        .photosync()
+        .args([
             "status", "--stores", "graph", "--state", state, "--format", "json",
-        ],
-        &input,
-    );
+        ])
+        .stdin(&input)
+        .run();
     for i in 0..2 {
         let user = status_of(&status, &upn(i));
         assert_eq!(user["verdict"], "in-sync", "{user}");
@@ -182,13 +182,13 @@ fn a_second_run_with_state_decides_by_photosyncs_own_write() {
         .change_photo_as_user(&upn(0), &jpeg(53, 500))
         .expect("the user's own change");
     let changed = input_of(&[new0.clone(), new1]);
-    let status = photosync(
-        &creds,
-        &[
+    let status = creds
+        .photosync()
+        .args([
             "status", "--stores", "graph", "--state", state, "--format", "json",
-        ],
-        &changed,
-    );
+        ])
+        .stdin(&changed)
+        .run();
     let user0 = status_of(&status, &upn(0));
     assert_eq!(
         user0["verdict"], "in-sync",
