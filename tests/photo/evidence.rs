@@ -244,6 +244,25 @@ pub fn guaranteed_different(p: &Pair) -> bool {
             .any(|c| !c.is_region() && p.kinds.contains(&c.kind()))
 }
 
+/// Assert a corpus holds at least 1,000 pairs each way, and at least `each` pairs of every
+/// class in `kinds`.
+pub fn assert_corpus_size<'a>(
+    pairs: &[Pair],
+    kinds: impl IntoIterator<Item = &'a str>,
+    each: usize,
+) {
+    let same = pairs.iter().filter(|p| p.expect_same).count();
+    let different = pairs.len() - same;
+    assert!(
+        same >= 1000 && different >= 1000,
+        "{same} same, {different} different"
+    );
+    for kind in kinds {
+        let n = pairs.iter().filter(|p| p.kinds.contains(&kind)).count();
+        assert!(n >= each, "{kind}: only {n} pairs");
+    }
+}
+
 /// The pairs judged wrongly, one line each.
 pub fn misjudged<'a>(pairs: impl IntoIterator<Item = &'a Pair>) -> Vec<String> {
     pairs

@@ -5,18 +5,9 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
-/// Encode RGB pixels as a baseline JPEG.
+/// Encode RGB pixels as a baseline JPEG (the encoder's default chroma subsampling).
 pub fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    let enc = jpeg_encoder::Encoder::new(&mut out, quality);
-    enc.encode(
-        img.as_raw(),
-        img.width() as u16,
-        img.height() as u16,
-        jpeg_encoder::ColorType::Rgb,
-    )
-    .expect("encode jpeg");
-    out
+    encode_jpeg(img, quality, None)
 }
 
 /// The pixels stored so that EXIF `orientation` turns them upright again.
@@ -51,13 +42,24 @@ pub fn resize(img: &RgbImage, crop: [f32; 4], w: u32, h: u32, filter: FilterType
 
 /// Encode as a baseline JPEG with 4:4:4 (`full_chroma`) or 4:2:0 chroma.
 pub fn jpeg_with(img: &RgbImage, quality: u8, full_chroma: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-    enc.set_sampling_factor(if full_chroma {
+    let sampling = if full_chroma {
         jpeg_encoder::SamplingFactor::R_4_4_4
     } else {
         jpeg_encoder::SamplingFactor::R_4_2_0
-    });
+    };
+    encode_jpeg(img, quality, Some(sampling))
+}
+
+fn encode_jpeg(
+    img: &RgbImage,
+    quality: u8,
+    sampling: Option<jpeg_encoder::SamplingFactor>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    if let Some(sampling) = sampling {
+        enc.set_sampling_factor(sampling);
+    }
     enc.encode(
         img.as_raw(),
         img.width() as u16,

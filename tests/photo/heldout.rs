@@ -20,7 +20,9 @@ use std::sync::OnceLock;
 use photosync::photo::Signature;
 use photosync::store::{ad, graph, sharepoint};
 
-use super::evidence::{CHANGES, Pair, guaranteed_different, misjudged, report, signature};
+use super::evidence::{
+    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, misjudged, report, signature,
+};
 use super::fixtures::Rng;
 use super::heldout_corpus::{Session, Sitter, draw, minimal_pair, sessions};
 use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
@@ -140,23 +142,8 @@ fn photograph(
 #[test]
 fn heldout_corpus_is_as_large_as_promised() {
     let pairs = pairs();
-    let same = pairs.iter().filter(|p| p.expect_same).count();
-    let different = pairs.iter().filter(|p| !p.expect_same).count();
-    assert!(
-        same >= 1000 && different >= 1000,
-        "{same} same, {different} different"
-    );
-    for change in CHANGES {
-        let n = pairs
-            .iter()
-            .filter(|p| p.kinds.contains(&change.kind()))
-            .count();
-        assert!(n >= 80, "{}: only {n} pairs", change.kind());
-    }
-    for kind in TRANSFORMATIONS {
-        let n = pairs.iter().filter(|p| p.kinds.contains(&kind)).count();
-        assert!(n >= 25, "{kind}: only {n} pairs");
-    }
+    assert_corpus_size(pairs, CHANGES.map(Change::kind), 80);
+    assert_corpus_size(pairs, TRANSFORMATIONS, 25);
 }
 
 /// The target (issue 18) is zero both ways. Measured on 2026-12-05 with the region

@@ -27,7 +27,8 @@ use photosync::store::{ad, graph, sharepoint};
 
 use super::corpus::{Person, STUDIO, id_photo_people, portrait};
 use super::evidence::{
-    CHANGES, Change, Pair, guaranteed_different, misjudged, report, signature, visibly_changed,
+    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, misjudged, report, signature,
+    visibly_changed,
 };
 use super::fixtures::{Rng, png};
 use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
@@ -201,17 +202,7 @@ fn low_structure() -> Vec<Pair> {
 
 #[test]
 fn the_corpus_is_as_large_as_promised() {
-    let pairs = pairs();
-    let same = pairs.iter().filter(|p| p.expect_same).count();
-    let different = pairs.iter().filter(|p| !p.expect_same).count();
-    assert!(
-        same >= 1000 && different >= 1000,
-        "{same} same, {different} different"
-    );
-    for kind in TRANSFORMATIONS {
-        let n = pairs.iter().filter(|p| p.kinds.contains(&kind)).count();
-        assert!(n >= 25, "{kind}: only {n} pairs");
-    }
+    assert_corpus_size(pairs(), TRANSFORMATIONS, 25);
 }
 
 #[test]
