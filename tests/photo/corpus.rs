@@ -5,6 +5,7 @@
 
 use image::{Rgb, RgbImage};
 
+use super::evidence::{Change, scaled_within};
 use super::fixtures::Rng;
 
 /// A backdrop everyone can share: a vertical gradient from the top colour to the bottom one.
@@ -38,6 +39,8 @@ pub struct Person {
     eye_dx: f32,
     eye_size: f32,
     mouth_w: f32,
+    /// Half the mouth's height (fraction of the head), larger for an open mouth.
+    mouth_h: f32,
     /// Amplitude of per-pixel sensor noise.
     noise: f32,
     seed: u64,
@@ -45,24 +48,10 @@ pub struct Person {
 
 impl Person {
     pub fn random(rng: &mut Rng) -> Person {
-        let skin_tones = [
-            [241.0, 194.0, 160.0],
-            [224.0, 172.0, 105.0],
-            [198.0, 134.0, 66.0],
-            [141.0, 85.0, 36.0],
-            [92.0, 58.0, 34.0],
-        ];
-        let skin = skin_tones[(rng.next_u64() % 5) as usize];
-        let hair_colours = [
-            [20.0, 15.0, 10.0],
-            [90.0, 60.0, 30.0],
-            [200.0, 170.0, 100.0],
-            [160.0, 160.0, 160.0],
-            [150.0, 50.0, 20.0],
-        ];
+        let skin = SKIN_TONES[(rng.next_u64() % 5) as usize];
         Person {
             skin: skin.map(|c: f32| (c + rng.range(-20.0, 20.0)).clamp(0.0, 255.0)),
-            hair: hair_colours[(rng.next_u64() % 5) as usize],
+            hair: HAIR_COLOURS[(rng.next_u64() % 5) as usize],
             clothes: rng.colour(),
             head_x: rng.range(0.36, 0.64),
             head_y: rng.range(0.28, 0.44),
@@ -81,6 +70,7 @@ impl Person {
             eye_dx: 0.38,
             eye_size: 1.0,
             mouth_w: 0.35,
+            mouth_h: 0.06,
             noise: rng.range(0.0, 10.0),
             seed: rng.next_u64(),
         }
@@ -119,6 +109,64 @@ impl Person {
             ..p
         }
     }
+}
+
+const SKIN_TONES: [[f32; 3]; 5] = [
+    [241.0, 194.0, 160.0],
+    [224.0, 172.0, 105.0],
+    [198.0, 134.0, 66.0],
+    [141.0, 85.0, 36.0],
+    [92.0, 58.0, 34.0],
+];
+
+const HAIR_COLOURS: [[f32; 3]; 5] = [
+    [20.0, 15.0, 10.0],
+    [90.0, 60.0, 30.0],
+    [200.0, 170.0, 100.0],
+    [160.0, 160.0, 160.0],
+    [150.0, 50.0, 20.0],
+];
+
+impl Person {
+    /// The same person with one `change` (tuning minimal pairs): another of the hair colours
+    /// (a bald person grows hair of it), glasses on or off, a beard on or off, the mouth 40 %
+    /// wider or narrower and opened or closed, the eyes 30 % further apart or closer, the
+    /// head 10 % wider or narrower, another of the skin tones.
+    pub fn with(&self, change: Change, rng: &mut Rng) -> Person {
+        let mut p = *self;
+        let coin = rng.next_u64().is_multiple_of(2);
+        let other = |list: &[[f32; 3]; 5], now: [f32; 3], rng: &mut Rng| {
+            let nearest = (0..5)
+                .min_by(|&i, &j| dist(list[i], now).total_cmp(&dist(list[j], now)))
+                .unwrap_or(0);
+            list[(nearest + 1 + (rng.next_u64() % 4) as usize) % 5]
+        };
+        match change {
+            Change::HairColour => {
+                p.hair = other(&HAIR_COLOURS, self.hair, rng);
+                if p.hair_len == 0.0 {
+                    p.hair_len = 0.5;
+                }
+            }
+            Change::Glasses => p.glasses = !self.glasses,
+            Change::Beard => p.beard = !self.beard,
+            Change::Mouth => {
+                p.mouth_w = scaled_within(self.mouth_w, 1.4, 0.18, 0.63, coin);
+                p.mouth_h = scaled_within(self.mouth_h, 1.6, 0.06, 0.1, !coin);
+            }
+            Change::EyeSpacing => p.eye_dx = scaled_within(self.eye_dx, 1.3, 0.23, 0.57, coin),
+            Change::FaceWidth => p.head_rx = scaled_within(self.head_rx, 1.1, 0.12, 0.2, coin),
+            Change::SkinTone => {
+                let tone = other(&SKIN_TONES, self.skin, rng);
+                p.skin = tone.map(|c| (c + rng.range(-10.0, 10.0)).clamp(0.0, 255.0));
+            }
+        }
+        p
+    }
+}
+
+fn dist(a: [f32; 3], b: [f32; 3]) -> f32 {
+    (0..3).map(|i| (a[i] - b[i]).powi(2)).sum::<f32>().sqrt()
 }
 
 /// The studio backdrop every ID photo shares: a blue-grey gradient, lighter at the top.
@@ -170,7 +218,7 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
                 c = [40.0, 30.0, 30.0];
             } else if p.glasses && (hy + 0.1).abs() < 0.22 && (hx.abs() - p.eye_dx).abs() < 0.28 {
                 c = c.map(|v| v * 0.55);
-            } else if (hy - 0.5).abs() < 0.06 && hx.abs() < p.mouth_w {
+            } else if (hy - 0.5).abs() < p.mouth_h && hx.abs() < p.mouth_w {
                 c = [150.0, 50.0, 60.0];
             } else if p.beard && hy > 0.3 {
                 c = p.hair;

@@ -1,12 +1,65 @@
 //! Test images made in code: encoders for every input format, an EXIF orientation writer,
 //! hostile files (bombs, truncations, foreign containers), and JPEG marker inspection.
 
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
-/// Encode RGB pixels as a baseline JPEG.
+/// Encode RGB pixels as a baseline JPEG (the encoder's default chroma subsampling).
 pub fn jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
+    encode_jpeg(img, quality, None)
+}
+
+/// The pixels stored so that EXIF `orientation` turns them upright again.
+pub fn turned_for_exif(img: RgbImage, orientation: u16) -> RgbImage {
+    let img = DynamicImage::ImageRgb8(img);
+    match orientation {
+        2 => img.fliph(),
+        3 => img.rotate180(),
+        5 => img.rotate90().fliph(),
+        6 => img.rotate270(),
+        7 => img.rotate270().fliph(),
+        8 => img.rotate90(),
+        _ => img,
+    }
+    .into_rgb8()
+}
+
+/// `crop` (left, top, width, height) of `img` resized to `w`x`h` with `filter`.
+pub fn resize(img: &RgbImage, crop: [f32; 4], w: u32, h: u32, filter: FilterType) -> RgbImage {
+    let src = ImageRef::new(img.width(), img.height(), img.as_raw(), PixelType::U8x3)
+        .expect("image view");
+    let mut dst = Image::new(w, h, PixelType::U8x3);
+    let [x, y, cw, ch] = crop.map(f64::from);
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(filter))
+        .crop(x, y, cw, ch);
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .expect("resize");
+    RgbImage::from_raw(w, h, dst.into_vec()).expect("buffer size")
+}
+
+/// Encode as a baseline JPEG with 4:4:4 (`full_chroma`) or 4:2:0 chroma.
+pub fn jpeg_with(img: &RgbImage, quality: u8, full_chroma: bool) -> Vec<u8> {
+    let sampling = if full_chroma {
+        jpeg_encoder::SamplingFactor::R_4_4_4
+    } else {
+        jpeg_encoder::SamplingFactor::R_4_2_0
+    };
+    encode_jpeg(img, quality, Some(sampling))
+}
+
+fn encode_jpeg(
+    img: &RgbImage,
+    quality: u8,
+    sampling: Option<jpeg_encoder::SamplingFactor>,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    let enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    if let Some(sampling) = sampling {
+        enc.set_sampling_factor(sampling);
+    }
     enc.encode(
         img.as_raw(),
         img.width() as u16,

@@ -1,189 +1,47 @@
-//! Evidence for the "same picture" judgement, both ways, on a corpus generated here:
+//! The TUNING corpus of the "same picture" judgement: the limits in src/photo/signature.rs
+//! are chosen on these pairs (tests/photo/heldout.rs measures them on pictures they were not
+//! chosen on). Both ways:
 //!
 //! * different people: 200 ID photos on ONE studio backdrop with fixed framing (skin, hair,
 //!   office clothes, glasses, face and head size vary), 1,000 pairs, each a source against
 //!   the other person's delivered copy;
-//! * the same picture: 1,000 copies made with every transformation the services apply, in
-//!   combination (ladder sizes 48-648, JPEG quality 40-95 at 4:2:0 and 4:4:4, PNG<->JPEG,
-//!   crops up to 3 %, EXIF rotations, a 1-pixel border, gamma 0.9-1.1), plus our own
-//!   ad/graph/sharepoint renditions;
+//! * minimal pairs: every other person against a copy of the same person with ONE change
+//!   (hair colour, glasses, beard, mouth, eye spacing, face width, skin tone), 700 pairs;
+//! * the same picture: each person's photo (given as PNG, as JPEG, or as a JPEG stored
+//!   sideways with an EXIF orientation) against 5 copies made the way services make them
+//!   (tests/photo/services.rs: from the file or from PhotoSync's rendition, ladder sizes
+//!   48-648 with five resampling filters, two JPEG encoders at quality 40-95 and three chroma
+//!   subsamplings, PNG, crops up to 3 %, a 1-pixel border, gamma 0.9-1.1, EXIF-rotated), plus
+//!   our own ad/graph/sharepoint renditions;
 //! * low-structure pictures: flat grey with faint noise and fine stripes against their
 //!   renditions (same), flat grey against other flat colours (different).
 //!
 //! `cargo test --test photo matching -- --nocapture` prints the confusion matrix and margins
 //! recorded in docs/photos.md.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use image::{DynamicImage, Rgb, RgbImage, imageops};
+use image::{Rgb, RgbImage};
 use photosync::photo::{self, Comparison, DecodeLimits, Signature};
 use photosync::store::{ad, graph, sharepoint};
 
 use super::corpus::{Person, STUDIO, id_photo_people, portrait};
-use super::fixtures::{Rng, png, with_exif_orientation};
+use super::evidence::{
+    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, misjudged, report, signature,
+    visibly_changed,
+};
+use super::fixtures::{Rng, png};
+use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
 
 const PEOPLE: usize = 200;
 const COPIES_PER_PERSON: usize = 5;
-/// The sizes of Exchange's photo ladder.
-const LADDER: [u32; 9] = [48, 64, 96, 120, 240, 360, 432, 504, 648];
 /// The generated originals (4:5 portrait; the square is 240 px, so sizes above are upscaled).
 const WIDTH: u32 = 240;
 const HEIGHT: u32 = 300;
 
-/// One measured pair: what it is, what it should be, what the judgement said.
-struct Pair {
-    label: String,
-    expect_same: bool,
-    /// Transformation kinds in the pair (for the per-kind margins).
-    kinds: Vec<&'static str>,
-    result: Comparison,
-}
-
-fn signature(bytes: &[u8]) -> Signature {
-    let info = photo::inspect(bytes, &DecodeLimits::default()).expect("corpus image decodes");
-    Signature::parse(&info.signature).expect("signature parses")
-}
-
 fn pairs() -> &'static [Pair] {
     static PAIRS: OnceLock<Vec<Pair>> = OnceLock::new();
     PAIRS.get_or_init(measure)
-}
-
-/// How a delivered copy was made from the original.
-struct Copy {
-    side: u32,
-    quality: u8,
-    full_chroma: bool,
-    png: bool,
-    /// Fractions cut from the left, top, right and bottom.
-    crop: [f32; 4],
-    exif: u16,
-    border: Option<[u8; 3]>,
-    gamma: f32,
-}
-
-impl Copy {
-    /// The `n`th copy of a person: sizes and qualities cycle so each appears often; the
-    /// other transformations are drawn at random and combined.
-    fn nth(n: usize, rng: &mut Rng) -> Copy {
-        // Up to 3 % of the width and of the height, split at random between the two edges.
-        let crop = if n.is_multiple_of(2) {
-            let (w, h) = (rng.range(0.0, 0.03), rng.range(0.0, 0.03));
-            let (l, t) = (rng.range(0.0, 1.0), rng.range(0.0, 1.0));
-            [w * l, h * t, w * (1.0 - l), h * (1.0 - t)]
-        } else {
-            [0.0; 4]
-        };
-        let png = n % 5 == 4;
-        Copy {
-            side: LADDER[n % LADDER.len()],
-            quality: 40 + (n * 7 % 56) as u8,
-            full_chroma: n.is_multiple_of(3),
-            png,
-            crop,
-            exif: if png { 1 } else { [1, 3, 6, 8, 2, 5, 7][n % 7] },
-            border: match n % 4 {
-                1 => Some([0, 0, 0]),
-                3 => Some([255, 255, 255]),
-                _ => None,
-            },
-            gamma: if n % 3 == 1 { 1.0 } else { rng.range(0.9, 1.1) },
-        }
-    }
-
-    fn kinds(&self) -> Vec<&'static str> {
-        let mut kinds = vec![if self.png { "PNG" } else { "JPEG" }];
-        if !self.png {
-            kinds.push(if self.full_chroma { "4:4:4" } else { "4:2:0" });
-            if self.quality < 60 {
-                kinds.push("JPEG quality 40-59");
-            }
-        }
-        if self.side <= 64 {
-            kinds.push("ladder 48-64 px");
-        } else if self.side > WIDTH {
-            kinds.push("ladder 360-648 px (upscaled)");
-        }
-        if self.crop.iter().any(|&c| c > 0.0) {
-            kinds.push("crop up to 3 %");
-        }
-        if self.exif != 1 {
-            kinds.push("EXIF rotation");
-        }
-        if self.border.is_some() {
-            kinds.push("1-pixel border");
-        }
-        if self.gamma != 1.0 {
-            kinds.push("gamma 0.9-1.1");
-        }
-        kinds
-    }
-
-    fn apply(&self, original: &RgbImage) -> Vec<u8> {
-        let mut img = original.clone();
-        if self.gamma != 1.0 {
-            let table: Vec<u8> = (0..=255u32)
-                .map(|v| (255.0 * (v as f32 / 255.0).powf(self.gamma)).round() as u8)
-                .collect();
-            img.pixels_mut()
-                .for_each(|p| p.0 = p.0.map(|c| table[usize::from(c)]));
-        }
-        let (w, h) = (img.width() as f32, img.height() as f32);
-        let [l, t, r, b] = self.crop;
-        let (x, y) = ((w * l) as u32, (h * t) as u32);
-        let cw = (w * (1.0 - l - r)) as u32;
-        let ch = (h * (1.0 - t - b)) as u32;
-        let img = imageops::crop_imm(&img, x, y, cw, ch).to_image();
-        let height = (self.side as f32 * ch as f32 / cw as f32).round() as u32;
-        let mut img = imageops::resize(&img, self.side, height, imageops::CatmullRom);
-        if let Some(colour) = self.border {
-            let (w, h) = img.dimensions();
-            for (px, py, p) in img.enumerate_pixels_mut() {
-                if px == 0 || py == 0 || px == w - 1 || py == h - 1 {
-                    *p = Rgb(colour);
-                }
-            }
-        }
-        if self.png {
-            return png(&img);
-        }
-        // Stored pixels turned the other way, so the EXIF tag makes them upright again.
-        let dynamic = DynamicImage::ImageRgb8(img);
-        let stored = match self.exif {
-            2 => dynamic.fliph(),
-            3 => dynamic.rotate180(),
-            5 => dynamic.rotate90().fliph(),
-            6 => dynamic.rotate270(),
-            7 => dynamic.rotate270().fliph(),
-            8 => dynamic.rotate90(),
-            _ => dynamic,
-        };
-        let bytes = jpeg_with(&stored.to_rgb8(), self.quality, self.full_chroma);
-        if self.exif == 1 {
-            bytes
-        } else {
-            with_exif_orientation(&bytes, self.exif)
-        }
-    }
-}
-
-fn jpeg_with(img: &RgbImage, quality: u8, full_chroma: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-    enc.set_sampling_factor(if full_chroma {
-        jpeg_encoder::SamplingFactor::R_4_4_4
-    } else {
-        jpeg_encoder::SamplingFactor::R_4_2_0
-    });
-    enc.encode(
-        img.as_raw(),
-        img.width() as u16,
-        img.height() as u16,
-        jpeg_encoder::ColorType::Rgb,
-    )
-    .expect("encode jpeg");
-    out
 }
 
 fn measure() -> Vec<Pair> {
@@ -202,12 +60,12 @@ fn measure() -> Vec<Pair> {
     for (i, reference) in references.iter().enumerate() {
         for step in [1, 2, 3, 7, 19] {
             let j = (i + step) % PEOPLE;
-            out.push(Pair {
-                label: format!("person {i} vs copy of person {j}"),
-                expect_same: false,
-                kinds: vec!["different person, one backdrop"],
-                result: photo::compare(reference, &delivered[j]),
-            });
+            out.push(Pair::different(
+                format!("person {i} vs copy of person {j}"),
+                vec!["different person, one backdrop"],
+                reference,
+                &delivered[j],
+            ));
         }
     }
     references.clear();
@@ -224,43 +82,54 @@ fn person_pairs(people: &[Person], first: usize) -> (Vec<Pair>, Vec<Signature>, 
         let i = first + offset;
         let mut rng = Rng::new(0xC0_FFEE + i as u64);
         let original = portrait(person, &STUDIO, WIDTH, HEIGHT);
-        let reference = signature(&png(&original));
+        let (file, file_kind) = source_file(&original, i);
+        let reference = signature(&file);
         for n in 0..COPIES_PER_PERSON {
-            let copy = Copy::nth(i * COPIES_PER_PERSON + n, &mut rng);
-            let sig = signature(&copy.apply(&original));
-            out.push(Pair {
-                label: format!("person {i} copy {n}"),
-                expect_same: true,
-                kinds: copy.kinds(),
-                result: photo::compare(&reference, &sig),
-            });
+            let copy = ServiceCopy::nth(i * COPIES_PER_PERSON + n, 48, &mut rng);
+            let sig = signature(&copy.make(&file));
+            let mut kinds = copy.kinds();
+            kinds.push(file_kind);
+            out.push(Pair::same(
+                format!("person {i} copy {n}"),
+                kinds,
+                &reference,
+                &sig,
+            ));
             if n == 0 {
                 delivered.push(sig);
             }
         }
         // What our own pipeline delivers, read back like a store would.
-        let source = photo::load(&png(&original), &DecodeLimits::default()).expect("source");
         let rendition = match i % 3 {
-            0 => {
-                photo::render_one(&source, &graph::RENDITION)
-                    .expect("graph")
-                    .bytes
-            }
-            1 => {
-                photo::render_one(&source, &ad::RENDITION)
-                    .expect("ad")
-                    .bytes
-            }
-            _ => photo::render(&source, &sharepoint::RENDITION).expect("sharepoint")[0]
-                .bytes
-                .clone(),
+            0 => rendition(&file, &graph::RENDITION, 0),
+            1 => rendition(&file, &ad::RENDITION, 0),
+            _ => rendition(&file, &sharepoint::RENDITION, 0),
         };
-        out.push(Pair {
-            label: format!("person {i} own rendition"),
-            expect_same: true,
-            kinds: vec!["our ad/graph/sharepoint rendition"],
-            result: photo::compare(&reference, &signature(&rendition)),
-        });
+        out.push(Pair::same(
+            format!("person {i} own rendition"),
+            vec!["our ad/graph/sharepoint rendition"],
+            &reference,
+            &signature(&rendition),
+        ));
+        if i.is_multiple_of(2) {
+            for (c, change) in CHANGES.into_iter().enumerate() {
+                // Ten tries at a visible change (a beard of the skin's own colour is none).
+                let Some(changed) = (0..10)
+                    .map(|_| portrait(&person.with(change, &mut rng), &STUDIO, WIDTH, HEIGHT))
+                    .find(|changed| visibly_changed(&original, changed))
+                else {
+                    continue;
+                };
+                let (changed_file, _) = source_file(&changed, i);
+                let copy = ServiceCopy::nth(i / 2 + PEOPLE * c, change.smallest_copy(), &mut rng);
+                out.push(Pair::different(
+                    format!("person {i} vs copy of them with {}", change.kind()),
+                    vec![change.kind()],
+                    &reference,
+                    &signature(&copy.make(&changed_file)),
+                ));
+            }
+        }
         references.push(reference);
     }
     (out, references, delivered)
@@ -303,12 +172,12 @@ fn low_structure() -> Vec<Pair> {
             renditions.push(("sharepoint", r.bytes));
         }
         for (target, bytes) in renditions {
-            out.push(Pair {
-                label: format!("{name} vs its {target} rendition"),
-                expect_same: true,
-                kinds: vec!["low structure vs rendition"],
-                result: photo::compare(&reference, &signature(&bytes)),
-            });
+            out.push(Pair::same(
+                format!("{name} vs its {target} rendition"),
+                vec!["low structure vs rendition"],
+                &reference,
+                &signature(&bytes),
+            ));
         }
     }
     let flat = |c: [u8; 3]| signature(&png(&RgbImage::from_pixel(240, 240, Rgb(c))));
@@ -321,137 +190,38 @@ fn low_structure() -> Vec<Pair> {
         ("light grey", [160, 160, 160]),
         ("dark grey", [90, 90, 90]),
     ] {
-        out.push(Pair {
-            label: format!("flat grey vs flat {name}"),
-            expect_same: false,
-            kinds: vec!["flat grey vs another flat colour"],
-            result: photo::compare(&grey, &flat(colour)),
-        });
-    }
-    out
-}
-
-/// Confusion matrix, margins and the worst pair per transformation kind (markdown).
-fn report(pairs: &[Pair]) -> String {
-    let count = |same: bool, said: bool| {
-        pairs
-            .iter()
-            .filter(|p| p.expect_same == same && p.result.same == said)
-            .count()
-    };
-    let mut out = format!(
-        "| | judged same | judged different |\n|---|---|---|\n\
-         | same picture | {} | {} |\n| different picture | {} | {} |\n\n",
-        count(true, true),
-        count(true, false),
-        count(false, true),
-        count(false, false)
-    );
-    let mut kinds: BTreeMap<(&str, bool), (usize, f32, f32, &str)> = BTreeMap::new();
-    for p in pairs {
-        for &kind in &p.kinds {
-            let e = kinds
-                .entry((kind, p.expect_same))
-                .or_insert((0, f32::NAN, 0.0, ""));
-            e.0 += 1;
-            let d = p.result.distance;
-            // The first pair of a class is always the worst so far (e.1 starts as NaN).
-            let worse = e.1.is_nan() || if p.expect_same { d > e.1 } else { d < e.1 };
-            if worse {
-                e.1 = d;
-                e.3 = &p.label;
-            }
-            e.2 += d;
-        }
-    }
-    out.push_str("| class | pairs | worst distance | mean | worst pair |\n|---|---|---|---|---|\n");
-    for ((kind, same), (n, worst, sum, label)) in kinds {
-        let side = if same { "same" } else { "different" };
-        out.push_str(&format!(
-            "| {side}: {kind} | {n} | {worst:.3} | {:.3} | {label} |\n",
-            sum / n as f32
+        out.push(Pair::different(
+            format!("flat grey vs flat {name}"),
+            vec!["flat grey vs another flat colour"],
+            &grey,
+            &flat(colour),
         ));
-    }
-    let worst_same = pairs
-        .iter()
-        .filter(|p| p.expect_same)
-        .map(|p| p.result.distance)
-        .fold(0.0, f32::max);
-    let closest_different = pairs
-        .iter()
-        .filter(|p| !p.expect_same)
-        .map(|p| p.result.distance)
-        .fold(f32::INFINITY, f32::min);
-    out.push_str(&format!(
-        "\nthreshold 1.000: worst same-picture distance {worst_same:.3}, closest different \
-         pair {closest_different:.3}\n"
-    ));
-    for (component, f) in [
-        (
-            "structure",
-            (|c: &Comparison| c.structure) as fn(&Comparison) -> f32,
-        ),
-        ("colour", |c| c.colour),
-        ("brightness", |c| c.brightness),
-    ] {
-        let worst = pairs
-            .iter()
-            .filter(|p| p.expect_same)
-            .map(|p| f(&p.result))
-            .fold(0.0, f32::max);
-        out.push_str(&format!("worst same-picture {component}: {worst:.3}\n"));
     }
     out
 }
 
 #[test]
 fn the_corpus_is_as_large_as_promised() {
-    let pairs = pairs();
-    let same = pairs.iter().filter(|p| p.expect_same).count();
-    let different = pairs.iter().filter(|p| !p.expect_same).count();
-    assert!(
-        same >= 1000 && different >= 1000,
-        "{same} same, {different} different"
-    );
-    for kind in [
-        "PNG",
-        "4:4:4",
-        "4:2:0",
-        "JPEG quality 40-59",
-        "ladder 48-64 px",
-        "crop up to 3 %",
-        "EXIF rotation",
-        "1-pixel border",
-        "gamma 0.9-1.1",
-    ] {
-        let n = pairs.iter().filter(|p| p.kinds.contains(&kind)).count();
-        assert!(n >= 50, "{kind}: only {n} pairs");
-    }
+    assert_corpus_size(pairs(), TRANSFORMATIONS, 25);
 }
 
 #[test]
 fn no_copy_of_a_picture_is_judged_different() {
     let pairs = pairs();
     eprintln!("{}", report(pairs));
-    let wrong: Vec<_> = pairs
-        .iter()
-        .filter(|p| p.expect_same && !p.result.same)
-        .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
-        .collect();
+    let wrong = misjudged(pairs.iter().filter(|p| p.expect_same));
     assert!(wrong.is_empty(), "false different:\n{}", wrong.join("\n"));
 }
 
-/// No two different people, and no two flat colours, are judged the same picture (signature
-/// version 1 called 3 of these 1,006 pairs the same: look-alikes told apart only by the
-/// colour of a face region).
+/// No two different people, no two flat colours, and no person with the hair or the skin
+/// recoloured is judged the same picture (signature version 1 called 3 of the people the
+/// same: look-alikes told apart only by the colour of a face region). Changed features (a
+/// beard, glasses, the mouth, the eyes, the face's width) are measured in the report, not
+/// guaranteed: some are below what a 32x32 grid of a small copy shows.
 #[test]
-fn no_two_different_pictures_are_judged_the_same() {
+fn no_other_person_nor_hair_or_skin_colour_is_judged_the_same() {
     let pairs = pairs();
-    let wrong: Vec<_> = pairs
-        .iter()
-        .filter(|p| !p.expect_same && p.result.same)
-        .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
-        .collect();
+    let wrong = misjudged(pairs.iter().filter(|p| guaranteed_different(p)));
     assert!(wrong.is_empty(), "false same:\n{}", wrong.join("\n"));
     assert_eq!(
         pairs
@@ -460,4 +230,73 @@ fn no_two_different_pictures_are_judged_the_same() {
             .count(),
         6
     );
+}
+
+/// The people of the ID-photo corpus, each with another hair colour, and each changed at
+/// once in face width, skin tone, eye spacing, glasses and mouth (one seeded stream).
+fn changed_people() -> Vec<(Person, Person, Person)> {
+    let mut rng = Rng::new(0x4A1C);
+    id_photo_people(120)
+        .into_iter()
+        .map(|person| {
+            let hair = person.with(Change::HairColour, &mut rng);
+            let face = [
+                Change::FaceWidth,
+                Change::SkinTone,
+                Change::EyeSpacing,
+                Change::Glasses,
+                Change::Mouth,
+            ]
+            .into_iter()
+            .fold(person, |p, change| p.with(change, &mut rng));
+            (person, hair, face)
+        })
+        .collect()
+}
+
+/// `person`'s ID photo against the 48, 72 and 96 px thumbnails PhotoSync writes of
+/// `other` (SharePoint's small and medium, AD's), as a sync compares them.
+fn against_thumbnails(person: &Person, other: &Person) -> Vec<Comparison> {
+    let original = signature(&png(&portrait(person, &STUDIO, WIDTH, HEIGHT)));
+    let source = png(&portrait(other, &STUDIO, WIDTH, HEIGHT));
+    [
+        rendition(&source, &sharepoint::RENDITION, 0),
+        rendition(&source, &sharepoint::RENDITION, 1),
+        rendition(&source, &ad::RENDITION, 0),
+    ]
+    .iter()
+    .map(|bytes| photo::compare(&original, &signature(bytes)))
+    .collect()
+}
+
+/// Regression: two people on one backdrop who differed only in hair colour were judged the
+/// same picture (the comparison allowed 0.7 standard deviations of plain difference over 3x3
+/// cells, and saw colour only where all 9 cells of a window changed; a cap of hair is
+/// thinner). These four were, in some or all of their thumbnails. A fifth of that report,
+/// person 93, whose hair is a sliver at the top of the head, is still judged the same picture
+/// in a thumbnail (docs/photos.md, what the signature cannot do).
+#[test]
+fn two_people_differing_only_in_hair_colour_are_different_pictures() {
+    let people = changed_people();
+    for i in [24, 27, 80, 115] {
+        let (person, hair, _) = &people[i];
+        for c in against_thumbnails(person, hair) {
+            assert!(!c.same, "person {i} with another hair colour: {c:?}");
+        }
+    }
+}
+
+/// Regression: a face changed at once in width, skin tone, eye spacing, glasses and mouth
+/// was judged the same picture as the original (the plain difference of normalised grids,
+/// averaged over 3x3 cells, let the changes through). These two were, in their small
+/// thumbnails.
+#[test]
+fn a_face_changed_in_width_skin_eyes_glasses_and_mouth_is_another_picture() {
+    let people = changed_people();
+    for i in [72, 117] {
+        let (person, _, face) = &people[i];
+        for c in against_thumbnails(person, face) {
+            assert!(!c.same, "person {i} with another face: {c:?}");
+        }
+    }
 }
