@@ -39,7 +39,7 @@ const INPUT_QUEUE: usize = 256;
 /// given inline is in memory from the moment its line is read (a `photoPath` is read only
 /// when a photo slot admits it), so without this bound 256 queued and 128 in-flight users of
 /// 4 MB photos held 774 MB (`cargo bench --bench photo -- memory`, path `inline`).
-const INLINE_PHOTO_BUDGET: u32 = 48 << 20;
+const INLINE_PHOTO_BUDGET: u32 = 24 << 20;
 
 /// An input event on its way to the engine, holding its share of the inline photo budget
 /// until the user is done.
