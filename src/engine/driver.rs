@@ -10,7 +10,7 @@ use futures::StreamExt;
 
 use super::shard::Shard;
 use super::stop::{InputEnd, StopReason, StopSignal, until_stopped};
-use super::{Tally, input_channel};
+use super::{Queued, Tally, input_channel};
 use crate::error::ErrorClass;
 use crate::input::{InputEvent, InputStream, InputUser};
 use crate::output::progress::Progress;
@@ -66,8 +66,8 @@ where
     let work = &work;
     let (events, input_end) = until_stopped(input_channel(input), stop);
     let mut outcomes = events
-        .filter(move |event| {
-            let keep = match (shard, event) {
+        .filter(move |queued| {
+            let keep = match (shard, &queued.event) {
                 (None, _) => true,
                 (Some(shard), InputEvent::User(user)) => shard.contains(&user.record),
                 (Some(shard), InputEvent::Error(_)) => shard.reports_input_errors(),
@@ -76,7 +76,9 @@ where
             };
             futures::future::ready(keep)
         })
-        .map(|event| async move {
+        .map(|queued| async move {
+            // The user's share of the inline photo budget is held until its work is done.
+            let Queued { event, _inline } = queued;
             match event {
                 InputEvent::Error(record) => (
                     false,

@@ -35,19 +35,65 @@ pub use sync::{Reason, SyncOptions, SyncSource, run_sync};
 /// Users queued between the input thread and the engine: enough to keep stores busy.
 const INPUT_QUEUE: usize = 256;
 
+/// Inline photo bytes (`thumbnailPhoto` in the input) queued or in flight at once. A photo
+/// given inline is in memory from the moment its line is read (a `photoPath` is read only
+/// when a photo slot admits it), so without this bound 256 queued and 128 in-flight users of
+/// 4 MB photos held 774 MB (`cargo bench --bench photo -- memory`, path `inline`).
+const INLINE_PHOTO_BUDGET: u32 = 24 << 20;
+
+/// An input event on its way to the engine, holding its share of the inline photo budget
+/// until the user is done.
+pub struct Queued {
+    pub event: InputEvent,
+    _inline: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
 /// Move a blocking input reader onto its own thread and hand its events over a bounded
 /// channel: reading stdin never blocks the async workers, and a slow run applies
-/// back-pressure instead of buffering the whole input.
-pub fn input_channel(input: InputStream) -> futures::channel::mpsc::Receiver<InputEvent> {
+/// back-pressure instead of buffering the whole input (by count, and by inline photo bytes).
+pub fn input_channel(input: InputStream) -> futures::channel::mpsc::Receiver<Queued> {
+    input_channel_within(input, INLINE_PHOTO_BUDGET)
+}
+
+fn input_channel_within(
+    input: InputStream,
+    inline_budget: u32,
+) -> futures::channel::mpsc::Receiver<Queued> {
     let (mut tx, rx) = futures::channel::mpsc::channel(INPUT_QUEUE);
+    let budget = std::sync::Arc::new(tokio::sync::Semaphore::new(inline_budget as usize));
     std::thread::spawn(move || {
         for event in input {
-            if futures::executor::block_on(tx.send(event)).is_err() {
+            // A photo larger than the whole budget waits for everything else to finish.
+            let bytes = inline_photo_bytes(&event).min(inline_budget as usize) as u32;
+            let inline = if bytes == 0 {
+                None
+            } else {
+                match futures::executor::block_on(budget.clone().acquire_many_owned(bytes)) {
+                    Ok(permit) => Some(permit),
+                    Err(_) => break,
+                }
+            };
+            let queued = Queued {
+                event,
+                _inline: inline,
+            };
+            if futures::executor::block_on(tx.send(queued)).is_err() {
                 break;
             }
         }
     });
     rx
+}
+
+fn inline_photo_bytes(event: &InputEvent) -> usize {
+    match event {
+        InputEvent::User(user) => match &user.record.thumbnail_photo {
+            Some(crate::schema::PhotoBytes::Base64(text)) => text.len(),
+            Some(crate::schema::PhotoBytes::Bytes(bytes)) => bytes.len(),
+            None => 0,
+        },
+        _ => 0,
+    }
 }
 
 /// Counts and the worst error class seen: decides the summary and the exit code.
@@ -111,6 +157,40 @@ fn rank(code: i32) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn user_with_inline_photo(n: usize, bytes: usize) -> InputEvent {
+        InputEvent::User(crate::input::InputUser {
+            record: crate::schema::UserRecord {
+                user_principal_name: Some(format!("user{n}@contoso.com")),
+                thumbnail_photo: Some(crate::schema::PhotoBytes::Base64("A".repeat(bytes))),
+                ..Default::default()
+            },
+            line: n as u64 + 1,
+        })
+    }
+
+    // Regression: inline photos were bounded only by the queue's length, so a run over large
+    // `thumbnailPhoto`s held hundreds of megabytes before any photo slot was taken.
+    #[tokio::test]
+    async fn inline_photos_wait_for_the_budget_that_users_in_flight_hold() {
+        use futures::StreamExt;
+        let users: Vec<InputEvent> = (0..5).map(|n| user_with_inline_photo(n, 1000)).collect();
+        let mut rx = input_channel_within(Box::new(users.into_iter()), 2500);
+        let first = rx.next().await.expect("first user");
+        let _second = rx.next().await.expect("second user");
+        // Two users hold 2,000 of 2,500 bytes: the third cannot be queued while they last.
+        let third = tokio::time::timeout(std::time::Duration::from_millis(300), rx.next()).await;
+        assert!(
+            third.is_err(),
+            "a third inline photo was queued beyond the budget"
+        );
+        drop(first);
+        let third = tokio::time::timeout(std::time::Duration::from_secs(30), rx.next()).await;
+        assert!(
+            matches!(third, Ok(Some(_))),
+            "the freed budget lets the next user in"
+        );
+    }
 
     #[test]
     fn worst_error_class_decides_the_exit_code() {
