@@ -26,6 +26,17 @@ fn status_of(run: &Run, user: &str) -> Value {
         .unwrap_or_else(|| panic!("no status for {user}:\n{}\n{}", run.stdout, run.stderr))
 }
 
+/// `status --stores graph --state STATE` of `records`: what the state makes of each user.
+fn status_with_state(creds: &Creds, state: &str, records: &str) -> Run {
+    creds
+        .photosync()
+        .args([
+            "status", "--stores", "graph", "--state", state, "--format", "json",
+        ])
+        .stdin(records)
+        .run()
+}
+
 fn writes_to(emu: &photosync_emulator::RunningEmulator, i: usize) -> u64 {
     let id = graph_id_of(emu, i);
     emu.admin()
@@ -65,13 +76,7 @@ fn a_photo_changed_outside_photosync_is_reported_written_back_or_kept() {
         .change_photo_as_user(&upn(0), &theirs)
         .expect("the user's own change");
 
-    let status = creds
-        .photosync()
-        .args([
-            "status", "--stores", "graph", "--state", state, "--format", "json",
-        ])
-        .stdin(&input)
-        .run();
+    let status = status_with_state(&creds, state, &input);
     let changed = status_of(&status, &upn(0));
     assert_eq!(changed["verdict"], "differs", "{changed}");
     assert!(
@@ -146,13 +151,7 @@ fn a_second_run_with_state_decides_by_photosyncs_own_write() {
         );
     }
 
-    let status = creds
-        .photosync()
-        .args([
-            "status", "--stores", "graph", "--state", state, "--format", "json",
-        ])
-        .stdin(&input)
-        .run();
+    let status = status_with_state(&creds, state, &input);
     for i in 0..2 {
         let user = status_of(&status, &upn(i));
         assert_eq!(user["verdict"], "in-sync", "{user}");
@@ -182,13 +181,7 @@ fn a_second_run_with_state_decides_by_photosyncs_own_write() {
         .change_photo_as_user(&upn(0), &jpeg(53, 500))
         .expect("the user's own change");
     let changed = input_of(&[new0.clone(), new1]);
-    let status = creds
-        .photosync()
-        .args([
-            "status", "--stores", "graph", "--state", state, "--format", "json",
-        ])
-        .stdin(&changed)
-        .run();
+    let status = status_with_state(&creds, state, &changed);
     let user0 = status_of(&status, &upn(0));
     assert_eq!(
         user0["verdict"], "in-sync",
