@@ -111,6 +111,70 @@ fn example_folder_report_shows_every_user_and_its_filters_hide_in_sync_rows() {
     assert!(search.dom.contains("v-row-differs"));
 }
 
+/// After a `sync --state`, the report says which pictures PhotoSync's recorded write decided
+/// (`comparedBy: own-write`) rather than a perceptual look.
+#[test]
+fn report_tells_own_writes_from_pictures_judged_by_looking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("photos");
+    std::fs::create_dir(&folder).expect("folder");
+    let state = dir.path().join("state.jsonl");
+    let target = format!("folder:{}", folder.display());
+    let state_arg = state.display().to_string();
+    let synced = photosync!()
+        .current_dir(repo())
+        .clean_env()
+        .inherit("PATH")
+        .args(["sync", "--source", "input", "--csv", "examples/users.csv"])
+        .args(["--targets", &target])
+        .args(["--state", &state_arg, "--progress", "none"])
+        .output();
+    assert!(
+        synced.status.code().is_some_and(|c| c <= 1),
+        "sync failed: {}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    let page = make_report(
+        dir.path(),
+        &["--csv", "examples/users.csv", "--stores", &target],
+        &[],
+    );
+    let looked = browser::load(&page, "");
+    assert_eq!(count(&looked.dom, "<figure class=\"own-write\""), 0);
+    assert!(
+        looked.dom.contains("<figure class=\"same\""),
+        "{}",
+        looked.dom
+    );
+
+    let page = make_report(
+        dir.path(),
+        &[
+            "--csv",
+            "examples/users.csv",
+            "--stores",
+            &target,
+            "--state",
+            &state_arg,
+        ],
+        &[],
+    );
+    let recorded = browser::load(&page, "");
+    // ann, bob and carol were written and verified; dave has no input photo.
+    assert_eq!(
+        count(&recorded.dom, "<figure class=\"own-write\""),
+        3,
+        "{}",
+        recorded.dom
+    );
+    assert!(
+        recorded
+            .dom
+            .contains("<span class=\"cmp\">own-write</span>")
+    );
+    assert_eq!(count(&recorded.dom, "<figure class=\"same\""), 0);
+}
+
 #[test]
 fn hostile_names_show_as_text_and_run_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -8,8 +8,8 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use crate::schema::{
-    ErrorRecord, FindingCode, FindingRecord, StatusRecord, StoreState, StoreStatus, SummaryRecord,
-    UserKeys, Verdict,
+    ComparedBy, ErrorRecord, FindingCode, FindingRecord, StatusRecord, StoreState, StoreStatus,
+    SummaryRecord, UserKeys, Verdict,
 };
 
 #[derive(Debug, Default, Serialize)]
@@ -50,7 +50,8 @@ pub struct Picture {
     /// Why there is no picture to show (absent, placeholder, no mailbox, not found, error).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
-    /// `same`, `different` or `reference` when compared.
+    /// `same`, `different` or `reference` when the pictures were compared; `own-write` or
+    /// `outdated` when PhotoSync's recorded write decided (`comparedBy: own-write`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compared: Option<&'static str>,
     /// e.g. `96x96, 4.1 KB`.
@@ -228,9 +229,13 @@ fn compared(store: &StoreStatus, reference: Option<&str>) -> Option<&'static str
     if reference == Some(store.store.as_str()) {
         return Some("reference");
     }
-    store
-        .matches_reference
-        .map(|same| if same { "same" } else { "different" })
+    let by_record = store.compared_by == Some(ComparedBy::OwnWrite);
+    store.matches_reference.map(|same| match (same, by_record) {
+        (true, true) => "own-write",
+        (false, true) => "outdated",
+        (true, false) => "same",
+        (false, false) => "different",
+    })
 }
 
 fn why_no_picture(store: &StoreStatus, status: &StatusRecord, has_thumb: bool) -> Option<String> {
