@@ -15,8 +15,24 @@ AfterAll {
 
 Describe 'Select-Object -First on Sync-UserPhoto' -Skip:$script:OnWindows {
     BeforeAll {
+        # The example tenant plus 3,000 users Graph can write, so the input never names a user
+        # twice (a repeated user is refused, `duplicate-user`) nor one that cannot be written:
+        # the core's exit code is then 130 after the forwarded Ctrl+C, or 0 if it ended on its
+        # own first (a busy machine can delay the signal past the closed input).
+        # A copy of the seed folder: the seed's files (photos, the app's certificate) are
+        # relative to it.
+        $folder = New-TestFolder
+        Copy-Item -Path (Join-Path $script:Repo 'tests/emulator/seed/*') -Destination $folder -Recurse
+        $seed = Get-Content -LiteralPath (Join-Path $folder 'example.json') -Raw | ConvertFrom-Json
+        $script:StopUsers = foreach ($i in 1..3000) {
+            [pscustomobject]@{ id = '00000000-0000-4000-9000-{0:D12}' -f $i; userPrincipalName = "stop$i@contoso.test"
+                displayName = "Stop $i"; mail = "stop$i@contoso.test"; mailbox = 'exchangeOnline' }
+        }
+        $seed.users = @($seed.users) + @($script:StopUsers)
+        $seedFile = Join-Path $folder 'stop.json'
+        $seed | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $seedFile
         # Each Graph call takes a while, so users are still in flight when the pipeline stops.
-        $script:Slow = Start-TestEmulator -LatencyMs 150
+        $script:Slow = Start-TestEmulator -LatencyMs 50 -Seed $seedFile
     }
     AfterAll {
         Disconnect-PhotoSync
@@ -45,14 +61,13 @@ Describe 'Select-Object -First on Sync-UserPhoto' -Skip:$script:OnWindows {
         $env:PHOTOSYNC_BINARY = $wrapper
         try {
             $state = Join-Path $dir 'state.jsonl'
-            $seed = Get-Content -LiteralPath (Join-Path $script:Repo 'tests/emulator/seed/example.json') -Raw | ConvertFrom-Json
-            $users = @($seed.users | ForEach-Object { [pscustomobject]@{ UserPrincipalName = $_.userPrincipalName; PhotoPath = (Join-Path $script:Hr 'carol.diaz.jpg') } })
-            # A practically endless input (the tenant's users over and over, 100,000 in all, so
-            # a broken stop fails slowly instead of hanging): the run ends through the stop,
-            # however fast or loaded the machine is (issue 22: with the 37 users alone a busy
-            # machine finished every one before the stop arrived).
-            $endless = { for ($i = 0; $i -lt 100000; $i++) { $users[$i % $users.Count] } }
-            $first = @(& $endless | Sync-UserPhoto -Target graph -State $state -Concurrency 4 -Confirm:$false | Select-Object -First 1)
+            $photo = Join-Path $script:Hr 'carol.diaz.jpg'
+            # A practically endless input (3,000 users, so a broken stop fails slowly instead of
+            # hanging): the run ends through the stop, however fast or loaded the machine is
+            # (issue 22: with the tenant's 37 users alone a busy machine finished every one
+            # before the stop arrived).
+            $users = $script:StopUsers | ForEach-Object { [pscustomobject]@{ UserPrincipalName = $_.userPrincipalName; PhotoPath = $photo } }
+            $first = @($users | Sync-UserPhoto -Target graph -State $state -Concurrency 4 -Confirm:$false | Select-Object -First 1)
         }
         finally { $env:PHOTOSYNC_BINARY = $script:Binary }
 

@@ -55,15 +55,15 @@ function Get-PhotoSyncChildProcess([string]$Path) {
     @(Get-Process -ErrorAction SilentlyContinue | Where-Object { try { $_.Path -eq $Path } catch { $false } })
 }
 
-function Start-TestEmulator([string]$Fault, [int]$LatencyMs) {
-    # The bundled Microsoft 365 emulator with the example tenant, on a free loopback port.
+function Start-TestEmulator([string]$Fault, [int]$LatencyMs, [string]$Seed = (Join-Path $script:Repo 'tests/emulator/seed/example.json')) {
+    # The bundled Microsoft 365 emulator with the example tenant (or -Seed), on a free loopback port.
     # Returns its endpoints (baseUrl, tenantId, adminUrl, ...) plus Process; stop it with Stop-TestEmulator.
     if (-not (Test-Path -LiteralPath $script:EmulatorBinary)) {
         throw "No emulator at $($script:EmulatorBinary): run 'cargo build -p photosync-emulator' first."
     }
     $info = New-Object -TypeName System.Diagnostics.ProcessStartInfo
     $info.FileName = $script:EmulatorBinary
-    $arguments = '--listen 127.0.0.1:0 --seed "' + (Join-Path $script:Repo 'tests/emulator/seed/example.json') + '"'
+    $arguments = '--listen 127.0.0.1:0 --seed "' + $Seed + '"'
     if ($Fault) { $arguments += ' --fault "' + $Fault.Replace('"', '\"') + '"' }
     if ($LatencyMs) { $arguments += " --latency-ms $LatencyMs" }
     $info.Arguments = $arguments
