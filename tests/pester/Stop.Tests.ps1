@@ -47,6 +47,9 @@ Describe 'Select-Object -First on Sync-UserPhoto' -Skip:$script:OnWindows {
         $wrapper = Join-Path $dir 'photosync'
         @(
             '#!/bin/sh'
+            # A test run in the background inherits SIGINT ignored, and sh cannot trap a signal
+            # ignored on entry: start again with SIGINT at its default.
+            '[ -n "$PHOTOSYNC_TEST_SIGINT" ] || PHOTOSYNC_TEST_SIGINT=1 exec env --default-signal=INT "$0" "$@"'
             'exec 3<&0'
             "'$($script:Binary)' `"`$@`" <&3 &"
             'child=$!'
