@@ -23,6 +23,15 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// `photosync photo prepare FILE --target TARGET --out OUT [EXTRA...]`.
+fn prepare(file: &str, target: &str, out: &Path, extra: &[&str]) -> Output {
+    photosync!()
+        .args(["photo", "prepare", file, "--target", target, "--out"])
+        .args([out])
+        .args(extra)
+        .output()
+}
+
 #[test]
 fn inspect_prints_the_fingerprint() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -59,17 +68,7 @@ fn prepare_ad_from_a_4000x3000_exif_rotated_jpeg_is_upright_96px_within_10_kib()
         &with_exif_orientation(&jpeg(&stored, 85), 6),
     );
     let out_path = dir.path().join("ad.jpg");
-    let out = photosync!()
-        .args([
-            "photo",
-            "prepare",
-            &file,
-            "--target",
-            "ad",
-            "--out",
-            out_path.to_str().unwrap_or_default(),
-        ])
-        .output();
+    let out = prepare(&file, "ad", &out_path, &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -110,33 +109,13 @@ fn prepare_graph_and_sharepoint_write_the_right_sizes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "p.jpg", &jpeg(&corner_markers(1000, 800), 90));
     let graph = dir.path().join("graph.jpg");
-    let out = photosync!()
-        .args([
-            "photo",
-            "prepare",
-            &file,
-            "--target",
-            "graph",
-            "--out",
-            graph.to_str().unwrap_or_default(),
-        ])
-        .output();
+    let out = prepare(&file, "graph", &graph, &[]);
     assert_eq!(out.status.code(), Some(0));
     let img = image::open(&graph).expect("graph rendition");
     assert_eq!((img.width(), img.height()), (648, 648));
 
     let sp = dir.path().join("sp.jpg");
-    let out = photosync!()
-        .args([
-            "photo",
-            "prepare",
-            &file,
-            "--target",
-            "sharepoint",
-            "--out",
-            sp.to_str().unwrap_or_default(),
-        ])
-        .output();
+    let out = prepare(&file, "sharepoint", &sp, &[]);
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(v["renditions"].as_array().map(Vec::len), Some(3));
@@ -230,19 +209,7 @@ fn an_ad_budget_over_the_attribute_limit_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "p.png", &png(&corner_markers(100, 100)));
     let out_path = dir.path().join("o.jpg");
-    let out = photosync!()
-        .args([
-            "photo",
-            "prepare",
-            &file,
-            "--target",
-            "ad",
-            "--out",
-            out_path.to_str().unwrap_or_default(),
-            "--ad-max-bytes",
-            "200000",
-        ])
-        .output();
+    let out = prepare(&file, "ad", &out_path, &["--ad-max-bytes", "200000"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(json(&out)["code"], "config");
     assert!(!out_path.exists());
