@@ -8,11 +8,16 @@ use std::time::{Duration, Instant};
 
 use photosync::state::{Entry, SyncState, now_secs};
 
-/// A signature-shaped string of the real length (1,026 base64 characters, docs/photos.md),
-/// so the file has the size real entries give it.
+/// A signature-shaped string of the real length (that of a real signature: 2,052 base64
+/// characters in version 3, docs/photos.md), so the file has the size real entries give it.
 fn signature(seed: usize) -> String {
-    let digits = format!("{seed:016x}");
-    digits.repeat(65)[..1026].to_string()
+    static LENGTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let length = *LENGTH.get_or_init(|| {
+        photosync::photo::Signature::of(&image::RgbImage::new(8, 8))
+            .to_string()
+            .len()
+    });
+    format!("{seed:016x}").repeat(length / 16 + 1)[..length].to_string()
 }
 
 fn main() {

@@ -293,7 +293,7 @@ pub struct PhotoInfo {
     /// Standard deviation of luma: near 0 for a flat, featureless picture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contrast: Option<u8>,
-    /// Perceptual signature (base64, 1,026 characters): what "same picture" is decided on, so a
+    /// Perceptual signature (base64, 2,052 characters): what "same picture" is decided on, so a
     /// stored copy can be compared without the old bytes (docs/photos.md).
     #[serde(default)]
     pub signature: String,

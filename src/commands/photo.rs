@@ -42,6 +42,7 @@ struct CompareReport {
     threshold: u32,
     /// Why: each component of the signature comparison, in its own unit (docs/photos.md).
     structure: f32,
+    detail: f32,
     colour: f32,
     brightness: f32,
     identical_bytes: bool,
@@ -83,6 +84,7 @@ pub fn run(cmd: PhotoCommand) -> Result<i32> {
                 distance,
                 threshold: photo::SAME_PICTURE_MAX_DISTANCE,
                 structure: parts.structure,
+                detail: parts.detail,
                 colour: parts.colour,
                 brightness: parts.brightness,
                 identical_bytes: pa.sha256 == pb.sha256,

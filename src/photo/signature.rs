@@ -4,8 +4,9 @@
 //!
 //! Why not a bit hash: on ID photos (one backdrop, fixed framing) different people differ in a
 //! few regions (face, hair, clothes colour); a 64-bit luma hash averages that away, and on
-//! near-flat images it amplifies noise. Here the picture is kept as 16x16 grids of luma and of
-//! both chroma channels (769 bytes, 1,026 base64 characters, so the state file can keep it).
+//! near-flat images it amplifies noise. Here the picture is kept as a 32x32 grid of luma, 16x16
+//! grids of both chroma channels and its size in pixels (1,539 bytes, 2,052 base64
+//! characters, so the state file can keep it).
 //!
 //! The comparison asks, region by region, whether the other picture can account for what
 //! this one shows: after aligning the two and matching their overall brightness, a cell is
@@ -13,7 +14,10 @@
 //! What services do (resampling, re-encoding, chroma subsampling, a slight crop) moves
 //! edges by a fraction of a cell and stays explained; another person's hair, skin or beard
 //! changes a region to values its surroundings never had, and decides "different" even when
-//! the rest of the picture matches. docs/photos.md has both corpora and the margins.
+//! the rest of the picture matches. A second, finer luma grid sees a beard or glasses that a
+//! coarse cell averages away; it is compared at the smaller picture's resolution, so a 48 px
+//! copy is not called different for lacking what it cannot hold. docs/photos.md has both
+//! corpora and the margins.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -21,16 +25,19 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
-/// Grid side, for luma and chroma alike.
+/// Coarse grid side: chroma, and the luma that chooses the alignment.
 const SIDE: usize = 16;
 const CELLS: usize = SIDE * SIDE;
-/// Format version, the first byte of the encoded signature. Version 1 (8x8 chroma) could not
-/// tell two look-alikes apart by the colour of a face; its signatures no longer parse, which
-/// callers treat as "no signature" (the state file decides by SHA-256, not by signature).
-/// Version 2's grids are unchanged by the region comparison, so stored version 2 signatures
-/// keep comparing correctly.
-const VERSION: u8 = 2;
-const ENCODED_LEN: usize = 1 + 3 * CELLS;
+/// Fine grid side: luma at twice the coarse resolution, where a beard, glasses or a mouth
+/// is more than a fraction of one coarse cell.
+const FINE: usize = 2 * SIDE;
+const FINE_CELLS: usize = FINE * FINE;
+/// Format version, the first byte of the encoded signature. Versions 1 and 2 (no fine luma,
+/// no picture size) no longer parse, which callers treat as "no signature" (the state file
+/// decides by SHA-256, not by signature).
+const VERSION: u8 = 3;
+/// Version byte, the picture's side (u16, big-endian), fine luma, Cb, Cr.
+const ENCODED_LEN: usize = 1 + 2 + FINE_CELLS + 2 * CELLS;
 
 /// Share of the side ignored at each edge: a 1-pixel border on a 48 px photo (2 %) and the
 /// shift of a crop of up to 3 % must not decide the comparison.
@@ -43,18 +50,24 @@ const CONTRAST_FLOOR: f32 = 8.0;
 /// Limits for "same picture", one per component; a pair is the same picture when every
 /// component is within its limit. Chosen on the tuning corpus (tests/photo/matching.rs) and
 /// measured on the held-out corpus (tests/photo/heldout.rs), which never chose a limit.
-/// Worst region of luma the other picture cannot account for, in luma levels (see
+/// Worst region of coarse luma the other picture cannot account for, in luma levels (see
 /// `structure_difference`).
-const MAX_STRUCTURE: f32 = 12.0;
+const MAX_STRUCTURE: f32 = 10.0;
+/// The same on the fine luma grid, both pictures seen at the smaller one's resolution.
+const MAX_DETAIL: f32 = 19.5;
 /// Worst region of colour the other picture cannot account for, in chroma levels (Cb/Cr,
 /// 0-255 scale; see `colour_difference`).
-const MAX_COLOUR: f32 = 11.0;
+const MAX_COLOUR: f32 = 8.5;
 /// Difference of mean brightness, in luma levels (gamma 0.9-1.1 moves mid-grey by ~8).
 const MAX_BRIGHTNESS: f32 = 12.0;
 
 /// A picture's perceptual signature: what "same picture" is decided on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
+    /// Side of the decoded square, in pixels: how much detail the picture can hold.
+    side: u16,
+    fine: [u8; FINE_CELLS],
+    /// The fine grid downscaled to the coarse one (not stored).
     luma: [u8; CELLS],
     cb: [u8; CELLS],
     cr: [u8; CELLS],
@@ -69,6 +82,7 @@ pub struct Comparison {
     pub distance: f32,
     /// The components, each in its own unit (see the `MAX_*` limits).
     pub structure: f32,
+    pub detail: f32,
     pub colour: f32,
     pub brightness: f32,
 }
@@ -76,15 +90,44 @@ pub struct Comparison {
 impl Signature {
     /// Signature of an upright, square RGB picture.
     pub fn of(square: &RgbImage) -> Signature {
-        let rgb = grid_rgb(square);
-        let (mut luma, mut cb, mut cr) = ([0u8; CELLS], [0u8; CELLS], [0u8; CELLS]);
-        for (i, p) in rgb.chunks_exact(3).enumerate() {
-            let [r, g, b] = [p[0], p[1], p[2]];
-            luma[i] = to_u8(0.299 * r + 0.587 * g + 0.114 * b);
-            cb[i] = to_u8(128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b);
-            cr[i] = to_u8(128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b);
+        // One downscale to the fine grid; colour is kept at the coarse resolution, as JPEG's
+        // 4:2:0 keeps it at half.
+        let rgb = grid_rgb(square, FINE);
+        let pixel = |i: usize| {
+            let p = &rgb[3 * i..][..3];
+            (p[0], p[1], p[2])
+        };
+        let fine = std::array::from_fn(|i| {
+            let (r, g, b) = pixel(i);
+            to_u8(0.299 * r + 0.587 * g + 0.114 * b)
+        });
+        let coarse = |channel: fn((f32, f32, f32)) -> f32| {
+            std::array::from_fn(|i| {
+                to_u8(fine_cells_of(i).map(|(f, w)| w * channel(pixel(f))).sum())
+            })
+        };
+        let cb = coarse(|(r, g, b)| 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b);
+        let cr = coarse(|(r, g, b)| 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b);
+        let side = square.width().min(square.height()).min(u32::from(u16::MAX));
+        Signature::from_parts(side as u16, fine, cb, cr)
+    }
+
+    fn from_parts(
+        side: u16,
+        fine: [u8; FINE_CELLS],
+        cb: [u8; CELLS],
+        cr: [u8; CELLS],
+    ) -> Signature {
+        let luma = std::array::from_fn(|i| {
+            to_u8(fine_cells_of(i).map(|(f, w)| w * f32::from(fine[f])).sum())
+        });
+        Signature {
+            side,
+            fine,
+            luma,
+            cb,
+            cr,
         }
-        Signature { luma, cb, cr }
     }
 
     /// Parse the base64 form written by `to_string`; `None` for anything else.
@@ -93,41 +136,60 @@ impl Signature {
         if bytes.len() != ENCODED_LEN || bytes[0] != VERSION {
             return None;
         }
-        let (luma, chroma) = bytes[1..].split_at(CELLS);
+        let side = u16::from_be_bytes([bytes[1], bytes[2]]);
+        if side == 0 {
+            return None;
+        }
+        let (fine, chroma) = bytes[3..].split_at(FINE_CELLS);
         let (cb, cr) = chroma.split_at(CELLS);
-        Some(Signature {
-            luma: luma.try_into().ok()?,
-            cb: cb.try_into().ok()?,
-            cr: cr.try_into().ok()?,
-        })
+        Some(Signature::from_parts(
+            side,
+            fine.try_into().ok()?,
+            cb.try_into().ok()?,
+            cr.try_into().ok()?,
+        ))
     }
 }
 
 impl std::fmt::Display for Signature {
-    /// Version byte, luma grid, Cb grid, Cr grid; base64 without padding (1,026 characters).
+    /// Version byte, side, fine luma grid, Cb grid, Cr grid; base64 without padding (2,052
+    /// characters).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut bytes = Vec::with_capacity(ENCODED_LEN);
         bytes.push(VERSION);
-        bytes.extend_from_slice(&self.luma);
+        bytes.extend_from_slice(&self.side.to_be_bytes());
+        bytes.extend_from_slice(&self.fine);
         bytes.extend_from_slice(&self.cb);
         bytes.extend_from_slice(&self.cr);
         f.write_str(&STANDARD_NO_PAD.encode(bytes))
     }
 }
 
-/// Compare two signatures: the same picture when structure, colour and brightness all agree.
+/// Compare two signatures: the same picture when structure, detail, colour and brightness
+/// all agree.
 pub fn compare(a: &Signature, b: &Signature) -> Comparison {
     let alignment = best_alignment(&a.luma, &b.luma);
-    let structure = structure_difference(&a.luma, &b.luma, alignment);
-    let colour = colour_difference(a, b, alignment);
+    let structure = structure_difference(&as_f32(&a.luma), &as_f32(&b.luma), SIDE, alignment);
+    // Detail only where both pictures can show it: a 48 px copy cannot hold what a 32x32 grid
+    // of a 648 px original shows, so both grids are seen at the smaller picture's resolution.
+    let smaller = a.side.min(b.side);
+    let detail = structure_difference(
+        &seen_at(&a.fine, FINE, smaller, 1.0),
+        &seen_at(&b.fine, FINE, smaller, 1.0),
+        FINE,
+        alignment.in_cells_of(FINE),
+    );
+    let colour = colour_difference(a, b, alignment, smaller);
     let brightness = (mean(&a.luma) - mean(&b.luma)).abs();
     let distance = (structure / MAX_STRUCTURE)
+        .max(detail / MAX_DETAIL)
         .max(colour / MAX_COLOUR)
         .max(brightness / MAX_BRIGHTNESS);
     Comparison {
         same: distance <= 1.0,
         distance,
         structure,
+        detail,
         colour,
         brightness,
     }
@@ -143,9 +205,9 @@ fn best_alignment(a: &[u8; CELLS], b: &[u8; CELLS]) -> Alignment {
     let mut best = (f32::INFINITY, Alignment::default());
     for scale in SCALES {
         // Rows resampled along x depend on scale and dx only: shared by every dy.
-        let rows = SHIFTS.map(|dx| resample_rows(&zb, scale, dx));
+        let rows = SHIFTS.map(|dx| resample_rows(&zb, SIDE, scale, dx));
         for dy in SHIFTS {
-            let ys = axis_samples(scale, dy);
+            let ys = axis_samples(SIDE, scale, dy);
             for (rows, dx) in rows.iter().zip(SHIFTS) {
                 if let Some(total) = squared_distance_below(&za, rows, &ys, best.0) {
                     best = (total, Alignment { scale, dx, dy });
@@ -160,9 +222,9 @@ fn best_alignment(a: &[u8; CELLS], b: &[u8; CELLS]) -> Alignment {
 /// `bound`; every few rows it gives up as soon as it cannot be (most alignments are far off).
 /// One running sum per column, so the cells of a row are summed side by side.
 fn squared_distance_below(
-    za: &[f32; CELLS],
-    rows: &[f32; CELLS],
-    ys: &[(usize, f32); SIDE],
+    za: &[f32],
+    rows: &[f32],
+    ys: &[(usize, f32)],
     bound: f32,
 ) -> Option<f32> {
     let mut columns = [0f32; SIDE];
@@ -187,83 +249,84 @@ fn squared_distance_below(
 /// each picture's value lies outside what the other reaches within half a cell (a sub-cell
 /// shift, a blur or a resampled edge stays inside that reach; another face, hair or beard
 /// over a region does not), and the worst 3x3 window of that, root mean square. The outer
-/// ring of cells is left out: a crop moves content in and out there.
-fn structure_difference(a: &[u8; CELLS], b: &[u8; CELLS], alignment: Alignment) -> f32 {
-    let a = a.map(f32::from);
-    let mut b = alignment.warp(b);
-    let mut differences: [f32; CELLS] = std::array::from_fn(|i| a[i] - b[i]);
-    let (_, &mut offset, _) = differences.select_nth_unstable_by(CELLS / 2, f32::total_cmp);
+/// sixteenth of the grid is left out: a crop moves content in and out there.
+fn structure_difference(a: &[f32], b: &[f32], n: usize, alignment: Alignment) -> f32 {
+    let mut b = alignment.warp(b, n);
+    let mut differences: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a - b).collect();
+    let (_, &mut offset, _) = differences.select_nth_unstable_by(n * n / 2, f32::total_cmp);
     b.iter_mut().for_each(|v| *v += offset);
-    let unexplained = unexplained(&a, &b);
-    worst_window_rms(&unexplained, 1, 3)
+    worst_window_rms(&unexplained(a, &b, n), n, n / SIDE, 3)
 }
 
 /// Per cell, how far `a` lies outside what `b` reaches within half a cell, or `b` outside what
 /// `a` reaches, whichever is further (0 when each is within the other's reach).
-fn unexplained(a: &[f32; CELLS], b: &[f32; CELLS]) -> [f32; CELLS] {
-    let (a_lo, a_hi) = half_cell_reach(a);
-    let (b_lo, b_hi) = half_cell_reach(b);
-    std::array::from_fn(|i| {
-        (a[i] - b_hi[i])
-            .max(b_lo[i] - a[i])
-            .max(b[i] - a_hi[i])
-            .max(a_lo[i] - b[i])
-            .max(0.0)
-    })
-}
-
-/// The range of values a grid takes within half a cell of each cell's centre: from the cell
-/// towards the midpoint to its lowest and to its highest neighbour. Half a cell, not a whole
-/// one: a cap of hair one cell high lies between the backdrop and the face, and a whole cell's
-/// reach would explain any colour it turned.
-fn half_cell_reach(grid: &[f32; CELLS]) -> ([f32; CELLS], [f32; CELLS]) {
-    let (lo, hi) = neighbourhood_range(grid);
-    (
-        std::array::from_fn(|i| (grid[i] + lo[i]) / 2.0),
-        std::array::from_fn(|i| (grid[i] + hi[i]) / 2.0),
-    )
+///
+/// What a grid reaches within half a cell of a cell's centre: from the cell towards the
+/// midpoint to its lowest and to its highest neighbour. Half a cell, not a whole one: a cap of
+/// hair one cell high lies between the backdrop and the face, and a whole cell's reach would
+/// explain any colour it turned.
+fn unexplained(a: &[f32], b: &[f32], n: usize) -> Vec<f32> {
+    let (a_lo, a_hi) = neighbourhood_range(a, n);
+    let (b_lo, b_hi) = neighbourhood_range(b, n);
+    let max = |a: f32, b: f32| if b > a { b } else { a };
+    (0..n * n)
+        .map(|i| {
+            let (a, b) = (a[i], b[i]);
+            let a_outside = max(a - (b + b_hi[i]) / 2.0, (b + b_lo[i]) / 2.0 - a);
+            let b_outside = max(b - (a + a_hi[i]) / 2.0, (a + a_lo[i]) / 2.0 - b);
+            max(max(a_outside, b_outside), 0.0)
+        })
+        .collect()
 }
 
 /// The minimum and the maximum of each cell's 3x3 neighbourhood (clamped at the edges).
-fn neighbourhood_range(grid: &[f32; CELLS]) -> ([f32; CELLS], [f32; CELLS]) {
-    // Separable: over three cells along x, then over three rows of that.
-    let (mut row_lo, mut row_hi) = ([0f32; CELLS], [0f32; CELLS]);
+fn neighbourhood_range(grid: &[f32], n: usize) -> (Vec<f32>, Vec<f32>) {
+    // Separable: over three cells along x, then over three rows of that. Plain comparisons,
+    // not `f32::min`: the grids hold no NaN, and this is the comparison's innermost loop.
+    let min = |a: f32, b: f32| if b < a { b } else { a };
+    let max = |a: f32, b: f32| if b > a { b } else { a };
+    let (mut row_lo, mut row_hi) = (vec![0f32; n * n], vec![0f32; n * n]);
     for ((lo, hi), row) in row_lo
-        .chunks_exact_mut(SIDE)
-        .zip(row_hi.chunks_exact_mut(SIDE))
-        .zip(grid.chunks_exact(SIDE))
+        .chunks_exact_mut(n)
+        .zip(row_hi.chunks_exact_mut(n))
+        .zip(grid.chunks_exact(n))
     {
-        (lo[0], hi[0]) = (row[0].min(row[1]), row[0].max(row[1]));
-        let last = SIDE - 1;
-        (lo[last], hi[last]) = (row[last].min(row[last - 1]), row[last].max(row[last - 1]));
+        let last = n - 1;
+        (lo[0], hi[0]) = (min(row[0], row[1]), max(row[0], row[1]));
+        (lo[last], hi[last]) = (min(row[last], row[last - 1]), max(row[last], row[last - 1]));
         for ((lo, hi), w) in lo[1..last]
             .iter_mut()
             .zip(&mut hi[1..last])
             .zip(row.windows(3))
         {
-            *lo = w[0].min(w[1]).min(w[2]);
-            *hi = w[0].max(w[1]).max(w[2]);
+            *lo = min(min(w[0], w[1]), w[2]);
+            *hi = max(max(w[0], w[1]), w[2]);
         }
     }
-    let (mut lo, mut hi) = ([0f32; CELLS], [0f32; CELLS]);
-    for y in 0..SIDE {
-        let row = |y: usize| y * SIDE..(y + 1) * SIDE;
-        let (at, up, down) = (row(y), row(y.saturating_sub(1)), row((y + 1).min(SIDE - 1)));
-        let cells = lo[at.clone()].iter_mut().zip(&mut hi[at.clone()]);
+    let (mut lo, mut hi) = (vec![0f32; n * n], vec![0f32; n * n]);
+    for y in 0..n {
+        let row = |y: usize| y * n..(y + 1) * n;
+        let (at, up, down) = (row(y), row(y.saturating_sub(1)), row((y + 1).min(n - 1)));
         let lows = row_lo[at.clone()]
             .iter()
             .zip(&row_lo[up.clone()])
             .zip(&row_lo[down.clone()]);
-        let highs = row_hi[at].iter().zip(&row_hi[up]).zip(&row_hi[down]);
-        for (((lo, hi), ((a, u), d)), ((ha, hu), hd)) in cells.zip(lows).zip(highs) {
-            *lo = a.min(*u).min(*d);
-            *hi = ha.max(*hu).max(*hd);
+        for (out, ((&a, &u), &d)) in lo[at.clone()].iter_mut().zip(lows) {
+            *out = min(min(a, u), d);
+        }
+        let highs = row_hi[at.clone()]
+            .iter()
+            .zip(&row_hi[up])
+            .zip(&row_hi[down]);
+        for (out, ((&a, &u), &d)) in hi[at].iter_mut().zip(highs) {
+            *out = max(max(a, u), d);
         }
     }
     (lo, hi)
 }
 
-/// How the second grid was warped onto the first: scale about the centre, then shift (cells).
+/// How the second grid was warped onto the first: scale about the centre, then shift (in
+/// cells of the coarse grid).
 #[derive(Debug, Clone, Copy, Default)]
 struct Alignment {
     scale: f32,
@@ -272,9 +335,19 @@ struct Alignment {
 }
 
 impl Alignment {
-    fn warp(self, grid: &[u8; CELLS]) -> [f32; CELLS] {
-        let rows = resample_rows(&grid.map(f32::from), self.scale, self.dx);
-        resample_columns(&rows, self.scale, self.dy)
+    /// The same warp for a grid of `n` cells a side.
+    fn in_cells_of(self, n: usize) -> Alignment {
+        let k = n as f32 / SIDE as f32;
+        Alignment {
+            dx: self.dx * k,
+            dy: self.dy * k,
+            ..self
+        }
+    }
+
+    fn warp(self, grid: &[f32], n: usize) -> Vec<f32> {
+        let rows = resample_rows(grid, n, self.scale, self.dx);
+        resample_columns(&rows, n, self.scale, self.dy)
     }
 }
 
@@ -282,24 +355,27 @@ impl Alignment {
 const SCALES: [f32; 3] = [1.0, 0.97, 1.03];
 const SHIFTS: [f32; 3] = [0.0, -0.4, 0.4];
 
-/// Where cell `i` of a warped axis samples the grid: the cell below and the weight of the
-/// next one (bilinear), for a scale about the centre and a shift in cells; edges clamp.
-fn axis_samples(scale: f32, shift: f32) -> [(usize, f32); SIDE] {
-    let half = SIDE as f32 / 2.0;
-    let last = (SIDE - 1) as f32;
-    std::array::from_fn(|i| {
-        let t = ((i as f32 + 0.5 - half) * scale + half - 0.5 + shift).clamp(0.0, last);
-        (t.floor() as usize, t.fract())
-    })
+/// Where cell `i` of a warped axis of `n` cells samples the grid: the cell below and the
+/// weight of the next one (bilinear), for a scale about the centre and a shift in cells;
+/// edges clamp.
+fn axis_samples(n: usize, scale: f32, shift: f32) -> Vec<(usize, f32)> {
+    let half = n as f32 / 2.0;
+    let last = (n - 1) as f32;
+    (0..n)
+        .map(|i| {
+            let t = ((i as f32 + 0.5 - half) * scale + half - 0.5 + shift).clamp(0.0, last);
+            (t.floor() as usize, t.fract())
+        })
+        .collect()
 }
 
 /// Every row of `grid` resampled along x (the first half of a separable bilinear warp).
-fn resample_rows(grid: &[f32; CELLS], scale: f32, dx: f32) -> [f32; CELLS] {
-    let xs = axis_samples(scale, dx);
-    let mut out = [0f32; CELLS];
-    for (row_out, row) in out.chunks_exact_mut(SIDE).zip(grid.chunks_exact(SIDE)) {
+fn resample_rows(grid: &[f32], n: usize, scale: f32, dx: f32) -> Vec<f32> {
+    let xs = axis_samples(n, scale, dx);
+    let mut out = vec![0f32; n * n];
+    for (row_out, row) in out.chunks_exact_mut(n).zip(grid.chunks_exact(n)) {
         for (cell, &(x0, fx)) in row_out.iter_mut().zip(&xs) {
-            let next = row[(x0 + 1).min(SIDE - 1)];
+            let next = row[(x0 + 1).min(n - 1)];
             *cell = row[x0] * (1.0 - fx) + next * fx;
         }
     }
@@ -308,12 +384,12 @@ fn resample_rows(grid: &[f32; CELLS], scale: f32, dx: f32) -> [f32; CELLS] {
 
 /// `rows` resampled along y: with `resample_rows`, the grid scaled by `scale` about the
 /// centre and shifted by (dx, dy) cells.
-fn resample_columns(rows: &[f32; CELLS], scale: f32, dy: f32) -> [f32; CELLS] {
-    let ys = axis_samples(scale, dy);
-    let mut out = [0f32; CELLS];
-    for (row_out, &(y0, fy)) in out.chunks_exact_mut(SIDE).zip(&ys) {
-        let top = &rows[y0 * SIDE..][..SIDE];
-        let bottom = &rows[(y0 + 1).min(SIDE - 1) * SIDE..][..SIDE];
+fn resample_columns(rows: &[f32], n: usize, scale: f32, dy: f32) -> Vec<f32> {
+    let ys = axis_samples(n, scale, dy);
+    let mut out = vec![0f32; n * n];
+    for (row_out, &(y0, fy)) in out.chunks_exact_mut(n).zip(&ys) {
+        let top = &rows[y0 * n..][..n];
+        let bottom = &rows[(y0 + 1).min(n - 1) * n..][..n];
         for ((cell, t), b) in row_out.iter_mut().zip(top).zip(bottom) {
             *cell = t * (1.0 - fy) + b * fy;
         }
@@ -321,7 +397,7 @@ fn resample_columns(rows: &[f32; CELLS], scale: f32, dy: f32) -> [f32; CELLS] {
     out
 }
 
-fn normalised(grid: &[u8; CELLS]) -> [f32; CELLS] {
+fn normalised(grid: &[u8; CELLS]) -> Vec<f32> {
     let m = mean(grid);
     let var = grid
         .iter()
@@ -329,42 +405,94 @@ fn normalised(grid: &[u8; CELLS]) -> [f32; CELLS] {
         .sum::<f32>()
         / grid.len() as f32;
     let scale = (var + CONTRAST_FLOOR * CONTRAST_FLOOR).sqrt();
-    grid.map(|v| (f32::from(v) - m) / scale)
+    grid.iter().map(|&v| (f32::from(v) - m) / scale).collect()
+}
+
+/// A grid as a picture `smaller` pixels wide can show it: when `pixels` of that picture (1
+/// for luma, 2 for colour, which JPEG's 4:2:0 keeps at half resolution) span 0.4-0.7 cells,
+/// blurred once by [1 2 1]/4, from 0.7 cells twice; a larger picture's grid as it is.
+fn seen_at(grid: &[u8], n: usize, smaller: u16, pixels: f32) -> Vec<f32> {
+    let visible = f32::from(smaller) * (1.0 - 2.0 * EDGE_TRIM as f32);
+    let cells = pixels * n as f32 / visible;
+    let times = match cells {
+        c if c < 0.4 => 0,
+        c if c < 0.7 => 1,
+        _ => 2,
+    };
+    (0..times).fold(as_f32(grid), |g, _| blur(&g, n))
+}
+
+/// Separable [1 2 1]/4, edges clamped.
+fn blur(grid: &[f32], n: usize) -> Vec<f32> {
+    let at = |i: usize, d: isize| i.saturating_add_signed(d).min(n - 1);
+    let mut rows = vec![0f32; n * n];
+    for (i, cell) in rows.iter_mut().enumerate() {
+        let (y, x) = (i / n, i % n);
+        let row = &grid[y * n..][..n];
+        *cell = (row[at(x, -1)] + 2.0 * row[x] + row[at(x, 1)]) / 4.0;
+    }
+    (0..n * n)
+        .map(|i| {
+            let (y, x) = (i / n, i % n);
+            (rows[at(y, -1) * n + x] + 2.0 * rows[i] + rows[at(y, 1) * n + x]) / 4.0
+        })
+        .collect()
 }
 
 /// The worst region of colour that the other picture cannot account for, in chroma levels:
-/// the second picture's Cb and Cr at the alignment the structure found, per channel and cell
-/// how far each lies outside what the other reaches within half a cell (chroma subsampling
-/// and re-encoding smear colour across an edge, which stays inside that reach), the Euclidean
-/// (Cb, Cr) length of that, and the worst 2x2 window, root mean square. A 2x2 window because
-/// a cap of hair or a beard is only a few cells high.
-fn colour_difference(a: &Signature, b: &Signature, alignment: Alignment) -> f32 {
-    let cb = unexplained(&a.cb.map(f32::from), &alignment.warp(&b.cb));
-    let cr = unexplained(&a.cr.map(f32::from), &alignment.warp(&b.cr));
-    let squared: [f32; CELLS] = std::array::from_fn(|i| cb[i] * cb[i] + cr[i] * cr[i]);
-    worst_window_rms(&squared.map(f32::sqrt), 0, 2)
+/// both pictures' Cb and Cr seen at the smaller one's colour resolution, the second's at the
+/// alignment the structure found, per channel and cell how far each lies outside what the
+/// other reaches within half a cell (chroma subsampling and re-encoding smear colour across
+/// an edge, which stays inside that reach), the Euclidean (Cb, Cr) length of that, and the
+/// worst 2x2 window, root mean square. A 2x2 window because a cap of hair or a beard is only
+/// a few cells high.
+fn colour_difference(a: &Signature, b: &Signature, alignment: Alignment, smaller: u16) -> f32 {
+    let channel = |a: &[u8], b: &[u8]| {
+        let b = alignment.warp(&seen_at(b, SIDE, smaller, 2.0), SIDE);
+        unexplained(&seen_at(a, SIDE, smaller, 2.0), &b, SIDE)
+    };
+    let (cb, cr) = (channel(&a.cb, &b.cb), channel(&a.cr, &b.cr));
+    let length: Vec<f32> = cb.iter().zip(&cr).map(|(b, r)| b.hypot(*r)).collect();
+    worst_window_rms(&length, SIDE, 0, 2)
 }
 
-/// The largest root mean square over the `w`x`w` windows of the grid, leaving out the
-/// outer `border` ring of cells.
-fn worst_window_rms(values: &[f32; CELLS], border: usize, w: usize) -> f32 {
-    let inner = border..SIDE - border;
+/// The largest root mean square over the `w`x`w` windows of an `n`x`n` grid, leaving out the
+/// outer `border` rings of cells.
+fn worst_window_rms(values: &[f32], n: usize, border: usize, w: usize) -> f32 {
     // Sums of squares over `w` cells along x, then over `w` rows of those.
-    let mut along_x = [0f32; CELLS];
-    for y in inner.clone() {
-        let row = &values[y * SIDE..][..SIDE];
-        for x in border..=SIDE - border - w {
-            along_x[y * SIDE + x] = row[x..x + w].iter().map(|v| v * v).sum();
+    let mut along_x = vec![0f32; n * n];
+    for y in border..n - border {
+        let row = &values[y * n..][..n];
+        for x in border..=n - border - w {
+            along_x[y * n + x] = row[x..x + w].iter().map(|v| v * v).sum();
         }
     }
     let mut worst = 0f32;
-    for y in border..=SIDE - border - w {
-        for x in border..=SIDE - border - w {
-            let sum: f32 = (y..y + w).map(|row| along_x[row * SIDE + x]).sum();
+    for y in border..=n - border - w {
+        for x in border..=n - border - w {
+            let sum: f32 = (y..y + w).map(|row| along_x[row * n + x]).sum();
             worst = worst.max(sum);
         }
     }
     (worst / (w * w) as f32).sqrt()
+}
+
+/// The fine cells that make coarse cell `i`, with their weights: a triangle over four fine
+/// cells a side ([1 3 3 1]/8, edges clamped), as a direct downscale to the coarse grid would
+/// weigh them (a plain 2x2 mean keeps edges too sharp, and a copy's resampling then moves
+/// them out of reach).
+fn fine_cells_of(i: usize) -> impl Iterator<Item = (usize, f32)> {
+    const TAPS: [(isize, f32); 4] = [(-1, 0.125), (0, 0.375), (1, 0.375), (2, 0.125)];
+    let at = |c: usize, d: isize| (2 * c).saturating_add_signed(d).min(FINE - 1);
+    let (y, x) = (i / SIDE, i % SIDE);
+    TAPS.into_iter().flat_map(move |(dy, wy)| {
+        TAPS.into_iter()
+            .map(move |(dx, wx)| (at(y, dy) * FINE + at(x, dx), wy * wx))
+    })
+}
+
+fn as_f32(grid: &[u8]) -> Vec<f32> {
+    grid.iter().map(|&v| f32::from(v)).collect()
 }
 
 fn mean(values: &[u8]) -> f32 {
@@ -375,10 +503,10 @@ fn to_u8(v: f32) -> u8 {
     v.round().clamp(0.0, 255.0) as u8
 }
 
-/// The square without its outer `EDGE_TRIM`, downscaled to `SIDE`x`SIDE` RGB with a triangle
+/// The square without its outer `EDGE_TRIM`, downscaled to `n`x`n` RGB with a triangle
 /// filter widened to the scale factor (every source pixel counts, edges soften a little).
-fn grid_rgb(square: &RgbImage) -> Vec<f32> {
-    let side = SIDE as u32;
+fn grid_rgb(square: &RgbImage, n: usize) -> Vec<f32> {
+    let side = n as u32;
     let (w, h) = (f64::from(square.width()), f64::from(square.height()));
     let small = ImageRef::new(
         square.width(),
@@ -401,7 +529,7 @@ fn grid_rgb(square: &RgbImage) -> Vec<f32> {
         Some(dst.into_vec())
     })
     // Only reachable for an empty image, which decode never produces.
-    .unwrap_or_else(|| vec![0; CELLS * 3]);
+    .unwrap_or_else(|| vec![0; n * n * 3]);
     small.into_iter().map(f32::from).collect()
 }
 
@@ -415,7 +543,7 @@ mod tests {
         let img = RgbImage::from_fn(64, 64, |x, y| Rgb([(x * 4) as u8, (y * 4) as u8, 90]));
         let sig = Signature::of(&img);
         let text = sig.to_string();
-        assert_eq!(text.len(), 1026);
+        assert_eq!(text.len(), 2052);
         assert_eq!(Signature::parse(&text), Some(sig.clone()));
         assert!(compare(&sig, &sig).distance == 0.0);
     }
@@ -430,6 +558,44 @@ mod tests {
         let mut bytes = STANDARD_NO_PAD.decode(&text).expect("base64");
         bytes[0] = 1;
         assert_eq!(Signature::parse(&STANDARD_NO_PAD.encode(bytes)), None);
+    }
+
+    #[test]
+    fn the_text_form_keeps_the_picture_size_and_refuses_a_zero_size() {
+        let sig = Signature::of(&RgbImage::new(300, 240));
+        assert_eq!(
+            Signature::parse(&sig.to_string()).map(|s| s.side),
+            Some(240)
+        );
+        let mut bytes = STANDARD_NO_PAD.decode(sig.to_string()).expect("base64");
+        (bytes[1], bytes[2]) = (0, 0);
+        assert_eq!(Signature::parse(&STANDARD_NO_PAD.encode(bytes)), None);
+    }
+
+    /// Stripes about two fine cells wide, which a 48 px copy cannot hold: the copy is compared
+    /// with the original at its own resolution, where the stripes are gone from both. Compared
+    /// as if the copy were as large as the original, their absence counts.
+    #[test]
+    fn a_small_copy_is_compared_at_its_own_resolution() {
+        let original = RgbImage::from_fn(320, 320, |x, y| {
+            let stripe = if (x / 10) % 2 == 0 { 40 } else { 220 };
+            Rgb([if y < 160 { stripe } else { 128 }, 120, 110])
+        });
+        let small = image::imageops::resize(&original, 48, 48, image::imageops::Triangle);
+        let (original, small) = (Signature::of(&original), Signature::of(&small));
+        let at_its_size = compare(&original, &small);
+        let as_if_large = compare(
+            &original,
+            &Signature {
+                side: 320,
+                ..small.clone()
+            },
+        );
+        assert!(at_its_size.same, "{at_its_size:?}");
+        assert!(
+            at_its_size.detail * 4.0 < as_if_large.detail,
+            "{at_its_size:?} {as_if_large:?}"
+        );
     }
 
     #[test]

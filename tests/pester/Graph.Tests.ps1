@@ -36,7 +36,7 @@ Describe 'Get-ADUser | Get-PhotoSyncStatus without -Store' {
         $alice = $status | Where-Object UserPrincipalName -eq 'alice@contoso.test'
         $alice.GraphState | Should -Be 'present'
         # The signature "same picture" is decided on travels with each photo.
-        ($alice.Stores | Where-Object Store -eq 'graph').Photo.Signature.Length | Should -Be 1026
+        ($alice.Stores | Where-Object Store -eq 'graph').Photo.Signature.Length | Should -Be 2052
         ($status | Where-Object UserPrincipalName -eq 'bruno@contoso.test').Verdict | Should -Be 'missing-in-cloud'
     }
 

@@ -146,6 +146,9 @@ fn compare_says_same_for_a_reencode_and_different_for_another_picture() {
     let different = json(&photosync!().args(["photo", "compare", &a, &c]).output());
     assert_eq!(different["same"], false, "{different}");
     assert!(different["distance"].as_u64() > different["threshold"].as_u64());
+    for component in ["structure", "detail", "colour", "brightness"] {
+        assert!(different[component].is_f64(), "{component}: {different}");
+    }
 }
 
 fn assert_refused(file: &str, code: &str) {

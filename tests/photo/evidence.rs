@@ -200,8 +200,8 @@ pub fn report(pairs: &[Pair]) -> String {
         if let Some(p) = extreme(same) {
             let c = p.result;
             out.push_str(&format!(
-                "\n{what}: {:.3} ({}): structure {:.3}, colour {:.2}, brightness {:.2}",
-                c.distance, p.label, c.structure, c.colour, c.brightness
+                "\n{what}: {:.3} ({}): structure {:.3}, detail {:.2}, colour {:.2}, brightness {:.2}",
+                c.distance, p.label, c.structure, c.detail, c.colour, c.brightness
             ));
         }
     }
@@ -220,8 +220,9 @@ type ClassTally<'a> = (usize, usize, f32, f32, &'a str);
 type Component = (&'static str, fn(&Comparison) -> f32);
 
 /// The components of a comparison, each in its own unit.
-pub const COMPONENTS: [Component; 3] = [
+pub const COMPONENTS: [Component; 4] = [
     ("structure", |c| c.structure),
+    ("detail", |c| c.detail),
     ("colour", |c| c.colour),
     ("brightness", |c| c.brightness),
 ];

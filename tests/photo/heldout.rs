@@ -146,47 +146,34 @@ fn heldout_corpus_is_as_large_as_promised() {
     assert_corpus_size(pairs, TRANSFORMATIONS, 25);
 }
 
-/// The target (issue 18) is zero both ways. Measured on 2026-12-05 with the region
-/// comparison, the held-out corpus still has these misjudged pairs (docs/photos.md names
-/// them); the tests hold the line there. Lower these as the judgement improves; never raise
-/// them to make a change pass.
-const FALSE_SAME_MEASURED: usize = 1;
-const FALSE_DIFFERENT_MEASURED: usize = 8;
+/// The target (issue 18) is zero both ways. Measured on 2026-12-05 with signature version 3,
+/// the held-out corpus still has these misjudged copies (docs/photos.md names them); the
+/// test holds the line there. Lower it as the judgement improves; never raise it to make a
+/// change pass.
+const FALSE_DIFFERENT_MEASURED: usize = 3;
 
-/// On pictures no limit was chosen on, no other sitter of a session is judged the same
-/// picture, and at most the measured few sitters with the hair or the skin recoloured (the
-/// old comparison called 34 of those 234 the same; the target is none).
+/// On pictures no limit was chosen on, no other sitter of a session and no sitter with the
+/// hair or the skin recoloured is judged the same picture (signature version 2 called one
+/// recoloured hair the same, the comparison before it 34 of those 234).
 #[test]
-fn heldout_no_other_sitter_and_almost_no_hair_or_skin_colour_is_judged_the_same() {
+fn heldout_no_other_sitter_nor_hair_or_skin_colour_is_judged_the_same() {
     let pairs = pairs();
     eprintln!("{}", report(pairs));
     let guaranteed: Vec<&Pair> = pairs.iter().filter(|p| guaranteed_different(p)).collect();
     assert!(guaranteed.len() >= 1000, "only {}", guaranteed.len());
-    let others = misjudged(
-        guaranteed
-            .iter()
-            .copied()
-            .filter(|p| p.kinds.contains(&"another sitter, same session")),
-    );
-    assert!(others.is_empty(), "false same:\n{}", others.join("\n"));
     let wrong = misjudged(guaranteed);
-    assert!(
-        wrong.len() <= FALSE_SAME_MEASURED,
-        "false same ({}):\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "false same:\n{}", wrong.join("\n"));
 }
 
 /// On pictures no limit was chosen on, service-style copies are judged the same picture but
-/// for at most the measured few (small copies of PhotoSync's own renditions, chroma
-/// subsampled twice; the target is none).
+/// for at most the measured few (docs/photos.md names them; the target is none).
 #[test]
 fn heldout_service_copies_are_judged_the_same_picture() {
     let pairs = pairs();
     let copies = pairs.iter().filter(|p| p.expect_same).count();
     assert!(copies >= 1000, "only {copies} copies");
     let wrong = misjudged(pairs.iter().filter(|p| p.expect_same));
+    eprintln!("false different ({}):\n{}", wrong.len(), wrong.join("\n"));
     assert!(
         wrong.len() <= FALSE_DIFFERENT_MEASURED,
         "false different ({} of {copies}):\n{}",
