@@ -92,7 +92,7 @@ impl Signature {
     pub fn of(square: &RgbImage) -> Signature {
         // One downscale to the fine grid; colour is kept at the coarse resolution, as JPEG's
         // 4:2:0 keeps it at half.
-        let rgb = grid_rgb(square, FINE);
+        let rgb = grid_rgb(square);
         let pixel = |i: usize| {
             let p = &rgb[3 * i..][..3];
             (p[0], p[1], p[2])
@@ -503,10 +503,11 @@ fn to_u8(v: f32) -> u8 {
     v.round().clamp(0.0, 255.0) as u8
 }
 
-/// The square without its outer `EDGE_TRIM`, downscaled to `n`x`n` RGB with a triangle
-/// filter widened to the scale factor (every source pixel counts, edges soften a little).
-fn grid_rgb(square: &RgbImage, n: usize) -> Vec<f32> {
-    let side = n as u32;
+/// The square without its outer `EDGE_TRIM`, downscaled to the fine grid's `FINE`x`FINE` RGB
+/// with a triangle filter widened to the scale factor (every source pixel counts, edges
+/// soften a little).
+fn grid_rgb(square: &RgbImage) -> Vec<f32> {
+    let side = FINE as u32;
     let (w, h) = (f64::from(square.width()), f64::from(square.height()));
     let small = ImageRef::new(
         square.width(),
@@ -529,7 +530,7 @@ fn grid_rgb(square: &RgbImage, n: usize) -> Vec<f32> {
         Some(dst.into_vec())
     })
     // Only reachable for an empty image, which decode never produces.
-    .unwrap_or_else(|| vec![0; n * n * 3]);
+    .unwrap_or_else(|| vec![0; FINE_CELLS * 3]);
     small.into_iter().map(f32::from).collect()
 }
 
