@@ -8,18 +8,6 @@ use std::time::{Duration, Instant};
 
 use photosync::state::{Entry, SyncState, now_secs};
 
-/// A signature-shaped string of the real length (that of a real signature: 2,052 base64
-/// characters in version 3, docs/photos.md), so the file has the size real entries give it.
-fn signature(seed: usize) -> String {
-    static LENGTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let length = *LENGTH.get_or_init(|| {
-        photosync::photo::Signature::of(&image::RgbImage::new(8, 8))
-            .to_string()
-            .len()
-    });
-    format!("{seed:016x}").repeat(length / 16 + 1)[..length].to_string()
-}
-
 fn main() {
     let entries: usize = std::env::var("BENCH_STATE_ENTRIES")
         .ok()
@@ -37,8 +25,6 @@ fn main() {
                 user: user(i),
                 target: target.into(),
                 source_sha256: source(i),
-                source_signature: signature(i * 31),
-                written_signature: signature(i * 37),
                 written_sha256: source(i + entries),
                 at: Some(now_secs()),
                 verified: true,

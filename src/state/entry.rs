@@ -17,12 +17,6 @@ pub struct Entry {
     pub target: String,
     /// SHA-256 of the source photo's bytes: "the source is unchanged" is exact.
     pub source_sha256: String,
-    /// Perceptual signature of the source photo.
-    #[serde(default)]
-    pub source_signature: String,
-    /// Perceptual signature of what the target held after the write (or was seen to hold).
-    #[serde(default)]
-    pub written_signature: String,
     /// SHA-256 of the target's bytes as read back after PhotoSync's own verified write: the
     /// one exact fingerprint of that write as the service stores it (services re-encode).
     /// Empty when PhotoSync found the picture already there, on a pending write, and on lines
@@ -195,6 +189,20 @@ mod tests {
         let hex = "00ff".repeat(16);
         assert_eq!(source_digest(&hex)[..2], [0x00, 0xff]);
         assert_ne!(source_digest("not hex"), source_digest("not hex either"));
+    }
+
+    #[test]
+    fn lines_with_the_signatures_older_versions_wrote_still_load() {
+        // Until 2026-12 each line also held two perceptual signatures (4 KB) that no decision
+        // read; a file written then must keep every entry.
+        let line = br#"{"user":"u","target":"graph","sourceSha256":"ab","sourceSignature":"AQ","writtenSignature":"AQ","writtenSha256":"cd","at":5,"verified":true}"#;
+        let entry = parse_line(line).expect("an older line loads");
+        assert_eq!(
+            (entry.written_sha256.as_str(), entry.verified),
+            ("cd", true)
+        );
+        let written = serde_json::to_string(&entry).expect("serialise");
+        assert!(!written.contains("Signature"), "{written}");
     }
 
     #[test]

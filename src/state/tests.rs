@@ -7,8 +7,6 @@ fn entry(user: &str, target: &str, source: &str, verified: bool) -> Entry {
         user: user.into(),
         target: target.into(),
         source_sha256: source.into(),
-        source_signature: "sig".into(),
-        written_signature: "sig".into(),
         written_sha256: String::new(),
         at: Some(now_secs()),
         verified,

@@ -370,8 +370,6 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
                 user: user.into(),
                 target: target.clone(),
                 source_sha256: "00".repeat(32),
-                source_signature: String::new(),
-                written_signature: String::new(),
                 written_sha256: String::new(),
                 at: Some(state::now_secs() - 120),
                 verified,

@@ -42,8 +42,6 @@ fn earlier_run_wrote(path: &std::path::Path, source: &[u8], written: Option<&[u8
             user: format!("upn:{ANN}"),
             target: "memory".into(),
             source_sha256: sha256_hex(source),
-            source_signature: String::new(),
-            written_signature: String::new(),
             written_sha256: written.map(sha256_hex).unwrap_or_default(),
             at: Some(state::now_secs() - 60),
             verified: true,

@@ -297,7 +297,7 @@ pub(super) struct StateSlot<'a> {
 impl StateSlot<'_> {
     /// Remember that a write of `src` was accepted but not yet seen.
     pub fn record_pending(&self, src: &SourcePhoto) {
-        self.record(src, &src.info.signature, "", false);
+        self.record(src, "", false);
     }
 
     /// Remember that the target was read holding `shown` for `src`: PhotoSync's own write
@@ -305,18 +305,16 @@ impl StateSlot<'_> {
     /// found in place.
     pub fn record_verified(&self, src: &SourcePhoto, shown: &PhotoInfo, own_write: bool) {
         let written_sha256 = if own_write { shown.sha256.as_str() } else { "" };
-        self.record(src, &shown.signature, written_sha256, true);
+        self.record(src, written_sha256, true);
     }
 
     /// A failed append costs a re-check next run, never this user's result, so it is logged
     /// and the run goes on.
-    fn record(&self, src: &SourcePhoto, written: &str, written_sha256: &str, verified: bool) {
+    fn record(&self, src: &SourcePhoto, written_sha256: &str, verified: bool) {
         let entry = Entry {
             user: self.user.to_string(),
             target: self.target.to_string(),
             source_sha256: src.info.sha256.clone(),
-            source_signature: src.info.signature.clone(),
-            written_signature: written.to_string(),
             written_sha256: written_sha256.to_string(),
             at: Some(now_secs()),
             verified,
