@@ -2,6 +2,8 @@
 //! limits: head-and-shoulders figures with varied skin, hair, clothes, face, glasses and size.
 //! The hard case is the corporate ID photo: everyone on ONE studio backdrop with the same
 //! framing and dark office clothes, so people differ only in a few regions (`Person::id_photo`).
+//! Bolder sitters (`Person::id_photo_bold`) wear saturated colours, some with a tie of another
+//! colour: the narrow, saturated regions whose colour chroma subsampling smears most.
 
 use image::{Rgb, RgbImage};
 
@@ -41,6 +43,8 @@ pub struct Person {
     mouth_w: f32,
     /// Half the mouth's height (fraction of the head), larger for an open mouth.
     mouth_h: f32,
+    /// A tie of this colour down the middle of the clothes.
+    tie: Option<[f32; 3]>,
     /// Amplitude of per-pixel sensor noise.
     noise: f32,
     seed: u64,
@@ -71,6 +75,7 @@ impl Person {
             eye_size: 1.0,
             mouth_w: 0.35,
             mouth_h: 0.06,
+            tie: None,
             noise: rng.range(0.0, 10.0),
             seed: rng.next_u64(),
         }
@@ -106,6 +111,39 @@ impl Person {
             eye_size: rng.range(0.8, 1.25),
             mouth_w: rng.range(0.25, 0.45),
             noise: rng.range(0.0, 6.0),
+            ..p
+        }
+    }
+
+    /// An ID photo (`id_photo`) in saturated clothes (red, green, royal blue, purple, orange,
+    /// magenta), half of them with a tie in a contrasting colour, never bald.
+    pub fn id_photo_bold(rng: &mut Rng) -> Person {
+        let p = Person::id_photo(rng);
+        let bold = [
+            [190.0, 25.0, 35.0],
+            [20.0, 130.0, 60.0],
+            [30.0, 60.0, 190.0],
+            [120.0, 40.0, 150.0],
+            [230.0, 120.0, 20.0],
+            [180.0, 20.0, 140.0],
+        ];
+        let ties = [
+            [240.0, 220.0, 40.0],
+            [200.0, 230.0, 60.0],
+            [150.0, 200.0, 240.0],
+            [235.0, 235.0, 230.0],
+            [200.0, 30.0, 40.0],
+            [20.0, 30.0, 90.0],
+        ];
+        let vary =
+            |c: [f32; 3], rng: &mut Rng| c.map(|v| (v + rng.range(-10.0, 10.0)).clamp(0.0, 255.0));
+        let clothes = bold[(rng.next_u64() % 6) as usize];
+        let tie = ties[(rng.next_u64() % 6) as usize];
+        Person {
+            // Never bald: two bald sitters in one colour of clothes are twins to any eye.
+            hair_len: if p.hair_len == 0.0 { 0.6 } else { p.hair_len },
+            clothes: vary(clothes, rng),
+            tie: rng.next_u64().is_multiple_of(2).then(|| vary(tie, rng)),
             ..p
         }
     }
@@ -193,7 +231,10 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
         let sx = (fx - p.head_x) / p.shoulder_width;
         let sy = (fy - 1.1) / (1.1 - p.shoulder_top);
         if sx * sx + sy * sy < 1.0 {
-            c = p.clothes;
+            c = match p.tie {
+                Some(tie) if (fx - p.head_x).abs() < 0.035 => tie,
+                _ => p.clothes,
+            };
         }
         // Neck.
         if (fx - p.head_x).abs() < p.head_rx * 0.45 && fy > p.head_y && fy < p.shoulder_top + 0.04 {
@@ -237,4 +278,10 @@ pub fn portrait(person: &Person, background: &Background, w: u32, h: u32) -> Rgb
 pub fn id_photo_people(n: usize) -> Vec<Person> {
     let mut rng = Rng::new(0x1D_F0_70);
     (0..n).map(|_| Person::id_photo(&mut rng)).collect()
+}
+
+/// `n` different people in ID-photo framing and saturated clothes (`Person::id_photo_bold`).
+pub fn bold_id_photo_people(n: usize) -> Vec<Person> {
+    let mut rng = Rng::new(0xB0_1D);
+    (0..n).map(|_| Person::id_photo_bold(&mut rng)).collect()
 }

@@ -333,9 +333,9 @@ impl Glasses {
     }
 }
 
-/// `n` sessions of `per_session` sitters each, from the held-out seed.
-pub fn sessions(n: usize, per_session: usize) -> Vec<(Session, Vec<Sitter>)> {
-    let mut rng = Rng::new(0x5EA1_2026);
+/// `n` sessions of `per_session` sitters each, drawn from `seed`.
+pub fn sessions(n: usize, per_session: usize, seed: u64) -> Vec<(Session, Vec<Sitter>)> {
+    let mut rng = Rng::new(seed);
     (0..n)
         .map(|_| {
             let session = Session::random(&mut rng);

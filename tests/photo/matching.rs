@@ -3,10 +3,11 @@
 //! chosen on). Both ways:
 //!
 //! * different people: 200 ID photos on ONE studio backdrop with fixed framing (skin, hair,
-//!   office clothes, glasses, face and head size vary), 1,000 pairs, each a source against
-//!   the other person's delivered copy;
+//!   office clothes, glasses, face and head size vary), and 100 more in saturated clothes,
+//!   half with a tie of a contrasting colour, given at 96-240 px as directory thumbnails are;
+//!   1,500 pairs, each a source against the other person's delivered copy;
 //! * minimal pairs: every other person against a copy of the same person with ONE change
-//!   (hair colour, glasses, beard, mouth, eye spacing, face width, skin tone), 700 pairs;
+//!   (hair colour, glasses, beard, mouth, eye spacing, face width, skin tone), 1,050 pairs;
 //! * the same picture: each person's photo (given as PNG, as JPEG, or as a JPEG stored
 //!   sideways with an EXIF orientation) against 5 copies made the way services make them
 //!   (tests/photo/services.rs: from the file or from PhotoSync's rendition, ladder sizes
@@ -25,7 +26,7 @@ use image::{Rgb, RgbImage};
 use photosync::photo::{self, Comparison, DecodeLimits, Signature};
 use photosync::store::{ad, graph, sharepoint};
 
-use super::corpus::{Person, STUDIO, id_photo_people, portrait};
+use super::corpus::{Person, STUDIO, bold_id_photo_people, id_photo_people, portrait};
 use super::evidence::{
     CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, misjudged, report, signature,
     visibly_changed,
@@ -33,11 +34,27 @@ use super::evidence::{
 use super::fixtures::{Rng, png};
 use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
 
-const PEOPLE: usize = 200;
+const PEOPLE: usize = 300;
+/// Of those, the people in saturated clothes (the last ones).
+const BOLD: usize = 100;
 const COPIES_PER_PERSON: usize = 5;
 /// The generated originals (4:5 portrait; the square is 240 px, so sizes above are upscaled).
 const WIDTH: u32 = 240;
 const HEIGHT: u32 = 300;
+/// The widths the bold people are given at, in turn: directory thumbnails are often small,
+/// so services enlarge them up to 6.75 times.
+const BOLD_WIDTHS: [u32; 4] = [240, 160, 128, 96];
+
+/// Everyone in the corpus, each with the width of their original (4:5).
+fn people() -> Vec<(Person, u32)> {
+    let mut all: Vec<(Person, u32)> = id_photo_people(PEOPLE - BOLD)
+        .into_iter()
+        .map(|p| (p, WIDTH))
+        .collect();
+    let bold = bold_id_photo_people(BOLD).into_iter().enumerate();
+    all.extend(bold.map(|(i, p)| (p, BOLD_WIDTHS[i % BOLD_WIDTHS.len()])));
+    all
+}
 
 fn pairs() -> &'static [Pair] {
     static PAIRS: OnceLock<Vec<Pair>> = OnceLock::new();
@@ -45,7 +62,7 @@ fn pairs() -> &'static [Pair] {
 }
 
 fn measure() -> Vec<Pair> {
-    let people = id_photo_people(PEOPLE);
+    let people = people();
     // Two threads: the pictures are drawn by unoptimised test code.
     let (first, second) = people.split_at(PEOPLE / 2);
     let (mut out, mut references, mut delivered) = std::thread::scope(|scope| {
@@ -76,12 +93,16 @@ fn measure() -> Vec<Pair> {
 
 /// For each person (numbered from `first`): the copies compared with the original, the
 /// original's signature, and the signature of the first copy (what a store would hold).
-fn person_pairs(people: &[Person], first: usize) -> (Vec<Pair>, Vec<Signature>, Vec<Signature>) {
+fn person_pairs(
+    people: &[(Person, u32)],
+    first: usize,
+) -> (Vec<Pair>, Vec<Signature>, Vec<Signature>) {
     let (mut out, mut references, mut delivered) = (Vec::new(), Vec::new(), Vec::new());
-    for (offset, person) in people.iter().enumerate() {
+    for (offset, (person, width)) in people.iter().enumerate() {
         let i = first + offset;
         let mut rng = Rng::new(0xC0_FFEE + i as u64);
-        let original = portrait(person, &STUDIO, WIDTH, HEIGHT);
+        let (width, height) = (*width, width * 5 / 4);
+        let original = portrait(person, &STUDIO, width, height);
         let (file, file_kind) = source_file(&original, i);
         let reference = signature(&file);
         for n in 0..COPIES_PER_PERSON {
@@ -115,7 +136,7 @@ fn person_pairs(people: &[Person], first: usize) -> (Vec<Pair>, Vec<Signature>, 
             for (c, change) in CHANGES.into_iter().enumerate() {
                 // Ten tries at a visible change (a beard of the skin's own colour is none).
                 let Some(changed) = (0..10)
-                    .map(|_| portrait(&person.with(change, &mut rng), &STUDIO, WIDTH, HEIGHT))
+                    .map(|_| portrait(&person.with(change, &mut rng), &STUDIO, width, height))
                     .find(|changed| visibly_changed(&original, changed))
                 else {
                     continue;
