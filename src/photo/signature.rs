@@ -492,8 +492,8 @@ fn normalised(grid: &[u8; CELLS]) -> Vec<f32> {
 }
 
 /// A grid as a picture `smaller` pixels wide can show it: when `pixels` of that picture (1
-/// for luma, `COLOUR_PIXELS` for colour) span 0.4-0.7 cells,
-/// blurred once by [1 2 1]/4, from 0.7 cells twice; a larger picture's grid as it is.
+/// for luma, `COLOUR_PIXELS` for colour) span 0.4-0.7 cells, blurred once by [1 2 1]/4, from
+/// 0.7 cells twice; a larger picture's grid as it is.
 fn seen_at(grid: &[u8], n: usize, smaller: u16, pixels: f32) -> Vec<f32> {
     let visible = f32::from(smaller) * (1.0 - 2.0 * EDGE_TRIM as f32);
     let cells = pixels * n as f32 / visible;
@@ -524,10 +524,10 @@ fn blur(grid: &[f32], n: usize) -> Vec<f32> {
 
 /// The worst region of colour that the other picture cannot account for, in chroma levels:
 /// both pictures' Cb and Cr seen at the smaller one's colour resolution, the second's at
-/// `alignment`, per channel and cell how far each lies outside what the
-/// other reaches within half a cell (chroma subsampling and re-encoding smear colour across
-/// an edge, which stays inside that reach), the Euclidean (Cb, Cr) length of that, and the
-/// worst 2x2 window, root mean square. A 2x2 window because a cap of hair or a beard is only
+/// `alignment`, per channel and cell how far each lies outside what the other reaches within
+/// half a cell (chroma subsampling and re-encoding smear colour across an edge, which stays
+/// inside that reach), the Euclidean (Cb, Cr) length of that, and the worst 2x2 window, root
+/// mean square. A 2x2 window because a cap of hair or a beard is only
 /// a few cells high.
 fn colour_difference(
     cb: &(Reference, Vec<f32>),
