@@ -202,13 +202,29 @@ impl Reference {
     }
 }
 
+/// One grid of both pictures: the first's as every alignment compares against it, the
+/// second's to be warped.
+struct GridPair {
+    first: Reference,
+    second: Vec<f32>,
+}
+
+impl GridPair {
+    fn of(first: Vec<f32>, second: Vec<f32>, n: usize) -> GridPair {
+        GridPair {
+            first: Reference::of(first, n),
+            second,
+        }
+    }
+}
+
 /// What a comparison needs that no alignment changes, computed once per pair: both pictures'
 /// grids as the smaller one can show them (detail and colour), and the brightness term.
 struct SeenPair {
-    luma: (Reference, Vec<f32>),
-    fine: (Reference, Vec<f32>),
-    cb: (Reference, Vec<f32>),
-    cr: (Reference, Vec<f32>),
+    luma: GridPair,
+    fine: GridPair,
+    cb: GridPair,
+    cr: GridPair,
     brightness: f32,
 }
 
@@ -219,13 +235,14 @@ impl SeenPair {
         // resolution; colour likewise at its colour resolution.
         let smaller = a.side.min(b.side);
         let pair = |a: &[u8], b: &[u8], n: usize, pixels: f32| {
-            (
-                Reference::of(seen_at(a, n, smaller, pixels), n),
+            GridPair::of(
+                seen_at(a, n, smaller, pixels),
                 seen_at(b, n, smaller, pixels),
+                n,
             )
         };
         SeenPair {
-            luma: (Reference::of(as_f32(&a.luma), SIDE), as_f32(&b.luma)),
+            luma: GridPair::of(as_f32(&a.luma), as_f32(&b.luma), SIDE),
             fine: pair(&a.fine, &b.fine, FINE, 1.0),
             cb: pair(&a.cb, &b.cb, SIDE, COLOUR_PIXELS),
             cr: pair(&a.cr, &b.cr, SIDE, COLOUR_PIXELS),
@@ -239,17 +256,12 @@ impl SeenPair {
         let within = |value: f32, limit: f32| (value / limit < bound).then_some(value);
         let brightness = within(self.brightness, MAX_BRIGHTNESS)?;
         let structure = within(
-            structure_difference(&self.luma.0, &self.luma.1, SIDE, alignment),
+            structure_difference(&self.luma, SIDE, alignment),
             MAX_STRUCTURE,
         )?;
         let colour = within(colour_difference(&self.cb, &self.cr, alignment), MAX_COLOUR)?;
         let detail = within(
-            structure_difference(
-                &self.fine.0,
-                &self.fine.1,
-                FINE,
-                alignment.in_cells_of(FINE),
-            ),
+            structure_difference(&self.fine, FINE, alignment.in_cells_of(FINE)),
             MAX_DETAIL,
         )?;
         let distance = (structure / MAX_STRUCTURE)
@@ -330,8 +342,8 @@ fn squared_distance_below(
 /// shift, a blur or a resampled edge stays inside that reach; another face, hair or beard
 /// over a region does not), and the worst 3x3 window of that, root mean square. The outer
 /// sixteenth of the grid is left out: a crop moves content in and out there.
-fn structure_difference(a: &Reference, b: &[f32], n: usize, alignment: Alignment) -> f32 {
-    let mut b = alignment.warp(b, n);
+fn structure_difference(grids: &GridPair, n: usize, alignment: Alignment) -> f32 {
+    let (a, mut b) = (&grids.first, alignment.warp(&grids.second, n));
     let mut differences: Vec<f32> = a.values.iter().zip(&b).map(|(a, b)| a - b).collect();
     let (_, &mut offset, _) = differences.select_nth_unstable_by(n * n / 2, f32::total_cmp);
     b.iter_mut().for_each(|v| *v += offset);
@@ -406,7 +418,7 @@ fn neighbourhood_range(grid: &[f32], n: usize) -> (Vec<f32>, Vec<f32>) {
 
 /// How the second grid was warped onto the first: scale about the centre, then shift (in
 /// cells of the coarse grid).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Alignment {
     scale: f32,
     dx: f32,
@@ -529,12 +541,8 @@ fn blur(grid: &[f32], n: usize) -> Vec<f32> {
 /// inside that reach), the Euclidean (Cb, Cr) length of that, and the worst 2x2 window, root
 /// mean square. A 2x2 window because a cap of hair or a beard is only
 /// a few cells high.
-fn colour_difference(
-    cb: &(Reference, Vec<f32>),
-    cr: &(Reference, Vec<f32>),
-    alignment: Alignment,
-) -> f32 {
-    let channel = |(a, b): &(Reference, Vec<f32>)| unexplained(a, &alignment.warp(b, SIDE), SIDE);
+fn colour_difference(cb: &GridPair, cr: &GridPair, alignment: Alignment) -> f32 {
+    let channel = |g: &GridPair| unexplained(&g.first, &alignment.warp(&g.second, SIDE), SIDE);
     let (cb, cr) = (channel(cb), channel(cr));
     let length: Vec<f32> = cb.iter().zip(&cr).map(|(b, r)| b.hypot(*r)).collect();
     worst_window_rms(&length, SIDE, 0, 2)

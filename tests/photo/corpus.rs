@@ -54,7 +54,7 @@ impl Person {
     pub fn random(rng: &mut Rng) -> Person {
         let skin = SKIN_TONES[(rng.next_u64() % 5) as usize];
         Person {
-            skin: skin.map(|c: f32| (c + rng.range(-20.0, 20.0)).clamp(0.0, 255.0)),
+            skin: near(skin, 20.0, rng),
             hair: HAIR_COLOURS[(rng.next_u64() % 5) as usize],
             clothes: rng.colour(),
             head_x: rng.range(0.36, 0.64),
@@ -98,7 +98,7 @@ impl Person {
         let base = clothes[(rng.next_u64() % 6) as usize];
         let size = rng.range(0.97, 1.03);
         Person {
-            clothes: base.map(|c: f32| (c + rng.range(-10.0, 10.0)).clamp(0.0, 255.0)),
+            clothes: near(base, 10.0, rng),
             head_x: 0.5,
             head_y: 0.38,
             head_rx: 0.16 * size,
@@ -135,15 +135,16 @@ impl Person {
             [200.0, 30.0, 40.0],
             [20.0, 30.0, 90.0],
         ];
-        let vary =
-            |c: [f32; 3], rng: &mut Rng| c.map(|v| (v + rng.range(-10.0, 10.0)).clamp(0.0, 255.0));
         let clothes = bold[(rng.next_u64() % 6) as usize];
         let tie = ties[(rng.next_u64() % 6) as usize];
         Person {
             // Never bald: two bald sitters in one colour of clothes are twins to any eye.
             hair_len: if p.hair_len == 0.0 { 0.6 } else { p.hair_len },
-            clothes: vary(clothes, rng),
-            tie: rng.next_u64().is_multiple_of(2).then(|| vary(tie, rng)),
+            clothes: near(clothes, 10.0, rng),
+            tie: rng
+                .next_u64()
+                .is_multiple_of(2)
+                .then(|| near(tie, 10.0, rng)),
             ..p
         }
     }
@@ -196,11 +197,17 @@ impl Person {
             Change::FaceWidth => p.head_rx = scaled_within(self.head_rx, 1.1, 0.12, 0.2, coin),
             Change::SkinTone => {
                 let tone = other(&SKIN_TONES, self.skin, rng);
-                p.skin = tone.map(|c| (c + rng.range(-10.0, 10.0)).clamp(0.0, 255.0));
+                p.skin = near(tone, 10.0, rng);
             }
         }
         p
     }
+}
+
+/// `colour` with each channel moved by up to `spread` levels either way (drawn in channel
+/// order), kept within 0-255.
+fn near(colour: [f32; 3], spread: f32, rng: &mut Rng) -> [f32; 3] {
+    colour.map(|c| (c + rng.range(-spread, spread)).clamp(0.0, 255.0))
 }
 
 fn dist(a: [f32; 3], b: [f32; 3]) -> f32 {

@@ -34,6 +34,8 @@ use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
 const SESSIONS: usize = 13;
 const DRAWS: [u64; 2] = [0x5EA1_2026, 0x5EA1_2027];
 const SITTERS: usize = 9;
+/// The kind of the pairs of one sitter against another of the same session.
+const ANOTHER_SITTER: &str = "another sitter, same session";
 const COPIES: usize = 9;
 
 fn pairs() -> &'static [Pair] {
@@ -78,7 +80,7 @@ fn measure_sessions(list: &[(Session, Vec<Sitter>)], first: usize) -> Vec<Pair> 
             for j in (0..people.len()).filter(|&j| j != i) {
                 out.push(Pair::different(
                     format!("session {s} sitter {i} vs copy of sitter {j}"),
-                    vec!["another sitter, same session"],
+                    vec![ANOTHER_SITTER],
                     &person.reference,
                     &people[j].delivered,
                 ));
@@ -169,7 +171,7 @@ fn heldout_no_other_sitter_is_judged_the_same() {
     eprintln!("{}", report(pairs));
     let others: Vec<&Pair> = pairs
         .iter()
-        .filter(|p| p.kinds.contains(&"another sitter, same session"))
+        .filter(|p| p.kinds.contains(&ANOTHER_SITTER))
         .collect();
     assert!(others.len() >= 1000, "only {}", others.len());
     let wrong = misjudged(others);
@@ -186,20 +188,13 @@ fn heldout_hair_or_skin_recoloured_is_judged_another_picture() {
     let recoloured: Vec<&Pair> = pairs
         .iter()
         .filter(|p| guaranteed_different(p))
-        .filter(|p| !p.kinds.contains(&"another sitter, same session"))
+        .filter(|p| !p.kinds.contains(&ANOTHER_SITTER))
         .collect();
     assert!(recoloured.len() >= 400, "only {}", recoloured.len());
-    let wrong = misjudged(recoloured);
-    eprintln!(
-        "recoloured, judged the same ({}):\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
-    assert!(
-        wrong.len() <= RECOLOURED_JUDGED_SAME_MEASURED,
-        "recoloured, judged the same ({}):\n{}",
-        wrong.len(),
-        wrong.join("\n")
+    at_most(
+        "recoloured, judged the same",
+        misjudged(recoloured),
+        RECOLOURED_JUDGED_SAME_MEASURED,
     );
 }
 
@@ -210,12 +205,16 @@ fn heldout_service_copies_are_judged_the_same_picture() {
     let pairs = pairs();
     let copies = pairs.iter().filter(|p| p.expect_same).count();
     assert!(copies >= 1000, "only {copies} copies");
-    let wrong = misjudged(pairs.iter().filter(|p| p.expect_same));
-    eprintln!("false different ({}):\n{}", wrong.len(), wrong.join("\n"));
-    assert!(
-        wrong.len() <= FALSE_DIFFERENT_MEASURED,
-        "false different ({} of {copies}):\n{}",
-        wrong.len(),
-        wrong.join("\n")
+    at_most(
+        &format!("false different, of {copies}"),
+        misjudged(pairs.iter().filter(|p| p.expect_same)),
+        FALSE_DIFFERENT_MEASURED,
     );
+}
+
+/// Print the misjudged pairs of a kind (`what`) and fail when there are more than `measured`.
+fn at_most(what: &str, wrong: Vec<String>, measured: usize) {
+    let list = format!("{what} ({}):\n{}", wrong.len(), wrong.join("\n"));
+    eprintln!("{list}");
+    assert!(wrong.len() <= measured, "{list}");
 }
