@@ -428,6 +428,10 @@ pub enum FindingCode {
     /// The store shows another picture than the one PhotoSync wrote and verified there while
     /// the source is unchanged (from `--state`): someone changed it outside PhotoSync.
     ChangedOutsidePhotosync,
+    /// The store's picture is judged the same as the reference, but by a narrow margin (a
+    /// distance over `photo::CLEARLY_SAME_MAX_DISTANCE`): `sync` rewrites it once rather than
+    /// leave a picture that may be another version.
+    ProbablySame,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -63,11 +63,13 @@ fn compare(
 }
 
 /// Put a comparison into the store's status; the finding when its picture is not the
-/// reference.
+/// reference, or, when the reference is the source sync writes from, is judged to be by a
+/// narrow margin only (sync writes over it).
 fn show_comparison(
     status: &mut StoreStatus,
     obs: &Observation,
     reference: &str,
+    reference_is_source: bool,
     compared: Comparison,
 ) -> Option<Finding> {
     match compared {
@@ -86,7 +88,13 @@ fn show_comparison(
             status.compared_by = Some(ComparedBy::Picture);
             status.distance = Some(distance);
             let service = obs.capabilities.service;
-            (!same).then(|| diagnose::differs(&obs.store, service, reference, distance))
+            if !same {
+                Some(diagnose::differs(&obs.store, service, reference, distance))
+            } else if reference_is_source && distance > photo::CLEARLY_SAME_MAX_DISTANCE {
+                Some(diagnose::probably_same(&obs.store, reference, distance))
+            } else {
+                None
+            }
         }
     }
 }
@@ -204,13 +212,17 @@ pub fn assess(observations: &[Observation]) -> Assessment {
                             } else {
                                 compare(obs, info, ref_info, reference_is_source)
                             };
-                            let differs = compared.and_then(|compared| {
-                                show_comparison(&mut status, obs, ref_name, compared)
+                            let finding = compared.and_then(|compared| {
+                                show_comparison(
+                                    &mut status,
+                                    obs,
+                                    ref_name,
+                                    reference_is_source,
+                                    compared,
+                                )
                             });
-                            if let Some(finding) = differs {
-                                gaps.differs = true;
-                                findings.push(finding);
-                            }
+                            gaps.differs |= status.matches_reference == Some(false);
+                            findings.extend(finding);
                         }
                     }
                     None => {
@@ -358,6 +370,38 @@ mod tests {
         assert_eq!(a.stores[1].matches_reference, Some(false));
         // Grey 128 against grey 0: far over the threshold.
         assert!(a.stores[1].distance > Some(SAME_PICTURE_MAX_DISTANCE));
+    }
+
+    /// Flat grey at 4 x 32, 4 x 34 and 4 x 35 levels: 8 levels (distance 67) is clearly the
+    /// same picture, 12 levels (distance 100) only narrowly.
+    #[test]
+    fn a_narrow_match_with_the_source_is_in_sync_with_a_finding_and_with_another_store_not() {
+        let (grey, clearly, narrowly) =
+            ("ffffffff00000000", "ffffffff00000003", "ffffffff00000007");
+        let narrow = |a: &Assessment| {
+            a.findings
+                .iter()
+                .filter(|f| f.code == FindingCode::ProbablySame)
+                .filter_map(|f| f.store.clone())
+                .collect::<Vec<_>>()
+        };
+        let a = assess(&[
+            read("ad", Some(info(grey, 5000))),
+            read("graph", Some(info(narrowly, 5000))),
+            read("sharepoint", Some(info(clearly, 5000))),
+        ]);
+        assert_eq!(a.verdict, Verdict::InSync);
+        assert_eq!(a.stores[1].distance, Some(100));
+        assert_eq!(a.stores[2].distance, Some(67));
+        assert_eq!(narrow(&a), ["graph"]);
+        // The reference is Graph, not a source sync writes from: nothing to say.
+        let a = assess(&[
+            read("ad", None),
+            read("graph", Some(info(grey, 5000))),
+            read("sharepoint", Some(info(narrowly, 5000))),
+        ]);
+        assert_eq!(a.stores[2].matches_reference, Some(true));
+        assert!(narrow(&a).is_empty(), "{:?}", a.findings);
     }
 
     #[test]

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use super::finding;
 use crate::photo::{
-    AD_ATTRIBUTE_MAX_BYTES, GRAPH_MAX_BYTES, GRAPH_MAX_PX, SAME_PICTURE_MAX_DISTANCE, same_picture,
+    AD_ATTRIBUTE_MAX_BYTES, CLEARLY_SAME_MAX_DISTANCE, GRAPH_MAX_BYTES, GRAPH_MAX_PX,
+    SAME_PICTURE_MAX_DISTANCE, same_picture,
 };
 use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
 use crate::store::Service;
@@ -176,6 +177,19 @@ pub fn differs(store: &str, service: Option<Service>, reference: &str, distance:
             "{store} shows a different picture from {reference} (distance {distance}, same picture at <= {SAME_PICTURE_MAX_DISTANCE})"
         ),
         format!("run `photosync sync` with {store} as a target to replace it"),
+    )
+}
+
+/// A store's picture judged the same as the reference, but too narrowly for sync to leave it.
+pub fn probably_same(store: &str, reference: &str, distance: u32) -> Finding {
+    finding(
+        FindingCode::ProbablySame,
+        Severity::Info,
+        store,
+        format!(
+            "{store} shows the same picture as {reference} by a narrow margin (distance {distance}; clearly the same at <= {CLEARLY_SAME_MAX_DISTANCE}): it may be another version of the photo, such as other hair or skin tone"
+        ),
+        "`photosync sync` writes over it once to be sure; then the store holds PhotoSync's rendition, which is clearly the same".to_string(),
     )
 }
 

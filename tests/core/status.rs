@@ -227,3 +227,43 @@ async fn many_users_with_bounded_concurrency_all_get_one_record() {
     assert_eq!(crate::support::statuses(&records).len(), 300);
     assert_eq!(summary.counts.get("no-photo"), Some(&300));
 }
+
+/// A store whose picture is judged the same only narrowly stays in sync, and an info finding
+/// says sync will rewrite it; a clearly same picture gets no such finding.
+#[tokio::test]
+async fn a_picture_judged_the_same_only_narrowly_is_in_sync_with_a_finding() {
+    let graph = MemoryStore::new();
+    graph.add_user("ann@contoso.com", Some(crate::sync::brighter(1, 10)));
+    graph.add_user("bob@contoso.com", Some(crate::sync::brighter(2, 3)));
+    let graph: Box<dyn PhotoStore> = Box::new(ScriptedStore::over(graph).named("graph"));
+    let users = [1, 2].map(|person| UserRecord {
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(person, 300))),
+        ..upn(["ann", "bob"][person as usize - 1])
+    });
+    let (records, _) = status(jsonl(&users), &[graph]).await;
+    let ann = status_of(&records, "ann@contoso.com");
+    assert_eq!(ann.verdict, Verdict::InSync, "{ann:?}");
+    assert_eq!(ann.stores[1].matches_reference, Some(true));
+    assert!(ann.stores[1].distance > Some(photosync::photo::CLEARLY_SAME_MAX_DISTANCE));
+    let narrow: Vec<_> = ann
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::ProbablySame)
+        .collect();
+    assert_eq!(narrow.len(), 1, "{:?}", ann.findings);
+    assert_eq!(narrow[0].store.as_deref(), Some("graph"));
+    assert!(
+        narrow[0].hint.contains("photosync sync"),
+        "{}",
+        narrow[0].hint
+    );
+    let bob = status_of(&records, "bob@contoso.com");
+    assert_eq!(bob.verdict, Verdict::InSync);
+    assert!(
+        bob.findings
+            .iter()
+            .all(|f| f.code != FindingCode::ProbablySame),
+        "{:?}",
+        bob.findings
+    );
+}

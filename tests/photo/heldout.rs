@@ -1,8 +1,9 @@
 //! The "same picture" judgement measured on the HELD-OUT corpus (tests/photo/heldout_corpus.rs):
-//! pictures drawn by another generator, never used to choose a limit, in two draws of 13
+//! pictures drawn by another generator, never used to choose a limit, in three draws of 13
 //! sessions. The target (docs/photos.md) is zero false "same" and zero false "different";
-//! asserted here: no other sitter judged the same (1,872 pairs), and no more recoloured
-//! sitters judged the same (of 468) or copies judged different (of 2,340) than measured.
+//! asserted here: no other sitter judged the same (2,808 pairs), and no more recoloured
+//! sitters judged the same (of 702), left in place by sync, or copies judged different (of
+//! 3,510) than measured.
 //!
 //! * Different: in each session (one backdrop, framing and light) every sitter's original
 //!   against the delivered copy of every other sitter, and every sitter against the same
@@ -18,7 +19,7 @@
 
 use std::sync::OnceLock;
 
-use photosync::photo::Signature;
+use photosync::photo::{self, Signature};
 use photosync::store::{ad, graph, sharepoint};
 
 use super::evidence::{
@@ -28,11 +29,13 @@ use super::fixtures::Rng;
 use super::heldout_corpus::{Session, Sitter, draw, minimal_pair, sessions};
 use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
 
-/// Sessions per draw, and the seeds of the two draws. The first draw's misjudged copies
+/// Sessions per draw, and the seeds of the three draws. The first draw's misjudged copies
 /// showed what the tuning corpus lacked (saturated clothes, small originals enlarged); the
-/// second was drawn after the tuning corpus gained them, and measured once (docs/photos.md).
+/// second was drawn after the tuning corpus gained them, and measured once; the third after
+/// sync's "clearly the same" limit was chosen on the tuning corpus, and measured once
+/// (docs/photos.md).
 const SESSIONS: usize = 13;
-const DRAWS: [u64; 2] = [0x5EA1_2026, 0x5EA1_2027];
+const DRAWS: [u64; 3] = [0x5EA1_2026, 0x5EA1_2027, 0x5EA1_2028];
 const SITTERS: usize = 9;
 /// The kind of the pairs of one sitter against another of the same session.
 const ANOTHER_SITTER: &str = "another sitter, same session";
@@ -156,19 +159,24 @@ fn heldout_corpus_is_as_large_as_promised() {
     assert_corpus_size(pairs, TRANSFORMATIONS, 25);
 }
 
-/// The target (issue 18) is zero both ways. Measured on 2026-12-06 (both draws, 2,340 copies
-/// and 468 recoloured sitters), these are still misjudged (docs/photos.md names them); the
+/// The target (issue 18) is zero both ways. Measured on 2026-12-06 (three draws, 3,510 copies
+/// and 702 recoloured sitters), these are still misjudged (docs/photos.md names them); the
 /// tests hold the line there. Lower them as the judgement improves; never raise them to make
-/// a change pass.
-const FALSE_DIFFERENT_MEASURED: usize = 3;
-const RECOLOURED_JUDGED_SAME_MEASURED: usize = 2;
+/// a change pass. (The third draw, with the judgement unchanged, added 1 copy judged
+/// different and 2 recolours judged the same to the first two draws' 3 and 2.)
+const FALSE_DIFFERENT_MEASURED: usize = 4;
+const RECOLOURED_JUDGED_SAME_MEASURED: usize = 4;
+/// Of those recolours judged the same, the ones judged clearly the same, which sync leaves in
+/// place: 1 (the others lie between `photo::CLEARLY_SAME_MAX_DISTANCE` and the limit, and sync
+/// rewrites them).
+const RECOLOURED_LEFT_BY_SYNC_MEASURED: usize = 1;
 
 /// On pictures no limit was chosen on, no other sitter of a session is ever judged the same
 /// picture.
 #[test]
 fn heldout_no_other_sitter_is_judged_the_same() {
     let pairs = pairs();
-    eprintln!("{}", report(pairs));
+    eprintln!("{}\n{}", report(pairs), per_draw(pairs));
     let others: Vec<&Pair> = pairs
         .iter()
         .filter(|p| p.kinds.contains(&ANOTHER_SITTER))
@@ -180,7 +188,7 @@ fn heldout_no_other_sitter_is_judged_the_same() {
 
 /// On pictures no limit was chosen on, a sitter with the hair or the skin recoloured is judged
 /// another picture but for at most the measured few (signature version 3 as first landed
-/// called 2 of those 468 the same, version 2 called 1 of the first draw's 234 the same, the
+/// called 2 of the first two draws' 468 the same, version 2 called 1 of the first draw's 234 the same, the
 /// comparison before it 34).
 #[test]
 fn heldout_hair_or_skin_recoloured_is_judged_another_picture() {
@@ -190,7 +198,7 @@ fn heldout_hair_or_skin_recoloured_is_judged_another_picture() {
         .filter(|p| guaranteed_different(p))
         .filter(|p| !p.kinds.contains(&ANOTHER_SITTER))
         .collect();
-    assert!(recoloured.len() >= 400, "only {}", recoloured.len());
+    assert!(recoloured.len() >= 600, "only {}", recoloured.len());
     at_most(
         "recoloured, judged the same",
         misjudged(recoloured),
@@ -210,6 +218,75 @@ fn heldout_service_copies_are_judged_the_same_picture() {
         misjudged(pairs.iter().filter(|p| p.expect_same)),
         FALSE_DIFFERENT_MEASURED,
     );
+}
+
+/// What sync does with what it finds: it leaves a picture it did not write in place only when
+/// judged *clearly* the same (`photo::CLEARLY_SAME_MAX_DISTANCE`, chosen on the tuning
+/// corpus), and rewrites one judged the same narrowly. No other sitter is ever that close, and
+/// of the recoloured sitters judged the same, all but the measured few are not.
+#[test]
+fn heldout_sync_leaves_no_other_sitter_and_few_recoloured_in_place() {
+    let pairs = pairs();
+    let hundredths = |p: &Pair| (p.result.distance * 100.0).ceil() as u32;
+    let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
+    let copies: Vec<&Pair> = pairs.iter().filter(|p| p.expect_same).collect();
+    let rewritten = copies.iter().filter(|p| hundredths(p) > limit).count();
+    eprintln!(
+        "copies judged the same narrowly (rewritten once by sync): {rewritten} of {}",
+        copies.len()
+    );
+    let left: Vec<String> = pairs
+        .iter()
+        .filter(|p| guaranteed_different(p) && hundredths(p) <= limit)
+        .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
+        .collect();
+    at_most(
+        "other or recoloured sitters left in place by sync",
+        left,
+        RECOLOURED_LEFT_BY_SYNC_MEASURED,
+    );
+}
+
+/// The rows of docs/photos.md's table, per draw: misjudged pairs, what sync leaves and
+/// rewrites, the farthest copy and the closest different pairs.
+fn per_draw(pairs: &[Pair]) -> String {
+    let hundredths = |p: &Pair| (p.result.distance * 100.0).ceil() as u32;
+    let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
+    let mut out = String::new();
+    for (d, seed) in DRAWS.iter().enumerate() {
+        let sessions = d * SESSIONS..(d + 1) * SESSIONS;
+        let of_draw: Vec<&Pair> = pairs
+            .iter()
+            .filter(|p| {
+                let session = p.label.split(' ').nth(1).and_then(|n| n.parse().ok());
+                session.is_some_and(|s: usize| sessions.contains(&s))
+            })
+            .collect();
+        let kind = |k: &'static str| of_draw.iter().filter(move |p| p.kinds.contains(&k));
+        let closest = |k: &'static str| kind(k).map(|p| p.result.distance).fold(f32::MAX, f32::min);
+        let (hair, skin) = (Change::HairColour.kind(), Change::SkinTone.kind());
+        let copies = || of_draw.iter().filter(|p| p.expect_same);
+        let judged_same = |k: &'static str| kind(k).filter(|p| p.result.same).count();
+        let left = |k: &'static str| kind(k).filter(|p| hundredths(p) <= limit).count();
+        out += &format!(
+            "draw {} ({seed:#x}): judged different {} of {}; hair / skin judged the same {} / {}, \
+             left by sync {} / {}; copies rewritten by sync {}; farthest copy {:.3}; \
+             closest other sitter / hair / skin {:.3} / {:.3} / {:.3}\n",
+            d + 1,
+            copies().filter(|p| !p.result.same).count(),
+            copies().count(),
+            judged_same(hair),
+            judged_same(skin),
+            left(hair),
+            left(skin),
+            copies().filter(|p| hundredths(p) > limit).count(),
+            copies().map(|p| p.result.distance).fold(0.0, f32::max),
+            closest(ANOTHER_SITTER),
+            closest(hair),
+            closest(skin),
+        );
+    }
+    out
 }
 
 /// Print the misjudged pairs of a kind (`what`) and fail when there are more than `measured`.

@@ -175,8 +175,12 @@ async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
             let current = read.photo.map(|p| {
                 let held = if verified_write.is_some_and(|w| w.is_held_as(&p.info.sha256)) {
                     Held::OwnWrite
-                } else if photo::same_picture(&p.info, &src.info).is_some_and(|(same, _)| same) {
-                    Held::Same
+                } else if let Some((true, distance)) = photo::same_picture(&p.info, &src.info) {
+                    if distance <= photo::CLEARLY_SAME_MAX_DISTANCE {
+                        Held::Same
+                    } else {
+                        Held::ProbablySame
+                    }
                 } else {
                     Held::Other {
                         placeholder: photo::is_placeholder(&p.info),

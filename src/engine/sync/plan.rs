@@ -43,11 +43,14 @@ pub enum Reason {
     /// `--state`: the source changed since PhotoSync's verified write to the target: written,
     /// whatever the target shows (a picture judged "the same" is no reason to skip an update).
     SourceChanged,
+    /// The target's picture is judged the same as the source's, but too narrowly to skip
+    /// (`photo::CLEARLY_SAME_MAX_DISTANCE`): written, so a misjudged picture is not left.
+    ProbablySame,
 }
 
 impl Reason {
     /// Every reason, for the docs check.
-    pub const ALL: [Reason; 24] = [
+    pub const ALL: [Reason; 25] = [
         Reason::UnchangedSinceVerified,
         Reason::AlreadyInSync,
         Reason::NoSourcePhoto,
@@ -72,6 +75,7 @@ impl Reason {
         Reason::ChangedOutsidePhotosync,
         Reason::OwnWriteUnchanged,
         Reason::SourceChanged,
+        Reason::ProbablySame,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +104,7 @@ impl Reason {
             Reason::ChangedOutsidePhotosync => "changed-outside-photosync",
             Reason::OwnWriteUnchanged => "own-write-unchanged",
             Reason::SourceChanged => "source-changed",
+            Reason::ProbablySame => "probably-same",
         }
     }
 }
@@ -125,8 +130,10 @@ pub enum Seen {
 pub enum Held {
     /// Byte for byte the verified write the state records (`OwnWrite` says of which source).
     OwnWrite,
-    /// Judged to be the source picture.
+    /// Clearly judged to be the source picture.
     Same,
+    /// Judged to be the source picture, but by a narrow margin: not reason enough to skip.
+    ProbablySame,
     /// Judged to be another picture; `placeholder`: a nearly uniform one rather than
     /// somebody's photo.
     Other { placeholder: bool },
@@ -233,6 +240,7 @@ pub fn plan(facts: &Facts) -> Plan {
             Plan::Skip(Reason::ChangedOutsidePhotosync)
         }
         Some(Seen::Holds(_)) if facts.verified_before => Plan::Write(Reason::ReplacedOutsideChange),
+        Some(Seen::Holds(Held::ProbablySame)) => Plan::Write(Reason::ProbablySame),
         Some(Seen::Holds(_)) => Plan::Write(Reason::Differs),
         Some(Seen::Empty) if facts.default_photo => Plan::Write(Reason::DefaultPhoto),
         Some(Seen::Empty) => Plan::Write(Reason::MissingInTarget),
@@ -306,6 +314,7 @@ mod tests {
         use Plan::*;
         use Reason::*;
         let same = Some(Seen::Holds(Held::Same));
+        let probably = Some(Seen::Holds(Held::ProbablySame));
         let other = Some(Seen::Holds(Held::Other { placeholder: false }));
         let refused = |reason| Some(Seen::NotProven(reason));
         type Row = (bool, bool, bool, bool, Option<Seen>, Plan);
@@ -334,6 +343,10 @@ mod tests {
             (NO,  NO,  NO,  YES, same,                         Skip(AlreadyInSync)),
             (NO,  YES, YES, YES, same,                         Skip(AlreadyInSync)),
             (YES, NO,  NO,  YES, same,                         Write(Forced)),
+            // Judged the same too narrowly to leave: written, forced or not.
+            (NO,  NO,  NO,  YES, probably,                     Write(ProbablySame)),
+            (NO,  YES, YES, YES, probably,                     Write(ProbablySame)),
+            (YES, NO,  NO,  YES, probably,                     Write(ProbablySame)),
             (NO,  NO,  NO,  YES, other,                        Write(Differs)),
             (YES, NO,  NO,  YES, other,                        Write(Differs)),
             (NO,  NO,  NO,  YES, Some(Seen::Empty),            Write(MissingInTarget)),
@@ -362,6 +375,7 @@ mod tests {
         use Reason::*;
         let other = |placeholder| Some(Seen::Holds(Held::Other { placeholder }));
         let (photo, placeholder, same) = (other(NO), other(YES), Some(Seen::Holds(Held::Same)));
+        let probably = Some(Seen::Holds(Held::ProbablySame));
         let empty = Some(Seen::Empty);
         type Row = (bool, bool, bool, bool, bool, Option<Seen>, Plan);
         #[rustfmt::skip]
@@ -372,6 +386,8 @@ mod tests {
             (YES, NO,  NO,  NO,  NO,  photo,       Skip(TargetHasPhoto)),
             (YES, NO,  YES, NO,  NO,  photo,       Skip(TargetHasPhoto)),
             (YES, NO,  NO,  NO,  NO,  same,        Skip(AlreadyInSync)),
+            (YES, NO,  NO,  NO,  NO,  probably,    Skip(TargetHasPhoto)),
+            (NO,  YES, NO,  NO,  NO,  probably,    Skip(TargetHasPhoto)),
             // A placeholder is replaced in every mode.
             (NO,  NO,  NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
             (NO,  NO,  YES, YES, NO,  placeholder, Write(PlaceholderInTarget)),
@@ -386,6 +402,8 @@ mod tests {
             (NO,  NO,  YES, NO,  NO,  photo,       Write(ReplacedOutsideChange)),
             (NO,  NO,  YES, YES, NO,  photo,       Skip(ChangedOutsidePhotosync)),
             (NO,  NO,  YES, YES, NO,  same,        Skip(AlreadyInSync)),
+            (NO,  NO,  YES, YES, NO,  probably,    Skip(ChangedOutsidePhotosync)),
+            (NO,  NO,  YES, NO,  NO,  probably,    Write(ReplacedOutsideChange)),
             (NO,  NO,  YES, YES, NO,  empty,       Write(MissingInTarget)),
             // Without a verified write before, a different picture is just a difference.
             (NO,  NO,  NO,  YES, NO,  photo,       Write(Differs)),
@@ -425,6 +443,7 @@ mod tests {
         use Reason::*;
         let holds = |held| Some(Seen::Holds(held));
         let (ours, same) = (holds(Held::OwnWrite), holds(Held::Same));
+        let probably = holds(Held::ProbablySame);
         let (photo, placeholder) = (
             holds(Held::Other { placeholder: NO }),
             holds(Held::Other { placeholder: YES }),
@@ -449,6 +468,7 @@ mod tests {
             (OfEarlierSource, NO,  NO,  NO,  ours,        Write(SourceChanged)),
             (OfEarlierSource, NO,  NO,  NO,  same,        Write(SourceChanged)),
             (OfEarlierSource, YES, NO,  NO,  same,        Write(SourceChanged)),
+            (OfEarlierSource, NO,  NO,  NO,  probably,    Write(SourceChanged)),
             (OfEarlierSource, NO,  NO,  NO,  photo,       Write(SourceChanged)),
             (OfEarlierSource, NO,  NO,  NO,  placeholder, Write(PlaceholderInTarget)),
             (OfEarlierSource, NO,  NO,  NO,  empty,       Write(MissingInTarget)),
@@ -460,6 +480,7 @@ mod tests {
             (Unknown,         NO,  NO,  NO,  same,        Skip(AlreadyInSync)),
             (Unknown,         YES, NO,  NO,  same,        Write(Forced)),
             (Unknown,         NO,  NO,  NO,  photo,       Write(Differs)),
+            (Unknown,         NO,  NO,  NO,  probably,    Write(ProbablySame)),
         ];
         for &(own_write, force, only_missing, default_photo, seen, expected) in rows {
             let facts = Facts {
