@@ -55,9 +55,7 @@ pub fn same_picture(a: &PhotoInfo, b: &PhotoInfo) -> Option<(bool, u32)> {
         &Signature::parse(&a.signature)?,
         &Signature::parse(&b.signature)?,
     );
-    // Rounded up, so `distance <= SAME_PICTURE_MAX_DISTANCE` exactly when `same`.
-    let hundredths = (c.distance * 100.0).ceil().min(1e6) as u32;
-    Some((c.same, hundredths))
+    Some((c.same, c.hundredths()))
 }
 
 /// Hard limits for decoding untrusted images.

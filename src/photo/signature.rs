@@ -172,6 +172,14 @@ impl std::fmt::Display for Signature {
     }
 }
 
+impl Comparison {
+    /// The distance in hundredths of the threshold, rounded up: at most 100 exactly when
+    /// `same` (what `photo::same_picture` reports and the limits in `photo` are written in).
+    pub fn hundredths(&self) -> u32 {
+        (self.distance * 100.0).ceil().min(1e6) as u32
+    }
+}
+
 /// Compare two signatures: the same picture when structure, detail, colour and brightness
 /// all agree at one of the few best alignments (`best_alignments`); the comparison at the
 /// alignment that explains most (the smallest distance) is the one reported.

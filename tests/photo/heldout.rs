@@ -188,8 +188,8 @@ fn heldout_no_other_sitter_is_judged_the_same() {
 
 /// On pictures no limit was chosen on, a sitter with the hair or the skin recoloured is judged
 /// another picture but for at most the measured few (signature version 3 as first landed
-/// called 2 of the first two draws' 468 the same, version 2 called 1 of the first draw's 234 the same, the
-/// comparison before it 34).
+/// called 2 of the first two draws' 468 the same, version 2 called 1 of the first draw's 234
+/// the same, the comparison before it 34).
 #[test]
 fn heldout_hair_or_skin_recoloured_is_judged_another_picture() {
     let pairs = pairs();
@@ -227,17 +227,19 @@ fn heldout_service_copies_are_judged_the_same_picture() {
 #[test]
 fn heldout_sync_leaves_no_other_sitter_and_few_recoloured_in_place() {
     let pairs = pairs();
-    let hundredths = |p: &Pair| (p.result.distance * 100.0).ceil() as u32;
     let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
     let copies: Vec<&Pair> = pairs.iter().filter(|p| p.expect_same).collect();
-    let rewritten = copies.iter().filter(|p| hundredths(p) > limit).count();
+    let over = copies
+        .iter()
+        .filter(|p| p.result.hundredths() > limit)
+        .count();
     eprintln!(
-        "copies judged the same narrowly (rewritten once by sync): {rewritten} of {}",
+        "copies over {limit}, which sync writes over once: {over} of {}",
         copies.len()
     );
     let left: Vec<String> = pairs
         .iter()
-        .filter(|p| guaranteed_different(p) && hundredths(p) <= limit)
+        .filter(|p| guaranteed_different(p) && p.result.hundredths() <= limit)
         .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
         .collect();
     at_most(
@@ -250,7 +252,6 @@ fn heldout_sync_leaves_no_other_sitter_and_few_recoloured_in_place() {
 /// The rows of docs/photos.md's table, per draw: misjudged pairs, what sync leaves and
 /// rewrites, the farthest copy and the closest different pairs.
 fn per_draw(pairs: &[Pair]) -> String {
-    let hundredths = |p: &Pair| (p.result.distance * 100.0).ceil() as u32;
     let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
     let mut out = String::new();
     for (d, seed) in DRAWS.iter().enumerate() {
@@ -267,10 +268,10 @@ fn per_draw(pairs: &[Pair]) -> String {
         let (hair, skin) = (Change::HairColour.kind(), Change::SkinTone.kind());
         let copies = || of_draw.iter().filter(|p| p.expect_same);
         let judged_same = |k: &'static str| kind(k).filter(|p| p.result.same).count();
-        let left = |k: &'static str| kind(k).filter(|p| hundredths(p) <= limit).count();
+        let left = |k: &'static str| kind(k).filter(|p| p.result.hundredths() <= limit).count();
         out += &format!(
             "draw {} ({seed:#x}): judged different {} of {}; hair / skin judged the same {} / {}, \
-             left by sync {} / {}; copies rewritten by sync {}; farthest copy {:.3}; \
+             left by sync {} / {}; copies written over by sync {}; farthest copy {:.3}; \
              closest other sitter / hair / skin {:.3} / {:.3} / {:.3}\n",
             d + 1,
             copies().filter(|p| !p.result.same).count(),
@@ -279,7 +280,7 @@ fn per_draw(pairs: &[Pair]) -> String {
             judged_same(skin),
             left(hair),
             left(skin),
-            copies().filter(|p| hundredths(p) > limit).count(),
+            copies().filter(|p| p.result.hundredths() > limit).count(),
             copies().map(|p| p.result.distance).fold(0.0, f32::max),
             closest(ANOTHER_SITTER),
             closest(hair),

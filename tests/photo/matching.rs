@@ -263,7 +263,7 @@ fn the_clearly_same_limit_leaves_one_copy_in_a_hundred_to_rewrite() {
     let copies: Vec<u32> = pairs()
         .iter()
         .filter(|p| p.expect_same)
-        .map(|p| (p.result.distance * 100.0).ceil() as u32)
+        .map(|p| p.result.hundredths())
         .collect();
     let over = |limit: u32| copies.iter().filter(|&&d| d > limit).count();
     let (limit, allowed) = (photo::CLEARLY_SAME_MAX_DISTANCE, copies.len() / 100);
