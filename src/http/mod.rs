@@ -382,17 +382,20 @@ impl HttpClient {
         loop {
             attempt += 1;
             self.gates.acquire(&host).await;
-            // Taken after any pacing wait, so a short-lived token is still fresh when sent.
+            let outlook = if req.outlook {
+                Some(self.outlook.acquire().await)
+            } else {
+                None
+            };
+            // Taken after every wait but the in-flight slot (a token fetch needs one), so a
+            // short-lived token is still fresh when sent: a 429's pause can outlast its margin.
+            self.gates.wait_out_pause(&host).await;
             let token = match auth {
                 Some(a) => Some(a.bearer().await?),
                 None => None,
             };
             let outcome = {
-                let _outlook = if req.outlook {
-                    Some(self.outlook.acquire().await)
-                } else {
-                    None
-                };
+                let _outlook = outlook;
                 let _permit = self.in_flight.acquire().await.map_err(|_| {
                     Error::new(
                         ErrorCode::Transient,

@@ -45,8 +45,10 @@ fn bulk_sync_survives_faults_writes_each_user_once_and_reruns_write_nothing() {
         ..Faults::default()
     };
     let emu = start(seed, faults);
-    // Tokens expire every few seconds, so the run must refresh them mid-flight.
-    emu.admin().set_token_lifetime(Duration::from_secs(4));
+    // Tokens expire every few seconds, so the run must refresh them mid-flight. Not fewer than
+    // 8: the client refreshes a fifth of the lifetime early, and on a loaded machine a request
+    // can take longer than 4 s's 0.8 s between taking its token and the emulator reading it.
+    emu.admin().set_token_lifetime(Duration::from_secs(8));
     let creds = secret_creds_graph_only(&emu);
     let input = input_for(0..USERS, |i| 1000 + i as u64);
 
