@@ -10,7 +10,7 @@ use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole};
 use photosync_testkit::store::ScriptedStore;
 
-use crate::support::{errors, jpeg, jsonl, png, status, status_of, upn};
+use crate::support::{brighter, errors, jpeg, jsonl, png, status, status_of, upn};
 
 fn photo_path(user: UserRecord, path: &std::path::Path) -> UserRecord {
     UserRecord {
@@ -233,8 +233,8 @@ async fn many_users_with_bounded_concurrency_all_get_one_record() {
 #[tokio::test]
 async fn a_picture_judged_the_same_only_narrowly_is_in_sync_with_a_finding() {
     let graph = MemoryStore::new();
-    graph.add_user("ann@contoso.com", Some(crate::sync::brighter(1, 10)));
-    graph.add_user("bob@contoso.com", Some(crate::sync::brighter(2, 3)));
+    graph.add_user("ann@contoso.com", Some(brighter(1, 10)));
+    graph.add_user("bob@contoso.com", Some(brighter(2, 3)));
     let graph: Box<dyn PhotoStore> = Box::new(ScriptedStore::over(graph).named("graph"));
     let users = [1, 2].map(|person| UserRecord {
         thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(person, 300))),

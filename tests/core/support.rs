@@ -13,6 +13,16 @@ use photosync::store::PhotoStore;
 
 pub use photosync_testkit::portrait::{encode, jpeg, png, portrait};
 
+/// `person`'s portrait with every channel `levels` brighter: the same picture, its distance
+/// from the original set by the brightness term alone (10 levels: 84 of the 100 allowed).
+pub fn brighter(person: u64, levels: u8) -> Vec<u8> {
+    let mut picture = portrait(person, 300, 300);
+    for channel in picture.iter_mut() {
+        *channel = channel.saturating_add(levels);
+    }
+    encode(&picture, image::ImageFormat::Png)
+}
+
 /// `sync --source input --targets TARGETS EXTRA…`: the command line the CLI tests vary only
 /// at the end.
 pub fn sync_args<'a>(targets: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

@@ -9,7 +9,7 @@ use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole};
 use photosync_testkit::store::ScriptedStore;
 
-use crate::support::{jpeg, jsonl, png, result_of, sync, upn, with_sam};
+use crate::support::{brighter, jpeg, jsonl, png, result_of, sync, upn, with_sam};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -358,20 +358,10 @@ async fn previews_thumbnails_and_folder_writes_run_off_the_async_workers() {
     assert_eq!(on_task, 0, "status with thumbnails");
 }
 
-/// `person`'s portrait with every channel `levels` brighter: the same picture, its distance
-/// from the original set by the brightness term alone (10 levels: 84 of the 100 allowed).
-pub fn brighter(person: u64, levels: u8) -> Vec<u8> {
-    let mut picture = photosync_testkit::portrait::portrait(person, 300, 300);
-    for channel in picture.iter_mut() {
-        *channel = channel.saturating_add(levels);
-    }
-    photosync_testkit::portrait::encode(&picture, image::ImageFormat::Png)
-}
-
 /// A picture judged the same only narrowly (over `CLEARLY_SAME_MAX_DISTANCE`) is where the
-/// judgement's mistakes lie (a recoloured sitter, docs/photos.md): sync writes it, `probably-same`,
-/// rather than leave it; a clearly same picture is still left alone, and once written the
-/// target is in sync.
+/// judgement's mistakes lie (a recoloured sitter, docs/photos.md): sync writes it,
+/// `probably-same`, rather than leave it; a clearly same picture is still left alone, and once
+/// written the target is in sync.
 #[tokio::test]
 async fn a_picture_judged_the_same_only_narrowly_is_written() {
     let store = target(&[
@@ -380,13 +370,9 @@ async fn a_picture_judged_the_same_only_narrowly_is_written() {
     ]);
     let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
     let users = [with_photo("ann", 1), with_photo("bob", 2)];
-    let (records, _) = sync(
-        jsonl(&users),
-        &SyncSource::Input,
-        &targets,
-        &SyncOptions::default(),
-    )
-    .await;
+    let opts = SyncOptions::default();
+    let run = || sync(jsonl(&users), &SyncSource::Input, &targets, &opts);
+    let (records, _) = run().await;
     let ann = result_of(&records, "ann@contoso.com", "graph");
     assert_eq!(
         (ann.action, ann.reason.as_str(), ann.verified),
@@ -400,13 +386,7 @@ async fn a_picture_judged_the_same_only_narrowly_is_written() {
     assert_eq!(store.writes(), 1, "only the narrow one is written");
     assert_ne!(store.photo_of("ann@contoso.com"), Some(brighter(1, 10)));
 
-    let (records, _) = sync(
-        jsonl(&users),
-        &SyncSource::Input,
-        &targets,
-        &SyncOptions::default(),
-    )
-    .await;
+    let (records, _) = run().await;
     let ann = result_of(&records, "ann@contoso.com", "graph");
     assert_eq!(
         (ann.action, ann.reason.as_str()),

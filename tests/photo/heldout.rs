@@ -226,18 +226,8 @@ fn heldout_service_copies_are_judged_the_same_picture() {
 /// of the recoloured sitters judged the same, all but the measured few are not.
 #[test]
 fn heldout_sync_leaves_no_other_sitter_and_few_recoloured_in_place() {
-    let pairs = pairs();
     let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
-    let copies: Vec<&Pair> = pairs.iter().filter(|p| p.expect_same).collect();
-    let over = copies
-        .iter()
-        .filter(|p| p.result.hundredths() > limit)
-        .count();
-    eprintln!(
-        "copies over {limit}, which sync writes over once: {over} of {}",
-        copies.len()
-    );
-    let left: Vec<String> = pairs
+    let left: Vec<String> = pairs()
         .iter()
         .filter(|p| guaranteed_different(p) && p.result.hundredths() <= limit)
         .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
