@@ -256,7 +256,9 @@ pub struct SyncArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
 
-    /// Write even when the target already holds the same picture.
+    /// Write even when the target already holds the same picture. Without it, a picture
+    /// PhotoSync did not write is left only when clearly the same; one judged the same narrowly,
+    /// or under 72 px where PhotoSync writes a larger one, is written (reason probably-same).
     #[arg(long)]
     pub force: bool,
 

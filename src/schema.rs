@@ -299,6 +299,13 @@ pub struct PhotoInfo {
     pub signature: String,
 }
 
+impl PhotoInfo {
+    /// The side of its centre square, in pixels: the shorter of width and height.
+    pub fn side(&self) -> u32 {
+        self.width.min(self.height)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusRecord {
@@ -428,9 +435,10 @@ pub enum FindingCode {
     /// The store shows another picture than the one PhotoSync wrote and verified there while
     /// the source is unchanged (from `--state`): someone changed it outside PhotoSync.
     ChangedOutsidePhotosync,
-    /// The store's picture is judged the same as the reference, but by a narrow margin (a
-    /// distance over `photo::CLEARLY_SAME_MAX_DISTANCE`): `sync` rewrites it once rather than
-    /// leave a picture that may be another version.
+    /// The store's picture is judged the same as the reference, but not clearly (`photo::doubt`:
+    /// by a narrow margin, a distance over `photo::CLEARLY_SAME_MAX_DISTANCE`, or in a picture
+    /// too small to show a changed region): `sync` rewrites it once rather than leave a
+    /// picture that may be another version.
     ProbablySame,
 }
 

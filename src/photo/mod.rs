@@ -48,6 +48,43 @@ pub const SAME_PICTURE_MAX_DISTANCE: u32 = 100;
 /// once; from then on the target holds PhotoSync's rendition (and with `--state`, its record).
 pub const CLEARLY_SAME_MAX_DISTANCE: u32 = 76;
 
+/// A picture with a shorter side under this is not *clearly* the same as a source from which
+/// the store would get a larger picture: at 48 or 64 px a cap of hair or a patch of skin is a
+/// few pixels, and its colour change no larger than a low JPEG quality's colour noise
+/// (docs/photos.md, "Narrow judgements"). 72 px is SharePoint's medium thumbnail, the
+/// smallest photo PhotoSync reads from a store, and the smallest copy the corpora judge a
+/// feature on.
+pub const CLEARLY_SAME_MIN_PX: u32 = 72;
+
+/// Why a picture judged the same as the source is only *probably* the same, so that sync
+/// writes over it rather than leave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doubt {
+    /// Judged the same by a narrow margin: distance over `CLEARLY_SAME_MAX_DISTANCE`.
+    Narrow,
+    /// Under `CLEARLY_SAME_MIN_PX` a side, and under two thirds of PhotoSync's rendition for
+    /// the store (`rendition` px). Two thirds, because what a store keeps of that rendition is
+    /// never smaller (Exchange's ladder steps from 64 to 96 px): PhotoSync's own write never
+    /// counts as small, so a re-run without `--state` does not write it again.
+    Small { side: u32, rendition: u32 },
+}
+
+/// Whether a picture of `side` px (`PhotoInfo::side`), judged the same as the source at
+/// `distance`, is only probably the same. `rendition_px`: the side of PhotoSync's rendition
+/// for the store holding it (`RenditionSpec::side_for`), `None` for a store never written.
+pub fn doubt(distance: u32, side: u32, rendition_px: Option<u32>) -> Option<Doubt> {
+    if distance > CLEARLY_SAME_MAX_DISTANCE {
+        Some(Doubt::Narrow)
+    } else if let Some(rendition) = rendition_px
+        && side < CLEARLY_SAME_MIN_PX
+        && 3 * side < 2 * rendition
+    {
+        Some(Doubt::Small { side, rendition })
+    } else {
+        None
+    }
+}
+
 /// Whether two fingerprints show the same picture, and their distance in hundredths of the
 /// threshold (0 = identical). `None` when either signature is missing or malformed.
 pub fn same_picture(a: &PhotoInfo, b: &PhotoInfo) -> Option<(bool, u32)> {

@@ -66,6 +66,15 @@ impl RenditionSpec {
         }
     }
 
+    /// The side of the largest JPEG made from a source whose square is `source_px` a side.
+    pub fn side_for(&self, source_px: u32) -> u32 {
+        if self.sides.is_empty() {
+            self.max_px.min(source_px)
+        } else {
+            self.max_px
+        }
+    }
+
     /// This spec with another side or byte budget (`photo prepare --size/--max-bytes`),
     /// checked against what the store accepts.
     pub fn tuned(mut self, side: Option<u32>, max_bytes: Option<usize>) -> Result<Self> {

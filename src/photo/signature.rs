@@ -137,6 +137,11 @@ impl Signature {
         }
     }
 
+    /// Side of the decoded square, in pixels.
+    pub fn side(&self) -> u32 {
+        u32::from(self.side)
+    }
+
     /// Parse the base64 form written by `to_string`; `None` for anything else.
     pub fn parse(text: &str) -> Option<Signature> {
         let bytes = STANDARD_NO_PAD.decode(text).ok()?;

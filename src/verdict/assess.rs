@@ -38,8 +38,13 @@ enum Comparison {
     /// byte: the same when made from the reference picture, out of date when the source
     /// changed since.
     Record { same: bool },
-    /// Decided by looking: the perceptual judgement and its distance.
-    Picture { same: bool, distance: u32 },
+    /// Decided by looking: the perceptual judgement, its distance, and why a "same" is only
+    /// probably the same (`photo::doubt`).
+    Picture {
+        same: bool,
+        distance: u32,
+        doubt: Option<photo::Doubt>,
+    },
 }
 
 /// Compare `obs`'s picture with the reference. PhotoSync's own verified write is compared by
@@ -57,8 +62,17 @@ fn compare(
             Some(Comparison::Record { same: true })
         }
         Some(_) if reference_is_source => Some(Comparison::Record { same: false }),
-        _ => photo::same_picture(info, reference)
-            .map(|(same, distance)| Comparison::Picture { same, distance }),
+        _ => photo::same_picture(info, reference).map(|(same, distance)| {
+            let rendition = obs
+                .capabilities
+                .rendition
+                .map(|r| r.side_for(reference.side()));
+            Comparison::Picture {
+                same,
+                distance,
+                doubt: photo::doubt(distance, info.side(), rendition),
+            }
+        }),
     }
 }
 
@@ -83,15 +97,21 @@ fn show_comparison(
             status.compared_by = Some(ComparedBy::OwnWrite);
             (!same).then(|| outdated_own_write(&obs.store, reference))
         }
-        Comparison::Picture { same, distance } => {
+        Comparison::Picture {
+            same,
+            distance,
+            doubt,
+        } => {
             status.matches_reference = Some(same);
             status.compared_by = Some(ComparedBy::Picture);
             status.distance = Some(distance);
             let service = obs.capabilities.service;
             if !same {
                 Some(diagnose::differs(&obs.store, service, reference, distance))
-            } else if reference_is_source && distance > photo::CLEARLY_SAME_MAX_DISTANCE {
-                Some(diagnose::probably_same(&obs.store, reference, distance))
+            } else if reference_is_source && let Some(doubt) = doubt {
+                Some(diagnose::probably_same(
+                    &obs.store, reference, distance, doubt,
+                ))
             } else {
                 None
             }
@@ -402,6 +422,48 @@ mod tests {
         ]);
         assert_eq!(a.stores[2].matches_reference, Some(true));
         assert!(narrow(&a).is_empty(), "{:?}", a.findings);
+    }
+
+    /// A clear match held at 48 px, where PhotoSync would write 96 (AD) or the source's 96
+    /// (Graph), is only probably the same; at 64 px against a 96 px rendition, or when the
+    /// store is never written, it is clearly the same.
+    #[test]
+    fn a_clear_match_too_small_to_show_a_region_is_in_sync_with_a_finding() {
+        let sized = |side: u32| PhotoInfo {
+            width: side,
+            height: side + 10,
+            ..info("ffffffff00000000", 900)
+        };
+        let small = |a: &Assessment| {
+            a.findings
+                .iter()
+                .filter(|f| f.code == FindingCode::ProbablySame)
+                .map(|f| {
+                    (
+                        f.store.clone().unwrap_or_default(),
+                        f.message.contains("48 px"),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let a = assess(&[
+            read("input", Some(sized(96))),
+            read("ad", Some(sized(48))),
+            read("graph", Some(sized(64))),
+            read("sharepoint", Some(sized(48))),
+        ]);
+        assert_eq!(a.verdict, Verdict::InSync);
+        assert_eq!(a.stores[1].distance, Some(0));
+        // SharePoint's largest rendition is 200 px: 48 is under two thirds of it too.
+        assert_eq!(
+            small(&a),
+            [("ad".to_string(), true), ("sharepoint".to_string(), true)]
+        );
+        let a = assess(&[
+            read("input", Some(sized(60))),
+            read("graph", Some(sized(48))),
+        ]);
+        assert!(small(&a).is_empty(), "{:?}", a.findings);
     }
 
     #[test]

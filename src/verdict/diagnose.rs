@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use super::finding;
 use crate::photo::{
-    AD_ATTRIBUTE_MAX_BYTES, CLEARLY_SAME_MAX_DISTANCE, GRAPH_MAX_BYTES, GRAPH_MAX_PX,
-    SAME_PICTURE_MAX_DISTANCE, same_picture,
+    AD_ATTRIBUTE_MAX_BYTES, CLEARLY_SAME_MAX_DISTANCE, CLEARLY_SAME_MIN_PX, Doubt, GRAPH_MAX_BYTES,
+    GRAPH_MAX_PX, SAME_PICTURE_MAX_DISTANCE, same_picture,
 };
 use crate::schema::{Finding, FindingCode, PhotoInfo, Severity, StoreState, StoreStatus, Verdict};
 use crate::store::Service;
@@ -181,20 +181,28 @@ pub fn differs(store: &str, service: Option<Service>, reference: &str, distance:
 }
 
 /// A store's picture judged the same as the reference, but too narrowly for sync to leave it.
-pub fn probably_same(store: &str, reference: &str, distance: u32) -> Finding {
+pub fn probably_same(store: &str, reference: &str, distance: u32, doubt: Doubt) -> Finding {
+    let why = match doubt {
+        Doubt::Narrow => format!(
+            "by a narrow margin (distance {distance}; clearly the same at <= {CLEARLY_SAME_MAX_DISTANCE})"
+        ),
+        Doubt::Small { side, rendition } => format!(
+            "(distance {distance}), but its picture is {side} px, too small to show a changed region clearly (under {CLEARLY_SAME_MIN_PX} px, where PhotoSync writes {rendition} px)"
+        ),
+    };
     finding(
         FindingCode::ProbablySame,
         Severity::Info,
         store,
         format!(
-            "{store} shows the same picture as {reference} by a narrow margin (distance {distance}; clearly the same at <= {CLEARLY_SAME_MAX_DISTANCE}): it may be another version of the photo, such as other hair or skin tone"
+            "{store} shows the same picture as {reference} {why}: it may be another version of the photo, such as other hair or skin tone"
         ),
         "`photosync sync` writes over it once to be sure; then the store holds PhotoSync's rendition, which is clearly the same".to_string(),
     )
 }
 
 fn quality(name: &str, from_ad: bool, info: &PhotoInfo, graph_read: bool, out: &mut Vec<Finding>) {
-    let side = info.width.min(info.height);
+    let side = info.side();
     if from_ad && graph_read && side < LOW_RESOLUTION_SOURCE_PX {
         out.push(finding(
             FindingCode::LowResolutionSource,

@@ -83,17 +83,25 @@ fn finding(
 /// counts is what each declares.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use crate::store::{Capabilities, Service, StoreClass};
+    use crate::store::{Capabilities, Service, StoreClass, ad, folder, graph, sharepoint};
 
     /// What a store of this (test) label declares: `input`, `ad`, `graph`, `sharepoint`, or
     /// a plain store of files for anything else.
     pub fn capabilities(label: &str) -> Capabilities {
-        let (class, service) = match label {
+        let (class, service, rendition) = match label {
             "input" => return Capabilities::INPUT,
-            "ad" => (StoreClass::Directory, Some(Service::ActiveDirectory)),
-            "graph" => (StoreClass::Cloud, Some(Service::Graph)),
-            "sharepoint" => (StoreClass::Cloud, Some(Service::SharePointProfile)),
-            _ => (StoreClass::Files, None),
+            "ad" => (
+                StoreClass::Directory,
+                Some(Service::ActiveDirectory),
+                ad::RENDITION,
+            ),
+            "graph" => (StoreClass::Cloud, Some(Service::Graph), graph::RENDITION),
+            "sharepoint" => (
+                StoreClass::Cloud,
+                Some(Service::SharePointProfile),
+                sharepoint::RENDITION,
+            ),
+            _ => (StoreClass::Files, None, folder::RENDITION),
         };
         Capabilities {
             class,
@@ -101,7 +109,7 @@ pub(crate) mod fixtures {
             can_write: true,
             can_delete: false,
             refreshed_copy: service == Some(Service::SharePointProfile),
-            rendition: None,
+            rendition: Some(rendition),
             not_found_hint: "check the keys",
             proofs: crate::store::Proofs::NONE,
         }

@@ -228,17 +228,19 @@ async fn many_users_with_bounded_concurrency_all_get_one_record() {
     assert_eq!(summary.counts.get("no-photo"), Some(&300));
 }
 
-/// A store whose picture is judged the same only narrowly stays in sync, and an info finding
-/// says sync will rewrite it; a clearly same picture gets no such finding.
+/// A store whose picture is judged the same only narrowly, or is too small to judge clearly,
+/// stays in sync, and an info finding says sync will rewrite it; a clearly same picture gets
+/// no such finding.
 #[tokio::test]
-async fn a_picture_judged_the_same_only_narrowly_is_in_sync_with_a_finding() {
+async fn a_picture_judged_the_same_only_narrowly_or_too_small_is_in_sync_with_a_finding() {
     let graph = MemoryStore::new();
     graph.add_user("ann@contoso.com", Some(brighter(1, 10)));
     graph.add_user("bob@contoso.com", Some(brighter(2, 3)));
+    graph.add_user("carol@contoso.com", Some(jpeg(3, 48)));
     let graph: Box<dyn PhotoStore> = Box::new(ScriptedStore::over(graph).named("graph"));
-    let users = [1, 2].map(|person| UserRecord {
+    let users = [1, 2, 3].map(|person| UserRecord {
         thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(person, 300))),
-        ..upn(["ann", "bob"][person as usize - 1])
+        ..upn(["ann", "bob", "carol"][person as usize - 1])
     });
     let (records, _) = status(jsonl(&users), &[graph]).await;
     let ann = status_of(&records, "ann@contoso.com");
@@ -266,4 +268,12 @@ async fn a_picture_judged_the_same_only_narrowly_is_in_sync_with_a_finding() {
         "{:?}",
         bob.findings
     );
+    let carol = status_of(&records, "carol@contoso.com");
+    assert_eq!(carol.verdict, Verdict::InSync);
+    assert!(carol.stores[1].distance <= Some(photosync::photo::CLEARLY_SAME_MAX_DISTANCE));
+    let small: Vec<_> = (carol.findings.iter())
+        .filter(|f| f.code == FindingCode::ProbablySame)
+        .collect();
+    assert_eq!(small.len(), 1, "{:?}", carol.findings);
+    assert!(small[0].message.contains("48 px"), "{}", small[0].message);
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use image::RgbImage;
 use photosync::photo::{self, Comparison, DecodeLimits, Signature};
+use photosync::store::ad;
 
 /// One measured pair: what it is, what it should be, what the judgement said.
 pub struct Pair {
@@ -14,6 +15,8 @@ pub struct Pair {
     /// Classes the pair belongs to (transformations or the kind of difference).
     pub kinds: Vec<&'static str>,
     pub result: Comparison,
+    /// The sides of the two pictures' squares, in pixels: the reference's, the other's.
+    pub sides: [u32; 2],
 }
 
 impl Pair {
@@ -32,6 +35,15 @@ impl Pair {
         Pair::judged(label, false, kinds, a, b)
     }
 
+    /// The pair on one line: label, kinds, sides and the judgement.
+    pub fn line(&self) -> String {
+        let p = self;
+        format!(
+            "{} {:?}, {:?} px: {:?}",
+            p.label, p.kinds, p.sides, p.result
+        )
+    }
+
     fn judged(
         label: String,
         expect_same: bool,
@@ -44,6 +56,7 @@ impl Pair {
             expect_same,
             kinds,
             result: photo::compare(a, b),
+            sides: [a.side(), b.side()],
         }
     }
 }
@@ -264,11 +277,21 @@ pub fn assert_corpus_size<'a>(
     }
 }
 
+/// Whether sync leaves the pair's second picture in place, found in a store that gets 96 px
+/// renditions (AD's, the smallest PhotoSync writes by default, so the fewest pictures count
+/// as small): judged *clearly* the same as the first (`photo::doubt`: within
+/// `photo::CLEARLY_SAME_MAX_DISTANCE`, chosen on the tuning corpus, and not too small to show
+/// a changed region).
+pub fn left_by_sync(p: &Pair) -> bool {
+    let rendition = ad::RENDITION.side_for(p.sides[0]);
+    p.result.same && photo::doubt(p.result.hundredths(), p.sides[1], Some(rendition)).is_none()
+}
+
 /// The pairs judged wrongly, one line each.
 pub fn misjudged<'a>(pairs: impl IntoIterator<Item = &'a Pair>) -> Vec<String> {
     pairs
         .into_iter()
         .filter(|p| p.result.same != p.expect_same)
-        .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
+        .map(Pair::line)
         .collect()
 }

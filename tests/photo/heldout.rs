@@ -1,9 +1,9 @@
 //! The "same picture" judgement measured on the HELD-OUT corpus (tests/photo/heldout_corpus.rs):
-//! pictures drawn by another generator, never used to choose a limit, in three draws of 13
+//! pictures drawn by another generator, never used to choose a limit, in four draws of 13
 //! sessions. The target (docs/photos.md) is zero false "same" and zero false "different";
-//! asserted here: no other sitter judged the same (2,808 pairs), and no more recoloured
-//! sitters judged the same (of 702), left in place by sync, or copies judged different (of
-//! 3,510) than measured.
+//! asserted here: no other sitter judged the same (3,744 pairs), no recoloured sitter left in
+//! place by sync (of 936), and no more recoloured sitters judged the same or copies judged
+//! different (of 4,680) than measured.
 //!
 //! * Different: in each session (one backdrop, framing and light) every sitter's original
 //!   against the delivered copy of every other sitter, and every sitter against the same
@@ -23,19 +23,21 @@ use photosync::photo::{self, Signature};
 use photosync::store::{ad, graph, sharepoint};
 
 use super::evidence::{
-    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, misjudged, report, signature,
+    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, left_by_sync, misjudged,
+    report, signature,
 };
 use super::fixtures::Rng;
 use super::heldout_corpus::{Session, Sitter, draw, minimal_pair, sessions};
 use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
 
-/// Sessions per draw, and the seeds of the three draws. The first draw's misjudged copies
+/// Sessions per draw, and the seeds of the four draws. The first draw's misjudged copies
 /// showed what the tuning corpus lacked (saturated clothes, small originals enlarged); the
 /// second was drawn after the tuning corpus gained them, and measured once; the third after
-/// sync's "clearly the same" limit was chosen on the tuning corpus, and measured once
+/// sync's "clearly the same" limit was chosen on the tuning corpus, and measured once; the
+/// fourth after sync stopped leaving pictures too small to judge clearly, and measured once
 /// (docs/photos.md).
 const SESSIONS: usize = 13;
-const DRAWS: [u64; 3] = [0x5EA1_2026, 0x5EA1_2027, 0x5EA1_2028];
+const DRAWS: [u64; 4] = [0x5EA1_2026, 0x5EA1_2027, 0x5EA1_2028, 0x5EA1_2029];
 const SITTERS: usize = 9;
 /// The kind of the pairs of one sitter against another of the same session.
 const ANOTHER_SITTER: &str = "another sitter, same session";
@@ -159,17 +161,18 @@ fn heldout_corpus_is_as_large_as_promised() {
     assert_corpus_size(pairs, TRANSFORMATIONS, 25);
 }
 
-/// The target (issue 18) is zero both ways. Measured on 2026-12-06 (three draws, 3,510 copies
-/// and 702 recoloured sitters), these are still misjudged (docs/photos.md names them); the
+/// The target (issue 18) is zero both ways. Measured on 2026-12-06 (four draws, 4,680 copies
+/// and 936 recoloured sitters), these are still misjudged (docs/photos.md names them); the
 /// tests hold the line there. Lower them as the judgement improves; never raise them to make
-/// a change pass. (The third draw, with the judgement unchanged, added 1 copy judged
-/// different and 2 recolours judged the same to the first two draws' 3 and 2.)
-const FALSE_DIFFERENT_MEASURED: usize = 4;
-const RECOLOURED_JUDGED_SAME_MEASURED: usize = 4;
-/// Of those recolours judged the same, the ones judged clearly the same, which sync leaves in
-/// place: 1 (the others lie between `photo::CLEARLY_SAME_MAX_DISTANCE` and the limit, and sync
-/// rewrites them).
-const RECOLOURED_LEFT_BY_SYNC_MEASURED: usize = 1;
+/// a change pass. (Each later draw, with the judgement unchanged, added its own: the third 1
+/// copy judged different and 2 recolours judged the same, the fourth 5 and 3.)
+const FALSE_DIFFERENT_MEASURED: usize = 9;
+const RECOLOURED_JUDGED_SAME_MEASURED: usize = 7;
+/// Of those recolours judged the same, the ones sync leaves in place: none. The others lie
+/// over `photo::CLEARLY_SAME_MAX_DISTANCE` or are copies under `photo::CLEARLY_SAME_MIN_PX`,
+/// and sync rewrites them (before the size rule, it left the third draw's 0.680 and the
+/// fourth's 0.331, both 48 px copies).
+const RECOLOURED_LEFT_BY_SYNC_MEASURED: usize = 0;
 
 /// On pictures no limit was chosen on, no other sitter of a session is ever judged the same
 /// picture.
@@ -221,16 +224,14 @@ fn heldout_service_copies_are_judged_the_same_picture() {
 }
 
 /// What sync does with what it finds: it leaves a picture it did not write in place only when
-/// judged *clearly* the same (`photo::CLEARLY_SAME_MAX_DISTANCE`, chosen on the tuning
-/// corpus), and rewrites one judged the same narrowly. No other sitter is ever that close, and
-/// of the recoloured sitters judged the same, all but the measured few are not.
+/// judged *clearly* the same, and rewrites one judged the same narrowly or too small to tell.
+/// No other sitter is ever that close, and no recoloured sitter either (as measured).
 #[test]
-fn heldout_sync_leaves_no_other_sitter_and_few_recoloured_in_place() {
-    let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
+fn heldout_sync_leaves_no_other_sitter_and_no_recoloured_in_place() {
     let left: Vec<String> = pairs()
         .iter()
-        .filter(|p| guaranteed_different(p) && p.result.hundredths() <= limit)
-        .map(|p| format!("{} {:?}: {:?}", p.label, p.kinds, p.result))
+        .filter(|p| guaranteed_different(p) && left_by_sync(p))
+        .map(Pair::line)
         .collect();
     at_most(
         "other or recoloured sitters left in place by sync",
@@ -242,7 +243,6 @@ fn heldout_sync_leaves_no_other_sitter_and_few_recoloured_in_place() {
 /// The rows of docs/photos.md's table, per draw: misjudged pairs, what sync leaves and
 /// rewrites, the farthest copy and the closest different pairs.
 fn per_draw(pairs: &[Pair]) -> String {
-    let limit = photo::CLEARLY_SAME_MAX_DISTANCE;
     let mut out = String::new();
     for (d, seed) in DRAWS.iter().enumerate() {
         let sessions = d * SESSIONS..(d + 1) * SESSIONS;
@@ -258,10 +258,10 @@ fn per_draw(pairs: &[Pair]) -> String {
         let (hair, skin) = (Change::HairColour.kind(), Change::SkinTone.kind());
         let copies = || of_draw.iter().filter(|p| p.expect_same);
         let judged_same = |k: &'static str| kind(k).filter(|p| p.result.same).count();
-        let left = |k: &'static str| kind(k).filter(|p| p.result.hundredths() <= limit).count();
+        let left = |k: &'static str| kind(k).filter(|p| left_by_sync(p)).count();
         out += &format!(
             "draw {} ({seed:#x}): judged different {} of {}; hair / skin judged the same {} / {}, \
-             left by sync {} / {}; copies written over by sync {}; farthest copy {:.3}; \
+             left by sync {} / {}; copies written over by sync {} (over 0.76: {}); farthest copy {:.3}; \
              closest other sitter / hair / skin {:.3} / {:.3} / {:.3}\n",
             d + 1,
             copies().filter(|p| !p.result.same).count(),
@@ -270,7 +270,10 @@ fn per_draw(pairs: &[Pair]) -> String {
             judged_same(skin),
             left(hair),
             left(skin),
-            copies().filter(|p| p.result.hundredths() > limit).count(),
+            copies().filter(|p| !left_by_sync(p)).count(),
+            copies()
+                .filter(|p| p.result.hundredths() > photo::CLEARLY_SAME_MAX_DISTANCE)
+                .count(),
             copies().map(|p| p.result.distance).fold(0.0, f32::max),
             closest(ANOTHER_SITTER),
             closest(hair),

@@ -28,8 +28,8 @@ use photosync::store::{ad, graph, sharepoint};
 
 use super::corpus::{Person, STUDIO, bold_id_photo_people, id_photo_people, portrait};
 use super::evidence::{
-    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, misjudged, report, signature,
-    visibly_changed,
+    CHANGES, Change, Pair, assert_corpus_size, guaranteed_different, left_by_sync, misjudged,
+    report, signature, visibly_changed,
 };
 use super::fixtures::{Rng, png};
 use super::services::{ServiceCopy, TRANSFORMATIONS, rendition, source_file};
@@ -257,7 +257,7 @@ fn no_other_person_nor_hair_or_skin_colour_is_judged_the_same() {
 /// `same_picture` gives it) with at most 1 % of the copies over it. Sync rewrites a picture
 /// it did not write that is over it rather than leave it (a misjudged recolour lies there,
 /// docs/photos.md), so this is also the share of copies found in place that a first sync
-/// rewrites once.
+/// rewrites once, besides those too small to judge clearly (the next test).
 #[test]
 fn the_clearly_same_limit_leaves_one_copy_in_a_hundred_to_rewrite() {
     let copies: Vec<u32> = pairs()
@@ -277,6 +277,47 @@ fn the_clearly_same_limit_leaves_one_copy_in_a_hundred_to_rewrite() {
         over(limit - 1) > allowed,
         "{limit} is not the least such limit"
     );
+    let copies = pairs().iter().filter(|p| p.expect_same);
+    eprintln!(
+        "copies sync writes over (over {limit}, or under {} px, for a 96 px target): {}",
+        photo::CLEARLY_SAME_MIN_PX,
+        copies.filter(|p| !left_by_sync(p)).count()
+    );
+}
+
+/// A picture under `photo::CLEARLY_SAME_MIN_PX` is only probably the same when the store
+/// would get a rendition half as large again (`photo::doubt`), so sync writes over it; but
+/// what a store keeps of PhotoSync's own rendition never counts as small, whatever the
+/// source's size, so a re-run without `--state` does not write it again. A store keeps the
+/// rendition itself, or (Exchange Online) the largest size of its ladder within it, or
+/// (SharePoint) shows the medium file.
+#[test]
+fn what_a_store_keeps_of_an_own_rendition_is_never_too_small_to_judge() {
+    const EXCHANGE_LADDER: [u32; 9] = [48, 64, 96, 120, 240, 360, 432, 504, 648];
+    let small_ad = ad::RENDITION
+        .tuned(Some(48), None)
+        .expect("48 px is a valid AD size");
+    for spec in [ad::RENDITION, small_ad, graph::RENDITION] {
+        for source in photo::MIN_RENDITION_PX..=1000 {
+            let written = spec.side_for(source);
+            let ladder = EXCHANGE_LADDER.into_iter().filter(|&s| s <= written).max();
+            for kept in [Some(written), ladder].into_iter().flatten() {
+                let doubt = photo::doubt(0, kept, Some(written));
+                assert_eq!(doubt, None, "{kept} px kept of {written} px");
+            }
+        }
+    }
+    let medium = sharepoint::SIZES[1];
+    let written = sharepoint::RENDITION.side_for(medium);
+    assert_eq!(photo::doubt(0, medium, Some(written)), None);
+    // Found, not written: a 48 px picture where AD gets 96, or a 64 px one where Graph gets
+    // 128, is too small to judge; 64 where AD gets 96 is not, and neither is anything in a
+    // store never written.
+    let small = |side, rendition| photo::doubt(0, side, Some(rendition)).is_some();
+    assert!(small(48, 96) && small(64, 128) && small(48, sharepoint::SIZES[2]));
+    assert!(!small(64, 96) && !small(72, 648));
+    assert_eq!(photo::doubt(0, 48, None), None);
+    assert_eq!(photo::doubt(77, 648, None), Some(photo::Doubt::Narrow));
 }
 
 /// The people of the ID-photo corpus, each with another hair colour, and each changed at

@@ -32,9 +32,10 @@ function Sync-UserPhoto {
     sync are not asked about, and users you decline are not written.
     -Force only suppresses confirmation; -Overwrite writes even when the
     target already holds the same picture. A target whose picture is
-    judged the same only narrowly is written anyway (Reason
-    probably-same): that is where a recoloured photo of the same person
-    can lie, and a rewrite costs one write.
+    judged the same only narrowly, or is under 72 px where PhotoSync
+    would write a larger one, is written anyway (Reason probably-same):
+    that is where a recoloured photo of the same person can lie, and a
+    rewrite costs one write.
 
     One photosync process serves the whole pipeline; a
     PhotoSync.SyncResult (flat columns Target, Action, Reason, ErrorCode,

@@ -176,10 +176,13 @@ async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
                 let held = if verified_write.is_some_and(|w| w.is_held_as(&p.info.sha256)) {
                     Held::OwnWrite
                 } else if let Some((true, distance)) = photo::same_picture(&p.info, &src.info) {
-                    if distance <= photo::CLEARLY_SAME_MAX_DISTANCE {
-                        Held::Same
-                    } else {
-                        Held::ProbablySame
+                    let rendition = target
+                        .capabilities()
+                        .rendition
+                        .map(|r| r.side_for(src.info.side()));
+                    match photo::doubt(distance, p.info.side(), rendition) {
+                        None => Held::Same,
+                        Some(_) => Held::ProbablySame,
                     }
                 } else {
                     Held::Other {

@@ -43,8 +43,9 @@ pub enum Reason {
     /// `--state`: the source changed since PhotoSync's verified write to the target: written,
     /// whatever the target shows (a picture judged "the same" is no reason to skip an update).
     SourceChanged,
-    /// The target's picture is judged the same as the source's, but too narrowly to skip
-    /// (`photo::CLEARLY_SAME_MAX_DISTANCE`): written, so a misjudged picture is not left.
+    /// The target's picture is judged the same as the source's, but not clearly enough to
+    /// skip (`photo::doubt`: a narrow margin, or a picture too small to show a changed
+    /// region): written, so a misjudged picture is not left.
     ProbablySame,
 }
 
@@ -132,7 +133,8 @@ pub enum Held {
     OwnWrite,
     /// Clearly judged to be the source picture.
     Same,
-    /// Judged to be the source picture, but by a narrow margin: not reason enough to skip.
+    /// Judged to be the source picture, but not clearly (`photo::Doubt`): not reason enough
+    /// to skip.
     ProbablySame,
     /// Judged to be another picture; `placeholder`: a nearly uniform one rather than
     /// somebody's photo.
