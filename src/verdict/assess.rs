@@ -77,8 +77,8 @@ fn compare(
 }
 
 /// Put a comparison into the store's status; the finding when its picture is not the
-/// reference, or, when the reference is the source sync writes from, is judged to be by a
-/// narrow margin only (sync writes over it).
+/// reference, or, when the reference is the source sync writes from, is judged to be only
+/// probably (`photo::doubt`: sync writes over it).
 fn show_comparison(
     status: &mut StoreStatus,
     obs: &Observation,
@@ -424,9 +424,9 @@ mod tests {
         assert!(narrow(&a).is_empty(), "{:?}", a.findings);
     }
 
-    /// A clear match held at 48 px, where PhotoSync would write 96 (AD) or the source's 96
-    /// (Graph), is only probably the same; at 64 px against a 96 px rendition, or when the
-    /// store is never written, it is clearly the same.
+    /// A clear match held at 48 px, where PhotoSync would write 96 (AD) or 200 (SharePoint),
+    /// is only probably the same; at 64 px where it would write 96 (Graph, from a 96 px
+    /// source), or at 48 px where it would write 60, it is clearly the same.
     #[test]
     fn a_clear_match_too_small_to_show_a_region_is_in_sync_with_a_finding() {
         let sized = |side: u32| PhotoInfo {

@@ -180,7 +180,8 @@ pub fn differs(store: &str, service: Option<Service>, reference: &str, distance:
     )
 }
 
-/// A store's picture judged the same as the reference, but too narrowly for sync to leave it.
+/// A store's picture judged the same as the reference, but not clearly enough for sync to
+/// leave it (`photo::Doubt`: narrowly, or in a picture too small to show a changed region).
 pub fn probably_same(store: &str, reference: &str, distance: u32, doubt: Doubt) -> Finding {
     let why = match doubt {
         Doubt::Narrow => format!(
