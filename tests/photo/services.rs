@@ -38,6 +38,9 @@ const FILTERS: [FilterType; 5] = [
     FilterType::Box,
 ];
 
+/// The kind of a copy cropped by up to 3 % of its width and of its height.
+pub const CROP: &str = "crop up to 3 %";
+
 /// Every kind of transformation a corpus must include (each at least 25 times).
 pub const TRANSFORMATIONS: [&str; 16] = [
     "from the original file",
@@ -51,7 +54,7 @@ pub const TRANSFORMATIONS: [&str; 16] = [
     "ladder 200-648 px",
     "box",
     "bilinear",
-    "crop up to 3 %",
+    CROP,
     "1-pixel border",
     "gamma 0.9-1.1",
     "EXIF-rotated copy",
@@ -177,7 +180,7 @@ impl ServiceCopy {
             _ => "box",
         });
         if self.crop.iter().any(|&c| c > 0.0) {
-            kinds.push("crop up to 3 %");
+            kinds.push(CROP);
         }
         if self.border.is_some() {
             kinds.push("1-pixel border");
