@@ -70,7 +70,8 @@ fn compare(
             Comparison::Picture {
                 same,
                 distance,
-                doubt: photo::doubt(distance, info.side(), rendition),
+                // A doubt qualifies a "same" only: a different picture has none.
+                doubt: photo::doubt(distance, info.side(), rendition).filter(|_| same),
             }
         }),
     }

@@ -271,7 +271,9 @@ async fn a_picture_judged_the_same_only_narrowly_or_too_small_is_in_sync_with_a_
     let carol = status_of(&records, "carol@contoso.com");
     assert_eq!(carol.verdict, Verdict::InSync);
     assert!(carol.stores[1].distance <= Some(photosync::photo::CLEARLY_SAME_MAX_DISTANCE));
-    let small: Vec<_> = (carol.findings.iter())
+    let small: Vec<_> = carol
+        .findings
+        .iter()
         .filter(|f| f.code == FindingCode::ProbablySame)
         .collect();
     assert_eq!(small.len(), 1, "{:?}", carol.findings);

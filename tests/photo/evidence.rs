@@ -37,10 +37,9 @@ impl Pair {
 
     /// The pair on one line: label, kinds, sides and the judgement.
     pub fn line(&self) -> String {
-        let p = self;
         format!(
             "{} {:?}, {:?} px: {:?}",
-            p.label, p.kinds, p.sides, p.result
+            self.label, self.kinds, self.sides, self.result
         )
     }
 
