@@ -379,6 +379,8 @@ impl HttpClient {
         let policy = self.options.retry;
         let mut refreshes = 0;
         let mut attempt: u32 = 0;
+        // Failed attempts (5xx but 503, no answer): throttling does not spend this budget.
+        let mut failures: u32 = 0;
         loop {
             attempt += 1;
             self.gates.acquire(&host).await;
@@ -407,7 +409,7 @@ impl HttpClient {
                 self.attempt(req, token.as_ref()).await
             };
             let last = attempt >= policy.max_attempts || req.caller_retries;
-            let last_failure = last || attempt >= policy.max_failure_attempts;
+            let last_failure = last || failures + 1 >= policy.max_failure_attempts;
             let (retry_after, reason) = match outcome {
                 Attempt::Answer(resp) if req.caller_retries => return Ok(resp),
                 Attempt::Answer(resp) if is_redirect(resp.status) => {
@@ -466,6 +468,7 @@ impl HttpClient {
                     }
                     StatusClass::ServerTrouble => {
                         self.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+                        failures += 1;
                         if last_failure || !req.idempotent {
                             return Err(server_trouble(&resp, attempt, req.idempotent));
                         }
@@ -482,6 +485,7 @@ impl HttpClient {
                 }
                 Attempt::Ambiguous(why) => {
                     self.stats.network_errors.fetch_add(1, Ordering::Relaxed);
+                    failures += 1;
                     if last_failure || !req.idempotent {
                         return Err(network_out(&why, attempt));
                     }

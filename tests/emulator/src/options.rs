@@ -99,6 +99,11 @@ pub struct Faults {
     pub error_429_rate: f64,
     /// Seed of the deterministic RNG driving the random faults.
     pub rng_seed: u64,
+    /// At most this many of the faults above (drop, 503, 504, 429) in a row for one request
+    /// (method, path and query); the next one is served. 0: no bound. A service that is flaky
+    /// but up: a client whose retries cover the bound gets every request through, whichever
+    /// order concurrent requests draw the random faults in.
+    pub max_faults_in_a_row: u32,
     /// Retry-After (seconds) sent with injected 503/504.
     pub retry_after_secs: u64,
     pub throttle: ThrottleLimits,
@@ -152,6 +157,7 @@ impl Default for Faults {
             drop_connection_rate: 0.0,
             error_429_rate: 0.0,
             rng_seed: 42,
+            max_faults_in_a_row: 0,
             retry_after_secs: 1,
             throttle: ThrottleLimits::default(),
             no_photo: NoPhotoVariant::default(),

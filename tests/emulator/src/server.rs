@@ -69,15 +69,21 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
     let emulated = !path.starts_with("/_emulator");
     if emulated {
         let faults = state.faults();
-        let roll = if faults.error_503_rate > 0.0
-            || faults.error_504_rate > 0.0
-            || faults.drop_connection_rate > 0.0
-            || faults.error_429_rate > 0.0
-        {
+        let fault_rate = faults.drop_connection_rate
+            + faults.error_503_rate
+            + faults.error_504_rate
+            + faults.error_429_rate;
+        let mut roll = if fault_rate > 0.0 {
             state.random_unit()
         } else {
             1.0
         };
+        if faults.max_faults_in_a_row > 0 {
+            let request = format!("{method} {path}?{}", query.as_deref().unwrap_or_default());
+            if !state.may_fault(&request, roll < fault_rate, faults.max_faults_in_a_row) {
+                roll = 1.0;
+            }
+        }
         let mut injected = None;
         if roll < faults.drop_connection_rate {
             lock(&state.counters).dropped_connections += 1;
@@ -97,12 +103,7 @@ async fn entry(axum::extract::State(ctx): axum::extract::State<Ctx>, req: Reques
             let mut r = graph_error(504, "gatewayTimeout", "The gateway timed out. [injected]");
             set_header(&mut r, "retry-after", &faults.retry_after_secs.to_string());
             injected = Some(label(r, "fault.504"));
-        } else if roll
-            < faults.drop_connection_rate
-                + faults.error_503_rate
-                + faults.error_504_rate
-                + faults.error_429_rate
-        {
+        } else if roll < fault_rate {
             // Graph's throttling answer (docs: throttling, "Best practices to handle throttling").
             let mut r = graph_error(
                 429,

@@ -214,6 +214,8 @@ pub struct State {
     /// The emulator's time (`clock`): every expiry, delay, budget and latency reads it.
     pub clock: Arc<Clock>,
     rng: Mutex<u64>,
+    /// Faults injected in a row per request (method, path, query), for `max_faults_in_a_row`.
+    faults_in_a_row: Mutex<HashMap<String, u32>>,
     pub urls: OnceLock<Urls>,
 }
 
@@ -337,6 +339,7 @@ impl State {
             throttle: Throttle::new(user_count, clock.clone()),
             clock,
             rng: Mutex::new(options.faults.rng_seed),
+            faults_in_a_row: Mutex::new(HashMap::new()),
             urls: OnceLock::new(),
         })
     }
@@ -359,7 +362,21 @@ impl State {
 
     pub fn set_faults(&self, faults: Faults) {
         *lock(&self.rng) = faults.rng_seed;
+        lock(&self.faults_in_a_row).clear();
         *write(&self.faults) = faults;
+    }
+
+    /// Whether a fault drawn for `request` may be injected under `max_in_a_row`, counting it
+    /// when so; a request served ends its run of faults.
+    pub fn may_fault(&self, request: &str, drawn: bool, max_in_a_row: u32) -> bool {
+        let mut runs = lock(&self.faults_in_a_row);
+        let run = runs.get(request).copied().unwrap_or(0);
+        if drawn && run < max_in_a_row {
+            runs.insert(request.to_string(), run + 1);
+            return true;
+        }
+        runs.remove(request);
+        false
     }
 
     /// Deterministic uniform value in [0, 1) (SplitMix64 over the seeded state).

@@ -332,6 +332,40 @@ async fn injected_5xx_and_429_are_deterministic_for_a_seed() {
     );
 }
 
+/// `maxFaultsInARow` bounds the injected faults one request meets in a row, per request: a
+/// fault every time becomes two faults and then an answer, for each URL on its own.
+#[tokio::test]
+async fn injected_faults_in_a_row_are_bounded_per_request() {
+    let emu = start_with(Options::default());
+    let token = graph_token_retrying(&emu).await;
+    emu.admin().set_faults(Faults {
+        error_503_rate: 0.5,
+        drop_connection_rate: 0.5,
+        max_faults_in_a_row: 2,
+        ..Faults::default()
+    });
+    let url = |who: &str| format!("{}/v1.0/users/{who}", emu.graph_url());
+    let mut seen = Vec::new();
+    for who in [
+        "alice@contoso.test",
+        "alice@contoso.test",
+        "bob@contoso.test",
+    ] {
+        for _ in 0..3 {
+            let r = client().get(url(who)).bearer_auth(&token).send().await;
+            seen.push(r.map_or(0, |r| r.status().as_u16()));
+        }
+    }
+    // 0: the connection was dropped. Alice's second round starts a new run of faults.
+    let answered: Vec<bool> = seen.iter().map(|s| *s == 200 || *s == 404).collect();
+    assert_eq!(
+        answered,
+        [false, false, true, false, false, true, false, false, true],
+        "{seen:?}"
+    );
+    assert_eq!(seen[2], 200, "{seen:?}");
+}
+
 /// Token requests are also subject to injected faults; retry them.
 async fn graph_token_retrying(emu: &photosync_emulator::RunningEmulator) -> String {
     for _ in 0..50 {
