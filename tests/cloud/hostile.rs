@@ -325,9 +325,10 @@ fn scripted(statuses: &'static [u16]) -> Loopback {
 }
 
 // Regression (CI): the budget for failed attempts (504s, lost answers) counted throttled ones
-// too, so a read throttled three times failed on its first 504: by the odds, the bulk Graph
-// test's ~1,000 requests lost a user about one run in twenty-five, and CI saw it. Throttling
-// spends only the overall budget.
+// too, so a read throttled three times failed on its first 504. By the odds that loses a user
+// of the bulk Graph test (~1,000 requests) about one run in twenty-five: the likeliest cause
+// of its failure in CI, which printed only the test's name. Throttling spends only the
+// overall budget.
 #[tokio::test]
 async fn throttled_attempts_do_not_spend_the_budget_for_failed_ones() {
     let http = HttpClient::new(HttpOptions::default()).expect("client");
