@@ -409,6 +409,7 @@ impl HttpClient {
                 self.attempt(req, token.as_ref()).await
             };
             let last = attempt >= policy.max_attempts || req.caller_retries;
+            // Whether a failure now would spend the last of the failure budget.
             let last_failure = last || failures + 1 >= policy.max_failure_attempts;
             let (retry_after, reason) = match outcome {
                 Attempt::Answer(resp) if req.caller_retries => return Ok(resp),
