@@ -504,7 +504,9 @@ pub enum ErrorCode {
     BadCsvRow,
     /// A record names no usable identity (UPN, objectGUID, sAMAccountName, mail).
     NoIdentity,
-    /// The same user appears twice in one input; the later record is ignored.
+    /// The same user appears twice in one input: by the same key (the later record is
+    /// ignored), or by different keys that resolve to one object of a target (sync writes
+    /// neither there).
     DuplicateUser,
     /// The image could not be decoded (corrupt, truncated).
     PhotoUnreadable,

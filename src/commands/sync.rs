@@ -24,8 +24,20 @@ pub async fn run(args: SyncArgs, settings: &Settings, ctx: &RunContext) -> Resul
         }
     };
     let mut targets: Vec<Box<dyn PhotoStore>> = Vec::new();
+    // Where each target writes: a place named twice would write every user there twice.
+    let mut places: Vec<(String, String)> = Vec::new();
     for spec in &args.targets {
         let target = store::open(spec, StoreRole::Target, ctx).await?;
+        let place = target
+            .state_key()
+            .unwrap_or_else(|| target.name().to_string());
+        if let Some((earlier, _)) = places.iter().find(|(_, p)| *p == place) {
+            return Err(Error::config(format!(
+                "--targets names one place twice: `{earlier}` and `{spec}` both write {place}"
+            ))
+            .with_hint("name each target once"));
+        }
+        places.push((spec.to_string(), place));
         // Said once, before any user: a store that cannot be written is a usage error.
         if !target.capabilities().can_write {
             return Err(

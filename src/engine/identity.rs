@@ -13,16 +13,17 @@
 //! - a DN lies under the store's base, agrees with the record's other keys, and writes only
 //!   when a second key confirms it;
 //! - an entry bound to a directory object (a SharePoint profile) is bound to the one resolved;
-//! - two users of one run never share a file (`Claims`): both are refused.
+//! - two users of one run never share a file, and two records never resolve to one object
+//!   (`Claims`): both are refused.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::error::{Error, ErrorClass, Result};
 use crate::schema::{ErrorCode, UserRecord};
-use crate::store::StoreUser;
 use crate::store::ad::ObjectGuid;
 use crate::store::identity::{Anchor, Identity, Key};
+use crate::store::{PhotoStore, StoreUser};
 
 pub use crate::store::identity::record_guid;
 
@@ -114,6 +115,46 @@ pub fn prove(
     Ok(())
 }
 
+/// A record found by its objectGUID whose UPN names another object of the same store names two
+/// people (a GUID from another row of an export): refused. A UPN that names no object is a
+/// rename the GUID follows. Looked up only when the UPNs differ, so a run pays nothing for it
+/// otherwise.
+pub async fn confirm_guid_match(
+    store: &dyn PhotoStore,
+    record: &UserRecord,
+    found: &StoreUser,
+) -> Result<()> {
+    let identity = &found.identity;
+    fn text(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let (Some(want), Some(have)) = (
+        text(&record.user_principal_name),
+        text(&identity.keys.user_principal_name),
+    ) else {
+        return Ok(());
+    };
+    if identity.matched_by != Some(Key::ObjectGuid) || want.eq_ignore_ascii_case(have) {
+        return Ok(());
+    }
+    let by_upn = UserRecord {
+        user_principal_name: Some(want.to_string()),
+        ..UserRecord::default()
+    };
+    match store.resolve(&by_upn).await? {
+        Some(other) if other.key != found.key => Err(mismatch(
+            format!(
+                "the record's objectGUID names the {} object {}, but its userPrincipalName {want} names another one, {}: the record mixes two people; nothing was written",
+                store.name(),
+                identity.object,
+                other.identity.object
+            ),
+            "the record's ObjectGUID and UserPrincipalName come from different accounts (a row mixed up in the export?): fix the record, then run again",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Sync's gate: `prove`, plus what only a write needs (a DN confirmed by a second key).
 pub fn admit(
     store: &str,
@@ -200,12 +241,14 @@ fn mismatch(message: String, hint: &str) -> Error {
     Error::new(ErrorCode::IdentityMismatch, ErrorClass::Failed, message).with_hint(hint)
 }
 
-/// The file names users of one run claimed in one target. A name claimed by two users is
+/// What the users of one run claimed: the files a naming rule gives them (across every target:
+/// two folder targets may name one file) and the objects the gate admitted them to (several
+/// records, by different keys, may resolve to one person). A place claimed by two users is
 /// refused to both: to the later at once, to the earlier at its write if it is still to come
 /// (a write done before the second user arrived stands; it is the earlier user's own).
 #[derive(Debug, Default)]
 pub struct Claims {
-    names: Mutex<HashMap<String, Claim>>,
+    places: Mutex<HashMap<String, Claim>>,
 }
 
 #[derive(Debug)]
@@ -215,22 +258,41 @@ struct Claim {
 }
 
 impl Claims {
-    /// Claim `name` (compared case-insensitively, as Windows and SharePoint compare file
-    /// names) for `who`.
+    /// Claim the file `name` (compared case-insensitively, as Windows and SharePoint compare
+    /// file names) for `who`.
     pub fn claim(&self, store: &str, name: &str, who: &str) -> Result<()> {
-        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        let claim = names.entry(name.to_lowercase()).or_insert_with(|| Claim {
+        self.take(format!("file|{}", name.to_lowercase()), who)
+            .map_err(|other| collision(store, name, who, &other))
+    }
+
+    /// Claim the object `user` that `store`, writing at `place` (its state key), admitted for
+    /// `who`.
+    pub fn claim_object(
+        &self,
+        store: &str,
+        place: &str,
+        user: &StoreUser,
+        who: &str,
+    ) -> Result<()> {
+        self.take(format!("object|{place}|{}", user.key), who)
+            .map_err(|other| same_object(store, &user.identity.object, who, &other))
+    }
+
+    /// Take `place` for `who`; the other user's name when someone else has or wants it.
+    fn take(&self, place: String, who: &str) -> std::result::Result<(), String> {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        let claim = places.entry(place).or_insert_with(|| Claim {
             first: who.to_string(),
             contested_by: None,
         });
         if claim.first == who {
             return match &claim.contested_by {
-                Some(other) => Err(collision(store, name, who, other)),
+                Some(other) => Err(other.clone()),
                 None => Ok(()),
             };
         }
         claim.contested_by.get_or_insert_with(|| who.to_string());
-        Err(collision(store, name, who, &claim.first))
+        Err(claim.first.clone())
     }
 }
 
@@ -243,6 +305,17 @@ fn collision(store: &str, name: &str, who: &str, other: &str) -> Error {
         ),
     )
     .with_hint("name files by a key unique per user, e.g. {userPrincipalName} or {objectGuid}")
+}
+
+fn same_object(store: &str, object: &str, who: &str, other: &str) -> Error {
+    Error::new(
+        ErrorCode::DuplicateUser,
+        ErrorClass::Failed,
+        format!(
+            "{who} and {other} are two records of one {store} object, {object}; neither is written there, so neither record's photo silently replaces the other's"
+        ),
+    )
+    .with_hint("give each person one record: the input names this user twice, by different keys (UPN, objectGUID, mail)")
 }
 
 #[cfg(test)]

@@ -108,12 +108,15 @@ async fn observe(
 ) -> (Observation, Option<StoreUser>) {
     let found = match guid {
         Err(e) => Err(e.clone()),
-        Ok(guid) => store.resolve(record).await.and_then(|found| {
-            if let Some(user) = &found {
-                identity::prove(store.name(), record, *guid, &user.identity, &opts.identity)?;
-            }
-            Ok(found)
-        }),
+        Ok(guid) => match store.resolve(record).await {
+            Ok(Some(user)) => identity::confirm_guid_match(store, record, &user)
+                .await
+                .and_then(|()| {
+                    identity::prove(store.name(), record, *guid, &user.identity, &opts.identity)
+                })
+                .map(|()| Some(user)),
+            other => other,
+        },
     };
     let thumbnails = opts.thumbnails;
     let mut user = None;

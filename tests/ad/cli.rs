@@ -275,6 +275,12 @@ async fn the_ad_store_passes_the_conformance_suite() {
                 ..upn(outside.upn)
             }),
             colliding_names: None,
+            two_keys: Some([upn("conform@example.test"), sam("conform")]),
+            // no.photo's UPN beside photo.user's objectGUID, as Samba prints it.
+            guid_of_another: Some(UserRecord {
+                object_guid: samba.ldbsearch("(sAMAccountName=photo.user)", "objectGUID"),
+                ..upn("no.photo@example.test")
+            }),
         },
     };
     conformance::run(Arc::new(store), &fixture)

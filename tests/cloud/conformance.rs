@@ -72,6 +72,19 @@ fn fixture(expected_photo: Vec<u8>) -> Fixture {
                 holders: SHARING.map(user),
             }),
             colliding_names: Some(FOLDING.map(user)),
+            // The new hire by UPN, and by their objectGUID alone.
+            two_keys: Some([
+                user(NEW_HIRE),
+                UserRecord {
+                    object_guid: Some(guid_of(10)),
+                    ..Default::default()
+                },
+            ]),
+            // user0's UPN beside the new hire's objectGUID.
+            guid_of_another: Some(UserRecord {
+                object_guid: Some(guid_of(10)),
+                ..user(&upn(0))
+            }),
             ..IdentityCases::default()
         },
     }

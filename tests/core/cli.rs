@@ -166,6 +166,21 @@ fn unconfigured_cloud_store_is_exit_2_with_message_on_stderr() {
     assert_eq!(lines[0]["code"], "config");
 }
 
+/// A target named twice (the same folder by two paths, here) would write every user there
+/// twice: a usage error before any user.
+#[test]
+fn a_target_named_twice_is_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().display().to_string();
+    let targets = format!("folder:{path},folder:{path}/.");
+    let out = photosync!()
+        .args(["sync", "--source", "input", "--targets", targets.as_str()])
+        .output();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("names one place twice"), "{stderr}");
+}
+
 #[test]
 fn bad_config_file_is_exit_2_and_secrets_never_leak() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -101,3 +101,43 @@ async fn two_users_of_one_run_never_share_a_file() {
     );
     assert_eq!(results(&records).len(), 2);
 }
+
+// Two folder targets on one folder (named by two paths) with two rules: eve's mail is dan's
+// UPN, so one file would hold both. The file claims span targets: with one user at a time,
+// dan is written and eve refused there, and the file keeps dan's picture.
+#[tokio::test]
+async fn two_targets_on_one_folder_never_give_two_users_one_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![
+        Box::new(folder(dir.path(), "{userPrincipalName}.jpg")),
+        Box::new(folder(&dir.path().join("sub/.."), "{mail}.jpg")),
+    ];
+    let users = [
+        person("dan", Some("dan.mail@contoso.com"), 1),
+        person("eve", Some("dan@contoso.com"), 2),
+    ];
+    let opts = SyncOptions {
+        concurrency: 1,
+        ..SyncOptions::default()
+    };
+    let (records, _) = sync(jsonl(&users), &SyncSource::Input, &targets, &opts).await;
+    let refused: Vec<_> = results(&records)
+        .into_iter()
+        .filter(|r| r.action == Action::Failed)
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(
+        refused[0].user.user_principal_name.as_deref(),
+        Some("eve@contoso.com")
+    );
+    assert_eq!(refused[0].reason, "name-collision");
+    let held = std::fs::read(dir.path().join("dan@contoso.com.jpg")).expect("read");
+    let limits = photosync::photo::DecodeLimits::default();
+    let held = photosync::photo::inspect(&held, &limits).expect("held");
+    let dan = photosync::photo::inspect(&jpeg(1, 200), &limits).expect("dan");
+    assert!(
+        photosync::photo::same_picture(&held, &dan).is_some_and(|(same, _)| same),
+        "dan@contoso.com.jpg no longer shows dan"
+    );
+}

@@ -16,12 +16,15 @@ use crate::store::ad::ObjectGuid;
 /// One user x one target.
 pub(super) struct Job<'a> {
     pub target: &'a dyn PhotoStore,
+    /// Where the target writes (its state key): two records admitted to one object there
+    /// are one person given twice.
+    pub place: &'a str,
     pub record: &'a UserRecord,
     /// The record's objectGUID (already checked to be well formed).
     pub guid: Option<ObjectGuid>,
     /// The user as name-collision messages name it.
     pub who: &'a str,
-    /// The file names this target's users claimed in the run.
+    /// The files and objects the run's users claimed.
     pub claims: &'a Claims,
     pub state: Option<StateSlot<'a>>,
     pub src: &'a SourcePhoto,
@@ -144,6 +147,14 @@ fn claim(job: &Job<'_>) -> Result<()> {
     }
 }
 
+/// Claim the file and the object an admitted user is written to.
+fn claim_admitted(job: &Job<'_>, admitted: &Admitted) -> Result<()> {
+    claim(job)?;
+    let store = job.target.name();
+    job.claims
+        .claim_object(store, job.place, admitted.user(), job.who)
+}
+
 /// Resolve the user in the target, pass it through the identity gate, and read what it holds:
 /// PhotoSync's own verified write (`verified_write`, compared byte for byte), else a picture
 /// judged against the source.
@@ -163,9 +174,13 @@ async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
         Err(e) => return Look::Failed(Seen::failure(&e), e),
     };
     let policy = &job.opts.identity;
-    // The claim again: another user may have claimed this file since.
+    if let Err(e) = identity::confirm_guid_match(target, record, &found).await {
+        return Look::Failed(Seen::failure(&e), e);
+    }
+    // The file claimed again (another user may have claimed it since), and the object now
+    // that it is known.
     let user = match identity::admit(target.name(), record, job.guid, found, policy)
-        .and_then(|admitted| claim(job).map(|()| admitted))
+        .and_then(|admitted| claim_admitted(job, &admitted).map(|()| admitted))
     {
         Ok(admitted) => admitted,
         Err(e) => return Look::Failed(Seen::failure(&e), e),
@@ -234,6 +249,11 @@ async fn write(
             slot.record_pending(src);
         }
     };
+    // Claimed again at the last moment: a later record of the same file or object refuses
+    // this write too while it is still to come.
+    if let Err(e) = claim_admitted(job, user) {
+        return failed(target.name(), plan::source_failure(&e), &e);
+    }
     let (written, photo) = match apply_write(target, user, src, before, opts, &pending).await {
         Ok(Applied::WouldWrite(preview)) => (Written::WouldWrite, preview),
         Ok(Applied::Written(info)) => {

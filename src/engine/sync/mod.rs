@@ -117,8 +117,9 @@ pub async fn run_sync(
 ) -> SummaryRecord {
     // Where each target writes, as the state file keys it (asked once, not per user).
     let state_keys: Vec<Option<String>> = targets.iter().map(|t| t.state_key()).collect();
-    // The file names each target's users claimed in this run (name-collision).
-    let claims: Vec<Claims> = targets.iter().map(|_| Claims::default()).collect();
+    // The files and objects the users of this run claimed, across all targets (name-collision,
+    // duplicate-user).
+    let claims = Claims::default();
     let drive = Drive {
         concurrency: opts.concurrency,
         shard: opts.shard,
@@ -165,7 +166,7 @@ async fn sync_user(
     source: &SyncSource,
     targets: &[Box<dyn PhotoStore>],
     state_keys: &[Option<String>],
-    claims: &[Claims],
+    claims: &Claims,
     opts: &SyncOptions,
 ) -> Outcome {
     let keys = UserKeys::from(&user.record);
@@ -204,29 +205,28 @@ async fn sync_user(
     let who = state_user
         .clone()
         .unwrap_or_else(|| format!("the record on line {}", user.line));
-    let results = join_all(targets.iter().zip(state_keys).zip(claims).map(
-        |((target, key), claims)| {
-            let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
-                (Some(state), Some(user), Some(target)) => Some(StateSlot {
-                    state,
-                    user,
-                    target,
-                }),
-                _ => None,
-            };
-            execute::sync_target(execute::Job {
-                target: target.as_ref(),
-                record: &user.record,
-                guid,
-                who: &who,
-                claims,
-                state: slot,
-                src: &src,
-                default_photo,
-                opts,
-            })
-        },
-    ))
+    let results = join_all(targets.iter().zip(state_keys).map(|(target, key)| {
+        let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
+            (Some(state), Some(user), Some(target)) => Some(StateSlot {
+                state,
+                user,
+                target,
+            }),
+            _ => None,
+        };
+        execute::sync_target(execute::Job {
+            target: target.as_ref(),
+            place: key.as_deref().unwrap_or(target.name()),
+            record: &user.record,
+            guid,
+            who: &who,
+            claims,
+            state: slot,
+            src: &src,
+            default_photo,
+            opts,
+        })
+    }))
     .await;
     for (record, class) in results {
         report(record, class);

@@ -16,6 +16,8 @@ pub enum Reason {
     IdentityMismatch,
     AmbiguousIdentity,
     NameCollision,
+    /// Two records of the run resolve to one object of the target: neither is written.
+    DuplicateUser,
     NoIdentity,
     TargetReadOnly,
     UserNotFound,
@@ -51,7 +53,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for the docs check.
-    pub const ALL: [Reason; 25] = [
+    pub const ALL: [Reason; 26] = [
         Reason::UnchangedSinceVerified,
         Reason::AlreadyInSync,
         Reason::NoSourcePhoto,
@@ -59,6 +61,7 @@ impl Reason {
         Reason::IdentityMismatch,
         Reason::AmbiguousIdentity,
         Reason::NameCollision,
+        Reason::DuplicateUser,
         Reason::NoIdentity,
         Reason::TargetReadOnly,
         Reason::UserNotFound,
@@ -88,6 +91,7 @@ impl Reason {
             Reason::IdentityMismatch => "identity-mismatch",
             Reason::AmbiguousIdentity => "ambiguous-identity",
             Reason::NameCollision => "name-collision",
+            Reason::DuplicateUser => "duplicate-user",
             Reason::NoIdentity => "no-identity",
             Reason::TargetReadOnly => "target-read-only",
             Reason::UserNotFound => "user-not-found",
@@ -260,6 +264,7 @@ fn identity_refusal(e: &Error) -> Option<Reason> {
         ErrorCode::IdentityMismatch => Reason::IdentityMismatch,
         ErrorCode::AmbiguousIdentity => Reason::AmbiguousIdentity,
         ErrorCode::NameCollision => Reason::NameCollision,
+        ErrorCode::DuplicateUser => Reason::DuplicateUser,
         ErrorCode::NoIdentity => Reason::NoIdentity,
         _ => return None,
     })

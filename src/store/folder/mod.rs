@@ -93,6 +93,9 @@ struct IndexedFile {
 
 pub struct FolderStore {
     dir: PathBuf,
+    /// `dir` resolved (`state_key::canonical_dir`): two targets naming one folder by two
+    /// paths claim its files alike.
+    canonical_dir: PathBuf,
     rule: NamingRule,
     writable: bool,
     /// Lower-case stem -> files with that stem.
@@ -110,6 +113,7 @@ impl FolderStore {
         // A missing target folder is created at the first write, so a dry run leaves no trace.
         if writable && !dir.exists() {
             return Ok(FolderStore {
+                canonical_dir: state_key::canonical_dir(&dir),
                 dir,
                 rule,
                 writable,
@@ -152,6 +156,7 @@ impl FolderStore {
             });
         }
         Ok(FolderStore {
+            canonical_dir: state_key::canonical_dir(&dir),
             dir,
             rule,
             writable,
@@ -260,17 +265,13 @@ impl PhotoStore for FolderStore {
         }))
     }
 
-    /// The user's file (the engine compares names case-insensitively, as files are matched
-    /// here: `Ann.jpg` and `ann.jpg` are one file).
+    /// The user's file, by its resolved folder and stem: the engine compares names
+    /// case-insensitively, as files are matched here (`Ann.jpg` and `ann.jpg` are one file),
+    /// and across targets (two rules may give two users one file of one folder). Without the
+    /// extension: a `.*` rule reads any file of the stem as the user's.
     fn write_name(&self, user: &UserRecord) -> Option<String> {
         let stem = self.rule.stem_for(user).ok().flatten()?;
-        let extension = self.rule.extension().unwrap_or("*");
-        Some(
-            self.dir
-                .join(format!("{stem}.{extension}"))
-                .display()
-                .to_string(),
-        )
+        Some(self.canonical_dir.join(stem).display().to_string())
     }
 
     async fn read_photo(&self, user: &StoreUser) -> Result<PhotoRead> {

@@ -149,6 +149,98 @@ pub async fn colliding_names_never_overwrite(ctx: &Ctx<'_>) -> Outcome {
     problems.outcome()
 }
 
+/// Two records that name one account by different keys (its UPN, and its objectGUID,
+/// sAMAccountName or mail alone) are one person given twice: the first is written, the
+/// second refused (`duplicate-user`), and the account shows the first record's picture,
+/// never the second's.
+pub async fn one_account_under_two_keys_is_written_once(ctx: &Ctx<'_>) -> Outcome {
+    let proofs = ctx.caps.proofs;
+    let several = proofs.anchors || proofs.by_mail || proofs.by_dn;
+    let why = "it finds users by one key only (proofs: no anchors, mail or DN)";
+    if let Some(skip) = skip_unless(ctx, several, why) {
+        return skip;
+    }
+    let Some([first, second]) = &ctx.fixture.identity.two_keys else {
+        return failed(
+            "the store finds users by several keys, but the fixture has no two_keys case",
+        );
+    };
+    let runs = [
+        (first, &ctx.fixture.new_photo),
+        (second, &ctx.fixture.expected_photo),
+    ];
+    let results = match sync(ctx, &runs).await {
+        Ok(results) => results,
+        Err(problem) => return failed(problem),
+    };
+    let mut problems = Problems::default();
+    match result_for(&results, first) {
+        Some(r) if r.action != Action::Failed => {}
+        Some(r) => problems.add(format!(
+            "{}: the first record was refused ({}), expected written",
+            who(first),
+            r.reason
+        )),
+        None => problems.add(format!("{}: sync gave no result", who(first))),
+    }
+    match result_for(&results, second) {
+        Some(r)
+            if r.action == Action::Failed
+                && r.error.as_ref().is_some_and(|e| e.code == ErrorCode::DuplicateUser) => {}
+        Some(r) => problems.add(format!(
+            "{}: sync gave {} ({}), expected refused with duplicate-user: the account was already the first record's",
+            who(second),
+            r.action.name(),
+            r.reason
+        )),
+        None => problems.add(format!("{}: sync gave no result", who(second))),
+    }
+    let own = match source(&ctx.fixture.new_photo) {
+        Ok(own) => own,
+        Err(problem) => return failed(problem),
+    };
+    match picture(ctx, first).await {
+        Ok(Some(shown)) if same_picture(&shown, &own.info) => {}
+        Ok(_) => problems.add(format!(
+            "{} does not show the first record's picture: the second record's write replaced it",
+            who(first)
+        )),
+        Err(problem) => problems.add(problem),
+    }
+    problems.outcome()
+}
+
+/// A record with one account's UPN and another account's objectGUID names two people: it is
+/// `identity-mismatch` (a GUID alone may follow a renamed account, but not onto an account
+/// whose UPN is another's), and neither account is written.
+pub async fn upn_and_guid_of_two_accounts_is_refused(ctx: &Ctx<'_>) -> Outcome {
+    let anchors = ctx.caps.proofs.anchors;
+    if let Some(skip) = skip_unless(ctx, anchors, "it knows no anchors (proofs.anchors: false)") {
+        return skip;
+    }
+    let Some(record) = &ctx.fixture.identity.guid_of_another else {
+        return failed("the store knows anchors, but the fixture has no guid_of_another case");
+    };
+    let (Some(upn), Some(guid)) = (&record.user_principal_name, &record.object_guid) else {
+        return failed("fixture guid_of_another carries no UPN and objectGUID");
+    };
+    let by_upn = UserRecord {
+        user_principal_name: Some(upn.clone()),
+        ..UserRecord::default()
+    };
+    let by_guid = UserRecord {
+        object_guid: Some(guid.clone()),
+        ..UserRecord::default()
+    };
+    refused(
+        ctx,
+        record.clone(),
+        ErrorCode::IdentityMismatch,
+        &[&by_upn, &by_guid],
+    )
+    .await
+}
+
 /// The skip of a case sync cannot reach (a store it never writes) or the store's declared
 /// capabilities rule out (`declared` false, for the reason `why`).
 fn skip_unless(ctx: &Ctx<'_>, declared: bool, why: &'static str) -> Option<Outcome> {
@@ -236,6 +328,10 @@ async fn sync(
         vec![Box::new(Shared(ctx.store.clone()))];
     let opts = SyncOptions {
         concurrency: 1,
+        // A store that drops writes is watched this long, not the default minute; a store
+        // that shows them late still reports the write done (`not-yet-visible`), and each
+        // check reads the store itself.
+        verify_window: std::time::Duration::from_secs(5),
         ..SyncOptions::default()
     };
     let mut sink = CollectSink::default();

@@ -62,6 +62,8 @@ const CHECKS: &[(&str, Check)] = &[
     check!(identity::shared_mail_is_ambiguous),
     check!(identity::dn_outside_base_is_refused),
     check!(identity::colliding_names_never_overwrite),
+    check!(identity::one_account_under_two_keys_is_written_once),
+    check!(identity::upn_and_guid_of_two_accounts_is_refused),
 ];
 
 /// Known users and pictures of the store under test.
@@ -97,6 +99,11 @@ pub struct IdentityCases {
     /// `proofs.named_files`: two users whose names fold to one file under a naive rule (for
     /// a folder, under its own rule). Neither needs a photo.
     pub colliding_names: Option<[UserRecord; 2]>,
+    /// `proofs.anchors`, `by_mail` or `by_dn`: two records naming one account that may be
+    /// written, by different keys (its UPN, and its objectGUID, sAMAccountName or mail).
+    pub two_keys: Option<[UserRecord; 2]>,
+    /// `proofs.anchors`: a record with one account's UPN and another account's objectGUID.
+    pub guid_of_another: Option<UserRecord>,
 }
 
 /// A record that names a user by nothing but a mail, and the two users holding that mail (by
