@@ -17,13 +17,21 @@ pub struct PartialFile {
 }
 
 impl PartialFile {
-    /// Create `.{name}.{random}.partial` beside `target` (its directory must exist).
+    /// Create `.{name}.{random}.partial` beside `target` (its directory must exist; `name` cut to
+    /// 200 bytes).
     pub fn beside(target: &Path) -> std::io::Result<Self> {
         let dir = target
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let name = target.file_name().unwrap_or_default().to_string_lossy();
+        // At most 200 bytes of it: the 26 bytes around it must still fit the 255 a file name
+        // may have, whatever the target's own name.
+        let end = (0..=name.len().min(200))
+            .rev()
+            .find(|&i| name.is_char_boundary(i))
+            .unwrap_or(0);
+        let name = &name[..end];
         // A clash means someone else's file: try another name, never open theirs.
         for _ in 0..16 {
             let path = dir.join(format!(".{name}.{:016x}.partial", fastrand::u64(..)));
@@ -100,5 +108,20 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["a.jpg"]);
+    }
+
+    /// A name of 255 bytes, the most a file system allows, is still written: the temporary
+    /// name beside it keeps only 200 bytes of it (cut on a character, not inside one).
+    #[test]
+    fn the_longest_file_name_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["a".repeat(251) + ".jpg", "é".repeat(125) + "a.jpg"] {
+            assert_eq!(name.len(), 255);
+            write_whole(dir.path(), &name, b"photo").expect("written");
+            assert_eq!(
+                std::fs::read(dir.path().join(&name)).expect("read"),
+                b"photo"
+            );
+        }
     }
 }

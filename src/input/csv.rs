@@ -137,9 +137,41 @@ impl CsvReader {
                     "check the quotes around that value: a user name never spans lines",
                 );
             }
-            object.insert(field.to_string(), Value::String(text.to_string()));
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            match object.get(*field).and_then(Value::as_str) {
+                // Two columns of one field (`mail` and `EmailAddress`) must agree.
+                Some(earlier) if !earlier.eq_ignore_ascii_case(text) => {
+                    return error_event(
+                        row,
+                        None,
+                        ErrorCode::BadCsvRow,
+                        format!(
+                            "row {row}: two columns give {field}, with different values ({earlier} and {text})"
+                        ),
+                        "keep one column per field, or the same value in both",
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    object.insert(field.to_string(), Value::String(text.to_string()));
+                }
+            }
         }
-        let normalized = Value::Object(normalize_json_record(object));
+        let normalized = match normalize_json_record(object) {
+            Ok(object) => Value::Object(object),
+            Err(conflict) => {
+                return error_event(
+                    row,
+                    None,
+                    ErrorCode::BadCsvRow,
+                    format!("row {row}: {conflict}"),
+                    "keep one column per field, or the same value in both",
+                );
+            }
+        };
         match serde_json::from_value::<UserRecord>(normalized) {
             Ok(user) => checked_user(user, row, self.base_dir.as_deref()),
             Err(e) => error_event(

@@ -90,7 +90,15 @@ impl<R: BufRead> JsonLinesReader<R> {
                 "give one user object per line, not arrays or plain values",
             );
         };
-        let normalized = serde_json::Value::Object(normalize_json_record(object));
+        let normalized = match normalize_json_record(object) {
+            Ok(object) => serde_json::Value::Object(object),
+            Err(conflict) => {
+                return bad(
+                    format!("{unit} {line}: {conflict}"),
+                    "give each field once, or the same value under both names",
+                );
+            }
+        };
         match serde_json::from_value::<UserRecord>(normalized) {
             Ok(record) => checked_user(record, line, self.base_dir.as_deref()),
             Err(e) => bad(

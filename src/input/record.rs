@@ -24,25 +24,49 @@ pub(crate) fn canonical_field(name: &str) -> Option<&'static str> {
 /// Rewrite a JSON object's properties to the canonical names and shapes, dropping unknown
 /// ones: ObjectGUID as `{"Guid": "..."}` (Windows PowerShell) becomes its string, numbers
 /// become strings, byte arrays wrapped as `{"value": [...]}` are unwrapped, empty values drop.
-pub fn normalize_json_record(object: Map<String, Value>) -> Map<String, Value> {
-    let mut out = Map::new();
+/// Two properties of one field (`mail` and `EmailAddress`, as `Get-ADUser -Properties *`
+/// gives both) must agree: which one names the user is not for PhotoSync to guess, so a
+/// record whose two differ is refused (the error's message).
+pub fn normalize_json_record(object: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let mut out: Map<String, Value> = Map::new();
+    let mut given_as: Vec<(&str, String)> = Vec::new();
     for (key, value) in object {
         let Some(field) = canonical_field(&key) else {
             continue;
         };
-        if out.contains_key(field) {
-            continue;
-        }
         let value = match field {
             "thumbnailPhoto" => photo_value(value),
             "objectGuid" => guid_value(value),
             _ => text_value(value),
         };
-        if let Some(value) = value {
-            out.insert(field.to_string(), value);
+        let Some(value) = value else { continue };
+        match out.get(field) {
+            Some(earlier) if !same_value(earlier, &value) => {
+                let first = given_as
+                    .iter()
+                    .find(|(f, _)| *f == field)
+                    .map_or(field, |(_, k)| k.as_str());
+                return Err(format!(
+                    "{first} and {key} both give {field}, with different values ({earlier} and {value})"
+                ));
+            }
+            Some(_) => {}
+            None => {
+                given_as.push((field, key));
+                out.insert(field.to_string(), value);
+            }
         }
     }
-    out
+    Ok(out)
+}
+
+/// Two values of one field agree: the same text but for case (`Ann@x` and `ann@x`), or the
+/// same JSON.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
+        _ => a == b,
+    }
 }
 
 fn text_value(value: Value) -> Option<Value> {
@@ -60,10 +84,18 @@ fn text_value(value: Value) -> Option<Value> {
 
 fn guid_value(value: Value) -> Option<Value> {
     match value {
-        Value::Object(map) => map
-            .into_iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("guid") || k.eq_ignore_ascii_case("value"))
-            .and_then(|(_, v)| text_value(v)),
+        Value::Object(map) => {
+            let wrapped = map
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("guid") || k.eq_ignore_ascii_case("value"))
+                .map(|(_, v)| v.clone());
+            match wrapped {
+                Some(v) => text_value(v),
+                // Kept, for serde to refuse with a type error: dropped, the record would be
+                // matched by its other keys with no GUID to cross-check them.
+                None => Some(Value::Object(map)),
+            }
+        }
         other => text_value(other),
     }
 }

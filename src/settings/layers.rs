@@ -26,6 +26,8 @@ impl ConfigFile {
 
     pub(super) fn parse(text: &str, origin: &str) -> Result<Self> {
         let mut values = std::collections::HashMap::new();
+        // Windows PowerShell 5.1's `Set-Content -Encoding UTF8` starts the file with a BOM.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -41,6 +43,18 @@ impl ConfigFile {
                 );
             };
             let key = key.trim().trim_start_matches("export ").trim();
+            // A listed setting that only the environment sets (PHOTOSYNC_LOG) is named as such;
+            // a test-only one stays an unknown setting.
+            if let Some(var) = env::find(key).filter(|var| !var.in_config_file() && var.listed()) {
+                return Err(Error::config(format!(
+                    "{origin} line {line_no}: {} is read from the environment only",
+                    var.name
+                ))
+                .with_hint(format!(
+                    "set {} in the environment of the run, not in the config file",
+                    var.name
+                )));
+            }
             if !env::find(key).is_some_and(Var::in_config_file) {
                 let hint = match likely_setting(key) {
                     Some(name) => {
@@ -146,7 +160,10 @@ impl Layers<'_> {
             Error::config(format!("cannot read {path} (named by {file_var}): {e}"))
                 .with_hint("check the path and the file's permissions")
         })?;
-        let value = text.trim_end_matches(['\r', '\n']);
+        let value = text
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&text)
+            .trim_end_matches(['\r', '\n']);
         if value.is_empty() {
             return Err(
                 Error::config(format!("{path} (named by {file_var}) is empty"))

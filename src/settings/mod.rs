@@ -342,6 +342,18 @@ impl Settings {
             allow_plaintext: switch(layers.get(LDAP_ALLOW_PLAINTEXT), LDAP_ALLOW_PLAINTEXT)?,
             photo_attribute: layers.get(LDAP_PHOTO_ATTRIBUTE),
         };
+        let urls = [
+            (GRAPH_URL, Some(&cloud.graph_url)),
+            (LOGIN_URL, Some(&cloud.login_url)),
+            (IDENTITY_ENDPOINT, cloud.identity_endpoint.as_ref()),
+            (SHAREPOINT_URL, sharepoint.url.as_ref()),
+            (SHAREPOINT_MY_SITE_URL, sharepoint.my_site_url.as_ref()),
+            (SHAREPOINT_ROOT_URL, sharepoint.root_url.as_ref()),
+            (LDAP_URL, directory.url.as_ref()),
+        ];
+        for (var, url) in urls {
+            refuse_credentials_in_url(var, url.map(String::as_str))?;
+        }
         Ok(Settings {
             no_color: env(NO_COLOR.name).is_some_and(|v| !v.is_empty()),
             allow_cloud_only_match: flags.allow_cloud_only_match
@@ -351,6 +363,23 @@ impl Settings {
             directory,
         })
     }
+}
+
+/// A URL with a user name or password in it (`https://user:pass@host`) would be logged with
+/// every retried request and sent as Basic authentication beside the token: refused, without
+/// echoing it.
+fn refuse_credentials_in_url(var: env::Var, url: Option<&str>) -> Result<()> {
+    let Some(url) = url else { return Ok(()) };
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(Error::config(format!(
+            "{} holds a user name or password (user:password@host); a URL never carries credentials",
+            var.name
+        ))
+        .with_hint("give the service's address alone, and the credential in its own settings (see `photosync --help`)"));
+    }
+    Ok(())
 }
 
 /// The Graph root without a version: most people copy `https://graph.microsoft.com/v1.0`,
@@ -522,6 +551,30 @@ mod tests {
         assert!(hint.contains(env::TENANT_ID.name), "{hint}");
     }
 
+    /// Windows PowerShell 5.1's `Set-Content -Encoding UTF8` starts a file with a BOM; the
+    /// first line is still read as a setting (and a secret file's value has no BOM in it).
+    /// A listed environment-only setting is named as such, not as unknown.
+    #[test]
+    fn a_config_file_with_a_bom_is_read_and_env_only_settings_are_named() {
+        ConfigFile::parse("\u{feff}PHOTOSYNC_TENANT_ID=t\n", "test.conf").expect("bom");
+        ConfigFile::parse("\u{feff}# settings\nPHOTOSYNC_TENANT_ID=t\n", "test.conf")
+            .expect("bom before a comment");
+        let err = ConfigFile::parse("PHOTOSYNC_LOG=debug\n", "test.conf").expect_err("env only");
+        assert!(err.message.contains("environment only"), "{}", err.message);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "\u{feff}s3cret\r\n").expect("write");
+        let env = env_of(&[(
+            env::CLIENT_SECRET_FILE.name,
+            secret.to_str().expect("utf-8"),
+        )]);
+        let settings = Settings::resolve_with(&Flags::default(), &env).expect("resolve");
+        assert_eq!(
+            settings.cloud.client_secret.as_ref().map(Secret::expose),
+            Some("s3cret")
+        );
+    }
+
     // Regression (issue 19, item 19): a secret pasted on a line of its own (base64 secrets
     // end in `=`) was echoed as the "unknown setting" in the error record.
     #[test]
@@ -536,6 +589,22 @@ mod tests {
             assert!(!all.contains("hunter2"), "{all}");
             assert!(all.contains("test.conf line "), "{all}");
         }
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_echoing_them() {
+        for (var, url) in [
+            (env::GRAPH_URL, "https://svc:PASSW0RD@graph.example.test"),
+            (env::LDAP_URL, "ldaps://admin:PASSW0RD@dc.example.test:636"),
+        ] {
+            let err = Settings::resolve_with(&Flags::default(), &env_of(&[(var.name, url)]))
+                .expect_err(url);
+            let all = format!("{} {}", err.message, err.hint.unwrap_or_default());
+            assert!(all.contains(var.name), "{all}");
+            assert!(!all.contains("PASSW0RD"), "{all}");
+        }
+        let mail_in_path = env_of(&[(env::GRAPH_URL.name, "https://graph.example.test/a@b")]);
+        Settings::resolve_with(&Flags::default(), &mail_in_path).expect("an @ in the path");
     }
 
     #[test]

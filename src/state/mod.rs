@@ -100,11 +100,32 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// The state file's real path: two names of one file (a symlink, `./`, `..`) take one
+/// writer's lock, and compaction renames over the file itself, never over a symlink to it. A
+/// file not there yet is resolved through its folder.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            crate::store::state_key::canonical_dir(parent).join(name)
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
 impl SyncState {
     /// Open for a run that writes: take the writer's lock (another writer is an error naming
     /// it), load what is there, compact if due, append from now on. The file is created when
     /// missing.
     pub fn open(path: &Path) -> Result<Self> {
+        let path = &real_path(path);
         let writer = lock::take(path)?;
         let mut inner = load(path)?;
         if inner.file_len > COMPACT_MIN_BYTES && inner.file_len > 2 * inner.live_bytes {
@@ -126,6 +147,7 @@ impl SyncState {
     /// Open without ever writing (dry runs, `status`): a missing file is an empty state and
     /// is not created.
     pub fn open_read_only(path: &Path) -> Result<Self> {
+        let path = &real_path(path);
         Ok(SyncState {
             path: path.to_path_buf(),
             inner: Mutex::new(load(path)?),

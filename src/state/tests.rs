@@ -166,6 +166,51 @@ fn a_file_over_twice_its_live_size_is_compacted_on_open() {
     );
 }
 
+/// Two names of one state file (a symlink, a path through `..`) are one file: the second
+/// writer is refused whichever name it uses, and compaction rewrites the file itself, leaving
+/// the symlink pointing at it.
+#[cfg(unix)]
+#[test]
+fn a_state_file_reached_by_another_name_is_still_one_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = dir.path().join("state.jsonl");
+    let link = dir.path().join("link.jsonl");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    let dotted = dir.path().join("sub/../state.jsonl");
+    let state = SyncState::open(&real).expect("open");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    for other in [&link, &dotted] {
+        let err = SyncState::open(other)
+            .err()
+            .expect("a second writer is refused");
+        assert!(err.message.contains("in use"), "{}", err.message);
+    }
+    for round in 0..40 {
+        for user in ["upn:a", "upn:b"] {
+            state
+                .record(&entry(user, "t", "s1", round % 2 == 1))
+                .expect("record");
+        }
+    }
+    drop(state);
+    let state = SyncState::open(&link).expect("compacts through the link");
+    assert_eq!(state.stats().entries, 2);
+    drop(state);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&real)
+            .expect("read")
+            .lines()
+            .count(),
+        2
+    );
+}
+
 // Regression (issue 19, item 20): the state key lower-cased base64 immutable ids, which are
 // case-sensitive, so two users could share one entry; and the same GUID given in its two
 // forms had two entries.

@@ -108,6 +108,59 @@ fn wrong_field_type_is_a_bad_line_not_a_crash() {
     assert_eq!(users(&events).len(), 1);
 }
 
+/// Two names of one field (`Get-ADUser -Properties *` gives both `mail` and `EmailAddress`)
+/// are read alike in JSON and CSV: agreeing values (but for case) are one value, and a record
+/// whose two differ is refused, never read as whichever came first (JSON) or last (CSV).
+#[test]
+fn two_names_of_one_field_must_agree_in_json_and_csv() {
+    let json = collect_input(raw_jsonl(concat!(
+        "{\"mail\":\"a@contoso.com\",\"EmailAddress\":\"A@contoso.com\"}\n",
+        "{\"UserPrincipalName\":\"gina@contoso.com\",\"upn\":\"cloud@contoso.com\"}\n",
+        "{\"mail\":\"\",\"EmailAddress\":\"b@contoso.com\"}\n",
+    )));
+    let rows = csv(concat!(
+        "mail,EmailAddress,UserPrincipalName,upn\n",
+        "a@contoso.com,A@contoso.com,,\n",
+        ",,gina@contoso.com,cloud@contoso.com\n",
+        ",b@contoso.com,,\n",
+    ));
+    for (events, code) in [
+        (json, ErrorCode::BadInputLine),
+        (rows, ErrorCode::BadCsvRow),
+    ] {
+        let found = users(&events);
+        let mails: Vec<_> = found
+            .iter()
+            .map(|(_, u)| u.mail.as_deref().map(str::to_lowercase))
+            .collect();
+        assert_eq!(
+            mails,
+            [Some("a@contoso.com".into()), Some("b@contoso.com".into())]
+        );
+        let errs = errors(&events);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].1, code);
+        assert!(
+            errs[0].2.contains("gina@contoso.com") && errs[0].2.contains("cloud@contoso.com"),
+            "{}",
+            errs[0].2
+        );
+    }
+}
+
+/// An objectGUID given as an object without the `Guid` or `Value` PowerShell wraps it in is
+/// refused, not dropped (dropped, the record would be matched by UPN with no GUID to check).
+#[test]
+fn an_objectguid_object_without_its_value_is_refused() {
+    let events = collect_input(raw_jsonl(
+        "{\"objectGuid\":{\"id\":\"3ab39606-c642-489b-84b6-58c038d3ef39\"},\"upn\":\"ben@contoso.com\"}\n",
+    ));
+    assert!(users(&events).is_empty());
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].1, ErrorCode::BadInputLine);
+}
+
 #[test]
 fn utf16_input_is_refused_with_a_hint() {
     let bytes = b"\xff\xfe{\0\"\0".to_vec();

@@ -30,7 +30,11 @@ impl ObjectGuid {
         let trimmed = text.trim().trim_start_matches('{').trim_end_matches('}');
         let hex: String = trimmed.chars().filter(|c| *c != '-').collect();
         let groups: Vec<usize> = trimmed.split('-').map(str::len).collect();
-        if hex.len() != 32 || groups != [8, 4, 4, 4, 12] {
+        // Hex digits only: `from_str_radix` alone would take "+1" for 01.
+        if hex.len() != 32
+            || groups != [8, 4, 4, 4, 12]
+            || !hex.chars().all(|c| c.is_ascii_hexdigit())
+        {
             return Err(bad_guid(text));
         }
         let mut canonical = [0u8; 16];
@@ -168,6 +172,9 @@ mod tests {
             "3ab39606-c642-489b-84b6-58c038d3ef3",
             "3ab39606-c642-489b-84b6-58c038d3ef3z",
             "zab39606-c642-489b-84b6-58c038d3ef39",
+            // A sign is no hex digit, though `from_str_radix` takes "+1" for 01.
+            "+ab39606-c642-489b-84b6-58c038d3ef39",
+            "3ab39606-c642-489b-84b6-+8c038d3ef39",
         ] {
             assert!(ObjectGuid::parse(bad).is_err(), "{bad} accepted");
         }
