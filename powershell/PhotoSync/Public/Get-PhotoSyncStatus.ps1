@@ -37,10 +37,12 @@ function Get-PhotoSyncStatus {
 
     A user that cannot be checked, or a store that cannot be read for a
     user (its state is then 'error'), gives a non-terminating error with
-    ErrorId PhotoSync.<code> (e.g. PhotoSync.user-not-found), the input
-    object as TargetObject and the next step in
-    ErrorDetails.RecommendedAction. A missing binary, bad settings and a
-    credential that fails for the whole run stop the command.
+    ErrorId PhotoSync.<code>, the input object as TargetObject and the
+    next step in ErrorDetails.RecommendedAction. A user a store does not
+    know gives PhotoSync.user-not-found, besides its status object
+    (Verdict not-found), so -ErrorAction Stop stops on a mistyped UPN. A
+    missing binary, bad settings, a credential that fails for the whole
+    run and a photosync that crashes stop the command.
 
     .PARAMETER Identity
     A user as a plain string: a GUID is taken as objectGUID, a value with

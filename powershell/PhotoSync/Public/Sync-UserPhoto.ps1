@@ -372,12 +372,12 @@ function Sync-UserPhoto {
         $window = if ($Shard) { 0 } else { [Math]::Max(64, 8 * $Concurrency) }
         if ($confirming) {
             $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList ($arguments + '--dry-run') -Connection $connection `
-                -Activity 'PhotoSync: checking which photos would change' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
+                -Activity 'PhotoSync: checking which photos would change' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window -Sharded:([bool]$Shard)
             if ($core) { $core.Confirm = @{ Real = $null; Arguments = $realArguments; Connection = $connection } }
         }
         else {
             $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Connection $connection `
-                -Activity 'PhotoSync: syncing photos' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
+                -Activity 'PhotoSync: syncing photos' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window -Sharded:([bool]$Shard)
         }
     }
 
