@@ -110,6 +110,31 @@ Describe 'Objects shaped like Get-ADUser output' {
     }
 }
 
+Describe 'Hashtables and plain values in the pipeline' {
+    It 'takes a hashtable''s keys as a [pscustomobject]''s properties, in both cmdlets (regression: refused, listing IsReadOnly, Keys, ...)' {
+        $folder = New-TestFolder
+        $errors = $null
+        $status = @(@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = $script:AnnPhoto }, [ordered]@{ upn = 'bob.smith@contoso.com' } |
+                Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors)
+        @($errors) | Should -BeNullOrEmpty
+        ($status.UserPrincipalName | Sort-Object) | Should -Be @('ann.lee@contoso.com', 'bob.smith@contoso.com')
+        ($status | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').InputState | Should -Be 'present'
+
+        $results = @(@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = $script:AnnPhoto } | Sync-UserPhoto -Target "folder:$folder" -Confirm:$false)
+        $results.Count | Should -Be 1
+        $results[0].Action | Should -Be 'updated'
+    }
+
+    It 'says what a user looks like when given a plain value (regression: "it has: " and nothing)' {
+        $errors = $null
+        $status = @(42 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $status.Count | Should -Be 0
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.no-identity*'
+        $errors[0].Exception.Message | Should -Match "'42' \(Int32\) is not a user"
+        $errors[0].Exception.Message | Should -Match 'UserPrincipalName'
+    }
+}
+
 Describe 'Import-Csv of an Excel CSV' {
     It 'reads a semicolon CSV with a UTF-8 BOM and resolves relative photo paths against the current location' {
         $dir = New-TestFolder

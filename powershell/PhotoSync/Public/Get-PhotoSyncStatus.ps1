@@ -257,7 +257,14 @@ function Get-PhotoSyncStatus {
         if ($null -eq $core -or $PSCmdlet.ParameterSetName -eq 'LdapFilter') { return }
         $stopping = $true
         try {
-            if ($PSCmdlet.ParameterSetName -eq 'Identity') {
+            $fromDictionary = $null
+            if ($_ -is [System.Collections.IDictionary]) { $fromDictionary = ConvertFrom-PhotoSyncDictionary -Dictionary $_ }
+            if ($fromDictionary) {
+                # A hashtable binds no property: its keys count as a [pscustomobject]'s would.
+                $v = $fromDictionary
+                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $v.ThumbnailPhoto $v.PhotoPath $_
+            }
+            elseif ($PSCmdlet.ParameterSetName -eq 'Identity') {
                 if (-not (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet)) {
                     foreach ($one in $Identity) {
                         $keys = ConvertFrom-PhotoSyncIdentity -Identity $one
