@@ -311,6 +311,11 @@ impl PhotoInfo {
 pub struct StatusRecord {
     pub schema_version: u32,
     pub user: UserKeys,
+    /// The input line this status answers (JSON Lines: the 1-based line; CSV: the row,
+    /// header = 1), as on `error` records. Match records to the users sent by it, never by
+    /// their keys: two users may share one (a mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub verdict: Verdict,
     /// Which store's photo the others were compared with (`input`, `ad`, `graph`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -447,6 +452,10 @@ pub enum FindingCode {
 pub struct ResultRecord {
     pub schema_version: u32,
     pub user: UserKeys,
+    /// The input line this result answers, as on `status`: the results of one user (one per
+    /// target) share it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     /// `graph`, `ad`, `sharepoint`, `folder`.
     pub target: String,
     pub action: Action,

@@ -20,6 +20,8 @@ $script:PhotoSyncItemWindow = 2048
 $script:PhotoSyncMaxInlinePhotoBytes = 10MB
 # How long users in flight may take to finish when a pipeline stops early, before the core is killed.
 $script:PhotoSyncStopGraceMilliseconds = 15000
+# A non-empty stdout line that is not one JSON object: checked before parsing, which would throw.
+$script:PhotoSyncNotARecord = New-Object -TypeName System.Text.RegularExpressions.Regex -ArgumentList '^(?!\s*\{.*\}\s*$).*\S.*$', ([System.Text.RegularExpressions.RegexOptions]::Multiline)
 # Characters that need escaping in a JSON string.
 $script:PhotoSyncJsonSpecial = [char[]](@([char]'\', [char]'"') + (0..31 | ForEach-Object { [char]$_ }))
 # Records are parsed by the static method behind ConvertFrom-Json (no cmdlet per batch). Its

@@ -329,6 +329,7 @@ async fn status_of_user(
     records.push(OutputRecord::Status(StatusRecord {
         schema_version: SCHEMA_VERSION,
         user: keys,
+        line: Some(user.line),
         verdict: assessment.verdict,
         reference: assessment.reference,
         stores: assessment.stores,

@@ -231,6 +231,7 @@ mod tests {
                 ..Default::default()
             },
             verdict: Verdict::Differs,
+            line: None,
             reference: Some("ad".into()),
             stores: Vec::new(),
             findings: Vec::new(),
@@ -266,6 +267,7 @@ mod tests {
             OutputRecord::Status(StatusRecord {
                 schema_version: SCHEMA_VERSION,
                 user: keys.clone(),
+                line: None,
                 verdict: Verdict::Differs,
                 reference: None,
                 stores: Vec::new(),

@@ -84,7 +84,7 @@ Describe 'Objects shaped like Get-ADUser output' {
         $folder = New-TestFolder
         $status = @(Get-ChildItem -LiteralPath $script:Hr -Filter '*.jpg' |
                 Select-Object @{ n = 'PhotoPath'; e = { $_.FullName } }, @{ n = 'SamAccountName'; e = { $_.BaseName } } |
-                Get-PhotoSyncStatus -Store "folder:$folder")
+                Get-PhotoSyncStatus -Store "folder:$($folder):{samAccountName}.jpg")
         $status.Count | Should -Be 3
         $status | ForEach-Object { $_.Reference | Should -Be 'input' }
     }
@@ -92,7 +92,9 @@ Describe 'Objects shaped like Get-ADUser output' {
     It 'classifies plain strings given to -Identity' {
         $guid = [guid]::NewGuid()
         $folder = New-TestFolder
-        $status = @('ann.lee@contoso.com', 'CONTOSO\bob.smith', $guid.ToString() | Get-PhotoSyncStatus -Store "folder:$folder")
+        # The folder's rule names files by UPN: the other two cannot be looked up there, which is
+        # an error of its own (PhotoSync.user-not-found) besides their status.
+        $status = @('ann.lee@contoso.com', 'CONTOSO\bob.smith', $guid.ToString() | Get-PhotoSyncStatus -Store "folder:$folder" -ErrorAction SilentlyContinue)
         $status.Count | Should -Be 3
         ($status | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com') | Should -Not -BeNullOrEmpty
         ($status | Where-Object SamAccountName -eq 'bob.smith') | Should -Not -BeNullOrEmpty
@@ -105,6 +107,31 @@ Describe 'Objects shaped like Get-ADUser output' {
         $status = @([pscustomobject]@{ User = 'ann' } | Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors -ErrorAction SilentlyContinue)
         $status.Count | Should -Be 0
         $errors[0].FullyQualifiedErrorId | Should -Match '^(PhotoSync\.no-identity|InputObjectNotBound)'
+    }
+}
+
+Describe 'Hashtables and plain values in the pipeline' {
+    It 'takes a hashtable''s keys as a [pscustomobject]''s properties, in both cmdlets (regression: refused, listing IsReadOnly, Keys, ...)' {
+        $folder = New-TestFolder
+        $errors = $null
+        $status = @(@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = $script:AnnPhoto }, [ordered]@{ upn = 'bob.smith@contoso.com' } |
+                Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors)
+        @($errors) | Should -BeNullOrEmpty
+        ($status.UserPrincipalName | Sort-Object) | Should -Be @('ann.lee@contoso.com', 'bob.smith@contoso.com')
+        ($status | Where-Object UserPrincipalName -eq 'ann.lee@contoso.com').InputState | Should -Be 'present'
+
+        $results = @(@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = $script:AnnPhoto } | Sync-UserPhoto -Target "folder:$folder" -Confirm:$false)
+        $results.Count | Should -Be 1
+        $results[0].Action | Should -Be 'updated'
+    }
+
+    It 'says what a user looks like when given a plain value (regression: "it has: " and nothing)' {
+        $errors = $null
+        $status = @(42 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $status.Count | Should -Be 0
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.no-identity*'
+        $errors[0].Exception.Message | Should -Match "'42' \(Int32\) is not a user"
+        $errors[0].Exception.Message | Should -Match 'UserPrincipalName'
     }
 }
 

@@ -42,6 +42,9 @@ Describe '-Confirm' {
         $run = Invoke-ConfirmedSync -Target $target -Answers 'Y', 'Y', 'Y'
 
         $run.Asked | Should -Be @('bob.smith@contoso.com', 'carol.diaz@contoso.com') -Because $run.Output
+        # Neither has a photo in the target yet: the prompt says "Set", not "Replace".
+        $run.Output | Should -Match 'Set the user photo in'
+        $run.Output | Should -Not -Match 'Replace the user photo'
         $run.Results | Should -Be @('ann.lee@contoso.com skipped', 'bob.smith@contoso.com updated', 'carol.diaz@contoso.com updated') -Because $run.Output
         Test-Path -LiteralPath (Join-Path $target 'bob.smith@contoso.com.jpg') | Should -BeTrue
     }

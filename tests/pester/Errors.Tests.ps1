@@ -171,3 +171,79 @@ Describe 'PowerShell paths' {
         $status.UserPrincipalName | Should -Be 'bob.smith@contoso.com'
     }
 }
+
+Describe 'A photosync that dies mid-run' -Skip:$script:OnWindows {
+    BeforeAll {
+        function New-FakeBinary([string]$Name, [string]$Body) {
+            # A stand-in for photosync: `schema` answers as the real one (the module checks it
+            # first); every other run does what Body says.
+            $path = Join-Path $TestDrive $Name
+            "#!/bin/sh`nif [ `"`$1`" = schema ]; then exec '$($script:Binary)' `"`$@`"; fi`n$Body`n" | Set-Content -LiteralPath $path -NoNewline
+            chmod +x $path
+            return $path
+        }
+        function Get-Users([int]$Count, [int]$DelayMs) {
+            for ($i = 1; $i -le $Count; $i++) {
+                [pscustomobject]@{ UserPrincipalName = "user$i@contoso.com"; PhotoPath = $script:AnnPhoto }
+                if ($DelayMs) { Start-Sleep -Milliseconds $DelayMs }
+            }
+        }
+    }
+    AfterEach { $env:PHOTOSYNC_BINARY = $script:Binary }
+
+    It 'tells every user without a result, then stops with the crash (regression: a panic after two results dropped four users silently)' {
+        # The real core's first two results, then the exit code of a segmentation fault.
+        $env:PHOTOSYNC_BINARY = New-FakeBinary 'crash' "'$($script:Binary)' `"`$@`" | head -n 2`nexit 139"
+        $target = New-TestFolder
+        $results = [System.Collections.Generic.List[object]]::new()
+        $errors = $null
+        $failure = $null
+        $exits = 0
+        try {
+            Get-Users 6 | Sync-UserPhoto -Target "folder:$target" -Confirm:$false -Concurrency 1 -ErrorVariable errors -ErrorAction SilentlyContinue -Verbose 4>&1 |
+                ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { if ("$_" -match 'exited with code') { $exits++ } } else { $results.Add($_) } }
+        }
+        catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.core-failed*'
+        $failure.Exception.Message | Should -Match 'exit code 139'
+        $results.Count | Should -Be 2
+        $told = @($errors | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -like 'PhotoSync.no-result*' })
+        $told.Count | Should -Be 4 -Because 'each of the four users without a result gets an error'
+        $told | ForEach-Object { $_.Exception.Message | Should -Match '^user\d@contoso\.com: .*code 139' }
+        $answered = @($results.UserPrincipalName) + @($told | ForEach-Object { $_.TargetObject.UserPrincipalName })
+        ($answered | Sort-Object) | Should -Be @(1..6 | ForEach-Object { "user$_@contoso.com" })
+        $exits | Should -Be 1 -Because 'the run is completed once'
+    }
+
+    It 'tells the users piped after the core stopped reading (regression: they vanished)' {
+        # A core that takes no input and exits 1 ("some users failed"): not a crash, so no
+        # terminating error, but no user may go unmentioned.
+        $env:PHOTOSYNC_BINARY = New-FakeBinary 'early' "exec 0<&-`nsleep 0.3`nexit 1"
+        $errors = $null
+        $failure = $null
+        try { $null = Get-Users 5 -DelayMs 150 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors -ErrorAction SilentlyContinue }
+        catch { $failure = $_ }
+
+        $failure | Should -BeNullOrEmpty
+        $told = @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'PhotoSync.no-result*' })
+        ($told.TargetObject.UserPrincipalName | Sort-Object) | Should -Be @(1..5 | ForEach-Object { "user$_@contoso.com" })
+        $told | ForEach-Object { $_.Exception.Message | Should -Match 'code 1 ' }
+        @($told | Where-Object { $_.Exception.Message -match 'could be sent' }).Count | Should -BeGreaterThan 0 -Because 'users came after the core had gone'
+    }
+
+    It 'records only PhotoSync.bad-output for output that is not JSON (regression: an ArgumentException in $Error and -ErrorVariable)' {
+        $env:PHOTOSYNC_BINARY = New-FakeBinary 'garbage' "cat > /dev/null`necho 'Segmentation fault (core dumped) -- not json'`nexit 0"
+        $Error.Clear()
+        $errors = $null
+        $failure = $null
+        try { $null = Get-Users 3 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors } catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.bad-output*'
+        $failure.Exception.Message | Should -Match 'Segmentation fault'
+        $ids = @($errors | ForEach-Object { Get-RecordedErrorId $_ })
+        $ids | Should -Be @('PhotoSync.bad-output,Get-PhotoSyncStatus')
+        $ids = @($Error | ForEach-Object { Get-RecordedErrorId $_ })
+        @($ids | Where-Object { $_ -notlike 'PhotoSync.*' }) | Should -BeNullOrEmpty -Because ($ids -join ', ')
+    }
+}

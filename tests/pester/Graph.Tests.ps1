@@ -142,3 +142,50 @@ Describe 'Per-user throttling that outlasts every retry (exit code 4)' {
         @($errors | Where-Object { $_.FullyQualifiedErrorId -like 'PhotoSync.throttled*' }).Count | Should -Be 2
     }
 }
+
+Describe 'Two users in flight that share a mail' {
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'gives each status its own input photo, and Sync-UserPhoto writes each user''s own picture (regression: hana got ann''s photo)' {
+        # The core echoes keys; matched by them, the second row (mail only) took the first row's
+        # item through the shared mail. Matched by the input line, each row gets its own record.
+        Connect-TestEmulator $script:Emulator
+        $rows = @(
+            [pscustomobject]@{ UserPrincipalName = 'dana@contoso.test'; Mail = 'hana@contoso.test'; PhotoPath = $script:AnnPhoto }
+            [pscustomobject]@{ Mail = 'hana@contoso.test'; PhotoPath = $script:BobPhoto }
+        )
+        $statuses = @($rows | Get-PhotoSyncStatus -Store graph)
+        $statuses.Count | Should -Be 2
+        ($statuses | Where-Object UserPrincipalName -eq 'dana@contoso.test').InputPhoto.Path | Should -Be $script:AnnPhoto
+        ($statuses | Where-Object { -not $_.UserPrincipalName }).InputPhoto.Path | Should -Be $script:BobPhoto
+
+        $null = $statuses | Sync-UserPhoto -Target graph -Confirm:$false
+        # Each user's cloud photo is now the picture of their own row.
+        $check = @(
+            [pscustomobject]@{ UserPrincipalName = 'dana@contoso.test'; PhotoPath = $script:AnnPhoto }
+            [pscustomobject]@{ UserPrincipalName = 'hana@contoso.test'; PhotoPath = $script:BobPhoto }
+        ) | Get-PhotoSyncStatus -Store graph
+        $check | ForEach-Object { $_.Verdict | Should -Be 'in-sync' -Because "$($_.User) must show their own row's picture" }
+    }
+}
+
+Describe 'Get-PhotoSyncStatus of a user that does not exist' {
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'writes the not-found status and a PhotoSync.user-not-found error, so -ErrorAction Stop stops (regression: no error at all)' {
+        Connect-TestEmulator $script:Emulator
+        $errors = $null
+        $status = @(Get-PhotoSyncStatus -Identity 'nobody@contoso.test' -Store graph -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $status.Count | Should -Be 1
+        $status[0].Verdict | Should -Be 'not-found'
+        $status[0].ErrorCode | Should -Be 'user-not-found'
+        @($errors).Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be 'PhotoSync.user-not-found,Get-PhotoSyncStatus'
+        $errors[0].Exception.Message | Should -Match '^nobody@contoso\.test \(graph\): '
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+
+        $failure = $null
+        try { $null = Get-PhotoSyncStatus -Identity 'nobody@contoso.test' -Store graph -ErrorAction Stop } catch { $failure = $_ }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.user-not-found*'
+    }
+}

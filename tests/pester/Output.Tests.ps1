@@ -107,4 +107,38 @@ Describe 'Get-PhotoSyncStatus | Where-Object Verdict -ne in-sync | Sync-UserPhot
         $results[0].Action | Should -Be 'updated'
         $results[0].ObjectGUID | Should -Be $user.ObjectGUID.ToString()
     }
+
+    It 'takes a re-imported status''s InputPhoto as the photo path (regression: Export-Csv, Import-Csv, then every user skipped as no-source-photo)' {
+        $target = New-TestFolder
+        $csv = Join-Path $TestDrive 'status.csv'
+        Get-Rows | Get-PhotoSyncStatus -Store "folder:$target" | Export-Csv -LiteralPath $csv -NoTypeInformation
+        $results = @(Import-Csv -LiteralPath $csv | Sync-UserPhoto -Target "folder:$target" -Confirm:$false)
+        $results.Count | Should -Be 2
+        $results | ForEach-Object { $_.Action | Should -Be 'updated' -Because "$($_.User): $($_.Reason)" }
+    }
+
+    It 'fails a re-imported status whose photo was piped bytes, naming the user, instead of skipping it' {
+        $target = New-TestFolder
+        $csv = Join-Path $TestDrive 'piped.csv'
+        $user = New-AdUserLike -Sam 'ann.lee' -Photo ([System.IO.File]::ReadAllBytes($script:AnnPhoto))
+        $user | Get-PhotoSyncStatus -Store "folder:$target" | Export-Csv -LiteralPath $csv -NoTypeInformation
+        $errors = $null
+        $results = @(Import-Csv -LiteralPath $csv | Sync-UserPhoto -Target "folder:$target" -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $results.Count | Should -Be 0
+        @($errors).Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.photo-unreadable*'
+        $errors[0].Exception.Message | Should -Match '^ann\.lee@contoso\.com: InputPhoto is the text ''thumbnailPhoto \(\d+ bytes\)'''
+    }
+}
+
+Describe 'The SyncResult table' {
+    It 'shows Verified and Error at 80 columns (regression: the widths pushed both off the screen)' {
+        $result = [pscustomobject]@{
+            PSTypeName = 'PhotoSync.SyncResult'; User = 'annabelle.longname@contoso.com'; Target = 'graph'; Action = 'failed'
+            Reason = 'user-not-found'; Verified = $false; Error = [pscustomobject]@{ PSTypeName = 'PhotoSync.ErrorInfo'; Code = 'user-not-found' }
+        }
+        $header = ($result | Format-Table | Out-String -Width 80) -split "`r?`n" | Where-Object { $_ -match '^User' } | Select-Object -First 1
+        $header | Should -Match 'Verified'
+        $header | Should -Match 'Error'
+    }
 }

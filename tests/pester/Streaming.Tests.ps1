@@ -34,7 +34,7 @@ Describe 'Streaming 10,000 piped users' {
                 [pscustomobject]@{ SamAccountName = "user$i"; ThumbnailPhoto = $photo }
             }
         }
-        & $users | Get-PhotoSyncStatus -Store "folder:$folder" | ForEach-Object {
+        & $users | Get-PhotoSyncStatus -Store "folder:$($folder):{samAccountName}.jpg" | ForEach-Object {
             $seen.Outputs++
             if ($seen.FirstOutputAt -eq 0) { $seen.FirstOutputAt = $seen.Produced }
         }
@@ -62,7 +62,7 @@ Describe 'Stopping early' {
                         $seen.Produced = $i
                         [pscustomobject]@{ SamAccountName = "user$i"; ThumbnailPhoto = $photo }
                     }
-                } | Get-PhotoSyncStatus -Store "folder:$folder" | Select-Object -First 1)
+                } | Get-PhotoSyncStatus -Store "folder:$($folder):{samAccountName}.jpg" | Select-Object -First 1)
             $first.Count | Should -Be 1
             $seen.Produced | Should -BeLessThan 10000
             Get-PhotoSyncChildProcess -Path $copy | Should -BeNullOrEmpty

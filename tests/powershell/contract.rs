@@ -490,3 +490,66 @@ fn flags_in(source: &str) -> BTreeSet<String> {
         .filter(|s| s.starts_with("--") && s.len() > 2 && !s.contains(' '))
         .collect()
 }
+
+// Regression: the module matched records to its input by echoed keys, so two users in flight
+// that share a mail (the later one without a UPN) got each other's photo and record. Every
+// status and result names the input line it answers; the module matches by that alone.
+#[test]
+fn status_and_result_records_name_the_input_line_they_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("target");
+    std::fs::create_dir(&target).expect("mkdir");
+    let ann_path = hr_photo("ann.lee.jpg");
+    let bob_path = hr_photo("bob.smith.jpg");
+    let lines = vec![
+        ModuleRecord {
+            upn: Some("dana@contoso.com"),
+            mail: Some("shared@contoso.com"),
+            photo_path: Some(&ann_path),
+            ..Default::default()
+        }
+        .line(),
+        ModuleRecord {
+            mail: Some("shared@contoso.com"),
+            photo_path: Some(&bob_path),
+            ..Default::default()
+        }
+        .line(),
+    ];
+    let folder = format!("folder:{}", target.display());
+    let line_of = |record: &Value| record["line"].as_u64();
+
+    let status = run(dir.path(), &strs(&status_args(&folder)), &lines);
+    assert_common_shape(&status);
+    let statuses = of_type(&status, "status");
+    assert_eq!(statuses.len(), 2, "{:?}", status.records);
+    for record in statuses {
+        let expected = if record["user"]["userPrincipalName"] == "dana@contoso.com" {
+            1
+        } else {
+            2
+        };
+        assert_eq!(line_of(record), Some(expected), "{record}");
+    }
+
+    // Two targets: both results of a user carry its line.
+    let second = dir.path().join("second");
+    std::fs::create_dir(&second).expect("mkdir");
+    let targets = format!("{folder},folder:{}", second.display());
+    let sync = run(
+        dir.path(),
+        &strs(&sync_args(&targets, &["--dry-run"])),
+        &lines,
+    );
+    assert_common_shape(&sync);
+    let results = of_type(&sync, "result");
+    assert_eq!(results.len(), 4, "{:?}", sync.records);
+    for record in results {
+        let expected = if record["user"]["userPrincipalName"] == "dana@contoso.com" {
+            1
+        } else {
+            2
+        };
+        assert_eq!(line_of(record), Some(expected), "{record}");
+    }
+}

@@ -26,28 +26,24 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     elseif ($null -ne $ObjectGUID) { $guid = $ObjectGUID.ToString() }
 
     $json = '{'
-    $keys = [System.Collections.Generic.List[string]]::new()
     $label = $null
     if ($UserPrincipalName) {
         $UserPrincipalName = $UserPrincipalName.Trim()
         if ($UserPrincipalName) {
             $quoted = if ($UserPrincipalName.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $UserPrincipalName + '"' } else { ConvertTo-PhotoSyncJsonString -Text $UserPrincipalName }
             $json += '"userPrincipalName":' + $quoted + ','
-            $keys.Add('userPrincipalName:' + $UserPrincipalName)
             $label = $UserPrincipalName
         }
     }
     if ($guid) {
         $quoted = if ($guid.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $guid + '"' } else { ConvertTo-PhotoSyncJsonString -Text $guid }
         $json += '"objectGuid":' + $quoted + ','
-        $keys.Add('objectGuid:' + $guid)
     }
     if ($SamAccountName) {
         $SamAccountName = $SamAccountName.Trim()
         if ($SamAccountName) {
             $quoted = if ($SamAccountName.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $SamAccountName + '"' } else { ConvertTo-PhotoSyncJsonString -Text $SamAccountName }
             $json += '"samAccountName":' + $quoted + ','
-            $keys.Add('samAccountName:' + $SamAccountName)
         }
     }
     if ($Mail) {
@@ -55,7 +51,6 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
         if ($Mail) {
             $quoted = if ($Mail.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $Mail + '"' } else { ConvertTo-PhotoSyncJsonString -Text $Mail }
             $json += '"mail":' + $quoted + ','
-            $keys.Add('mail:' + $Mail)
             if (-not $label) { $label = $Mail }
         }
     }
@@ -64,7 +59,6 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
         if ($EmployeeId) {
             $quoted = if ($EmployeeId.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $EmployeeId + '"' } else { ConvertTo-PhotoSyncJsonString -Text $EmployeeId }
             $json += '"employeeId":' + $quoted + ','
-            $keys.Add('employeeId:' + $EmployeeId)
         }
     }
     # The name shown in messages and prompts: the order of Get-PhotoSyncUserLabel.
@@ -112,7 +106,7 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     if ($json.Length -gt 1) { $json = $json.Substring(0, $json.Length - 1) }
     $json += '}'
 
-    $item = @{ Keys = $keys; Target = $InputObject; Label = $label; Line = 0; Remaining = 0; InputPhoto = $null }
+    $item = @{ Target = $InputObject; Label = $label; Line = 0; Remaining = 0; InputPhoto = $null }
     if ($Core.CarryPhoto -and ($photo -or $path)) {
         # Status objects carry the input's photo, so they pipe into Sync-UserPhoto as they are.
         $item.InputPhoto = [pscustomobject]@{ PSTypeName = 'PhotoSync.InputPhoto'; Path = $path; Bytes = $photo }
@@ -124,18 +118,18 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
         $item.Held = [System.Collections.Generic.List[object]]::new()
     }
 
-    # Registered, so the records that come back about it find their pipeline object, and queued.
     if (-not $Core.StdinOpen) {
-        # The core stopped reading (it exited, e.g. on bad settings): say why now instead of
-        # reading all the input first.
-        if ($Core.Process.HasExited -and -not $Core.Finished) { Complete-PhotoSyncCore -Core $Core }
+        # The core stopped reading (bad settings, a dead credential, a crash): finish it now, so
+        # a failure of the run stops the pipeline at once, and tell this user it was not sent.
+        Complete-PhotoSyncCore -Core $Core
+        Write-PhotoSyncNoResult -Core $Core -Item $item -Sent $false
         return
     }
+    # Registered under its input line, which the core echoes on every record about it, and queued.
     $Core.LinesSent++
     $item.Line = $Core.LinesSent
     $item.Remaining = $Core.RecordsPerUser
     $Core.ByLine[$item.Line] = $item
-    foreach ($key in $keys) { if (-not $Core.ByKey.ContainsKey($key)) { $Core.ByKey[$key] = $item } }
     # A user whose records never come back (a shard that is not this one) must not pin memory.
     if ($Core.ByLine.Count -gt $script:PhotoSyncItemWindow) {
         while ($Core.ByLine.Count -gt $script:PhotoSyncItemWindow) {

@@ -33,6 +33,7 @@ function Get-PhotoSyncErrorCategory([string]$Code) {
         'schema-mismatch' { return [System.Management.Automation.ErrorCategory]::InvalidType }
         'bad-output' { return [System.Management.Automation.ErrorCategory]::ParserError }
         'core-failed' { return [System.Management.Automation.ErrorCategory]::InvalidResult }
+        'no-result' { return [System.Management.Automation.ErrorCategory]::OperationStopped }
         'no-input' { return [System.Management.Automation.ErrorCategory]::InvalidArgument }
         'drift' { return [System.Management.Automation.ErrorCategory]::InvalidResult }
         'array-value' { return [System.Management.Automation.ErrorCategory]::InvalidArgument }

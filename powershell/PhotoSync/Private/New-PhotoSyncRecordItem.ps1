@@ -1,19 +1,16 @@
 # Under -Confirm with -LdapFilter, the users come from AD, not the pipeline: the first record of
-# a user makes an item of its echoed keys, so its results can be held, and a confirmed user can
-# be sent to the real run by those keys (it reads the photo from AD again).
+# a user makes an item under the line the core echoes (its LDAP entry), so the user's results
+# can be held, and a confirmed user can be sent to the real run by its echoed keys (it reads the
+# photo from AD again).
 
-function New-PhotoSyncRecordItem($Core, $User) {
-    if ($null -eq $User) { return $null }
-    $keys = [System.Collections.Generic.List[string]]::new()
-    foreach ($name in 'userPrincipalName', 'objectGuid', 'samAccountName', 'mail', 'employeeId') {
-        if ($User.$name) { $keys.Add($name + ':' + $User.$name) }
-    }
+function New-PhotoSyncRecordItem($Core, $User, $Line) {
+    if ($null -eq $User -or $null -eq $Line) { return $null }
     $item = @{
-        Keys = $keys; Target = $User; Label = (Get-PhotoSyncUserLabel -User $User); Line = 0
+        Target = $User; Label = (Get-PhotoSyncUserLabel -User $User); Line = [long]$Line
         Remaining = $Core.RecordsPerUser; InputPhoto = $null
         Values = @($User.objectGuid, $User.userPrincipalName, $User.samAccountName, $User.mail, $User.employeeId, $null, $null)
         Held = [System.Collections.Generic.List[object]]::new()
     }
-    foreach ($key in $keys) { if (-not $Core.ByKey.ContainsKey($key)) { $Core.ByKey[$key] = $item } }
+    $Core.ByLine[$item.Line] = $item
     return $item
 }

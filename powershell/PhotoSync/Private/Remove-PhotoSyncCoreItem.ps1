@@ -3,7 +3,4 @@
 function Remove-PhotoSyncCoreItem($Core, $Item) {
     if ($null -eq $Item) { return }
     [void]$Core.ByLine.Remove([long]$Item.Line)
-    foreach ($key in $Item.Keys) {
-        if ($Core.ByKey.ContainsKey($key) -and [object]::ReferenceEquals($Core.ByKey[$key], $Item)) { [void]$Core.ByKey.Remove($key) }
-    }
 }

@@ -5,12 +5,19 @@
 
 function Resolve-PhotoSyncConfirmation($Core, $Item) {
     $changing = @(foreach ($result in $Item.Held) { if ($result.Action -eq 'would-update') { $result.Target } })
+    # "Set" where the target has no photo yet, "Replace" where it has one.
+    $setting = @(foreach ($result in $Item.Held) { if ($result.Action -eq 'would-update' -and $result.Reason -eq 'missing-in-target') { $result.Target } })
+    $replacing = @(foreach ($result in $Item.Held) { if ($result.Action -eq 'would-update' -and $result.Reason -ne 'missing-in-target') { $result.Target } })
     if ($changing.Count -eq 0) {
         foreach ($result in $Item.Held) { $Core.Cmdlet.WriteObject($result) }
         return
     }
     $confirm = $Core.Confirm
-    if (-not (Confirm-PhotoSyncUser -Cmdlet $Core.Cmdlet -Label $Item.Label -Action "Replace the user photo in $($changing -join ', ')")) {
+    $action = @(
+        if ($setting.Count -gt 0) { "Set the user photo in $($setting -join ', ')" }
+        if ($replacing.Count -gt 0) { "Replace the user photo in $($replacing -join ', ')" }
+    ) -join '; '
+    if (-not (Confirm-PhotoSyncUser -Cmdlet $Core.Cmdlet -Label $Item.Label -Action $action)) {
         $Core.Cmdlet.WriteVerbose("PhotoSync: $($Item.Label) declined; nothing written.")
         return
     }

@@ -2,7 +2,8 @@
 # Add-PhotoSyncCoreUser, Step-PhotoSyncCore, Complete-PhotoSyncCore and Stop-PhotoSyncCore take.
 # Kind: status or sync. Specs: the stores (-Store) or targets (-Target) as given, in order, to
 # name each store of a record. Window: how many users may be sent ahead of their records
-# (0: no limit, for -Shard, whose other users never come back).
+# (0: no limit, for -Shard, whose other users never come back). Sharded: the run takes one
+# shard of its input, so a user without a record is no failure.
 
 function Start-PhotoSyncCore {
     param(
@@ -14,7 +15,8 @@ function Start-PhotoSyncCore {
         [int]$RecordsPerUser,
         [string[]]$Specs,
         [string]$Kind,
-        [int]$Window
+        [int]$Window,
+        [switch]$Sharded
     )
 
     $binary = Get-PhotoSyncBinaryPath -Cmdlet $Cmdlet
@@ -73,9 +75,12 @@ function Start-PhotoSyncCore {
         ReferenceNames = $referenceNames
         RecordsPerUser = [Math]::Max(1, $RecordsPerUser)
         Window         = $Window
-        # Items in flight: input line -> item, identity key -> item; released when their user is done.
+        # Items in flight by input line, the only thing records are matched by (keys can be
+        # shared: two users with one mail); released when their user is done.
         ByLine         = New-Object -TypeName 'System.Collections.Generic.Dictionary[long,object]'
-        ByKey          = New-Object -TypeName 'System.Collections.Generic.Dictionary[string,object]' -ArgumentList ([System.StringComparer]::OrdinalIgnoreCase)
+        # The other shards' users never come back: no record is no failure there.
+        Sharded        = [bool]$Sharded
+        ExitCode       = $null
         OldestLine     = [long]1
         LinesSent      = [long]0
         RecordCount    = [long]0

@@ -25,11 +25,17 @@ function Step-PhotoSyncCore($Core) {
     }
     if ($Core.OutText.Length -gt 0) {
         $text = $Core.OutText.ToString()
-        # Whole lines only; at the end of the output, whatever is left.
-        $end = if ($null -eq $Core.ReadTask) { $text.Length } else { $text.LastIndexOf("`n") + 1 }
+        # Whole lines only.
+        $end = $text.LastIndexOf("`n") + 1
         if ($end -gt 0) {
             [void]$Core.OutText.Remove(0, $end)
             Write-PhotoSyncCoreRecords -Core $Core -Text $text.Substring(0, $end)
+        }
+        if ($null -eq $Core.ReadTask -and $Core.OutText.Length -gt 0) {
+            # The output ended inside a line: photosync died mid-write. Its exit code decides
+            # (Complete-PhotoSyncCore); the user of that record gets PhotoSync.no-result.
+            if (-not $Core.Discarding) { $Core.Cmdlet.WriteVerbose("PhotoSync: photosync's output ended inside a record: $($Core.OutText.ToString())") }
+            [void]$Core.OutText.Clear()
         }
     }
     if ($Core.Confirm -and $Core.Confirm.Real) { Step-PhotoSyncCore -Core $Core.Confirm.Real }

@@ -33,7 +33,7 @@ function Write-PhotoSyncCoreNotice($Core, $Record) {
         $cmdlet.WriteError($errorRecord)
         # The failed results this error explains (same user and cause) are not told again;
         # a failure of another target, or with another cause, is.
-        [void]$Core.Reported.Add($user.userPrincipalName + '|' + $user.objectGuid + '|' + $user.samAccountName + '|' + $user.mail + '|' + $user.employeeId + '|*|' + $Record.code)
+        [void]$Core.Reported.Add('line ' + $Record.line + '|*|' + $Record.code)
     }
     elseif ($type -eq 'summary') {
         $Core.Summary = $Record

@@ -10,11 +10,21 @@
 # (docs/performance.md, "The first pipeline of a session").
 
 function Write-PhotoSyncCoreRecords($Core, [string]$Text) {
+    # The shape of every line is checked before parsing: the parser throws on text that is not
+    # JSON, and a thrown exception lands in $Error and -ErrorVariable even when caught, where
+    # only PhotoSync's own error may.
+    $notARecord = $script:PhotoSyncNotARecord.Match($Text)
     $parseError = $null
-    # Windows PowerShell's parser throws on bad JSON where PowerShell 7's reports it.
-    try { $records = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson('[' + $Text.Trim().Replace("`n", ',') + ']', [ref]$parseError) }
-    catch { $parseError = $_ }
-    if ($null -ne $parseError) { $records = ConvertFrom-PhotoSyncCoreLines -Core $Core -Text $Text }
+    if (-not $notARecord.Success) {
+        # Windows PowerShell's parser throws on bad JSON where PowerShell 7's reports it.
+        try { $records = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson('[' + $Text.Trim().Replace("`n", ',') + ']', [ref]$parseError) }
+        catch { $parseError = $_ }
+    }
+    if ($notARecord.Success -or $null -ne $parseError) {
+        $what = if ($notARecord.Success) { 'a line that is not JSON: ' + $notARecord.Value.Trim() } else { "output that is not JSON Lines: $parseError" }
+        $Core.Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'bad-output' -Message "photosync wrote $what" `
+                    -Hint 'Use the photosync binary shipped with this module (PHOTOSYNC_BINARY may point to a different program).'))
+    }
     if ($Core.Kind -eq 'status') { Write-PhotoSyncStatusRecords $Core $records }
     else { Write-PhotoSyncResultRecords $Core $records }
 }

@@ -21,17 +21,12 @@ function Write-PhotoSyncResultRecords($Core, $Records) {
         $Core.RecordCount++
         if ($Core.RecordCount % $Core.RecordsPerUser -eq 0) { $Core.CompletedUsers++ }
         if ($Core.Discarding) { continue }
-        # The input item this record is about: by an echoed identity key, in the order the keys
-        # were registered (the first one found is the common case). The same lookup as in
-        # Write-PhotoSyncStatusRecords, inline in both: a call per record costs about a tenth of the record.
+        # The input item this record is about: by the input line the core echoes, never by
+        # keys (two users in flight may share a mail, and each must get its own photo back).
         $item = $null
         $user = $record.user
-        if ($user.userPrincipalName -and $Core.ByKey.TryGetValue('userPrincipalName:' + $user.userPrincipalName, [ref]$item)) { }
-        elseif ($user.objectGuid -and $Core.ByKey.TryGetValue('objectGuid:' + $user.objectGuid, [ref]$item)) { }
-        elseif ($user.samAccountName -and $Core.ByKey.TryGetValue('samAccountName:' + $user.samAccountName, [ref]$item)) { }
-        elseif ($user.mail -and $Core.ByKey.TryGetValue('mail:' + $user.mail, [ref]$item)) { }
-        elseif ($user.employeeId -and $Core.ByKey.TryGetValue('employeeId:' + $user.employeeId, [ref]$item)) { }
-        if ($null -eq $item -and $Core.Confirm) { $item = New-PhotoSyncRecordItem -Core $Core -User $user }
+        if ($null -ne $record.line) { [void]$Core.ByLine.TryGetValue([long]$record.line, [ref]$item) }
+        if ($null -eq $item -and $Core.Confirm) { $item = New-PhotoSyncRecordItem -Core $Core -User $user -Line $record.line }
         $label = $user.userPrincipalName
         if (-not $label) { $label = Get-PhotoSyncUserLabel -User $user }
 
@@ -47,7 +42,7 @@ function Write-PhotoSyncResultRecords($Core, $Records) {
         $errorCode = $null
         $errorMessage = $null
         if ($record.error) {
-            $errorInfo = Write-PhotoSyncUserError -Core $Core -User $user -Problem $record.error -Place $targetName -Label $label -Item $item -Tell ($record.action -eq 'failed')
+            $errorInfo = Write-PhotoSyncUserError -Core $Core -Line $record.line -Problem $record.error -Place $targetName -Label $label -Item $item -Tell ($record.action -eq 'failed')
             $errorCode = $errorInfo.Code
             $errorMessage = $errorInfo.Message
         }
@@ -70,9 +65,6 @@ function Write-PhotoSyncResultRecords($Core, $Records) {
             if ($item.Remaining -le 0) {
                 # The user's last record: forget the item (Remove-PhotoSyncCoreItem, inline).
                 [void]$Core.ByLine.Remove($item.Line)
-                foreach ($key in $item.Keys) {
-                    if ($Core.ByKey.ContainsKey($key) -and [object]::ReferenceEquals($Core.ByKey[$key], $item)) { [void]$Core.ByKey.Remove($key) }
-                }
             }
         }
         $cmdlet.WriteObject($output)

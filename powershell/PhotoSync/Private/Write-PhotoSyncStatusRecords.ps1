@@ -25,16 +25,11 @@ function Write-PhotoSyncStatusRecords($Core, $Records) {
         $Core.RecordCount++
         $Core.CompletedUsers++
         if ($Core.Discarding) { continue }
-        # The input item this record is about: by an echoed identity key, in the order the keys
-        # were registered (the first one found is the common case). The same lookup as in
-        # Write-PhotoSyncResultRecords, inline in both: a call per record costs about a tenth of the record.
+        # The input item this record is about: by the input line the core echoes, never by
+        # keys (two users in flight may share a mail, and each must get its own photo back).
         $item = $null
         $user = $record.user
-        if ($user.userPrincipalName -and $Core.ByKey.TryGetValue('userPrincipalName:' + $user.userPrincipalName, [ref]$item)) { }
-        elseif ($user.objectGuid -and $Core.ByKey.TryGetValue('objectGuid:' + $user.objectGuid, [ref]$item)) { }
-        elseif ($user.samAccountName -and $Core.ByKey.TryGetValue('samAccountName:' + $user.samAccountName, [ref]$item)) { }
-        elseif ($user.mail -and $Core.ByKey.TryGetValue('mail:' + $user.mail, [ref]$item)) { }
-        elseif ($user.employeeId -and $Core.ByKey.TryGetValue('employeeId:' + $user.employeeId, [ref]$item)) { }
+        if ($null -ne $record.line) { [void]$Core.ByLine.TryGetValue([long]$record.line, [ref]$item) }
         $label = $user.userPrincipalName
         if (-not $label) { $label = Get-PhotoSyncUserLabel -User $user }
 
@@ -75,7 +70,7 @@ function Write-PhotoSyncStatusRecords($Core, $Records) {
             if ($store.error) {
                 # A store that could not be read for this user: the status object still comes,
                 # with state 'error'.
-                $errorInfo = Write-PhotoSyncUserError -Core $Core -User $user -Problem $store.error -Place $name -Label $label -Item $item
+                $errorInfo = Write-PhotoSyncUserError -Core $Core -Line $record.line -Problem $store.error -Place $name -Label $label -Item $item
                 if (-not $errorCode) { $errorCode = $errorInfo.Code; $errorMessage = $errorInfo.Message }
             }
             $stores.Add([pscustomobject]@{
@@ -90,6 +85,14 @@ function Write-PhotoSyncStatusRecords($Core, $Records) {
             $hint = $finding.hint
             if ($hint -and ($hint.IndexOf('photosync ') -ge 0 -or $hint.IndexOf('--') -ge 0 -or $hint.IndexOf('PHOTOSYNC_') -ge 0)) {
                 $hint = ConvertTo-PhotoSyncModuleHint -Text $hint
+            }
+            if ($finding.code -eq 'user-not-found') {
+                # A store that does not know the user could not check it: an error, as the help
+                # says (a mistyped UPN under -ErrorAction Stop must stop), besides the object.
+                $place = $finding.store
+                if ($place -and $Core.ReferenceNames.ContainsKey($place)) { $place = $Core.ReferenceNames[$place] }
+                $errorInfo = Write-PhotoSyncUserError -Core $Core -Line $record.line -Problem @{ code = 'user-not-found'; message = $finding.message; hint = $finding.hint } -Place $place -Label $label -Item $item
+                if (-not $errorCode) { $errorCode = $errorInfo.Code; $errorMessage = $errorInfo.Message }
             }
             $findings.Add([pscustomobject]@{
                     PSTypeName = 'PhotoSync.Finding'; Code = $finding.code; Severity = $finding.severity; Store = $finding.store
@@ -115,9 +118,6 @@ function Write-PhotoSyncStatusRecords($Core, $Records) {
         if ($item) {
             # The user's only record: forget the item (Remove-PhotoSyncCoreItem, inline).
             [void]$Core.ByLine.Remove($item.Line)
-            foreach ($key in $item.Keys) {
-                if ($Core.ByKey.ContainsKey($key) -and [object]::ReferenceEquals($Core.ByKey[$key], $item)) { [void]$Core.ByKey.Remove($key) }
-            }
         }
         $cmdlet.WriteObject([pscustomobject]$properties)
     }

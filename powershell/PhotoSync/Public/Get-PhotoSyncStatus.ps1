@@ -37,10 +37,12 @@ function Get-PhotoSyncStatus {
 
     A user that cannot be checked, or a store that cannot be read for a
     user (its state is then 'error'), gives a non-terminating error with
-    ErrorId PhotoSync.<code> (e.g. PhotoSync.user-not-found), the input
-    object as TargetObject and the next step in
-    ErrorDetails.RecommendedAction. A missing binary, bad settings and a
-    credential that fails for the whole run stop the command.
+    ErrorId PhotoSync.<code>, the input object as TargetObject and the
+    next step in ErrorDetails.RecommendedAction. A user a store does not
+    know gives PhotoSync.user-not-found, besides its status object
+    (Verdict not-found), so -ErrorAction Stop stops on a mistyped UPN. A
+    missing binary, bad settings, a credential that fails for the whole
+    run and a photosync that crashes stop the command.
 
     .PARAMETER Identity
     A user as a plain string: a GUID is taken as objectGUID, a value with
@@ -255,7 +257,14 @@ function Get-PhotoSyncStatus {
         if ($null -eq $core -or $PSCmdlet.ParameterSetName -eq 'LdapFilter') { return }
         $stopping = $true
         try {
-            if ($PSCmdlet.ParameterSetName -eq 'Identity') {
+            $fromDictionary = $null
+            if ($_ -is [System.Collections.IDictionary]) { $fromDictionary = ConvertFrom-PhotoSyncDictionary -Dictionary $_ }
+            if ($fromDictionary) {
+                # A hashtable binds no property: its keys count as a [pscustomobject]'s would.
+                $v = $fromDictionary
+                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $v.ThumbnailPhoto $v.PhotoPath $_
+            }
+            elseif ($PSCmdlet.ParameterSetName -eq 'Identity') {
                 if (-not (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet)) {
                     foreach ($one in $Identity) {
                         $keys = ConvertFrom-PhotoSyncIdentity -Identity $one

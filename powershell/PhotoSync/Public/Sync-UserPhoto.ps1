@@ -87,7 +87,9 @@ function Sync-UserPhoto {
     .PARAMETER InputPhoto
     The input photo a Get-PhotoSyncStatus object carries (bound from its
     InputPhoto property), used when the object has no ThumbnailPhoto or
-    PhotoPath of its own.
+    PhotoPath of its own. Re-imported from a CSV it is text: a path is
+    used as PhotoPath; the text of a piped photo ('thumbnailPhoto (N
+    bytes)') has lost its bytes and fails that user.
 
     .PARAMETER Source
     Where the authoritative photo comes from: input (ThumbnailPhoto or
@@ -372,12 +374,12 @@ function Sync-UserPhoto {
         $window = if ($Shard) { 0 } else { [Math]::Max(64, 8 * $Concurrency) }
         if ($confirming) {
             $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList ($arguments + '--dry-run') -Connection $connection `
-                -Activity 'PhotoSync: checking which photos would change' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
+                -Activity 'PhotoSync: checking which photos would change' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window -Sharded:([bool]$Shard)
             if ($core) { $core.Confirm = @{ Real = $null; Arguments = $realArguments; Connection = $connection } }
         }
         else {
             $core = Start-PhotoSyncCore -Cmdlet $PSCmdlet -ArgumentList $arguments -Connection $connection `
-                -Activity 'PhotoSync: syncing photos' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window
+                -Activity 'PhotoSync: syncing photos' -RecordsPerUser $coreTargets.Count -Specs $targets.Specs -Kind 'sync' -Window $window -Sharded:([bool]$Shard)
         }
     }
 
@@ -385,7 +387,9 @@ function Sync-UserPhoto {
         if ($null -eq $core -or $PSCmdlet.ParameterSetName -eq 'LdapFilter') { return }
         $stopping = $true
         try {
-            if ($PSCmdlet.ParameterSetName -eq 'Identity') {
+            $fromDictionary = $null
+            if ($_ -is [System.Collections.IDictionary]) { $fromDictionary = ConvertFrom-PhotoSyncDictionary -Dictionary $_ }
+            if ($PSCmdlet.ParameterSetName -eq 'Identity' -and -not $fromDictionary) {
                 if (-not (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet)) {
                     foreach ($one in $Identity) {
                         $keys = ConvertFrom-PhotoSyncIdentity -Identity $one
@@ -397,14 +401,23 @@ function Sync-UserPhoto {
                 # The parameter variables, never $PSBoundParameters: PowerShell resets the variables
                 # for each pipeline object but leaves the previous object's values in
                 # $PSBoundParameters when this one lacks the property (a user without
-                # thumbnailPhoto was written with the previous user's picture).
+                # thumbnailPhoto was written with the previous user's picture). A hashtable binds
+                # no property: its keys count as a [pscustomobject]'s would.
+                $v = $fromDictionary
                 $photo = $ThumbnailPhoto
                 $path = $PhotoPath
-                if ($null -eq $photo -and -not $path -and $InputPhoto -and $InputPhoto.PSObject.TypeNames -contains 'PhotoSync.InputPhoto') {
-                    $photo = $InputPhoto.Bytes
-                    $path = $InputPhoto.Path
+                $piped = $InputPhoto
+                if ($v) { $photo = $v.ThumbnailPhoto; $path = $v.PhotoPath; $piped = $v.InputPhoto }
+                if ($null -eq $photo -and -not $path -and $piped) {
+                    $label = @($UserPrincipalName, $Mail, $SamAccountName, $ObjectGUID, $EmployeeId)
+                    if ($v) { $label = @($v.UserPrincipalName, $v.Mail, $v.SamAccountName, $v.ObjectGUID, $v.EmployeeId) }
+                    $piped = Resolve-PhotoSyncInputPhoto -Cmdlet $PSCmdlet -InputPhoto $piped -InputObject $_ -Label ($label | Where-Object { $_ } | Select-Object -First 1)
+                    if ($null -eq $piped) { $stopping = $false; return }
+                    $photo = $piped.Photo
+                    $path = $piped.Path
                 }
-                Add-PhotoSyncCoreUser $core $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $photo $path $_
+                if ($v) { Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $photo $path $_ }
+                else { Add-PhotoSyncCoreUser $core $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $photo $path $_ }
             }
             $stopping = $false
         }

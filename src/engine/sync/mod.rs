@@ -170,12 +170,14 @@ async fn sync_user(
     opts: &SyncOptions,
 ) -> Outcome {
     let keys = UserKeys::from(&user.record);
+    let line = user.line;
     let mut outcome = Outcome::default();
     let mut report = |record: ResultRecord, class: Option<ErrorClass>| {
         outcome.counts.push(record.action.name());
         outcome.errors.extend(class);
         outcome.records.push(OutputRecord::Result(ResultRecord {
             user: keys.clone(),
+            line: Some(line),
             ..record
         }));
     };
@@ -256,6 +258,7 @@ fn refused_everywhere(
         outcome.counts.push(record.action.name());
         outcome.records.push(OutputRecord::Result(ResultRecord {
             user: keys.clone(),
+            line: Some(user.line),
             ..record
         }));
     }
@@ -272,11 +275,12 @@ fn failed(target: &str, reason: Reason, e: &Error) -> (ResultRecord, Option<Erro
     (record, Some(e.class))
 }
 
-/// A result record for `target` (the user's keys are filled in by `sync_user`).
+/// A result record for `target` (the user's keys and line are filled in by `sync_user`).
 fn result(target: &str, action: Action, reason: Reason) -> ResultRecord {
     ResultRecord {
         schema_version: SCHEMA_VERSION,
         user: UserKeys::default(),
+        line: None,
         target: target.to_string(),
         action,
         reason: reason.name().to_string(),

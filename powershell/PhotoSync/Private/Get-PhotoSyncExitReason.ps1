@@ -1,0 +1,14 @@
+# What an exit code outside photosync's documented ones (docs/cli.md) says happened, in words
+# for the terminating PhotoSync.core-failed error.
+
+function Get-PhotoSyncExitReason([int]$ExitCode) {
+    switch ($ExitCode) {
+        101 { return 'panicked' }
+        130 { return 'was interrupted (SIGINT)' }
+        137 { return 'was killed (SIGKILL; out of memory?)' }
+        139 { return 'crashed (SIGSEGV)' }
+        141 { return 'lost its output (SIGPIPE)' }
+        143 { return 'was terminated (SIGTERM)' }
+    }
+    return 'ended abnormally'
+}
