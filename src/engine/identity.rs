@@ -248,7 +248,9 @@ fn mismatch(message: String, hint: &str) -> Error {
 /// (a write done before the second user arrived stands; it is the earlier user's own).
 #[derive(Debug, Default)]
 pub struct Claims {
-    places: Mutex<HashMap<String, Claim>>,
+    /// By a hash of the place (8 bytes, not its text: a sync of 100,000 users keeps one entry
+    /// per user and target; two places sharing a hash would only refuse both users, plainly).
+    places: Mutex<HashMap<u64, Claim>>,
 }
 
 #[derive(Debug)]
@@ -280,8 +282,12 @@ impl Claims {
 
     /// Take `place` for `who`; the other user's name when someone else has or wants it.
     fn take(&self, place: String, who: &str) -> std::result::Result<(), String> {
+        use std::hash::{Hash, Hasher};
+        // SipHash with fixed keys: the same place gives the same hash throughout the run.
+        let mut hasher = std::hash::DefaultHasher::new();
+        place.hash(&mut hasher);
         let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
-        let claim = places.entry(place).or_insert_with(|| Claim {
+        let claim = places.entry(hasher.finish()).or_insert_with(|| Claim {
             first: who.to_string(),
             contested_by: None,
         });
