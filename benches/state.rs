@@ -28,6 +28,7 @@ fn main() {
                 written_sha256: source(i + entries),
                 at: Some(now_secs()),
                 verified: true,
+                object: String::new(),
             };
             serde_json::to_writer(&mut out, &entry).expect("write");
             out.write_all(b"\n").expect("write");

@@ -276,8 +276,22 @@ impl Claims {
         user: &StoreUser,
         who: &str,
     ) -> Result<()> {
-        self.take(format!("object|{place}|{}", user.key), who)
+        let object = crate::state::object_digest(&user.key);
+        self.take(format!("object|{place}|{object:x?}"), who)
             .map_err(|other| same_object(store, &user.identity.object, who, &other))
+    }
+
+    /// Claim the object the state file recorded for `who` (`object_digest`), for a user the
+    /// state lets sync skip without looking.
+    pub fn claim_recorded_object(
+        &self,
+        store: &str,
+        place: &str,
+        object: [u8; 16],
+        who: &str,
+    ) -> Result<()> {
+        self.take(format!("object|{place}|{object:x?}"), who)
+            .map_err(|other| same_object(store, "the one the state file recorded", who, &other))
     }
 
     /// Take `place` for `who`; the other user's name when someone else has or wants it.

@@ -30,6 +30,12 @@ pub struct Entry {
     /// Whether a read-back showed the picture; `false` = written but not yet seen (pending).
     #[serde(default)]
     pub verified: bool,
+    /// The target's object the line is about (the store's key for it: a Graph object id, a
+    /// DN, a file stem). A later run that skips this user without looking still claims it, so
+    /// another record of the run that resolves to it is refused (`duplicate-user`). Absent on
+    /// lines from older versions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub object: String,
 }
 
 /// Hash of (user, target): the in-memory key. SHA-256 (not std's hasher) so it is the same
@@ -42,6 +48,12 @@ pub fn key_of(user: &str, target: &str) -> Key {
     hasher.update([0u8]);
     hasher.update(target.as_bytes());
     first_16(&hasher.finalize())
+}
+
+/// A target object's key (`Entry::object`, `StoreUser::key`) as 16 bytes: what the run's
+/// claims compare, from the state file or from a look at the target alike.
+pub fn object_digest(key: &str) -> [u8; 16] {
+    first_16(&Sha256::digest(key.as_bytes()))
 }
 
 /// A source's SHA-256 (hex) as 16 bytes; any other string is hashed so it still compares.
@@ -80,6 +92,8 @@ pub struct Live {
     pub written: Option<[u8; 16]>,
     pub at: u64,
     pub verified: bool,
+    /// `object_digest` of the line's `object`, when it has one.
+    pub object: Option<[u8; 16]>,
     /// Where the line starts in the file and how long it is (with its newline), for
     /// compaction and the live-size estimate.
     pub offset: u64,
@@ -132,6 +146,7 @@ impl Live {
                 .then(|| source_digest(&entry.written_sha256)),
             at: entry.at.unwrap_or(0),
             verified: entry.verified,
+            object: (!entry.object.is_empty()).then(|| object_digest(&entry.object)),
             offset,
             len,
         }

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::error::{Error, Result};
 use crate::schema::UserRecord;
 
-pub use entry::{Entry, LastWrite, VerifiedWrite};
+pub use entry::{Entry, LastWrite, VerifiedWrite, object_digest};
 use entry::{Key, Live, key_of, parse_line, source_digest};
 pub use recheck::{DEFAULT_RECHECK_AFTER, parse_duration};
 
@@ -217,6 +217,14 @@ impl SyncState {
             .live
             .get(&key_of(user, target))
             .and_then(Live::verified_write)
+    }
+
+    /// The target's object the last entry for `user` there is about, when it names one.
+    pub fn object_of(&self, user: &str, target: &str) -> Option<[u8; 16]> {
+        self.lock()
+            .live
+            .get(&key_of(user, target))
+            .and_then(|live| live.object)
     }
 
     /// How long ago a write of this source picture to `target` was accepted without a

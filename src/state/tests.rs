@@ -10,6 +10,7 @@ fn entry(user: &str, target: &str, source: &str, verified: bool) -> Entry {
         written_sha256: String::new(),
         at: Some(now_secs()),
         verified,
+        object: String::new(),
     }
 }
 

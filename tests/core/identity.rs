@@ -4,8 +4,11 @@
 
 use photosync::engine::{SyncOptions, SyncSource};
 use photosync::schema::{Action, PhotoBytes, UserRecord};
+use photosync::state::SyncState;
+use photosync::store::ad::ObjectGuid;
 use photosync::store::folder::{FolderStore, NamingRule};
-use photosync::store::memory::MemoryStore;
+use photosync::store::identity::Anchor;
+use photosync::store::memory::{MemoryStore, Person};
 use photosync::store::{PhotoStore, StoreRole};
 
 use crate::support::{jpeg, jsonl, result_of, results, sync};
@@ -139,5 +142,52 @@ async fn two_targets_on_one_folder_never_give_two_users_one_file() {
     assert!(
         photosync::photo::same_picture(&held, &dan).is_some_and(|(same, _)| same),
         "dan@contoso.com.jpg no longer shows dan"
+    );
+}
+
+// One person under two keys (UPN on one record, objectGUID on the other) stays refused on the
+// next run, when the state file lets sync skip the first record without looking: its state
+// line names the object, and the skip claims it.
+#[tokio::test]
+async fn one_person_under_two_keys_is_refused_also_when_the_state_skips_the_first() {
+    const GUID: &str = "8c4ac332-975f-4717-ad7b-ba4a4e968fff";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let memory = MemoryStore::new();
+    memory.add_person(
+        "dana@contoso.com",
+        Person {
+            anchor: Anchor::Guid(ObjectGuid::parse(GUID).expect("guid")),
+            ..Person::default()
+        },
+    );
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(memory.clone())];
+    let by_upn = person("dana", None, 1);
+    let by_guid = UserRecord {
+        object_guid: Some(GUID.into()),
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(2, 200))),
+        ..Default::default()
+    };
+    for (run, first_reason) in [(1, "missing-in-target"), (2, "unchanged-since-verified")] {
+        let opts = SyncOptions {
+            concurrency: 1,
+            state: Some(SyncState::open(&path).expect("state")),
+            ..SyncOptions::default()
+        };
+        let input = jsonl(&[by_upn.clone(), by_guid.clone()]);
+        let (records, _) = sync(input, &SyncSource::Input, &targets, &opts).await;
+        let first = result_of(&records, "dana@contoso.com", "memory");
+        assert_eq!(first.reason, first_reason, "run {run}: {first:?}");
+        let second = results(&records)
+            .into_iter()
+            .find(|r| r.user.object_guid.as_deref() == Some(GUID))
+            .expect("the GUID record's result");
+        assert_eq!(second.action, Action::Failed, "run {run}: {second:?}");
+        assert_eq!(second.reason, "duplicate-user", "run {run}");
+    }
+    assert_eq!(
+        memory.writes(),
+        1,
+        "dana was written once, by the first record"
     );
 }

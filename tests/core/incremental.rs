@@ -373,6 +373,7 @@ fn status_shows_pending_writes_and_their_age_but_judges_from_the_store() {
                 written_sha256: String::new(),
                 at: Some(state::now_secs() - 120),
                 verified,
+                object: String::new(),
             })
             .expect("record");
     }

@@ -45,6 +45,7 @@ fn earlier_run_wrote(path: &std::path::Path, source: &[u8], written: Option<&[u8
             written_sha256: written.map(sha256_hex).unwrap_or_default(),
             at: Some(state::now_secs() - 60),
             verified: true,
+            object: String::new(),
         })
         .expect("record");
 }

@@ -199,6 +199,7 @@ proptest! {
             written_sha256: if i % 2 == 0 { format!("{:064x}", i + 1_000) } else { String::new() },
             at: Some(1_700_000_000 + i as u64),
             verified: i % 3 != 0,
+            object: String::new(),
         }).collect();
         let mut bytes = Vec::new();
         let mut spans = Vec::new();

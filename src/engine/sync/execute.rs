@@ -107,7 +107,19 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     };
     let look = match plan::plan(&facts) {
         Plan::Look => look_at(&job, verified_write).await,
-        Plan::Skip(reason) => return (result(target.name(), Action::Skipped, reason), None),
+        Plan::Skip(reason) => {
+            // Skipped without a look, the object the state file recorded is still this user's
+            // for the run: another record resolving to it is the same person.
+            if let Some(slot) = job.state
+                && let Some(object) = slot.state.object_of(slot.user, slot.target)
+                && let Err(e) =
+                    job.claims
+                        .claim_recorded_object(target.name(), job.place, object, job.who)
+            {
+                return failed(target.name(), Reason::DuplicateUser, &e);
+            }
+            return (result(target.name(), Action::Skipped, reason), None);
+        }
         Plan::Fail(reason) => {
             let e = Error::config(format!("the {} store cannot be written", target.name()))
                 .with_hint("pick a target that accepts writes");
@@ -119,14 +131,14 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     // From here on the state is only written to, and never in a dry run.
     let state = job.state.filter(|_| !opts.dry_run);
     match (plan::plan(&facts), look) {
-        (Plan::Skip(reason), Look::Found { current, .. }) => {
+        (Plan::Skip(reason), Look::Found { user, current }) => {
             // Remembered only when the target is in sync: a photo left alone (--only-missing,
             // the default photo, --keep-outside-changes) is not this source verified there.
             let own_write = reason == Reason::OwnWriteUnchanged;
             if let (Some(slot), Some(current)) = (state, &current)
                 && (own_write || reason == Reason::AlreadyInSync)
             {
-                slot.record_verified(src, &current.info, own_write);
+                slot.record_verified(src, &current.info, own_write, user.user());
             }
             (result(target.name(), Action::Skipped, reason), None)
         }
@@ -236,7 +248,7 @@ async fn write(
         && let Some(left) = opts.verify_window.checked_sub(age)
         && let Ok(Applied::Written(info)) = read_back(target, user.user(), src, before, left).await
     {
-        slot.record_verified(src, &info, own_write(&info));
+        slot.record_verified(src, &info, own_write(&info), user.user());
         return (
             result(target.name(), Action::Skipped, Reason::AlreadyInSync),
             None,
@@ -246,7 +258,7 @@ async fn write(
     // the read-back still knows to check this user next time.
     let pending = || {
         if let Some(slot) = state {
-            slot.record_pending(src);
+            slot.record_pending(src, user.user());
         }
     };
     // Claimed again at the last moment: a later record of the same file or object refuses
@@ -258,7 +270,7 @@ async fn write(
         Ok(Applied::WouldWrite(preview)) => (Written::WouldWrite, preview),
         Ok(Applied::Written(info)) => {
             if let Some(slot) = state {
-                slot.record_verified(src, &info, own_write(&info));
+                slot.record_verified(src, &info, own_write(&info), user.user());
             }
             (Written::Verified, Some(info))
         }

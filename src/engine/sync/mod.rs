@@ -299,22 +299,28 @@ pub(super) struct StateSlot<'a> {
 }
 
 impl StateSlot<'_> {
-    /// Remember that a write of `src` was accepted but not yet seen.
-    pub fn record_pending(&self, src: &SourcePhoto) {
-        self.record(src, "", false);
+    /// Remember that a write of `src` to `object` was accepted but not yet seen.
+    pub fn record_pending(&self, src: &SourcePhoto, object: &StoreUser) {
+        self.record(src, "", false, object);
     }
 
-    /// Remember that the target was read holding `shown` for `src`: PhotoSync's own write
-    /// (`own_write`, kept byte-exact so later runs compare the target with it), or a picture
-    /// found in place.
-    pub fn record_verified(&self, src: &SourcePhoto, shown: &PhotoInfo, own_write: bool) {
+    /// Remember that the target was read holding `shown` for `src` at `object`: PhotoSync's
+    /// own write (`own_write`, kept byte-exact so later runs compare the target with it), or a
+    /// picture found in place.
+    pub fn record_verified(
+        &self,
+        src: &SourcePhoto,
+        shown: &PhotoInfo,
+        own_write: bool,
+        object: &StoreUser,
+    ) {
         let written_sha256 = if own_write { shown.sha256.as_str() } else { "" };
-        self.record(src, written_sha256, true);
+        self.record(src, written_sha256, true, object);
     }
 
     /// A failed append costs a re-check next run, never this user's result, so it is logged
     /// and the run goes on.
-    fn record(&self, src: &SourcePhoto, written_sha256: &str, verified: bool) {
+    fn record(&self, src: &SourcePhoto, written_sha256: &str, verified: bool, object: &StoreUser) {
         let entry = Entry {
             user: self.user.to_string(),
             target: self.target.to_string(),
@@ -322,6 +328,7 @@ impl StateSlot<'_> {
             written_sha256: written_sha256.to_string(),
             at: Some(now_secs()),
             verified,
+            object: object.key.clone(),
         };
         if let Err(e) = self.state.record(&entry) {
             tracing::warn!(error = %e, "could not append to the state file");
