@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use photosync::http::{HttpClient, HttpOptions, Request};
+use photosync::http::{HttpClient, HttpOptions, Request, RetryPolicy};
 use photosync_testkit::photosync;
 use photosync_testkit::run::Run;
 
@@ -352,5 +352,33 @@ async fn throttled_attempts_do_not_spend_the_budget_for_failed_ones() {
         failing.seen().len(),
         4,
         "the failure budget still bounds a failing server"
+    );
+}
+
+// A connection that cannot be opened never reached the service, so it is retried like
+// throttling, within the overall budget of 10 attempts (docs/cli.md, "How long retries
+// last"), not the 4 a failing service gets. Short pauses here; the attempts are counted.
+#[tokio::test]
+async fn a_refused_connection_is_retried_within_the_overall_budget() {
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/users", closed.local_addr().expect("addr"));
+    drop(closed);
+    let http = HttpClient::new(HttpOptions {
+        retry: RetryPolicy {
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(5),
+            ..RetryPolicy::default()
+        },
+        ..HttpOptions::default()
+    })
+    .expect("client");
+    let err = http
+        .send(&Request::get(url), None)
+        .await
+        .expect_err("nobody listens");
+    assert!(
+        err.message.contains("after 10 attempt(s)"),
+        "{}",
+        err.message
     );
 }
