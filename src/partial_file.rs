@@ -27,6 +27,7 @@ impl PartialFile {
         let name = target.file_name().unwrap_or_default().to_string_lossy();
         // At most 200 bytes of it: the 26 bytes around it must still fit the 255 a file name
         // may have, whatever the target's own name.
+        // (`floor_char_boundary` is newer than the crate's minimum Rust.)
         let end = (0..=name.len().min(200))
             .rev()
             .find(|&i| name.is_char_boundary(i))

@@ -17,6 +17,7 @@
 //!   (`Claims`): both are refused.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use crate::error::{Error, ErrorClass, Result};
@@ -125,9 +126,6 @@ pub async fn confirm_guid_match(
     found: &StoreUser,
 ) -> Result<()> {
     let identity = &found.identity;
-    fn text(v: &Option<String>) -> Option<&str> {
-        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
-    }
     let (Some(want), Some(have)) = (
         text(&record.user_principal_name),
         text(&identity.keys.user_principal_name),
@@ -185,12 +183,16 @@ pub fn admit(
     Ok(Admitted(Box::new(found)))
 }
 
+/// A key's value, trimmed; `None` when absent or blank.
+fn text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 /// The record's UPN, sAMAccountName and mail beside the object's own.
 fn second_keys<'a>(
     record: &'a UserRecord,
     found: &'a Identity,
 ) -> impl Iterator<Item = (&'static str, Option<&'a str>, Option<&'a str>)> {
-    let text = |v: &'a Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty());
     [
         (
             "userPrincipalName",
@@ -263,40 +265,27 @@ impl Claims {
     /// Claim the file `name` (compared case-insensitively, as Windows and SharePoint compare
     /// file names) for `who`.
     pub fn claim(&self, store: &str, name: &str, who: &str) -> Result<()> {
-        self.take(format!("file|{}", name.to_lowercase()), who)
+        self.take(("file", name.to_lowercase()), who)
             .map_err(|other| collision(store, name, who, &other))
     }
 
-    /// Claim the object `user` that `store`, writing at `place` (its state key), admitted for
-    /// `who`.
+    /// Claim, for `who`, the object `store` writes at `place` (its state key), given as its
+    /// `state::object_digest` (from a look at the store, or from the state file); `named` is
+    /// how messages name it.
     pub fn claim_object(
         &self,
         store: &str,
         place: &str,
-        user: &StoreUser,
-        who: &str,
-    ) -> Result<()> {
-        let object = crate::state::object_digest(&user.key);
-        self.take(format!("object|{place}|{object:x?}"), who)
-            .map_err(|other| same_object(store, &user.identity.object, who, &other))
-    }
-
-    /// Claim the object the state file recorded for `who` (`object_digest`), for a user the
-    /// state lets sync skip without looking.
-    pub fn claim_recorded_object(
-        &self,
-        store: &str,
-        place: &str,
         object: [u8; 16],
+        named: &str,
         who: &str,
     ) -> Result<()> {
-        self.take(format!("object|{place}|{object:x?}"), who)
-            .map_err(|other| same_object(store, "the one the state file recorded", who, &other))
+        self.take(("object", place, object), who)
+            .map_err(|other| same_object(store, named, who, &other))
     }
 
     /// Take `place` for `who`; the other user's name when someone else has or wants it.
-    fn take(&self, place: String, who: &str) -> std::result::Result<(), String> {
-        use std::hash::{Hash, Hasher};
+    fn take(&self, place: impl Hash, who: &str) -> std::result::Result<(), String> {
         // SipHash with fixed keys: the same place gives the same hash throughout the run.
         let mut hasher = std::hash::DefaultHasher::new();
         place.hash(&mut hasher);

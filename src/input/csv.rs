@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::record::{canonical_field, normalize_json_record};
 use super::{InputEvent, checked_user, error_event};
@@ -39,8 +39,8 @@ pub struct CsvReader {
     /// The row after the current one, read ahead: a row an unterminated quote swallowed is
     /// the last, and only the end of the input tells.
     ahead: Option<csv::Result<csv::ByteRecord>>,
-    /// Canonical field per column (None = ignored column).
-    columns: Vec<Option<&'static str>>,
+    /// Per column, its header name and canonical field (None = ignored column).
+    columns: Vec<Option<(String, &'static str)>>,
     /// Row number of the last record read (header = 1, or 2 below a `#TYPE` line).
     row: u64,
     base_dir: Option<PathBuf>,
@@ -83,9 +83,12 @@ impl CsvReader {
             Error::config(format!("cannot read the CSV header: {e}"))
                 .with_hint("the first line must name the columns, e.g. UserPrincipalName,PhotoPath")
         })?;
-        let columns: Vec<Option<&'static str>> = headers
+        let columns: Vec<Option<(String, &'static str)>> = headers
             .iter()
-            .map(|name| std::str::from_utf8(name).ok().and_then(canonical_field))
+            .map(|name| {
+                let name = std::str::from_utf8(name).ok()?;
+                Some((name.to_string(), canonical_field(name)?))
+            })
             .collect();
         let identities = [
             "userPrincipalName",
@@ -94,7 +97,11 @@ impl CsvReader {
             "mail",
             "employeeId",
         ];
-        if !columns.iter().flatten().any(|c| identities.contains(c)) {
+        if !columns
+            .iter()
+            .flatten()
+            .any(|(_, c)| identities.contains(c))
+        {
             return Err(Error::config(
                 "the CSV header has no identity column".to_string(),
             )
@@ -116,9 +123,11 @@ impl CsvReader {
 
     fn to_event(&self, record: &csv::ByteRecord) -> InputEvent {
         let row = self.row;
-        let mut object = Map::new();
-        for (field, cell) in self.columns.iter().zip(record.iter()) {
-            let Some(field) = field else { continue };
+        let mut properties = Vec::new();
+        for (column, cell) in self.columns.iter().zip(record.iter()) {
+            let Some((name, field)) = column else {
+                continue;
+            };
             let Ok(text) = std::str::from_utf8(cell) else {
                 return error_event(
                     row,
@@ -137,30 +146,10 @@ impl CsvReader {
                     "check the quotes around that value: a user name never spans lines",
                 );
             }
-            let text = text.trim();
-            if text.is_empty() {
-                continue;
-            }
-            match object.get(*field).and_then(Value::as_str) {
-                // Two columns of one field (`mail` and `EmailAddress`) must agree.
-                Some(earlier) if !earlier.eq_ignore_ascii_case(text) => {
-                    return error_event(
-                        row,
-                        None,
-                        ErrorCode::BadCsvRow,
-                        format!(
-                            "row {row}: two columns give {field}, with different values ({earlier} and {text})"
-                        ),
-                        "keep one column per field, or the same value in both",
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    object.insert(field.to_string(), Value::String(text.to_string()));
-                }
-            }
+            properties.push((name.clone(), Value::String(text.to_string())));
         }
-        let normalized = match normalize_json_record(object) {
+        // Two columns of one field (`mail` and `EmailAddress`) must agree, as in JSON.
+        let normalized = match normalize_json_record(properties) {
             Ok(object) => Value::Object(object),
             Err(conflict) => {
                 return error_event(

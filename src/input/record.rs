@@ -21,16 +21,19 @@ pub(crate) fn canonical_field(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Rewrite a JSON object's properties to the canonical names and shapes, dropping unknown
-/// ones: ObjectGUID as `{"Guid": "..."}` (Windows PowerShell) becomes its string, numbers
-/// become strings, byte arrays wrapped as `{"value": [...]}` are unwrapped, empty values drop.
-/// Two properties of one field (`mail` and `EmailAddress`, as `Get-ADUser -Properties *`
-/// gives both) must agree: which one names the user is not for PhotoSync to guess, so a
-/// record whose two differ is refused (the error's message).
-pub fn normalize_json_record(object: Map<String, Value>) -> Result<Map<String, Value>, String> {
+/// Rewrite a record's properties (a JSON object's, or a CSV row's columns by header name) to
+/// the canonical names and shapes, dropping unknown ones: ObjectGUID as `{"Guid": "..."}`
+/// (Windows PowerShell) becomes its string, numbers become strings, byte arrays wrapped as
+/// `{"value": [...]}` are unwrapped, empty values drop. Two properties of one field (`mail`
+/// and `EmailAddress`, as `Get-ADUser -Properties *` gives both) must agree: which one names
+/// the user is not for PhotoSync to guess, so a record whose two differ is refused (the
+/// error's message).
+pub fn normalize_json_record(
+    properties: impl IntoIterator<Item = (String, Value)>,
+) -> Result<Map<String, Value>, String> {
     let mut out: Map<String, Value> = Map::new();
     let mut given_as: Vec<(&str, String)> = Vec::new();
-    for (key, value) in object {
+    for (key, value) in properties {
         let Some(field) = canonical_field(&key) else {
             continue;
         };

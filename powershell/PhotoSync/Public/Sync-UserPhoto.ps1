@@ -404,20 +404,20 @@ function Sync-UserPhoto {
                 # thumbnailPhoto was written with the previous user's picture). A hashtable binds
                 # no property: its keys count as a [pscustomobject]'s would.
                 $v = $fromDictionary
-                $photo = $ThumbnailPhoto
-                $path = $PhotoPath
-                $piped = $InputPhoto
-                if ($v) { $photo = $v.ThumbnailPhoto; $path = $v.PhotoPath; $piped = $v.InputPhoto }
-                if ($null -eq $photo -and -not $path -and $piped) {
-                    $label = @($UserPrincipalName, $Mail, $SamAccountName, $ObjectGUID, $EmployeeId)
-                    if ($v) { $label = @($v.UserPrincipalName, $v.Mail, $v.SamAccountName, $v.ObjectGUID, $v.EmployeeId) }
-                    $piped = Resolve-PhotoSyncInputPhoto -Cmdlet $PSCmdlet -InputPhoto $piped -InputObject $_ -Label ($label | Where-Object { $_ } | Select-Object -First 1)
+                if (-not $v) {
+                    $v = @{ ObjectGUID = $ObjectGUID; UserPrincipalName = $UserPrincipalName; SamAccountName = $SamAccountName
+                        Mail = $Mail; EmployeeId = $EmployeeId; ThumbnailPhoto = $ThumbnailPhoto; PhotoPath = $PhotoPath; InputPhoto = $InputPhoto }
+                }
+                $photo = $v.ThumbnailPhoto
+                $path = $v.PhotoPath
+                if ($null -eq $photo -and -not $path -and $v.InputPhoto) {
+                    $label = @($v.UserPrincipalName, $v.Mail, $v.SamAccountName, $v.ObjectGUID, $v.EmployeeId) | Where-Object { $_ } | Select-Object -First 1
+                    $piped = Resolve-PhotoSyncInputPhoto -Cmdlet $PSCmdlet -InputPhoto $v.InputPhoto -InputObject $_ -Label $label
                     if ($null -eq $piped) { $stopping = $false; return }
                     $photo = $piped.Photo
                     $path = $piped.Path
                 }
-                if ($v) { Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $photo $path $_ }
-                else { Add-PhotoSyncCoreUser $core $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $photo $path $_ }
+                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $photo $path $_
             }
             $stopping = $false
         }

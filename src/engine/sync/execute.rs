@@ -112,9 +112,13 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
             // for the run: another record resolving to it is the same person.
             if let Some(slot) = job.state
                 && let Some(object) = slot.state.object_of(slot.user, slot.target)
-                && let Err(e) =
-                    job.claims
-                        .claim_recorded_object(target.name(), job.place, object, job.who)
+                && let Err(e) = job.claims.claim_object(
+                    target.name(),
+                    job.place,
+                    object,
+                    "the one the state file recorded",
+                    job.who,
+                )
             {
                 return failed(target.name(), Reason::DuplicateUser, &e);
             }
@@ -162,9 +166,14 @@ fn claim(job: &Job<'_>) -> Result<()> {
 /// Claim the file and the object an admitted user is written to.
 fn claim_admitted(job: &Job<'_>, admitted: &Admitted) -> Result<()> {
     claim(job)?;
-    let store = job.target.name();
-    job.claims
-        .claim_object(store, job.place, admitted.user(), job.who)
+    let user = admitted.user();
+    job.claims.claim_object(
+        job.target.name(),
+        job.place,
+        crate::state::object_digest(&user.key),
+        &user.identity.object,
+        job.who,
+    )
 }
 
 /// Resolve the user in the target, pass it through the identity gate, and read what it holds:
