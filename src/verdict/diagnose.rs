@@ -246,7 +246,7 @@ fn quality(name: &str, from_ad: bool, info: &PhotoInfo, graph_read: bool, out: &
             format!(
                 "the reference photo is nearly uniform (contrast {contrast}): a blank, a logo or a placeholder rather than a face"
             ),
-            "replace it with a real photo of the person".to_string(),
+            "replace it with a real photo of the person; sync does not put it in place of anybody's photo".to_string(),
         ));
     }
     let (long, short) = (info.width.max(info.height), side.max(1));

@@ -9,7 +9,7 @@ use photosync::store::memory::MemoryStore;
 use photosync::store::{PhotoStore, StoreRole};
 use photosync_testkit::store::ScriptedStore;
 
-use crate::support::{brighter, jpeg, jsonl, png, result_of, sync, upn, with_sam};
+use crate::support::{brighter, encode, jpeg, jsonl, png, result_of, sync, upn, with_sam};
 
 fn with_photo(name: &str, person: u64) -> UserRecord {
     UserRecord {
@@ -403,4 +403,48 @@ async fn a_picture_judged_the_same_only_narrowly_or_too_small_is_written() {
         assert_eq!(seen(&records, name), left, "{name} on the re-run");
     }
     assert_eq!(store.writes(), 2);
+}
+
+/// A nearly uniform source picture (a blank or a grey silhouette, as a directory holds when
+/// its photos were reset) never replaces somebody's photo, even with `--force`: ann's and
+/// the state's earlier write stay; where nobody's photo would be lost (bob has none) it is
+/// written as any source.
+#[tokio::test]
+async fn a_placeholder_source_never_replaces_somebodys_photo() {
+    let grey = encode(
+        &image::RgbImage::from_pixel(300, 300, image::Rgb([128, 128, 128])),
+        image::ImageFormat::Png,
+    );
+    let store = target(&[
+        ("ann@contoso.com", Some(jpeg(1, 96))),
+        ("bob@contoso.com", None),
+    ]);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store))];
+    let users: Vec<_> = ["ann", "bob"]
+        .map(|name| UserRecord {
+            thumbnail_photo: Some(PhotoBytes::Bytes(grey.clone())),
+            ..upn(name)
+        })
+        .into();
+    for force in [false, true] {
+        let opts = SyncOptions {
+            force,
+            ..SyncOptions::default()
+        };
+        let (records, _) = sync(jsonl(&users), &SyncSource::Input, &targets, &opts).await;
+        let ann = result_of(&records, "ann@contoso.com", "graph");
+        assert_eq!(
+            (ann.action, ann.reason.as_str()),
+            (Action::Skipped, "placeholder-source"),
+            "force: {force}"
+        );
+        assert_eq!(store.photo_of("ann@contoso.com"), Some(jpeg(1, 96)));
+    }
+    let bob = store
+        .photo_of("bob@contoso.com")
+        .expect("bob's empty target is filled");
+    assert!(photosync::photo::is_placeholder(
+        &photosync::photo::inspect(&bob, &Default::default()).expect("a picture")
+    ));
+    assert_eq!(store.writes(), 1);
 }

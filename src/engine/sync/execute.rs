@@ -103,6 +103,7 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
         only_missing: opts.only_missing,
         keep_outside_changes: opts.keep_outside_changes,
         default_photo: job.default_photo,
+        placeholder_source: photo::is_placeholder(&src.info),
         seen: None,
     };
     let look = match plan::plan(&facts) {

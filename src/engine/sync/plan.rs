@@ -34,6 +34,9 @@ pub enum Reason {
     PlaceholderInTarget,
     /// `--default-photo`: the user's source has none, the target had none either.
     DefaultPhoto,
+    /// The source picture is nearly uniform (a blank, a silhouette, a placeholder) and the
+    /// target holds somebody's photo: left in place.
+    PlaceholderSource,
     /// `--state`: someone changed the target since PhotoSync's verified write while the source
     /// stayed the same; written back (the default).
     ReplacedOutsideChange,
@@ -53,7 +56,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for the docs check.
-    pub const ALL: [Reason; 26] = [
+    pub const ALL: [Reason; 27] = [
         Reason::UnchangedSinceVerified,
         Reason::AlreadyInSync,
         Reason::NoSourcePhoto,
@@ -75,6 +78,7 @@ impl Reason {
         Reason::TargetHasPhoto,
         Reason::PlaceholderInTarget,
         Reason::DefaultPhoto,
+        Reason::PlaceholderSource,
         Reason::ReplacedOutsideChange,
         Reason::ChangedOutsidePhotosync,
         Reason::OwnWriteUnchanged,
@@ -105,6 +109,7 @@ impl Reason {
             Reason::TargetHasPhoto => "target-has-photo",
             Reason::PlaceholderInTarget => "placeholder-in-target",
             Reason::DefaultPhoto => "default-photo",
+            Reason::PlaceholderSource => "placeholder-source",
             Reason::ReplacedOutsideChange => "replaced-outside-change",
             Reason::ChangedOutsidePhotosync => "changed-outside-photosync",
             Reason::OwnWriteUnchanged => "own-write-unchanged",
@@ -191,6 +196,10 @@ pub struct Facts {
     /// The source picture is `--default-photo` (the user's own source has none): it only ever
     /// fills a missing photo or a placeholder, never replaces somebody's photo.
     pub default_photo: bool,
+    /// The source picture is nearly uniform (`photo::is_placeholder`): like the default photo,
+    /// it fills a missing photo or a placeholder and never replaces somebody's photo, so a
+    /// directory whose pictures were blanked does not blank every service.
+    pub placeholder_source: bool,
     /// What the target showed; `None` before sync has looked.
     pub seen: Option<Seen>,
 }
@@ -213,7 +222,7 @@ pub fn plan(facts: &Facts) -> Plan {
     if !facts.can_write {
         return Plan::Fail(Reason::TargetReadOnly);
     }
-    let only_missing = facts.only_missing || facts.default_photo;
+    let only_missing = facts.only_missing || facts.default_photo || facts.placeholder_source;
     match facts.seen {
         None => Plan::Look,
         Some(Seen::NotFound) => Plan::Fail(Reason::UserNotFound),
@@ -237,6 +246,11 @@ pub fn plan(facts: &Facts) -> Plan {
         }
         Some(Seen::Holds(Held::Other { placeholder: true })) => {
             Plan::Write(Reason::PlaceholderInTarget)
+        }
+        Some(Seen::Holds(_))
+            if facts.placeholder_source && !facts.only_missing && !facts.default_photo =>
+        {
+            Plan::Skip(Reason::PlaceholderSource)
         }
         Some(Seen::Holds(_)) if only_missing => Plan::Skip(Reason::TargetHasPhoto),
         Some(Seen::Holds(_)) if facts.own_write == OwnWrite::OfEarlierSource => {
@@ -432,6 +446,51 @@ mod tests {
                 default_photo,
                 verified_before,
                 keep_outside_changes,
+                seen,
+                ..Facts::default()
+            };
+            assert_eq!(plan(&facts), expected, "{facts:?}");
+        }
+    }
+
+    /// A nearly uniform source picture, after looking at a writable target: it fills what has
+    /// no photo or a placeholder and never replaces somebody's photo, whatever the mode or the
+    /// state says. Row: force, verified_before, what the state records of the write,
+    /// only_missing, what the target showed, the decision.
+    #[test]
+    fn the_decision_table_of_a_placeholder_source() {
+        use OwnWrite::*;
+        use Plan::*;
+        use Reason::*;
+        let holds = |held| Some(Seen::Holds(held));
+        let (photo, placeholder) = (
+            holds(Held::Other { placeholder: NO }),
+            holds(Held::Other { placeholder: YES }),
+        );
+        let (same, probably) = (holds(Held::Same), holds(Held::ProbablySame));
+        type Row = (bool, bool, OwnWrite, bool, Option<Seen>, Plan);
+        #[rustfmt::skip]
+        let rows: &[Row] = &[
+            (NO,  NO,  Unknown,         NO,  photo,            Skip(PlaceholderSource)),
+            (YES, NO,  Unknown,         NO,  photo,            Skip(PlaceholderSource)),
+            (NO,  NO,  Unknown,         NO,  probably,         Skip(PlaceholderSource)),
+            // The source turned into a placeholder since PhotoSync wrote a photo there.
+            (NO,  NO,  OfEarlierSource, NO,  photo,            Skip(PlaceholderSource)),
+            (NO,  YES, Unknown,         NO,  photo,            Skip(PlaceholderSource)),
+            (NO,  NO,  Unknown,         YES, photo,            Skip(TargetHasPhoto)),
+            // Where nobody's photo would be lost, it is written as any source.
+            (NO,  NO,  Unknown,         NO,  Some(Seen::Empty), Write(MissingInTarget)),
+            (NO,  NO,  Unknown,         NO,  placeholder,      Write(PlaceholderInTarget)),
+            (NO,  NO,  Unknown,         NO,  same,             Skip(AlreadyInSync)),
+        ];
+        for &(force, verified_before, own_write, only_missing, seen, expected) in rows {
+            let facts = Facts {
+                force,
+                verified_before,
+                own_write,
+                only_missing,
+                can_write: true,
+                placeholder_source: true,
                 seen,
                 ..Facts::default()
             };
