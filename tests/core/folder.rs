@@ -307,3 +307,124 @@ async fn a_planted_symlink_does_not_redirect_an_export() {
 fn gif(person: u64) -> Vec<u8> {
     encode(&portrait(person, 32, 32), image::ImageFormat::Gif)
 }
+
+/// Write `files` into `dir`; false when the file system folds case (Windows, macOS), where
+/// names that differ only by case cannot both exist.
+fn write_case_variants(dir: &std::path::Path, files: &[(&str, Vec<u8>)]) -> bool {
+    for (name, bytes) in files {
+        std::fs::write(dir.join(name), bytes).expect("write");
+    }
+    std::fs::read_dir(dir).expect("list").count() == files.len()
+}
+
+// Regression: a source folder holding `Ann.jpg` and `ann.jpg` (a case-sensitive file system)
+// gave ann whichever of the two the directory listed first, so two runs could send two
+// different photos. Which file is ann's cannot be told: she is refused, naming both, and the
+// run goes on with the other users.
+#[tokio::test]
+async fn a_source_file_name_differing_only_by_case_refuses_that_user_naming_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src_dir = dir.path().join("hr");
+    std::fs::create_dir(&src_dir).expect("mkdir");
+    let files = [
+        ("Ann.jpg", jpeg(1, 200)),
+        ("ann.jpg", jpeg(2, 200)),
+        ("bob.jpg", jpeg(3, 200)),
+    ];
+    if !write_case_variants(&src_dir, &files) {
+        return;
+    }
+    let source = SyncSource::Store(Box::new(open(
+        &src_dir,
+        "{samAccountName}.jpg",
+        StoreRole::Read,
+    )));
+    let out = dir.path().join("export");
+    let target: Vec<Box<dyn PhotoStore>> = vec![Box::new(open(
+        &out,
+        "{samAccountName}.jpg",
+        StoreRole::Target,
+    ))];
+    let (records, summary) = sync(
+        jsonl(&[with_sam("ann"), with_sam("bob")]),
+        &source,
+        &target,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "folder");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Failed, "ambiguous-identity"),
+        "{ann:?}"
+    );
+    let error = ann.error.as_ref().expect("ann's error");
+    assert_eq!(error.code, ErrorCode::AmbiguousIdentity);
+    assert!(
+        error.message.contains("Ann.jpg") && error.message.contains("ann.jpg"),
+        "{}",
+        error.message
+    );
+    assert!(!out.join("ann.jpg").exists(), "nothing exported for ann");
+    assert_eq!(
+        result_of(&records, "bob@contoso.com", "folder").action,
+        Action::Updated
+    );
+    assert_eq!(summary.exit_code, 1);
+}
+
+// The same in a target folder: `Ann.JPG` and `ann.jpg` are both ann's existing picture, so
+// which one sync compared against and replaced was up to the directory's order. Neither is
+// read or written; bob is.
+#[tokio::test]
+async fn a_target_file_name_differing_only_by_case_refuses_that_user_and_keeps_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [("Ann.JPG", jpeg(1, 200)), ("ann.jpg", jpeg(2, 200))];
+    if !write_case_variants(dir.path(), &files) {
+        return;
+    }
+    let target: Vec<Box<dyn PhotoStore>> = vec![Box::new(open(
+        dir.path(),
+        "{samAccountName}.jpg",
+        StoreRole::Target,
+    ))];
+    let users = [
+        UserRecord {
+            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(4, 200))),
+            ..with_sam("ann")
+        },
+        UserRecord {
+            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(5, 200))),
+            ..with_sam("bob")
+        },
+    ];
+    let (records, summary) = sync(
+        jsonl(&users),
+        &SyncSource::Input,
+        &target,
+        &SyncOptions {
+            force: true,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "folder");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Failed, "ambiguous-identity"),
+        "{ann:?}"
+    );
+    let message = &ann.error.as_ref().expect("ann's error").message;
+    assert!(
+        message.contains("Ann.JPG") && message.contains("ann.jpg"),
+        "{message}"
+    );
+    for (name, bytes) in &files {
+        assert_eq!(&std::fs::read(dir.path().join(name)).expect("kept"), bytes);
+    }
+    assert_eq!(
+        result_of(&records, "bob@contoso.com", "folder").action,
+        Action::Updated
+    );
+    assert_eq!(summary.exit_code, 1);
+}

@@ -1,6 +1,7 @@
 //! A folder of photo files named after users by a naming rule such as `{samAccountName}.jpg`
 //! or `{userPrincipalName}.*` (any image extension). Matching is case-insensitive, so the
-//! HR export `ALICE.JPG` is Alice's photo.
+//! HR export `ALICE.JPG` is Alice's photo; a user with two files that differ only by case
+//! (`Ann.jpg` and `ann.jpg`) is refused rather than given whichever the directory lists first.
 //!
 //! The folder is listed once when the store opens; files that no user claimed during the run
 //! are reported by `final_findings` (`unmatched-file`), users without a file read as absent.
@@ -147,12 +148,11 @@ impl FolderStore {
                     extension: ext,
                 });
         }
+        // By preferred extension, then by name: the order never depends on the directory's.
         for files in index.values_mut() {
-            files.sort_by_key(|f| {
-                IMAGE_EXTENSIONS
-                    .iter()
-                    .position(|e| *e == f.extension)
-                    .unwrap_or(usize::MAX)
+            files.sort_by_cached_key(|f| {
+                let rank = IMAGE_EXTENSIONS.iter().position(|e| *e == f.extension);
+                (rank.unwrap_or(usize::MAX), f.name.clone())
             });
         }
         Ok(FolderStore {
@@ -256,6 +256,31 @@ impl PhotoStore for FolderStore {
             return Ok(None);
         };
         lock(&self.claimed).insert(stem_hash(&stem.to_lowercase()));
+        // Files whose names differ only by case (`Ann.jpg` and `ann.jpg`, which a
+        // case-sensitive file system holds side by side) are equally the user's: reading or
+        // replacing one of them would be a guess.
+        let files = self.files_for(&stem);
+        if let [first, second, ..] = files.as_slice()
+            && first.extension == second.extension
+        {
+            let tied: Vec<String> = files
+                .iter()
+                .filter(|f| f.extension == first.extension)
+                .map(|f| format!("`{}`", f.name))
+                .collect();
+            return Err(Error::new(
+                ErrorCode::AmbiguousIdentity,
+                ErrorClass::Failed,
+                format!(
+                    "{} holds {} files named `{stem}` by the rule {}, differing only by case: {}; which one is the user's photo cannot be told, so none was read or written",
+                    self.dir.display(),
+                    tied.len(),
+                    self.rule,
+                    tied.join(", ")
+                ),
+            )
+            .with_hint("keep one of these files and remove the others: photosync matches file names case-insensitively"));
+        }
         let mut details = BTreeMap::new();
         details.insert("rule".to_string(), json!(self.rule.to_string()));
         Ok(Some(StoreUser {
