@@ -153,6 +153,31 @@ pub async fn confirm_guid_match(
     }
 }
 
+/// The person whose picture sync read from its source is the one the target found: where both
+/// stores know an on-premises anchor, the anchors agree. Without this, a record whose UPN names
+/// bob in the target and whose mail names ann in the source (bob's UPN unknown there) carries
+/// ann's face to bob, each store's own match being sound.
+pub fn confirm_same_person(source: &Identity, target: &str, found: &Identity) -> Result<()> {
+    let differ = match (&source.anchor, &found.anchor) {
+        (Anchor::Guid(a), Anchor::Guid(b)) => a != b,
+        (Anchor::Other(a), Anchor::Other(b)) => !a.trim().eq_ignore_ascii_case(b.trim()),
+        _ => false,
+    };
+    if !differ {
+        return Ok(());
+    }
+    Err(mismatch(
+        format!(
+            "the source's photo is of {}, which has {}, but the record names {} in {target}, which has {}: two different people; nothing was written",
+            source.object,
+            source.anchor.describe(),
+            found.object,
+            found.anchor.describe()
+        ),
+        "the record's keys name different accounts in the two stores (a UPN or mail reused, or a row mixed up in the export): identify the user by ObjectGUID, or fix the record",
+    ))
+}
+
 /// Sync's gate: `prove`, plus what only a write needs (a DN confirmed by a second key).
 pub fn admit(
     store: &str,

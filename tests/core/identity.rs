@@ -191,3 +191,158 @@ async fn one_person_under_two_keys_is_refused_also_when_the_state_skips_the_firs
         "dana was written once, by the first record"
     );
 }
+
+/// A memory store person with an on-premises anchor, a mail and a photo.
+fn anchored(store: &MemoryStore, upn: &str, guid: &str, mail: &str, photo: Option<Vec<u8>>) {
+    store.add_person(
+        upn,
+        Person {
+            anchor: Anchor::Guid(ObjectGuid::parse(guid).expect("guid")),
+            mail: Some(mail.to_string()),
+            photo,
+        },
+    );
+}
+
+const ANN: &str = "1a5b6c7d-0000-4000-8000-00000000000a";
+const BOB: &str = "1a5b6c7d-0000-4000-8000-00000000000b";
+const CAROL: &str = "1a5b6c7d-0000-4000-8000-00000000000c";
+
+// Regression (issue 18): a record whose UPN names bob in the target, and whose mail names ann
+// in the source (which does not know bob's UPN), read ann's photo and wrote it to bob: each
+// store's own match was sound, and nothing compared the two. The anchors of the two objects
+// now must agree; carol, one person in both, is written.
+#[tokio::test]
+async fn a_source_photo_of_another_person_is_not_written_to_the_target() {
+    let source = MemoryStore::new();
+    anchored(
+        &source,
+        "ann@contoso.com",
+        ANN,
+        "ann@contoso.com",
+        Some(jpeg(1, 200)),
+    );
+    anchored(
+        &source,
+        "carol@contoso.com",
+        CAROL,
+        "carol@contoso.com",
+        Some(jpeg(3, 200)),
+    );
+    let target = MemoryStore::new();
+    anchored(&target, "ann@contoso.com", ANN, "ann@contoso.com", None);
+    anchored(&target, "bob@contoso.com", BOB, "bob@contoso.com", None);
+    anchored(
+        &target,
+        "carol@contoso.com",
+        CAROL,
+        "carol@contoso.com",
+        None,
+    );
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(target.clone())];
+    let mixed = UserRecord {
+        user_principal_name: Some("bob@contoso.com".into()),
+        mail: Some("ann@contoso.com".into()),
+        ..Default::default()
+    };
+    let carol = UserRecord {
+        user_principal_name: Some("carol@contoso.com".into()),
+        ..Default::default()
+    };
+    let (records, summary) = sync(
+        jsonl(&[mixed, carol]),
+        &SyncSource::Store(Box::new(source)),
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let bob = result_of(&records, "bob@contoso.com", "memory");
+    assert_eq!(
+        (bob.action, bob.reason.as_str()),
+        (Action::Failed, "identity-mismatch"),
+        "{bob:?}"
+    );
+    let message = &bob.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains("ann@contoso.com") && message.contains("bob@contoso.com"),
+        "names both people: {message}"
+    );
+    assert_eq!(
+        target.photo_of("bob@contoso.com"),
+        None,
+        "ann's face on bob"
+    );
+    let carol = result_of(&records, "carol@contoso.com", "memory");
+    assert_eq!(carol.action, Action::Updated, "{carol:?}");
+    assert_eq!(target.writes(), 1);
+    assert_eq!(summary.exit_code, 1);
+}
+
+// Regression (issue 18): a source store's match was never put through the identity gate, so
+// a mail two source users share read "the first" one's photo, and a record whose objectGUID
+// is ann's and whose UPN is carol's read ann's. Both are refused for every target now.
+#[tokio::test]
+async fn a_source_match_the_gate_refuses_refuses_the_user_everywhere() {
+    let source = MemoryStore::new();
+    anchored(
+        &source,
+        "ann@contoso.com",
+        ANN,
+        "team@contoso.com",
+        Some(jpeg(1, 200)),
+    );
+    anchored(
+        &source,
+        "bob@contoso.com",
+        BOB,
+        "team@contoso.com",
+        Some(jpeg(2, 200)),
+    );
+    anchored(
+        &source,
+        "carol@contoso.com",
+        CAROL,
+        "carol@contoso.com",
+        Some(jpeg(3, 200)),
+    );
+    let target = MemoryStore::new();
+    target.add_user("team@contoso.com", None);
+    target.add_user("carol@contoso.com", None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![
+        Box::new(target.clone()),
+        Box::new(folder(dir.path(), "{userPrincipalName}.jpg")),
+    ];
+    let shared_mail = UserRecord {
+        user_principal_name: Some("team@contoso.com".into()),
+        mail: Some("team@contoso.com".into()),
+        ..Default::default()
+    };
+    let mixed = UserRecord {
+        user_principal_name: Some("carol@contoso.com".into()),
+        object_guid: Some(ANN.into()),
+        ..Default::default()
+    };
+    let (records, _) = sync(
+        jsonl(&[shared_mail, mixed]),
+        &SyncSource::Store(Box::new(source)),
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    for (upn, reason) in [
+        ("team@contoso.com", "ambiguous-identity"),
+        ("carol@contoso.com", "identity-mismatch"),
+    ] {
+        for target in ["memory", "folder"] {
+            let result = result_of(&records, upn, target);
+            assert_eq!(
+                (result.action, result.reason.as_str()),
+                (Action::Failed, reason),
+                "{upn} on {target}: {result:?}"
+            );
+        }
+    }
+    assert_eq!(target.writes(), 0);
+    assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+}

@@ -12,6 +12,7 @@ use crate::schema::{Action, ErrorCode, PhotoInfo, ResultRecord, UserRecord};
 use crate::state::VerifiedWrite;
 use crate::store::PhotoStore;
 use crate::store::ad::ObjectGuid;
+use crate::store::identity::Identity;
 
 /// One user x one target.
 pub(super) struct Job<'a> {
@@ -28,6 +29,9 @@ pub(super) struct Job<'a> {
     pub claims: &'a Claims,
     pub state: Option<StateSlot<'a>>,
     pub src: &'a SourcePhoto,
+    /// Who the source store's object `src` was read from is (`None` for the input's own
+    /// photo and the default photo).
+    pub source_person: Option<&'a Identity>,
     /// `src` is `--default-photo`: the user's own source has none.
     pub default_photo: bool,
     pub opts: &'a SyncOptions,
@@ -197,6 +201,11 @@ async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
     };
     let policy = &job.opts.identity;
     if let Err(e) = identity::confirm_guid_match(target, record, &found).await {
+        return Look::Failed(Seen::failure(&e), e);
+    }
+    if let Some(source) = job.source_person
+        && let Err(e) = identity::confirm_same_person(source, target.name(), &found.identity)
+    {
         return Look::Failed(Seen::failure(&e), e);
     }
     // The file claimed again (another user may have claimed it since), and the object now

@@ -27,6 +27,8 @@ use crate::schema::{
     SummaryRecord, UserKeys, UserRecord,
 };
 use crate::state::{DEFAULT_RECHECK_AFTER, Entry, SyncState, now_secs, user_key};
+use crate::store::ad::ObjectGuid;
+use crate::store::identity::Identity;
 use crate::store::{INPUT, PhotoStore, StoreUser};
 pub use plan::Reason;
 
@@ -135,10 +137,18 @@ pub async fn run_sync(
     .summarize("sync", &opts.stop, false, sink)
 }
 
-/// The authoritative photo for this user, `Ok(None)` when the source has none.
-async fn source_photo(source: &SyncSource, record: &UserRecord) -> Result<Option<SourcePhoto>> {
+/// The authoritative photo for this user (`None` when the source has none) and, from a store,
+/// who the object it was read from is. A source store's user passes the identity gate as a
+/// target's does: a record's keys that name two people, or one the GUID disagrees with, must
+/// not choose whose face is written.
+async fn source_photo(
+    source: &SyncSource,
+    record: &UserRecord,
+    guid: Option<ObjectGuid>,
+    policy: &identity::Policy,
+) -> Result<(Option<SourcePhoto>, Option<Identity>)> {
     match source {
-        SyncSource::Input => reference::input_photo(record).await,
+        SyncSource::Input => Ok((reference::input_photo(record).await?, None)),
         SyncSource::Store(store) => {
             let Some(found) = store.resolve(record).await? else {
                 return Err(Error::new(
@@ -148,15 +158,18 @@ async fn source_photo(source: &SyncSource, record: &UserRecord) -> Result<Option
                 )
                 .with_hint("check the identity keys, or the source's naming rule"));
             };
+            identity::confirm_guid_match(store.as_ref(), record, &found).await?;
+            identity::prove(store.name(), record, guid, &found.identity, policy)?;
             // Read and decode within one slot of the photo budget: a photo file's bytes never
             // wait for their decode outside it.
-            photo::admitted(async {
+            let photo = photo::admitted(async {
                 match store.read_photo(&found).await?.photo {
                     Some(stored) => photo::load_off_thread(stored.bytes).await.map(Some),
                     None => Ok(None),
                 }
             })
-            .await
+            .await?;
+            Ok((photo, Some(found.identity)))
         }
     }
 }
@@ -187,12 +200,12 @@ async fn sync_user(
         Ok(guid) => guid,
         Err(e) => return refused_everywhere(&user, None, targets, e),
     };
-    let own = source_photo(source, &user.record).await;
+    let own = source_photo(source, &user.record, guid, &opts.identity).await;
     // Without a photo of its own, the user gets --default-photo, when given.
-    let (src, default_photo) = match (own, &opts.default_photo) {
-        (Ok(Some(src)), _) => (std::borrow::Cow::Owned(src), false),
-        (Ok(None), Some(default)) => (std::borrow::Cow::Borrowed(default), true),
-        (Ok(None), None) => {
+    let (src, default_photo, source_person) = match (own, &opts.default_photo) {
+        (Ok((Some(src), person)), _) => (std::borrow::Cow::Owned(src), false, person),
+        (Ok((None, _)), Some(default)) => (std::borrow::Cow::Borrowed(default), true, None),
+        (Ok((None, _)), None) => {
             for target in targets {
                 report(
                     result(target.name(), Action::Skipped, Reason::NoSourcePhoto),
@@ -225,6 +238,7 @@ async fn sync_user(
             claims,
             state: slot,
             src: &src,
+            source_person: source_person.as_ref(),
             default_photo,
             opts,
         })
