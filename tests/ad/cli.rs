@@ -196,6 +196,60 @@ fn sync_from_ad_to_a_folder_and_from_a_folder_to_ad() {
     let _ = std::fs::remove_dir_all(src_dir);
 }
 
+/// `sync --source ad` puts the directory's match through the identity gate before reading its
+/// photo: a record with photo.user's objectGUID and no.photo's UPN (a row mixed up in an export)
+/// read photo.user's photo and wrote it to `no.photo@example.test.jpg`. Refused now, nothing
+/// written; photo.user's own record (by UPN), in the same run, is exported.
+#[test]
+fn sync_from_ad_refuses_a_record_naming_two_people() {
+    let samba = support::samba();
+    let guid = samba
+        .ldbsearch("(sAMAccountName=photo.user)", "objectGUID")
+        .expect("photo.user's objectGUID");
+    let photo_user_upn = samba
+        .ldbsearch("(sAMAccountName=photo.user)", "userPrincipalName")
+        .expect("photo.user's UPN");
+    let out_dir = support::scratch_dir("cli-sync-two-people");
+    let folder = format!("folder:{}:{{userPrincipalName}}.jpg", out_dir.display());
+    let input = format!(
+        "{}\n{}\n",
+        serde_json::json!({"ObjectGUID": guid, "UserPrincipalName": "no.photo@example.test"}),
+        serde_json::json!({"UserPrincipalName": photo_user_upn}),
+    );
+    let out = photosync(
+        &[
+            "sync",
+            "--source",
+            "ad",
+            "--targets",
+            &folder,
+            "--format",
+            "json",
+        ],
+        SAMBA_ADMIN_PASSWORD,
+        Some(&input),
+    );
+    let results = records(&out, "result");
+    let of = |upn: &str| {
+        results
+            .iter()
+            .find(|r| r["user"]["userPrincipalName"] == upn)
+            .unwrap_or_else(|| panic!("no result for {upn}: {}", describe(&out)))
+    };
+    let mixed = of("no.photo@example.test");
+    assert_eq!(mixed["action"], "failed", "{}", describe(&out));
+    assert_eq!(mixed["reason"], "identity-mismatch", "{}", describe(&out));
+    assert!(!out_dir.join("no.photo@example.test.jpg").exists());
+    assert_eq!(
+        of(&photo_user_upn)["action"],
+        "updated",
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let _ = std::fs::remove_dir_all(out_dir);
+}
+
 #[test]
 fn a_rejected_bind_exits_3_with_a_hint_and_no_password() {
     let out = photosync(
