@@ -153,12 +153,18 @@ pub async fn confirm_guid_match(
     }
 }
 
-/// The person whose picture sync read from its source is the one the target found: where both
-/// stores know an on-premises anchor, the anchors agree. Without this, a record whose UPN names
-/// bob in the target and whose mail names ann in the source (bob's UPN unknown there) carries
-/// ann's face to bob, each store's own match being sound.
-pub fn confirm_same_person(source: &Identity, target: &str, found: &Identity) -> Result<()> {
-    let differ = match (&source.anchor, &found.anchor) {
+/// Two stores found one person for a record: where both know an on-premises anchor, the
+/// anchors agree. Sync holds each target to the object its source photo was read from; status
+/// holds every store to the directory's (else the first that knows an anchor). Without this,
+/// a record whose UPN names bob in one store and whose mail names ann in another (which lacks
+/// bob's UPN) compares, and carries, ann's face as bob's, each store's own match being sound.
+pub fn confirm_same_person(
+    first_store: &str,
+    first: &Identity,
+    store: &str,
+    found: &Identity,
+) -> Result<()> {
+    let differ = match (&first.anchor, &found.anchor) {
         (Anchor::Guid(a), Anchor::Guid(b)) => a != b,
         (Anchor::Other(a), Anchor::Other(b)) => !a.trim().eq_ignore_ascii_case(b.trim()),
         _ => false,
@@ -168,9 +174,9 @@ pub fn confirm_same_person(source: &Identity, target: &str, found: &Identity) ->
     }
     Err(mismatch(
         format!(
-            "the source's photo is of {}, which has {}, but the record names {} in {target}, which has {}: two different people; nothing was written",
-            source.object,
-            source.anchor.describe(),
+            "{first_store} found {}, which has {}, but {store} found {}, which has {}: the record's keys name two different people, so {store}'s is not taken for the record's; nothing was written there",
+            first.object,
+            first.anchor.describe(),
             found.object,
             found.anchor.describe()
         ),

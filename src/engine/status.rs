@@ -27,6 +27,7 @@ use crate::schema::{
 };
 use crate::state::{self, SyncState, VerifiedWrite};
 use crate::store::ad::ObjectGuid;
+use crate::store::identity::Anchor;
 use crate::store::{Capabilities, INPUT, PhotoStore, StoreClass, StoreUser};
 use crate::verdict::{Observation, Observed, assess, diagnose};
 
@@ -156,6 +157,37 @@ async fn observe(
     (observation, user)
 }
 
+/// Every store's object is one person: where two stores know an on-premises anchor, they
+/// agree (`identity::confirm_same_person`). A store whose object disagrees with the
+/// directory's (else with the first store that knows an anchor) is refused, so its picture is
+/// never compared as the record's.
+fn hold_to_one_person(reads: &mut [(Observation, Option<StoreUser>)]) {
+    let anchored = |(o, u): &&(Observation, Option<StoreUser>)| {
+        u.as_ref()
+            .filter(|u| matches!(u.identity.anchor, Anchor::Guid(_) | Anchor::Other(_)))
+            .map(|u| (o.store.clone(), o.capabilities.class, u.identity.clone()))
+    };
+    let candidates: Vec<_> = reads.iter().filter_map(|r| anchored(&r)).collect();
+    let Some((first_store, _, person)) = candidates
+        .iter()
+        .find(|(_, class, _)| *class == StoreClass::Directory)
+        .or(candidates.first())
+    else {
+        return;
+    };
+    for (observation, user) in reads.iter_mut() {
+        let Some(found) = user.as_ref() else {
+            continue;
+        };
+        if let Err(e) =
+            identity::confirm_same_person(first_store, person, &observation.store, &found.identity)
+        {
+            observation.observed = Observed::Failed(e);
+            *user = None;
+        }
+    }
+}
+
 /// Ask each store that does not show the directory's picture why (only where both hold a
 /// photo and the pictures differ: an AD change that never arrived), into its details.
 async fn explain_differences(
@@ -239,6 +271,7 @@ async fn status_of_user(
             .map(|s| observe(s.as_ref(), record, &guid, opts)),
     );
     let (input, mut reads) = futures::join!(input, reads);
+    hold_to_one_person(&mut reads);
     explain_differences(stores, &mut reads).await;
     let user_key = state::user_key(record);
     if let (Some(state), Some(user)) = (&opts.state, user_key.as_deref()) {

@@ -9,9 +9,10 @@ use photosync::store::ad::ObjectGuid;
 use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::identity::Anchor;
 use photosync::store::memory::{MemoryStore, Person};
-use photosync::store::{PhotoStore, StoreRole};
+use photosync::store::{PhotoStore, StoreClass, StoreRole};
+use photosync_testkit::store::ScriptedStore;
 
-use crate::support::{jpeg, jsonl, result_of, results, sync};
+use crate::support::{jpeg, jsonl, result_of, results, status, statuses, sync};
 
 fn folder(dir: &std::path::Path, rule: &str) -> FolderStore {
     let rule = NamingRule::parse(rule).expect("rule");
@@ -345,4 +346,57 @@ async fn a_source_match_the_gate_refuses_refuses_the_user_everywhere() {
     }
     assert_eq!(target.writes(), 0);
     assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0);
+}
+
+// Regression (issue 18): status compared, as one user's pictures, ann's photo in the directory
+// (found by the record's mail: bob's UPN is unknown there) with bob's in Graph, said "differs"
+// and told the admin to sync, which would have carried ann's face to bob. The store whose
+// object is not the directory's person is refused now, naming both, even when listed first.
+#[tokio::test]
+async fn status_never_compares_two_people_as_one_user() {
+    let directory = MemoryStore::new();
+    anchored(
+        &directory,
+        "ann@contoso.com",
+        ANN,
+        "ann@contoso.com",
+        Some(jpeg(1, 200)),
+    );
+    let cloud = MemoryStore::new();
+    anchored(
+        &cloud,
+        "bob@contoso.com",
+        BOB,
+        "bob@contoso.com",
+        Some(jpeg(2, 200)),
+    );
+    let stores: Vec<Box<dyn PhotoStore>> = vec![
+        Box::new(ScriptedStore::over(cloud).named("graph")),
+        Box::new(
+            ScriptedStore::over(directory)
+                .named("ad")
+                .class(StoreClass::Directory),
+        ),
+    ];
+    let mixed = UserRecord {
+        user_principal_name: Some("bob@contoso.com".into()),
+        mail: Some("ann@contoso.com".into()),
+        ..Default::default()
+    };
+    let (records, summary) = status(jsonl(&[mixed]), &stores).await;
+    let record = serde_json::to_value(statuses(&records)[0]).expect("json");
+    assert_eq!(record["verdict"], "error", "{record}");
+    let store = |name: &str| {
+        record["stores"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["store"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {record}"))
+    };
+    let graph = store("graph");
+    assert_eq!(graph["error"]["code"], "identity-mismatch", "{record}");
+    let message = graph["error"]["message"].as_str().expect("message");
+    assert!(message.contains("ann@contoso.com") && message.contains("bob@contoso.com"));
+    assert_eq!(store("ad")["state"], "present", "{record}");
+    assert_eq!(summary.exit_code, 1);
 }

@@ -32,6 +32,8 @@ pub(super) struct Job<'a> {
     /// Who the source store's object `src` was read from is (`None` for the input's own
     /// photo and the default photo).
     pub source_person: Option<&'a Identity>,
+    /// The source's name, as messages give it.
+    pub source_name: &'a str,
     /// `src` is `--default-photo`: the user's own source has none.
     pub default_photo: bool,
     pub opts: &'a SyncOptions,
@@ -204,7 +206,12 @@ async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
         return Look::Failed(Seen::failure(&e), e);
     }
     if let Some(source) = job.source_person
-        && let Err(e) = identity::confirm_same_person(source, target.name(), &found.identity)
+        && let Err(e) = identity::confirm_same_person(
+            &format!("the source ({})", job.source_name),
+            source,
+            target.name(),
+            &found.identity,
+        )
     {
         return Look::Failed(Seen::failure(&e), e);
     }

@@ -239,6 +239,7 @@ async fn sync_user(
             state: slot,
             src: &src,
             source_person: source_person.as_ref(),
+            source_name: source.name(),
             default_photo,
             opts,
         })
