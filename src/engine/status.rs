@@ -162,12 +162,12 @@ async fn observe(
 /// directory's (else with the first store that knows an anchor) is refused, so its picture is
 /// never compared as the record's.
 fn hold_to_one_person(reads: &mut [(Observation, Option<StoreUser>)]) {
-    let anchored = |(o, u): &&(Observation, Option<StoreUser>)| {
+    let anchored = |(o, u): &(Observation, Option<StoreUser>)| {
         u.as_ref()
             .filter(|u| matches!(u.identity.anchor, Anchor::Guid(_) | Anchor::Other(_)))
             .map(|u| (o.store.clone(), o.capabilities.class, u.identity.clone()))
     };
-    let candidates: Vec<_> = reads.iter().filter_map(|r| anchored(&r)).collect();
+    let candidates: Vec<_> = reads.iter().filter_map(anchored).collect();
     let Some((first_store, _, person)) = candidates
         .iter()
         .find(|(_, class, _)| *class == StoreClass::Directory)
