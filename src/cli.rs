@@ -259,6 +259,8 @@ pub struct SyncArgs {
     /// Write even when the target already holds the same picture. Without it, a picture
     /// PhotoSync did not write is left only when clearly the same; one judged the same narrowly,
     /// or under 72 px where PhotoSync writes a larger one, is written (reason probably-same).
+    /// A source picture that is itself a placeholder (nearly uniform) never replaces
+    /// somebody's photo, even with --force (reason placeholder-source).
     #[arg(long)]
     pub force: bool,
 

@@ -166,7 +166,10 @@ function Sync-UserPhoto {
 
     .PARAMETER Overwrite
     Write every photo even when the target already holds the same
-    picture: a tenant-wide rewrite when piped all users.
+    picture: a tenant-wide rewrite when piped all users. A source photo
+    that is itself a placeholder (nearly uniform: a blank, a grey
+    silhouette) still never replaces somebody's photo (Reason
+    placeholder-source).
 
     .PARAMETER Connection
     The connection to use (Connect-PhotoSync -PassThru); by default the
