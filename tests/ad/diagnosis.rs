@@ -304,3 +304,49 @@ fn an_ad_user_whose_cloud_account_is_cloud_only_is_explained_and_the_beta_call_i
     assert_eq!(managed["verdict"], "differs", "{managed}");
     assert_eq!(sync_behavior_calls(&emu), 1);
 }
+
+/// One record, two people: bob's UPN (unknown to AD) and photo.user's mail. AD finds
+/// photo.user by the mail, Graph finds bob by the UPN; both matches are sound, and their
+/// on-premises anchors disagree. Status used to compare the two faces as one user's and
+/// suggest the sync that would carry photo.user's face to bob; Graph is refused now, naming
+/// both accounts, and AD's picture stays the directory's.
+#[test]
+fn status_never_compares_the_directorys_person_with_another_in_the_cloud() {
+    let other = photosync::store::ad::ObjectGuid::parse("0d7c5f0e-6a53-4a8e-9c1e-5b2f6d4a3e21")
+        .expect("guid")
+        .immutable_id();
+    let seed = tenant(
+        vec![
+            SeedUser::new("bob@example.test")
+                .immutable_id(&other)
+                .photo_bytes(&portrait::jpeg_at_quality(78, 400, 90))
+                .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
+        ],
+        &[],
+    );
+    let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
+    let input = serde_json::json!({
+        "UserPrincipalName": "bob@example.test",
+        "mail": "photo.user@example.test",
+    })
+    .to_string();
+    let status = statuses(&emu, &[], &format!("{input}\n"))
+        .pop()
+        .expect("status");
+    assert_eq!(status["verdict"], "error", "{status}");
+    let store = |name: &str| {
+        status["stores"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["store"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {status}"))
+    };
+    let graph = store("graph");
+    assert_eq!(graph["error"]["code"], "identity-mismatch", "{status}");
+    let message = graph["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("CN=Photo User") && message.contains("bob@example.test"),
+        "{message}"
+    );
+    assert_eq!(store("ad")["state"], "present", "{status}");
+}
