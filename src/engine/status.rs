@@ -162,16 +162,15 @@ async fn observe(
 /// directory's (else with the first store that knows an anchor) is refused, so its picture is
 /// never compared as the record's.
 fn hold_to_one_person(reads: &mut [(Observation, Option<StoreUser>)]) {
-    let anchored = |(o, u): &(Observation, Option<StoreUser>)| {
+    let anchored = |(_, u): &(Observation, Option<StoreUser>)| {
         u.as_ref()
-            .filter(|u| matches!(u.identity.anchor, Anchor::Guid(_) | Anchor::Other(_)))
-            .map(|u| (o.store.clone(), o.capabilities.class, u.identity.clone()))
+            .is_some_and(|u| matches!(u.identity.anchor, Anchor::Guid(_) | Anchor::Other(_)))
     };
-    let candidates: Vec<_> = reads.iter().filter_map(anchored).collect();
-    let Some((first_store, _, person)) = candidates
-        .iter()
-        .find(|(_, class, _)| *class == StoreClass::Directory)
-        .or(candidates.first())
+    let directory =
+        |(o, _): &(Observation, Option<StoreUser>)| o.capabilities.class == StoreClass::Directory;
+    let Some((first_store, person)) = (reads.iter().find(|r| anchored(r) && directory(r)))
+        .or_else(|| reads.iter().find(|r| anchored(r)))
+        .and_then(|(o, u)| Some((o.store.clone(), u.as_ref()?.identity.clone())))
     else {
         return;
     };
@@ -179,9 +178,12 @@ fn hold_to_one_person(reads: &mut [(Observation, Option<StoreUser>)]) {
         let Some(found) = user.as_ref() else {
             continue;
         };
-        if let Err(e) =
-            identity::confirm_same_person(first_store, person, &observation.store, &found.identity)
-        {
+        if let Err(e) = identity::confirm_same_person(
+            &first_store,
+            &person,
+            &observation.store,
+            &found.identity,
+        ) {
             observation.observed = Observed::Failed(e);
             *user = None;
         }

@@ -190,16 +190,7 @@ async fn an_existing_file_that_cannot_be_replaced_fails_that_user_only() {
         "{samAccountName}.*",
         StoreRole::Target,
     ))];
-    let users = [
-        UserRecord {
-            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(1, 200))),
-            ..with_sam("ann")
-        },
-        UserRecord {
-            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(2, 200))),
-            ..with_sam("bob")
-        },
-    ];
+    let users = [sam_with_photo("ann", 1), sam_with_photo("bob", 2)];
     let (records, summary) = sync(
         jsonl(&users),
         &SyncSource::Input,
@@ -304,6 +295,14 @@ async fn a_planted_symlink_does_not_redirect_an_export() {
     );
 }
 
+/// A user by sAMAccountName whose record carries portrait `person` as its photo.
+fn sam_with_photo(name: &str, person: u64) -> UserRecord {
+    UserRecord {
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(person, 200))),
+        ..with_sam(name)
+    }
+}
+
 fn gif(person: u64) -> Vec<u8> {
     encode(&portrait(person, 32, 32), image::ImageFormat::Gif)
 }
@@ -388,16 +387,7 @@ async fn a_target_file_name_differing_only_by_case_refuses_that_user_and_keeps_b
         "{samAccountName}.jpg",
         StoreRole::Target,
     ))];
-    let users = [
-        UserRecord {
-            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(4, 200))),
-            ..with_sam("ann")
-        },
-        UserRecord {
-            thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(5, 200))),
-            ..with_sam("bob")
-        },
-    ];
+    let users = [sam_with_photo("ann", 4), sam_with_photo("bob", 5)];
     let (records, summary) = sync(
         jsonl(&users),
         &SyncSource::Input,

@@ -193,16 +193,27 @@ async fn one_person_under_two_keys_is_refused_also_when_the_state_skips_the_firs
     );
 }
 
-/// A memory store person with an on-premises anchor, a mail and a photo.
-fn anchored(store: &MemoryStore, upn: &str, guid: &str, mail: &str, photo: Option<Vec<u8>>) {
+/// `name`@contoso.com in a memory store, with an on-premises anchor, the mail
+/// `mail`@contoso.com and a photo.
+fn anchored(store: &MemoryStore, name: &str, guid: &str, mail: &str, photo: Option<Vec<u8>>) {
     store.add_person(
-        upn,
+        &format!("{name}@contoso.com"),
         Person {
             anchor: Anchor::Guid(ObjectGuid::parse(guid).expect("guid")),
-            mail: Some(mail.to_string()),
+            mail: Some(format!("{mail}@contoso.com")),
             photo,
         },
     );
+}
+
+/// A record naming `name`@contoso.com by UPN and, if given, `mail`@contoso.com by mail; no
+/// photo of its own (a source store has it).
+fn keys(name: &str, mail: Option<&str>) -> UserRecord {
+    UserRecord {
+        user_principal_name: Some(format!("{name}@contoso.com")),
+        mail: mail.map(|m| format!("{m}@contoso.com")),
+        ..Default::default()
+    }
 }
 
 const ANN: &str = "1a5b6c7d-0000-4000-8000-00000000000a";
@@ -216,40 +227,14 @@ const CAROL: &str = "1a5b6c7d-0000-4000-8000-00000000000c";
 #[tokio::test]
 async fn a_source_photo_of_another_person_is_not_written_to_the_target() {
     let source = MemoryStore::new();
-    anchored(
-        &source,
-        "ann@contoso.com",
-        ANN,
-        "ann@contoso.com",
-        Some(jpeg(1, 200)),
-    );
-    anchored(
-        &source,
-        "carol@contoso.com",
-        CAROL,
-        "carol@contoso.com",
-        Some(jpeg(3, 200)),
-    );
+    anchored(&source, "ann", ANN, "ann", Some(jpeg(1, 200)));
+    anchored(&source, "carol", CAROL, "carol", Some(jpeg(3, 200)));
     let target = MemoryStore::new();
-    anchored(&target, "ann@contoso.com", ANN, "ann@contoso.com", None);
-    anchored(&target, "bob@contoso.com", BOB, "bob@contoso.com", None);
-    anchored(
-        &target,
-        "carol@contoso.com",
-        CAROL,
-        "carol@contoso.com",
-        None,
-    );
+    anchored(&target, "ann", ANN, "ann", None);
+    anchored(&target, "bob", BOB, "bob", None);
+    anchored(&target, "carol", CAROL, "carol", None);
     let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(target.clone())];
-    let mixed = UserRecord {
-        user_principal_name: Some("bob@contoso.com".into()),
-        mail: Some("ann@contoso.com".into()),
-        ..Default::default()
-    };
-    let carol = UserRecord {
-        user_principal_name: Some("carol@contoso.com".into()),
-        ..Default::default()
-    };
+    let (mixed, carol) = (keys("bob", Some("ann")), keys("carol", None));
     let (records, summary) = sync(
         jsonl(&[mixed, carol]),
         &SyncSource::Store(Box::new(source)),
@@ -285,27 +270,9 @@ async fn a_source_photo_of_another_person_is_not_written_to_the_target() {
 #[tokio::test]
 async fn a_source_match_the_gate_refuses_refuses_the_user_everywhere() {
     let source = MemoryStore::new();
-    anchored(
-        &source,
-        "ann@contoso.com",
-        ANN,
-        "team@contoso.com",
-        Some(jpeg(1, 200)),
-    );
-    anchored(
-        &source,
-        "bob@contoso.com",
-        BOB,
-        "team@contoso.com",
-        Some(jpeg(2, 200)),
-    );
-    anchored(
-        &source,
-        "carol@contoso.com",
-        CAROL,
-        "carol@contoso.com",
-        Some(jpeg(3, 200)),
-    );
+    anchored(&source, "ann", ANN, "team", Some(jpeg(1, 200)));
+    anchored(&source, "bob", BOB, "team", Some(jpeg(2, 200)));
+    anchored(&source, "carol", CAROL, "carol", Some(jpeg(3, 200)));
     let target = MemoryStore::new();
     target.add_user("team@contoso.com", None);
     target.add_user("carol@contoso.com", None);
@@ -314,15 +281,10 @@ async fn a_source_match_the_gate_refuses_refuses_the_user_everywhere() {
         Box::new(target.clone()),
         Box::new(folder(dir.path(), "{userPrincipalName}.jpg")),
     ];
-    let shared_mail = UserRecord {
-        user_principal_name: Some("team@contoso.com".into()),
-        mail: Some("team@contoso.com".into()),
-        ..Default::default()
-    };
+    let shared_mail = keys("team", Some("team"));
     let mixed = UserRecord {
-        user_principal_name: Some("carol@contoso.com".into()),
         object_guid: Some(ANN.into()),
-        ..Default::default()
+        ..keys("carol", None)
     };
     let (records, _) = sync(
         jsonl(&[shared_mail, mixed]),
@@ -355,21 +317,9 @@ async fn a_source_match_the_gate_refuses_refuses_the_user_everywhere() {
 #[tokio::test]
 async fn status_never_compares_two_people_as_one_user() {
     let directory = MemoryStore::new();
-    anchored(
-        &directory,
-        "ann@contoso.com",
-        ANN,
-        "ann@contoso.com",
-        Some(jpeg(1, 200)),
-    );
+    anchored(&directory, "ann", ANN, "ann", Some(jpeg(1, 200)));
     let cloud = MemoryStore::new();
-    anchored(
-        &cloud,
-        "bob@contoso.com",
-        BOB,
-        "bob@contoso.com",
-        Some(jpeg(2, 200)),
-    );
+    anchored(&cloud, "bob", BOB, "bob", Some(jpeg(2, 200)));
     let stores: Vec<Box<dyn PhotoStore>> = vec![
         Box::new(ScriptedStore::over(cloud).named("graph")),
         Box::new(
@@ -378,11 +328,7 @@ async fn status_never_compares_two_people_as_one_user() {
                 .class(StoreClass::Directory),
         ),
     ];
-    let mixed = UserRecord {
-        user_principal_name: Some("bob@contoso.com".into()),
-        mail: Some("ann@contoso.com".into()),
-        ..Default::default()
-    };
+    let mixed = keys("bob", Some("ann"));
     let (records, summary) = status(jsonl(&[mixed]), &stores).await;
     let record = serde_json::to_value(statuses(&records)[0]).expect("json");
     assert_eq!(record["verdict"], "error", "{record}");
