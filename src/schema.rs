@@ -35,6 +35,19 @@ pub struct UserRecord {
         skip_serializing_if = "Option::is_none"
     )]
     pub object_guid: Option<String>,
+    /// `mS-DS-ConsistencyGuid`, the anchor Entra Connect syncs the account by, as a GUID or
+    /// its base64 (what PowerShell 7's `ConvertTo-Json` writes for the byte[] `Get-ADUser`
+    /// gives). Needed only where it differs from ObjectGUID (after a forest migration) and no
+    /// AD store is part of the run (one that is reads it itself).
+    #[serde(
+        default,
+        alias = "mS-DS-ConsistencyGuid",
+        alias = "ms-DS-ConsistencyGuid",
+        alias = "ConsistencyGuid",
+        alias = "ConsistencyGUID",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub consistency_guid: Option<String>,
     #[serde(
         default,
         alias = "SamAccountName",

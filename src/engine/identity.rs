@@ -78,8 +78,9 @@ pub fn prove(
             "export the record again with Get-ADUser, or widen the base DN if the account really is in scope",
         ));
     }
-    if let Some(guid) = guid {
-        check_anchor(store, by, guid, found, policy)?;
+    let guids = claimed_guids(record, guid);
+    if !guids.is_empty() {
+        check_anchor(store, by, &guids, found, policy)?;
     }
     if found.matched_by == Some(Key::DistinguishedName) {
         for (key, want, have) in second_keys(record, found) {
@@ -132,7 +133,11 @@ pub async fn confirm_guid_match(
     ) else {
         return Ok(());
     };
-    if identity.matched_by != Some(Key::ObjectGuid) || want.eq_ignore_ascii_case(have) {
+    let by_guid = matches!(
+        identity.matched_by,
+        Some(Key::ObjectGuid | Key::ConsistencyGuid)
+    );
+    if !by_guid || want.eq_ignore_ascii_case(have) {
         return Ok(());
     }
     let by_upn = UserRecord {
@@ -142,7 +147,8 @@ pub async fn confirm_guid_match(
     match store.resolve(&by_upn).await? {
         Some(other) if other.key != found.key => Err(mismatch(
             format!(
-                "the record's objectGUID names the {} object {}, but its userPrincipalName {want} names another one, {}: the record mixes two people; nothing was written",
+                "the record's {} names the {} object {}, but its userPrincipalName {want} names another one, {}: the record mixes two people; nothing was written",
+                identity.matched_by.map_or("objectGUID", Key::name),
                 store.name(),
                 identity.object,
                 other.identity.object
@@ -176,9 +182,9 @@ pub fn confirm_same_person(
         format!(
             "{first_store} found {}, which has {}, but {store} found {}, which has {}: the record's keys name two different people, so {store}'s is not taken for the record's; nothing was written there",
             first.object,
-            first.anchor.describe(),
+            first.describe_anchor(),
             found.object,
-            found.anchor.describe()
+            found.describe_anchor()
         ),
         "the record's keys name different accounts in the two stores (a UPN or mail reused, or a row mixed up in the export): identify the user by ObjectGUID, or fix the record",
     ))
@@ -195,7 +201,7 @@ pub fn admit(
     let identity = &found.identity;
     prove(store, record, guid, identity, policy)?;
     if identity.matched_by == Some(Key::DistinguishedName) {
-        let by_guid = guid.is_some_and(|g| identity.anchor == Anchor::Guid(g));
+        let by_guid = identity.has_guid(&claimed_guids(record, guid));
         let by_other = second_keys(record, identity).any(|(_, want, have)| {
             want.zip(have)
                 .is_some_and(|(w, h)| w.eq_ignore_ascii_case(h))
@@ -240,32 +246,76 @@ fn second_keys<'a>(
     .into_iter()
 }
 
+/// The GUIDs the record names its person by: its objectGUID (`guid`, checked by
+/// `record_guid`) and its `mS-DS-ConsistencyGuid`, given or learned (`with_learned_anchor`).
+fn claimed_guids(record: &UserRecord, guid: Option<ObjectGuid>) -> Vec<ObjectGuid> {
+    let consistency = crate::store::identity::record_consistency_guid(record)
+        .ok()
+        .flatten();
+    guid.into_iter().chain(consistency).collect()
+}
+
+/// A directory object proven the record's person by its own objectGUID, whose anchor is
+/// another GUID (`mS-DS-ConsistencyGuid` after a forest migration), tells the other stores
+/// which anchor Entra Connect gave that person: the record, with it as its consistency GUID.
+/// Only a match by the record's own objectGUID teaches it: any weaker match could teach the
+/// anchor of somebody else.
+pub fn with_learned_anchor(
+    record: &UserRecord,
+    guid: Option<ObjectGuid>,
+    directory: &Identity,
+) -> Option<UserRecord> {
+    let (Some(guid), Anchor::Guid(anchor)) = (guid, &directory.anchor) else {
+        return None;
+    };
+    let learned = directory.object_guid == Some(guid)
+        && *anchor != guid
+        && record
+            .consistency_guid
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty());
+    learned.then(|| UserRecord {
+        consistency_guid: Some(anchor.to_string()),
+        ..record.clone()
+    })
+}
+
 fn check_anchor(
     store: &str,
     by: &str,
-    guid: ObjectGuid,
+    guids: &[ObjectGuid],
     found: &Identity,
     policy: &Policy,
 ) -> Result<()> {
     let agrees = match &found.anchor {
         Anchor::Unknown => true,
-        Anchor::Guid(have) => *have == guid,
+        // A store that knows both of an account's GUIDs (AD) holds every GUID the record
+        // gives to them: a record whose two GUIDs are two people's is refused there. Graph
+        // knows only the anchor, which either GUID may be.
+        Anchor::Guid(_) if found.object_guid.is_some() => guids
+            .iter()
+            .all(|g| found.has_guid(std::slice::from_ref(g))),
+        Anchor::Guid(_) => found.has_guid(guids),
         Anchor::Missing => policy.allow_cloud_only_match,
         Anchor::Other(_) => false,
     };
     if agrees {
         return Ok(());
     }
-    let want = Anchor::Guid(guid).describe();
+    let want = guids
+        .iter()
+        .map(|g| format!("{g} (immutable id `{}`)", g.immutable_id()))
+        .collect::<Vec<_>>()
+        .join(" and ");
     let message = format!(
-        "the {store} object found by {by}, {}, has {}, but the record's objectGUID gives {want}: not proven to be the same person; nothing was written",
+        "the {store} object found by {by}, {}, has {}, but the record gives {want}: not proven to be the same person; nothing was written",
         found.object,
-        found.anchor.describe()
+        found.describe_anchor()
     );
     let hint = if found.anchor == Anchor::Missing {
         "a cloud-only account cannot confirm an on-premises objectGUID: this is how a reused UPN looks when new hires are cloud-only. If the record's GUID is only an HR key for this cloud-only account, run with --allow-cloud-only-match"
     } else {
-        "check whether the UPN or mail was reused for a new account (a leaver's address given to a new hire), or whether the record's objectGUID is stale; fix the record or the account, then run again"
+        "check whether the UPN or mail was reused for a new account (a leaver's address given to a new hire), or whether the record's objectGUID is stale; fix the record or the account, then run again. After a forest migration Entra Connect anchors the account by its mS-DS-ConsistencyGuid: add that to the record (Get-ADUser -Properties mS-DS-ConsistencyGuid), or put the ad store in the run, which reads it"
     };
     Err(mismatch(message, hint))
 }
@@ -422,6 +472,83 @@ mod tests {
                 "{anchor:?} {record_guid:?} {policy:?}"
             );
         }
+    }
+
+    /// AD's view of an account migrated from another forest: objectGUID A, and B (the old
+    /// forest's GUID) in mS-DS-ConsistencyGuid, the anchor Entra Connect syncs it by.
+    fn migrated(matched_by: Key) -> Identity {
+        Identity {
+            object_guid: Some(guid(GUID_A)),
+            ..found(matched_by, Anchor::Guid(guid(GUID_B)))
+        }
+    }
+
+    #[test]
+    fn a_migrated_account_is_proven_by_either_of_its_guids() {
+        let policy = Policy::default();
+        let ad = migrated(Key::UserPrincipalName);
+        for record_guid in [GUID_A, GUID_B] {
+            let result = prove(
+                "directory",
+                &record(None),
+                Some(guid(record_guid)),
+                &ad,
+                &policy,
+            );
+            assert!(result.is_ok(), "{record_guid}: {result:?}");
+        }
+        let other = "5d6e7f80-0000-4000-8000-000000000001";
+        let err =
+            prove("directory", &record(None), Some(guid(other)), &ad, &policy).expect_err("other");
+        // AD knows both GUIDs: a record whose consistency GUID is somebody else's is refused
+        // though its objectGUID agrees.
+        let mixed = UserRecord {
+            consistency_guid: Some(other.into()),
+            ..record(None)
+        };
+        assert!(prove("directory", &mixed, Some(guid(GUID_A)), &ad, &policy).is_err());
+        assert!(
+            err.message.contains(GUID_A) && err.message.contains("mS-DS-ConsistencyGuid"),
+            "names the object's own GUID and its anchor: {}",
+            err.message
+        );
+        // Graph knows only the anchor: the record's objectGUID alone does not prove it, its
+        // consistency GUID does.
+        let cloud = found(Key::UserPrincipalName, Anchor::Guid(guid(GUID_B)));
+        assert!(prove("cloud", &record(None), Some(guid(GUID_A)), &cloud, &policy).is_err());
+        let with_anchor = UserRecord {
+            consistency_guid: Some(GUID_B.into()),
+            ..record(None)
+        };
+        assert!(prove("cloud", &with_anchor, Some(guid(GUID_A)), &cloud, &policy).is_ok());
+    }
+
+    #[test]
+    fn only_a_match_by_the_records_own_objectguid_teaches_the_anchor() {
+        let learned = |record_guid: Option<&str>, found: &Identity, given: Option<&str>| {
+            let rec = UserRecord {
+                consistency_guid: given.map(str::to_string),
+                ..record(None)
+            };
+            with_learned_anchor(&rec, record_guid.map(guid), found).and_then(|r| r.consistency_guid)
+        };
+        let ad = migrated(Key::ObjectGuid);
+        assert_eq!(learned(Some(GUID_A), &ad, None), Some(GUID_B.to_string()));
+        // Found by UPN for a record whose objectGUID is another: not the record's person.
+        let other = "5d6e7f80-0000-4000-8000-000000000001";
+        assert_eq!(
+            learned(Some(other), &migrated(Key::UserPrincipalName), None),
+            None
+        );
+        // No GUID to vouch for the match; an anchor the record gives itself stays.
+        assert_eq!(learned(None, &ad, None), None);
+        assert_eq!(learned(Some(GUID_A), &ad, Some(other)), None);
+        // Nothing to learn where the anchor is the objectGUID.
+        let plain = Identity {
+            object_guid: Some(guid(GUID_A)),
+            ..found(Key::ObjectGuid, Anchor::Guid(guid(GUID_A)))
+        };
+        assert_eq!(learned(Some(GUID_A), &plain, None), None);
     }
 
     #[test]

@@ -105,19 +105,18 @@ async fn observe(
     store: &dyn PhotoStore,
     record: &UserRecord,
     guid: &RecordGuid,
+    found: std::result::Result<Option<StoreUser>, Error>,
     opts: &StatusOptions,
 ) -> (Observation, Option<StoreUser>) {
-    let found = match guid {
-        Err(e) => Err(e.clone()),
-        Ok(guid) => match store.resolve(record).await {
-            Ok(Some(user)) => identity::confirm_guid_match(store, record, &user)
-                .await
-                .and_then(|()| {
-                    identity::prove(store.name(), record, *guid, &user.identity, &opts.identity)
-                })
-                .map(|()| Some(user)),
-            other => other,
-        },
+    let found = match (guid, found) {
+        (Err(e), _) => Err(e.clone()),
+        (Ok(guid), Ok(Some(user))) => identity::confirm_guid_match(store, record, &user)
+            .await
+            .and_then(|()| {
+                identity::prove(store.name(), record, *guid, &user.identity, &opts.identity)
+            })
+            .map(|()| Some(user)),
+        (Ok(_), other) => other,
     };
     let thumbnails = opts.thumbnails;
     let mut user = None;
@@ -267,11 +266,30 @@ async fn status_of_user(
         })
     };
     let guid = identity::record_guid(record);
-    let reads = join_all(
-        stores
-            .iter()
-            .map(|s| observe(s.as_ref(), record, &guid, opts)),
-    );
+    let reads = async {
+        // Every store's match first: one found by the record's own objectGUID may teach the
+        // others a migrated account's anchor (`identity::with_learned_anchor`).
+        let found = join_all(stores.iter().map(|s| async {
+            match &guid {
+                Ok(_) => s.resolve(record).await,
+                Err(e) => Err(e.clone()),
+            }
+        }))
+        .await;
+        let record_guid = guid.as_ref().ok().copied().flatten();
+        let learned =
+            found.iter().flatten().flatten().find_map(|user| {
+                identity::with_learned_anchor(record, record_guid, &user.identity)
+            });
+        let record = learned.as_ref().unwrap_or(record);
+        join_all(
+            stores
+                .iter()
+                .zip(found)
+                .map(|(s, found)| observe(s.as_ref(), record, &guid, found, opts)),
+        )
+        .await
+    };
     let (input, mut reads) = futures::join!(input, reads);
     hold_to_one_person(&mut reads);
     explain_differences(stores, &mut reads).await;

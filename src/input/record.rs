@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::schema::UserRecord;
+use crate::store::ad::ObjectGuid;
 
 /// The `UserRecord` field a column or JSON property means, case-insensitively.
 pub(crate) fn canonical_field(name: &str) -> Option<&'static str> {
@@ -11,6 +12,7 @@ pub(crate) fn canonical_field(name: &str) -> Option<&'static str> {
     Some(match lower.as_str() {
         "userprincipalname" | "upn" => "userPrincipalName",
         "objectguid" | "guid" => "objectGuid",
+        "ms-ds-consistencyguid" | "msdsconsistencyguid" | "consistencyguid" => "consistencyGuid",
         "samaccountname" | "sam" => "samAccountName",
         "mail" | "email" | "emailaddress" => "mail",
         "employeeid" | "employeenumber" => "employeeId",
@@ -40,6 +42,7 @@ pub fn normalize_json_record(
         let value = match field {
             "thumbnailPhoto" => photo_value(value),
             "objectGuid" => guid_value(value),
+            "consistencyGuid" => consistency_guid_value(value),
             _ => text_value(value),
         };
         let Some(value) = value else { continue };
@@ -103,6 +106,32 @@ fn guid_value(value: Value) -> Option<Value> {
     }
 }
 
+/// `mS-DS-ConsistencyGuid` is a byte[] in `Get-ADUser`: Windows PowerShell's JSON writes its
+/// 16 numbers (perhaps wrapped as `{"value": [...]}`), PowerShell 7's the base64 text.
+fn consistency_guid_value(value: Value) -> Option<Value> {
+    match value {
+        Value::Array(items) => {
+            let bytes: Option<Vec<u8>> = items
+                .iter()
+                .map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect();
+            match bytes.as_deref().and_then(ObjectGuid::from_bytes) {
+                Some(guid) => Some(Value::String(guid.to_string())),
+                // Kept, for the gate to refuse as malformed rather than drop it.
+                None => Some(Value::String(Value::Array(items).to_string())),
+            }
+        }
+        Value::Object(map) => match map
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+        {
+            Some((_, v)) => consistency_guid_value(v),
+            None => Some(Value::String("an object".into())),
+        },
+        other => guid_value(other),
+    }
+}
+
 fn photo_value(value: Value) -> Option<Value> {
     match value {
         Value::Object(map) => map
@@ -127,4 +156,34 @@ pub fn has_identity(record: &UserRecord) -> bool {
     ]
     .iter()
     .any(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_consistency_guid_is_read_in_every_form_powershell_writes() {
+        let guid = "3ab39606-c642-489b-84b6-58c038d3ef39";
+        let bytes = *ObjectGuid::parse(guid).expect("guid").as_bytes();
+        let record = |value: Value| {
+            normalize_json_record([("mS-DS-ConsistencyGuid".to_string(), value)])
+                .expect("normalised")
+                .get("consistencyGuid")
+                .cloned()
+        };
+        // Windows PowerShell's numbers, bare or wrapped; PowerShell 7's base64; a GUID.
+        assert_eq!(record(json!(bytes)), Some(json!(guid)));
+        assert_eq!(record(json!({ "value": bytes })), Some(json!(guid)));
+        let base64 = ObjectGuid::parse(guid).expect("guid").immutable_id();
+        assert_eq!(record(json!(base64)), Some(json!(base64)));
+        assert_eq!(record(json!("")), None);
+        // Not 16 bytes: kept, for the gate to refuse as malformed rather than dropped.
+        let short = record(json!([1, 2, 3])).expect("kept");
+        let parsed: UserRecord =
+            serde_json::from_value(json!({ "consistencyGuid": short })).expect("record");
+        let err = crate::store::identity::record_guid(&parsed).expect_err("malformed");
+        assert!(err.message.contains("consistencyGuid"), "{}", err.message);
+    }
 }

@@ -10,6 +10,8 @@ use crate::store::ad::ObjectGuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     ObjectGuid,
+    /// The record's `mS-DS-ConsistencyGuid`: the anchor Entra Connect syncs the account by.
+    ConsistencyGuid,
     DistinguishedName,
     UserPrincipalName,
     SamAccountName,
@@ -20,6 +22,7 @@ impl Key {
     pub fn name(self) -> &'static str {
         match self {
             Key::ObjectGuid => "objectGUID",
+            Key::ConsistencyGuid => "mS-DS-ConsistencyGuid",
             Key::DistinguishedName => "distinguishedName",
             Key::UserPrincipalName => "userPrincipalName",
             Key::SamAccountName => "sAMAccountName",
@@ -95,10 +98,40 @@ pub struct Identity {
     /// Other objects the same key matched: any at all makes the match ambiguous.
     pub others: Vec<String>,
     pub anchor: Anchor,
+    /// The object's own objectGUID, where the store knows it apart from the anchor: an AD
+    /// account whose `mS-DS-ConsistencyGuid` (what Entra Connect anchors it by) holds another
+    /// GUID, as after a forest migration, where it keeps the old forest's.
+    pub object_guid: Option<ObjectGuid>,
     pub keys: ObjectKeys,
     /// The base the store is configured to, when the object lies outside it.
     pub outside_base: Option<String>,
     pub binding: Option<Binding>,
+}
+
+impl Identity {
+    /// The object is one of these GUIDs' person: its anchor or its own objectGUID is one of
+    /// them (GUIDs are unique across forests, so either names one person).
+    pub fn has_guid(&self, guids: &[ObjectGuid]) -> bool {
+        let anchor = match &self.anchor {
+            Anchor::Guid(g) => Some(*g),
+            _ => None,
+        };
+        anchor
+            .into_iter()
+            .chain(self.object_guid)
+            .any(|g| guids.contains(&g))
+    }
+
+    /// How messages show the anchor, with the object's own objectGUID where that differs.
+    pub fn describe_anchor(&self) -> String {
+        match (&self.anchor, self.object_guid) {
+            (Anchor::Guid(anchor), Some(own)) if *anchor != own => format!(
+                "objectGUID {own} and mS-DS-ConsistencyGuid {anchor} (immutable id `{}`)",
+                anchor.immutable_id()
+            ),
+            (anchor, _) => anchor.describe(),
+        }
+    }
 }
 
 /// Which identity proofs a store's matches need: what the conformance suite's identity cases
@@ -128,13 +161,29 @@ impl Proofs {
 /// The record's objectGUID, in either everyday form (the `Get-ADUser` text or its base64
 /// immutable id: one identity). A malformed one is the record's input error for every store:
 /// a match by another key could not be checked against the GUID the record meant to give.
+/// A malformed `mS-DS-ConsistencyGuid` fails here too, so every store refuses that user.
 pub fn record_guid(user: &UserRecord) -> Result<Option<ObjectGuid>> {
-    let Some(text) = user
-        .object_guid
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
+    record_consistency_guid(user)?;
+    parse_guid(&user.object_guid, "objectGuid", "ObjectGUID")
+}
+
+/// The record's `mS-DS-ConsistencyGuid` (the anchor Entra Connect syncs the account by, when
+/// it differs from the objectGUID), in the same two forms.
+pub fn record_consistency_guid(user: &UserRecord) -> Result<Option<ObjectGuid>> {
+    parse_guid(&user.consistency_guid, "consistencyGuid", "ConsistencyGuid")
+}
+
+/// Every GUID the record names its person by: what a store's anchor or objectGUID is held to.
+pub fn record_guids(user: &UserRecord) -> Result<Vec<ObjectGuid>> {
+    let guid = record_guid(user)?;
+    Ok(guid
+        .into_iter()
+        .chain(record_consistency_guid(user)?)
+        .collect())
+}
+
+fn parse_guid(value: &Option<String>, field: &str, leave_out: &str) -> Result<Option<ObjectGuid>> {
+    let Some(text) = value.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
     ObjectGuid::parse(text)
@@ -144,12 +193,12 @@ pub fn record_guid(user: &UserRecord) -> Result<Option<ObjectGuid>> {
             Error::input(
                 ErrorCode::NoIdentity,
                 format!(
-                    "objectGuid `{text}` is neither a GUID nor its base64 immutable id, so the user was not looked up by any key"
+                    "{field} `{text}` is neither a GUID nor its base64 immutable id, so the user was not looked up by any key"
                 ),
             )
-            .with_hint(
-                "pass the GUID as Get-ADUser prints it, e.g. 0b9c7d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e, or leave ObjectGUID out",
-            )
+            .with_hint(format!(
+                "pass the GUID as Get-ADUser prints it, e.g. 0b9c7d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e, or leave {leave_out} out"
+            ))
         })
 }
 

@@ -13,6 +13,7 @@ use super::{Capabilities, PhotoRead, PhotoStore, StoreClass, StoreUser, StoredPh
 use crate::error::Result;
 use crate::photo::{self, DecodeLimits, SourcePhoto};
 use crate::schema::UserRecord;
+use crate::store::ad::ObjectGuid;
 
 /// One user of the memory store.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +21,8 @@ pub struct Person {
     pub mail: Option<String>,
     /// `Anchor::Unknown` for users added with `add_user`.
     pub anchor: Anchor,
+    /// An objectGUID apart from the anchor, as AD knows a migrated account's.
+    pub object_guid: Option<ObjectGuid>,
     pub photo: Option<Vec<u8>>,
 }
 
@@ -97,14 +100,23 @@ impl PhotoStore for MemoryStore {
     }
 
     async fn resolve(&self, user: &UserRecord) -> Result<Option<StoreUser>> {
-        let guid = identity::record_guid(user)?;
+        let guids = identity::record_guids(user)?;
         let text = |v: &Option<String>| v.as_deref().map(|v| v.trim().to_lowercase());
         let (upn, mail) = (text(&user.user_principal_name), text(&user.mail));
         let users = self.users.lock().expect("memory store lock");
         let lookups: [(Key, Box<dyn Fn(&String, &Person) -> bool>); 3] = [
             (
                 Key::ObjectGuid,
-                Box::new(|_, p| guid.is_some_and(|g| p.anchor == Anchor::Guid(g))),
+                Box::new(|_, p| {
+                    let anchor = match p.anchor {
+                        Anchor::Guid(g) => Some(g),
+                        _ => None,
+                    };
+                    anchor
+                        .into_iter()
+                        .chain(p.object_guid)
+                        .any(|g| guids.contains(&g))
+                }),
             ),
             (
                 Key::UserPrincipalName,
@@ -125,6 +137,7 @@ impl PhotoStore for MemoryStore {
                 object: first.clone(),
                 others: found.map(|(k, _)| k.clone()).collect(),
                 anchor: person.anchor.clone(),
+                object_guid: person.object_guid,
                 keys: ObjectKeys {
                     user_principal_name: Some(first.clone()),
                     mail: person.mail.clone(),

@@ -66,11 +66,22 @@ fn tenant(users: Vec<SeedUser>, roles: &[&str]) -> Seed {
 /// Every status record of `status --stores ad,graph ARGS` against Samba and `emu`, with
 /// `stdin` as input.
 fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &str) -> Vec<Value> {
+    let mut all = vec!["status", "--stores", "ad,graph"];
+    all.extend_from_slice(args);
+    records_of(emu, &all, stdin, "status")
+}
+
+/// The `kind` records of `photosync ARGS` against Samba and `emu`, with `stdin` as input.
+fn records_of(
+    emu: &photosync_emulator::RunningEmulator,
+    args: &[&str],
+    stdin: &str,
+    kind: &str,
+) -> Vec<Value> {
     let samba = support::samba();
     let out = photosync_testkit::photosync!()
-        .args(["status", "--stores", "ad,graph", "--format", "json"])
-        .args(["--progress", "none"])
         .args(args)
+        .args(["--format", "json", "--progress", "none"])
         .clean_env()
         .inherit("PATH")
         .env("PHOTOSYNC_LDAP_URL", samba.ldaps_url())
@@ -89,11 +100,11 @@ fn statuses(emu: &photosync_emulator::RunningEmulator, args: &[&str], stdin: &st
     let records: Vec<Value> = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["type"] == "status")
+        .filter(|v| v["type"] == kind)
         .collect();
     assert!(
         !records.is_empty(),
-        "no status record:\n{stdout}\n{}",
+        "no {kind} record:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     records
@@ -349,4 +360,63 @@ fn status_never_compares_the_directorys_person_with_another_in_the_cloud() {
         "{message}"
     );
     assert_eq!(store("ad")["state"], "present", "{status}");
+}
+
+/// An account migrated from another forest: AD's objectGUID is new, and Entra Connect anchors
+/// it by mS-DS-ConsistencyGuid, which keeps the old forest's GUID (Graph's immutable id). A
+/// record with the objectGUID Get-ADUser prints was refused by Graph (identity-mismatch) in
+/// status and sync; AD's match by that objectGUID now vouches for the anchor, and the
+/// `--ad-filter` records carry it.
+#[test]
+fn a_migrated_account_is_matched_to_its_cloud_object_by_its_consistency_guid() {
+    use photosync::store::ad::ObjectGuid;
+    let samba = support::samba();
+    let old = ObjectGuid::parse(support::MIGRATED_OLD_FOREST_GUID).expect("guid");
+    let own = samba
+        .ldbsearch("(sAMAccountName=migrated.user)", "objectGUID")
+        .expect("an objectGUID");
+    let own = ObjectGuid::parse(own.trim()).expect("ldbsearch prints the GUID as text");
+    assert_ne!(own, old, "Samba made the account a GUID of its own");
+    let seed = tenant(
+        vec![
+            SeedUser::new("migrated.user@example.test")
+                .immutable_id(&old.immutable_id())
+                .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
+        ],
+        &["ProfilePhoto.ReadWrite.All"],
+    );
+    let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
+    let record = serde_json::json!({
+        "ObjectGUID": own.to_string(),
+        "UserPrincipalName": "migrated.user@example.test",
+    });
+    let stdin = format!("{record}\n");
+    let before = statuses(&emu, &[], &stdin).pop().expect("status");
+    let store = |status: &Value, name: &str| {
+        status["stores"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["store"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {status}"))
+    };
+    let graph = store(&before, "graph");
+    assert!(graph["error"].is_null(), "{before}");
+    assert_eq!(graph["state"], "absent", "{before}");
+    let ad = store(&before, "ad");
+    assert_eq!(ad["details"]["consistencyGuid"], old.to_string(), "{ad}");
+    assert_eq!(
+        ad["details"]["onPremisesImmutableId"],
+        old.immutable_id(),
+        "{ad}"
+    );
+
+    let args = ["sync", "--source", "ad", "--targets", "graph"];
+    let results = records_of(&emu, &args, &stdin, "result");
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0]["action"], "updated", "{}", results[0]);
+
+    let after = statuses(&emu, &["--ad-filter", "(sAMAccountName=migrated.user)"], "")
+        .pop()
+        .expect("status");
+    assert_eq!(after["verdict"], "in-sync", "{after}");
 }

@@ -202,6 +202,7 @@ fn anchored(store: &MemoryStore, name: &str, guid: &str, mail: &str, photo: Opti
             anchor: Anchor::Guid(ObjectGuid::parse(guid).expect("guid")),
             mail: Some(format!("{mail}@contoso.com")),
             photo,
+            ..Person::default()
         },
     );
 }
@@ -345,4 +346,130 @@ async fn status_never_compares_two_people_as_one_user() {
     assert!(message.contains("ann@contoso.com") && message.contains("bob@contoso.com"));
     assert_eq!(store("ad")["state"], "present", "{record}");
     assert_eq!(summary.exit_code, 1);
+}
+
+/// `name`@contoso.com as AD knows an account migrated from another forest: its own objectGUID
+/// `own`, and the old forest's GUID `anchor` kept in mS-DS-ConsistencyGuid (what Entra Connect
+/// anchors it by, and so Graph's immutable id).
+fn migrated(store: &MemoryStore, name: &str, own: &str, anchor: &str, photo: Option<Vec<u8>>) {
+    store.add_person(
+        &format!("{name}@contoso.com"),
+        Person {
+            anchor: Anchor::Guid(ObjectGuid::parse(anchor).expect("anchor")),
+            object_guid: Some(ObjectGuid::parse(own).expect("guid")),
+            photo,
+            ..Person::default()
+        },
+    );
+}
+
+const ANN_OLD_FOREST: &str = "2b6c7d8e-0000-4000-8000-00000000000a";
+const BOB_OLD_FOREST: &str = "2b6c7d8e-0000-4000-8000-00000000000b";
+
+// Regression (issue 18): after a forest migration Entra Connect anchors an account by its
+// mS-DS-ConsistencyGuid (the old forest's GUID), not its objectGUID; a record carrying the
+// objectGUID, as Get-ADUser prints it, was refused by every cloud target (identity-mismatch).
+// Now the directory's match by that objectGUID teaches the targets the anchor; another
+// person's anchor is still refused.
+#[tokio::test]
+async fn a_migrated_account_is_one_person_by_its_objectguid_or_its_consistency_guid() {
+    let directory = MemoryStore::new();
+    migrated(&directory, "ann", ANN, ANN_OLD_FOREST, Some(jpeg(1, 200)));
+    migrated(&directory, "bob", BOB, BOB_OLD_FOREST, Some(jpeg(2, 200)));
+    let cloud = MemoryStore::new();
+    anchored(&cloud, "ann", ANN_OLD_FOREST, "ann", None);
+    // bob's UPN was given to somebody else in the cloud: anchored by a third GUID.
+    anchored(&cloud, "bob", CAROL, "bob", None);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(cloud.clone())];
+    let by_guid = |name: &str, guid: &str| UserRecord {
+        object_guid: Some(guid.into()),
+        ..keys(name, None)
+    };
+    let (records, _) = sync(
+        jsonl(&[by_guid("ann", ANN), by_guid("bob", BOB)]),
+        &SyncSource::Store(Box::new(directory.clone())),
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!(ann.action, Action::Updated, "{ann:?}");
+    assert!(cloud.photo_of("ann@contoso.com").is_some());
+    let bob = result_of(&records, "bob@contoso.com", "memory");
+    assert_eq!(
+        (bob.action, bob.reason.as_str()),
+        (Action::Failed, "identity-mismatch"),
+        "{bob:?}"
+    );
+    assert_eq!(cloud.photo_of("bob@contoso.com"), None);
+
+    // Without the directory in the run, the record itself must give the anchor: its
+    // objectGUID alone is refused, with a hint that names the attribute.
+    let with_photo = |guid: &str, consistency: Option<&str>| UserRecord {
+        object_guid: Some(guid.into()),
+        consistency_guid: consistency.map(str::to_string),
+        thumbnail_photo: Some(PhotoBytes::Bytes(jpeg(4, 200))),
+        ..keys("ann", None)
+    };
+    let fresh = MemoryStore::new();
+    anchored(&fresh, "ann", ANN_OLD_FOREST, "ann", None);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(fresh.clone())];
+    let (records, _) = sync(
+        jsonl(&[with_photo(ANN, None)]),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let refused = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!(refused.reason, "identity-mismatch", "{refused:?}");
+    let error = refused.error.as_ref().expect("an error");
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("mS-DS-ConsistencyGuid"),
+        "{error:?}"
+    );
+    // The immutable id form, as PowerShell 7's ConvertTo-Json writes the byte[].
+    let immutable_id = ObjectGuid::parse(ANN_OLD_FOREST)
+        .expect("guid")
+        .immutable_id();
+    let (records, _) = sync(
+        jsonl(&[with_photo(ANN, Some(&immutable_id))]),
+        &SyncSource::Input,
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!(ann.action, Action::Updated, "{ann:?}");
+    assert_eq!(fresh.writes(), 1);
+}
+
+// Regression (issue 18): status refused a migrated account's cloud object (identity-mismatch)
+// and showed no comparison; the directory's match by objectGUID now vouches for its anchor.
+#[tokio::test]
+async fn status_compares_a_migrated_account_with_its_cloud_object() {
+    let directory = MemoryStore::new();
+    migrated(&directory, "ann", ANN, ANN_OLD_FOREST, Some(jpeg(1, 200)));
+    let cloud = MemoryStore::new();
+    anchored(&cloud, "ann", ANN_OLD_FOREST, "ann", Some(jpeg(1, 200)));
+    let stores: Vec<Box<dyn PhotoStore>> = vec![
+        Box::new(ScriptedStore::over(cloud).named("graph")),
+        Box::new(
+            ScriptedStore::over(directory)
+                .named("ad")
+                .class(StoreClass::Directory),
+        ),
+    ];
+    let record = UserRecord {
+        object_guid: Some(ANN.into()),
+        ..keys("ann", None)
+    };
+    let (records, summary) = status(jsonl(&[record]), &stores).await;
+    let record = serde_json::to_value(statuses(&records)[0]).expect("json");
+    assert_eq!(record["verdict"], "in-sync", "{record}");
+    assert_eq!(summary.exit_code, 0);
 }

@@ -189,3 +189,31 @@ Describe 'Get-PhotoSyncStatus of a user that does not exist' {
         $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.user-not-found*'
     }
 }
+
+Describe 'A user migrated from another forest (mS-DS-ConsistencyGuid)' {
+    AfterEach { Disconnect-PhotoSync }
+
+    It 'is matched by the consistency GUID Get-ADUser gives, and the next piped user does not inherit it' {
+        # alice's new forest gave her a new objectGUID; Entra Connect still anchors her by the old
+        # one (the seed's onPremisesImmutableId), kept in mS-DS-ConsistencyGuid as 16 bytes.
+        Connect-TestEmulator $script:Emulator
+        $migrated = New-AdUserLike -Sam 'alice' -Photo $script:Photo
+        $migrated.UserPrincipalName = 'alice@contoso.test'
+        $migrated | Add-Member -NotePropertyName 'mS-DS-ConsistencyGuid' -NotePropertyValue ([System.Convert]::FromBase64String('AAAAAAAAAAAAAAAAwP/uAA=='))
+        # bruno, next in the pipeline, has a new objectGUID too and no such property.
+        $next = New-AdUserLike -Sam 'bruno' -Photo $script:Photo
+        $next.UserPrincipalName = 'bruno@contoso.test'
+        $status = @($migrated, $next | Get-PhotoSyncStatus -Store graph -ErrorAction SilentlyContinue)
+        $status.Count | Should -Be 2
+        ($status | Where-Object UserPrincipalName -eq 'alice@contoso.test').GraphState | Should -Be 'present'
+        $bruno = $status | Where-Object UserPrincipalName -eq 'bruno@contoso.test'
+        $bruno.ErrorCode | Should -Be 'identity-mismatch'
+        # Found by his own UPN and refused on his own GUID: with alice's consistency GUID left
+        # over, Graph would have found alice by it.
+        $bruno.ErrorMessage | Should -Match 'found by userPrincipalName, bruno@contoso\.test'
+
+        $results = @($migrated | Sync-UserPhoto -Target graph -Confirm:$false)
+        $results.Count | Should -Be 1
+        $results[0].Action | Should -BeIn @('updated', 'skipped')
+    }
+}

@@ -7,7 +7,8 @@
 # and the common case (string keys, a byte[] photo) calls nothing else but, now and then, the
 # step that writes the queued lines and reads what came back.
 
-function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $ThumbnailPhoto, $PhotoPath, $InputObject) {
+# ConsistencyGuid (mS-DS-ConsistencyGuid, a byte[] from Get-ADUser) comes last: most callers have none.
+function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $ThumbnailPhoto, $PhotoPath, $InputObject, $ConsistencyGuid) {
     # Strings (and a [guid]) are the common case; anything else is made one key value, or refused.
     $several = $null
     $guid = $null
@@ -38,6 +39,18 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     if ($guid) {
         $quoted = if ($guid.IndexOfAny($script:PhotoSyncJsonSpecial) -lt 0) { '"' + $guid + '"' } else { ConvertTo-PhotoSyncJsonString -Text $guid }
         $json += '"objectGuid":' + $quoted + ','
+    }
+    $anchor = $null
+    if ($null -ne $ConsistencyGuid) {
+        # The anchor Entra Connect syncs the account by: sent as the GUID text a [guid] of its
+        # 16 bytes prints (the objectGUID form); anything else as text, for the core to check.
+        $bytes = @($ConsistencyGuid)
+        if ($ConsistencyGuid -is [guid]) { $anchor = $ConsistencyGuid.ToString() }
+        elseif ($bytes.Count -eq 16 -and -not @($bytes | Where-Object { $_ -isnot [byte] -and $_ -isnot [int] }).Count) {
+            try { $anchor = [guid]::new([byte[]]$bytes).ToString() } catch { $anchor = [string]($bytes -join ',') }
+        }
+        elseif ($bytes.Count -gt 0) { $anchor = ([string]($bytes -join ',')).Trim() }
+        if ($anchor) { $json += '"consistencyGuid":' + (ConvertTo-PhotoSyncJsonString -Text $anchor) + ',' }
     }
     if ($SamAccountName) {
         $SamAccountName = $SamAccountName.Trim()
@@ -114,7 +127,7 @@ function Add-PhotoSyncCoreUser($Core, $ObjectGUID, $UserPrincipalName, $SamAccou
     if ($Core.Confirm) {
         # Held until the dry run's verdict on this user (Resolve-PhotoSyncConfirmation), which
         # sends the same values to the real run.
-        $item.Values = @($guid, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $photo, $path)
+        $item.Values = @($guid, $UserPrincipalName, $SamAccountName, $Mail, $EmployeeId, $photo, $path, $anchor)
         $item.Held = [System.Collections.Generic.List[object]]::new()
     }
 

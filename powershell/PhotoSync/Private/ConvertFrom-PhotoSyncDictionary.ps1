@@ -7,6 +7,7 @@ function ConvertFrom-PhotoSyncDictionary($Dictionary) {
         objectguid = 'ObjectGUID'; userprincipalname = 'UserPrincipalName'; upn = 'UserPrincipalName'
         samaccountname = 'SamAccountName'; mail = 'Mail'; emailaddress = 'Mail'; employeeid = 'EmployeeId'
         thumbnailphoto = 'ThumbnailPhoto'; photopath = 'PhotoPath'; inputphoto = 'InputPhoto'
+        consistencyguid = 'ConsistencyGuid'; 'ms-ds-consistencyguid' = 'ConsistencyGuid'
     }
     $values = @{}
     foreach ($key in $Dictionary.Keys) {

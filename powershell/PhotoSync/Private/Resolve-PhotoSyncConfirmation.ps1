@@ -26,5 +26,5 @@ function Resolve-PhotoSyncConfirmation($Core, $Item) {
             -Activity $Core.Activity -RecordsPerUser $Core.RecordsPerUser -Specs $Core.Specs -Kind 'sync'
     }
     $v = $Item.Values
-    Add-PhotoSyncCoreUser $confirm.Real $v[0] $v[1] $v[2] $v[3] $v[4] $v[5] $v[6] $Item.Target
+    Add-PhotoSyncCoreUser $confirm.Real $v[0] $v[1] $v[2] $v[3] $v[4] $v[5] $v[6] $Item.Target $v[7]
 }

@@ -69,6 +69,14 @@ function Get-PhotoSyncStatus {
     The HR employee number; carried through to the output so reports can
     be joined back, and usable in folder rules ({employeeId}.jpg).
 
+    .PARAMETER ConsistencyGuid
+    The account's mS-DS-ConsistencyGuid (Get-ADUser -Properties
+    mS-DS-ConsistencyGuid binds it by that name): the anchor Entra Connect
+    syncs the account by. Needed only after a forest migration, where it
+    keeps the old forest's GUID and so differs from ObjectGUID, and only
+    when no ad store is part of the run (one that is reads it itself).
+    Without it such an account is refused in the cloud (identity-mismatch).
+
     .PARAMETER ThumbnailPhoto
     The authoritative photo (Get-ADUser -Properties thumbnailPhoto):
     bytes, or base64 text. The other stores are compared with it.
@@ -191,6 +199,10 @@ function Get-PhotoSyncStatus {
         [object]$EmployeeId,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
+        [Alias('mS-DS-ConsistencyGuid')]
+        [object]$ConsistencyGuid,
+
+        [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
         [object]$ThumbnailPhoto,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
@@ -262,7 +274,7 @@ function Get-PhotoSyncStatus {
             if ($fromDictionary) {
                 # A hashtable binds no property: its keys count as a [pscustomobject]'s would.
                 $v = $fromDictionary
-                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $v.ThumbnailPhoto $v.PhotoPath $_
+                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $v.ThumbnailPhoto $v.PhotoPath $_ $v.ConsistencyGuid
             }
             elseif ($PSCmdlet.ParameterSetName -eq 'Identity') {
                 if (-not (Test-PhotoSyncUnboundObject -InputObject $_ -Cmdlet $PSCmdlet)) {
@@ -277,7 +289,7 @@ function Get-PhotoSyncStatus {
                 # for each pipeline object but leaves the previous object's values in
                 # $PSBoundParameters when this one lacks the property. $_ is the whole pipeline
                 # object (an ADUser, a CSV row): the TargetObject of its errors.
-                Add-PhotoSyncCoreUser $core $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $ThumbnailPhoto $PhotoPath $_
+                Add-PhotoSyncCoreUser $core $ObjectGUID $UserPrincipalName $SamAccountName $Mail $EmployeeId $ThumbnailPhoto $PhotoPath $_ $ConsistencyGuid
             }
             $stopping = $false
         }

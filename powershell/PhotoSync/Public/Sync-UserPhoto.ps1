@@ -74,6 +74,14 @@ function Sync-UserPhoto {
     The HR employee number; carried through to the output so reports can
     be joined back, and usable in folder rules ({employeeId}.jpg).
 
+    .PARAMETER ConsistencyGuid
+    The account's mS-DS-ConsistencyGuid (Get-ADUser -Properties
+    mS-DS-ConsistencyGuid binds it by that name): the anchor Entra Connect
+    syncs the account by. Needed only after a forest migration, where it
+    keeps the old forest's GUID and so differs from ObjectGUID, and only
+    when no ad store is part of the run (one that is reads it itself).
+    Without it such an account is refused in the cloud (identity-mismatch).
+
     .PARAMETER ThumbnailPhoto
     The authoritative photo (Get-ADUser -Properties thumbnailPhoto):
     bytes, or base64 text; used with -Source input.
@@ -263,6 +271,10 @@ function Sync-UserPhoto {
         [object]$EmployeeId,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
+        [Alias('mS-DS-ConsistencyGuid')]
+        [object]$ConsistencyGuid,
+
+        [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
         [object]$ThumbnailPhoto,
 
         [Parameter(ParameterSetName = 'Pipeline', ValueFromPipelineByPropertyName)]
@@ -409,7 +421,8 @@ function Sync-UserPhoto {
                 $v = $fromDictionary
                 if (-not $v) {
                     $v = @{ ObjectGUID = $ObjectGUID; UserPrincipalName = $UserPrincipalName; SamAccountName = $SamAccountName
-                        Mail = $Mail; EmployeeId = $EmployeeId; ThumbnailPhoto = $ThumbnailPhoto; PhotoPath = $PhotoPath; InputPhoto = $InputPhoto }
+                        Mail = $Mail; EmployeeId = $EmployeeId; ThumbnailPhoto = $ThumbnailPhoto; PhotoPath = $PhotoPath; InputPhoto = $InputPhoto
+                        ConsistencyGuid = $ConsistencyGuid }
                 }
                 $photo = $v.ThumbnailPhoto
                 $path = $v.PhotoPath
@@ -420,7 +433,7 @@ function Sync-UserPhoto {
                     $photo = $piped.Photo
                     $path = $piped.Path
                 }
-                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $photo $path $_
+                Add-PhotoSyncCoreUser $core $v.ObjectGUID $v.UserPrincipalName $v.SamAccountName $v.Mail $v.EmployeeId $photo $path $_ $v.ConsistencyGuid
             }
             $stopping = $false
         }

@@ -216,6 +216,12 @@ async fn sync_user(
         }
         (Err(e), _) => return refused_everywhere(&user, Some(source.name()), targets, e),
     };
+    // A migrated account's anchor, learned from the source's match by objectGUID, is what
+    // a target's anchor is held to beside the record's objectGUID.
+    let learned = source_person
+        .as_ref()
+        .and_then(|person| identity::with_learned_anchor(&user.record, guid, person));
+    let record = learned.as_ref().unwrap_or(&user.record);
     let state_user = user_key(&user.record);
     let who = state_user
         .clone()
@@ -232,7 +238,7 @@ async fn sync_user(
         execute::sync_target(execute::Job {
             target: target.as_ref(),
             place: key.as_deref().unwrap_or(target.name()),
-            record: &user.record,
+            record,
             guid,
             who: &who,
             claims,

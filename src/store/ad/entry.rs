@@ -87,6 +87,9 @@ fn primitive(tag: StructureTag) -> Option<Vec<u8>> {
     }
 }
 
+/// The attribute Entra Connect anchors an account by, when set.
+pub const CONSISTENCY_GUID: &str = "mS-DS-ConsistencyGuid";
+
 /// A user as read from AD.
 #[derive(Debug, Clone, Default)]
 pub struct AdUser {
@@ -95,6 +98,9 @@ pub struct AdUser {
     pub sam_account_name: Option<String>,
     pub mail: Option<String>,
     pub object_guid: Option<ObjectGuid>,
+    /// `mS-DS-ConsistencyGuid`: the anchor Entra Connect syncs the account by, when set (after
+    /// a forest migration it holds the old forest's objectGUID).
+    pub consistency_guid: Option<ObjectGuid>,
     /// Generalized time as the directory sent it (`20260101120000.0Z`).
     pub when_changed: Option<String>,
     /// The photo attribute's first value, when it was asked for and is set.
@@ -110,6 +116,9 @@ impl AdUser {
             sam_account_name: entry.text("sAMAccountName"),
             mail: entry.text("mail"),
             object_guid: entry.first("objectGUID").and_then(ObjectGuid::from_bytes),
+            consistency_guid: entry
+                .first(CONSISTENCY_GUID)
+                .and_then(ObjectGuid::from_bytes),
             when_changed: entry
                 .text("whenChanged")
                 .or_else(|| entry.text("modifyTimestamp")),
@@ -123,11 +132,21 @@ impl AdUser {
         UserRecord {
             user_principal_name: self.user_principal_name.clone(),
             object_guid: self.object_guid.map(|g| g.to_string()),
+            consistency_guid: self
+                .consistency_guid
+                .filter(|c| Some(*c) != self.object_guid)
+                .map(|g| g.to_string()),
             sam_account_name: self.sam_account_name.clone(),
             mail: self.mail.clone(),
             distinguished_name: Some(self.dn.clone()),
             ..Default::default()
         }
+    }
+
+    /// What Entra Connect anchors the account by: `mS-DS-ConsistencyGuid` when set (its default
+    /// source anchor since 2017), else the objectGUID.
+    pub fn anchor(&self) -> Option<ObjectGuid> {
+        self.consistency_guid.or(self.object_guid)
     }
 
     /// AD facts echoed in a store's `details`.
@@ -136,9 +155,14 @@ impl AdUser {
         details.insert("dn".to_string(), self.dn.clone().into());
         if let Some(guid) = self.object_guid {
             details.insert("objectGuid".to_string(), guid.to_string().into());
+        }
+        if let Some(anchor) = self.anchor() {
+            if Some(anchor) != self.object_guid {
+                details.insert("consistencyGuid".to_string(), anchor.to_string().into());
+            }
             details.insert(
                 "onPremisesImmutableId".to_string(),
-                guid.immutable_id().into(),
+                anchor.immutable_id().into(),
             );
         }
         if let Some(changed) = &self.when_changed {

@@ -211,6 +211,7 @@ impl AdStore {
             "userPrincipalName",
             "sAMAccountName",
             "objectGUID",
+            entry::CONSISTENCY_GUID,
             "mail",
             "whenChanged",
             "modifyTimestamp",
@@ -302,7 +303,8 @@ impl AdStore {
                 matched_by: Some(matched_by),
                 object: first.dn.clone(),
                 others: found.into_iter().map(|other| other.dn).collect(),
-                anchor: first.object_guid.map_or(Anchor::Unknown, Anchor::Guid),
+                anchor: first.anchor().map_or(Anchor::Unknown, Anchor::Guid),
+                object_guid: first.object_guid,
                 keys: ObjectKeys {
                     user_principal_name: first.user_principal_name.clone(),
                     sam_account_name: first.sam_account_name.clone(),

@@ -45,7 +45,19 @@ pub fn odata_literal(value: &str) -> String {
 /// malformed objectGUID is the record's input error.
 pub fn lookups(user: &UserRecord) -> Result<Vec<Lookup>> {
     let mut out = Vec::new();
-    if let Some(guid) = identity::record_guid(user)? {
+    let guid = identity::record_guid(user)?;
+    // Entra's immutable id is the consistency GUID where the record gives one that differs.
+    if let Some(anchor) = identity::record_consistency_guid(user)?.filter(|c| Some(*c) != guid) {
+        out.push(Lookup {
+            key: Key::ConsistencyGuid,
+            matched_by: "consistencyGuid",
+            filter: format!(
+                "onPremisesImmutableId eq {}",
+                odata_literal(&anchor.immutable_id())
+            ),
+        });
+    }
+    if let Some(guid) = guid {
         out.push(Lookup {
             key: Key::ObjectGuid,
             matched_by: "objectGuid",

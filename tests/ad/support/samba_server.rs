@@ -23,6 +23,8 @@ pub struct SeedUser {
     /// The container the user lives in, below the domain: `USERS`, or `OUTSIDE`, an OU
     /// beside it that tests configure out of the base DN.
     pub container: &'static str,
+    /// `mS-DS-ConsistencyGuid`, as Entra Connect or a forest migration sets it.
+    pub consistency_guid: Option<[u8; 16]>,
 }
 
 /// Where Samba keeps users by default; the identity tests use it as the configured base DN.
@@ -36,6 +38,9 @@ impl SeedUser {
     }
 }
 
+/// The objectGUID the migrated account had in its old forest.
+pub const MIGRATED_OLD_FOREST_GUID: &str = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b";
+
 pub fn samba_seed_users() -> Vec<SeedUser> {
     vec![
         SeedUser {
@@ -46,6 +51,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(1, 96, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "No Photo",
@@ -55,6 +61,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: None,
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Jürgen Ørsted",
@@ -64,6 +71,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(2, 120, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Anna Berg",
@@ -73,6 +81,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(3, 96, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Old Account",
@@ -82,6 +91,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(4, 96, 85)),
             disabled: true,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Paren (Contractor)",
@@ -91,6 +101,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: None,
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Conformance User",
@@ -100,6 +111,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: None,
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Sync Target",
@@ -109,6 +121,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: None,
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Writable User",
@@ -118,6 +131,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: None,
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         // The identity gate (tests/ad/identity.rs): an account outside the base DN, two
         // accounts sharing one mail (AD does not make mail unique), an account whose DN a
@@ -130,6 +144,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(5, 96, 85)),
             disabled: false,
             container: OUTSIDE,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Shared Mail One",
@@ -139,6 +154,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(6, 96, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Shared Mail Two",
@@ -148,6 +164,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(7, 96, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Named By Dn",
@@ -157,6 +174,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(8, 96, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         // The conformance suite's reused UPN: the new hire who holds it now.
         SeedUser {
@@ -167,6 +185,7 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: Some(jpeg_at_quality(9, 96, 85)),
             disabled: false,
             container: USERS,
+            consistency_guid: None,
         },
         SeedUser {
             cn: "Gate Control",
@@ -176,6 +195,23 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             photo: None,
             disabled: false,
             container: USERS,
+            consistency_guid: None,
+        },
+        // Migrated from another forest: Entra Connect anchors it by mS-DS-ConsistencyGuid,
+        // which keeps the old forest's objectGUID (`MIGRATED_OLD_FOREST_GUID`).
+        SeedUser {
+            cn: "Migrated User",
+            sam: "migrated.user",
+            upn: "migrated.user@example.test",
+            mail: None,
+            photo: Some(jpeg_at_quality(11, 96, 85)),
+            disabled: false,
+            container: USERS,
+            consistency_guid: Some(
+                *photosync::store::ad::ObjectGuid::parse(MIGRATED_OLD_FOREST_GUID)
+                    .expect("guid")
+                    .as_bytes(),
+            ),
         },
     ]
 }
@@ -318,6 +354,9 @@ impl Samba {
             ldif.push_str(&format!("userAccountControl: {uac}\n"));
             if let Some(photo) = &u.photo {
                 ldif.push_str(&ldif_value("thumbnailPhoto", photo));
+            }
+            if let Some(guid) = &u.consistency_guid {
+                ldif.push_str(&ldif_value("mS-DS-ConsistencyGuid", guid));
             }
             ldif.push('\n');
         }
