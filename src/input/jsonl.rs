@@ -99,6 +99,12 @@ impl<R: BufRead> JsonLinesReader<R> {
                 );
             }
         };
+        if let Some(problem) = photo_array_problem(&normalized) {
+            return bad(
+                format!("{unit} {line}: {problem}"),
+                "thumbnailPhoto is base64 text or an array of byte values (0 to 255), as ConvertTo-Json writes a byte[]",
+            );
+        }
         match serde_json::from_value::<UserRecord>(normalized) {
             Ok(record) => checked_user(record, line, self.base_dir.as_deref()),
             Err(e) => bad(
@@ -246,4 +252,18 @@ fn opens_document(first_line: &[u8]) -> bool {
     let text = String::from_utf8_lossy(line);
     let text = text.trim();
     text.starts_with('[') || text == "{"
+}
+
+/// What is wrong with a `thumbnailPhoto` array, said plainly (serde's own message names an
+/// "untagged enum"): the first item that is not a byte value.
+fn photo_array_problem(record: &serde_json::Value) -> Option<String> {
+    let items = record.get("thumbnailPhoto")?.as_array()?;
+    let (index, item) = items
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.as_u64().is_none_or(|n| n > 255))?;
+    Some(format!(
+        "thumbnailPhoto holds {item} at position {}, which is not a byte value (0 to 255)",
+        index + 1
+    ))
 }

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// `KEY=VALUE` pairs from the optional config file: the lowest layer.
 #[derive(Debug, Default)]
 pub(super) struct ConfigFile {
-    values: std::collections::HashMap<String, String>,
+    pub(super) values: std::collections::HashMap<String, String>,
 }
 
 impl ConfigFile {
@@ -69,7 +69,13 @@ impl ConfigFile {
                         .with_hint(hint),
                 );
             }
-            values.insert(key.to_string(), unquote(value.trim()).to_string());
+            let Some(value) = unquote(value.trim()) else {
+                return Err(Error::config(format!(
+                    "{origin} line {line_no}: the value of {key} opens a quote it never closes"
+                ))
+                .with_hint("close the quote on the same line, or drop it: values need no quotes"));
+            };
+            values.insert(key.to_string(), value.to_string());
         }
         Ok(ConfigFile { values })
     }
@@ -107,16 +113,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn unquote(value: &str) -> &str {
+/// The value inside one pair of quotes, or as it stands; `None` for a quote never closed
+/// (taken literally, a secret would carry the quote and fail as a wrong secret).
+fn unquote(value: &str) -> Option<&str> {
     for quote in ['"', '\''] {
-        if let Some(inner) = value
-            .strip_prefix(quote)
-            .and_then(|v| v.strip_suffix(quote))
-        {
-            return inner;
+        if let Some(rest) = value.strip_prefix(quote) {
+            return rest.strip_suffix(quote);
         }
     }
-    value
+    Some(value)
 }
 
 /// Where values come from, lowest precedence last. The environment is passed in (not read

@@ -592,6 +592,27 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_never_closed_is_refused_without_echoing_the_value() {
+        let file = ConfigFile::parse(
+            "PHOTOSYNC_TENANT_ID=\"contoso\"\nPHOTOSYNC_CLIENT_ID='app'\n",
+            "test.conf",
+        )
+        .expect("quoted values");
+        assert_eq!(file.values["PHOTOSYNC_TENANT_ID"], "contoso");
+        assert_eq!(file.values["PHOTOSYNC_CLIENT_ID"], "app");
+        for text in [
+            "PHOTOSYNC_CLIENT_SECRET=\"hunter2\n",
+            "PHOTOSYNC_CLIENT_SECRET='hunter2\"\n",
+            "PHOTOSYNC_CLIENT_SECRET=\"\n",
+        ] {
+            let err = ConfigFile::parse(text, "test.conf").expect_err(text);
+            let all = format!("{} {}", err.message, err.hint.unwrap_or_default());
+            assert!(all.contains("line 1") && all.contains("quote"), "{all}");
+            assert!(!all.contains("hunter2"), "{all}");
+        }
+    }
+
+    #[test]
     fn a_url_with_credentials_is_refused_without_echoing_them() {
         for (var, url) in [
             (env::GRAPH_URL, "https://svc:PASSW0RD@graph.example.test"),

@@ -108,6 +108,20 @@ fn wrong_field_type_is_a_bad_line_not_a_crash() {
     assert_eq!(users(&events).len(), 1);
 }
 
+// Regression: a photo array holding a value that is no byte was refused with serde's "data did
+// not match any variant of untagged enum PhotoBytes".
+#[test]
+fn a_photo_array_with_a_value_that_is_no_byte_names_it() {
+    let events = collect_input(raw_jsonl(
+        "{\"upn\":\"a@contoso.com\",\"thumbnailPhoto\":[255,216,300]}\n{\"upn\":\"b@contoso.com\",\"thumbnailPhoto\":[255,\"x\"]}\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 2, "{events:?}");
+    assert!(errs[0].2.contains("300 at position 3"), "{}", errs[0].2);
+    assert!(errs[1].2.contains("\"x\" at position 2"), "{}", errs[1].2);
+    assert!(errs.iter().all(|e| !e.2.contains("untagged")), "{errs:?}");
+}
+
 /// Two names of one field (`Get-ADUser -Properties *` gives both `mail` and `EmailAddress`)
 /// are read alike in JSON and CSV: agreeing values (but for case) are one value, and a record
 /// whose two differ is refused, never read as whichever came first (JSON) or last (CSV).
