@@ -333,9 +333,13 @@ fn status_never_compares_the_directorys_person_with_another_in_the_cloud() {
                 .photo_bytes(&portrait::jpeg_at_quality(78, 400, 90))
                 .on_premises_sync(Some(true), Some("2026-11-30T08:00:00Z")),
         ],
-        &[],
+        &["ProfilePhoto.ReadWrite.All"],
     );
     let emu = Emulator::start(seed, Options::default()).expect("emulator starts");
+    let bobs = emu
+        .admin()
+        .photo_of("bob@example.test")
+        .expect("bob's photo");
     let input = serde_json::json!({
         "UserPrincipalName": "bob@example.test",
         "mail": "photo.user@example.test",
@@ -360,6 +364,19 @@ fn status_never_compares_the_directorys_person_with_another_in_the_cloud() {
         "{message}"
     );
     assert_eq!(store("ad")["state"], "present", "{status}");
+
+    // Sync from AD holds the target to the source's person the same way: photo.user's face,
+    // read by the record's mail, is not written to Graph's bob.
+    let args = ["sync", "--source", "ad", "--targets", "graph"];
+    let results = records_of(&emu, &args, &format!("{input}\n"), "result");
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0]["action"], "failed", "{}", results[0]);
+    assert_eq!(results[0]["reason"], "identity-mismatch", "{}", results[0]);
+    assert_eq!(
+        emu.admin().photo_of("bob@example.test"),
+        Some(bobs),
+        "photo.user's face written to bob"
+    );
 }
 
 /// An account migrated from another forest: AD's objectGUID is new, and Entra Connect anchors
