@@ -7,7 +7,7 @@ use std::sync::Arc;
 use photosync::photo::{self, DecodeLimits};
 use photosync::schema::UserRecord;
 use photosync::store::PhotoStore;
-use photosync_testkit::conformance::{self, Fixture, IdentityCases, SharedMail};
+use photosync_testkit::conformance::{self, Fixture, IdentityCases, Migrated, SharedMail};
 use photosync_testkit::portrait;
 use serde_json::Value;
 
@@ -334,6 +334,18 @@ async fn the_ad_store_passes_the_conformance_suite() {
             guid_of_another: Some(UserRecord {
                 object_guid: samba.ldbsearch("(sAMAccountName=photo.user)", "objectGUID"),
                 ..upn("no.photo@example.test")
+            }),
+            // Its objectGUID as Samba made it, and its old forest's in mS-DS-ConsistencyGuid.
+            migrated: Some(Migrated {
+                record: UserRecord {
+                    object_guid: samba
+                        .ldbsearch("(sAMAccountName=migrated.writable)", "objectGUID"),
+                    consistency_guid: Some(support::MIGRATED_WRITABLE_OLD_GUID.into()),
+                    ..upn("migrated.writable@example.test")
+                },
+                another_guid: samba
+                    .ldbsearch("(sAMAccountName=photo.user)", "objectGUID")
+                    .expect("photo.user's objectGUID"),
             }),
         },
     };

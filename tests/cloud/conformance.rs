@@ -8,7 +8,7 @@ use photosync::schema::UserRecord;
 use photosync::settings::{CloudSettings, Settings, SharePointSettings};
 use photosync::store::{PhotoStore, RunContext, StoreRole, StoreSpec};
 use photosync_emulator::{Faults, RunningEmulator, Seed, SeedUser};
-use photosync_testkit::conformance::{self, Fixture, IdentityCases, SharedMail};
+use photosync_testkit::conformance::{self, Fixture, IdentityCases, Migrated, SharedMail};
 
 use super::support::*;
 
@@ -19,6 +19,9 @@ const SHARED_MAIL: &str = "team@contoso.test";
 const SHARING: [&str; 2] = ["ann@contoso.test", "bob@contoso.test"];
 /// Two users whose UPNs fold to one name under SharePoint's naive file naming.
 const FOLDING: [&str; 2] = ["ann.lee@contoso.test", "ann_lee@contoso.test"];
+/// Anchored by `guid_of(12)` (its old forest's objectGUID); `guid_of(13)` is its objectGUID
+/// in this forest, which Entra never saw.
+const MIGRATED: &str = "migrated@contoso.test";
 
 fn user(upn: &str) -> UserRecord {
     UserRecord {
@@ -45,7 +48,8 @@ fn tenant(n: usize, photo: impl Fn(usize) -> Option<u64>) -> Seed {
     for upn in FOLDING {
         seed = seed.user(SeedUser::new(upn));
     }
-    seed
+    // Migrated from another forest: Entra Connect anchors it by the old forest's GUID.
+    seed.user(SeedUser::new(MIGRATED).immutable_id(&immutable_id_of(12)))
 }
 
 /// The same roles in every store's tenant: user0 holds `expected_photo`, user1 none, user2
@@ -84,6 +88,14 @@ fn fixture(expected_photo: Vec<u8>) -> Fixture {
             guid_of_another: Some(UserRecord {
                 object_guid: Some(guid_of(10)),
                 ..user(&upn(0))
+            }),
+            migrated: Some(Migrated {
+                record: UserRecord {
+                    object_guid: Some(guid_of(13)),
+                    consistency_guid: Some(guid_of(12)),
+                    ..user(MIGRATED)
+                },
+                another_guid: guid_of(10),
             }),
             ..IdentityCases::default()
         },

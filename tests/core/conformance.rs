@@ -13,7 +13,7 @@ use photosync::store::folder::{FolderStore, NamingRule};
 use photosync::store::identity::Anchor;
 use photosync::store::memory::{MemoryStore, Person};
 use photosync::store::{Capabilities, PhotoRead, PhotoStore, StoreRole, StoreUser};
-use photosync_testkit::conformance::{self, Fixture, IdentityCases, SharedMail};
+use photosync_testkit::conformance::{self, Fixture, IdentityCases, Migrated, SharedMail};
 
 use crate::support::{jpeg, png, upn, with_sam};
 
@@ -21,6 +21,9 @@ use crate::support::{jpeg, png, upn, with_sam};
 const NEW_HIRE_GUID: &str = "8c4ac332-975f-4717-ad7b-ba4a4e968fff";
 /// The leaver's objectGUID, on a record that still carries `dana@`.
 const LEAVER_GUID: &str = "3ab39606-c642-489b-84b6-58c038d3ef39";
+/// gus's objectGUID, and the old forest's GUID Entra Connect anchors gus by.
+const MIGRATED_GUID: &str = "5d6e7f80-0000-4000-8000-000000000007";
+const MIGRATED_OLD_GUID: &str = "2b6c7d8e-0000-4000-8000-000000000007";
 
 fn fixture(with_photo: UserRecord, unknown: UserRecord) -> Fixture {
     Fixture {
@@ -67,6 +70,15 @@ fn memory() -> (MemoryStore, Fixture) {
             },
         );
     }
+    // gus, migrated from another forest: anchored by the old forest's GUID.
+    store.add_person(
+        "gus@contoso.com",
+        Person {
+            anchor: Anchor::Guid(ObjectGuid::parse(MIGRATED_OLD_GUID).expect("guid")),
+            object_guid: Some(ObjectGuid::parse(MIGRATED_GUID).expect("guid")),
+            ..Person::default()
+        },
+    );
     let mut fx = fixture(upn("ann"), upn("nobody"));
     fx.identity = IdentityCases {
         reused_upn: Some(UserRecord {
@@ -88,6 +100,14 @@ fn memory() -> (MemoryStore, Fixture) {
         guid_of_another: Some(UserRecord {
             object_guid: Some(NEW_HIRE_GUID.into()),
             ..upn("ann")
+        }),
+        migrated: Some(Migrated {
+            record: UserRecord {
+                object_guid: Some(MIGRATED_GUID.into()),
+                consistency_guid: Some(MIGRATED_OLD_GUID.into()),
+                ..upn("gus")
+            },
+            another_guid: NEW_HIRE_GUID.into(),
         }),
         ..IdentityCases::default()
     };
@@ -156,6 +176,7 @@ async fn folder_store_conforms_as_target() {
             "dn_outside_base_is_refused",
             "one_account_under_two_keys_is_written_once",
             "upn_and_guid_of_two_accounts_is_refused",
+            "migrated_account_is_one_person_by_either_guid",
         ]);
 }
 
@@ -186,6 +207,7 @@ async fn folder_store_conforms_when_read_only() {
             "colliding_names_never_overwrite",
             "one_account_under_two_keys_is_written_once",
             "upn_and_guid_of_two_accounts_is_refused",
+            "migrated_account_is_one_person_by_either_guid",
         ]);
     assert_eq!(
         std::fs::read(dir.path().join("carol.jpg")).expect("read"),
@@ -277,6 +299,7 @@ async fn suite_catches_a_store_that_drops_writes() {
         &[
             "writes_read_back_as_same_picture",
             "one_account_under_two_keys_is_written_once",
+            "migrated_account_is_one_person_by_either_guid",
         ],
     )
     .await;
@@ -335,7 +358,8 @@ async fn suite_fails_a_fixture_without_the_cases_the_store_declares() {
             "reused_upn_is_refused",
             "shared_mail_is_ambiguous",
             "one_account_under_two_keys_is_written_once",
-            "upn_and_guid_of_two_accounts_is_refused"
+            "upn_and_guid_of_two_accounts_is_refused",
+            "migrated_account_is_one_person_by_either_guid"
         ],
         "{report}"
     );

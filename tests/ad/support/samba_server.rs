@@ -40,6 +40,8 @@ impl SeedUser {
 
 /// The objectGUID the migrated account had in its old forest.
 pub const MIGRATED_OLD_FOREST_GUID: &str = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b";
+/// The same for the migrated account the conformance suite writes.
+pub const MIGRATED_WRITABLE_OLD_GUID: &str = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0c";
 
 pub fn samba_seed_users() -> Vec<SeedUser> {
     vec![
@@ -209,6 +211,20 @@ pub fn samba_seed_users() -> Vec<SeedUser> {
             container: USERS,
             consistency_guid: Some(
                 *photosync::store::ad::ObjectGuid::parse(MIGRATED_OLD_FOREST_GUID)
+                    .expect("guid")
+                    .as_bytes(),
+            ),
+        },
+        SeedUser {
+            cn: "Migrated Writable",
+            sam: "migrated.writable",
+            upn: "migrated.writable@example.test",
+            mail: None,
+            photo: None,
+            disabled: false,
+            container: USERS,
+            consistency_guid: Some(
+                *photosync::store::ad::ObjectGuid::parse(MIGRATED_WRITABLE_OLD_GUID)
                     .expect("guid")
                     .as_bytes(),
             ),

@@ -241,6 +241,81 @@ pub async fn upn_and_guid_of_two_accounts_is_refused(ctx: &Ctx<'_>) -> Outcome {
     .await
 }
 
+/// An account migrated from another forest is written under a record carrying both its
+/// GUIDs (its objectGUID here, the old forest's as mS-DS-ConsistencyGuid): either one may be
+/// what the store anchors it by. The same record with another account's GUID as its
+/// consistency GUID names two people: `identity-mismatch`, and neither account is written.
+pub async fn migrated_account_is_one_person_by_either_guid(ctx: &Ctx<'_>) -> Outcome {
+    let anchors = ctx.caps.proofs.anchors;
+    if let Some(skip) = skip_unless(ctx, anchors, "it knows no anchors (proofs.anchors: false)") {
+        return skip;
+    }
+    let Some(migrated) = &ctx.fixture.identity.migrated else {
+        return failed("the store knows anchors, but the fixture has no migrated case");
+    };
+    let record = &migrated.record;
+    if record.object_guid.is_none() || record.consistency_guid.is_none() {
+        return failed("fixture migrated carries no objectGUID and consistency GUID");
+    }
+    let results = match sync(ctx, &[(record, &ctx.fixture.new_photo)]).await {
+        Ok(results) => results,
+        Err(problem) => return failed(problem),
+    };
+    let mut problems = Problems::default();
+    match result_for(&results, record) {
+        Some(r) if r.action != Action::Failed => {}
+        Some(r) => problems.add(format!(
+            "{}: the migrated account was refused ({}{}), expected written",
+            who(record),
+            r.reason,
+            r.error
+                .as_ref()
+                .map(|e| format!(": {}", e.message))
+                .unwrap_or_default()
+        )),
+        None => problems.add(format!("{}: sync gave no result", who(record))),
+    }
+    let own = match source(&ctx.fixture.new_photo) {
+        Ok(own) => own,
+        Err(problem) => return failed(problem),
+    };
+    match picture(ctx, record).await {
+        Ok(Some(shown)) if same_picture(&shown, &own.info) => {}
+        Ok(_) => problems.add(format!(
+            "{} does not show the picture written to it",
+            who(record)
+        )),
+        Err(problem) => problems.add(problem),
+    }
+    let mixed = UserRecord {
+        consistency_guid: Some(migrated.another_guid.clone()),
+        ..record.clone()
+    };
+    let another = UserRecord {
+        object_guid: Some(migrated.another_guid.clone()),
+        ..UserRecord::default()
+    };
+    let by_upn = UserRecord {
+        user_principal_name: record.user_principal_name.clone(),
+        ..UserRecord::default()
+    };
+    if let Outcome::Failed(more) = refused(
+        ctx,
+        mixed,
+        ErrorCode::IdentityMismatch,
+        &[&by_upn, &another],
+    )
+    .await
+    {
+        for problem in more {
+            problems.add(format!(
+                "with another account's consistency GUID: {problem}"
+            ));
+        }
+    }
+    problems.outcome()
+}
+
 /// The skip of a case sync cannot reach (a store it never writes) or the store's declared
 /// capabilities rule out (`declared` false, for the reason `why`).
 fn skip_unless(ctx: &Ctx<'_>, declared: bool, why: &'static str) -> Option<Outcome> {

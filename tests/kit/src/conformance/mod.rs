@@ -64,6 +64,7 @@ const CHECKS: &[(&str, Check)] = &[
     check!(identity::colliding_names_never_overwrite),
     check!(identity::one_account_under_two_keys_is_written_once),
     check!(identity::upn_and_guid_of_two_accounts_is_refused),
+    check!(identity::migrated_account_is_one_person_by_either_guid),
 ];
 
 /// Known users and pictures of the store under test.
@@ -104,6 +105,18 @@ pub struct IdentityCases {
     pub two_keys: Option<[UserRecord; 2]>,
     /// `proofs.anchors`: a record with one account's UPN and another account's objectGUID.
     pub guid_of_another: Option<UserRecord>,
+    /// `proofs.anchors`: an account migrated from another forest, which may be written.
+    pub migrated: Option<Migrated>,
+}
+
+/// An account migrated from another forest: Entra Connect anchors it by the old forest's
+/// GUID, kept in `mS-DS-ConsistencyGuid`, not by its objectGUID in this forest.
+#[derive(Debug, Clone)]
+pub struct Migrated {
+    /// Its UPN, its objectGUID in this forest and, as `consistency_guid`, the old one.
+    pub record: UserRecord,
+    /// A GUID the store finds another account by (objectGUID or anchor).
+    pub another_guid: String,
 }
 
 /// A record that names a user by nothing but a mail, and the two users holding that mail (by
