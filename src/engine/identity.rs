@@ -80,7 +80,7 @@ pub fn prove(
     }
     let guids = claimed_guids(record, guid);
     if !guids.is_empty() {
-        check_anchor(store, by, &guids, found, policy)?;
+        check_anchor(store, by, record, &guids, found, policy)?;
     }
     if found.matched_by == Some(Key::DistinguishedName) {
         for (key, want, have) in second_keys(record, found) {
@@ -283,6 +283,7 @@ pub fn with_learned_anchor(
 fn check_anchor(
     store: &str,
     by: &str,
+    record: &UserRecord,
     guids: &[ObjectGuid],
     found: &Identity,
     policy: &Policy,
@@ -297,7 +298,10 @@ fn check_anchor(
             .all(|g| found.has_guid(std::slice::from_ref(g))),
         Anchor::Guid(_) => found.has_guid(guids),
         Anchor::Missing => policy.allow_cloud_only_match,
-        Anchor::Other(_) => false,
+        // A custom source anchor (a string attribute such as employeeID, which Entra Connect
+        // keeps as it is): the record proves it by giving the same value, exactly (source
+        // anchors are case-sensitive), as its EmployeeID.
+        Anchor::Other(anchor) => text(&record.employee_id) == Some(anchor.trim()),
     };
     if agrees {
         return Ok(());
@@ -314,6 +318,8 @@ fn check_anchor(
     );
     let hint = if found.anchor == Anchor::Missing {
         "a cloud-only account cannot confirm an on-premises objectGUID: this is how a reused UPN looks when new hires are cloud-only. If the record's GUID is only an HR key for this cloud-only account, run with --allow-cloud-only-match"
+    } else if matches!(found.anchor, Anchor::Other(_)) {
+        "this immutable id is no GUID: the tenant's Entra Connect anchors accounts by another attribute (a custom source anchor, such as employeeID). Give each record that attribute's value as EmployeeID: a record whose EmployeeID is the account's immutable id is proven by it"
     } else {
         "check whether the UPN or mail was reused for a new account (a leaver's address given to a new hire), or whether the record's objectGUID is stale; fix the record or the account, then run again. After a forest migration Entra Connect anchors the account by its mS-DS-ConsistencyGuid: add that to the record (Get-ADUser -Properties mS-DS-ConsistencyGuid), or put the ad store in the run, which reads it"
     };
@@ -450,7 +456,11 @@ mod tests {
         let lenient = Policy {
             allow_cloud_only_match: true,
         };
-        let rec = record(Some("ann@x"));
+        // Her EmployeeID is what a tenant with a custom source anchor keeps as immutable id.
+        let rec = UserRecord {
+            employee_id: Some("EMP-7".into()),
+            ..record(Some("ann@x"))
+        };
         let g = Some(guid(GUID_A));
         #[rustfmt::skip]
         let rows: &[(Anchor, Option<ObjectGuid>, Policy, Option<ErrorCode>)] = &[
@@ -462,6 +472,8 @@ mod tests {
             (Anchor::Missing,            g,    lenient, None),
             (Anchor::Missing,            None, strict,  None),
             (Anchor::Other("EMP-1".into()), g, lenient, Some(ErrorCode::IdentityMismatch)),
+            (Anchor::Other("EMP-7".into()), g, strict,  None),
+            (Anchor::Other("emp-7".into()), g, strict,  Some(ErrorCode::IdentityMismatch)),
             (Anchor::Unknown,            g,    strict,  None),
         ];
         for (anchor, record_guid, policy, expected) in rows {

@@ -129,6 +129,40 @@ fn a_cloud_only_match_is_written_only_when_the_run_allows_it() {
     assert!(holds_picture(&emu, REUSED, &jpeg(501, 200)));
 }
 
+/// A tenant whose Entra Connect anchors accounts by employeeID (a custom source anchor: the
+/// immutable id is the attribute's text, no GUID). A Get-ADUser record always carries an
+/// objectGUID, which such an anchor cannot confirm: every user was refused. The record's
+/// EmployeeID equal to the immutable id proves the account; another EmployeeID is refused,
+/// with a hint that says what the tenant anchors by.
+#[test]
+fn a_custom_source_anchor_is_proven_by_the_records_employee_id() {
+    const ANCHORED: &str = "anchored.by.id@contoso.test";
+    let seed = apps(photosync_emulator::Seed::new())
+        .user(SeedUser::new(ANCHORED).immutable_id("EMP-4711"));
+    let emu = start(seed, Faults::default());
+    let creds = secret_creds_graph_only(&emu);
+    let with_id = |id: &str, person: u64| {
+        let mut v: Value = serde_json::from_str(&record(
+            Some(ANCHORED),
+            Some(&guid_of(7)),
+            Some(&jpeg(person, 240)),
+        ))
+        .expect("record");
+        v["employeeId"] = id.into();
+        v.to_string()
+    };
+    let refused = sync_from_input(&creds, "graph", &[], &with_id("EMP-0001", 110));
+    let result = &refused.of_type("result")[0];
+    assert_eq!(result["reason"], "identity-mismatch", "{result}");
+    assert!(error_hint(result).contains("EmployeeID"), "{result}");
+    assert_eq!(emu.admin().photo_of(ANCHORED), None, "nothing written");
+
+    let run = sync_from_input(&creds, "graph", &[], &with_id("EMP-4711", 111));
+    let result = &run.of_type("result")[0];
+    assert_eq!(result["action"], "updated", "{result}");
+    assert!(holds_picture(&emu, ANCHORED, &jpeg(111, 240)));
+}
+
 // Regression (issue 18): the Graph lookup took the first of several matches, and mail is not
 // unique in Entra: a record with only a mail two users share was written to one of them.
 #[test]
