@@ -99,8 +99,8 @@ pub async fn run_status(
 type RecordGuid = std::result::Result<Option<ObjectGuid>, Error>;
 
 /// Read one store for one user (with a report thumbnail of the photo when asked, and what
-/// explains a missing photo), once the identity gate proved what the store found; the user as
-/// the store found it, for follow-up questions.
+/// explains a missing photo), once the identity gate proved what the store found (`found`,
+/// resolved beforehand); the user as the store found it, for follow-up questions.
 async fn observe(
     store: &dyn PhotoStore,
     record: &UserRecord,
