@@ -11,7 +11,7 @@ use photosync_testkit::conformance::{self, Fixture, IdentityCases, Migrated, Sha
 use photosync_testkit::portrait;
 use serde_json::Value;
 
-use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, USERS};
+use crate::support::{self, SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, SAMBA_BASE, USERS, store_of};
 use crate::{connection, open};
 
 pub(crate) fn photosync(args: &[&str], password: &str, stdin: Option<&str>) -> Output {
@@ -50,13 +50,6 @@ fn by_sam<'a>(records: &'a [Value], sam: &str) -> &'a Value {
         .iter()
         .find(|r| r["user"]["samAccountName"] == sam)
         .unwrap_or_else(|| panic!("no record for {sam} in {records:?}"))
-}
-
-fn store_of<'a>(record: &'a Value, store: &str) -> &'a Value {
-    record["stores"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["store"] == store))
-        .unwrap_or_else(|| panic!("no {store} store in {record}"))
 }
 
 #[test]

@@ -349,21 +349,18 @@ fn status_never_compares_the_directorys_person_with_another_in_the_cloud() {
         .pop()
         .expect("status");
     assert_eq!(status["verdict"], "error", "{status}");
-    let store = |name: &str| {
-        status["stores"]
-            .as_array()
-            .and_then(|s| s.iter().find(|s| s["store"] == name))
-            .cloned()
-            .unwrap_or_else(|| panic!("no {name} in {status}"))
-    };
-    let graph = store("graph");
+    let graph = support::store_of(&status, "graph");
     assert_eq!(graph["error"]["code"], "identity-mismatch", "{status}");
     let message = graph["error"]["message"].as_str().expect("message");
     assert!(
         message.contains("CN=Photo User") && message.contains("bob@example.test"),
         "{message}"
     );
-    assert_eq!(store("ad")["state"], "present", "{status}");
+    assert_eq!(
+        support::store_of(&status, "ad")["state"],
+        "present",
+        "{status}"
+    );
 
     // Sync from AD holds the target to the source's person the same way: photo.user's face,
     // read by the record's mail, is not written to Graph's bob.
@@ -409,17 +406,10 @@ fn a_migrated_account_is_matched_to_its_cloud_object_by_its_consistency_guid() {
     });
     let stdin = format!("{record}\n");
     let before = statuses(&emu, &[], &stdin).pop().expect("status");
-    let store = |status: &Value, name: &str| {
-        status["stores"]
-            .as_array()
-            .and_then(|s| s.iter().find(|s| s["store"] == name))
-            .cloned()
-            .unwrap_or_else(|| panic!("no {name} in {status}"))
-    };
-    let graph = store(&before, "graph");
+    let graph = support::store_of(&before, "graph");
     assert!(graph["error"].is_null(), "{before}");
     assert_eq!(graph["state"], "absent", "{before}");
-    let ad = store(&before, "ad");
+    let ad = support::store_of(&before, "ad");
     assert_eq!(ad["details"]["consistencyGuid"], old.to_string(), "{ad}");
     assert_eq!(
         ad["details"]["onPremisesImmutableId"],

@@ -207,6 +207,18 @@ fn anchored(store: &MemoryStore, name: &str, guid: &str, mail: &str, photo: Opti
     );
 }
 
+/// Status's stores: `cloud` as graph, listed first, and `directory` as AD.
+fn cloud_then_directory(cloud: MemoryStore, directory: MemoryStore) -> Vec<Box<dyn PhotoStore>> {
+    vec![
+        Box::new(ScriptedStore::over(cloud).named("graph")),
+        Box::new(
+            ScriptedStore::over(directory)
+                .named("ad")
+                .class(StoreClass::Directory),
+        ),
+    ]
+}
+
 /// A record naming `name`@contoso.com by UPN and, if given, `mail`@contoso.com by mail; no
 /// photo of its own (a source store has it).
 fn keys(name: &str, mail: Option<&str>) -> UserRecord {
@@ -321,14 +333,7 @@ async fn status_never_compares_two_people_as_one_user() {
     anchored(&directory, "ann", ANN, "ann", Some(jpeg(1, 200)));
     let cloud = MemoryStore::new();
     anchored(&cloud, "bob", BOB, "bob", Some(jpeg(2, 200)));
-    let stores: Vec<Box<dyn PhotoStore>> = vec![
-        Box::new(ScriptedStore::over(cloud).named("graph")),
-        Box::new(
-            ScriptedStore::over(directory)
-                .named("ad")
-                .class(StoreClass::Directory),
-        ),
-    ];
+    let stores = cloud_then_directory(cloud, directory);
     let mixed = keys("bob", Some("ann"));
     let (records, summary) = status(jsonl(&[mixed]), &stores).await;
     let record = serde_json::to_value(statuses(&records)[0]).expect("json");
@@ -456,14 +461,7 @@ async fn status_compares_a_migrated_account_with_its_cloud_object() {
     migrated(&directory, "ann", ANN, ANN_OLD_FOREST, Some(jpeg(1, 200)));
     let cloud = MemoryStore::new();
     anchored(&cloud, "ann", ANN_OLD_FOREST, "ann", Some(jpeg(1, 200)));
-    let stores: Vec<Box<dyn PhotoStore>> = vec![
-        Box::new(ScriptedStore::over(cloud).named("graph")),
-        Box::new(
-            ScriptedStore::over(directory)
-                .named("ad")
-                .class(StoreClass::Directory),
-        ),
-    ];
+    let stores = cloud_then_directory(cloud, directory);
     let record = UserRecord {
         object_guid: Some(ANN.into()),
         ..keys("ann", None)

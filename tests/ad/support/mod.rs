@@ -83,6 +83,14 @@ pub(crate) const SETUP_HINT: &str =
     "run scripts/setup.d/ad.sh (or scripts/test) to install Samba and slapd";
 
 /// Fail (never skip) when a server tool is missing.
+/// The `store` entry of a status record.
+pub fn store_of<'a>(record: &'a serde_json::Value, store: &str) -> &'a serde_json::Value {
+    record["stores"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["store"] == store))
+        .unwrap_or_else(|| panic!("no {store} store in {record}"))
+}
+
 pub fn require(tool: &str) -> PathBuf {
     for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
         let path = Path::new(dir).join(tool);

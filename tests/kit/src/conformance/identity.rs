@@ -174,15 +174,7 @@ pub async fn one_account_under_two_keys_is_written_once(ctx: &Ctx<'_>) -> Outcom
         Err(problem) => return failed(problem),
     };
     let mut problems = Problems::default();
-    match result_for(&results, first) {
-        Some(r) if r.action != Action::Failed => {}
-        Some(r) => problems.add(format!(
-            "{}: the first record was refused ({}), expected written",
-            who(first),
-            r.reason
-        )),
-        None => problems.add(format!("{}: sync gave no result", who(first))),
-    }
+    expect_written(&mut problems, &results, first, "the first record");
     match result_for(&results, second) {
         Some(r)
             if r.action == Action::Failed
@@ -195,18 +187,13 @@ pub async fn one_account_under_two_keys_is_written_once(ctx: &Ctx<'_>) -> Outcom
         )),
         None => problems.add(format!("{}: sync gave no result", who(second))),
     }
-    let own = match source(&ctx.fixture.new_photo) {
-        Ok(own) => own,
-        Err(problem) => return failed(problem),
-    };
-    match picture(ctx, first).await {
-        Ok(Some(shown)) if same_picture(&shown, &own.info) => {}
-        Ok(_) => problems.add(format!(
-            "{} does not show the first record's picture: the second record's write replaced it",
-            who(first)
-        )),
-        Err(problem) => problems.add(problem),
-    }
+    expect_shows(
+        ctx,
+        &mut problems,
+        first,
+        "the first record's picture: the second record's write replaced it",
+    )
+    .await;
     problems.outcome()
 }
 
@@ -262,31 +249,8 @@ pub async fn migrated_account_is_one_person_by_either_guid(ctx: &Ctx<'_>) -> Out
         Err(problem) => return failed(problem),
     };
     let mut problems = Problems::default();
-    match result_for(&results, record) {
-        Some(r) if r.action != Action::Failed => {}
-        Some(r) => problems.add(format!(
-            "{}: the migrated account was refused ({}{}), expected written",
-            who(record),
-            r.reason,
-            r.error
-                .as_ref()
-                .map(|e| format!(": {}", e.message))
-                .unwrap_or_default()
-        )),
-        None => problems.add(format!("{}: sync gave no result", who(record))),
-    }
-    let own = match source(&ctx.fixture.new_photo) {
-        Ok(own) => own,
-        Err(problem) => return failed(problem),
-    };
-    match picture(ctx, record).await {
-        Ok(Some(shown)) if same_picture(&shown, &own.info) => {}
-        Ok(_) => problems.add(format!(
-            "{} does not show the picture written to it",
-            who(record)
-        )),
-        Err(problem) => problems.add(problem),
-    }
+    expect_written(&mut problems, &results, record, "the migrated account");
+    expect_shows(ctx, &mut problems, record, "the picture written to it").await;
     let mixed = UserRecord {
         consistency_guid: Some(migrated.another_guid.clone()),
         ..record.clone()
@@ -314,6 +278,41 @@ pub async fn migrated_account_is_one_person_by_either_guid(ctx: &Ctx<'_>) -> Out
         }
     }
     problems.outcome()
+}
+
+/// `record`'s sync result is a write (`what` names the record in the problem).
+fn expect_written(
+    problems: &mut Problems,
+    results: &[ResultRecord],
+    record: &UserRecord,
+    what: &str,
+) {
+    match result_for(results, record) {
+        Some(r) if r.action != Action::Failed => {}
+        Some(r) => problems.add(format!(
+            "{}: {what} was refused ({}{}), expected written",
+            who(record),
+            r.reason,
+            r.error
+                .as_ref()
+                .map(|e| format!(": {}", e.message))
+                .unwrap_or_default()
+        )),
+        None => problems.add(format!("{}: sync gave no result", who(record))),
+    }
+}
+
+/// `record`'s account shows the fixture's new picture (`expected` says which, in the problem).
+async fn expect_shows(ctx: &Ctx<'_>, problems: &mut Problems, record: &UserRecord, expected: &str) {
+    let own = match source(&ctx.fixture.new_photo) {
+        Ok(own) => own,
+        Err(problem) => return problems.add(problem),
+    };
+    match picture(ctx, record).await {
+        Ok(Some(shown)) if same_picture(&shown, &own.info) => {}
+        Ok(_) => problems.add(format!("{} does not show {expected}", who(record))),
+        Err(problem) => problems.add(problem),
+    }
 }
 
 /// The skip of a case sync cannot reach (a store it never writes) or the store's declared
