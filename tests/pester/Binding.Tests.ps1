@@ -125,6 +125,27 @@ Describe 'Hashtables and plain values in the pipeline' {
         $results[0].Action | Should -Be 'updated'
     }
 
+    It 'binds a key and its alias as a [pscustomobject] does: the parameter''s own name wins, whatever the keys'' order (regression: the last key won)' {
+        $folder = New-TestFolder
+        $rule = "folder:$($folder):{mail}.jpg"
+        Copy-Item $script:AnnPhoto (Join-Path $folder 'ann.lee@contoso.com.jpg')
+        $shapes = @(
+            [pscustomobject]@{ SamAccountName = 'a1'; Mail = 'ann.lee@contoso.com'; EmailAddress = '' }
+            [ordered]@{ SamAccountName = 'a2'; Mail = 'ann.lee@contoso.com'; EmailAddress = '' }
+            [ordered]@{ SamAccountName = 'a3'; EmailAddress = ''; Mail = 'ann.lee@contoso.com' }
+            [ordered]@{ SamAccountName = 'a4'; EmailAddress = 'bob.smith@contoso.com'; Mail = 'ann.lee@contoso.com' }
+        )
+        foreach ($shape in $shapes) {
+            $status = @($shape | Get-PhotoSyncStatus -Store $rule)
+            $status.Mail | Should -Be 'ann.lee@contoso.com' -Because "$($shape.SamAccountName) gives Mail"
+            $status.Verdict | Should -Be 'in-sync'
+        }
+        foreach ($shape in [pscustomobject]@{ UPN = 'bob.smith@contoso.com'; UserPrincipalName = 'ann.lee@contoso.com' },
+            [ordered]@{ UserPrincipalName = 'ann.lee@contoso.com'; UPN = 'bob.smith@contoso.com' }) {
+            ($shape | Get-PhotoSyncStatus -Store "folder:$folder").UserPrincipalName | Should -Be 'ann.lee@contoso.com'
+        }
+    }
+
     It 'says what a user looks like when given a plain value (regression: "it has: " and nothing)' {
         $errors = $null
         $status = @(42 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors -ErrorAction SilentlyContinue)
