@@ -114,6 +114,10 @@ pub struct UserKeys {
     pub mail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<String>,
+    /// `mS-DS-ConsistencyGuid` when the input gave one, so a migrated account's results pipe
+    /// into sync with the GUID that proves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency_guid: Option<String>,
 }
 
 impl From<&UserRecord> for UserKeys {
@@ -124,6 +128,7 @@ impl From<&UserRecord> for UserKeys {
             sam_account_name: r.sam_account_name.clone(),
             mail: r.mail.clone(),
             employee_id: r.employee_id.clone(),
+            consistency_guid: r.consistency_guid.clone(),
         }
     }
 }

@@ -205,15 +205,20 @@ Describe 'A user migrated from another forest (mS-DS-ConsistencyGuid)' {
         $next.UserPrincipalName = 'bruno@contoso.test'
         $status = @($migrated, $next | Get-PhotoSyncStatus -Store graph -ErrorAction SilentlyContinue)
         $status.Count | Should -Be 2
-        ($status | Where-Object UserPrincipalName -eq 'alice@contoso.test').GraphState | Should -Be 'present'
+        $alice = $status | Where-Object UserPrincipalName -eq 'alice@contoso.test'
+        $alice.GraphState | Should -Be 'present'
+        $alice.ConsistencyGuid | Should -Be ([guid]::new($migrated.'mS-DS-ConsistencyGuid')).ToString()
         $bruno = $status | Where-Object UserPrincipalName -eq 'bruno@contoso.test'
         $bruno.ErrorCode | Should -Be 'identity-mismatch'
         # Found by his own UPN and refused on his own GUID: with alice's consistency GUID left
         # over, Graph would have found alice by it.
         $bruno.ErrorMessage | Should -Match 'found by userPrincipalName, bruno@contoso\.test'
 
-        $results = @($migrated | Sync-UserPhoto -Target graph -Confirm:$false)
+        # Status objects pipe into sync (regression: they dropped the consistency GUID, so the
+        # account was refused as identity-mismatch).
+        $results = @($alice | Sync-UserPhoto -Target graph -Confirm:$false)
         $results.Count | Should -Be 1
         $results[0].Action | Should -BeIn @('updated', 'skipped')
+        $results[0].ConsistencyGuid | Should -Be $alice.ConsistencyGuid
     }
 }

@@ -48,7 +48,8 @@ function Write-PhotoSyncResultRecords($Core, $Records) {
         }
         $output = [pscustomobject]@{
             PSTypeName = 'PhotoSync.SyncResult'; User = $label; UserPrincipalName = $user.userPrincipalName; ObjectGUID = $user.objectGuid
-            SamAccountName = $user.samAccountName; Mail = $user.mail; EmployeeId = $user.employeeId; Target = $targetName
+            SamAccountName = $user.samAccountName; Mail = $user.mail; EmployeeId = $user.employeeId
+            ConsistencyGuid = $user.consistencyGuid; Target = $targetName
             Action = $record.action; Reason = $record.reason; Verified = $record.verified; ErrorCode = $errorCode
             ErrorMessage = $errorMessage; Photo = $photo; Error = $errorInfo
         }

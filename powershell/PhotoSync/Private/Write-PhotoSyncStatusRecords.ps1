@@ -41,6 +41,7 @@ function Write-PhotoSyncStatusRecords($Core, $Records) {
             SamAccountName    = $user.samAccountName
             Mail              = $user.mail
             EmployeeId        = $user.employeeId
+            ConsistencyGuid   = $user.consistencyGuid
             Verdict           = $record.verdict
             Reference         = $record.reference
             InputState        = 'absent'
