@@ -167,8 +167,19 @@ fn a_custom_source_anchor_is_proven_by_the_records_employee_id() {
 // unique in Entra: a record with only a mail two users share was written to one of them.
 #[test]
 fn a_mail_two_users_share_writes_neither() {
+    a_shared_mail_writes_neither(photosync_emulator::Seed::new());
+}
+
+// Regression: the lookup read only the first page, and Graph may page below `$top` (server-side
+// paging), so two users sharing a mail on two pages looked like one and the first was written.
+#[test]
+fn a_shared_mail_split_across_pages_is_still_ambiguous() {
+    a_shared_mail_writes_neither(photosync_emulator::Seed::new().max_page_size(1));
+}
+
+fn a_shared_mail_writes_neither(seed: photosync_emulator::Seed) {
     let shared = "team@contoso.test";
-    let seed = apps(photosync_emulator::Seed::new())
+    let seed = apps(seed)
         .user(SeedUser::new("ann@contoso.test").mail(Some(shared)))
         .user(SeedUser::new("bob@contoso.test").mail(Some(shared)));
     let emu = start(seed, Faults::default());

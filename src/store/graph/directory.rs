@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{batch, errors};
 use crate::auth::TokenSource;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorClass, Result};
 use crate::http::{HttpClient, Request, Response};
 use crate::schema::{ErrorCode, UserRecord};
 use crate::store::identity::{self, Anchor, Identity, Key, ObjectKeys};
@@ -94,7 +94,13 @@ pub fn lookups(user: &UserRecord) -> Result<Vec<Lookup>> {
 struct UserList {
     #[serde(default)]
     value: Vec<EntraUser>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
 }
+
+/// Pages a lookup may take to find its first two users. Graph pages on the server side too;
+/// no documented page is smaller than one user, so this bounds a service that loops.
+const MAX_LOOKUP_PAGES: usize = 10;
 
 /// A user as Entra ID answers `SELECT`.
 #[derive(Debug, Clone, Deserialize)]
@@ -202,19 +208,55 @@ impl Directory {
     }
 
     /// Every user matching `filter` (the first two are enough to tell one from several).
+    /// A page may hold fewer users than `$top` asked for, so `@odata.nextLink` is followed
+    /// until two are known or no link is left: otherwise two people sharing a mail, one on
+    /// each page, would look like one.
     async fn find_all(&self, filter: &str) -> Result<Vec<EntraUser>> {
-        let path = format!(
+        let mut path = format!(
             "/users?$filter={}&$select={SELECT}&$top=2",
             crate::http::percent_encode(filter),
         );
-        let resp = self.read(path).await?;
-        match resp.status {
-            200 => Ok(resp.json::<UserList>()?.value),
-            403 => Err(errors::read_permission_denied(
-                &resp,
-                &self.token.permissions().await,
+        let mut users = Vec::new();
+        for _ in 0..MAX_LOOKUP_PAGES {
+            let resp = self.read(path).await?;
+            let page = match resp.status {
+                200 => resp.json::<UserList>()?,
+                403 => {
+                    return Err(errors::read_permission_denied(
+                        &resp,
+                        &self.token.permissions().await,
+                    ));
+                }
+                _ => return Err(errors::rejected(&resp, "look up the user")),
+            };
+            users.extend(page.value);
+            match page.next_link {
+                Some(link) if users.len() < 2 => path = self.next_page(&link)?,
+                _ => return Ok(users),
+            }
+        }
+        Err(Error::new(
+            ErrorCode::StoreRejected,
+            ErrorClass::Failed,
+            format!(
+                "Graph answered the user lookup with more than {MAX_LOOKUP_PAGES} pages and fewer than two users"
+            ),
+        ))
+    }
+
+    /// The path under `/v1.0` of a next-page link. A link elsewhere is refused: the token
+    /// goes only to the Graph endpoint the run was given.
+    fn next_page(&self, link: &str) -> Result<String> {
+        match link.strip_prefix(&self.v1) {
+            Some(path) if path.starts_with('/') => Ok(path.to_string()),
+            _ => Err(Error::new(
+                ErrorCode::StoreRejected,
+                ErrorClass::Failed,
+                format!(
+                    "Graph's next-page link for a user lookup points outside {}",
+                    self.v1
+                ),
             )),
-            _ => Err(errors::rejected(&resp, "look up the user")),
         }
     }
 }

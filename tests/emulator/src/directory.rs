@@ -294,10 +294,12 @@ pub fn list_users(
         Some(c) => matching(&dir, c),
         None => dir.users.iter().collect(),
     };
+    // Server-side paging: a page may hold fewer than `$top`; the token keeps `$top`.
+    let size = state.max_page_size.map_or(top, |max| top.min(max.max(1)));
     let page: Vec<Value> = matching
         .iter()
         .skip(offset)
-        .take(top)
+        .take(size)
         .map(|u| Value::Object(project(u, selected.as_deref())))
         .collect();
     let base = state.base_url();
@@ -306,12 +308,12 @@ pub fn list_users(
         "@odata.context".into(),
         json!(format!("{base}/{version}/$metadata#users")),
     );
-    if offset + top < matching.len() {
+    if offset + size < matching.len() {
         let token = PageToken {
             f: filter,
             s: select,
             t: top,
-            o: offset + top,
+            o: offset + size,
         };
         let tok = B64URL.encode(serde_json::to_vec(&token).unwrap_or_default());
         body.insert(

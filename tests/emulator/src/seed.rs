@@ -336,6 +336,11 @@ pub struct Seed {
     /// does not document the minimum (a 23 px upload was refused), so it is off unless seeded.
     #[serde(default)]
     pub photo_min_width: Option<u32>,
+    /// The most users one `GET /users` page holds, whatever `$top` asks: Graph pages on the
+    /// server side too, and a client must follow `@odata.nextLink` until none is returned
+    /// (Microsoft Graph docs, "Paging Microsoft Graph data in your app"). Off unless seeded.
+    #[serde(default)]
+    pub max_page_size: Option<usize>,
     #[serde(default)]
     pub users: Vec<SeedUser>,
     #[serde(default)]
@@ -400,6 +405,10 @@ impl Seed {
     }
     pub fn photo_model(mut self, model: PhotoModel) -> Self {
         self.photo_model = model;
+        self
+    }
+    pub fn max_page_size(mut self, size: usize) -> Self {
+        self.max_page_size = Some(size);
         self
     }
     pub fn photo_min_width(mut self, width: u32) -> Self {

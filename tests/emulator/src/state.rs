@@ -192,6 +192,8 @@ pub struct State {
     pub photo_model: PhotoModel,
     /// Uploads narrower than this are refused (`ValidationWidthTooSmall`).
     pub photo_min_width: Option<u32>,
+    /// The most users a `GET /users` page holds (server-side paging), if seeded.
+    pub max_page_size: Option<usize>,
     /// Deterministic per-user photo failures: user id (lower case) → fault.
     pub user_faults: RwLock<HashMap<String, UserPhotoFault>>,
     /// Beta `onPremisesSyncBehavior.isCloudManaged`: user id (lower case) → value.
@@ -315,6 +317,7 @@ impl State {
             sharepoint: Mutex::new(SharePointState::default()),
             photo_model: seed.photo_model,
             photo_min_width: seed.photo_min_width,
+            max_page_size: seed.max_page_size,
             user_faults: RwLock::new(user_faults),
             cloud_managed: RwLock::new(cloud_managed),
             user_photo_changes: Mutex::new(0),
