@@ -452,8 +452,16 @@ fn token_answer(resp: &Response, what: &str, secrets: &[&str]) -> Result<AccessT
         text.push_str(&message);
     }
     text.push(')');
+    // A service may echo the request back: the secret as sent (form-encoded, percent-encoded)
+    // as well as raw.
     for s in secrets.iter().filter(|s| s.len() >= 4) {
-        text = text.replace(s, "***");
+        for form in [
+            s.to_string(),
+            crate::http::form_encode(s),
+            crate::http::percent_encode(s),
+        ] {
+            text = text.replace(&form, "***");
+        }
     }
     Err(Error::new(ErrorCode::AuthFailed, ErrorClass::Auth, text).with_hint(hint_for(&message)))
 }
@@ -706,5 +714,25 @@ mod tests {
         assert!(!err.message.contains("s3cr3t-value"), "{}", err.message);
         assert!(err.hint.as_deref().unwrap_or_default().contains("Value"));
         assert_eq!(err.class, ErrorClass::Auth);
+    }
+
+    // Regression: a token endpoint echoing the request body showed the secret form-encoded
+    // (`client_secret=S3cr3t%7EVALUE%2B…`), which the raw-text scrub missed.
+    #[test]
+    fn a_secret_echoed_as_the_request_encoded_it_is_scrubbed() {
+        let secret = "S3cr3t~VALUE+leak check&x=1";
+        let echoed = format!(
+            r#"{{"error":"invalid_client","error_description":"bad request: client_secret={}; again {}"}}"#,
+            crate::http::form_encode(secret),
+            crate::http::percent_encode(secret)
+        );
+        let resp = Response {
+            status: 401,
+            headers: Default::default(),
+            body: bytes::Bytes::from(echoed),
+        };
+        let err = token_answer(&resp, "the token endpoint", &[secret]).expect_err("refused");
+        assert!(!err.message.contains("S3cr3t"), "{}", err.message);
+        assert!(err.message.contains("client_secret=***"), "{}", err.message);
     }
 }

@@ -238,8 +238,42 @@ impl Response {
                 .to_string(),
             None => String::new(),
         };
-        Some(ServiceError { code, message })
+        Some(ServiceError {
+            code: without_tokens(&code),
+            message: without_tokens(&message),
+        })
     }
+}
+
+/// `text` with every bearer token in it replaced by `***`: a service (or a proxy before it)
+/// may echo the request's Authorization header into its error, and errors reach stdout, logs
+/// and the report. A token is what follows `Bearer `, or any JWT-shaped run (`eyJ…`, two dots).
+pub fn without_tokens(text: &str) -> String {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let bearer = rest
+            .get(..7)
+            .is_some_and(|head| head.eq_ignore_ascii_case("bearer "));
+        if bearer || rest.starts_with("eyJ") {
+            let skip = if bearer { 7 } else { 0 };
+            let run = rest[skip..]
+                .find(|c: char| !token_char(c))
+                .unwrap_or(rest.len() - skip);
+            let token = &rest[skip..skip + run];
+            if bearer && !token.is_empty() || token.matches('.').count() >= 2 {
+                out.push_str(&rest[..skip]);
+                out.push_str("***");
+                rest = &rest[skip + run..];
+                continue;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// A service's error code and message, as it sent them.
@@ -896,6 +930,35 @@ mod tests {
         assert_eq!(
             host_key("https://graph.microsoft.com/v1.0"),
             "https://graph.microsoft.com:443"
+        );
+    }
+
+    #[test]
+    // Regression: a service echoing the request's Authorization header put the bearer token
+    // into the user's error, on stdout and in the HTML report.
+    #[test]
+    fn tokens_echoed_in_a_service_error_are_scrubbed() {
+        let jwt = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwcyJ9.c2lnbmF0dXJl";
+        let body = format!(
+            r#"{{"error":{{"code":"BadRequest","message":"Headers: Authorization: Bearer {jwt}; echo {jwt}; bearer opaque-token-123. Keep eyJ-not-a-token and ann@contoso.com."}}}}"#
+        );
+        let resp = Response {
+            status: 400,
+            headers: HeaderMap::new(),
+            body: Bytes::from(body),
+        };
+        let e = resp.service_error().expect("error");
+        assert!(!e.message.contains("eyJ0eXAi"), "{}", e.message);
+        assert!(!e.message.contains("opaque-token-123"), "{}", e.message);
+        assert!(
+            e.message.contains("Authorization: Bearer ***; echo ***;"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("eyJ-not-a-token and ann@contoso.com."),
+            "{}",
+            e.message
         );
     }
 
