@@ -354,6 +354,17 @@ impl Settings {
         for (var, url) in urls {
             refuse_credentials_in_url(var, url.map(String::as_str))?;
         }
+        // The identity endpoint is plain HTTP by design (IMDS, Arc, App Service); the services
+        // that get the token or the client secret are not.
+        for (var, url) in [
+            (GRAPH_URL, Some(&cloud.graph_url)),
+            (LOGIN_URL, Some(&cloud.login_url)),
+            (SHAREPOINT_URL, sharepoint.url.as_ref()),
+            (SHAREPOINT_MY_SITE_URL, sharepoint.my_site_url.as_ref()),
+            (SHAREPOINT_ROOT_URL, sharepoint.root_url.as_ref()),
+        ] {
+            refuse_plain_http(var, url.map(String::as_str))?;
+        }
         Ok(Settings {
             no_color: env(NO_COLOR.name).is_some_and(|v| !v.is_empty()),
             allow_cloud_only_match: flags.allow_cloud_only_match
@@ -378,6 +389,30 @@ fn refuse_credentials_in_url(var: env::Var, url: Option<&str>) -> Result<()> {
             var.name
         ))
         .with_hint("give the service's address alone, and the credential in its own settings (see `photosync --help`)"));
+    }
+    Ok(())
+}
+
+/// A service that receives the bearer token or the client secret over plain `http://` hands
+/// them to anyone on the path: refused, except on this machine (an emulator, a local proxy).
+fn refuse_plain_http(var: env::Var, url: Option<&str>) -> Result<()> {
+    let Some(url) = url else { return Ok(()) };
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return Ok(());
+    };
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if parsed.scheme() == "http" && !loopback {
+        return Err(Error::config(format!(
+            "{} is plain http:// to another machine ({}); the token and the client secret would cross the network unencrypted",
+            var.name,
+            parsed.host_str().unwrap_or_default()
+        ))
+        .with_hint("use the service's https:// address (plain http is accepted only for 127.0.0.1, ::1 or localhost)"));
     }
     Ok(())
 }
@@ -610,6 +645,36 @@ mod tests {
             assert!(all.contains("line 1") && all.contains("quote"), "{all}");
             assert!(!all.contains("hunter2"), "{all}");
         }
+    }
+
+    // Regression: a plain-http Graph or login URL on another host received the bearer token or
+    // the client secret in clear, without a word on stderr.
+    #[test]
+    fn plain_http_is_refused_for_a_service_on_another_machine() {
+        for var in [env::GRAPH_URL, env::LOGIN_URL, env::SHAREPOINT_URL] {
+            let err = Settings::resolve_with(
+                &Flags::default(),
+                &env_of(&[(var.name, "http://192.0.2.2:18206")]),
+            )
+            .expect_err(var.name);
+            assert!(err.message.contains(var.name), "{}", err.message);
+            assert!(err.message.contains("192.0.2.2"), "{}", err.message);
+            for local in [
+                "http://127.0.0.1:8080",
+                "http://[::1]:80",
+                "http://localhost:9",
+            ] {
+                Settings::resolve_with(&Flags::default(), &env_of(&[(var.name, local)]))
+                    .expect(local);
+            }
+            Settings::resolve_with(
+                &Flags::default(),
+                &env_of(&[(var.name, "https://192.0.2.2")]),
+            )
+            .expect("https");
+        }
+        let imds = env_of(&[(env::IDENTITY_ENDPOINT.name, "http://169.254.169.254/x")]);
+        Settings::resolve_with(&Flags::default(), &imds).expect("the identity endpoint");
     }
 
     #[test]
