@@ -213,14 +213,7 @@ impl GraphStore {
     async fn read_bytes(&self, id: &str) -> Result<ReadOutcome> {
         let req = Request::get(self.photo_url(id)).outlook();
         let resp = self.http.send(&req, Some(&self.token)).await?;
-        match resp.status {
-            200 => Ok(ReadOutcome::Photo(resp)),
-            403 => Err(errors::permission_denied(&resp, "ProfilePhoto.Read.All")),
-            _ if errors::is_no_mailbox(&resp) => Ok(ReadOutcome::NoMailbox(resp)),
-            // The user exists (we resolved it): any 404 here means "no photo".
-            404 => Ok(ReadOutcome::NoPhoto),
-            _ => Err(errors::rejected(&resp, "read the photo")),
-        }
+        photo_answer(resp)
     }
 
     async fn put_photo(&self, id: &str, bytes: &[u8]) -> Result<Response> {
@@ -242,10 +235,34 @@ impl GraphStore {
     }
 }
 
+#[derive(Debug)]
 enum ReadOutcome {
     Photo(Response),
     NoPhoto,
     NoMailbox(Response),
+}
+
+/// What a photo read's answer means. The user exists (it was resolved), so a 404 in Graph's
+/// error envelope means "no photo" whatever its code (Graph has used at least four). A 404
+/// without the envelope (a gateway's page, an empty body) is not Graph's answer: the photo
+/// was not read, so nothing may be concluded (`--only-missing` would overwrite a real photo).
+/// `Request_ResourceNotFound` is the user gone since the lookup.
+fn photo_answer(resp: Response) -> Result<ReadOutcome> {
+    match resp.status {
+        200 => Ok(ReadOutcome::Photo(resp)),
+        403 => Err(errors::permission_denied(&resp, "ProfilePhoto.Read.All")),
+        _ if errors::is_no_mailbox(&resp) => Ok(ReadOutcome::NoMailbox(resp)),
+        404 => match resp.service_error() {
+            Some(e) if e.code == "Request_ResourceNotFound" => Err(errors::user_gone(&resp)),
+            Some(_) => Ok(ReadOutcome::NoPhoto),
+            None => Err(Error::new(
+                ErrorCode::StoreRejected,
+                ErrorClass::Transient,
+                "the photo read answered 404 without Graph's error body (a proxy or gateway on the way?); the photo could not be read, so nothing was concluded or written",
+            )),
+        },
+        _ => Err(errors::rejected(&resp, "read the photo")),
+    }
 }
 
 fn no_mailbox_finding(resp: &Response) -> Finding {
@@ -470,6 +487,44 @@ fn write_refused(resp: &Response) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(status: u16, body: &'static str) -> Response {
+        Response {
+            status,
+            headers: Default::default(),
+            body: bytes::Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    // Regression: any 404 on a photo read meant "no photo", so a gateway's 404 page made
+    // `--only-missing` overwrite a real photo.
+    #[test]
+    fn only_graphs_own_404_means_no_photo() {
+        for code in [
+            "ErrorItemNotFound",
+            "ImageNotFound",
+            "ErrorEntityNotFound",
+            "Future",
+        ] {
+            let body = format!(r#"{{"error":{{"code":"{code}","message":"x"}}}}"#).leak();
+            let outcome = photo_answer(answer(404, body)).expect(code);
+            assert!(
+                matches!(outcome, ReadOutcome::NoPhoto),
+                "{code}: {outcome:?}"
+            );
+        }
+        for body in [
+            "",
+            "<html><body>404 Not Found</body></html>",
+            "{\"value\":[]}",
+        ] {
+            let err = photo_answer(answer(404, body)).expect_err(body);
+            assert_eq!(err.class, ErrorClass::Transient, "{body}");
+        }
+        let gone = r#"{"error":{"code":"Request_ResourceNotFound","message":"gone"}}"#;
+        let err = photo_answer(answer(404, gone)).expect_err("gone");
+        assert_eq!(err.code, ErrorCode::UserNotFound);
+    }
 
     // Regression: the Graph state key took the tenant from PHOTOSYNC_TENANT_ID, empty under
     // a ready token or a managed identity, so a run against another tenant on the same URL
