@@ -92,6 +92,7 @@
         'Private/Step-PhotoSyncCore.ps1'
         'Private/Stop-PhotoSyncCore.ps1'
         'Private/Stop-PhotoSyncTokenBroker.ps1'
+        'Private/Stop-PhotoSyncUnreadableRun.ps1'
         'Private/Test-PhotoSyncCloudSandbox.ps1'
         'Private/Test-PhotoSyncConnectionSetting.ps1'
         'Private/Test-PhotoSyncProgressWanted.ps1'

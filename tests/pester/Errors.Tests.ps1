@@ -106,6 +106,37 @@ Describe 'Errors the module handles itself' {
         $status.UserPrincipalName | Should -Be 'bob.smith@contoso.com'
     }
 
+    It 'reads base64 wrapped in lines and a [string[]] of one base64 text as the photo (regression: refused as "text that is not base64")' {
+        $folder = New-TestFolder
+        $bytes = [System.IO.File]::ReadAllBytes($script:AnnPhoto)
+        $base64 = [System.Convert]::ToBase64String($bytes)
+        # LDIF continues a wrapped line with CRLF and a space; certutil -encode wraps at 64.
+        $ldif = ($base64 -split '(.{64})' | Where-Object { $_ }) -join "`r`n "
+        $errors = $null
+        $users = @(
+            [pscustomobject]@{ UserPrincipalName = 'wrapped@contoso.com'; ThumbnailPhoto = [System.Convert]::ToBase64String($bytes, 'InsertLineBreaks') }
+            [pscustomobject]@{ UserPrincipalName = 'ldif@contoso.com'; ThumbnailPhoto = $ldif }
+            [pscustomobject]@{ UserPrincipalName = 'one@contoso.com'; ThumbnailPhoto = [string[]]@($base64) }
+        )
+        $status = @($users | Get-PhotoSyncStatus -Store "folder:$folder" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        @($errors) | Should -BeNullOrEmpty -Because (($errors | ForEach-Object { "$_" }) -join ' | ')
+        $status.Count | Should -Be 3
+        foreach ($one in $status) {
+            $one.InputState | Should -Be 'present'
+            [System.Convert]::ToBase64String($one.InputPhoto.Bytes) | Should -Be $base64 -Because $one.UserPrincipalName
+        }
+    }
+
+    It 'says what a thumbnailPhoto that is a hashtable is (regression: "holds 1 values that are not bytes")' {
+        $errors = $null
+        $user = [pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; ThumbnailPhoto = @{ a = 1 } }
+        $status = @($user | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $status | Should -BeNullOrEmpty
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'PhotoSync.photo-unreadable*'
+        $errors[0].Exception.Message | Should -Be 'ann.lee@contoso.com: the piped thumbnailPhoto is a Hashtable, not the photo''s bytes.'
+    }
+
     It 'words the core''s hints with the module''s parameters' {
         $failure = $null
         try { Get-ManyUsers 1 | Get-PhotoSyncStatus -Store sharepoint -ErrorAction Stop } catch { $failure = $_ }
@@ -232,18 +263,54 @@ Describe 'A photosync that dies mid-run' -Skip:$script:OnWindows {
         @($told | Where-Object { $_.Exception.Message -match 'could be sent' }).Count | Should -BeGreaterThan 0 -Because 'users came after the core had gone'
     }
 
-    It 'records only PhotoSync.bad-output for output that is not JSON (regression: an ArgumentException in $Error and -ErrorVariable)' {
+    It 'records only PhotoSync''s errors for output that is not JSON (regression: an ArgumentException in $Error and -ErrorVariable)' {
         $env:PHOTOSYNC_BINARY = New-FakeBinary 'garbage' "cat > /dev/null`necho 'Segmentation fault (core dumped) -- not json'`nexit 0"
         $Error.Clear()
         $errors = $null
         $failure = $null
-        try { $null = Get-Users 3 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors } catch { $failure = $_ }
+        try { $null = Get-Users 3 | Get-PhotoSyncStatus -Store "folder:$(New-TestFolder)" -ErrorVariable errors -ErrorAction SilentlyContinue } catch { $failure = $_ }
 
         $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.bad-output*'
         $failure.Exception.Message | Should -Match 'Segmentation fault'
         $ids = @($errors | ForEach-Object { Get-RecordedErrorId $_ })
-        $ids | Should -Be @('PhotoSync.bad-output,Get-PhotoSyncStatus')
+        @($ids | Select-Object -Unique) | Should -Be @('PhotoSync.no-result,Get-PhotoSyncStatus', 'PhotoSync.bad-output,Get-PhotoSyncStatus')
         $ids = @($Error | ForEach-Object { Get-RecordedErrorId $_ })
         @($ids | Where-Object { $_ -notlike 'PhotoSync.*' }) | Should -BeNullOrEmpty -Because ($ids -join ', ')
+    }
+
+    It 'tells every user sent, then stops, when photosync writes what the module cannot read: <Case> (regression: no PhotoSync.no-result after <Code>)' -TestCases @(
+        @{ Case = 'not JSON'; Code = 'bad-output'; Body = "cat > /dev/null`necho 'Downloading update...'`nexit 0" }
+        @{ Case = 'another schema version'; Code = 'schema-mismatch'; Body = "cat > /dev/null`necho '{`"type`":`"result`",`"schemaVersion`":99,`"line`":1,`"user`":{},`"target`":`"graph`",`"action`":`"updated`"}'`nexit 0" }
+    ) {
+        $env:PHOTOSYNC_BINARY = New-FakeBinary ($Code + '-fake') $Body
+        $errors = $null
+        $failure = $null
+        try { $null = Get-Users 3 | Sync-UserPhoto -Target "folder:$(New-TestFolder)" -Confirm:$false -ErrorVariable errors -ErrorAction SilentlyContinue }
+        catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -Be "PhotoSync.$Code,Sync-UserPhoto"
+        $ids = @($errors | ForEach-Object { Get-RecordedErrorId $_ })
+        $ids | Should -Be @('PhotoSync.no-result,Sync-UserPhoto', 'PhotoSync.no-result,Sync-UserPhoto', 'PhotoSync.no-result,Sync-UserPhoto', "PhotoSync.$Code,Sync-UserPhoto") -Because 'each user sent is told before the terminating error'
+        $told = @($errors | Select-Object -First 3)
+        $told.TargetObject.UserPrincipalName | Should -Be @(1..3 | ForEach-Object { "user$_@contoso.com" })
+        $told | ForEach-Object { $_.Exception.Message | Should -Match "^user\d@contoso\.com: no result: .*PhotoSync\.$Code" }
+    }
+
+    It 'records only PhotoSync.binary-unusable, saying why, for a binary without its execute bit (regression: Win32Exception and MethodInvocationException records before it)' {
+        $path = Join-Path $TestDrive 'photosync-noexec'
+        "#!/bin/sh`nexit 0`n" | Set-Content -LiteralPath $path -NoNewline
+        chmod -x $path
+        $env:PHOTOSYNC_BINARY = $path
+        $Error.Clear()
+        $errors = $null
+        $failure = $null
+        try { $null = Get-Users 1 | Sync-UserPhoto -Target "folder:$(New-TestFolder)" -Confirm:$false -ErrorVariable errors } catch { $failure = $_ }
+
+        $failure.FullyQualifiedErrorId | Should -Be 'PhotoSync.binary-unusable,Sync-UserPhoto'
+        $failure.Exception.Message | Should -Match 'Permission denied'
+        $ids = @($errors | ForEach-Object { Get-RecordedErrorId $_ })
+        $ids | Should -Be @('PhotoSync.binary-unusable,Sync-UserPhoto')
+        $ids = @($Error | ForEach-Object { Get-RecordedErrorId $_ })
+        $ids | Should -Be @('PhotoSync.binary-unusable,Sync-UserPhoto')
     }
 }

@@ -38,7 +38,8 @@ Describe 'Binary and schema checks' {
         chmod +x $fake
         $env:PHOTOSYNC_BINARY = $fake
         $failure = $null
-        try { 'ann.lee' | Get-PhotoSyncStatus -Store "folder:$TestDrive" -ErrorAction Stop } catch { $failure = $_ }
+        # Not -ErrorAction Stop: the user sent gets PhotoSync.no-result first, which would stop there.
+        try { 'ann.lee' | Get-PhotoSyncStatus -Store "folder:$TestDrive" -ErrorAction SilentlyContinue } catch { $failure = $_ }
         $failure.FullyQualifiedErrorId | Should -BeLike 'PhotoSync.bad-output*'
         $failure.Exception.Message | Should -Match 'not JSON: Segmentation fault \(core dumped\)'
     }

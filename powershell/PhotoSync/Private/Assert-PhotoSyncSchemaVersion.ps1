@@ -4,12 +4,9 @@
 function Assert-PhotoSyncSchemaVersion([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Binary) {
     if ($script:PhotoSyncCheckedBinaries.ContainsKey($Binary)) { return }
     $version = $null
-    try {
-        $run = Invoke-PhotoSyncBinary -Binary $Binary -ArgumentList @('schema') -Cmdlet $Cmdlet
-    }
-    catch {
-        $Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'binary-unusable' `
-                    -Message "'$Binary schema' failed: $($_.Exception.GetBaseException().Message)" `
+    $run = Invoke-PhotoSyncBinary -Binary $Binary -ArgumentList @('schema') -Cmdlet $Cmdlet
+    if ($run.Problem) {
+        $Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'binary-unusable' -Message "'$Binary schema' failed: $($run.Problem)" `
                     -Hint 'Check that the binary matches this platform and is executable, or set PHOTOSYNC_BINARY to a working build.'))
     }
     # Only the top-level number is needed; a regex avoids parsing the whole JSON Schema.

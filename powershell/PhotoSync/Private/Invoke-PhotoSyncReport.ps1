@@ -12,6 +12,10 @@ function Invoke-PhotoSyncReport([System.Management.Automation.PSCmdlet]$Cmdlet, 
     finally {
         if ($environment.Broker) { Stop-PhotoSyncTokenBroker -Broker $environment.Broker }
     }
+    if ($run.Problem) {
+        $Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'binary-unusable' -Message "Cannot start '$binary': $($run.Problem)" `
+                    -Hint 'Check that the binary matches this platform and is executable.'))
+    }
     $parseError = $null
     $report = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson($run.Stdout, [ref]$parseError)
     if ($null -ne $parseError -or $null -eq $report) {

@@ -31,14 +31,13 @@ function Start-PhotoSyncCore {
     # streamed line by line to the verbose stream.
     if ($VerbosePreference -eq 'Continue') { $ArgumentList += '--verbose' }
     $startInfo = New-PhotoSyncStartInfo -Binary $binary -ArgumentList $ArgumentList -Variables $environment.Variables -Cmdlet $Cmdlet
-    try {
-        $process = Start-PhotoSyncProcess -StartInfo $startInfo
-    }
-    catch {
+    $started = Start-PhotoSyncProcess -StartInfo $startInfo
+    if ($started.Problem) {
         if ($environment.Broker) { Stop-PhotoSyncTokenBroker -Broker $environment.Broker }
-        $Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'binary-unusable' -Message "Cannot start '$binary': $($_.Exception.GetBaseException().Message)" `
+        $Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'binary-unusable' -Message "Cannot start '$binary': $($started.Problem)" `
                     -Hint 'Check that the binary matches this platform and is executable.'))
     }
+    $process = $started.Process
 
     $readBuffer = New-Object -TypeName 'char[]' -ArgumentList 65536
     $referenceNames = @{}

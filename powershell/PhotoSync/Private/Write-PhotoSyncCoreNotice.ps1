@@ -2,14 +2,14 @@
 # setup failure the exit code confirms), a `finding` about a store as a whole (a warning, or
 # verbose for info), the `summary` (kept, and told on the verbose stream), or a type this module
 # does not know (newer binaries may add types; the contract says consumers ignore them). A
-# record of another schema version stops the command. Called per record, the rare ones only.
+# record of another schema version stops the command (Stop-PhotoSyncUnreadableRun). Called per record, the rare ones only.
 
 function Write-PhotoSyncCoreNotice($Core, $Record) {
     $cmdlet = $Core.Cmdlet
     if ($Record.schemaVersion -ne $script:PhotoSyncSchemaVersion) {
-        $cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'schema-mismatch' `
-                    -Message "photosync wrote a record with schema version '$($Record.schemaVersion)'; this module reads version $($script:PhotoSyncSchemaVersion)." `
-                    -Hint 'Install the module and the photosync binary from the same release.'))
+        Stop-PhotoSyncUnreadableRun $Core (New-PhotoSyncSetupError -Code 'schema-mismatch' `
+                -Message "photosync wrote a record with schema version '$($Record.schemaVersion)'; this module reads version $($script:PhotoSyncSchemaVersion)." `
+                -Hint 'Install the module and the photosync binary from the same release.')
     }
     $type = $Record.type
     if ($type -eq 'error') {

@@ -22,8 +22,8 @@ function Write-PhotoSyncCoreRecords($Core, [string]$Text) {
     }
     if ($notARecord.Success -or $null -ne $parseError) {
         $what = if ($notARecord.Success) { 'a line that is not JSON: ' + $notARecord.Value.Trim() } else { "output that is not JSON Lines: $parseError" }
-        $Core.Cmdlet.ThrowTerminatingError((New-PhotoSyncSetupError -Code 'bad-output' -Message "photosync wrote $what" `
-                    -Hint 'Use the photosync binary shipped with this module (PHOTOSYNC_BINARY may point to a different program).'))
+        Stop-PhotoSyncUnreadableRun $Core (New-PhotoSyncSetupError -Code 'bad-output' -Message "photosync wrote $what" `
+                -Hint 'Use the photosync binary shipped with this module (PHOTOSYNC_BINARY may point to a different program).')
     }
     if ($Core.Kind -eq 'status') { Write-PhotoSyncStatusRecords $Core $records }
     else { Write-PhotoSyncResultRecords $Core $records }

@@ -79,7 +79,8 @@ function Get-PhotoSyncStatus {
 
     .PARAMETER ThumbnailPhoto
     The authoritative photo (Get-ADUser -Properties thumbnailPhoto):
-    bytes, or base64 text. The other stores are compared with it.
+    bytes, or base64 text (line breaks allowed). The other stores are
+    compared with it.
 
     .PARAMETER PhotoPath
     A photo file for the user (a CSV column): a PowerShell path, relative

@@ -84,7 +84,7 @@ function Sync-UserPhoto {
 
     .PARAMETER ThumbnailPhoto
     The authoritative photo (Get-ADUser -Properties thumbnailPhoto):
-    bytes, or base64 text; used with -Source input.
+    bytes, or base64 text (line breaks allowed); used with -Source input.
 
     .PARAMETER PhotoPath
     A photo file for the user (a CSV column), used with -Source input: a
