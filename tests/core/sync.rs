@@ -276,6 +276,42 @@ async fn corrupt_source_photo_fails_that_user_only() {
     assert_eq!(summary.exit_code, 1);
 }
 
+// Regression: the answer to the last of the five sends was not watched for, so a write that
+// landed (a gateway answering 503 after the service stored it) was reported as failed.
+#[tokio::test]
+async fn the_last_write_whose_answer_is_lost_is_read_back_too() {
+    let store = graph();
+    let sends = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = sends.clone();
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(as_graph(&store).on_write(
+        move |memory, user, _photo| {
+            // Only the fifth send lands; every answer is lost.
+            if counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 4 {
+                memory.add_user(&user.key, Some(jpeg(3, 96)));
+            }
+            Err(photosync::error::Error::new(
+                photosync::schema::ErrorCode::Transient,
+                photosync::error::ErrorClass::Transient,
+                "503 after the write was processed",
+            ))
+        },
+    ))];
+    let opts = SyncOptions {
+        verify_window: std::time::Duration::ZERO,
+        ..SyncOptions::default()
+    };
+    let (records, _) = sync(
+        jsonl(&[with_photo("carol", 3)]),
+        &SyncSource::Input,
+        &targets,
+        &opts,
+    )
+    .await;
+    let carol = result_of(&records, "carol@contoso.com", "graph");
+    assert_eq!(carol.action, Action::Updated, "{carol:?}");
+    assert_eq!(sends.load(std::sync::atomic::Ordering::SeqCst), 5);
+}
+
 #[tokio::test]
 async fn write_that_reads_back_as_another_picture_fails_verification() {
     let store = graph();

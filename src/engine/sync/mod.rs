@@ -394,13 +394,17 @@ pub(super) async fn apply_write(
                 written();
                 return read_back(target, user, src, before, opts.verify_window).await;
             }
-            Err(e) if e.class == ErrorClass::Transient && attempt < WRITE_ATTEMPTS => {
+            Err(e) if e.class == ErrorClass::Transient => {
                 tracing::debug!(target = target.name(), user = %user.key, attempt, error = %e, "the answer to a photo write was lost; watching whether it landed");
                 written();
+                // The last send is read back too: it may have landed like the others.
                 if let Applied::Written(info) =
                     read_back(target, user, src, before, opts.verify_window).await?
                 {
                     return Ok(Applied::Written(info));
+                }
+                if attempt >= WRITE_ATTEMPTS {
+                    return Err(e);
                 }
                 attempt += 1;
             }
