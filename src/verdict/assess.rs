@@ -316,7 +316,9 @@ fn outdated_own_write(store: &str, reference: &str) -> Finding {
         format!(
             "{store} holds PhotoSync's verified write of an earlier picture; {reference} has changed since (decided by the state record, not by comparing pictures)"
         ),
-        format!("run `photosync sync` with {store} as a target to write the current picture"),
+        format!(
+            "run `photosync sync --source {reference} --targets {store}` to write the current picture"
+        ),
     )
 }
 
@@ -335,7 +337,7 @@ fn missing_finding(store: &str, reference: &str, is_source: bool) -> Finding {
         Severity::Warning,
         store,
         format!("{store} has no photo; {reference} has one"),
-        format!("run `photosync sync` with {store} as a target"),
+        format!("run `photosync sync --source {reference} --targets {store}`"),
     )
 }
 
@@ -391,6 +393,33 @@ mod tests {
         assert_eq!(a.stores[1].matches_reference, Some(false));
         // Grey 128 against grey 0: far over the threshold.
         assert!(a.stores[1].distance > Some(SAME_PICTURE_MAX_DISTANCE));
+    }
+
+    // Regression: the hints said "run `photosync sync` with graph as a target", and sync needs
+    // the reference's store as its source to write that picture.
+    #[test]
+    fn the_hint_to_sync_names_the_reference_as_the_source() {
+        let differs = assess(&[
+            read("ad", Some(info("ffffffff00000000", 5000))),
+            read("graph", Some(info("0000000000000000", 5000))),
+        ]);
+        let missing = assess(&[
+            read("graph", Some(info("0000000000000000", 5000))),
+            read("sharepoint", None),
+        ]);
+        for (a, hint) in [
+            (differs, "`photosync sync --source ad --targets graph`"),
+            (
+                missing,
+                "`photosync sync --source graph --targets sharepoint`",
+            ),
+        ] {
+            assert!(
+                a.findings.iter().any(|f| f.hint.contains(hint)),
+                "{hint} in {:?}",
+                a.findings
+            );
+        }
     }
 
     /// Flat grey at 4 x 32, 4 x 34 and 4 x 35 levels: 8 levels (distance 67) is clearly the

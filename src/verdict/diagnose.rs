@@ -165,7 +165,7 @@ pub fn differs(store: &str, service: Option<Service>, reference: &str, distance:
                 "classic SharePoint pages still show an older picture than {reference} (distance {distance})"
             ),
             format!(
-                "SharePoint refreshes it from Exchange/Graph when the user next opens their own profile (allow 24-72 hours); to replace it now, run `photosync sync --targets {store}`"
+                "SharePoint refreshes it from Exchange/Graph when the user next opens their own profile (allow 24-72 hours); to replace it now, run `photosync sync --source {reference} --targets {store}`"
             ),
         );
     }
@@ -176,7 +176,7 @@ pub fn differs(store: &str, service: Option<Service>, reference: &str, distance:
         format!(
             "{store} shows a different picture from {reference} (distance {distance}, same picture at <= {SAME_PICTURE_MAX_DISTANCE})"
         ),
-        format!("run `photosync sync` with {store} as a target to replace it"),
+        format!("run `photosync sync --source {reference} --targets {store}` to replace it"),
     )
 }
 

@@ -22,8 +22,9 @@ function Sync-UserPhoto {
     InputPhoto; any of them may be missing, and each object keeps only its
     own values. With -Source input (the default) the photo is the
     object's ThumbnailPhoto or PhotoPath (or the InputPhoto a
-    Get-PhotoSyncStatus object carries); -Source ad reads it from AD;
-    -Source folder:DIR[:RULE] from a folder.
+    Get-PhotoSyncStatus object carries); -Source ad reads it from AD,
+    -Source graph or sharepoint from that store, -Source folder:DIR[:RULE]
+    from a folder.
 
     -WhatIf runs the same plan as a dry run: every user is checked and
     the results say 'would-update' or 'skipped'; nothing is written, not
@@ -101,8 +102,10 @@ function Sync-UserPhoto {
 
     .PARAMETER Source
     Where the authoritative photo comes from: input (ThumbnailPhoto or
-    PhotoPath on the pipeline objects, the default), ad, or
-    folder:DIR[:RULE]. With -LdapFilter the default is ad.
+    PhotoPath on the pipeline objects, the default), ad, graph,
+    sharepoint, or folder:DIR[:RULE]. With -LdapFilter the default is ad.
+    A status finding's hint names the source its reference picture
+    came from.
 
     .PARAMETER Target
     Where to write: graph (the default), ad, sharepoint,
