@@ -18,7 +18,7 @@ Import-Module '$($script:ModuleManifest)'
     [pscustomobject]@{ UserPrincipalName = 'ann.lee@contoso.com'; PhotoPath = '$($script:AnnPhoto)' }
     [pscustomobject]@{ UserPrincipalName = 'bob.smith@contoso.com'; PhotoPath = '$($script:BobPhoto)' }
     [pscustomobject]@{ UserPrincipalName = 'carol.diaz@contoso.com'; PhotoPath = '$(Join-Path $script:Hr 'carol.diaz.jpg')' }
-) | Sync-UserPhoto -Target 'folder:$Target' -Confirm | ForEach-Object { 'result: ' + `$_.UserPrincipalName + ' ' + `$_.Action }
+) | Sync-UserPhoto -Target 'folder:$Target' -Confirm | ForEach-Object { 'result: ' + `$_.UserPrincipalName + ' ' + `$_.Action + ' ' + `$_.Reason }
 "@ | Set-Content -LiteralPath $script -Encoding UTF8
         $output = ($Answers -join "`n") + "`n" | & $shell -NoProfile -File $script 2>&1 | Out-String
         @{
@@ -49,12 +49,13 @@ Describe '-Confirm' {
         Test-Path -LiteralPath (Join-Path $target 'bob.smith@contoso.com.jpg') | Should -BeTrue
     }
 
-    It 'writes nothing for the users declined' {
+    It 'writes nothing for the users declined, and says so in their results (regression: no result, so Export-Csv left them out)' {
         $target = New-TestFolder
         $run = Invoke-ConfirmedSync -Target $target -Answers 'N', 'N', 'N'
 
         $run.Asked.Count | Should -Be 3 -Because $run.Output
-        $run.Results | Should -BeNullOrEmpty -Because $run.Output
+        $run.Results | Should -Be @('ann.lee@contoso.com skipped', 'bob.smith@contoso.com skipped', 'carol.diaz@contoso.com skipped') -Because $run.Output
+        $run.Output | Should -Match 'not-confirmed'
         @(Get-ChildItem -LiteralPath $target -ErrorAction SilentlyContinue).Count | Should -Be 0
     }
 }

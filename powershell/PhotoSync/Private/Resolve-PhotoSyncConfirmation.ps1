@@ -1,7 +1,8 @@
 # Under -Confirm, Sync-UserPhoto first runs a dry run; once all of a user's results are in, this
 # decides: a user with nothing to write (already in sync, no photo, failed) gets those results at
 # once and no question; a user with something to write is asked about once, naming the targets
-# that would change, and only a user who says yes is sent to the real run.
+# that would change, and only a user who says yes is sent to the real run; a user who says no
+# gets the dry run's results, each change as skipped / not-confirmed.
 
 function Resolve-PhotoSyncConfirmation($Core, $Item) {
     $changing = @(foreach ($result in $Item.Held) { if ($result.Action -eq 'would-update') { $result.Target } })
@@ -19,6 +20,14 @@ function Resolve-PhotoSyncConfirmation($Core, $Item) {
     ) -join '; '
     if (-not (Confirm-PhotoSyncUser -Cmdlet $Core.Cmdlet -Label $Item.Label -Action $action)) {
         $Core.Cmdlet.WriteVerbose("PhotoSync: $($Item.Label) declined; nothing written.")
+        # Every user still gets a result, so an Export-Csv of the run leaves nobody out.
+        foreach ($result in $Item.Held) {
+            if ($result.Action -eq 'would-update') {
+                $result.Action = 'skipped'
+                $result.Reason = 'not-confirmed'
+            }
+            $Core.Cmdlet.WriteObject($result)
+        }
         return
     }
     if ($null -eq $confirm.Real) {
