@@ -36,6 +36,9 @@ pub struct Drive<'a> {
     pub shard: Option<Shard>,
     pub stop: &'a StopSignal,
     pub progress: Progress,
+    /// Called for each user as it is taken from the input, in input order, before any user's
+    /// work runs concurrently: what must follow the input's order (sync's file-name claims).
+    pub intake: Option<&'a (dyn Fn(&InputUser) + Sync)>,
 }
 
 /// What the loop leaves for the end of the run.
@@ -62,7 +65,7 @@ where
 {
     let started = std::time::Instant::now();
     let mut tally = Tally::default();
-    let (shard, stop) = (drive.shard, drive.stop);
+    let (shard, stop, intake) = (drive.shard, drive.stop, drive.intake);
     let work = &work;
     let (events, input_end) = until_stopped(input_channel(input), stop);
     let mut outcomes = events
@@ -76,27 +79,32 @@ where
             };
             futures::future::ready(keep)
         })
-        .map(|queued| async move {
-            // The user's share of the inline photo budget is held until its work is done.
-            let Queued { event, _inline } = queued;
-            match event {
-                InputEvent::Error(record) => (
-                    false,
-                    Outcome {
-                        records: vec![OutputRecord::Error(record)],
-                        errors: vec![ErrorClass::Input],
-                        ..Outcome::default()
-                    },
-                ),
-                InputEvent::SourceFailed(record, class) => (
-                    false,
-                    Outcome {
-                        records: vec![OutputRecord::Error(record)],
-                        errors: vec![class],
-                        ..Outcome::default()
-                    },
-                ),
-                InputEvent::User(user) => (true, work(user).await),
+        .map(move |queued| {
+            if let (Some(intake), InputEvent::User(user)) = (intake, &queued.event) {
+                intake(user);
+            }
+            async move {
+                // The user's share of the inline photo budget is held until its work is done.
+                let Queued { event, _inline } = queued;
+                match event {
+                    InputEvent::Error(record) => (
+                        false,
+                        Outcome {
+                            records: vec![OutputRecord::Error(record)],
+                            errors: vec![ErrorClass::Input],
+                            ..Outcome::default()
+                        },
+                    ),
+                    InputEvent::SourceFailed(record, class) => (
+                        false,
+                        Outcome {
+                            records: vec![OutputRecord::Error(record)],
+                            errors: vec![class],
+                            ..Outcome::default()
+                        },
+                    ),
+                    InputEvent::User(user) => (true, work(user).await),
+                }
             }
         })
         .buffer_unordered(drive.concurrency.max(1));

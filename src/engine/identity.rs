@@ -353,7 +353,13 @@ impl Claims {
     /// file names) for `who`.
     pub fn claim(&self, store: &str, name: &str, who: &str) -> Result<()> {
         self.take(("file", name.to_lowercase()), who)
-            .map_err(|other| collision(store, name, who, &other))
+            .map_err(|(other, earlier)| collision(store, name, who, &other, earlier))
+    }
+
+    /// Take the file `name` for `who` as the input gives the user, before any user's work
+    /// runs: the first record to name a file is its first claimant, whatever finishes first.
+    pub fn reserve_file(&self, name: &str, who: &str) {
+        let _ = self.take(("file", name.to_lowercase()), who);
     }
 
     /// Claim, for `who`, the object `store` writes at `place` (its state key), given as its
@@ -368,11 +374,12 @@ impl Claims {
         who: &str,
     ) -> Result<()> {
         self.take(("object", place, object), who)
-            .map_err(|other| same_object(store, named, who, &other))
+            .map_err(|(other, _)| same_object(store, named, who, &other))
     }
 
-    /// Take `place` for `who`; the other user's name when someone else has or wants it.
-    fn take(&self, place: impl Hash, who: &str) -> std::result::Result<(), String> {
+    /// Take `place` for `who`; the other user's name when someone else has or wants it, and
+    /// whether that other user claimed it first.
+    fn take(&self, place: impl Hash, who: &str) -> std::result::Result<(), (String, bool)> {
         // SipHash with fixed keys: the same place gives the same hash throughout the run.
         let mut hasher = std::hash::DefaultHasher::new();
         place.hash(&mut hasher);
@@ -383,22 +390,28 @@ impl Claims {
         });
         if claim.first == who {
             return match &claim.contested_by {
-                Some(other) => Err(other.clone()),
+                Some(other) => Err((other.clone(), false)),
                 None => Ok(()),
             };
         }
         claim.contested_by.get_or_insert_with(|| who.to_string());
-        Err(claim.first.clone())
+        Err((claim.first.clone(), true))
     }
 }
 
-fn collision(store: &str, name: &str, who: &str, other: &str) -> Error {
+/// `other_first`: the other record came first in the input, so its write may already be done.
+fn collision(store: &str, name: &str, who: &str, other: &str, other_first: bool) -> Error {
+    let outcome = if other_first {
+        format!(
+            "{who}, the later record, is not written there, so it never replaces {other}'s photo ({other} is refused too unless its write was already done)"
+        )
+    } else {
+        "neither is written there, so neither replaces the other's photo".to_string()
+    };
     Error::new(
         ErrorCode::NameCollision,
         ErrorClass::Failed,
-        format!(
-            "{who} and {other} would both be written to `{name}` in {store}; neither is written there, so neither replaces the other's photo"
-        ),
+        format!("{who} and {other} would both be written to `{name}` in {store}; {outcome}"),
     )
     .with_hint("name files by a key unique per user, e.g. {userPrincipalName} or {objectGuid}")
 }

@@ -74,6 +74,7 @@ pub async fn run_status(
         shard: None,
         stop: &opts.stop,
         progress: Progress::new(opts.progress, "status"),
+        intake: None,
     };
     let mut driven = driver::drive(input, drive, sink, |user| {
         status_of_user(user, stores, &state_keys, opts)

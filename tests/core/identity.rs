@@ -106,6 +106,49 @@ async fn two_users_of_one_run_never_share_a_file() {
     assert_eq!(results(&records).len(), 2);
 }
 
+// Regression: the claim on a shared file went to whichever user reached its write first, so
+// when the earlier record's photo was slower to decode the later record was written, and the
+// earlier one was refused with a message saying neither was. Names are claimed in input order
+// now: the later record is always the one refused at once, and the file never shows it.
+#[tokio::test]
+async fn the_later_record_is_refused_whichever_photo_is_ready_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(folder(dir.path(), "{mail}.jpg"))];
+    let slow = UserRecord {
+        // A large picture: its decode and rendition take far longer than bob's.
+        thumbnail_photo: Some(PhotoBytes::Bytes(crate::support::png(1, 2400))),
+        ..person("ann", Some("Team@contoso.com"), 1)
+    };
+    let users = [slow, person("bob", Some("team@contoso.com"), 2)];
+    let opts = SyncOptions {
+        concurrency: 4,
+        ..SyncOptions::default()
+    };
+    let (records, _) = sync(jsonl(&users), &SyncSource::Input, &targets, &opts).await;
+    let bob = result_of(&records, "bob@contoso.com", "folder");
+    assert_eq!(
+        (bob.action, bob.reason.as_str()),
+        (Action::Failed, "name-collision"),
+        "{bob:?}"
+    );
+    let message = &bob.error.as_ref().expect("error").message;
+    assert!(
+        message.contains("the later record, is not written there"),
+        "{message}"
+    );
+    let limits = photosync::photo::DecodeLimits::default();
+    let bobs = photosync::photo::inspect(&jpeg(2, 200), &limits).expect("bob");
+    for file in std::fs::read_dir(dir.path()).expect("ls").flatten() {
+        let held = std::fs::read(file.path()).expect("read");
+        let held = photosync::photo::inspect(&held, &limits).expect("held");
+        assert!(
+            !photosync::photo::same_picture(&held, &bobs).is_some_and(|(same, _)| same),
+            "{} shows bob, the later record",
+            file.path().display()
+        );
+    }
+}
+
 // Two folder targets on one folder (named by two paths) with two rules: eve's mail is dan's
 // UPN, so one file would hold both. The file claims span targets: with one user at a time,
 // dan is written and eve refused there, and the file keeps dan's picture.

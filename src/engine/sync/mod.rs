@@ -109,6 +109,11 @@ impl Default for SyncOptions {
     }
 }
 
+/// How claims and messages name a user: the state file's key, else the input line.
+fn who_of(user: &InputUser) -> String {
+    user_key(&user.record).unwrap_or_else(|| format!("the record on line {}", user.line))
+}
+
 /// Run `sync` over the input; writes records to `sink` and returns the summary (also written).
 pub async fn run_sync(
     input: InputStream,
@@ -122,6 +127,16 @@ pub async fn run_sync(
     // The files and objects the users of this run claimed, across all targets (name-collision,
     // duplicate-user).
     let claims = Claims::default();
+    // File names are claimed in input order as users are taken, so which of two colliding
+    // records is "the later" never depends on whose photo decodes first.
+    let reserve_names = |user: &InputUser| {
+        let who = who_of(user);
+        for target in targets.iter().filter(|t| t.capabilities().can_write) {
+            if let Some(name) = target.write_name(&user.record) {
+                claims.reserve_file(&name, &who);
+            }
+        }
+    };
     let drive = Drive {
         concurrency: opts.concurrency,
         shard: opts.shard,
@@ -129,6 +144,7 @@ pub async fn run_sync(
         progress: Progress::new(opts.progress, "sync")
             .with_total(opts.progress_total)
             .with_throttled(opts.throttled.clone()),
+        intake: Some(&reserve_names),
     };
     driver::drive(input, drive, sink, |user| {
         sync_user(user, source, targets, &state_keys, &claims, opts)
@@ -223,9 +239,7 @@ async fn sync_user(
         .and_then(|person| identity::with_learned_anchor(&user.record, guid, person));
     let record = learned.as_ref().unwrap_or(&user.record);
     let state_user = user_key(&user.record);
-    let who = state_user
-        .clone()
-        .unwrap_or_else(|| format!("the record on line {}", user.line));
+    let who = who_of(&user);
     let results = join_all(targets.iter().zip(state_keys).map(|(target, key)| {
         let slot = match (&opts.state, state_user.as_deref(), key.as_deref()) {
             (Some(state), Some(user), Some(target)) => Some(StateSlot {
