@@ -20,6 +20,7 @@ Exit codes:
   3  authentication or permission failure
   4  throttling or transient failures outlasted the retries
   130 / 143  stopped by Ctrl+C / SIGTERM: users in flight finished, summary written
+  74   the results could not be written (stdout or --out on a full disk, an I/O error)
   141  stdout was closed (`| head -1`) before every user was processed
 
 Credential: PHOTOSYNC_AUTH, else the first configured of a ready token, a certificate, a client

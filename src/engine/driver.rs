@@ -9,7 +9,7 @@ use std::future::Future;
 use futures::StreamExt;
 
 use super::shard::Shard;
-use super::stop::{InputEnd, StopReason, StopSignal, until_stopped};
+use super::stop::{InputEnd, OUTPUT_FAILED_EXIT, StopReason, StopSignal, until_stopped};
 use super::{Queued, Tally, input_channel};
 use crate::error::ErrorClass;
 use crate::input::{InputEvent, InputStream, InputUser};
@@ -125,10 +125,11 @@ where
         if output_closed {
             continue;
         }
-        if outcome.records.iter().any(|r| sink.emit(r).is_err()) {
-            // stdout closed (`| head`): take no more users, finish those in flight.
+        if let Some(e) = outcome.records.iter().find_map(|r| sink.emit(r).err()) {
+            // stdout closed (`| head`): take no more users, finish those in flight. Any other
+            // write error (a full disk) lost records the caller relies on: said, and exit 74.
             output_closed = true;
-            stop.trigger(StopReason::OutputClosed);
+            stop.trigger(output_stop(&e));
             continue;
         }
         drive.progress.tick();
@@ -164,11 +165,25 @@ impl Driven {
                 .and_then(|reason| reason.exit_code(!self.input_end.reached()))
                 .unwrap_or_else(|| self.tally.exit_code(fail_on_drift)),
         };
-        if !self.output_closed {
-            sink.emit(&OutputRecord::Summary(summary.clone())).ok();
+        let mut summary = summary;
+        if !self.output_closed
+            && let Err(e) = sink.emit(&OutputRecord::Summary(summary.clone()))
+            && output_stop(&e) == StopReason::OutputFailed
+        {
+            summary.exit_code = OUTPUT_FAILED_EXIT;
         }
         summary
     }
+}
+
+/// Why writing a record failed: the reader left (a closed pipe, quietly), or the output itself
+/// failed, which is said on stderr since no record can carry it.
+fn output_stop(e: &std::io::Error) -> StopReason {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return StopReason::OutputClosed;
+    }
+    tracing::error!(error = %e, "cannot write the results; the run stopped, and the records written so far are all there is");
+    StopReason::OutputFailed
 }
 
 /// The next finished user, or `None` when the input is done or the grace period after a

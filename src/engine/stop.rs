@@ -26,6 +26,8 @@ pub const SAME_STOP: Duration = Duration::from_secs(5);
 pub enum StopReason {
     /// stdout was closed (`| head -1`): nothing more can be reported.
     OutputClosed,
+    /// The results could not be written (a full disk, an I/O error): exit code 74.
+    OutputFailed,
     /// SIGINT (Ctrl+C): exit code 130.
     Interrupted,
     /// SIGTERM: exit code 143.
@@ -41,12 +43,17 @@ impl StopReason {
     pub fn exit_code(self, users_left: bool) -> Option<i32> {
         match self {
             StopReason::OutputClosed => users_left.then_some(141),
+            // sysexits' EX_IOERR: records the caller relies on were lost, whoever finished.
+            StopReason::OutputFailed => Some(OUTPUT_FAILED_EXIT),
             StopReason::Interrupted => Some(130),
             StopReason::Terminated => Some(143),
             StopReason::CredentialDead => Some(3),
         }
     }
 }
+
+/// The exit code of a run whose results could not be written.
+pub const OUTPUT_FAILED_EXIT: i32 = 74;
 
 /// Whether the input was read to its end: a stop before that left users unprocessed.
 #[derive(Clone, Default)]

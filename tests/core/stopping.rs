@@ -24,6 +24,48 @@ fn exit_code(child: &mut Child) -> Option<i32> {
     }
 }
 
+// Regression: a write error other than a closed pipe (stdout on a full disk) was taken for a
+// reader that left: every record lost, nothing on stderr, exit 0. It is said on stderr now,
+// and the run exits 74 (EX_IOERR), in both output formats.
+#[test]
+fn results_that_cannot_be_written_are_said_and_exit_74() {
+    let full = std::path::Path::new("/dev/full");
+    assert!(full.exists(), "this test needs Linux's /dev/full");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = dir.path().join("hr.jpg");
+    std::fs::write(&photo, jpeg(1, 64)).expect("write");
+    let stores = format!("folder:{}", dir.path().display());
+    for format in ["json", "table"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_photosync"))
+            .args(["status", "--stores", &stores, "--format", format])
+            .env_remove("PHOTOSYNC_CONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::fs::File::create(full).expect("open /dev/full"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                let input = format!("{{\"SamAccountName\":\"ann\",\"PhotoPath\":{photo:?}}}\n");
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(input.as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(74), "{format}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the results"),
+            "{format}: {stderr}"
+        );
+        assert!(
+            stderr.contains("No space left on device"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
 // Regression: when the reader went away, the run ended with exit code 0, so
 // `photosync status --fail-on-drift | head -1` reported a drifted run as fine; and (issue 19,
 // item 17) `sync ... | head -1` exited 0 after 17 of 300 users, as if it were complete. A run

@@ -3,6 +3,7 @@
 
 function Get-PhotoSyncExitReason([int]$ExitCode) {
     switch ($ExitCode) {
+        74 { return 'could not write its results (a full disk or an I/O error)' }
         101 { return 'panicked' }
         130 { return 'was interrupted (SIGINT)' }
         137 { return 'was killed (SIGKILL; out of memory?)' }
