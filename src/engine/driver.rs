@@ -154,7 +154,7 @@ impl Driven {
         fail_on_drift: bool,
         sink: &mut dyn RecordSink,
     ) -> SummaryRecord {
-        let summary = SummaryRecord {
+        let mut summary = SummaryRecord {
             schema_version: SCHEMA_VERSION,
             command: command.to_string(),
             users: self.tally.users,
@@ -165,7 +165,6 @@ impl Driven {
                 .and_then(|reason| reason.exit_code(!self.input_end.reached()))
                 .unwrap_or_else(|| self.tally.exit_code(fail_on_drift)),
         };
-        let mut summary = summary;
         if !self.output_closed
             && let Err(e) = sink.emit(&OutputRecord::Summary(summary.clone()))
             && output_stop(&e) == StopReason::OutputFailed
