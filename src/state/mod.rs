@@ -6,6 +6,8 @@
 //! torn last line is skipped on load (and a newline is added before the next entry, so the
 //! next entry is not glued to it). Bad lines are skipped with a warning, never fatal. When the
 //! file grows past twice its live size it is rewritten atomically (write, fsync, rename).
+//! Compaction keeps only entries, so a path that is not a state file (a device, a folder, or a
+//! file whose first line is no entry, such as the input CSV) is refused before it is read.
 //! Memory holds ~80 bytes per (user, target), see `entry`.
 
 mod entry;
@@ -14,7 +16,7 @@ mod recheck;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,6 +34,9 @@ const COMPACT_MIN_BYTES: u64 = 4096;
 /// How far ahead of this machine's clock an entry's time may be (another machine's clock
 /// running fast). Beyond it the entry is refused on load: it would stay fresh forever.
 const FUTURE_TOLERANCE_SECS: u64 = 600;
+
+/// How much of a file is read to tell whether it is a state file: far more than one entry.
+const STATE_PROBE_BYTES: u64 = 64 * 1024;
 
 pub struct SyncState {
     path: PathBuf,
@@ -126,6 +131,7 @@ impl SyncState {
     /// missing.
     pub fn open(path: &Path) -> Result<Self> {
         let path = &real_path(path);
+        refuse_unless_state_file(path)?;
         let writer = lock::take(path)?;
         let mut inner = load(path)?;
         if inner.file_len > COMPACT_MIN_BYTES && inner.file_len > 2 * inner.live_bytes {
@@ -148,6 +154,7 @@ impl SyncState {
     /// is not created.
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let path = &real_path(path);
+        refuse_unless_state_file(path)?;
         Ok(SyncState {
             path: path.to_path_buf(),
             inner: Mutex::new(load(path)?),
@@ -315,12 +322,18 @@ fn load(path: &Path) -> Result<Inner> {
             }
             None => {
                 inner.skipped_lines += 1;
-                // A torn last line is what a killed run leaves behind: expected, not alarming.
                 if complete {
                     tracing::warn!(
                         path = %path.display(),
                         line = line_number,
                         "skipped a state line that is not a valid entry or is dated in the future (its user is checked again)"
+                    );
+                } else {
+                    // What a run stopped mid-write leaves behind.
+                    tracing::warn!(
+                        path = %path.display(),
+                        line = line_number,
+                        "skipped the state file's incomplete last line, left by a run that was stopped while writing it (its user is checked again)"
                     );
                 }
             }
@@ -330,6 +343,57 @@ fn load(path: &Path) -> Result<Inner> {
         }
     }
     Ok(inner)
+}
+
+/// Refuse a path that is there but is not a state file, before it is locked, read or
+/// rewritten: a device or FIFO would be read without end, and compaction would drop every
+/// line of another file (an input CSV given as `--state`). A file is a state file when it is
+/// empty or its first non-blank line is an entry, or the start of one (a run stopped while
+/// writing its first entry); a corrupt line further down is skipped on load as before.
+fn refuse_unless_state_file(path: &Path) -> Result<()> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(state_error(path, e)),
+    };
+    if !metadata.is_file() {
+        return Err(Error::config(format!(
+            "--state {} is not a regular file (a folder, device or FIFO)",
+            path.display()
+        ))
+        .with_hint("give --state the path of a state file, or of a file to create"));
+    }
+    let file = File::open(path).map_err(|e| state_error(path, e))?;
+    let mut reader = BufReader::new(file.take(STATE_PROBE_BYTES));
+    let mut line = Vec::with_capacity(512);
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| state_error(path, e))?
+            == 0
+        {
+            return Ok(());
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+    }
+    let is_entry = match line.strip_suffix(b"\n") {
+        Some(text) => parse_line(text).is_some(),
+        None => line.starts_with(br#"{"user":"#),
+    };
+    if is_entry {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "--state {} is not a PhotoSync state file (its first line is not a state entry); it was left untouched",
+        path.display()
+    ))
+    .with_hint(
+        "give --state a file of its own (it is created when missing), not the input or another file; \
+         a damaged state file can be moved aside: its users are then checked again",
+    ))
 }
 
 /// Rewrite the file with only its live lines, atomically: a temporary file in the same

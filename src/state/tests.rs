@@ -89,14 +89,43 @@ fn a_torn_last_line_is_skipped_and_the_next_entry_starts_on_its_own_line() {
 fn corrupt_lines_are_skipped_not_fatal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("state.jsonl");
-    let mut text = String::from("not json\n\u{0}\u{1}garbage\n{\"user\":1}\n\n");
-    text.push_str(&line(&entry("upn:a", "t", "s1", true)));
+    // The first line is an entry: a file whose first line is not is refused, see below.
+    let mut text = line(&entry("upn:a", "t", "s1", true));
+    text.push_str("not json\n\u{0}\u{1}garbage\n{\"user\":1}\n\n");
     let mut bytes = text.into_bytes();
     bytes.extend_from_slice(b"\xff\xfe invalid utf-8\n");
     std::fs::write(&path, bytes).expect("write");
     let state = SyncState::open(&path).expect("bad lines do not stop the run");
     assert_eq!(state.stats().skipped_lines, 4);
     assert!(state.verified_unchanged("upn:a", "t", "s1", DAY));
+}
+
+#[test]
+fn a_file_whose_first_line_is_not_an_entry_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("users.csv");
+    let csv = format!("\n{}", "UserPrincipalName\nann@contoso.com\n".repeat(400));
+    std::fs::write(&path, &csv).expect("write");
+    for refused in [
+        SyncState::open(&path).err(),
+        SyncState::open_read_only(&path).err(),
+    ] {
+        let err = refused.expect("refused");
+        assert_eq!(err.class.exit_code(), 2);
+        assert!(
+            err.message.contains("not a PhotoSync state file"),
+            "{}",
+            err.message
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), csv);
+    // An empty file, and a run stopped while writing its very first entry, are state files.
+    let torn_first = &line(&entry("upn:a", "t", "s1", true))[..30];
+    for text in ["", "\n", torn_first] {
+        std::fs::write(&path, text).expect("write");
+        let state = SyncState::open(&path).expect("a state file");
+        assert_eq!(state.stats().entries, 0, "{text:?}");
+    }
 }
 
 #[test]

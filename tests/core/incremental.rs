@@ -608,3 +608,112 @@ async fn a_photo_left_alone_by_only_missing_is_not_recorded_as_the_source_verifi
     assert_eq!((r.action, r.reason.as_str()), (Action::Updated, "differs"));
     assert_eq!(store.writes(), 1);
 }
+
+/// An input CSV of `rows` users (over compaction's 4 KiB floor at 300), each pointing at ann's
+/// photo: the kind of file a swapped argument hands to `--state`.
+fn hr_csv(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
+    let photo = dir.join("ann.png");
+    std::fs::write(&photo, png(1, 200)).expect("write photo");
+    let mut text = String::from("UserPrincipalName,PhotoPath\n");
+    for i in 0..rows {
+        text.push_str(&format!("user{i:05}@contoso.com,{}\n", photo.display()));
+    }
+    let path = dir.join("hr.csv");
+    std::fs::write(&path, text).expect("write csv");
+    path
+}
+
+// Regression (review 01): `--state` naming the input CSV (or any other existing file) rewrote
+// it to nothing: compaction drops every line that is not an entry. A file whose first line is
+// no state entry is now refused, exit 2, before anything runs, and left byte for byte.
+#[test]
+fn a_state_path_naming_a_file_that_is_not_a_state_file_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = hr_csv(dir.path(), 300);
+    let before = std::fs::read(&csv).expect("read");
+    let csv_arg = csv.to_string_lossy().into_owned();
+    let target = format!("folder:{}", dir.path().join("out").display());
+    let seen = format!("folder:{}", dir.path().display());
+    for args in [
+        vec!["sync", "--source", "input", "--targets", &target],
+        vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            &target,
+            "--dry-run",
+        ],
+        vec!["status", "--stores", &seen],
+    ] {
+        let out = photosync!()
+            .args(&args)
+            .args(["--csv", &csv_arg, "--state", &csv_arg])
+            .output();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("not a PhotoSync state file") && stderr.contains("hint"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .all(|l| l.contains(r#""code":"config""#)),
+            "nothing ran: {args:?}"
+        );
+        assert_eq!(std::fs::read(&csv).expect("read"), before, "{args:?}");
+    }
+    assert!(!dir.path().join("out").exists());
+    assert!(!dir.path().join("hr.csv.lock").exists());
+}
+
+// Regression (review 02): a `--state` path that is not a regular file was read without end
+// (/dev/zero) and got a `.lock` beside it. It is refused before it is opened.
+#[test]
+fn a_state_path_that_is_not_a_regular_file_is_refused_before_it_is_read() {
+    let (dir, stdin) = ann_with_a_photo_file();
+    let folder = dir.path().join("state-folder");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let target = format!("folder:{}", dir.path().join("out").display());
+    let out = photosync!()
+        .args(sync_args(&target, &["--state", &folder.to_string_lossy()]))
+        .stdin(&stdin)
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    assert!(!dir.path().join("state-folder.lock").exists());
+    assert!(!dir.path().join("out").exists(), "nothing ran");
+}
+
+// Regression (review 01): the torn last line a stopped run leaves was skipped silently, while
+// the docs promise a warning. A real state file with one is still used, with that warning.
+#[test]
+fn a_torn_last_state_line_is_skipped_with_a_warning() {
+    let (dir, stdin) = ann_with_a_photo_file();
+    let state = dir.path().join("state.jsonl");
+    let entry = serde_json::json!({
+        "user": "sam:bob", "target": "folder|/elsewhere", "sourceSha256": "ab",
+        "at": state::now_secs(), "verified": true,
+    })
+    .to_string();
+    std::fs::write(&state, format!("{entry}\n{}", &entry[..30])).expect("write state");
+    let target = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("out").display()
+    );
+    let out = photosync!()
+        .args(sync_args(&target, &["--state", &state.to_string_lossy()]))
+        .stdin(&stdin)
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("incomplete last line"), "{stderr}");
+    assert_eq!(
+        actions(&out),
+        [("updated".into(), "missing-in-target".into())]
+    );
+    let kept = std::fs::read_to_string(&state).expect("read");
+    assert!(kept.starts_with(&format!("{entry}\n")), "{kept}");
+}
