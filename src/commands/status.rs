@@ -1,5 +1,6 @@
 //! `photosync status`: open the input and the stores, run the engine, return the exit code.
 
+use std::fs::{File, OpenOptions};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,11 +59,8 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
                 .exit_code);
         };
         // The records to stdout and the page to --report, from one run.
-        let mut partial = PartialFile::beside(report).map_err(|e| out_error(report, e))?;
-        let file = partial
-            .file()
-            .try_clone()
-            .map_err(|e| out_error(report, e))?;
+        let mut page_out = ReportOut::open(report).map_err(|e| out_error(report, e))?;
+        let file = page_out.file().map_err(|e| out_error(report, e))?;
         let mut tee = ReportTee {
             records: sink,
             report: ReportSink::new(Box::new(BufWriter::new(file))),
@@ -78,18 +76,55 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
         if let Some(e) = failed {
             return Err(out_error(report, e));
         }
-        finish(partial, report, &opts)?;
+        page_out.finish(&opts)?;
         return Ok(summary.exit_code);
     };
-    // Written beside the target and renamed when complete: a failed or interrupted run never
-    // leaves half a report where the last good one was.
-    let mut partial = PartialFile::beside(out).map_err(|e| out_error(out, e))?;
-    let file = partial.file().try_clone().map_err(|e| out_error(out, e))?;
+    let mut destination = ReportOut::open(out).map_err(|e| out_error(out, e))?;
+    let file = destination.file().map_err(|e| out_error(out, e))?;
     let mut sink = super::sink_to(format, Box::new(BufWriter::new(file)), false, settings, ctx)?;
     let summary = engine::run_status(input, &stores, &opts, sink.as_mut()).await;
     drop(sink);
-    finish(partial, out, &opts)?;
+    destination.finish(&opts)?;
     Ok(summary.exit_code)
+}
+
+/// Where `--out` or `--report` writes. A regular file is written whole: beside it, renamed
+/// when complete, so a failed or interrupted run never leaves half a report where the last
+/// good one was; through a symlink, the file it points to is replaced and the link stays.
+/// Anything else already there (a device, a FIFO, a terminal) is written into as it is:
+/// renaming over it would replace it with a regular file.
+enum ReportOut {
+    Whole { partial: PartialFile, path: PathBuf },
+    Into(File),
+}
+
+impl ReportOut {
+    fn open(path: &Path) -> std::io::Result<Self> {
+        let path = match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+                return Ok(ReportOut::Into(OpenOptions::new().write(true).open(path)?));
+            }
+            Ok(meta) if meta.is_file() => std::fs::canonicalize(path)?,
+            _ => path.to_path_buf(),
+        };
+        let partial = PartialFile::beside(&path)?;
+        Ok(ReportOut::Whole { partial, path })
+    }
+
+    fn file(&mut self) -> std::io::Result<File> {
+        match self {
+            ReportOut::Whole { partial, .. } => partial.file().try_clone(),
+            ReportOut::Into(file) => file.try_clone(),
+        }
+    }
+
+    fn finish(self, opts: &StatusOptions) -> Result<()> {
+        match self {
+            ReportOut::Whole { partial, path } => finish(partial, &path, opts),
+            // What was written is there already: a stream has no last good copy to keep.
+            ReportOut::Into(_) => Ok(()),
+        }
+    }
 }
 
 /// Put a complete page in place. A stopped run saw only some users: its page goes beside the

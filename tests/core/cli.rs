@@ -641,3 +641,83 @@ fn an_interrupted_report_keeps_the_last_good_one() {
     );
     assert!(seen.contains("report.partial.html"), "{seen}");
 }
+
+/// `status --out PATH` for one user with no photo: a few small JSON lines.
+fn status_out_to(dir: &std::path::Path, out: &std::path::Path) -> Output {
+    let photos = dir.join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    photosync!()
+        .args([
+            "status",
+            "--stores",
+            &format!("folder:{}", photos.display()),
+            "--format",
+            "json",
+            "--out",
+            &out.to_string_lossy(),
+        ])
+        .stdin("{\"SamAccountName\":\"ann\"}\n")
+        .output()
+}
+
+// Regression (review 07): `--out` renamed its file over whatever was at the path, so a FIFO
+// (or a device: `--out /dev/null` as root) became a regular file and no byte reached the
+// reader. Something that is not a regular file is written into as it is.
+#[cfg(unix)]
+#[test]
+fn out_into_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("report.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    // Held open for reading and writing (Linux does not block on that), so the run's open
+    // does not wait for a reader and its few lines sit in the pipe until read here.
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .expect("open fifo");
+    let out = status_out_to(dir.path(), &fifo);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kind = std::fs::symlink_metadata(&fifo).expect("fifo").file_type();
+    assert!(kind.is_fifo(), "replaced by {kind:?}");
+    let mut buffer = vec![0u8; 1 << 16];
+    let read = reader.read(&mut buffer).expect("read the fifo");
+    let text = String::from_utf8_lossy(&buffer[..read]);
+    assert!(text.contains(r#""type":"summary""#), "{text}");
+}
+
+// Regression (review 07): `--out link` replaced a symlink to a regular file with a file of its
+// own. The file the link points to is replaced; the link stays.
+#[cfg(unix)]
+#[test]
+fn out_through_a_symlink_replaces_the_file_it_points_to_and_keeps_the_link() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = dir.path().join("last-report.json");
+    std::fs::write(&real, "the last report").expect("write");
+    let link = dir.path().join("report.json");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let out = status_out_to(dir.path(), &link);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link_kind = std::fs::symlink_metadata(&link).expect("link").file_type();
+    assert!(link_kind.is_symlink(), "replaced by {link_kind:?}");
+    let text = std::fs::read_to_string(&real).expect("report");
+    assert!(text.contains(r#""type":"summary""#), "{text}");
+}
