@@ -9,7 +9,7 @@ use std::io::{BufRead, Read};
 use std::path::PathBuf;
 
 use super::document::{DocumentItems, MAX_ITEM_BYTES, Piece};
-use super::record::normalize_json_record;
+use super::record::{JsonItem, normalize_json_record};
 use super::{InputEvent, checked_user, error_event};
 use crate::schema::{ErrorCode, UserRecord};
 
@@ -64,8 +64,8 @@ impl<R: BufRead> JsonLinesReader<R> {
         if text.is_empty() {
             return None;
         }
-        let value: serde_json::Value = match serde_json::from_str(text) {
-            Ok(v) => v,
+        let item: JsonItem = match serde_json::from_str(text) {
+            Ok(item) => item,
             Err(e) => {
                 let hint = if text.starts_with('[') || text == "{" {
                     "this looks like multi-line JSON: send one object per line \
@@ -76,15 +76,15 @@ impl<R: BufRead> JsonLinesReader<R> {
                 return bad(format!("line {line} is not valid JSON: {e}"), hint);
             }
         };
-        Some(self.value_event(value, line, "line"))
+        Some(self.item_event(item, line, "line"))
     }
 
-    /// Turn one parsed JSON value into a user or an error; `unit` names what `line` counts.
-    fn value_event(&self, value: serde_json::Value, line: u64, unit: &str) -> InputEvent {
+    /// Turn one parsed JSON item into a user or an error; `unit` names what `line` counts.
+    fn item_event(&self, item: JsonItem, line: u64, unit: &str) -> InputEvent {
         let bad = |message: String, hint: &str| {
             error_event(line, None, ErrorCode::BadInputLine, message, hint)
         };
-        let serde_json::Value::Object(object) = value else {
+        let JsonItem::Object(object) = item else {
             return bad(
                 format!("{unit} {line} is JSON but not an object"),
                 "give one user object per line, not arrays or plain values",
@@ -121,8 +121,8 @@ impl<R: BufRead> JsonLinesReader<R> {
         Some(match piece {
             Piece::Item { bytes, line } => {
                 self.item += 1;
-                match serde_json::from_slice::<serde_json::Value>(&bytes) {
-                    Ok(value) => self.value_event(value, self.item, "item"),
+                match serde_json::from_slice::<JsonItem>(&bytes) {
+                    Ok(item) => self.item_event(item, self.item, "item"),
                     Err(e) => {
                         let at = line + e.line().saturating_sub(1) as u64;
                         error_event(

@@ -52,6 +52,11 @@ pub fn normalize_json_record(
                     .iter()
                     .find(|(f, _)| *f == field)
                     .map_or(field, |(_, k)| k.as_str());
+                if *first == key {
+                    return Err(format!(
+                        "{key} is given twice, with different values ({earlier} and {value})"
+                    ));
+                }
                 return Err(format!(
                     "{first} and {key} both give {field}, with different values ({earlier} and {value})"
                 ));
@@ -64,6 +69,69 @@ pub fn normalize_json_record(
         }
     }
     Ok(out)
+}
+
+/// One input item as its properties in the order given, a name given twice kept twice:
+/// serde_json's `Map` keeps the last of two same-named keys silently, so
+/// `{"upn":"ann@x","photoPath":"ann.jpg","upn":"bob@x"}` would give ann's photo to bob. Kept,
+/// the two go through `normalize_json_record`'s check like two names of one field.
+pub(crate) enum JsonItem {
+    Object(Vec<(String, Value)>),
+    /// Valid JSON, but an array, a string, a number, `true` or `null`.
+    NotAnObject,
+}
+
+impl<'de> serde::Deserialize<'de> for JsonItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonItemVisitor)
+    }
+}
+
+struct JsonItemVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonItemVisitor {
+    type Value = JsonItem;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonItem, A::Error> {
+        let mut properties = Vec::new();
+        while let Some(property) = map.next_entry::<String, Value>()? {
+            properties.push(property);
+        }
+        Ok(JsonItem::Object(properties))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonItem, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(JsonItem::NotAnObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonItem, E> {
+        Ok(JsonItem::NotAnObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<JsonItem, E> {
+        Ok(JsonItem::NotAnObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<JsonItem, E> {
+        Ok(JsonItem::NotAnObject)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<JsonItem, E> {
+        Ok(JsonItem::NotAnObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<JsonItem, E> {
+        Ok(JsonItem::NotAnObject)
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonItem, E> {
+        Ok(JsonItem::NotAnObject)
+    }
 }
 
 /// Two values of one field agree: the same text but for case (`Ann@x` and `ann@x`), or the

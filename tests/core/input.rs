@@ -462,3 +462,39 @@ fn a_json_array_is_read_item_by_item() {
     assert!(errs[0].2.contains("longer than"), "{}", errs[0].2);
     assert!(errs[1].2.contains("the pipe broke"), "{}", errs[1].2);
 }
+
+// Regression (review 04): a JSON line naming one key twice took the last value silently, so
+// `{"userPrincipalName":"ann@…","photoPath":"ann.jpg","userPrincipalName":"bob@…"}` gave
+// ann's photo to bob. Two values of one key are refused like two names of one field (the same
+// value twice is fine), as a line and as an item of a JSON document; the run goes on.
+#[test]
+fn a_key_given_twice_with_different_values_is_refused_like_a_conflict() {
+    let twice = r#"{"userPrincipalName":"ann@contoso.com","photoPath":"ann.jpg","userPrincipalName":"bob@contoso.com"}"#;
+    let same = r#"{"mail":"cy@contoso.com","mail":"CY@contoso.com"}"#;
+    let next = r#"{"upn":"dan@contoso.com"}"#;
+    for (text, unit) in [
+        (format!("{twice}\n{same}\n{next}\n"), "line 1"),
+        (format!("[\n{twice},\n{same},\n{next}\n]\n"), "item 1"),
+    ] {
+        let events = collect_input(raw_jsonl(&text));
+        let errs = errors(&events);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].0, errs[0].1), (Some(1), ErrorCode::BadInputLine));
+        assert!(
+            errs[0].2.contains(unit)
+                && errs[0].2.contains("userPrincipalName is given twice")
+                && errs[0].2.contains("bob@contoso.com"),
+            "{}",
+            errs[0].2
+        );
+        let found: Vec<_> = users(&events)
+            .iter()
+            .map(|(_, u)| {
+                (u.mail.clone())
+                    .or(u.user_principal_name.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(found, ["cy@contoso.com", "dan@contoso.com"], "{unit}");
+    }
+}
