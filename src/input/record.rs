@@ -29,7 +29,7 @@ pub(crate) fn canonical_field(name: &str) -> Option<&'static str> {
 /// `{"value": [...]}` are unwrapped, empty values drop. Two properties of one field (`mail`
 /// and `EmailAddress`, as `Get-ADUser -Properties *` gives both) must agree: which one names
 /// the user is not for PhotoSync to guess, so a record whose two differ is refused (the
-/// error's message).
+/// error's message), as is one that gives both a photo and a photo file.
 pub fn normalize_json_record(
     properties: impl IntoIterator<Item = (String, Value)>,
 ) -> Result<Map<String, Value>, String> {
@@ -67,6 +67,13 @@ pub fn normalize_json_record(
                 out.insert(field.to_string(), value);
             }
         }
+    }
+    // Two photos for one person: which one is theirs is not guessed either.
+    let given = |field| given_as.iter().find(|(f, _)| *f == field).map(|(_, k)| k);
+    if let (Some(bytes), Some(path)) = (given("thumbnailPhoto"), given("photoPath")) {
+        return Err(format!(
+            "{bytes} and {path} both give the user's photo: give the record one of them"
+        ));
     }
     Ok(out)
 }

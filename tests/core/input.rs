@@ -498,3 +498,37 @@ fn a_key_given_twice_with_different_values_is_refused_like_a_conflict() {
         assert_eq!(found, ["cy@contoso.com", "dan@contoso.com"], "{unit}");
     }
 }
+
+// Regression (review 05): a record with both thumbnailPhoto and photoPath (two photos for one
+// person) silently took thumbnailPhoto. Refused naming both fields, in JSON and CSV; the run
+// goes on, and a record giving one of them (or an empty other) is read as before.
+#[test]
+fn a_record_with_both_a_photo_and_a_photo_file_is_refused() {
+    let photo = base64::engine::general_purpose::STANDARD.encode(b"\xff\xd8\xff\xe0");
+    let events = collect_input(raw_jsonl(&format!(
+        "{{\"upn\":\"ann@contoso.com\",\"PhotoPath\":\"bob.jpg\",\"thumbnailPhoto\":\"{photo}\"}}\n\
+         {{\"upn\":\"cy@contoso.com\",\"PhotoPath\":\"cy.jpg\",\"thumbnailPhoto\":\"\"}}\n"
+    )));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0, errs[0].1), (Some(1), ErrorCode::BadInputLine));
+    assert!(
+        errs[0].2.contains("thumbnailPhoto and PhotoPath both give"),
+        "{}",
+        errs[0].2
+    );
+    assert_eq!(users(&events).len(), 1);
+
+    let events = csv(&format!(
+        "UserPrincipalName,thumbnailPhoto,FullName\nann@contoso.com,{photo},bob.jpg\ncy@contoso.com,,cy.jpg\n"
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0, errs[0].1), (Some(2), ErrorCode::BadCsvRow));
+    assert!(
+        errs[0].2.contains("thumbnailPhoto and FullName both give"),
+        "{}",
+        errs[0].2
+    );
+    assert_eq!(users(&events).len(), 1);
+}
