@@ -71,11 +71,11 @@ fn open<'a>(spec: &'a StoreSpec, role: StoreRole, _ctx: &'a RunContext) -> Openi
     })
 }
 
-/// Split `DIR[:RULE]`: the rule is the part after the last `:` when it contains `{`, so
-/// Windows paths (`C:\photos`) keep their drive colon.
+/// Split `DIR[:RULE]`: the rule is the part after the last `:` when it is meant as one, so
+/// Windows paths (`C:\photos`) and folders with a colon in their name keep it.
 pub fn parse_spec(rest: &str) -> Result<(PathBuf, NamingRule)> {
     let (dir, rule) = match rest.rsplit_once(':') {
-        Some((dir, rule)) if rule.contains('{') => (dir, rule),
+        Some((dir, rule)) if is_meant_as_rule(rule) => (dir, rule),
         _ => (rest, DEFAULT_RULE),
     };
     if dir.is_empty() {
@@ -83,6 +83,17 @@ pub fn parse_spec(rest: &str) -> Result<(PathBuf, NamingRule)> {
             .with_hint("write folder:DIR or folder:DIR:{samAccountName}.jpg"));
     }
     Ok((PathBuf::from(dir), NamingRule::parse(rule)?))
+}
+
+/// A rule, or a try at one that `NamingRule::parse` should refuse: it has a brace, or it is
+/// a file name with an image extension (`photo.jpg`, a rule missing its placeholder). Taken as
+/// part of the folder instead, it wrote every user into a new folder named `out:photo.jpg`.
+fn is_meant_as_rule(tail: &str) -> bool {
+    let image_file_name = !tail.contains(['/', '\\'])
+        && tail.rsplit_once('.').is_some_and(|(_, ext)| {
+            ext == "*" || IMAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        });
+    tail.contains(['{', '}']) || image_file_name
 }
 
 /// One photo file found in the folder.
@@ -429,6 +440,36 @@ mod tests {
         let (dir, rule) = parse_spec(r"C:\photos").expect("spec");
         assert_eq!(dir, PathBuf::from(r"C:\photos"));
         assert_eq!(rule.to_string(), DEFAULT_RULE);
+    }
+
+    // Regression (review 06): a rule with no placeholder (`photo.jpg`, the typo `upn}.jpg`) was
+    // taken as part of the folder, `out:photo.jpg`, and every user written there under the
+    // default rule. It is a bad rule (exit 2); a colon in a folder's own name still is one.
+    #[test]
+    fn a_rule_without_a_placeholder_is_refused_not_taken_as_the_folder() {
+        for spec in [
+            "out:photo.jpg",
+            "out:upn}.jpg",
+            "out:Photo.*",
+            r"C:\HR:photo.JPG",
+        ] {
+            let err = parse_spec(spec).err().expect(spec);
+            assert_eq!(err.class.exit_code(), 2, "{spec}");
+            assert!(
+                err.message.contains("naming rule"),
+                "{spec}: {}",
+                err.message
+            );
+        }
+        for (spec, folder) in [
+            ("/srv/photos:2024", "/srv/photos:2024"),
+            (r"C:\HR\Photos", r"C:\HR\Photos"),
+            (r"\\server\share:old\photos", r"\\server\share:old\photos"),
+        ] {
+            let (dir, rule) = parse_spec(spec).expect(spec);
+            assert_eq!(dir, PathBuf::from(folder));
+            assert_eq!(rule.to_string(), DEFAULT_RULE);
+        }
     }
 
     // Regression: reading a file back after writing it waited for a slot of the photo budget
