@@ -453,7 +453,7 @@ mod tests {
             "out:Photo.*",
             r"C:\HR:photo.JPG",
         ] {
-            let err = parse_spec(spec).err().expect(spec);
+            let err = parse_spec(spec).expect_err(spec);
             assert_eq!(err.class.exit_code(), 2, "{spec}");
             assert!(
                 err.message.contains("naming rule"),
