@@ -38,6 +38,11 @@ const FUTURE_TOLERANCE_SECS: u64 = 600;
 /// How much of a file is read to tell whether it is a state file: far more than one entry.
 const STATE_PROBE_BYTES: u64 = 64 * 1024;
 
+/// How every entry line starts (`user` is `Entry`'s first field). A first line that starts
+/// so is a state file's even when torn or damaged (it is skipped on load, and a torn one is
+/// complete once the next entry is appended after its newline).
+const ENTRY_START: &[u8] = br#"{"user":"#;
+
 pub struct SyncState {
     path: PathBuf,
     inner: Mutex<Inner>,
@@ -348,7 +353,7 @@ fn load(path: &Path) -> Result<Inner> {
 /// Refuse a path that is there but is not a state file, before it is locked, read or
 /// rewritten: a device or FIFO would be read without end, and compaction would drop every
 /// line of another file (an input CSV given as `--state`). A file is a state file when it is
-/// empty or its first non-blank line is an entry, or the start of one (a run stopped while
+/// empty or its first non-blank line is an entry or starts like one (a run stopped while
 /// writing its first entry); a corrupt line further down is skipped on load as before.
 fn refuse_unless_state_file(path: &Path) -> Result<()> {
     let metadata = match std::fs::metadata(path) {
@@ -379,11 +384,8 @@ fn refuse_unless_state_file(path: &Path) -> Result<()> {
             break;
         }
     }
-    let is_entry = match line.strip_suffix(b"\n") {
-        Some(text) => parse_line(text).is_some(),
-        None => line.starts_with(br#"{"user":"#),
-    };
-    if is_entry {
+    let text = line.strip_suffix(b"\n").unwrap_or(&line);
+    if text.starts_with(ENTRY_START) || parse_line(text).is_some() {
         return Ok(());
     }
     Err(Error::config(format!(

@@ -121,7 +121,7 @@ fn a_file_whose_first_line_is_not_an_entry_is_refused_and_left_as_it_is() {
     assert_eq!(std::fs::read_to_string(&path).expect("read"), csv);
     // An empty file, and a run stopped while writing its very first entry, are state files.
     let torn_first = &line(&entry("upn:a", "t", "s1", true))[..30];
-    for text in ["", "\n", torn_first] {
+    for text in ["", "\n", torn_first, &format!("{torn_first}\n")] {
         std::fs::write(&path, text).expect("write");
         let state = SyncState::open(&path).expect("a state file");
         assert_eq!(state.stats().entries, 0, "{text:?}");

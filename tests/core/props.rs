@@ -176,12 +176,17 @@ proptest! {
         prop_assert_eq!(delay, Some(Duration::from_secs(secs.min(86_400))));
     }
 
+    // Any bytes load, or are refused as not a state file (exit 2, untouched): never a panic.
     #[test]
     fn state_loader_survives_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("state.jsonl");
         std::fs::write(&path, &bytes).expect("write");
-        prop_assert!(SyncState::open_read_only(&path).is_ok());
+        if let Err(e) = SyncState::open(&path) {
+            prop_assert!(e.message.contains("not a PhotoSync state file"), "{}", e.message);
+            prop_assert_eq!(e.class.exit_code(), 2);
+            prop_assert_eq!(std::fs::read(&path).expect("read"), bytes);
+        }
     }
 
     #[test]
@@ -223,7 +228,15 @@ proptest! {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("state.jsonl");
         std::fs::write(&path, &bytes).expect("write");
-        let state = SyncState::open_read_only(&path).expect("any content loads");
+        // A first line that no longer even starts like an entry (cut or damaged within
+        // `{"user":`) makes the file not a state file: refused, and left as it was given.
+        if !bytes.is_empty() && !bytes.starts_with(br#"{"user":"#) {
+            prop_assert!(SyncState::open_read_only(&path).is_err());
+            prop_assert!(SyncState::open(&path).is_err());
+            prop_assert_eq!(std::fs::read(&path).expect("read"), bytes);
+            return Ok(());
+        }
+        let state = SyncState::open_read_only(&path).expect("any content after an entry's start loads");
         // The latest intact line of each user must be what the state says.
         let mut latest = std::collections::BTreeMap::new();
         for (e, span) in entries.iter().zip(&spans) {
