@@ -62,6 +62,8 @@ struct Inner {
     needs_newline: bool,
     /// Lines skipped on load (torn, corrupt, or from another version).
     skipped_lines: u64,
+    /// Entries this run could not append (a full disk): each costs a re-check next run.
+    failed_appends: u64,
 }
 
 /// What a load found, for logs, tests and the benchmark.
@@ -250,6 +252,11 @@ impl SyncState {
             .map(|live| Duration::from_secs(now.saturating_sub(live.at)))
     }
 
+    /// How many entries this run could not append.
+    pub fn failed_appends(&self) -> u64 {
+        self.lock().failed_appends
+    }
+
     /// Append an entry (and remember it). A read-only state ignores this.
     pub fn record(&self, entry: &Entry) -> Result<()> {
         let mut line = serde_json::to_vec(entry)
@@ -260,14 +267,21 @@ impl SyncState {
         let Some(file) = inner.file.as_mut() else {
             return Ok(());
         };
-        if inner.needs_newline {
-            file.write_all(b"\n")
-                .map_err(|e| state_error(&self.path, e))?;
-            inner.file_len += 1;
-            inner.needs_newline = false;
+        let appended = (|| {
+            if inner.needs_newline {
+                file.write_all(b"\n")?;
+                inner.file_len += 1;
+                inner.needs_newline = false;
+            }
+            file.write_all(&line)
+        })();
+        if let Err(e) = appended {
+            // Part of the line may be there: the next entry starts on a line of its own.
+            inner.failed_appends += 1;
+            inner.needs_newline = true;
+            inner.file_len = file.metadata().map_or(inner.file_len, |m| m.len());
+            return Err(state_error(&self.path, e));
         }
-        file.write_all(&line)
-            .map_err(|e| state_error(&self.path, e))?;
         let live = Live::of(entry, inner.file_len, line.len() as u64);
         inner.file_len += live.len;
         remember(inner, key_of(&entry.user, &entry.target), live);
@@ -291,6 +305,7 @@ fn load(path: &Path) -> Result<Inner> {
         file: None,
         needs_newline: false,
         skipped_lines: 0,
+        failed_appends: 0,
     };
     let file = match File::open(path) {
         Ok(file) => file,

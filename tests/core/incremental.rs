@@ -717,3 +717,69 @@ fn a_torn_last_state_line_is_skipped_with_a_warning() {
     let kept = std::fs::read_to_string(&state).expect("read");
     assert!(kept.starts_with(&format!("{entry}\n")), "{kept}");
 }
+
+// Regression: when the state file could not grow (a full disk), every append failed with a
+// WARN line each and the run exited 0, so an unattended job never heard that its memory was
+// lost. Now the first failure is said, the count at the end, and the run exits 74. The file
+// size limit (`ulimit -f`, with SIGXFSZ ignored) stands in for the full disk: the state file
+// is already past it, the photos written are not.
+#[test]
+fn a_state_file_that_cannot_grow_is_said_once_and_exits_74() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let target = format!("folder:{}:{{userPrincipalName}}.jpg", out.display());
+    let state = dir.path().join("sync.state");
+    let filler: String = (0..400)
+        .map(|i| {
+            format!(
+                "{{\"user\":\"upn:filler{i}@contoso.com\",\"target\":\"folder|/elsewhere|{{userPrincipalName}}.*\",\"sourceSha256\":\"{:064x}\",\"at\":1796586386,\"verified\":true,\"object\":\"filler{i}@contoso.com\"}}\n",
+                i
+            )
+        })
+        .collect();
+    std::fs::write(&state, &filler).expect("state");
+    let photo = dir.path().join("ann.jpg");
+    std::fs::write(&photo, jpeg(1, 200)).expect("photo");
+    let input: String = (0..3)
+        .map(|i| {
+            format!("{{\"userPrincipalName\":\"u{i}@contoso.com\",\"photoPath\":{photo:?}}}\n")
+        })
+        .collect();
+    let limit_kb = filler.len() / 1024 - 4;
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {limit_kb}; exec \"$0\" sync --source input --targets {target} --state {}",
+        state.display()
+    );
+    let mut child = std::process::Command::new("bash")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_photosync")])
+        .env_remove("PHOTOSYNC_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("input");
+    let run = child.wait_with_output().expect("run");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(74), "{stderr}");
+    assert_eq!(
+        stderr.matches("could not append to the state file").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("next run checks those users again"),
+        "{stderr}"
+    );
+    // The users themselves were written: only the run's memory was lost.
+    for (action, _) in actions(&run) {
+        assert_eq!(action, "updated");
+    }
+    assert_eq!(std::fs::read_dir(&out).expect("out").count(), 3);
+}

@@ -16,7 +16,7 @@ use super::driver::{self, Drive, Outcome};
 use super::identity::{self, Admitted, Claims};
 use super::reference;
 use super::shard::Shard;
-use super::stop::StopSignal;
+use super::stop::{StopReason, StopSignal};
 use crate::error::{Error, ErrorClass, Result, error_info};
 use crate::input::{InputStream, InputUser};
 use crate::output::progress::{Progress, ProgressMode};
@@ -146,11 +146,22 @@ pub async fn run_sync(
             .with_throttled(opts.throttled.clone()),
         intake: Some(&reserve_names),
     };
-    driver::drive(input, drive, sink, |user| {
+    let driven = driver::drive(input, drive, sink, |user| {
         sync_user(user, source, targets, &state_keys, &claims, opts)
     })
-    .await
-    .summarize("sync", &opts.stop, false, sink)
+    .await;
+    // Entries the state file lost cost a re-check next run, never a user's result; but the
+    // run's memory is incomplete, which an unattended job must hear about: exit 74.
+    if let Some(state) = &opts.state
+        && state.failed_appends() > 0
+    {
+        tracing::error!(
+            entries = state.failed_appends(),
+            "could not write every entry to the state file; the next run checks those users again"
+        );
+        opts.stop.trigger(StopReason::OutputFailed);
+    }
+    driven.summarize("sync", &opts.stop, false, sink)
 }
 
 /// The authoritative photo for this user (`None` when the source has none) and, from a store,
@@ -366,7 +377,10 @@ impl StateSlot<'_> {
             object: object.key.clone(),
         };
         if let Err(e) = self.state.record(&entry) {
-            tracing::warn!(error = %e, "could not append to the state file");
+            // Said once here, and counted at the end of the run.
+            if self.state.failed_appends() == 1 {
+                tracing::warn!(error = %e, "could not append to the state file");
+            }
         }
     }
 }
