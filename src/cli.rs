@@ -146,7 +146,7 @@ pub struct InputArgs {
     pub input: Option<PathBuf>,
 
     /// CSV of user records (columns: UserPrincipalName, ObjectGUID, SamAccountName, Mail,
-    /// PhotoPath...; header names case-insensitive; `,` or `;`).
+    /// PhotoPath...; header names case-insensitive; `,` or `;`; `-` for stdin).
     #[arg(long, value_name = "FILE", conflicts_with = "ad_filter")]
     pub csv: Option<PathBuf>,
 
@@ -203,7 +203,7 @@ pub struct StatusArgs {
     pub state: Option<PathBuf>,
 
     /// Parallel users in flight.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = at_least_one)]
     pub concurrency: usize,
 
     /// Progress reporting: auto, none, json.
@@ -235,7 +235,7 @@ pub struct SyncArgs {
     pub dry_run: bool,
 
     /// Parallel users in flight.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = at_least_one)]
     pub concurrency: usize,
 
     /// State file remembering what was written, to skip unchanged users quickly on re-runs:
@@ -426,6 +426,15 @@ fn stores_long_help(what: &str) -> String {
         "{what}, comma-separated:\n{}",
         hanging(stores, 2, 20, width)
     )
+}
+
+/// `--concurrency`: 0 users in flight would never start one.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (users in flight at once)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn source_help() -> String {

@@ -53,8 +53,13 @@ pub fn open(args: &InputArgs) -> Result<InputStream> {
         return Err(Error::not_available("reading users with `--ad-filter`"));
     }
     let raw: InputStream = if let Some(path) = &args.csv {
-        let file = open_file(path)?;
-        Box::new(csv::CsvReader::new(file, base_dir(path))?)
+        if path.as_os_str() == "-" {
+            // As for --input: `-` is stdin (`Import-Csv`-style pipelines, `cat x.csv |`).
+            Box::new(csv::CsvReader::new(std::io::stdin(), None)?)
+        } else {
+            let file = open_file(path)?;
+            Box::new(csv::CsvReader::new(file, base_dir(path))?)
+        }
     } else {
         match &args.input {
             Some(path) if path.as_os_str() != "-" => {

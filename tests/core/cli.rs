@@ -181,6 +181,36 @@ fn a_target_named_twice_is_exit_2() {
     assert!(stderr.contains("names one place twice"), "{stderr}");
 }
 
+// Regression: `--csv -` failed with "cannot open input file -" although `--input -` reads
+// stdin; and `--concurrency 0` was taken silently.
+#[test]
+fn csv_from_stdin_is_read_and_zero_concurrency_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = format!("folder:{}", dir.path().display());
+    let run = photosync!()
+        .args(["status", "--csv", "-", "--stores", store.as_str()])
+        .stdin("UserPrincipalName\nann@contoso.com\nbob@contoso.com\n")
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.of_type("status").len(), 2, "{}", run.stdout);
+    for command in [
+        vec!["status", "--stores", store.as_str(), "--concurrency", "0"],
+        vec![
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            store.as_str(),
+            "--concurrency",
+            "0",
+        ],
+    ] {
+        let run = photosync!().args(&command).stdin("").run();
+        assert_eq!(run.code, 2, "{command:?}: {}", run.stderr);
+        assert!(run.stderr.contains("at least 1"), "{}", run.stderr);
+    }
+}
+
 #[test]
 fn bad_config_file_is_exit_2_and_secrets_never_leak() {
     let dir = tempfile::tempdir().expect("tempdir");

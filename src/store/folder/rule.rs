@@ -199,8 +199,10 @@ fn unsafe_in_file_name(value: &str) -> Option<&'static str> {
         Some("contains control characters")
     } else if value.contains(WINDOWS_FORBIDDEN) {
         Some("contains a path separator, a drive or stream colon, or a character Windows forbids")
-    } else if value.contains("..") || value == "." {
+    } else if value.contains("..") {
         Some("contains `..`")
+    } else if value == "." {
+        Some("is `.`, the folder itself")
     } else {
         None
     }
@@ -306,6 +308,10 @@ mod tests {
             let err = rule.stem_for(&sam(value)).expect_err(value);
             assert_eq!(err.class, ErrorClass::Input, "{value}");
         }
+        // Regression: `.` was said to contain `..`.
+        let dot = rule.stem_for(&sam(".")).expect_err(".");
+        assert!(dot.message.contains("is `.`"), "{}", dot.message);
+        assert!(!dot.message.contains("`..`"), "{}", dot.message);
         for value in [
             "ann",
             "console",
