@@ -156,7 +156,9 @@ fn text_value(value: Value) -> Option<Value> {
             let t = s.trim();
             (!t.is_empty()).then(|| Value::String(t.to_string()))
         }
-        Value::Number(n) => Some(Value::String(n.to_string())),
+        // A whole number is the key's text (`"EmployeeID": 1001`); any other number (`1e3`,
+        // `1001.0`) is kept for serde to refuse: its text would be `1000.0`, no key anyone has.
+        Value::Number(n) if !n.is_f64() => Some(Value::String(n.to_string())),
         Value::Null => None,
         // Leave other shapes for serde to reject with a clear type error.
         other => Some(other),
@@ -237,6 +239,24 @@ pub fn has_identity(record: &UserRecord) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    // Regression: `"employeeId": 1e3` became the key "1000.0".
+    #[test]
+    fn a_whole_number_is_a_key_and_any_other_number_is_refused() {
+        let record = |value: Value| {
+            let map = normalize_json_record([("EmployeeID".to_string(), value)]).expect("map");
+            serde_json::from_value::<UserRecord>(Value::Object(map))
+        };
+        let whole = record(json!(1001)).expect("whole number");
+        assert_eq!(whole.employee_id.as_deref(), Some("1001"));
+        for number in [json!(1e3), json!(1001.5)] {
+            let err = record(number.clone()).expect_err("not a whole number");
+            assert!(
+                err.to_string().contains("floating point"),
+                "{number}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn a_consistency_guid_is_read_in_every_form_powershell_writes() {
