@@ -37,7 +37,8 @@ pub struct Drive<'a> {
     pub stop: &'a StopSignal,
     pub progress: Progress,
     /// Called for each user as it is taken from the input, in input order, before any user's
-    /// work runs concurrently: what must follow the input's order (sync's file-name claims).
+    /// work runs concurrently and before the shard filter: what must follow the input's order
+    /// and see every shard's users (sync's file-name claims).
     pub intake: Option<&'a (dyn Fn(&InputUser) + Sync)>,
 }
 
@@ -70,6 +71,11 @@ where
     let (events, input_end) = until_stopped(input_channel(input), stop);
     let mut outcomes = events
         .filter(move |queued| {
+            // Every user, before the shard filter: two records that collide in different
+            // shards must see each other in every shard's run.
+            if let (Some(intake), InputEvent::User(user)) = (intake, &queued.event) {
+                intake(user);
+            }
             let keep = match (shard, &queued.event) {
                 (None, _) => true,
                 (Some(shard), InputEvent::User(user)) => shard.contains(&user.record),
@@ -80,9 +86,6 @@ where
             futures::future::ready(keep)
         })
         .map(move |queued| {
-            if let (Some(intake), InputEvent::User(user)) = (intake, &queued.event) {
-                intake(user);
-            }
             async move {
                 // The user's share of the inline photo budget is held until its work is done.
                 let Queued { event, _inline } = queued;

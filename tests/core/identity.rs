@@ -149,6 +149,48 @@ async fn the_later_record_is_refused_whichever_photo_is_ready_first() {
     }
 }
 
+// Regression: claims were taken after the shard filter, so two records naming one file in
+// different shards never met: each shard wrote its own person's face into the one file.
+#[tokio::test]
+async fn records_colliding_in_different_shards_are_refused_in_each() {
+    use photosync::engine::Shard;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(folder(dir.path(), "{mail}.jpg"))];
+    let users = [
+        person("ann", Some("Team@contoso.com"), 1),
+        person("bob", Some("team@contoso.com"), 2),
+    ];
+    let count = (2..16)
+        .find(|&count| {
+            let shard = (1..=count).find(|&index| Shard { index, count }.contains(&users[0]));
+            shard.is_some_and(|index| !Shard { index, count }.contains(&users[1]))
+        })
+        .expect("a shard count that parts them");
+    let mut refused = Vec::new();
+    for index in 1..=count {
+        let opts = SyncOptions {
+            shard: Some(Shard { index, count }),
+            ..SyncOptions::default()
+        };
+        let (records, _) = sync(jsonl(&users), &SyncSource::Input, &targets, &opts).await;
+        for r in results(&records) {
+            assert_eq!(
+                (r.action, r.reason.as_str()),
+                (Action::Failed, "name-collision"),
+                "{r:?}"
+            );
+            refused.extend(r.user.user_principal_name.clone());
+        }
+    }
+    refused.sort();
+    assert_eq!(refused, ["ann@contoso.com", "bob@contoso.com"]);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("ls").count(),
+        0,
+        "a file was written"
+    );
+}
+
 // Two folder targets on one folder (named by two paths) with two rules: eve's mail is dan's
 // UPN, so one file would hold both. The file claims span targets: with one user at a time,
 // dan is written and eve refused there, and the file keeps dan's picture.
