@@ -117,45 +117,60 @@ pub fn prove(
     Ok(())
 }
 
-/// A record found by its objectGUID whose UPN names another object of the same store names two
-/// people (a GUID from another row of an export): refused. A UPN that names no object is a
-/// rename the GUID follows. Looked up only when the UPNs differ, so a run pays nothing for it
-/// otherwise.
-pub async fn confirm_guid_match(
+/// A record whose other keys name another object of the same store names two people (the
+/// objectGUID of one row and the UPN of another; a UPN and a mail of two accounts): refused,
+/// whatever key found the object, since the photo may be read or named by the other key. A key
+/// that names no object, or this one (a proxy address), is stale (a rename) and the match
+/// stands. Looked up only for a key that differs from the object's own value, so a run pays
+/// nothing for records that agree.
+pub async fn confirm_keys_agree(
     store: &dyn PhotoStore,
     record: &UserRecord,
     found: &StoreUser,
 ) -> Result<()> {
     let identity = &found.identity;
-    let (Some(want), Some(have)) = (
-        text(&record.user_principal_name),
-        text(&identity.keys.user_principal_name),
-    ) else {
-        return Ok(());
-    };
-    let by_guid = matches!(
-        identity.matched_by,
-        Some(Key::ObjectGuid | Key::ConsistencyGuid)
-    );
-    if !by_guid || want.eq_ignore_ascii_case(have) {
-        return Ok(());
+    for (key, want, have) in second_keys(record, identity) {
+        let (Some(want), Some(have)) = (want, have) else {
+            continue;
+        };
+        if want.eq_ignore_ascii_case(have) {
+            continue;
+        }
+        let alone = only_key(key, want);
+        if let Some(other) = store.resolve(&alone).await?
+            && other.key != found.key
+        {
+            return Err(mismatch(
+                format!(
+                    "the record's {} names the {} object {}, but its {key} {want} names another one, {}: the record mixes two people; nothing was written",
+                    identity.matched_by.map_or("key", Key::name),
+                    store.name(),
+                    identity.object,
+                    other.identity.object
+                ),
+                "the record's keys come from different accounts (a row mixed up in the export, a reused name): fix the record, or identify the user by ObjectGUID alone",
+            ));
+        }
     }
-    let by_upn = UserRecord {
-        user_principal_name: Some(want.to_string()),
-        ..UserRecord::default()
-    };
-    match store.resolve(&by_upn).await? {
-        Some(other) if other.key != found.key => Err(mismatch(
-            format!(
-                "the record's {} names the {} object {}, but its userPrincipalName {want} names another one, {}: the record mixes two people; nothing was written",
-                identity.matched_by.map_or("objectGUID", Key::name),
-                store.name(),
-                identity.object,
-                other.identity.object
-            ),
-            "the record's ObjectGUID and UserPrincipalName come from different accounts (a row mixed up in the export?): fix the record, then run again",
-        )),
-        _ => Ok(()),
+    Ok(())
+}
+
+/// A record holding only `key` (as `second_keys` names it) = `value`.
+fn only_key(key: &str, value: &str) -> UserRecord {
+    let value = Some(value.to_string());
+    match key {
+        "userPrincipalName" => UserRecord {
+            user_principal_name: value,
+            ..UserRecord::default()
+        },
+        "sAMAccountName" => UserRecord {
+            sam_account_name: value,
+            ..UserRecord::default()
+        },
+        _ => UserRecord {
+            mail: value,
+            ..UserRecord::default()
+        },
     }
 }
 

@@ -111,7 +111,7 @@ async fn observe(
 ) -> (Observation, Option<StoreUser>) {
     let found = match (guid, found) {
         (Err(e), _) => Err(e.clone()),
-        (Ok(guid), Ok(Some(user))) => identity::confirm_guid_match(store, record, &user)
+        (Ok(guid), Ok(Some(user))) => identity::confirm_keys_agree(store, record, &user)
             .await
             .and_then(|()| {
                 identity::prove(store.name(), record, *guid, &user.identity, &opts.identity)

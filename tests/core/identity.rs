@@ -318,6 +318,64 @@ const ANN: &str = "1a5b6c7d-0000-4000-8000-00000000000a";
 const BOB: &str = "1a5b6c7d-0000-4000-8000-00000000000b";
 const CAROL: &str = "1a5b6c7d-0000-4000-8000-00000000000c";
 
+// Regression: a record's keys were held to each other only for a GUID and a UPN (and a DN), so
+// a record whose UPN names ann and whose mail names bob was written to ann (found by UPN) with
+// the photo a folder names by mail: bob's face. Any key of the record that names another object
+// of the same store now refuses it; carol's record, whose keys agree, is written.
+#[tokio::test]
+async fn a_record_whose_keys_name_two_people_of_one_store_is_refused() {
+    let photos = tempfile::tempdir().expect("tempdir");
+    for (name, picture) in [("ann", 1), ("bob", 2), ("carol", 3)] {
+        std::fs::write(
+            photos.path().join(format!("{name}@contoso.com.jpg")),
+            jpeg(picture, 200),
+        )
+        .expect("photo");
+    }
+    let source = FolderStore::open(
+        photos.path().to_path_buf(),
+        NamingRule::parse("{mail}.jpg").expect("rule"),
+        StoreRole::Read,
+    )
+    .expect("folder");
+    let target = MemoryStore::new();
+    for name in ["ann", "bob", "carol"] {
+        target.add_person(
+            &format!("{name}@contoso.com"),
+            Person {
+                mail: Some(format!("{name}@contoso.com")),
+                ..Person::default()
+            },
+        );
+    }
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(target.clone())];
+    let (records, _) = sync(
+        jsonl(&[keys("ann", Some("bob")), keys("carol", Some("carol"))]),
+        &SyncSource::Store(Box::new(source)),
+        &targets,
+        &SyncOptions::default(),
+    )
+    .await;
+    let ann = result_of(&records, "ann@contoso.com", "memory");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Failed, "identity-mismatch"),
+        "{ann:?}"
+    );
+    let message = &ann.error.as_ref().expect("an error").message;
+    assert!(
+        message.contains("mail bob@contoso.com names another one"),
+        "{message}"
+    );
+    assert_eq!(
+        target.photo_of("ann@contoso.com"),
+        None,
+        "bob's face on ann"
+    );
+    let carol = result_of(&records, "carol@contoso.com", "memory");
+    assert_eq!(carol.action, Action::Updated, "{carol:?}");
+}
+
 // Regression (issue 18): a record whose UPN names bob in the target, and whose mail names ann
 // in the source (which does not know bob's UPN), read ann's photo and wrote it to bob: each
 // store's own match was sound, and nothing compared the two. The anchors of the two objects

@@ -202,7 +202,7 @@ async fn look_at(job: &Job<'_>, verified_write: Option<VerifiedWrite>) -> Look {
         Err(e) => return Look::Failed(Seen::failure(&e), e),
     };
     let policy = &job.opts.identity;
-    if let Err(e) = identity::confirm_guid_match(target, record, &found).await {
+    if let Err(e) = identity::confirm_keys_agree(target, record, &found).await {
         return Look::Failed(Seen::failure(&e), e);
     }
     if let Some(source) = job.source_person

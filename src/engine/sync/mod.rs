@@ -185,7 +185,7 @@ async fn source_photo(
                 )
                 .with_hint("check the identity keys, or the source's naming rule"));
             };
-            identity::confirm_guid_match(store.as_ref(), record, &found).await?;
+            identity::confirm_keys_agree(store.as_ref(), record, &found).await?;
             identity::prove(store.name(), record, guid, &found.identity, policy)?;
             // Read and decode within one slot of the photo budget: a photo file's bytes never
             // wait for their decode outside it.
