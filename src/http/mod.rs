@@ -933,7 +933,6 @@ mod tests {
         );
     }
 
-    #[test]
     // Regression: a service echoing the request's Authorization header put the bearer token
     // into the user's error, on stdout and in the HTML report.
     #[test]
