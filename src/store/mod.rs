@@ -177,6 +177,13 @@ pub trait PhotoStore: Send + Sync {
         None
     }
 
+    /// The `StoreUser::key` this record resolves to, when the record alone decides it (a file
+    /// named by a rule): a state entry recorded for another key (the user was renamed) says
+    /// nothing about the object the record names now. Pure and cheap, like `write_name`.
+    fn named_object(&self, _user: &UserRecord) -> Option<String> {
+        None
+    }
+
     /// Facts that explain why this store does not show the picture the directory (AD) holds
     /// for a found user (e.g. how directory sync treats the user), added to the store's
     /// `details`. Only `status` asks, and only when both hold a photo and the pictures differ.

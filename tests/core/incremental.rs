@@ -783,3 +783,60 @@ fn a_state_file_that_cannot_grow_is_said_once_and_exits_74() {
     }
     assert_eq!(std::fs::read_dir(&out).expect("out").count(), 3);
 }
+
+// Regression: a user renamed since the last run (same objectGUID, new UPN) was skipped as
+// "unchanged since verified" for up to --recheck-after, while a folder named by UPN had no
+// file under the new name; and a new hire given the freed UPN was refused as a duplicate of
+// the renamed user's stale object. The state entry speaks only for the object it recorded.
+#[tokio::test]
+async fn a_renamed_user_is_written_under_the_new_name_despite_the_state() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    let rule =
+        photosync::store::folder::NamingRule::parse("{userPrincipalName}.jpg").expect("rule");
+    let folder = || -> Vec<Box<dyn PhotoStore>> {
+        vec![Box::new(
+            photosync::store::folder::FolderStore::open(
+                out.clone(),
+                rule.clone(),
+                StoreRole::Target,
+            )
+            .expect("folder"),
+        )]
+    };
+    let ann = |upn: &str| UserRecord {
+        object_guid: Some("1a5b6c7d-0000-4000-8000-00000000000a".into()),
+        ..with_photo(upn, 1)
+    };
+    sync(
+        jsonl(&[ann("ann.lee")]),
+        &SyncSource::Input,
+        &folder(),
+        &with_state(&path),
+    )
+    .await;
+    assert!(out.join("ann.lee@contoso.com.jpg").exists());
+
+    let newcomer = UserRecord {
+        object_guid: Some("1a5b6c7d-0000-4000-8000-00000000000b".into()),
+        ..with_photo("ann.lee", 2)
+    };
+    let (records, _) = sync(
+        jsonl(&[ann("ann.smith"), newcomer]),
+        &SyncSource::Input,
+        &folder(),
+        &with_state(&path),
+    )
+    .await;
+    let renamed = result_of(&records, "ann.smith@contoso.com", "folder");
+    assert_eq!(
+        (renamed.action, renamed.reason.as_str()),
+        (Action::Updated, "missing-in-target"),
+        "{renamed:?}"
+    );
+    assert!(out.join("ann.smith@contoso.com.jpg").exists());
+    let hire = result_of(&records, "ann.lee@contoso.com", "folder");
+    assert_eq!(hire.action, Action::Updated, "{hire:?}");
+}

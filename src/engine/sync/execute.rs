@@ -82,13 +82,19 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     {
         return failed(target.name(), Reason::NameCollision, &e);
     }
-    let verified_write = job
-        .state
-        .and_then(|slot| slot.state.verified_write(slot.user, slot.target));
+    // What the state file remembers is about the object it recorded: for a user renamed since
+    // (a file named by the old UPN), it says nothing about the object the record names now.
+    let remembered = job.state.filter(|slot| {
+        let recorded = slot.state.object_of(slot.user, slot.target);
+        let named = target.named_object(job.record);
+        !matches!((recorded, named), (Some(recorded), Some(named)) if recorded != crate::state::object_digest(&named))
+    });
+    let verified_write =
+        remembered.and_then(|slot| slot.state.verified_write(slot.user, slot.target));
     let mut facts = Facts {
         force: opts.force,
         recheck: opts.recheck,
-        verified_unchanged: job.state.is_some_and(|slot| {
+        verified_unchanged: remembered.is_some_and(|slot| {
             slot.state.verified_unchanged(
                 slot.user,
                 slot.target,
@@ -96,7 +102,7 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
                 opts.recheck_after,
             )
         }),
-        verified_before: job.state.is_some_and(|slot| {
+        verified_before: remembered.is_some_and(|slot| {
             slot.state
                 .verified_source(slot.user, slot.target, &src.info.sha256)
         }),
@@ -117,7 +123,7 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
         Plan::Skip(reason) => {
             // Skipped without a look, the object the state file recorded is still this user's
             // for the run: another record resolving to it is the same person.
-            if let Some(slot) = job.state
+            if let Some(slot) = remembered
                 && let Some(object) = slot.state.object_of(slot.user, slot.target)
                 && let Err(e) = job.claims.claim_object(
                     target.name(),
@@ -174,11 +180,16 @@ fn claim(job: &Job<'_>) -> Result<()> {
 fn claim_admitted(job: &Job<'_>, admitted: &Admitted) -> Result<()> {
     claim(job)?;
     let user = admitted.user();
+    // A store without a directory object (a folder's file) names it by its key.
+    let named = match user.identity.object.as_str() {
+        "" => user.key.as_str(),
+        object => object,
+    };
     job.claims.claim_object(
         job.target.name(),
         job.place,
         crate::state::object_digest(&user.key),
-        &user.identity.object,
+        named,
         job.who,
     )
 }

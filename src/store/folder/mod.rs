@@ -305,6 +305,10 @@ impl PhotoStore for FolderStore {
     /// case-insensitively, as files are matched here (`Ann.jpg` and `ann.jpg` are one file),
     /// and across targets (two rules may give two users one file of one folder). Without the
     /// extension: a `.*` rule reads any file of the stem as the user's.
+    fn named_object(&self, user: &UserRecord) -> Option<String> {
+        self.rule.stem_for(user).ok().flatten()
+    }
+
     fn write_name(&self, user: &UserRecord) -> Option<String> {
         let stem = self.rule.stem_for(user).ok().flatten()?;
         Some(self.canonical_dir.join(stem).display().to_string())
