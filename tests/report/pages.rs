@@ -236,6 +236,33 @@ fn hostile_names_show_as_text_and_run_nothing() {
     assert_eq!(rows(&search.dom), 1);
 }
 
+// Regression: every note was put in the page at load, so 10,000 bad lines built 10,000
+// elements (rows were paged, notes were not).
+#[test]
+fn thousands_of_notes_open_a_hundred_at_a_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("bad.jsonl");
+    let lines: String = (0..2500).map(|i| format!("{{not json {i}\n")).collect();
+    std::fs::write(&input, lines).expect("input");
+    let folder = format!("folder:{}", dir.path().display());
+    let input = input.display().to_string();
+    let page = make_report(dir.path(), &["--input", &input, "--stores", &folder], &[]);
+    let loaded = browser::load(&page, "");
+    let notes = loaded
+        .dom
+        .split("id=\"notes\"")
+        .nth(1)
+        .expect("notes section");
+    let notes = notes.split("</section>").next().expect("section end");
+    assert_eq!(count(notes, "<li>"), 100, "{notes:.2000}");
+    assert!(notes.contains("Notes (2500)"), "{notes:.500}");
+    assert!(
+        notes.contains("Show 100 more of 2400 notes left"),
+        "{notes:.500}"
+    );
+    assert_no_network(&loaded);
+}
+
 /// The README demo's tenant: the example seed in the emulator, read with its TEST-ONLY
 /// certificate app.
 fn example_tenant() -> (RunningEmulator, Vec<(String, String)>, tempfile::TempDir) {

@@ -285,6 +285,9 @@ pub fn to_script_json(data: &ReportData) -> serde_json::Result<String> {
             '&' => out.push_str("\\u0026"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
+            // Bidirectional overrides would let `\u{202e}moc.osotnoc@eel.nna` show as another
+            // user's name: dropped, as the terminal table drops them.
+            c if crate::terminal::is_bidi_control(c) => {}
             c => out.push(c),
         }
     }
@@ -311,5 +314,20 @@ mod tests {
             back["notes"][0]["message"],
             "</script><script>alert(1)</script><!-- & \u{2028}"
         );
+    }
+
+    // Regression: a UPN with a right-to-left override rendered as another user's name.
+    #[test]
+    fn bidirectional_overrides_never_reach_the_page() {
+        let data = ReportData {
+            notes: vec![Note {
+                message: "\u{202e}moc.osotnoc@eel.nna and \u{2066}x\u{2069}".into(),
+                hint: None,
+            }],
+            ..ReportData::default()
+        };
+        let json = to_script_json(&data).expect("json");
+        let back: serde_json::Value = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(back["notes"][0]["message"], "moc.osotnoc@eel.nna and x");
     }
 }

@@ -196,15 +196,28 @@
   $('generated').textContent = generated;
 
   if (data.notes.length) {
+    // Notes are shown a page at a time, like users: a run with thousands of unreadable
+    // lines must not build thousands of elements when the page opens.
     var notes = $('notes');
-    notes.appendChild(el('h2', null, 'Notes'));
+    notes.appendChild(el('h2', null, 'Notes (' + data.notes.length + ')'));
     var list = el('ul');
-    data.notes.forEach(function (n) {
-      var li = el('li', null, n.message);
-      if (n.hint) { li.appendChild(el('span', 'hint', 'Next step: ' + n.hint)); }
-      list.appendChild(li);
-    });
     notes.appendChild(list);
+    var more = el('button', null, '');
+    more.type = 'button';
+    more.id = 'more-notes';
+    var showNotes = function (upTo) {
+      data.notes.slice(list.children.length, upTo).forEach(function (n) {
+        var li = el('li', null, n.message);
+        if (n.hint) { li.appendChild(el('span', 'hint', 'Next step: ' + n.hint)); }
+        list.appendChild(li);
+      });
+      var left = data.notes.length - list.children.length;
+      more.textContent = 'Show ' + Math.min(left, PAGE_SIZE) + ' more of ' + left + ' notes left';
+      more.hidden = left === 0;
+    };
+    more.addEventListener('click', function () { showNotes(list.children.length + PAGE_SIZE); });
+    notes.appendChild(more);
+    showNotes(PAGE_SIZE);
     notes.hidden = false;
   }
 
