@@ -211,6 +211,48 @@ fn csv_from_stdin_is_read_and_zero_concurrency_is_a_usage_error() {
     }
 }
 
+// Regression: a directory that answers StartTLS with an error (no TLS on the port) was "cannot
+// reach the directory … check the firewall", exit 4, as if it were a network fault to retry.
+#[test]
+fn a_directory_refusing_starttls_is_a_configuration_error() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let mut request = [0u8; 256];
+            let n = client.read(&mut request).unwrap_or(0);
+            // The request's messageID (SEQUENCE, then INTEGER of one byte), answered with an
+            // ExtendedResponse [APPLICATION 24] of resultCode protocolError (2).
+            let id = if n > 4 && request[2] == 0x02 && request[3] == 0x01 {
+                request[4]
+            } else {
+                1
+            };
+            let answer = [
+                0x30, 0x0c, 0x02, 0x01, id, 0x78, 0x07, 0x0a, 0x01, 0x02, 0x04, 0x00, 0x04, 0x00,
+            ];
+            let _ = client.write_all(&answer);
+        }
+    });
+    let url = format!("ldap://127.0.0.1:{port}");
+    let run = photosync!()
+        .envs([
+            ("PHOTOSYNC_LDAP_URL", url.as_str()),
+            ("PHOTOSYNC_LDAP_BIND_DN", "cn=svc,dc=example,dc=test"),
+            ("PHOTOSYNC_LDAP_PASSWORD", "Pa55-never-sent"),
+            ("PHOTOSYNC_LDAP_BASE_DN", "dc=example,dc=test"),
+        ])
+        .args(["status", "--stores", "ad"])
+        .stdin("{\"userPrincipalName\":\"ann@example.test\"}\n")
+        .run();
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("refused StartTLS"), "{all}");
+    assert!(!all.contains("firewall"), "{all}");
+    run.assert_never_shows("Pa55-never-sent");
+}
+
 #[test]
 fn bad_config_file_is_exit_2_and_secrets_never_leak() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -103,7 +103,11 @@ impl AdConnection {
         }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.url)
             .await
-            .map_err(|e| self.connect_error(e))?;
+            .map_err(|e| match e {
+                // The only LDAP operation before the bind: the server answered StartTLS, no.
+                LdapError::LdapResult { result } => self.starttls_refused(&result),
+                e => self.connect_error(e),
+            })?;
         ldap3::drive!(conn);
         ldap.with_timeout(self.timeout);
         let bound = ldap
@@ -114,6 +118,24 @@ impl AdConnection {
             return Err(self.bind_error(bound.rc, &bound.text));
         }
         Ok(ldap)
+    }
+
+    /// A directory that answers StartTLS with an error offers no TLS on this port: a setting
+    /// to change, not a network fault to retry.
+    fn starttls_refused(&self, result: &ldap3::LdapResult) -> Error {
+        Error::new(
+            ErrorCode::Config,
+            ErrorClass::Config,
+            format!(
+                "the directory at {} refused StartTLS (LDAP result {}{}): it offers no TLS on this port, and the password is never sent unencrypted",
+                self.url,
+                result.rc,
+                if result.text.is_empty() { String::new() } else { format!(", {}", result.text.trim()) }
+            ),
+        )
+        .with_hint(format!(
+            "use ldaps:// (port 636) or give the DC a certificate for LDAP; only on a network you trust, {LDAP_ALLOW_PLAINTEXT}=1 binds without TLS"
+        ))
     }
 
     fn connect_error(&self, e: LdapError) -> Error {
