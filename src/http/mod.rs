@@ -248,7 +248,7 @@ impl Response {
 /// `text` with every bearer token in it replaced by `***`: a service (or a proxy before it)
 /// may echo the request's Authorization header into its error, and errors reach stdout, logs
 /// and the report. A token is what follows `Bearer `, or any JWT-shaped run (`eyJ…`, two dots).
-pub fn without_tokens(text: &str) -> String {
+fn without_tokens(text: &str) -> String {
     let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=');
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
