@@ -86,8 +86,10 @@ pub(super) async fn sync_target(job: Job<'_>) -> Outcome {
     // (a file named by the old UPN), it says nothing about the object the record names now.
     let remembered = job.state.filter(|slot| {
         let recorded = slot.state.object_of(slot.user, slot.target);
-        let named = target.named_object(job.record);
-        !matches!((recorded, named), (Some(recorded), Some(named)) if recorded != crate::state::object_digest(&named))
+        match (recorded, target.named_object(job.record)) {
+            (Some(recorded), Some(named)) => recorded == crate::state::object_digest(&named),
+            _ => true,
+        }
     });
     let verified_write =
         remembered.and_then(|slot| slot.state.verified_write(slot.user, slot.target));
