@@ -328,6 +328,11 @@ async fn the_ad_store_passes_the_conformance_suite() {
                 object_guid: samba.ldbsearch("(sAMAccountName=photo.user)", "objectGUID"),
                 ..upn("no.photo@example.test")
             }),
+            // no.photo's UPN beside photo.user's mail.
+            mail_of_another: Some(UserRecord {
+                mail: Some("photo.user@example.test".into()),
+                ..upn("no.photo@example.test")
+            }),
             // Its objectGUID as Samba made it, and its old forest's in mS-DS-ConsistencyGuid.
             migrated: Some(Migrated {
                 record: UserRecord {

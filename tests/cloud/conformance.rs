@@ -89,6 +89,11 @@ fn fixture(expected_photo: Vec<u8>) -> Fixture {
                 object_guid: Some(guid_of(10)),
                 ..user(&upn(0))
             }),
+            // user1's UPN beside user0's mail (every seeded user's mail is its UPN).
+            mail_of_another: Some(UserRecord {
+                mail: Some(upn(0)),
+                ..user(&upn(1))
+            }),
             migrated: Some(Migrated {
                 record: UserRecord {
                     object_guid: Some(guid_of(13)),

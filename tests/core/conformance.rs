@@ -70,6 +70,16 @@ fn memory() -> (MemoryStore, Fixture) {
             },
         );
     }
+    // hank and ivy, each with a mail of their own.
+    for name in ["hank", "ivy"] {
+        store.add_person(
+            &format!("{name}@contoso.com"),
+            Person {
+                mail: Some(format!("{name}.mail@contoso.com")),
+                ..Person::default()
+            },
+        );
+    }
     // gus, migrated from another forest: anchored by the old forest's GUID.
     store.add_person(
         "gus@contoso.com",
@@ -100,6 +110,11 @@ fn memory() -> (MemoryStore, Fixture) {
         guid_of_another: Some(UserRecord {
             object_guid: Some(NEW_HIRE_GUID.into()),
             ..upn("ann")
+        }),
+        // hank's UPN beside ivy's mail.
+        mail_of_another: Some(UserRecord {
+            mail: Some("ivy.mail@contoso.com".into()),
+            ..upn("hank")
         }),
         migrated: Some(Migrated {
             record: UserRecord {
@@ -176,6 +191,7 @@ async fn folder_store_conforms_as_target() {
             "dn_outside_base_is_refused",
             "one_account_under_two_keys_is_written_once",
             "upn_and_guid_of_two_accounts_is_refused",
+            "upn_and_mail_of_two_accounts_is_refused",
             "migrated_account_is_one_person_by_either_guid",
         ]);
 }
@@ -207,6 +223,7 @@ async fn folder_store_conforms_when_read_only() {
             "colliding_names_never_overwrite",
             "one_account_under_two_keys_is_written_once",
             "upn_and_guid_of_two_accounts_is_refused",
+            "upn_and_mail_of_two_accounts_is_refused",
             "migrated_account_is_one_person_by_either_guid",
         ]);
     assert_eq!(
@@ -225,6 +242,8 @@ enum Defect {
     HidesOtherMatches,
     /// Does not report the on-premises anchor of what it found.
     HidesAnchors,
+    /// Does not report the found object's own keys (its UPN, mail).
+    HidesKeys,
     /// Names files after users but does not tell the engine which (no `write_name`).
     HidesFileNames,
 }
@@ -252,6 +271,7 @@ impl<S: PhotoStore> PhotoStore for Defective<S> {
             match self.defect {
                 Defect::HidesOtherMatches => found.identity.others.clear(),
                 Defect::HidesAnchors => found.identity.anchor = Anchor::Unknown,
+                Defect::HidesKeys => found.identity.keys = Default::default(),
                 Defect::DropsWrites | Defect::HidesFileNames => {}
             }
         }
@@ -299,6 +319,24 @@ async fn suite_catches_a_store_that_drops_writes() {
         &[
             "writes_read_back_as_same_picture",
             "one_account_under_two_keys_is_written_once",
+            "migrated_account_is_one_person_by_either_guid",
+        ],
+    )
+    .await;
+}
+
+// A store that keeps the found object's own keys to itself lets a record whose keys name two
+// people through: the gate cannot hold the record's other keys to the object's.
+#[tokio::test]
+async fn suite_catches_a_store_that_hides_the_objects_keys() {
+    let (store, fixture) = memory();
+    caught(
+        store,
+        &fixture,
+        Defect::HidesKeys,
+        &[
+            "upn_and_guid_of_two_accounts_is_refused",
+            "upn_and_mail_of_two_accounts_is_refused",
             "migrated_account_is_one_person_by_either_guid",
         ],
     )
@@ -359,6 +397,7 @@ async fn suite_fails_a_fixture_without_the_cases_the_store_declares() {
             "shared_mail_is_ambiguous",
             "one_account_under_two_keys_is_written_once",
             "upn_and_guid_of_two_accounts_is_refused",
+            "upn_and_mail_of_two_accounts_is_refused",
             "migrated_account_is_one_person_by_either_guid"
         ],
         "{report}"

@@ -228,6 +228,43 @@ pub async fn upn_and_guid_of_two_accounts_is_refused(ctx: &Ctx<'_>) -> Outcome {
     .await
 }
 
+/// A record with one account's UPN and another account's mail names two people, whichever key
+/// the store finds it by: `identity-mismatch` (a photo source named by mail would give the
+/// other's face), and neither account is written.
+pub async fn upn_and_mail_of_two_accounts_is_refused(ctx: &Ctx<'_>) -> Outcome {
+    let by_mail = ctx.caps.proofs.by_mail;
+    if let Some(skip) = skip_unless(
+        ctx,
+        by_mail,
+        "it finds no users by mail (proofs.by_mail: false)",
+    ) {
+        return skip;
+    }
+    let Some(record) = &ctx.fixture.identity.mail_of_another else {
+        return failed(
+            "the store finds users by mail, but the fixture has no mail_of_another case",
+        );
+    };
+    let (Some(upn), Some(mail)) = (&record.user_principal_name, &record.mail) else {
+        return failed("fixture mail_of_another carries no UPN and mail");
+    };
+    let by_upn = UserRecord {
+        user_principal_name: Some(upn.clone()),
+        ..UserRecord::default()
+    };
+    let by_mail = UserRecord {
+        mail: Some(mail.clone()),
+        ..UserRecord::default()
+    };
+    refused(
+        ctx,
+        record.clone(),
+        ErrorCode::IdentityMismatch,
+        &[&by_upn, &by_mail],
+    )
+    .await
+}
+
 /// An account migrated from another forest is written under a record carrying both its
 /// GUIDs (its objectGUID here, the old forest's as mS-DS-ConsistencyGuid): either one may be
 /// what the store anchors it by. The same record with another account's GUID as its

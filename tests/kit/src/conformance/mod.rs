@@ -64,6 +64,7 @@ const CHECKS: &[(&str, Check)] = &[
     check!(identity::colliding_names_never_overwrite),
     check!(identity::one_account_under_two_keys_is_written_once),
     check!(identity::upn_and_guid_of_two_accounts_is_refused),
+    check!(identity::upn_and_mail_of_two_accounts_is_refused),
     check!(identity::migrated_account_is_one_person_by_either_guid),
 ];
 
@@ -105,6 +106,9 @@ pub struct IdentityCases {
     pub two_keys: Option<[UserRecord; 2]>,
     /// `proofs.anchors`: a record with one account's UPN and another account's objectGUID.
     pub guid_of_another: Option<UserRecord>,
+    /// `proofs.by_mail`: a record with one account's UPN and another account's mail (each
+    /// account holding a mail of its own).
+    pub mail_of_another: Option<UserRecord>,
     /// `proofs.anchors`: an account migrated from another forest, which may be written.
     pub migrated: Option<Migrated>,
 }
