@@ -101,6 +101,9 @@ pub struct AdUser {
     /// `mS-DS-ConsistencyGuid`: the anchor Entra Connect syncs the account by, when set (after
     /// a forest migration it holds the old forest's objectGUID).
     pub consistency_guid: Option<ObjectGuid>,
+    /// The length of an `mS-DS-ConsistencyGuid` that is no GUID (not 16 bytes): the account's
+    /// anchor cannot be told, rather than silently taken to be its objectGUID.
+    pub malformed_consistency_guid: Option<usize>,
     /// Generalized time as the directory sent it (`20260101120000.0Z`).
     pub when_changed: Option<String>,
     /// The photo attribute's first value, when it was asked for and is set.
@@ -119,6 +122,10 @@ impl AdUser {
             consistency_guid: entry
                 .first(CONSISTENCY_GUID)
                 .and_then(ObjectGuid::from_bytes),
+            malformed_consistency_guid: entry
+                .first(CONSISTENCY_GUID)
+                .filter(|v| !v.is_empty() && ObjectGuid::from_bytes(v).is_none())
+                .map(<[u8]>::len),
             when_changed: entry
                 .text("whenChanged")
                 .or_else(|| entry.text("modifyTimestamp")),
@@ -146,6 +153,9 @@ impl AdUser {
     /// What Entra Connect anchors the account by: `mS-DS-ConsistencyGuid` when set (its default
     /// source anchor since 2017), else the objectGUID.
     pub fn anchor(&self) -> Option<ObjectGuid> {
+        if self.malformed_consistency_guid.is_some() {
+            return None;
+        }
         self.consistency_guid.or(self.object_guid)
     }
 
@@ -155,6 +165,13 @@ impl AdUser {
         details.insert("dn".to_string(), self.dn.clone().into());
         if let Some(guid) = self.object_guid {
             details.insert("objectGuid".to_string(), guid.to_string().into());
+        }
+        if let Some(len) = self.malformed_consistency_guid {
+            details.insert(
+                "consistencyGuid".to_string(),
+                format!("not a GUID ({len} bytes): the account's source anchor cannot be told")
+                    .into(),
+            );
         }
         if let Some(anchor) = self.anchor() {
             if Some(anchor) != self.object_guid {
@@ -223,6 +240,31 @@ mod tests {
         let user = AdUser::from_entry(parsed, "thumbnailPhoto");
         assert_eq!(user.object_guid.expect("guid").as_bytes(), &raw);
         assert_eq!(user.photo.as_deref(), Some(&b"\xff\xd8\xff"[..]));
+    }
+
+    // Regression: a consistency GUID of 4 bytes was dropped without a word, and the account's
+    // anchor reported as its objectGUID, which Entra Connect may not use.
+    #[test]
+    fn a_consistency_guid_that_is_no_guid_is_said_and_leaves_the_anchor_unknown() {
+        let parsed = RawEntry::parse(entry(
+            "CN=A,DC=x",
+            &[
+                ("objectGUID", b"ABCDEFGHIJKLMNOP"),
+                (CONSISTENCY_GUID, b"\x01\x02\x03\x04"),
+            ],
+        ))
+        .expect("well-formed");
+        let user = AdUser::from_entry(parsed, "thumbnailPhoto");
+        assert_eq!(user.anchor(), None);
+        let details = user.details();
+        assert!(
+            !details.contains_key("onPremisesImmutableId"),
+            "{details:?}"
+        );
+        assert_eq!(
+            details["consistencyGuid"],
+            "not a GUID (4 bytes): the account's source anchor cannot be told"
+        );
     }
 
     #[test]
