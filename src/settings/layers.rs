@@ -18,8 +18,12 @@ pub(super) struct ConfigFile {
 impl ConfigFile {
     pub(super) fn load(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| {
+            let hint = match not_utf8_hint(&e) {
+                Some(hint) => hint.to_string(),
+                None => format!("fix or unset {}", env::CONFIG),
+            };
             Error::config(format!("cannot read config file {}: {e}", path.display()))
-                .with_hint(format!("fix or unset {}", env::CONFIG))
+                .with_hint(hint)
         })?;
         Self::parse(&text, &path.display().to_string())
     }
@@ -154,29 +158,57 @@ impl Layers<'_> {
     }
 
     /// A secret from `var`, else from the file named by `file_var` (trailing newline dropped).
+    /// A secret given as `var` or in the file `file_var` names, layer by layer: the
+    /// environment's either one before the config file's either one (a stale secret left in
+    /// the config file never beats `*_FILE` set for the run).
     pub fn secret(&self, var: Var, file_var: Option<Var>) -> Result<Option<Secret>> {
-        if let Some(value) = self.get(var) {
-            return Ok(Some(Secret::new(value)));
-        }
-        let Some((path, file_var)) = file_var.and_then(|k| Some((self.get(k)?, k))) else {
-            return Ok(None);
+        let from_env = |v: Var| (self.env)(v.name).filter(|v| !v.is_empty());
+        let from_file = |v: Var| {
+            self.file
+                .values
+                .get(v.name)
+                .cloned()
+                .filter(|v| !v.is_empty())
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::config(format!("cannot read {path} (named by {file_var}): {e}"))
-                .with_hint("check the path and the file's permissions")
-        })?;
-        let value = text
-            .strip_prefix('\u{feff}')
-            .unwrap_or(&text)
-            .trim_end_matches(['\r', '\n']);
-        if value.is_empty() {
-            return Err(
-                Error::config(format!("{path} (named by {file_var}) is empty"))
-                    .with_hint("put the secret in the file, or unset the variable"),
-            );
+        for layer in [&from_env as &dyn Fn(Var) -> Option<String>, &from_file] {
+            if let Some(value) = layer(var) {
+                return Ok(Some(Secret::new(value)));
+            }
+            if let Some(file_var) = file_var
+                && let Some(path) = layer(file_var)
+            {
+                return read_secret_file(&path, file_var).map(Some);
+            }
         }
-        Ok(Some(Secret::new(value)))
+        Ok(None)
     }
+}
+
+/// A secret kept in a file: its first line's text, without a BOM or line end.
+fn read_secret_file(path: &str, file_var: Var) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = not_utf8_hint(&e).unwrap_or("check the path and the file's permissions");
+        Error::config(format!("cannot read {path} (named by {file_var}): {e}")).with_hint(hint)
+    })?;
+    let value = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&text)
+        .trim_end_matches(['\r', '\n']);
+    if value.is_empty() {
+        return Err(
+            Error::config(format!("{path} (named by {file_var}) is empty"))
+                .with_hint("put the secret in the file, or unset the variable"),
+        );
+    }
+    Ok(Secret::new(value))
+}
+
+/// The hint for a file that is not UTF-8: most often UTF-16, which Windows PowerShell 5.1's
+/// `Out-File` and `>` write.
+fn not_utf8_hint(e: &std::io::Error) -> Option<&'static str> {
+    (e.kind() == std::io::ErrorKind::InvalidData).then_some(
+        "save the file as UTF-8: Windows PowerShell's Out-File and > write UTF-16 (use Set-Content -Encoding UTF8)",
+    )
 }
 
 /// A duration in milliseconds (unset = the default).

@@ -506,6 +506,59 @@ mod tests {
         assert!(!format!("{s:?}").contains("s3cr3t"));
     }
 
+    // Regression: a secret left in the config file beat `*_FILE` set in the environment for the
+    // run (every plain variable was looked up in every layer before any `*_FILE`).
+    #[test]
+    fn a_secret_file_in_the_environment_beats_a_secret_in_the_config_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "fresh-secret\n").expect("write secret");
+        let config = dir.path().join("photosync.conf");
+        std::fs::write(&config, "PHOTOSYNC_CLIENT_SECRET=stale-secret\n").expect("config");
+        let env = env_of(&[
+            (
+                env::CLIENT_SECRET_FILE.name,
+                secret.to_str().expect("utf-8"),
+            ),
+            (env::CONFIG.name, config.to_str().expect("utf-8")),
+        ]);
+        let s = Settings::resolve_with(&Flags::default(), &env).expect("resolve");
+        assert_eq!(
+            s.cloud.client_secret.as_ref().map(Secret::expose),
+            Some("fresh-secret")
+        );
+        // Within one layer the value itself still comes first, and the config file still
+        // counts when the environment gives neither.
+        let only_config = env_of(&[(env::CONFIG.name, config.to_str().expect("utf-8"))]);
+        let s = Settings::resolve_with(&Flags::default(), &only_config).expect("resolve");
+        assert_eq!(
+            s.cloud.client_secret.as_ref().map(Secret::expose),
+            Some("stale-secret")
+        );
+    }
+
+    // Regression: a secret file saved by Windows PowerShell's Out-File (UTF-16) was "stream did
+    // not contain valid UTF-8 … check the path and the file's permissions".
+    #[test]
+    fn a_utf16_secret_file_is_told_to_be_saved_as_utf8() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret");
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("s3cret".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        std::fs::write(&secret, utf16).expect("write secret");
+        let env = env_of(&[(
+            env::CLIENT_SECRET_FILE.name,
+            secret.to_str().expect("utf-8"),
+        )]);
+        let err = Settings::resolve_with(&Flags::default(), &env).expect_err("utf-16");
+        assert!(
+            err.hint.as_deref().unwrap_or_default().contains("UTF-8"),
+            "{err:?}"
+        );
+    }
+
     // Regression: settings accepted only the four canonical credential kinds while auth also
     // matched `msi`, `cert`, `client-secret` and `managedidentity`, so those aliases were
     // refused before they could reach it. One `ValueEnum` parses the flag, the variable and
