@@ -392,6 +392,31 @@ impl Authenticator {
 
 /// Serve the ready-made token, but never to a service (or SharePoint host) it was not issued
 /// for: a token for another service (or one that shows no audience) is not sent at all.
+/// A ready token minted in another tenant than `PHOTOSYNC_TENANT_ID` (when that is a tenant
+/// id) would act on that tenant: refused before any call.
+fn refuse_another_tenant(token: &Secret, tenant_id: Option<&str>) -> Result<()> {
+    let Some(expected) = tenant_id.map(str::trim).filter(|t| uuid_like(t)) else {
+        return Ok(());
+    };
+    match TokenClaims::read(token).and_then(|c| c.tid) {
+        Some(tid) if !tid.trim().eq_ignore_ascii_case(expected) => Err(Error::config(format!(
+            "the ready access token was issued by tenant {}, not PHOTOSYNC_TENANT_ID {expected}: it would act on another organisation",
+            crate::terminal::printable(tid.trim())
+        ))
+        .with_hint("get a token for this tenant (Connect-AzAccount -Tenant ...; Get-AzAccessToken), or correct PHOTOSYNC_TENANT_ID")),
+        _ => Ok(()),
+    }
+}
+
+/// A tenant given as its id (GUID text), not as a domain name.
+fn uuid_like(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 fn ready_token(token: &Secret, resource: Resource, resource_id: &str) -> Result<AccessToken> {
     let claims = TokenClaims::read(token);
     let app_id = match resource {
@@ -528,12 +553,21 @@ fn credential_from_settings(s: &CloudSettings) -> Result<Credential> {
         }
     };
     Ok(match kind {
-        CredentialKind::Token => Credential::Token {
-            token: s.access_token.clone().ok_or_else(|| {
+        CredentialKind::Token => {
+            let token = s.access_token.as_ref().ok_or_else(|| {
                 Error::config("PHOTOSYNC_AUTH=token but no access token is set")
                     .with_hint("set PHOTOSYNC_ACCESS_TOKEN or PHOTOSYNC_ACCESS_TOKEN_FILE")
-            })?,
-        },
+            })?;
+            // An Authorization header copied whole: the token is what follows `Bearer `.
+            let token = match token.expose().trim().get(..7) {
+                Some(head) if head.eq_ignore_ascii_case("bearer ") => {
+                    Secret::new(token.expose().trim()[7..].trim())
+                }
+                _ => token.clone(),
+            };
+            refuse_another_tenant(&token, s.tenant_id.as_deref())?;
+            Credential::Token { token }
+        }
         CredentialKind::Secret => Credential::Secret {
             tenant: required(&s.tenant_id, "the tenant id", TENANT_ID.name)?,
             client_id: required(&s.client_id, "the client id", CLIENT_ID.name)?,
@@ -667,6 +701,51 @@ mod tests {
         ));
         s.auth = Some(CredentialKind::Token);
         assert!(credential_from_settings(&s).is_err(), "no token configured");
+    }
+
+    // Regression: a ready token from another tenant than PHOTOSYNC_TENANT_ID was sent to Graph,
+    // and one pasted with its `Bearer ` prefix passed `auth test` and then failed every call.
+    #[test]
+    fn a_ready_token_is_held_to_the_tenant_and_freed_of_a_bearer_prefix() {
+        use base64::Engine;
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let token = |tid: &str| {
+            format!(
+                "{}.{}.sig",
+                enc.encode(br#"{"alg":"none"}"#),
+                enc.encode(
+                    serde_json::json!({ "aud": "https://graph.microsoft.com", "tid": tid })
+                        .to_string()
+                )
+            )
+        };
+        let ours = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let theirs = "99999999-9999-4999-8999-999999999999";
+        let settings = |token: String, tenant: Option<&str>| CloudSettings {
+            auth: Some(CredentialKind::Token),
+            access_token: Some(Secret::new(token)),
+            tenant_id: tenant.map(str::to_string),
+            ..CloudSettings::default()
+        };
+        let err = credential_from_settings(&settings(token(theirs), Some(ours)))
+            .err()
+            .expect("another tenant");
+        assert_eq!(err.class, ErrorClass::Config);
+        assert!(
+            err.message.contains(theirs) && err.message.contains(ours),
+            "{}",
+            err.message
+        );
+        for tenant in [Some(ours), Some("contoso.onmicrosoft.com"), None] {
+            assert!(
+                credential_from_settings(&settings(token(ours), tenant)).is_ok(),
+                "{tenant:?}"
+            );
+        }
+        match credential_from_settings(&settings(format!("Bearer {}", token(ours)), Some(ours))) {
+            Ok(Credential::Token { token: got }) => assert_eq!(got.expose(), token(ours)),
+            _ => panic!("a token with its Bearer prefix"),
+        }
     }
 
     /// SharePoint checks the audience per host (spec §12): a ready token is served only to
