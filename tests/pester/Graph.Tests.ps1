@@ -149,23 +149,28 @@ Describe 'Two users in flight that share a mail' {
     It 'gives each status its own input photo, and Sync-UserPhoto writes each user''s own picture (regression: hana got ann''s photo)' {
         # The core echoes keys; matched by them, the second row (mail only) took the first row's
         # item through the shared mail. Matched by the input line, each row gets its own record.
+        # The first row names two people (dana's UPN, hana's mail): the gate refuses it.
         Connect-TestEmulator $script:Emulator
         $rows = @(
             [pscustomobject]@{ UserPrincipalName = 'dana@contoso.test'; Mail = 'hana@contoso.test'; PhotoPath = $script:AnnPhoto }
             [pscustomobject]@{ Mail = 'hana@contoso.test'; PhotoPath = $script:BobPhoto }
         )
-        $statuses = @($rows | Get-PhotoSyncStatus -Store graph)
+        $danaBefore = @([pscustomobject]@{ UserPrincipalName = 'dana@contoso.test'; PhotoPath = $script:AnnPhoto } | Get-PhotoSyncStatus -Store graph)[0].Verdict
+        $danaBefore | Should -Not -Be 'in-sync'
+        $statuses = @($rows | Get-PhotoSyncStatus -Store graph -ErrorAction SilentlyContinue)
         $statuses.Count | Should -Be 2
-        ($statuses | Where-Object UserPrincipalName -eq 'dana@contoso.test').InputPhoto.Path | Should -Be $script:AnnPhoto
+        $mixed = $statuses | Where-Object UserPrincipalName -eq 'dana@contoso.test'
+        $mixed.InputPhoto.Path | Should -Be $script:AnnPhoto
+        $mixed.ErrorCode | Should -Be 'identity-mismatch'
         ($statuses | Where-Object { -not $_.UserPrincipalName }).InputPhoto.Path | Should -Be $script:BobPhoto
 
-        $null = $statuses | Sync-UserPhoto -Target graph -Confirm:$false
-        # Each user's cloud photo is now the picture of their own row.
-        $check = @(
-            [pscustomobject]@{ UserPrincipalName = 'dana@contoso.test'; PhotoPath = $script:AnnPhoto }
-            [pscustomobject]@{ UserPrincipalName = 'hana@contoso.test'; PhotoPath = $script:BobPhoto }
-        ) | Get-PhotoSyncStatus -Store graph
-        $check | ForEach-Object { $_.Verdict | Should -Be 'in-sync' -Because "$($_.User) must show their own row's picture" }
+        $results = @($statuses | Sync-UserPhoto -Target graph -Confirm:$false -ErrorAction SilentlyContinue)
+        ($results | Where-Object UserPrincipalName -eq 'dana@contoso.test').Reason | Should -Be 'identity-mismatch'
+        # hana's cloud photo is now the picture of her own row; dana's is what it was.
+        $hana = [pscustomobject]@{ UserPrincipalName = 'hana@contoso.test'; PhotoPath = $script:BobPhoto } | Get-PhotoSyncStatus -Store graph
+        $hana.Verdict | Should -Be 'in-sync' -Because 'hana must show her own row''s picture'
+        $dana = [pscustomobject]@{ UserPrincipalName = 'dana@contoso.test'; PhotoPath = $script:AnnPhoto } | Get-PhotoSyncStatus -Store graph
+        $dana.Verdict | Should -Be $danaBefore -Because 'the refused row wrote nothing to dana'
     }
 }
 
