@@ -201,6 +201,43 @@ fn missing_roles_are_reported_per_command() {
     );
 }
 
+// Regression: `auth test` said status could run for an app holding only User.ReadBasic.All,
+// which cannot read the anchors matching needs; the real status then failed, exit 3.
+#[test]
+fn an_app_with_only_user_read_basic_cannot_find_users() {
+    const BASIC_APP: &str = "babababa-0000-0000-0000-0000000000ba";
+    const BASIC_SECRET: &str = "basic-app-secret-value";
+    let seed = two_users().app(
+        photosync_emulator::SeedApp::with_secret(BASIC_APP, BASIC_SECRET)
+            .graph_roles(&["User.ReadBasic.All", "ProfilePhoto.Read.All"]),
+    );
+    let emu = start(seed, Faults::default());
+    let mut creds = secret_creds_graph_only(&emu);
+    for (k, v) in creds.env.iter_mut() {
+        match k.as_str() {
+            "PHOTOSYNC_CLIENT_ID" => *v = BASIC_APP.into(),
+            "PHOTOSYNC_CLIENT_SECRET" => *v = BASIC_SECRET.into(),
+            _ => {}
+        }
+    }
+    let run = creds.photosync().args(["auth", "test"]).run();
+    let doc = run.document();
+    let status = doc["commands"]
+        .as_array()
+        .expect("commands")
+        .iter()
+        .find(|c| c["command"] == "status --stores graph")
+        .cloned()
+        .expect("status row");
+    assert_eq!(status["verdict"], "missing-roles", "{doc}");
+    let real = creds
+        .photosync()
+        .args(["status", "--stores", "graph", "--format", "json"])
+        .stdin(record(Some(&upn(0)), None, None))
+        .run();
+    assert_eq!(real.code, 3, "what auth test foretold: {}", real.stderr);
+}
+
 #[test]
 fn no_credential_is_a_configuration_error() {
     let emu = start(two_users(), Faults::default());

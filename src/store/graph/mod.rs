@@ -67,10 +67,11 @@ pub const PERMISSIONS: Permissions = Permissions {
     read: &[
         Need {
             what: "find users",
+            // Not User.ReadBasic.All: it cannot read onPremisesImmutableId or userType, which
+            // matching needs (`errors::read_permission_denied`).
             any_of: &[
                 "User.Read.All",
                 "User.ReadWrite.All",
-                "User.ReadBasic.All",
                 "Directory.Read.All",
                 "Directory.ReadWrite.All",
             ],
