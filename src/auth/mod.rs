@@ -727,9 +727,9 @@ mod tests {
             tenant_id: tenant.map(str::to_string),
             ..CloudSettings::default()
         };
-        let err = credential_from_settings(&settings(token(theirs), Some(ours)))
-            .err()
-            .expect("another tenant");
+        let Err(err) = credential_from_settings(&settings(token(theirs), Some(ours))) else {
+            panic!("a token of another tenant was taken");
+        };
         assert_eq!(err.class, ErrorClass::Config);
         assert!(
             err.message.contains(theirs) && err.message.contains(ours),
