@@ -24,7 +24,8 @@ Exit codes:
   141  stdout was closed (`| head -1`) before every user was processed
 
 Credential: PHOTOSYNC_AUTH, else the first configured of a ready token, a certificate, a client
-secret, a managed identity endpoint. A managed identity uses, first match wins:
+secret, a managed identity endpoint (one given by a flag or the environment before any the
+config file holds). A managed identity uses, first match wins:
   1. IDENTITY_ENDPOINT + IDENTITY_HEADER  Azure Automation / App Service (the PowerShell module
                                           refuses Automation cloud sandboxes: use a Hybrid Worker)
   2. IDENTITY_ENDPOINT + IMDS_ENDPOINT    Hybrid Runbook Worker on an Azure Arc-enabled server

@@ -535,6 +535,9 @@ fn credential_from_settings(s: &CloudSettings) -> Result<Credential> {
     use crate::settings::env::{CLIENT_ID, TENANT_ID};
     let kind = match s.auth {
         Some(kind) => kind,
+        // A credential given for the run beats one the config file holds (a stale token there
+        // must not replace the secret or certificate the run was started with).
+        None if !s.given_for_run.is_empty() => s.given_for_run[0],
         None => {
             if s.access_token.is_some() {
                 CredentialKind::Token
@@ -701,6 +704,48 @@ mod tests {
         ));
         s.auth = Some(CredentialKind::Token);
         assert!(credential_from_settings(&s).is_err(), "no token configured");
+    }
+
+    // Regression: a ready token left in the config file replaced the client secret the run was
+    // started with (a token is first in the default order, whatever layer it came from).
+    #[test]
+    fn a_credential_given_for_the_run_beats_one_in_the_config_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("photosync.conf");
+        std::fs::write(
+            &config,
+            "PHOTOSYNC_ACCESS_TOKEN=eyJhbGciOiJub25lIn0.e30.sig\n",
+        )
+        .expect("config");
+        let config = config.to_str().expect("utf-8").to_string();
+        let env = |pairs: Vec<(&'static str, String)>| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+            }
+        };
+        let run = env(vec![
+            ("PHOTOSYNC_CONFIG", config.clone()),
+            ("PHOTOSYNC_TENANT_ID", "t".into()),
+            ("PHOTOSYNC_CLIENT_ID", "c".into()),
+            ("PHOTOSYNC_CLIENT_SECRET", "s3cr3t-value".into()),
+        ]);
+        let flags = crate::settings::Flags::default();
+        let settings = crate::settings::Settings::resolve_with(&flags, &run).expect("settings");
+        assert!(matches!(
+            credential_from_settings(&settings.cloud),
+            Ok(Credential::Secret { .. })
+        ));
+        // With nothing given for the run, the config file's token is the credential.
+        let only_config = env(vec![("PHOTOSYNC_CONFIG", config)]);
+        let settings =
+            crate::settings::Settings::resolve_with(&flags, &only_config).expect("settings");
+        assert!(matches!(
+            credential_from_settings(&settings.cloud),
+            Ok(Credential::Token { .. })
+        ));
     }
 
     // Regression: a ready token from another tenant than PHOTOSYNC_TENANT_ID was sent to Graph,

@@ -252,7 +252,7 @@ pub const ACCESS_TOKEN_FILE: Var = Var::new(
 pub const AUTH: Var = Var::new(
     "PHOTOSYNC_AUTH",
     Cloud,
-    "secret | certificate | managed-identity | token (default: the first configured of a ready token, a certificate, a client secret, a managed identity endpoint)",
+    "secret | certificate | managed-identity | token (default: the first configured of a ready token, a certificate, a client secret, a managed identity endpoint; one given by a flag or the environment before any the config file holds)",
 )
 .flag("--auth");
 pub const CLOUD: Var = Var::new(

@@ -142,6 +142,9 @@ pub struct CloudSettings {
     pub imds_retry_unit: Option<std::time::Duration>,
     pub access_token: Option<Secret>,
     pub auth: Option<CredentialKind>,
+    /// The credentials given for this run (a flag or the environment), not only by the config
+    /// file: without `auth`, one of these is used before any the config file holds.
+    pub given_for_run: Vec<CredentialKind>,
     /// The Microsoft cloud the tenant lives in: the default hosts and the Graph token scope.
     pub cloud: NationalCloud,
     /// The cloud's Graph unless set.
@@ -318,6 +321,23 @@ impl Settings {
             imds_retry_unit: millis(layers.get(IMDS_RETRY_MS), IMDS_RETRY_MS)?,
             access_token: layers.secret(ACCESS_TOKEN, Some(ACCESS_TOKEN_FILE))?,
             auth,
+            given_for_run: [
+                (
+                    CredentialKind::Token,
+                    [ACCESS_TOKEN, ACCESS_TOKEN_FILE].as_slice(),
+                ),
+                (CredentialKind::Certificate, &[CERTIFICATE_PATH]),
+                (CredentialKind::Secret, &[CLIENT_SECRET, CLIENT_SECRET_FILE]),
+            ]
+            .into_iter()
+            .filter(|(kind, vars)| {
+                (*kind == CredentialKind::Certificate && flags.certificate_path.is_some())
+                    || vars
+                        .iter()
+                        .any(|v| env(v.name).is_some_and(|v| !v.is_empty()))
+            })
+            .map(|(kind, _)| kind)
+            .collect(),
             cloud: national,
             graph_url: layers
                 .text(&flags.graph_url, GRAPH_URL)
