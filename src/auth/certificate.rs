@@ -103,6 +103,7 @@ impl Certificate {
         } else {
             from_pfx(path, &bytes, password)?
         };
+        refuse_expired(path, &cert_der, now_secs())?;
         let key = EncodingKey::from_rsa_pem(key_pem.as_bytes())
             .map_err(|e| cert_error(path, format!("the private key is not an RSA key ({e})")))?;
         let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -159,7 +160,14 @@ fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, String)> {
         .iter()
         .find(|b| b.tag() == "CERTIFICATE")
         .ok_or_else(|| cert_error(path, "no CERTIFICATE block in the PEM file"))?;
-    if blocks.iter().any(|b| b.tag() == "ENCRYPTED PRIVATE KEY") {
+    // PKCS#8's encrypted block, or a traditional key with `Proc-Type: 4,ENCRYPTED`.
+    let encrypted = blocks.iter().any(|b| {
+        b.tag() == "ENCRYPTED PRIVATE KEY"
+            || b.headers()
+                .get("Proc-Type")
+                .is_some_and(|v| v.contains("ENCRYPTED"))
+    });
+    if encrypted {
         return Err(cert_error(path, "the private key is encrypted")
             .with_hint("decrypt it (openssl pkey -in key.pem -out plain.pem) or use a PFX with PHOTOSYNC_CERTIFICATE_PASSWORD"));
     }
@@ -188,4 +196,170 @@ fn from_pfx(path: &Path, bytes: &[u8], password: Option<&Secret>) -> Result<(Vec
         .ok_or_else(|| cert_error(path, "the PFX holds no certificate"))?;
     let key_pem = pem::encode(&pem::Pem::new("PRIVATE KEY", chain.key().as_der().to_vec()));
     Ok((cert.as_der().to_vec(), key_pem))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// An expired certificate is refused at startup: Entra ID would refuse every assertion it
+/// signs, with an error that does not say why. One expiring within 30 days is warned about.
+fn refuse_expired(path: &Path, cert_der: &[u8], now: u64) -> Result<()> {
+    let Some(not_after) = not_after(cert_der) else {
+        return Ok(());
+    };
+    let date = civil_date(not_after);
+    if not_after < now {
+        return Err(cert_error(path, format!("the certificate expired on {date}"))
+            .with_hint("create a new certificate, upload its public part to the app registration, and point PHOTOSYNC_CERTIFICATE_PATH at it"));
+    }
+    if not_after - now < 30 * 86_400 {
+        tracing::warn!(expires = %date, "the certificate expires within 30 days: renew it in the app registration");
+    }
+    Ok(())
+}
+
+/// The certificate's notAfter (Unix seconds), read from its DER: Certificate ::= SEQUENCE {
+/// tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity SEQUENCE {
+/// notBefore, notAfter }, ... }, ... }. `None` when the bytes do not read that way.
+fn not_after(der: &[u8]) -> Option<u64> {
+    let (_, cert) = der_item(der)?;
+    let (_, mut tbs) = der_item(cert)?;
+    let (tag, _) = der_item(tbs)?;
+    if tag == 0xa0 {
+        tbs = skip(tbs)?;
+    }
+    for _ in 0..3 {
+        tbs = skip(tbs)?; // serial, signature algorithm, issuer
+    }
+    let (_, validity) = der_item(tbs)?;
+    let (tag, time) = der_item(skip(validity)?)?;
+    let text = std::str::from_utf8(time).ok()?.strip_suffix('Z')?;
+    let (year, rest) = match tag {
+        0x17 => {
+            let yy: u64 = text.get(..2)?.parse().ok()?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &text[2..])
+        }
+        0x18 => (text.get(..4)?.parse().ok()?, &text[4..]),
+        _ => return None,
+    };
+    let field = |i: usize| -> Option<u64> { rest.get(i..i + 2)?.parse().ok() };
+    let days = days_from_civil(year, field(0)?, field(2)?)?;
+    Some(days * 86_400 + field(4)? * 3600 + field(6)? * 60 + field(8)?)
+}
+
+/// One DER element at the start of `bytes`: its tag and contents.
+fn der_item(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let (&tag, rest) = bytes.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |l, b| (l << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    Some((tag, rest.get(..len)?))
+}
+
+/// `bytes` after its first DER element.
+fn skip(bytes: &[u8]) -> Option<&[u8]> {
+    let (_, contents) = der_item(bytes)?;
+    let start = contents.as_ptr() as usize - bytes.as_ptr() as usize;
+    bytes.get(start + contents.len()..)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || year < 1970 {
+        return None;
+    }
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// `YYYY-MM-DD` of Unix seconds, for messages.
+fn civil_date(secs: u64) -> String {
+    let z = secs / 86_400 + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A certificate's skeleton: version, serial, signature, issuer, and the validity.
+    fn cert_with_validity(not_before: &[u8], not_after: &[u8]) -> Vec<u8> {
+        let wrap = |tag: u8, inner: &[u8]| {
+            let mut out = vec![tag, inner.len() as u8];
+            out.extend_from_slice(inner);
+            out
+        };
+        let validity = wrap(0x30, &[not_before, not_after].concat());
+        let tbs = [
+            wrap(0xa0, &wrap(0x02, &[2])),
+            wrap(0x02, &[1]),
+            wrap(0x30, &[]),
+            wrap(0x30, &[]),
+            validity,
+        ]
+        .concat();
+        wrap(0x30, &wrap(0x30, &tbs))
+    }
+
+    // Regression: an expired certificate was loaded and used without a word; Entra ID then
+    // refused every assertion with an error that does not say why.
+    #[test]
+    fn an_expired_certificate_is_refused_at_startup_naming_the_date() {
+        let utc = |t: &str| [&[0x17, t.len() as u8][..], t.as_bytes()].concat();
+        let der = cert_with_validity(&utc("250101000000Z"), &utc("261106093719Z"));
+        assert_eq!(civil_date(not_after(&der).expect("notAfter")), "2026-11-06");
+        let now = not_after(&der).expect("notAfter") + 86_400;
+        let err = refuse_expired(Path::new("app.pem"), &der, now).expect_err("expired");
+        assert!(
+            err.message.contains("expired on 2026-11-06"),
+            "{}",
+            err.message
+        );
+        assert!(refuse_expired(Path::new("app.pem"), &der, now - 2 * 86_400).is_ok());
+        // The emulator's committed test certificate: GeneralizedTime, valid until 2126.
+        let pem = include_str!("../../tests/emulator/seed/test-only-app-cert.pem");
+        let der = pem::parse(pem).expect("pem").into_contents();
+        assert_eq!(civil_date(not_after(&der).expect("notAfter")), "2126-10-30");
+    }
+
+    // Regression: a traditional key encrypted in place (`Proc-Type: 4,ENCRYPTED`) was "not an
+    // RSA key" instead of "encrypted", with the hint to decrypt it.
+    #[test]
+    fn a_traditional_encrypted_key_is_said_to_be_encrypted() {
+        let cert = include_str!("../../tests/emulator/seed/test-only-app-cert.pem");
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nAAECAwQFBgcICQoLDA0ODw==\n-----END RSA PRIVATE KEY-----\n";
+        let err = from_pem(Path::new("app.pem"), format!("{cert}{key}").as_bytes())
+            .expect_err("encrypted");
+        assert!(err.message.contains("encrypted"), "{}", err.message);
+    }
 }
