@@ -226,17 +226,18 @@ fn refuse_expired(path: &Path, cert_der: &[u8], now: u64) -> Result<()> {
 /// tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity SEQUENCE {
 /// notBefore, notAfter }, ... }, ... }. `None` when the bytes do not read that way.
 fn not_after(der: &[u8]) -> Option<u64> {
-    let (_, cert) = der_item(der)?;
-    let (_, mut tbs) = der_item(cert)?;
-    let (tag, _) = der_item(tbs)?;
-    if tag == 0xa0 {
-        tbs = skip(tbs)?;
+    let (_, cert, _) = der_item(der)?;
+    let (_, tbs, _) = der_item(cert)?;
+    let (tag, _, mut rest) = der_item(tbs)?;
+    if tag != 0xa0 {
+        rest = tbs; // no explicit version: the serial comes first
     }
     for _ in 0..3 {
-        tbs = skip(tbs)?; // serial, signature algorithm, issuer
+        rest = der_item(rest)?.2; // serial, signature algorithm, issuer
     }
-    let (_, validity) = der_item(tbs)?;
-    let (tag, time) = der_item(skip(validity)?)?;
+    let (_, validity, _) = der_item(rest)?;
+    let (_, _, after) = der_item(validity)?; // notBefore
+    let (tag, time, _) = der_item(after)?;
     let text = std::str::from_utf8(time).ok()?.strip_suffix('Z')?;
     let (year, rest) = match tag {
         0x17 => {
@@ -251,8 +252,8 @@ fn not_after(der: &[u8]) -> Option<u64> {
     Some(days * 86_400 + field(4)? * 3600 + field(6)? * 60 + field(8)?)
 }
 
-/// One DER element at the start of `bytes`: its tag and contents.
-fn der_item(bytes: &[u8]) -> Option<(u8, &[u8])> {
+/// The DER element at the start of `bytes`: its tag, its contents, and the bytes after it.
+fn der_item(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = bytes.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = if first < 0x80 {
@@ -267,14 +268,11 @@ fn der_item(bytes: &[u8]) -> Option<(u8, &[u8])> {
             .fold(0usize, |l, b| (l << 8) | usize::from(*b));
         (len, &rest[n..])
     };
-    Some((tag, rest.get(..len)?))
-}
-
-/// `bytes` after its first DER element.
-fn skip(bytes: &[u8]) -> Option<&[u8]> {
-    let (_, contents) = der_item(bytes)?;
-    let start = contents.as_ptr() as usize - bytes.as_ptr() as usize;
-    bytes.get(start + contents.len()..)
+    if rest.len() < len {
+        return None;
+    }
+    let (contents, after) = rest.split_at(len);
+    Some((tag, contents, after))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
