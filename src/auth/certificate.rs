@@ -248,8 +248,13 @@ fn not_after(der: &[u8]) -> Option<u64> {
         _ => return None,
     };
     let field = |i: usize| -> Option<u64> { rest.get(i..i + 2)?.parse().ok() };
-    let days = days_from_civil(year, field(0)?, field(2)?)?;
-    Some(days * 86_400 + field(4)? * 3600 + field(6)? * 60 + field(8)?)
+    let (month, day) = (field(0)?, field(2)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = super::token::days_from_civil(year as i64, month as i64, day as i64);
+    let secs = days * 86_400 + (field(4)? * 3600 + field(6)? * 60 + field(8)?) as i64;
+    u64::try_from(secs).ok()
 }
 
 /// The DER element at the start of `bytes`: its tag, its contents, and the bytes after it.
@@ -273,23 +278,6 @@ fn der_item(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     }
     let (contents, after) = rest.split_at(len);
     Some((tag, contents, after))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || year < 1970 {
-        return None;
-    }
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
 }
 
 /// `YYYY-MM-DD` of Unix seconds, for messages.

@@ -26,6 +26,12 @@ fn of_type<'a>(lines: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json
     lines.iter().filter(|v| v["type"] == kind).collect()
 }
 
+/// A named pipe at `path` (the system's mkfifo).
+fn mkfifo(path: &std::path::Path) {
+    let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("photos")).expect("mkdir");
@@ -485,8 +491,7 @@ fn input_that_is_a_pipe_is_read_once_not_counted_away() {
     let jsonl = format!("{{\"SamAccountName\":\"ann\",\"PhotoPath\":{photo:?}}}\n");
     let csv = format!("SamAccountName,PhotoPath\nann,{}\n", photo.display());
     let fifo = dir.path().join("users.fifo");
-    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
-    assert!(made.success());
+    mkfifo(&fifo);
     let fifo_arg = fifo.to_string_lossy().into_owned();
     for (flag, path, text) in [
         ("--input", "/dev/stdin", &jsonl),
@@ -552,13 +557,7 @@ fn feed_fifo(fifo: &std::path::Path, bytes: &[u8]) {
 fn a_photo_path_that_is_a_device_or_a_fifo_is_refused_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("photo.fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("mkfifo")
-            .success()
-    );
+    mkfifo(&fifo);
     let stdin = format!(
         "{{\"sam\":\"zero\",\"PhotoPath\":\"/dev/zero\"}}\n{{\"sam\":\"fifo\",\"PhotoPath\":{fifo:?}}}\n{{\"sam\":\"dir\",\"PhotoPath\":{:?}}}\n",
         dir.path()
@@ -742,13 +741,7 @@ fn out_into_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let fifo = dir.path().join("report.fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("mkfifo")
-            .success()
-    );
+    mkfifo(&fifo);
     // Held open for reading and writing (Linux does not block on that), so the run's open
     // does not wait for a reader and its few lines sit in the pipe until read here.
     let mut reader = std::fs::OpenOptions::new()
