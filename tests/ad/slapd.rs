@@ -8,7 +8,8 @@ use photosync::store::ad::ObjectGuid;
 use photosync_testkit::portrait;
 
 use crate::support::{
-    self, SLAPD_READER_DN, SLAPD_READER_PASSWORD, SLAPD_SIZE_LIMIT, SLAPD_SUFFIX,
+    self, SLAPD_BRANCH_REFERRAL, SLAPD_READER_DN, SLAPD_READER_PASSWORD, SLAPD_SIZE_LIMIT,
+    SLAPD_SUFFIX,
 };
 use crate::{connection, open};
 
@@ -344,6 +345,40 @@ fn an_ad_filter_search_cut_off_mid_run_is_transient_and_says_the_list_is_partial
         .collect();
     assert_eq!(partial.len(), 1, "{records:#?}\n{stderr}");
     assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let _ = std::fs::remove_dir_all(empty);
+}
+
+// Regression (issue 18, hostile review): continuation references (a part of the tree another
+// server holds, as a child domain) were dropped without a word, so a run looked complete while
+// the users there were never read. The run says which parts it did not read.
+#[test]
+fn a_search_referred_in_part_to_another_server_says_what_it_did_not_read() {
+    let slapd = support::slapd();
+    let empty = support::scratch_dir("referred-search");
+    let out = photosync_testkit::photosync!()
+        .args(["status", "--ad-filter", "(sn=7)", "--format", "json"])
+        .args([
+            "--stores".to_string(),
+            format!("folder:{}", empty.display()),
+        ])
+        .clean_env()
+        .env("PHOTOSYNC_LDAP_URL", slapd.ldaps_url())
+        .env("PHOTOSYNC_LDAP_BIND_DN", SLAPD_READER_DN)
+        .env("PHOTOSYNC_LDAP_PASSWORD", SLAPD_READER_PASSWORD)
+        .env("PHOTOSYNC_LDAP_CA_FILE", &slapd.certs.ca)
+        .env("PHOTOSYNC_LDAP_BASE_DN", SLAPD_SUFFIX)
+        .output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let statuses = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains(r#""type":"status""#))
+        .count();
+    assert_eq!(statuses, 1, "{stderr}");
+    assert!(
+        stderr.contains(SLAPD_BRANCH_REFERRAL) && stderr.contains("users there were not read"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
     let _ = std::fs::remove_dir_all(empty);
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use super::connection::{operation_error, transport_error};
 use super::entry::{AdUser, RawEntry};
 use crate::error::{Error, Result};
-use crate::settings::env::LDAP_BASE_DN;
+use crate::settings::env::{LDAP_BASE_DN, LDAP_URL};
 
 /// Users in directory order; ends after the last page or the first error.
 pub type UserStream = Pin<Box<dyn Stream<Item = Result<AdUser>> + Send>>;
@@ -82,7 +82,46 @@ async fn run_paged(
     if result.rc != 0 {
         return Err(operation_error(&what, result.rc, &result.text));
     }
+    warn_of_unread_parts(base, &result.refs);
     Ok(())
+}
+
+/// Continuation references name parts of the tree this server does not hold (a child domain,
+/// a subordinate server): the users there were not read, so the run must say so rather than
+/// look complete. AD answers a search from the domain root with references to its DNS and
+/// configuration partitions, which hold no users; those are not worth a warning.
+fn warn_of_unread_parts(base: &str, refs: &[String]) {
+    let unread: Vec<&str> = refs
+        .iter()
+        .map(String::as_str)
+        .filter(|url| !holds_no_users(url))
+        .collect();
+    if unread.is_empty() {
+        return;
+    }
+    tracing::warn!(
+        references = %unread.join(" "),
+        "the directory referred {} part(s) of {base} to other servers; users there were not \
+         read. Run again against each (set {LDAP_URL} and {LDAP_BASE_DN} to the reference's \
+         server and DN)",
+        unread.len()
+    );
+}
+
+/// AD's application and configuration partitions, which it refers a domain-root search to.
+fn holds_no_users(url: &str) -> bool {
+    let dn = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or("", |(_, dn)| dn)
+        .to_ascii_lowercase();
+    [
+        "dc=domaindnszones,",
+        "dc=forestdnszones,",
+        "cn=configuration,",
+    ]
+    .iter()
+    .any(|partition| dn.starts_with(partition))
 }
 
 /// A small search (lookups): at most `size_limit` entries; more is reported to the caller by
@@ -134,4 +173,28 @@ pub async fn discover_base_dn(ldap: Ldap, timeout: Duration) -> Result<String> {
             Error::config("the directory did not say which base DN to search")
                 .with_hint(format!("set {LDAP_BASE_DN}, e.g. DC=example,DC=com"))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_no_users;
+
+    #[test]
+    fn only_ads_dns_and_configuration_partitions_are_known_to_hold_no_users() {
+        for url in [
+            "ldap://DomainDnsZones.example.com/DC=DomainDnsZones,DC=example,DC=com",
+            "ldap://ForestDnsZones.example.com/DC=ForestDnsZones,DC=example,DC=com",
+            "ldap://example.com/CN=Configuration,DC=example,DC=com",
+        ] {
+            assert!(holds_no_users(url), "{url}");
+        }
+        for url in [
+            "ldap://child.example.com/DC=child,DC=example,DC=com",
+            "ldap://branch.example.test/ou=branch,dc=example,dc=test",
+            "ldap://example.com/OU=DomainDnsZones,DC=example,DC=com",
+            "not a url",
+        ] {
+            assert!(!holds_no_users(url), "{url}");
+        }
+    }
 }

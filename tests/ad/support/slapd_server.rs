@@ -61,7 +61,9 @@ impl Slapd {
             f,
             "dn: {SLAPD_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
              dn: {SLAPD_READER_DN}\nobjectClass: person\ncn: reader\nsn: reader\nuserPassword: {SLAPD_READER_PASSWORD}\n\n\
-             dn: ou=people,{SLAPD_SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\n"
+             dn: ou=people,{SLAPD_SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\n\
+             dn: ou=branch,{SLAPD_SUFFIX}\nobjectClass: referral\nobjectClass: extensibleObject\n\
+             ou: branch\nref: {SLAPD_BRANCH_REFERRAL}\n\n"
         )
         .expect("seed");
         for i in 0..users {
@@ -128,6 +130,10 @@ impl Slapd {
         }
     }
 }
+
+/// Where the seed's `ou=branch` refers searches to: a part of the tree another server holds, as
+/// a child domain is in AD. A subtree search answers it as a continuation reference.
+pub const SLAPD_BRANCH_REFERRAL: &str = "ldap://branch.example.test/ou=branch,dc=example,dc=test";
 
 /// The shared slapd of the test binary: 1200 users (more than its 500 limit), a third with
 /// photos.
