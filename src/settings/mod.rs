@@ -92,6 +92,22 @@ fn auth_flag(value: &str) -> Result<AuthFlag> {
     }
 }
 
+/// A file flag: empty (an exported empty variable) means unset, as elsewhere (clap's own path
+/// parser refuses it, naming a flag the admin never gave).
+fn path_flag() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
+/// A switch's variable: true/false, yes/no, on/off, 1/0; empty means unset.
+fn switch_flag(value: &str) -> std::result::Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "no" | "off" | "0" | "n" | "f" => Ok(false),
+        "true" | "yes" | "on" | "1" | "y" | "t" => Ok(true),
+        other => Err(format!("'{other}' is not a boolean: use true or false")),
+    }
+}
+
 /// The `--cloud` value; empty (an exported empty variable) means unset, as elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CloudFlag(pub Option<NationalCloud>);
@@ -232,13 +248,13 @@ pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Connection (each overrides its PHOTOSYNC_* variable)")]
 pub struct Flags {
-    #[arg(long, global = true, hide_env_values = true, value_name = "FILE", env = env::CONFIG.name, help = env::CONFIG.meaning)]
+    #[arg(long, global = true, hide_env_values = true, value_name = "FILE", value_parser = path_flag(), env = env::CONFIG.name, help = env::CONFIG.meaning)]
     pub config: Option<PathBuf>,
     #[arg(long, global = true, hide_env_values = true, value_name = "TENANT", env = env::TENANT_ID.name, help = env::TENANT_ID.meaning)]
     pub tenant_id: Option<String>,
     #[arg(long, global = true, hide_env_values = true, value_name = "ID", env = env::CLIENT_ID.name, help = env::CLIENT_ID.meaning)]
     pub client_id: Option<String>,
-    #[arg(long, global = true, hide_env_values = true, value_name = "FILE", env = env::CERTIFICATE_PATH.name, help = env::CERTIFICATE_PATH.meaning)]
+    #[arg(long, global = true, hide_env_values = true, value_name = "FILE", value_parser = path_flag(), env = env::CERTIFICATE_PATH.name, help = env::CERTIFICATE_PATH.meaning)]
     pub certificate_path: Option<PathBuf>,
     #[arg(long, global = true, hide_env_values = true, value_name = "KIND", value_parser = auth_flag, env = env::AUTH.name, help = env::AUTH.meaning)]
     pub auth: Option<AuthFlag>,
@@ -256,11 +272,11 @@ pub struct Flags {
     pub ldap_bind_dn: Option<String>,
     #[arg(long, global = true, hide_env_values = true, value_name = "DN", env = env::LDAP_BASE_DN.name, help = env::LDAP_BASE_DN.meaning)]
     pub ldap_base_dn: Option<String>,
-    #[arg(long, global = true, hide_env_values = true, value_name = "FILE", env = env::LDAP_CA_FILE.name, help = env::LDAP_CA_FILE.meaning)]
+    #[arg(long, global = true, hide_env_values = true, value_name = "FILE", value_parser = path_flag(), env = env::LDAP_CA_FILE.name, help = env::LDAP_CA_FILE.meaning)]
     pub ldap_ca_file: Option<PathBuf>,
     #[arg(long, global = true, hide_env_values = true, env = env::ALLOW_CLOUD_ONLY_MATCH.name,
           help = env::ALLOW_CLOUD_ONLY_MATCH.meaning, help_heading = "Identity",
-          action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+          action = clap::ArgAction::SetTrue, value_parser = switch_flag)]
     pub allow_cloud_only_match: bool,
 }
 
@@ -331,7 +347,11 @@ impl Settings {
             ]
             .into_iter()
             .filter(|(kind, vars)| {
-                (*kind == CredentialKind::Certificate && flags.certificate_path.is_some())
+                (*kind == CredentialKind::Certificate
+                    && flags
+                        .certificate_path
+                        .as_ref()
+                        .is_some_and(|p| !p.as_os_str().is_empty()))
                     || vars
                         .iter()
                         .any(|v| env(v.name).is_some_and(|v| !v.is_empty()))

@@ -411,6 +411,9 @@ fn an_exported_but_empty_variable_counts_as_unset() {
             ("PHOTOSYNC_AUTH", ""),
             ("PHOTOSYNC_TENANT_ID", ""),
             ("PHOTOSYNC_GRAPH_URL", ""),
+            ("PHOTOSYNC_CERTIFICATE_PATH", ""),
+            ("PHOTOSYNC_LDAP_CA_FILE", ""),
+            ("PHOTOSYNC_ALLOW_CLOUD_ONLY_MATCH", ""),
         ])
         .output();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -420,6 +423,21 @@ fn an_exported_but_empty_variable_counts_as_unset() {
     assert_eq!(
         report["tokens"][0]["audienceRequested"], "https://graph.microsoft.com",
         "an empty PHOTOSYNC_GRAPH_URL is the default, not an empty URL: {report:#}"
+    );
+
+    // Regression (hostile review): the path and switch variables were still usage errors when
+    // empty, naming a flag the admin never gave.
+    let out = photosync!()
+        .args(["status", "--input", "-", "--stores"])
+        .args([format!("folder:{}", dir.path().display())])
+        .envs([("PHOTOSYNC_CONFIG", ""), ("PHOTOSYNC_LDAP_CA_FILE", "")])
+        .stdin(b"")
+        .output();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
