@@ -21,6 +21,7 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
         return Err(Error::config("no stores to read")
             .with_hint("name stores with --stores, e.g. --stores folder:./photos"));
     }
+    refuse_replacing_what_the_run_reads(&args)?;
     let mut stores: Vec<Box<dyn PhotoStore>> = Vec::new();
     for spec in &args.stores {
         stores.push(store::open(spec, StoreRole::Read, ctx).await?);
@@ -86,6 +87,72 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
     drop(sink);
     destination.finish(&opts)?;
     Ok(summary.exit_code)
+}
+
+/// `--out` or `--report` naming the input, the state file or each other (a swapped or
+/// tab-completed argument) would replace a file the admin curated with this run's output:
+/// refused before anything is read or written. Devices and pipes are written into, not
+/// replaced, so they may be named twice (`/dev/null`).
+fn refuse_replacing_what_the_run_reads(args: &StatusArgs) -> Result<()> {
+    let given = |flag: &'static str, path: &Option<PathBuf>| {
+        path.clone()
+            .filter(|p| p.as_os_str() != "-")
+            .map(|p| (flag, p))
+    };
+    let outputs: Vec<_> = [given("--out", &args.out), given("--report", &args.report)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let read: Vec<_> = [
+        given("--input", &args.input.input),
+        given("--csv", &args.input.csv),
+        given("--state", &args.state),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut pairs: Vec<(&(&str, PathBuf), &(&str, PathBuf))> = outputs
+        .iter()
+        .flat_map(|out| read.iter().map(move |r| (out, r)))
+        .collect();
+    if let [out, report] = outputs.as_slice() {
+        pairs.push((report, out));
+    }
+    for ((out_flag, out), (flag, path)) in pairs {
+        if same_regular_file(out, path) {
+            return Err(Error::config(format!(
+                "{out_flag} and {flag} name the same file ({}): this run's output would replace it",
+                crate::terminal::printable(&out.display().to_string()),
+            ))
+            .with_hint(format!("give {out_flag} another file name")));
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths are one regular file: the same file when both exist (a link or another
+/// spelling of the path counts), else the same absolute path.
+fn same_regular_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) => {
+            ma.is_file() && mb.is_file() && {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    (ma.dev(), ma.ino()) == (mb.dev(), mb.ino())
+                }
+                #[cfg(not(unix))]
+                {
+                    std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+                }
+            }
+        }
+        (Err(_), Err(_)) => match (std::path::absolute(a), std::path::absolute(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// Where `--out` or `--report` writes. A regular file is written whole: beside it, renamed

@@ -675,6 +675,55 @@ fn a_planted_symlink_does_not_redirect_the_report() {
     );
 }
 
+// Regression (hostile review): `--out` or `--report` naming the input CSV (a swapped or
+// tab-completed argument) replaced the user list with this run's output, exit 0; naming each
+// other, one output replaced the other. Both are refused before anything is written.
+#[test]
+fn out_or_report_naming_the_input_or_each_other_is_refused_and_nothing_is_replaced() {
+    let dir = setup();
+    let stores = format!(
+        "folder:{}:{{samAccountName}}.jpg",
+        dir.path().join("photos").display()
+    );
+    let users = dir.path().join("users.csv");
+    let list = "SamAccountName\nann\nbob\n";
+    std::fs::write(&users, list).expect("csv");
+    std::os::unix::fs::symlink(&users, dir.path().join("link.csv")).expect("link");
+    let report = dir.path().join("r.html").to_string_lossy().into_owned();
+    let users_path = users.to_string_lossy().into_owned();
+    let link = dir.path().join("link.csv").to_string_lossy().into_owned();
+    for outputs in [
+        vec!["--out", users_path.as_str()],
+        vec!["--report", users_path.as_str()],
+        vec!["--out", link.as_str()],
+        vec!["--out", report.as_str(), "--report", report.as_str()],
+    ] {
+        let out = photosync!()
+            .args(["status", "--stores", &stores, "--csv", &users_path])
+            .args(outputs.clone())
+            .output();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{outputs:?}: {stderr}");
+        assert!(
+            stderr.contains("name the same file"),
+            "{outputs:?}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&users).expect("csv"), list);
+        assert!(!std::path::Path::new(&report).exists(), "{outputs:?}");
+    }
+    // Devices are written into, not replaced: naming one twice is fine.
+    let out = photosync!()
+        .args(["status", "--stores", &stores, "--csv", &users_path])
+        .args(["--out", "/dev/null", "--report", "/dev/null"])
+        .output();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // Regression (issue 19, item 16): an interrupted `status --out report.html` replaced the last
 // good report with a partial one. The partial one is kept under another name, and said so.
 #[test]
