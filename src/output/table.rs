@@ -64,7 +64,25 @@ pub fn user_label(user: &UserKeys) -> String {
         .or_else(|| user.object_guid.clone())
         .or_else(|| user.employee_id.clone())
         .unwrap_or_else(|| "-".to_string());
-    truncate(&label, USER_WIDTH)
+    whole_label(&label)
+}
+
+/// Longest user label shown whole: past any real key (a UPN has at most 113 characters), so
+/// only a hostile input's label is shortened, keeping both ends.
+const MAX_LABEL: usize = 256;
+
+/// A user's label is never cut to the column: two GUIDs or long UPNs that differ only at the
+/// end must not print alike (an admin acts on the row). A longer one shifts its row instead.
+fn whole_label(label: &str) -> String {
+    let label = printable(label);
+    let count = label.chars().count();
+    if count <= MAX_LABEL {
+        return label;
+    }
+    let half = MAX_LABEL / 2;
+    let head: String = label.chars().take(half).collect();
+    let tail: String = label.chars().skip(count - (MAX_LABEL - half - 1)).collect();
+    format!("{head}~{tail}")
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -302,6 +320,24 @@ mod tests {
         // The injected line break cannot start a row of its own.
         assert!(!text.lines().any(|l| l.starts_with("FAKE")), "{text:?}");
         assert_eq!(printable("plain ünïcode 名前"), "plain ünïcode 名前");
+    }
+
+    #[test]
+    fn user_labels_are_never_cut_to_the_column() {
+        let guid = |last: &str| UserKeys {
+            object_guid: Some(format!("2f1c0a3e-9b7d-4e21-8c55-0a1b2c3{last}")),
+            ..UserKeys::default()
+        };
+        let (a, b) = (user_label(&guid("d4e5f")), user_label(&guid("d4e60")));
+        assert_ne!(a, b);
+        assert!(a.ends_with("d4e5f"), "{a}");
+        let long = UserKeys {
+            user_principal_name: Some(format!("{}@x.test", "a".repeat(5000))),
+            ..UserKeys::default()
+        };
+        let label = user_label(&long);
+        assert_eq!(label.chars().count(), MAX_LABEL);
+        assert!(label.ends_with("a@x.test"), "{label}");
     }
 
     #[test]
