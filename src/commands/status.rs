@@ -94,6 +94,7 @@ pub async fn run(args: StatusArgs, settings: &Settings, ctx: &RunContext) -> Res
 /// refused before anything is read or written. Devices and pipes are written into, not
 /// replaced, so they may be named twice (`/dev/null`).
 fn refuse_replacing_what_the_run_reads(args: &StatusArgs) -> Result<()> {
+    type Named = (&'static str, PathBuf);
     let given = |flag: &'static str, path: &Option<PathBuf>| {
         path.clone()
             .filter(|p| p.as_os_str() != "-")
@@ -111,7 +112,7 @@ fn refuse_replacing_what_the_run_reads(args: &StatusArgs) -> Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    let mut pairs: Vec<(&(&str, PathBuf), &(&str, PathBuf))> = outputs
+    let mut pairs: Vec<(&Named, &Named)> = outputs
         .iter()
         .flat_map(|out| read.iter().map(move |r| (out, r)))
         .collect();
