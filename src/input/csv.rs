@@ -1,6 +1,7 @@
 //! CSV user lists as Excel and `Export-Csv` write them: header names case-insensitive,
-//! `,` or `;` (European Excel) detected from the header, UTF-8 BOM dropped, unknown columns
-//! ignored. Rows stream one at a time.
+//! `,` or `;` (European Excel) detected from the header or given by a `sep=` line, UTF-8 BOM
+//! dropped, unknown columns ignored. Rows stream one at a time, each numbered by the file
+//! line it starts on.
 //!
 //! A hand-edited CSV can be broken in ways the parser accepts silently: a quote that is never
 //! closed makes the rest of the file one value. `RowGuard` follows the quoting as the bytes go
@@ -8,10 +9,11 @@
 //! user), and it caps a row at 16 MiB like a JSON Lines line. Identity values holding a line
 //! break are refused.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -41,7 +43,8 @@ pub struct CsvReader {
     ahead: Option<csv::Result<csv::ByteRecord>>,
     /// Per column, its header name and canonical field (None = ignored column).
     columns: Vec<Option<(String, &'static str)>>,
-    /// Row number of the last record read (header = 1, or 2 below a `#TYPE` line).
+    /// The file line the last record read starts on (header = 1, or 2 below a `#TYPE` or
+    /// `sep=` line): blank lines count, and a row spanning lines is numbered by its first.
     row: u64,
     base_dir: Option<PathBuf>,
     quoting: Arc<Quoting>,
@@ -57,21 +60,38 @@ impl CsvReader {
             Error::config(format!("cannot read the CSV header: {e}"))
                 .with_hint("check the file given to --csv")
         })?;
+        if header.starts_with(b"\xff\xfe") || header.starts_with(b"\xfe\xff") {
+            return Err(Error::config("the CSV is UTF-16 text").with_hint(
+                "save it as UTF-8: Excel's \"CSV UTF-8\", or `Export-Csv -Encoding utf8`",
+            ));
+        }
         if let Some(rest) = header.strip_prefix(b"\xef\xbb\xbf") {
             header = rest.to_vec();
         }
-        // Windows PowerShell's Export-Csv writes `#TYPE System.Management...` above the
-        // header unless told -NoTypeInformation.
-        let mut header_row = 1;
-        if header.starts_with(b"#TYPE") {
+        let mut next_line = |header: &mut Vec<u8>| {
             header.clear();
-            reader.read_until(b'\n', &mut header).map_err(|e| {
+            reader.read_until(b'\n', header).map_err(|e| {
                 Error::config(format!("cannot read the CSV header: {e}"))
                     .with_hint("check the file given to --csv")
-            })?;
-            header_row = 2;
+            })
+        };
+        let mut header_row = 1;
+        // Excel writes `sep=;` above the header when told which delimiter the file uses.
+        let mut delimiter = None;
+        if let [b's' | b'S', b'e' | b'E', b'p' | b'P', b'=', d, rest @ ..] = header.as_slice()
+            && rest.iter().all(u8::is_ascii_whitespace)
+        {
+            delimiter = Some(*d);
+            next_line(&mut header)?;
+            header_row += 1;
         }
-        let delimiter = detect_delimiter(&header);
+        // Windows PowerShell's Export-Csv writes `#TYPE System.Management...` above the
+        // header unless told -NoTypeInformation.
+        if header.starts_with(b"#TYPE") {
+            next_line(&mut header)?;
+            header_row += 1;
+        }
+        let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(&header));
         quoting.delimiter.store(delimiter, Ordering::Relaxed);
         let source: Source = Box::new(Cursor::new(header).chain(reader));
         let mut csv = csv::ReaderBuilder::new()
@@ -109,6 +129,10 @@ impl CsvReader {
                 "name a column UserPrincipalName, ObjectGUID, SamAccountName, Mail or EmployeeID",
             ));
         }
+        // The lines above the first row (`sep=`, `#TYPE`, the header) are no rows of users.
+        for _ in 0..header_row {
+            quoting.next_row_line();
+        }
         let mut rows = csv.into_byte_records();
         Ok(CsvReader {
             ahead: rows.next(),
@@ -133,7 +157,7 @@ impl CsvReader {
                     row,
                     None,
                     ErrorCode::BadCsvRow,
-                    format!("row {row}: column {field} is not UTF-8 text"),
+                    format!("line {row}: column {field} is not UTF-8 text"),
                     "save the file as \"CSV UTF-8\" (Excel) or with `Export-Csv -Encoding utf8`",
                 );
             };
@@ -142,7 +166,7 @@ impl CsvReader {
                     row,
                     None,
                     ErrorCode::BadCsvRow,
-                    format!("row {row}: column {field} contains a line break"),
+                    format!("line {row}: column {field} contains a line break"),
                     "check the quotes around that value: a user name never spans lines",
                 );
             }
@@ -156,7 +180,7 @@ impl CsvReader {
                     row,
                     None,
                     ErrorCode::BadCsvRow,
-                    format!("row {row}: {conflict}"),
+                    format!("line {row}: {conflict}"),
                     "keep one column per field, or the same value in both",
                 );
             }
@@ -167,7 +191,7 @@ impl CsvReader {
                 row,
                 None,
                 ErrorCode::BadCsvRow,
-                format!("row {row} is not a user record: {e}"),
+                format!("line {row} is not a user record: {e}"),
                 "check the row's values",
             ),
         }
@@ -180,7 +204,7 @@ impl Iterator for CsvReader {
     fn next(&mut self) -> Option<InputEvent> {
         while !self.done {
             let current = self.ahead.take()?;
-            self.row += 1;
+            self.row = self.quoting.next_row_line().unwrap_or(self.row + 1);
             let row = self.row;
             if current.is_err() && self.quoting.too_long.load(Ordering::Relaxed) {
                 // The parser's state inside that row is unknown: nothing after it is trusted.
@@ -190,7 +214,7 @@ impl Iterator for CsvReader {
                     None,
                     ErrorCode::BadCsvRow,
                     format!(
-                        "row {row} is longer than 16 MiB (from line {}); the rest of the file was not read",
+                        "the row from line {} is longer than 16 MiB; the rest of the file was not read",
                         self.quoting.row_line.load(Ordering::Relaxed)
                     ),
                     "check for a quote that is never closed near that line",
@@ -206,7 +230,7 @@ impl Iterator for CsvReader {
                     None,
                     ErrorCode::BadCsvRow,
                     format!(
-                        "row {row}: the quote opened on line {line} is never closed, so the rest of the file would be one value; nothing from line {line} on was read as a user"
+                        "the quote opened on line {line} is never closed, so the rest of the file would be one value; nothing from line {line} on was read as a user"
                     ),
                     "close the quote (a quote inside a quoted value is written twice: \"\")",
                 ));
@@ -218,7 +242,7 @@ impl Iterator for CsvReader {
                     row,
                     None,
                     ErrorCode::BadCsvRow,
-                    format!("row {row} cannot be read: {e}"),
+                    format!("line {row} cannot be read: {e}"),
                     "check quoting in that row",
                 ),
             };
@@ -241,9 +265,17 @@ struct Quoting {
     ended: AtomicBool,
     /// A row passed `MAX_ROW_BYTES`: the input was cut there.
     too_long: AtomicBool,
+    /// The lines the rows read but not yet numbered start on, in order: one per row the CSV
+    /// parser returns (it skips blank lines, so its own count is no line number).
+    row_lines: Mutex<VecDeque<u64>>,
 }
 
 impl Quoting {
+    /// The line the next row the parser returns starts on.
+    fn next_row_line(&self) -> Option<u64> {
+        self.row_lines.lock().ok()?.pop_front()
+    }
+
     /// The line of a quote the input ended inside.
     fn unterminated(&self) -> Option<u64> {
         let line = self.open_quote.load(Ordering::Relaxed);
@@ -269,6 +301,8 @@ struct RowGuard<R> {
     place: Place,
     line: u64,
     row_bytes: u64,
+    /// The current row has a byte other than a line end (the parser returns it as a row).
+    row_seen: bool,
 }
 
 impl<R> RowGuard<R> {
@@ -280,6 +314,7 @@ impl<R> RowGuard<R> {
             place: Place::FieldStart,
             line: 1,
             row_bytes: 0,
+            row_seen: false,
         }
     }
 
@@ -292,6 +327,12 @@ impl<R> RowGuard<R> {
 
     fn step(&mut self, b: u8) {
         self.row_bytes += 1;
+        if !self.row_seen && b != b'\r' && b != b'\n' {
+            self.row_seen = true;
+            if let Ok(mut lines) = self.shared.row_lines.lock() {
+                lines.push_back(self.line);
+            }
+        }
         let place = match (self.place, b) {
             (Place::Quoted, b'\n') => {
                 self.line += 1;
@@ -300,6 +341,7 @@ impl<R> RowGuard<R> {
             (_, b'\n') => {
                 self.line += 1;
                 self.row_bytes = 0;
+                self.row_seen = false;
                 self.shared.row_line.store(self.line, Ordering::Relaxed);
                 Place::FieldStart
             }

@@ -264,6 +264,55 @@ fn csv_row_without_identity_is_an_error_with_its_row_number() {
 
 // Regression (issue 19, item 5): a row with an unterminated quote swallowed the rest of the
 // file into one value: a header, that row, then 100 valid rows gave `users: 1`, exit 0.
+// Regression (hostile review): rows were numbered by the records the parser returned, which
+// skips blank lines, so an error on bob's row named the row above (ann's). The number is the
+// file line the row starts on, as the editor and Excel show it.
+#[test]
+fn csv_rows_are_numbered_by_their_line_in_the_file_blank_lines_too() {
+    let events = csv(concat!(
+        "UserPrincipalName,Mail,EmailAddress\n",
+        "ann@x.test,ann@x.test,ann@x.test\n",
+        "\n",
+        "bob@x.test,bob@x.test,robert@x.test\n",
+        "\n",
+        "\n",
+        "carl@x.test,,\n",
+    ));
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, Some(4), "{errs:?}");
+    assert!(errs[0].2.starts_with("line 4:"), "{}", errs[0].2);
+    let found: Vec<u64> = users(&events).iter().map(|u| u.0).collect();
+    assert_eq!(found, vec![2, 7]);
+}
+
+// Regression (hostile review): a UTF-16 CSV (Export-Csv -Encoding Unicode, Excel's "Unicode
+// Text") was told it had no identity column; Excel's `sep=;` line above the header likewise.
+#[test]
+fn csv_in_utf16_is_named_and_excels_sep_line_is_read() {
+    let text = "UserPrincipalName,PhotoPath\r\nann@x.test,a.jpg\r\n";
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let err = match input::from_csv(Cursor::new(utf16), None) {
+        Ok(_) => panic!("expected a config error"),
+        Err(e) => e,
+    };
+    assert!(err.message.contains("UTF-16"), "{err:?}");
+    assert!(
+        err.hint.as_deref().is_some_and(|h| h.contains("UTF-8")),
+        "{err:?}"
+    );
+
+    let events = csv("sep=;\r\nUserPrincipalName;Notes\r\nann@x.test;a, b\r\n");
+    let found = users(&events);
+    assert_eq!(found.len(), 1, "{events:?}");
+    assert_eq!(found[0].0, 3, "sep= is line 1, the header line 2");
+    assert_eq!(
+        found[0].1.user_principal_name.as_deref(),
+        Some("ann@x.test")
+    );
+}
+
 #[test]
 fn csv_unterminated_quote_is_reported_with_its_line_not_swallowed_silently() {
     let mut text = String::from("UserPrincipalName,Notes\nann@contoso.com,\"oops\n");
@@ -297,7 +346,7 @@ fn csv_identity_values_with_line_breaks_are_refused() {
         errs.iter().map(|e| (e.0, e.1)).collect::<Vec<_>>(),
         vec![
             (Some(2), ErrorCode::BadCsvRow),
-            (Some(3), ErrorCode::BadCsvRow)
+            (Some(4), ErrorCode::BadCsvRow)
         ],
         "{errs:?}"
     );
