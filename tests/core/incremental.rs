@@ -172,6 +172,52 @@ async fn a_write_not_yet_visible_stays_pending_and_is_checked_again() {
     );
 }
 
+// Regression (hostile review): the pending entry was written only once the store answered, so
+// a run killed after a write landed but before its answer left the earlier run's verified
+// entry last in the state: the next run with that earlier source skipped the user as
+// "unchanged since verified" while the target held the killed run's picture (the wrong CSV's,
+// possibly another person's). The entry is written before the write is sent.
+#[tokio::test]
+async fn a_run_killed_after_its_write_landed_leaves_the_next_run_checking_that_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let store = store_with(&["ann"]);
+    let counting = counting(&store);
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(counting.clone())];
+    let run = |person: u64| {
+        let opts = with_state(&path);
+        let targets = &targets;
+        async move {
+            let input = jsonl(&[with_photo("ann", person)]);
+            sync(input, &SyncSource::Input, targets, &opts).await
+        }
+    };
+    run(1).await;
+    assert_eq!(store.writes(), 1);
+
+    // Another picture's write lands, and the run is killed before the answer comes.
+    counting.unanswered_writes(true);
+    let killed = run(2);
+    tokio::select! {
+        _ = killed => panic!("the run finished though its write was never answered"),
+        () = async {
+            while store.writes() < 2 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        } => {}
+    }
+    counting.unanswered_writes(false);
+
+    let (records, _) = run(1).await;
+    let ann = result_of(&records, "ann@contoso.com", "graph");
+    assert_eq!(
+        (ann.action, ann.reason.as_str()),
+        (Action::Updated, "differs"),
+        "the target holds the killed run's picture: {records:?}"
+    );
+    assert_eq!(store.writes(), 3);
+}
+
 fn actions(out: &Output) -> Vec<(String, String)> {
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -293,8 +293,8 @@ async fn write(
             None,
         );
     }
-    // Recorded as pending the moment the store accepts the write, so a run killed before
-    // the read-back still knows to check this user next time.
+    // Recorded as pending before the write is sent (`apply_write`), so a run killed before
+    // the read-back, even before the store's answer, still knows to check this user next time.
     let pending = || {
         if let Some(slot) = state {
             slot.record_pending(src, user.user());

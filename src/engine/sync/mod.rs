@@ -345,7 +345,8 @@ pub(super) struct StateSlot<'a> {
 }
 
 impl StateSlot<'_> {
-    /// Remember that a write of `src` to `object` was accepted but not yet seen.
+    /// Remember that a write of `src` to `object` is being sent: it may land, and until a
+    /// read-back shows it no run trusts it.
     pub fn record_pending(&self, src: &SourcePhoto, object: &StoreUser) {
         self.record(src, "", false, object);
     }
@@ -406,7 +407,7 @@ pub(super) async fn apply_write(
     src: &SourcePhoto,
     before: Option<&PhotoInfo>,
     opts: &SyncOptions,
-    written: &(dyn Fn() + Sync),
+    sending: &(dyn Fn() + Sync),
 ) -> Result<Applied> {
     let user = admitted.user();
     if opts.dry_run {
@@ -415,16 +416,18 @@ pub(super) async fn apply_write(
             preview(target.capabilities().rendition, src).await,
         ));
     }
+    // Before the first byte is sent: a write can land while its answer is still on the way,
+    // and a run killed (or given up on) then must leave a record that the target may hold
+    // this picture, or the next run would trust the entry before it and skip the user.
+    sending();
     let mut attempt = 1;
     loop {
         match target.write_photo(user, src).await {
             Ok(()) => {
-                written();
                 return read_back(target, user, src, before, opts.verify_window).await;
             }
             Err(e) if e.class == ErrorClass::Transient => {
                 tracing::debug!(target = target.name(), user = %user.key, attempt, error = %e, "the answer to a photo write was lost; watching whether it landed");
-                written();
                 // The last send is read back too: it may have landed like the others.
                 if let Applied::Written(info) =
                     read_back(target, user, src, before, opts.verify_window).await?

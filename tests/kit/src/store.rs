@@ -1,11 +1,12 @@
 //! The scripted store: a `MemoryStore` under the name and class a test needs, that counts the
 //! calls made to it and can be scripted: a hook run instead of each write, a fault for every
-//! lookup, and writes hidden from reads for a while (the cloud's eventual consistency).
+//! lookup, writes hidden from reads for a while (the cloud's eventual consistency), and
+//! writes whose answer never comes.
 //! Clones share everything: a test keeps one to look at and steer while the engine holds
 //! another.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -34,6 +35,7 @@ pub struct ScriptedStore {
     on_write: Option<WriteHook>,
     failing_lookups: Option<Fault>,
     stale_reads: Arc<Mutex<Option<StaleReads>>>,
+    unanswered_writes: Arc<AtomicBool>,
 }
 
 impl ScriptedStore {
@@ -47,6 +49,7 @@ impl ScriptedStore {
             on_write: None,
             failing_lookups: None,
             stale_reads: Arc::default(),
+            unanswered_writes: Arc::default(),
         }
     }
 
@@ -81,6 +84,12 @@ impl ScriptedStore {
     /// until `show_writes`.
     pub fn hide_writes(&self) {
         *self.stale_reads.lock().expect("scripted store lock") = Some(StaleReads::new());
+    }
+
+    /// From now on (`true`) writes land but their answer never comes, as when a run is
+    /// killed between the two.
+    pub fn unanswered_writes(&self, on: bool) {
+        self.unanswered_writes.store(on, Ordering::SeqCst);
     }
 
     /// Reads show what was written again.
@@ -156,9 +165,13 @@ impl PhotoStore for ScriptedStore {
                 .entry(user.key.clone())
                 .or_insert_with(|| self.memory.photo_of(&user.key));
         }
-        match &self.on_write {
+        let answer = match &self.on_write {
             Some(hook) => hook(&self.memory, user, photo),
             None => self.memory.write_photo(user, photo).await,
+        };
+        if self.unanswered_writes.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
         }
+        answer
     }
 }
