@@ -68,6 +68,9 @@ where
     let mut tally = Tally::default();
     let (shard, stop, intake) = (drive.shard, drive.stop, drive.intake);
     let work = &work;
+    // The input lines of the users being worked on: said by line if a stop abandons them.
+    let in_flight = std::sync::Mutex::new(std::collections::BTreeSet::<u64>::new());
+    let in_flight = &in_flight;
     let (events, input_end) = until_stopped(input_channel(input), stop);
     let mut outcomes = events
         .filter(move |queued| {
@@ -106,13 +109,23 @@ where
                             ..Outcome::default()
                         },
                     ),
-                    InputEvent::User(user) => (true, work(user).await),
+                    InputEvent::User(user) => {
+                        let line = user.line;
+                        if let Ok(mut lines) = in_flight.lock() {
+                            lines.insert(line);
+                        }
+                        let outcome = work(user).await;
+                        if let Ok(mut lines) = in_flight.lock() {
+                            lines.remove(&line);
+                        }
+                        (true, outcome)
+                    }
                 }
             }
         })
         .buffer_unordered(drive.concurrency.max(1));
     let mut output_closed = false;
-    while let Some((is_user, outcome)) = next_before_grace(&mut outcomes, stop).await {
+    while let Some((is_user, outcome)) = next_before_grace(&mut outcomes, stop, in_flight).await {
         if is_user {
             tally.users += 1;
         }
@@ -189,8 +202,13 @@ fn output_stop(e: &std::io::Error) -> StopReason {
 }
 
 /// The next finished user, or `None` when the input is done or the grace period after a
-/// signal is over (users still in flight are then abandoned, and say so on stderr).
-async fn next_before_grace<S>(outcomes: &mut S, stop: &StopSignal) -> Option<S::Item>
+/// signal is over (users still in flight are then abandoned, and said on stderr by their
+/// input lines: no record of theirs is written, and a write of theirs may have landed).
+async fn next_before_grace<S>(
+    outcomes: &mut S,
+    stop: &StopSignal,
+    in_flight: &std::sync::Mutex<std::collections::BTreeSet<u64>>,
+) -> Option<S::Item>
 where
     S: futures::Stream + Unpin,
 {
@@ -198,7 +216,17 @@ where
         biased;
         next = outcomes.next() => next,
         _ = stop.grace_over() => {
-            tracing::warn!("users still in flight after the grace period were abandoned");
+            let lines: Vec<String> = in_flight
+                .lock()
+                .map(|lines| lines.iter().map(u64::to_string).collect())
+                .unwrap_or_default();
+            tracing::warn!(
+                lines = %lines.join(","),
+                "{} user(s) still in flight after the grace period were abandoned without a \
+                 result: whether their writes landed is not known; with --state the next run \
+                 checks them",
+                lines.len()
+            );
             None
         }
     }

@@ -538,3 +538,93 @@ fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
     assert!(summary.is_some(), "no summary:\n{stdout}\n{stderr}");
     assert_eq!(status.code(), Some(143), "{stderr}");
 }
+
+// Regression (hostile review): users still in flight when the graceful stop gave up (a write
+// whose read-back waits for a slow service) were dropped with one line, "users still in flight
+// ... were abandoned", naming neither how many nor which. stderr names their input lines, and
+// their state entries are pending, so the next run reads them again.
+#[test]
+fn users_abandoned_by_a_graceful_stop_are_named_and_left_pending() {
+    use std::process::Command;
+    let users = 1;
+    let emu = start(
+        tenant_with_users(users, |_| None),
+        Faults {
+            write_visibility_delay_ms: 600_000,
+            ..Faults::default()
+        },
+    );
+    let creds = secret_creds_graph_only(&emu);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.jsonl");
+    let (mut child, stdin) = creds
+        .photosync()
+        .args([
+            "sync",
+            "--source",
+            "input",
+            "--targets",
+            "graph",
+            "--progress",
+            "none",
+            "--format",
+            "json",
+            "--state",
+        ])
+        .args([state.to_string_lossy().into_owned()])
+        // Each line ended: stdin stays open, and a line is a user once it is complete.
+        .stdin(sync_input(0..users, |i| 300 + i as u64) + "\n")
+        .spawn();
+    let stdout = child.stdout.take().expect("stdout");
+    let out = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let stderr = child.stderr.take().expect("stderr");
+    let err = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    // The write landed; its read-back waits for the service to show it.
+    let puts = || {
+        emu.admin()
+            .counters()
+            .requests_per_route
+            .get("graph.photo.value.put")
+            .copied()
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while puts() < users as u64 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "photosync ended ({status}) before its writes: {}\n{}",
+                out.join().unwrap_or_default(),
+                err.join().unwrap_or_default()
+            );
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "the writes were not sent: {:?}",
+            emu.admin().counters().requests_per_route
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("photosync ends");
+    drop(stdin);
+    let (stdout, stderr) = (out.join().expect("stdout"), err.join().expect("stderr"));
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.contains("1 user(s) still in flight") && stderr.contains("lines=1"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains(r#""type":"result""#), "{stdout}");
+    let pending = std::fs::read_to_string(&state).expect("state");
+    assert_eq!(
+        pending
+            .lines()
+            .filter(|l| l.contains(r#""verified":false"#))
+            .count(),
+        users,
+        "{pending}"
+    );
+}
