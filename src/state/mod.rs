@@ -119,6 +119,17 @@ fn real_path(path: &Path) -> PathBuf {
     if let Ok(real) = std::fs::canonicalize(path) {
         return real;
     }
+    // A link to a file not there yet names that file (and so its lock), not itself.
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        path = match path.parent() {
+            Some(parent) => parent.join(target),
+            None => target,
+        };
+    }
     match (path.parent(), path.file_name()) {
         (Some(parent), Some(name)) => {
             let parent = if parent.as_os_str().is_empty() {
@@ -139,6 +150,7 @@ impl SyncState {
     pub fn open(path: &Path) -> Result<Self> {
         let path = &real_path(path);
         refuse_unless_state_file(path)?;
+        refuse_other_names(path)?;
         let writer = lock::take(path)?;
         let mut inner = load(path)?;
         if inner.file_len > COMPACT_MIN_BYTES && inner.file_len > 2 * inner.live_bytes {
@@ -411,6 +423,30 @@ fn refuse_unless_state_file(path: &Path) -> Result<()> {
         "give --state a file of its own (it is created when missing), not the input or another file; \
          a damaged state file can be moved aside: its users are then checked again",
     ))
+}
+
+/// A state file with another name (a hard link) would get a writer's lock per name, and the
+/// first compaction splits the two names into two files: refused, so one run never appends
+/// to a file another run is rewriting. A symlink is fine: it resolves to the one name.
+fn refuse_other_names(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.nlink() > 1
+        {
+            return Err(Error::config(format!(
+                "--state {} has {} names (hard links): runs through each would both write it",
+                path.display(),
+                metadata.nlink()
+            ))
+            .with_hint(
+                "give every run the same name of the state file, or link it with a symlink",
+            ));
+        }
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// Rewrite the file with only its live lines, atomically: a temporary file in the same

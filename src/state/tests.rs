@@ -241,6 +241,33 @@ fn a_state_file_reached_by_another_name_is_still_one_file() {
     );
 }
 
+// Regression (hostile review): a symlink to a state file not created yet took a lock of its
+// own name, and a hard link's name another, so two runs wrote one file at once (and
+// compaction by one renamed over what the other appended to). The link resolves to the file
+// it names; a hard-linked state file is refused.
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_shares_its_files_lock_and_a_hard_link_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = dir.path().join("new.jsonl");
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink("new.jsonl", &link).expect("symlink");
+    let first = SyncState::open(&link).expect("open through the link");
+    let err = SyncState::open(&real)
+        .err()
+        .expect("a second writer is refused");
+    assert!(err.message.contains("in use"), "{}", err.message);
+    drop(first);
+
+    let hard = dir.path().join("hard.jsonl");
+    std::fs::hard_link(&real, &hard).expect("hard link");
+    for name in [&real, &hard] {
+        let err = SyncState::open(name).err().expect("refused");
+        assert!(err.message.contains("hard links"), "{}", err.message);
+    }
+    SyncState::open_read_only(&hard).expect("reading it is fine");
+}
+
 // Regression (issue 19, item 20): the state key lower-cased base64 immutable ids, which are
 // case-sensitive, so two users could share one entry; and the same GUID given in its two
 // forms had two entries.
