@@ -124,9 +124,11 @@ impl<R: BufRead> JsonLinesReader<R> {
                 match serde_json::from_slice::<JsonItem>(&bytes) {
                     Ok(item) => self.item_event(item, self.item, "item"),
                     Err(e) => {
+                        // `line` counts items here, as on every other record of a
+                        // document; the file line where it broke goes in the message.
                         let at = line + e.line().saturating_sub(1) as u64;
                         error_event(
-                            at,
+                            self.item,
                             None,
                             ErrorCode::BadInputLine,
                             format!(
@@ -141,7 +143,7 @@ impl<R: BufRead> JsonLinesReader<R> {
             Piece::TooLong { line } => {
                 self.item += 1;
                 error_event(
-                    line,
+                    self.item,
                     None,
                     ErrorCode::BadInputLine,
                     format!(

@@ -468,8 +468,14 @@ fn pretty_printed_single_object_and_broken_document() {
     ));
     let errs = errors(&events);
     assert_eq!(errs.len(), 1, "{events:?}");
-    assert_eq!(errs[0].0, Some(3), "the line where the document broke");
-    assert!(errs[0].2.contains("broken"), "{}", errs[0].2);
+    // Regression (hostile review): the record carried the file line (3), which is also the
+    // number the third item's records carry; `line` counts items in a document.
+    assert_eq!(errs[0].0, Some(2), "the item that broke");
+    assert!(
+        errs[0].2.contains("item 2") && errs[0].2.contains("broken at line 3"),
+        "{}",
+        errs[0].2
+    );
 }
 
 /// A reader that serves `text`, then fails: an input cut off mid-document.
