@@ -199,11 +199,13 @@ impl SyncState {
         }
     }
 
-    /// When `user` was last written to (or seen in place in) `target`, and whether verified.
+    /// When `user` was last written to (or seen in place in) `target`, and whether verified;
+    /// `None` after a refused write (an entry at time 0: no write on record).
     pub fn last_write(&self, user: &str, target: &str) -> Option<LastWrite> {
         self.lock()
             .live
             .get(&key_of(user, target))
+            .filter(|live| live.at > 0)
             .map(Live::last_write)
     }
 

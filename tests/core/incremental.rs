@@ -218,6 +218,42 @@ async fn a_run_killed_after_its_write_landed_leaves_the_next_run_checking_that_u
     assert_eq!(store.writes(), 3);
 }
 
+// The pending entry goes in before the send (above); a write the store refuses takes it
+// back, so no later run waits for it and `status` tells of no write (as before the change).
+#[tokio::test]
+async fn a_refused_write_leaves_nothing_pending() {
+    use photosync::error::{Error, ErrorClass};
+    use photosync::schema::ErrorCode;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.jsonl");
+    let store = store_with(&["ann"]);
+    let refusing = counting(&store).on_write(|_, _, _| {
+        Err(Error::new(
+            ErrorCode::PermissionDenied,
+            ErrorClass::Permission,
+            "refused",
+        ))
+    });
+    let target_key = refusing.state_key().expect("the target's state key");
+    let targets: Vec<Box<dyn PhotoStore>> = vec![Box::new(refusing)];
+    let (records, _) = sync(
+        jsonl(&[with_photo("ann", 1)]),
+        &SyncSource::Input,
+        &targets,
+        &with_state(&path),
+    )
+    .await;
+    assert_eq!(
+        result_of(&records, "ann@contoso.com", "graph").action,
+        Action::Failed
+    );
+    let state = SyncState::open_read_only(&path).expect("state");
+    let user = "upn:ann@contoso.com";
+    let source = photosync::photo::sha256_hex(&jpeg(1, 200));
+    assert!(state.last_write(user, &target_key).is_none());
+    assert!(state.pending_age(user, &target_key, &source).is_none());
+}
+
 fn actions(out: &Output) -> Vec<(String, String)> {
     String::from_utf8_lossy(&out.stdout)
         .lines()

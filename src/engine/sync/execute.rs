@@ -4,7 +4,9 @@
 //! record in the state file what the target holds.
 
 use super::plan::{self, Facts, Held, OwnWrite, Plan, Reason, Seen, Written};
-use super::{Applied, StateSlot, SyncOptions, apply_write, failed, preview, read_back, result};
+use super::{
+    Applied, StateSlot, SyncOptions, WriteMark, apply_write, failed, preview, read_back, result,
+};
 use crate::engine::identity::{self, Admitted, Claims};
 use crate::error::{Error, ErrorClass, Result};
 use crate::photo::{self, SourcePhoto};
@@ -295,9 +297,12 @@ async fn write(
     }
     // Recorded as pending before the write is sent (`apply_write`), so a run killed before
     // the read-back, even before the store's answer, still knows to check this user next time.
-    let pending = || {
+    let pending = |mark: WriteMark| {
         if let Some(slot) = state {
-            slot.record_pending(src, user.user());
+            match mark {
+                WriteMark::Sending => slot.record_pending(src, user.user()),
+                WriteMark::Refused => slot.record_refused(user.user()),
+            }
         }
     };
     // Claimed again at the last moment: a later record of the same file or object refuses

@@ -351,6 +351,25 @@ impl StateSlot<'_> {
         self.record(src, "", false, object);
     }
 
+    /// Take back the pending entry of a write the store refused: nothing is pending, and no
+    /// write is on record (`at` 0), so neither a later run nor `status` waits for one.
+    pub fn record_refused(&self, object: &StoreUser) {
+        let entry = Entry {
+            user: self.user.to_string(),
+            target: self.target.to_string(),
+            source_sha256: String::new(),
+            written_sha256: String::new(),
+            at: Some(0),
+            verified: false,
+            object: object.key.clone(),
+        };
+        if let Err(e) = self.state.record(&entry)
+            && self.state.failed_appends() == 1
+        {
+            tracing::warn!(error = %e, "could not append to the state file");
+        }
+    }
+
     /// Remember that the target was read holding `shown` for `src` at `object`: PhotoSync's
     /// own write (`own_write`, kept byte-exact so later runs compare the target with it), or a
     /// picture found in place.
@@ -394,6 +413,14 @@ pub(super) enum Applied {
     NotYetVisible,
 }
 
+/// What `apply_write` tells the state as a write goes.
+pub(super) enum WriteMark {
+    /// About to send: the write may land from now on.
+    Sending,
+    /// The store refused the first send: nothing landed.
+    Refused,
+}
+
 /// The one place sync changes a store. `--dry-run` stops here; otherwise write, then read
 /// back until the same picture shows (or the window runs out while the previous state still
 /// shows). A third picture is a failed verification at once.
@@ -407,7 +434,7 @@ pub(super) async fn apply_write(
     src: &SourcePhoto,
     before: Option<&PhotoInfo>,
     opts: &SyncOptions,
-    sending: &(dyn Fn() + Sync),
+    mark: &(dyn Fn(WriteMark) + Sync),
 ) -> Result<Applied> {
     let user = admitted.user();
     if opts.dry_run {
@@ -419,7 +446,7 @@ pub(super) async fn apply_write(
     // Before the first byte is sent: a write can land while its answer is still on the way,
     // and a run killed (or given up on) then must leave a record that the target may hold
     // this picture, or the next run would trust the entry before it and skip the user.
-    sending();
+    mark(WriteMark::Sending);
     let mut attempt = 1;
     loop {
         match target.write_photo(user, src).await {
@@ -439,7 +466,14 @@ pub(super) async fn apply_write(
                 }
                 attempt += 1;
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                // Refused at the first send: nothing landed, so nothing is pending (an earlier
+                // send whose answer was lost still may have landed).
+                if attempt == 1 {
+                    mark(WriteMark::Refused);
+                }
+                return Err(e);
+            }
         }
     }
 }
