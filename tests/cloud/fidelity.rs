@@ -446,6 +446,16 @@ fn certificate_assertions_default_to_rs256_with_x5t() {
     );
 }
 
+/// How many requests the emulator has served on `route` (e.g. `graph.photo.value.put`).
+fn requests_to(emu: &photosync_emulator::RunningEmulator, route: &str) -> u64 {
+    emu.admin()
+        .counters()
+        .requests_per_route
+        .get(route)
+        .copied()
+        .unwrap_or(0)
+}
+
 // Regression (issue 19, item 15): a second SIGTERM within the graceful stop ended the process
 // at once, so in 1 of 3 runs under GNU `timeout` (which signals the child, then its group) no
 // summary was written. A signal during the stop is the same stop: the users in flight finish,
@@ -495,14 +505,7 @@ fn a_second_signal_during_the_graceful_stop_is_the_same_stop() {
         all
     });
     // Users are in flight once their photos are being read.
-    let photo_reads = || {
-        emu.admin()
-            .counters()
-            .requests_per_route
-            .get("graph.photo.value.get")
-            .copied()
-            .unwrap_or(0)
-    };
+    let photo_reads = || requests_to(&emu, "graph.photo.value.get");
     let start = std::time::Instant::now();
     while photo_reads() == 0 {
         assert!(
@@ -580,14 +583,7 @@ fn users_abandoned_by_a_graceful_stop_are_named_and_left_pending() {
     let stderr = child.stderr.take().expect("stderr");
     let err = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     // The write landed; its read-back waits for the service to show it.
-    let puts = || {
-        emu.admin()
-            .counters()
-            .requests_per_route
-            .get("graph.photo.value.put")
-            .copied()
-            .unwrap_or(0)
-    };
+    let puts = || requests_to(&emu, "graph.photo.value.put");
     let start = std::time::Instant::now();
     while puts() < users as u64 {
         if let Ok(Some(status)) = child.try_wait() {

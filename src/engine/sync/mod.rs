@@ -363,11 +363,7 @@ impl StateSlot<'_> {
             verified: false,
             object: object.key.clone(),
         };
-        if let Err(e) = self.state.record(&entry)
-            && self.state.failed_appends() == 1
-        {
-            tracing::warn!(error = %e, "could not append to the state file");
-        }
+        self.append(&entry);
     }
 
     /// Remember that the target was read holding `shown` for `src` at `object`: PhotoSync's
@@ -384,10 +380,8 @@ impl StateSlot<'_> {
         self.record(src, written_sha256, true, object);
     }
 
-    /// A failed append costs a re-check next run, never this user's result, so it is logged
-    /// and the run goes on.
     fn record(&self, src: &SourcePhoto, written_sha256: &str, verified: bool, object: &StoreUser) {
-        let entry = Entry {
+        self.append(&Entry {
             user: self.user.to_string(),
             target: self.target.to_string(),
             source_sha256: src.info.sha256.clone(),
@@ -395,8 +389,13 @@ impl StateSlot<'_> {
             at: Some(now_secs()),
             verified,
             object: object.key.clone(),
-        };
-        if let Err(e) = self.state.record(&entry) {
+        });
+    }
+
+    /// A failed append costs a re-check next run, never this user's result, so it is logged
+    /// and the run goes on.
+    fn append(&self, entry: &Entry) {
+        if let Err(e) = self.state.record(entry) {
             // Said once here, and counted at the end of the run.
             if self.state.failed_appends() == 1 {
                 tracing::warn!(error = %e, "could not append to the state file");
