@@ -98,21 +98,21 @@ impl Certificate {
         algorithm: AssertionAlgorithm,
     ) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| cert_error(path, e))?;
-        let (cert_der, key_pem) = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let (certs, key_pem) = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
             from_pem(path, &bytes)?
         } else {
             from_pfx(path, &bytes, password)?
         };
+        let cert_der = keys_certificate(path, certs, &key_pem)?;
         refuse_expired(path, &cert_der, now_secs())?;
-        let key = EncodingKey::from_rsa_pem(key_pem.as_bytes())
+        let key = EncodingKey::from_rsa_pem(pem::encode(&key_pem).as_bytes())
             .map_err(|e| cert_error(path, format!("the private key is not an RSA key ({e})")))?;
         let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let sha1 = Sha1::digest(&cert_der);
         let cert = Certificate {
             key,
             x5t_s256: enc.encode(Sha256::digest(&cert_der)),
-            x5t: enc.encode(sha1),
-            thumbprint: sha1.iter().map(|b| format!("{b:02X}")).collect(),
+            x5t: enc.encode(Sha1::digest(&cert_der)),
+            thumbprint: thumbprint(&cert_der),
             algorithm,
         };
         // Sign once now: a key that cannot sign should fail at startup, not per user.
@@ -154,12 +154,18 @@ impl Certificate {
     }
 }
 
-fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, String)> {
+/// The certificates a PEM holds (the app's, and perhaps its issuers, in any order) and its
+/// private key.
+fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, pem::Pem)> {
     let blocks = pem::parse_many(bytes).map_err(|e| cert_error(path, e))?;
-    let cert = blocks
+    let certs: Vec<Vec<u8>> = blocks
         .iter()
-        .find(|b| b.tag() == "CERTIFICATE")
-        .ok_or_else(|| cert_error(path, "no CERTIFICATE block in the PEM file"))?;
+        .filter(|b| b.tag() == "CERTIFICATE")
+        .map(|b| b.contents().to_vec())
+        .collect();
+    if certs.is_empty() {
+        return Err(cert_error(path, "no CERTIFICATE block in the PEM file"));
+    }
     // PKCS#8's encrypted block, or a traditional key with `Proc-Type: 4,ENCRYPTED`.
     let encrypted = blocks.iter().any(|b| {
         b.tag() == "ENCRYPTED PRIVATE KEY"
@@ -175,10 +181,15 @@ fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, String)> {
         .iter()
         .find(|b| b.tag() == "PRIVATE KEY" || b.tag() == "RSA PRIVATE KEY")
         .ok_or_else(|| cert_error(path, "no PRIVATE KEY block in the PEM file"))?;
-    Ok((cert.contents().to_vec(), pem::encode(key)))
+    Ok((certs, key.clone()))
 }
 
-fn from_pfx(path: &Path, bytes: &[u8], password: Option<&Secret>) -> Result<(Vec<u8>, String)> {
+/// The certificates of the PFX's key entry (the app's and its chain) and the private key.
+fn from_pfx(
+    path: &Path,
+    bytes: &[u8],
+    password: Option<&Secret>,
+) -> Result<(Vec<Vec<u8>>, pem::Pem)> {
     let pass = password.map(Secret::expose).unwrap_or("");
     let store =
         p12_keystore::KeyStore::from_pkcs12(bytes, pass, Default::default()).map_err(|e| {
@@ -190,12 +201,49 @@ fn from_pfx(path: &Path, bytes: &[u8], password: Option<&Secret>) -> Result<(Vec
     let (_, chain) = store
         .private_key_chain()
         .ok_or_else(|| cert_error(path, "the PFX holds no private key with its certificate"))?;
-    let cert = chain
-        .certs()
-        .first()
-        .ok_or_else(|| cert_error(path, "the PFX holds no certificate"))?;
-    let key_pem = pem::encode(&pem::Pem::new("PRIVATE KEY", chain.key().as_der().to_vec()));
-    Ok((cert.as_der().to_vec(), key_pem))
+    let certs: Vec<Vec<u8>> = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
+    if certs.is_empty() {
+        return Err(cert_error(path, "the PFX holds no certificate"));
+    }
+    Ok((
+        certs,
+        pem::Pem::new("PRIVATE KEY", chain.key().as_der().to_vec()),
+    ))
+}
+
+/// The certificate `key` belongs to, of those the file holds. A file may hold the issuing
+/// chain too, in any order, and Entra ID finds the app's certificate by the thumbprint the
+/// assertion names: the wrong one, or a certificate renewed without its new key, fails every
+/// token request with an error that does not say why. A key that is not RSA is left to the
+/// key loader's own error.
+fn keys_certificate(path: &Path, certs: Vec<Vec<u8>>, key: &pem::Pem) -> Result<Vec<u8>> {
+    let Some(modulus) = rsa_key_modulus(key) else {
+        return Ok(certs.into_iter().next().unwrap_or_default());
+    };
+    let listed: Vec<String> = certs.iter().map(|c| thumbprint(c)).collect();
+    match certs
+        .into_iter()
+        .find(|c| certificate_modulus(c) == Some(modulus))
+    {
+        Some(cert) => Ok(cert),
+        None => Err(cert_error(
+            path,
+            format!(
+                "the private key belongs to none of the file's certificates ({} {})",
+                if listed.len() == 1 { "thumbprint" } else { "thumbprints" },
+                listed.join(", ")
+            ),
+        )
+        .with_hint("put the certificate and the private key made with it in one file (a renewed certificate comes with a new key), or export both together as a PFX")),
+    }
+}
+
+/// SHA-1 thumbprint in upper-case hex, as the Entra portal shows it.
+fn thumbprint(cert_der: &[u8]) -> String {
+    Sha1::digest(cert_der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
 }
 
 fn now_secs() -> u64 {
@@ -222,20 +270,56 @@ fn refuse_expired(path: &Path, cert_der: &[u8], now: u64) -> Result<()> {
     Ok(())
 }
 
-/// The certificate's notAfter (Unix seconds), read from its DER: Certificate ::= SEQUENCE {
-/// tbsCertificate SEQUENCE { [0] version?, serial, signature, issuer, validity SEQUENCE {
-/// notBefore, notAfter }, ... }, ... }. `None` when the bytes do not read that way.
-fn not_after(der: &[u8]) -> Option<u64> {
+/// The `n`th field of a certificate's tbsCertificate after its version, read from its DER:
+/// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serial, signature,
+/// issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }; 0 is the serial. `None` when
+/// the bytes do not read that way.
+fn tbs_field(der: &[u8], n: usize) -> Option<&[u8]> {
     let (_, cert, _) = der_item(der)?;
     let (_, tbs, _) = der_item(cert)?;
     let (tag, _, mut rest) = der_item(tbs)?;
     if tag != 0xa0 {
         rest = tbs; // no explicit version: the serial comes first
     }
-    for _ in 0..3 {
-        rest = der_item(rest)?.2; // serial, signature algorithm, issuer
+    for _ in 0..n {
+        rest = der_item(rest)?.2;
     }
-    let (_, validity, _) = der_item(rest)?;
+    Some(der_item(rest)?.1)
+}
+
+/// The RSA modulus of a certificate's key: subjectPublicKeyInfo ::= SEQUENCE { algorithm,
+/// BIT STRING holding RSAPublicKey ::= SEQUENCE { modulus, publicExponent } }.
+fn certificate_modulus(der: &[u8]) -> Option<&[u8]> {
+    let spki = tbs_field(der, 5)?;
+    let (_, bits, _) = der_item(der_item(spki)?.2)?;
+    let (_, public_key, _) = der_item(bits.get(1..)?)?; // after the unused-bits byte
+    integer(der_item(public_key)?)
+}
+
+/// The RSA modulus of a private key: PKCS#8's PrivateKeyInfo ::= SEQUENCE { version,
+/// algorithm, OCTET STRING holding an RSAPrivateKey }, or a bare RSAPrivateKey ::= SEQUENCE {
+/// version, modulus, ... }. `None` for any other key.
+fn rsa_key_modulus(key: &pem::Pem) -> Option<&[u8]> {
+    let mut der = key.contents();
+    if key.tag() == "PRIVATE KEY" {
+        let (_, info, _) = der_item(der)?;
+        let after_version = der_item(info)?.2;
+        der = der_item(der_item(after_version)?.2)?.1;
+    }
+    let (_, rsa, _) = der_item(der)?;
+    integer(der_item(der_item(rsa)?.2)?)
+}
+
+/// A DER INTEGER's magnitude, without the leading zero that keeps it positive; `None` for
+/// anything but an INTEGER (an EC key holds an OCTET STRING there).
+fn integer<'a>((tag, value, _): (u8, &'a [u8], &[u8])) -> Option<&'a [u8]> {
+    let zeros = value.iter().take_while(|&&b| b == 0).count();
+    (tag == 0x02).then(|| &value[zeros.min(value.len().saturating_sub(1))..])
+}
+
+/// The certificate's notAfter (Unix seconds): validity ::= SEQUENCE { notBefore, notAfter }.
+fn not_after(der: &[u8]) -> Option<u64> {
+    let validity = tbs_field(der, 3)?;
     let (_, _, after) = der_item(validity)?; // notBefore
     let (tag, time, _) = der_item(after)?;
     let text = std::str::from_utf8(time).ok()?.strip_suffix('Z')?;
@@ -336,6 +420,98 @@ mod tests {
         let pem = include_str!("../../tests/emulator/seed/test-only-app-cert.pem");
         let der = pem::parse(pem).expect("pem").into_contents();
         assert_eq!(civil_date(not_after(&der).expect("notAfter")), "2126-10-30");
+    }
+
+    fn seed_file(name: &str) -> String {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/emulator/seed")
+                .join(name),
+        )
+        .expect("test-only seed file")
+    }
+
+    fn load_pem(text: &str) -> Result<Certificate> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("app.pem");
+        std::fs::write(&path, text).expect("write pem");
+        Certificate::load(&path, None, AssertionAlgorithm::Rs256)
+    }
+
+    /// The emulator's app certificate, as the Entra portal shows its thumbprint.
+    const APP_THUMBPRINT: &str = "14047DB38DBF43DB32C5C1CEE4DD0E8CCEA09717";
+    /// The test-only issuing certificate's.
+    const ISSUER_THUMBPRINT: &str = "8D16813AC38E65F517224650B61F1D1CA64541FD";
+
+    // Regression: the first CERTIFICATE block was taken as the app's. A PEM holding its issuer
+    // first named the issuer's thumbprint, and Entra ID refused every assertion.
+    #[test]
+    fn the_keys_own_certificate_is_used_whatever_the_chain_order() {
+        let (app, issuer, key) = (
+            seed_file("test-only-app-cert.pem"),
+            seed_file("test-only-ca-cert.pem"),
+            seed_file("test-only-app-key.pem"),
+        );
+        for text in [format!("{issuer}{app}{key}"), format!("{key}{app}{issuer}")] {
+            let cert = load_pem(&text).expect("the key's certificate is in the file");
+            assert_eq!(cert.thumbprint, APP_THUMBPRINT);
+        }
+    }
+
+    // Regression: a certificate with another certificate's key (a renewal that kept the old
+    // key file) loaded, and every token request then failed without saying why.
+    #[test]
+    fn a_key_that_is_not_the_certificates_is_refused_naming_the_thumbprint() {
+        let text = format!(
+            "{}{}",
+            seed_file("test-only-app-cert.pem"),
+            seed_file("test-only-ca-key.pem")
+        );
+        let err = load_pem(&text).expect_err("another certificate's key");
+        assert_eq!(err.code, ErrorCode::Config);
+        assert!(
+            err.message
+                .contains("belongs to none of the file's certificates")
+                && err.message.contains(APP_THUMBPRINT),
+            "{}",
+            err.message
+        );
+        assert!(err.hint.as_deref().is_some_and(|h| h.contains("renewed")));
+        // A PFX whose key entry carries another certificate is refused the same way.
+        let der = |file: &str| pem::parse(seed_file(file)).expect("pem").into_contents();
+        let chain = p12_keystore::PrivateKeyChain::new(
+            b"photosync-test".to_vec(),
+            p12_keystore::PrivateKey::from_der(&der("test-only-app-key.pem")).expect("key"),
+            [p12_keystore::Certificate::from_der(&der("test-only-ca-cert.pem")).expect("der")],
+        );
+        let mut store = p12_keystore::KeyStore::new();
+        store.add_entry("app", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("app.pfx");
+        std::fs::write(&path, store.writer("pw").write().expect("pfx")).expect("write pfx");
+        let err = Certificate::load(&path, Some(&Secret::new("pw")), AssertionAlgorithm::Rs256)
+            .expect_err("a PFX with another certificate's key");
+        assert!(
+            err.message.contains("belongs to none") && err.message.contains(ISSUER_THUMBPRINT),
+            "{}",
+            err.message
+        );
+        // A key in its traditional form (`RSA PRIVATE KEY`, the RSAPrivateKey that PKCS#8
+        // wraps) is matched too: its own certificate loads, another's is refused.
+        let traditional = |file: &str| {
+            let pkcs8 = pem::parse(seed_file(file)).expect("pem").into_contents();
+            let (_, info, _) = der_item(&pkcs8).expect("PrivateKeyInfo");
+            let after_algorithm = der_item(der_item(info).expect("version").2).expect("alg").2;
+            let rsa = der_item(after_algorithm).expect("octet string").1.to_vec();
+            pem::encode(&pem::Pem::new("RSA PRIVATE KEY", rsa))
+        };
+        let app = seed_file("test-only-app-cert.pem");
+        let cert = load_pem(&format!("{app}{}", traditional("test-only-app-key.pem")))
+            .expect("its own key, traditional");
+        assert_eq!(cert.thumbprint, APP_THUMBPRINT);
+        let err = load_pem(&format!("{app}{}", traditional("test-only-ca-key.pem")))
+            .expect_err("another's key, traditional");
+        assert!(err.message.contains("belongs to none"), "{}", err.message);
     }
 
     // Regression: a traditional key encrypted in place (`Proc-Type: 4,ENCRYPTED`) was "not an

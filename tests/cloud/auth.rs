@@ -100,6 +100,34 @@ fn certificate_pem_signs_ps256_and_rs256_assertions() {
     check_credential(&pem_creds(&emu, "rs256"), "certificate", &[&key_line], true);
 }
 
+// Regression: the first certificate of a PEM was taken as the app's, so a file holding its
+// issuer first named the issuer's thumbprint and the token endpoint refused every assertion.
+#[test]
+fn a_pem_holding_its_issuer_first_signs_with_the_keys_own_certificate() {
+    let emu = start(two_users(), Faults::default());
+    let creds = pem_creds(&emu, "rs256");
+    let (_, path) = creds
+        .env
+        .iter()
+        .find(|(name, _)| name == "PHOTOSYNC_CERTIFICATE_PATH")
+        .expect("certificate path");
+    let issuer = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/emulator/seed/test-only-ca-cert.pem"),
+    )
+    .expect("test-only issuer certificate");
+    let pem = format!("{issuer}{}\n{}", test_cert_pem(), test_key_pem());
+    std::fs::write(path, pem).expect("rewrite pem");
+    let key_body = test_key_pem();
+    let key_line = key_body.lines().nth(1).expect("key body line").to_string();
+    let runs = check_credential(&creds, "certificate", &[&key_line], true);
+    let doc = runs[0].document();
+    assert_eq!(
+        doc["credential"]["thumbprint"], "14047DB38DBF43DB32C5C1CEE4DD0E8CCEA09717",
+        "{doc}"
+    );
+}
+
 #[test]
 fn certificate_pfx_with_password_works() {
     let emu = start(two_users(), Faults::default());
