@@ -121,8 +121,8 @@ pub fn prove(
 /// objectGUID of one row and the UPN of another; a UPN and a mail of two accounts): refused,
 /// whatever key found the object, since the photo may be read or named by the other key. A key
 /// that names no object, or this one (a proxy address), is stale (a rename) and the match
-/// stands. Looked up only for a key that differs from the object's own value, so a run pays
-/// nothing for records that agree.
+/// stands; a key the store cannot look a user up by is refused. Looked up only for a key that
+/// differs from the object's own value, so a run pays nothing for records that agree.
 pub async fn confirm_keys_agree(
     store: &dyn PhotoStore,
     record: &UserRecord,
@@ -137,7 +137,25 @@ pub async fn confirm_keys_agree(
             continue;
         }
         let alone = only_key(key, want);
-        if let Some(other) = store.resolve(&alone).await?
+        let other = match store.resolve(&alone).await {
+            // The store cannot find a user by this key alone (Graph holds sAMAccountName but
+            // cannot filter on it by default), so a stale value cannot be told from another
+            // person's: refused, naming both.
+            Err(e) if e.code == ErrorCode::NoIdentity => {
+                return Err(mismatch(
+                    format!(
+                        "the record's {} names the {} object {}, whose {key} is {have}, but the record's is {want}, and {} cannot look a user up by {key} to tell a rename from another person; nothing was written",
+                        identity.matched_by.map_or("key", Key::name),
+                        store.name(),
+                        identity.object,
+                        store.name()
+                    ),
+                    "if the account was renamed, wait for the directory sync to carry the new name (Entra Connect syncs every 30 minutes) and run again; otherwise the record mixes two people: fix it, or identify the user by ObjectGUID alone",
+                ));
+            }
+            other => other?,
+        };
+        if let Some(other) = other
             && other.key != found.key
         {
             return Err(mismatch(

@@ -203,6 +203,62 @@ fn a_shared_mail_writes_neither(seed: photosync_emulator::Seed) {
     assert_eq!(run.code, 1);
 }
 
+// Regression: Graph's lookup never read onPremisesSamAccountName, so a record whose GUID and
+// UPN name one account and whose sAMAccountName names another (a row mixed up in the export)
+// was written without a word, though Entra holds every synced account's sAMAccountName. It is
+// now held to the record like the UPN and mail; Graph cannot look a user up by it by default,
+// so a differing one is refused, naming both. One that differs only in case is the same.
+#[test]
+fn a_sam_account_name_that_is_not_the_entra_objects_is_refused() {
+    let (mixed, agreeing) = ("mixed@contoso.test", "agreeing@contoso.test");
+    let seed = apps(photosync_emulator::Seed::new())
+        .user(
+            SeedUser::new(mixed)
+                .immutable_id(&immutable_id_of(7))
+                .sam_account_name("mixed")
+                .photo_bytes(&jpeg(701, 200)),
+        )
+        .user(
+            SeedUser::new(agreeing)
+                .immutable_id(&immutable_id_of(8))
+                .sam_account_name("agreeing"),
+        );
+    let emu = start(seed, Faults::default());
+    let creds = secret_creds_graph_only(&emu);
+    let with_sam = |upn: &str, guid: usize, sam: &str, picture: u64| {
+        let mut v: Value = serde_json::from_str(&record(
+            Some(upn),
+            Some(&guid_of(guid)),
+            Some(&jpeg(picture, 240)),
+        ))
+        .expect("record");
+        v["samAccountName"] = sam.into();
+        v.to_string()
+    };
+    let input = [
+        with_sam(mixed, 7, "someone.else", 71),
+        with_sam(agreeing, 8, "AGREEING", 81),
+    ]
+    .join("\n");
+    let run = sync_from_input(&creds, "graph", &[], &input);
+    let results = run.of_type("result");
+    let refused = by_upn(&results, mixed);
+    assert_eq!(refused["reason"], "identity-mismatch", "{refused}");
+    let message = refused["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("sAMAccountName is mixed") && message.contains("someone.else"),
+        "names both values: {message}"
+    );
+    assert!(error_hint(refused).contains("renamed"), "{refused}");
+    assert!(
+        holds_picture(&emu, mixed, &jpeg(701, 200)),
+        "nothing written"
+    );
+    assert_eq!(by_upn(&results, agreeing)["action"], "updated");
+    assert!(holds_picture(&emu, agreeing, &jpeg(81, 240)));
+    assert_eq!(run.code, 1);
+}
+
 // Regression (issue 18): the SharePoint target wrote with no identity check: a reused UPN
 // refused by Graph was written to SharePoint in the same run, and so was a record whose GUID
 // was malformed. Now the record is resolved in Entra and the profile must be bound to that

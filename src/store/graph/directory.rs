@@ -24,7 +24,9 @@ use crate::store::identity::{self, Anchor, Identity, Key, ObjectKeys};
 
 /// Properties read when resolving; the sync properties explain an AD change that never
 /// arrives (`sync_path`) without another call.
-pub const SELECT: &str = "id,userPrincipalName,mail,onPremisesImmutableId,userType,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
+/// `onPremisesSamAccountName` holds each record key to the object found (it is only selected:
+/// filtering on it needs Graph's advanced queries, whose index lags).
+pub const SELECT: &str = "id,userPrincipalName,mail,onPremisesImmutableId,onPremisesSamAccountName,userType,onPremisesSyncEnabled,onPremisesLastSyncDateTime";
 
 /// One way to look a user up, in the order tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +117,9 @@ pub struct EntraUser {
     pub user_type: Option<String>,
     #[serde(default)]
     pub on_premises_immutable_id: Option<String>,
+    /// The AD account's sAMAccountName, as Entra Connect synced it.
+    #[serde(default)]
+    pub on_premises_sam_account_name: Option<String>,
     #[serde(default)]
     pub on_premises_sync_enabled: Option<bool>,
     #[serde(default)]
@@ -193,8 +198,8 @@ impl Directory {
                 anchor: Anchor::from_immutable_id(first.on_premises_immutable_id.as_deref()),
                 keys: ObjectKeys {
                     user_principal_name: first.user_principal_name.clone(),
+                    sam_account_name: first.on_premises_sam_account_name.clone(),
                     mail: first.mail.clone(),
-                    ..ObjectKeys::default()
                 },
                 ..Identity::default()
             };
