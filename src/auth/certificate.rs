@@ -98,12 +98,12 @@ impl Certificate {
         algorithm: AssertionAlgorithm,
     ) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| cert_error(path, e))?;
-        let (certs, key_pem) = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let (certs, keys) = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
             from_pem(path, &bytes)?
         } else {
             from_pfx(path, &bytes, password)?
         };
-        let cert_der = keys_certificate(path, certs, &key_pem)?;
+        let (key_pem, cert_der) = key_and_certificate(path, certs, keys)?;
         refuse_expired(path, &cert_der, now_secs())?;
         let key = EncodingKey::from_rsa_pem(pem::encode(&key_pem).as_bytes())
             .map_err(|e| cert_error(path, format!("the private key is not an RSA key ({e})")))?;
@@ -155,8 +155,8 @@ impl Certificate {
 }
 
 /// The certificates a PEM holds (the app's, and perhaps its issuers, in any order) and its
-/// private key.
-fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, pem::Pem)> {
+/// private keys.
+fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, Vec<pem::Pem>)> {
     let blocks = pem::parse_many(bytes).map_err(|e| cert_error(path, e))?;
     let certs: Vec<Vec<u8>> = blocks
         .iter()
@@ -177,11 +177,14 @@ fn from_pem(path: &Path, bytes: &[u8]) -> Result<(Vec<Vec<u8>>, pem::Pem)> {
         return Err(cert_error(path, "the private key is encrypted")
             .with_hint("decrypt it (openssl pkey -in key.pem -out plain.pem) or use a PFX with PHOTOSYNC_CERTIFICATE_PASSWORD"));
     }
-    let key = blocks
-        .iter()
-        .find(|b| b.tag() == "PRIVATE KEY" || b.tag() == "RSA PRIVATE KEY")
-        .ok_or_else(|| cert_error(path, "no PRIVATE KEY block in the PEM file"))?;
-    Ok((certs, key.clone()))
+    let keys: Vec<pem::Pem> = blocks
+        .into_iter()
+        .filter(|b| b.tag() == "PRIVATE KEY" || b.tag() == "RSA PRIVATE KEY")
+        .collect();
+    if keys.is_empty() {
+        return Err(cert_error(path, "no PRIVATE KEY block in the PEM file"));
+    }
+    Ok((certs, keys))
 }
 
 /// The certificates of the PFX's key entry (the app's and its chain) and the private key.
@@ -189,7 +192,7 @@ fn from_pfx(
     path: &Path,
     bytes: &[u8],
     password: Option<&Secret>,
-) -> Result<(Vec<Vec<u8>>, pem::Pem)> {
+) -> Result<(Vec<Vec<u8>>, Vec<pem::Pem>)> {
     let pass = password.map(Secret::expose).unwrap_or("");
     let store =
         p12_keystore::KeyStore::from_pkcs12(bytes, pass, Default::default()).map_err(|e| {
@@ -205,37 +208,58 @@ fn from_pfx(
     if certs.is_empty() {
         return Err(cert_error(path, "the PFX holds no certificate"));
     }
-    Ok((
-        certs,
-        pem::Pem::new("PRIVATE KEY", chain.key().as_der().to_vec()),
-    ))
+    let key = pem::Pem::new("PRIVATE KEY", chain.key().as_der().to_vec());
+    Ok((certs, vec![key]))
 }
 
-/// The certificate `key` belongs to, of those the file holds. A file may hold the issuing
-/// chain too, in any order, and Entra ID finds the app's certificate by the thumbprint the
-/// assertion names: the wrong one, or a certificate renewed without its new key, fails every
-/// token request with an error that does not say why. A key that is not RSA is left to the
-/// key loader's own error.
-fn keys_certificate(path: &Path, certs: Vec<Vec<u8>>, key: &pem::Pem) -> Result<Vec<u8>> {
-    let Some(modulus) = rsa_key_modulus(key) else {
-        return Ok(certs.into_iter().next().unwrap_or_default());
-    };
-    let listed: Vec<String> = certs.iter().map(|c| thumbprint(c)).collect();
-    match certs
-        .into_iter()
-        .find(|c| certificate_modulus(c) == Some(modulus))
-    {
-        Some(cert) => Ok(cert),
-        None => Err(cert_error(
-            path,
-            format!(
-                "the private key belongs to none of the file's certificates ({} {})",
-                if listed.len() == 1 { "thumbprint" } else { "thumbprints" },
-                listed.join(", ")
-            ),
-        )
-        .with_hint("put the certificate and the private key made with it in one file (a renewed certificate comes with a new key), or export both together as a PFX")),
+/// The private key and the certificate it belongs to (the same RSA modulus), of those the
+/// file holds. A file may hold the issuing chain too, in any order, an old certificate beside
+/// its renewal, or a stray key; Entra ID finds the app's certificate by the thumbprint the
+/// assertion names, and the wrong one, or a certificate beside another's key, fails every token
+/// request with an error that does not say why. Of several certificates of one key, the latest
+/// to expire. Keys that are not RSA are left to the key loader's own error.
+fn key_and_certificate(
+    path: &Path,
+    certs: Vec<Vec<u8>>,
+    keys: Vec<pem::Pem>,
+) -> Result<(pem::Pem, Vec<u8>)> {
+    let rsa: Vec<(&pem::Pem, &[u8])> = keys
+        .iter()
+        .filter_map(|key| Some((key, rsa_key_modulus(key)?)))
+        .collect();
+    if rsa.is_empty() {
+        let none = |what: &str| cert_error(path, format!("no {what} in the file"));
+        let key = keys.first().ok_or_else(|| none("private key"))?;
+        let cert = certs.first().ok_or_else(|| none("certificate"))?;
+        return Ok((key.clone(), cert.clone()));
     }
+    let pairs = rsa.iter().flat_map(|&(key, modulus)| {
+        certs
+            .iter()
+            .filter(move |cert| certificate_modulus(cert) == Some(modulus))
+            .map(move |cert| (key, cert))
+    });
+    if let Some((key, cert)) = pairs.max_by_key(|(_, cert)| not_after(cert).unwrap_or(0)) {
+        return Ok((key.clone(), cert.clone()));
+    }
+    let thumbprints: Vec<String> = certs.iter().map(|c| thumbprint(c)).collect();
+    let keys = match rsa.len() {
+        1 => "the private key belongs to none".to_string(),
+        n => format!("none of the file's {n} private keys belongs to any"),
+    };
+    let label = if thumbprints.len() == 1 {
+        "thumbprint"
+    } else {
+        "thumbprints"
+    };
+    Err(cert_error(
+        path,
+        format!(
+            "{keys} of the file's certificates ({label} {})",
+            thumbprints.join(", ")
+        ),
+    )
+    .with_hint("put the certificate and the private key made with it in one file (a renewed certificate comes with a new key), or export both together as a PFX"))
 }
 
 /// SHA-1 thumbprint in upper-case hex, as the Entra portal shows it.
@@ -311,10 +335,10 @@ fn rsa_key_modulus(key: &pem::Pem) -> Option<&[u8]> {
 }
 
 /// A DER INTEGER's magnitude, without the leading zero that keeps it positive; `None` for
-/// anything but an INTEGER (an EC key holds an OCTET STRING there).
+/// anything but an INTEGER (an EC key holds an OCTET STRING there) and for an empty one.
 fn integer<'a>((tag, value, _): (u8, &'a [u8], &[u8])) -> Option<&'a [u8]> {
     let zeros = value.iter().take_while(|&&b| b == 0).count();
-    (tag == 0x02).then(|| &value[zeros.min(value.len().saturating_sub(1))..])
+    (tag == 0x02 && !value.is_empty()).then(|| &value[zeros.min(value.len() - 1)..])
 }
 
 /// The certificate's notAfter (Unix seconds): validity ::= SEQUENCE { notBefore, notAfter }.
@@ -456,6 +480,29 @@ mod tests {
             let cert = load_pem(&text).expect("the key's certificate is in the file");
             assert_eq!(cert.thumbprint, APP_THUMBPRINT);
         }
+        // A stray key before the app's (review): the pair that belongs together is used.
+        let stray = seed_file("test-only-ca-key.pem");
+        let cert = load_pem(&format!("{app}{stray}{key}")).expect("the app's key is there too");
+        assert_eq!(cert.thumbprint, APP_THUMBPRINT);
+        // A renewal that kept its key, beside the expired certificate it replaced (review:
+        // the first of the key's certificates was taken, and refused as expired).
+        let der = pem::parse(&app).expect("pem").into_contents();
+        let (valid, expired) = (b"21261030093719Z", b"20211030093719Z");
+        let at = der
+            .windows(valid.len())
+            .position(|w| w == valid)
+            .expect("notAfter");
+        let mut old = der.clone();
+        old[at..at + valid.len()].copy_from_slice(expired);
+        let old = pem::encode(&pem::Pem::new("CERTIFICATE", old));
+        let cert = load_pem(&format!("{old}{app}{key}")).expect("the renewal is used");
+        assert_eq!(cert.thumbprint, APP_THUMBPRINT);
+        let err = load_pem(&format!("{old}{key}")).expect_err("only the expired one");
+        assert!(
+            err.message.contains("expired on 2021-10-30"),
+            "{}",
+            err.message
+        );
     }
 
     // Regression: a certificate with another certificate's key (a renewal that kept the old
@@ -493,6 +540,18 @@ mod tests {
             .expect_err("a PFX with another certificate's key");
         assert!(
             err.message.contains("belongs to none") && err.message.contains(ISSUER_THUMBPRINT),
+            "{}",
+            err.message
+        );
+        // A truncated key, whose modulus is empty, is no RSA key to match (review: it was
+        // called another certificate's key).
+        assert_eq!(integer((0x02, &[], &[])), None);
+        // Two keys, neither the certificate's.
+        let err = load_pem(&format!("{text}{}", seed_file("test-only-ca-key.pem")))
+            .expect_err("two keys of another certificate");
+        assert!(
+            err.message
+                .contains("none of the file's 2 private keys belongs to any"),
             "{}",
             err.message
         );

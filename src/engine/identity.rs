@@ -85,7 +85,7 @@ pub fn prove(
     if found.matched_by == Some(Key::DistinguishedName) {
         for (key, want, have) in second_keys(record, found) {
             if let (Some(want), Some(have)) = (want, have)
-                && !want.eq_ignore_ascii_case(have)
+                && !same_key(want, have)
             {
                 return Err(mismatch(
                     format!(
@@ -133,7 +133,7 @@ pub async fn confirm_keys_agree(
         let (Some(want), Some(have)) = (want, have) else {
             continue;
         };
-        if want.eq_ignore_ascii_case(have) {
+        if same_key(want, have) {
             continue;
         }
         let alone = only_key(key, want);
@@ -235,10 +235,8 @@ pub fn admit(
     prove(store, record, guid, identity, policy)?;
     if identity.matched_by == Some(Key::DistinguishedName) {
         let by_guid = identity.has_guid(&claimed_guids(record, guid));
-        let by_other = second_keys(record, identity).any(|(_, want, have)| {
-            want.zip(have)
-                .is_some_and(|(w, h)| w.eq_ignore_ascii_case(h))
-        });
+        let by_other = second_keys(record, identity)
+            .any(|(_, want, have)| want.zip(have).is_some_and(|(w, h)| same_key(w, h)));
         if !by_guid && !by_other {
             return Err(Error::input(
                 ErrorCode::NoIdentity,
@@ -258,7 +256,14 @@ fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The record's UPN, sAMAccountName and mail beside the object's own.
+/// Whether two values of a key name one account: directories compare names without case, in
+/// every script (AD takes `JÜRGEN` for `Jürgen`).
+fn same_key(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
+}
+
+/// The record's UPN, sAMAccountName and mail beside the object's own. A sAMAccountName given
+/// in its down-level form (`CONTOSO\alice`) is its account part: no account name holds a `\`.
 fn second_keys<'a>(
     record: &'a UserRecord,
     found: &'a Identity,
@@ -271,7 +276,7 @@ fn second_keys<'a>(
         ),
         (
             "sAMAccountName",
-            text(&record.sam_account_name),
+            text(&record.sam_account_name).map(|sam| sam.rsplit('\\').next().unwrap_or(sam)),
             text(&found.keys.sam_account_name),
         ),
         ("mail", text(&record.mail), text(&found.keys.mail)),

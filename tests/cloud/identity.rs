@@ -207,10 +207,12 @@ fn a_shared_mail_writes_neither(seed: photosync_emulator::Seed) {
 // UPN name one account and whose sAMAccountName names another (a row mixed up in the export)
 // was written without a word, though Entra holds every synced account's sAMAccountName. It is
 // now held to the record like the UPN and mail; Graph cannot look a user up by it by default,
-// so a differing one is refused, naming both. One that differs only in case is the same.
+// so a differing one is refused, naming both. One that differs only in case, in any script,
+// is the same, and so is its down-level form (`CONTOSO\name`).
 #[test]
 fn a_sam_account_name_that_is_not_the_entra_objects_is_refused() {
     let (mixed, agreeing) = ("mixed@contoso.test", "agreeing@contoso.test");
+    let (jurgen, down_level) = ("jurgen@contoso.test", "down.level@contoso.test");
     let seed = apps(photosync_emulator::Seed::new())
         .user(
             SeedUser::new(mixed)
@@ -222,6 +224,16 @@ fn a_sam_account_name_that_is_not_the_entra_objects_is_refused() {
             SeedUser::new(agreeing)
                 .immutable_id(&immutable_id_of(8))
                 .sam_account_name("agreeing"),
+        )
+        .user(
+            SeedUser::new(jurgen)
+                .immutable_id(&immutable_id_of(9))
+                .sam_account_name("Jürgen"),
+        )
+        .user(
+            SeedUser::new(down_level)
+                .immutable_id(&immutable_id_of(10))
+                .sam_account_name("down.level"),
         );
     let emu = start(seed, Faults::default());
     let creds = secret_creds_graph_only(&emu);
@@ -238,6 +250,8 @@ fn a_sam_account_name_that_is_not_the_entra_objects_is_refused() {
     let input = [
         with_sam(mixed, 7, "someone.else", 71),
         with_sam(agreeing, 8, "AGREEING", 81),
+        with_sam(jurgen, 9, "JÜRGEN", 91),
+        with_sam(down_level, 10, "CONTOSO\\down.level", 92),
     ]
     .join("\n");
     let run = sync_from_input(&creds, "graph", &[], &input);
@@ -254,8 +268,10 @@ fn a_sam_account_name_that_is_not_the_entra_objects_is_refused() {
         holds_picture(&emu, mixed, &jpeg(701, 200)),
         "nothing written"
     );
-    assert_eq!(by_upn(&results, agreeing)["action"], "updated");
-    assert!(holds_picture(&emu, agreeing, &jpeg(81, 240)));
+    for (upn, picture) in [(agreeing, 81), (jurgen, 91), (down_level, 92)] {
+        assert_eq!(by_upn(&results, upn)["action"], "updated", "{upn}");
+        assert!(holds_picture(&emu, upn, &jpeg(picture, 240)), "{upn}");
+    }
     assert_eq!(run.code, 1);
 }
 
